@@ -1,0 +1,287 @@
+"""`crm contact ...` and `crm trash ...`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from crm_tui.commands.runtime import FormatOption, runtime
+
+if TYPE_CHECKING:
+    from crm_tui.services.contacts import ContactDetail, ContactRow
+
+contact_app = typer.Typer(help="Add, find, edit, merge and trash contacts.", no_args_is_help=True)
+trash_app = typer.Typer(help="Contacts sent to the trash: list them or purge them.", no_args_is_help=True)
+
+LIST_COLUMNS = [
+    ("id", "ID"),
+    ("name", "Name"),
+    ("organization", "Organization"),
+    ("email", "Email"),
+    ("tags", "Tags"),
+    ("last_contact_at", "Last contact"),
+    ("next_due_at", "Next follow-up"),
+]
+
+
+def row_record(row: ContactRow) -> dict[str, Any]:
+    """A contact list row as a record for the renderers."""
+    from crm_tui.dates import format_duration_days
+
+    return {
+        "id": row.id,
+        "name": row.name,
+        "organization": row.organization,
+        "email": row.email,
+        "phone": row.phone,
+        "tags": row.tags,
+        "owner": row.owner,
+        "every": format_duration_days(row.cadence_days) if row.cadence_days else None,
+        "last_contact_at": row.last_contact_at,
+        "next_due_at": row.next_due_at,
+        "created_at": row.created_at,
+    }
+
+
+@contact_app.command("add")
+def add(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Display name, e.g. \"Ada Lovelace\"."),
+    email: list[str] = typer.Option([], "--email", "-e", help="Email address (repeat for more; the first is primary)."),
+    phone: list[str] = typer.Option([], "--phone", "-p", help="Phone number, kept as text (repeatable)."),
+    org: str | None = typer.Option(None, "--org", help="Organization; created if new."),
+    title: str | None = typer.Option(None, "--title", help="Job title."),
+    tag: list[str] = typer.Option([], "--tag", "-t", help="Tag (repeatable)."),
+    note: str | None = typer.Option(None, "--note", help="Free-text notes."),
+    every: str | None = typer.Option(None, "--every", help="Stay-in-touch cadence: 2w, 3m, 90 days."),
+    owner: str | None = typer.Option(None, "--owner", help="Owner (default: you)."),
+) -> None:
+    """Add a contact.
+
+    Example: crm contact add "Ada Lovelace" --email ada@analytical.io --org "Analytical Engines" --tag client --every 2w
+    """
+    from crm_tui.models.schemas import ContactCreate
+    from crm_tui.services.contacts import add_contact
+
+    rt = runtime(ctx)
+    cadence = rt.duration_days(every, option="--every") if every else None
+    data = ContactCreate(
+        name=name, emails=email, phones=phone, organization=org, title=title, tags=tag,
+        notes=note, cadence_days=cadence, owner=owner,
+    )
+    with rt.session() as session:
+        contact = add_contact(session, data, actor=rt.user)
+    rt.done(f"Added #{contact.id} {contact.display_name}", contact.id)
+
+
+@contact_app.command("list")
+def list_(
+    ctx: typer.Context,
+    tag: str | None = typer.Option(None, "--tag", "-t", help="Only contacts with this tag."),
+    org: str | None = typer.Option(None, "--org", help="Only contacts whose organization contains this."),
+    search: str | None = typer.Option(None, "--search", "-s", help="Full-text search (names, emails, notes, interactions)."),
+    stale: bool = typer.Option(False, "--stale", help="Only contacts whose stay-in-touch cadence has lapsed."),
+    owner: str | None = typer.Option(None, "--owner", help="Only contacts owned by this user."),
+    sort: str = typer.Option("name", "--sort", help="name, last-contact or created."),
+    limit: int = typer.Option(100, "--limit", "-n", min=0, help="At most this many rows (0: all)."),
+    fmt: str | None = FormatOption,
+) -> None:
+    """List contacts, a page cut in the database.
+
+    Example: crm contact list --tag client --sort last-contact --limit 20
+    """
+    from crm_tui.output import render
+    from crm_tui.services.contacts import list_contacts
+
+    rt = runtime(ctx)
+    fmt = rt.fmt(fmt)
+    with rt.session(write=False) as session:
+        ids = None
+        if search is not None:
+            from crm_tui.services.search import search_contacts
+
+            ids = [hit.row.id for hit in search_contacts(session, search, limit=limit or 1000)]
+        rows = list_contacts(
+            session, tag=tag, organization=org, owner=owner, stale=stale, ids=ids,
+            sort=sort, limit=limit or None, now=rt.now(),
+        )
+    render([row_record(r) for r in rows], LIST_COLUMNS, fmt, tz=rt.tz)
+
+
+def detail_pairs(detail: ContactDetail) -> list[tuple[str, Any]]:
+    """The fields of `crm contact show`, in reading order."""
+    from crm_tui.dates import format_duration_days
+
+    c = detail.contact
+    return [
+        ("id", c.id),
+        ("name", c.display_name),
+        ("given_name", c.given_name),
+        ("family_name", c.family_name),
+        ("organization", detail.organization),
+        ("title", c.title),
+        ("emails", [e.email for e in detail.emails]),
+        ("phones", [p.phone for p in detail.phones]),
+        ("tags", detail.tags),
+        ("owner", c.owner),
+        ("every", format_duration_days(c.cadence_days) if c.cadence_days else None),
+        ("last_contact_at", c.last_contact_at),
+        ("notes", c.notes),
+        ("custom", detail.custom or None),
+        ("created_at", c.created_at),
+        ("updated_at", c.updated_at),
+        ("deleted_at", c.deleted_at),
+    ]
+
+
+@contact_app.command("show")
+def show(
+    ctx: typer.Context,
+    ref: str = typer.Argument(..., help="12, #12, an email, or part of a name."),
+    fmt: str | None = FormatOption,
+) -> None:
+    """Show a contact with its timeline and open reminders.
+
+    Example: crm contact show ada@analytical.io
+    """
+    from crm_tui.output import fields, human_value
+    from crm_tui.services.contacts import contact_detail, resolve_contact
+
+    rt = runtime(ctx)
+    fmt = rt.fmt(fmt)
+    with rt.session(write=False) as session:
+        detail = contact_detail(session, resolve_contact(session, ref, deleted=None))
+    pairs = detail_pairs(detail)
+    if fmt in ("json", "ndjson"):
+        pairs.append(("interactions", [interaction_record(i) for i in detail.interactions]))
+        pairs.append(("reminders", [{"id": r.id, "title": r.title, "due_at": r.due_at, "rule": r.rule} for r in detail.reminders]))
+        fields(pairs, fmt, tz=rt.tz)
+        return
+    fields(pairs, fmt, tz=rt.tz)
+    if fmt == "csv":
+        return
+    if detail.reminders:
+        typer.echo("\nopen reminders")
+        for r in detail.reminders:
+            typer.echo(f"  #{r.id}  {human_value(r.due_at, rt.tz)}  {r.title}")
+    if detail.interactions:
+        typer.echo("\ntimeline")
+        for i in detail.interactions:
+            typer.echo(f"  {human_value(i.occurred_at, rt.tz)}  {i.kind:<7}  {i.summary}")
+
+
+def interaction_record(i: Any) -> dict[str, Any]:
+    return {
+        "id": i.id, "contact_id": i.contact_id, "kind": i.kind, "direction": i.direction,
+        "occurred_at": i.occurred_at, "summary": i.summary, "body": i.body, "author": i.author,
+    }
+
+
+@contact_app.command("edit")
+def edit(
+    ctx: typer.Context,
+    ref: str = typer.Argument(..., help="12, #12, an email, or part of a name."),
+    name: str | None = typer.Option(None, "--name", help="New display name."),
+    add_email: list[str] = typer.Option([], "--add-email", help="Add an email (repeatable)."),
+    remove_email: list[str] = typer.Option([], "--remove-email", help="Remove an email (repeatable)."),
+    primary_email: str | None = typer.Option(None, "--primary-email", help="Make this email the primary one."),
+    add_phone: list[str] = typer.Option([], "--add-phone", help="Add a phone (repeatable)."),
+    remove_phone: list[str] = typer.Option([], "--remove-phone", help="Remove a phone (repeatable)."),
+    org: str | None = typer.Option(None, "--org", help="Organization (\"\" clears it)."),
+    title: str | None = typer.Option(None, "--title", help="Job title (\"\" clears it)."),
+    note: str | None = typer.Option(None, "--note", help="Replace the notes (\"\" clears them)."),
+    tag: list[str] = typer.Option([], "--tag", "-t", help="Add a tag (repeatable)."),
+    untag: list[str] = typer.Option([], "--untag", help="Remove a tag (repeatable)."),
+    every: str | None = typer.Option(None, "--every", help="Stay-in-touch cadence (2w, 3m); 'off' removes it."),
+    owner: str | None = typer.Option(None, "--owner", help="Reassign to this user."),
+) -> None:
+    """Change a contact.
+
+    Example: crm contact edit "ada" --add-email ada@home.example --tag vip --every 1m
+    """
+    from crm_tui.models.schemas import ContactUpdate
+    from crm_tui.services.contacts import edit_contact, resolve_contact
+
+    rt = runtime(ctx)
+    clear = every is not None and every.strip().lower() in ("off", "none", "never")
+    cadence = rt.duration_days(every, option="--every") if every and not clear else None
+    data = ContactUpdate(
+        name=name, add_emails=add_email, remove_emails=remove_email, primary_email=primary_email,
+        add_phones=add_phone, remove_phones=remove_phone, organization=org, title=title, notes=note,
+        add_tags=tag, remove_tags=untag, cadence_days=cadence, clear_cadence=clear, owner=owner,
+    )
+    with rt.session() as session:
+        contact = edit_contact(session, resolve_contact(session, ref), data, actor=rt.user)
+    rt.done(f"Updated #{contact.id} {contact.display_name}", contact.id)
+
+
+@contact_app.command("rm")
+def rm(ctx: typer.Context, ref: str = typer.Argument(..., help="The contact to send to the trash.")) -> None:
+    """Send a contact to the trash (undo with `crm contact restore`)."""
+    from crm_tui.services.contacts import resolve_contact, trash_contact
+
+    rt = runtime(ctx)
+    with rt.session() as session:
+        contact = trash_contact(session, resolve_contact(session, ref))
+    rt.done(f"Moved #{contact.id} {contact.display_name} to the trash", contact.id)
+
+
+@contact_app.command("restore")
+def restore(ctx: typer.Context, ref: str = typer.Argument(..., help="A contact in the trash.")) -> None:
+    """Bring a contact back from the trash."""
+    from crm_tui.services.contacts import resolve_contact, restore_contact
+
+    rt = runtime(ctx)
+    with rt.session() as session:
+        contact = restore_contact(session, resolve_contact(session, ref, deleted=True))
+    rt.done(f"Restored #{contact.id} {contact.display_name}", contact.id)
+
+
+@contact_app.command("merge")
+def merge(
+    ctx: typer.Context,
+    keep: str = typer.Argument(..., help="The contact that stays."),
+    other: str = typer.Argument(..., help="The duplicate: its data moves to KEEP, then it goes to the trash."),
+) -> None:
+    """Merge a duplicate into another contact.
+
+    Example: crm contact merge 12 31
+    """
+    from crm_tui.services.contacts import merge_contacts, resolve_contact
+
+    rt = runtime(ctx)
+    with rt.session() as session:
+        kept = merge_contacts(session, resolve_contact(session, keep), resolve_contact(session, other), actor=rt.user)
+    rt.done(f"Merged {other} into #{kept.id} {kept.display_name}", kept.id)
+
+
+@trash_app.command("list")
+def trash_list(ctx: typer.Context, fmt: str | None = FormatOption) -> None:
+    """List contacts in the trash, most recently trashed first."""
+    from crm_tui.output import render
+    from crm_tui.services.contacts import list_trash
+
+    rt = runtime(ctx)
+    fmt = rt.fmt(fmt)
+    with rt.session(write=False) as session:
+        trashed = list_trash(session)
+    records = [{"id": c.id, "name": c.display_name, "deleted_at": c.deleted_at} for c in trashed]
+    render(records, [("id", "ID"), ("name", "Name"), ("deleted_at", "Trashed")], fmt, tz=rt.tz)
+
+
+@trash_app.command("purge")
+def trash_purge(
+    ctx: typer.Context,
+    older_than: str | None = typer.Option(None, "--older-than", help="Only those trashed longer ago than this (30d, 6m)."),
+) -> None:
+    """Delete trashed contacts for good, with their interactions and reminders."""
+    from datetime import timedelta
+
+    from crm_tui.services.contacts import purge_trash
+
+    rt = runtime(ctx)
+    age = timedelta(days=rt.duration_days(older_than, option="--older-than")) if older_than else None
+    with rt.session() as session:
+        count = purge_trash(session, older_than=age)
+    rt.done(f"Purged {count} contact{'s' if count != 1 else ''}", count)

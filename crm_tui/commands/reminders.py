@@ -1,0 +1,153 @@
+"""`crm remind ...`: follow-ups with a due time and an optional recurrence."""
+
+from __future__ import annotations
+
+from datetime import time
+from typing import Any
+
+import typer
+
+from crm_tui.commands.runtime import FormatOption, Runtime, runtime
+from crm_tui.errors import InvalidInput
+
+remind_app = typer.Typer(help="Follow-ups: add, list, complete, snooze, remove.", no_args_is_help=True)
+
+# A reminder given only a day ("fri", "2026-12-01") is due at the start of the working day.
+REMINDER_DEFAULT_TIME = time(9, 0)
+
+COLUMNS = [("id", "ID"), ("due_at", "Due"), ("contact", "Contact"), ("title", "Title"), ("every", "Repeats"), ("owner", "Owner")]
+
+
+def create_reminder(
+    rt: Runtime, session: Any, *, title: str, due: str, contact: Any, every: str | None, owner: str | None,
+    due_option: str = "--due",
+) -> Any:
+    """Parse DUE and RULE in the user's zone and add the reminder (shared with `crm log --follow-up`)."""
+    from crm_tui.dates import parse_rule, to_local
+    from crm_tui.errors import InvalidDate
+    from crm_tui.services.reminders import add_reminder
+
+    due_at = rt.when(due, option=due_option, default_time=REMINDER_DEFAULT_TIME)
+    rule = None
+    anchor = None
+    if every:
+        anchor = to_local(due_at, rt.tz).replace(tzinfo=None)
+        try:
+            rule = parse_rule(every, anchor=anchor)
+        except InvalidDate as exc:
+            raise InvalidDate(f"{exc.message} (--every)") from None
+    return add_reminder(
+        session,
+        title=title,
+        due_at=due_at,
+        contact=contact,
+        rule=rule.rrule if rule else None,
+        after_completion=rule.after_completion if rule else False,
+        anchor_local=anchor,
+        tz_name=getattr(rt.tz, "key", None),
+        owner=owner,
+        actor=rt.user,
+    )
+
+
+@remind_app.command("add")
+def add(
+    ctx: typer.Context,
+    args: list[str] = typer.Argument(..., metavar="[REF] TITLE", help="Optional contact, then the title."),
+    due: str = typer.Option(..., "--due", "-d", help="When: tomorrow 9am, fri, in 3 days, 2026-12-01 14:30."),
+    every: str | None = typer.Option(None, "--every", help="Repeat: weekly, every 2 weeks, monthly, weekdays, RRULE:...; add 'after' to count from completion."),
+    owner: str | None = typer.Option(None, "--owner", help="Owner (default: you)."),
+) -> None:
+    """Add a reminder, optionally about a contact.
+
+    Example: crm remind add ada "Send the proposal" --due "fri 10am"
+    """
+    from crm_tui.services.contacts import resolve_contact
+
+    if len(args) > 2:
+        raise InvalidInput("too many arguments: give [REF] TITLE (quote a title with spaces)")
+    rt = runtime(ctx)
+    with rt.session() as session:
+        contact = resolve_contact(session, args[0]) if len(args) == 2 else None
+        reminder = create_reminder(rt, session, title=args[-1], due=due, contact=contact, every=every, owner=owner)
+    from crm_tui.output import human_value
+
+    rt.done(f"Added reminder #{reminder.id}, due {human_value(reminder.due_at, rt.tz)}", reminder.id)
+
+
+def reminder_record(row: Any, tz: Any) -> dict[str, Any]:
+    from crm_tui.dates import Recurrence
+
+    r = row.reminder
+    every = Recurrence(r.rule, r.rule_after_completion).describe() if r.rule else None
+    return {
+        "id": r.id, "due_at": r.due_at, "contact_id": r.contact_id, "contact": row.contact_name,
+        "title": r.title, "every": every, "rule": r.rule, "snoozed_until": r.snoozed_until,
+        "done_at": r.done_at, "owner": r.owner, "created_by": r.created_by,
+    }
+
+
+@remind_app.command("list")
+def list_(
+    ctx: typer.Context,
+    all_: bool = typer.Option(False, "--all", "-a", help="Include done reminders."),
+    contact: str | None = typer.Option(None, "--contact", "-c", help="Only this contact's reminders."),
+    owner: str | None = typer.Option(None, "--owner", help="Only this owner's reminders."),
+    fmt: str | None = FormatOption,
+) -> None:
+    """List open reminders by due time."""
+    from crm_tui.output import render
+    from crm_tui.services.contacts import resolve_contact
+    from crm_tui.services.reminders import list_reminders
+
+    rt = runtime(ctx)
+    fmt = rt.fmt(fmt)
+    with rt.session(write=False) as session:
+        contact_id = resolve_contact(session, contact, deleted=None).id if contact else None
+        rows = list_reminders(session, include_done=all_, contact_id=contact_id, owner=owner)
+    columns = COLUMNS + ([("done_at", "Done")] if all_ else [])
+    render([reminder_record(r, rt.tz) for r in rows], columns, fmt, tz=rt.tz)
+
+
+@remind_app.command("done")
+def done(ctx: typer.Context, reminder_id: str = typer.Argument(..., metavar="ID")) -> None:
+    """Mark a reminder done; a recurring one moves to its next occurrence."""
+    from crm_tui.output import human_value
+    from crm_tui.services.reminders import complete_reminder, get_reminder
+
+    rt = runtime(ctx)
+    with rt.session() as session:
+        reminder = complete_reminder(session, get_reminder(session, reminder_id))
+    if reminder.done_at is None:
+        rt.done(f"Reminder #{reminder.id} done; next due {human_value(reminder.due_at, rt.tz)}", reminder.id)
+    else:
+        rt.done(f"Reminder #{reminder.id} done", reminder.id)
+
+
+@remind_app.command("snooze")
+def snooze(
+    ctx: typer.Context,
+    reminder_id: str = typer.Argument(..., metavar="ID"),
+    until: str = typer.Argument(..., metavar="WHEN", help="1d, 1w, mon, tomorrow 9am, 2026-12-01."),
+) -> None:
+    """Hide a reminder until WHEN."""
+    from crm_tui.output import human_value
+    from crm_tui.services.reminders import get_reminder, snooze_reminder
+
+    rt = runtime(ctx)
+    when = rt.when(until, option="WHEN", default_time=REMINDER_DEFAULT_TIME)
+    with rt.session() as session:
+        reminder = snooze_reminder(session, get_reminder(session, reminder_id), when)
+    rt.done(f"Reminder #{reminder.id} snoozed until {human_value(when, rt.tz)}", reminder.id)
+
+
+@remind_app.command("rm")
+def rm(ctx: typer.Context, reminder_id: str = typer.Argument(..., metavar="ID")) -> None:
+    """Delete a reminder."""
+    from crm_tui.services.reminders import get_reminder, remove_reminder
+
+    rt = runtime(ctx)
+    with rt.session() as session:
+        reminder = get_reminder(session, reminder_id)
+        remove_reminder(session, reminder)
+    rt.done(f"Removed reminder #{reminder.id}", reminder.id)

@@ -1,0 +1,103 @@
+"""Where the database lives, who the current user is, which time zone to show.
+
+The one seam for tests: build a `Settings` directly instead of reading the
+environment. Nothing here touches the disk.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+APP_NAME = "crm-tui"
+DEFAULT_BUSY_TIMEOUT_MS = 10_000
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved configuration for one run of the CLI or the app."""
+
+    db_url: str
+    user: str
+    tz_name: str | None = None
+    busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS
+
+    @property
+    def db_path(self) -> Path | None:
+        """The SQLite file behind `db_url`, or None for another backend or memory."""
+        return sqlite_path(self.db_url)
+
+    @property
+    def db_label(self) -> str:
+        """A short name of the database for messages (the path, or the URL without password)."""
+        path = self.db_path
+        if path is not None:
+            return str(path)
+        return redact_url(self.db_url)
+
+
+def default_db_path() -> Path:
+    """`crm.db` in the platform's user data directory."""
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "crm.db"
+
+
+def db_url_from(value: str | None) -> str:
+    """A SQLAlchemy URL from `--db`/`CRM_DB`: a URL is kept, a path becomes sqlite:///."""
+    if not value:
+        return "sqlite:///" + str(default_db_path())
+    if "://" in value:
+        return value
+    return "sqlite:///" + str(Path(value).expanduser().absolute())
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a sqlite URL, or None for memory or another backend."""
+    if not url.startswith("sqlite"):
+        return None
+    rest = url.split("://", 1)[1]
+    if not rest.startswith("/"):
+        return None
+    path = rest[1:].split("?", 1)[0]
+    if path in ("", ":memory:"):
+        return None
+    return Path(path)
+
+
+def redact_url(url: str) -> str:
+    """The URL with any password replaced by ***."""
+    if "@" not in url or "://" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    creds, host = rest.rsplit("@", 1)
+    user = creds.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}" if ":" in creds else url
+
+
+def current_user(value: str | None = None) -> str:
+    """`--user`, else CRM_USER, else the login name."""
+    if value:
+        return value
+    env = os.environ.get("CRM_USER")
+    if env:
+        return env
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry in some containers
+        return "me"
+
+
+def resolve_settings(
+    db: str | None = None, user: str | None = None, tz: str | None = None
+) -> Settings:
+    """Settings from the global options, falling back to the environment."""
+    timeout = os.environ.get("CRM_BUSY_TIMEOUT_MS")
+    return Settings(
+        db_url=db_url_from(db or os.environ.get("CRM_DB")),
+        user=current_user(user),
+        tz_name=tz or None,
+        busy_timeout_ms=int(timeout) if timeout and timeout.isdigit() else DEFAULT_BUSY_TIMEOUT_MS,
+    )

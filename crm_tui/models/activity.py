@@ -1,0 +1,52 @@
+"""Interactions (the timeline) and reminders (the follow-ups)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, Index, Text
+from sqlmodel import Field, SQLModel
+
+from crm_tui.models.types import UTCDateTime
+
+INTERACTION_KINDS = ("call", "email", "meeting", "message", "note")
+DIRECTIONS = ("in", "out")
+
+
+class Interaction(SQLModel, table=True):
+    __tablename__ = "interactions"
+    __table_args__ = (Index("ix_interactions_contact_time", "contact_id", "occurred_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contacts.id", ondelete="CASCADE")
+    kind: str
+    direction: str | None = None
+    occurred_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    summary: str
+    body: str | None = Field(default=None, sa_column=Column(Text))
+    author: str | None = None
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class Reminder(SQLModel, table=True):
+    __tablename__ = "reminders"
+    __table_args__ = (
+        Index("ix_reminders_open_due", "done_at", "due_at"),
+        Index("ix_reminders_contact", "contact_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int | None = Field(default=None, foreign_key="contacts.id", ondelete="CASCADE")
+    title: str
+    due_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    rule: str | None = None  # RFC 5545 RRULE text
+    rule_after_completion: bool = False
+    # Wall-clock start of the series in `tz`, so "every month" from the 31st keeps to month ends.
+    rule_anchor: str | None = None
+    tz: str | None = None
+    snoozed_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    done_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    owner: str | None = None
+    created_by: str | None = None
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))

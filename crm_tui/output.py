@@ -1,0 +1,127 @@
+"""Render records for the terminal or for scripts: table, plain, json, ndjson, csv.
+
+Rich is imported only for the table format, so scripts and cron never pay for it.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+from collections.abc import Sequence
+from datetime import datetime, tzinfo
+from typing import Any, TextIO
+
+FORMATS = ("table", "plain", "json", "ndjson", "csv")
+Columns = Sequence[tuple[str, str]]  # (record key, header)
+
+
+def default_format(stream: TextIO | None = None) -> str:
+    """`table` on a terminal, `plain` when piped."""
+    stream = stream or sys.stdout
+    return "table" if stream.isatty() else "plain"
+
+
+def human_value(value: Any, tz: tzinfo) -> str:
+    """A cell for people: local times, lists joined, blanks for None."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        local = value.astimezone(tz)
+        return local.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return "yes" if value else ""
+    return str(value)
+
+
+def machine_value(value: Any, tz: tzinfo) -> Any:
+    """A value for json/ndjson: ISO 8601 with offset, lists kept."""
+    if isinstance(value, datetime):
+        return value.astimezone(tz).isoformat()
+    if isinstance(value, (list, tuple)):
+        return [machine_value(v, tz) for v in value]
+    return value
+
+
+def _plain_cell(value: Any, tz: tzinfo) -> str:
+    # Tabs and newlines inside a cell would break the one-record-a-line contract.
+    return human_value(value, tz).replace("\t", " ").replace("\n", " ").replace("\r", " ")
+
+
+def _csv_cell(value: Any, tz: tzinfo) -> str:
+    if isinstance(value, datetime):
+        return value.astimezone(tz).isoformat()
+    if isinstance(value, (list, tuple)):
+        return ";".join(str(v) for v in value)
+    return "" if value is None else str(value)
+
+
+def render(
+    records: Sequence[dict[str, Any]],
+    columns: Columns,
+    fmt: str,
+    *,
+    tz: tzinfo,
+    out: TextIO | None = None,
+    title: str | None = None,
+) -> None:
+    """Write `records` to `out` (stdout) in `fmt`; machine formats carry every key."""
+    out = out or sys.stdout
+    if fmt == "json":
+        json.dump([{k: machine_value(v, tz) for k, v in r.items()} for r in records], out, ensure_ascii=False, indent=2)
+        out.write("\n")
+    elif fmt == "ndjson":
+        for r in records:
+            out.write(json.dumps({k: machine_value(v, tz) for k, v in r.items()}, ensure_ascii=False) + "\n")
+    elif fmt == "csv":
+        keys = list(records[0].keys()) if records else [k for k, _ in columns]
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(keys)
+        for r in records:
+            writer.writerow([_csv_cell(r.get(k), tz) for k in keys])
+    elif fmt == "plain":
+        for r in records:
+            out.write("\t".join(_plain_cell(r.get(k), tz) for k, _ in columns) + "\n")
+    elif fmt == "table":
+        _table(records, columns, tz=tz, out=out, title=title)
+    else:
+        raise ValueError(fmt)
+
+
+def make_console(out: TextIO | None = None) -> Any:
+    """A rich Console on `out` that honours NO_COLOR."""
+    from rich.console import Console
+
+    return Console(file=out or sys.stdout, no_color=bool(os.environ.get("NO_COLOR")), highlight=False)
+
+
+def _table(records: Sequence[dict[str, Any]], columns: Columns, *, tz: tzinfo, out: TextIO, title: str | None) -> None:
+    from rich import box
+    from rich.table import Table
+
+    table = Table(box=box.SIMPLE_HEAD, title=title, title_justify="left", pad_edge=False)
+    for key, header in columns:
+        table.add_column(header, no_wrap=key in ("id", "due", "when"), overflow="fold")
+    for r in records:
+        table.add_row(*(human_value(r.get(k), tz) for k, _ in columns))
+    make_console(out).print(table)
+
+
+def fields(pairs: Sequence[tuple[str, Any]], fmt: str, *, tz: tzinfo, out: TextIO | None = None) -> None:
+    """One record shown as `label: value` lines (table/plain) or one object (machine formats)."""
+    out = out or sys.stdout
+    if fmt in ("json", "ndjson"):
+        obj = {k: machine_value(v, tz) for k, v in pairs}
+        out.write(json.dumps(obj, ensure_ascii=False, indent=2 if fmt == "json" else None) + "\n")
+        return
+    if fmt == "csv":
+        render([dict(pairs)], [(k, k) for k, _ in pairs], "csv", tz=tz, out=out)
+        return
+    width = max((len(k) for k, _ in pairs), default=0)
+    for key, value in pairs:
+        text = human_value(value, tz)
+        if text:
+            out.write(f"{key.replace('_', ' '):<{width}}  {text}\n")

@@ -1,0 +1,39 @@
+"""The few places where SQLite and PostgreSQL need different SQL, kept together."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import String, cast, func, literal, text
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+
+def dialect_name(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def plus_days(session: Session, column: Any, days: Any) -> ColumnElement[Any]:
+    """`column + days` as a timestamp comparable with bound datetimes."""
+    if dialect_name(session) == "sqlite":
+        # Same text layout as the stored values, so comparisons stay lexicographic.
+        return func.strftime(
+            "%Y-%m-%d %H:%M:%f",
+            column,
+            literal("+").concat(cast(days, String)).concat(" days"),
+        )
+    return column + days * text("interval '1 day'")
+
+
+def insert_ignore(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
+    """Insert rows, skipping those that hit a unique key (each dialect's own insert())."""
+    if not rows:
+        return
+    if dialect_name(session) == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        session.execute(sqlite_insert(table).on_conflict_do_nothing(), rows)
+    else:
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        session.execute(pg_insert(table).on_conflict_do_nothing(), rows)

@@ -1,0 +1,83 @@
+"""Full-text search over contacts and interaction text (FTS5 on SQLite)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from crm_tui.models import Contact
+from crm_tui.services.contacts import ContactRow, rows_for
+
+# Column weights for bm25: contact_id, name, emails, org, tags, notes, summary, body.
+_WEIGHTS = "0.0, 10.0, 6.0, 4.0, 4.0, 1.5, 2.0, 1.0"
+_WORD = re.compile(r"\w", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """A contact found by a search, with what matched when it was an interaction."""
+
+    row: ContactRow
+    score: float
+    matched: str | None
+
+
+def fts_query(query: str) -> str | None:
+    """A safe FTS5 MATCH expression: every token quoted, the last one prefix-matched.
+
+    Operators typed by the user (AND, OR, NEAR, quotes, -) are searched as words.
+    None when the text holds nothing searchable (only punctuation or emoji).
+    """
+    normalized = unicodedata.normalize("NFKC", query)
+    tokens = [t for t in normalized.split() if _WORD.search(t)]
+    if not tokens:
+        return None
+    quoted = ['"' + t.replace('"', '""') + '"' for t in tokens]
+    quoted[-1] += "*"
+    return " ".join(quoted)
+
+
+def search_contacts(session: Session, query: str, *, limit: int = 50) -> list[SearchHit]:
+    """Live contacts matching `query`, best first; an interaction hit leads to its contact."""
+    expression = fts_query(query)
+    if expression is None or limit <= 0:
+        return []
+    # Contact documents and interactions are ranked separately so each side can use
+    # FTS5's own ORDER BY rank LIMIT, which never sorts every match.
+    contact_hits = session.execute(
+        text(
+            f"SELECT contact_id, bm25(search_index, {_WEIGHTS}) AS score FROM search_index "
+            "WHERE search_index MATCH :q AND rowid < 0 ORDER BY score LIMIT :n"
+        ),
+        {"q": expression, "n": limit * 2},
+    ).all()
+    interaction_hits = session.execute(
+        text(
+            f"SELECT contact_id, bm25(search_index, {_WEIGHTS}) AS score, summary FROM search_index "
+            "WHERE search_index MATCH :q AND rowid > 0 ORDER BY score LIMIT :n"
+        ),
+        {"q": expression, "n": limit * 4},
+    ).all()
+    best: dict[int, tuple[float, str | None]] = {}
+    for cid, score in contact_hits:
+        best.setdefault(int(cid), (float(score), None))
+    for cid, score, summary in interaction_hits:
+        cid = int(cid)
+        # A contact that matched by itself ranks ahead of one only mentioned in a note.
+        if cid not in best:
+            best[cid] = (float(score) / 2, summary)
+    if not best:
+        return []
+    live = {
+        c.id: c
+        for c in session.execute(
+            select(Contact).where(Contact.id.in_(best), Contact.deleted_at.is_(None))  # type: ignore[union-attr]
+        ).scalars()
+    }
+    ranked = sorted((cid for cid in best if cid in live), key=lambda cid: (best[cid][0], cid))[:limit]
+    rows = {row.id: row for row in rows_for(session, [live[cid] for cid in ranked])}
+    return [SearchHit(row=rows[cid], score=best[cid][0], matched=best[cid][1]) for cid in ranked]

@@ -10,6 +10,7 @@ import sys
 from typing import Any
 
 import typer
+from typer._click.exceptions import UsageError
 from typer.core import TyperGroup
 
 from crm_tui import __version__
@@ -21,12 +22,27 @@ from crm_tui.config import resolve_settings
 from crm_tui.errors import CrmError
 
 
+def _usage_error(exc: UsageError) -> typer.Exit:
+    """Print a usage error on one line, like every other error, and exit 2."""
+    where = exc.ctx.command_path if exc.ctx is not None else "crm"
+    typer.echo(f"crm: {exc.format_message()} (see '{where} --help')", err=True)
+    return typer.Exit(2)
+
+
 class CrmGroup(TyperGroup):
     """The root group: turns every error a user can cause into one line and an exit status."""
+
+    def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except UsageError as exc:
+            raise _usage_error(exc) from None
 
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
+        except UsageError as exc:
+            raise _usage_error(exc) from None
         except CrmError as exc:
             typer.echo(f"crm: {exc.message}", err=True)
             raise typer.Exit(exc.exit_code) from None
@@ -205,9 +221,35 @@ def search(
     render(records, columns, fmt, tz=rt.tz)
 
 
+GLOBAL_OPTIONS = ("--db", "--user", "--tz")
+
+
+def hoist_global_options(argv: list[str]) -> list[str]:
+    """Move --db/--user/--tz to the front so `crm due --db x.db` works like `crm --db x.db due`."""
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--":
+            rest.extend(argv[i:])
+            break
+        name = arg.split("=", 1)[0]
+        if name in GLOBAL_OPTIONS:
+            if "=" in arg:
+                front.append(arg)
+            else:
+                front.extend(argv[i : i + 2])
+                i += 1
+        else:
+            rest.append(arg)
+        i += 1
+    return front + rest
+
+
 def main() -> None:
     """Console-script entry point."""
-    app(prog_name="crm")
+    app(args=hoist_global_options(sys.argv[1:]), prog_name="crm")
 
 
 __all__ = ["REMINDER_DEFAULT_TIME", "app", "main"]

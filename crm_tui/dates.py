@@ -9,13 +9,15 @@ import os
 import re
 import warnings
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
-from typing import Final
+from datetime import UTC as UTC  # re-exported: callers use crm_tui.dates.UTC
+from datetime import date, datetime, time, timedelta, tzinfo
+from typing import TYPE_CHECKING, Any, Final
 from zoneinfo import ZoneInfo
 
 from crm_tui.errors import InvalidDate
 
-UTC: Final = timezone.utc
+if TYPE_CHECKING:
+    from dateutil.relativedelta import relativedelta  # type: ignore[import-untyped, unused-ignore]
 
 _HINT: Final = "(try: today, tomorrow 9am, fri, in 3 days, 2026-12-01)"
 _RULE_HINT: Final = "(try: weekly, every 2 weeks, monthly, weekdays, every monday, 2 weeks after)"
@@ -41,6 +43,8 @@ _WEEKDAYS: Final = {
     **{name[:3]: i for i, name in enumerate(_DAY_NAMES)},
     "tues": 1, "weds": 2, "thur": 3, "thurs": 3,
 }  # fmt: skip
+_DAY_WORDS: Final = {"today": 0, "tod": 0, "tomorrow": 1, "tmr": 1, "tmrw": 1, "yesterday": -1}
+_NAMED_TIMES: Final = {"noon": time(12), "midday": time(12), "midnight": time(0)}
 _BYDAY: Final = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _FREQ_OF_UNIT: Final = {"days": "DAILY", "weeks": "WEEKLY", "months": "MONTHLY", "years": "YEARLY"}
 _UNIT_OF_FREQ: Final = {freq: unit for unit, freq in _FREQ_OF_UNIT.items()}
@@ -91,12 +95,6 @@ def local_zone(name: str | None = None) -> tzinfo:
     # /etc/localtime usually links into the zoneinfo tree, which names the zone (and keeps DST).
     if (zone := _zone_or_none(os.path.realpath("/etc/localtime"))) is not None:
         return zone
-    try:
-        with open("/etc/timezone", encoding="utf-8") as handle:
-            if (zone := _zone_or_none(handle.read().strip())) is not None:
-                return zone
-    except OSError:
-        pass
     # Last resort: the current fixed offset, which is right until the next DST change.
     return datetime.now().astimezone().tzinfo or UTC
 
@@ -123,6 +121,15 @@ def to_local(dt: datetime, tz: tzinfo) -> datetime:
     return (dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)).astimezone(tz)
 
 
+def _calendar_step(unit: str, amount: int) -> timedelta | relativedelta:
+    """A calendar step of `amount` days/weeks/months/years (months clamp: Jan 31 + 1 month = Feb 28/29)."""
+    from dateutil.relativedelta import relativedelta  # type: ignore[import-untyped, unused-ignore]
+
+    if unit in ("days", "weeks"):
+        return timedelta(days=amount * (7 if unit == "weeks" else 1))
+    return relativedelta(months=amount * (12 if unit == "years" else 1))
+
+
 def _relative(s: str) -> tuple[int, str] | None:
     """A signed amount and unit for "in 3 days", "2 weeks ago", "3d", "90min"; else None."""
     m = _REL.fullmatch(s)
@@ -137,10 +144,8 @@ def _relative(s: str) -> tuple[int, str] | None:
 
 def _parse_time(s: str) -> time | None:
     """A time of day ("9am", "14:30", "9:15 pm", "noon"); bare numbers are not times."""
-    if s in ("noon", "midday"):
-        return time(12)
-    if s == "midnight":
-        return time(0)
+    if s in _NAMED_TIMES:
+        return _NAMED_TIMES[s]
     m = _TIME.fullmatch(s)
     if m is None or (m[2] is None and m[4] is None):
         return None
@@ -156,12 +161,8 @@ def _parse_time(s: str) -> time | None:
 
 def _parse_day(s: str, today: date) -> tuple[date, time | None] | None:
     """A local date (with the form's own time, for eow/eom) for a day form; else None."""
-    if s in ("today", "tod"):
-        return today, None
-    if s in ("tomorrow", "tmr", "tmrw"):
-        return today + timedelta(days=1), None
-    if s == "yesterday":
-        return today - timedelta(days=1), None
+    if s in _DAY_WORDS:
+        return today + timedelta(days=_DAY_WORDS[s]), None
     if s == "eow":
         return today + timedelta(days=(4 - today.weekday()) % 7), time(17)
     if s == "eom":
@@ -183,11 +184,7 @@ def _parse_day(s: str, today: date) -> tuple[date, time | None] | None:
             raise InvalidDate(f"'{_shown(s)}' is not a real date") from None
     rel = _relative(s)
     if rel is not None and rel[1] in _DAY_UNITS:
-        from dateutil.relativedelta import relativedelta  # type: ignore[import-untyped, unused-ignore]
-
-        # relativedelta clamps month ends: Jan 31 + 1 month is Feb 28/29.
-        shifted: date = today + relativedelta(**{rel[1]: rel[0]})
-        return shifted, None
+        return today + _calendar_step(rel[1], rel[0]), None
     return None
 
 
@@ -207,26 +204,32 @@ def _day_and_time(s: str, today: date) -> tuple[date, time | None] | None:
     return None
 
 
-def _dateutil_fallback(text: str, s: str, today: date, clock: time) -> datetime:
+def _dateutil_fallback(text: str, today: date, clock: time) -> datetime:
     """Read free text ("dec 1", "1 dec 2026 3pm") with dateutil; date-only text gets `clock`."""
+    s = " ".join(text.split())  # original case: dateutil only knows zone names in capitals
     if re.fullmatch(r"\d{1,5}", s):
         # dateutil reads "3" as the 3rd of this month, which is never what was meant.
         raise _not_a_date(text)
     from dateutil import parser  # type: ignore[import-untyped, unused-ignore]
 
     midnight = datetime.combine(today, time(0))
+    # Without this map dateutil reads "UTC" as the machine's zone when that zone is UTC.
+    zones: dict[str, tzinfo | int | str | None] = {"UTC": UTC, "GMT": UTC, "Z": UTC}
+
+    def read(default: datetime) -> datetime:
+        result: datetime = parser.parse(s, default=default, dayfirst=False, yearfirst=True, tzinfos=zones)
+        return result
+
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # unknown zone names only warn
-            first = parser.parse(s, default=midnight, dayfirst=False, yearfirst=True)
+            # An unknown zone name ("EST") only warns and yields a naive time: refuse, don't guess.
+            warnings.simplefilter("error")
             # A second parse with another default hour tells whether the text named a time.
-            second = parser.parse(s, default=midnight.replace(hour=1), dayfirst=False, yearfirst=True)
+            first, second = read(midnight), read(midnight.replace(hour=1))
     except Exception as exc:  # dateutil raises ParserError, OverflowError and worse on junk
         raise _not_a_date(text) from exc
-    if not isinstance(first, datetime) or not isinstance(second, datetime):
-        raise _not_a_date(text)
     if first.hour != second.hour:
-        first = first.replace(hour=clock.hour, minute=clock.minute, second=0, microsecond=0)
+        first = datetime.combine(first.date(), clock, tzinfo=first.tzinfo)
     return first
 
 
@@ -253,7 +256,7 @@ def _parse_when(text: str, now: datetime, tz: tzinfo, default_time: time | None)
         if parts is not None:
             wall = datetime.combine(parts[0], parts[1] or clock)
         else:
-            wall = _dateutil_fallback(text, s, local_now.date(), clock)
+            wall = _dateutil_fallback(text, local_now.date(), clock)
     return to_utc(wall, tz)
 
 
@@ -330,7 +333,7 @@ def _rule_parts(rrule: str) -> dict[str, str]:
 
 
 def _interval(parts: dict[str, str]) -> int | None:
-    """The rule's INTERVAL when it is 1..999 (dateutil loops forever on 0); else None."""
+    """The rule's INTERVAL when it is 1..999; else None."""
     text = parts.get("INTERVAL", "1")
     ok = text.isascii() and text.isdigit() and len(text) <= 3 and int(text) > 0
     return int(text) if ok else None
@@ -352,16 +355,14 @@ class Recurrence:
         known = {"FREQ", "INTERVAL", "COUNT", "UNTIL", "BYDAY", "WKST"}
         if month_end:
             known |= {"BYMONTHDAY", "BYSETPOS", "BYMONTH"}
-        if freq not in _FREQ_WORDS or set(parts) - known or not set(days) <= set(_BYDAY):
-            text = self.rrule.removeprefix("RRULE:")
-        elif days == ["MO", "TU", "WE", "TH", "FR"] and n == 1 and freq in ("DAILY", "WEEKLY"):
+        if freq not in _FREQ_WORDS or set(parts) - known or (days and freq != "WEEKLY") or not set(days) <= set(_BYDAY):
+            text = self.rrule.removeprefix("RRULE:")  # nothing simpler says it exactly
+        elif days == ["MO", "TU", "WE", "TH", "FR"] and n == 1:
             text = "weekdays"
-        elif days and freq == "WEEKLY":
-            names = [_DAY_NAMES[_BYDAY.index(d)] for d in days]
-            listed = " and ".join(names) if len(names) < 3 else ", ".join(names[:-1]) + " and " + names[-1]
-            text = f"every {listed}" if n == 1 else f"every {n} weeks on {listed}"
         elif days:
-            text = self.rrule.removeprefix("RRULE:")
+            names = [_DAY_NAMES[_BYDAY.index(d)] for d in days]
+            listed = ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
+            text = f"every {listed}" if n == 1 else f"every {n} weeks on {listed}"
         else:
             text = _FREQ_WORDS[freq] if n == 1 else f"every {n} {_UNIT_OF_FREQ[freq]}"
         if "COUNT" in parts:
@@ -381,20 +382,24 @@ def _weekday_list(s: str) -> list[str] | None:
 
 def _rule_body(s: str, anchor: datetime | None) -> str | None:
     """The RRULE body for a typed rule word or phrase; None when it is not one."""
+    s, _, listed = s.partition(" on ")  # "every 2 weeks on monday and thursday"
+    on_days = _weekday_list(listed) if listed else []
     m = re.fullmatch(r"(every )?(other |\d{1,3} ?)?([a-z]+)", s, re.ASCII)
-    if s in ("weekdays", "every weekday"):
+    if s in ("weekdays", "every weekday") and not listed:
         return "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"
     if s in _RULE_WORDS:
         freq, n = _RULE_WORDS[s]
     elif m and (m[1] or m[2]) and _UNITS.get(m[3]) in _FREQ_OF_UNIT:
         freq, n = _FREQ_OF_UNIT[_UNITS[m[3]]], 2 if m[2] == "other " else int((m[2] or "1").strip())
-    elif s.startswith("every ") and (days := _weekday_list(s.removeprefix("every "))):
+    elif s.startswith("every ") and not listed and (days := _weekday_list(s.removeprefix("every "))):
         return "FREQ=WEEKLY;BYDAY=" + ",".join(days)
     else:
         return None
-    if n < 1:
+    if n < 1 or on_days is None or (on_days and freq != "WEEKLY"):
         return None
     parts = [f"FREQ={freq}"] + ([f"INTERVAL={n}"] if n > 1 else [])
+    if on_days:
+        return ";".join([*parts, "BYDAY=" + ",".join(on_days)])
     if anchor is not None and anchor.day >= 29:
         # Without this a series anchored on the 31st skips every shorter month: take the
         # last of the 28th..anchor day that the month has.
@@ -410,31 +415,32 @@ def _check_rrule(text: str, rule: str) -> None:
     """Raise InvalidDate unless `rule` is a single RRULE line dateutil accepts."""
     bad = InvalidDate(f"'{_shown(text)}' is not a repeat rule {_RULE_HINT}")
     parts = _rule_parts(rule)
-    if " " in rule or len(parts) != rule.count(";") + 1 or _interval(parts) is None:
-        raise bad
-    if "COUNT" in parts and "UNTIL" in parts:  # RFC 5545 forbids both; dateutil only warns
+    # RFC 5545 forbids COUNT with UNTIL (dateutil only warns); INTERVAL=0 makes dateutil loop.
+    if " " in rule or len(parts) != rule.count(";") + 1 or _interval(parts) is None or {"COUNT", "UNTIL"} <= set(parts):
         raise bad
     if parts.get("FREQ") not in _FREQ_WORDS:
         # Sub-daily rules make no sense for reminders and can make dateutil spin for seconds.
         raise InvalidDate(f"'{_shown(text)}' needs FREQ=DAILY, WEEKLY, MONTHLY or YEARLY")
+    _build_rrule(text, rule, datetime(2000, 1, 1))
+
+
+def _build_rrule(text: str, rule: str, dtstart: datetime) -> Any:
+    """A dateutil rrule for `rule` starting at naive `dtstart`; InvalidDate naming `text` if it is junk."""
     from dateutil.rrule import rrulestr  # type: ignore[import-untyped, unused-ignore]
 
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            rrulestr(rule, dtstart=datetime(2000, 1, 1), ignoretz=True)
+            warnings.simplefilter("ignore")  # COUNT with UNTIL only warns; _check_rrule refuses it
+            return rrulestr(rule, dtstart=dtstart, ignoretz=True)
     except Exception as exc:  # dateutil reports bad parts as ValueError, KeyError, TypeError...
-        raise bad from exc
+        raise InvalidDate(f"'{_shown(text)}' is not a repeat rule {_RULE_HINT}") from exc
 
 
 def parse_rule(text: str, *, anchor: datetime | None = None) -> Recurrence:
     """A Recurrence for a typed RULE; `anchor` (local wall time) makes month-end series keep the month end."""
     s = " ".join(text.lower().split())
-    after = False
-    for suffix in (" after completion", " after"):
-        if s.endswith(suffix):
-            s, after = s.removesuffix(suffix), True
-            break
+    after = s.endswith((" after", " after completion"))
+    s = re.sub(r" after(?: completion)?$", "", s)
     if len(s) > _MAX_TEXT:
         raise InvalidDate(f"'{_shown(text)}' is not a repeat rule {_RULE_HINT}")
     if s.startswith(("rrule:", "freq=")):
@@ -456,9 +462,7 @@ def _local_until(rule: str, tz: tzinfo) -> str:
     return f"{rule[: m.start(1)]}{until.year:04d}{until:%m%dT%H%M%S}{rule[m.end() :]}"
 
 
-def next_occurrence(
-    rec: Recurrence, *, anchor_local: datetime, after: datetime, tz: tzinfo
-) -> datetime | None:
+def next_occurrence(rec: Recurrence, *, anchor_local: datetime, after: datetime, tz: tzinfo) -> datetime | None:
     """First occurrence strictly after `after`, as aware UTC; None once the rule is exhausted."""
     if anchor_local.tzinfo is not None:
         anchor_local = to_local(anchor_local, tz).replace(tzinfo=None)
@@ -469,19 +473,9 @@ def next_occurrence(
         raise InvalidDate(f"'{_shown(rec.rrule)}' is not a repeat rule {_RULE_HINT}")
     try:
         if rec.after_completion:
-            from dateutil.relativedelta import relativedelta  # type: ignore[import-untyped, unused-ignore]
-
-            step = relativedelta(**{_UNIT_OF_FREQ[parts["FREQ"]]: interval})
-            day: date = to_local(after_utc, tz).date() + step
+            day = to_local(after_utc, tz).date() + _calendar_step(_UNIT_OF_FREQ[parts["FREQ"]], interval)
             return to_utc(datetime.combine(day, anchor_local.time()), tz)
-        from dateutil.rrule import rrulestr  # type: ignore[import-untyped, unused-ignore]
-
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                rule = rrulestr(_local_until(rec.rrule, tz), dtstart=anchor_local, ignoretz=True)
-        except Exception as exc:  # same junk-in cases as _check_rrule
-            raise InvalidDate(f"'{_shown(rec.rrule)}' is not a repeat rule {_RULE_HINT}") from exc
+        rule = _build_rrule(rec.rrule, _local_until(rec.rrule, tz), anchor_local)
         # The series runs in wall time; start a few hours early because around a DST change
         # wall-clock order and UTC order can disagree by the size of the shift.
         cursor = to_local(after_utc, tz).replace(tzinfo=None) - timedelta(hours=3)

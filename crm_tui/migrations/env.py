@@ -5,10 +5,11 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-import crm_tui.models  # noqa: F401  (registers the tables for autogenerate)
+import crm_tui.models
 from sqlmodel import SQLModel
 
 config = context.config
+crm_tui.models.load_all()  # registers every table for autogenerate
 target_metadata = SQLModel.metadata
 
 

@@ -1,25 +1,48 @@
-"""SQLModel tables: fields, relationships and indexes only."""
+"""SQLModel tables: fields, relationships and indexes only.
+
+The names load on first use (PEP 562), so importing `crm_tui.models.types` alone,
+as the cold `crm due` path does, does not build every table class.
+"""
 
 from __future__ import annotations
 
-from crm_tui.models.activity import INTERACTION_KINDS, Interaction, Reminder
-from crm_tui.models.contact import (
-    Contact,
-    ContactEmail,
-    ContactPhone,
-    ContactTag,
-    Organization,
-    Tag,
-)
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
-__all__ = [
-    "INTERACTION_KINDS",
-    "Contact",
-    "ContactEmail",
-    "ContactPhone",
-    "ContactTag",
-    "Interaction",
-    "Organization",
-    "Reminder",
-    "Tag",
-]
+if TYPE_CHECKING:
+    from crm_tui.models.activity import INTERACTION_KINDS, Interaction, Reminder
+    from crm_tui.models.contact import (
+        Contact,
+        ContactEmail,
+        ContactPhone,
+        ContactTag,
+        Organization,
+        Tag,
+    )
+
+_WHERE = {
+    "INTERACTION_KINDS": "activity",
+    "Interaction": "activity",
+    "Reminder": "activity",
+    "Contact": "contact",
+    "ContactEmail": "contact",
+    "ContactPhone": "contact",
+    "ContactTag": "contact",
+    "Organization": "contact",
+    "Tag": "contact",
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'crm_tui.models' has no attribute {name!r}")
+    return getattr(import_module(f"crm_tui.models.{module}"), name)
+
+
+def load_all() -> None:
+    """Import every table module so SQLModel.metadata knows all tables."""
+    for module in set(_WHERE.values()):
+        import_module(f"crm_tui.models.{module}")

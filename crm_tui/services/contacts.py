@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from crm_tui.errors import AmbiguousContact, Conflict, ContactNotFound, InvalidInput
@@ -32,7 +32,7 @@ from crm_tui.services.common import (
     phone_key,
     utcnow,
 )
-from crm_tui.services.dialect import insert_ignore, plus_days
+from crm_tui.services.dialect import cadence_lapsed, insert_ignore
 
 SortKey = Literal["name", "last-contact", "created"]
 SORT_KEYS: tuple[str, ...] = ("name", "last-contact", "created")
@@ -542,13 +542,7 @@ def tags_of(session: Session, ids: Sequence[int]) -> dict[int, list[str]]:
 
 def stale_condition(session: Session, now: datetime) -> list[Any]:
     """Contacts whose stay-in-touch cadence has lapsed (never contacted counts)."""
-    return [
-        Contact.cadence_days.is_not(None),  # type: ignore[union-attr]
-        or_(
-            Contact.last_contact_at.is_(None),  # type: ignore[union-attr]
-            plus_days(session, Contact.last_contact_at, Contact.cadence_days) <= now,
-        ),
-    ]
+    return [cadence_lapsed(session, last_contact=Contact.last_contact_at, cadence_days=Contact.cadence_days, at=now)]
 
 
 def list_contacts(

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, cast, func, literal, text
+from sqlalchemy import String, and_, cast, func, literal, or_, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -23,6 +24,14 @@ def plus_days(session: Session, column: Any, days: Any) -> ColumnElement[Any]:
             literal("+").concat(cast(days, String)).concat(" days"),
         )
     return column + days * text("interval '1 day'")
+
+
+def cadence_lapsed(session: Session, *, last_contact: Any, cadence_days: Any, at: datetime) -> ColumnElement[bool]:
+    """Contacts with a cadence whose last contact is older than it at `at` (never contacted counts)."""
+    return and_(
+        cadence_days.is_not(None),
+        or_(last_contact.is_(None), plus_days(session, last_contact, cadence_days) <= at),
+    )
 
 
 def insert_ignore(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:

@@ -1,4 +1,9 @@
-"""The daily queue: open reminders due by a time, plus lapsed stay-in-touch contacts."""
+"""The daily queue: open reminders due by a time, plus lapsed stay-in-touch contacts.
+
+`crm due` runs from cron on every machine every morning, so this module reads
+through light table clauses instead of the SQLModel classes: building those
+classes costs more at start-up than the query itself.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +11,32 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import or_, select
+from sqlalchemy import column, or_, select, table
 from sqlalchemy.orm import Session
 
-from crm_tui.models import Contact, Reminder
-from crm_tui.services.contacts import stale_condition
+from crm_tui.models.types import UTCDateTime
+from crm_tui.services.dialect import cadence_lapsed
+
+_reminders = table(
+    "reminders",
+    column("id"),
+    column("contact_id"),
+    column("title"),
+    column("due_at", UTCDateTime),
+    column("snoozed_until", UTCDateTime),
+    column("done_at", UTCDateTime),
+    column("owner"),
+)
+_contacts = table(
+    "contacts",
+    column("id"),
+    column("display_name"),
+    column("owner"),
+    column("cadence_days"),
+    column("last_contact_at", UTCDateTime),
+    column("created_at", UTCDateTime),
+    column("deleted_at", UTCDateTime),
+)
 
 
 @dataclass(frozen=True)
@@ -33,52 +59,57 @@ def due_items(
     session: Session, *, now: datetime, until: datetime, owner: str | None = None
 ) -> list[DueItem]:
     """Everything due by `until`, most overdue first; snoozed reminders wait."""
+    r, c = _reminders.c, _contacts.c
     items: list[DueItem] = []
+    # (done_at IS NULL, due_at <= until) is a range scan of ix_reminders_open_due.
     reminders = (
-        select(Reminder, Contact.display_name)
-        .outerjoin(Contact, Contact.id == Reminder.contact_id)
+        select(r.id, r.contact_id, r.title, r.due_at, r.snoozed_until, r.owner, c.display_name)
+        .select_from(_reminders.outerjoin(_contacts, c.id == r.contact_id))
         .where(
-            Reminder.done_at.is_(None),  # type: ignore[union-attr]
-            Reminder.due_at <= until,
-            or_(Reminder.snoozed_until.is_(None), Reminder.snoozed_until <= until),  # type: ignore[union-attr]
-            or_(Reminder.contact_id.is_(None), Contact.deleted_at.is_(None)),  # type: ignore[union-attr]
+            r.done_at.is_(None),
+            r.due_at <= until,
+            or_(r.snoozed_until.is_(None), r.snoozed_until <= until),
+            or_(r.contact_id.is_(None), c.deleted_at.is_(None)),
         )
     )
     if owner is not None:
-        reminders = reminders.where(Reminder.owner == owner)
-    for reminder, name in session.execute(reminders).tuples():
-        effective = max(reminder.due_at, reminder.snoozed_until or reminder.due_at)
+        reminders = reminders.where(r.owner == owner)
+    for row in session.execute(reminders):
         items.append(
             DueItem(
                 kind="reminder",
-                id=reminder.id or 0,
-                contact_id=reminder.contact_id,
-                contact_name=name,
-                title=reminder.title,
-                due_at=effective,
-                owner=reminder.owner,
+                id=row.id,
+                contact_id=row.contact_id,
+                contact_name=row.display_name,
+                title=row.title,
+                due_at=max(row.due_at, row.snoozed_until or row.due_at),
+                owner=row.owner,
             )
         )
-    touches = select(Contact).where(Contact.deleted_at.is_(None), *stale_condition(session, until))  # type: ignore[union-attr]
+    touches = select(
+        c.id, c.display_name, c.owner, c.cadence_days, c.last_contact_at, c.created_at
+    ).where(
+        c.deleted_at.is_(None),
+        cadence_lapsed(session, last_contact=c.last_contact_at, cadence_days=c.cadence_days, at=until),
+    )
     if owner is not None:
-        touches = touches.where(Contact.owner == owner)
-    for contact in session.execute(touches).scalars():
-        assert contact.cadence_days is not None
-        if contact.last_contact_at is None:
-            due_at = contact.created_at
+        touches = touches.where(c.owner == owner)
+    for row in session.execute(touches):
+        if row.last_contact_at is None:
+            due_at = row.created_at
             title = "stay in touch: never contacted"
         else:
-            due_at = contact.last_contact_at + timedelta(days=contact.cadence_days)
-            title = f"stay in touch: last contact {contact.last_contact_at.date().isoformat()}"
+            due_at = row.last_contact_at + timedelta(days=row.cadence_days)
+            title = f"stay in touch: last contact {row.last_contact_at.date().isoformat()}"
         items.append(
             DueItem(
                 kind="touch",
-                id=contact.id or 0,
-                contact_id=contact.id,
-                contact_name=contact.display_name,
+                id=row.id,
+                contact_id=row.id,
+                contact_name=row.display_name,
                 title=title,
                 due_at=due_at,
-                owner=contact.owner,
+                owner=row.owner,
             )
         )
     items.sort(key=lambda item: (item.due_at, item.kind, item.id))

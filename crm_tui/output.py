@@ -43,6 +43,8 @@ def machine_value(value: Any, tz: tzinfo) -> Any:
         return value.astimezone(tz).isoformat()
     if isinstance(value, (list, tuple)):
         return [machine_value(v, tz) for v in value]
+    if isinstance(value, dict):
+        return {k: machine_value(v, tz) for k, v in value.items()}
     return value
 
 
@@ -103,10 +105,12 @@ def _table(records: Sequence[dict[str, Any]], columns: Columns, *, tz: tzinfo, o
     from rich.table import Table
 
     table = Table(box=box.SIMPLE_HEAD, title=title, title_justify="left", pad_edge=False)
-    for key, header in columns:
-        table.add_column(header, no_wrap=key in ("id", "due", "when"), overflow="fold")
+    # Columns empty in every row only steal width from the ones that matter.
+    shown = [(k, h) for k, h in columns if any(human_value(r.get(k), tz) for r in records)] or list(columns)
+    for key, header in shown:
+        table.add_column(header, no_wrap=key in ("id", "due_at"), overflow="fold", min_width=min(len(header), 12))
     for r in records:
-        table.add_row(*(human_value(r.get(k), tz) for k, _ in columns))
+        table.add_row(*(human_value(r.get(k), tz) for k, _ in shown))
     make_console(out).print(table)
 
 

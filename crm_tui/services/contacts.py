@@ -545,6 +545,43 @@ def stale_condition(session: Session, now: datetime) -> list[Any]:
     return [cadence_lapsed(session, last_contact=Contact.last_contact_at, cadence_days=Contact.cadence_days, at=now)]
 
 
+def contact_filters(
+    session: Session,
+    *,
+    tag: str | None = None,
+    organization: str | None = None,
+    owner: str | None = None,
+    stale: bool = False,
+    ids: Sequence[int] | None = None,
+    now: datetime,
+) -> list[Any]:
+    """The WHERE clauses that pick live contacts by tag, organization, owner, lapsed cadence and ids."""
+    where: list[Any] = [Contact.deleted_at.is_(None)]  # type: ignore[union-attr]
+    if tag:
+        where.append(
+            Contact.id.in_(  # type: ignore[union-attr]
+                select(ContactTag.contact_id)
+                .join(Tag, Tag.id == ContactTag.tag_id)
+                .where(Tag.name_key == name_key(tag.lstrip("#")))
+            )
+        )
+    if organization:
+        where.append(
+            Contact.organization_id.in_(  # type: ignore[union-attr]
+                select(Organization.id).where(
+                    Organization.name_key.contains(name_key(organization), autoescape=True)
+                )
+            )
+        )
+    if owner:
+        where.append(Contact.owner == owner)
+    if stale:
+        where.extend(stale_condition(session, now))
+    if ids is not None:
+        where.append(Contact.id.in_(ids))  # type: ignore[union-attr]
+    return where
+
+
 def list_contacts(
     session: Session,
     *,
@@ -559,30 +596,11 @@ def list_contacts(
     now: datetime | None = None,
 ) -> list[ContactRow]:
     """A page of live contacts; the page is cut in SQL so 100,000 rows cost no more than 50."""
-    now = now or utcnow()
-    query = select(Contact).where(Contact.deleted_at.is_(None))  # type: ignore[union-attr]
-    if tag:
-        query = query.where(
-            Contact.id.in_(  # type: ignore[union-attr]
-                select(ContactTag.contact_id)
-                .join(Tag, Tag.id == ContactTag.tag_id)
-                .where(Tag.name_key == name_key(tag.lstrip("#")))
-            )
+    query = select(Contact).where(
+        *contact_filters(
+            session, tag=tag, organization=organization, owner=owner, stale=stale, ids=ids, now=now or utcnow()
         )
-    if organization:
-        query = query.where(
-            Contact.organization_id.in_(  # type: ignore[union-attr]
-                select(Organization.id).where(
-                    Organization.name_key.contains(name_key(organization), autoescape=True)
-                )
-            )
-        )
-    if owner:
-        query = query.where(Contact.owner == owner)
-    if stale:
-        query = query.where(*stale_condition(session, now))
-    if ids is not None:
-        query = query.where(Contact.id.in_(ids))  # type: ignore[union-attr]
+    )
     if sort == "name":
         query = query.order_by(Contact.sort_name, Contact.id)
     elif sort == "last-contact":

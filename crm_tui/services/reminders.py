@@ -92,7 +92,7 @@ def list_reminders(
     query = query.order_by(Reminder.due_at, Reminder.id)
     if limit is not None:
         query = query.limit(limit)
-    return [ReminderRow(r, name) for r, name in session.execute(query).tuples()]
+    return [ReminderRow(r, name) for r, name in session.execute(query).all()]
 
 
 def complete_reminder(
@@ -152,3 +152,39 @@ def snooze_reminder(
 def remove_reminder(session: Session, reminder: Reminder) -> None:
     """Delete a reminder for good."""
     session.execute(delete(Reminder).where(Reminder.id == reminder.id))
+
+
+def edit_reminder(
+    session: Session,
+    reminder: Reminder,
+    *,
+    title: str | None = None,
+    due_at: datetime | None = None,
+    rule: str | None = None,
+    clear_rule: bool = False,
+    after_completion: bool = False,
+    anchor_local: datetime | None = None,
+    tz_name: str | None = None,
+    now: datetime | None = None,
+) -> Reminder:
+    """Change a reminder's title, due time or repeat rule; a new due time ends any snooze."""
+    now = now or utcnow()
+    if title is not None:
+        title = " ".join(title.split())
+        if not title:
+            raise InvalidInput("the reminder title must not be empty")
+        reminder.title = title
+    if due_at is not None:
+        reminder.due_at = due_at
+        reminder.snoozed_until = None
+    if clear_rule:
+        reminder.rule, reminder.rule_after_completion, reminder.rule_anchor, reminder.tz = None, False, None, None
+    elif rule is not None:
+        reminder.rule = rule
+        reminder.rule_after_completion = after_completion
+        reminder.rule_anchor = anchor_local.replace(tzinfo=None).isoformat() if anchor_local else None
+        reminder.tz = tz_name
+    reminder.updated_at = now
+    session.add(reminder)
+    session.flush()
+    return reminder

@@ -37,8 +37,9 @@ def fts_query(query: str) -> str | None:
     if not tokens:
         return None
     quoted = ['"' + t.replace('"', '""') + '"' for t in tokens]
-    quoted[-1] += "*"
-    return " ".join(quoted)
+    # The last word may be unfinished; the exact word too, so "zoe" ranks Zoë above Zoeller.
+    quoted[-1] = f"({quoted[-1]} OR {quoted[-1]}*)"
+    return " AND ".join(quoted)
 
 
 def search_contacts(session: Session, query: str, *, limit: int = 50) -> list[SearchHit]:

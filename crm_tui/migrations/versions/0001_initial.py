@@ -25,7 +25,9 @@ def _contact_doc(contact_id: str) -> str:
     DELETE FROM search_index WHERE rowid = -({contact_id});
     INSERT INTO search_index(rowid, contact_id, name, emails, org, tags, notes, summary, body)
     SELECT -c.id, c.id,
-           c.display_name || ' ' || coalesce(c.given_name, '') || ' ' || coalesce(c.family_name, ''),
+           c.display_name
+             || CASE WHEN instr(c.display_name, coalesce(c.given_name, '')) > 0 THEN '' ELSE ' ' || c.given_name END
+             || CASE WHEN instr(c.display_name, coalesce(c.family_name, '')) > 0 THEN '' ELSE ' ' || c.family_name END,
            coalesce((SELECT group_concat(e.email, ' ') FROM contact_emails e WHERE e.contact_id = c.id), ''),
            coalesce((SELECT o.name FROM organizations o WHERE o.id = c.organization_id), '')
              || ' ' || coalesce(c.title, ''),

@@ -1,0 +1,134 @@
+"""`crm` as a real process: exit statuses, stdout vs stderr, NO_COLOR, no tracebacks, import hygiene."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+CRM = [sys.executable, "-m", "crm_tui"]
+
+
+def run(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CRM, *args], capture_output=True, text=True, input=stdin, env={**os.environ, **env},
+                          timeout=60)
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    return {"CRM_DB": str(tmp_path / "crm.db"), "CRM_USER": "tester", "TZ": "UTC", "NO_COLOR": "1"}
+
+
+def test_cli_import_does_not_load_textual_or_heavy_modules() -> None:
+    code = (
+        "import sys, crm_tui.cli; "
+        "heavy = [m for m in ('textual', 'alembic', 'rich', 'dateutil.parser', 'crm_tui.models.contact') if m in sys.modules]; "
+        "print(heavy)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_due_path_stays_light(env: dict[str, str]) -> None:
+    run(env, "db", "upgrade")  # create the database first: migrations load alembic
+    code = (
+        "import sys; from crm_tui.cli import app\n"
+        "try:\n    app(['due'], prog_name='crm')\nexcept SystemExit:\n    pass\n"
+        "print([m for m in ('textual', 'alembic', 'rich', 'dateutil.parser', 'crm_tui.models.contact') if m in sys.modules], file=sys.stderr)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, **env})
+    assert out.stderr.strip() == "[]", out.stderr
+
+
+def test_cron_due_prints_nothing_when_nothing_is_due(env: dict[str, str]) -> None:
+    result = run(env, "due")
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+    assert run(env, "due", "--exit-status").returncode == 1
+
+
+def test_data_on_stdout_messages_on_stderr(env: dict[str, str]) -> None:
+    added = run(env, "contact", "add", "Ada", "--email", "ada@x.io")
+    assert added.returncode == 0 and added.stdout == "1\n" and added.stderr == ""
+    run(env, "remind", "add", "ada", "Call back", "--due", "today")
+    due = run(env, "due")
+    assert due.returncode == 0 and "Call back" in due.stdout and due.stderr == ""
+    assert "\x1b[" not in due.stdout
+    bad = run(env, "contact", "show", "ghost@x.io")
+    assert bad.returncode == 1 and bad.stdout == "" and bad.stderr == "crm: no contact matches 'ghost@x.io'\n"
+
+
+def test_no_color_and_table_format(env: dict[str, str]) -> None:
+    run(env, "contact", "add", "Ada")
+    out = run(env, "contact", "list", "--format", "table")
+    assert "Ada" in out.stdout and "\x1b[" not in out.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["log", "nobody", "call", "x"],
+        ["remind", "add", "x", "--due", "31/02/2026 25:99"],
+        ["contact", "add", "Ada", "--every", "-3d"],
+        ["remind", "done", "abc"],
+        ["--tz", "Mars/Olympus", "due"],
+        ["contact", "list", "--format", "yaml"],
+        ["db", "backup", "/nonexistent/dir/x.db"],
+    ],
+)
+def test_user_mistakes_never_print_a_traceback(env: dict[str, str], args: list[str]) -> None:
+    result = run(env, *args)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.startswith("crm: ") and result.stderr.count("\n") == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_usage_error_exits_2(env: dict[str, str]) -> None:
+    result = run(env, "due", "--within")
+    assert result.returncode == 2 and result.stderr.startswith("crm: ") and "Traceback" not in result.stderr
+
+
+def test_global_options_after_the_subcommand(env: dict[str, str], tmp_path: Path) -> None:
+    other = tmp_path / "other.db"
+    assert run(env, "contact", "add", "Elsewhere", "--db", str(other)).returncode == 0
+    assert "Elsewhere" in run(env, "--db", str(other), "contact", "list").stdout
+    assert run(env, "contact", "list").stdout == ""
+
+
+def test_locked_database_exits_3_and_writes_nothing(env: dict[str, str]) -> None:
+    run(env, "db", "upgrade")
+    holder = sqlite3.connect(env["CRM_DB"], isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        result = run({**env, "CRM_BUSY_TIMEOUT_MS": "300"}, "contact", "add", "Ada")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert result.returncode == 3
+    assert "database is locked" in result.stderr and result.stderr.count("\n") == 1
+    assert run(env, "contact", "list").stdout == ""
+
+
+def test_newer_schema_exits_3_untouched(env: dict[str, str]) -> None:
+    run(env, "db", "upgrade")
+    conn = sqlite3.connect(env["CRM_DB"])
+    conn.execute("UPDATE alembic_version SET version_num = 'ffff'")
+    conn.commit()
+    conn.close()
+    before = Path(env["CRM_DB"]).read_bytes()
+    result = run(env, "due")
+    assert result.returncode == 3 and "newer than this crm-tui" in result.stderr
+    assert Path(env["CRM_DB"]).read_bytes() == before
+
+
+def test_backup_while_another_process_writes(env: dict[str, str], tmp_path: Path) -> None:
+    run(env, "contact", "add", "Ada")
+    target = tmp_path / "backup.db"
+    result = run(env, "db", "backup", str(target))
+    assert result.returncode == 0 and "Backed up" in result.stderr
+    assert oct(target.stat().st_mode & 0o777) == "0o600"
+    check = run({**env, "CRM_DB": str(target)}, "db", "check", "-f", "json")
+    assert check.returncode == 0 and '"contacts": 1' in check.stdout

@@ -1,0 +1,173 @@
+"""The database layer: file modes, pragmas, migrations, refusal of newer schemas, backup, locks."""
+
+from __future__ import annotations
+
+import sqlite3
+import stat
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from crm_tui.config import Settings, db_url_from, redact_url, sqlite_path
+from crm_tui.db import (
+    HEAD_REVISION,
+    KNOWN_REVISIONS,
+    MIGRATIONS_DIR,
+    backup,
+    check,
+    make_engine,
+    open_engine,
+    session_scope,
+    upgrade,
+)
+from crm_tui.errors import Conflict, DatabaseLocked, DatabaseUnreadable, SchemaTooNew
+from crm_tui.models.schemas import ContactCreate
+from crm_tui.services.contacts import add_contact
+from crm_tui.services.interactions import log_interaction
+from crm_tui.services.reminders import add_reminder
+from tests.conftest import NOW
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_new_directories_are_0700_and_files_0600(tmp_path: Path) -> None:
+    db = tmp_path / "a" / "b" / "crm.db"
+    engine = open_engine(Settings(db_url=f"sqlite:///{db}", user="t"))
+    with session_scope(engine) as session:
+        add_contact(session, ContactCreate(name="Ada"), actor="t")
+        assert Path(str(db) + "-wal").exists()
+        assert mode(Path(str(db) + "-wal")) == 0o600
+    engine.dispose()
+    assert mode(tmp_path / "a") == 0o700 and mode(tmp_path / "a" / "b") == 0o700
+    assert mode(db) == 0o600
+
+
+def test_pragmas_are_set_on_every_connection(engine: Engine) -> None:
+    with engine.connect() as conn:
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
+        assert conn.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL
+
+
+def test_writes_begin_immediate(engine: Engine) -> None:
+    statements: list[str] = []
+    from sqlalchemy import event
+
+    event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    with session_scope(engine) as session:
+        add_contact(session, ContactCreate(name="Ada"), actor="t")
+    with session_scope(engine, write=False) as session:
+        session.execute(text("SELECT 1"))
+    assert "BEGIN IMMEDIATE" in statements and "BEGIN DEFERRED" in statements
+
+
+def test_revision_list_matches_the_migration_scripts() -> None:
+    from alembic.script import ScriptDirectory
+
+    from crm_tui.db import alembic_config
+
+    script = ScriptDirectory.from_config(alembic_config(None))  # type: ignore[arg-type]
+    ordered = [rev.revision for rev in reversed(list(script.walk_revisions()))]
+    assert tuple(ordered) == KNOWN_REVISIONS
+    assert script.get_current_head() == HEAD_REVISION
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        assert "import sqlmodel" in path.read_text(), path.name
+
+
+def test_oldest_revision_upgrades_to_head_and_keeps_every_row(tmp_path: Path) -> None:
+    """Guards every later schema change: a file made at the oldest revision keeps its rows."""
+    db = tmp_path / "old.db"
+    engine = make_engine(f"sqlite:///{db}")
+    upgrade(engine, str(db), target=KNOWN_REVISIONS[0])
+    with session_scope(engine) as session:
+        for i in range(20):
+            c = add_contact(session, ContactCreate(name=f"Person {i}", emails=[f"p{i}@x.io"], tags=["t"]), actor="t", now=NOW)
+            log_interaction(session, c, kind="call", summary=f"call {i}", author="t", at=NOW)
+            add_reminder(session, title=f"r{i}", due_at=NOW + timedelta(days=i), actor="t", contact=c, now=NOW)
+    engine.dispose()
+    engine = open_engine(Settings(db_url=f"sqlite:///{db}", user="t"))
+    report = check(engine, str(db))
+    assert report.revision == HEAD_REVISION and report.integrity == "ok"
+    assert report.counts["contacts"] == 20 and report.counts["interactions"] == 20 and report.counts["reminders"] == 20
+    from crm_tui.services.search import search_contacts
+
+    with session_scope(engine) as session:
+        assert [h.row.name for h in search_contacts(session, "Person 7")][:1] == ["Person 7"]
+
+
+def test_newer_schema_is_refused_and_left_untouched(tmp_path: Path) -> None:
+    db = tmp_path / "new.db"
+    engine = open_engine(Settings(db_url=f"sqlite:///{db}", user="t"))
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    engine.dispose()
+    before = db.read_bytes()
+    with pytest.raises(SchemaTooNew, match="9999"):
+        open_engine(Settings(db_url=f"sqlite:///{db}", user="t"))
+    assert db.read_bytes() == before
+
+
+def test_not_a_database_is_unreadable(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.db"
+    bad.write_text("this is not sqlite")
+    with pytest.raises(DatabaseUnreadable):
+        open_engine(Settings(db_url=f"sqlite:///{bad}", user="t"))
+    other = tmp_path / "other.db"
+    sqlite3.connect(other).execute("CREATE TABLE t (x)").connection.commit()
+    with pytest.raises(DatabaseUnreadable, match="not a crm-tui database"):
+        open_engine(Settings(db_url=f"sqlite:///{other}", user="t"))
+
+
+def test_backup_is_a_0600_consistent_copy(engine: Engine, settings: Settings, tmp_path: Path) -> None:
+    with session_scope(engine) as session:
+        add_contact(session, ContactCreate(name="Ada"), actor="t")
+    target = tmp_path / "copy.db"
+    assert backup(settings, target) > 0
+    assert mode(target) == 0o600
+    copy = sqlite3.connect(target)
+    assert copy.execute("SELECT display_name FROM contacts").fetchall() == [("Ada",)]
+    assert copy.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    with pytest.raises(Conflict, match="file exists"):
+        backup(settings, target)
+    backup(settings, target, force=True)
+
+
+def test_a_writer_waiting_past_the_timeout_gets_database_locked(tmp_path: Path) -> None:
+    db = tmp_path / "lock.db"
+    fast = Settings(db_url=f"sqlite:///{db}", user="t", busy_timeout_ms=200)
+    engine = open_engine(fast)
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(DatabaseLocked, match="locked"), session_scope(engine, where=str(db)) as session:
+            add_contact(session, ContactCreate(name="Ada"), actor="t")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    with session_scope(engine) as session:
+        assert session.execute(text("SELECT count(*) FROM contacts")).scalar() == 0
+
+
+def test_url_helpers(tmp_path: Path) -> None:
+    assert db_url_from(str(tmp_path / "x.db")) == f"sqlite:///{tmp_path / 'x.db'}"
+    assert db_url_from("postgresql+psycopg://u:p@h/db") == "postgresql+psycopg://u:p@h/db"
+    assert sqlite_path("sqlite:///:memory:") is None
+    assert sqlite_path(f"sqlite:///{tmp_path}/x.db") == tmp_path / "x.db"
+    assert redact_url("postgresql+psycopg://u:secret@h/db") == "postgresql+psycopg://u:***@h/db"
+
+
+def test_nothing_touches_the_disk_at_import(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    code = "import crm_tui.cli, crm_tui.db, crm_tui.config; import os; print(os.listdir('.'))"
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
+                         env={"HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "data"), "PATH": "/usr/bin:/bin"})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"

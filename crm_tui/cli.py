@@ -105,7 +105,9 @@ def log(
     ref: str = typer.Argument(..., help="The contact: 12, #12, an email, or part of a name."),
     kind: str = typer.Argument(..., help="call, email, meeting, message or note."),
     summary: str = typer.Argument(..., help="One line on what happened."),
-    at: str | None = typer.Option(None, "--at", help="When it happened (default: now): yesterday 3pm, 2026-11-20 14:00."),
+    at: str | None = typer.Option(
+        None, "--at", help="When it happened (default: now): yesterday 3pm, 2026-11-20 14:00."
+    ),
     body: str | None = typer.Option(None, "--body", help="Longer text; '-' reads it from stdin."),
     direction: str | None = typer.Option(None, "--direction", help="in or out."),
     follow_up: str | None = typer.Option(None, "--follow-up", help="Also add a reminder due then: fri, in 2 weeks."),
@@ -129,8 +131,14 @@ def log(
         )
         if follow_up:
             create_reminder(
-                rt, session, title=f"Follow up: {interaction.summary}", due=follow_up, contact=contact,
-                every=None, owner=None, due_option="--follow-up",
+                rt,
+                session,
+                title=f"Follow up: {interaction.summary}",
+                due=follow_up,
+                contact=contact,
+                every=None,
+                owner=None,
+                due_option="--follow-up",
             )
     rt.done(f"Logged {interaction.kind} #{interaction.id} with {contact.display_name}", interaction.id)
 
@@ -160,8 +168,13 @@ def _print_due(rt: Runtime, *, within: str | None, owner: str | None, fmt: str |
 
         records = [
             {
-                "due_at": item.due_at, "kind": item.kind, "id": item.id, "contact_id": item.contact_id,
-                "contact": item.contact_name, "title": item.title, "owner": item.owner,
+                "due_at": item.due_at,
+                "kind": item.kind,
+                "id": item.id,
+                "contact_id": item.contact_id,
+                "contact": item.contact_name,
+                "title": item.title,
+                "owner": item.owner,
                 "overdue": item.due_at < now,
             }
             for item in items
@@ -174,7 +187,9 @@ def _print_due(rt: Runtime, *, within: str | None, owner: str | None, fmt: str |
 @app.command("due")
 def due(
     ctx: typer.Context,
-    within: str | None = typer.Option(None, "--within", help="Look ahead this far instead of to the end of today (3d, 2w)."),
+    within: str | None = typer.Option(
+        None, "--within", help="Look ahead this far instead of to the end of today (3d, 2w)."
+    ),
     mine: bool = typer.Option(False, "--mine", help="Only what you own."),
     owner: str | None = typer.Option(None, "--owner", help="Only what this user owns."),
     fmt: str | None = FormatOption,
@@ -212,12 +227,23 @@ def search(
         hits = search_contacts(session, query, limit=limit)
     records = [
         {
-            "id": h.row.id, "name": h.row.name, "organization": h.row.organization, "email": h.row.email,
-            "tags": h.row.tags, "matched": h.matched, "score": round(h.score, 4),
+            "id": h.row.id,
+            "name": h.row.name,
+            "organization": h.row.organization,
+            "email": h.row.email,
+            "tags": h.row.tags,
+            "matched": h.matched,
+            "score": round(h.score, 4),
         }
         for h in hits
     ]
-    columns = [("id", "ID"), ("name", "Name"), ("organization", "Organization"), ("email", "Email"), ("matched", "Matched")]
+    columns = [
+        ("id", "ID"),
+        ("name", "Name"),
+        ("organization", "Organization"),
+        ("email", "Email"),
+        ("matched", "Matched"),
+    ]
     render(records, columns, fmt, tz=rt.tz)
 
 

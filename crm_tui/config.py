@@ -90,9 +90,7 @@ def current_user(value: str | None = None) -> str:
         return "me"
 
 
-def resolve_settings(
-    db: str | None = None, user: str | None = None, tz: str | None = None
-) -> Settings:
+def resolve_settings(db: str | None = None, user: str | None = None, tz: str | None = None) -> Settings:
     """Settings from the global options, falling back to the environment."""
     timeout = os.environ.get("CRM_BUSY_TIMEOUT_MS")
     return Settings(

@@ -85,8 +85,7 @@ def _zone_or_none(name: str) -> tzinfo | None:
 def local_zone(name: str | None = None) -> tzinfo:
     """The named zone, else $TZ, else the system zone; only a bad explicit name raises."""
     if name is not None:
-        zone = _zone_or_none(name)
-        if zone is None:
+        if (zone := _zone_or_none(name)) is None:
             raise InvalidDate(f"unknown time zone '{_shown(name)}'")
         return zone
     env = os.environ.get("TZ", "").lstrip(":")
@@ -150,13 +149,10 @@ def _parse_time(s: str) -> time | None:
     if m is None or (m[2] is None and m[4] is None):
         return None
     hour, minute, second = int(m[1]), int(m[2] or 0), int(m[3] or 0)
-    if m[4]:
-        if not 1 <= hour <= 12:
-            return None
-        hour = hour % 12 + (12 if m[4] == "p" else 0)
-    if hour > 23 or minute > 59 or second > 59:
+    if m[4] and not 1 <= hour <= 12:
         return None
-    return time(hour, minute, second)
+    hour = hour % 12 + (12 if m[4] == "p" else 0) if m[4] else hour
+    return time(hour, minute, second) if hour < 24 and minute < 60 and second < 60 else None
 
 
 def _parse_day(s: str, today: date) -> tuple[date, time | None] | None:
@@ -234,6 +230,7 @@ def _dateutil_fallback(text: str, today: date, clock: time) -> datetime:
 
 
 def _parse_when(text: str, now: datetime, tz: tzinfo, default_time: time | None) -> datetime:
+    """parse_when without the final range check; arithmetic errors propagate."""
     s = " ".join(text.lower().split())
     if not s or len(s) > _MAX_TEXT:
         raise _not_a_date(text)
@@ -250,11 +247,11 @@ def _parse_when(text: str, now: datetime, tz: tzinfo, default_time: time | None)
             wall = datetime.fromisoformat(s.upper())
         except ValueError:
             wall = None  # e.g. "2026-12-01 2pm": the day+time split below reads it
-    clock = (default_time or time(local_now.hour, local_now.minute)).replace(tzinfo=None)
+    clock = time(local_now.hour, local_now.minute) if default_time is None else default_time.replace(tzinfo=None)
     if wall is None:
         parts = _day_and_time(s, local_now.date())
         if parts is not None:
-            wall = datetime.combine(parts[0], parts[1] or clock)
+            wall = datetime.combine(parts[0], clock if parts[1] is None else parts[1])
         else:
             wall = _dateutil_fallback(text, local_now.date(), clock)
     return to_utc(wall, tz)

@@ -25,7 +25,7 @@ from crm_tui.errors import DatabaseLocked, DatabaseUnreadable, SchemaTooNew
 
 # Every revision this code knows, oldest first; the last is head. A test checks
 # this list against the scripts in crm_tui/migrations/versions.
-KNOWN_REVISIONS: tuple[str, ...] = ("0001",)
+KNOWN_REVISIONS: tuple[str, ...] = ("0001", "0002", "0003")
 HEAD_REVISION = KNOWN_REVISIONS[-1]
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 COUNTED_TABLES = ("contacts", "organizations", "tags", "interactions", "reminders")
@@ -109,9 +109,7 @@ def current_revision(engine: Engine, where: str) -> str | None:
 
 def _has_version_table(conn: Connection) -> bool:
     if conn.dialect.name == "sqlite":
-        found = conn.execute(
-            text("SELECT 1 FROM sqlite_master WHERE type='table' AND name='alembic_version'")
-        ).first()
+        found = conn.execute(text("SELECT 1 FROM sqlite_master WHERE type='table' AND name='alembic_version'")).first()
         return found is not None
     from sqlalchemy import inspect
 

@@ -50,9 +50,7 @@ class AmbiguousContact(CrmError):
     """A name fragment matched several contacts; candidates are (id, name, email)."""
 
     def __init__(self, ref: str, candidates: Sequence[tuple[int, str, str]]) -> None:
-        listed = "; ".join(
-            f"#{cid} {name}" + (f" <{email}>" if email else "") for cid, name, email in candidates
-        )
+        listed = "; ".join(f"#{cid} {name}" + (f" <{email}>" if email else "") for cid, name, email in candidates)
         super().__init__(f"'{ref}' matches {len(candidates)} contacts: {listed}")
         self.ref = ref
         self.candidates = list(candidates)
@@ -75,9 +73,7 @@ class DatabaseLocked(DatabaseError):
 
 class SchemaTooNew(DatabaseError):
     def __init__(self, where: str, revision: str) -> None:
-        super().__init__(
-            f"{where}: schema revision {revision} is newer than this crm-tui knows; upgrade crm-tui"
-        )
+        super().__init__(f"{where}: schema revision {revision} is newer than this crm-tui knows; upgrade crm-tui")
 
 
 class DatabaseUnreadable(DatabaseError):

@@ -108,7 +108,7 @@ def _table(records: Sequence[dict[str, Any]], columns: Columns, *, tz: tzinfo, o
     # Columns empty in every row only steal width from the ones that matter.
     shown = [(k, h) for k, h in columns if any(human_value(r.get(k), tz) for r in records)] or list(columns)
     for key, header in shown:
-        table.add_column(header, no_wrap=key in ("id", "due_at"), overflow="fold", min_width=min(len(header), 12))
+        table.add_column(header, no_wrap=key in ("id", "due_at", "at"), overflow="fold", min_width=min(len(header), 12))
     for r in records:
         table.add_row(*(human_value(r.get(k), tz) for k, _ in shown))
     make_console(out).print(table)

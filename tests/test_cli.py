@@ -27,8 +27,21 @@ def _env(cli_env: dict[str, str]) -> None:
 
 
 def test_add_list_show_round_trip() -> None:
-    code, out, _ = crm("contact", "add", "Ada Lovelace", "--email", "ada@analytical.io", "--phone", "+44 20 7946 0000",
-                       "--org", "Analytical Engines", "--tag", "client", "--every", "2w")
+    code, out, _ = crm(
+        "contact",
+        "add",
+        "Ada Lovelace",
+        "--email",
+        "ada@analytical.io",
+        "--phone",
+        "+44 20 7946 0000",
+        "--org",
+        "Analytical Engines",
+        "--tag",
+        "client",
+        "--every",
+        "2w",
+    )
     assert code == 0 and out.strip() == "1"  # piped: just the id
     code, out, _ = crm("contact", "list")
     assert out.split("\t")[:4] == ["1", "Ada Lovelace", "Analytical Engines", "ada@analytical.io"]
@@ -111,7 +124,12 @@ def test_remind_add_list_snooze_rm_and_recurring() -> None:
 
 def test_edit_trash_restore_purge() -> None:
     crm("contact", "add", "Ada", "--email", "ada@x.io")
-    assert crm("contact", "edit", "ada", "--add-email", "ada@home.io", "--tag", "vip", "--every", "off", "--title", "CTO")[0] == 0
+    assert (
+        crm("contact", "edit", "ada", "--add-email", "ada@home.io", "--tag", "vip", "--every", "off", "--title", "CTO")[
+            0
+        ]
+        == 0
+    )
     _, out, _ = crm("contact", "show", "1", "-f", "json")
     assert json.loads(out)["emails"] == ["ada@x.io", "ada@home.io"] and json.loads(out)["title"] == "CTO"
     assert crm("contact", "rm", "ada")[0] == 0
@@ -213,3 +231,19 @@ def test_db_commands(tmp_path: object) -> None:
 def test_global_options_are_hoisted() -> None:
     assert hoist_global_options(["due", "--db", "x.db", "--tz=UTC"]) == ["--db", "x.db", "--tz=UTC", "due"]
     assert hoist_global_options(["log", "1", "note", "--", "--db"]) == ["log", "1", "note", "--", "--db"]
+
+
+def test_contact_history_and_reminder_reassignment() -> None:
+    crm("contact", "add", "Ada", "--email", "a@x.io")
+    crm("--user", "sam", "contact", "edit", "ada", "--title", "CTO")
+    crm("remind", "add", "ada", "Call", "--due", "tomorrow")
+    assert crm("remind", "edit", "1", "--owner", "sam", "--every", "weekly")[0] == 0
+    _, out, _ = crm("remind", "list", "-f", "json")
+    assert json.loads(out)[0]["owner"] == "sam" and json.loads(out)[0]["every"] == "weekly"
+    _, out, _ = crm("contact", "history", "ada", "-f", "json")
+    changes = [(c["actor"], c["action"], c["field"], c["new"]) for c in json.loads(out)]
+    assert ("sam", "update", "title", "CTO") in changes
+    assert ("tester", "update", "owner", "sam") in changes
+    assert changes[-1] == ("tester", "create", None, "Ada")
+    code, _, err = crm("remind", "edit", "1", "--every", "sometimes")
+    assert code == 1 and "(--every)" in err

@@ -58,8 +58,12 @@ def test_two_writers_lose_nothing(tmp_path: Path) -> None:
             add_contact(session, ContactCreate(name=f"Person {i}"), actor="t")
     start_at = time.time() + 1.5
     procs = [
-        subprocess.Popen([sys.executable, "-c", WRITER, settings.db_url, what, "1000", str(start_at)],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, settings.db_url, what, "1000", str(start_at)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for what in ("log", "remind")
     ]
     results = [p.communicate(timeout=300) for p in procs]

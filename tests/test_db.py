@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlite3
 import stat
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -26,9 +25,6 @@ from crm_tui.db import (
 from crm_tui.errors import Conflict, DatabaseLocked, DatabaseUnreadable, SchemaTooNew
 from crm_tui.models.schemas import ContactCreate
 from crm_tui.services.contacts import add_contact
-from crm_tui.services.interactions import log_interaction
-from crm_tui.services.reminders import add_reminder
-from tests.conftest import NOW
 
 
 def mode(path: Path) -> int:
@@ -81,24 +77,71 @@ def test_revision_list_matches_the_migration_scripts() -> None:
 
 
 def test_oldest_revision_upgrades_to_head_and_keeps_every_row(tmp_path: Path) -> None:
-    """Guards every later schema change: a file made at the oldest revision keeps its rows."""
+    """Guards every later schema change: a file made at the oldest revision keeps its rows.
+
+    The rows are written with plain SQL in the oldest schema's own shape, since the
+    current models may hold columns that revision does not have.
+    """
     db = tmp_path / "old.db"
     engine = make_engine(f"sqlite:///{db}")
     upgrade(engine, str(db), target=KNOWN_REVISIONS[0])
-    with session_scope(engine) as session:
-        for i in range(20):
-            c = add_contact(session, ContactCreate(name=f"Person {i}", emails=[f"p{i}@x.io"], tags=["t"]), actor="t", now=NOW)
-            log_interaction(session, c, kind="call", summary=f"call {i}", author="t", at=NOW)
-            add_reminder(session, title=f"r{i}", due_at=NOW + timedelta(days=i), actor="t", contact=c, now=NOW)
+    stamp = "2026-11-22 10:30:00.000000"
+    with engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO organizations (id, name, name_key, created_at) VALUES (1, 'Acme', 'acme', :t)"),
+            {"t": stamp},
+        )
+        conn.execute(text("INSERT INTO tags (id, name, name_key) VALUES (1, 'client', 'client')"))
+        for i in range(1, 21):
+            conn.execute(
+                text(
+                    "INSERT INTO contacts (id, display_name, sort_name, organization_id, cadence_days, created_at,"
+                    " updated_at) VALUES (:i, :n, :k, 1, 14, :t, :t)"
+                ),
+                {"i": i, "n": f"Person {i}", "k": f"person {i}", "t": stamp},
+            )
+            conn.execute(
+                text("INSERT INTO contact_emails (contact_id, email, email_key, is_primary) VALUES (:i, :e, :e, 1)"),
+                {"i": i, "e": f"p{i}@x.io"},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO contact_phones (contact_id, phone, phone_key, is_primary) "
+                    "VALUES (:i, '+44 20 0000', '+44200000', 1)"
+                ),
+                {"i": i},
+            )
+            conn.execute(text("INSERT INTO contact_tags (contact_id, tag_id) VALUES (:i, 1)"), {"i": i})
+            conn.execute(
+                text(
+                    "INSERT INTO interactions (contact_id, kind, occurred_at, summary, created_at)"
+                    " VALUES (:i, 'call', :t, :s, :t)"
+                ),
+                {"i": i, "t": stamp, "s": f"call {i}"},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO reminders (contact_id, title, due_at, rule_after_completion, created_at, updated_at)"
+                    " VALUES (:i, :s, :t, 0, :t, :t)"
+                ),
+                {"i": i, "t": stamp, "s": f"reminder {i}"},
+            )
     engine.dispose()
     engine = open_engine(Settings(db_url=f"sqlite:///{db}", user="t"))
     report = check(engine, str(db))
     assert report.revision == HEAD_REVISION and report.integrity == "ok"
-    assert report.counts["contacts"] == 20 and report.counts["interactions"] == 20 and report.counts["reminders"] == 20
+    assert report.counts["contacts"] == 20 and report.counts["interactions"] == 20
+    assert report.counts["reminders"] == 20 and report.counts["organizations"] == 1 and report.counts["tags"] == 1
+    from crm_tui.services.contacts import contact_detail, resolve_contact
     from crm_tui.services.search import search_contacts
 
     with session_scope(engine) as session:
         assert [h.row.name for h in search_contacts(session, "Person 7")][:1] == ["Person 7"]
+        detail = contact_detail(session, resolve_contact(session, "p7@x.io"))
+        assert detail.organization == "Acme" and detail.tags == ["client"] and detail.phones[0].phone == "+44 20 0000"
+        assert [i.summary for i in detail.interactions] == ["call 7"]
+        assert [r.title for r in detail.reminders] == ["reminder 7"]
+        assert detail.contact.last_contact_at is not None and detail.contact.cadence_days == 14
 
 
 def test_newer_schema_is_refused_and_left_untouched(tmp_path: Path) -> None:
@@ -167,7 +210,12 @@ def test_nothing_touches_the_disk_at_import(tmp_path: Path) -> None:
     import sys
 
     code = "import crm_tui.cli, crm_tui.db, crm_tui.config; import os; print(os.listdir('.'))"
-    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
-                         env={"HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "data"), "PATH": "/usr/bin:/bin"})
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={"HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "data"), "PATH": "/usr/bin:/bin"},
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"

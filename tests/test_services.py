@@ -32,8 +32,15 @@ def add(session: Session, name: str, **kw: object) -> Contact:
 
 
 def test_add_contact_keeps_emails_phones_tags_and_primary(session: Session) -> None:
-    c = add(session, "Ada Lovelace", emails=["Ada@Analytical.io", "ada@home.example"], phones=["+44 20 7946 0000", "020 7946 0001"],
-            organization="Analytical Engines", tags=["client", "#VIP"], cadence_days=14)
+    c = add(
+        session,
+        "Ada Lovelace",
+        emails=["Ada@Analytical.io", "ada@home.example"],
+        phones=["+44 20 7946 0000", "020 7946 0001"],
+        organization="Analytical Engines",
+        tags=["client", "#VIP"],
+        cadence_days=14,
+    )
     detail = svc.contact_detail(session, c)
     assert [e.email for e in detail.emails] == ["Ada@Analytical.io", "ada@home.example"]
     assert detail.primary_email == "Ada@Analytical.io"
@@ -81,8 +88,19 @@ def test_exact_name_wins_over_longer_matches(session: Session) -> None:
 
 def test_edit_contact_emails_tags_cadence(session: Session) -> None:
     c = add(session, "Ada", emails=["a@x.io"], tags=["client"])
-    svc.edit_contact(session, c, ContactUpdate(add_emails=["b@x.io"], remove_emails=["A@X.IO"], add_tags=["vip"],
-                                               remove_tags=["client"], cadence_days=30, name="Ada King"), actor="tester")
+    svc.edit_contact(
+        session,
+        c,
+        ContactUpdate(
+            add_emails=["b@x.io"],
+            remove_emails=["A@X.IO"],
+            add_tags=["vip"],
+            remove_tags=["client"],
+            cadence_days=30,
+            name="Ada King",
+        ),
+        actor="tester",
+    )
     detail = svc.contact_detail(session, c)
     assert [e.email for e in detail.emails] == ["b@x.io"] and detail.emails[0].is_primary
     assert detail.tags == ["vip"]
@@ -159,8 +177,16 @@ def test_recurring_reminder_moves_to_next_occurrence(session: Session) -> None:
     from crm_tui.dates import parse_rule
 
     rule = parse_rule("monthly", anchor=first.replace(tzinfo=None))
-    r = add_reminder(session, title="invoice", due_at=first.astimezone(UTC), actor="t", rule=rule.rrule,
-                     anchor_local=first.replace(tzinfo=None), tz_name="Europe/Paris", now=first)
+    r = add_reminder(
+        session,
+        title="invoice",
+        due_at=first.astimezone(UTC),
+        actor="t",
+        rule=rule.rrule,
+        anchor_local=first.replace(tzinfo=None),
+        tz_name="Europe/Paris",
+        now=first,
+    )
     complete_reminder(session, r, now=first + timedelta(hours=1))
     assert r.done_at is None
     assert r.due_at.astimezone(paris) == datetime(2026, 2, 28, 9, 0, tzinfo=paris)
@@ -173,8 +199,17 @@ def test_recurring_after_completion_counts_from_completion(session: Session) -> 
     from crm_tui.dates import parse_rule
 
     rule = parse_rule("2 weeks after")
-    r = add_reminder(session, title="water plants", due_at=NOW, actor="t", rule=rule.rrule, after_completion=True,
-                     anchor_local=NOW.replace(tzinfo=None), tz_name="UTC", now=NOW)
+    r = add_reminder(
+        session,
+        title="water plants",
+        due_at=NOW,
+        actor="t",
+        rule=rule.rrule,
+        after_completion=True,
+        anchor_local=NOW.replace(tzinfo=None),
+        tz_name="UTC",
+        now=NOW,
+    )
     done_at = NOW + timedelta(days=3)
     complete_reminder(session, r, now=done_at)
     assert r.due_at.date() == (done_at + timedelta(weeks=2)).date()
@@ -192,8 +227,15 @@ def test_completing_a_one_off_reminder_closes_it(session: Session) -> None:
 
 def test_merge_moves_everything_and_trashes_other(session: Session) -> None:
     keep = add(session, "Ada Lovelace", emails=["ada@x.io"], phones=["+44 1"], tags=["client"])
-    other = add(session, "A. Lovelace", emails=["ada@home.io"], phones=["+44 1", "+44 2"], tags=["vip", "client"],
-                organization="Engines", notes="met at a conference")
+    other = add(
+        session,
+        "A. Lovelace",
+        emails=["ada@home.io"],
+        phones=["+44 1", "+44 2"],
+        tags=["vip", "client"],
+        organization="Engines",
+        notes="met at a conference",
+    )
     log_interaction(session, other, kind="call", summary="old call", author="t", at=NOW - timedelta(days=1))
     add_reminder(session, title="follow", due_at=NOW, actor="t", contact=other, now=NOW)
     svc.merge_contacts(session, keep, other, actor="t", now=NOW)
@@ -230,7 +272,24 @@ def test_trash_restore_purge(session: Session) -> None:
 
 @pytest.mark.parametrize(
     "query",
-    ["O'Brien", "multi-agent", "AND", "OR", "NEAR", '"', '"unbalanced', "a*b", "(x", "-", "😀", "zoe 😀", "col:val", "^start", "", "   "],
+    [
+        "O'Brien",
+        "multi-agent",
+        "AND",
+        "OR",
+        "NEAR",
+        '"',
+        '"unbalanced',
+        "a*b",
+        "(x",
+        "-",
+        "😀",
+        "zoe 😀",
+        "col:val",
+        "^start",
+        "",
+        "   ",
+    ],
 )
 def test_search_never_fails_on_user_text(session: Session, query: str) -> None:
     add(session, "Zoë O'Brien", notes="multi-agent systems")
@@ -243,9 +302,16 @@ def test_search_ranks_diacritics_prefix_and_interactions(session: Session) -> No
     zoe = add(session, "Zoë O'Brien", emails=["zoe@x.io"], organization="Acme", tags=["client"])
     add(session, "Bob Zoeller", notes="knows zoe")
     carl = add(session, "Carl", notes="")
-    log_interaction(session, carl, kind="meeting", summary="Quarterly multi-agent review", body="budget AND scope",
-                    author="t", at=NOW)
-    assert [h.row.name for h in search_contacts(session, "zoe")][0] == "Zoë O'Brien"
+    log_interaction(
+        session,
+        carl,
+        kind="meeting",
+        summary="Quarterly multi-agent review",
+        body="budget AND scope",
+        author="t",
+        at=NOW,
+    )
+    assert next(h.row.name for h in search_contacts(session, "zoe")) == "Zoë O'Brien"
     assert [h.row.name for h in search_contacts(session, "o'brien")] == ["Zoë O'Brien"]
     assert [h.row.name for h in search_contacts(session, "acm")] == ["Zoë O'Brien"]  # prefix on the last token
     hits = search_contacts(session, "multi-agent")
@@ -262,9 +328,18 @@ def test_fts_query_quotes_tokens() -> None:
 def test_search_index_follows_edits_from_raw_sql(engine: Engine) -> None:
     """Triggers live in the database: a write from any process is searchable."""
     with engine.begin() as conn:
-        conn.execute(text("INSERT INTO contacts (display_name, sort_name, created_at, updated_at) "
-                          "VALUES ('Grace Hopper', 'grace hopper', '2026-01-01 00:00:00.000000', '2026-01-01 00:00:00.000000')"))
-        conn.execute(text("INSERT INTO contact_emails (contact_id, email, email_key, is_primary) VALUES (1, 'g@navy.mil', 'g@navy.mil', 1)"))
+        conn.execute(
+            text(
+                "INSERT INTO contacts (display_name, sort_name, created_at, updated_at) "
+                "VALUES ('Grace Hopper', 'grace hopper', '2026-01-01 00:00:00.000000', '2026-01-01 00:00:00.000000')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO contact_emails (contact_id, email, email_key, is_primary) "
+                "VALUES (1, 'g@navy.mil', 'g@navy.mil', 1)"
+            )
+        )
     with session_scope(engine) as session:
         assert [h.row.name for h in search_contacts(session, "navy")] == ["Grace Hopper"]
         c = session.get(Contact, 1)
@@ -282,8 +357,8 @@ def test_list_contacts_pages_and_sorts(session: Session) -> None:
             log_interaction(session, c, kind="call", summary="x", author="t", at=NOW)
     assert [r.name for r in svc.list_contacts(session, sort="name")] == ["alice", "Bob", "Carol", "Émile"]
     assert [r.name for r in svc.list_contacts(session, sort="name", limit=2, offset=1)] == ["Bob", "Carol"]
-    assert [r.name for r in svc.list_contacts(session, sort="last-contact")][0] == "Bob"
-    assert [r.name for r in svc.list_contacts(session, sort="created")][0] == "Émile"
+    assert next(r.name for r in svc.list_contacts(session, sort="last-contact")) == "Bob"
+    assert next(r.name for r in svc.list_contacts(session, sort="created")) == "Émile"
     assert [r.name for r in svc.list_contacts(session, tag="T")] == ["alice", "Émile"]
     with pytest.raises(InvalidInput, match="unknown sort"):
         svc.list_contacts(session, sort="age")
@@ -295,3 +370,24 @@ def test_unique_email_index_holds_in_the_database(session: Session) -> None:
     assert count == 1
     assert session.execute(select(func.count()).select_from(Interaction)).scalar_one() == 0
     assert session.execute(select(func.count()).select_from(Reminder)).scalar_one() == 0
+
+
+def test_history_records_who_changed_what(session: Session) -> None:
+    from crm_tui.services.history import contact_history
+
+    c = add(session, "Ada", emails=["a@x.io"])
+    svc.edit_contact(session, c, ContactUpdate(title="CTO", add_tags=["vip"]), actor="sam", now=NOW)
+    svc.edit_contact(session, c, ContactUpdate(title="CTO"), actor="sam", now=NOW)  # no change, no row
+    r = add_reminder(session, title="call", due_at=NOW, actor="tester", contact=c, now=NOW)
+    complete_reminder(session, r, actor="sam", now=NOW + timedelta(minutes=1))
+    svc.trash_contact(session, c, actor="bob", now=NOW + timedelta(minutes=2))
+    assert c.id is not None
+    rows = [(h.actor, h.entity, h.action, h.field, h.old_value, h.new_value) for h in contact_history(session, c.id)]
+    assert rows == [
+        ("bob", "contact", "trash", None, None, None),
+        ("sam", "reminder", "done", "done_at", None, (NOW + timedelta(minutes=1)).isoformat()),
+        ("tester", "reminder", "create", None, None, "call"),
+        ("sam", "contact", "update", "tags", None, "vip"),
+        ("sam", "contact", "update", "title", None, "CTO"),
+        ("tester", "contact", "create", None, None, "Ada"),
+    ]

@@ -47,7 +47,7 @@ def row_record(row: ContactRow) -> dict[str, Any]:
 @contact_app.command("add")
 def add(
     ctx: typer.Context,
-    name: str = typer.Argument(..., help="Display name, e.g. \"Ada Lovelace\"."),
+    name: str = typer.Argument(..., help='Display name, e.g. "Ada Lovelace".'),
     email: list[str] = typer.Option([], "--email", "-e", help="Email address (repeat for more; the first is primary)."),
     phone: list[str] = typer.Option([], "--phone", "-p", help="Phone number, kept as text (repeatable)."),
     org: str | None = typer.Option(None, "--org", help="Organization; created if new."),
@@ -67,8 +67,15 @@ def add(
     rt = runtime(ctx)
     cadence = rt.duration_days(every, option="--every") if every else None
     data = ContactCreate(
-        name=name, emails=email, phones=phone, organization=org, title=title, tags=tag,
-        notes=note, cadence_days=cadence, owner=owner,
+        name=name,
+        emails=email,
+        phones=phone,
+        organization=org,
+        title=title,
+        tags=tag,
+        notes=note,
+        cadence_days=cadence,
+        owner=owner,
     )
     with rt.session() as session:
         contact = add_contact(session, data, actor=rt.user)
@@ -80,7 +87,9 @@ def list_(
     ctx: typer.Context,
     tag: str | None = typer.Option(None, "--tag", "-t", help="Only contacts with this tag."),
     org: str | None = typer.Option(None, "--org", help="Only contacts whose organization contains this."),
-    search: str | None = typer.Option(None, "--search", "-s", help="Full-text search (names, emails, notes, interactions)."),
+    search: str | None = typer.Option(
+        None, "--search", "-s", help="Full-text search (names, emails, notes, interactions)."
+    ),
     stale: bool = typer.Option(False, "--stale", help="Only contacts whose stay-in-touch cadence has lapsed."),
     owner: str | None = typer.Option(None, "--owner", help="Only contacts owned by this user."),
     sort: str = typer.Option("name", "--sort", help="name, last-contact or created."),
@@ -103,8 +112,15 @@ def list_(
 
             ids = [hit.row.id for hit in search_contacts(session, search, limit=limit or 1000)]
         rows = list_contacts(
-            session, tag=tag, organization=org, owner=owner, stale=stale, ids=ids,
-            sort=sort, limit=limit or None, now=rt.now(),
+            session,
+            tag=tag,
+            organization=org,
+            owner=owner,
+            stale=stale,
+            ids=ids,
+            sort=sort,
+            limit=limit or None,
+            now=rt.now(),
         )
     render([row_record(r) for r in rows], LIST_COLUMNS, fmt, tz=rt.tz)
 
@@ -155,7 +171,12 @@ def show(
     pairs = detail_pairs(detail)
     if fmt in ("json", "ndjson"):
         pairs.append(("interactions", [interaction_record(i) for i in detail.interactions]))
-        pairs.append(("reminders", [{"id": r.id, "title": r.title, "due_at": r.due_at, "rule": r.rule} for r in detail.reminders]))
+        pairs.append(
+            (
+                "reminders",
+                [{"id": r.id, "title": r.title, "due_at": r.due_at, "rule": r.rule} for r in detail.reminders],
+            )
+        )
         fields(pairs, fmt, tz=rt.tz)
         return
     fields(pairs, fmt, tz=rt.tz)
@@ -173,8 +194,14 @@ def show(
 
 def interaction_record(i: Any) -> dict[str, Any]:
     return {
-        "id": i.id, "contact_id": i.contact_id, "kind": i.kind, "direction": i.direction,
-        "occurred_at": i.occurred_at, "summary": i.summary, "body": i.body, "author": i.author,
+        "id": i.id,
+        "contact_id": i.contact_id,
+        "kind": i.kind,
+        "direction": i.direction,
+        "occurred_at": i.occurred_at,
+        "summary": i.summary,
+        "body": i.body,
+        "author": i.author,
     }
 
 
@@ -188,9 +215,9 @@ def edit(
     primary_email: str | None = typer.Option(None, "--primary-email", help="Make this email the primary one."),
     add_phone: list[str] = typer.Option([], "--add-phone", help="Add a phone (repeatable)."),
     remove_phone: list[str] = typer.Option([], "--remove-phone", help="Remove a phone (repeatable)."),
-    org: str | None = typer.Option(None, "--org", help="Organization (\"\" clears it)."),
-    title: str | None = typer.Option(None, "--title", help="Job title (\"\" clears it)."),
-    note: str | None = typer.Option(None, "--note", help="Replace the notes (\"\" clears them)."),
+    org: str | None = typer.Option(None, "--org", help='Organization ("" clears it).'),
+    title: str | None = typer.Option(None, "--title", help='Job title ("" clears it).'),
+    note: str | None = typer.Option(None, "--note", help='Replace the notes ("" clears them).'),
     tag: list[str] = typer.Option([], "--tag", "-t", help="Add a tag (repeatable)."),
     untag: list[str] = typer.Option([], "--untag", help="Remove a tag (repeatable)."),
     every: str | None = typer.Option(None, "--every", help="Stay-in-touch cadence (2w, 3m); 'off' removes it."),
@@ -207,9 +234,20 @@ def edit(
     clear = every is not None and every.strip().lower() in ("off", "none", "never")
     cadence = rt.duration_days(every, option="--every") if every and not clear else None
     data = ContactUpdate(
-        name=name, add_emails=add_email, remove_emails=remove_email, primary_email=primary_email,
-        add_phones=add_phone, remove_phones=remove_phone, organization=org, title=title, notes=note,
-        add_tags=tag, remove_tags=untag, cadence_days=cadence, clear_cadence=clear, owner=owner,
+        name=name,
+        add_emails=add_email,
+        remove_emails=remove_email,
+        primary_email=primary_email,
+        add_phones=add_phone,
+        remove_phones=remove_phone,
+        organization=org,
+        title=title,
+        notes=note,
+        add_tags=tag,
+        remove_tags=untag,
+        cadence_days=cadence,
+        clear_cadence=clear,
+        owner=owner,
     )
     with rt.session() as session:
         contact = edit_contact(session, resolve_contact(session, ref), data, actor=rt.user)
@@ -223,7 +261,7 @@ def rm(ctx: typer.Context, ref: str = typer.Argument(..., help="The contact to s
 
     rt = runtime(ctx)
     with rt.session() as session:
-        contact = trash_contact(session, resolve_contact(session, ref))
+        contact = trash_contact(session, resolve_contact(session, ref), actor=rt.user)
     rt.done(f"Moved #{contact.id} {contact.display_name} to the trash", contact.id)
 
 
@@ -234,7 +272,7 @@ def restore(ctx: typer.Context, ref: str = typer.Argument(..., help="A contact i
 
     rt = runtime(ctx)
     with rt.session() as session:
-        contact = restore_contact(session, resolve_contact(session, ref, deleted=True))
+        contact = restore_contact(session, resolve_contact(session, ref, deleted=True), actor=rt.user)
     rt.done(f"Restored #{contact.id} {contact.display_name}", contact.id)
 
 
@@ -256,6 +294,45 @@ def merge(
     rt.done(f"Merged {other} into #{kept.id} {kept.display_name}", kept.id)
 
 
+@contact_app.command("history")
+def history(
+    ctx: typer.Context,
+    ref: str = typer.Argument(..., help="12, #12, an email, or part of a name (trashed contacts too)."),
+    limit: int = typer.Option(200, "--limit", "-n", min=1, help="At most this many changes."),
+    fmt: str | None = FormatOption,
+) -> None:
+    """Who changed what on a contact and its reminders, newest first.
+
+    Example: crm contact history ada
+    """
+    from crm_tui.output import render
+    from crm_tui.services.contacts import resolve_contact
+    from crm_tui.services.history import contact_history
+
+    rt = runtime(ctx)
+    fmt = rt.fmt(fmt)
+    with rt.session(write=False) as session:
+        contact = resolve_contact(session, ref, deleted=None)
+        assert contact.id is not None
+        changes = contact_history(session, contact.id, limit=limit)
+    records = [
+        {
+            "at": c.at,
+            "actor": c.actor,
+            "entity": c.entity,
+            "entity_id": c.entity_id,
+            "action": c.action,
+            "field": c.field,
+            "old": c.old_value,
+            "new": c.new_value,
+        }
+        for c in changes
+    ]
+    columns = [("at", "When"), ("actor", "Who"), ("entity", "What"), ("entity_id", "ID"), ("action", "Action"),
+               ("field", "Field"), ("old", "Before"), ("new", "After")]
+    render(records, columns, fmt, tz=rt.tz)
+
+
 @trash_app.command("list")
 def trash_list(ctx: typer.Context, fmt: str | None = FormatOption) -> None:
     """List contacts in the trash, most recently trashed first."""
@@ -273,7 +350,9 @@ def trash_list(ctx: typer.Context, fmt: str | None = FormatOption) -> None:
 @trash_app.command("purge")
 def trash_purge(
     ctx: typer.Context,
-    older_than: str | None = typer.Option(None, "--older-than", help="Only those trashed longer ago than this (30d, 6m)."),
+    older_than: str | None = typer.Option(
+        None, "--older-than", help="Only those trashed longer ago than this (30d, 6m)."
+    ),
 ) -> None:
     """Delete trashed contacts for good, with their interactions and reminders."""
     from datetime import timedelta

@@ -15,11 +15,25 @@ remind_app = typer.Typer(help="Follow-ups: add, list, complete, snooze, remove."
 # A reminder given only a day ("fri", "2026-12-01") is due at the start of the working day.
 REMINDER_DEFAULT_TIME = time(9, 0)
 
-COLUMNS = [("id", "ID"), ("due_at", "Due"), ("contact", "Contact"), ("title", "Title"), ("every", "Repeats"), ("owner", "Owner")]
+COLUMNS = [
+    ("id", "ID"),
+    ("due_at", "Due"),
+    ("contact", "Contact"),
+    ("title", "Title"),
+    ("every", "Repeats"),
+    ("owner", "Owner"),
+]
 
 
 def create_reminder(
-    rt: Runtime, session: Any, *, title: str, due: str, contact: Any, every: str | None, owner: str | None,
+    rt: Runtime,
+    session: Any,
+    *,
+    title: str,
+    due: str,
+    contact: Any,
+    every: str | None,
+    owner: str | None,
     due_option: str = "--due",
 ) -> Any:
     """Parse DUE and RULE in the user's zone and add the reminder (shared with `crm log --follow-up`)."""
@@ -55,7 +69,11 @@ def add(
     ctx: typer.Context,
     args: list[str] = typer.Argument(..., metavar="[REF] TITLE", help="Optional contact, then the title."),
     due: str = typer.Option(..., "--due", "-d", help="When: tomorrow 9am, fri, in 3 days, 2026-12-01 14:30."),
-    every: str | None = typer.Option(None, "--every", help="Repeat: weekly, every 2 weeks, monthly, weekdays, RRULE:...; add 'after' to count from completion."),
+    every: str | None = typer.Option(
+        None,
+        "--every",
+        help="Repeat: weekly, every 2 weeks, monthly, weekdays, RRULE:...; add 'after' to count from completion.",
+    ),
     owner: str | None = typer.Option(None, "--owner", help="Owner (default: you)."),
 ) -> None:
     """Add a reminder, optionally about a contact.
@@ -81,9 +99,17 @@ def reminder_record(row: Any, tz: Any) -> dict[str, Any]:
     r = row.reminder
     every = Recurrence(r.rule, r.rule_after_completion).describe() if r.rule else None
     return {
-        "id": r.id, "due_at": r.due_at, "contact_id": r.contact_id, "contact": row.contact_name,
-        "title": r.title, "every": every, "rule": r.rule, "snoozed_until": r.snoozed_until,
-        "done_at": r.done_at, "owner": r.owner, "created_by": r.created_by,
+        "id": r.id,
+        "due_at": r.due_at,
+        "contact_id": r.contact_id,
+        "contact": row.contact_name,
+        "title": r.title,
+        "every": every,
+        "rule": r.rule,
+        "snoozed_until": r.snoozed_until,
+        "done_at": r.done_at,
+        "owner": r.owner,
+        "created_by": r.created_by,
     }
 
 
@@ -117,7 +143,7 @@ def done(ctx: typer.Context, reminder_id: str = typer.Argument(..., metavar="ID"
 
     rt = runtime(ctx)
     with rt.session() as session:
-        reminder = complete_reminder(session, get_reminder(session, reminder_id))
+        reminder = complete_reminder(session, get_reminder(session, reminder_id), actor=rt.user)
     if reminder.done_at is None:
         rt.done(f"Reminder #{reminder.id} done; next due {human_value(reminder.due_at, rt.tz)}", reminder.id)
     else:
@@ -137,7 +163,7 @@ def snooze(
     rt = runtime(ctx)
     when = rt.when(until, option="WHEN", default_time=REMINDER_DEFAULT_TIME)
     with rt.session() as session:
-        reminder = snooze_reminder(session, get_reminder(session, reminder_id), when)
+        reminder = snooze_reminder(session, get_reminder(session, reminder_id), when, actor=rt.user)
     rt.done(f"Reminder #{reminder.id} snoozed until {human_value(when, rt.tz)}", reminder.id)
 
 
@@ -149,5 +175,51 @@ def rm(ctx: typer.Context, reminder_id: str = typer.Argument(..., metavar="ID"))
     rt = runtime(ctx)
     with rt.session() as session:
         reminder = get_reminder(session, reminder_id)
-        remove_reminder(session, reminder)
+        remove_reminder(session, reminder, actor=rt.user)
     rt.done(f"Removed reminder #{reminder.id}", reminder.id)
+
+
+@remind_app.command("edit")
+def edit(
+    ctx: typer.Context,
+    reminder_id: str = typer.Argument(..., metavar="ID"),
+    title: str | None = typer.Option(None, "--title", help="New title."),
+    due: str | None = typer.Option(None, "--due", "-d", help="New due time (ends any snooze)."),
+    every: str | None = typer.Option(None, "--every", help="New repeat rule; 'off' stops repeating."),
+    owner: str | None = typer.Option(None, "--owner", help="Reassign to this user."),
+) -> None:
+    """Change a reminder's title, due time, repeat rule or owner.
+
+    Example: crm remind edit 7 --owner sam --due "mon 10am"
+    """
+    from crm_tui.dates import parse_rule, to_local
+    from crm_tui.errors import InvalidDate
+    from crm_tui.services.reminders import edit_reminder, get_reminder
+
+    rt = runtime(ctx)
+    due_at = rt.when(due, option="--due", default_time=REMINDER_DEFAULT_TIME) if due else None
+    clear = every is not None and every.strip().lower() in ("off", "none", "never")
+    with rt.session() as session:
+        reminder = get_reminder(session, reminder_id)
+        rule = None
+        anchor = None
+        if every and not clear:
+            anchor = to_local(due_at or reminder.due_at, rt.tz).replace(tzinfo=None)
+            try:
+                rule = parse_rule(every, anchor=anchor)
+            except InvalidDate as exc:
+                raise InvalidDate(f"{exc.message} (--every)") from None
+        edit_reminder(
+            session,
+            reminder,
+            title=title,
+            due_at=due_at,
+            rule=rule.rrule if rule else None,
+            clear_rule=clear,
+            after_completion=rule.after_completion if rule else False,
+            anchor_local=anchor,
+            tz_name=getattr(rt.tz, "key", None),
+            owner=owner,
+            actor=rt.user,
+        )
+    rt.done(f"Updated reminder #{reminder.id}", reminder.id)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from alembic import context
 from sqlalchemy import create_engine
+from sqlmodel import SQLModel
 
 import crm_tui.models
-from sqlmodel import SQLModel
 
 config = context.config
 crm_tui.models.load_all()  # registers every table for autogenerate

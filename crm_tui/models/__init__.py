@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from crm_tui.models.activity import INTERACTION_KINDS, Interaction, Reminder
+    from crm_tui.models.batch import ImportBatch, ImportChange
+    from crm_tui.models.history import Change
     from crm_tui.models.contact import (
         Contact,
         ContactEmail,
@@ -30,9 +32,25 @@ _WHERE = {
     "ContactTag": "contact",
     "Organization": "contact",
     "Tag": "contact",
+    "Change": "history",
+    "ImportBatch": "batch",
+    "ImportChange": "batch",
 }
 
-__all__ = sorted(_WHERE)
+__all__ = [
+    "INTERACTION_KINDS",
+    "Change",
+    "Contact",
+    "ContactEmail",
+    "ContactPhone",
+    "ContactTag",
+    "ImportBatch",
+    "ImportChange",
+    "Interaction",
+    "Organization",
+    "Reminder",
+    "Tag",
+]
 
 
 def __getattr__(name: str) -> Any:

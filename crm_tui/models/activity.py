@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index, Text
+from sqlalchemy import Column, Index, Text, text
 from sqlmodel import Field, SQLModel
 
 from crm_tui.models.types import UTCDateTime
@@ -15,7 +15,13 @@ DIRECTIONS = ("in", "out")
 
 class Interaction(SQLModel, table=True):
     __tablename__ = "interactions"
-    __table_args__ = (Index("ix_interactions_contact_time", "contact_id", "occurred_at"),)
+    __table_args__ = (
+        Index("ix_interactions_contact_time", "contact_id", "occurred_at"),
+        Index(
+            "ix_interactions_import_batch", "import_batch_id",
+            sqlite_where=text("import_batch_id IS NOT NULL"), postgresql_where=text("import_batch_id IS NOT NULL"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     contact_id: int = Field(foreign_key="contacts.id", ondelete="CASCADE")
@@ -26,6 +32,7 @@ class Interaction(SQLModel, table=True):
     body: str | None = Field(default=None, sa_column=Column(Text))
     author: str | None = None
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    import_batch_id: int | None = None  # the import that created this interaction
 
 
 class Reminder(SQLModel, table=True):

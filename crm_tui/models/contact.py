@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index, Text
+from sqlalchemy import Column, Index, Text, text
 from sqlmodel import Field, SQLModel
 
 from crm_tui.models.types import UTCDateTime
@@ -30,6 +30,11 @@ class Contact(SQLModel, table=True):
         Index("ix_contacts_org", "organization_id"),
         Index("ix_contacts_deleted", "deleted_at"),
         Index("ix_contacts_cadence", "cadence_days"),
+        Index("ix_contacts_uid", "uid", sqlite_where=text("uid IS NOT NULL"), postgresql_where=text("uid IS NOT NULL")),
+        Index(
+            "ix_contacts_import_batch", "import_batch_id",
+            sqlite_where=text("import_batch_id IS NOT NULL"), postgresql_where=text("import_batch_id IS NOT NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -44,6 +49,9 @@ class Contact(SQLModel, table=True):
     owner: str | None = None
     cadence_days: int | None = None  # stay-in-touch cadence; None means no cadence
     custom: str | None = Field(default=None, sa_column=Column(Text))  # JSON object of extra fields
+    birthday: str | None = None  # ISO date, or --MM-DD when the year is unknown
+    uid: str | None = None  # vCard UID, kept so a vCard round trip finds the same contact
+    import_batch_id: int | None = None  # the import that created this contact
     # Kept by triggers on interactions, so a write from any process counts.
     last_contact_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))

@@ -33,6 +33,7 @@ from crm_tui.services.common import (
     utcnow,
 )
 from crm_tui.services.dialect import cadence_lapsed, insert_ignore
+from crm_tui.services.history import diff, record
 
 SortKey = Literal["name", "last-contact", "created"]
 SORT_KEYS: tuple[str, ...] = ("name", "last-contact", "created")
@@ -222,9 +223,7 @@ def _split_name(name: str) -> tuple[str | None, str | None]:
     return " ".join(parts[:-1]), parts[-1]
 
 
-def add_contact(
-    session: Session, data: ContactCreate, *, actor: str, now: datetime | None = None
-) -> Contact:
+def add_contact(session: Session, data: ContactCreate, *, actor: str, now: datetime | None = None) -> Contact:
     """Create a contact with its emails, phones, organization and tags."""
     now = now or utcnow()
     name = clean_name(data.name)
@@ -255,20 +254,39 @@ def add_contact(
     session.flush()
     assert contact.id is not None
     for i, address in enumerate(emails):
-        session.add(
-            ContactEmail(
-                contact_id=contact.id, email=address, email_key=email_key(address), is_primary=i == 0
-            )
-        )
+        session.add(ContactEmail(contact_id=contact.id, email=address, email_key=email_key(address), is_primary=i == 0))
     for i, number in enumerate(phones):
-        session.add(
-            ContactPhone(
-                contact_id=contact.id, phone=number, phone_key=phone_key(number), is_primary=i == 0
-            )
-        )
+        session.add(ContactPhone(contact_id=contact.id, phone=number, phone_key=phone_key(number), is_primary=i == 0))
     _link_tags(session, contact.id, data.tags)
     session.flush()
+    record(session, entity="contact", entity_id=contact.id, action="create", actor=actor, at=now,
+           note=contact.display_name)
     return contact
+
+
+def snapshot(session: Session, contact: Contact) -> dict[str, Any]:
+    """The fields a person reads on a contact, for the change history."""
+    assert contact.id is not None
+    emails = session.execute(
+        select(ContactEmail.email).where(ContactEmail.contact_id == contact.id).order_by(ContactEmail.id)
+    ).scalars()
+    phones = session.execute(
+        select(ContactPhone.phone).where(ContactPhone.contact_id == contact.id).order_by(ContactPhone.id)
+    ).scalars()
+    org = session.get(Organization, contact.organization_id) if contact.organization_id else None
+    return {
+        "name": contact.display_name,
+        "given_name": contact.given_name,
+        "family_name": contact.family_name,
+        "organization": org.name if org else None,
+        "title": contact.title,
+        "notes": contact.notes,
+        "owner": contact.owner,
+        "cadence_days": contact.cadence_days,
+        "emails": list(emails),
+        "phones": list(phones),
+        "tags": tags_of(session, [contact.id]).get(contact.id, []),
+    }
 
 
 def _link_tags(session: Session, contact_id: int, names: Iterable[str]) -> None:
@@ -283,6 +301,7 @@ def edit_contact(
     now = now or utcnow()
     assert contact.id is not None
     cid = contact.id
+    before = snapshot(session, contact)
     if data.name is not None:
         contact.display_name = clean_name(data.name)
         contact.sort_name = name_key(contact.display_name)
@@ -309,21 +328,15 @@ def edit_contact(
 
     for address in data.remove_emails:
         removed = session.execute(
-            delete(ContactEmail).where(
-                ContactEmail.contact_id == cid, ContactEmail.email_key == email_key(address)
-            )
+            delete(ContactEmail).where(ContactEmail.contact_id == cid, ContactEmail.email_key == email_key(address))
         )
         if removed.rowcount == 0:  # type: ignore[attr-defined]
             raise InvalidInput(f"{contact.display_name} has no email {address} (--remove-email)")
     for address in _unique((clean_email(e, field="--add-email") for e in data.add_emails), email_key):
         _check_email_free(session, address, cid)
-        exists = session.execute(
-            select(ContactEmail.id).where(ContactEmail.email_key == email_key(address))
-        ).first()
+        exists = session.execute(select(ContactEmail.id).where(ContactEmail.email_key == email_key(address))).first()
         if exists is None:
-            session.add(
-                ContactEmail(contact_id=cid, email=address, email_key=email_key(address), is_primary=False)
-            )
+            session.add(ContactEmail(contact_id=cid, email=address, email_key=email_key(address), is_primary=False))
     if data.primary_email is not None:
         _set_primary_email(session, cid, data.primary_email)
     for number in data.remove_phones:
@@ -338,9 +351,7 @@ def edit_contact(
     )
     for number in _unique((clean_phone(p, field="--add-phone") for p in data.add_phones), phone_key):
         if phone_key(number) not in existing_phones:
-            session.add(
-                ContactPhone(contact_id=cid, phone=number, phone_key=phone_key(number), is_primary=False)
-            )
+            session.add(ContactPhone(contact_id=cid, phone=number, phone_key=phone_key(number), is_primary=False))
     _link_tags(session, cid, data.add_tags)
     if data.remove_tags:
         keys = [name_key(t.lstrip("#")) for t in data.remove_tags]
@@ -352,8 +363,11 @@ def edit_contact(
         )
     session.flush()
     _ensure_primaries(session, cid)
-    contact.updated_at = now
-    session.add(contact)
+    changes = diff(before, snapshot(session, contact))
+    if changes:
+        contact.updated_at = now
+        session.add(contact)
+        record(session, entity="contact", entity_id=cid, action="update", actor=actor, at=now, changes=changes)
     session.flush()
     return contact
 
@@ -366,9 +380,7 @@ def _set_primary_email(session: Session, contact_id: int, address: str) -> None:
     if found is None:
         raise InvalidInput(f"no email {address} on contact #{contact_id}")
     session.execute(
-        update(ContactEmail)
-        .where(ContactEmail.contact_id == contact_id)
-        .values(is_primary=ContactEmail.id == found)
+        update(ContactEmail).where(ContactEmail.contact_id == contact_id).values(is_primary=ContactEmail.id == found)
     )
 
 
@@ -390,21 +402,30 @@ def _ensure_primaries(session: Session, contact_id: int) -> None:
             )
 
 
-def trash_contact(session: Session, contact: Contact, *, now: datetime | None = None) -> Contact:
+def trash_contact(
+    session: Session, contact: Contact, *, actor: str | None = None, now: datetime | None = None, note: str | None = None
+) -> Contact:
     """Send a contact to the trash (soft delete); its search entries disappear."""
     contact.deleted_at = now or utcnow()
     contact.updated_at = contact.deleted_at
     session.add(contact)
     session.flush()
+    assert contact.id is not None
+    record(session, entity="contact", entity_id=contact.id, action="trash", actor=actor, at=contact.deleted_at,
+           note=note)
     return contact
 
 
-def restore_contact(session: Session, contact: Contact, *, now: datetime | None = None) -> Contact:
+def restore_contact(
+    session: Session, contact: Contact, *, actor: str | None = None, now: datetime | None = None
+) -> Contact:
     """Bring a contact back from the trash."""
     contact.deleted_at = None
     contact.updated_at = now or utcnow()
     session.add(contact)
     session.flush()
+    assert contact.id is not None
+    record(session, entity="contact", entity_id=contact.id, action="restore", actor=actor, at=contact.updated_at)
     return contact
 
 
@@ -447,9 +468,7 @@ def merge_contacts(
         session.execute(
             update(model).where(model.contact_id == other.id).values(contact_id=keep.id, is_primary=False)  # type: ignore[attr-defined]
         )
-    other_tags = list(
-        session.execute(select(ContactTag.tag_id).where(ContactTag.contact_id == other.id)).scalars()
-    )
+    other_tags = list(session.execute(select(ContactTag.tag_id).where(ContactTag.contact_id == other.id)).scalars())
     insert_ignore(session, ContactTag.__table__, [{"contact_id": keep.id, "tag_id": t} for t in other_tags])
     session.execute(delete(ContactTag).where(ContactTag.contact_id == other.id))
     session.execute(update(Interaction).where(Interaction.contact_id == other.id).values(contact_id=keep.id))
@@ -469,7 +488,9 @@ def merge_contacts(
     session.add(keep)
     session.flush()
     _ensure_primaries(session, keep.id)
-    trash_contact(session, other, now=now)
+    record(session, entity="contact", entity_id=keep.id, action="merge", actor=actor, at=now,
+           note=f"#{other.id} {other.display_name}")
+    trash_contact(session, other, actor=actor, now=now, note=f"merged into #{keep.id} {keep.display_name}")
     # The interactions moved, so KEEP's last contact may be newer now.
     keep.last_contact_at = session.execute(
         select(func.max(Interaction.occurred_at)).where(Interaction.contact_id == keep.id)
@@ -500,8 +521,13 @@ def contact_detail(session: Session, contact: Contact, *, timeline_limit: int | 
             .order_by(ContactPhone.is_primary.desc(), ContactPhone.id)  # type: ignore[attr-defined]
         ).scalars()
     )
-    timeline = select(Interaction).where(Interaction.contact_id == contact.id).order_by(
-        Interaction.occurred_at.desc(), Interaction.id.desc()  # type: ignore[attr-defined]
+    timeline = (
+        select(Interaction)
+        .where(Interaction.contact_id == contact.id)
+        .order_by(
+            Interaction.occurred_at.desc(),
+            Interaction.id.desc(),  # type: ignore[attr-defined]
+        )
     )
     if timeline_limit is not None:
         timeline = timeline.limit(timeline_limit)
@@ -568,9 +594,7 @@ def contact_filters(
     if organization:
         where.append(
             Contact.organization_id.in_(  # type: ignore[union-attr]
-                select(Organization.id).where(
-                    Organization.name_key.contains(name_key(organization), autoescape=True)
-                )
+                select(Organization.id).where(Organization.name_key.contains(name_key(organization), autoescape=True))
             )
         )
     if owner:
@@ -630,14 +654,14 @@ def rows_for(session: Session, contacts: Sequence[Contact]) -> list[ContactRow]:
         .order_by(ContactPhone.contact_id, ContactPhone.is_primary.desc(), ContactPhone.id)  # type: ignore[attr-defined]
     ):
         phones.setdefault(cid, phone)
-    orgs = dict(
+    orgs: dict[int, str] = dict(
         session.execute(
             select(Organization.id, Organization.name).where(
                 Organization.id.in_({c.organization_id for c in contacts if c.organization_id})  # type: ignore[union-attr]
             )
         ).all()
     )
-    next_due = dict(
+    next_due: dict[int, object] = dict(
         session.execute(
             select(Reminder.contact_id, func.min(Reminder.due_at))
             .where(Reminder.contact_id.in_(ids), Reminder.done_at.is_(None))  # type: ignore[union-attr]

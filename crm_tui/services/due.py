@@ -55,9 +55,7 @@ class DueItem:
         return now - self.due_at
 
 
-def due_items(
-    session: Session, *, now: datetime, until: datetime, owner: str | None = None
-) -> list[DueItem]:
+def due_items(session: Session, *, now: datetime, until: datetime, owner: str | None = None) -> list[DueItem]:
     """Everything due by `until`, most overdue first; snoozed reminders wait."""
     r, c = _reminders.c, _contacts.c
     items: list[DueItem] = []
@@ -86,30 +84,28 @@ def due_items(
                 owner=row.owner,
             )
         )
-    touches = select(
-        c.id, c.display_name, c.owner, c.cadence_days, c.last_contact_at, c.created_at
-    ).where(
+    touches = select(c.id, c.display_name, c.owner, c.cadence_days, c.last_contact_at, c.created_at).where(
         c.deleted_at.is_(None),
         cadence_lapsed(session, last_contact=c.last_contact_at, cadence_days=c.cadence_days, at=until),
     )
     if owner is not None:
         touches = touches.where(c.owner == owner)
-    for row in session.execute(touches):
-        if row.last_contact_at is None:
-            due_at = row.created_at
+    for touch in session.execute(touches):
+        if touch.last_contact_at is None:
+            due_at = touch.created_at
             title = "stay in touch: never contacted"
         else:
-            due_at = row.last_contact_at + timedelta(days=row.cadence_days)
-            title = f"stay in touch: last contact {row.last_contact_at.date().isoformat()}"
+            due_at = touch.last_contact_at + timedelta(days=touch.cadence_days)
+            title = f"stay in touch: last contact {touch.last_contact_at.date().isoformat()}"
         items.append(
             DueItem(
                 kind="touch",
-                id=row.id,
-                contact_id=row.id,
-                contact_name=row.display_name,
+                id=touch.id,
+                contact_id=touch.id,
+                contact_name=touch.display_name,
                 title=title,
                 due_at=due_at,
-                owner=row.owner,
+                owner=touch.owner,
             )
         )
     items.sort(key=lambda item: (item.due_at, item.kind, item.id))

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from crm_tui.errors import InvalidInput, ReminderNotFound
 from crm_tui.models import Contact, Reminder
 from crm_tui.services.common import utcnow
+from crm_tui.services.history import diff, record
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,8 @@ def add_reminder(
     )
     session.add(reminder)
     session.flush()
+    assert reminder.id is not None
+    record(session, entity="reminder", entity_id=reminder.id, action="create", actor=actor, at=now, note=title)
     return reminder
 
 
@@ -96,21 +99,25 @@ def list_reminders(
 
 
 def complete_reminder(
-    session: Session, reminder: Reminder, *, now: datetime | None = None
+    session: Session, reminder: Reminder, *, actor: str | None = None, now: datetime | None = None
 ) -> Reminder:
     """Mark done; a recurring reminder moves to its next occurrence instead."""
     now = now or utcnow()
     if reminder.done_at is not None:
         raise InvalidInput(f"reminder #{reminder.id} is already done")
     next_due = next_due_at(reminder, now=now) if reminder.rule else None
+    assert reminder.id is not None
     if next_due is not None:
+        changes = {"due_at": (reminder.due_at, next_due)}
         reminder.due_at = next_due
         reminder.snoozed_until = None
     else:
+        changes = {"done_at": (None, now)}
         reminder.done_at = now
     reminder.updated_at = now
     session.add(reminder)
     session.flush()
+    record(session, entity="reminder", entity_id=reminder.id, action="done", actor=actor, at=now, changes=changes)
     return reminder
 
 
@@ -134,7 +141,7 @@ def next_due_at(reminder: Reminder, *, now: datetime) -> datetime | None:
 
 
 def snooze_reminder(
-    session: Session, reminder: Reminder, until: datetime, *, now: datetime | None = None
+    session: Session, reminder: Reminder, until: datetime, *, actor: str | None = None, now: datetime | None = None
 ) -> Reminder:
     """Hide the reminder from the queue until `until`."""
     now = now or utcnow()
@@ -142,16 +149,21 @@ def snooze_reminder(
         raise InvalidInput(f"reminder #{reminder.id} is already done")
     if until <= now:
         raise InvalidInput("snooze until a time in the future")
+    changes = {"snoozed_until": (reminder.snoozed_until, until)}
     reminder.snoozed_until = until
     reminder.updated_at = now
     session.add(reminder)
     session.flush()
+    assert reminder.id is not None
+    record(session, entity="reminder", entity_id=reminder.id, action="snooze", actor=actor, at=now, changes=changes)
     return reminder
 
 
-def remove_reminder(session: Session, reminder: Reminder) -> None:
-    """Delete a reminder for good."""
+def remove_reminder(session: Session, reminder: Reminder, *, actor: str | None = None) -> None:
+    """Delete a reminder for good (its history stays)."""
     session.execute(delete(Reminder).where(Reminder.id == reminder.id))
+    assert reminder.id is not None
+    record(session, entity="reminder", entity_id=reminder.id, action="delete", actor=actor, note=reminder.title)
 
 
 def edit_reminder(
@@ -165,10 +177,15 @@ def edit_reminder(
     after_completion: bool = False,
     anchor_local: datetime | None = None,
     tz_name: str | None = None,
+    owner: str | None = None,
+    actor: str | None = None,
     now: datetime | None = None,
 ) -> Reminder:
-    """Change a reminder's title, due time or repeat rule; a new due time ends any snooze."""
+    """Change a reminder's title, due time, repeat rule or owner; a new due time ends any snooze."""
     now = now or utcnow()
+    before = {"title": reminder.title, "due_at": reminder.due_at, "rule": reminder.rule, "owner": reminder.owner}
+    if owner is not None:
+        reminder.owner = owner
     if title is not None:
         title = " ".join(title.split())
         if not title:
@@ -184,7 +201,13 @@ def edit_reminder(
         reminder.rule_after_completion = after_completion
         reminder.rule_anchor = anchor_local.replace(tzinfo=None).isoformat() if anchor_local else None
         reminder.tz = tz_name
-    reminder.updated_at = now
+    changes = diff(
+        before, {"title": reminder.title, "due_at": reminder.due_at, "rule": reminder.rule, "owner": reminder.owner}
+    )
+    if changes:
+        reminder.updated_at = now
+        assert reminder.id is not None
+        record(session, entity="reminder", entity_id=reminder.id, action="update", actor=actor, at=now, changes=changes)
     session.add(reminder)
     session.flush()
     return reminder

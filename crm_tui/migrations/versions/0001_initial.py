@@ -55,12 +55,11 @@ SQLITE_SEARCH = [
     """,
     f"CREATE TRIGGER contacts_ai AFTER INSERT ON contacts BEGIN {_contact_doc('NEW.id')} END",
     f"""CREATE TRIGGER contacts_au AFTER UPDATE OF display_name, given_name, family_name,
-        organization_id, title, notes, deleted_at ON contacts BEGIN {_contact_doc('NEW.id')} END""",
-    "CREATE TRIGGER contacts_ad AFTER DELETE ON contacts BEGIN "
-    "DELETE FROM search_index WHERE rowid = -OLD.id; END",
+        organization_id, title, notes, deleted_at ON contacts BEGIN {_contact_doc("NEW.id")} END""",
+    "CREATE TRIGGER contacts_ad AFTER DELETE ON contacts BEGIN DELETE FROM search_index WHERE rowid = -OLD.id; END",
     f"CREATE TRIGGER contact_emails_ai AFTER INSERT ON contact_emails BEGIN {_contact_doc('NEW.contact_id')} END",
     f"""CREATE TRIGGER contact_emails_au AFTER UPDATE ON contact_emails BEGIN
-        {_contact_doc('OLD.contact_id')} {_contact_doc('NEW.contact_id')} END""",
+        {_contact_doc("OLD.contact_id")} {_contact_doc("NEW.contact_id")} END""",
     f"CREATE TRIGGER contact_emails_ad AFTER DELETE ON contact_emails BEGIN {_contact_doc('OLD.contact_id')} END",
     f"CREATE TRIGGER contact_tags_ai AFTER INSERT ON contact_tags BEGIN {_contact_doc('NEW.contact_id')} END",
     f"CREATE TRIGGER contact_tags_ad AFTER DELETE ON contact_tags BEGIN {_contact_doc('OLD.contact_id')} END",
@@ -72,15 +71,15 @@ SQLITE_SEARCH = [
     f"""CREATE TRIGGER interactions_ai AFTER INSERT ON interactions BEGIN
         INSERT INTO search_index(rowid, contact_id, name, emails, org, tags, notes, summary, body)
         VALUES (NEW.id, NEW.contact_id, '', '', '', '', '', NEW.summary, coalesce(NEW.body, ''));
-        {_last_contact('NEW.contact_id')} END""",
+        {_last_contact("NEW.contact_id")} END""",
     f"""CREATE TRIGGER interactions_au AFTER UPDATE ON interactions BEGIN
         DELETE FROM search_index WHERE rowid = OLD.id;
         INSERT INTO search_index(rowid, contact_id, name, emails, org, tags, notes, summary, body)
         VALUES (NEW.id, NEW.contact_id, '', '', '', '', '', NEW.summary, coalesce(NEW.body, ''));
-        {_last_contact('OLD.contact_id')} {_last_contact('NEW.contact_id')} END""",
+        {_last_contact("OLD.contact_id")} {_last_contact("NEW.contact_id")} END""",
     f"""CREATE TRIGGER interactions_ad AFTER DELETE ON interactions BEGIN
         DELETE FROM search_index WHERE rowid = OLD.id;
-        {_last_contact('OLD.contact_id')} END""",
+        {_last_contact("OLD.contact_id")} END""",
 ]
 
 
@@ -168,9 +167,7 @@ def upgrade() -> None:
             sa.ForeignKey("contacts.id", ondelete="CASCADE"),
             primary_key=True,
         ),
-        sa.Column(
-            "tag_id", sa.Integer(), sa.ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True
-        ),
+        sa.Column("tag_id", sa.Integer(), sa.ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
     )
     op.create_index("ix_contact_tags_tag", "contact_tags", ["tag_id", "contact_id"])
     op.create_table(

@@ -1,0 +1,91 @@
+"""The change history of contacts and reminders: record and read who changed what."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crm_tui.models import Change
+from crm_tui.services.common import utcnow
+
+Diff = Mapping[str, tuple[Any, Any]]
+
+
+def _text(value: Any) -> str | None:
+    if value is None or value == [] or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """The fields whose shown value differs between two snapshots."""
+    return {k: (before.get(k), after.get(k)) for k in after if _text(before.get(k)) != _text(after.get(k))}
+
+
+def record(
+    session: Session,
+    *,
+    entity: str,
+    entity_id: int,
+    action: str,
+    actor: str | None,
+    at: datetime | None = None,
+    changes: Diff | None = None,
+    note: str | None = None,
+) -> None:
+    """Append one row per changed field (or one row for the action itself)."""
+    at = at or utcnow()
+    if changes:
+        for field, (old, new) in changes.items():
+            session.add(
+                Change(
+                    entity=entity,
+                    entity_id=entity_id,
+                    action=action,
+                    field=field,
+                    old_value=_text(old),
+                    new_value=_text(new),
+                    actor=actor,
+                    at=at,
+                )
+            )
+    else:
+        session.add(Change(entity=entity, entity_id=entity_id, action=action, new_value=note, actor=actor, at=at))
+
+
+def history(session: Session, *, entity: str, entity_id: int, limit: int | None = None) -> list[Change]:
+    """The changes to one contact or reminder, newest first."""
+    query = (
+        select(Change)
+        .where(Change.entity == entity, Change.entity_id == entity_id)
+        .order_by(Change.at.desc(), Change.id.desc())
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.execute(query).scalars())
+
+
+def contact_history(session: Session, contact_id: int, *, limit: int | None = None) -> list[Change]:
+    """A contact's changes and those of its reminders, newest first."""
+    from crm_tui.models import Reminder
+
+    reminder_ids = select(Reminder.id).where(Reminder.contact_id == contact_id)
+    query = (
+        select(Change)
+        .where(
+            ((Change.entity == "contact") & (Change.entity_id == contact_id))
+            | ((Change.entity == "reminder") & Change.entity_id.in_(reminder_ids))
+        )
+        .order_by(Change.at.desc(), Change.id.desc())
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.execute(query).scalars())

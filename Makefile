@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run demo test lint bench clean
+.PHONY: run demo test test-postgres bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "crm-tui needs Python 3.11+"'
@@ -22,6 +22,11 @@ test: $(VENV)/.installed
 	$(BIN)/python -m pytest
 	$(BIN)/ruff check crm_tui tests benchmarks
 	$(BIN)/mypy
+
+# The service, CLI and import tests again, on a throwaway PostgreSQL server.
+test-postgres: $(VENV)/.installed
+	scripts/with-postgres $(BIN)/python -m pytest -m "not sqlite_only" \
+		tests/test_services.py tests/test_cli.py tests/test_cli_process.py tests/test_transfer.py tests/io
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/run.py

@@ -226,7 +226,9 @@ def backup(settings: Settings, target: Path, *, force: bool = False) -> int:
     """Copy the SQLite database to `target` with the online backup API; returns pages copied."""
     source = settings.db_path
     if source is None:
-        raise DatabaseUnreadable(f"{settings.db_label}: backup needs a SQLite file database")
+        from crm_tui.errors import InvalidInput
+
+        raise InvalidInput(f"{settings.db_label}: crm db backup copies SQLite files; use pg_dump for PostgreSQL")
     target = target.expanduser().absolute()
     if target.exists() and not force:
         from crm_tui.errors import Conflict

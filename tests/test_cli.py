@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 
 import pytest
 from typer.testing import CliRunner
@@ -219,7 +220,8 @@ def test_log_body_from_stdin() -> None:
 
 def test_db_commands(tmp_path: object) -> None:
     code, out, _ = crm("db", "path")
-    assert code == 0 and out.strip().endswith("crm.db")
+    url = os.environ["CRM_DB"]
+    assert code == 0 and out.strip() == (url.removeprefix("sqlite:///") if url.startswith("sqlite") else url)
     code, out, _ = crm("db", "check")
     assert code == 0 and "integrity\tok" not in out and "ok" in out and "contacts" in out
     _, out, _ = crm("db", "check", "-f", "json")

@@ -22,15 +22,12 @@ def run(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess
 
 
 @pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
-    return {"CRM_DB": str(tmp_path / "crm.db"), "CRM_USER": "tester", "TZ": "UTC", "NO_COLOR": "1"}
+def env(db_url: str) -> dict[str, str]:
+    return {"CRM_DB": db_url, "CRM_USER": "tester", "TZ": "UTC", "NO_COLOR": "1"}
 
 
 def test_cli_import_does_not_load_textual_or_heavy_modules() -> None:
-    code = (
-        "import sys, crm_tui.cli; "
-        f"print([m for m in {HEAVY!r} if m in sys.modules])"
-    )
+    code = f"import sys, crm_tui.cli; print([m for m in {HEAVY!r} if m in sys.modules])"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
@@ -100,9 +97,10 @@ def test_global_options_after_the_subcommand(env: dict[str, str], tmp_path: Path
     assert run(env, "contact", "list").stdout == ""
 
 
-def test_locked_database_exits_3_and_writes_nothing(env: dict[str, str]) -> None:
+@pytest.mark.sqlite_only
+def test_locked_database_exits_3_and_writes_nothing(env: dict[str, str], db_path: Path) -> None:
     run(env, "db", "upgrade")
-    holder = sqlite3.connect(env["CRM_DB"], isolation_level=None)
+    holder = sqlite3.connect(db_path, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:
         result = run({**env, "CRM_BUSY_TIMEOUT_MS": "300"}, "contact", "add", "Ada")
@@ -114,18 +112,20 @@ def test_locked_database_exits_3_and_writes_nothing(env: dict[str, str]) -> None
     assert run(env, "contact", "list").stdout == ""
 
 
-def test_newer_schema_exits_3_untouched(env: dict[str, str]) -> None:
+@pytest.mark.sqlite_only
+def test_newer_schema_exits_3_untouched(env: dict[str, str], db_path: Path) -> None:
     run(env, "db", "upgrade")
-    conn = sqlite3.connect(env["CRM_DB"])
+    conn = sqlite3.connect(db_path)
     conn.execute("UPDATE alembic_version SET version_num = 'ffff'")
     conn.commit()
     conn.close()
-    before = Path(env["CRM_DB"]).read_bytes()
+    before = db_path.read_bytes()
     result = run(env, "due")
     assert result.returncode == 3 and "newer than this crm-tui" in result.stderr
-    assert Path(env["CRM_DB"]).read_bytes() == before
+    assert db_path.read_bytes() == before
 
 
+@pytest.mark.sqlite_only
 def test_backup_while_another_process_writes(env: dict[str, str], tmp_path: Path) -> None:
     run(env, "contact", "add", "Ada")
     target = tmp_path / "backup.db"

@@ -14,6 +14,8 @@ from crm_tui.db import check, open_engine, session_scope
 from crm_tui.models.schemas import ContactCreate
 from crm_tui.services.contacts import add_contact
 
+pytestmark = pytest.mark.sqlite_only  # file modes, pragmas, the backup API, file locks
+
 WRITER = textwrap.dedent(
     """
     import sys, time

@@ -26,6 +26,8 @@ from crm_tui.errors import Conflict, DatabaseLocked, DatabaseUnreadable, SchemaT
 from crm_tui.models.schemas import ContactCreate
 from crm_tui.services.contacts import add_contact
 
+pytestmark = pytest.mark.sqlite_only  # file modes, pragmas, the backup API, file locks
+
 
 def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)

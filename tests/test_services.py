@@ -337,7 +337,7 @@ def test_search_index_follows_edits_from_raw_sql(engine: Engine) -> None:
         conn.execute(
             text(
                 "INSERT INTO contact_emails (contact_id, email, email_key, is_primary) "
-                "VALUES (1, 'g@navy.mil', 'g@navy.mil', 1)"
+                "VALUES (1, 'g@navy.mil', 'g@navy.mil', TRUE)"
             )
         )
     with session_scope(engine) as session:

@@ -328,8 +328,16 @@ def history(
         }
         for c in changes
     ]
-    columns = [("at", "When"), ("actor", "Who"), ("entity", "What"), ("entity_id", "ID"), ("action", "Action"),
-               ("field", "Field"), ("old", "Before"), ("new", "After")]
+    columns = [
+        ("at", "When"),
+        ("actor", "Who"),
+        ("entity", "What"),
+        ("entity_id", "ID"),
+        ("action", "Action"),
+        ("field", "Field"),
+        ("old", "Before"),
+        ("new", "After"),
+    ]
     render(records, columns, fmt, tz=rt.tz)
 
 

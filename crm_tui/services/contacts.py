@@ -32,7 +32,7 @@ from crm_tui.services.common import (
     phone_key,
     utcnow,
 )
-from crm_tui.services.dialect import cadence_lapsed, insert_ignore
+from crm_tui.services.dialect import cadence_lapsed, insert_ignore, unindexed_null
 from crm_tui.services.history import diff, record
 
 SortKey = Literal["name", "last-contact", "created"]
@@ -259,8 +259,9 @@ def add_contact(session: Session, data: ContactCreate, *, actor: str, now: datet
         session.add(ContactPhone(contact_id=contact.id, phone=number, phone_key=phone_key(number), is_primary=i == 0))
     _link_tags(session, contact.id, data.tags)
     session.flush()
-    record(session, entity="contact", entity_id=contact.id, action="create", actor=actor, at=now,
-           note=contact.display_name)
+    record(
+        session, entity="contact", entity_id=contact.id, action="create", actor=actor, at=now, note=contact.display_name
+    )
     return contact
 
 
@@ -403,7 +404,12 @@ def _ensure_primaries(session: Session, contact_id: int) -> None:
 
 
 def trash_contact(
-    session: Session, contact: Contact, *, actor: str | None = None, now: datetime | None = None, note: str | None = None
+    session: Session,
+    contact: Contact,
+    *,
+    actor: str | None = None,
+    now: datetime | None = None,
+    note: str | None = None,
 ) -> Contact:
     """Send a contact to the trash (soft delete); its search entries disappear."""
     contact.deleted_at = now or utcnow()
@@ -411,8 +417,9 @@ def trash_contact(
     session.add(contact)
     session.flush()
     assert contact.id is not None
-    record(session, entity="contact", entity_id=contact.id, action="trash", actor=actor, at=contact.deleted_at,
-           note=note)
+    record(
+        session, entity="contact", entity_id=contact.id, action="trash", actor=actor, at=contact.deleted_at, note=note
+    )
     return contact
 
 
@@ -488,8 +495,15 @@ def merge_contacts(
     session.add(keep)
     session.flush()
     _ensure_primaries(session, keep.id)
-    record(session, entity="contact", entity_id=keep.id, action="merge", actor=actor, at=now,
-           note=f"#{other.id} {other.display_name}")
+    record(
+        session,
+        entity="contact",
+        entity_id=keep.id,
+        action="merge",
+        actor=actor,
+        at=now,
+        note=f"#{other.id} {other.display_name}",
+    )
     trash_contact(session, other, actor=actor, now=now, note=f"merged into #{keep.id} {keep.display_name}")
     # The interactions moved, so KEEP's last contact may be newer now.
     keep.last_contact_at = session.execute(
@@ -582,7 +596,7 @@ def contact_filters(
     now: datetime,
 ) -> list[Any]:
     """The WHERE clauses that pick live contacts by tag, organization, owner, lapsed cadence and ids."""
-    where: list[Any] = [Contact.deleted_at.is_(None)]  # type: ignore[union-attr]
+    where: list[Any] = [unindexed_null(session, Contact.deleted_at, "contacts.deleted_at")]
     if tag:
         where.append(
             Contact.id.in_(  # type: ignore[union-attr]
@@ -664,7 +678,7 @@ def rows_for(session: Session, contacts: Sequence[Contact]) -> list[ContactRow]:
     next_due: dict[int, object] = dict(
         session.execute(
             select(Reminder.contact_id, func.min(Reminder.due_at))
-            .where(Reminder.contact_id.in_(ids), Reminder.done_at.is_(None))  # type: ignore[union-attr]
+            .where(Reminder.contact_id.in_(ids), unindexed_null(session, Reminder.done_at, "reminders.done_at"))  # type: ignore[attr-defined]
             .group_by(Reminder.contact_id)
         ).all()
     )

@@ -1,20 +1,23 @@
-"""Full-text search over contacts and interaction text (FTS5 on SQLite)."""
+"""Full-text search over contacts and interaction text: FTS5 on SQLite, tsvector on PostgreSQL."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from crm_tui.models import Contact
 from crm_tui.services.contacts import ContactRow, rows_for
+from crm_tui.services.dialect import dialect_name
 
 # Column weights for bm25: contact_id, name, emails, org, tags, notes, summary, body.
 _WEIGHTS = "0.0, 10.0, 6.0, 4.0, 4.0, 1.5, 2.0, 1.0"
 _WORD = re.compile(r"\w", re.UNICODE)
+_WORDS = re.compile(r"[^\W_]+", re.UNICODE)
 
 
 @dataclass(frozen=True)
@@ -42,11 +45,10 @@ def fts_query(query: str) -> str | None:
     return " AND ".join(quoted)
 
 
-def search_contacts(session: Session, query: str, *, limit: int = 50) -> list[SearchHit]:
-    """Live contacts matching `query`, best first; an interaction hit leads to its contact."""
+def _sqlite_hits(session: Session, query: str, limit: int) -> tuple[list[Any], list[Any]]:
     expression = fts_query(query)
-    if expression is None or limit <= 0:
-        return []
+    if expression is None:
+        return [], []
     # Contact documents and interactions are ranked separately so each side can use
     # FTS5's own ORDER BY rank LIMIT, which never sorts every match.
     contact_hits = session.execute(
@@ -63,6 +65,49 @@ def search_contacts(session: Session, query: str, *, limit: int = 50) -> list[Se
         ),
         {"q": expression, "n": limit * 4},
     ).all()
+    return list(contact_hits), list(interaction_hits)
+
+
+# The last word is letters and digits only, so wrapping it in quotes is safe.
+_PG_QUERY = (
+    "(SELECT CASE WHEN :head = '' THEN ''::tsquery ELSE websearch_to_tsquery('simple', unaccent(:head)) END"
+    " && (to_tsquery('simple', chr(39) || unaccent(:last) || chr(39))"
+    " || to_tsquery('simple', chr(39) || unaccent(:last) || chr(39) || ':*')) AS q)"
+)
+
+
+def _postgres_hits(session: Session, query: str, limit: int) -> tuple[list[Any], list[Any]]:
+    # websearch_to_tsquery reads any user text without syntax errors; the last word
+    # is also matched as a prefix, as on SQLite.
+    words = _WORDS.findall(unicodedata.normalize("NFKC", query))
+    if not words:
+        return [], []
+    params = {"head": " ".join(words[:-1]), "last": words[-1], "n": limit * 2}
+    contact_hits = session.execute(
+        text(
+            f"SELECT contact_id, -ts_rank(document, q) AS score FROM search_index, {_PG_QUERY} AS terms "
+            "WHERE document @@ q AND id < 0 ORDER BY score LIMIT :n"
+        ),
+        params,
+    ).all()
+    interaction_hits = session.execute(
+        text(
+            f"SELECT contact_id, -ts_rank(document, q) AS score, summary FROM search_index, {_PG_QUERY} AS terms "
+            "WHERE document @@ q AND id > 0 ORDER BY score LIMIT :n"
+        ),
+        {**params, "n": limit * 4},
+    ).all()
+    return list(contact_hits), list(interaction_hits)
+
+
+def search_contacts(session: Session, query: str, *, limit: int = 50) -> list[SearchHit]:
+    """Live contacts matching `query`, best first; an interaction hit leads to its contact."""
+    if limit <= 0:
+        return []
+    if dialect_name(session) == "postgresql":
+        contact_hits, interaction_hits = _postgres_hits(session, query, limit)
+    else:
+        contact_hits, interaction_hits = _sqlite_hits(session, query, limit)
     best: dict[int, tuple[float, str | None]] = {}
     for cid, score in contact_hits:
         best.setdefault(int(cid), (float(score), None))

@@ -83,6 +83,117 @@ SQLITE_SEARCH = [
 ]
 
 
+# PostgreSQL keeps the same search index as a table of tsvectors with a GIN index,
+# written by plpgsql triggers so, as on SQLite, a write from any client is searchable.
+_PG_NAME = "coalesce(c.display_name, '') || ' ' || coalesce(c.given_name, '') || ' ' || coalesce(c.family_name, '')"
+_PG_EMAILS = (
+    "coalesce((SELECT string_agg(e.email || ' ' || translate(e.email, '@._-+', '     '), ' ')"
+    " FROM contact_emails e WHERE e.contact_id = c.id), '')"
+)
+_PG_ORG = (
+    "coalesce((SELECT o.name FROM organizations o WHERE o.id = c.organization_id), '') || ' ' || coalesce(c.title, '')"
+)
+_PG_TAGS = (
+    "coalesce((SELECT string_agg(t.name, ' ') FROM contact_tags ct JOIN tags t ON t.id = ct.tag_id"
+    " WHERE ct.contact_id = c.id), '')"
+)
+
+POSTGRES_SEARCH = [
+    "CREATE EXTENSION IF NOT EXISTS unaccent",
+    """
+    CREATE TABLE search_index (
+        id bigint PRIMARY KEY,  -- minus the contact id for a contact, the interaction id for an interaction
+        contact_id integer NOT NULL,
+        summary text,
+        document tsvector NOT NULL
+    )
+    """,
+    "CREATE INDEX ix_search_index_document ON search_index USING gin (document)",
+    "CREATE INDEX ix_search_index_contact ON search_index (contact_id)",
+    f"""
+    CREATE FUNCTION crm_contact_doc(cid integer) RETURNS void LANGUAGE plpgsql AS $$
+    BEGIN
+        DELETE FROM search_index WHERE id = -cid;
+        INSERT INTO search_index (id, contact_id, summary, document)
+        SELECT -c.id, c.id, NULL,
+               setweight(to_tsvector('simple', unaccent({_PG_NAME})), 'A')
+               || setweight(to_tsvector('simple', unaccent({_PG_EMAILS})), 'A')
+               || setweight(to_tsvector('simple', unaccent({_PG_ORG})), 'B')
+               || setweight(to_tsvector('simple', unaccent({_PG_TAGS})), 'B')
+               || setweight(to_tsvector('simple', unaccent(coalesce(c.notes, ''))), 'C')
+        FROM contacts c WHERE c.id = cid AND c.deleted_at IS NULL;
+    END $$
+    """,
+    """
+    CREATE FUNCTION crm_contacts_search() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP = 'DELETE' THEN
+            DELETE FROM search_index WHERE id = -OLD.id;
+        ELSE
+            PERFORM crm_contact_doc(NEW.id);
+        END IF;
+        RETURN NULL;
+    END $$
+    """,
+    """
+    CREATE TRIGGER contacts_search AFTER INSERT OR DELETE OR UPDATE OF display_name, given_name, family_name,
+        organization_id, title, notes, deleted_at ON contacts FOR EACH ROW EXECUTE FUNCTION crm_contacts_search()
+    """,
+    """
+    CREATE FUNCTION crm_contact_child_search() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP IN ('UPDATE', 'DELETE') THEN PERFORM crm_contact_doc(OLD.contact_id); END IF;
+        IF TG_OP IN ('INSERT', 'UPDATE') THEN PERFORM crm_contact_doc(NEW.contact_id); END IF;
+        RETURN NULL;
+    END $$
+    """,
+    "CREATE TRIGGER contact_emails_search AFTER INSERT OR UPDATE OR DELETE ON contact_emails"
+    " FOR EACH ROW EXECUTE FUNCTION crm_contact_child_search()",
+    "CREATE TRIGGER contact_tags_search AFTER INSERT OR UPDATE OR DELETE ON contact_tags"
+    " FOR EACH ROW EXECUTE FUNCTION crm_contact_child_search()",
+    """
+    CREATE FUNCTION crm_tags_search() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        PERFORM crm_contact_doc(ct.contact_id) FROM contact_tags ct WHERE ct.tag_id = NEW.id;
+        RETURN NULL;
+    END $$
+    """,
+    "CREATE TRIGGER tags_search AFTER UPDATE OF name ON tags FOR EACH ROW EXECUTE FUNCTION crm_tags_search()",
+    """
+    CREATE FUNCTION crm_organizations_search() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        PERFORM crm_contact_doc(c.id) FROM contacts c WHERE c.organization_id = NEW.id;
+        RETURN NULL;
+    END $$
+    """,
+    "CREATE TRIGGER organizations_search AFTER UPDATE OF name ON organizations"
+    " FOR EACH ROW EXECUTE FUNCTION crm_organizations_search()",
+    """
+    CREATE FUNCTION crm_interactions_search() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP IN ('UPDATE', 'DELETE') THEN
+            DELETE FROM search_index WHERE id = OLD.id;
+            UPDATE contacts SET last_contact_at =
+                (SELECT max(i.occurred_at) FROM interactions i WHERE i.contact_id = OLD.contact_id)
+            WHERE id = OLD.contact_id;
+        END IF;
+        IF TG_OP IN ('INSERT', 'UPDATE') THEN
+            INSERT INTO search_index (id, contact_id, summary, document)
+            VALUES (NEW.id, NEW.contact_id, NEW.summary,
+                    setweight(to_tsvector('simple', unaccent(NEW.summary)), 'C')
+                    || setweight(to_tsvector('simple', unaccent(coalesce(NEW.body, ''))), 'D'));
+            UPDATE contacts SET last_contact_at =
+                (SELECT max(i.occurred_at) FROM interactions i WHERE i.contact_id = NEW.contact_id)
+            WHERE id = NEW.contact_id;
+        END IF;
+        RETURN NULL;
+    END $$
+    """,
+    "CREATE TRIGGER interactions_search AFTER INSERT OR UPDATE OR DELETE ON interactions"
+    " FOR EACH ROW EXECUTE FUNCTION crm_interactions_search()",
+]
+
+
 def upgrade() -> None:
     op.create_table(
         "organizations",
@@ -207,14 +318,13 @@ def upgrade() -> None:
     )
     op.create_index("ix_reminders_open_due", "reminders", ["done_at", "due_at"])
     op.create_index("ix_reminders_contact", "reminders", ["contact_id"])
-    if op.get_bind().dialect.name == "sqlite":
-        for statement in SQLITE_SEARCH:
-            op.execute(statement)
+    dialect = op.get_bind().dialect.name
+    for statement in SQLITE_SEARCH if dialect == "sqlite" else POSTGRES_SEARCH if dialect == "postgresql" else []:
+        op.execute(statement)
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "sqlite":
-        op.execute("DROP TABLE IF EXISTS search_index")
+    op.execute("DROP TABLE IF EXISTS search_index")
     for table in (
         "reminders",
         "interactions",

@@ -1,0 +1,69 @@
+"""Copy every row of one crm-tui database into another (SQLite to PostgreSQL and back)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.engine import Engine
+
+from crm_tui.errors import Conflict, DatabaseError
+
+BATCH = 5_000
+
+
+def _tables() -> list[Any]:
+    from sqlmodel import SQLModel
+
+    from crm_tui.models import load_all
+
+    load_all()
+    return list(SQLModel.metadata.sorted_tables)  # parents before children
+
+
+def count_rows(engine: Engine) -> dict[str, int]:
+    """Rows per table, for every table the models know."""
+    with engine.connect() as conn:
+        return {t.name: int(conn.execute(select(func.count()).select_from(t)).scalar_one()) for t in _tables()}
+
+
+def copy_database(
+    source: Engine, target: Engine, *, progress: Callable[[str, int], None] | None = None
+) -> dict[str, int]:
+    """Copy every row from `source` into the empty, migrated `target`, in one transaction.
+
+    The target's own triggers rebuild its search index as the rows arrive. Returns the
+    row counts, which are checked to be equal on both sides before the commit.
+    """
+    tables = _tables()
+    expected = count_rows(source)
+    with target.begin() as out:
+        for table in tables:
+            present = out.execute(select(func.count()).select_from(table)).scalar_one()
+            if present:
+                raise Conflict(f"the target already has {present} rows in {table.name}; copy into an empty database")
+        with source.connect() as conn:
+            for table in tables:
+                rows = conn.execution_options(yield_per=BATCH).execute(select(table))
+                copied = 0
+                for chunk in rows.partitions(BATCH):
+                    out.execute(insert(table), [dict(r._mapping) for r in chunk])
+                    copied += len(chunk)
+                    if progress:
+                        progress(table.name, copied)
+        if out.dialect.name == "postgresql":
+            # Explicit ids were inserted, so move each sequence past them.
+            for table in tables:
+                if "id" in table.c and table.c.id.primary_key:
+                    out.execute(
+                        text(
+                            f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'),"
+                            f" coalesce(max(id), 1), max(id) IS NOT NULL) FROM {table.name}"
+                        )
+                    )
+        found = {t.name: int(out.execute(select(func.count()).select_from(t)).scalar_one()) for t in tables}
+        if found != expected:
+            differ = ", ".join(f"{k}: {expected[k]} -> {found[k]}" for k in expected if expected[k] != found[k])
+            raise DatabaseError(f"row counts differ after the copy ({differ}); nothing was written")
+    return found

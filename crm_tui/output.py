@@ -27,9 +27,11 @@ def human_value(value: Any, tz: tzinfo) -> str:
     """A cell for people: local times, lists joined, blanks for None."""
     if value is None:
         return ""
+    if type(value) is str:
+        return value
     if isinstance(value, datetime):
-        local = value.astimezone(tz)
-        return local.strftime("%Y-%m-%d %H:%M")
+        # isoformat is several times faster than strftime, which counts on a 6,000-line `crm due`.
+        return value.astimezone(tz).isoformat(sep=" ", timespec="minutes")[:16]
     if isinstance(value, (list, tuple)):
         return ", ".join(str(v) for v in value)
     if isinstance(value, bool):
@@ -48,9 +50,12 @@ def machine_value(value: Any, tz: tzinfo) -> Any:
     return value
 
 
+# Tabs and newlines inside a cell would break the one-record-a-line contract.
+_FLATTEN = str.maketrans({"\t": " ", "\n": " ", "\r": " "})
+
+
 def _plain_cell(value: Any, tz: tzinfo) -> str:
-    # Tabs and newlines inside a cell would break the one-record-a-line contract.
-    return human_value(value, tz).replace("\t", " ").replace("\n", " ").replace("\r", " ")
+    return human_value(value, tz).translate(_FLATTEN)
 
 
 def _csv_cell(value: Any, tz: tzinfo) -> str:
@@ -85,8 +90,8 @@ def render(
         for r in records:
             writer.writerow([_csv_cell(r.get(k), tz) for k in keys])
     elif fmt == "plain":
-        for r in records:
-            out.write("\t".join(_plain_cell(r.get(k), tz) for k, _ in columns) + "\n")
+        keys = [k for k, _ in columns]
+        out.write("".join("\t".join([_plain_cell(r.get(k), tz) for k in keys]) + "\n" for r in records))
     elif fmt == "table":
         _table(records, columns, tz=tz, out=out, title=title)
     else:

@@ -8,14 +8,14 @@ classes costs more at start-up than the query itself.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Literal
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
 
-from sqlalchemy import column, or_, select, table
+from sqlalchemy import String, column, or_, select, table, type_coerce
 from sqlalchemy.orm import Session
 
 from crm_tui.models.types import UTCDateTime
-from crm_tui.services.dialect import cadence_lapsed
+from crm_tui.services.dialect import cadence_lapsed, unindexed_null
 
 _reminders = table(
     "reminders",
@@ -55,13 +55,26 @@ class DueItem:
         return now - self.due_at
 
 
+def _aware(value: Any) -> datetime:
+    """A stored time as aware UTC: SQLite hands back its text, PostgreSQL a datetime."""
+    if isinstance(value, str):
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    return value.astimezone(UTC)  # type: ignore[no-any-return]
+
+
+def _raw(column: Any) -> Any:
+    # Read times without the column type's per-value processing: thousands of rows
+    # come back on a big database, and fromisoformat is far cheaper.
+    return type_coerce(column, String)
+
+
 def due_items(session: Session, *, now: datetime, until: datetime, owner: str | None = None) -> list[DueItem]:
     """Everything due by `until`, most overdue first; snoozed reminders wait."""
     r, c = _reminders.c, _contacts.c
     items: list[DueItem] = []
     # (done_at IS NULL, due_at <= until) is a range scan of ix_reminders_open_due.
     reminders = (
-        select(r.id, r.contact_id, r.title, r.due_at, r.snoozed_until, r.owner, c.display_name)
+        select(r.id, r.contact_id, r.title, _raw(r.due_at), _raw(r.snoozed_until), r.owner, c.display_name)
         .select_from(_reminders.outerjoin(_contacts, c.id == r.contact_id))
         .where(
             r.done_at.is_(None),
@@ -72,41 +85,27 @@ def due_items(session: Session, *, now: datetime, until: datetime, owner: str | 
     )
     if owner is not None:
         reminders = reminders.where(r.owner == owner)
-    for row in session.execute(reminders):
-        items.append(
-            DueItem(
-                kind="reminder",
-                id=row.id,
-                contact_id=row.contact_id,
-                contact_name=row.display_name,
-                title=row.title,
-                due_at=max(row.due_at, row.snoozed_until or row.due_at),
-                owner=row.owner,
-            )
-        )
-    touches = select(c.id, c.display_name, c.owner, c.cadence_days, c.last_contact_at, c.created_at).where(
-        c.deleted_at.is_(None),
+    for rid, contact_id, title, due_at, snoozed_until, rowner, name in session.execute(reminders):
+        due = _aware(due_at)
+        if snoozed_until is not None:
+            due = max(due, _aware(snoozed_until))
+        items.append(DueItem("reminder", rid, contact_id, name, title, due, rowner))
+    # The cadence index holds the few contacts with a cadence; deleted_at's index would
+    # pick nearly every row.
+    touches = select(c.id, c.display_name, c.owner, c.cadence_days, _raw(c.last_contact_at), _raw(c.created_at)).where(
+        unindexed_null(session, c.deleted_at, "contacts.deleted_at"),
         cadence_lapsed(session, last_contact=c.last_contact_at, cadence_days=c.cadence_days, at=until),
     )
     if owner is not None:
         touches = touches.where(c.owner == owner)
-    for touch in session.execute(touches):
-        if touch.last_contact_at is None:
-            due_at = touch.created_at
+    for cid, name, cowner, cadence, last, created in session.execute(touches):
+        if last is None:
+            due_at = _aware(created)
             title = "stay in touch: never contacted"
         else:
-            due_at = touch.last_contact_at + timedelta(days=touch.cadence_days)
-            title = f"stay in touch: last contact {touch.last_contact_at.date().isoformat()}"
-        items.append(
-            DueItem(
-                kind="touch",
-                id=touch.id,
-                contact_id=touch.id,
-                contact_name=touch.display_name,
-                title=title,
-                due_at=due_at,
-                owner=touch.owner,
-            )
-        )
+            last_at = _aware(last)
+            due_at = last_at + timedelta(days=cadence)
+            title = f"stay in touch: last contact {last_at.date().isoformat()}"
+        items.append(DueItem("touch", cid, cid, name, title, due_at, cowner))
     items.sort(key=lambda item: (item.due_at, item.kind, item.id))
     return items

@@ -50,7 +50,8 @@ SQLITE_SEARCH = [
     """
     CREATE VIRTUAL TABLE search_index USING fts5(
         contact_id UNINDEXED, name, emails, org, tags, notes, summary, body,
-        tokenize = 'unicode61 remove_diacritics 2'
+        tokenize = 'unicode61 remove_diacritics 2',
+        prefix = '1 2 3'  -- search-as-you-type: short prefixes without scanning every term
     )
     """,
     f"CREATE TRIGGER contacts_ai AFTER INSERT ON contacts BEGIN {_contact_doc('NEW.id')} END",

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 APP_NAME = "crm-tui"
-DEFAULT_BUSY_TIMEOUT_MS = 10_000
+DEFAULT_BUSY_TIMEOUT_MS = 60_000  # a 100k-row import holds the write lock for several seconds
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,38 @@
+"""Every kind of writer on one file at once: the app (Pilot), a 100k-row import, `crm due`
+in a loop, two scripts calling `crm log` 500 times each. Nothing is refused or lost."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+import many_writers  # noqa: E402
+
+pytestmark = [pytest.mark.slow, pytest.mark.sqlite_only]
+
+ROWS = 100_000
+LOGS = 500
+APP_CONTACTS = 10
+SEEDED = 20
+
+
+def test_everyone_writes_at_once_and_nothing_is_lost(tmp_path: Path) -> None:
+    db = tmp_path / "team.db"
+    many_writers.seed(db, SEEDED)
+    csv_path = tmp_path / "contacts.csv"
+    many_writers.write_contacts_csv(csv_path, ROWS)
+    outcome = many_writers.run_scenario(
+        db, csv_path=csv_path, logs=LOGS, app_contacts=APP_CONTACTS, due_loop=True, contacts=SEEDED
+    )
+    assert outcome.locked_messages == []
+    assert outcome.import_code == 0
+    assert outcome.due_runs > 0 and outcome.due_failures == 0
+    assert [log["failures"] for log in outcome.logs] == [0, 0]
+    assert outcome.app_saved == APP_CONTACTS
+    assert outcome.counts["contacts"] == SEEDED + ROWS + APP_CONTACTS
+    assert outcome.counts["contact_emails"] == SEEDED + ROWS + APP_CONTACTS
+    assert outcome.counts["interactions"] == 2 * LOGS
+    assert outcome.integrity == "ok"

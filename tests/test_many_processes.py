@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-import many_writers  # noqa: E402
+import many_writers
 
 pytestmark = [pytest.mark.slow, pytest.mark.sqlite_only]
 

@@ -107,6 +107,7 @@ def complete_reminder(
         raise InvalidInput(f"reminder #{reminder.id} is already done")
     next_due = next_due_at(reminder, now=now) if reminder.rule else None
     assert reminder.id is not None
+    changes: dict[str, tuple[Any, Any]]
     if next_due is not None:
         changes = {"due_at": (reminder.due_at, next_due)}
         reminder.due_at = next_due

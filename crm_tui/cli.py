@@ -16,9 +16,10 @@ from typer.core import TyperGroup
 from crm_tui import __version__
 from crm_tui.commands.contacts import contact_app, trash_app
 from crm_tui.commands.database import db_app
+from crm_tui.commands.io import export_app, import_app
 from crm_tui.commands.reminders import REMINDER_DEFAULT_TIME, create_reminder, remind_app
 from crm_tui.commands.runtime import FormatOption, Runtime, runtime
-from crm_tui.config import resolve_settings
+from crm_tui.config import Settings, resolve_settings
 from crm_tui.errors import CrmError
 
 
@@ -77,6 +78,8 @@ app.add_typer(contact_app, name="contact")
 app.add_typer(trash_app, name="trash")
 app.add_typer(remind_app, name="remind")
 app.add_typer(db_app, name="db")
+app.add_typer(import_app, name="import")
+app.add_typer(export_app, name="export")
 
 
 def _version(value: bool) -> None:
@@ -96,7 +99,30 @@ def root(
     """A terminal CRM: contacts, interactions, follow-ups."""
     ctx.obj = Runtime(resolve_settings(db, user, tz))
     if ctx.invoked_subcommand is None:
-        _print_due(ctx.obj, within=None, owner=None, fmt=None, exit_status=False)
+        _open_app(ctx.obj.settings, demo=False)
+
+
+def _open_app(settings: Settings, *, demo: bool) -> None:
+    """Run the Textual app; Textual is imported here and nowhere else on the CLI's paths."""
+    from crm_tui.errors import InvalidInput
+
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise InvalidInput("the app needs a terminal; for a plain list of what is due, run `crm due`")
+    from crm_tui.app import run_app, run_demo
+
+    if demo:
+        run_demo(settings)
+    else:
+        run_app(settings)
+
+
+@app.command("demo")
+def demo(ctx: typer.Context) -> None:
+    """Open the app on a throwaway copy of the sample data in data/; your own database is not touched.
+
+    The copy lives in a temporary directory and is deleted when you quit.
+    """
+    _open_app(runtime(ctx).settings, demo=True)
 
 
 @app.command("log")

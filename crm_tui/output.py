@@ -5,7 +5,6 @@ Rich is imported only for the table format, so scripts and cron never pay for it
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import sys
@@ -84,11 +83,13 @@ def render(
         for r in records:
             out.write(json.dumps({k: machine_value(v, tz) for k, v in r.items()}, ensure_ascii=False) + "\n")
     elif fmt == "csv":
+        # The exporters' writer: cells a spreadsheet would run as formulas are neutralized.
+        from crm_tui.io.csvwrite import SafeCsvWriter
+
         keys = list(records[0].keys()) if records else [k for k, _ in columns]
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(keys)
+        writer = SafeCsvWriter(out, keys)
         for r in records:
-            writer.writerow([_csv_cell(r.get(k), tz) for k in keys])
+            writer.row([_csv_cell(r.get(k), tz) for k in keys])
     elif fmt == "plain":
         keys = [k for k, _ in columns]
         out.write("".join("\t".join([_plain_cell(r.get(k), tz) for k in keys]) + "\n" for r in records))

@@ -249,3 +249,10 @@ def test_contact_history_and_reminder_reassignment() -> None:
     assert changes[-1] == ("tester", "create", None, "Ada")
     code, _, err = crm("remind", "edit", "1", "--every", "sometimes")
     assert code == 1 and "(--every)" in err
+
+
+def test_csv_listings_neutralize_formulas_but_keep_phones() -> None:
+    crm("contact", "add", "=HYPERLINK(\"http://evil\")", "--phone", "+44 20 7946 0000", "--note", "@SUM(A1)")
+    _, out, _ = crm("contact", "list", "-f", "csv")
+    row = next(csv.DictReader(io.StringIO(out)))
+    assert row["name"].startswith("'=") and row["phone"] == "+44 20 7946 0000"

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from crm_tui.models.activity import INTERACTION_KINDS, Interaction, Reminder
     from crm_tui.models.batch import ImportBatch, ImportChange
-    from crm_tui.models.history import Change
     from crm_tui.models.contact import (
         Contact,
         ContactEmail,
@@ -21,6 +20,7 @@ if TYPE_CHECKING:
         Organization,
         Tag,
     )
+    from crm_tui.models.history import Change
 
 _WHERE = {
     "INTERACTION_KINDS": "activity",

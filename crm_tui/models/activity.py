@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index, Text, text
+from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
 from crm_tui.models.types import UTCDateTime
@@ -15,12 +15,10 @@ DIRECTIONS = ("in", "out")
 
 class Interaction(SQLModel, table=True):
     __tablename__ = "interactions"
+    # Partial indexes name only the SQLite condition here: naming the PostgreSQL one would
+    # import that dialect on every start-up. The migrations create both.
     __table_args__ = (
         Index("ix_interactions_contact_time", "contact_id", "occurred_at"),
-        Index(
-            "ix_interactions_import_batch", "import_batch_id",
-            sqlite_where=text("import_batch_id IS NOT NULL"), postgresql_where=text("import_batch_id IS NOT NULL"),
-        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

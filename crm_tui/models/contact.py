@@ -23,6 +23,8 @@ class Organization(SQLModel, table=True):
 
 class Contact(SQLModel, table=True):
     __tablename__ = "contacts"
+    # Partial indexes name only the SQLite condition here: naming the PostgreSQL one would
+    # import that dialect on every start-up. The migrations create both.
     __table_args__ = (
         Index("ix_contacts_sort_name", "sort_name", "id"),
         Index("ix_contacts_last_contact", "last_contact_at"),
@@ -30,11 +32,7 @@ class Contact(SQLModel, table=True):
         Index("ix_contacts_org", "organization_id"),
         Index("ix_contacts_deleted", "deleted_at"),
         Index("ix_contacts_cadence", "cadence_days"),
-        Index("ix_contacts_uid", "uid", sqlite_where=text("uid IS NOT NULL"), postgresql_where=text("uid IS NOT NULL")),
-        Index(
-            "ix_contacts_import_batch", "import_batch_id",
-            sqlite_where=text("import_batch_id IS NOT NULL"), postgresql_where=text("import_batch_id IS NOT NULL"),
-        ),
+        Index("ix_contacts_uid", "uid", sqlite_where=text("uid IS NOT NULL")),
     )
 
     id: int | None = Field(default=None, primary_key=True)

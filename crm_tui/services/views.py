@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import text as text_sql
 from sqlalchemy.orm import Session
 
-from crm_tui.models import Contact, ContactTag, Interaction, Reminder, Tag
-from crm_tui.services.contacts import contact_filters, stale_condition
-from crm_tui.services.dialect import plus_days
+from crm_tui.models import Contact, ContactEmail, ContactTag, Interaction, Reminder, Tag
+from crm_tui.services.common import name_key
+from crm_tui.services.contacts import ContactRow, contact_filters, rows_for, stale_condition
+from crm_tui.services.dialect import plus_days, unindexed_null
 from crm_tui.services.due import DueItem
 
 
@@ -110,7 +113,7 @@ def _reminder_section(
         .where(*where)
         .order_by(effective, Reminder.id)
         .limit(limit)
-    ).tuples()
+    )
     items = [
         DueItem(
             kind="reminder",
@@ -133,9 +136,7 @@ def _cold_section(session: Session, *, at: datetime, limit: int, owner: str | No
     total = session.execute(select(func.count()).select_from(Contact).where(*where)).scalar_one()
     # Never contacted counts from creation, like `crm due`; the longest overdue come first.
     lapsed_since = func.coalesce(plus_days(session, Contact.last_contact_at, Contact.cadence_days), Contact.created_at)
-    contacts = session.execute(
-        select(Contact).where(*where).order_by(lapsed_since, Contact.id).limit(limit)
-    ).scalars()
+    contacts = session.execute(select(Contact).where(*where).order_by(lapsed_since, Contact.id).limit(limit)).scalars()
     items: list[DueItem] = []
     for contact in contacts:
         assert contact.cadence_days is not None and contact.id is not None
@@ -169,7 +170,8 @@ def today_queue(
 ) -> TodayQueue:
     """The queue at `now`: each section holds at most `limit` items, most urgent first.
 
-    Going cold lists contacts whose cadence lapses by `today_end`, as `crm due` does.
+    Going cold lists contacts whose cadence lapses by `today_end`, as `crm due` does;
+    `owner` keeps that person's follow-ups and contacts, as `crm due --owner` does.
     """
     return TodayQueue(
         overdue=_reminder_section(session, start=None, end=now, limit=limit, owner=owner),
@@ -177,6 +179,42 @@ def today_queue(
         upcoming=_reminder_section(session, start=today_end, end=upcoming_end, limit=limit, owner=owner),
         cold=_cold_section(session, at=today_end, limit=limit, owner=owner),
     )
+
+
+def queue_owners(session: Session) -> list[str]:
+    """Everyone who could have something in the queue: owners of open follow-ups and of
+    live contacts with a stay-in-touch cadence, by name."""
+    reminders = (
+        select(Reminder.owner)
+        .outerjoin(Contact, Contact.id == Reminder.contact_id)
+        .where(
+            Reminder.done_at.is_(None),  # type: ignore[union-attr]
+            Reminder.owner.is_not(None),  # type: ignore[union-attr]
+            or_(Reminder.contact_id.is_(None), Contact.deleted_at.is_(None)),  # type: ignore[union-attr]
+        )
+        .distinct()
+    )
+    # The cadence index holds the few contacts that can go cold; deleted_at's would pick nearly all.
+    contacts = (
+        select(Contact.owner)
+        .where(
+            Contact.cadence_days.is_not(None),  # type: ignore[union-attr]
+            Contact.owner.is_not(None),  # type: ignore[union-attr]
+            unindexed_null(session, Contact.deleted_at, "contacts.deleted_at"),
+        )
+        .distinct()
+    )
+    owners = {str(o) for query in (reminders, contacts) for o in session.execute(query).scalars()}
+    return sorted(owners, key=lambda o: (o.casefold(), o))
+
+
+def reminder_titles(session: Session, ids: Iterable[int]) -> dict[int, str]:
+    """The titles of the reminders that still exist among `ids`."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = session.execute(select(Reminder.id, Reminder.title).where(Reminder.id.in_(wanted)))  # type: ignore[union-attr]
+    return {int(rid): title for rid, title in rows}
 
 
 def anything_due(session: Session, *, until: datetime) -> bool:
@@ -198,3 +236,79 @@ def anything_due(session: Session, *, until: datetime) -> bool:
         select(Contact.id).where(Contact.deleted_at.is_(None), *stale_condition(session, until)).limit(1)  # type: ignore[union-attr]
     ).first()
     return stale is not None
+
+
+# Shorter text searches names only: one or two letters match too much of a large
+# full-text index to rank it all while the user is still typing.
+MIN_TEXT_SEARCH = 3
+
+
+def _prefix_range(column: Any, prefix: str) -> Any:
+    """`column` starts with `prefix`, as an index range (LIKE cannot use a binary index)."""
+    return and_(column >= prefix, column < prefix + "\U0010ffff")
+
+
+def quick_search(session: Session, query: str, *, limit: int = 200) -> list[ContactRow]:
+    """Live contacts for a search being typed, fast on 100,000 contacts.
+
+    One letter matches names and emails that start with it, by the name index; two
+    letters any word of a name; longer text is ranked over names, emails, organizations
+    and tags. The full search (`search_contacts`: notes and interactions too) refines it.
+    """
+    from crm_tui.services.search import _WEIGHTS, fts_query
+
+    text = name_key(query)
+    if not text:
+        return []
+    if len(text) == 1:
+        live = unindexed_null(session, Contact.deleted_at, "contacts.deleted_at")
+        by_name = select(Contact).where(live, _prefix_range(Contact.sort_name, text))
+        emails = select(ContactEmail.contact_id).where(_prefix_range(ContactEmail.email_key, text)).limit(limit)
+        by_email = select(Contact).where(live, Contact.id.in_(emails))  # type: ignore[union-attr]
+        found = {
+            c.id: c
+            for query_ in (by_name.order_by(Contact.sort_name, Contact.id).limit(limit), by_email)
+            for c in session.execute(query_).scalars()
+        }
+        ordered = sorted(found.values(), key=lambda c: (c.sort_name, c.id))[:limit]
+        return rows_for(session, ordered)
+    expression = fts_query(query)
+    if expression is None:
+        return []
+    ranked = session.execute(
+        text_sql(
+            f"SELECT contact_id FROM search_index WHERE search_index MATCH :q AND rowid < 0 "
+            f"ORDER BY bm25(search_index, {_WEIGHTS}) LIMIT :n"
+        ),
+        {
+            "q": ("{name}: (" if len(text) < MIN_TEXT_SEARCH else "{name emails org tags}: (") + expression + ")",
+            "n": limit,
+        },
+    ).scalars()
+    ids = [int(i) for i in ranked]
+    found = {
+        c.id: c
+        for c in session.execute(
+            select(Contact).where(
+                Contact.id.in_(ids), unindexed_null(session, Contact.deleted_at, "contacts.deleted_at")
+            )  # type: ignore[union-attr]
+        ).scalars()
+    }
+    return rows_for(session, [found[i] for i in ids if i in found])
+
+
+def contacts_after(
+    session: Session,
+    after: tuple[str, int],
+    *,
+    tag: str | None = None,
+    stale: bool = False,
+    limit: int = 100,
+    now: datetime,
+) -> list[ContactRow]:
+    """The next page by name after the contact `after` = (name, id): a keyset page, as fast deep as on top."""
+    key, after_id = name_key(after[0]), after[1]
+    where = contact_filters(session, tag=tag, stale=stale, now=now)
+    where.append(or_(Contact.sort_name > key, and_(Contact.sort_name == key, Contact.id > after_id)))  # type: ignore[operator]
+    contacts = session.execute(select(Contact).where(*where).order_by(Contact.sort_name, Contact.id).limit(limit))
+    return rows_for(session, list(contacts.scalars()))

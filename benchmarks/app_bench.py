@@ -1,0 +1,256 @@
+"""Time the app on the benchmark database, next to a bare Textual hello-world in the same run.
+
+    app_bench.py [--quick] [--runs N] [--db PATH]
+
+Process level: a fresh `python` runs the app headless and reports when the first page
+of contacts was painted (wall clock from before the process was spawned), and its peak
+RSS; the same for a one-widget Textual app, interleaved run by run. In process: a
+headless run_test() harness types a search key by key and records, per keystroke,
+the time until the table drew that keystroke's results. Prints medians and targets;
+a report, not a test: it exits 0 unless something crashes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+FIRST_PAGE_TARGET_S = 1.0
+KEYSTROKE_TARGET_MS = 50.0
+RSS_TARGET_MB = 150.0
+SIZE = (120, 40)
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident set size (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# ---------------------------------------------------------------- children
+
+
+def instrument() -> dict[str, Any]:
+    """Record when a RecordTable first draws a loaded row, and what it drew last."""
+    from crm_tui.widgets.record_table import RecordTable
+
+    seen: dict[str, Any] = {"first_row": None, "drawn": {}, "frames": []}
+    original = RecordTable.render_line
+
+    def render_line(self: RecordTable, y: int) -> Any:
+        strip = original(self, y)
+        now = time.time()
+        if y >= 1 and self.loading_text is None:
+            # The first time each generation of rows (or its "no match" line) reached the screen.
+            seen["drawn"].setdefault(self.generation, now)
+            if y == 1 and self.record is not None:
+                seen["frames"].append(now)  # a frame showing a loaded row under the cursor
+            if seen["first_row"] is None and self.record_at(int(self.scroll_y) + y - 1) is not None:
+                seen["first_row"] = now
+        return strip
+
+    RecordTable.render_line = render_line  # type: ignore[method-assign]
+    return seen
+
+
+def child_app(db: str, start: str) -> None:
+    """Run the app headless until the first page is painted; print timings as JSON."""
+    seen = instrument()
+    from crm_tui.app import make_app
+    from crm_tui.config import Settings
+
+    settings = Settings(db_url=f"sqlite:///{db}", user="bench", tz_name="UTC")
+    app = make_app(settings, start=start)  # type: ignore[arg-type]
+
+    async def pilot(p: Any) -> None:
+        deadline = time.time() + 30
+        while seen["first_row"] is None and time.time() < deadline:
+            await asyncio.sleep(0.002)
+        app.exit()
+
+    app.run(headless=True, size=SIZE, auto_pilot=pilot)
+    print(json.dumps({"painted": seen["first_row"], "rss_mb": peak_rss_mb()}))
+
+
+def child_hello() -> None:
+    """A bare Textual app with one widget, timed the same way."""
+    from textual.app import App, ComposeResult
+    from textual.widgets import Static
+
+    painted: list[float] = []
+
+    class Hello(Static):
+        def render(self) -> Any:
+            painted.append(time.time())
+            return "Hello, world"
+
+    class HelloApp(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Hello()
+
+    app = HelloApp()
+
+    async def pilot(p: Any) -> None:
+        while not painted:
+            await asyncio.sleep(0.002)
+        app.exit()
+
+    app.run(headless=True, size=SIZE, auto_pilot=pilot)
+    print(json.dumps({"painted": painted[0], "rss_mb": peak_rss_mb()}))
+
+
+# ---------------------------------------------------------------- parent
+
+
+def spawn(*args: str) -> dict[str, float]:
+    """Seconds from spawning a child to its first paint, and its peak RSS."""
+    env = {**os.environ, "PYTHONPATH": str(HERE.parent)}
+    env.pop("NO_COLOR", None)
+    started = time.time()
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", *args], capture_output=True, text=True, env=env, timeout=120, check=True
+    )
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    return {"seconds": result["painted"] - started, "rss_mb": result["rss_mb"]}
+
+
+def keystrokes(db: str, words: list[str]) -> dict[str, list[float]]:
+    """Per keystroke of each word: ms from the key press to the table drawing its results."""
+    seen = instrument()
+    from crm_tui.app import make_app
+    from crm_tui.config import Settings
+    from crm_tui.screens.contacts import ContactsScreen
+    from crm_tui.widgets.record_table import RecordTable
+
+    settings = Settings(db_url=f"sqlite:///{db}", user="bench", tz_name="UTC")
+    results: dict[str, list[float]] = {"first": [], "full": [], "page": []}
+
+    async def run() -> None:
+        app = make_app(settings, start="contacts")
+        async with app.run_test(size=SIZE) as pilot:
+            while seen["first_row"] is None:
+                await asyncio.sleep(0.005)
+            screen = app.screen
+            assert isinstance(screen, ContactsScreen)
+            table = screen.query_one("#contacts-table", RecordTable)
+            for word in words:
+                await pilot.press("slash")
+                for length in range(1, len(word) + 1):
+                    before = table.generation
+                    started = time.time()
+                    await pilot.press(word[length - 1] if word[length - 1] != " " else "space")
+                    # The first answer (names) and, for longer text, the full search after it.
+                    deadline = started + 10
+                    drawn: dict[int, float] = seen["drawn"]
+                    while not any(g > before for g in drawn) and time.time() < deadline:
+                        await asyncio.sleep(0.0005)
+                    results["first"].append((min(t for g, t in drawn.items() if g > before) - started) * 1000)
+                    while screen._searching and time.time() < deadline:
+                        await asyncio.sleep(0.001)
+                    await pilot.pause()
+                    results["full"].append((drawn[max(drawn)] - started) * 1000)
+                await pilot.press("escape", "escape")
+                while screen.filters.query:
+                    await asyncio.sleep(0.005)
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            for _ in range(10):  # paging on: each page down past the loaded rows fetches the next page
+                started = time.time()
+                await pilot.press("pagedown")
+                frames: list[float] = seen["frames"]
+                while not (frames and frames[-1] > started) and time.time() < started + 10:
+                    await asyncio.sleep(0.0005)
+                results["page"].append((min(t for t in frames if t > started) - started) * 1000)
+
+    asyncio.run(run())
+    return results
+
+
+def summary(values: list[float]) -> str:
+    ordered = sorted(values)
+    p90 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.9))]
+    return f"median {statistics.median(values):7.1f}  p90 {p90:7.1f}  max {max(values):7.1f}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="the 10,000-contact database")
+    parser.add_argument("--runs", type=int, default=5, help="process runs of each kind (default 5)")
+    parser.add_argument("--db", help="use this database instead of building one")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        if args.child[0] == "hello":
+            child_hello()
+        else:
+            child_app(args.child[1], args.child[2])
+        return 0
+
+    sys.path.insert(0, str(HERE))
+    if args.db:
+        db = str(Path(args.db).absolute())
+        meta: dict[str, Any] = {}
+    else:
+        from build_db import FULL, QUICK, ensure_db
+
+        path, meta = ensure_db(QUICK if args.quick else FULL)
+        db = str(path)
+    counts = meta.get("counts", {})
+    print(f"database: {db}")
+    if counts:
+        print(f"  {counts.get('contacts', 0):,} contacts, {counts.get('interactions', 0):,} interactions")
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}")
+
+    kinds = {"hello": ("hello",), "contacts": ("app", db, "contacts"), "auto": ("app", db, "auto")}
+    runs: dict[str, list[dict[str, float]]] = {kind: [] for kind in kinds}
+    for _ in range(args.runs):
+        for kind, child in kinds.items():  # interleaved, so load swings hit every kind alike
+            runs[kind].append(spawn(*child))
+    print("\nprocess start -> first paint, headless, 120x40 (median of runs; seconds, peak RSS MB)")
+    hello = statistics.median(r["seconds"] for r in runs["hello"])
+    labels = {
+        "hello": "textual hello-world (baseline)",
+        "contacts": "crm: first page of contacts",
+        "auto": "crm: first screen (Today, things are due)",
+    }
+    for kind, label in labels.items():
+        seconds = statistics.median(r["seconds"] for r in runs[kind])
+        rss = max(r["rss_mb"] for r in runs[kind])
+        print(f"  {label:44} {seconds:6.3f} s  x{seconds / hello:4.2f}  rss {rss:6.1f} MB")
+    first_page = statistics.median(r["seconds"] for r in runs["contacts"])
+    peak = max(r["rss_mb"] for kind in ("contacts", "auto") for r in runs[kind])
+
+    words = [meta.get("known_contact", {}).get("name", "amara hopper").lower(), meta.get("common_word", "proposal")]
+    timings = keystrokes(db, words)
+    print(f"\nsearch keystroke -> results drawn, ms ({', '.join(repr(w) for w in words)}, key by key)")
+    print(f"  names first:        {summary(timings['first'])}")
+    print(f"  full search drawn:  {summary(timings['full'])}")
+    print(f"  page down:          {summary(timings['page'])}")
+    print(f"  in-process peak RSS {peak_rss_mb():.1f} MB")
+
+    print("\ntargets")
+    checks = [
+        (f"first page painted <= {FIRST_PAGE_TARGET_S} s", first_page <= FIRST_PAGE_TARGET_S, f"{first_page:.3f} s"),
+        (
+            f"keystroke -> results <= {KEYSTROKE_TARGET_MS:.0f} ms (median)",
+            statistics.median(timings["first"]) <= KEYSTROKE_TARGET_MS,
+            f"{statistics.median(timings['first']):.1f} ms",
+        ),
+        (f"peak RSS <= {RSS_TARGET_MB:.0f} MB", peak <= RSS_TARGET_MB, f"{peak:.1f} MB"),
+    ]
+    for label, ok, value in checks:
+        print(f"  {'pass' if ok else 'FAIL'}  {label:44} {value}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,235 @@
+"""Import speed and memory, as ratios against a plain sqlite3 executemany in the same run.
+
+    .venv/bin/python benchmarks/import_bench.py              # 100,000 rows, 3 rounds
+    .venv/bin/python benchmarks/import_bench.py --rows 20000 --rounds 1
+    .venv/bin/python benchmarks/import_bench.py --million    # also peak RSS importing 1,000,000 rows
+
+Each round times, on fresh database files: the baseline (csv.reader + one executemany of
+the same rows into a table, one transaction, WAL like crm), `crm import contacts` as a
+whole process (start-up, validation, matching and search indexing included) into an
+empty database, the same import again (every row a duplicate), and `sqlite-utils insert
+--csv` when it is installed. Ratios use each measure's best round (the least disturbed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import random
+import resource
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / ".data"
+HEADER = ["name", "email", "phone", "organization", "title", "tags", "notes", "every"]
+FIRST = [
+    "Ada",
+    "Grace",
+    "Alan",
+    "Edsger",
+    "Barbara",
+    "Donald",
+    "Margaret",
+    "Ken",
+    "Dennis",
+    "Frances",
+    "Niklaus",
+    "John",
+    "Radia",
+    "Tim",
+    "Hedy",
+    "Katherine",
+    "Linus",
+    "Guido",
+    "Sophie",
+    "Élodie",
+    "Jürgen",
+    "Søren",
+    "Zoë",
+]
+LAST = [
+    "Lovelace",
+    "Hopper",
+    "Turing",
+    "Dijkstra",
+    "Liskov",
+    "Knuth",
+    "Hamilton",
+    "Thompson",
+    "Ritchie",
+    "Allen",
+    "Wirth",
+    "McCarthy",
+    "Perlman",
+    "Berners-Lee",
+    "Lamarr",
+    "Johnson",
+    "Torvalds",
+    "van Rossum",
+    "Wilson",
+    "Müller",
+    "Østergaard",
+    "O'Brien",
+]
+WORDS = [
+    "lorem", "ipsum", "dolor", "sit", "amet", "consectetur", "adipiscing", "elit", "sed", "do", "eiusmod",
+    "tempor", "incididunt", "ut", "labore", "et", "dolore", "magna", "aliqua",
+]  # fmt: skip
+
+
+def generate(path: Path, rows: int, seed: int = 42) -> None:
+    """A contacts CSV in the sample layout: about 150 bytes a row, every email distinct."""
+    rnd = random.Random(seed)
+    orgs = [f"{a} {b}" for a in ("Acme", "Globex", "Initech", "Umbrella", "Stark", "Wayne", "Tyrell", "Hooli")
+            for b in ("Ltd", "Inc", "GmbH", "SA", "Labs", "Consulting", "Partners", "Studio")]  # fmt: skip
+    titles = ["CEO", "CTO", "Engineer", "Designer", "Consultant", "Founder", "Manager", "Developer", ""]
+    tags = ["client", "lead", "friend", "vip", "supplier", "press", "investor", "alumni"]
+    everys = ["", "", "2w", "1m", "3m", "1w", "6m"]
+    tmp = path.with_suffix(".part")
+    with open(tmp, "w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(HEADER)
+        for i in range(rows):
+            first, last = rnd.choice(FIRST), rnd.choice(LAST)
+            local = f"{first}.{last}".lower().replace(" ", "").replace("'", "")
+            writer.writerow([
+                f"{first} {last}", f"{local}.{i}@example{rnd.randint(1, 50)}.com",
+                f"+44 20 {rnd.randint(1000, 9999)} {i:06d}", rnd.choice(orgs), rnd.choice(titles),
+                ";".join(rnd.sample(tags, rnd.randint(0, 2))), " ".join(rnd.choices(WORDS, k=rnd.randint(4, 12))),
+                rnd.choice(everys),
+            ])  # fmt: skip
+    tmp.replace(path)
+
+
+def fresh(path: Path) -> Path:
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    return path
+
+
+def baseline(source: Path, db: Path) -> tuple[float, float]:
+    """csv.reader + executemany of every row into one table, one transaction: (wall, CPU) seconds."""
+    start, cpu = time.perf_counter(), time.process_time()
+    con = sqlite3.connect(fresh(db), isolation_level=None)
+    con.execute("PRAGMA journal_mode = WAL")
+    con.execute("PRAGMA synchronous = NORMAL")
+    with open(source, encoding="utf-8", newline="") as f:
+        reader = csv.reader(f)
+        header = next(reader)
+        con.execute(f"CREATE TABLE contacts ({', '.join(header)})")
+        con.execute("BEGIN")
+        con.executemany(f"INSERT INTO contacts VALUES ({', '.join('?' * len(header))})", reader)
+        con.execute("COMMIT")
+    con.close()
+    return time.perf_counter() - start, time.process_time() - cpu
+
+
+def crm_env(db: Path) -> dict[str, str]:
+    return {**os.environ, "CRM_DB": str(db), "CRM_USER": "bench", "TZ": "UTC", "NO_COLOR": "1"}
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def crm(db: Path, *args: str) -> tuple[float, float]:
+    """(wall, CPU) seconds of a whole `crm` process."""
+    start, cpu = time.perf_counter(), _children_cpu()
+    done = subprocess.run([sys.executable, "-m", "crm_tui", *args], env=crm_env(db), capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"crm {' '.join(args)} failed: {done.stderr}")
+    return elapsed, _children_cpu() - cpu
+
+
+def empty_crm_db(db: Path) -> Path:
+    fresh(db)
+    crm(db, "db", "upgrade")
+    return db
+
+
+def sqlite_utils(source: Path, db: Path) -> tuple[float, float] | None:
+    tool = shutil.which("sqlite-utils") or shutil.which("sqlite-utils", path=str(Path(sys.executable).parent))
+    if tool is None:
+        return None
+    start, cpu = time.perf_counter(), _children_cpu()
+    subprocess.run([tool, "insert", str(fresh(db)), "contacts", str(source), "--csv"], check=True, capture_output=True)
+    return time.perf_counter() - start, _children_cpu() - cpu
+
+
+def rss_million(work: Path) -> int:
+    """Peak RSS (KiB) of `crm import contacts` on a 1,000,000-row file, in a child of its own."""
+    source = DATA / "contacts-1000000.csv"
+    if not source.exists():
+        print("generating 1,000,000 rows...", flush=True)
+        generate(source, 1_000_000)
+    db = empty_crm_db(work / "million.db")
+    code = (
+        "import resource, subprocess, sys\n"
+        "subprocess.run([sys.executable, '-m', 'crm_tui', 'import', 'contacts', sys.argv[1]], check=True,"
+        " capture_output=True)\n"
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+    )
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", code, str(source)], env=crm_env(db), capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(done.stderr)
+    print(f"1,000,000 rows imported in {time.perf_counter() - start:.1f}s")
+    return int(done.stdout.strip())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--million", action="store_true", help="also measure peak RSS on 1,000,000 rows")
+    args = parser.parse_args()
+    DATA.mkdir(exist_ok=True)
+    source = DATA / f"contacts-{args.rows}.csv"
+    if not source.exists():
+        generate(source, args.rows)
+    print(f"{source.name}: {args.rows:,} rows, {source.stat().st_size / 1e6:.1f} MB")
+    work = DATA / "work"
+    work.mkdir(exist_ok=True)
+    times: dict[str, list[tuple[float, float]]] = {
+        "executemany": [], "crm import": [], "crm re-import": [], "sqlite-utils": [],
+    }  # fmt: skip
+    for _ in range(args.rounds):
+        times["executemany"].append(baseline(source, work / "baseline.db"))
+        db = empty_crm_db(work / "crm.db")
+        times["crm import"].append(crm(db, "import", "contacts", str(source)))
+        times["crm re-import"].append(crm(db, "import", "contacts", str(source)))
+        other = sqlite_utils(source, work / "sqlite-utils.db")
+        if other is not None:
+            times["sqlite-utils"].append(other)
+    base_wall = min(w for w, _ in times["executemany"])
+    base_cpu = min(c for _, c in times["executemany"])
+    print(f"{'measure':<16}{'wall':>8}{'median':>8}{'ratio':>7}{'cpu':>8}{'ratio':>7}  target")
+    targets = {"crm import": "<= 5x", "crm re-import": "<= 6x", "sqlite-utils": "(crm must be 3x faster)"}
+    for name, values in times.items():
+        if not values:
+            print(f"{name:<16}not installed (pip install sqlite-utils)")
+            continue
+        walls = sorted(w for w, _ in values)
+        cpu = min(c for _, c in values)
+        print(
+            f"{name:<16}{walls[0]:>7.2f}s{walls[len(walls) // 2]:>7.2f}s{walls[0] / base_wall:>6.1f}x"
+            f"{cpu:>7.2f}s{cpu / base_cpu:>6.1f}x  {targets.get(name, '')}"
+        )
+    if times["sqlite-utils"]:
+        ratio = min(w for w, _ in times["sqlite-utils"]) / min(w for w, _ in times["crm import"])
+        print(f"sqlite-utils / crm import (wall): {ratio:.1f}x")
+    if args.million:
+        peak = rss_million(work)
+        print(f"peak RSS importing 1,000,000 rows: {peak / 1024:.0f} MB (target < 150 MB)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,257 @@
+"""The Textual app: `CrmApp(engine, settings)` over the services; `make_app()` is shared by the CLI and tests.
+
+Three main screens are app modes (1 Today, 2 Contacts, 3 Trash), each with its own
+stack, so a contact opened from the queue returns to the queue. The app opens on
+Today when something is due, else on Contacts.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.theme import BUILTIN_THEMES
+
+from crm_tui.config import Settings
+from crm_tui.dates import local_zone, to_utc
+from crm_tui.db import session_scope
+from crm_tui.errors import CrmError
+from crm_tui.screens.contacts import ContactsScreen
+from crm_tui.screens.palette import CrmCommands
+from crm_tui.screens.today import TodayScreen
+from crm_tui.screens.trash import TrashScreen
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+    from sqlalchemy.orm import Session
+
+T = TypeVar("T")
+StartScreen = Literal["auto", "today", "contacts", "trash"]
+UPCOMING_DAYS = 7
+
+
+def default_theme() -> str:
+    """CRM_THEME if set (any Textual theme name), else the terminal's own palette (light when COLORFGBG says so)."""
+    chosen = os.environ.get("CRM_THEME", "").strip()
+    if chosen:
+        return chosen
+    background = os.environ.get("COLORFGBG", "").rsplit(";", 1)[-1]
+    return "ansi-light" if background in ("7", "15") else "ansi-dark"
+
+
+class DueCounted(Message):
+    """How many things are due today, counted in a worker."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__()
+        self.count = count
+
+
+class CrmApp(App[None]):
+    """A keyboard-first CRM over one database."""
+
+    TITLE = "crm"
+    CSS_PATH = "app.tcss"
+    MODES: ClassVar[dict[str, str | Callable[[], Screen[None]]]] = {
+        "today": TodayScreen,
+        "contacts": ContactsScreen,
+        "trash": TrashScreen,
+    }
+    COMMANDS = App.COMMANDS | {CrmCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("1", "show_mode('today')", "Today", show=False, tooltip="Today: what is due, who is going cold"),
+        Binding("2", "show_mode('contacts')", "Contacts", show=False, tooltip="All contacts"),
+        Binding("3", "show_mode('trash')", "Trash", show=False, tooltip="Trashed contacts"),
+        Binding("question_mark,f1", "help", "Help", tooltip="This help"),
+        Binding("r,ctrl+r,f5", "refresh", "Refresh", show=False, tooltip="Reload from the database"),
+        Binding("q", "quit", "Quit", show=False, tooltip="Quit"),
+    ]
+
+    due_count: reactive[int] = reactive(0)
+
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        *,
+        now: datetime | None = None,
+        start: StartScreen = "auto",
+        theme: str | None = None,
+        demo: bool = False,
+    ) -> None:
+        theme = theme or default_theme()
+        if theme not in BUILTIN_THEMES:
+            theme = "ansi-dark"
+        # Textual picks its NO_COLOR filter at construction from the ANSI setting: say now
+        # that the terminal's own palette is in use, or NO_COLOR turns it black on black.
+        super().__init__(ansi_color=True if theme.startswith("ansi") else None)
+        self.engine = engine
+        self.settings = settings
+        self.frozen_now = now
+        self.tz = local_zone(settings.tz_name)
+        self.start = start
+        self.demo = demo
+        self.label = "demo (a throwaway copy)" if demo else settings.db_label
+        self.theme = theme
+        # Whose queue Today shows (None: everyone's); the Today tab's count follows it.
+        self.queue_owner: str | None = None
+
+    # ------------------------------------------------------------ data
+
+    @property
+    def user(self) -> str:
+        return self.settings.user
+
+    def now(self) -> datetime:
+        """The current instant, or the frozen one the app was built with (tests, snapshots)."""
+        if self.frozen_now is not None:
+            return self.frozen_now
+        from crm_tui.services.common import utcnow
+
+        return utcnow()
+
+    def day_bounds(self) -> tuple[datetime, datetime]:
+        """The end of today and the end of the upcoming week, in the user's zone, as UTC."""
+        today = self.now().astimezone(self.tz).date()
+        midnight = datetime.combine(today + timedelta(days=1), datetime.min.time())
+        return to_utc(midnight, self.tz), to_utc(midnight + timedelta(days=UPCOMING_DAYS), self.tz)
+
+    def read(self, fn: Callable[[Session], T], *, track: Callable[[Any], None] | None = None) -> T:
+        """Run `fn` in a read-only session (call from a worker thread).
+
+        `track` receives the DB-API connection first, so a caller can interrupt() a
+        query that a newer keystroke made useless.
+        """
+        with session_scope(self.engine, write=False, where=self.settings.db_label) as session:
+            if track is not None:
+                track(session.connection().connection.driver_connection)
+            return fn(session)
+
+    def write(self, fn: Callable[[Session], T]) -> T:
+        """Run `fn` in a write transaction, committed when it returns (call from a worker thread)."""
+        with session_scope(self.engine, write=True, where=self.settings.db_label) as session:
+            return fn(session)
+
+    # ------------------------------------------------------------ start
+
+    def on_mount(self) -> None:
+        mode = self.start
+        if mode == "auto":
+            mode = "today" if self._anything_due() else "contacts"
+        self.switch_mode(mode)
+        if mode != "today":
+            self.count_due()  # the Today tab's badge (Today counts its own)
+
+    def _anything_due(self) -> bool:
+        from crm_tui.services.views import anything_due
+
+        until, _ = self.day_bounds()
+        try:
+            return self.read(lambda session: anything_due(session, until=until))
+        except CrmError as exc:
+            self.notify(exc.message, title="Could not read the queue", severity="error", timeout=10)
+            return False
+
+    def count_due(self) -> None:
+        """Recount what is due today in the queue Today shows (see `queue_owner`), in a worker."""
+        from crm_tui.services.views import today_queue
+
+        now, owner = self.now(), self.queue_owner
+        today_end, upcoming_end = self.day_bounds()
+
+        def job() -> None:
+            try:
+                queue = self.read(
+                    lambda s: today_queue(
+                        s, now=now, today_end=today_end, upcoming_end=upcoming_end, limit=0, owner=owner
+                    )
+                )
+            except CrmError:
+                return  # the screens report database errors; the badge just keeps its number
+            self.post_message(DueCounted(queue.due_count))
+
+        self.run_worker(job, thread=True, group="due-count", exclusive=True)
+
+    def on_due_counted(self, message: DueCounted) -> None:
+        self.due_count = message.count
+
+    # ------------------------------------------------------------ actions
+
+    def action_show_mode(self, mode: str) -> None:
+        if mode == self.current_mode:
+            # Pressing the tab of the screen you are on returns to its list.
+            while len(self.screen_stack) > 1 and not self.screen.is_modal:
+                self.pop_screen()
+            return
+        self.switch_mode(mode)
+
+    def action_help(self) -> None:
+        from crm_tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def action_refresh(self) -> None:
+        refresh = getattr(self.screen, "refresh_data", None)
+        if refresh is not None:
+            refresh()
+        self.count_due()
+
+    def open_contact(self, contact_id: int) -> None:
+        """Show a contact's 360° view on top of the current screen."""
+        from crm_tui.screens.contact import ContactScreen
+
+        self.push_screen(ContactScreen(contact_id))
+
+
+def make_app(
+    settings: Settings,
+    *,
+    engine: Engine | None = None,
+    now: datetime | None = None,
+    start: StartScreen = "auto",
+    theme: str | None = None,
+    demo: bool = False,
+) -> CrmApp:
+    """The app on `settings`' database (opened and migrated unless an engine is given)."""
+    if engine is None:
+        from crm_tui.db import open_engine
+
+        engine = open_engine(settings)
+    return CrmApp(engine, settings, now=now, start=start, theme=theme, demo=demo)
+
+
+def run_app(settings: Settings) -> None:
+    """`crm`: the app on the configured database, in this terminal."""
+    app = make_app(settings)
+    try:
+        app.run()
+    finally:
+        app.engine.dispose()
+
+
+def run_demo(settings: Settings) -> None:
+    """`crm demo`: the app on a fresh temporary database holding the sample, deleted on exit."""
+    from crm_tui.db import open_engine
+    from crm_tui.sample import load_sample
+    from crm_tui.services.common import utcnow
+
+    with tempfile.TemporaryDirectory(prefix="crm-demo-") as tmp:
+        demo_settings = replace(settings, db_url="sqlite:///" + str(Path(tmp) / "demo.db"))
+        engine = open_engine(demo_settings)
+        try:
+            with session_scope(engine, where="demo") as session:
+                load_sample(session, now=utcnow(), tz=local_zone(settings.tz_name), actor=settings.user)
+            make_app(demo_settings, engine=engine, demo=True).run()
+        finally:
+            engine.dispose()

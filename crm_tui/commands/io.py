@@ -1,0 +1,321 @@
+"""`crm import ...` (and `crm export ...`, from io_export): files and pipes in, files and pipes out.
+
+The readers, writers and their libraries (csv, vobject, icalendar, rich) load
+inside the commands, so `import crm_tui.cli` stays light.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+import typer
+
+from crm_tui.commands.io_export import check_choice as _check_choice
+from crm_tui.commands.io_export import export_app
+from crm_tui.commands.runtime import FormatOption, Runtime, runtime
+from crm_tui.errors import InvalidInput, NotFound
+
+if TYPE_CHECKING:
+    from crm_tui.services.import_batches import ImportSummary, RowOutcome
+
+import_app = typer.Typer(help="Bring contacts and interactions in from CSV and vCard files.", no_args_is_help=True)
+
+PROGRESS_MIN_BYTES = 1 << 20
+__all__ = ["export_app", "import_app"]  # smaller files finish before a bar is worth drawing
+
+
+@contextmanager
+def open_input(path: str) -> Iterator[tuple[BinaryIO, str, int | None]]:
+    """(binary stream, name for messages, size if known) for FILE or `-` (standard input)."""
+    if path == "-":
+        yield sys.stdin.buffer, "stdin", None
+        return
+    file = Path(path).expanduser()
+    if file.is_dir():
+        raise InvalidInput(f"{path}: is a directory, not a file")
+    try:
+        stream = open(file, "rb")  # noqa: SIM115 (closed below)
+    except FileNotFoundError:
+        raise NotFound(f"{path}: no such file") from None
+    except OSError as exc:
+        raise InvalidInput(f"{path}: cannot read it: {exc.strerror}") from None
+    with stream:
+        yield stream, file.name, file.stat().st_size
+
+
+@contextmanager
+def progress_bar(size: int | None, bytes_read: Callable[[], int]) -> Iterator[Callable[[], None] | None]:
+    """A rich bar on a terminal for large files (an `advance` callable), else None."""
+    if size is None or size < PROGRESS_MIN_BYTES or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+    from crm_tui.output import make_console
+
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=make_console(sys.stderr),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("importing", total=size)
+        yield lambda: bar.update(task, completed=bytes_read())
+
+
+def print_outcome(outcome: RowOutcome) -> None:
+    """One --dry-run line: what the row would do."""
+    who = f"#{outcome.contact_id} {outcome.name}" if outcome.action != "created" else f"{outcome.name}"
+    if outcome.action == "skipped":
+        text = f"line {outcome.line}: skipped: {outcome.reason}"
+    elif outcome.changes:
+        text = f"line {outcome.line}: {outcome.action} {who}: {'; '.join(outcome.changes)}"
+    else:
+        text = f"line {outcome.line}: {outcome.action} {who}"
+    typer.echo(text)
+
+
+def report(rt: Runtime, summary: ImportSummary, *, dry_run: bool) -> None:
+    """The one-line summary on stderr; the batch id on stdout for scripts."""
+    line = summary.line()
+    if dry_run:
+        rt.note(f"dry run, nothing written: would be {line}")
+        return
+    if not summary.changed_anything:
+        line += "; nothing changed"
+    rt.note(f"import {summary.batch_id}: {line}")
+    if not sys.stdout.isatty():
+        typer.echo(str(summary.batch_id))
+
+
+@import_app.command("contacts")
+def import_contacts_command(
+    ctx: typer.Context,
+    file: str = typer.Argument(..., metavar="FILE|-", help="A CSV file, or - for standard input."),
+    preset: str = typer.Option("auto", "--preset", help="auto, generic, google, outlook, linkedin or hubspot."),
+    mapping: list[str] = typer.Option([], "--map", help="COLUMN=FIELD: read a column as a field (repeatable)."),
+    on_duplicate: str = typer.Option("update", "--on-duplicate", help="update (default), skip or create."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show what each row would do; write nothing."),
+    skip_invalid: bool = typer.Option(False, "--skip-invalid", help="Import the good rows, skip the bad ones."),
+    rejects: Path | None = typer.Option(None, "--rejects", help="With --skip-invalid: write skipped rows here."),
+    encoding: str | None = typer.Option(None, "--encoding", help="Force an encoding: utf-8, utf-16, cp1252..."),
+    delimiter: str | None = typer.Option(None, "--delimiter", help="Force a delimiter: , ; or tab."),
+) -> None:
+    """Import contacts from a CSV export (Google, Outlook, LinkedIn, HubSpot, or any CSV).
+
+    A row matches an existing contact by email, else by phone. The whole file goes in, or nothing does.
+
+    Undo an import with `crm import revert BATCH` (see `crm import list`).
+
+    Example: crm import contacts google.csv --dry-run
+    """
+    from crm_tui.io.contacts_csv import ContactCsvReader
+    from crm_tui.io.presets import PRESETS
+    from crm_tui.services.importing import ON_DUPLICATE, import_contacts
+
+    rt = runtime(ctx)
+    _check_choice(preset, PRESETS, "--preset")
+    _check_choice(on_duplicate, ON_DUPLICATE, "--on-duplicate")
+    if rejects is not None and not skip_invalid:
+        raise InvalidInput("--rejects needs --skip-invalid")
+    with open_input(file) as (stream, name, size):
+        reader = ContactCsvReader(
+            stream,
+            name=name,
+            tz=rt.tz,
+            preset=preset,
+            mapping=mapping,
+            encoding=encoding,
+            delimiter=delimiter,
+            size=size,
+            skip_invalid=skip_invalid,
+        )
+        if reader.guessed_encoding:
+            rt.note(f"crm: {name} is not UTF-8: reading it as {reader.encoding} (use --encoding to choose)")
+        options = {"preset": preset, "map": list(mapping), "on_duplicate": on_duplicate, "skip_invalid": skip_invalid}
+        with (
+            _rejects(rejects, reader.header) as on_reject,
+            progress_bar(size, lambda: reader.bytes_read) as advance,
+            rt.session() as session,
+        ):
+            summary = import_contacts(
+                session,
+                reader,
+                kind="contacts",
+                source=name,
+                actor=rt.user,
+                preset=reader.preset,
+                on_duplicate=on_duplicate,
+                options=options,
+                on_outcome=print_outcome if dry_run else None,
+                on_reject=on_reject,
+                progress=advance,
+            )
+            if dry_run:
+                session.rollback()
+    report(rt, summary, dry_run=dry_run)
+
+
+@contextmanager
+def _rejects(path: Path | None, header: list[str]) -> Iterator[Callable[[Any], None] | None]:
+    if path is None:
+        yield None
+        return
+    from crm_tui.io.csvwrite import RejectsWriter
+
+    writer = RejectsWriter(path, header)
+    try:
+        yield lambda skipped: writer.write(skipped.cells, skipped.reason)
+    finally:
+        writer.close()
+
+
+@import_app.command("list")
+def import_list(ctx: typer.Context, fmt: str | None = FormatOption) -> None:
+    """List past imports, newest first, with what each did."""
+    from crm_tui.output import render
+    from crm_tui.services.import_batches import list_batches
+
+    rt = runtime(ctx)
+    fmt = rt.fmt(fmt)
+    with rt.session(write=False) as session:
+        batches = list_batches(session)
+    records = [
+        {
+            "id": b.id,
+            "created_at": b.created_at,
+            "kind": b.kind,
+            "source": b.source,
+            "preset": b.preset,
+            "user": b.created_by,
+            "rows": b.rows,
+            "created": b.created,
+            "updated": b.updated,
+            "unchanged": b.unchanged,
+            "skipped": b.skipped,
+            "reverted_at": b.reverted_at,
+        }
+        for b in batches
+    ]
+    columns = [
+        ("id", "Batch"), ("created_at", "When"), ("kind", "Kind"), ("source", "File"), ("user", "User"),
+        ("created", "Created"), ("updated", "Updated"), ("unchanged", "Unchanged"), ("skipped", "Skipped"),
+        ("reverted_at", "Reverted"),
+    ]  # fmt: skip
+    render(records, columns, fmt, tz=rt.tz)
+
+
+@import_app.command("revert")
+def import_revert(
+    ctx: typer.Context, batch: str = typer.Argument(..., help="The batch id from `crm import list`.")
+) -> None:
+    """Undo an import: contacts it created are removed, fields it changed are restored.
+
+    Example: crm import revert 3
+    """
+    from crm_tui.services.import_batches import revert_batch
+
+    rt = runtime(ctx)
+    with rt.session() as session:
+        summary = revert_batch(session, batch, actor=rt.user)
+    rt.done(f"Reverted import {summary.batch_id}: {summary.line()}", summary.batch_id)
+
+
+@import_app.command("vcard")
+def import_vcard_command(
+    ctx: typer.Context,
+    path: str = typer.Argument(..., metavar="FILE|DIR|-", help="A .vcf file, a directory of them, or -."),
+    on_duplicate: str = typer.Option("update", "--on-duplicate", help="update (default), skip or create."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show what each card would do; write nothing."),
+    skip_invalid: bool = typer.Option(False, "--skip-invalid", help="Import the good cards, skip the bad ones."),
+) -> None:
+    """Import contacts from vCards (3.0 or 4.0): one file, a khard/vdirsyncer directory, or stdin.
+
+    Example: crm import vcard ~/.contacts/personal/
+    """
+    from contextlib import ExitStack
+
+    from crm_tui.io.vcard import VcardReader, vcf_files
+    from crm_tui.services.importing import ON_DUPLICATE, import_contacts
+
+    rt = runtime(ctx)
+    _check_choice(on_duplicate, ON_DUPLICATE, "--on-duplicate")
+    with ExitStack() as stack:
+        target = Path(path).expanduser()
+        if path != "-" and target.is_dir():
+            files = vcf_files(target)
+            if not files:
+                raise NotFound(f"{path}: no .vcf files in this directory")
+            sources: list[tuple[str, BinaryIO]] = [(f.name, stack.enter_context(open(f, "rb"))) for f in files]
+            name = str(path)
+        else:
+            stream, name, _ = stack.enter_context(open_input(path))
+            sources = [(name, stream)]
+        reader = VcardReader(sources, tz=rt.tz, skip_invalid=skip_invalid)
+        options = {"on_duplicate": on_duplicate, "skip_invalid": skip_invalid}
+        with rt.session() as session:
+            summary = import_contacts(
+                session,
+                reader,
+                kind="vcard",
+                source=name,
+                actor=rt.user,
+                preset="vcard",
+                on_duplicate=on_duplicate,
+                options=options,
+                on_outcome=print_outcome if dry_run else None,
+            )
+            if dry_run:
+                session.rollback()
+    report(rt, summary, dry_run=dry_run)
+
+
+@import_app.command("interactions")
+def import_interactions_command(
+    ctx: typer.Context,
+    file: str = typer.Argument(..., metavar="FILE|-", help="A CSV file, or - for standard input."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show what each row would do; write nothing."),
+    skip_invalid: bool = typer.Option(False, "--skip-invalid", help="Import the good rows, skip the bad ones."),
+    rejects: Path | None = typer.Option(None, "--rejects", help="With --skip-invalid: write skipped rows here."),
+    encoding: str | None = typer.Option(None, "--encoding", help="Force an encoding: utf-8, utf-16, cp1252..."),
+    delimiter: str | None = typer.Option(None, "--delimiter", help="Force a delimiter: , ; or tab."),
+) -> None:
+    """Import interactions (columns: email or contact_id, occurred_at, kind, direction, summary, body).
+
+    Each one joins its contact's timeline and resets the stay-in-touch clock.
+
+    A row already imported (same contact, time, kind and summary) is not added twice.
+
+    Example: crm import interactions calls.csv
+    """
+    from crm_tui.io.interactions_csv import InteractionCsvReader
+    from crm_tui.services.import_interactions import import_interactions
+
+    rt = runtime(ctx)
+    if rejects is not None and not skip_invalid:
+        raise InvalidInput("--rejects needs --skip-invalid")
+    with open_input(file) as (stream, name, size):
+        reader = InteractionCsvReader(
+            stream, name=name, tz=rt.tz, encoding=encoding, delimiter=delimiter, size=size, skip_invalid=skip_invalid
+        )
+        options = {"skip_invalid": skip_invalid}
+        with _rejects(rejects, reader.header) as on_reject, rt.session() as session:
+            summary = import_interactions(
+                session,
+                reader,
+                source=name,
+                actor=rt.user,
+                options=options,
+                on_outcome=print_outcome if dry_run else None,
+                on_reject=on_reject,
+                skip_invalid=skip_invalid,
+            )
+            if dry_run:
+                session.rollback()
+    report(rt, summary, dry_run=dry_run)

@@ -1,0 +1,204 @@
+"""`crm export ...`: contacts, interactions and reminders out to files or stdout, files 0600.
+
+The writers and their libraries (vobject, icalendar) load inside the commands.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from crm_tui.commands.runtime import Runtime, runtime
+from crm_tui.errors import InvalidInput, NotFound
+
+export_app = typer.Typer(
+    help="Write contacts, interactions and reminders out as CSV, JSON, vCard or iCalendar.", no_args_is_help=True
+)
+
+
+def check_choice(value: str, choices: tuple[str, ...], option: str) -> str:
+    """`value`, or InvalidInput naming the option and its choices."""
+    if value not in choices:
+        raise InvalidInput(f"unknown {option} '{value}' (use {', '.join(choices)})")
+    return value
+
+
+@contextmanager
+def open_output(path: str | None) -> Iterator[tuple[Any, str | None]]:
+    """(text stream, file name or None for stdout) for `-o FILE`, `-o -` or no -o."""
+    if path is None or path == "-":
+        yield sys.stdout, None
+        return
+    from crm_tui.io.csvwrite import open_private
+
+    target = Path(path).expanduser()
+    if target.is_dir():
+        raise InvalidInput(f"{path}: is a directory (only --format vcard writes one file per contact)")
+    if not target.parent.is_dir():
+        raise NotFound(f"{target.parent}: no such directory (-o)")
+    with open_private(target) as out:
+        yield out, str(target)
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n:,} {what}{'' if n == 1 else 's'}"
+
+
+@export_app.command("contacts")
+def export_contacts(
+    ctx: typer.Context,
+    fmt: str = typer.Option("csv", "--format", "-f", help="csv (default), json, ndjson or vcard."),
+    output: str | None = typer.Option(
+        None, "--output", "-o", help="FILE, or DIR for one .vcf per contact; - or none: stdout."
+    ),
+) -> None:
+    """Export every contact (not the trash) with all its emails, phones, tags and custom fields.
+
+    The CSV reads back with `crm import contacts`; a directory gets one .vcf per contact (khard, vdirsyncer).
+
+    Example: crm export contacts --format vcard -o ~/.contacts/crm/
+    """
+    from crm_tui.services.exporting import custom_keys, iter_contacts
+
+    rt = runtime(ctx)
+    check_choice(fmt, ("csv", "json", "ndjson", "vcard"), "--format")
+    if fmt == "vcard" and output not in (None, "-") and (output.endswith("/") or Path(output).expanduser().is_dir()):
+        with rt.session(write=False) as session:
+            count = _vcard_directory(rt, iter_contacts(session), Path(output).expanduser())
+        rt.note(f"Exported {_count(count, 'contact')} to {output}")
+        return
+    with rt.session(write=False) as session, open_output(output) as (out, name):
+        if fmt == "csv":
+            from crm_tui.io.contacts_out import write_contacts_csv
+
+            count = write_contacts_csv(out, iter_contacts(session), custom_keys(session), rt.tz)
+        elif fmt == "vcard":
+            from crm_tui.io.vcard import contact_vcard
+
+            count = sum(out.write(contact_vcard(c, rt.tz)) > 0 for c in iter_contacts(session))
+        else:
+            from crm_tui.io.contacts_out import contact_object
+            from crm_tui.io.jsonout import write_json
+
+            count = write_json(out, (contact_object(c, rt.tz) for c in iter_contacts(session)), lines=fmt == "ndjson")
+    if name:
+        rt.note(f"Exported {_count(count, 'contact')} to {name}")
+
+
+def _vcard_directory(rt: Runtime, contacts: Any, directory: Path) -> int:
+    """One UID.vcf per contact, files 0600 in a directory created 0700."""
+    from crm_tui.io.csvwrite import open_private
+    from crm_tui.io.vcard import contact_vcard, file_name
+
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InvalidInput(f"{directory}: cannot create the directory: {exc.strerror}") from None
+    count = 0
+    for contact in contacts:
+        with open_private(directory / file_name(contact)) as out:
+            out.write(contact_vcard(contact, rt.tz))
+        count += 1
+    return count
+
+
+INTERACTION_COLUMNS = (
+    "id", "contact_id", "contact", "email", "kind", "direction", "occurred_at", "summary", "body", "author",
+    "created_at",
+)  # fmt: skip
+REMINDER_COLUMNS = (
+    "id", "contact_id", "contact", "email", "title", "due_at", "every", "rule", "snoozed_until", "done_at",
+    "owner", "created_at",
+)  # fmt: skip
+
+
+def _write_records(out: Any, fmt: str, columns: tuple[str, ...], records: Iterator[dict[str, Any]], tz: Any) -> int:
+    from crm_tui.output import machine_value
+
+    if fmt == "csv":
+        from crm_tui.io.csvwrite import SafeCsvWriter
+
+        writer = SafeCsvWriter(out, columns)
+        count = 0
+        for record in records:
+            writer.row(machine_value(record.get(c), tz) for c in columns)
+            count += 1
+        return count
+    from crm_tui.io.jsonout import write_json
+
+    return write_json(out, ({k: machine_value(v, tz) for k, v in r.items()} for r in records), lines=fmt == "ndjson")
+
+
+@export_app.command("interactions")
+def export_interactions(
+    ctx: typer.Context,
+    fmt: str = typer.Option("csv", "--format", "-f", help="csv (default), json or ndjson."),
+    output: str | None = typer.Option(None, "--output", "-o", help="FILE; - or none: stdout."),
+) -> None:
+    """Export the timeline: every interaction, oldest first (the CSV reads back with `crm import interactions`).
+
+    Example: crm export interactions -o timeline.csv
+    """
+    from dataclasses import asdict
+
+    from crm_tui.services.exporting import iter_interactions
+
+    rt = runtime(ctx)
+    check_choice(fmt, ("csv", "json", "ndjson", "ics"), "--format")
+    if fmt == "ics":
+        raise InvalidInput("--format ics is for reminders; interactions export as csv, json or ndjson")
+    with rt.session(write=False) as session, open_output(output) as (out, name):
+        count = _write_records(out, fmt, INTERACTION_COLUMNS, (asdict(i) for i in iter_interactions(session)), rt.tz)
+    if name:
+        rt.note(f"Exported {_count(count, 'interaction')} to {name}")
+
+
+@export_app.command("reminders")
+def export_reminders(
+    ctx: typer.Context,
+    fmt: str = typer.Option("csv", "--format", "-f", help="csv (default), json, ndjson or ics."),
+    output: str | None = typer.Option(None, "--output", "-o", help="FILE; - or none: stdout."),
+) -> None:
+    """Export reminders; `--format ics` gives VTODOs with due time, repeat rule and alarm for a calendar.
+
+    Example: crm export reminders --format ics -o ~/calendars/follow-ups.ics
+    """
+    from crm_tui.services.exporting import iter_reminders
+
+    rt = runtime(ctx)
+    check_choice(fmt, ("csv", "json", "ndjson", "ics"), "--format")
+    with rt.session(write=False) as session, open_output(output) as (out, name):
+        reminders = list(iter_reminders(session)) if fmt == "ics" else iter_reminders(session)
+        if fmt == "ics":
+            from crm_tui.io.ics import reminders_calendar
+
+            out.write(reminders_calendar(reminders).decode("utf-8"))
+            count = len(reminders)  # type: ignore[arg-type]
+        else:
+            count = _write_records(out, fmt, REMINDER_COLUMNS, (_reminder_record(r) for r in reminders), rt.tz)
+    if name:
+        rt.note(f"Exported {_count(count, 'reminder')} to {name}")
+
+
+def _reminder_record(r: Any) -> dict[str, Any]:
+    from crm_tui.dates import Recurrence
+
+    return {
+        "id": r.id,
+        "contact_id": r.contact_id,
+        "contact": r.contact,
+        "email": r.email,
+        "title": r.title,
+        "due_at": r.due_at,
+        "every": Recurrence(r.rule).describe() if r.rule else None,
+        "rule": r.rule,
+        "snoozed_until": r.snoozed_until,
+        "done_at": r.done_at,
+        "owner": r.owner,
+        "created_at": r.created_at,
+    }

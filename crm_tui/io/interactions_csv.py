@@ -1,0 +1,134 @@
+"""Interactions from a CSV: the contact by email or id, then when, what kind, what was said."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import tzinfo
+from typing import BinaryIO
+
+from crm_tui.errors import InvalidInput
+from crm_tui.io.csvread import open_csv
+from crm_tui.io.fields import parse_email, parse_instant, unneutralize
+from crm_tui.io.presets import normalize
+from crm_tui.io.records import InteractionRecord, RowError, Skipped
+from crm_tui.models.activity import DIRECTIONS, INTERACTION_KINDS
+
+_COLUMNS = {
+    **dict.fromkeys(("email", "contactemail", "emailaddress", "mail"), "email"),
+    **dict.fromkeys(("contactid", "contact"), "contact_id"),
+    **dict.fromkeys(("occurredat", "occurred", "date", "when", "at", "time", "datetime", "timestamp"), "occurred_at"),
+    **dict.fromkeys(("kind", "type"), "kind"),
+    "direction": "direction",
+    **dict.fromkeys(("summary", "subject", "title"), "summary"),
+    **dict.fromkeys(("body", "notes", "details", "description", "text"), "body"),
+    **dict.fromkeys(("author", "by", "user"), "author"),
+}
+_DIRECTIONS = {"in": "in", "inbound": "in", "incoming": "in", "out": "out", "outbound": "out", "outgoing": "out"}
+assert set(_DIRECTIONS.values()) <= set(DIRECTIONS)
+
+
+def _target(header: str) -> str | None:
+    return _COLUMNS.get(normalize(header))
+
+
+class InteractionCsvReader:
+    """An interactions CSV: rows as InteractionRecords, bad rows as errors or Skipped."""
+
+    def __init__(
+        self,
+        stream: BinaryIO,
+        *,
+        name: str,
+        tz: tzinfo,
+        encoding: str | None = None,
+        delimiter: str | None = None,
+        size: int | None = None,
+        skip_invalid: bool = False,
+    ) -> None:
+        self.name = name
+        self.tz = tz
+        self.skip_invalid = skip_invalid
+        self.source = open_csv(
+            stream,
+            name=name,
+            encoding=encoding,
+            delimiter=delimiter,
+            size=size,
+            recognize=lambda row: sum(1 for h in row if _target(h)),
+            expected="email, occurred_at, kind, summary",
+        )
+        self.header = self.source.header
+        self.index: dict[str, int] = {}
+        for i, h in enumerate(self.header):
+            target = _target(h)
+            if target and target not in self.index:
+                # "contact" holds a name in some files: only a column of numbers is read as an id.
+                self.index[target] = i
+        if "email" not in self.index and "contact_id" not in self.index:
+            raise InvalidInput(f"{name}: no email or contact_id column to find each interaction's contact")
+        if "occurred_at" not in self.index:
+            raise InvalidInput(f"{name}: no occurred_at column (when each interaction happened)")
+        if "summary" not in self.index and "body" not in self.index:
+            raise InvalidInput(f"{name}: no summary column")
+
+    @property
+    def bytes_read(self) -> int:
+        return self.source.bytes_read
+
+    def _cell(self, cells: list[str], field: str) -> str:
+        i = self.index.get(field)
+        if i is None or i >= len(cells):
+            return ""
+        value = cells[i].strip()
+        return unneutralize(value) if value[:1] == "'" else value
+
+    def map(self, line: int, cells: list[str]) -> InteractionRecord | None:
+        if not any(c.strip() for c in cells):
+            return None
+        header = self.header
+        email = self._cell(cells, "email")
+        raw_id = self._cell(cells, "contact_id").lstrip("#")
+        contact_id = int(raw_id) if raw_id.isdigit() else None
+        if not email and contact_id is None:
+            raise RowError(line, "no contact: give an email or a contact id")
+        when = self._cell(cells, "occurred_at")
+        if not when:
+            raise RowError(line, "no date", header[self.index["occurred_at"]])
+        kind = (self._cell(cells, "kind") or "note").lower()
+        if kind not in INTERACTION_KINDS:
+            raise RowError(
+                line, f"unknown kind '{kind}' (use {', '.join(INTERACTION_KINDS)})", header[self.index["kind"]]
+            )
+        direction_text = self._cell(cells, "direction").lower()
+        direction = _DIRECTIONS.get(direction_text) if direction_text else None
+        if direction_text and direction is None:
+            raise RowError(
+                line, f"unknown direction '{direction_text}' (use in or out)", header[self.index["direction"]]
+            )
+        body = cells[self.index["body"]] if "body" in self.index and self.index["body"] < len(cells) else ""
+        summary = " ".join(self._cell(cells, "summary").split()) or " ".join(body.split())[:200]
+        if not summary:
+            raise RowError(line, "no summary")
+        return InteractionRecord(
+            line=line,
+            contact_email=parse_email(email, line, header[self.index["email"]]) if email else None,
+            contact_id=contact_id if not email else None,
+            kind=kind,
+            occurred_at=parse_instant(when, line, header[self.index["occurred_at"]], self.tz),
+            summary=summary,
+            direction=direction,
+            body=body if body.strip() else None,
+            author=self._cell(cells, "author") or None,
+            cells=cells,
+        )
+
+    def __iter__(self) -> Iterator[InteractionRecord | Skipped]:
+        for line, cells in self.source.rows():
+            try:
+                record = self.map(line, cells)
+            except RowError as exc:
+                if not self.skip_invalid:
+                    raise InvalidInput(exc.describe(self.name)) from None
+                yield Skipped(line, exc.message + (f" (column {exc.column})" if exc.column else ""), cells, True)
+                continue
+            yield record if record is not None else Skipped(line, "blank row")

@@ -1,0 +1,217 @@
+"""Which column of a contacts CSV holds which field, for each tool's export layout.
+
+A preset turns a header row into a plan (one `Col` per column); `detect` picks the
+preset whose published headers the file carries, else the generic synonyms apply.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from crm_tui.errors import InvalidInput
+
+PRESETS = ("auto", "generic", "google", "outlook", "linkedin", "hubspot")
+FIELDS = (
+    "name", "given_name", "middle_name", "family_name", "email", "phone", "organization", "title",
+    "tags", "notes", "every", "owner", "birthday", "source", "uid", "created_at", "custom", "ignore",
+)  # fmt: skip
+# The fields whose emptiness makes a row blank (LinkedIn's `,,,,,,06 Sep 2025`).
+IDENTITY_FIELDS = frozenset({"name", "given_name", "middle_name", "family_name", "email", "phone", "organization"})
+GOOGLE_SEPARATOR = " ::: "
+
+
+@dataclass(frozen=True)
+class Col:
+    """How one source column is read."""
+
+    target: str  # one of FIELDS, or email_label / phone_label
+    group: int = 0  # ties a Google "E-mail 1 - Value" to its "E-mail 1 - Label"
+    label: str | None = None  # a fixed label: Outlook's "Business Phone" is work
+    split: str | None = None  # the multi-value separator
+    key: str | None = None  # the custom field's name
+
+
+def normalize(header: str) -> str:
+    """A header compared loosely: case, spaces, underscores and punctuation ignored."""
+    return re.sub(r"[\W_]+", "", header.casefold())
+
+
+_SYNONYMS: dict[str, Col] = {}
+
+
+def _syn(target: str, *names: str, label: str | None = None) -> None:
+    for name in names:
+        _SYNONYMS[normalize(name)] = Col(
+            target, label=label, split=";" if target in ("email", "phone", "tags") else None
+        )
+
+
+_syn("name", "name", "full name", "display name", "contact name", "contact", "fn", "formatted name")
+_syn("given_name", "given name", "first name", "firstname", "first", "forename", "prenom")
+_syn("middle_name", "middle name", "additional name")
+_syn("family_name", "family name", "last name", "lastname", "surname", "last", "nom")
+_syn("email", "email", "emails", "e-mail", "email address", "e-mail address", "mail", "primary email")
+_syn("email", "work email", "business email", label="work")
+_syn("email", "home email", "personal email", label="home")
+_syn("phone", "phone", "phones", "telephone", "tel", "phone number", "telephone number", "primary phone")
+_syn("phone", "mobile", "mobile phone", "cell", "cell phone", "mobile number", "mobile phone number", label="mobile")
+_syn("phone", "work phone", "business phone", "office phone", label="work")
+_syn("phone", "home phone", label="home")
+_syn("organization", "organization", "organisation", "org", "company", "company name", "employer", "account name")
+_syn("title", "title", "job title", "position", "role", "occupation")
+_syn("tags", "tags", "tag", "labels", "categories", "groups", "group membership")
+_syn("notes", "notes", "note", "comments", "comment", "description")
+_syn("every", "every", "cadence", "stay in touch", "keep in touch", "contact every", "frequency")
+_syn("owner", "owner", "contact owner", "assigned to")
+_syn("birthday", "birthday", "birth date", "birthdate", "date of birth", "dob", "bday")
+_syn("source", "source", "lead source")
+_syn("uid", "uid")
+_syn("created_at", "created at", "created")
+
+_OUTLOOK_PHONES = {
+    "Business Phone": "work", "Business Phone 2": "work", "Home Phone": "home", "Home Phone 2": "home",
+    "Mobile Phone": "mobile", "Primary Phone": None, "Other Phone": "other", "Car Phone": "car",
+    "Company Main Phone": "company", "Assistant's Phone": "assistant", "Pager": "pager",
+    "Business Fax": "work fax", "Home Fax": "home fax", "Other Fax": "fax", "Callback": "callback",
+    "Radio Phone": "radio", "TTY/TDD Phone": "tty", "Telex": "telex", "ISDN": "isdn",
+}  # fmt: skip
+_OUTLOOK = {
+    "First Name": Col("given_name"), "Middle Name": Col("middle_name"), "Last Name": Col("family_name"),
+    "Company": Col("organization"), "Job Title": Col("title"), "Categories": Col("tags", split=";"),
+    "Notes": Col("notes"), "Birthday": Col("birthday"), "E-mail Address": Col("email", group=1),
+    "E-mail 2 Address": Col("email", group=2), "E-mail 3 Address": Col("email", group=3),
+    "E-mail Type": Col("ignore"), "E-mail 2 Type": Col("ignore"), "E-mail 3 Type": Col("ignore"),
+    "E-mail Display Name": Col("ignore"), "E-mail 2 Display Name": Col("ignore"),
+    "E-mail 3 Display Name": Col("ignore"),
+    **{header: Col("phone", label=label) for header, label in _OUTLOOK_PHONES.items()},
+}  # fmt: skip
+_LINKEDIN = {
+    "First Name": Col("given_name"), "Last Name": Col("family_name"), "Email Address": Col("email"),
+    "Company": Col("organization"), "Position": Col("title"),
+}  # fmt: skip
+_HUBSPOT = {
+    "First Name": Col("given_name"), "Last Name": Col("family_name"), "Email": Col("email"),
+    "Phone Number": Col("phone"), "Mobile Phone Number": Col("phone", label="mobile"),
+    "Contact owner": Col("owner"), "Company Name": Col("organization"), "Job Title": Col("title"),
+}  # fmt: skip
+_GOOGLE = {
+    "Name": Col("name"), "First Name": Col("given_name"), "Given Name": Col("given_name"),
+    "Middle Name": Col("middle_name"), "Additional Name": Col("middle_name"),
+    "Last Name": Col("family_name"), "Family Name": Col("family_name"),
+    "Organization Name": Col("organization"), "Organization 1 - Name": Col("organization"),
+    "Organization Title": Col("title"), "Organization 1 - Title": Col("title"),
+    "Labels": Col("tags", split=GOOGLE_SEPARATOR), "Group Membership": Col("tags", split=GOOGLE_SEPARATOR),
+    "Notes": Col("notes"), "Birthday": Col("birthday"),
+}  # fmt: skip
+_GOOGLE_GROUP = re.compile(r"^(E-mail|Phone) (\d+) - (Value|Label|Type)$")
+
+# Headers that identify each tool's export; detection needs most of them.
+_SIGNATURES = {
+    "google": ("First Name", "Last Name", "Labels", "Organization Name", "E-mail 1 - Label", "E-mail 1 - Value",
+               "Phone 1 - Value", "Given Name", "Family Name", "Group Membership", "E-mail 1 - Type",
+               "Organization 1 - Name"),
+    "outlook": ("First Name", "Last Name", "E-mail Address", "E-mail 2 Address", "Business Phone", "Mobile Phone",
+                "Company", "Job Title", "Categories", "Home Phone"),
+    "linkedin": ("First Name", "Last Name", "URL", "Email Address", "Company", "Position", "Connected On"),
+    "hubspot": ("Record ID", "First Name", "Last Name", "Email", "Phone Number", "Contact owner",
+                "Lifecycle Stage", "Company Name"),
+}  # fmt: skip
+_REQUIRED = {
+    "google": ("E-mail 1 - Value", "Phone 1 - Value", "Group Membership", "Labels"),
+    "outlook": ("E-mail Address", "Business Phone", "Mobile Phone", "Job Title"),
+    "linkedin": ("Connected On",),
+    "hubspot": ("Record ID",),
+}
+
+
+def detect(header: Sequence[str]) -> str:
+    """The preset whose export layout `header` matches best, else "generic"."""
+    present = {h.strip() for h in header}
+    best, score = "generic", 0
+    for preset, signature in _SIGNATURES.items():
+        hits = sum(1 for h in signature if h in present)
+        if any(h in present for h in _REQUIRED[preset]) and hits >= 3 and hits > score:
+            best, score = preset, hits
+    return best
+
+
+def column_for(preset: str, header: str) -> Col | None:
+    """How `preset` reads a column called `header`; None when it does not know it."""
+    h = header.strip()
+    if preset == "google":
+        m = _GOOGLE_GROUP.match(h)
+        if m:
+            kind = "email" if m[1] == "E-mail" else "phone"
+            if m[3] == "Value":
+                return Col(kind, group=int(m[2]), split=GOOGLE_SEPARATOR)
+            return Col(f"{kind}_label", group=int(m[2]))
+        return _GOOGLE.get(h)
+    table = {"outlook": _OUTLOOK, "linkedin": _LINKEDIN, "hubspot": _HUBSPOT}.get(preset)
+    if table is not None:
+        return table.get(h)
+    if h.lower().startswith("custom:") and len(h) > 7:
+        return Col("custom", key=h[7:].strip())
+    key = normalize(h)
+    found = _SYNONYMS.get(key)
+    if found is None and key and key[-1].isdigit():  # "Email 2", "phone3"
+        found = _SYNONYMS.get(key.rstrip("0123456789"))
+    return found
+
+
+def parse_map(items: Sequence[str]) -> dict[str, Col]:
+    """--map COLUMN=FIELD options as {normalized column: Col}."""
+    out: dict[str, Col] = {}
+    for item in items:
+        if "=" not in item:
+            raise InvalidInput(f"'{item}' is not COLUMN=FIELD (--map)")
+        column, target = (part.strip() for part in item.rsplit("=", 1))
+        if not column:
+            raise InvalidInput(f"'{item}' names no column (--map)")
+        if target.lower().startswith("custom:") and len(target) > 7:
+            out[column.casefold()] = Col("custom", key=target[7:].strip())
+            continue
+        target = target.lower().replace("-", "_")
+        target = {
+            "org": "organization",
+            "company": "organization",
+            "first_name": "given_name",
+            "last_name": "family_name",
+            "tag": "tags",
+            "note": "notes",
+            "cadence": "every",
+        }.get(target, target)
+        if target not in FIELDS:
+            raise InvalidInput(f"unknown field '{target}' in '{item}' (use {', '.join(FIELDS)}, custom:NAME) (--map)")
+        split = ";" if target in ("email", "phone", "tags") else None
+        out[column.casefold()] = Col(target, split=split, key=column if target == "custom" else None)
+    return out
+
+
+def plan(preset: str, header: Sequence[str], overrides: dict[str, Col]) -> list[Col]:
+    """One Col per header cell; columns nobody knows become custom fields named by their header."""
+    cols: list[Col] = []
+    for h in header:
+        col = overrides.get(h.strip().casefold()) or column_for(preset, h)
+        if col is None:
+            col = Col("custom", key=h.strip()) if h.strip() else Col("ignore")
+        cols.append(col)
+    return cols
+
+
+def recognized(preset: str, header: Sequence[str], overrides: dict[str, Col]) -> int:
+    """How many cells of a candidate header row name a field we know (for finding the header)."""
+    count = 0
+    for h in header:
+        if not h.strip():
+            continue
+        if h.strip().casefold() in overrides:
+            count += 1
+            continue
+        col = column_for("generic" if preset == "auto" else preset, h)
+        if col is None and preset == "auto":
+            col = next((c for p in ("google", "outlook", "linkedin", "hubspot") if (c := column_for(p, h))), None)
+        if col is not None and col.target not in ("custom", "ignore"):
+            count += 1
+    return count

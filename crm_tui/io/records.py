@@ -1,0 +1,79 @@
+"""The plain records that readers produce and the import service consumes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(slots=True)
+class Labeled:
+    """An email or phone as read, with its label (work, home...) if the source had one."""
+
+    value: str
+    label: str | None = None
+    key: str = ""  # the matching key (email_key or phone_key), filled in by the importer
+
+
+@dataclass(slots=True)
+class ContactRecord:
+    """One contact as a source row describes it; empty fields mean "not given"."""
+
+    line: int
+    name: str | None = None
+    given_name: str | None = None
+    family_name: str | None = None
+    emails: list[Labeled] = field(default_factory=list)  # primary first
+    phones: list[Labeled] = field(default_factory=list)  # primary first
+    organization: str | None = None
+    title: str | None = None
+    tags: list[str] = field(default_factory=list)
+    notes: str | None = None
+    cadence_days: int | None = None
+    owner: str | None = None
+    birthday: str | None = None
+    source: str | None = None
+    uid: str | None = None
+    created_at: datetime | None = None
+    custom: dict[str, str] = field(default_factory=dict)
+    split_name: bool = True  # no given/family in the source: split them from the name
+
+
+@dataclass(slots=True)
+class InteractionRecord:
+    """One interaction row: the contact by email or id, then what happened."""
+
+    line: int
+    contact_email: str | None
+    contact_id: int | None
+    kind: str
+    occurred_at: datetime
+    summary: str
+    direction: str | None = None
+    body: str | None = None
+    author: str | None = None
+    cells: list[str] | None = None  # the source row, for the rejects file
+
+
+@dataclass(slots=True)
+class Skipped:
+    """A source row that is not imported: blank, or invalid under --skip-invalid."""
+
+    line: int
+    reason: str
+    cells: list[str] | None = None  # the original cells, for the rejects file
+    invalid: bool = False
+
+
+class RowError(Exception):
+    """A row that cannot be read: what is wrong and in which column."""
+
+    def __init__(self, line: int, message: str, column: str | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+        self.column = column
+
+    def describe(self, source: str) -> str:
+        where = f" (column {self.column})" if self.column else ""
+        return f"{source} line {self.line}: {self.message}{where}"

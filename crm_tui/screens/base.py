@@ -1,0 +1,112 @@
+"""What every screen shares: the app it belongs to and database work in thread workers.
+
+Workers never touch widgets: they post `DbDone` (carrying the handler to run on the
+UI thread) or `DbFailed`, and the screen's own message loop applies the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from sqlalchemy.exc import SQLAlchemyError
+from textual.message import Message
+from textual.screen import ModalScreen, Screen
+from textual.worker import Worker, get_current_worker
+
+from crm_tui.errors import CrmError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from crm_tui.app import CrmApp
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class DbDone(Message):
+    """A worker's result, with the handler to apply it on the UI thread."""
+
+    def __init__(self, apply: Callable[[Any], None], value: Any) -> None:
+        super().__init__()
+        self.apply = apply
+        self.value = value
+
+
+class DbFailed(Message):
+    """A worker's error a user can act on (locked database, invalid input, not found)."""
+
+    def __init__(self, error: str, on_error: Callable[[str], None] | None) -> None:
+        super().__init__()
+        self.error = error
+        self.on_error = on_error
+
+
+def describe_error(exc: Exception) -> str:
+    """One line for a notification."""
+    if isinstance(exc, CrmError):
+        return exc.message
+    original = getattr(exc, "orig", None)
+    return f"database error: {original or exc}"
+
+
+class DbMixin:
+    """`self.db(...)`: run a service call in a thread worker and apply its result on the UI thread."""
+
+    @property
+    def crm(self) -> CrmApp:
+        return cast("CrmApp", cast(Screen[Any], self).app)
+
+    def db(
+        self,
+        fn: Callable[[Session], T],
+        then: Callable[[T], None],
+        *,
+        write: bool = False,
+        group: str = "db",
+        exclusive: bool = False,
+        on_error: Callable[[str], None] | None = None,
+        description: str = "",
+    ) -> Worker[None]:
+        """Run `fn(session)` in a worker (a write transaction if `write`), then `then(result)`."""
+        screen = cast(Screen[Any], self)
+        app = self.crm
+
+        def job() -> None:
+            worker = get_current_worker()
+            try:
+                value = app.write(fn) if write else app.read(fn)
+            except (CrmError, SQLAlchemyError) as exc:
+                screen.post_message(DbFailed(describe_error(exc), on_error))
+                return
+            if not worker.is_cancelled:
+                screen.post_message(DbDone(then, value))
+
+        return screen.run_worker(job, thread=True, group=group, exclusive=exclusive, description=description)
+
+    def on_db_done(self, message: DbDone) -> None:
+        message.stop()
+        message.apply(message.value)
+
+    def on_db_failed(self, message: DbFailed) -> None:
+        message.stop()
+        if message.on_error is not None:
+            message.on_error(message.error)
+        else:
+            cast(Screen[Any], self).notify(message.error, title="Could not do that", severity="error", timeout=8)
+
+
+class CrmScreen(DbMixin, Screen[None]):
+    """A main screen: reloads its data on `refresh_data` and whenever it comes back into view."""
+
+    def refresh_data(self) -> None:
+        """Reload what the screen shows from the database."""
+
+    def on_screen_resume(self) -> None:
+        # Another process (cron import, `crm log` elsewhere) may have changed the file.
+        self.refresh_data()
+
+
+class CrmModal(DbMixin, ModalScreen[R]):
+    """A dialog over the current screen; it returns its result through dismiss()."""

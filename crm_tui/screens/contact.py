@@ -1,0 +1,359 @@
+"""One contact, all of it: profile, open follow-ups, the timeline newest first, and (h) its change history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Footer, Static
+
+from crm_tui.screens.base import CrmScreen
+from crm_tui.widgets.cells import kind_cell, relative_cell, short_when, tags_cell
+from crm_tui.widgets.nav import NavBar
+from crm_tui.widgets.record_table import Column, Record, RecordTable
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from crm_tui.models import Change
+    from crm_tui.services.contacts import ContactDetail
+
+TIMELINE_LIMIT = 500
+TIMELINE_COLUMNS = [
+    Column("when", "When", 16, flex=0),
+    Column("kind", "Kind", 11, flex=0, drop=1),
+    Column("summary", "Summary", 20, flex=1),
+    Column("author", "By", 8, flex=0, drop=2),
+]
+HISTORY_LIMIT = 200
+HISTORY_COLUMNS = [
+    Column("when", "When", 16, flex=0),
+    Column("who", "Who", 8, flex=0, max_width=16),
+    Column("what", "Change", 20, flex=1),
+]
+REMINDER_COLUMNS = [
+    Column("due", "Due", 11, flex=0),
+    Column("title", "Follow-up", 14, flex=1),
+]
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """What the screen shows, read in one go."""
+
+    detail: ContactDetail
+    interactions: int
+
+
+@dataclass(frozen=True)
+class History:
+    """The newest changes to the contact and its follow-ups, with the follow-ups' titles."""
+
+    changes: list[Change]
+    titles: dict[int, str]
+
+
+def profile_text(detail: ContactDetail, *, now: datetime, tz: tzinfo) -> Text:
+    """The profile panel: who, where, how to reach them, and the stay-in-touch state."""
+    from crm_tui.dates import format_duration_days, format_local, format_relative
+
+    c = detail.contact
+    text = Text()
+    role = " · ".join(part for part in (c.title, detail.organization) if part)
+    if role:
+        text.append(role + "\n", style="bold")
+    for i, email in enumerate(detail.emails):
+        text.append(email.email)
+        text.append(" (primary)\n" if i == 0 and len(detail.emails) > 1 else "\n", style="dim")
+    for phone in detail.phones:
+        text.append(phone.phone + "\n")
+    if detail.tags:
+        text.append_text(tags_cell(detail.tags))
+        text.append("\n")
+    last = c.last_contact_at
+    text.append("Last contact ", style="dim")
+    text.append(format_relative(last, now=now) if last else "never")
+    if c.cadence_days:
+        text.append(f" · every {format_duration_days(c.cadence_days)}", style="dim")
+        if last is not None:
+            from datetime import timedelta
+
+            due = last + timedelta(days=c.cadence_days)
+            if due <= now:
+                text.append(f" · lapsed {format_relative(due, now=now)}", style="bold yellow")
+            else:
+                text.append(f" · next touch {format_relative(due, now=now)}", style="dim")
+        else:
+            text.append(" · never contacted", style="bold yellow")
+    text.append("\n")
+    owner = f"Owner {c.owner} · " if c.owner else ""
+    text.append(f"{owner}added {format_local(c.created_at, tz, with_time=False)} · #{c.id}", style="dim")
+    if c.notes:
+        text.append("\n\n")
+        text.append(c.notes, style="italic")
+    for key, value in detail.custom.items():
+        text.append(f"\n{key}: ", style="dim")
+        text.append(str(value))
+    return text
+
+
+class ContactScreen(CrmScreen):
+    """A contact's 360° view, with keys to log, follow up, edit, tag, merge and trash."""
+
+    CSS_PATH = "contact.tcss"
+    AUTO_FOCUS = "#contact-timeline"
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]  # noqa: RUF012 (Screen declares it without ClassVar)
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,backspace", "back", "Back", tooltip="Back to the list"),
+        Binding("l", "log", "Log", tooltip="Log a call, email, meeting, message or note"),
+        Binding("f", "follow_up", "Follow-up", tooltip="Add a follow-up"),
+        Binding("e", "edit", "Edit", tooltip="Edit names, emails, phones, organization, cadence, notes"),
+        Binding("t", "tags", "Tags", tooltip="Edit the tags"),
+        # Out of the footer so that all of it fits in 80 columns; help and the palette list it.
+        Binding("m", "merge", "Merge", show=False, tooltip="Merge a duplicate into this contact"),
+        Binding("d,delete", "trash", "Trash", show=False, tooltip="Send this contact to the trash"),
+        Binding("x", "done", "Done", show=False, tooltip="Mark the highlighted follow-up done"),
+        Binding("z", "snooze", "Snooze", show=False, tooltip="Snooze the highlighted follow-up (1d, 1w, a date)"),
+        Binding("h", "history", "History", tooltip="Who changed what and when (h again: the timeline)"),
+    ]
+
+    def __init__(self, contact_id: int) -> None:
+        super().__init__()
+        self.contact_id = contact_id
+        self.name_text = f"#{contact_id}"
+        self.history_titles: dict[int, str] = {}
+        self._history_from_top = True  # opening the history starts at the newest change
+
+    def compose(self) -> ComposeResult:
+        yield NavBar(None, label=self.crm.label, id="contact-nav")
+        with Horizontal(id="contact-top"):
+            with VerticalScroll(id="contact-profile-box"):
+                yield Static(id="contact-profile")
+            yield RecordTable(REMINDER_COLUMNS, empty="No open follow-ups: f adds one.", id="contact-reminders")
+        yield RecordTable(TIMELINE_COLUMNS, empty="No interactions yet: l logs the first.", id="contact-timeline")
+        yield RecordTable(HISTORY_COLUMNS, empty="No changes recorded.", id="contact-history")
+        with VerticalScroll(id="contact-preview-box"):
+            yield Static(id="contact-preview")
+        yield Footer()
+
+    def refresh_data(self) -> None:
+        from crm_tui.services.contacts import contact_detail, get_contact
+        from crm_tui.services.views import count_interactions
+
+        contact_id = self.contact_id
+
+        def load(session: Session) -> Loaded:
+            contact = get_contact(session, contact_id)
+            detail = contact_detail(session, contact, timeline_limit=TIMELINE_LIMIT)
+            return Loaded(detail, count_interactions(session, contact_id))
+
+        self.db(load, self._show, group="contact", exclusive=True, on_error=self._gone)
+        if self.showing_history:
+            self._load_history()
+
+    @property
+    def showing_history(self) -> bool:
+        return self.has_class("-history")
+
+    def _load_history(self) -> None:
+        from crm_tui.services.history import contact_history
+        from crm_tui.services.views import reminder_titles
+
+        contact_id = self.contact_id
+
+        def load(session: Session) -> History:
+            changes = contact_history(session, contact_id, limit=HISTORY_LIMIT)
+            ids = [c.entity_id for c in changes if c.entity == "reminder"]
+            return History(changes, reminder_titles(session, ids))
+
+        self.db(load, self._show_history, group="contact-history", exclusive=True)
+
+    def _gone(self, message: str) -> None:
+        self.notify(message, title="Contact not available", severity="error")
+        if self.app.screen is self:
+            self.app.pop_screen()
+
+    def _show(self, loaded: Loaded) -> None:
+        app = self.crm
+        now, tz, detail = app.now(), app.tz, loaded.detail
+        contact = detail.contact
+        self.name_text = contact.display_name
+        self.query_one("#contact-nav", NavBar).trail = contact.display_name
+        profile_box = self.query_one("#contact-profile-box")
+        profile_box.border_title = contact.display_name
+        self.query_one("#contact-profile", Static).update(profile_text(detail, now=now, tz=tz))
+
+        reminders = self.query_one("#contact-reminders", RecordTable)
+        reminders.border_title = f"Follow-ups {len(detail.reminders)}" if detail.reminders else "Follow-ups"
+        reminders.show_records(
+            [
+                Record(
+                    key=r.id,
+                    cells={
+                        "due": relative_cell(r.due_at, now=now, overdue=True)
+                        if r.due_at < now
+                        else Text(short_when(r.due_at, now=now, tz=tz, with_time=False)),
+                        "title": r.title + (" ↻" if r.rule else ""),
+                    },
+                    data=r.title,
+                )
+                for r in detail.reminders
+            ]
+        )
+        timeline = self.query_one("#contact-timeline", RecordTable)
+        shown = len(detail.interactions)
+        timeline.border_title = f"Timeline {loaded.interactions:,}" + (
+            f" (newest {shown:,} shown)" if shown < loaded.interactions else ""
+        )
+        timeline.show_records(
+            [
+                Record(
+                    key=i.id,
+                    cells={
+                        "when": short_when(i.occurred_at, now=now, tz=tz),
+                        "kind": kind_cell(i.kind, i.direction),
+                        "summary": Text(i.summary) + (Text(" …", style="dim") if i.body else Text()),
+                        "author": Text(i.author or "", style="dim"),
+                    },
+                    data=i,
+                )
+                for i in detail.interactions
+            ]
+        )
+        self._preview()
+
+    def _show_history(self, history: History) -> None:
+        from crm_tui.dates import format_local
+        from crm_tui.widgets.changes import NOTHING, change_summary
+
+        tz = self.crm.tz
+        self.history_titles = history.titles
+        table = self.query_one("#contact-history", RecordTable)
+        shown = len(history.changes)
+        table.border_title = f"History {shown:,}" + (" (newest shown)" if shown >= HISTORY_LIMIT else "")
+        table.border_subtitle = "h: timeline"
+        records = [
+            Record(
+                key=c.id,
+                cells={
+                    "when": Text(format_local(c.at, tz), style="dim"),
+                    "who": Text(c.actor or NOTHING, style="bold" if c.actor else "dim"),
+                    "what": change_summary(c, tz, history.titles),
+                },
+                data=c,
+            )
+            for c in history.changes
+        ]
+        keep = records[0].key if self._history_from_top and records else None
+        self._history_from_top = False
+        table.show_records(records, keep=keep)
+        self._preview()
+
+    @on(RecordTable.Highlighted, "#contact-history")
+    @on(RecordTable.Highlighted, "#contact-timeline")
+    def _preview(self) -> None:
+        from crm_tui.dates import format_local
+        from crm_tui.widgets.changes import change_detail
+
+        if self.showing_history:
+            change = self.query_one("#contact-history", RecordTable).record
+            detail = Text() if change is None else change_detail(change.data, self.crm.tz, self.history_titles)
+            self.query_one("#contact-preview", Static).update(detail)
+            return
+        record = self.query_one("#contact-timeline", RecordTable).record
+        text = Text()
+        if record is not None:
+            interaction = record.data
+            text.append(f"{format_local(interaction.occurred_at, self.crm.tz)} · {interaction.kind}", style="dim")
+            if interaction.author:
+                text.append(f" · by {interaction.author}", style="dim")
+            text.append("\n")
+            text.append(interaction.summary, style="bold")
+            if interaction.body:
+                text.append("\n" + interaction.body)
+        self.query_one("#contact-preview", Static).update(text)
+
+    # ------------------------------------------------------------ actions
+
+    def _then_refresh(self, result: object) -> None:
+        if result is not None:
+            self.crm.count_due()
+            self.refresh_data()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_history(self) -> None:
+        self.toggle_class("-history")
+        shown = "#contact-history" if self.showing_history else "#contact-timeline"
+        self.query_one(shown, RecordTable).focus()
+        if self.showing_history:
+            self._history_from_top = True
+            self._load_history()
+        self._preview()
+
+    def action_log(self) -> None:
+        from crm_tui.screens.log_form import LogInteractionModal
+
+        self.app.push_screen(LogInteractionModal(self.contact_id, self.name_text), self._then_refresh)
+
+    def action_follow_up(self) -> None:
+        from crm_tui.screens.reminder_form import ReminderFormModal
+
+        self.app.push_screen(
+            ReminderFormModal(contact_id=self.contact_id, contact_name=self.name_text), self._then_refresh
+        )
+
+    def action_edit(self) -> None:
+        from crm_tui.screens.contact_form import ContactFormModal
+
+        self.app.push_screen(ContactFormModal(self.contact_id), self._then_refresh)
+
+    def action_tags(self) -> None:
+        from crm_tui.screens.contact_form import TagsModal
+
+        self.app.push_screen(TagsModal(self.contact_id, self.name_text), self._then_refresh)
+
+    def action_merge(self) -> None:
+        from crm_tui.screens.flows import merge_into
+
+        merge_into(self, self.contact_id, self.name_text, self.refresh_data)
+
+    def action_trash(self) -> None:
+        from crm_tui.screens.flows import trash_contact
+
+        def close() -> None:
+            self.app.pop_screen()
+
+        trash_contact(self, self.contact_id, self.name_text, close)
+
+    def _reminder(self) -> tuple[int, str] | None:
+        record = self.query_one("#contact-reminders", RecordTable).record
+        if record is None:
+            self.notify("No open follow-up here: f adds one.", severity="warning")
+            return None
+        return int(record.key), str(record.data)  # type: ignore[call-overload]
+
+    def action_done(self) -> None:
+        from crm_tui.screens.flows import complete_reminder
+
+        if (reminder := self._reminder()) is not None:
+            complete_reminder(self, reminder[0], self.refresh_data)
+
+    def action_snooze(self) -> None:
+        from crm_tui.screens.flows import snooze_reminder
+
+        if (reminder := self._reminder()) is not None:
+            snooze_reminder(self, reminder[0], reminder[1], self.refresh_data)
+
+    @on(RecordTable.Selected, "#contact-reminders")
+    def _edit_reminder(self, event: RecordTable.Selected) -> None:
+        from crm_tui.screens.reminder_form import ReminderFormModal
+
+        self.app.push_screen(ReminderFormModal(reminder_id=int(event.record.key)), self._then_refresh)  # type: ignore[call-overload]

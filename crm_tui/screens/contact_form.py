@@ -1,0 +1,216 @@
+"""Add or edit a contact: names, emails, phones, organization, tags, cadence, notes."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.widgets import Input, TextArea
+
+from crm_tui.screens.form_base import FormModal
+from crm_tui.widgets.form import FormField
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from crm_tui.models import Contact
+    from crm_tui.models.schemas import ContactUpdate
+    from crm_tui.services.contacts import ContactDetail
+
+_LIST = re.compile(r"[,;\s]+")
+
+
+def split_list(text: str) -> list[str]:
+    """Items typed as "a, b; c" or "a b c"."""
+    return [item for item in _LIST.split(text) if item]
+
+
+def split_tags(text: str) -> list[str]:
+    """Tags typed as "client, vip" or "#client #vip"."""
+    return [t.lstrip("#") for t in split_list(text) if t.lstrip("#")]
+
+
+@dataclass(frozen=True)
+class ContactValues:
+    """What the contact form read."""
+
+    name: str
+    emails: list[str]
+    phones: list[str]
+    organization: str
+    title: str
+    tags: list[str]
+    cadence_days: int | None
+    notes: str
+
+
+class ContactFormModal(FormModal[ContactValues, "Contact"]):
+    """A new contact, or the edit of one (given its id); returns the saved Contact."""
+
+    def __init__(self, contact_id: int | None = None) -> None:
+        super().__init__()
+        self.contact_id = contact_id
+
+    def dialog_title(self) -> str:
+        return "Edit contact" if self.contact_id else "New contact"
+
+    def fields(self) -> ComposeResult:
+        yield FormField("Name", Input(id="name", placeholder="Ada Lovelace", compact=True), required=True)
+        yield FormField("Emails", Input(id="emails", placeholder="ada@example.com, the first is primary", compact=True))
+        yield FormField("Phones", Input(id="phones", placeholder="+44 20 7946 0000", compact=True))
+        yield FormField("Organization", Input(id="organization", compact=True))
+        yield FormField("Title", Input(id="title", compact=True))
+        yield FormField("Tags", Input(id="tags", placeholder="client, vip", compact=True))
+        yield FormField(
+            "Keep in touch",
+            Input(id="every", placeholder="every… 2w, 1m, 90 days (empty: no reminder)", compact=True),
+        )
+        yield FormField("Notes", TextArea(id="notes", compact=True, soft_wrap=True))
+
+    def on_mount(self) -> None:
+        if self.contact_id is not None:
+            from crm_tui.services.contacts import contact_detail, get_contact
+
+            contact_id = self.contact_id
+            self.db(lambda s: contact_detail(s, get_contact(s, contact_id), timeline_limit=0), self._fill)
+
+    def _fill(self, detail: ContactDetail) -> None:
+        from crm_tui.dates import format_duration_days
+
+        c = detail.contact
+        values = {
+            "name": c.display_name,
+            "emails": ", ".join(e.email for e in detail.emails),
+            "phones": ", ".join(p.phone for p in detail.phones),
+            "organization": detail.organization or "",
+            "title": c.title or "",
+            "tags": ", ".join(detail.tags),
+            "every": format_duration_days(c.cadence_days) if c.cadence_days else "",
+        }
+        for field_id, value in values.items():
+            self.query_one(f"#{field_id}", Input).value = value
+        self.query_one("#notes", TextArea).text = c.notes or ""
+
+    def collect(self) -> ContactValues:
+        from crm_tui.dates import parse_duration
+        from crm_tui.services.common import clean_email, clean_phone
+
+        name = " ".join(self.text("name").split())
+        if not name:
+            self.error("name", "a contact needs a name")
+        emails = [self.check("emails", partial(clean_email, e)) for e in split_list(self.text("emails"))]
+        phones = [
+            self.check("phones", partial(clean_phone, p)) for p in re.split(r"[,;]", self.text("phones")) if p.strip()
+        ]
+        every = self.text("every").removeprefix("every ").strip()
+        cadence = self.check("every", lambda: parse_duration(every).total_days()) if every else None
+        return ContactValues(
+            name=name,
+            emails=[e for e in emails if e],
+            phones=[p for p in phones if p],
+            organization=self.text("organization"),
+            title=self.text("title"),
+            tags=split_tags(self.text("tags")),
+            cadence_days=cadence,
+            notes=self.query_one("#notes", TextArea).text.strip(),
+        )
+
+    def persist(self, session: Session, values: ContactValues) -> Contact:
+        from crm_tui.models.schemas import ContactCreate
+        from crm_tui.services.contacts import add_contact, contact_detail, edit_contact, get_contact
+
+        app = self.crm
+        if self.contact_id is None:
+            data = ContactCreate(
+                name=values.name,
+                emails=values.emails,
+                phones=values.phones,
+                organization=values.organization or None,
+                title=values.title or None,
+                tags=values.tags,
+                notes=values.notes or None,
+                cadence_days=values.cadence_days,
+            )
+            return add_contact(session, data, actor=app.user, now=app.now())
+        contact = get_contact(session, self.contact_id)
+        detail = contact_detail(session, contact, timeline_limit=0)
+        return edit_contact(session, contact, contact_update(detail, values), actor=app.user, now=app.now())
+
+    def error_field(self, message: str) -> str | None:
+        for word, field_id in (("email", "emails"), ("phone", "phones"), ("cadence", "every"), ("name", "name")):
+            if word in message:
+                return field_id
+        return None
+
+
+def contact_update(detail: ContactDetail, values: ContactValues) -> ContactUpdate:
+    """The ContactUpdate that turns `detail` into what the form holds."""
+    from crm_tui.models.schemas import ContactUpdate
+    from crm_tui.services.common import email_key, phone_key
+
+    c = detail.contact
+    old_emails = {email_key(e.email): e.email for e in detail.emails}
+    new_emails = {email_key(e): e for e in values.emails}
+    old_phones = {phone_key(p.phone): p.phone for p in detail.phones}
+    new_phones = {phone_key(p): p for p in values.phones}
+    old_tags = {t.casefold(): t for t in detail.tags}
+    new_tags = {t.casefold(): t for t in values.tags}
+    primary = values.emails[0] if values.emails else None
+    return ContactUpdate(
+        name=values.name if values.name != c.display_name else None,
+        add_emails=[e for k, e in new_emails.items() if k not in old_emails],
+        remove_emails=[e for k, e in old_emails.items() if k not in new_emails],
+        primary_email=primary if primary and email_key(primary) != email_key(detail.primary_email or "") else None,
+        add_phones=[p for k, p in new_phones.items() if k not in old_phones],
+        remove_phones=[p for k, p in old_phones.items() if k not in new_phones],
+        organization=values.organization if values.organization != (detail.organization or "") else None,
+        title=values.title if values.title != (c.title or "") else None,
+        notes=values.notes if values.notes != (c.notes or "") else None,
+        add_tags=[t for k, t in new_tags.items() if k not in old_tags],
+        remove_tags=[t for k, t in old_tags.items() if k not in new_tags],
+        cadence_days=values.cadence_days,
+        clear_cadence=values.cadence_days is None and c.cadence_days is not None,
+    )
+
+
+class TagsModal(FormModal[list[str], "Contact"]):
+    """Edit just a contact's tags; returns the saved Contact."""
+
+    def __init__(self, contact_id: int, contact_name: str) -> None:
+        super().__init__()
+        self.contact_id = contact_id
+        self.contact_name = contact_name
+
+    def dialog_title(self) -> str:
+        return f"Tags of {self.contact_name}"
+
+    def fields(self) -> ComposeResult:
+        yield FormField("Tags", Input(id="tags", placeholder="client, vip (empty: no tags)", compact=True))
+
+    def on_mount(self) -> None:
+        from crm_tui.services.contacts import tags_of
+
+        contact_id = self.contact_id
+        self.db(lambda s: tags_of(s, [contact_id]).get(contact_id, []), self._fill)
+
+    def _fill(self, tags: list[str]) -> None:
+        self.query_one("#tags", Input).value = ", ".join(tags)
+
+    def collect(self) -> list[str]:
+        return split_tags(self.text("tags"))
+
+    def persist(self, session: Session, values: list[str]) -> Contact:
+        from crm_tui.models.schemas import ContactUpdate
+        from crm_tui.services.contacts import edit_contact, get_contact, tags_of
+
+        contact = get_contact(session, self.contact_id)
+        old = {t.casefold(): t for t in tags_of(session, [self.contact_id]).get(self.contact_id, [])}
+        new = {t.casefold(): t for t in values}
+        update = ContactUpdate(
+            add_tags=[t for k, t in new.items() if k not in old],
+            remove_tags=[t for k, t in old.items() if k not in new],
+        )
+        return edit_contact(session, contact, update, actor=self.crm.user, now=self.crm.now())

@@ -1,0 +1,412 @@
+"""The contacts list: paged from the database, searched as you type, filtered and sorted."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from sqlalchemy.exc import SQLAlchemyError
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import Footer, Input, Static
+from textual.worker import get_current_worker
+
+from crm_tui.errors import CrmError
+from crm_tui.screens.base import CrmScreen, DbDone, DbFailed, describe_error
+from crm_tui.widgets.cells import relative_cell, tags_cell
+from crm_tui.widgets.nav import NavBar
+from crm_tui.widgets.record_table import Column, Record, RecordTable
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from crm_tui.services.contacts import ContactRow
+    from crm_tui.services.search import SearchHit
+
+PAGE_SIZE = 100
+SEARCH_LIMIT = 200
+SORTS = ("name", "last-contact", "created")
+SORT_LABELS = {"name": "name", "last-contact": "last contact", "created": "newest first"}
+
+COLUMNS = [
+    Column("name", "Name", 18, flex=2, max_width=32),
+    Column("org", "Organization", 12, flex=2, drop=2, max_width=32),
+    Column("email", "Email", 16, flex=3, drop=3, max_width=40),
+    Column("tags", "Tags", 10, flex=1, drop=4),
+    Column("last", "Last seen", 9, flex=0, drop=1),
+    Column("next", "Follow-up", 11, flex=0),
+]
+
+WELCOME = """\
+[b]Welcome to crm.[/b] Your address book is empty.
+
+  [b]a[/b]  add your first contact here
+  [b]crm import contacts FILE.csv[/b]  bring in a Google, Outlook, LinkedIn or HubSpot export
+  [b]crm import vcard FILE.vcf[/b]  or a vCard file from your phone
+  [b]crm demo[/b]  look around a sample CRM first (your data is not touched)
+
+Then [b]1[/b] shows what is due today, [b]?[/b] lists every key, [b]ctrl+p[/b] finds any action.
+"""
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the list shows: a search, a tag, only stale contacts, and the order."""
+
+    query: str = ""
+    tag: str | None = None
+    stale: bool = False
+    sort: str = "name"
+
+    def describe(self) -> str:
+        parts = []
+        if self.tag:
+            parts.append(f"tag #{self.tag}")
+        if self.stale:
+            parts.append("going cold")
+        parts.append("by relevance" if self.query.strip() else f"by {SORT_LABELS[self.sort]}")
+        return " · ".join(parts)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A first page (or all search hits) and the count behind it."""
+
+    records: list[Record]
+    total: int
+    anyone: bool  # whether the database holds any live contact at all
+    searched: bool
+    final: bool = True  # False while a fuller search is still running
+    painted: threading.Event | None = None  # set once these rows reached the screen
+
+
+def contact_record(row: ContactRow, *, now: datetime, matched: str | None = None) -> Record:
+    """A list row for a contact."""
+    return Record(
+        key=row.id,
+        cells={
+            "name": Text(row.name, style="bold"),
+            "org": row.organization or "",
+            "email": row.email or "",
+            "tags": tags_cell(row.tags),
+            "last": relative_cell(row.last_contact_at, now=now),
+            "next": relative_cell(row.next_due_at, now=now, overdue=True),
+        },
+        data=(row, matched),
+    )
+
+
+class ContactsScreen(CrmScreen):
+    """Every live contact, a page at a time; typing searches names, emails, notes and interactions."""
+
+    CSS_PATH = "contacts.tcss"
+    AUTO_FOCUS = "#contacts-table"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "search", "Search", tooltip="Search names, emails, notes and interactions as you type"),
+        Binding("a", "add", "Add", tooltip="Add a contact"),
+        Binding("l", "log", "Log", tooltip="Log a call, email, meeting, message or note with this contact"),
+        Binding("f", "follow_up", "Follow-up", tooltip="Add a follow-up for this contact"),
+        Binding("e", "edit", "Edit", show=False, tooltip="Edit this contact"),
+        Binding("t", "tag_filter", "Tag", tooltip="Show only contacts with a tag"),
+        Binding("s", "toggle_stale", "Stale", tooltip="Show only contacts going cold (stay-in-touch lapsed)"),
+        Binding("o", "cycle_sort", "Sort", tooltip="Sort by name, last contact, or newest first"),
+        Binding("d,delete", "trash", "Trash", show=False, tooltip="Send this contact to the trash"),
+        Binding("escape", "clear", "Clear search", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.filters = Filters()
+        self._token = 0
+        self._searching = False
+        self._search_connection: Any = None  # the DB-API connection of the search in flight
+        self._search_lock = threading.Lock()
+
+    def compose(self) -> ComposeResult:
+        yield NavBar("contacts", label=self.crm.label)
+        yield Input(placeholder="/ search names, emails, notes, interactions…", id="contacts-search", compact=True)
+        yield Static(id="contacts-status")
+        yield RecordTable(COLUMNS, empty="No contacts match.", page_size=PAGE_SIZE, id="contacts-table")
+        yield Static(WELCOME, id="contacts-welcome")
+        yield Footer()
+
+    @property
+    def table(self) -> RecordTable:
+        return self.query_one("#contacts-table", RecordTable)
+
+    # ------------------------------------------------------------ loading
+
+    def refresh_data(self) -> None:
+        self.reload()
+
+    def reload(self, *, keep: int | None = None) -> None:
+        """Fetch the first page (or the search hits) for the current filters."""
+        self._token += 1
+        token, filters, now = self._token, self.filters, self.crm.now()
+        self.workers.cancel_group(self, "contacts")
+        self._interrupt()
+        if filters.query.strip():
+            self.run_worker(
+                lambda: self._search(token, filters, now, keep), thread=True, group="contacts", exclusive=True
+            )
+        else:
+            self.db(
+                lambda session: self._load(session, filters, now),
+                lambda loaded: self._show(token, loaded, keep),
+                group="contacts",
+                exclusive=True,
+                description="load contacts",
+            )
+
+    def _interrupt(self) -> None:
+        """Stop the search query still running for an older keystroke."""
+        with self._search_lock:
+            if self._search_connection is not None:
+                self._search_connection.interrupt()
+                self._search_connection = None
+
+    def _track(self, connection: Any) -> None:
+        with self._search_lock:
+            self._search_connection = connection
+
+    def _search(self, token: int, filters: Filters, now: datetime, keep: int | None) -> None:
+        """Worker: names and emails first (fast), then notes and interactions too (ranked)."""
+        from crm_tui.services.search import search_contacts
+        from crm_tui.services.views import MIN_TEXT_SEARCH, quick_search
+
+        worker = get_current_worker()
+        query = filters.query
+        full = len(query.strip()) >= MIN_TEXT_SEARCH
+        try:
+            quick = self.crm.read(lambda s: self._filtered(s, quick_search(s, query, limit=PAGE_SIZE), filters, now))
+            if worker.is_cancelled:
+                return
+            records = [contact_record(row, now=now) for row in quick]
+            painted = threading.Event()
+            first = Loaded(records, len(records), True, True, final=not full, painted=painted)
+            self.post_message(DbDone(lambda done: self._show(token, done, keep), first))
+            if not full:
+                return
+            # Let the UI paint the names before the heavier search competes for the CPU.
+            painted.wait(0.25)
+            if worker.is_cancelled:
+                return
+
+            def full_search(session: Session) -> list[SearchHit]:
+                try:
+                    return search_contacts(session, query, limit=SEARCH_LIMIT)
+                finally:
+                    self._track(None)  # before the connection goes back to the pool
+
+            hits = self.crm.read(full_search, track=self._track)
+            matched = {h.row.id: h.matched for h in hits}
+            rows = self.crm.read(lambda s: self._filtered(s, [h.row for h in hits], filters, now))
+        except (CrmError, SQLAlchemyError) as exc:
+            if not worker.is_cancelled and token == self._token:
+                self.post_message(DbFailed(describe_error(exc), None))
+            return
+        if not worker.is_cancelled:
+            records = [contact_record(row, now=now, matched=matched.get(row.id)) for row in rows]
+            self.post_message(
+                DbDone(lambda done: self._show(token, done, keep), Loaded(records, len(records), True, True))
+            )
+
+    @staticmethod
+    def _filtered(session: Session, rows: list[ContactRow], filters: Filters, now: datetime) -> list[ContactRow]:
+        """`rows` (in their order) that also pass the tag and going-cold filters."""
+        if not (filters.tag or filters.stale) or not rows:
+            return rows
+        from crm_tui.services.contacts import list_contacts
+
+        allowed = {
+            row.id
+            for row in list_contacts(
+                session, ids=[r.id for r in rows], tag=filters.tag, stale=filters.stale, limit=None, now=now
+            )
+        }
+        return [r for r in rows if r.id in allowed]
+
+    @staticmethod
+    def _load(session: Session, filters: Filters, now: datetime) -> Loaded:
+        from crm_tui.services.contacts import list_contacts
+        from crm_tui.services.views import count_contacts_where
+
+        total = count_contacts_where(session, tag=filters.tag, stale=filters.stale, now=now)
+        rows = list_contacts(session, tag=filters.tag, stale=filters.stale, sort=filters.sort, limit=PAGE_SIZE, now=now)
+        anyone = total > 0 or (bool(filters.tag or filters.stale) and count_contacts_where(session, now=now) > 0)
+        return Loaded([contact_record(r, now=now) for r in rows], total, anyone=anyone, searched=False)
+
+    def _show(self, token: int, loaded: Loaded, keep: int | None) -> None:
+        if token != self._token:
+            return  # an older query answered late
+        self.set_class(not loaded.anyone, "-empty")
+        self._searching = not loaded.final
+        self.table.empty_text = "No contacts match." if loaded.final else "Searching notes and interactions…"
+        if loaded.searched:
+            self.table.show_records(loaded.records, keep=keep)
+        else:
+            self.table.show_paged(loaded.total, loaded.records, keep=keep)
+        self._update_status()
+        if loaded.painted is not None:
+            self.call_after_refresh(loaded.painted.set)
+
+    @on(RecordTable.PageWanted, "#contacts-table")
+    def _page_wanted(self, message: RecordTable.PageWanted) -> None:
+        filters, now, table = self.filters, self.crm.now(), message.table
+        generation, page, size = message.generation, message.page, message.page_size
+        previous = table.record_at(page * size - 1) if page else None
+
+        def fetch(session: Session) -> list[Record]:
+            from crm_tui.services.contacts import list_contacts
+            from crm_tui.services.views import contacts_after
+
+            if filters.sort == "name" and previous is not None:
+                # Scrolling on: a keyset page after the last row seen costs the same at any depth.
+                row: ContactRow = previous.data[0]
+                rows = contacts_after(
+                    session, (row.name, row.id), tag=filters.tag, stale=filters.stale, limit=size, now=now
+                )
+            else:
+                rows = list_contacts(
+                    session,
+                    tag=filters.tag,
+                    stale=filters.stale,
+                    sort=filters.sort,
+                    limit=size,
+                    offset=page * size,
+                    now=now,
+                )
+            return [contact_record(r, now=now) for r in rows]
+
+        self.db(fetch, lambda records: table.fill_page(generation, page, records), group=f"page-{page}")
+
+    def _update_status(self) -> None:
+        table = self.table
+        total = table.row_count
+        if self.filters.query.strip():
+            count = f"{total:,} match" + ("" if total == 1 else "es") + f" for “{self.filters.query.strip()}”"
+        else:
+            count = f"{total:,} contact" + ("" if total == 1 else "s")
+        position = f"{table.cursor + 1:,} of " if total else ""
+        status = Text(f" {position}{count} · {self.filters.describe()}", style="dim")
+        if self._searching:
+            status.append("  searching notes and interactions…", style="italic")
+        record = table.record
+        if record is not None and record.data[1]:
+            status.append(f"  matched: “{record.data[1]}”", style="italic")
+        self.query_one("#contacts-status", Static).update(status)
+
+    @on(RecordTable.Highlighted, "#contacts-table")
+    def _highlighted(self) -> None:
+        self._update_status()
+
+    @on(RecordTable.Selected, "#contacts-table")
+    def _selected(self, message: RecordTable.Selected) -> None:
+        self.crm.open_contact(message.record.key)  # type: ignore[arg-type]
+
+    # ------------------------------------------------------------ search
+
+    @on(Input.Changed, "#contacts-search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        self._set_filters(query=event.value)
+
+    @on(Input.Submitted, "#contacts-search")
+    def _search_submitted(self) -> None:
+        self.table.focus()
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key == "down" and self.focused is self.query_one("#contacts-search"):
+            self.table.focus()
+
+    def action_search(self) -> None:
+        self.query_one("#contacts-search", Input).focus()
+
+    def action_clear(self) -> None:
+        search = self.query_one("#contacts-search", Input)
+        if search.value:
+            search.value = ""  # posts Changed, which reloads
+        if search.has_focus:
+            self.table.focus()
+
+    def _set_filters(self, **changes: object) -> None:
+        self.filters = Filters(**{**self.filters.__dict__, **changes})  # type: ignore[arg-type]
+        self.reload()
+
+    # ------------------------------------------------------------ actions
+
+    def _contact(self) -> ContactRow | None:
+        record = self.table.record
+        if record is None:
+            self.notify("No contact here: add one with a.", severity="warning")
+            return None
+        row: ContactRow = record.data[0]
+        return row
+
+    def _after(self, message: Callable[[object], str | None]) -> Callable[[object], None]:
+        """A dismiss callback: notify when the dialog saved something, then reload."""
+
+        def done(result: object) -> None:
+            if result is None:
+                return
+            note = message(result)
+            if note:
+                self.notify(note)
+            self.reload(keep=getattr(result, "id", None))
+
+        return done
+
+    def action_add(self) -> None:
+        from crm_tui.screens.contact_form import ContactFormModal
+
+        self.app.push_screen(ContactFormModal(), self._after(lambda c: f"Added {c.display_name}"))  # type: ignore[attr-defined]
+
+    def action_edit(self) -> None:
+        from crm_tui.screens.contact_form import ContactFormModal
+
+        if (row := self._contact()) is not None:
+            self.app.push_screen(ContactFormModal(row.id), self._after(lambda c: f"Saved {c.display_name}"))  # type: ignore[attr-defined]
+
+    def action_log(self) -> None:
+        from crm_tui.screens.log_form import LogInteractionModal
+
+        if (row := self._contact()) is not None:
+            self.app.push_screen(LogInteractionModal(row.id, row.name), self._after(lambda _: None))
+
+    def action_follow_up(self) -> None:
+        from crm_tui.screens.reminder_form import ReminderFormModal
+
+        if (row := self._contact()) is not None:
+            self.app.push_screen(
+                ReminderFormModal(contact_id=row.id, contact_name=row.name), self._after(lambda _: None)
+            )
+
+    def action_tag_filter(self) -> None:
+        from crm_tui.screens.pickers import TagPickerModal
+
+        def chosen(tag: str | None) -> None:
+            if tag is not None:
+                self._set_filters(tag=tag or None)
+
+        self.app.push_screen(TagPickerModal(self.filters.tag), chosen)
+
+    def action_toggle_stale(self) -> None:
+        self._set_filters(stale=not self.filters.stale)
+        self.notify("Showing contacts going cold" if self.filters.stale else "Showing everyone", timeout=2)
+
+    def action_cycle_sort(self) -> None:
+        sort = SORTS[(SORTS.index(self.filters.sort) + 1) % len(SORTS)]
+        self._set_filters(sort=sort)
+        if self.filters.query.strip():
+            self.notify(f"Sorted by {SORT_LABELS[sort]} once the search is cleared", timeout=3)
+
+    def action_trash(self) -> None:
+        from crm_tui.screens.flows import trash_contact
+
+        if (row := self._contact()) is not None:
+            trash_contact(self, row.id, row.name, self.reload)

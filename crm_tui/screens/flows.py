@@ -1,0 +1,132 @@
+"""Actions several screens offer: trash a contact, complete or snooze a follow-up, merge."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from crm_tui.screens.dialogs import ConfirmModal, SnoozeModal
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from crm_tui.models import Contact, Reminder
+    from crm_tui.screens.base import DbMixin
+
+
+def trash_contact(screen: DbMixin, contact_id: int, name: str, then: Callable[[], None]) -> None:
+    """Ask, then send the contact to the trash."""
+    from crm_tui.services.contacts import get_contact
+    from crm_tui.services.contacts import trash_contact as trash
+
+    app = screen.crm
+
+    def confirmed(ok: bool | None) -> None:
+        if not ok:
+            return
+        now = app.now()
+
+        def done(_: object) -> None:
+            app.notify(f"{name} is in the trash. Press 3 to see it and u to restore.", title="Trashed")
+            then()
+
+        screen.db(lambda s: trash(s, get_contact(s, contact_id), actor=app.user, now=now), done, write=True)
+
+    app.push_screen(
+        ConfirmModal(
+            "Send to the trash?",
+            f"{name} leaves your lists, searches and queue. Nothing is deleted: "
+            "the history stays, and the Trash screen (3) restores it.",
+            confirm="Trash",
+        ),
+        confirmed,
+    )
+
+
+def complete_reminder(screen: DbMixin, reminder_id: int, then: Callable[[], None]) -> None:
+    """Mark a follow-up done; a repeating one moves to its next time."""
+    from crm_tui.services.reminders import complete_reminder as complete
+    from crm_tui.services.reminders import get_reminder
+
+    app = screen.crm
+    now = app.now()
+
+    def done(reminder: Reminder) -> None:
+        if reminder.done_at is None:
+            from crm_tui.widgets.cells import short_when
+
+            when = short_when(reminder.due_at, now=now, tz=app.tz)
+            app.notify(f"Done. “{reminder.title}” comes back {when}.", title="Repeats")
+        else:
+            app.notify(f"Done: {reminder.title}")
+        app.count_due()
+        then()
+
+    screen.db(lambda s: complete(s, get_reminder(s, reminder_id), actor=app.user, now=now), done, write=True)
+
+
+def snooze_reminder(screen: DbMixin, reminder_id: int, title: str, then: Callable[[], None]) -> None:
+    """Ask until when, then hide the follow-up until then."""
+    from crm_tui.services.reminders import get_reminder
+    from crm_tui.services.reminders import snooze_reminder as snooze
+    from crm_tui.widgets.cells import short_when
+
+    app = screen.crm
+
+    def chosen(until: datetime | None) -> None:
+        if until is None:
+            return
+        now = app.now()
+
+        def done(_: object) -> None:
+            app.notify(f"Snoozed “{title}” until {short_when(until, now=now, tz=app.tz)}.")
+            app.count_due()
+            then()
+
+        screen.db(lambda s: snooze(s, get_reminder(s, reminder_id), until, actor=app.user, now=now), done, write=True)
+
+    app.push_screen(SnoozeModal(title), chosen)
+
+
+def merge_into(screen: DbMixin, keep_id: int, keep_name: str, then: Callable[[], None]) -> None:
+    """Pick a duplicate of the contact, confirm, and merge it in (in a worker: it moves a whole history)."""
+    from crm_tui.screens.pickers import ContactPickerModal
+    from crm_tui.services.contacts import get_contact, merge_contacts
+    from crm_tui.services.views import count_interactions
+
+    app = screen.crm
+
+    def merge(other_id: int, other_name: str) -> None:
+        now = app.now()
+
+        def job(session: Session) -> Contact:
+            return merge_contacts(
+                session, get_contact(session, keep_id), get_contact(session, other_id), actor=app.user, now=now
+            )
+
+        def done(_: object) -> None:
+            app.notify(f"Merged {other_name} into {keep_name}; {other_name} is in the trash.", title="Merged")
+            then()
+
+        screen.db(job, done, write=True, description="merge contacts")
+
+    def ask(other_id: int, other_name: str, moved: int) -> None:
+        app.push_screen(
+            ConfirmModal(
+                f"Merge {other_name} into {keep_name}?",
+                f"{keep_name} gets {other_name}'s emails, phones, tags, follow-ups and "
+                f"{moved:,} interaction{'s' if moved != 1 else ''}; what {keep_name} already has wins. "
+                f"{other_name} then goes to the trash.",
+                confirm="Merge",
+            ),
+            lambda ok: merge(other_id, other_name) if ok else None,
+        )
+
+    def picked(choice: tuple[int, str] | None) -> None:
+        if choice is None:
+            return
+        other_id, other_name = choice
+        screen.db(lambda s: count_interactions(s, other_id), lambda n: ask(other_id, other_name, n))
+
+    app.push_screen(ContactPickerModal(f"Merge which contact into {keep_name}?", exclude=keep_id), picked)

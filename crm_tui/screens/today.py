@@ -1,0 +1,313 @@
+"""Today: overdue, today's and upcoming follow-ups, and who is going cold. It closes the loop."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Callable, Hashable, Sequence
+from datetime import datetime, tzinfo
+from functools import partial
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import Footer, Static
+
+from crm_tui.screens.base import CrmScreen
+from crm_tui.widgets.cells import short_when
+from crm_tui.widgets.nav import NavBar
+from crm_tui.widgets.record_table import Column, Record, RecordTable
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from crm_tui.services.due import DueItem
+    from crm_tui.services.views import QueueSection, TodayQueue
+
+SECTION_LIMIT = 100
+COLUMNS = [
+    Column("when", "When", 15, flex=0),
+    Column("contact", "Contact", 16, flex=1, max_width=28),
+    Column("what", "What", 20, flex=3),
+    Column("owner", "Owner", 8, flex=0, drop=1),
+]
+NOTHING_DUE = "Nothing due. Press 2 for your contacts, f to add a follow-up."
+DUE_COMMAND = "crm due --within 7d"
+
+
+def whose_label(owner: str | None, *, user: str) -> str:
+    """Whose queue is shown, as the status line says it."""
+    if owner is None:
+        return "everyone"
+    return f"mine ({user})" if owner == user else owner
+
+
+def next_owner(current: str | None, *, user: str, owners: Sequence[str]) -> str | None:
+    """The owner filter after `current`: everyone, mine, each other owner by name, everyone again."""
+    others = [o for o in owners if o != user]
+    cycle: list[str | None] = [None, user, *others]
+    if current in cycle:
+        return cycle[(cycle.index(current) + 1) % len(cycle)]
+    # The owner has nothing left in the queue: carry on from where they were in the order.
+    key = current.casefold() if current else ""
+    return next((o for o in others if o.casefold() > key), None)
+
+
+def due_command(owner: str | None, *, user: str) -> str:
+    """The `crm due` command that lists this queue in full."""
+    if owner is None:
+        return DUE_COMMAND
+    return f"{DUE_COMMAND} --mine" if owner == user else f"{DUE_COMMAND} --owner {shlex.quote(owner)}"
+
+
+def when_cell(item: DueItem, section: str, *, now: datetime, tz: tzinfo) -> Text:
+    """When an item is due, as the section needs it."""
+    from crm_tui.dates import format_relative
+
+    if section == "overdue":
+        return Text(f"{format_relative(item.due_at, now=now).replace(' ago', '')} overdue", style="bold red")
+    if section == "cold":
+        if item.title.endswith("never contacted"):
+            return Text("never contacted", style="yellow")
+        return Text(f"lapsed {format_relative(item.due_at, now=now)}", style="yellow")
+    return Text(short_when(item.due_at, now=now, tz=tz), style="bold" if section == "today" else "")
+
+
+def queue_records(queue: TodayQueue, *, now: datetime, tz: tzinfo, command: str = DUE_COMMAND) -> list[Record]:
+    """The table rows: a heading per non-empty section, then its items (`command` lists the rest)."""
+    records: list[Record] = []
+    sections: list[tuple[str, str, QueueSection]] = [
+        ("overdue", "Overdue", queue.overdue),
+        ("today", "Today", queue.today),
+        ("upcoming", "Coming up this week", queue.upcoming),
+        ("cold", "Going cold: time to get in touch", queue.cold),
+    ]
+    for key, title, section in sections:
+        if not section.total:
+            continue
+        style = {"overdue": "bold red", "cold": "bold yellow"}.get(key, "bold")
+        records.append(
+            Record(key=("heading", key), heading=Text.assemble((title, style), (f"  {section.total:,}", "dim")))
+        )
+        for item in section.items:
+            what = item.title
+            if key == "cold":
+                never = item.title.endswith("never contacted")
+                what = "no interaction on record" if never else item.title.removeprefix("stay in touch: ")
+            records.append(
+                Record(
+                    key=(item.kind, item.id),
+                    cells={
+                        "when": when_cell(item, key, now=now, tz=tz),
+                        "contact": Text(item.contact_name or "—", style="bold" if item.contact_name else "dim"),
+                        "what": what,
+                        "owner": Text(item.owner or "", style="dim"),
+                    },
+                    data=item,
+                )
+            )
+        if section.total > len(section.items):
+            more = section.total - len(section.items)
+            records.append(
+                Record(
+                    key=("more", key),
+                    heading=Text(f"  … and {more:,} more ({command} lists them)", style="dim"),
+                )
+            )
+    return records
+
+
+class TodayScreen(CrmScreen):
+    """The queue: what to do today, most urgent first."""
+
+    CSS_PATH = "today.tcss"
+    AUTO_FOCUS = "#queue"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("x", "done", "Done", tooltip="Mark the follow-up done (a repeating one moves to its next time)"),
+        Binding("z", "snooze", "Snooze", tooltip="Hide the follow-up until later: 1d, 1w, or a date"),
+        Binding("l", "log", "Log", tooltip="Log the interaction that answers it, and mark it done"),
+        Binding("f", "follow_up", "Follow-up", tooltip="Add a follow-up"),
+        Binding("o", "open", "Open", tooltip="Open the contact"),
+        Binding("e", "edit", "Edit", show=False, tooltip="Edit the follow-up: what, when, how it repeats"),
+        Binding("w", "whose", "Whose", tooltip="Whose queue: everyone's, yours, then each other owner's"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.owners: list[str] = []  # who owns something that can be in the queue, from the last load
+
+    def compose(self) -> ComposeResult:
+        yield NavBar("today", label=self.crm.label)
+        yield Static(id="today-summary")
+        yield RecordTable(COLUMNS, empty=NOTHING_DUE, id="queue")
+        yield Static(id="today-detail")
+        yield Footer()
+
+    @property
+    def table(self) -> RecordTable:
+        return self.query_one("#queue", RecordTable)
+
+    def refresh_data(self, keep: Hashable | None = None) -> None:
+        from crm_tui.services.views import queue_owners, today_queue
+
+        app = self.crm
+        now, tz, owner = app.now(), app.tz, app.queue_owner
+        today_end, upcoming_end = app.day_bounds()
+        command = due_command(owner, user=app.user)
+
+        def load(session: Session) -> tuple[TodayQueue, list[Record], list[str]]:
+            queue = today_queue(
+                session, now=now, today_end=today_end, upcoming_end=upcoming_end, limit=SECTION_LIMIT, owner=owner
+            )
+            return queue, queue_records(queue, now=now, tz=tz, command=command), queue_owners(session)
+
+        def show(loaded: tuple[TodayQueue, list[Record], list[str]]) -> None:
+            queue, records, self.owners = loaded
+            if owner == app.queue_owner:  # else a newer filter's load is on its way
+                self._show(queue, records, keep=keep)
+
+        self.db(load, show, group="queue", exclusive=True)
+
+    def _show(self, queue: TodayQueue, records: list[Record], *, keep: Hashable | None) -> None:
+        app = self.crm
+        owner = app.queue_owner
+        # The badge counts the queue shown here, so it agrees with this screen.
+        app.due_count = queue.due_count
+        # An Owner column only says something when the queue is shared and not one person's.
+        owners = {r.data.owner for r in records if r.data is not None} - {None, app.user}
+        self.table.set_columns(COLUMNS if owners and owner is None else COLUMNS[:-1])
+        self.table.empty_text = (
+            NOTHING_DUE
+            if owner is None
+            else f"Nothing due for {whose_label(owner, user=app.user)}. Press w for the next queue."
+        )
+        # After a done or snooze the row is gone and the cursor stays put: on the next one.
+        self.table.show_records(records, keep=keep)
+        summary = Text(" ")
+        # A filtered queue stands out: it is easy to forget that half the team's work is hidden.
+        whose = whose_label(owner, user=app.user)
+        summary.append("Whose: ", style="dim")
+        summary.append(f" {whose} " if owner else whose, style="bold reverse" if owner else "bold")
+        summary.append(" │ ", style="dim")
+        parts = [
+            (queue.overdue.total, "overdue", "bold red"),
+            (queue.today.total, "today", "bold"),
+            (queue.upcoming.total, "this week", ""),
+            (queue.cold.total, "going cold", "yellow"),
+        ]
+        for i, (count, label, style) in enumerate(parts):
+            if i:
+                summary.append(" · ", style="dim")
+            summary.append(f"{count:,} {label}", style=style if count else "dim")
+        self.query_one("#today-summary", Static).update(summary)
+        self._update_detail()
+
+    @on(RecordTable.Highlighted, "#queue")
+    def _update_detail(self) -> None:
+        from crm_tui.dates import format_local
+
+        item = self._item(quiet=True)
+        detail = Text(" ")
+        if item is not None:
+            detail.append(item.title, style="bold")
+            if item.contact_name:
+                detail.append(f" · {item.contact_name}")
+            detail.append(f" · due {format_local(item.due_at, self.crm.tz)}", style="dim")
+            if item.kind == "touch":
+                detail.append(" · l logs a touch and resets the clock", style="dim")
+        self.query_one("#today-detail", Static).update(detail)
+
+    @on(RecordTable.Selected, "#queue")
+    def action_open(self) -> None:
+        item = self._item()
+        if item is not None and item.contact_id is not None:
+            self.crm.open_contact(item.contact_id)
+        elif item is not None:
+            self.notify("This follow-up is not about a contact.", severity="warning")
+
+    def _item(self, *, quiet: bool = False) -> DueItem | None:
+        record = self.table.record
+        if record is None or record.data is None:
+            if not quiet:
+                self.notify("Nothing selected.", severity="warning")
+            return None
+        item: DueItem = record.data
+        return item
+
+    def _reminder(self) -> DueItem | None:
+        item = self._item()
+        if item is not None and item.kind != "reminder":
+            self.notify(
+                f"{item.contact_name} has no follow-up to tick off: log an interaction (l) to reset the clock.",
+                severity="warning",
+            )
+            return None
+        return item
+
+    def _reload_after(self, result: object = True) -> None:
+        if result is not None:
+            self.refresh_data()
+
+    def action_done(self) -> None:
+        from crm_tui.screens.flows import complete_reminder
+
+        if (item := self._reminder()) is not None:
+            complete_reminder(self, item.id, self.refresh_data)
+
+    def action_snooze(self) -> None:
+        from crm_tui.screens.flows import snooze_reminder
+
+        if (item := self._reminder()) is not None:
+            snooze_reminder(self, item.id, item.title, self.refresh_data)
+
+    def action_log(self) -> None:
+        from crm_tui.screens.log_form import LogInteractionModal
+
+        item = self._item()
+        if item is None:
+            return
+        if item.contact_id is None or item.contact_name is None:
+            self.notify("This follow-up is not about a contact: x marks it done.", severity="warning")
+            return
+        answers = item.id if item.kind == "reminder" else None
+        title = item.title if answers is not None else ""
+        self.app.push_screen(
+            LogInteractionModal(item.contact_id, item.contact_name, answers=answers, answers_title=title),
+            self._reload_after,
+        )
+
+    def action_follow_up(self) -> None:
+        from crm_tui.screens.reminder_form import ReminderFormModal
+
+        item = self._item(quiet=True)
+        if item is not None and item.contact_id is not None:
+            form = ReminderFormModal(contact_id=item.contact_id, contact_name=item.contact_name)
+        else:
+            form = ReminderFormModal()
+        self.app.push_screen(form, self._reload_after)
+
+    def action_edit(self) -> None:
+        from crm_tui.screens.reminder_form import ReminderFormModal
+
+        if (item := self._reminder()) is not None:
+            self.app.push_screen(ReminderFormModal(reminder_id=item.id), self._reload_after)
+
+    def action_whose(self) -> None:
+        app = self.crm
+        self.show_owner(next_owner(app.queue_owner, user=app.user, owners=self.owners))
+
+    def show_owner(self, owner: str | None) -> None:
+        """Show `owner`'s queue (None: everyone's)."""
+        self.crm.queue_owner = owner
+        self.refresh_data()
+
+    def palette_commands(self) -> list[tuple[str, str, Callable[[], None]]]:
+        """A command per queue the owner filter can show, for the command palette."""
+        user = self.crm.user
+        everyone = ("Today: everyone's queue", "What is due, whoever owns it (key w)", partial(self.show_owner, None))
+        commands: list[tuple[str, str, Callable[[], None]]] = [everyone]
+        for owner in [user, *(o for o in self.owners if o != user)]:
+            title = "Today: my queue" if owner == user else f"Today: {owner}'s queue"
+            commands.append((title, f"Only what {owner} owns (key w)", partial(self.show_owner, owner)))
+        return commands

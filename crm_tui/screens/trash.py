@@ -1,0 +1,122 @@
+"""The trash: contacts sent away, waiting to be restored or purged."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import Footer, Static
+
+from crm_tui.screens.base import CrmScreen
+from crm_tui.widgets.cells import relative_cell
+from crm_tui.widgets.nav import NavBar
+from crm_tui.widgets.record_table import Column, Record, RecordTable
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+COLUMNS = [
+    Column("name", "Name", 18, flex=2),
+    Column("org", "Organization", 12, flex=1, drop=2),
+    Column("email", "Email", 16, flex=2, drop=1),
+    Column("trashed", "Trashed", 10, flex=0),
+]
+
+
+class TrashScreen(CrmScreen):
+    """Trashed contacts, newest first; u restores one, P empties the trash for good."""
+
+    CSS_PATH = "trash.tcss"
+    AUTO_FOCUS = "#trash-table"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("u", "restore", "Restore", tooltip="Bring the contact back, with its history"),
+        Binding("P", "purge", "Empty trash", tooltip="Delete every trashed contact for good (asks first)"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield NavBar("trash", label=self.crm.label)
+        yield Static(
+            " Trashed contacts keep their history: u restores one, P empties the trash.", id="trash-intro"
+        )
+        yield RecordTable(COLUMNS, empty="The trash is empty.", id="trash-table")
+        yield Footer()
+
+    @property
+    def table(self) -> RecordTable:
+        return self.query_one("#trash-table", RecordTable)
+
+    def refresh_data(self) -> None:
+        now = self.crm.now()
+
+        def load(session: Session) -> list[Record]:
+            from crm_tui.services.contacts import list_trash, rows_for
+
+            trashed = list_trash(session)
+            deleted = {c.id: c.deleted_at for c in trashed}
+            return [
+                Record(
+                    key=row.id,
+                    cells={
+                        "name": Text(row.name, style="bold"),
+                        "org": row.organization or "",
+                        "email": row.email or "",
+                        "trashed": relative_cell(deleted[row.id], now=now),
+                    },
+                    data=row.name,
+                )
+                for row in rows_for(session, trashed)
+            ]
+
+        self.db(load, self.table.show_records, group="trash", exclusive=True)
+
+    def _restored(self, name: str) -> None:
+        self.notify(f"Restored {name}.", title="Back from the trash")
+        self.refresh_data()
+
+    def action_restore(self) -> None:
+        from crm_tui.services.contacts import get_contact, restore_contact
+
+        record = self.table.record
+        if record is None:
+            self.notify("Nothing to restore.", severity="warning")
+            return
+        contact_id, name, now = int(record.key), str(record.data), self.crm.now()  # type: ignore[call-overload]
+        self.db(
+            lambda s: restore_contact(s, get_contact(s, contact_id, deleted=True), actor=self.crm.user, now=now),
+            lambda _: self._restored(name),
+            write=True,
+        )
+
+    def action_purge(self) -> None:
+        from crm_tui.screens.dialogs import ConfirmModal
+        from crm_tui.services.contacts import purge_trash
+
+        count = self.table.row_count
+        if not count:
+            self.notify("The trash is already empty.")
+            return
+
+        def purged(count: int) -> None:
+            self.notify(f"Deleted {count:,} contact{'s' if count != 1 else ''} for good.")
+            self.refresh_data()
+
+        def confirmed(ok: bool | None) -> None:
+            if ok:
+                self.db(purge_trash, purged, write=True)
+
+        self.app.push_screen(
+            ConfirmModal(
+                "Empty the trash?",
+                f"{count:,} contact{'s' if count != 1 else ''} and their whole history will be deleted for good. "
+                "This cannot be undone.",
+                confirm="Delete for good",
+            ),
+            confirmed,
+        )
+
+    @on(RecordTable.Selected, "#trash-table")
+    def _selected(self) -> None:
+        self.action_restore()

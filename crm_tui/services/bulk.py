@@ -1,0 +1,131 @@
+"""Bulk writes for imports: driver-level executemany, search index rebuilt per set of contacts.
+
+The ORM costs about thirty times a plain executemany, so imports write rows as tuples
+through the session's own connection (same transaction) and keep the search index
+up to date with one set-based statement instead of a trigger per row.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from crm_tui.models.types import sqlite_utc_text
+
+# The statement inside the contacts insert trigger that writes a contact's search row;
+# imports run it once for a set of contacts instead of once per row.
+_DOC_IN_TRIGGER = re.compile(
+    r"(INSERT INTO search_index\b.*?\bFROM contacts c WHERE )c\.id = \(NEW\.id\)(.*?);", re.S | re.I
+)
+# Triggers that rewrite a contact's search row; suspended while an import writes.
+_SEARCH_TABLES = ("contacts", "contact_emails", "contact_tags")
+
+
+class BulkWriter:
+    """Executemany on the session's connection, in the driver's parameter style."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.sqlite = conn.dialect.name == "sqlite"
+        self.mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        # The driver's own cursor, inside the session's transaction: no result wrapping per row.
+        self.cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        self._suspended: list[tuple[str, str]] = []
+        self._doc_sql: str | None = None  # the set-based search row statement, while triggers are off
+
+    def time(self, value: datetime | None) -> Any:
+        """A datetime as the column stores it (SQLite keeps naive UTC text)."""
+        if value is None:
+            return None
+        return sqlite_utc_text(value) if self.sqlite else value
+
+    def insert(self, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
+        marks = ", ".join([self.mark] * len(columns))
+        self.cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+
+    def execute(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
+        """Run `sql` written with `?` marks (turned into the driver's own); returns the cursor."""
+        if self.mark != "?":
+            sql = sql.replace("?", self.mark)
+        self.cursor.execute(sql, params)
+        return self.cursor
+
+    def first(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
+        """The first row of `sql`, or None."""
+        return self.execute(sql, params).fetchone()
+
+    def select_in(self, sql: str, values: Iterable[Any], chunk: int = 900) -> list[Any]:
+        """Rows of `sql` (with one `IN ({})` slot) for every value, a chunk at a time."""
+        values = list(values)
+        out: list[Any] = []
+        for start in range(0, len(values), chunk):
+            part = values[start : start + chunk]
+            out.extend(self.execute(sql.format(", ".join(["?"] * len(part))), tuple(part)).fetchall())
+        return out
+
+    def ensure_primary_email(self, ids: Sequence[int]) -> None:
+        """Make the first address primary for those of these contacts that have none primary."""
+        for start in range(0, len(ids), 900):
+            part = tuple(ids[start : start + 900])
+            marks = ", ".join(["?"] * len(part))
+            self.execute(
+                "UPDATE contact_emails SET is_primary = ? WHERE id IN (SELECT min(id) FROM contact_emails"
+                f" WHERE contact_id IN ({marks}) GROUP BY contact_id HAVING max(is_primary) = ?)",
+                (True, *part, False),
+            )
+
+    # ------------------------------------------------------------ search index
+
+    def suspend_search_triggers(self) -> None:
+        """Drop the per-row search triggers until `resume_search_triggers` (same transaction).
+
+        Only when the contacts insert trigger's statement can be run set-based; otherwise
+        the triggers stay and keep the index right, row by row.
+        """
+        if not self.sqlite or self._suspended:
+            return
+        found = self.execute(
+            "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN (?, ?, ?)"
+            " AND sql LIKE '%search_index%'",
+            _SEARCH_TABLES,
+        ).fetchall()
+        template = None
+        for _, table, sql in found:
+            m = _DOC_IN_TRIGGER.search(sql)
+            if table == "contacts" and m and re.search(r"\bAFTER\s+INSERT\b", sql, re.I):
+                template = m[1] + "{where}" + m[2] + " ORDER BY c.id DESC"
+        if template is None:
+            return
+        self._doc_sql = template
+        self._suspended = [(str(name), str(sql)) for name, _, sql in found]
+        for name, _ in self._suspended:
+            self.execute(f'DROP TRIGGER "{name}"')
+
+    def resume_search_triggers(self) -> None:
+        for _, sql in self._suspended:
+            self.execute(sql)
+        self._suspended = []
+        self._doc_sql = None
+
+    def reindex_contacts(self, ids: Sequence[int]) -> None:
+        """Rewrite the search rows of these contacts (while the triggers are suspended)."""
+        if not ids or self._doc_sql is None:
+            return
+        for start in range(0, len(ids), 900):
+            part = list(ids[start : start + 900])
+            marks = ", ".join(["?"] * len(part))
+            self.execute(f"DELETE FROM search_index WHERE rowid IN ({marks})", tuple(-i for i in part))
+            # Descending ids give ascending FTS rowids (-id): FTS5 appends instead of
+            # flushing its pending terms on every row.
+            self.execute(self._doc_sql.format(where=f"c.id IN ({marks})"), tuple(part))
+
+    def index_contacts_from(self, first_id: int) -> None:
+        """Write the search rows of every contact with an id from `first_id` (new ones only)."""
+        if self._doc_sql is not None:
+            self.execute(self._doc_sql.format(where="c.id >= ?"), (first_id,))

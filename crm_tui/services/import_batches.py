@@ -1,0 +1,269 @@
+"""Import batches: recorded when an import starts, counted when it ends, listed, and reverted."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy.orm import Session
+
+from crm_tui.errors import Conflict, NotFound
+from crm_tui.models import (
+    Contact,
+    ContactEmail,
+    ContactPhone,
+    ContactTag,
+    ImportBatch,
+    ImportChange,
+    Interaction,
+    Organization,
+    Reminder,
+    Tag,
+)
+from crm_tui.services.common import utcnow
+
+
+@dataclass
+class RowOutcome:
+    """What an import did (or would do) with one row, for --dry-run."""
+
+    line: int
+    action: str  # created, updated, unchanged, skipped
+    contact_id: int | None = None
+    name: str | None = None
+    changes: list[str] = field(default_factory=list)
+    reason: str | None = None
+
+
+@dataclass
+class ImportSummary:
+    """Counts of an import, by row."""
+
+    batch_id: int | None = None
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    blank: int = 0
+    invalid: int = 0
+    duplicates: int = 0  # matched and left alone (--on-duplicate skip)
+    trashed: int = 0  # matched a contact in the trash
+    emails_elsewhere: int = 0  # addresses left with the contact that already had them
+
+    @property
+    def skipped(self) -> int:
+        return self.blank + self.invalid + self.duplicates + self.trashed
+
+    @property
+    def changed_anything(self) -> bool:
+        return bool(self.created or self.updated)
+
+    def line(self) -> str:
+        """`1,204 created, 87 updated, 3 unchanged, 0 skipped (2 blank)`."""
+        text = (
+            f"{self.created:,} created, {self.updated:,} updated, {self.unchanged:,} unchanged, "
+            f"{self.skipped:,} skipped"
+        )
+        details = [
+            f"{n:,} {what}"
+            for n, what in (
+                (self.blank, "blank"), (self.invalid, "invalid"), (self.duplicates, "duplicates"),
+                (self.trashed, "in the trash"),
+            )
+            if n
+        ]  # fmt: skip
+        if details:
+            text += f" ({', '.join(details)})"
+        if self.emails_elsewhere:
+            text += f"; {self.emails_elsewhere:,} emails already belonged to other contacts and stayed there"
+        return text
+
+
+# Columns revert may write back, so a tampered change log cannot name another column.
+REVERTIBLE = frozenset({
+    "display_name", "given_name", "family_name", "organization_id", "title", "notes", "source", "owner",
+    "cadence_days", "custom", "birthday", "uid",
+})  # fmt: skip
+
+
+def start_batch(
+    session: Session,
+    *,
+    kind: str,
+    source: str,
+    preset: str | None,
+    options: dict[str, Any],
+    actor: str,
+    now: datetime,
+) -> int:
+    """Record a new batch (its counts are filled in by `finish_batch`); returns its id."""
+    batch = ImportBatch(
+        kind=kind,
+        source=source,
+        preset=preset,
+        options=json.dumps(options, ensure_ascii=False, sort_keys=True),
+        created_by=actor,
+        created_at=now,
+    )
+    session.add(batch)
+    session.flush()
+    assert batch.id is not None
+    return batch.id
+
+
+def finish_batch(session: Session, batch_id: int, summary: ImportSummary) -> None:
+    session.execute(
+        update(ImportBatch)
+        .where(ImportBatch.id == batch_id)  # type: ignore[arg-type]
+        .values(
+            rows=summary.rows,
+            created=summary.created,
+            updated=summary.updated,
+            unchanged=summary.unchanged,
+            skipped=summary.skipped,
+        )
+    )
+
+
+def list_batches(session: Session, *, limit: int | None = None) -> list[ImportBatch]:
+    """Imports, newest first."""
+    query = select(ImportBatch).order_by(ImportBatch.id.desc())  # type: ignore[union-attr]
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.execute(query).scalars())
+
+
+def get_batch(session: Session, ref: str | int) -> ImportBatch:
+    text = str(ref).strip().lstrip("#")
+    batch = session.get(ImportBatch, int(text)) if text.isdigit() else None
+    if batch is None:
+        raise NotFound(f"no import batch {ref} (see `crm import list`)")
+    return batch
+
+
+@dataclass
+class RevertSummary:
+    """What `crm import revert` did."""
+
+    batch_id: int
+    removed: int = 0  # contacts the import created, deleted
+    trashed: int = 0  # contacts it created that have interactions or reminders since: trashed instead
+    restored: int = 0  # contacts whose changed fields were put back
+    kept: int = 0  # fields edited since the import, left as they are
+    interactions: int = 0
+
+    def line(self) -> str:
+        parts = []
+        if self.interactions:
+            parts.append(f"{self.interactions:,} interactions removed")
+        parts.append(f"{self.removed:,} contacts removed")
+        if self.trashed:
+            parts.append(f"{self.trashed:,} moved to the trash (they have interactions or reminders since)")
+        parts.append(f"{self.restored:,} restored")
+        if self.kept:
+            parts.append(f"{self.kept:,} fields left as edited since the import")
+        return ", ".join(parts)
+
+
+def revert_batch(session: Session, ref: str | int, *, actor: str, now: datetime | None = None) -> RevertSummary:
+    """Undo an import: remove what it created, put back the fields it changed."""
+    now = now or utcnow()
+    batch = get_batch(session, ref)
+    assert batch.id is not None
+    if batch.reverted_at is not None:
+        raise Conflict(f"import {batch.id} was already reverted on {batch.reverted_at:%Y-%m-%d %H:%M} UTC")
+    summary = RevertSummary(batch.id)
+    removed = session.execute(delete(Interaction).where(Interaction.import_batch_id == batch.id))  # type: ignore[arg-type]
+    summary.interactions = int(removed.rowcount)  # type: ignore[attr-defined]
+    created = Contact.import_batch_id == batch.id
+    # Tags this import linked: those left with no contact afterwards go too.
+    tag_ids = set(
+        session.execute(
+            select(ContactTag.tag_id).distinct().where(ContactTag.contact_id.in_(select(Contact.id).where(created)))  # type: ignore[attr-defined]
+        ).scalars()
+    )
+    changes = session.execute(
+        select(ImportChange).where(ImportChange.batch_id == batch.id).order_by(ImportChange.id.desc())  # type: ignore[arg-type, union-attr]
+    ).scalars()
+    for change in changes:
+        log = json.loads(change.fields)
+        tag_ids.update(log.get("+tags", []))
+        _undo_change(session, change.contact_id, log, summary, now)
+    used = select(Interaction.contact_id).union(select(Reminder.contact_id).where(Reminder.contact_id.is_not(None)))  # type: ignore[union-attr]
+    trashed = session.execute(
+        update(Contact)
+        .where(created, Contact.id.in_(used), Contact.deleted_at.is_(None))  # type: ignore[union-attr]
+        .values(deleted_at=now, updated_at=now)
+    )
+    summary.trashed = int(trashed.rowcount)  # type: ignore[attr-defined]
+    removed = session.execute(delete(Contact).where(created, Contact.id.not_in(used)))  # type: ignore[union-attr]
+    summary.removed = int(removed.rowcount)  # type: ignore[attr-defined]
+    # Organizations this import created (stamped with its start time) that nobody uses now.
+    session.execute(
+        delete(Organization).where(
+            Organization.created_at == batch.created_at,  # type: ignore[arg-type]
+            ~exists().where(Contact.organization_id == Organization.id),
+        )
+    )
+    if tag_ids:
+        session.execute(
+            delete(Tag).where(Tag.id.in_(tag_ids), ~exists().where(ContactTag.tag_id == Tag.id))  # type: ignore[union-attr]
+        )
+    batch.reverted_at = now
+    batch.reverted_by = actor
+    session.add(batch)
+    session.flush()
+    return summary
+
+
+def _undo_change(session: Session, contact_id: int, log: dict[str, Any], summary: RevertSummary, now: datetime) -> None:
+    current = session.execute(select(Contact).where(Contact.id == contact_id)).scalar_one_or_none()
+    if current is None:
+        return
+    values: dict[str, Any] = {}
+    for attr, pair in log.items():
+        if attr.startswith("+") or attr not in REVERTIBLE:
+            continue
+        before, after = pair
+        if getattr(current, attr) == after:
+            values[attr] = before
+        else:
+            summary.kept += 1
+    if "display_name" in values:
+        from crm_tui.services.common import name_key
+
+        values["sort_name"] = name_key(values["display_name"])
+    if values:
+        session.execute(update(Contact).where(Contact.id == contact_id).values(**values, updated_at=now))  # type: ignore[arg-type]
+    if log.get("+emails"):
+        session.execute(
+            delete(ContactEmail).where(
+                ContactEmail.contact_id == contact_id,
+                ContactEmail.email_key.in_(log["+emails"]),  # type: ignore[attr-defined]
+            )
+        )
+    if log.get("+phones"):
+        session.execute(
+            delete(ContactPhone).where(
+                ContactPhone.contact_id == contact_id,
+                ContactPhone.phone.in_(log["+phones"]),  # type: ignore[attr-defined]
+            )
+        )
+    if log.get("+tags"):
+        session.execute(
+            delete(ContactTag).where(ContactTag.contact_id == contact_id, ContactTag.tag_id.in_(log["+tags"]))  # type: ignore[attr-defined]
+        )
+    session.expire(current)
+    summary.restored += 1
+
+
+def batch_counts(session: Session, batch_id: int) -> int:
+    """Contacts still carrying this batch's mark (for tests and `crm import list`)."""
+    return int(
+        session.execute(
+            select(func.count()).select_from(Contact).where(Contact.import_batch_id == batch_id)
+        ).scalar_one()  # type: ignore[arg-type]
+    )

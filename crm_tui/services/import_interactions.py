@@ -1,0 +1,142 @@
+"""Importing interactions: each row finds its contact by email or id; repeats are recognised."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from crm_tui.errors import InvalidInput
+from crm_tui.io.records import InteractionRecord, Skipped
+from crm_tui.services.bulk import BulkWriter
+from crm_tui.services.common import utcnow
+from crm_tui.services.import_batches import ImportSummary, RowOutcome, finish_batch, start_batch
+
+BATCH_ROWS = 2000
+
+
+def import_interactions(
+    session: Session,
+    items: Iterable[InteractionRecord | Skipped],
+    *,
+    source: str,
+    actor: str,
+    options: dict[str, Any] | None = None,
+    now: datetime | None = None,
+    on_outcome: Callable[[RowOutcome], None] | None = None,
+    on_reject: Callable[[Skipped], None] | None = None,
+    skip_invalid: bool = False,
+) -> ImportSummary:
+    """Add the interactions (the database's triggers move each contact's last contact)."""
+    now = now or utcnow()
+    w = BulkWriter(session.connection())
+    batch_id = start_batch(
+        session, kind="interactions", source=source, preset=None, options=options or {}, actor=actor, now=now
+    )
+    summary = ImportSummary(batch_id=batch_id)
+    pending: list[InteractionRecord | Skipped] = []
+    for item in items:
+        pending.append(item)
+        if len(pending) >= BATCH_ROWS:
+            _flush(w, pending, summary, source, actor, now, batch_id, on_outcome, on_reject, skip_invalid)
+            pending = []
+    _flush(w, pending, summary, source, actor, now, batch_id, on_outcome, on_reject, skip_invalid)
+    finish_batch(session, batch_id, summary)
+    return summary
+
+
+def _flush(
+    w: BulkWriter,
+    items: list[InteractionRecord | Skipped],
+    summary: ImportSummary,
+    source: str,
+    actor: str,
+    now: datetime,
+    batch_id: int,
+    on_outcome: Callable[[RowOutcome], None] | None,
+    on_reject: Callable[[Skipped], None] | None,
+    skip_invalid: bool,
+) -> None:
+    records = [r for r in items if isinstance(r, InteractionRecord)]
+    emails = {r.contact_email.lower() for r in records if r.contact_email}
+    by_email = dict(w.select_in(
+        "SELECT e.email_key, e.contact_id FROM contact_emails e JOIN contacts c ON c.id = e.contact_id"
+        " WHERE c.deleted_at IS NULL AND e.email_key IN ({})", emails,
+    ))  # fmt: skip
+    ids = {r.contact_id for r in records if r.contact_id is not None}
+    live = {row[0] for row in w.select_in("SELECT id FROM contacts WHERE deleted_at IS NULL AND id IN ({})", ids)}
+    contact_ids = set(by_email.values()) | live
+    existing = {
+        (cid, when, kind, text)
+        for cid, when, kind, text in w.select_in(
+            "SELECT contact_id, occurred_at, kind, summary FROM interactions WHERE contact_id IN ({})", contact_ids
+        )
+    }
+    rows: list[tuple[Any, ...]] = []
+    for item in items:
+        summary.rows += 1
+        if isinstance(item, Skipped):
+            if item.invalid:
+                summary.invalid += 1
+                if on_reject is not None:
+                    on_reject(item)
+            else:
+                summary.blank += 1
+            if on_outcome is not None:
+                on_outcome(RowOutcome(item.line, "skipped", reason=item.reason))
+            continue
+        if item.contact_email:
+            cid = by_email.get(item.contact_email.lower())
+            missing = f"no contact has the email {item.contact_email}"
+        else:
+            cid = item.contact_id if item.contact_id in live else None
+            missing = f"no contact #{item.contact_id}"
+        if cid is None:
+            if not skip_invalid:
+                raise InvalidInput(f"{source} line {item.line}: {missing}")
+            summary.invalid += 1
+            if on_reject is not None:
+                on_reject(Skipped(item.line, missing, item.cells, True))
+            if on_outcome is not None:
+                on_outcome(RowOutcome(item.line, "skipped", reason=missing))
+            continue
+        key = (cid, w.time(item.occurred_at), item.kind, item.summary)
+        if key in existing:
+            summary.unchanged += 1
+            action = "unchanged"
+        else:
+            existing.add(key)
+            rows.append(
+                (
+                    cid,
+                    item.kind,
+                    item.direction,
+                    w.time(item.occurred_at),
+                    item.summary,
+                    item.body,
+                    item.author or actor,
+                    w.time(now),
+                    batch_id,
+                )
+            )
+            summary.created += 1
+            action = "created"
+        if on_outcome is not None:
+            on_outcome(RowOutcome(item.line, action, cid, item.summary))
+    w.insert(
+        "interactions",
+        (
+            "contact_id",
+            "kind",
+            "direction",
+            "occurred_at",
+            "summary",
+            "body",
+            "author",
+            "created_at",
+            "import_batch_id",
+        ),
+        rows,
+    )

@@ -1,0 +1,474 @@
+"""Importing contacts: match by email then phone, merge or create, one batch per import.
+
+Rows stream in and are written a few thousand at a time with bulk statements; the
+whole import is the caller's one transaction, so a failure or a kill leaves nothing.
+Every change to a contact that existed before is logged so `revert` can undo it.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from crm_tui.errors import InvalidInput
+from crm_tui.io.records import ContactRecord, Skipped
+from crm_tui.services.bulk import BulkWriter
+from crm_tui.services.common import name_key, phone_key, utcnow
+from crm_tui.services.import_batches import ImportSummary, RowOutcome, finish_batch, start_batch
+from crm_tui.services.import_state import ContactState, load_states
+
+ON_DUPLICATE = ("update", "skip", "create")
+BATCH_ROWS = 2000
+MIN_PHONE_DIGITS = 6  # shorter numbers (extensions, "112") match too many people
+
+_CONTACT_COLUMNS = (
+    "id", "display_name", "sort_name", "given_name", "family_name", "organization_id", "title", "notes",
+    "source", "owner", "cadence_days", "custom", "birthday", "uid", "import_batch_id", "created_at", "updated_at",
+)  # fmt: skip
+
+
+def split_name(name: str) -> tuple[str | None, str | None]:
+    """Given and family names from a display name, as `crm contact add` splits them."""
+    given, _, family = " ".join(name.split()).rpartition(" ")
+    if not given:
+        return (family or None), None
+    return given, family
+
+
+def fast_name_key(text: str) -> str:
+    """name_key, with a shortcut for ASCII text (casefold is lower, nothing to strip)."""
+    if text.isascii():
+        return " ".join(text.lower().split())
+    return name_key(text)
+
+
+@dataclass
+class _Owners:
+    """Which contact holds each key, for the rows of one batch (stored ones and new ones)."""
+
+    email: dict[str, int]
+    phone: dict[str, int]
+    uid: dict[str, int]
+    name: dict[str, int]  # for rows with neither email nor phone
+
+    def ids(self) -> set[int]:
+        return {*self.email.values(), *self.phone.values(), *self.uid.values(), *self.name.values()}
+
+
+class ContactImporter:
+    """Writes ContactRecords into the session's transaction, batch by batch."""
+
+    def __init__(
+        self,
+        session: Session,
+        *,
+        kind: str,
+        source: str,
+        actor: str,
+        preset: str | None = None,
+        on_duplicate: str = "update",
+        options: dict[str, Any] | None = None,
+        now: datetime | None = None,
+        on_outcome: Callable[[RowOutcome], None] | None = None,
+        on_reject: Callable[[Skipped], None] | None = None,
+    ) -> None:
+        if on_duplicate not in ON_DUPLICATE:
+            raise InvalidInput(f"unknown --on-duplicate '{on_duplicate}' (use {', '.join(ON_DUPLICATE)})")
+        self.session = session
+        self.kind = kind
+        self.actor = actor
+        self.on_duplicate = on_duplicate
+        self.on_outcome = on_outcome
+        self.on_reject = on_reject
+        self.now = now or utcnow()
+        self.w = BulkWriter(session.connection())
+        self.now_db = self.w.time(self.now)
+        self.summary = ImportSummary()
+        self.batch_id = start_batch(
+            session, kind=kind, source=source, preset=preset, options=options or {}, actor=actor, now=self.now
+        )
+        self.summary.batch_id = self.batch_id
+        if not self.w.sqlite:
+            # New contacts get ids from max(id) + 1: no other writer may add one meanwhile
+            # (SQLite's BEGIN IMMEDIATE already guarantees it).
+            self.w.execute("LOCK TABLE contacts IN SHARE ROW EXCLUSIVE MODE")
+        row = self.w.first("SELECT coalesce(max(id), 0) FROM contacts")
+        self.first_new_id = int(row[0] if row else 0) + 1
+        self.next_id = self.first_new_id
+        self._orgs: dict[str, int] = {}
+        self._org_names: dict[int, str] = {}
+        self._tags: dict[str, int] = {}
+        self._created: set[int] = set()  # ids created in the current batch
+        self.w.suspend_search_triggers()
+
+    # ------------------------------------------------------------ driving
+
+    def feed(self, items: Iterable[ContactRecord | Skipped], progress: Callable[[], None] | None = None) -> None:
+        """Import every item, writing a batch whenever BATCH_ROWS have gathered."""
+        batch: list[ContactRecord | Skipped] = []
+        for item in items:
+            batch.append(item)
+            if len(batch) >= BATCH_ROWS:
+                self._flush(batch)
+                batch = []
+                if progress is not None:
+                    progress()
+        self._flush(batch)
+        if progress is not None:
+            progress()
+
+    def finish(self) -> ImportSummary:
+        """Index the new contacts, restore the triggers and record the batch's counts."""
+        self.w.index_contacts_from(self.first_new_id)
+        self.w.resume_search_triggers()
+        if not self.w.sqlite and self.next_id > self.first_new_id:
+            self.w.execute("SELECT setval(pg_get_serial_sequence('contacts', 'id'), ?)", (self.next_id - 1,))
+        finish_batch(self.session, self.batch_id, self.summary)
+        return self.summary
+
+    # ------------------------------------------------------------ one batch
+
+    def _flush(self, items: list[ContactRecord | Skipped]) -> None:
+        if not items:
+            return
+        records = [r for r in items if isinstance(r, ContactRecord)]
+        ekeys: set[str] = set()
+        pkeys: set[str] = set()
+        names: set[str] = set()
+        for r in records:
+            for e in r.emails:
+                e.key = key = e.value.strip().lower()  # email_key, inlined: it runs for every row
+                ekeys.add(key)
+            for p in r.phones:
+                p.key = key = phone_key(p.value)
+                pkeys.add(key)
+            if not r.emails and not r.phones:
+                names.add(fast_name_key(self._display_name(r)))
+        w = self.w
+        phone_pairs = w.select_in(
+            "SELECT phone_key, contact_id FROM contact_phones WHERE phone_key IN ({}) ORDER BY contact_id DESC", pkeys
+        )
+        owners = _Owners(
+            email=dict(w.select_in("SELECT email_key, contact_id FROM contact_emails WHERE email_key IN ({})", ekeys)),
+            # Descending ids: the lowest id holding a number is the one the dict keeps.
+            phone={key: cid for key, cid in phone_pairs if len(key) >= MIN_PHONE_DIGITS},
+            uid=dict(w.select_in(
+                "SELECT uid, min(id) FROM contacts WHERE uid IN ({}) GROUP BY uid", {r.uid for r in records if r.uid}
+            )),
+            name=dict(w.select_in(
+                "SELECT sort_name, min(id) FROM contacts WHERE sort_name IN ({}) GROUP BY sort_name", names
+            )),
+        )  # fmt: skip
+        states: dict[int, ContactState] = {}
+        if self.on_duplicate != "create":
+            states = load_states(w, owners.ids(), self.batch_id)
+            for key, cid in phone_pairs:
+                state = states.get(cid)
+                if state is not None:
+                    state.phone_keys.add(key)
+        touched: dict[int, ContactState] = {}
+        for item in items:
+            self.summary.rows += 1
+            if isinstance(item, Skipped):
+                self._skip(item)
+                continue
+            self._row(item, states, touched, owners)
+        self._write(touched)
+        self._created.clear()
+
+    def _skip(self, item: Skipped) -> None:
+        if item.invalid:
+            self.summary.invalid += 1
+            if self.on_reject is not None:
+                self.on_reject(item)
+        else:
+            self.summary.blank += 1
+        if self.on_outcome is not None:
+            self.on_outcome(RowOutcome(item.line, "skipped", reason=item.reason))
+
+    def _match(self, rec: ContactRecord, owners: _Owners, states: dict[int, ContactState]) -> int | None:
+        """The contact a row is about: same UID, else any email, else a phone, else (with neither) the name.
+
+        A phone never joins two people who both have (different) addresses: colleagues share
+        a switchboard number.
+        """
+        if self.on_duplicate == "create":
+            return None
+        if rec.uid and rec.uid in owners.uid:
+            return owners.uid[rec.uid]
+        for e in rec.emails:
+            found = owners.email.get(e.key)
+            if found is not None:
+                return found
+        for p in rec.phones:
+            found = owners.phone.get(p.key)
+            holder = states.get(found) if found is not None else None
+            if holder is not None and (not rec.emails or not holder.has_email):
+                return found
+        if not rec.emails and not rec.phones:
+            return owners.name.get(fast_name_key(self._display_name(rec)))
+        return None
+
+    def _row(
+        self, rec: ContactRecord, states: dict[int, ContactState], touched: dict[int, ContactState], owners: _Owners
+    ) -> None:
+        cid = self._match(rec, owners, states)
+        state = states.get(cid) if cid is not None else None
+        if state is not None and state.deleted:
+            self.summary.trashed += 1
+            self._outcome(rec.line, "skipped", state, reason=f"matches #{state.id} {state.display_name} in the trash")
+            return
+        if state is not None and self.on_duplicate == "skip":
+            self.summary.duplicates += 1
+            self._outcome(rec.line, "skipped", state, reason=f"duplicate of #{state.id} {state.display_name}")
+            return
+        before = 0
+        if state is None:
+            state = self._new_state(rec)
+            states[state.id] = state
+        else:
+            before = state.change_count()
+            self._merge(state, rec)
+        touched[state.id] = state
+        if rec.uid:
+            owners.uid.setdefault(rec.uid, state.id)
+        if not rec.emails and not rec.phones:
+            owners.name.setdefault(fast_name_key(state.display_name), state.id)
+        for e in rec.emails:
+            owner = owners.email.get(e.key)
+            if owner is None:
+                owners.email[e.key] = state.id
+                state.add_email(e, e.key)
+            elif owner != state.id:
+                self.summary.emails_elsewhere += 1
+        for p in rec.phones:
+            if state.add_phone(p, p.key) and len(p.key) >= MIN_PHONE_DIGITS:
+                owners.phone.setdefault(p.key, state.id)
+        for tag in rec.tags:
+            state.add_tag(self._tag_id(tag), tag)
+        if state.is_new and before == 0 and state.id not in self._created:
+            self._created.add(state.id)
+            self.summary.created += 1
+            action = "created"
+        elif state.change_count() > before:
+            self.summary.updated += 1
+            action = "updated"
+        else:
+            self.summary.unchanged += 1
+            action = "unchanged"
+        self._outcome(rec.line, action, state)
+
+    def _outcome(self, line: int, action: str, state: ContactState, reason: str | None = None) -> None:
+        if self.on_outcome is not None:
+            changes = state.describe_last(self._org_name) if action == "updated" else []
+            self.on_outcome(RowOutcome(line, action, state.id, state.display_name, changes, reason))
+        state.mark()
+
+    # ------------------------------------------------------------ fields
+
+    def _display_name(self, rec: ContactRecord) -> str:
+        name = rec.name or " ".join(p for p in (rec.given_name, rec.family_name) if p)
+        if not name:
+            name = rec.emails[0].value if rec.emails else rec.phones[0].value
+        return " ".join(name.split())[:500]
+
+    def _new_state(self, rec: ContactRecord) -> ContactState:
+        name = self._display_name(rec)
+        given, family = rec.given_name, rec.family_name
+        if given is None and family is None and rec.name and rec.split_name:
+            given, family = split_name(name)
+        cid = self.next_id
+        self.next_id += 1
+        return ContactState(
+            cid, True, False, name, given, family, self._org_id(rec.organization), rec.title, rec.notes, rec.source,
+            rec.owner or self.actor, rec.cadence_days, dict(rec.custom), rec.birthday, rec.uid, rec.created_at,
+        )  # fmt: skip
+
+    def _merge(self, state: ContactState, rec: ContactRecord) -> None:
+        if rec.name or rec.given_name or rec.family_name:
+            state.set("display_name", self._display_name(rec))
+        for attr in ("given_name", "family_name", "title", "notes", "owner", "source", "birthday", "uid"):
+            value = getattr(rec, attr)
+            if value is not None:
+                state.set(attr, value)
+        if rec.given_name is None and rec.family_name is None and rec.name and rec.split_name:
+            given, family = split_name(state.display_name)
+            state.set("given_name", given)
+            state.set("family_name", family)
+        if rec.cadence_days is not None:
+            state.set("cadence_days", rec.cadence_days)
+        if rec.organization:
+            state.set("organization_id", self._org_id(rec.organization))
+        for key, value in rec.custom.items():
+            state.set_custom(key, value)
+
+    def _org_name(self, org_id: int | None) -> str | None:
+        if org_id is None:
+            return None
+        if org_id not in self._org_names:
+            row = self.w.first("SELECT name FROM organizations WHERE id = ?", (org_id,))
+            self._org_names[org_id] = str(row[0]) if row else f"#{org_id}"
+        return self._org_names[org_id]
+
+    def _org_id(self, name: str | None) -> int | None:
+        if not name:
+            return None
+        found = self._orgs.get(name)  # by the raw spelling first: most rows repeat a few names
+        if found is not None:
+            return found
+        clean = " ".join(name.split())
+        key = fast_name_key(clean)
+        found = self._orgs.get(key)
+        if found is None:
+            row = self.w.first("SELECT id FROM organizations WHERE name_key = ?", (key,))
+            if row is None:
+                self.w.insert("organizations", ("name", "name_key", "created_at"), [(clean, key, self.now_db)])
+                row = self.w.first("SELECT id FROM organizations WHERE name_key = ?", (key,))
+            assert row is not None
+            found = int(row[0])
+            if len(self._orgs) > 100_000:  # a bound on memory for files with a million companies
+                self._orgs.clear()
+                self._org_names.clear()
+            self._orgs[key] = found
+            self._org_names[found] = clean
+        self._orgs[name] = found
+        return found
+
+    def _tag_id(self, name: str) -> int:
+        found = self._tags.get(name)
+        if found is not None:
+            return found
+        clean = " ".join(name.strip().lstrip("#").split())
+        key = fast_name_key(clean)
+        found = self._tags.get(key)
+        if found is None:
+            row = self.w.first("SELECT id FROM tags WHERE name_key = ?", (key,))
+            if row is None:
+                self.w.insert("tags", ("name", "name_key"), [(clean, key)])
+                row = self.w.first("SELECT id FROM tags WHERE name_key = ?", (key,))
+            assert row is not None
+            found = int(row[0])
+            if len(self._tags) > 100_000:
+                self._tags.clear()
+            self._tags[key] = found
+        self._tags[name] = found
+        return found
+
+    # ------------------------------------------------------------ writing
+
+    def _write(self, touched: dict[int, ContactState]) -> None:
+        w = self.w
+        new = [s for s in touched.values() if s.is_new]
+        old = [s for s in touched.values() if not s.is_new and s.changed]
+        w.insert(
+            "contacts",
+            _CONTACT_COLUMNS,
+            [
+                (
+                    s.id, s.display_name, fast_name_key(s.display_name), s.given_name, s.family_name,
+                    s.organization_id, s.title, s.notes, s.source, s.owner, s.cadence_days, s.custom_json(),
+                    s.birthday, s.uid, self.batch_id, w.time(s.created_at) or self.now_db, self.now_db,
+                )
+                for s in new
+            ],
+        )  # fmt: skip
+        emails: list[tuple[Any, ...]] = []
+        phones: list[tuple[Any, ...]] = []
+        tags: list[tuple[int, int]] = []
+        for s in touched.values():
+            emails.extend((s.id, e.value, key, e.label, primary) for e, key, primary in s.new_emails)
+            phones.extend((s.id, p.value, key, p.label, primary) for p, key, primary in s.new_phones)
+            tags.extend((s.id, t) for t in s.new_tags)
+        w.insert("contact_emails", ("contact_id", "email", "email_key", "label", "is_primary"), emails)
+        # Stored contacts that gained an address: the first one is primary if they had none.
+        w.ensure_primary_email([s.id for s in touched.values() if not s.is_new and s.new_emails])
+        w.insert("contact_phones", ("contact_id", "phone", "phone_key", "label", "is_primary"), phones)
+        w.insert("contact_tags", ("contact_id", "tag_id"), tags)
+        reindex: list[int] = []
+        for s in old:
+            columns = s.changed_columns()
+            if columns:
+                values = [s.column_value(c) for c in columns]
+                sets = ", ".join(f"{c} = ?" for c in columns)
+                w.execute(f"UPDATE contacts SET {sets}, updated_at = ? WHERE id = ?", (*values, self.now_db, s.id))
+            if s.logged:
+                w.insert(
+                    "import_changes",
+                    ("batch_id", "contact_id", "fields"),
+                    [(self.batch_id, s.id, json.dumps(s.change_log(), ensure_ascii=False))],
+                )
+            if s.id < self.first_new_id:
+                reindex.append(s.id)
+        w.reindex_contacts(reindex)
+
+
+def import_contacts(
+    session: Session,
+    items: Iterable[ContactRecord | Skipped],
+    *,
+    kind: str,
+    source: str,
+    actor: str,
+    preset: str | None = None,
+    on_duplicate: str = "update",
+    options: dict[str, Any] | None = None,
+    now: datetime | None = None,
+    on_outcome: Callable[[RowOutcome], None] | None = None,
+    on_reject: Callable[[Skipped], None] | None = None,
+    progress: Callable[[], None] | None = None,
+) -> ImportSummary:
+    """Import contact records in the session's transaction and record the batch."""
+    with fewer_collections():
+        return _import(
+            session, items, kind=kind, source=source, actor=actor, preset=preset, on_duplicate=on_duplicate,
+            options=options, now=now, on_outcome=on_outcome, on_reject=on_reject, progress=progress,
+        )  # fmt: skip
+
+
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Run the cyclic garbage collector less often: an import allocates millions of acyclic objects."""
+    threshold = gc.get_threshold()
+    gc.set_threshold(max(threshold[0], 100_000), *threshold[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+
+
+def _import(
+    session: Session,
+    items: Iterable[ContactRecord | Skipped],
+    *,
+    kind: str,
+    source: str,
+    actor: str,
+    preset: str | None,
+    on_duplicate: str,
+    options: dict[str, Any] | None,
+    now: datetime | None,
+    on_outcome: Callable[[RowOutcome], None] | None,
+    on_reject: Callable[[Skipped], None] | None,
+    progress: Callable[[], None] | None,
+) -> ImportSummary:
+    importer = ContactImporter(
+        session,
+        kind=kind,
+        source=source,
+        actor=actor,
+        preset=preset,
+        on_duplicate=on_duplicate,
+        options=options,
+        now=now,
+        on_outcome=on_outcome,
+        on_reject=on_reject,
+    )
+    importer.feed(items, progress)
+    return importer.finish()

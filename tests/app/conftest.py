@@ -1,0 +1,69 @@
+"""Fixtures for the app: the app on a scratch database at a frozen clock, the sample loaded or not."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+import pytest
+from sqlalchemy.engine import Engine
+from textual.pilot import Pilot
+
+from crm_tui.app import CrmApp, StartScreen, make_app
+from crm_tui.config import Settings
+from crm_tui.dates import UTC
+from crm_tui.db import session_scope
+from crm_tui.sample import load_sample
+from tests.conftest import NOW
+
+# One theme for every test, whatever the terminal running them says.
+THEME = "ansi-dark"
+
+
+@pytest.fixture(autouse=True)
+def _plain_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("NO_COLOR", "CRM_THEME", "COLORFGBG", "TEXTUAL_THEME"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def sample_engine(engine: Engine) -> Engine:
+    """The scratch database holding the demo sample, dated relative to NOW."""
+    with session_scope(engine) as session:
+        load_sample(session, now=NOW, tz=UTC, actor="tester")
+    return engine
+
+
+@pytest.fixture
+def app_factory(settings: Settings) -> Callable[..., CrmApp]:
+    """Build the app on an engine at the frozen clock."""
+
+    def build(engine: Engine, *, start: StartScreen = "auto") -> CrmApp:
+        app = make_app(settings, engine=engine, now=NOW, start=start, theme=THEME)
+        app.label = "crm.db"  # the scratch path changes every run; snapshots must not
+        return app
+
+    return build
+
+
+async def settle(pilot: Pilot[Any]) -> None:
+    """Wait until no worker runs and every message they posted is handled."""
+    for _ in range(10):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        if not any(w.is_running for w in pilot.app.workers):
+            await pilot.pause()
+            if not any(w.is_running for w in pilot.app.workers):
+                return
+
+
+def run(coroutine: Coroutine[Any, Any, None]) -> None:
+    """Run an async test body (the suite has no async plugin)."""
+    asyncio.run(coroutine)
+
+
+async def type_text(pilot: Pilot[Any], text: str) -> None:
+    """Type `text` key by key."""
+    await pilot.press(*[{" ": "space"}.get(ch, ch) for ch in text])
+

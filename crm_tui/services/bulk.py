@@ -76,8 +76,9 @@ class BulkWriter:
             marks = ", ".join(["?"] * len(part))
             self.execute(
                 "UPDATE contact_emails SET is_primary = ? WHERE id IN (SELECT min(id) FROM contact_emails"
-                f" WHERE contact_id IN ({marks}) GROUP BY contact_id HAVING max(is_primary) = ?)",
-                (True, *part, False),
+                f" WHERE contact_id IN ({marks}) GROUP BY contact_id"
+                " HAVING max(CASE WHEN is_primary THEN 1 ELSE 0 END) = 0)",
+                (True, *part),
             )
 
     # ------------------------------------------------------------ search index

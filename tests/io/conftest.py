@@ -31,14 +31,6 @@ def crm(cli_env: dict[str, str]) -> Crm:
     return run
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    # These tests read SQLite's stored forms (text timestamps, the FTS5 index); the import
-    # path on PostgreSQL has no test here yet.
-    for item in items:
-        if "tests/io/" in str(item.fspath).replace("\\", "/"):
-            item.add_marker(pytest.mark.sqlite_only)
-
-
 @pytest.fixture
 def query(cli_env: dict[str, str]) -> Iterator[Query]:
     """Run SQL on the test database (opened, and migrated, on first use); each call commits."""

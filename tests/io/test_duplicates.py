@@ -111,7 +111,7 @@ def test_duplicates_inside_one_file_merge(crm: Crm, query: Query, tmp_path: Path
     # email (any case); row 5's email is new, so its phone leads to the second.
     assert "2 created, 2 updated" in err
     rows = query(
-        "SELECT display_name, (SELECT group_concat(email) FROM contact_emails e WHERE e.contact_id = c.id),"
+        "SELECT display_name, (SELECT min(email) FROM contact_emails e WHERE e.contact_id = c.id),"
         " (SELECT count(*) FROM contact_phones p WHERE p.contact_id = c.id),"
         " (SELECT count(*) FROM contact_tags t WHERE t.contact_id = c.id) FROM contacts c ORDER BY id"
     )

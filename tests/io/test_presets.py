@@ -132,6 +132,7 @@ def test_hubspot(crm: Crm, query: Query, tmp_path: Path) -> None:
     assert contact(query, "dorothy@nasa.example")["owner"] == "tester"  # no owner: the importer
 
 
+@pytest.mark.sqlite_only  # reads SQLite's stored forms
 def test_generic_sample_layout_and_interactions(crm: Crm, query: Query, tmp_path: Path) -> None:
     code, _, err = crm("import", "contacts", str(layouts.generic(tmp_path)))
     assert code == 0, err

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.io import layouts
 from tests.io.conftest import Crm, Query
 
 
+@pytest.mark.sqlite_only  # reads SQLite's stored forms
 def test_bulk_index_matches_the_triggers(crm: Crm, query: Query, tmp_path: Path) -> None:
     assert crm("import", "contacts", str(layouts.google_current(tmp_path)))[0] == 0
     assert crm("import", "contacts", str(layouts.outlook_desktop(tmp_path)))[0] == 0

@@ -238,8 +238,22 @@ def upgrade() -> None:
     op.create_index("ix_contacts_last_contact", "contacts", ["last_contact_at"])
     op.create_index("ix_contacts_created", "contacts", ["created_at"])
     op.create_index("ix_contacts_org", "contacts", ["organization_id"])
-    op.create_index("ix_contacts_deleted", "contacts", ["deleted_at"])
-    op.create_index("ix_contacts_cadence", "contacts", ["cadence_days"])
+    # Partial: nearly every contact is live and most have no cadence, so these stay
+    # small, cost an insert nothing, and never tempt the planner away from the sort index.
+    op.create_index(
+        "ix_contacts_deleted",
+        "contacts",
+        ["deleted_at"],
+        sqlite_where=sa.text("deleted_at IS NOT NULL"),
+        postgresql_where=sa.text("deleted_at IS NOT NULL"),
+    )
+    op.create_index(
+        "ix_contacts_cadence",
+        "contacts",
+        ["cadence_days"],
+        sqlite_where=sa.text("cadence_days IS NOT NULL"),
+        postgresql_where=sa.text("cadence_days IS NOT NULL"),
+    )
     op.create_table(
         "contact_emails",
         sa.Column("id", sa.Integer(), primary_key=True),

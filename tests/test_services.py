@@ -391,3 +391,18 @@ def test_history_records_who_changed_what(session: Session) -> None:
         ("sam", "contact", "update", "title", None, "CTO"),
         ("tester", "contact", "create", None, None, "Ada"),
     ]
+
+
+def test_history_keeps_deleted_reminders_and_follows_a_merge(session: Session) -> None:
+    from crm_tui.services.history import contact_history
+    from crm_tui.services.reminders import remove_reminder
+
+    keep = add(session, "Ada")
+    other = add(session, "A. Lovelace")
+    gone = add_reminder(session, title="gone", due_at=NOW, actor="t", contact=keep, now=NOW)
+    remove_reminder(session, gone, actor="sam")
+    moved = add_reminder(session, title="moved", due_at=NOW, actor="t", contact=other, now=NOW)
+    svc.merge_contacts(session, keep, other, actor="t", now=NOW)
+    assert keep.id is not None and moved.id is not None
+    rows = {(h.entity, h.entity_id, h.action) for h in contact_history(session, keep.id)}
+    assert ("reminder", gone.id, "delete") in rows and ("reminder", moved.id, "create") in rows

@@ -329,7 +329,9 @@ class ContactScreen(CrmScreen):
         from crm_tui.screens.flows import trash_contact
 
         def close() -> None:
-            self.app.pop_screen()
+            # The reload on returning from the dialog may have found the contact gone and left already.
+            if self.app.screen is self:
+                self.app.pop_screen()
 
         trash_contact(self, self.contact_id, self.name_text, close)
 

@@ -33,7 +33,7 @@ from crm_tui.services.common import (
     utcnow,
 )
 from crm_tui.services.dialect import cadence_lapsed, insert_ignore, unindexed_null
-from crm_tui.services.history import diff, record
+from crm_tui.services.history import diff, move_history, record
 
 SortKey = Literal["name", "last-contact", "created"]
 SORT_KEYS: tuple[str, ...] = ("name", "last-contact", "created")
@@ -480,6 +480,7 @@ def merge_contacts(
     session.execute(delete(ContactTag).where(ContactTag.contact_id == other.id))
     session.execute(update(Interaction).where(Interaction.contact_id == other.id).values(contact_id=keep.id))
     session.execute(update(Reminder).where(Reminder.contact_id == other.id).values(contact_id=keep.id))
+    move_history(session, from_contact=other.id, to_contact=keep.id)
     # Fill what KEEP lacks; never overwrite what it has.
     for attr in ("given_name", "family_name", "organization_id", "title", "source"):
         if getattr(keep, attr) is None and getattr(other, attr) is not None:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from crm_tui.models import Change
@@ -37,18 +37,26 @@ def record(
     entity_id: int,
     action: str,
     actor: str | None,
+    contact_id: int | None = None,
     at: datetime | None = None,
     changes: Diff | None = None,
     note: str | None = None,
 ) -> None:
-    """Append one row per changed field (or one row for the action itself)."""
+    """Append one row per changed field (or one row for the action itself).
+
+    `contact_id` ties a reminder's change to its contact, so it stays in the contact's
+    history after the reminder is deleted.
+    """
     at = at or utcnow()
+    if entity == "contact":
+        contact_id = entity_id
     if changes:
         for field, (old, new) in changes.items():
             session.add(
                 Change(
                     entity=entity,
                     entity_id=entity_id,
+                    contact_id=contact_id,
                     action=action,
                     field=field,
                     old_value=_text(old),
@@ -58,7 +66,17 @@ def record(
                 )
             )
     else:
-        session.add(Change(entity=entity, entity_id=entity_id, action=action, new_value=note, actor=actor, at=at))
+        session.add(
+            Change(
+                entity=entity,
+                entity_id=entity_id,
+                contact_id=contact_id,
+                action=action,
+                new_value=note,
+                actor=actor,
+                at=at,
+            )
+        )
 
 
 def history(session: Session, *, entity: str, entity_id: int, limit: int | None = None) -> list[Change]:
@@ -74,18 +92,17 @@ def history(session: Session, *, entity: str, entity_id: int, limit: int | None 
 
 
 def contact_history(session: Session, contact_id: int, *, limit: int | None = None) -> list[Change]:
-    """A contact's changes and those of its reminders, newest first."""
-    from crm_tui.models import Reminder
-
-    reminder_ids = select(Reminder.id).where(Reminder.contact_id == contact_id)
-    query = (
-        select(Change)
-        .where(
-            ((Change.entity == "contact") & (Change.entity_id == contact_id))
-            | ((Change.entity == "reminder") & Change.entity_id.in_(reminder_ids))
-        )
-        .order_by(Change.at.desc(), Change.id.desc())
-    )
+    """A contact's changes and those of its reminders (deleted ones too), newest first."""
+    query = select(Change).where(Change.contact_id == contact_id).order_by(Change.at.desc(), Change.id.desc())
     if limit is not None:
         query = query.limit(limit)
     return list(session.execute(query).scalars())
+
+
+def move_history(session: Session, *, from_contact: int, to_contact: int) -> None:
+    """Reminders moved to another contact (a merge) take their history along."""
+    session.execute(
+        update(Change)
+        .where(Change.contact_id == from_contact, Change.entity == "reminder")
+        .values(contact_id=to_contact)
+    )

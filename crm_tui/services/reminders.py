@@ -72,7 +72,16 @@ def add_reminder(
     session.add(reminder)
     session.flush()
     assert reminder.id is not None
-    record(session, entity="reminder", entity_id=reminder.id, action="create", actor=actor, at=now, note=title)
+    record(
+        session,
+        entity="reminder",
+        entity_id=reminder.id,
+        contact_id=reminder.contact_id,
+        action="create",
+        actor=actor,
+        at=now,
+        note=title,
+    )
     return reminder
 
 
@@ -118,7 +127,16 @@ def complete_reminder(
     reminder.updated_at = now
     session.add(reminder)
     session.flush()
-    record(session, entity="reminder", entity_id=reminder.id, action="done", actor=actor, at=now, changes=changes)
+    record(
+        session,
+        entity="reminder",
+        entity_id=reminder.id,
+        contact_id=reminder.contact_id,
+        action="done",
+        actor=actor,
+        at=now,
+        changes=changes,
+    )
     return reminder
 
 
@@ -156,7 +174,16 @@ def snooze_reminder(
     session.add(reminder)
     session.flush()
     assert reminder.id is not None
-    record(session, entity="reminder", entity_id=reminder.id, action="snooze", actor=actor, at=now, changes=changes)
+    record(
+        session,
+        entity="reminder",
+        entity_id=reminder.id,
+        contact_id=reminder.contact_id,
+        action="snooze",
+        actor=actor,
+        at=now,
+        changes=changes,
+    )
     return reminder
 
 
@@ -164,7 +191,15 @@ def remove_reminder(session: Session, reminder: Reminder, *, actor: str | None =
     """Delete a reminder for good (its history stays)."""
     session.execute(delete(Reminder).where(Reminder.id == reminder.id))
     assert reminder.id is not None
-    record(session, entity="reminder", entity_id=reminder.id, action="delete", actor=actor, note=reminder.title)
+    record(
+        session,
+        entity="reminder",
+        entity_id=reminder.id,
+        contact_id=reminder.contact_id,
+        action="delete",
+        actor=actor,
+        note=reminder.title,
+    )
 
 
 def edit_reminder(
@@ -208,7 +243,16 @@ def edit_reminder(
     if changes:
         reminder.updated_at = now
         assert reminder.id is not None
-        record(session, entity="reminder", entity_id=reminder.id, action="update", actor=actor, at=now, changes=changes)
+        record(
+            session,
+            entity="reminder",
+            entity_id=reminder.id,
+            contact_id=reminder.contact_id,
+            action="update",
+            actor=actor,
+            at=now,
+            changes=changes,
+        )
     session.add(reminder)
     session.flush()
     return reminder

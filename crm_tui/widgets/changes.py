@@ -23,7 +23,13 @@ FIELD_NAMES = {
 TIME_FIELDS = {"due_at", "snoozed_until", "done_at"}
 # Stored as one ", "-joined value: shown as what was added and removed.
 LIST_FIELDS = {"emails", "phones", "tags"}
-CONTACT_ACTIONS = {"create": "added", "update": "edited", "trash": "trashed", "restore": "restored from the trash", "merge": "merged in"}
+CONTACT_ACTIONS = {
+    "create": "added",
+    "update": "edited",
+    "trash": "trashed",
+    "restore": "restored from the trash",
+    "merge": "merged in",
+}
 REMINDER_ACTIONS = {
     "create": "added",
     "done": "completed",

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, timedelta
 
+import pytest
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -21,7 +23,7 @@ from crm_tui.services.reminders import add_reminder, complete_reminder, remove_r
 from crm_tui.services.views import queue_owners, reminder_titles, today_queue
 from crm_tui.widgets.changes import change_detail, change_summary
 from crm_tui.widgets.record_table import RecordTable
-from tests.app.conftest import run, settle
+from tests.app.conftest import run, settle, type_text
 from tests.conftest import NOW
 
 AppFactory = Callable[..., CrmApp]
@@ -223,6 +225,70 @@ def test_h_shows_who_changed_what(engine: Engine, app_factory: AppFactory) -> No
             assert screen.query_one("#contact-timeline", RecordTable).has_focus and not history.display
 
     run(flow())
+
+
+@pytest.mark.slow
+def test_every_change_made_in_the_app_names_its_user(engine: Engine, app_factory: AppFactory) -> None:
+    """Someone else ("importer") wrote the data; every change the app then makes is the app's user's."""
+    with session_scope(engine) as session:
+        keep = add_contact(session, ContactCreate(name="Grace Hopper"), actor="importer", now=NOW - 30 * DAY)
+        add_contact(session, ContactCreate(name="Amazing Grace"), actor="importer", now=NOW - 30 * DAY)
+        for title in ("Send the slides", "Book the room"):
+            add_reminder(session, title=title, due_at=NOW - DAY, contact=keep, actor="importer", now=NOW - 3 * DAY)
+        assert keep.id is not None
+        keep_id = keep.id
+        before = session.execute(select(func.max(Change.id))).scalar_one()
+
+    async def flow() -> None:
+        app = app_factory(engine, start="contacts")
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            app.open_contact(keep_id)
+            await settle(pilot)
+            screen = app.screen
+            await pilot.press("z")  # snooze the first follow-up
+            await type_text(pilot, "1w")
+            await pilot.press("enter")
+            await settle(pilot)
+            await pilot.press("x")  # complete the other
+            await settle(pilot)
+            screen.query_one("#contact-reminders").focus()
+            await pilot.press("enter")  # edit the snoozed one
+            await settle(pilot)
+            app.screen.query_one("#title").value = "Send the new slides"  # type: ignore[attr-defined]
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            await pilot.press("l")  # log, with a follow-up
+            app.screen.query_one("#summary").value = "Called"  # type: ignore[attr-defined]
+            app.screen.query_one("#follow_up").value = "tomorrow 10am"  # type: ignore[attr-defined]
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            await pilot.press("t")
+            await settle(pilot)
+            app.screen.query_one("#tags").value = "navy"  # type: ignore[attr-defined]
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            await pilot.press("m")
+            await type_text(pilot, "amazing")
+            await settle(pilot)
+            await pilot.press("enter", "y")
+            await settle(pilot)
+            await pilot.press("d", "y")
+            await settle(pilot)
+            await pilot.press("3")
+            await settle(pilot)
+            await pilot.press("u")
+            await settle(pilot)
+
+    run(flow())
+    with session_scope(engine, write=False) as session:
+        from crm_tui.models import Interaction
+
+        changes = session.execute(select(Change).where(Change.id > before)).scalars().all()
+        authors = session.execute(select(Interaction.author)).scalars().all()
+    assert {c.action for c in changes} == {"snooze", "done", "update", "create", "merge", "trash", "restore"}
+    assert {c.actor for c in changes} == {"tester"}
+    assert authors == ["tester"]
 
 
 def test_reminder_titles_skip_the_deleted(session: Session) -> None:

@@ -25,6 +25,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("entity", sa.String(), nullable=False),
         sa.Column("entity_id", sa.Integer(), nullable=False),
+        sa.Column("contact_id", sa.Integer()),
         sa.Column("action", sa.String(), nullable=False),
         sa.Column("field", sa.String()),
         sa.Column("old_value", sa.Text()),
@@ -33,6 +34,7 @@ def upgrade() -> None:
         sa.Column("at", UTCDateTime(), nullable=False),
     )
     op.create_index("ix_changes_entity", "changes", ["entity", "entity_id", "at"])
+    op.create_index("ix_changes_contact", "changes", ["contact_id", "at"])
 
 
 def downgrade() -> None:

@@ -406,3 +406,10 @@ def test_history_keeps_deleted_reminders_and_follows_a_merge(session: Session) -
     assert keep.id is not None and moved.id is not None
     rows = {(h.entity, h.entity_id, h.action) for h in contact_history(session, keep.id)}
     assert ("reminder", gone.id, "delete") in rows and ("reminder", moved.id, "create") in rows
+
+
+def test_next_follow_up_in_lists_respects_snooze(session: Session) -> None:
+    c = add(session, "Ada")
+    r = add_reminder(session, title="call", due_at=NOW - timedelta(days=3), actor="t", contact=c, now=NOW)
+    snooze_reminder(session, r, NOW + timedelta(days=2), now=NOW)
+    assert svc.list_contacts(session, now=NOW)[0].next_due_at == NOW + timedelta(days=2)

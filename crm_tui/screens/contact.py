@@ -197,9 +197,13 @@ class ContactScreen(CrmScreen):
                     key=r.id,
                     cells={
                         "due": relative_cell(r.due_at, now=now, overdue=True)
-                        if r.due_at < now
-                        else Text(short_when(r.due_at, now=now, tz=tz, with_time=False)),
-                        "title": r.title + (" ↻" if r.rule else ""),
+                        if r.due_at < now and not (r.snoozed_until and r.snoozed_until > now)
+                        else Text(
+                            short_when(max(r.due_at, r.snoozed_until or r.due_at), now=now, tz=tz, with_time=False)
+                        ),
+                        "title": r.title
+                        + (" ↻" if r.rule else "")
+                        + (" (snoozed)" if r.snoozed_until and r.snoozed_until > now else ""),
                     },
                     data=r.title,
                 )

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from crm_tui.errors import AmbiguousContact, Conflict, ContactNotFound, InvalidInput
@@ -678,7 +678,16 @@ def rows_for(session: Session, contacts: Sequence[Contact]) -> list[ContactRow]:
     )
     next_due: dict[int, object] = dict(
         session.execute(
-            select(Reminder.contact_id, func.min(Reminder.due_at))
+            # A snoozed follow-up is next due when its snooze ends.
+            select(
+                Reminder.contact_id,
+                func.min(
+                    case(
+                        (Reminder.snoozed_until > Reminder.due_at, Reminder.snoozed_until),  # type: ignore[operator]
+                        else_=Reminder.due_at,
+                    )
+                ),
+            )
             .where(Reminder.contact_id.in_(ids), unindexed_null(session, Reminder.done_at, "reminders.done_at"))  # type: ignore[attr-defined]
             .group_by(Reminder.contact_id)
         ).all()

@@ -112,10 +112,11 @@ def resolve_contact(session: Session, ref: str, *, deleted: bool | None = False)
             raise ContactNotFound(ref)
         return found
     key = name_key(raw)
+    # ILIKE on PostgreSQL, where LIKE is case-sensitive; sort_name is casefolded anyway.
     matches = list(
         session.execute(
             select(Contact)
-            .where(Contact.sort_name.contains(key, autoescape=True), *where_deleted)
+            .where(Contact.sort_name.icontains(key, autoescape=True), *where_deleted)
             .order_by(Contact.sort_name, Contact.id)
             .limit(MAX_CANDIDATES + 1)
         ).scalars()
@@ -609,7 +610,7 @@ def contact_filters(
     if organization:
         where.append(
             Contact.organization_id.in_(  # type: ignore[union-attr]
-                select(Organization.id).where(Organization.name_key.contains(name_key(organization), autoescape=True))
+                select(Organization.id).where(Organization.name_key.icontains(name_key(organization), autoescape=True))
             )
         )
     if owner:

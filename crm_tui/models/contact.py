@@ -31,7 +31,11 @@ class Contact(SQLModel, table=True):
         Index("ix_contacts_created", "created_at"),
         Index("ix_contacts_org", "organization_id"),
         Index("ix_contacts_deleted", "deleted_at", sqlite_where=text("deleted_at IS NOT NULL")),
-        Index("ix_contacts_cadence", "cadence_days", sqlite_where=text("cadence_days IS NOT NULL")),
+        Index(
+            "ix_contacts_cadence",
+            *("cadence_days", "last_contact_at", "deleted_at", "owner", "created_at", "display_name"),
+            sqlite_where=text("cadence_days IS NOT NULL"),
+        ),
         Index("ix_contacts_uid", "uid", sqlite_where=text("uid IS NOT NULL")),
     )
 

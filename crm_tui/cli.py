@@ -225,11 +225,10 @@ def due(
 
     Prints nothing when nothing is due, so cron sends no mail: 0 8 * * * crm due
     """
-    from crm_tui.errors import InvalidInput
 
     rt = runtime(ctx)
     if mine and owner:
-        raise InvalidInput("give --mine or --owner, not both")
+        raise typer.BadParameter("give --mine or --owner, not both", param_hint="--mine/--owner")
     _print_due(rt, within=within, owner=rt.user if mine else owner, fmt=fmt, exit_status=exit_status)
 
 

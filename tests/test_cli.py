@@ -101,7 +101,7 @@ def test_due_within_and_owner_filters() -> None:
     _, out, _ = crm("due", "--owner", "sam")
     assert "Sam's" in out
     code, _, err = crm("due", "--mine", "--owner", "sam")
-    assert code == 1 and "not both" in err
+    assert code == 2 and "not both" in err and err.count("\n") == 1
 
 
 def test_remind_add_list_snooze_rm_and_recurring() -> None:
@@ -252,7 +252,7 @@ def test_contact_history_and_reminder_reassignment() -> None:
 
 
 def test_csv_listings_neutralize_formulas_but_keep_phones() -> None:
-    crm("contact", "add", "=HYPERLINK(\"http://evil\")", "--phone", "+44 20 7946 0000", "--note", "@SUM(A1)")
+    crm("contact", "add", '=HYPERLINK("http://evil")', "--phone", "+44 20 7946 0000", "--note", "@SUM(A1)")
     _, out, _ = crm("contact", "list", "-f", "csv")
     row = next(csv.DictReader(io.StringIO(out)))
     assert row["name"].startswith("'=") and row["phone"] == "+44 20 7946 0000"

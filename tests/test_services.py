@@ -413,3 +413,15 @@ def test_next_follow_up_in_lists_respects_snooze(session: Session) -> None:
     r = add_reminder(session, title="call", due_at=NOW - timedelta(days=3), actor="t", contact=c, now=NOW)
     snooze_reminder(session, r, NOW + timedelta(days=2), now=NOW)
     assert svc.list_contacts(session, now=NOW)[0].next_due_at == NOW + timedelta(days=2)
+
+
+def test_a_merged_contact_cannot_be_restored_as_an_empty_shell(session: Session) -> None:
+    keep = add(session, "Ada", emails=["a@x.io"])
+    other = add(session, "A. Lovelace", emails=["b@x.io"])
+    svc.merge_contacts(session, keep, other, actor="t", now=NOW)
+    with pytest.raises(Conflict, match="was merged into #1 Ada"):
+        svc.restore_contact(session, other)
+    plain = add(session, "Bob")
+    svc.trash_contact(session, plain, now=NOW)
+    svc.restore_contact(session, plain)
+    assert plain.deleted_at is None

@@ -427,7 +427,18 @@ def trash_contact(
 def restore_contact(
     session: Session, contact: Contact, *, actor: str | None = None, now: datetime | None = None
 ) -> Contact:
-    """Bring a contact back from the trash."""
+    """Bring a contact back from the trash; one merged into another stays there."""
+    from crm_tui.models import Change
+
+    assert contact.id is not None
+    trashed = session.execute(
+        select(Change.new_value)
+        .where(Change.entity == "contact", Change.entity_id == contact.id, Change.action == "trash")
+        .order_by(Change.at.desc(), Change.id.desc())
+        .limit(1)
+    ).scalar()
+    if trashed and trashed.startswith("merged into"):
+        raise Conflict(f"#{contact.id} {contact.display_name} was {trashed}; its emails and history are there now")
     contact.deleted_at = None
     contact.updated_at = now or utcnow()
     session.add(contact)
@@ -440,7 +451,7 @@ def restore_contact(
 def list_trash(session: Session) -> list[Contact]:
     return list(
         session.execute(
-            select(Contact).where(Contact.deleted_at.is_not(None)).order_by(Contact.deleted_at.desc())  # type: ignore[union-attr]
+            select(Contact).where(Contact.deleted_at.is_not(None)).order_by(Contact.deleted_at.desc(), Contact.id)  # type: ignore[union-attr]
         ).scalars()
     )
 

@@ -26,6 +26,20 @@ class ReminderRow:
         return getattr(self.reminder, name)
 
 
+def _record(session: Session, reminder: Reminder, action: str, actor: str | None, **details: Any) -> None:
+    """Append a change of this reminder to its contact's history."""
+    assert reminder.id is not None
+    record(
+        session,
+        entity="reminder",
+        entity_id=reminder.id,
+        contact_id=reminder.contact_id,
+        action=action,
+        actor=actor,
+        **details,
+    )
+
+
 def get_reminder(session: Session, reminder_id: int | str) -> Reminder:
     """The reminder with this id (`7` or `#7`)."""
     text = str(reminder_id).strip().lstrip("#")
@@ -71,17 +85,7 @@ def add_reminder(
     )
     session.add(reminder)
     session.flush()
-    assert reminder.id is not None
-    record(
-        session,
-        entity="reminder",
-        entity_id=reminder.id,
-        contact_id=reminder.contact_id,
-        action="create",
-        actor=actor,
-        at=now,
-        note=title,
-    )
+    _record(session, reminder, "create", actor, at=now, note=title)
     return reminder
 
 
@@ -115,7 +119,6 @@ def complete_reminder(
     if reminder.done_at is not None:
         raise InvalidInput(f"reminder #{reminder.id} is already done")
     next_due = next_due_at(reminder, now=now) if reminder.rule else None
-    assert reminder.id is not None
     changes: dict[str, tuple[Any, Any]]
     if next_due is not None:
         changes = {"due_at": (reminder.due_at, next_due)}
@@ -127,16 +130,7 @@ def complete_reminder(
     reminder.updated_at = now
     session.add(reminder)
     session.flush()
-    record(
-        session,
-        entity="reminder",
-        entity_id=reminder.id,
-        contact_id=reminder.contact_id,
-        action="done",
-        actor=actor,
-        at=now,
-        changes=changes,
-    )
+    _record(session, reminder, "done", actor, at=now, changes=changes)
     return reminder
 
 
@@ -173,33 +167,14 @@ def snooze_reminder(
     reminder.updated_at = now
     session.add(reminder)
     session.flush()
-    assert reminder.id is not None
-    record(
-        session,
-        entity="reminder",
-        entity_id=reminder.id,
-        contact_id=reminder.contact_id,
-        action="snooze",
-        actor=actor,
-        at=now,
-        changes=changes,
-    )
+    _record(session, reminder, "snooze", actor, at=now, changes=changes)
     return reminder
 
 
 def remove_reminder(session: Session, reminder: Reminder, *, actor: str | None = None) -> None:
     """Delete a reminder for good (its history stays)."""
     session.execute(delete(Reminder).where(Reminder.id == reminder.id))
-    assert reminder.id is not None
-    record(
-        session,
-        entity="reminder",
-        entity_id=reminder.id,
-        contact_id=reminder.contact_id,
-        action="delete",
-        actor=actor,
-        note=reminder.title,
-    )
+    _record(session, reminder, "delete", actor, note=reminder.title)
 
 
 def edit_reminder(
@@ -242,17 +217,7 @@ def edit_reminder(
     )
     if changes:
         reminder.updated_at = now
-        assert reminder.id is not None
-        record(
-            session,
-            entity="reminder",
-            entity_id=reminder.id,
-            contact_id=reminder.contact_id,
-            action="update",
-            actor=actor,
-            at=now,
-            changes=changes,
-        )
+        _record(session, reminder, "update", actor, at=now, changes=changes)
     session.add(reminder)
     session.flush()
     return reminder

@@ -18,7 +18,7 @@ from crm_tui.io.fields import (
     unneutralize,
 )
 from crm_tui.io.presets import GOOGLE_SEPARATOR, IDENTITY_FIELDS, Col, detect, parse_map, plan, recognized
-from crm_tui.io.records import ContactRecord, Labeled, RowError, Skipped
+from crm_tui.io.records import ContactRecord, Labeled, RowError, Skipped, mapped_rows
 
 _SCALARS = {
     "name": "name", "given_name": "given_name", "family_name": "family_name", "organization": "organization",
@@ -104,7 +104,7 @@ class ContactMapper:
             add("        if s:")
             # Notes keep their own spacing; the other fields are trimmed.
             add(f"            v = {'v' if attr == 'notes' else 's'}")
-            add("            if v[0] == \"'\":")
+            add('            if v[0] == "\'":')
             add("                v = unneutralize(v)")
             add(f"            rec.{attr} = v")
         for n, (i, kind, col) in enumerate(self.values):
@@ -112,7 +112,7 @@ class ContactMapper:
             target = "rec.emails" if kind == "email" else "rec.phones"
             add(f"    v = cells[{i}].strip()")
             add("    if v:")
-            add("        if v[0] == \"'\":")
+            add('        if v[0] == "\'":')
             add("            v = unneutralize(v)")
             label_index = self.labels.get((kind, col.group))
             if label_index is not None:
@@ -152,7 +152,7 @@ class ContactMapper:
         for n, (i, _) in enumerate(self.custom):
             add(f"    v = cells[{i}].strip()")
             add("    if v:")
-            add(f"        rec.custom[CUSTOM[{n}]] = unneutralize(v) if v[0] == \"'\" else v")
+            add(f'        rec.custom[CUSTOM[{n}]] = unneutralize(v) if v[0] == "\'" else v')
         add("    if not (rec.name or rec.given_name or rec.family_name or rec.emails or rec.phones):")
         add("        raise RowError(line, 'no name, email or phone')")
         add("    if rec.name is not None and len(rec.name) > 500:")
@@ -234,16 +234,4 @@ class ContactCsvReader:
         return self.source.decoded.size
 
     def __iter__(self) -> Iterator[ContactRecord | Skipped]:
-        mapper = self.mapper
-        for line, cells in self.source.rows():
-            try:
-                record = mapper.map(line, cells)
-            except RowError as exc:
-                if not self.skip_invalid:
-                    raise InvalidInput(exc.describe(self.name)) from None
-                yield Skipped(line, exc.message + (f" (column {exc.column})" if exc.column else ""), cells, True)
-                continue
-            if record is None:
-                yield Skipped(line, "blank row")
-            else:
-                yield record
+        return mapped_rows(self.source.rows(), self.mapper.map, source=self.name, skip_invalid=self.skip_invalid)

@@ -10,7 +10,7 @@ from crm_tui.errors import InvalidInput
 from crm_tui.io.csvread import open_csv
 from crm_tui.io.fields import parse_email, parse_instant, unneutralize
 from crm_tui.io.presets import normalize
-from crm_tui.io.records import InteractionRecord, RowError, Skipped
+from crm_tui.io.records import InteractionRecord, RowError, Skipped, mapped_rows
 from crm_tui.models.activity import DIRECTIONS, INTERACTION_KINDS
 
 _COLUMNS = {
@@ -123,12 +123,4 @@ class InteractionCsvReader:
         )
 
     def __iter__(self) -> Iterator[InteractionRecord | Skipped]:
-        for line, cells in self.source.rows():
-            try:
-                record = self.map(line, cells)
-            except RowError as exc:
-                if not self.skip_invalid:
-                    raise InvalidInput(exc.describe(self.name)) from None
-                yield Skipped(line, exc.message + (f" (column {exc.column})" if exc.column else ""), cells, True)
-                continue
-            yield record if record is not None else Skipped(line, "blank row")
+        return mapped_rows(self.source.rows(), self.map, source=self.name, skip_invalid=self.skip_invalid)

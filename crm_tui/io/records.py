@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
+
+from crm_tui.errors import InvalidInput
+
+R = TypeVar("R")
 
 
 @dataclass(slots=True)
@@ -77,3 +83,26 @@ class RowError(Exception):
     def describe(self, source: str) -> str:
         where = f" (column {self.column})" if self.column else ""
         return f"{source} line {self.line}: {self.message}{where}"
+
+
+def mapped_rows(
+    rows: Iterable[tuple[int, list[str]]],
+    map_row: Callable[[int, list[str]], R | None],
+    *,
+    source: str,
+    skip_invalid: bool,
+) -> Iterator[R | Skipped]:
+    """Each row mapped to a record; blank rows and (with --skip-invalid) bad rows as Skipped.
+
+    Without --skip-invalid the first bad row stops everything with `FILE line N: ...`.
+    """
+    for line, cells in rows:
+        try:
+            record = map_row(line, cells)
+        except RowError as exc:
+            if not skip_invalid:
+                raise InvalidInput(exc.describe(source)) from None
+            where = f" (column {exc.column})" if exc.column else ""
+            yield Skipped(line, exc.message + where, cells, True)
+            continue
+        yield record if record is not None else Skipped(line, "blank row")

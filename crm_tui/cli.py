@@ -187,8 +187,8 @@ def _print_due(rt: Runtime, *, within: str | None, owner: str | None, fmt: str |
         from crm_tui.dates import to_utc
 
         until = to_utc(midnight, rt.tz)
-    with rt.session(write=False) as session:
-        items = due_items(session, now=now, until=until, owner=owner)
+    with rt.connection() as conn:
+        items = due_items(conn, now=now, until=until, owner=owner)
     if items:
         from crm_tui.output import render
 

@@ -12,13 +12,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DatabaseError as SADatabaseError
 from sqlalchemy.exc import OperationalError
-from sqlmodel import Session
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 from crm_tui.config import Settings, sqlite_path
 from crm_tui.errors import DatabaseLocked, DatabaseUnreadable, SchemaTooNew
@@ -177,6 +179,8 @@ def session_scope(engine: Engine, *, write: bool = True, where: str = "database"
 
     Read-only scopes begin DEFERRED so they never wait for a writer.
     """
+    from sqlmodel import Session  # the ORM is imported by the commands that use it, not by `crm due`
+
     bind = engine if write else engine.execution_options(sqlite_begin="DEFERRED")
     with Session(bind, expire_on_commit=False) as session:
         try:
@@ -191,6 +195,23 @@ def session_scope(engine: Engine, *, write: bool = True, where: str = "database"
         except BaseException:
             session.rollback()
             raise
+
+
+@contextmanager
+def connection_scope(engine: Engine, *, write: bool = False, where: str = "database") -> Iterator[Connection]:
+    """A Core connection in one transaction, for the paths that need no ORM (`crm due` from cron).
+
+    Committed on success, rolled back on any error; reads begin DEFERRED like `session_scope`.
+    """
+    bind = engine if write else engine.execution_options(sqlite_begin="DEFERRED")
+    try:
+        with bind.begin() as conn:
+            yield conn
+    except OperationalError as exc:
+        translated = translate_operational(exc, where)
+        if translated is exc:
+            raise
+        raise translated from exc
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from crm_tui.config import Settings
 from crm_tui.errors import InvalidInput
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
+    from sqlalchemy.engine import Connection, Engine
     from sqlmodel import Session
 
 FormatOption = typer.Option(
@@ -55,6 +55,14 @@ class Runtime:
 
         with session_scope(self.engine, write=write, where=self.settings.db_label) as session:
             yield session
+
+    @contextmanager
+    def connection(self, *, write: bool = False) -> Iterator[Connection]:
+        """A Core connection in one transaction, for commands that need no ORM."""
+        from crm_tui.db import connection_scope
+
+        with connection_scope(self.engine, write=write, where=self.settings.db_label) as conn:
+            yield conn
 
     def now(self) -> datetime:
         from crm_tui.services.common import utcnow

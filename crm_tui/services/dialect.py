@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import String, and_, cast, func, literal, literal_column, or_, text
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
-def dialect_name(session: Session) -> str:
+
+def dialect_name(session: Session | Connection) -> str:
+    """The database's dialect, from an ORM session or a Core connection (`crm due` uses the latter)."""
+    if isinstance(session, Connection):
+        return session.dialect.name
     return session.get_bind().dialect.name
 
 
-def plus_days(session: Session, column: Any, days: Any) -> ColumnElement[Any]:
+def plus_days(session: Session | Connection, column: Any, days: Any) -> ColumnElement[Any]:
     """`column + days` as a timestamp comparable with bound datetimes."""
     if dialect_name(session) == "sqlite":
         # Same text layout as the stored values, so comparisons stay lexicographic.
@@ -26,7 +32,9 @@ def plus_days(session: Session, column: Any, days: Any) -> ColumnElement[Any]:
     return column + days * text("interval '1 day'")
 
 
-def cadence_lapsed(session: Session, *, last_contact: Any, cadence_days: Any, at: datetime) -> ColumnElement[bool]:
+def cadence_lapsed(
+    session: Session | Connection, *, last_contact: Any, cadence_days: Any, at: datetime
+) -> ColumnElement[bool]:
     """Contacts with a cadence whose last contact is older than it at `at` (never contacted counts)."""
     return and_(
         cadence_days.is_not(None),
@@ -48,7 +56,7 @@ def insert_ignore(session: Session, table: Any, rows: list[dict[str, Any]]) -> N
         session.execute(pg_insert(table).on_conflict_do_nothing(), rows)
 
 
-def unindexed_null(session: Session, column: Any, qualified: str) -> ColumnElement[bool]:
+def unindexed_null(session: Session | Connection, column: Any, qualified: str) -> ColumnElement[bool]:
     """`column IS NULL`, kept off the column's index on SQLite.
 
     Nearly every contacts.deleted_at and reminders.done_at is NULL, but SQLite's planner

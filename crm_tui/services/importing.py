@@ -106,6 +106,9 @@ class ContactImporter:
         self._org_names: dict[int, str] = {}
         self._tags: dict[str, int] = {}
         self._created: set[int] = set()  # ids created in the current batch
+        # The current batch's "updated" rows and outcomes, settled once all its rows are in.
+        self._updated_rows: list[ContactState] = []
+        self._pending: list[tuple[RowOutcome, ContactState | None]] = []
         self.w.suspend_search_triggers()
 
     # ------------------------------------------------------------ driving
@@ -180,8 +183,28 @@ class ContactImporter:
                 self._skip(item)
                 continue
             self._row(item, states, touched, owners)
+        self._settle()
         self._write(touched)
         self._created.clear()
+
+    def _settle(self) -> None:
+        """Count and report the batch's rows, now that every row of it is in.
+
+        Two rows of a file about one stored contact can undo each other (the same address
+        under two names): on a second run each sets its name back and forth, but the contact
+        ends as it was, so both rows are unchanged, not updated.
+        """
+        for state in self._updated_rows:
+            if not state.is_new and not state.changed:
+                self.summary.updated -= 1
+                self.summary.unchanged += 1
+        for outcome, holder in self._pending:
+            if outcome.action == "updated" and holder is not None and not holder.is_new and not holder.changed:
+                outcome.action, outcome.changes = "unchanged", []
+            assert self.on_outcome is not None
+            self.on_outcome(outcome)
+        self._updated_rows.clear()
+        self._pending.clear()
 
     def _skip(self, item: Skipped) -> None:
         if item.invalid:
@@ -191,7 +214,7 @@ class ContactImporter:
         else:
             self.summary.blank += 1
         if self.on_outcome is not None:
-            self.on_outcome(RowOutcome(item.line, "skipped", reason=item.reason))
+            self._pending.append((RowOutcome(item.line, "skipped", reason=item.reason), None))
 
     def _match(self, rec: ContactRecord, owners: _Owners, states: dict[int, ContactState]) -> int | None:
         """The contact a row is about: same UID, else any email, else a phone, else (with neither) the name.
@@ -259,6 +282,7 @@ class ContactImporter:
             action = "created"
         elif state.change_count() > before:
             self.summary.updated += 1
+            self._updated_rows.append(state)
             action = "updated"
         else:
             self.summary.unchanged += 1
@@ -268,7 +292,7 @@ class ContactImporter:
     def _outcome(self, line: int, action: str, state: ContactState, reason: str | None = None) -> None:
         if self.on_outcome is not None:
             changes = state.describe_last(self._org_name) if action == "updated" else []
-            self.on_outcome(RowOutcome(line, action, state.id, state.display_name, changes, reason))
+            self._pending.append((RowOutcome(line, action, state.id, state.display_name, changes, reason), state))
         state.mark()
 
     # ------------------------------------------------------------ fields

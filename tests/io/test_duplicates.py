@@ -121,6 +121,27 @@ def test_duplicates_inside_one_file_merge(crm: Crm, query: Query, tmp_path: Path
     ]
 
 
+def test_rows_that_undo_each_other_leave_a_second_run_unchanged(crm: Crm, query: Query, tmp_path: Path) -> None:
+    # One address under two names: the later row wins, and running the file again
+    # changes nothing even though its rows set the name back and forth.
+    path = write(
+        tmp_path,
+        "twice.csv",
+        "name,email,title\nAda Lovelace,ada@engines.example,Countess\nAda King,ADA@engines.example,\n",
+    )
+    _, _, err = crm("import", "contacts", path)
+    assert "1 created, 1 updated" in err
+    assert query("SELECT display_name, title FROM contacts")[0] == ("Ada King", "Countess")
+    before = snapshot(query)
+    code, out, err = crm("import", "contacts", path, "--dry-run")
+    assert code == 0 and "updated" not in out, out
+    code, _, err = crm("import", "contacts", path)
+    assert code == 0
+    assert err.strip().endswith("0 created, 0 updated, 2 unchanged, 0 skipped; nothing changed"), err
+    assert snapshot(query) == before
+    assert query("SELECT count(*) FROM import_changes")[0][0] == 0
+
+
 def test_skip_and_create(crm: Crm, query: Query, tmp_path: Path) -> None:
     crm("contact", "add", "Ada Lovelace", "--email", "ada@analytical.io", "--title", "Countess")
     path = write(tmp_path, "a.csv", "name,email,title\nAda L.,ada@analytical.io,Mathematician\n")

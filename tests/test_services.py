@@ -165,6 +165,25 @@ def test_stay_in_touch_cadence(session: Session) -> None:
     assert never.id is not None
 
 
+def test_stay_in_touch_thresholds_per_cadence_and_with_many_cadences(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crm_tui.services import due as due_module
+
+    # Exactly at its cadence is due; a second later is not yet; each cadence has its own threshold.
+    cases = {"Edge 7": (7, 7 * 86400), "Early 7": (7, 7 * 86400 - 1), "Edge 30": (30, 30 * 86400), "Early 30": (30, 40)}
+    for name, (days, ago) in cases.items():
+        contact = add(session, name, cadence_days=days)
+        log_interaction(session, contact, kind="call", summary="x", author="t", at=NOW - timedelta(seconds=ago))
+    add(session, "Centuries", cadence_days=3_000_000)  # longer than the calendar: due only if never contacted
+    expected = [("Centuries", NOW), ("Edge 7", NOW), ("Edge 30", NOW)]
+    got = sorted((i.contact_name, i.due_at) for i in due_items(session, now=NOW, until=NOW))
+    assert got == sorted(expected)
+    # Past a few dozen cadences the query falls back to date arithmetic; same answer.
+    monkeypatch.setattr(due_module, "_FEW_CADENCES", 1)
+    assert sorted((i.contact_name, i.due_at) for i in due_items(session, now=NOW, until=NOW)) == sorted(expected)
+
+
 def test_due_owner_filter(session: Session) -> None:
     add_reminder(session, title="mine", due_at=NOW, actor="tester", now=NOW)
     add_reminder(session, title="theirs", due_at=NOW, actor="tester", owner="sam", now=NOW)

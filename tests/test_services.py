@@ -444,3 +444,19 @@ def test_a_merged_contact_cannot_be_restored_as_an_empty_shell(session: Session)
     svc.trash_contact(session, plain, now=NOW)
     svc.restore_contact(session, plain)
     assert plain.deleted_at is None
+
+
+@pytest.mark.parametrize(
+    ("stored", "expected"),
+    [
+        ("2026-11-22 16:20:33.123456", datetime(2026, 11, 22, 16, 20, 33, 123456, tzinfo=UTC)),
+        ("2026-11-22 16:20:33", datetime(2026, 11, 22, 16, 20, 33, tzinfo=UTC)),
+        ("2026-11-22T16:20:33+02:00", datetime(2026, 11, 22, 14, 20, 33, tzinfo=UTC)),  # another tool's text
+        ("2026-11-22", datetime(2026, 11, 22, tzinfo=UTC)),
+    ],
+)
+def test_due_reads_stored_text_as_aware_utc(stored: str, expected: datetime) -> None:
+    from crm_tui.services.due import _aware
+
+    value = _aware(stored)
+    assert value == expected and value.utcoffset() == timedelta(0)

@@ -62,7 +62,14 @@ class DueItem:
 def _aware(value: Any) -> datetime:
     """A stored time as aware UTC: SQLite hands back its text, PostgreSQL a datetime."""
     if isinstance(value, str):
-        return datetime.fromisoformat(value + "+00:00")  # five times cheaper than .replace(tzinfo=UTC)
+        try:
+            value = datetime.fromisoformat(value + "+00:00")  # five times cheaper than .replace(tzinfo=UTC)
+        except ValueError:  # text with an offset of its own, written by another tool
+            value = datetime.fromisoformat(value)
+        if value.tzinfo is UTC:
+            return value  # type: ignore[no-any-return]
+        if value.tzinfo is None:  # a bare date
+            return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
     return value.astimezone(UTC)  # type: ignore[no-any-return]
 
 

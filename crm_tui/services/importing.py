@@ -198,11 +198,11 @@ class ContactImporter:
             if not state.is_new and not state.changed:
                 self.summary.updated -= 1
                 self.summary.unchanged += 1
-        for outcome, holder in self._pending:
+        for outcome, holder in self._pending:  # filled only when there is an on_outcome
             if outcome.action == "updated" and holder is not None and not holder.is_new and not holder.changed:
                 outcome.action, outcome.changes = "unchanged", []
-            assert self.on_outcome is not None
-            self.on_outcome(outcome)
+            if self.on_outcome is not None:
+                self.on_outcome(outcome)
         self._updated_rows.clear()
         self._pending.clear()
 

@@ -50,6 +50,23 @@ def test_due_path_stays_light(env: dict[str, str]) -> None:
     assert out.stderr.strip() == "[]", out.stderr
 
 
+def test_import_path_stays_light(env: dict[str, str], tmp_path: Path) -> None:
+    # Nightly scripts feed CSVs through `crm import`: it writes with bulk statements on a
+    # Core connection, so it starts without the ORM either.
+    run(env, "db", "upgrade")
+    source = tmp_path / "people.csv"
+    source.write_text("name,email\nAda Lovelace,ada@engines.example\n", encoding="utf-8")
+    code = (
+        "import sys; from crm_tui.cli import app\n"
+        f"try:\n    app(['import', 'contacts', {str(source)!r}], prog_name='crm')\nexcept SystemExit:\n    pass\n"
+        f"print([m for m in {DUE_HEAVY!r} if m in sys.modules], file=sys.stderr)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, **env})
+    assert out.stderr.splitlines()[-1] == "[]", out.stderr
+    assert "1 created" in out.stderr
+    assert run(env, "contact", "show", "ada@engines.example").returncode == 0
+
+
 def test_cron_due_prints_nothing_when_nothing_is_due(env: dict[str, str]) -> None:
     result = run(env, "due")
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")

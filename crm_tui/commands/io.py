@@ -20,7 +20,7 @@ from crm_tui.commands.runtime import FormatOption, Runtime, runtime
 from crm_tui.errors import InvalidInput, NotFound
 
 if TYPE_CHECKING:
-    from crm_tui.services.import_batches import ImportSummary, RowOutcome
+    from crm_tui.services.import_summary import ImportSummary, RowOutcome
 
 import_app = typer.Typer(help="Bring contacts and interactions in from CSV and vCard files.", no_args_is_help=True)
 
@@ -142,10 +142,10 @@ def import_contacts_command(
         with (
             _rejects(rejects, reader.header) as on_reject,
             progress_bar(size, lambda: reader.bytes_read) as advance,
-            rt.session() as session,
+            rt.connection(write=True) as conn,
         ):
             summary = import_contacts(
-                session,
+                conn,
                 reader,
                 kind="contacts",
                 source=name,
@@ -158,7 +158,7 @@ def import_contacts_command(
                 progress=advance,
             )
             if dry_run:
-                session.rollback()
+                conn.rollback()
     report(rt, summary, dry_run=dry_run)
 
 
@@ -259,9 +259,9 @@ def import_vcard_command(
             sources = [(name, stream)]
         reader = VcardReader(sources, tz=rt.tz, skip_invalid=skip_invalid)
         options = {"on_duplicate": on_duplicate, "skip_invalid": skip_invalid}
-        with rt.session() as session:
+        with rt.connection(write=True) as conn:
             summary = import_contacts(
-                session,
+                conn,
                 reader,
                 kind="vcard",
                 source=name,
@@ -272,7 +272,7 @@ def import_vcard_command(
                 on_outcome=print_outcome if dry_run else None,
             )
             if dry_run:
-                session.rollback()
+                conn.rollback()
     report(rt, summary, dry_run=dry_run)
 
 
@@ -305,9 +305,9 @@ def import_interactions_command(
             stream, name=name, tz=rt.tz, encoding=encoding, delimiter=delimiter, size=size, skip_invalid=skip_invalid
         )
         options = {"skip_invalid": skip_invalid}
-        with _rejects(rejects, reader.header) as on_reject, rt.session() as session:
+        with _rejects(rejects, reader.header) as on_reject, rt.connection(write=True) as conn:
             summary = import_interactions(
-                session,
+                conn,
                 reader,
                 source=name,
                 actor=rt.user,
@@ -317,5 +317,5 @@ def import_interactions_command(
                 skip_invalid=skip_invalid,
             )
             if dry_run:
-                session.rollback()
+                conn.rollback()
     report(rt, summary, dry_run=dry_run)

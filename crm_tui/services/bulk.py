@@ -10,11 +10,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Connection
 
 from crm_tui.models.types import sqlite_utc_text
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 # The statement inside the contacts insert trigger that writes a contact's search row;
 # imports run it once for a set of contacts instead of once per row.
@@ -23,6 +26,11 @@ _DOC_IN_TRIGGER = re.compile(
 )
 # Triggers that rewrite a contact's search row; suspended while an import writes.
 _SEARCH_TABLES = ("contacts", "contact_emails", "contact_tags")
+
+
+def connection_of(db: Session | Connection) -> Connection:
+    """The Core connection of a session's transaction (or the connection itself)."""
+    return db if isinstance(db, Connection) else db.connection()
 
 
 class BulkWriter:

@@ -1,9 +1,9 @@
-"""Import batches: recorded when an import starts, counted when it ends, listed, and reverted."""
+"""Import batches: listed, and reverted (importing.py and import_summary.py record them)."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -25,107 +25,11 @@ from crm_tui.models import (
 )
 from crm_tui.services.common import utcnow
 
-
-@dataclass
-class RowOutcome:
-    """What an import did (or would do) with one row, for --dry-run."""
-
-    line: int
-    action: str  # created, updated, unchanged, skipped
-    contact_id: int | None = None
-    name: str | None = None
-    changes: list[str] = field(default_factory=list)
-    reason: str | None = None
-
-
-@dataclass
-class ImportSummary:
-    """Counts of an import, by row."""
-
-    batch_id: int | None = None
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    blank: int = 0
-    invalid: int = 0
-    duplicates: int = 0  # matched and left alone (--on-duplicate skip)
-    trashed: int = 0  # matched a contact in the trash
-    emails_elsewhere: int = 0  # addresses left with the contact that already had them
-
-    @property
-    def skipped(self) -> int:
-        return self.blank + self.invalid + self.duplicates + self.trashed
-
-    @property
-    def changed_anything(self) -> bool:
-        return bool(self.created or self.updated)
-
-    def line(self) -> str:
-        """`1,204 created, 87 updated, 3 unchanged, 0 skipped (2 blank)`."""
-        text = (
-            f"{self.created:,} created, {self.updated:,} updated, {self.unchanged:,} unchanged, "
-            f"{self.skipped:,} skipped"
-        )
-        details = [
-            f"{n:,} {what}"
-            for n, what in (
-                (self.blank, "blank"), (self.invalid, "invalid"), (self.duplicates, "duplicates"),
-                (self.trashed, "in the trash"),
-            )
-            if n
-        ]  # fmt: skip
-        if details:
-            text += f" ({', '.join(details)})"
-        if self.emails_elsewhere:
-            text += f"; {self.emails_elsewhere:,} emails already belonged to other contacts and stayed there"
-        return text
-
-
 # Columns revert may write back, so a tampered change log cannot name another column.
 REVERTIBLE = frozenset({
     "display_name", "given_name", "family_name", "organization_id", "title", "notes", "source", "owner",
     "cadence_days", "custom", "birthday", "uid",
 })  # fmt: skip
-
-
-def start_batch(
-    session: Session,
-    *,
-    kind: str,
-    source: str,
-    preset: str | None,
-    options: dict[str, Any],
-    actor: str,
-    now: datetime,
-) -> int:
-    """Record a new batch (its counts are filled in by `finish_batch`); returns its id."""
-    batch = ImportBatch(
-        kind=kind,
-        source=source,
-        preset=preset,
-        options=json.dumps(options, ensure_ascii=False, sort_keys=True),
-        created_by=actor,
-        created_at=now,
-    )
-    session.add(batch)
-    session.flush()
-    assert batch.id is not None
-    return batch.id
-
-
-def finish_batch(session: Session, batch_id: int, summary: ImportSummary) -> None:
-    session.execute(
-        update(ImportBatch)
-        .where(ImportBatch.id == batch_id)  # type: ignore[arg-type]
-        .values(
-            rows=summary.rows,
-            created=summary.created,
-            updated=summary.updated,
-            unchanged=summary.unchanged,
-            skipped=summary.skipped,
-        )
-    )
 
 
 def list_batches(session: Session, *, limit: int | None = None) -> list[ImportBatch]:

@@ -4,21 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Connection
 
 from crm_tui.errors import InvalidInput
 from crm_tui.io.records import InteractionRecord, Skipped
-from crm_tui.services.bulk import BulkWriter
+from crm_tui.services.bulk import BulkWriter, connection_of
 from crm_tui.services.common import utcnow
-from crm_tui.services.import_batches import ImportSummary, RowOutcome, finish_batch, start_batch
+from crm_tui.services.import_summary import ImportSummary, RowOutcome, finish_batch, start_batch
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 BATCH_ROWS = 2000
 
 
 def import_interactions(
-    session: Session,
+    session: Session | Connection,
     items: Iterable[InteractionRecord | Skipped],
     *,
     source: str,
@@ -31,9 +34,9 @@ def import_interactions(
 ) -> ImportSummary:
     """Add the interactions (the database's triggers move each contact's last contact)."""
     now = now or utcnow()
-    w = BulkWriter(session.connection())
+    w = BulkWriter(connection_of(session))
     batch_id = start_batch(
-        session, kind="interactions", source=source, preset=None, options=options or {}, actor=actor, now=now
+        w, kind="interactions", source=source, preset=None, options=options or {}, actor=actor, now=now
     )
     summary = ImportSummary(batch_id=batch_id)
     pending: list[InteractionRecord | Skipped] = []
@@ -43,7 +46,7 @@ def import_interactions(
             _flush(w, pending, summary, source, actor, now, batch_id, on_outcome, on_reject, skip_invalid)
             pending = []
     _flush(w, pending, summary, source, actor, now, batch_id, on_outcome, on_reject, skip_invalid)
-    finish_batch(session, batch_id, summary)
+    finish_batch(w, batch_id, summary)
     return summary
 
 

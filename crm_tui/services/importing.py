@@ -13,16 +13,19 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Connection
 
 from crm_tui.errors import InvalidInput
 from crm_tui.io.records import ContactRecord, Skipped
-from crm_tui.services.bulk import BulkWriter
+from crm_tui.services.bulk import BulkWriter, connection_of
 from crm_tui.services.common import name_key, phone_key, utcnow
-from crm_tui.services.import_batches import ImportSummary, RowOutcome, finish_batch, start_batch
 from crm_tui.services.import_state import ContactState, load_states
+from crm_tui.services.import_summary import ImportSummary, RowOutcome, finish_batch, start_batch
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 ON_DUPLICATE = ("update", "skip", "create")
 BATCH_ROWS = 2000
@@ -67,7 +70,7 @@ class ContactImporter:
 
     def __init__(
         self,
-        session: Session,
+        session: Session | Connection,
         *,
         kind: str,
         source: str,
@@ -81,18 +84,17 @@ class ContactImporter:
     ) -> None:
         if on_duplicate not in ON_DUPLICATE:
             raise InvalidInput(f"unknown --on-duplicate '{on_duplicate}' (use {', '.join(ON_DUPLICATE)})")
-        self.session = session
         self.kind = kind
         self.actor = actor
         self.on_duplicate = on_duplicate
         self.on_outcome = on_outcome
         self.on_reject = on_reject
         self.now = now or utcnow()
-        self.w = BulkWriter(session.connection())
+        self.w = BulkWriter(connection_of(session))
         self.now_db = self.w.time(self.now)
         self.summary = ImportSummary()
         self.batch_id = start_batch(
-            session, kind=kind, source=source, preset=preset, options=options or {}, actor=actor, now=self.now
+            self.w, kind=kind, source=source, preset=preset, options=options or {}, actor=actor, now=self.now
         )
         self.summary.batch_id = self.batch_id
         if not self.w.sqlite:
@@ -133,7 +135,7 @@ class ContactImporter:
         self.w.resume_search_triggers()
         if not self.w.sqlite and self.next_id > self.first_new_id:
             self.w.execute("SELECT setval(pg_get_serial_sequence('contacts', 'id'), ?)", (self.next_id - 1,))
-        finish_batch(self.session, self.batch_id, self.summary)
+        finish_batch(self.w, self.batch_id, self.summary)
         return self.summary
 
     # ------------------------------------------------------------ one batch
@@ -434,7 +436,7 @@ class ContactImporter:
 
 
 def import_contacts(
-    session: Session,
+    session: Session | Connection,
     items: Iterable[ContactRecord | Skipped],
     *,
     kind: str,
@@ -468,7 +470,7 @@ def fewer_collections() -> Iterator[None]:
 
 
 def _import(
-    session: Session,
+    session: Session | Connection,
     items: Iterable[ContactRecord | Skipped],
     *,
     kind: str,

@@ -5,7 +5,9 @@
     .venv/bin/python benchmarks/import_bench.py --million    # also peak RSS importing 1,000,000 rows
 
 Each round times, on fresh database files: the baseline (csv.reader + one executemany of
-the same rows into a table, one transaction, WAL like crm), `crm import contacts` as a
+the same rows into a table, one transaction, WAL like crm), the schema floor (the same rows
+as ready-made tuples written straight into crm's own tables and search index, no import
+logic: what any import into this schema costs at least), `crm import contacts` as a
 whole process (start-up, validation, matching and search indexing included) into an
 empty database, the same import again (every row a duplicate), and `sqlite-utils insert
 --csv` when it is installed. Ratios use each measure's best round (the least disturbed).
@@ -130,6 +132,52 @@ def baseline(source: Path, db: Path) -> tuple[float, float]:
     return time.perf_counter() - start, time.process_time() - cpu
 
 
+def schema_floor(source: Path, template: Path, db: Path) -> tuple[float, float]:
+    """The same rows as ready-made tuples, executemany'd straight into crm's own tables: (wall, CPU) seconds.
+
+    contacts, contact_emails and contact_phones with their indexes, then the search index
+    built set-based, as an import does with its triggers suspended; one transaction. No
+    mapping, validation or matching: the least any import into this schema can cost.
+    """
+    fresh(db)
+    shutil.copyfile(template, db)
+    start, cpu = time.perf_counter(), time.process_time()
+    con = sqlite3.connect(db, isolation_level=None)
+    con.execute("PRAGMA journal_mode = WAL")
+    con.execute("PRAGMA synchronous = NORMAL")
+    con.execute("BEGIN IMMEDIATE")
+    triggers = con.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").fetchall()
+    for name, _ in triggers:
+        con.execute(f'DROP TRIGGER "{name}"')
+    contacts, emails, phones = [], [], []
+    now = "2026-11-22 00:00:00.000000"
+    with open(source, encoding="utf-8", newline="") as f:
+        reader = csv.reader(f)
+        next(reader)
+        for i, (name, email, phone, _org, title, _tags, notes, _every) in enumerate(reader, 1):
+            contacts.append((i, name, name.lower(), title or None, notes or None, "import", now, now))
+            emails.append((i, email, email.lower(), True))
+            phones.append((i, phone, "+" + "".join(c for c in phone if c.isdigit()), True))
+    con.executemany(
+        "INSERT INTO contacts (id, display_name, sort_name, title, notes, source, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        contacts,
+    )
+    con.executemany("INSERT INTO contact_emails (contact_id, email, email_key, is_primary) VALUES (?, ?, ?, ?)", emails)
+    con.executemany("INSERT INTO contact_phones (contact_id, phone, phone_key, is_primary) VALUES (?, ?, ?, ?)", phones)
+    con.execute(
+        "INSERT INTO search_index (rowid, contact_id, name, emails, org, tags, notes, summary, body)"
+        " SELECT -c.id, c.id, c.display_name, (SELECT group_concat(e.email, ' ') FROM contact_emails e"
+        " WHERE e.contact_id = c.id), coalesce(c.title, ''), '', coalesce(c.notes, ''), '', ''"
+        " FROM contacts c ORDER BY c.id DESC"
+    )
+    for _, sql in triggers:
+        con.execute(sql)
+    con.execute("COMMIT")
+    con.close()
+    return time.perf_counter() - start, time.process_time() - cpu
+
+
 def crm_env(db: Path) -> dict[str, str]:
     return {**os.environ, "CRM_DB": str(db), "CRM_USER": "bench", "TZ": "UTC", "NO_COLOR": "1"}
 
@@ -199,10 +247,12 @@ def main() -> None:
     work = DATA / "work"
     work.mkdir(exist_ok=True)
     times: dict[str, list[tuple[float, float]]] = {
-        "executemany": [], "crm import": [], "crm re-import": [], "sqlite-utils": [],
+        "executemany": [], "schema floor": [], "crm import": [], "crm re-import": [], "sqlite-utils": [],
     }  # fmt: skip
+    template = empty_crm_db(work / "empty.db")
     for _ in range(args.rounds):
         times["executemany"].append(baseline(source, work / "baseline.db"))
+        times["schema floor"].append(schema_floor(source, template, work / "floor.db"))
         db = empty_crm_db(work / "crm.db")
         times["crm import"].append(crm(db, "import", "contacts", str(source)))
         times["crm re-import"].append(crm(db, "import", "contacts", str(source)))
@@ -223,6 +273,8 @@ def main() -> None:
             f"{name:<16}{walls[0]:>7.2f}s{walls[len(walls) // 2]:>7.2f}s{walls[0] / base_wall:>6.1f}x"
             f"{cpu:>7.2f}s{cpu / base_cpu:>6.1f}x  {targets.get(name, '')}"
         )
+    floor = min(w for w, _ in times["schema floor"])
+    print(f"crm import / schema floor (wall): {min(w for w, _ in times['crm import']) / floor:.1f}x")
     if times["sqlite-utils"]:
         ratio = min(w for w, _ in times["sqlite-utils"]) / min(w for w, _ in times["crm import"])
         print(f"sqlite-utils / crm import (wall): {ratio:.1f}x")

@@ -235,13 +235,13 @@ def due(
 @app.command("search")
 def search(
     ctx: typer.Context,
-    query: str = typer.Argument(..., help="Words to find; the last one may be a prefix."),
+    query: str = typer.Argument(..., help="Words to find (the last one may be a prefix), or a phone number."),
     limit: int = typer.Option(50, "--limit", "-n", min=1, help="At most this many contacts."),
     fmt: str | None = FormatOption,
 ) -> None:
-    """Search names, emails, organizations, tags, notes and interaction text.
+    """Search names, emails, organizations, tags, notes, interaction text and phone numbers.
 
-    Example: crm search "o'brien proposal"
+    Example: crm search "o'brien proposal"   or   crm search "020 7946 0000"
     """
     from crm_tui.output import render
     from crm_tui.services.search import search_contacts

@@ -256,3 +256,12 @@ def test_csv_listings_neutralize_formulas_but_keep_phones() -> None:
     _, out, _ = crm("contact", "list", "-f", "csv")
     row = next(csv.DictReader(io.StringIO(out)))
     assert row["name"].startswith("'=") and row["phone"] == "+44 20 7946 0000"
+
+
+def test_search_finds_a_contact_by_phone_number() -> None:
+    crm("contact", "add", "Ada Lovelace", "--phone", "+44 20 7946 0000")
+    crm("contact", "add", "Bob", "--phone", "+1 202 555 0100")
+    code, out, _ = crm("search", "020 7946 0000")
+    assert code == 0 and out.splitlines() == ["1\tAda Lovelace\t\t\tphone +44 20 7946 0000"]
+    _, out, _ = crm("search", "7946 0000", "-f", "json")
+    assert [(r["name"], r["matched"]) for r in json.loads(out)] == [("Ada Lovelace", "phone +44 20 7946 0000")]

@@ -23,7 +23,7 @@ from crm_tui.services.reminders import (
     list_reminders,
     snooze_reminder,
 )
-from crm_tui.services.search import fts_query, search_contacts
+from crm_tui.services.search import PhoneQuery, fts_query, phone_query, search_contacts
 from tests.conftest import NOW
 
 
@@ -460,3 +460,68 @@ def test_due_reads_stored_text_as_aware_utc(stored: str, expected: datetime) -> 
 
     value = _aware(stored)
     assert value == expected and value.utcoffset() == timedelta(0)
+
+
+@pytest.mark.parametrize(
+    ("query", "key", "digits"),
+    [
+        ("+44 20 7946 0000", "+442079460000", "442079460000"),
+        ("0044 20 7946 0000", "+442079460000", "442079460000"),  # 00 is the international prefix
+        ("020 7946 0000", "02079460000", "2079460000"),  # the national trunk 0 is dropped
+        ("7946 0000", "79460000", "79460000"),
+        ("(202) 555-0100", "2025550100", "2025550100"),
+        ("202.555.0100", "2025550100", "2025550100"),
+        ("０２０ ７９４６ ００００", "02079460000", "2079460000"),  # full-width digits, as pasted
+    ],
+)
+def test_phone_query_reads_numbers_in_any_form(query: str, key: str, digits: str) -> None:
+    assert phone_query(query) == PhoneQuery(key=key, digits=digits)
+
+
+@pytest.mark.parametrize("query", ["112", "2026", "012345", "00 12345", "ada", "+44 20 7946 0000 x12", "+", ""])
+def test_phone_query_refuses_short_numbers_and_words(query: str) -> None:
+    assert phone_query(query) is None
+
+
+def test_search_finds_a_contact_by_any_form_of_its_number(session: Session) -> None:
+    add(session, "Ada", phones=["+44 20 7946 0000"])
+    add(session, "Bob", phones=["(202) 555-0100"])
+    add(session, "Carl", phones=["020 7946 0001"])  # stored in national form
+    add(session, "Dora", phones=["+1 303 555 0199"])
+
+    def found(query: str) -> list[tuple[str, str | None]]:
+        return [(h.row.name, h.matched) for h in search_contacts(session, query)]
+
+    for query in ["+44 20 7946 0000", "+442079460000", "0044 20 7946 0000", "020 7946 0000", "7946 0000"]:
+        assert found(query) == [("Ada", "phone +44 20 7946 0000")], query
+    for query in ["(202) 555-0100", "202.555.0100", "+1 202 555 0100", "555-0100"]:
+        assert found(query) == [("Bob", "phone (202) 555-0100")], query
+    assert found("+44 20 7946 0001") == [("Carl", "phone 020 7946 0001")]  # international finds national
+    assert found("+44 20 7946 0002") == []
+
+
+def test_search_by_a_short_number_does_not_match_everyone(session: Session) -> None:
+    add(session, "Ada", phones=["+1 202 555 0112"])
+    add(session, "Emergency", phones=["112"])
+    add(session, "Bob", phones=["+44 20 7946 0112"])
+    assert search_contacts(session, "112") == []
+    assert search_contacts(session, "0112") == []
+    # A long query does not match a stored number shorter than 6 digits either.
+    assert [h.row.name for h in search_contacts(session, "555 0112")] == ["Ada"]
+
+
+def test_phone_matches_rank_first_skip_the_trash_and_keep_the_limit(session: Session) -> None:
+    add(session, "Aaron", notes="Called from 020 7946 0000 last week")  # a text match only
+    add(session, "Zoe", phones=["020 7946 0000", "+44 20 7946 0000"])  # the same number twice
+    gone = add(session, "Ghost", phones=["+44 20 7946 0000"])
+    svc.trash_contact(session, gone, now=NOW)
+    hits = search_contacts(session, "020 7946 0000")
+    assert [(h.row.name, h.matched) for h in hits] == [("Zoe", "phone 020 7946 0000"), ("Aaron", None)]
+    assert hits[0].score < hits[1].score
+
+    for area in range(201, 206):
+        add(session, f"Caller {area}", phones=[f"+1 {area} 555 0100"])
+    add(session, "Zed", phones=["555-0100"])  # typed exactly like the query: first
+    names = [h.row.name for h in search_contacts(session, "555-0100", limit=3)]
+    assert names == ["Zed", "Caller 201", "Caller 202"]
+    assert len(search_contacts(session, "555-0100")) == 6

@@ -257,12 +257,24 @@ def _parse_when(text: str, now: datetime, tz: tzinfo, default_time: time | None)
     return to_utc(wall, tz)
 
 
+_LATEST = datetime(9999, 12, 30, tzinfo=UTC)
+
+
+def in_zone(value: datetime, tz: tzinfo) -> datetime:
+    """`value` in zone `tz`; a stored time at the calendar's very end stays in UTC rather than crash."""
+    try:
+        return value.astimezone(tz)
+    except OverflowError:
+        return value
+
+
 def parse_when(text: str, *, now: datetime, tz: tzinfo, default_time: time | None = None) -> datetime:
     """Aware UTC for a typed WHEN read in zone `tz`; date-only forms take `default_time` or now's clock."""
     out_of_range = InvalidDate(f"'{_shown(text)}' is out of range (years 1900 to 9999)")
     try:
         result = _parse_when(text, now, tz, default_time)
-        if not 1900 <= to_local(result, tz).year <= 9999:
+        # A day inside the calendar's end, so the time shows in every zone.
+        if not 1900 <= to_local(result, tz).year <= 9999 or result > _LATEST:
             raise out_of_range
     except (ValueError, ArithmeticError) as exc:
         # Date arithmetic past year 9999 ("in 99999 years") surfaces as ValueError/OverflowError.

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from typing import Any, TextIO
 
+from crm_tui.dates import in_zone
+
 FORMATS = ("table", "plain", "json", "ndjson", "csv")
 Columns = Sequence[tuple[str, str]]  # (record key, header)
 
@@ -30,7 +32,7 @@ def human_value(value: Any, tz: tzinfo) -> str:
         return value
     if isinstance(value, datetime):
         # isoformat is several times faster than strftime, which counts on a 6,000-line `crm due`.
-        return value.astimezone(tz).isoformat(sep=" ", timespec="minutes")[:16]
+        return in_zone(value, tz).isoformat(sep=" ", timespec="minutes")[:16]
     if isinstance(value, (list, tuple)):
         return ", ".join(str(v) for v in value)
     if isinstance(value, bool):
@@ -41,7 +43,7 @@ def human_value(value: Any, tz: tzinfo) -> str:
 def machine_value(value: Any, tz: tzinfo) -> Any:
     """A value for json/ndjson: ISO 8601 with offset, lists kept."""
     if isinstance(value, datetime):
-        return value.astimezone(tz).isoformat()
+        return in_zone(value, tz).isoformat()
     if isinstance(value, (list, tuple)):
         return [machine_value(v, tz) for v in value]
     if isinstance(value, dict):
@@ -63,7 +65,7 @@ def _plain_cell(value: Any, tz: tzinfo) -> str:
 
 def _csv_cell(value: Any, tz: tzinfo) -> str:
     if isinstance(value, datetime):
-        return value.astimezone(tz).isoformat()
+        return in_zone(value, tz).isoformat()
     if isinstance(value, (list, tuple)):
         return ";".join(str(v) for v in value)
     return "" if value is None else str(value)

@@ -526,3 +526,21 @@ def test_importing_dates_does_not_load_dateutil_parser() -> None:
     )
     root = Path(__file__).resolve().parent.parent
     subprocess.run([sys.executable, "-c", code], cwd=root, check=True, timeout=30)
+
+
+def test_times_at_the_end_of_the_calendar_are_refused_or_shown_in_utc() -> None:
+    from crm_tui.dates import in_zone
+    from crm_tui.errors import InvalidDate
+    from crm_tui.output import human_value, machine_value
+
+    now = datetime(2026, 11, 22, 12, tzinfo=UTC)
+    # 23:00 UTC on the last day would be year 10000 in Tokyo: refused when typed.
+    with pytest.raises(InvalidDate, match="out of range"):
+        parse_when("9999-12-31 23:00", now=now, tz=UTC)
+    # One already stored (by an older version or another tool) still shows, in UTC.
+    edge = datetime(9999, 12, 31, 23, tzinfo=UTC)
+    tokyo = ZoneInfo("Asia/Tokyo")
+    assert in_zone(edge, tokyo) is edge
+    assert human_value(edge, tokyo) == "9999-12-31 23:00"
+    assert machine_value(edge, tokyo) == "9999-12-31T23:00:00+00:00"
+    assert in_zone(now, tokyo).hour == 21

@@ -279,7 +279,7 @@ def import_vcard_command(
 @import_app.command("interactions")
 def import_interactions_command(
     ctx: typer.Context,
-    file: str = typer.Argument(..., metavar="FILE|-", help="A CSV file, or - for standard input."),
+    file: str = typer.Argument(..., metavar="FILE|-", help="A CSV, JSON or NDJSON file, or - for standard input."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what each row would do; write nothing."),
     skip_invalid: bool = typer.Option(False, "--skip-invalid", help="Import the good rows, skip the bad ones."),
     rejects: Path | None = typer.Option(None, "--rejects", help="With --skip-invalid: write skipped rows here."),
@@ -288,6 +288,8 @@ def import_interactions_command(
 ) -> None:
     """Import interactions (columns: email or contact_id, occurred_at, kind, direction, summary, body).
 
+    A file starting with [ is read as a JSON array, with { as NDJSON (as `crm export interactions` writes them).
+
     Each one joins its contact's timeline and resets the stay-in-touch clock.
 
     A row already imported (same contact, time, kind and summary) is not added twice.
@@ -295,15 +297,31 @@ def import_interactions_command(
     Example: crm import interactions calls.csv
     """
     from crm_tui.io.interactions_csv import InteractionCsvReader
+    from crm_tui.io.interactions_json import InteractionJsonReader, sniff_format
     from crm_tui.services.import_interactions import import_interactions
 
     rt = runtime(ctx)
     if rejects is not None and not skip_invalid:
         raise InvalidInput("--rejects needs --skip-invalid")
-    with open_input(file) as (stream, name, size):
-        reader = InteractionCsvReader(
-            stream, name=name, tz=rt.tz, encoding=encoding, delimiter=delimiter, size=size, skip_invalid=skip_invalid
-        )
+    with open_input(file) as (raw, name, size):
+        fmt, stream = sniff_format(raw, encoding=encoding)
+        reader: InteractionCsvReader | InteractionJsonReader
+        if fmt == "csv":
+            reader = InteractionCsvReader(
+                stream,
+                name=name,
+                tz=rt.tz,
+                encoding=encoding,
+                delimiter=delimiter,
+                size=size,
+                skip_invalid=skip_invalid,
+            )
+        elif delimiter is not None:
+            raise InvalidInput(f"{name} is JSON: --delimiter is for CSV files")
+        else:
+            reader = InteractionJsonReader(
+                stream, name=name, tz=rt.tz, encoding=encoding, size=size, skip_invalid=skip_invalid
+            )
         options = {"skip_invalid": skip_invalid}
         with _rejects(rejects, reader.header) as on_reject, rt.connection(write=True) as conn:
             summary = import_interactions(

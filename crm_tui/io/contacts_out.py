@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, tzinfo
 from typing import IO, Any
 
+from crm_tui.dates import in_zone
 from crm_tui.io.csvwrite import SafeCsvWriter
 from crm_tui.services.exporting import ExportedContact
 
@@ -34,7 +35,7 @@ def labeled_cell(values: Sequence[tuple[str, str | None]]) -> str:
 
 
 def _time(value: datetime | None, tz: tzinfo) -> str:
-    return value.astimezone(tz).isoformat() if value is not None else ""
+    return in_zone(value, tz).isoformat() if value is not None else ""
 
 
 def write_contacts_csv(out: IO[str], contacts: Iterable[ExportedContact], custom: Sequence[str], tz: tzinfo) -> int:

@@ -143,8 +143,25 @@ def parse_cadence(value: str, line: int, column: str, cache: dict[str, int]) -> 
     return days
 
 
+# An instant a day inside the calendar's ends, so every time zone can show it.
+_EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
+_LATEST = datetime(9999, 12, 30, tzinfo=UTC)
+
+
 def parse_instant(value: str, line: int, column: str, tz: tzinfo) -> datetime:
     """An ISO 8601 time (with offset, or read in `tz`), or a date at midnight in `tz`, as UTC."""
+    from crm_tui.io.records import RowError
+
+    try:
+        instant = _parse_instant(value, line, column, tz)
+    except OverflowError:  # an offset or a zone that moves the time out of the calendar
+        raise RowError(line, f"'{shorten(value)}' is not a date", column) from None
+    if not _EARLIEST <= instant <= _LATEST:
+        raise RowError(line, f"'{shorten(value)}' is too far in the past or the future", column)
+    return instant
+
+
+def _parse_instant(value: str, line: int, column: str, tz: tzinfo) -> datetime:
     from crm_tui.io.records import RowError
 
     text = value.strip()

@@ -10,10 +10,10 @@ from crm_tui.errors import InvalidInput
 from crm_tui.io.csvread import open_csv
 from crm_tui.io.fields import parse_email, parse_instant, unneutralize
 from crm_tui.io.presets import normalize
-from crm_tui.io.records import InteractionRecord, RowError, Skipped, mapped_rows
+from crm_tui.io.records import InteractionRecord, RowError, Skipped, contact_id_cell, mapped_rows
 from crm_tui.models.activity import DIRECTIONS, INTERACTION_KINDS
 
-_COLUMNS = {
+COLUMN_NAMES = {
     **dict.fromkeys(("email", "contactemail", "emailaddress", "mail"), "email"),
     **dict.fromkeys(("contactid", "contact"), "contact_id"),
     **dict.fromkeys(("occurredat", "occurred", "date", "when", "at", "time", "datetime", "timestamp"), "occurred_at"),
@@ -23,12 +23,12 @@ _COLUMNS = {
     **dict.fromkeys(("body", "notes", "details", "description", "text"), "body"),
     **dict.fromkeys(("author", "by", "user"), "author"),
 }
-_DIRECTIONS = {"in": "in", "inbound": "in", "incoming": "in", "out": "out", "outbound": "out", "outgoing": "out"}
-assert set(_DIRECTIONS.values()) <= set(DIRECTIONS)
+DIRECTION_NAMES = {"in": "in", "inbound": "in", "incoming": "in", "out": "out", "outbound": "out", "outgoing": "out"}
+assert set(DIRECTION_NAMES.values()) <= set(DIRECTIONS)
 
 
 def _target(header: str) -> str | None:
-    return _COLUMNS.get(normalize(header))
+    return COLUMN_NAMES.get(normalize(header))
 
 
 class InteractionCsvReader:
@@ -87,8 +87,11 @@ class InteractionCsvReader:
             return None
         header = self.header
         email = self._cell(cells, "email")
-        raw_id = self._cell(cells, "contact_id").lstrip("#")
-        contact_id = int(raw_id) if raw_id.isdigit() else None
+        contact_id = (
+            contact_id_cell(self._cell(cells, "contact_id"), line, header[self.index["contact_id"]])
+            if "contact_id" in self.index
+            else None
+        )
         if not email and contact_id is None:
             raise RowError(line, "no contact: give an email or a contact id")
         when = self._cell(cells, "occurred_at")
@@ -100,7 +103,7 @@ class InteractionCsvReader:
                 line, f"unknown kind '{kind}' (use {', '.join(INTERACTION_KINDS)})", header[self.index["kind"]]
             )
         direction_text = self._cell(cells, "direction").lower()
-        direction = _DIRECTIONS.get(direction_text) if direction_text else None
+        direction = DIRECTION_NAMES.get(direction_text) if direction_text else None
         if direction_text and direction is None:
             raise RowError(
                 line, f"unknown direction '{direction_text}' (use in or out)", header[self.index["direction"]]

@@ -85,6 +85,20 @@ class RowError(Exception):
         return f"{source} line {self.line}: {self.message}{where}"
 
 
+MAX_ID = 2**63 - 1  # the largest id a database column holds
+
+
+def contact_id_cell(text: str, line: int, column: str) -> int | None:
+    """A contact id typed as `12` or `#12`; None for anything else, RowError past the largest id."""
+    text = text.strip().lstrip("#")
+    if not (text.isascii() and text.isdigit()):
+        return None
+    found = int(text)
+    if found > MAX_ID:
+        raise RowError(line, f"'{text[:20]}…' is not a contact id", column)
+    return found
+
+
 def mapped_rows(
     rows: Iterable[tuple[int, list[str]]],
     map_row: Callable[[int, list[str]], R | None],

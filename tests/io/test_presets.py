@@ -174,3 +174,22 @@ def test_shipped_sample_files(crm: Crm, query: Query) -> None:
     code, _, err = crm("import", "interactions", str(SAMPLES / "interactions.csv"))
     assert code == 0 and "0 unchanged, 0 skipped" in err, err
     assert query("SELECT count(*) FROM contacts WHERE last_contact_at IS NOT NULL")[0][0] > 0
+
+
+def test_interaction_rows_past_the_calendar_or_the_largest_id_are_one_line_errors(
+    crm: Crm, query: Query, tmp_path: Path
+) -> None:
+    crm("contact", "add", "Ada Lovelace", "--email", "ada@analytical.io")
+    cases = [
+        ("contact_id,occurred_at,summary\n99999999999999999999999,2026-11-01 09:00,Call\n", "is not a contact id"),
+        ("email,occurred_at,summary\nada@analytical.io,9999-12-31T23:59:59-05:00,Call\n", "is not a date"),
+        ("email,occurred_at,summary\nada@analytical.io,0001-01-01T00:00:00+05:00,Call\n", "is not a date"),
+        ("email,occurred_at,summary\nada@analytical.io,0001-01-01T00:30:00Z,Call\n", "too far in the past"),
+    ]
+    for text, message in cases:
+        path = tmp_path / "bad.csv"
+        path.write_text(text, encoding="utf-8")
+        code, out, err = crm("import", "interactions", str(path))
+        assert code == 1 and out == "", err
+        assert err.startswith("crm: bad.csv line 2: ") and message in err and err.count("\n") == 1, err
+    assert query("SELECT count(*) FROM interactions")[0][0] == 0

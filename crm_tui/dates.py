@@ -257,7 +257,7 @@ def _parse_when(text: str, now: datetime, tz: tzinfo, default_time: time | None)
     return to_utc(wall, tz)
 
 
-_LATEST = datetime(9999, 12, 30, tzinfo=UTC)
+_LATEST = datetime(9999, 12, 31, tzinfo=UTC)
 
 
 def in_zone(value: datetime, tz: tzinfo) -> datetime:
@@ -273,7 +273,7 @@ def parse_when(text: str, *, now: datetime, tz: tzinfo, default_time: time | Non
     out_of_range = InvalidDate(f"'{_shown(text)}' is out of range (years 1900 to 9999)")
     try:
         result = _parse_when(text, now, tz, default_time)
-        # A day inside the calendar's end, so the time shows in every zone.
+        # Short of the calendar's last day, so the time shows in every zone (offsets reach 14 hours).
         if not 1900 <= to_local(result, tz).year <= 9999 or result > _LATEST:
             raise out_of_range
     except (ValueError, ArithmeticError) as exc:

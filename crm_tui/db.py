@@ -51,7 +51,9 @@ def prepare_sqlite_file(path: Path) -> None:
 def make_engine(url: str, *, busy_timeout_ms: int = 10_000) -> Engine:
     """An engine for `url`; SQLite connections get WAL, foreign keys and IMMEDIATE writes."""
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
+        # Sessions in UTC: interval arithmetic (a cadence of N days) then counts whole
+        # 24-hour days, as on SQLite, whatever the server's TimeZone.
+        return create_engine(url, pool_pre_ping=True, connect_args={"options": "-c timezone=UTC"})
     engine = create_engine(
         url,
         connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False},

@@ -23,7 +23,7 @@ from crm_tui.services.reminders import (
     list_reminders,
     snooze_reminder,
 )
-from crm_tui.services.search import PhoneQuery, fts_query, phone_query, search_contacts
+from crm_tui.services.search import fts_query, phone_query, search_contacts
 from tests.conftest import NOW
 
 
@@ -472,10 +472,13 @@ def test_due_reads_stored_text_as_aware_utc(stored: str, expected: datetime) -> 
         ("(202) 555-0100", "2025550100", "2025550100"),
         ("202.555.0100", "2025550100", "2025550100"),
         ("０２０ ７９４６ ００００", "02079460000", "2079460000"),  # full-width digits, as pasted
+        ("+44 (0)20 7946 0000", "+442079460000", "442079460000"),  # the (0) is dialled only at home
     ],
 )
 def test_phone_query_reads_numbers_in_any_form(query: str, key: str, digits: str) -> None:
-    assert phone_query(query) == PhoneQuery(key=key, digits=digits)
+    found = phone_query(query)
+    assert found is not None and (found.key, found.digits) == (key, digits)
+    assert found.international == key.startswith("+")
 
 
 @pytest.mark.parametrize("query", ["112", "2026", "012345", "00 12345", "ada", "+44 20 7946 0000 x12", "+", ""])
@@ -525,3 +528,29 @@ def test_phone_matches_rank_first_skip_the_trash_and_keep_the_limit(session: Ses
     names = [h.row.name for h in search_contacts(session, "555-0100", limit=3)]
     assert names == ["Zed", "Caller 201", "Caller 202"]
     assert len(search_contacts(session, "555-0100")) == 6
+
+
+@pytest.mark.sqlite_only
+def test_stay_in_touch_reads_times_another_tool_wrote_with_an_offset_or_a_t(session: Session) -> None:
+    # SQLite compares text: times written as 'T'-separated or with an offset still count by their instant.
+    early = add(session, "Early", cadence_days=14)
+    late = add(session, "Late", cadence_days=14)
+    t_form = add(session, "T Form", cadence_days=14)
+    rows = {
+        early.id: (NOW - timedelta(days=14, hours=1)).astimezone(ZoneInfo("Asia/Kolkata")).isoformat(),
+        late.id: (NOW - timedelta(days=14) + timedelta(hours=1)).astimezone(ZoneInfo("America/New_York")).isoformat(),
+        t_form.id: (NOW - timedelta(days=15)).replace(tzinfo=None).isoformat(),
+    }
+    for cid, stored in rows.items():
+        session.execute(text("UPDATE contacts SET last_contact_at = :v WHERE id = :id"), {"v": stored, "id": cid})
+    due = {i.contact_name: i.due_at for i in due_items(session, now=NOW, until=NOW)}
+    assert set(due) == {"Early", "T Form"}
+    assert due["Early"] == NOW - timedelta(hours=1)
+
+
+def test_search_reads_the_trunk_zero_in_parentheses_both_ways(session: Session) -> None:
+    add(session, "Paren", phones=["+44 (0)20 7946 0000"])  # as UK business cards and Outlook write it
+    add(session, "Plain", phones=["+44 20 7946 0001"])
+    for query in ["+44 20 7946 0000", "0044 20 7946 0000", "+44 (0)20 7946 0000", "020 7946 0000"]:
+        assert [h.row.name for h in search_contacts(session, query)] == ["Paren"], query
+    assert [h.row.name for h in search_contacts(session, "+44 (0)20 7946 0001")] == ["Plain"]

@@ -143,9 +143,9 @@ def parse_cadence(value: str, line: int, column: str, cache: dict[str, int]) -> 
     return days
 
 
-# An instant a day inside the calendar's ends, so every time zone can show it.
+# Instants every time zone can show (offsets reach 14 hours).
 _EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
-_LATEST = datetime(9999, 12, 30, tzinfo=UTC)
+_LATEST = datetime(9999, 12, 31, tzinfo=UTC)
 
 
 def parse_instant(value: str, line: int, column: str, tz: tzinfo) -> datetime:

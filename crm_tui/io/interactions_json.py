@@ -150,6 +150,8 @@ class JsonItems:
         while True:
             try:
                 value, end = _DECODER.raw_decode(self._buf, self._pos)
+            except RecursionError:  # the decoder recurses per level: a thousand [[[ exhaust the stack
+                raise self._error(self._pos, "not valid JSON (nested too deeply)") from None
             except json.JSONDecodeError as exc:
                 unterminated = exc.msg.startswith("Unterminated string")
                 if self._eof:
@@ -318,8 +320,15 @@ def _fields(obj: dict[str, Any]) -> dict[str, tuple[str, Any]]:
     return found
 
 
+# JSON escapes can spell what no text column takes: NUL (refused by PostgreSQL) and lone
+# UTF-16 surrogates (not encodable as UTF-8).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
 def _text(line: int, key: str, value: Any) -> str:
     if isinstance(value, str):
+        if _UNSTORABLE.search(value):
+            raise RowError(line, "the text holds a NUL or an invalid character (\\u0000 or a lone surrogate)", key)
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)

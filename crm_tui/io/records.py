@@ -95,7 +95,7 @@ def contact_id_cell(text: str, line: int, column: str) -> int | None:
         return None
     found = int(text)
     if found > MAX_ID:
-        raise RowError(line, f"'{text[:20]}…' is not a contact id", column)
+        raise RowError(line, f"'{text if len(text) <= 20 else text[:19] + '…'}' is not a contact id", column)
     return found
 
 

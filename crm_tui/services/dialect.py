@@ -32,6 +32,17 @@ def plus_days(session: Session | Connection, column: Any, days: Any) -> ColumnEl
     return column + days * text("interval '1 day'")
 
 
+def comparable_time(session: Session | Connection, column: Any) -> Any:
+    """A stored time as something to compare with bound datetimes.
+
+    SQLite compares text: a time another tool wrote with a `T` or an offset is normalised
+    to the stored layout (UTC, space) first, as `plus_days` does.
+    """
+    if dialect_name(session) == "sqlite":
+        return func.strftime("%Y-%m-%d %H:%M:%f", column)
+    return column
+
+
 def cadence_lapsed(
     session: Session | Connection, *, last_contact: Any, cadence_days: Any, at: datetime
 ) -> ColumnElement[bool]:

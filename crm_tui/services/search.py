@@ -21,6 +21,7 @@ _WORDS = re.compile(r"[^\W_]+", re.UNICODE)
 # What people type or paste between the digits of a number: spaces, dots, slashes,
 # parentheses, and hyphens or dashes of any kind.
 _PHONE_SEPARATORS = re.compile(r"[\s./()\-\u2010-\u2015\u2212]")
+_TRUNK_IN_PARENS = re.compile(r"^\s*((?:\+|00)\s*\d{1,3})\s*\(0\)")
 # Fewer digits than this are a year, an extension or an emergency number, not a phone.
 MIN_PHONE_DIGITS = 6
 
@@ -40,10 +41,17 @@ class PhoneQuery:
 
     key: str  # the query's own phone key: a number stored in the same form has this key
     digits: str  # significant digits: no leading +, 00 or national trunk 0
+    international: bool = False
 
     def stored_forms(self) -> list[str]:
-        """Keys of shorter forms of this number: each tail of 6 or more digits, with or without a trunk 0."""
+        """Keys of other forms of this number, matched exactly.
+
+        Each tail of 6 or more digits, with or without a trunk 0; for an international number
+        also the `+44 (0)20 ...` form, a trunk 0 after a country code of 1 to 3 digits.
+        """
         forms: list[str] = []
+        if self.international:
+            forms.extend(f"+{self.digits[:n]}0{self.digits[n:]}" for n in (1, 2, 3))
         for size in range(MIN_PHONE_DIGITS, len(self.digits) + 1):
             tail = self.digits[-size:]
             forms.append("0" + tail)
@@ -58,7 +66,8 @@ def phone_query(query: str) -> PhoneQuery | None:
     Without separators it must be an optional + and ASCII digits only, with at least
     6 significant digits once a leading + or 00 (or else one national trunk 0) is dropped.
     """
-    compact = _PHONE_SEPARATORS.sub("", unicodedata.normalize("NFKC", query))
+    # `+44 (0)20 7946 0000`: the (0) is the trunk prefix dialled only from inside the country.
+    compact = _PHONE_SEPARATORS.sub("", _TRUNK_IN_PARENS.sub(r"\1", unicodedata.normalize("NFKC", query)))
     international = compact.startswith("+")
     body = compact[1:] if international else compact
     if not (body.isascii() and body.isdigit()):
@@ -71,7 +80,7 @@ def phone_query(query: str) -> PhoneQuery | None:
         digits = body[1:] if body.startswith("0") else body
     if len(digits) < MIN_PHONE_DIGITS:
         return None
-    return PhoneQuery(key="+" + digits if international else body, digits=digits)
+    return PhoneQuery(key="+" + digits if international else body, digits=digits, international=international)
 
 
 def _phone_hits(session: Session, phone: PhoneQuery, limit: int) -> list[Any]:

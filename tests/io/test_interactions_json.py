@@ -189,6 +189,11 @@ def test_skip_invalid_writes_rejects_as_csv(crm: Crm, query: Query, tmp_path: Pa
          "an array where text was expected (key kind)"),
         ('{"contact_id": true, "occurred_at": "2026-11-01", "summary": "a"}',
          "no contact: give an email or a contact_id"),
+        # Escapes no text column can store: NUL (PostgreSQL refuses it) and a lone surrogate.
+        ('{"contact_id": 1, "occurred_at": "2026-11-01", "summary": "a\\u0000b"}',
+         "the text holds a NUL or an invalid character (\\u0000 or a lone surrogate) (key summary)"),
+        ('{"contact_id": 1, "occurred_at": "2026-11-01", "summary": "a", "body": "\\ud800"}',
+         "the text holds a NUL or an invalid character (\\u0000 or a lone surrogate) (key body)"),
     ],
 )  # fmt: skip
 def test_values_at_the_edges(crm: Crm, query: Query, item: str, message: str) -> None:
@@ -212,6 +217,8 @@ GOOD = '{"email": "ada@analytical.io", "occurred_at": "2026-11-01", "summary": "
         (SCRIPTED + "not json\n", "x.json line 3: not valid JSON (Expecting value)"),
         ('{"interactions": [{"email": "a@b.io"}]}', 'x.json line 1: an object holding an array ("interactions")'),
         ('{"s": "\xff\n', "x.json line 1: the JSON stops in the middle of an item"),
+        ("[" * 1001 + "]" * 1001, "x.json line 1: not valid JSON (nested too deeply)"),
+        ('{"body": ' + "[" * 1001 + "]" * 1001 + "}\n", "x.json line 1: not valid JSON (nested too deeply)"),
     ],
 )
 @pytest.mark.parametrize("skip", [False, True])

@@ -217,8 +217,6 @@ GOOD = '{"email": "ada@analytical.io", "occurred_at": "2026-11-01", "summary": "
         (SCRIPTED + "not json\n", "x.json line 3: not valid JSON (Expecting value)"),
         ('{"interactions": [{"email": "a@b.io"}]}', 'x.json line 1: an object holding an array ("interactions")'),
         ('{"s": "\xff\n', "x.json line 1: the JSON stops in the middle of an item"),
-        ("[" * 1001 + "]" * 1001, "x.json line 1: not valid JSON (nested too deeply)"),
-        ('{"body": ' + "[" * 1001 + "]" * 1001 + "}\n", "x.json line 1: not valid JSON (nested too deeply)"),
     ],
 )
 @pytest.mark.parametrize("skip", [False, True])
@@ -333,3 +331,12 @@ def test_random_json_never_tracebacks(engine: Engine, data: bytes, chunk: int, s
             pass
         finally:
             session.rollback()
+
+
+@pytest.mark.parametrize("shape", ["array", "ndjson value"])
+def test_json_nested_too_deeply_is_one_line(crm: Crm, query: Query, tmp_path: Path, shape: str) -> None:
+    deep = "[" * 1001 + "]" * 1001  # the decoder recurses once a level
+    text = deep if shape == "array" else '{"body": ' + deep + "}\n"
+    code, out, err = crm("import", "interactions", write(tmp_path, "x.json", text))
+    assert (code, out, err) == (1, "", "crm: x.json line 1: not valid JSON (nested too deeply)\n")
+    assert count(query, "import_batches") == 0

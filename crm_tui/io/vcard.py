@@ -84,8 +84,11 @@ def card_record(text: str, line: int, tz: tzinfo) -> ContactRecord:
     except Exception as exc:  # vobject raises ParseError, ValueError, and worse on bad input
         raise RowError(line, f"not a valid vCard ({' '.join(str(exc).split())[:80]})") from None
     rec = ContactRecord(line=line)
+    # A card nested in the card (vCard 2.1's AGENT, or a stray BEGIN:VCARD) is a component,
+    # not a property: the outer card is imported without it.
+    props = [p for p in card.getChildren() if isinstance(p, vobject.base.ContentLine)]
     ab_labels = {}
-    for prop in card.getChildren():
+    for prop in props:
         if prop.name == "X-ABLABEL" and prop.group:
             raw = str(prop.value).strip()
             m = _AB_LABEL.match(raw)
@@ -93,7 +96,7 @@ def card_record(text: str, line: int, tz: tzinfo) -> ContactRecord:
             ab_labels[prop.group] = label.lower() if label.lower() in _STANDARD_LABELS else label
     emails: list[tuple[bool, Labeled]] = []
     phones: list[tuple[bool, Labeled]] = []
-    for prop in card.getChildren():
+    for prop in props:
         name = prop.name
         value = prop.value
         if name == "FN":

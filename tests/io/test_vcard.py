@@ -86,3 +86,19 @@ def test_bad_cards(crm: Crm, query: Query, tmp_path: Path) -> None:
     (tmp_path / "cut.vcf").write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Cut", encoding="utf-8")
     code, _, err = crm("import", "vcard", str(tmp_path / "cut.vcf"))
     assert code == 1 and err.startswith("crm: cut.vcf line 1: not a valid vCard")
+
+
+def test_a_card_nested_in_a_card_is_left_out(crm: Crm, query: Query, tmp_path: Path) -> None:
+    # vCard 2.1's AGENT, or a stray BEGIN:VCARD, nests a card: the outer one is imported without it.
+    nested = tmp_path / "nested.vcf"
+    nested.write_text(
+        "BEGIN:VCARD\nVERSION:3.0\nFN:Outer Person\nEMAIL:outer@x.io\nBEGIN:VCARD\nFN:Inner\nEND:VCARD\nEND:VCARD\n",
+        encoding="utf-8",
+    )
+    code, _, err = crm("import", "vcard", str(nested))
+    assert code == 0, err
+    assert [tuple(r) for r in query("SELECT display_name FROM contacts")] == [("Outer Person",)]
+    # Found by hypothesis: nothing but nesting is a card with nothing in it, not a traceback.
+    empty = tmp_path / "empty.vcf"
+    empty.write_text("BEGIN:VCARD\nBEGIN:VCARD\nEND:VCARD\nEND:VCARD\n", encoding="utf-8")
+    assert crm("import", "vcard", str(empty)) == (1, "", "crm: empty.vcf line 1: no name, email or phone\n")

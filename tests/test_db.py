@@ -221,3 +221,29 @@ def test_nothing_touches_the_disk_at_import(tmp_path: Path) -> None:
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_upgrade_rekeys_phones_written_with_a_trunk_zero_in_parentheses(tmp_path: Path) -> None:
+    db = tmp_path / "phones.db"
+    engine = make_engine(f"sqlite:///{db}")
+    upgrade(engine, str(db), target="0003")
+    stamp = "2026-11-22 10:30:00.000000"
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO contacts (id, display_name, sort_name, created_at, updated_at)"
+                " VALUES (1, 'Brit', 'brit', :t, :t)"
+            ),
+            {"t": stamp},
+        )
+        for phone, key in [("+44 (0)20 7946 0000", "+4402079460000"), ("(020) 7946 0001", "02079460001")]:
+            conn.execute(
+                text("INSERT INTO contact_phones (contact_id, phone, phone_key, is_primary) VALUES (1, :p, :k, 0)"),
+                {"p": phone, "k": key},
+            )
+    upgrade(engine, str(db))
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT phone, phone_key FROM contact_phones ORDER BY id")).all()
+    # Only the (0) form changes; the number stays as typed.
+    assert [tuple(r) for r in rows] == [("+44 (0)20 7946 0000", "+442079460000"), ("(020) 7946 0001", "02079460001")]
+    engine.dispose()

@@ -40,9 +40,13 @@ def clean_email(email: str, *, field: str = "email") -> str:
     return value
 
 
+# `+44 (0)20 7946 0000`: the (0) is the trunk prefix, dialled only from inside the country.
+TRUNK_IN_PARENS = re.compile(r"^\s*((?:\+|00)\s*\d{1,3})\s*\(0\)")
+
+
 def phone_key(phone: str) -> str:
     """Digits of a phone number (with a leading + kept) for duplicate matching."""
-    value = phone.strip()
+    value = TRUNK_IN_PARENS.sub(r"\1", phone.strip())
     digits = re.sub(r"\D", "", value.split("x")[0].split("ext")[0])
     if value.startswith("+"):
         return "+" + digits

@@ -11,6 +11,7 @@ from sqlalchemy import case, select, text, union_all
 from sqlalchemy.orm import Session
 
 from crm_tui.models import Contact, ContactPhone
+from crm_tui.services.common import TRUNK_IN_PARENS
 from crm_tui.services.contacts import ContactRow, rows_for
 from crm_tui.services.dialect import dialect_name
 
@@ -21,7 +22,6 @@ _WORDS = re.compile(r"[^\W_]+", re.UNICODE)
 # What people type or paste between the digits of a number: spaces, dots, slashes,
 # parentheses, and hyphens or dashes of any kind.
 _PHONE_SEPARATORS = re.compile(r"[\s./()\-\u2010-\u2015\u2212]")
-_TRUNK_IN_PARENS = re.compile(r"^\s*((?:\+|00)\s*\d{1,3})\s*\(0\)")
 # Fewer digits than this are a year, an extension or an emergency number, not a phone.
 MIN_PHONE_DIGITS = 6
 
@@ -67,7 +67,7 @@ def phone_query(query: str) -> PhoneQuery | None:
     6 significant digits once a leading + or 00 (or else one national trunk 0) is dropped.
     """
     # `+44 (0)20 7946 0000`: the (0) is the trunk prefix dialled only from inside the country.
-    compact = _PHONE_SEPARATORS.sub("", _TRUNK_IN_PARENS.sub(r"\1", unicodedata.normalize("NFKC", query)))
+    compact = _PHONE_SEPARATORS.sub("", TRUNK_IN_PARENS.sub(r"\1", unicodedata.normalize("NFKC", query)))
     international = compact.startswith("+")
     body = compact[1:] if international else compact
     if not (body.isascii() and body.isdigit()):

@@ -256,3 +256,12 @@ def test_interactions_unknown_contact(crm: Crm, query: Query, tmp_path: Path) ->
     )
     path = write(tmp_path, "k.csv", "email,occurred_at,kind,summary\nnobody@x.io,2026-11-01,fax,Hi\n")
     assert "unknown kind 'fax'" in crm("import", "interactions", path)[2]
+
+
+def test_a_trunk_zero_in_parentheses_is_the_same_number(crm: Crm, query: Query, tmp_path: Path) -> None:
+    # Outlook and UK business cards write +44 (0)20 ...; Google writes +44 20 ...
+    crm("contact", "add", "Alan Turing", "--phone", "+44 (0)20 7946 0000")
+    path = write(tmp_path, "t.csv", "name,phone,title\nAlan Turing,+44 20 7946 0000,Mathematician\n")
+    assert "0 created, 1 updated" in crm("import", "contacts", path)[2]
+    assert query("SELECT count(*) FROM contacts")[0][0] == 1
+    assert query("SELECT count(*) FROM contact_phones")[0][0] == 1  # the same number, not added twice

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import tzinfo
 from typing import BinaryIO
 
 from crm_tui.errors import InvalidInput
 from crm_tui.io.csvread import open_csv
-from crm_tui.io.fields import parse_email, parse_instant, unneutralize
+from crm_tui.io.fields import parse_email, parse_instant, shorten, unneutralize
 from crm_tui.io.presets import normalize
 from crm_tui.io.records import InteractionRecord, RowError, Skipped, contact_id_cell, mapped_rows
 from crm_tui.models.activity import DIRECTIONS, INTERACTION_KINDS
@@ -25,6 +25,54 @@ COLUMN_NAMES = {
 }
 DIRECTION_NAMES = {"in": "in", "inbound": "in", "incoming": "in", "out": "out", "outbound": "out", "outgoing": "out"}
 assert set(DIRECTION_NAMES.values()) <= set(DIRECTIONS)
+
+
+# The text fields an interaction is read from, whatever the source (CSV cells or JSON keys).
+TEXT_FIELDS = ("email", "occurred_at", "kind", "direction", "summary", "body", "author")
+
+
+def interaction_record(
+    line: int,
+    texts: dict[str, str],
+    contact_id: int | None,
+    *,
+    column: Callable[[str], str],
+    tz: tzinfo,
+    cells: list[str] | None,
+) -> InteractionRecord:
+    """The record for one row's text fields (missing ones blank), with the rules every reader shares.
+
+    `column` names a field as the file does, for errors (`column Date`, `key when`).
+    """
+    email = texts.get("email", "").strip()
+    if not email and contact_id is None:
+        raise RowError(line, "no contact: give an email or a contact_id")
+    when = texts.get("occurred_at", "").strip()
+    if not when:
+        raise RowError(line, "no date", column("occurred_at"))
+    kind = (texts.get("kind", "").strip() or "note").lower()
+    if kind not in INTERACTION_KINDS:
+        raise RowError(line, f"unknown kind '{shorten(kind)}' (use {', '.join(INTERACTION_KINDS)})", column("kind"))
+    direction_text = texts.get("direction", "").strip().lower()
+    direction = DIRECTION_NAMES.get(direction_text) if direction_text else None
+    if direction_text and direction is None:
+        raise RowError(line, f"unknown direction '{shorten(direction_text)}' (use in or out)", column("direction"))
+    body = texts.get("body", "")
+    summary = " ".join(texts.get("summary", "").split()) or " ".join(body.split())[:200]
+    if not summary:
+        raise RowError(line, "no summary")
+    return InteractionRecord(
+        line=line,
+        contact_email=parse_email(email, line, column("email")) if email else None,
+        contact_id=contact_id if not email else None,
+        kind=kind,
+        occurred_at=parse_instant(when, line, column("occurred_at"), tz),
+        summary=summary,
+        direction=direction,
+        body=body if body.strip() else None,
+        author=texts.get("author", "").strip() or None,
+        cells=cells,
+    )
 
 
 def _target(header: str) -> str | None:
@@ -85,43 +133,23 @@ class InteractionCsvReader:
     def map(self, line: int, cells: list[str]) -> InteractionRecord | None:
         if not any(c.strip() for c in cells):
             return None
-        header = self.header
-        email = self._cell(cells, "email")
+        header, index = self.header, self.index
+
+        def column(target: str) -> str:
+            return header[index[target]] if target in index else target
+
         contact_id = (
-            contact_id_cell(self._cell(cells, "contact_id"), line, header[self.index["contact_id"]])
-            if "contact_id" in self.index
+            contact_id_cell(self._cell(cells, "contact_id"), line, column("contact_id"))
+            if "contact_id" in index
             else None
         )
-        if not email and contact_id is None:
-            raise RowError(line, "no contact: give an email or a contact id")
-        when = self._cell(cells, "occurred_at")
-        if not when:
-            raise RowError(line, "no date", header[self.index["occurred_at"]])
-        kind = (self._cell(cells, "kind") or "note").lower()
-        if kind not in INTERACTION_KINDS:
-            raise RowError(
-                line, f"unknown kind '{kind}' (use {', '.join(INTERACTION_KINDS)})", header[self.index["kind"]]
-            )
-        direction_text = self._cell(cells, "direction").lower()
-        direction = DIRECTION_NAMES.get(direction_text) if direction_text else None
-        if direction_text and direction is None:
-            raise RowError(
-                line, f"unknown direction '{direction_text}' (use in or out)", header[self.index["direction"]]
-            )
-        body = cells[self.index["body"]] if "body" in self.index and self.index["body"] < len(cells) else ""
-        summary = " ".join(self._cell(cells, "summary").split()) or " ".join(body.split())[:200]
-        if not summary:
-            raise RowError(line, "no summary")
-        return InteractionRecord(
-            line=line,
-            contact_email=parse_email(email, line, header[self.index["email"]]) if email else None,
-            contact_id=contact_id if not email else None,
-            kind=kind,
-            occurred_at=parse_instant(when, line, header[self.index["occurred_at"]], self.tz),
-            summary=summary,
-            direction=direction,
-            body=body if body.strip() else None,
-            author=self._cell(cells, "author") or None,
+        body = cells[index["body"]] if "body" in index and index["body"] < len(cells) else ""
+        return interaction_record(
+            line,
+            {target: self._cell(cells, target) for target in TEXT_FIELDS if target != "body"} | {"body": body},
+            contact_id,
+            column=column,
+            tz=self.tz,
             cells=cells,
         )
 

@@ -15,12 +15,11 @@ from datetime import tzinfo
 from typing import Any, BinaryIO, cast
 
 from crm_tui.errors import InvalidInput
-from crm_tui.io.fields import parse_email, parse_instant, shorten
-from crm_tui.io.interactions_csv import COLUMN_NAMES, DIRECTION_NAMES
+from crm_tui.io.fields import shorten
+from crm_tui.io.interactions_csv import COLUMN_NAMES, interaction_record
 from crm_tui.io.presets import normalize
 from crm_tui.io.records import MAX_ID, InteractionRecord, RowError, Skipped, contact_id_cell
 from crm_tui.io.textstream import HEAD_BYTES, CountingReader, open_decoded
-from crm_tui.models.activity import INTERACTION_KINDS
 
 CHUNK = 256 * 1024  # characters read at a time
 MAX_ITEM = 64 * 1024 * 1024  # an item longer than this is a broken file, not an interaction
@@ -265,41 +264,16 @@ class InteractionJsonReader:
                     "interactions were expected: give an array of interaction objects, or one object a line"
                 )
         texts = {target: _text(line, key, v) for target, (key, v) in found.items() if target != "contact_id"}
-        email = texts.get("email", "").strip()
         contact_id = _contact_id(line, *found["contact_id"]) if "contact_id" in found else None
-        if not email and contact_id is None:
-            raise RowError(line, "no contact: give an email or a contact_id")
-        when = texts.get("occurred_at", "").strip()
-        if not when:
-            raise RowError(line, "no date", found["occurred_at"][0] if "occurred_at" in found else "occurred_at")
-        if not isinstance(found["occurred_at"][1], str):
-            raise RowError(line, f"{_kind_of(found['occurred_at'][1])} is not a date", found["occurred_at"][0])
-        kind = (texts.get("kind", "").strip() or "note").lower()
-        if kind not in INTERACTION_KINDS:
-            raise RowError(
-                line, f"unknown kind '{shorten(kind)}' (use {', '.join(INTERACTION_KINDS)})", found["kind"][0]
-            )
-        direction_text = texts.get("direction", "").strip().lower()
-        direction = DIRECTION_NAMES.get(direction_text) if direction_text else None
-        if direction_text and direction is None:
-            raise RowError(
-                line, f"unknown direction '{shorten(direction_text)}' (use in or out)", found["direction"][0]
-            )
-        body = texts.get("body", "")
-        summary = " ".join(texts.get("summary", "").split()) or " ".join(body.split())[:200]
-        if not summary:
-            raise RowError(line, "no summary")
-        occurred_at = parse_instant(when, line, found["occurred_at"][0], self.tz)
-        return InteractionRecord(
-            line=line,
-            contact_email=parse_email(email, line, found["email"][0]) if email else None,
-            contact_id=contact_id if not email else None,
-            kind=kind,
-            occurred_at=occurred_at,
-            summary=summary,
-            direction=direction,
-            body=body if body.strip() else None,
-            author=texts.get("author", "").strip() or None,
+        when = found.get("occurred_at")
+        if when is not None and texts["occurred_at"].strip() and not isinstance(when[1], str):
+            raise RowError(line, f"{_kind_of(when[1])} is not a date", when[0])
+        return interaction_record(
+            line,
+            texts,
+            contact_id,
+            column=lambda target: found[target][0] if target in found else target,
+            tz=self.tz,
             cells=_cells(found) if self.skip_invalid else None,  # only --rejects (which needs it) reads them
         )
 

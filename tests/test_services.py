@@ -456,9 +456,9 @@ def test_a_merged_contact_cannot_be_restored_as_an_empty_shell(session: Session)
     ],
 )
 def test_due_reads_stored_text_as_aware_utc(stored: str, expected: datetime) -> None:
-    from crm_tui.services.due import _aware
+    from crm_tui.models.types import aware_utc
 
-    value = _aware(stored)
+    value = aware_utc(stored)
     assert value == expected and value.utcoffset() == timedelta(0)
 
 

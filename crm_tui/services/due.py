@@ -8,14 +8,14 @@ and a session: importing and building those costs more at start-up than the quer
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import String, and_, column, false, or_, select, table, type_coerce
 from sqlalchemy.engine import Connection
 
-from crm_tui.models.types import UTCDateTime
+from crm_tui.models.types import UTCDateTime, aware_utc
 from crm_tui.services.dialect import cadence_lapsed, comparable_time, unindexed_null
 
 if TYPE_CHECKING:
@@ -57,20 +57,6 @@ class DueItem:
 
     def overdue(self, now: datetime) -> timedelta:
         return now - self.due_at
-
-
-def _aware(value: Any) -> datetime:
-    """A stored time as aware UTC: SQLite hands back its text, PostgreSQL a datetime."""
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value + "+00:00")  # five times cheaper than .replace(tzinfo=UTC)
-        except ValueError:  # text with an offset of its own, written by another tool
-            value = datetime.fromisoformat(value)
-        if value.tzinfo is UTC:
-            return value  # type: ignore[no-any-return]
-        if value.tzinfo is None:  # a bare date
-            return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
-    return value.astimezone(UTC)  # type: ignore[no-any-return]
 
 
 def _raw(column: Any) -> Any:
@@ -126,9 +112,9 @@ def due_items(
     if owner is not None:
         reminders = reminders.where(r.owner == owner)
     for rid, contact_id, title, due_at, snoozed_until, rowner, name in session.execute(reminders).all():
-        due = _aware(due_at)
+        due = aware_utc(due_at)
         if snoozed_until is not None:
-            due = max(due, _aware(snoozed_until))
+            due = max(due, aware_utc(snoozed_until))
         items.append(DueItem("reminder", rid, contact_id, name, title, due, rowner))
     # The cadence index holds the few contacts with a cadence; deleted_at's index would
     # pick nearly every row.
@@ -139,10 +125,10 @@ def due_items(
         touches = touches.where(c.owner == owner)
     for cid, name, cowner, cadence, last, created in session.execute(touches).all():
         if last is None:
-            due_at = _aware(created)
+            due_at = aware_utc(created)
             title = "stay in touch: never contacted"
         else:
-            last_at = _aware(last)
+            last_at = aware_utc(last)
             due_at = last_at + timedelta(days=cadence)
             title = f"stay in touch: last contact {last_at.date().isoformat()}"
         items.append(DueItem("touch", cid, cid, name, title, due_at, cowner))

@@ -39,6 +39,9 @@ def import_interactions(
         w, kind="interactions", source=source, preset=None, options=options or {}, actor=actor, now=now
     )
     summary = ImportSummary(batch_id=batch_id)
+    row = w.first("SELECT coalesce(max(id), 0) FROM interactions")
+    first_id = int(row[0] if row else 0) + 1  # the write lock is held: the new rows get ids from here
+    w.suspend_insert_triggers("interactions")
     pending: list[InteractionRecord | Skipped] = []
     for item in items:
         pending.append(item)
@@ -46,8 +49,39 @@ def import_interactions(
             _flush(w, pending, summary, source, actor, now, batch_id, on_outcome, on_reject, skip_invalid)
             pending = []
     _flush(w, pending, summary, source, actor, now, batch_id, on_outcome, on_reject, skip_invalid)
+    w.after_inserts("interactions", first_id)
+    w.resume_search_triggers()
     finish_batch(w, batch_id, summary)
     return summary
+
+
+def _stored(
+    w: BulkWriter, by_email: dict[str, int], live: set[int], records: list[InteractionRecord]
+) -> set[tuple[Any, ...]]:
+    """(contact, time, kind, summary) of the stored interactions these records could repeat.
+
+    Looked up by (contact, time) in the timeline index, so the cost follows the file, not
+    how long the contacts' histories already are.
+    """
+    pairs = set()
+    for r in records:
+        cid = by_email.get(r.contact_email.lower()) if r.contact_email else r.contact_id
+        if cid is not None and (r.contact_email or cid in live):
+            pairs.add((cid, w.time(r.occurred_at)))
+    found: set[tuple[Any, ...]] = set()
+    ordered = list(pairs)
+    for start in range(0, len(ordered), 450):
+        part = ordered[start : start + 450]
+        found.update(
+            (cid, when, kind, text)
+            for cid, when, kind, text in w.execute(
+                "SELECT i.contact_id, i.occurred_at, i.kind, i.summary FROM (VALUES "
+                + ", ".join(["(?, ?)"] * len(part))
+                + ") AS k JOIN interactions i ON i.contact_id = k.column1 AND i.occurred_at = k.column2",
+                tuple(v for pair in part for v in pair),
+            ).fetchall()
+        )
+    return found
 
 
 def _flush(
@@ -70,13 +104,7 @@ def _flush(
     ))  # fmt: skip
     ids = {r.contact_id for r in records if r.contact_id is not None}
     live = {row[0] for row in w.select_in("SELECT id FROM contacts WHERE deleted_at IS NULL AND id IN ({})", ids)}
-    contact_ids = set(by_email.values()) | live
-    existing = {
-        (cid, when, kind, text)
-        for cid, when, kind, text in w.select_in(
-            "SELECT contact_id, occurred_at, kind, summary FROM interactions WHERE contact_id IN ({})", contact_ids
-        )
-    }
+    existing = _stored(w, by_email, live, records)
     rows: list[tuple[Any, ...]] = []
     for item in items:
         summary.rows += 1

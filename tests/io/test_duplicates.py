@@ -265,3 +265,20 @@ def test_a_trunk_zero_in_parentheses_is_the_same_number(crm: Crm, query: Query, 
     assert "0 created, 1 updated" in crm("import", "contacts", path)[2]
     assert query("SELECT count(*) FROM contacts")[0][0] == 1
     assert query("SELECT count(*) FROM contact_phones")[0][0] == 1  # the same number, not added twice
+
+
+def test_a_repeated_interaction_is_found_by_contact_and_time(crm: Crm, query: Query, tmp_path: Path) -> None:
+    crm("import", "contacts", str(layouts.generic(tmp_path)))
+    path = write(
+        tmp_path,
+        "i.csv",
+        "email,occurred_at,kind,summary\n"
+        "ada@analytical.io,2026-11-01 09:00,call,Intro call\n"
+        "ada@analytical.io,2026-11-01 09:00,call,Intro call\n"  # the same row twice in one file
+        "ada@analytical.io,2026-11-01 09:00,call,Second thoughts\n"  # same time, other summary
+        "ada@analytical.io,2026-11-01 09:00,email,Intro call\n"  # same time, other kind
+        "grace@navy.mil,2026-11-01 09:00,call,Intro call\n",  # same time, other contact
+    )
+    assert "4 created, 0 updated, 1 unchanged" in crm("import", "interactions", path)[2]
+    assert "0 created, 0 updated, 5 unchanged" in crm("import", "interactions", path)[2]
+    assert query("SELECT count(*) FROM interactions")[0][0] == 4

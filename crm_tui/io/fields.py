@@ -6,6 +6,7 @@ import re
 from datetime import UTC, date, datetime, tzinfo
 
 from crm_tui.errors import InvalidDate, InvalidInput
+from crm_tui.io.records import RowError
 from crm_tui.services.common import clean_email
 
 # Characters that make a spreadsheet read a cell as a formula (OWASP CSV injection).
@@ -54,8 +55,6 @@ def is_phone(value: str) -> bool:
 
 
 def parse_email(value: str, line: int, column: str) -> str:
-    from crm_tui.io.records import RowError
-
     try:
         return clean_email(value)
     except InvalidInput:
@@ -64,8 +63,6 @@ def parse_email(value: str, line: int, column: str) -> str:
 
 def parse_phone(value: str, line: int, column: str) -> str:
     """A phone kept as text; anything with a digit is accepted, as address books hold odd numbers."""
-    from crm_tui.io.records import RowError
-
     clean = " ".join(value.split())
     if value[:4].lower() == "tel:":
         clean = clean[4:].strip()
@@ -76,8 +73,6 @@ def parse_phone(value: str, line: int, column: str) -> str:
 
 def parse_birthday(value: str, line: int, column: str, *, dayfirst: bool = False) -> str | None:
     """ISO `YYYY-MM-DD`, or `--MM-DD` without a year; None for Outlook's empty 0/0/00."""
-    from crm_tui.io.records import RowError
-
     text = value.strip()
     if not text or text in _EMPTY_DATES:
         return None
@@ -126,8 +121,6 @@ def _two_digit_year(year: int) -> int:
 
 def parse_cadence(value: str, line: int, column: str, cache: dict[str, int]) -> int:
     """Days of a stay-in-touch cadence typed as 2w, 1m, 90 days (or a bare number of days)."""
-    from crm_tui.io.records import RowError
-
     found = cache.get(value)
     if found is not None:
         return found
@@ -150,8 +143,6 @@ _LATEST = datetime(9999, 12, 31, tzinfo=UTC)
 
 def parse_instant(value: str, line: int, column: str, tz: tzinfo) -> datetime:
     """An ISO 8601 time (with offset, or read in `tz`), or a date at midnight in `tz`, as UTC."""
-    from crm_tui.io.records import RowError
-
     try:
         instant = _parse_instant(value, line, column, tz)
     except OverflowError:  # an offset or a zone that moves the time out of the calendar
@@ -162,8 +153,6 @@ def parse_instant(value: str, line: int, column: str, tz: tzinfo) -> datetime:
 
 
 def _parse_instant(value: str, line: int, column: str, tz: tzinfo) -> datetime:
-    from crm_tui.io.records import RowError
-
     text = value.strip()
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)

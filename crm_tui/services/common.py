@@ -44,10 +44,17 @@ def clean_email(email: str, *, field: str = "email") -> str:
 TRUNK_IN_PARENS = re.compile(r"^\s*((?:\+|00)\s*\d{1,3})\s*\(0\)")
 
 
+# Deletes every ASCII character but the digits (a phone key's fast path).
+_ASCII_NON_DIGITS = {c: None for c in range(128) if not chr(c).isdigit()}
+
+
 def phone_key(phone: str) -> str:
     """Digits of a phone number (with a leading + kept) for duplicate matching."""
-    value = TRUNK_IN_PARENS.sub(r"\1", phone.strip())
-    digits = re.sub(r"\D", "", value.split("x")[0].split("ext")[0])
+    value = phone.strip()
+    if "(" in value:
+        value = TRUNK_IN_PARENS.sub(r"\1", value)
+    number = value.split("x")[0]
+    digits = number.translate(_ASCII_NON_DIGITS) if number.isascii() else re.sub(r"\D", "", number)
     if value.startswith("+"):
         return "+" + digits
     if value.startswith("00") and len(digits) > 2:

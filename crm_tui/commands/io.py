@@ -97,7 +97,7 @@ def report(rt: Runtime, summary: ImportSummary, *, dry_run: bool) -> None:
 @import_app.command("contacts")
 def import_contacts_command(
     ctx: typer.Context,
-    file: str = typer.Argument(..., metavar="FILE|-", help="A CSV file, or - for standard input."),
+    file: str = typer.Argument(..., metavar="FILE|-", help="A CSV, JSON or NDJSON file, or - for standard input."),
     preset: str = typer.Option("auto", "--preset", help="auto, generic, google, outlook, linkedin or hubspot."),
     mapping: list[str] = typer.Option([], "--map", help="COLUMN=FIELD: read a column as a field (repeatable)."),
     on_duplicate: str = typer.Option("update", "--on-duplicate", help="update (default), skip or create."),
@@ -109,6 +109,8 @@ def import_contacts_command(
 ) -> None:
     """Import contacts from a CSV export (Google, Outlook, LinkedIn, HubSpot, or any CSV).
 
+    A file starting with [ is read as a JSON array, with { as NDJSON (as `crm export contacts` writes them).
+
     A row matches an existing contact by email, else by phone. The whole file goes in, or nothing does.
 
     Undo an import with `crm import revert BATCH` (see `crm import list`).
@@ -116,6 +118,8 @@ def import_contacts_command(
     Example: crm import contacts google.csv --dry-run
     """
     from crm_tui.io.contacts_csv import ContactCsvReader
+    from crm_tui.io.contacts_json import ContactJsonReader
+    from crm_tui.io.jsonread import sniff_format
     from crm_tui.io.presets import PRESETS
     from crm_tui.services.importing import ON_DUPLICATE, import_contacts
 
@@ -124,18 +128,27 @@ def import_contacts_command(
     _check_choice(on_duplicate, ON_DUPLICATE, "--on-duplicate")
     if rejects is not None and not skip_invalid:
         raise InvalidInput("--rejects needs --skip-invalid")
-    with open_input(file) as (stream, name, size):
-        reader = ContactCsvReader(
-            stream,
-            name=name,
-            tz=rt.tz,
-            preset=preset,
-            mapping=mapping,
-            encoding=encoding,
-            delimiter=delimiter,
-            size=size,
-            skip_invalid=skip_invalid,
-        )
+    with open_input(file) as (raw, name, size):
+        fmt, stream = sniff_format(raw, encoding=encoding, name=name)
+        reader: ContactCsvReader | ContactJsonReader
+        if fmt == "csv":
+            reader = ContactCsvReader(
+                stream,
+                name=name,
+                tz=rt.tz,
+                preset=preset,
+                mapping=mapping,
+                encoding=encoding,
+                delimiter=delimiter,
+                size=size,
+                skip_invalid=skip_invalid,
+            )
+        elif delimiter is not None or preset not in ("auto", "generic"):
+            raise InvalidInput(f"{name} is JSON: {'--delimiter' if delimiter else '--preset'} is for CSV files")
+        else:
+            reader = ContactJsonReader(
+                stream, name=name, tz=rt.tz, mapping=mapping, encoding=encoding, size=size, skip_invalid=skip_invalid
+            )
         if reader.guessed_encoding:
             rt.note(f"crm: {name} is not UTF-8: reading it as {reader.encoding} (use --encoding to choose)")
         options = {"preset": preset, "map": list(mapping), "on_duplicate": on_duplicate, "skip_invalid": skip_invalid}
@@ -150,7 +163,7 @@ def import_contacts_command(
                 kind="contacts",
                 source=name,
                 actor=rt.user,
-                preset=reader.preset,
+                preset=reader.preset if isinstance(reader, ContactCsvReader) else fmt,
                 on_duplicate=on_duplicate,
                 options=options,
                 on_outcome=print_outcome if dry_run else None,
@@ -297,14 +310,15 @@ def import_interactions_command(
     Example: crm import interactions calls.csv
     """
     from crm_tui.io.interactions_csv import InteractionCsvReader
-    from crm_tui.io.interactions_json import InteractionJsonReader, sniff_format
+    from crm_tui.io.interactions_json import InteractionJsonReader
+    from crm_tui.io.jsonread import sniff_format
     from crm_tui.services.import_interactions import import_interactions
 
     rt = runtime(ctx)
     if rejects is not None and not skip_invalid:
         raise InvalidInput("--rejects needs --skip-invalid")
     with open_input(file) as (raw, name, size):
-        fmt, stream = sniff_format(raw, encoding=encoding)
+        fmt, stream = sniff_format(raw, encoding=encoding, name=name)
         reader: InteractionCsvReader | InteractionJsonReader
         if fmt == "csv":
             reader = InteractionCsvReader(

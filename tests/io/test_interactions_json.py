@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from crm_tui.dates import local_zone
 from crm_tui.errors import CrmError
-from crm_tui.io import interactions_json
+from crm_tui.io import jsonread
 from crm_tui.io.interactions_json import InteractionJsonReader, JsonItems, sniff_format
 from crm_tui.services.import_interactions import import_interactions
 from tests.io.conftest import Crm, Query
@@ -245,7 +245,7 @@ def test_not_utf8_names_the_line(crm: Crm, query: Query, tmp_path: Path) -> None
 @pytest.mark.parametrize("chunk", [1, 2, 5, 16, 1000])
 def test_items_stream_across_chunks(monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
     """Whatever the chunk size, the same values on the same lines, and the same errors."""
-    monkeypatch.setattr(interactions_json, "CHUNK", chunk)
+    monkeypatch.setattr(jsonread, "CHUNK", chunk)
     array = '[\n  {"a": 12345, "b": "x\\"y,]"},\n  67890,\n\n  true, {"c": [1, {"d": null}]}, -1.5e3\n]\n'
     items = JsonItems(io.BytesIO(array.encode()), name="a", encoding="utf-8")
     assert list(items) == [(2, 1, {"a": 12345, "b": 'x"y,]'}), (3, 2, 67890), (5, 3, True),
@@ -322,7 +322,7 @@ def json_texts(draw: st.DrawFn) -> bytes:
 @given(data=json_texts(), chunk=st.sampled_from([1, 3, 1000]), skip=st.booleans())
 def test_random_json_never_tracebacks(engine: Engine, data: bytes, chunk: int, skip: bool) -> None:
     with pytest.MonkeyPatch.context() as patch, Session(engine) as session:
-        patch.setattr(interactions_json, "CHUNK", chunk)
+        patch.setattr(jsonread, "CHUNK", chunk)
         try:
             _, stream = sniff_format(io.BytesIO(data))
             reader = InteractionJsonReader(stream, name="r.json", tz=local_zone("UTC"), skip_invalid=skip)

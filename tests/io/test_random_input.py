@@ -101,3 +101,44 @@ def test_random_vcards_never_traceback(scratch: Engine, lines: list[str]) -> Non
             pass
         finally:
             session.rollback()
+
+
+JSON_KEYS = st.sampled_from([
+    "name", "emails", "phones", "email", "phone", "tags", "every", "cadence_days", "custom", "birthday", "created_at",
+    "First Name", "Company", "id", "notes", "title", "uid", "x",
+])  # fmt: skip
+JSON_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(min_value=-(2**70), max_value=2**70), CELL)
+JSON_VALUES = st.recursive(
+    JSON_SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(["email", "phone", "label", "type", "primary", "value", "k"]), inner, max_size=3
+        )
+    ),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    items=st.lists(st.one_of(st.dictionaries(JSON_KEYS, JSON_VALUES, max_size=6), JSON_VALUES), max_size=4),
+    ndjson=st.booleans(),
+    skip=st.booleans(),
+)
+def test_random_contact_json_never_tracebacks(scratch: Engine, items: list[object], ndjson: bool, skip: bool) -> None:
+    import json
+
+    from crm_tui.io.contacts_json import ContactJsonReader
+
+    text = "\n".join(json.dumps(i) for i in items) if ndjson else json.dumps(items)
+    with Session(scratch) as session:
+        try:
+            reader = ContactJsonReader(
+                io.BytesIO(text.encode()), name="r.json", tz=local_zone("UTC"), skip_invalid=skip
+            )
+            import_contacts(session, reader, kind="contacts", source="r.json", actor="t")
+        except CrmError:
+            pass
+        finally:
+            session.rollback()

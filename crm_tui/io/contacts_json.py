@@ -1,0 +1,184 @@
+"""Contacts from JSON: an array of objects (`crm export contacts --format json`) or NDJSON.
+
+Each object is laid out as a row of our CSV layout (its keys as the header, lists of
+emails and phones as `label:value;value` cells, `custom` as `custom:KEY` columns) and
+read by the same mapper as a CSV, so both follow one set of rules and error messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import tzinfo
+from typing import Any, BinaryIO, cast
+
+from crm_tui.errors import InvalidInput
+from crm_tui.io.contacts_csv import ContactMapper, clean_label
+from crm_tui.io.contacts_out import CSV_COLUMNS, CUSTOM_PREFIX, labeled_cell
+from crm_tui.io.fields import shorten
+from crm_tui.io.jsonread import JsonItems, kind_of, text_of
+from crm_tui.io.presets import IDENTITY_FIELDS, column_for, normalize, parse_map, plan
+from crm_tui.io.records import ContactRecord, RowError, Skipped
+from crm_tui.io.textstream import open_decoded
+
+# Keys of the export that the database sets itself.
+_IGNORED = frozenset({"id", "lastcontactat", "updatedat", "deletedat"})
+_VALUE_KEYS = {"email": ("email", "value", "address"), "phone": ("phone", "value", "number")}
+_MAPPERS_KEPT = 32  # distinct key sets with a compiled mapper (an export has one)
+
+
+class ContactJsonReader:
+    """A JSON array or NDJSON of contacts: objects as ContactRecords, bad ones as errors or Skipped.
+
+    Keys are the export's (`name`, `emails`, `phones`, `organization`, `tags`, `every`,
+    `custom`...) or any the CSV reader knows (`email`, `company`, `first name`...); other
+    keys are kept as custom fields, as CSV columns are. `--map KEY=FIELD` applies to keys.
+    """
+
+    def __init__(
+        self,
+        stream: BinaryIO,
+        *,
+        name: str,
+        tz: tzinfo,
+        mapping: Sequence[str] = (),
+        encoding: str | None = None,
+        size: int | None = None,
+        skip_invalid: bool = False,
+    ) -> None:
+        self.name = name
+        self.tz = tz
+        self.skip_invalid = skip_invalid
+        self.overrides = parse_map(mapping)
+        self.header = list(CSV_COLUMNS)  # the rejects file's columns: a CSV this command reads back
+        self.decoded = open_decoded(stream, encoding=encoding, size=size)
+        self.encoding = self.decoded.encoding
+        self.guessed_encoding = self.decoded.guessed
+        self.items = JsonItems(cast(BinaryIO, self.decoded.text.buffer), name=name, encoding=self.decoded.encoding)
+        self._mappers: dict[tuple[str, ...], ContactMapper] = {}
+        self._targets: dict[str, str | None] = {}
+
+    @property
+    def bytes_read(self) -> int:
+        return self.decoded.bytes_read
+
+    @property
+    def size(self) -> int | None:
+        return self.decoded.size
+
+    def _where(self, line: int, index: int) -> str:
+        return f"{self.name} item {index} (line {line})" if self.items.array else f"{self.name} line {line}"
+
+    def __iter__(self) -> Iterator[ContactRecord | Skipped]:
+        for line, index, value in self.items:
+            header: list[str] = []
+            cells: list[str] = []
+            try:
+                if not isinstance(value, dict):
+                    raise RowError(line, f"{kind_of(value)} where an object was expected")
+                lists = [k for k, v in value.items() if isinstance(v, list) and v and self._kind(k) is None]
+                if lists and not any(self._identity(k) for k in value):
+                    # A wrapper such as {"contacts": [...]}: no item of it can be read.
+                    raise InvalidInput(
+                        f'{self._where(line, index)}: an object holding an array ("{shorten(lists[0], 30)}") where '
+                        "contacts were expected: give an array of contact objects, or one object a line"
+                    )
+                header, cells = self._row(line, value)
+                record = self._mapper(header).map(line, cells)
+            except RowError as exc:
+                where = f" (key {exc.column})" if exc.column else ""
+                if not self.skip_invalid:
+                    raise InvalidInput(f"{self._where(line, index)}: {exc.message}{where}") from None
+                yield Skipped(line, exc.message + where, self._rejected(header, cells), True)
+                continue
+            yield record if record is not None else Skipped(line, "blank item")
+
+    def _mapper(self, header: list[str]) -> ContactMapper:
+        key = tuple(header)
+        mapper = self._mappers.get(key)
+        if mapper is None:
+            if len(self._mappers) >= _MAPPERS_KEPT:
+                self._mappers.clear()
+            cols = plan("generic", header, self.overrides)
+            mapper = self._mappers[key] = ContactMapper(cols, header, tz=self.tz)
+        return mapper
+
+    def _row(self, line: int, obj: dict[str, Any]) -> tuple[list[str], list[str]]:
+        """The object as a header and a row of cells, in our CSV layout."""
+        header: list[str] = []
+        cells: list[str] = []
+        has_every = any(normalize(k) == "every" for k in obj)
+        for key, value in obj.items():
+            norm = normalize(key)
+            if norm in _IGNORED or value is None:
+                continue
+            if norm == "cadencedays":
+                if has_every:
+                    continue
+                key = "every"
+            if norm == "custom" and isinstance(value, dict) and key.casefold() not in self.overrides:
+                for name, inner in value.items():
+                    if inner is not None:
+                        header.append(CUSTOM_PREFIX + name)
+                        cells.append(_scalar(line, f"custom.{name}", inner))
+                continue
+            header.append(key)
+            cells.append(_cell(line, key, value, self._kind(key)))
+        return header, cells
+
+    def _target(self, key: str) -> str | None:
+        """The field a key is read as (None for a custom field), as a CSV column of that name would be."""
+        if key not in self._targets:
+            col = self.overrides.get(key.casefold()) or column_for("generic", key)
+            target = col.target if col is not None and col.target not in ("custom", "ignore") else None
+            if len(self._targets) >= 1000:  # every item repeats the same few keys
+                self._targets.clear()
+            self._targets[key] = target
+        return self._targets[key]
+
+    def _kind(self, key: str) -> str | None:
+        """email, phone or tags when `key` holds one of those lists."""
+        target = self._target(key)
+        return target if target in ("email", "phone", "tags") else None
+
+    def _identity(self, key: str) -> bool:
+        return self._target(key) in IDENTITY_FIELDS
+
+    def _rejected(self, header: list[str], cells: list[str]) -> list[str]:
+        """An item's cells under the rejects file's columns (custom fields are not carried)."""
+        found = dict(zip((h.casefold() for h in header), cells, strict=False))
+        return [found.get(c, "") for c in CSV_COLUMNS]
+
+
+def _scalar(line: int, key: str, value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        raise RowError(line, f"{kind_of(value)} where text was expected", key)
+    return text_of(line, key, value)
+
+
+def _cell(line: int, key: str, value: Any, kind: str | None) -> str:
+    """A JSON value as a cell: lists of emails, phones or tags joined as the CSV layout writes them."""
+    if not isinstance(value, list):
+        return _scalar(line, key, value)
+    if kind == "tags":
+        return ";".join(_scalar(line, key, v) for v in value if v is not None)
+    if kind is None:
+        raise RowError(line, "an array where text was expected", key)
+    primary: list[tuple[str, str | None]] = []
+    others: list[tuple[str, str | None]] = []
+    for item in value:
+        if item is None:
+            continue
+        if isinstance(item, dict):
+            text = next((item[k] for k in _VALUE_KEYS[kind] if item.get(k) is not None), None)
+            if text is None:
+                article = "an" if kind == "email" else "a"
+                raise RowError(line, f"{article} {kind} object without {article} {kind!r} key", key)
+            raw_label = item.get("label", item.get("type"))
+            label, starred = clean_label(_scalar(line, key, raw_label) if raw_label is not None else None)
+            pair = (_scalar(line, key, text), label)
+            (primary if item.get("primary") is True or starred else others).append(pair)
+        else:
+            others.append((_scalar(line, key, item), None))
+    return labeled_cell(primary + others)

@@ -106,7 +106,7 @@ class ContactJsonReader:
         """The object as a header and a row of cells, in our CSV layout."""
         header: list[str] = []
         cells: list[str] = []
-        has_every = any(normalize(k) == "every" for k in obj)
+        has_every = any(v is not None and normalize(k) == "every" for k, v in obj.items())
         for key, value in obj.items():
             norm = normalize(key)
             if norm in _IGNORED or value is None:

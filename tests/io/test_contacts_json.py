@@ -58,7 +58,10 @@ def test_other_tools_keys_and_shapes(crm: Crm, query: Query, tmp_path: Path) -> 
             "phones": [{"number": "+44 20 7946 0000", "type": "Work"}, "020 7946 0001"],
             "tags": "vip;math", "cadence_days": 14, "Favourite drink": "tea", "Shoe size": 38, "Retired": True,
         },
-        {"name": "Grace Hopper", "emails": ["grace@navy.mil", {"address": "g@home.example", "primary": True}]},
+        {
+            "name": "Grace Hopper", "emails": ["grace@navy.mil", {"address": "g@home.example", "primary": True}],
+            "every": None, "cadence_days": 30,
+        },
         {"name": "   ", "Company": ""},  # blank
     ]  # fmt: skip
     path = write(tmp_path, "people.json", json.dumps(items))
@@ -74,6 +77,7 @@ def test_other_tools_keys_and_shapes(crm: Crm, query: Query, tmp_path: Path) -> 
     assert [tuple(p) for p in phones] == [("+44 20 7946 0000", "work", 1), ("020 7946 0001", None, 0)]
     emails = query("SELECT email, is_primary FROM contact_emails WHERE contact_id = 2 ORDER BY id")
     assert [tuple(e) for e in emails] == [("g@home.example", 1), ("grace@navy.mil", 0)]
+    assert query("SELECT cadence_days FROM contacts WHERE id = 2")[0][0] == 30
     # --map applies to keys as it does to columns.
     path = write(tmp_path, "mapped.ndjson", '{"Who": "Alan Turing", "Mail": "alan@b.example"}\n')
     code, _, err = crm("import", "contacts", path, "--map", "Who=name", "--map", "Mail=email")

@@ -50,12 +50,19 @@ def test_due_path_stays_light(env: dict[str, str]) -> None:
     assert out.stderr.strip() == "[]", out.stderr
 
 
-def test_import_path_stays_light(env: dict[str, str], tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("people.csv", "name,email\nAda Lovelace,ada@engines.example\n"),
+        ("people.ndjson", '{"name": "Ada Lovelace", "emails": [{"email": "ada@engines.example"}]}\n'),
+    ],
+)
+def test_import_path_stays_light(env: dict[str, str], tmp_path: Path, name: str, text: str) -> None:
     # Nightly scripts feed CSVs through `crm import`: it writes with bulk statements on a
     # Core connection, so it starts without the ORM either.
     run(env, "db", "upgrade")
-    source = tmp_path / "people.csv"
-    source.write_text("name,email\nAda Lovelace,ada@engines.example\n", encoding="utf-8")
+    source = tmp_path / name
+    source.write_text(text, encoding="utf-8")
     code = (
         "import sys; from crm_tui.cli import app\n"
         f"try:\n    app(['import', 'contacts', {str(source)!r}], prog_name='crm')\nexcept SystemExit:\n    pass\n"

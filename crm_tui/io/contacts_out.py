@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, tzinfo
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from crm_tui.dates import in_zone
 from crm_tui.io.csvwrite import SafeCsvWriter
-from crm_tui.services.exporting import ExportedContact
+
+if TYPE_CHECKING:  # the JSON importer reads this module's layout: it must not load the ORM
+    from crm_tui.services.exporting import ExportedContact
 
 CSV_COLUMNS = (
     "name", "given_name", "family_name", "emails", "phones", "organization", "title", "tags", "notes", "every",

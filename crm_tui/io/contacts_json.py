@@ -56,6 +56,7 @@ class ContactJsonReader:
         self.items = JsonItems(cast(BinaryIO, self.decoded.text.buffer), name=name, encoding=self.decoded.encoding)
         self._mappers: dict[tuple[str, ...], ContactMapper] = {}
         self._targets: dict[str, str | None] = {}
+        self._roles: dict[str, str] = {}
 
     @property
     def bytes_read(self) -> int:
@@ -75,15 +76,14 @@ class ContactJsonReader:
             try:
                 if not isinstance(value, dict):
                     raise RowError(line, f"{kind_of(value)} where an object was expected")
-                lists = [k for k, v in value.items() if isinstance(v, list) and v and self._kind(k) is None]
-                if lists and not any(self._identity(k) for k in value):
-                    # A wrapper such as {"contacts": [...]}: no item of it can be read.
-                    raise InvalidInput(
-                        f'{self._where(line, index)}: an object holding an array ("{shorten(lists[0], 30)}") where '
-                        "contacts were expected: give an array of contact objects, or one object a line"
-                    )
-                header, cells = self._row(line, value)
-                record = self._mapper(header).map(line, cells)
+                try:
+                    header, cells = self._row(line, value)
+                    record = self._mapper(header).map(line, cells)
+                except RowError:
+                    self._check_wrapper(line, index, value)
+                    raise
+                if record is None:
+                    self._check_wrapper(line, index, value)
             except RowError as exc:
                 where = f" (key {exc.column})" if exc.column else ""
                 if not self.skip_invalid:
@@ -91,6 +91,15 @@ class ContactJsonReader:
                 yield Skipped(line, exc.message + where, self._rejected(header, cells), True)
                 continue
             yield record if record is not None else Skipped(line, "blank item")
+
+    def _check_wrapper(self, line: int, index: int, obj: dict[str, Any]) -> None:
+        """Refuse a wrapper such as {"contacts": [...]}: no item of it can be read, whatever --skip-invalid says."""
+        lists = [k for k, v in obj.items() if isinstance(v, list) and v and self._kind(k) is None]
+        if lists and not any(self._identity(k) for k in obj):
+            raise InvalidInput(
+                f'{self._where(line, index)}: an object holding an array ("{shorten(lists[0], 30)}") where '
+                "contacts were expected: give an array of contact objects, or one object a line"
+            )
 
     def _mapper(self, header: list[str]) -> ContactMapper:
         key = tuple(header)
@@ -106,24 +115,38 @@ class ContactJsonReader:
         """The object as a header and a row of cells, in our CSV layout."""
         header: list[str] = []
         cells: list[str] = []
-        has_every = any(v is not None and normalize(k) == "every" for k, v in obj.items())
-        for key, value in obj.items():
-            norm = normalize(key)
-            if norm in _IGNORED or value is None:
+        roles = [(key, value, self._role(key)) for key, value in obj.items() if value is not None]
+        has_every = any(role == "every" for _, _, role in roles)
+        for key, value, role in roles:
+            if role == "ignored" or (role == "cadence_days" and has_every):
                 continue
-            if norm == "cadencedays":
-                if has_every:
-                    continue
-                key = "every"
-            if norm == "custom" and isinstance(value, dict) and key.casefold() not in self.overrides:
+            if role == "custom" and isinstance(value, dict):
                 for name, inner in value.items():
                     if inner is not None:
                         header.append(CUSTOM_PREFIX + name)
                         cells.append(_scalar(line, f"custom.{name}", inner))
                 continue
-            header.append(key)
-            cells.append(_cell(line, key, value, self._kind(key)))
+            header.append("every" if role == "cadence_days" else key)
+            cells.append(_cell(line, key, value, self._kind(key) if isinstance(value, list) else None))
         return header, cells
+
+    def _role(self, key: str) -> str:
+        """What a key is to `_row`: ignored, every, cadence_days, custom (the object of them), or a field."""
+        role = self._roles.get(key)
+        if role is None:
+            norm = normalize(key)
+            if norm in _IGNORED:
+                role = "ignored"
+            elif norm in ("every", "cadencedays"):
+                role = "every" if norm == "every" else "cadence_days"
+            elif norm == "custom" and key.casefold() not in self.overrides:
+                role = "custom"
+            else:
+                role = "field"
+            if len(self._roles) >= 1000:  # every item repeats the same few keys
+                self._roles.clear()
+            self._roles[key] = role
+        return role
 
     def _target(self, key: str) -> str | None:
         """The field a key is read as (None for a custom field), as a CSV column of that name would be."""
@@ -159,6 +182,8 @@ def _scalar(line: int, key: str, value: Any) -> str:
 
 def _cell(line: int, key: str, value: Any, kind: str | None) -> str:
     """A JSON value as a cell: lists of emails, phones or tags joined as the CSV layout writes them."""
+    if value.__class__ is str:
+        return text_of(line, key, value)
     if not isinstance(value, list):
         return _scalar(line, key, value)
     if kind == "tags":

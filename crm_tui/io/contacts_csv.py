@@ -44,9 +44,19 @@ def clean_label(raw: str | None) -> tuple[str | None, bool]:
 class ContactMapper:
     """Turns the cells of one row into a ContactRecord following a column plan."""
 
-    def __init__(self, cols: Sequence[Col], header: Sequence[str], *, tz: tzinfo, dayfirst: bool = False) -> None:
+    def __init__(
+        self,
+        cols: Sequence[Col],
+        header: Sequence[str],
+        *,
+        tz: tzinfo,
+        dayfirst: bool = False,
+        neutralized: bool = True,
+    ) -> None:
+        """`neutralized`: cells may carry the quote our CSV writer puts before a formula; JSON never does."""
         self.tz = tz
         self.dayfirst = dayfirst
+        self.neutralized = neutralized
         self.header = list(header)
         self.scalars: list[tuple[int, str]] = []
         self.values: list[tuple[int, str, Col]] = []  # email and phone value columns
@@ -159,10 +169,12 @@ class ContactMapper:
         add("        raise RowError(line, 'the name is longer than 500 characters')")
         add("    return rec")
         namespace: dict[str, Any] = {
-            "ContactRecord": ContactRecord, "Labeled": Labeled, "RowError": RowError, "unneutralize": unneutralize,
+            "ContactRecord": ContactRecord, "Labeled": Labeled, "RowError": RowError,
+            "unneutralize": unneutralize if self.neutralized else _as_is,
             "clean_label": clean_label, "split_labeled": split_labeled, "parse_email": parse_email,
             "parse_phone": parse_phone, "parse_cadence": parse_cadence, "parse_birthday": parse_birthday,
-            "parse_instant": parse_instant, "add_tags": _add_tags, "H": self.header, "TZ": self.tz,
+            "parse_instant": parse_instant, "add_tags": _add_tags if self.neutralized else _add_raw_tags,
+            "H": self.header, "TZ": self.tz,
             "DAYFIRST": self.dayfirst, "CADENCES": self._cadences, "CUSTOM": [key for _, key in self.custom],
             "FIXED": [col.label for _, _, col in self.values], "SPLITS": [col.split for _, _, col in self.values],
             "TAG_SPLITS": [split for _, split in self.tags],
@@ -171,9 +183,15 @@ class ContactMapper:
         return namespace["map_row"]  # type: ignore[no-any-return]
 
 
+def _as_is(value: str) -> str:
+    return value
+
+
 def _add_tags(rec: ContactRecord, value: str, split: str | None) -> None:
-    if value[0] == "'":
-        value = unneutralize(value)
+    _add_raw_tags(rec, unneutralize(value) if value[0] == "'" else value, split)
+
+
+def _add_raw_tags(rec: ContactRecord, value: str, split: str | None) -> None:
     for tag in value.split(split) if split else (value,):
         tag = tag.strip()
         if split == GOOGLE_SEPARATOR and tag.startswith("* "):

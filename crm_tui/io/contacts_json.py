@@ -7,6 +7,7 @@ read by the same mapper as a CSV, so both follow one set of rules and error mess
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from datetime import tzinfo
 from typing import Any, BinaryIO, cast
@@ -15,7 +16,7 @@ from crm_tui.errors import InvalidInput
 from crm_tui.io.contacts_csv import ContactMapper, clean_label
 from crm_tui.io.contacts_out import CSV_COLUMNS, CUSTOM_PREFIX, labeled_cell
 from crm_tui.io.fields import shorten
-from crm_tui.io.jsonread import JsonItems, kind_of, text_of
+from crm_tui.io.jsonread import JsonItems, as_cell, kind_of, text_of
 from crm_tui.io.presets import IDENTITY_FIELDS, column_for, normalize, parse_map, plan
 from crm_tui.io.records import ContactRecord, RowError, Skipped
 from crm_tui.io.textstream import open_decoded
@@ -55,7 +56,7 @@ class ContactJsonReader:
         self.guessed_encoding = self.decoded.guessed
         self.items = JsonItems(cast(BinaryIO, self.decoded.text.buffer), name=name, encoding=self.decoded.encoding)
         self._mappers: dict[tuple[str, ...], ContactMapper] = {}
-        self._targets: dict[str, str | None] = {}
+        self._targets: dict[str, str] = {}
         self._roles: dict[str, str] = {}
 
     @property
@@ -71,8 +72,6 @@ class ContactJsonReader:
 
     def __iter__(self) -> Iterator[ContactRecord | Skipped]:
         for line, index, value in self.items:
-            header: list[str] = []
-            cells: list[str] = []
             try:
                 if not isinstance(value, dict):
                     raise RowError(line, f"{kind_of(value)} where an object was expected")
@@ -88,7 +87,7 @@ class ContactJsonReader:
                 where = f" (key {exc.column})" if exc.column else ""
                 if not self.skip_invalid:
                     raise InvalidInput(f"{self._where(line, index)}: {exc.message}{where}") from None
-                yield Skipped(line, exc.message + where, self._rejected(header, cells), True)
+                yield Skipped(line, exc.message + where, self._rejected(value), True)
                 continue
             yield record if record is not None else Skipped(line, "blank item")
 
@@ -108,39 +107,52 @@ class ContactJsonReader:
             if len(self._mappers) >= _MAPPERS_KEPT:
                 self._mappers.clear()
             cols = plan("generic", header, self.overrides)
-            mapper = self._mappers[key] = ContactMapper(cols, header, tz=self.tz)
+            mapper = self._mappers[key] = ContactMapper(cols, header, tz=self.tz, neutralized=False)
         return mapper
 
     def _row(self, line: int, obj: dict[str, Any]) -> tuple[list[str], list[str]]:
-        """The object as a header and a row of cells, in our CSV layout."""
+        """The object as a header and a row of cells, in our CSV layout.
+
+        A null field is an empty cell, as the CSV export writes it: a given_name of null
+        still says the source has given names, so the display name is not split.
+        """
         header: list[str] = []
         cells: list[str] = []
-        roles = [(key, value, self._role(key)) for key, value in obj.items() if value is not None]
-        has_every = any(role == "every" for _, _, role in roles)
+        roles = [(key, value, self._role(key)) for key, value in obj.items()]
+        has_every = any(role == "every" and value is not None for _, value, role in roles)
         for key, value, role in roles:
-            if role == "ignored" or (role == "cadence_days" and has_every):
+            if role == "ignored" or (role == "cadence_days" and (has_every or value is None)):
                 continue
             if role == "custom" and isinstance(value, dict):
                 for name, inner in value.items():
-                    if inner is not None:
+                    if inner is not None and name.strip():
                         header.append(CUSTOM_PREFIX + name)
-                        cells.append(_scalar(line, f"custom.{name}", inner))
+                        cells.append(_custom_text(line, f"custom.{name}", inner))
                 continue
             header.append("every" if role == "cadence_days" else key)
-            cells.append(_cell(line, key, value, self._kind(key) if isinstance(value, list) else None))
+            if value is None:
+                cells.append("")
+            elif role == "custom" or role == "as_custom":
+                cells.append(_custom_text(line, key, value))
+            else:
+                cells.append(_cell(line, key, value, self._kind(key) if isinstance(value, list) else None))
         return header, cells
 
     def _role(self, key: str) -> str:
-        """What a key is to `_row`: ignored, every, cadence_days, custom (the object of them), or a field."""
+        """What a key is to `_row`: ignored, every, cadence_days, custom (the object of custom
+        fields), as_custom (a custom field of its own), or a field."""
         role = self._roles.get(key)
         if role is None:
             norm = normalize(key)
-            if norm in _IGNORED:
+            target = self._target(key)
+            if norm in _IGNORED or target == "ignore":
                 role = "ignored"
-            elif norm in ("every", "cadencedays"):
+            elif norm in ("every", "cadencedays") and target == "every":
                 role = "every" if norm == "every" else "cadence_days"
             elif norm == "custom" and key.casefold() not in self.overrides:
                 role = "custom"
+            elif target == "custom":
+                role = "as_custom"
             else:
                 role = "field"
             if len(self._roles) >= 1000:  # every item repeats the same few keys
@@ -148,15 +160,18 @@ class ContactJsonReader:
             self._roles[key] = role
         return role
 
-    def _target(self, key: str) -> str | None:
-        """The field a key is read as (None for a custom field), as a CSV column of that name would be."""
-        if key not in self._targets:
+    def _target(self, key: str) -> str:
+        """The field a key is read as (custom for a key nobody knows), as a CSV column of that name would be."""
+        target = self._targets.get(key)
+        if target is None:
+            if normalize(key) == "cadencedays":
+                return "every"
             col = self.overrides.get(key.casefold()) or column_for("generic", key)
-            target = col.target if col is not None and col.target not in ("custom", "ignore") else None
+            target = col.target if col is not None else ("custom" if key.strip() else "ignore")
             if len(self._targets) >= 1000:  # every item repeats the same few keys
                 self._targets.clear()
             self._targets[key] = target
-        return self._targets[key]
+        return target
 
     def _kind(self, key: str) -> str | None:
         """email, phone or tags when `key` holds one of those lists."""
@@ -166,10 +181,37 @@ class ContactJsonReader:
     def _identity(self, key: str) -> bool:
         return self._target(key) in IDENTITY_FIELDS
 
-    def _rejected(self, header: list[str], cells: list[str]) -> list[str]:
-        """An item's cells under the rejects file's columns (custom fields are not carried)."""
-        found = dict(zip((h.casefold() for h in header), cells, strict=False))
-        return [found.get(c, "") for c in CSV_COLUMNS]
+    def _rejected(self, obj: Any) -> list[str] | None:
+        """A bad item as a row of the rejects file, a CSV in the export's layout that reads back once fixed.
+
+        Values are carried as they were, unchecked; custom fields are not carried.
+        """
+        if not isinstance(obj, dict):
+            return None
+        cells: dict[str, list[str]] = {}
+        for key, value in obj.items():
+            target = self._target(key)
+            column = _REJECTS_COLUMN.get(target, target)
+            if value is None or column not in CSV_COLUMNS:
+                continue
+            try:
+                text = _cell(0, key, value, self._kind(key) if isinstance(value, list) else None)
+            except RowError:
+                text = as_cell(value)
+            cells.setdefault(column, []).append(text)
+        return [(";" if c in _LISTS else " ").join(cells.get(c, ())) for c in CSV_COLUMNS]
+
+
+# Where a field read from a key goes in the rejects file (the others keep their names).
+_REJECTS_COLUMN = {"email": "emails", "phone": "phones", "middle_name": "given_name"}
+_LISTS = ("emails", "phones", "tags")
+
+
+def _custom_text(line: int, key: str, value: Any) -> str:
+    """A custom field's value: text as it is, and an array or object as its JSON text."""
+    if isinstance(value, dict | list):
+        return text_of(line, key, json.dumps(value, ensure_ascii=False))
+    return _scalar(line, key, value)
 
 
 def _scalar(line: int, key: str, value: Any) -> str:

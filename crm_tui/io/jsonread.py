@@ -20,7 +20,14 @@ from crm_tui.io.textstream import HEAD_BYTES, CountingReader, open_decoded
 CHUNK = 256 * 1024  # characters read at a time
 MAX_ITEM = 64 * 1024 * 1024  # an item longer than this is a broken file, not a record
 _BLANK = re.compile(r"[ \t\n\r]*")
-_DECODER = json.JSONDecoder()
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+# NaN and Infinity are Python's extensions to JSON: no tool's export holds them.
+_DECODER = json.JSONDecoder(parse_constant=_no_constant)
 # A decoding error this far before the end of the text read so far is in the text, not in the chunking.
 _SLACK = 16
 # File names that say NDJSON even when the file is empty (an export of nothing).
@@ -166,6 +173,9 @@ class JsonItems:
                     raise self._error(exc.pos, f"not valid JSON ({exc.msg})") from None
                 if not unterminated and exc.pos < len(self._buf) - _SLACK:
                     raise self._error(exc.pos, f"not valid JSON ({exc.msg})") from None
+            except ValueError as exc:  # NaN, or an integer past Python's 4,300 digits
+                reason = "a number too long to read" if "digits" in str(exc) else str(exc)
+                raise self._error(self._pos, f"not valid JSON ({reason})") from None
             else:
                 # A value at the end of the text read so far may go on in the next chunk: "tru" or
                 # "-1" of "-1.5e3" (a number is followed by at most ".", "e" or "e+" it did not take).

@@ -27,22 +27,40 @@ _DOC_IN_TRIGGER = re.compile(
 # Triggers that rewrite a contact's search row; suspended while an import writes.
 _SEARCH_TABLES = ("contacts", "contact_emails", "contact_tags")
 IMPORT_CACHE_KIB = 32 * 1024  # page cache of a connection that imports (filled only as needed)
-# A row trigger's body, and the two statement shapes it may hold to be run set-based.
-_TRIGGER_BODY = re.compile(r"\bBEGIN\b(.*)\bEND\s*$", re.S | re.I)
+# A row trigger with no WHEN clause, and the two statement shapes its body may hold to be run set-based.
+_TRIGGER_BODY = re.compile(
+    r"^\s*CREATE\s+TRIGGER\s+(?:IF\s+NOT\s+EXISTS\s+)?\S+\s+AFTER\s+INSERT\s+ON\s+\S+\s+"
+    r"(?:FOR\s+EACH\s+ROW\s+)?BEGIN\b(.*)\bEND\s*$",
+    re.S | re.I,
+)
 _INSERT_VALUES = re.compile(r"(INSERT\s+INTO\s+\w+\s*\([^()]*\))\s*VALUES\s*\((.*)\)", re.S | re.I)
-_UPDATE_BY_CONTACT = re.compile(r"(UPDATE\s+\w+\s+SET\s+.*?)\s+(WHERE\s+id\s*=\s*\(NEW\.contact_id\))", re.S | re.I)
+_UPDATE_BY_CONTACT = re.compile(
+    r"(UPDATE\s+\w+\s+SET\s+(\w+)\s*=\s*(\(\s*SELECT\b.*\)))\s+(WHERE\s+id\s*=\s*\(NEW\.contact_id\))", re.S | re.I
+)
 _NEW_COLUMN = re.compile(r"\bNEW\.(\w+)", re.I)
+
+
+def _one_group(text: str) -> bool:
+    """True when `text` is one parenthesised expression: its first ( closes at its last character."""
+    depth = 0
+    for i, ch in enumerate(text):
+        depth += (ch == "(") - (ch == ")")
+        if depth == 0:
+            return i == len(text) - 1
+    return False
 
 
 def set_based(trigger_sql: str, table: str) -> list[str] | None:
     """An AFTER INSERT row trigger's statements, rewritten to run once for every row from an id on.
 
-    Each statement takes that first id as its one parameter. Two shapes are known: an
-    `INSERT ... VALUES (NEW...)` becomes `INSERT ... SELECT ... FROM table AS NEW`, in id
-    order; an `UPDATE ... WHERE id = (NEW.contact_id)` that reads nothing else of NEW runs
-    once per contact. None for anything else: the trigger then stays and runs per row.
+    Each statement takes that first id as its one parameter. Two shapes are known, and
+    nothing else: an `INSERT ... VALUES (NEW...)` becomes `INSERT ... SELECT ... FROM
+    table AS NEW`, in id order; `UPDATE t SET col = (SELECT ...) WHERE id = (NEW.contact_id)`,
+    whose subquery reads nothing of NEW but its contact nor the column it sets (so running
+    it once per contact is running it once per row), runs once per contact. A trigger with
+    a WHEN clause, or any other statement, gives None: the trigger then stays, row by row.
     """
-    body = _TRIGGER_BODY.search(trigger_sql)
+    body = _TRIGGER_BODY.match(trigger_sql)
     if body is None:
         return None
     out = []
@@ -53,8 +71,13 @@ def set_based(trigger_sql: str, table: str) -> list[str] | None:
         update = _UPDATE_BY_CONTACT.fullmatch(statement)
         if insert:
             out.append(f"{insert[1]} SELECT {insert[2]} FROM {table} AS NEW WHERE NEW.id >= ? ORDER BY NEW.id")
-        elif update and {c.lower() for c in _NEW_COLUMN.findall(statement)} == {"contact_id"}:
-            out.append(f"{update[1]} FROM (SELECT DISTINCT contact_id FROM {table} WHERE id >= ?) AS NEW {update[2]}")
+        elif (
+            update
+            and _one_group(update[3])
+            and not re.search(rf"\b{re.escape(update[2])}\b", update[3], re.I)
+            and {c.lower() for c in _NEW_COLUMN.findall(statement)} == {"contact_id"}
+        ):
+            out.append(f"{update[1]} FROM (SELECT DISTINCT contact_id FROM {table} WHERE id >= ?) AS NEW {update[4]}")
         else:
             return None
     return out

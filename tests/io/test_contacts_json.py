@@ -120,6 +120,15 @@ def test_skip_invalid_writes_rejects_as_a_csv_that_reads_back(crm: Crm, query: Q
     assert len(rows) == 1
     assert (rows[0]["name"], rows[0]["emails"], rows[0]["title"]) == ("Bad Address", "work:nope", "CTO")
     assert "is not an email address (key emails)" in rows[0]["reason"]
+    # Other tools' keys land in the layout's columns; a value that could not be read is kept as JSON.
+    other = '{"name": "X", "email": "bad", "company": "Acme", "phone": "+1 555 0100"}\n{"name": {"x": 1}}\n'
+    more = tmp_path / "more.csv"
+    crm("import", "contacts", write(tmp_path, "o.ndjson", other), "--skip-invalid", "--rejects", str(more))
+    rows = list(csv.DictReader(more.open(encoding="utf-8")))
+    assert [(r["name"], r["emails"], r["phones"], r["organization"]) for r in rows] == [
+        ("X", "bad", "+1 555 0100", "Acme"),
+        ('{"x": 1}', "", "", ""),
+    ]
     fixed = rejects.read_text(encoding="utf-8").replace("work:nope", "work:bad@x.example")
     rejects.write_text(fixed, encoding="utf-8")
     code, _, err = crm("import", "contacts", str(rejects))
@@ -146,3 +155,44 @@ def test_dry_run_of_json_writes_nothing(crm: Crm, query: Query, tmp_path: Path) 
     assert "line 1: updated #1 Ada Lovelace: title: (none) -> 'Countess'" in out
     assert "line 1: created Alan" in out
     assert query("SELECT count(*) FROM contacts")[0][0] == 1
+
+
+def test_json_values_are_taken_as_they_are(
+    crm: Crm, query: Query, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # JSON is never formula-quoted: a leading ' is part of the value. A null given name
+    # means "none", as the CSV's empty cell does: the display name is not split.
+    crm("contact", "add", "'=SUM(A1)", "--email", "q@x.io", "--note", "'+1 call back", "--tag", "'@home")
+    query("UPDATE contacts SET given_name = NULL, family_name = NULL")
+    first = tmp_path / "q.json"
+    crm("export", "contacts", "--format", "json", "-o", str(first))
+    assert "0 created, 0 updated, 1 unchanged" in crm("import", "contacts", str(first))[2]
+    fresh_db(tmp_path, monkeypatch, "fresh.db")
+    assert "1 created" in crm("import", "contacts", str(first))[2]
+    second = crm("export", "contacts", "--format", "json")[1]
+    assert without_stamps(second) == without_stamps(first.read_text(encoding="utf-8"))
+    row = query("SELECT display_name, given_name, family_name, notes FROM contacts")[0]
+    assert tuple(row) == ("'=SUM(A1)", None, None, "'+1 call back")
+
+
+def test_keys_nobody_knows_are_custom_fields_whatever_they_hold(crm: Crm, query: Query, tmp_path: Path) -> None:
+    item = {"name": "M", "email": "m@x.io", "addresses": [{"city": "Paris"}], "custom": {"": "x", "n": 1}}
+    path = write(tmp_path, "m.json", json.dumps([item]))
+    assert "1 created" in crm("import", "contacts", path)[2]
+    assert json.loads(query("SELECT custom FROM contacts")[0][0]) == {"addresses": '[{"city": "Paris"}]', "n": "1"}
+    item = {"name": "N", "email": "n@x.io", "addresses": [{"city": "Paris"}]}
+    path = write(tmp_path, "n.json", json.dumps([item]))
+    assert "1 created" in crm("import", "contacts", path, "--map", "addresses=ignore")[2]
+    assert query("SELECT custom FROM contacts WHERE display_name = 'N'")[0][0] is None
+
+
+def test_numbers_json_does_not_have_are_one_line_errors(crm: Crm, tmp_path: Path) -> None:
+    cases = {
+        '{"name": "B", "phone": ' + "1" * 5000 + "}\n": "line 1: not valid JSON (a number too long to read)",
+        '{"name": "N", "title": NaN}\n': "line 1: not valid JSON (NaN is not a JSON value)",
+        '{"name": "I", "title": -Infinity}\n': "line 1: not valid JSON (-Infinity is not a JSON value)",
+    }
+    for text, message in cases.items():
+        for what in ("contacts", "interactions"):
+            code, _, err = crm("import", what, write(tmp_path, "n.ndjson", text))
+            assert code == 1 and message in err and err.count("\n") == 1, err

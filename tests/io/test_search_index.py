@@ -75,4 +75,9 @@ def test_a_trigger_of_unknown_shape_stays_and_runs_per_row() -> None:
     reads_more = known.replace("max(i.occurred_at)", "NEW.occurred_at")
     assert set_based(reads_more, "interactions") is None
     assert set_based(known.replace("UPDATE contacts", "DELETE FROM contacts; UPDATE contacts"), "x") is None
-    assert set_based("CREATE TRIGGER t AFTER INSERT ON x WHEN NEW.id > 0 SELECT 1", "x") is None
+    # A WHEN clause; an update that is not the same run once per contact as once per row.
+    assert set_based(known.replace("BEGIN", "WHEN NEW.kind = 'call' BEGIN"), "interactions") is None
+    counts = "UPDATE contacts SET n = (SELECT n + 1) WHERE id = (NEW.contact_id);"
+    assert set_based(f"CREATE TRIGGER t AFTER INSERT ON x BEGIN {counts} END", "x") is None
+    two = "UPDATE contacts SET a = (SELECT 1), b = (SELECT b + 1) WHERE id = (NEW.contact_id);"
+    assert set_based(f"CREATE TRIGGER t AFTER INSERT ON x BEGIN {two} END", "x") is None

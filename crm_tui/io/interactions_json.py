@@ -100,7 +100,7 @@ class InteractionJsonReader:
         when = found.get("occurred_at")
         if when is not None and texts["occurred_at"].strip() and not isinstance(when[1], str):
             raise RowError(line, f"{kind_of(when[1])} is not a date", when[0])
-        return interaction_record(
+        record = interaction_record(
             line,
             texts,
             contact_id,
@@ -108,6 +108,9 @@ class InteractionJsonReader:
             tz=self.tz,
             cells=_cells(found) if self.skip_invalid else None,  # only --rejects (which needs it) reads them
         )
+        if self.items.array:
+            record.where = f"item {index} (line {line})"
+        return record
 
 
 def _fields(obj: dict[str, Any]) -> dict[str, tuple[str, Any]]:

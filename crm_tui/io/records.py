@@ -59,6 +59,7 @@ class InteractionRecord:
     body: str | None = None
     author: str | None = None
     cells: list[str] | None = None  # the source row, for the rejects file
+    where: str | None = None  # how an error names it, when not `line N` (an item of a JSON array)
 
 
 @dataclass(slots=True)

@@ -126,7 +126,7 @@ def _flush(
             missing = f"no contact #{item.contact_id}"
         if cid is None:
             if not skip_invalid:
-                raise InvalidInput(f"{source} line {item.line}: {missing}")
+                raise InvalidInput(f"{source} {item.where or f'line {item.line}'}: {missing}")
             summary.invalid += 1
             if on_reject is not None:
                 on_reject(Skipped(item.line, missing, item.cells, True))

@@ -170,6 +170,10 @@ def test_skip_invalid_writes_rejects_as_csv(crm: Crm, query: Query, tmp_path: Pa
          "no contact has the email nobody@x.io"],
         ["", "", "", "", "", "", "", "", "a number where an object was expected"],
     ]  # fmt: skip
+    # Without --skip-invalid the unknown contact stops the import, named by its item as the other errors are.
+    minified = json.dumps([{"email": "nobody@x.io", "occurred_at": "2026-11-03", "summary": "x"}])
+    code, _, err = crm("import", "interactions", write(tmp_path, "min.json", minified))
+    assert (code, err) == (1, "crm: min.json item 1 (line 1): no contact has the email nobody@x.io\n")
     # The rejects file is an interactions CSV: fixed, it reads back.
     fixed = rejects.read_text(encoding="utf-8").replace(",fax,", ",call,").replace("nobody@x.io", "grace@navy.mil")
     code, _, err = crm("import", "interactions", write(tmp_path, "fixed.csv", fixed), "--skip-invalid")

@@ -152,7 +152,7 @@ class BulkWriter:
     # ------------------------------------------------------------ search index
 
     def suspend_search_triggers(self) -> None:
-        """Drop the per-row search triggers until `resume_search_triggers` (same transaction).
+        """Drop the per-row search triggers until `resume_triggers` (same transaction).
 
         Only when the contacts insert trigger's statement can be run set-based; otherwise
         the triggers stay and keep the index right, row by row.
@@ -175,7 +175,7 @@ class BulkWriter:
         self._drop_triggers([(str(name), str(sql)) for name, _, sql in found])
 
     def suspend_insert_triggers(self, table: str) -> None:
-        """Drop `table`'s AFTER INSERT triggers until `resume_search_triggers`; `after_inserts` does their work.
+        """Drop `table`'s AFTER INSERT triggers until `resume_triggers`; `after_inserts` does their work.
 
         A trigger per row costs about 40 µs here (FTS5 flushes its pending terms at the end
         of every trigger statement); run once over all the new rows it costs a tenth of that.
@@ -206,7 +206,8 @@ class BulkWriter:
         for name, _ in triggers:
             self.execute(f'DROP TRIGGER "{name}"')
 
-    def resume_search_triggers(self) -> None:
+    def resume_triggers(self) -> None:
+        """Put back every trigger this writer dropped (in the import's own transaction)."""
         for _, sql in self._suspended:
             self.execute(sql)
         self._suspended = []

@@ -50,7 +50,7 @@ def import_interactions(
             pending = []
     _flush(w, pending, summary, source, actor, now, batch_id, on_outcome, on_reject, skip_invalid)
     w.after_inserts("interactions", first_id)
-    w.resume_search_triggers()
+    w.resume_triggers()
     finish_batch(w, batch_id, summary)
     return summary
 

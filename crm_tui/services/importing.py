@@ -132,7 +132,7 @@ class ContactImporter:
     def finish(self) -> ImportSummary:
         """Index the new contacts, restore the triggers and record the batch's counts."""
         self.w.index_contacts_from(self.first_new_id)
-        self.w.resume_search_triggers()
+        self.w.resume_triggers()
         if not self.w.sqlite and self.next_id > self.first_new_id:
             self.w.execute("SELECT setval(pg_get_serial_sequence('contacts', 'id'), ?)", (self.next_id - 1,))
         finish_batch(self.w, self.batch_id, self.summary)

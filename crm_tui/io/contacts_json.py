@@ -17,7 +17,7 @@ from crm_tui.io.contacts_csv import ContactMapper, clean_label
 from crm_tui.io.contacts_out import CSV_COLUMNS, CUSTOM_PREFIX, labeled_cell
 from crm_tui.io.fields import shorten
 from crm_tui.io.jsonread import JsonItems, as_cell, kind_of, text_of
-from crm_tui.io.presets import IDENTITY_FIELDS, column_for, normalize, parse_map, plan
+from crm_tui.io.presets import IDENTITY_FIELDS, Col, column_for, normalize, parse_map, plan
 from crm_tui.io.records import ContactRecord, RowError, Skipped
 from crm_tui.io.textstream import open_decoded
 
@@ -164,9 +164,10 @@ class ContactJsonReader:
         """The field a key is read as (custom for a key nobody knows), as a CSV column of that name would be."""
         target = self._targets.get(key)
         if target is None:
-            if normalize(key) == "cadencedays":
-                return "every"
-            col = self.overrides.get(key.casefold()) or column_for("generic", key)
+            col = self.overrides.get(key.casefold())
+            if col is None and normalize(key) == "cadencedays":  # the export's number of days
+                col = Col("every")
+            col = col or column_for("generic", key)
             target = col.target if col is not None else ("custom" if key.strip() else "ignore")
             if len(self._targets) >= 1000:  # every item repeats the same few keys
                 self._targets.clear()

@@ -22,7 +22,9 @@ from crm_tui.errors import InvalidInput, NotFound
 if TYPE_CHECKING:
     from crm_tui.services.import_summary import ImportSummary, RowOutcome
 
-import_app = typer.Typer(help="Bring contacts and interactions in from CSV and vCard files.", no_args_is_help=True)
+import_app = typer.Typer(
+    help="Bring contacts and interactions in from CSV, JSON and vCard files.", no_args_is_help=True
+)
 
 PROGRESS_MIN_BYTES = 1 << 20
 __all__ = ["export_app", "import_app"]  # smaller files finish before a bar is worth drawing

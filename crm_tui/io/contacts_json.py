@@ -10,16 +10,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from datetime import tzinfo
-from typing import Any, BinaryIO, cast
+from typing import Any, BinaryIO
 
-from crm_tui.errors import InvalidInput
 from crm_tui.io.contacts_csv import ContactMapper, clean_label
 from crm_tui.io.contacts_out import CSV_COLUMNS, CUSTOM_PREFIX, labeled_cell
-from crm_tui.io.fields import shorten
-from crm_tui.io.jsonread import JsonItems, as_cell, kind_of, text_of
+from crm_tui.io.jsonread import JsonReader, as_cell, kind_of, text_of
 from crm_tui.io.presets import IDENTITY_FIELDS, Col, column_for, normalize, parse_map, plan
 from crm_tui.io.records import ContactRecord, RowError, Skipped
-from crm_tui.io.textstream import open_decoded
 
 # Keys of the export that the database sets itself.
 _IGNORED = frozenset({"id", "lastcontactat", "updatedat", "deletedat"})
@@ -27,7 +24,7 @@ _VALUE_KEYS = {"email": ("email", "value", "address"), "phone": ("phone", "value
 _MAPPERS_KEPT = 32  # distinct key sets with a compiled mapper (an export has one)
 
 
-class ContactJsonReader:
+class ContactJsonReader(JsonReader):
     """A JSON array or NDJSON of contacts: objects as ContactRecords, bad ones as errors or Skipped.
 
     Keys are the export's (`name`, `emails`, `phones`, `organization`, `tags`, `every`,
@@ -46,29 +43,15 @@ class ContactJsonReader:
         size: int | None = None,
         skip_invalid: bool = False,
     ) -> None:
-        self.name = name
+        super().__init__(stream, name=name, encoding=encoding, size=size, skip_invalid=skip_invalid)
         self.tz = tz
-        self.skip_invalid = skip_invalid
         self.overrides = parse_map(mapping)
         self.header = list(CSV_COLUMNS)  # the rejects file's columns: a CSV this command reads back
-        self.decoded = open_decoded(stream, encoding=encoding, size=size)
         self.encoding = self.decoded.encoding
         self.guessed_encoding = self.decoded.guessed
-        self.items = JsonItems(cast(BinaryIO, self.decoded.text.buffer), name=name, encoding=self.decoded.encoding)
         self._mappers: dict[tuple[str, ...], ContactMapper] = {}
         self._targets: dict[str, str] = {}
         self._roles: dict[str, str] = {}
-
-    @property
-    def bytes_read(self) -> int:
-        return self.decoded.bytes_read
-
-    @property
-    def size(self) -> int | None:
-        return self.decoded.size
-
-    def _where(self, line: int, index: int) -> str:
-        return f"{self.name} item {index} (line {line})" if self.items.array else f"{self.name} line {line}"
 
     def __iter__(self) -> Iterator[ContactRecord | Skipped]:
         for line, index, value in self.items:
@@ -84,10 +67,7 @@ class ContactJsonReader:
                 if record is None:
                     self._check_wrapper(line, index, value)
             except RowError as exc:
-                where = f" (key {exc.column})" if exc.column else ""
-                if not self.skip_invalid:
-                    raise InvalidInput(f"{self._where(line, index)}: {exc.message}{where}") from None
-                yield Skipped(line, exc.message + where, self._rejected(value), True)
+                yield Skipped(line, self.refused(exc, line, index), self._rejected(value), True)
                 continue
             yield record if record is not None else Skipped(line, "blank item")
 
@@ -95,10 +75,7 @@ class ContactJsonReader:
         """Refuse a wrapper such as {"contacts": [...]}: no item of it can be read, whatever --skip-invalid says."""
         lists = [k for k, v in obj.items() if isinstance(v, list) and v and self._kind(k) is None]
         if lists and not any(self._identity(k) for k in obj):
-            raise InvalidInput(
-                f'{self._where(line, index)}: an object holding an array ("{shorten(lists[0], 30)}") where '
-                "contacts were expected: give an array of contact objects, or one object a line"
-            )
+            raise self.wrapper(line, index, lists[0], "contact")
 
     def _mapper(self, header: list[str]) -> ContactMapper:
         key = tuple(header)

@@ -7,15 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import tzinfo
-from typing import Any, BinaryIO, cast
+from typing import Any, BinaryIO
 
-from crm_tui.errors import InvalidInput
 from crm_tui.io.fields import shorten
 from crm_tui.io.interactions_csv import COLUMN_NAMES, interaction_record
-from crm_tui.io.jsonread import JsonItems, as_cell, given, kind_of, sniff_format, text_of
+from crm_tui.io.jsonread import JsonItems, JsonReader, as_cell, given, kind_of, sniff_format, text_of
 from crm_tui.io.presets import normalize
 from crm_tui.io.records import MAX_ID, InteractionRecord, RowError, Skipped, contact_id_cell
-from crm_tui.io.textstream import open_decoded
 
 __all__ = ["InteractionJsonReader", "JsonItems", "sniff_format"]
 
@@ -36,7 +34,7 @@ def _target(key: str) -> tuple[str | None, bool]:
     return found
 
 
-class InteractionJsonReader:
+class InteractionJsonReader(JsonReader):
     """A JSON array or NDJSON of interactions: objects as InteractionRecords, bad ones as errors or Skipped.
 
     Keys are those of `crm export interactions` (and the CSV reader's synonyms); `id`,
@@ -53,30 +51,17 @@ class InteractionJsonReader:
         size: int | None = None,
         skip_invalid: bool = False,
     ) -> None:
-        self.name = name
+        super().__init__(stream, name=name, encoding=encoding, size=size, skip_invalid=skip_invalid)
         self.tz = tz
-        self.skip_invalid = skip_invalid
         self.header = list(COLUMNS)  # the rejects file's columns
-        self.decoded = open_decoded(stream, encoding=encoding, size=size)
-        self.items = JsonItems(cast(BinaryIO, self.decoded.text.buffer), name=name, encoding=self.decoded.encoding)
-
-    @property
-    def bytes_read(self) -> int:
-        return self.decoded.bytes_read
-
-    def _where(self, line: int, index: int) -> str:
-        return f"{self.name} item {index} (line {line})" if self.items.array else f"{self.name} line {line}"
 
     def __iter__(self) -> Iterator[InteractionRecord | Skipped]:
         for line, index, value in self.items:
             try:
                 record = self.map(line, index, value)
             except RowError as exc:
-                where = f" (key {exc.column})" if exc.column else ""
-                if not self.skip_invalid:
-                    raise InvalidInput(f"{self._where(line, index)}: {exc.message}{where}") from None
-                cells = _cells(_fields(value)) if isinstance(value, dict) else None
-                yield Skipped(line, exc.message + where, cells, True)
+                reason = self.refused(exc, line, index)
+                yield Skipped(line, reason, _cells(_fields(value)) if isinstance(value, dict) else None, True)
                 continue
             yield record if record is not None else Skipped(line, "blank item")
 
@@ -89,12 +74,8 @@ class InteractionJsonReader:
             if not any(given(v) for v in value.values()):
                 return None
             lists = [k for k, v in value.items() if isinstance(v, list)]
-            if lists:
-                # A wrapper such as {"data": [...]}: no item of it can be read, so --skip-invalid does not apply.
-                raise InvalidInput(
-                    f'{self._where(line, index)}: an object holding an array ("{shorten(lists[0], 30)}") where '
-                    "interactions were expected: give an array of interaction objects, or one object a line"
-                )
+            if lists:  # a wrapper such as {"data": [...]}: so --skip-invalid does not apply
+                raise self.wrapper(line, index, lists[0], "interaction")
         texts = {target: text_of(line, key, v) for target, (key, v) in found.items() if target != "contact_id"}
         contact_id = _contact_id(line, *found["contact_id"]) if "contact_id" in found else None
         when = found.get("occurred_at")
@@ -108,8 +89,7 @@ class InteractionJsonReader:
             tz=self.tz,
             cells=_cells(found) if self.skip_invalid else None,  # only --rejects (which needs it) reads them
         )
-        if self.items.array:
-            record.where = f"item {index} (line {line})"
+        record.where = self.at(line, index)
         return record
 
 

@@ -11,9 +11,10 @@ import io
 import json
 import re
 from collections.abc import Iterator
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 from crm_tui.errors import InvalidInput
+from crm_tui.io.fields import shorten
 from crm_tui.io.records import RowError
 from crm_tui.io.textstream import HEAD_BYTES, CountingReader, open_decoded
 
@@ -217,3 +218,37 @@ class JsonItems:
                     raise self._error(self._pos - 1, f"not valid JSON (expected , or ] after item {index})")
         if self._next_char():
             raise self._error(self._pos, "text after the end of the JSON array")
+
+
+class JsonReader:
+    """What the JSON importers share: the decoded stream, its items, and how an error names an item."""
+
+    def __init__(
+        self, stream: BinaryIO, *, name: str, encoding: str | None, size: int | None, skip_invalid: bool
+    ) -> None:
+        self.name = name
+        self.skip_invalid = skip_invalid
+        self.decoded = open_decoded(stream, encoding=encoding, size=size)
+        self.items = JsonItems(cast(BinaryIO, self.decoded.text.buffer), name=name, encoding=self.decoded.encoding)
+
+    @property
+    def bytes_read(self) -> int:
+        return self.decoded.bytes_read
+
+    def at(self, line: int, index: int) -> str:
+        """`item 3 (line 14)` in an array, `line 14` in NDJSON."""
+        return f"item {index} (line {line})" if self.items.array else f"line {line}"
+
+    def refused(self, exc: RowError, line: int, index: int) -> str:
+        """Why a bad item is skipped; without --skip-invalid, the one-line error that stops the import."""
+        reason = exc.message + (f" (key {exc.column})" if exc.column else "")
+        if not self.skip_invalid:
+            raise InvalidInput(f"{self.name} {self.at(line, index)}: {reason}") from None
+        return reason
+
+    def wrapper(self, line: int, index: int, key: str, what: str) -> InvalidInput:
+        """The error for an object that wraps the items (`{"data": [...]}`): none of them can be read."""
+        return InvalidInput(
+            f'{self.name} {self.at(line, index)}: an object holding an array ("{shorten(key, 30)}") where {what}s '
+            f"were expected: give an array of {what} objects, or one object a line"
+        )

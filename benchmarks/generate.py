@@ -34,9 +34,9 @@ from vocabulary import (
 )
 
 from crm_tui.dates import parse_rule
+from crm_tui.keys import name_key, phone_key
 from crm_tui.models import INTERACTION_KINDS
 from crm_tui.models.types import sqlite_utc_text
-from crm_tui.services.common import name_key, phone_key
 
 Row = tuple[Any, ...]
 CHUNK = 50_000

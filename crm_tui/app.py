@@ -116,7 +116,7 @@ class CrmApp(App[None]):
         """The current instant, or the frozen one the app was built with (tests, snapshots)."""
         if self.frozen_now is not None:
             return self.frozen_now
-        from crm_tui.services.common import utcnow
+        from crm_tui.dates import utcnow
 
         return utcnow()
 
@@ -242,9 +242,9 @@ def run_app(settings: Settings) -> None:
 
 def run_demo(settings: Settings) -> None:
     """`crm demo`: the app on a fresh temporary database holding the sample, deleted on exit."""
+    from crm_tui.dates import utcnow
     from crm_tui.db import open_engine
     from crm_tui.sample import load_sample
-    from crm_tui.services.common import utcnow
 
     with tempfile.TemporaryDirectory(prefix="crm-demo-") as tmp:
         demo_settings = replace(settings, db_url="sqlite:///" + str(Path(tmp) / "demo.db"))

@@ -24,7 +24,7 @@ WRITER = textwrap.dedent(
     from crm_tui.services.contacts import get_contact
     from crm_tui.services.interactions import log_interaction
     from crm_tui.services.reminders import add_reminder
-    from crm_tui.services.common import utcnow
+    from crm_tui.dates import utcnow
 
     url, what, count, start_at = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
     engine = open_engine(Settings(db_url=url, user=what))

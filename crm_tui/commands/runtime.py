@@ -65,7 +65,7 @@ class Runtime:
             yield conn
 
     def now(self) -> datetime:
-        from crm_tui.services.common import utcnow
+        from crm_tui.dates import utcnow
 
         return utcnow()
 

@@ -1,5 +1,5 @@
 """Readers and writers over streams: CSV presets, vCard, iCalendar, JSON.
 
 They turn bytes into plain records and records into bytes; the rules (matching,
-batches, revert) live in crm_tui.services.importing and exporting.
+batches, revert) live in crm_tui.services; the records both sides share are in crm_tui.records.
 """

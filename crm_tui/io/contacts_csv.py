@@ -18,7 +18,7 @@ from crm_tui.io.fields import (
     unneutralize,
 )
 from crm_tui.io.presets import GOOGLE_SEPARATOR, IDENTITY_FIELDS, Col, detect, parse_map, plan, recognized
-from crm_tui.io.records import ContactRecord, Labeled, RowError, Skipped, mapped_rows
+from crm_tui.records import ContactRecord, Labeled, RowError, Skipped, mapped_rows
 
 _SCALARS = {
     "name": "name", "given_name": "given_name", "family_name": "family_name", "organization": "organization",
@@ -163,10 +163,7 @@ class ContactMapper:
             add(f"    v = cells[{i}].strip()")
             add("    if v:")
             add(f'        rec.custom[CUSTOM[{n}]] = unneutralize(v) if v[0] == "\'" else v')
-        add("    if not (rec.name or rec.given_name or rec.family_name or rec.emails or rec.phones):")
-        add("        raise RowError(line, 'no name, email or phone')")
-        add("    if rec.name is not None and len(rec.name) > 500:")
-        add("        raise RowError(line, 'the name is longer than 500 characters')")
+        add("    rec.check()")
         add("    return rec")
         namespace: dict[str, Any] = {
             "ContactRecord": ContactRecord, "Labeled": Labeled, "RowError": RowError,

@@ -16,7 +16,7 @@ from crm_tui.io.contacts_csv import ContactMapper, clean_label
 from crm_tui.io.contacts_out import CSV_COLUMNS, CUSTOM_PREFIX, labeled_cell
 from crm_tui.io.jsonread import JsonReader, as_cell, kind_of, text_of
 from crm_tui.io.presets import IDENTITY_FIELDS, Col, column_for, normalize, parse_map, plan
-from crm_tui.io.records import ContactRecord, RowError, Skipped
+from crm_tui.records import ContactRecord, RowError, Skipped
 
 # Keys of the export that the database sets itself.
 _IGNORED = frozenset({"id", "lastcontactat", "updatedat", "deletedat"})

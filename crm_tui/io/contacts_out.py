@@ -10,7 +10,7 @@ from crm_tui.dates import in_zone
 from crm_tui.io.csvwrite import SafeCsvWriter
 
 if TYPE_CHECKING:  # the JSON importer reads this module's layout: it must not load the ORM
-    from crm_tui.services.exporting import ExportedContact
+    from crm_tui.records import ExportedContact
 
 CSV_COLUMNS = (
     "name", "given_name", "family_name", "emails", "phones", "organization", "title", "tags", "notes", "every",

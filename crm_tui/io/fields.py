@@ -6,8 +6,8 @@ import re
 from datetime import UTC, date, datetime, tzinfo
 
 from crm_tui.errors import InvalidDate, InvalidInput
-from crm_tui.io.records import RowError
-from crm_tui.services.common import clean_email
+from crm_tui.keys import clean_email
+from crm_tui.records import RowError
 
 # Characters that make a spreadsheet read a cell as a formula (OWASP CSV injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import UTC, timedelta
 from typing import Any
 
-from crm_tui.services.exporting import ExportedReminder
+from crm_tui.records import ExportedReminder
 
 PRODID = "-//crm-tui//follow-ups//EN"
 

@@ -13,7 +13,7 @@ from crm_tui.io.fields import shorten
 from crm_tui.io.interactions_csv import COLUMN_NAMES, interaction_record
 from crm_tui.io.jsonread import JsonItems, JsonReader, as_cell, given, kind_of, sniff_format, text_of
 from crm_tui.io.presets import normalize
-from crm_tui.io.records import MAX_ID, InteractionRecord, RowError, Skipped, contact_id_cell
+from crm_tui.records import MAX_ID, InteractionRecord, RowError, Skipped, contact_id_cell
 
 __all__ = ["InteractionJsonReader", "JsonItems", "sniff_format"]
 

@@ -15,8 +15,8 @@ from typing import Any, BinaryIO, cast
 
 from crm_tui.errors import InvalidInput
 from crm_tui.io.fields import shorten
-from crm_tui.io.records import RowError
 from crm_tui.io.textstream import HEAD_BYTES, CountingReader, open_decoded
+from crm_tui.records import RowError
 
 CHUNK = 256 * 1024  # characters read at a time
 MAX_ITEM = 64 * 1024 * 1024  # an item longer than this is a broken file, not a record

@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import IO, Any, BinaryIO
 
 from crm_tui.io.fields import APPLE_NO_YEAR, parse_birthday, parse_email, parse_instant, parse_phone
-from crm_tui.io.records import ContactRecord, Labeled, RowError, Skipped
-from crm_tui.services.exporting import ExportedContact
+from crm_tui.records import ContactRecord, ExportedContact, Labeled, RowError, Skipped
 
 _UID_NAMESPACE = uuid.UUID("5b0c9a7e-8f5e-4c43-9d84-2f0c6f1d3a10")
 _GENERIC_TYPES = {"internet", "pref", "x400", "voice", "msg", "x-internet"}
@@ -134,8 +133,7 @@ def card_record(text: str, line: int, tz: tzinfo) -> ContactRecord:
                 rec.custom[name] = f"{rec.custom[name]}; {text}" if name in rec.custom else text
     rec.emails = [e for p, e in emails if p] + [e for p, e in emails if not p]
     rec.phones = [t for p, t in phones if p] + [t for p, t in phones if not p]
-    if not (rec.name or rec.given_name or rec.family_name or rec.emails or rec.phones):
-        raise RowError(line, "no name, email or phone")
+    rec.check()
     return rec
 
 

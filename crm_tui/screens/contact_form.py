@@ -96,7 +96,7 @@ class ContactFormModal(FormModal[ContactValues, "Contact"]):
 
     def collect(self) -> ContactValues:
         from crm_tui.dates import parse_duration
-        from crm_tui.services.common import clean_email, clean_phone
+        from crm_tui.keys import clean_email, clean_phone
 
         name = " ".join(self.text("name").split())
         if not name:
@@ -148,8 +148,8 @@ class ContactFormModal(FormModal[ContactValues, "Contact"]):
 
 def contact_update(detail: ContactDetail, values: ContactValues) -> ContactUpdate:
     """The ContactUpdate that turns `detail` into what the form holds."""
+    from crm_tui.keys import email_key, phone_key
     from crm_tui.models.schemas import ContactUpdate
-    from crm_tui.services.common import email_key, phone_key
 
     c = detail.contact
     old_emails = {email_key(e.email): e.email for e in detail.emails}

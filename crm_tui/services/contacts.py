@@ -11,7 +11,9 @@ from typing import Any, Literal
 from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.orm import Session
 
+from crm_tui.dates import utcnow
 from crm_tui.errors import AmbiguousContact, Conflict, ContactNotFound, InvalidInput
+from crm_tui.keys import clean_email, clean_name, clean_phone, email_key, name_key, phone_key, split_name
 from crm_tui.models import (
     Contact,
     ContactEmail,
@@ -23,15 +25,6 @@ from crm_tui.models import (
     Tag,
 )
 from crm_tui.models.schemas import ContactCreate, ContactUpdate
-from crm_tui.services.common import (
-    clean_email,
-    clean_name,
-    clean_phone,
-    email_key,
-    name_key,
-    phone_key,
-    utcnow,
-)
 from crm_tui.services.dialect import cadence_lapsed, insert_ignore, unindexed_null
 from crm_tui.services.history import diff, move_history, record
 
@@ -217,13 +210,6 @@ def _unique(values: Iterable[str], key: Any) -> list[str]:
     return out
 
 
-def _split_name(name: str) -> tuple[str | None, str | None]:
-    parts = name.split()
-    if len(parts) < 2:
-        return (parts[0] if parts else None), None
-    return " ".join(parts[:-1]), parts[-1]
-
-
 def add_contact(session: Session, data: ContactCreate, *, actor: str, now: datetime | None = None) -> Contact:
     """Create a contact with its emails, phones, organization and tags."""
     now = now or utcnow()
@@ -236,7 +222,7 @@ def add_contact(session: Session, data: ContactCreate, *, actor: str, now: datet
         raise InvalidInput("the stay-in-touch cadence must be positive (--every)")
     given, family = data.given_name, data.family_name
     if given is None and family is None:
-        given, family = _split_name(name)
+        given, family = split_name(name)
     contact = Contact(
         display_name=name,
         sort_name=name_key(name),
@@ -308,7 +294,7 @@ def edit_contact(
         contact.display_name = clean_name(data.name)
         contact.sort_name = name_key(contact.display_name)
         if data.given_name is None and data.family_name is None:
-            contact.given_name, contact.family_name = _split_name(contact.display_name)
+            contact.given_name, contact.family_name = split_name(contact.display_name)
     if data.given_name is not None:
         contact.given_name = data.given_name or None
     if data.family_name is not None:

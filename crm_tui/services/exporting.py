@@ -7,41 +7,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm_tui.models import Contact, ContactEmail, ContactPhone, ContactTag, Interaction, Organization, Reminder, Tag
+from crm_tui.records import ExportedContact, ExportedInteraction, ExportedReminder
 
 PAGE = 1000
-
-
-@dataclass
-class ExportedContact:
-    """A live contact with its emails, phones, organization and tags, ready for a writer."""
-
-    id: int
-    display_name: str
-    given_name: str | None
-    family_name: str | None
-    emails: list[tuple[str, str | None]]  # (address, label), primary first
-    phones: list[tuple[str, str | None]]  # (number, label), primary first
-    organization: str | None
-    title: str | None
-    tags: list[str]
-    notes: str | None
-    cadence_days: int | None
-    owner: str | None
-    birthday: str | None
-    source: str | None
-    uid: str | None
-    custom: dict[str, Any] = field(default_factory=dict)
-    created_at: datetime | None = None
-    updated_at: datetime | None = None
-    last_contact_at: datetime | None = None
 
 
 def iter_contacts(session: Session, *, page: int = PAGE) -> Iterator[ExportedContact]:
@@ -113,21 +87,6 @@ def custom_keys(session: Session) -> list[str]:
     return sorted(keys)
 
 
-@dataclass
-class ExportedInteraction:
-    id: int
-    contact_id: int
-    contact: str
-    email: str | None
-    kind: str
-    direction: str | None
-    occurred_at: datetime
-    summary: str
-    body: str | None
-    author: str | None
-    created_at: datetime
-
-
 def iter_interactions(session: Session, *, page: int = PAGE) -> Iterator[ExportedInteraction]:
     """Every interaction of a live contact, oldest first, with the contact's name and primary email."""
     after: tuple[datetime, int] | None = None
@@ -169,23 +128,6 @@ def iter_interactions(session: Session, *, page: int = PAGE) -> Iterator[Exporte
         last_row = rows[-1][0]
         after = (last_row.occurred_at, last_row.id or 0)
         session.expunge_all()
-
-
-@dataclass
-class ExportedReminder:
-    id: int
-    contact_id: int | None
-    contact: str | None
-    email: str | None
-    title: str
-    due_at: datetime
-    rule: str | None
-    tz: str | None
-    snoozed_until: datetime | None
-    done_at: datetime | None
-    owner: str | None
-    created_at: datetime
-    updated_at: datetime
 
 
 def iter_reminders(session: Session) -> Iterator[ExportedReminder]:

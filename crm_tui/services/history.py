@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from crm_tui.dates import utcnow
 from crm_tui.models import Change
-from crm_tui.services.common import utcnow
 
 Diff = Mapping[str, tuple[Any, Any]]
 

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.orm import Session
 
+from crm_tui.dates import utcnow
 from crm_tui.errors import Conflict, NotFound
 from crm_tui.models import (
     Contact,
@@ -23,7 +24,6 @@ from crm_tui.models import (
     Reminder,
     Tag,
 )
-from crm_tui.services.common import utcnow
 
 # Columns revert may write back, so a tampered change log cannot name another column.
 REVERTIBLE = frozenset({
@@ -137,7 +137,7 @@ def _undo_change(session: Session, contact_id: int, log: dict[str, Any], summary
         else:
             summary.kept += 1
     if "display_name" in values:
-        from crm_tui.services.common import name_key
+        from crm_tui.keys import name_key
 
         values["sort_name"] = name_key(values["display_name"])
     if values:

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Connection
 
+from crm_tui.dates import utcnow
 from crm_tui.errors import InvalidInput
-from crm_tui.io.records import InteractionRecord, Skipped
+from crm_tui.records import InteractionRecord, Skipped
 from crm_tui.services.bulk import BulkWriter, connection_of
-from crm_tui.services.common import utcnow
 from crm_tui.services.import_summary import ImportSummary, RowOutcome, finish_batch, start_batch
 
 if TYPE_CHECKING:

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from crm_tui.io.records import Labeled
+from crm_tui.records import Labeled
 from crm_tui.services.bulk import BulkWriter
 
 # Stored columns an import may change, in the order `load_states` selects them.
@@ -134,7 +134,7 @@ class ContactState:
 
     def column_value(self, column: str) -> Any:
         if column == "sort_name":
-            from crm_tui.services.importing import fast_name_key
+            from crm_tui.keys import fast_name_key
 
             return fast_name_key(self.display_name)
         if column == "custom":

@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Connection
 
+from crm_tui.dates import utcnow
 from crm_tui.errors import InvalidInput
-from crm_tui.io.records import ContactRecord, Skipped
+from crm_tui.keys import MIN_PHONE_DIGITS, fast_name_key, phone_key, split_name
+from crm_tui.records import ContactRecord, Skipped
 from crm_tui.services.bulk import BulkWriter, connection_of
-from crm_tui.services.common import name_key, phone_key, utcnow
 from crm_tui.services.import_state import ContactState, load_states
 from crm_tui.services.import_summary import ImportSummary, RowOutcome, finish_batch, start_batch
 
@@ -29,27 +30,11 @@ if TYPE_CHECKING:
 
 ON_DUPLICATE = ("update", "skip", "create")
 BATCH_ROWS = 2000
-MIN_PHONE_DIGITS = 6  # shorter numbers (extensions, "112") match too many people
 
 _CONTACT_COLUMNS = (
     "id", "display_name", "sort_name", "given_name", "family_name", "organization_id", "title", "notes",
     "source", "owner", "cadence_days", "custom", "birthday", "uid", "import_batch_id", "created_at", "updated_at",
 )  # fmt: skip
-
-
-def split_name(name: str) -> tuple[str | None, str | None]:
-    """Given and family names from a display name, as `crm contact add` splits them."""
-    given, _, family = " ".join(name.split()).rpartition(" ")
-    if not given:
-        return (family or None), None
-    return given, family
-
-
-def fast_name_key(text: str) -> str:
-    """name_key, with a shortcut for ASCII text (casefold is lower, nothing to strip)."""
-    if text.isascii():
-        return " ".join(text.lower().split())
-    return name_key(text)
 
 
 @dataclass
@@ -300,10 +285,7 @@ class ContactImporter:
     # ------------------------------------------------------------ fields
 
     def _display_name(self, rec: ContactRecord) -> str:
-        name = rec.name or " ".join(p for p in (rec.given_name, rec.family_name) if p)
-        if not name:
-            name = rec.emails[0].value if rec.emails else rec.phones[0].value
-        return " ".join(name.split())[:500]
+        return rec.display_name()  # the reader checked it (ContactRecord.check)
 
     def _new_state(self, rec: ContactRecord) -> ContactState:
         name = self._display_name(rec)

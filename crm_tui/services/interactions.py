@@ -7,10 +7,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from crm_tui.dates import utcnow
 from crm_tui.errors import InvalidInput
 from crm_tui.models import INTERACTION_KINDS, Contact, Interaction
 from crm_tui.models.activity import DIRECTIONS
-from crm_tui.services.common import utcnow
 
 
 def check_kind(kind: str) -> str:

@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from crm_tui.dates import utcnow
 from crm_tui.errors import InvalidInput, ReminderNotFound
 from crm_tui.models import Contact, Reminder
-from crm_tui.services.common import utcnow
 from crm_tui.services.history import diff, record
 
 

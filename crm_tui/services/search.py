@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import case, select, text, union_all
 from sqlalchemy.orm import Session
 
+from crm_tui.keys import MIN_PHONE_DIGITS, TRUNK_IN_PARENS
 from crm_tui.models import Contact, ContactPhone
-from crm_tui.services.common import TRUNK_IN_PARENS
 from crm_tui.services.contacts import ContactRow, rows_for
 from crm_tui.services.dialect import dialect_name
 
@@ -22,8 +22,6 @@ _WORDS = re.compile(r"[^\W_]+", re.UNICODE)
 # What people type or paste between the digits of a number: spaces, dots, slashes,
 # parentheses, and hyphens or dashes of any kind.
 _PHONE_SEPARATORS = re.compile(r"[\s./()\-\u2010-\u2015\u2212]")
-# Fewer digits than this are a year, an extension or an emergency number, not a phone.
-MIN_PHONE_DIGITS = 6
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy import text as text_sql
 from sqlalchemy.orm import Session
 
+from crm_tui.keys import name_key
 from crm_tui.models import Contact, ContactEmail, ContactTag, Interaction, Reminder, Tag
-from crm_tui.services.common import name_key
 from crm_tui.services.contacts import ContactRow, contact_filters, rows_for, stale_condition
 from crm_tui.services.dialect import plus_days, unindexed_null
 from crm_tui.services.due import DueItem

@@ -1,13 +1,19 @@
-"""The plain records that readers produce and the import service consumes."""
+"""Plain records that cross between the readers/writers in `crm_tui.io` and the services.
+
+Readers produce `ContactRecord`s and `InteractionRecord`s, which the import services
+consume; the export services produce `Exported*` records, which writers consume. Neither
+side imports the other.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from crm_tui.errors import InvalidInput
+from crm_tui.keys import MAX_NAME_LENGTH
 
 R = TypeVar("R")
 
@@ -43,6 +49,20 @@ class ContactRecord:
     created_at: datetime | None = None
     custom: dict[str, str] = field(default_factory=dict)
     split_name: bool = True  # no given/family in the source: split them from the name
+
+    def display_name(self) -> str:
+        """The name the contact is shown by: the name, else given and family, else its first email or phone."""
+        name = self.name or " ".join(p for p in (self.given_name, self.family_name) if p)
+        if not name:
+            name = self.emails[0].value if self.emails else self.phones[0].value if self.phones else ""
+        return " ".join(name.split())
+
+    def check(self) -> None:
+        """RowError unless the record names someone, by the same rules as `crm contact add`."""
+        if not (self.name or self.given_name or self.family_name or self.emails or self.phones):
+            raise RowError(self.line, "no name, email or phone")
+        if len(self.display_name()) > MAX_NAME_LENGTH:
+            raise RowError(self.line, f"the name is longer than {MAX_NAME_LENGTH} characters")
 
 
 @dataclass(slots=True)
@@ -121,3 +141,63 @@ def mapped_rows(
             yield Skipped(line, exc.message + where, cells, True)
             continue
         yield record if record is not None else Skipped(line, "blank row")
+
+
+# ---------------------------------------------------------------- exports
+
+
+@dataclass
+class ExportedContact:
+    """A live contact with its emails, phones, organization and tags, ready for a writer."""
+
+    id: int
+    display_name: str
+    given_name: str | None
+    family_name: str | None
+    emails: list[tuple[str, str | None]]  # (address, label), primary first
+    phones: list[tuple[str, str | None]]  # (number, label), primary first
+    organization: str | None
+    title: str | None
+    tags: list[str]
+    notes: str | None
+    cadence_days: int | None
+    owner: str | None
+    birthday: str | None
+    source: str | None
+    uid: str | None
+    custom: dict[str, Any] = field(default_factory=dict)
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    last_contact_at: datetime | None = None
+
+
+@dataclass
+class ExportedInteraction:
+    id: int
+    contact_id: int
+    contact: str
+    email: str | None
+    kind: str
+    direction: str | None
+    occurred_at: datetime
+    summary: str
+    body: str | None
+    author: str | None
+    created_at: datetime
+
+
+@dataclass
+class ExportedReminder:
+    id: int
+    contact_id: int | None
+    contact: str | None
+    email: str | None
+    title: str
+    due_at: datetime
+    rule: str | None
+    tz: str | None
+    snoozed_until: datetime | None
+    done_at: datetime | None
+    owner: str | None
+    created_at: datetime
+    updated_at: datetime

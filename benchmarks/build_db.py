@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sqlite3
 import sys
 import time
@@ -30,7 +29,7 @@ from vocabulary import COMMON_WORD, RARE_WORD
 
 from crm_tui.config import Settings
 from crm_tui.db import HEAD_REVISION, open_engine, session_scope
-from crm_tui.services.contacts import get_contact
+from crm_tui.services.contacts.finding import get_contact
 from crm_tui.services.search import search_contacts
 
 DATA_DIR = Path(__file__).resolve().parent / ".data"
@@ -40,49 +39,17 @@ FULL = Sizes(contacts=100_000, interactions=1_000_000, reminders=50_000, seed=42
 QUICK = Sizes(contacts=10_000, interactions=100_000, reminders=5_000, seed=42)
 
 
-def trigger_statements(create_trigger: str) -> list[str]:
-    """The statements between BEGIN and END of a stored CREATE TRIGGER."""
-    upper = create_trigger.upper()
-    body = create_trigger[upper.index(" BEGIN") + len(" BEGIN") : upper.rindex("END")]
-    return [statement.strip() for statement in body.split(";") if statement.strip()]
+def set_based_fill() -> list[str]:
+    """What the insert triggers write, for every row at once: the statements the bulk writer uses.
 
-
-def _statement(statements: list[str], pattern: str) -> str:
-    found = [s for s in statements if re.match(pattern, s)]
-    if len(found) != 1:
-        raise RuntimeError(f"build_db.py does not know this trigger's shape; update set_based_fill(): {statements}")
-    return found[0]
-
-
-def _bound(statement: str, old: str, new: str) -> str:
-    bound = statement.replace(old, new)
-    if "NEW." in bound or bound == statement:
-        raise RuntimeError(f"build_db.py does not know this trigger's shape; update set_based_fill(): {statement}")
-    return bound
-
-
-def set_based_fill(triggers: dict[str, str]) -> list[str]:
-    """The insert triggers' own statements with NEW standing for every row at once.
-
-    Derived from the SQL the migrations stored, so the bulk fill writes exactly what
-    the triggers would, whatever revision the schema is at.
+    The backend defines them next to the triggers (crm_tui/backend/sqlite_search.py), and a
+    test checks those definitions against what the migrations created.
     """
-    insert_doc = r"INSERT\s+INTO\s+search_index\b"
-    contact_doc = _statement(trigger_statements(triggers["contacts_ai"]), insert_doc)
-    interaction = trigger_statements(triggers["interactions_ai"])
-    interaction_doc = _statement(interaction, insert_doc)
-    last_contact = _statement(interaction, r"UPDATE\s+contacts\s+SET\s+last_contact_at\b")
-    head, values = re.split(r"\s+VALUES\s*", interaction_doc, maxsplit=1)
-    if not (values.startswith("(") and values.endswith(")")):
-        raise RuntimeError(f"build_db.py does not know this trigger's shape: {interaction_doc}")
-    return [
-        # ... FROM contacts c WHERE c.id = (NEW.id): every live contact.
-        _bound(contact_doc, "NEW.id", "c.id"),
-        # VALUES (NEW.id, ...) over every interaction, the table aliased as NEW.
-        f"{head} SELECT {values[1:-1]} FROM interactions AS NEW",
-        # ... WHERE i.contact_id = (NEW.contact_id)) WHERE id = (NEW.contact_id): every contact.
-        _bound(last_contact, "NEW.contact_id", "contacts.id"),
-    ]
+    from crm_tui.backend.sqlite_search import BULK
+
+    _, (interaction_doc, last_contact) = BULK.after_insert["interactions"]
+    # Every live contact, then every interaction (ids from 0), then every contact's last contact.
+    return [BULK.contact_doc.format(where="1 = 1"), interaction_doc.replace("?", "0"), last_contact.replace("?", "0")]
 
 
 def cache_path(sizes: Sizes) -> Path:
@@ -192,7 +159,7 @@ def load(part: Path, gen: DataGenerator, phases: Phases) -> dict[str, int]:
         conn.execute("PRAGMA cache_size = -262144")
         conn.execute("PRAGMA temp_store = MEMORY")
         triggers = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name").fetchall()
-        fill = set_based_fill(dict(triggers))
+        fill = set_based_fill()
         for name, _sql in triggers:
             conn.execute(f'DROP TRIGGER "{name}"')
         load_rows(conn, gen, fill, phases)
@@ -206,8 +173,7 @@ def load(part: Path, gen: DataGenerator, phases: Phases) -> dict[str, int]:
         if quick != "ok":
             raise RuntimeError(f"quick_check: {quick}")
         counts = {
-            table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-            for table in (*COLUMNS, "search_index")
+            table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in (*COLUMNS, "search_index")
         }
         phases.done("checks")
         conn.execute("PRAGMA journal_mode = WAL")  # what the app would leave
@@ -258,15 +224,20 @@ def spot_check(path: Path, meta: dict[str, Any]) -> None:
         with session_scope(engine, write=False) as session:
             first = get_contact(session, 1)
             meta["known_contact"] = {"id": 1, "name": first.display_name}
-            found = [hit.row.id for hit in search_contacts(session, first.display_name, limit=50)]
+            found = [
+                hit.row.id
+                for hit in search_contacts(session.connection(), first.display_name, limit=50, now=datetime.now(UTC))
+            ]
             if 1 not in found:
                 raise RuntimeError(f"search for {first.display_name!r} does not find contact #1")
-            found = [hit.row.id for hit in search_contacts(session, RARE_WORD, limit=50)]
+            found = [
+                hit.row.id for hit in search_contacts(session.connection(), RARE_WORD, limit=50, now=datetime.now(UTC))
+            ]
             expected = {meta["rare_note_contact"], *meta["rare_contact_ids"]}
             live = {cid for cid in expected if get_contact(session, cid, deleted=None).deleted_at is None}
             if not live <= set(found):
                 raise RuntimeError(f"search for {RARE_WORD!r} finds {found}, expected {sorted(live)}")
-            if not search_contacts(session, COMMON_WORD, limit=5):
+            if not search_contacts(session.connection(), COMMON_WORD, limit=5, now=datetime.now(UTC)):
                 raise RuntimeError(f"search for {COMMON_WORD!r} finds nothing")
     finally:
         engine.dispose()

@@ -33,10 +33,10 @@ from vocabulary import (
     pseudo_words,
 )
 
+from crm_tui.backend import backend_named
 from crm_tui.dates import parse_rule
 from crm_tui.keys import name_key, phone_key
-from crm_tui.models import INTERACTION_KINDS
-from crm_tui.models.types import sqlite_utc_text
+from crm_tui.models.kinds import INTERACTION_KINDS
 
 Row = tuple[Any, ...]
 CHUNK = 50_000
@@ -115,7 +115,7 @@ class DataGenerator:
         return random.Random(f"{self.sizes.seed}:{table}")
 
     def _at(self, seconds_before: float) -> str:
-        return sqlite_utc_text(self.anchor - timedelta(seconds=seconds_before))
+        return backend_named("sqlite").bulk_time(self.anchor - timedelta(seconds=seconds_before))
 
     def _prose(self, rng: random.Random, low: int, high: int) -> str:
         words = rng.choices(self.words, cum_weights=self.word_weights, k=rng.randint(low, high))

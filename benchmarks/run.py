@@ -42,8 +42,8 @@ from sqlalchemy.orm import Session
 
 from crm_tui.config import Settings
 from crm_tui.db import open_engine, session_scope
-from crm_tui.services.contacts import list_contacts
-from crm_tui.services.due import due_items
+from crm_tui.services.contacts.rows import list_contacts
+from crm_tui.services.queue import due_items
 from crm_tui.services.search import search_contacts
 
 DUE_TARGET = 1.15  # `crm due` at most this times `python -c "import typer, sqlmodel"`
@@ -208,12 +208,14 @@ def main(argv: list[str] | None = None) -> int:
     engine = open_engine(Settings(db_url=f"sqlite:///{db}", user="bench", tz_name="UTC"))
     now = datetime.now(UTC)
     cases = [
-        InProcess(f"search_contacts({common!r}, limit=50)", lambda s: search_contacts(s, common, limit=50),
-                  SEARCH_TARGET_MS),
-        InProcess(f"search_contacts({rare!r}, limit=50)", lambda s: search_contacts(s, rare, limit=50),
-                  SEARCH_TARGET_MS),
-        InProcess("list_contacts(limit=50, sort='name')", lambda s: list_contacts(s, limit=50, sort="name", now=now)),
-        InProcess("due_items(until the end of today)", lambda s: due_items(s, now=now, until=end_of_today(now))),
+        InProcess(f"search_contacts({common!r}, limit=50)",
+                  lambda s: search_contacts(s.connection(), common, limit=50, now=now), SEARCH_TARGET_MS),
+        InProcess(f"search_contacts({rare!r}, limit=50)",
+                  lambda s: search_contacts(s.connection(), rare, limit=50, now=now), SEARCH_TARGET_MS),
+        InProcess("list_contacts(limit=50, sort='name')",
+                  lambda s: list_contacts(s.connection(), limit=50, sort="name", now=now)),
+        InProcess("due_items(until the end of today)",
+                  lambda s: due_items(s.connection(), now=now, until=end_of_today(now))),
     ]  # fmt: skip
     for case in cases:
         time_calls(engine, case, calls)

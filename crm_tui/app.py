@@ -11,9 +11,9 @@ import os
 import tempfile
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
+from typing import TYPE_CHECKING, ClassVar, Literal, TypeVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
@@ -22,9 +22,9 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.theme import BUILTIN_THEMES
 
-from crm_tui.config import Settings
-from crm_tui.dates import local_zone, to_utc
-from crm_tui.db import session_scope
+from crm_tui.config import Settings, db_url_from
+from crm_tui.dates import local_zone
+from crm_tui.db import Canceller, connection_scope, session_scope
 from crm_tui.errors import CrmError
 from crm_tui.screens.contacts import ContactsScreen
 from crm_tui.screens.palette import CrmCommands
@@ -32,12 +32,11 @@ from crm_tui.screens.today import TodayScreen
 from crm_tui.screens.trash import TrashScreen
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
+    from sqlalchemy.engine import Connection, Engine
     from sqlalchemy.orm import Session
 
 T = TypeVar("T")
 StartScreen = Literal["auto", "today", "contacts", "trash"]
-UPCOMING_DAYS = 7
 
 
 def default_theme() -> str:
@@ -122,20 +121,18 @@ class CrmApp(App[None]):
 
     def day_bounds(self) -> tuple[datetime, datetime]:
         """The end of today and the end of the upcoming week, in the user's zone, as UTC."""
-        today = self.now().astimezone(self.tz).date()
-        midnight = datetime.combine(today + timedelta(days=1), datetime.min.time())
-        return to_utc(midnight, self.tz), to_utc(midnight + timedelta(days=UPCOMING_DAYS), self.tz)
+        from crm_tui.services.queue import UPCOMING_DAYS, end_of_day
 
-    def read(self, fn: Callable[[Session], T], *, track: Callable[[Any], None] | None = None) -> T:
-        """Run `fn` in a read-only session (call from a worker thread).
+        now = self.now()
+        return end_of_day(now, self.tz), end_of_day(now, self.tz, days=UPCOMING_DAYS)
 
-        `track` receives the DB-API connection first, so a caller can interrupt() a
-        query that a newer keystroke made useless.
+    def read(self, fn: Callable[[Connection], T], *, canceller: Canceller | None = None) -> T:
+        """Run `fn` on a read-only Core connection (call from a worker thread).
+
+        A `canceller` lets the caller stop the query that a newer keystroke made useless.
         """
-        with session_scope(self.engine, write=False, where=self.settings.db_label) as session:
-            if track is not None:
-                track(session.connection().connection.driver_connection)
-            return fn(session)
+        with connection_scope(self.engine, where=self.settings.db_label, canceller=canceller) as conn:
+            return fn(conn)
 
     def write(self, fn: Callable[[Session], T]) -> T:
         """Run `fn` in a write transaction, committed when it returns (call from a worker thread)."""
@@ -153,18 +150,18 @@ class CrmApp(App[None]):
             self.count_due()  # the Today tab's badge (Today counts its own)
 
     def _anything_due(self) -> bool:
-        from crm_tui.services.views import anything_due
+        from crm_tui.services.queue import anything_due
 
         until, _ = self.day_bounds()
         try:
-            return self.read(lambda session: anything_due(session, until=until))
+            return self.read(lambda conn: anything_due(conn, until=until))
         except CrmError as exc:
             self.notify(exc.message, title="Could not read the queue", severity="error", timeout=10)
             return False
 
     def count_due(self) -> None:
         """Recount what is due today in the queue Today shows (see `queue_owner`), in a worker."""
-        from crm_tui.services.views import today_queue
+        from crm_tui.services.queue import today_queue
 
         now, owner = self.now(), self.queue_owner
         today_end, upcoming_end = self.day_bounds()
@@ -172,8 +169,8 @@ class CrmApp(App[None]):
         def job() -> None:
             try:
                 queue = self.read(
-                    lambda s: today_queue(
-                        s, now=now, today_end=today_end, upcoming_end=upcoming_end, limit=0, owner=owner
+                    lambda conn: today_queue(
+                        conn, now=now, today_end=today_end, upcoming_end=upcoming_end, limit=0, owner=owner
                     )
                 )
             except CrmError:
@@ -247,7 +244,7 @@ def run_demo(settings: Settings) -> None:
     from crm_tui.sample import load_sample
 
     with tempfile.TemporaryDirectory(prefix="crm-demo-") as tmp:
-        demo_settings = replace(settings, db_url="sqlite:///" + str(Path(tmp) / "demo.db"))
+        demo_settings = replace(settings, db_url=db_url_from(str(Path(tmp) / "demo.db")))
         engine = open_engine(demo_settings)
         try:
             with session_scope(engine, where="demo") as session:

@@ -17,7 +17,7 @@ from crm_tui import __version__
 from crm_tui.commands.contacts import contact_app, trash_app
 from crm_tui.commands.database import db_app
 from crm_tui.commands.io import export_app, import_app
-from crm_tui.commands.reminders import REMINDER_DEFAULT_TIME, create_reminder, remind_app
+from crm_tui.commands.reminders import REMINDER_DEFAULT_TIME, remind_app
 from crm_tui.commands.runtime import FormatOption, Runtime, runtime
 from crm_tui.config import Settings, resolve_settings
 from crm_tui.errors import CrmError
@@ -55,15 +55,16 @@ class CrmGroup(TyperGroup):
             typer.echo("crm: interrupted", err=True)
             raise typer.Exit(130) from None
         except Exception as exc:
-            from sqlalchemy.exc import OperationalError
+            from sqlalchemy.exc import DBAPIError
 
-            if isinstance(exc, OperationalError):
-                from crm_tui.db import translate_operational
+            rt = ctx.obj if isinstance(ctx.obj, Runtime) else None
+            if isinstance(exc, DBAPIError) and rt is not None and rt.has_engine:
+                from crm_tui.backend import backend_for
+                from crm_tui.db import translate_error
 
-                translated = translate_operational(exc, runtime(ctx).settings.db_label)
-                if isinstance(translated, CrmError):
-                    typer.echo(f"crm: {translated.message}", err=True)
-                    raise typer.Exit(translated.exit_code) from None
+                translated = translate_error(exc, rt.settings.db_label, backend_for(rt.engine))
+                typer.echo(f"crm: {translated.message}", err=True)
+                raise typer.Exit(translated.exit_code) from None
             raise
 
 
@@ -142,51 +143,58 @@ def log(
 
     Example: crm log ada call "Discussed the Q3 proposal" --follow-up "next fri"
     """
-    from crm_tui.services.contacts import resolve_contact
+    from crm_tui.services.contacts.finding import find_contact
     from crm_tui.services.interactions import check_kind, log_interaction
 
     rt = runtime(ctx)
     check_kind(kind)
     when = rt.when(at, option="--at") if at else None
+    due = rt.when(follow_up, option="--follow-up", default_time=REMINDER_DEFAULT_TIME) if follow_up else None
     if body == "-":
         body = sys.stdin.read()
-    with rt.session() as session:
-        contact = resolve_contact(session, ref)
-        interaction = log_interaction(
-            session, contact, kind=kind, summary=summary, author=rt.user, at=when, body=body, direction=direction
-        )
-        if follow_up:
-            create_reminder(
-                rt,
-                session,
-                title=f"Follow up: {interaction.summary}",
-                due=follow_up,
-                contact=contact,
-                every=None,
-                owner=None,
-                due_option="--follow-up",
+    if due is None:
+        # The everyday path: a Core insert, no ORM to build.
+        with rt.connection(write=True) as conn:
+            contact = find_contact(conn, ref)
+            interaction = log_interaction(
+                conn, contact.id, kind=kind, summary=summary, author=rt.user, at=when, body=body, direction=direction
             )
-    rt.done(f"Logged {interaction.kind} #{interaction.id} with {contact.display_name}", interaction.id)
+        rt.done(f"Logged {interaction.kind} #{interaction.id} with {contact.name}", interaction.id)
+        return
+    from crm_tui.services.reminders import add_reminder
+
+    with rt.session() as session:
+        contact = find_contact(session.connection(), ref)
+        interaction = log_interaction(
+            session.connection(),
+            contact.id,
+            kind=kind,
+            summary=summary,
+            author=rt.user,
+            at=when,
+            body=body,
+            direction=direction,
+        )
+        reminder = add_reminder(
+            session, title=f"Follow up: {interaction.summary}", due_at=due, contact_id=contact.id, actor=rt.user
+        )
+    rt.done(
+        f"Logged {interaction.kind} #{interaction.id} with {contact.name}; follow-up #{reminder.id} added",
+        interaction.id,
+    )
 
 
 DUE_COLUMNS = [("due_at", "Due"), ("kind", "Kind"), ("id", "ID"), ("contact", "Contact"), ("title", "What")]
 
 
 def _print_due(rt: Runtime, *, within: str | None, owner: str | None, fmt: str | None, exit_status: bool) -> None:
-    from datetime import datetime, timedelta
+    from datetime import timedelta
 
-    from crm_tui.services.due import due_items
+    from crm_tui.services.queue import due_items, end_of_day
 
     fmt = rt.fmt(fmt)
     now = rt.now()
-    if within:
-        until = now + timedelta(days=rt.duration_days(within, option="--within"))
-    else:
-        local_now = now.astimezone(rt.tz)
-        midnight = datetime.combine(local_now.date() + timedelta(days=1), datetime.min.time())
-        from crm_tui.dates import to_utc
-
-        until = to_utc(midnight, rt.tz)
+    until = now + timedelta(days=rt.duration_days(within, option="--within")) if within else end_of_day(now, rt.tz)
     with rt.connection() as conn:
         items = due_items(conn, now=now, until=until, owner=owner)
     if items:
@@ -248,8 +256,8 @@ def search(
 
     rt = runtime(ctx)
     fmt = rt.fmt(fmt)
-    with rt.session(write=False) as session:
-        hits = search_contacts(session, query, limit=limit)
+    with rt.connection() as conn:
+        hits = search_contacts(conn, query, limit=limit, now=rt.now())
     records = [
         {
             "id": h.row.id,

@@ -8,22 +8,31 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DatabaseError as SADatabaseError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-from crm_tui.config import Settings, sqlite_path
-from crm_tui.errors import DatabaseLocked, DatabaseUnreadable, SchemaTooNew
+from crm_tui.backend import Backend, backend_for, backend_named
+from crm_tui.config import Settings
+from crm_tui.errors import (
+    Conflict,
+    CrmError,
+    DatabaseError,
+    DatabaseLocked,
+    DatabaseUnreadable,
+    QueryCancelled,
+    SchemaTooNew,
+)
 
 # Every revision this code knows, oldest first; the last is head. A test checks
 # this list against the scripts in crm_tui/migrations/versions.
@@ -49,36 +58,10 @@ def prepare_sqlite_file(path: Path) -> None:
 
 
 def make_engine(url: str, *, busy_timeout_ms: int = 10_000) -> Engine:
-    """An engine for `url`; SQLite connections get WAL, foreign keys and IMMEDIATE writes."""
-    if not url.startswith("sqlite"):
-        # Sessions in UTC: interval arithmetic (a cadence of N days) then counts whole
-        # 24-hour days, as on SQLite, whatever the server's TimeZone.
-        return create_engine(url, pool_pre_ping=True, connect_args={"options": "-c timezone=UTC"})
-    engine = create_engine(
-        url,
-        connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False},
-    )
+    """An engine for `url`, with its backend's connection settings (SQLite: WAL, foreign keys, IMMEDIATE writes)."""
+    from sqlalchemy.engine import make_url
 
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
-        # Let SQLAlchemy's "begin" event issue BEGIN itself (the pysqlite recipe).
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-        cursor.execute("PRAGMA foreign_keys = ON")
-        if sqlite_path(url) is not None:
-            cursor.execute("PRAGMA journal_mode = WAL")
-        cursor.execute("PRAGMA synchronous = NORMAL")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Connection) -> None:
-        # Writers take the lock up front: a deferred read that later writes fails
-        # at once with SQLITE_BUSY_SNAPSHOT, whatever the busy timeout.
-        mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
-        conn.exec_driver_sql(f"BEGIN {mode}")
-
-    return engine
+    return backend_named(make_url(url).get_backend_name()).make_engine(url, busy_timeout_ms=busy_timeout_ms)
 
 
 def open_engine(settings: Settings, *, migrate: bool = True) -> Engine:
@@ -97,38 +80,17 @@ def open_engine(settings: Settings, *, migrate: bool = True) -> Engine:
 
 def current_revision(engine: Engine, where: str) -> str | None:
     """The Alembic revision stamped in the database, or None for an empty one."""
+    backend = backend_for(engine)
     try:
         with engine.connect().execution_options(sqlite_begin="DEFERRED") as conn:
-            if not _has_version_table(conn):
-                if _has_user_tables(conn):
+            if not backend.has_table(conn, "alembic_version"):
+                if backend.has_user_tables(conn):
                     raise DatabaseUnreadable(f"{where}: not a crm-tui database (no schema revision)")
                 return None
             row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
             return str(row[0]) if row else None
-    except OperationalError as exc:
-        raise translate_operational(exc, where) from exc
-    except SADatabaseError as exc:
-        raise DatabaseUnreadable(f"{where}: cannot read the database: {exc.orig}") from exc
-
-
-def _has_version_table(conn: Connection) -> bool:
-    if conn.dialect.name == "sqlite":
-        found = conn.execute(text("SELECT 1 FROM sqlite_master WHERE type='table' AND name='alembic_version'")).first()
-        return found is not None
-    from sqlalchemy import inspect
-
-    return inspect(conn).has_table("alembic_version")
-
-
-def _has_user_tables(conn: Connection) -> bool:
-    if conn.dialect.name == "sqlite":
-        found = conn.execute(
-            text("SELECT 1 FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")
-        ).first()
-        return found is not None
-    from sqlalchemy import inspect
-
-    return bool(inspect(conn).get_table_names())
+    except DBAPIError as exc:
+        raise translate_error(exc, where, backend_for(engine)) from exc
 
 
 def ensure_schema(engine: Engine, where: str) -> None:
@@ -151,8 +113,8 @@ def upgrade(engine: Engine, where: str, target: str = "head") -> None:
     try:
         with engine.begin() as conn:
             command.upgrade(alembic_config(conn), target)
-    except OperationalError as exc:
-        raise translate_operational(exc, where) from exc
+    except DBAPIError as exc:
+        raise translate_error(exc, where, backend_for(engine)) from exc
 
 
 def alembic_config(conn: Connection) -> Any:
@@ -165,14 +127,19 @@ def alembic_config(conn: Connection) -> Any:
     return config
 
 
-def translate_operational(exc: OperationalError, where: str) -> Exception:
-    """Turn SQLite's lock and corruption errors into the errors users see."""
-    message = str(exc.orig)
-    if "locked" in message or "busy" in message:
+def translate_error(exc: DBAPIError, where: str, backend: Backend) -> CrmError:
+    """The error a user sees for a database error: locked, cancelled, unreadable, a conflict, or broken."""
+    message = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    first = message[0] if message else type(exc).__name__
+    if backend.is_interruption(exc):
+        return QueryCancelled(where)
+    if backend.is_lock_timeout(exc):
         return DatabaseLocked(where)
-    if "not a database" in message or "malformed" in message or "unable to open" in message:
-        return DatabaseUnreadable(f"{where}: {message}")
-    return exc
+    if isinstance(exc, IntegrityError):
+        return Conflict(f"{where}: {first}")
+    if backend.is_unreadable(exc):
+        return DatabaseUnreadable(f"{where}: {first}")
+    return DatabaseError(f"{where}: {first}")
 
 
 @contextmanager
@@ -183,37 +150,70 @@ def session_scope(engine: Engine, *, write: bool = True, where: str = "database"
     """
     from sqlmodel import Session  # the ORM is imported by the commands that use it, not by `crm due`
 
+    from crm_tui.models import load_all
+
+    load_all()  # the mapper needs every table a foreign key names
+
     bind = engine if write else engine.execution_options(sqlite_begin="DEFERRED")
     with Session(bind, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()
-        except OperationalError as exc:
+        except DBAPIError as exc:
             session.rollback()
-            translated = translate_operational(exc, where)
-            if translated is exc:
-                raise
-            raise translated from exc
+            raise translate_error(exc, where, backend_for(engine)) from exc
         except BaseException:
             session.rollback()
             raise
 
 
+class Canceller:
+    """Cancels, from any thread, the statement running in the scope it is attached to.
+
+    The app's search-as-you-type hands one to `connection_scope` and cancels the query of a
+    keystroke the next keystroke made useless; the scope then raises QueryCancelled.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running: tuple[Backend, Any] | None = None
+
+    def attach(self, conn: Connection) -> None:
+        with self._lock:
+            self._running = (backend_for(conn), conn.connection.driver_connection)
+
+    def detach(self) -> None:
+        with self._lock:
+            self._running = None
+
+    def cancel(self) -> None:
+        """Stop the attached scope's running statement, if any (it stays attached until it ends)."""
+        with self._lock:
+            if self._running is not None:
+                backend, dbapi_connection = self._running
+                backend.interrupt(dbapi_connection)
+
+
 @contextmanager
-def connection_scope(engine: Engine, *, write: bool = False, where: str = "database") -> Iterator[Connection]:
-    """A Core connection in one transaction, for the paths that need no ORM (`crm due` from cron).
+def connection_scope(
+    engine: Engine, *, write: bool = False, where: str = "database", canceller: Canceller | None = None
+) -> Iterator[Connection]:
+    """A Core connection in one transaction: every read, and the writes that need no ORM.
 
     Committed on success, rolled back on any error; reads begin DEFERRED like `session_scope`.
     """
     bind = engine if write else engine.execution_options(sqlite_begin="DEFERRED")
     try:
         with bind.begin() as conn:
-            yield conn
-    except OperationalError as exc:
-        translated = translate_operational(exc, where)
-        if translated is exc:
-            raise
-        raise translated from exc
+            if canceller is not None:
+                canceller.attach(conn)
+            try:
+                yield conn
+            finally:
+                if canceller is not None:
+                    canceller.detach()  # before the connection goes back to the pool
+    except DBAPIError as exc:
+        raise translate_error(exc, where, backend_for(engine)) from exc
 
 
 @dataclass(frozen=True)
@@ -233,11 +233,7 @@ def check(engine: Engine, where: str) -> CheckReport:
     """Integrity check, schema revision and row counts."""
     revision = current_revision(engine, where)
     with engine.connect().execution_options(sqlite_begin="DEFERRED") as conn:
-        if conn.dialect.name == "sqlite":
-            rows = conn.execute(text("PRAGMA integrity_check")).fetchall()
-            integrity = "; ".join(str(r[0]) for r in rows)
-        else:
-            integrity = "ok"
+        integrity = backend_for(conn).integrity_check(conn)
         counts: dict[str, int] = {}
         if revision is not None:
             for table in COUNTED_TABLES:

@@ -78,3 +78,10 @@ class SchemaTooNew(DatabaseError):
 
 class DatabaseUnreadable(DatabaseError):
     pass
+
+
+class QueryCancelled(CrmError):
+    """A query stopped on purpose (a newer keystroke made it useless); nothing to show."""
+
+    def __init__(self, where: str) -> None:
+        super().__init__(f"{where}: the query was cancelled")

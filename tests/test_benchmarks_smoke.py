@@ -17,9 +17,10 @@ from sqlalchemy.engine import Engine
 
 from crm_tui.config import Settings
 from crm_tui.db import open_engine, session_scope
-from crm_tui.services.contacts import get_contact
+from crm_tui.services.contacts.finding import get_contact
 from crm_tui.services.interactions import log_interaction
 from crm_tui.services.search import search_contacts
+from tests.conftest import NOW
 
 BUILD = Path(__file__).resolve().parent.parent / "benchmarks" / "build_db.py"
 SIZES = {"contacts": 200, "interactions": 2000, "reminders": 100}
@@ -51,16 +52,16 @@ def test_counts_and_integrity(built: tuple[Path, dict[str, Any]]) -> None:
     for table, expected in SIZES.items():
         assert _rows(path, f"SELECT count(*) FROM {table}") == [(expected,)]
         assert meta["counts"][table] == expected
-    (emails,), = _rows(path, "SELECT count(*) FROM contact_emails")
+    ((emails,),) = _rows(path, "SELECT count(*) FROM contact_emails")
     assert SIZES["contacts"] <= emails <= 2 * SIZES["contacts"]
     assert _rows(path, "SELECT count(DISTINCT contact_id) FROM contact_phones") == [(SIZES["contacts"],)]
     assert _rows(path, "PRAGMA integrity_check") == [("ok",)]
     assert _rows(path, "PRAGMA foreign_key_check") == []
-    (live,), = _rows(path, "SELECT count(*) FROM contacts WHERE deleted_at IS NULL")
+    ((live,),) = _rows(path, "SELECT count(*) FROM contacts WHERE deleted_at IS NULL")
     assert _rows(path, "SELECT count(*) FROM search_index") == [(live + SIZES["interactions"],)]
     # Some reminders are open and already due; the stored text form is what the ORM writes.
     anchor = meta["anchor"][:19].replace("T", " ")
-    (due,), = _rows(path, f"SELECT count(*) FROM reminders WHERE done_at IS NULL AND due_at <= '{anchor}'")
+    ((due,),) = _rows(path, f"SELECT count(*) FROM reminders WHERE done_at IS NULL AND due_at <= '{anchor}'")
     assert 0 < due < SIZES["reminders"] // 2
     assert _rows(path, "SELECT count(*) FROM reminders WHERE length(due_at) != 26") == [(0,)]
 
@@ -70,9 +71,11 @@ def test_search_finds_a_name_and_an_interaction_word(built: tuple[Path, dict[str
     engine = open_engine(Settings(db_url=f"sqlite:///{path}", user="t"))
     try:
         with session_scope(engine, write=False) as session:
-            hits = search_contacts(session, meta["known_contact"]["name"], limit=50)
+            hits = search_contacts(session.connection(), meta["known_contact"]["name"], limit=50, now=NOW)
             assert 1 in [h.row.id for h in hits]
-            rare = {h.row.id: h.matched for h in search_contacts(session, meta["rare_word"], limit=50)}
+            rare = {
+                h.row.id: h.matched for h in search_contacts(session.connection(), meta["rare_word"], limit=50, now=NOW)
+            }
             assert meta["rare_note_contact"] in rare
             live = [c for c in meta["rare_contact_ids"] if get_contact(session, c, deleted=None).deleted_at is None]
             assert live and set(live) <= set(rare)
@@ -121,10 +124,12 @@ def test_triggers_are_back_and_fire(built: tuple[Path, dict[str, Any]], engine: 
         later = datetime.fromisoformat(meta["anchor"]) + timedelta(hours=1)  # after every generated one
         with session_scope(bench) as session:
             contact = get_contact(session, 1)
-            log_interaction(session, contact, kind="call", summary="Talked about quokkas", author="t", at=later)
+            log_interaction(
+                session.connection(), contact.id, kind="call", summary="Talked about quokkas", author="t", at=later
+            )
         with session_scope(bench, write=False) as session:
             assert get_contact(session, 1).last_contact_at == later
-            assert [h.row.id for h in search_contacts(session, "quokkas")] == [1]
+            assert [h.row.id for h in search_contacts(session.connection(), "quokkas", now=NOW)] == [1]
     finally:
         bench.dispose()
 

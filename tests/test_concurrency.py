@@ -12,7 +12,7 @@ import pytest
 from crm_tui.config import Settings
 from crm_tui.db import check, open_engine, session_scope
 from crm_tui.models.schemas import ContactCreate
-from crm_tui.services.contacts import add_contact
+from crm_tui.services.contacts.writing import add_contact
 
 pytestmark = pytest.mark.sqlite_only  # file modes, pragmas, the backup API, file locks
 
@@ -21,7 +21,7 @@ WRITER = textwrap.dedent(
     import sys, time
     from crm_tui.config import Settings
     from crm_tui.db import open_engine, session_scope
-    from crm_tui.services.contacts import get_contact
+    from crm_tui.services.contacts.finding import get_contact
     from crm_tui.services.interactions import log_interaction
     from crm_tui.services.reminders import add_reminder
     from crm_tui.dates import utcnow
@@ -37,9 +37,9 @@ WRITER = textwrap.dedent(
                 # Read first, then write: a deferred transaction would fail here with BUSY_SNAPSHOT.
                 contact = get_contact(session, 1 + i % 5)
                 if what == "log":
-                    log_interaction(session, contact, kind="call", summary=f"call {i}", author=what)
+                    log_interaction(session.connection(), contact.id, kind="call", summary=f"call {i}", author=what)
                 else:
-                    add_reminder(session, title=f"reminder {i}", due_at=utcnow(), actor=what, contact=contact)
+                    add_reminder(session, title=f"reminder {i}", due_at=utcnow(), actor=what, contact_id=contact.id)
         except Exception as exc:
             errors += 1
             print(f"{what} {i}: {exc}", file=sys.stderr)

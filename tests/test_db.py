@@ -24,7 +24,8 @@ from crm_tui.db import (
 )
 from crm_tui.errors import Conflict, DatabaseLocked, DatabaseUnreadable, SchemaTooNew
 from crm_tui.models.schemas import ContactCreate
-from crm_tui.services.contacts import add_contact
+from crm_tui.services.contacts.writing import add_contact
+from tests.conftest import NOW
 
 pytestmark = pytest.mark.sqlite_only  # file modes, pragmas, the backup API, file locks
 
@@ -134,12 +135,13 @@ def test_oldest_revision_upgrades_to_head_and_keeps_every_row(tmp_path: Path) ->
     assert report.revision == HEAD_REVISION and report.integrity == "ok"
     assert report.counts["contacts"] == 20 and report.counts["interactions"] == 20
     assert report.counts["reminders"] == 20 and report.counts["organizations"] == 1 and report.counts["tags"] == 1
-    from crm_tui.services.contacts import contact_detail, resolve_contact
+    from crm_tui.services.contacts.finding import resolve_contact
+    from crm_tui.services.contacts.rows import contact_detail
     from crm_tui.services.search import search_contacts
 
     with session_scope(engine) as session:
-        assert [h.row.name for h in search_contacts(session, "Person 7")][:1] == ["Person 7"]
-        detail = contact_detail(session, resolve_contact(session, "p7@x.io"))
+        assert [h.row.name for h in search_contacts(session.connection(), "Person 7", now=NOW)][:1] == ["Person 7"]
+        detail = contact_detail(session.connection(), resolve_contact(session, "p7@x.io").id or 0)
         assert detail.organization == "Acme" and detail.tags == ["client"] and detail.phones[0].phone == "+44 20 0000"
         assert [i.summary for i in detail.interactions] == ["call 7"]
         assert [r.title for r in detail.reminders] == ["reminder 7"]

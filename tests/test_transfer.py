@@ -14,7 +14,7 @@ from crm_tui.config import Settings
 from crm_tui.db import open_engine, session_scope
 from crm_tui.errors import Conflict
 from crm_tui.models.schemas import ContactCreate
-from crm_tui.services.contacts import add_contact
+from crm_tui.services.contacts.writing import add_contact
 from crm_tui.services.interactions import log_interaction
 from crm_tui.services.reminders import add_reminder
 from crm_tui.services.search import search_contacts
@@ -38,8 +38,8 @@ def fill(engine: Engine) -> None:
                 actor="t",
                 now=NOW,
             )
-            log_interaction(session, c, kind="call", summary=f"proposal call {i}", author="t", at=NOW)
-            add_reminder(session, title=f"r{i}", due_at=NOW, actor="t", contact=c, now=NOW)
+            log_interaction(session.connection(), c.id, kind="call", summary=f"proposal call {i}", author="t", at=NOW)
+            add_reminder(session, title=f"r{i}", due_at=NOW, actor="t", contact_id=c.id, now=NOW)
 
 
 def test_copy_keeps_every_row_and_the_target_works(tmp_path: Path, engine: Engine) -> None:
@@ -49,8 +49,10 @@ def test_copy_keeps_every_row_and_the_target_works(tmp_path: Path, engine: Engin
     counts = copy_database(source, engine)
     assert counts == count_rows(source) and counts["contacts"] == 30 and counts["changes"] > 0
     with session_scope(engine) as session:
-        assert [h.row.name for h in search_contacts(session, "zoe person 7")][:1] == ["Zoë Person 7"]
-        assert search_contacts(session, "proposal", limit=100)[0].matched is not None
+        assert [h.row.name for h in search_contacts(session.connection(), "zoe person 7", now=NOW)][:1] == [
+            "Zoë Person 7"
+        ]
+        assert search_contacts(session.connection(), "proposal", limit=100, now=NOW)[0].matched is not None
         # New rows get fresh ids after the copied ones.
         new = add_contact(session, ContactCreate(name="After Copy"), actor="t")
         assert new.id == 31

@@ -9,7 +9,7 @@ import typer
 from crm_tui.commands.runtime import FormatOption, runtime
 
 if TYPE_CHECKING:
-    from crm_tui.services.contacts import ContactDetail, ContactRow
+    from crm_tui.services.contacts.rows import ContactDetail, ContactRow
 
 contact_app = typer.Typer(help="Add, find, edit, merge and trash contacts.", no_args_is_help=True)
 trash_app = typer.Typer(help="Contacts sent to the trash: list them or purge them.", no_args_is_help=True)
@@ -62,7 +62,7 @@ def add(
     Example: crm contact add "Ada Lovelace" --email ada@analytical.io --org "Analytical Engines" --tag client --every 2w
     """
     from crm_tui.models.schemas import ContactCreate
-    from crm_tui.services.contacts import add_contact
+    from crm_tui.services.contacts.writing import add_contact
 
     rt = runtime(ctx)
     cadence = rt.duration_days(every, option="--every") if every else None
@@ -101,27 +101,19 @@ def list_(
     Example: crm contact list --tag client --sort last-contact --limit 20
     """
     from crm_tui.output import render
-    from crm_tui.services.contacts import list_contacts
+    from crm_tui.services.contacts.rows import ContactFilter, list_contacts
 
     rt = runtime(ctx)
     fmt = rt.fmt(fmt)
-    with rt.session(write=False) as session:
-        ids = None
+    filters = ContactFilter(tag=tag, organization=org, owner=owner, stale=stale)
+    with rt.connection() as conn:
         if search is not None:
             from crm_tui.services.search import search_contacts
 
-            ids = [hit.row.id for hit in search_contacts(session, search, limit=limit or 1000)]
-        rows = list_contacts(
-            session,
-            tag=tag,
-            organization=org,
-            owner=owner,
-            stale=stale,
-            ids=ids,
-            sort=sort,
-            limit=limit or None,
-            now=rt.now(),
-        )
+            # The search's own filters: its ranking, cut to the page, in SQL.
+            hits = search_contacts(conn, search, filters, limit=limit or 1000, now=rt.now())
+            filters = ContactFilter(ids=[hit.row.id for hit in hits])
+        rows = list_contacts(conn, filters, sort=sort, limit=limit or None, now=rt.now())
     render([row_record(r) for r in rows], LIST_COLUMNS, fmt, tz=rt.tz)
 
 
@@ -162,12 +154,13 @@ def show(
     Example: crm contact show ada@analytical.io
     """
     from crm_tui.output import fields, human_value
-    from crm_tui.services.contacts import contact_detail, resolve_contact
+    from crm_tui.services.contacts.finding import find_contact
+    from crm_tui.services.contacts.rows import contact_detail
 
     rt = runtime(ctx)
     fmt = rt.fmt(fmt)
-    with rt.session(write=False) as session:
-        detail = contact_detail(session, resolve_contact(session, ref, deleted=None))
+    with rt.connection() as conn:
+        detail = contact_detail(conn, find_contact(conn, ref, deleted=None).id, deleted=None)
     pairs = detail_pairs(detail)
     if fmt in ("json", "ndjson"):
         pairs.append(("interactions", [interaction_record(i) for i in detail.interactions]))
@@ -228,7 +221,8 @@ def edit(
     Example: crm contact edit "ada" --add-email ada@home.example --tag vip --every 1m
     """
     from crm_tui.models.schemas import ContactUpdate
-    from crm_tui.services.contacts import edit_contact, resolve_contact
+    from crm_tui.services.contacts.finding import resolve_contact
+    from crm_tui.services.contacts.writing import edit_contact
 
     rt = runtime(ctx)
     clear = every is not None and every.strip().lower() in ("off", "none", "never")
@@ -257,7 +251,8 @@ def edit(
 @contact_app.command("rm")
 def rm(ctx: typer.Context, ref: str = typer.Argument(..., help="The contact to send to the trash.")) -> None:
     """Send a contact to the trash (undo with `crm contact restore`)."""
-    from crm_tui.services.contacts import resolve_contact, trash_contact
+    from crm_tui.services.contacts.finding import resolve_contact
+    from crm_tui.services.contacts.lifecycle import trash_contact
 
     rt = runtime(ctx)
     with rt.session() as session:
@@ -268,7 +263,8 @@ def rm(ctx: typer.Context, ref: str = typer.Argument(..., help="The contact to s
 @contact_app.command("restore")
 def restore(ctx: typer.Context, ref: str = typer.Argument(..., help="A contact in the trash.")) -> None:
     """Bring a contact back from the trash."""
-    from crm_tui.services.contacts import resolve_contact, restore_contact
+    from crm_tui.services.contacts.finding import resolve_contact
+    from crm_tui.services.contacts.lifecycle import restore_contact
 
     rt = runtime(ctx)
     with rt.session() as session:
@@ -286,7 +282,8 @@ def merge(
 
     Example: crm contact merge 12 31
     """
-    from crm_tui.services.contacts import merge_contacts, resolve_contact
+    from crm_tui.services.contacts.finding import resolve_contact
+    from crm_tui.services.contacts.lifecycle import merge_contacts
 
     rt = runtime(ctx)
     with rt.session() as session:
@@ -306,15 +303,13 @@ def history(
     Example: crm contact history ada
     """
     from crm_tui.output import render
-    from crm_tui.services.contacts import resolve_contact
+    from crm_tui.services.contacts.finding import find_contact
     from crm_tui.services.history import contact_history
 
     rt = runtime(ctx)
     fmt = rt.fmt(fmt)
-    with rt.session(write=False) as session:
-        contact = resolve_contact(session, ref, deleted=None)
-        assert contact.id is not None
-        changes = contact_history(session, contact.id, limit=limit)
+    with rt.connection() as conn:
+        changes = contact_history(conn, find_contact(conn, ref, deleted=None).id, limit=limit)
     records = [
         {
             "at": c.at,
@@ -345,13 +340,13 @@ def history(
 def trash_list(ctx: typer.Context, fmt: str | None = FormatOption) -> None:
     """List contacts in the trash, most recently trashed first."""
     from crm_tui.output import render
-    from crm_tui.services.contacts import list_trash
+    from crm_tui.services.contacts.rows import trashed_contacts
 
     rt = runtime(ctx)
     fmt = rt.fmt(fmt)
-    with rt.session(write=False) as session:
-        trashed = list_trash(session)
-    records = [{"id": c.id, "name": c.display_name, "deleted_at": c.deleted_at} for c in trashed]
+    with rt.connection() as conn:
+        trashed = trashed_contacts(conn)
+    records = [{"id": cid, "name": name, "deleted_at": when} for cid, name, when in trashed]
     render(records, [("id", "ID"), ("name", "Name"), ("deleted_at", "Trashed")], fmt, tz=rt.tz)
 
 
@@ -365,7 +360,7 @@ def trash_purge(
     """Delete trashed contacts for good, with their interactions and reminders."""
     from datetime import timedelta
 
-    from crm_tui.services.contacts import purge_trash
+    from crm_tui.services.contacts.lifecycle import purge_trash
 
     rt = runtime(ctx)
     age = timedelta(days=rt.duration_days(older_than, option="--older-than")) if older_than else None

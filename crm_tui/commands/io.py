@@ -20,7 +20,7 @@ from crm_tui.commands.runtime import FormatOption, Runtime, runtime
 from crm_tui.errors import InvalidInput, NotFound
 
 if TYPE_CHECKING:
-    from crm_tui.services.import_summary import ImportSummary, RowOutcome
+    from crm_tui.services.imports.summary import ImportSummary, RowOutcome
 
 import_app = typer.Typer(
     help="Bring contacts and interactions in from CSV, JSON and vCard files.", no_args_is_help=True
@@ -123,7 +123,7 @@ def import_contacts_command(
     from crm_tui.io.contacts_json import ContactJsonReader
     from crm_tui.io.jsonread import sniff_format
     from crm_tui.io.presets import PRESETS
-    from crm_tui.services.importing import ON_DUPLICATE, import_contacts
+    from crm_tui.services.imports.contacts import ON_DUPLICATE, import_contacts
 
     rt = runtime(ctx)
     _check_choice(preset, PRESETS, "--preset")
@@ -195,7 +195,7 @@ def _rejects(path: Path | None, header: list[str]) -> Iterator[Callable[[Any], N
 def import_list(ctx: typer.Context, fmt: str | None = FormatOption) -> None:
     """List past imports, newest first, with what each did."""
     from crm_tui.output import render
-    from crm_tui.services.import_batches import list_batches
+    from crm_tui.services.imports.batches import list_batches
 
     rt = runtime(ctx)
     fmt = rt.fmt(fmt)
@@ -234,7 +234,7 @@ def import_revert(
 
     Example: crm import revert 3
     """
-    from crm_tui.services.import_batches import revert_batch
+    from crm_tui.services.imports.batches import revert_batch
 
     rt = runtime(ctx)
     with rt.session() as session:
@@ -257,7 +257,7 @@ def import_vcard_command(
     from contextlib import ExitStack
 
     from crm_tui.io.vcard import VcardReader, vcf_files
-    from crm_tui.services.importing import ON_DUPLICATE, import_contacts
+    from crm_tui.services.imports.contacts import ON_DUPLICATE, import_contacts
 
     rt = runtime(ctx)
     _check_choice(on_duplicate, ON_DUPLICATE, "--on-duplicate")
@@ -314,7 +314,7 @@ def import_interactions_command(
     from crm_tui.io.interactions_csv import InteractionCsvReader
     from crm_tui.io.interactions_json import InteractionJsonReader
     from crm_tui.io.jsonread import sniff_format
-    from crm_tui.services.import_interactions import import_interactions
+    from crm_tui.services.imports.interactions import import_interactions
 
     rt = runtime(ctx)
     if rejects is not None and not skip_invalid:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from crm_tui.commands.runtime import FormatOption, Runtime, runtime
+from crm_tui.commands.runtime import FormatOption, runtime
 from crm_tui.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from crm_tui.services.reminders import ReminderInfo
 
 remind_app = typer.Typer(help="Follow-ups: add, list, complete, snooze, remove.", no_args_is_help=True)
 
@@ -23,45 +26,6 @@ COLUMNS = [
     ("every", "Repeats"),
     ("owner", "Owner"),
 ]
-
-
-def create_reminder(
-    rt: Runtime,
-    session: Any,
-    *,
-    title: str,
-    due: str,
-    contact: Any,
-    every: str | None,
-    owner: str | None,
-    due_option: str = "--due",
-) -> Any:
-    """Parse DUE and RULE in the user's zone and add the reminder (shared with `crm log --follow-up`)."""
-    from crm_tui.dates import parse_rule, to_local
-    from crm_tui.errors import InvalidDate
-    from crm_tui.services.reminders import add_reminder
-
-    due_at = rt.when(due, option=due_option, default_time=REMINDER_DEFAULT_TIME)
-    rule = None
-    anchor = None
-    if every:
-        anchor = to_local(due_at, rt.tz).replace(tzinfo=None)
-        try:
-            rule = parse_rule(every, anchor=anchor)
-        except InvalidDate as exc:
-            raise InvalidDate(f"{exc.message} (--every)") from None
-    return add_reminder(
-        session,
-        title=title,
-        due_at=due_at,
-        contact=contact,
-        rule=rule.rrule if rule else None,
-        after_completion=rule.after_completion if rule else False,
-        anchor_local=anchor,
-        tz_name=getattr(rt.tz, "key", None),
-        owner=owner,
-        actor=rt.user,
-    )
 
 
 @remind_app.command("add")
@@ -80,31 +44,39 @@ def add(
 
     Example: crm remind add ada "Send the proposal" --due "fri 10am"
     """
-    from crm_tui.services.contacts import resolve_contact
+    from crm_tui.services.contacts.finding import find_contact
+    from crm_tui.services.reminders import add_reminder
 
     if len(args) > 2:
         raise InvalidInput("too many arguments: give [REF] TITLE (quote a title with spaces)")
     rt = runtime(ctx)
+    due_at = rt.when(due, option="--due", default_time=REMINDER_DEFAULT_TIME)
     with rt.session() as session:
-        contact = resolve_contact(session, args[0]) if len(args) == 2 else None
-        reminder = create_reminder(rt, session, title=args[-1], due=due, contact=contact, every=every, owner=owner)
+        contact_id = find_contact(session.connection(), args[0]).id if len(args) == 2 else None
+        with rt.about("--every"):
+            reminder = add_reminder(
+                session,
+                title=args[-1],
+                due_at=due_at,
+                contact_id=contact_id,
+                every=every,
+                tz=rt.tz,
+                owner=owner,
+                actor=rt.user,
+            )
     from crm_tui.output import human_value
 
     rt.done(f"Added reminder #{reminder.id}, due {human_value(reminder.due_at, rt.tz)}", reminder.id)
 
 
-def reminder_record(row: Any, tz: Any) -> dict[str, Any]:
-    from crm_tui.dates import Recurrence
-
-    r = row.reminder
-    every = Recurrence(r.rule, r.rule_after_completion).describe() if r.rule else None
+def reminder_record(r: ReminderInfo) -> dict[str, Any]:
     return {
         "id": r.id,
         "due_at": r.due_at,
         "contact_id": r.contact_id,
-        "contact": row.contact_name,
+        "contact": r.contact_name,
         "title": r.title,
-        "every": every,
+        "every": r.describe_rule(),
         "rule": r.rule,
         "snoozed_until": r.snoozed_until,
         "done_at": r.done_at,
@@ -123,16 +95,16 @@ def list_(
 ) -> None:
     """List open reminders by due time."""
     from crm_tui.output import render
-    from crm_tui.services.contacts import resolve_contact
-    from crm_tui.services.reminders import list_reminders
+    from crm_tui.services.contacts.finding import find_contact
+    from crm_tui.services.reminders import reminder_infos
 
     rt = runtime(ctx)
     fmt = rt.fmt(fmt)
-    with rt.session(write=False) as session:
-        contact_id = resolve_contact(session, contact, deleted=None).id if contact else None
-        rows = list_reminders(session, include_done=all_, contact_id=contact_id, owner=owner)
+    with rt.connection() as conn:
+        contact_id = find_contact(conn, contact, deleted=None).id if contact else None
+        rows = reminder_infos(conn, include_done=all_, contact_id=contact_id, owner=owner)
     columns = COLUMNS + ([("done_at", "Done")] if all_ else [])
-    render([reminder_record(r, rt.tz) for r in rows], columns, fmt, tz=rt.tz)
+    render([reminder_record(r) for r in rows], columns, fmt, tz=rt.tz)
 
 
 @remind_app.command("done")
@@ -192,34 +164,14 @@ def edit(
 
     Example: crm remind edit 7 --owner sam --due "mon 10am"
     """
-    from crm_tui.dates import parse_rule, to_local
-    from crm_tui.errors import InvalidDate
     from crm_tui.services.reminders import edit_reminder, get_reminder
 
     rt = runtime(ctx)
     due_at = rt.when(due, option="--due", default_time=REMINDER_DEFAULT_TIME) if due else None
-    clear = every is not None and every.strip().lower() in ("off", "none", "never")
     with rt.session() as session:
         reminder = get_reminder(session, reminder_id)
-        rule = None
-        anchor = None
-        if every and not clear:
-            anchor = to_local(due_at or reminder.due_at, rt.tz).replace(tzinfo=None)
-            try:
-                rule = parse_rule(every, anchor=anchor)
-            except InvalidDate as exc:
-                raise InvalidDate(f"{exc.message} (--every)") from None
-        edit_reminder(
-            session,
-            reminder,
-            title=title,
-            due_at=due_at,
-            rule=rule.rrule if rule else None,
-            clear_rule=clear,
-            after_completion=rule.after_completion if rule else False,
-            anchor_local=anchor,
-            tz_name=getattr(rt.tz, "key", None),
-            owner=owner,
-            actor=rt.user,
-        )
+        with rt.about("--every"):
+            edit_reminder(
+                session, reminder, title=title, due_at=due_at, every=every, tz=rt.tz, owner=owner, actor=rt.user
+            )
     rt.done(f"Updated reminder #{reminder.id}", reminder.id)

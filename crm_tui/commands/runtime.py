@@ -32,6 +32,11 @@ class Runtime:
     _engine: Engine | None = field(default=None, repr=False)
 
     @property
+    def has_engine(self) -> bool:
+        """Whether this run has opened the database yet."""
+        return self._engine is not None
+
+    @property
     def engine(self) -> Engine:
         if self._engine is None:
             from crm_tui.db import open_engine
@@ -76,6 +81,16 @@ class Runtime:
 
         try:
             return parse_when(text, now=self.now(), tz=self.tz, default_time=default_time)
+        except InvalidDate as exc:
+            raise InvalidDate(f"{exc.message} ({option})") from None
+
+    @contextmanager
+    def about(self, option: str) -> Iterator[None]:
+        """Name `option` in a date, rule or duration error raised inside (`... (--every)`)."""
+        from crm_tui.errors import InvalidDate
+
+        try:
+            yield
         except InvalidDate as exc:
             raise InvalidDate(f"{exc.message} ({option})") from None
 

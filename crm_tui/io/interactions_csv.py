@@ -10,7 +10,7 @@ from crm_tui.errors import InvalidInput
 from crm_tui.io.csvread import open_csv
 from crm_tui.io.fields import parse_email, parse_instant, shorten, unneutralize
 from crm_tui.io.presets import normalize
-from crm_tui.models.activity import DIRECTIONS, INTERACTION_KINDS
+from crm_tui.models.kinds import DIRECTIONS, INTERACTION_KINDS
 from crm_tui.records import InteractionRecord, RowError, Skipped, contact_id_cell, mapped_rows
 
 COLUMN_NAMES = {

@@ -10,7 +10,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from crm_tui.models.activity import INTERACTION_KINDS, Interaction, Reminder
+    from crm_tui.models.activity import Interaction, Reminder
     from crm_tui.models.batch import ImportBatch, ImportChange
     from crm_tui.models.contact import (
         Contact,
@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from crm_tui.models.history import Change
 
 _WHERE = {
-    "INTERACTION_KINDS": "activity",
     "Interaction": "activity",
     "Reminder": "activity",
     "Contact": "contact",
@@ -38,7 +37,6 @@ _WHERE = {
 }
 
 __all__ = [
-    "INTERACTION_KINDS",
     "Change",
     "Contact",
     "ContactEmail",

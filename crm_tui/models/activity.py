@@ -9,9 +9,6 @@ from sqlmodel import Field, SQLModel
 
 from crm_tui.models.types import UTCDateTime
 
-INTERACTION_KINDS = ("call", "email", "meeting", "message", "note")
-DIRECTIONS = ("in", "out")
-
 
 class Interaction(SQLModel, table=True):
     __tablename__ = "interactions"

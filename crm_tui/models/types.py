@@ -13,8 +13,8 @@ from sqlalchemy.types import TypeDecorator
 class UTCDateTime(TypeDecorator[datetime]):
     """A timezone-aware UTC datetime on every backend.
 
-    SQLite has no time zones, so values are stored as naive UTC text that sorts
-    correctly; naive input is refused so local time can never slip in unconverted.
+    How a time is stored is the backend's (SQLite keeps naive UTC text that sorts
+    correctly); naive input is refused so local time can never slip in unconverted.
     """
 
     impl = DateTime(timezone=True)
@@ -25,10 +25,9 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None or value.utcoffset() is None:
             raise ValueError(f"naive datetime {value!r}: convert to UTC at the edge")
-        value = value.astimezone(UTC)
-        if dialect.name == "sqlite":
-            return value.replace(tzinfo=None)
-        return value
+        from crm_tui.backend import backend_named
+
+        return backend_named(dialect.name).bind_time(value.astimezone(UTC))
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         return None if value is None else aware_utc(value)
@@ -48,7 +47,3 @@ def aware_utc(value: str | datetime) -> datetime:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
 
-
-def sqlite_utc_text(value: datetime) -> str:
-    """The stored SQLite form of an aware datetime, for bulk inserts that bypass the ORM."""
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")

@@ -44,9 +44,9 @@ def sample_shift(latest: datetime, *, now: datetime, tz: tzinfo) -> timedelta:
 
 def load_sample(session: Session, *, now: datetime, tz: tzinfo, actor: str) -> SampleCounts:
     """Add the sample's contacts, interactions and follow-ups, dated relative to `now`."""
-    from crm_tui.dates import parse_duration, parse_rule, to_local
+    from crm_tui.dates import parse_duration
     from crm_tui.models.schemas import ContactCreate
-    from crm_tui.services.contacts import add_contact
+    from crm_tui.services.contacts.writing import add_contact
     from crm_tui.services.interactions import log_interaction
     from crm_tui.services.reminders import add_reminder
 
@@ -68,11 +68,13 @@ def load_sample(session: Session, *, now: datetime, tz: tzinfo, actor: str) -> S
             cadence_days=parse_duration(row["every"]).total_days() if row["every"] else None,
             source="sample",
         )
-        by_email[row["email"].lower()] = add_contact(session, data, actor=actor, now=created)
+        contact = add_contact(session, data, actor=actor, now=created)
+        assert contact.id is not None
+        by_email[row["email"].lower()] = contact.id
     for row, when in zip(interactions, happened, strict=True):
         at = when + shift
         log_interaction(
-            session,
+            session.connection(),
             by_email[row["email"].lower()],
             kind=row["kind"],
             summary=row["summary"],
@@ -82,20 +84,15 @@ def load_sample(session: Session, *, now: datetime, tz: tzinfo, actor: str) -> S
             at=at,
             now=at,
         )
-    zone_name = getattr(tz, "key", None)
     for row in reminders:
         due = datetime.fromisoformat(row["due"]) + shift
-        anchor = to_local(due, tz).replace(tzinfo=None)
-        rule = parse_rule(row["every"], anchor=anchor) if row["every"] else None
         add_reminder(
             session,
             title=row["title"],
             due_at=due,
-            contact=by_email[row["email"].lower()],
-            rule=rule.rrule if rule else None,
-            after_completion=rule.after_completion if rule else False,
-            anchor_local=anchor if rule else None,
-            tz_name=zone_name,
+            contact_id=by_email[row["email"].lower()],
+            every=row["every"] or None,
+            tz=tz,
             actor=actor,
             now=min(due, now) - timedelta(days=7),
         )

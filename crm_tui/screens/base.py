@@ -1,7 +1,9 @@
 """What every screen shares: the app it belongs to and database work in thread workers.
 
 Workers never touch widgets: they post `DbDone` (carrying the handler to run on the
-UI thread) or `DbFailed`, and the screen's own message loop applies the result.
+UI thread) or `DbFailed`, and the screen's own message loop applies the result. Reads
+get a Core connection, writes an ORM session; the services turn every database error
+into a `CrmError`, the only kind a screen catches.
 """
 
 from __future__ import annotations
@@ -9,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from sqlalchemy.exc import SQLAlchemyError
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, get_current_worker
@@ -17,6 +18,7 @@ from textual.worker import Worker, get_current_worker
 from crm_tui.errors import CrmError
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
     from sqlalchemy.orm import Session
 
     from crm_tui.app import CrmApp
@@ -43,14 +45,6 @@ class DbFailed(Message):
         self.on_error = on_error
 
 
-def describe_error(exc: Exception) -> str:
-    """One line for a notification."""
-    if isinstance(exc, CrmError):
-        return exc.message
-    original = getattr(exc, "orig", None)
-    return f"database error: {original or exc}"
-
-
 class DbMixin:
     """`self.db(...)`: run a service call in a thread worker and apply its result on the UI thread."""
 
@@ -60,25 +54,46 @@ class DbMixin:
 
     def db(
         self,
-        fn: Callable[[Session], T],
+        fn: Callable[[Connection], T],
         then: Callable[[T], None],
         *,
-        write: bool = False,
         group: str = "db",
         exclusive: bool = False,
         on_error: Callable[[str], None] | None = None,
         description: str = "",
     ) -> Worker[None]:
-        """Run `fn(session)` in a worker (a write transaction if `write`), then `then(result)`."""
+        """Run the read `fn(connection)` in a worker, then `then(result)` on the UI thread."""
+        return self._work(lambda: self.crm.read(fn), then, group, exclusive, on_error, description)
+
+    def db_write(
+        self,
+        fn: Callable[[Session], R],
+        then: Callable[[R], None],
+        *,
+        group: str = "db",
+        on_error: Callable[[str], None] | None = None,
+        description: str = "",
+    ) -> Worker[None]:
+        """Run the change `fn(session)` in a worker's transaction, then `then(result)` on the UI thread."""
+        return self._work(lambda: self.crm.write(fn), then, group, False, on_error, description)
+
+    def _work(
+        self,
+        job_fn: Callable[[], Any],
+        then: Callable[[Any], None],
+        group: str,
+        exclusive: bool,
+        on_error: Callable[[str], None] | None,
+        description: str,
+    ) -> Worker[None]:
         screen = cast(Screen[Any], self)
-        app = self.crm
 
         def job() -> None:
             worker = get_current_worker()
             try:
-                value = app.write(fn) if write else app.read(fn)
-            except (CrmError, SQLAlchemyError) as exc:
-                screen.post_message(DbFailed(describe_error(exc), on_error))
+                value = job_fn()
+            except CrmError as exc:
+                screen.post_message(DbFailed(exc.message, on_error))
                 return
             if not worker.is_cancelled:
                 screen.post_message(DbDone(then, value))

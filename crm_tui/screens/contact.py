@@ -19,10 +19,10 @@ from crm_tui.widgets.nav import NavBar
 from crm_tui.widgets.record_table import Column, Record, RecordTable
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
+    from sqlalchemy.engine import Connection
 
-    from crm_tui.models import Change
-    from crm_tui.services.contacts import ContactDetail
+    from crm_tui.services.contacts.rows import ContactDetail
+    from crm_tui.services.history import ChangeInfo
 
 TIMELINE_LIMIT = 500
 TIMELINE_COLUMNS = [
@@ -55,7 +55,7 @@ class Loaded:
 class History:
     """The newest changes to the contact and its follow-ups, with the follow-ups' titles."""
 
-    changes: list[Change]
+    changes: list[ChangeInfo]
     titles: dict[int, str]
 
 
@@ -143,15 +143,14 @@ class ContactScreen(CrmScreen):
         yield Footer()
 
     def refresh_data(self) -> None:
-        from crm_tui.services.contacts import contact_detail, get_contact
-        from crm_tui.services.views import count_interactions
+        from crm_tui.services.contacts.rows import contact_detail
+        from crm_tui.services.interactions import count_interactions
 
         contact_id = self.contact_id
 
-        def load(session: Session) -> Loaded:
-            contact = get_contact(session, contact_id)
-            detail = contact_detail(session, contact, timeline_limit=TIMELINE_LIMIT)
-            return Loaded(detail, count_interactions(session, contact_id))
+        def load(conn: Connection) -> Loaded:
+            detail = contact_detail(conn, contact_id, timeline_limit=TIMELINE_LIMIT)
+            return Loaded(detail, count_interactions(conn, contact_id))
 
         self.db(load, self._show, group="contact", exclusive=True, on_error=self._gone)
         if self.showing_history:
@@ -163,14 +162,14 @@ class ContactScreen(CrmScreen):
 
     def _load_history(self) -> None:
         from crm_tui.services.history import contact_history
-        from crm_tui.services.views import reminder_titles
+        from crm_tui.services.reminders import reminder_titles
 
         contact_id = self.contact_id
 
-        def load(session: Session) -> History:
-            changes = contact_history(session, contact_id, limit=HISTORY_LIMIT)
+        def load(conn: Connection) -> History:
+            changes = contact_history(conn, contact_id, limit=HISTORY_LIMIT)
             ids = [c.entity_id for c in changes if c.entity == "reminder"]
-            return History(changes, reminder_titles(session, ids))
+            return History(changes, reminder_titles(conn, ids))
 
         self.db(load, self._show_history, group="contact-history", exclusive=True)
 

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
     from crm_tui.models import Contact
     from crm_tui.models.schemas import ContactUpdate
-    from crm_tui.services.contacts import ContactDetail
+    from crm_tui.services.contacts.rows import ContactDetail
 
 _LIST = re.compile(r"[,;\s]+")
 
@@ -72,10 +72,10 @@ class ContactFormModal(FormModal[ContactValues, "Contact"]):
 
     def on_mount(self) -> None:
         if self.contact_id is not None:
-            from crm_tui.services.contacts import contact_detail, get_contact
+            from crm_tui.services.contacts.rows import contact_detail
 
             contact_id = self.contact_id
-            self.db(lambda s: contact_detail(s, get_contact(s, contact_id), timeline_limit=0), self._fill)
+            self.db(lambda conn: contact_detail(conn, contact_id, timeline_limit=0), self._fill)
 
     def _fill(self, detail: ContactDetail) -> None:
         from crm_tui.dates import format_duration_days
@@ -120,7 +120,9 @@ class ContactFormModal(FormModal[ContactValues, "Contact"]):
 
     def persist(self, session: Session, values: ContactValues) -> Contact:
         from crm_tui.models.schemas import ContactCreate
-        from crm_tui.services.contacts import add_contact, contact_detail, edit_contact, get_contact
+        from crm_tui.services.contacts.finding import get_contact
+        from crm_tui.services.contacts.rows import contact_detail
+        from crm_tui.services.contacts.writing import add_contact, edit_contact
 
         app = self.crm
         if self.contact_id is None:
@@ -136,7 +138,7 @@ class ContactFormModal(FormModal[ContactValues, "Contact"]):
             )
             return add_contact(session, data, actor=app.user, now=app.now())
         contact = get_contact(session, self.contact_id)
-        detail = contact_detail(session, contact, timeline_limit=0)
+        detail = contact_detail(session.connection(), self.contact_id, timeline_limit=0)
         return edit_contact(session, contact, contact_update(detail, values), actor=app.user, now=app.now())
 
     def error_field(self, message: str) -> str | None:
@@ -191,10 +193,10 @@ class TagsModal(FormModal[list[str], "Contact"]):
         yield FormField("Tags", Input(id="tags", placeholder="client, vip (empty: no tags)", compact=True))
 
     def on_mount(self) -> None:
-        from crm_tui.services.contacts import tags_of
+        from crm_tui.services.contacts.rows import tags_of
 
         contact_id = self.contact_id
-        self.db(lambda s: tags_of(s, [contact_id]).get(contact_id, []), self._fill)
+        self.db(lambda conn: tags_of(conn, [contact_id]).get(contact_id, []), self._fill)
 
     def _fill(self, tags: list[str]) -> None:
         self.query_one("#tags", Input).value = ", ".join(tags)
@@ -204,10 +206,12 @@ class TagsModal(FormModal[list[str], "Contact"]):
 
     def persist(self, session: Session, values: list[str]) -> Contact:
         from crm_tui.models.schemas import ContactUpdate
-        from crm_tui.services.contacts import edit_contact, get_contact, tags_of
+        from crm_tui.services.contacts.finding import get_contact
+        from crm_tui.services.contacts.rows import tags_of
+        from crm_tui.services.contacts.writing import edit_contact
 
         contact = get_contact(session, self.contact_id)
-        old = {t.casefold(): t for t in tags_of(session, [self.contact_id]).get(self.contact_id, [])}
+        old = {t.casefold(): t for t in tags_of(session.connection(), [self.contact_id]).get(self.contact_id, [])}
         new = {t.casefold(): t for t in values}
         update = ContactUpdate(
             add_tags=[t for k, t in new.items() if k not in old],

@@ -6,27 +6,26 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from sqlalchemy.exc import SQLAlchemyError
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
-from crm_tui.errors import CrmError
-from crm_tui.screens.base import CrmScreen, DbDone, DbFailed, describe_error
+from crm_tui.db import Canceller
+from crm_tui.errors import CrmError, QueryCancelled
+from crm_tui.screens.base import CrmScreen, DbDone, DbFailed
 from crm_tui.widgets.cells import relative_cell, tags_cell
 from crm_tui.widgets.nav import NavBar
 from crm_tui.widgets.record_table import Column, Record, RecordTable
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
+    from sqlalchemy.engine import Connection
 
-    from crm_tui.services.contacts import ContactRow
-    from crm_tui.services.search import SearchHit
+    from crm_tui.services.contacts.rows import ContactFilter, ContactRow
 
 PAGE_SIZE = 100
 SEARCH_LIMIT = 200
@@ -71,6 +70,12 @@ class Filters:
             parts.append("going cold")
         parts.append("by relevance" if self.query.strip() else f"by {SORT_LABELS[self.sort]}")
         return " · ".join(parts)
+
+    def where(self) -> ContactFilter:
+        """The filters as the services take them (the search text aside)."""
+        from crm_tui.services.contacts.rows import ContactFilter
+
+        return ContactFilter(tag=self.tag, stale=self.stale)
 
 
 @dataclass(frozen=True)
@@ -125,8 +130,7 @@ class ContactsScreen(CrmScreen):
         self.filters = Filters()
         self._token = 0
         self._searching = False
-        self._search_connection: Any = None  # the DB-API connection of the search in flight
-        self._search_lock = threading.Lock()
+        self._canceller = Canceller()  # stops the full search of a keystroke the next one made useless
 
     def compose(self) -> ComposeResult:
         yield NavBar("contacts", label=self.crm.label)
@@ -150,41 +154,29 @@ class ContactsScreen(CrmScreen):
         self._token += 1
         token, filters, now = self._token, self.filters, self.crm.now()
         self.workers.cancel_group(self, "contacts")
-        self._interrupt()
+        self._canceller.cancel()  # the query of the previous keystroke is useless now
         if filters.query.strip():
             self.run_worker(
                 lambda: self._search(token, filters, now, keep), thread=True, group="contacts", exclusive=True
             )
         else:
             self.db(
-                lambda session: self._load(session, filters, now),
+                lambda conn: self._load(conn, filters, now),
                 lambda loaded: self._show(token, loaded, keep),
                 group="contacts",
                 exclusive=True,
                 description="load contacts",
             )
 
-    def _interrupt(self) -> None:
-        """Stop the search query still running for an older keystroke."""
-        with self._search_lock:
-            if self._search_connection is not None:
-                self._search_connection.interrupt()
-                self._search_connection = None
-
-    def _track(self, connection: Any) -> None:
-        with self._search_lock:
-            self._search_connection = connection
-
     def _search(self, token: int, filters: Filters, now: datetime, keep: int | None) -> None:
         """Worker: names and emails first (fast), then notes and interactions too (ranked)."""
-        from crm_tui.services.search import search_contacts
-        from crm_tui.services.views import MIN_TEXT_SEARCH, quick_search
+        from crm_tui.services.search import MIN_TEXT_SEARCH, quick_search, search_contacts
 
         worker = get_current_worker()
-        query = filters.query
+        query, where = filters.query, filters.where()
         full = len(query.strip()) >= MIN_TEXT_SEARCH
         try:
-            quick = self.crm.read(lambda s: self._filtered(s, quick_search(s, query, limit=PAGE_SIZE), filters, now))
+            quick = self.crm.read(lambda conn: quick_search(conn, query, where, limit=PAGE_SIZE, now=now))
             if worker.is_cancelled:
                 return
             records = [contact_record(row, now=now) for row in quick]
@@ -197,49 +189,30 @@ class ContactsScreen(CrmScreen):
             painted.wait(0.25)
             if worker.is_cancelled:
                 return
-
-            def full_search(session: Session) -> list[SearchHit]:
-                try:
-                    return search_contacts(session, query, limit=SEARCH_LIMIT)
-                finally:
-                    self._track(None)  # before the connection goes back to the pool
-
-            hits = self.crm.read(full_search, track=self._track)
-            matched = {h.row.id: h.matched for h in hits}
-            rows = self.crm.read(lambda s: self._filtered(s, [h.row for h in hits], filters, now))
-        except (CrmError, SQLAlchemyError) as exc:
+            hits = self.crm.read(
+                lambda conn: search_contacts(conn, query, where, limit=SEARCH_LIMIT, now=now),
+                canceller=self._canceller,
+            )
+        except QueryCancelled:
+            return
+        except CrmError as exc:
             if not worker.is_cancelled and token == self._token:
-                self.post_message(DbFailed(describe_error(exc), None))
+                self.post_message(DbFailed(exc.message, None))
             return
         if not worker.is_cancelled:
-            records = [contact_record(row, now=now, matched=matched.get(row.id)) for row in rows]
+            records = [contact_record(h.row, now=now, matched=h.matched) for h in hits]
             self.post_message(
                 DbDone(lambda done: self._show(token, done, keep), Loaded(records, len(records), True, True))
             )
 
     @staticmethod
-    def _filtered(session: Session, rows: list[ContactRow], filters: Filters, now: datetime) -> list[ContactRow]:
-        """`rows` (in their order) that also pass the tag and going-cold filters."""
-        if not (filters.tag or filters.stale) or not rows:
-            return rows
-        from crm_tui.services.contacts import list_contacts
+    def _load(conn: Connection, filters: Filters, now: datetime) -> Loaded:
+        from crm_tui.services.contacts.rows import count_contacts, list_contacts
 
-        allowed = {
-            row.id
-            for row in list_contacts(
-                session, ids=[r.id for r in rows], tag=filters.tag, stale=filters.stale, limit=None, now=now
-            )
-        }
-        return [r for r in rows if r.id in allowed]
-
-    @staticmethod
-    def _load(session: Session, filters: Filters, now: datetime) -> Loaded:
-        from crm_tui.services.contacts import list_contacts
-        from crm_tui.services.views import count_contacts_where
-
-        total = count_contacts_where(session, tag=filters.tag, stale=filters.stale, now=now)
-        rows = list_contacts(session, tag=filters.tag, stale=filters.stale, sort=filters.sort, limit=PAGE_SIZE, now=now)
-        anyone = total > 0 or (bool(filters.tag or filters.stale) and count_contacts_where(session, now=now) > 0)
+        where = filters.where()
+        total = count_contacts(conn, where, now=now)
+        rows = list_contacts(conn, where, sort=filters.sort, limit=PAGE_SIZE, now=now)
+        anyone = total > 0 or (where.narrows and count_contacts(conn, now=now) > 0)
         return Loaded([contact_record(r, now=now) for r in rows], total, anyone=anyone, searched=False)
 
     def _show(self, token: int, loaded: Loaded, keep: int | None) -> None:
@@ -262,21 +235,17 @@ class ContactsScreen(CrmScreen):
         generation, page, size = message.generation, message.page, message.page_size
         previous = table.record_at(page * size - 1) if page else None
 
-        def fetch(session: Session) -> list[Record]:
-            from crm_tui.services.contacts import list_contacts
-            from crm_tui.services.views import contacts_after
+        def fetch(conn: Connection) -> list[Record]:
+            from crm_tui.services.contacts.rows import contacts_after, list_contacts
 
             if filters.sort == "name" and previous is not None:
                 # Scrolling on: a keyset page after the last row seen costs the same at any depth.
                 row: ContactRow = previous.data[0]
-                rows = contacts_after(
-                    session, (row.name, row.id), tag=filters.tag, stale=filters.stale, limit=size, now=now
-                )
+                rows = contacts_after(conn, (row.name, row.id), filters.where(), limit=size, now=now)
             else:
                 rows = list_contacts(
-                    session,
-                    tag=filters.tag,
-                    stale=filters.stale,
+                    conn,
+                    filters.where(),
                     sort=filters.sort,
                     limit=size,
                     offset=page * size,

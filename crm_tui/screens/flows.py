@@ -17,8 +17,8 @@ if TYPE_CHECKING:
 
 def trash_contact(screen: DbMixin, contact_id: int, name: str, then: Callable[[], None]) -> None:
     """Ask, then send the contact to the trash."""
-    from crm_tui.services.contacts import get_contact
-    from crm_tui.services.contacts import trash_contact as trash
+    from crm_tui.services.contacts.finding import get_contact
+    from crm_tui.services.contacts.lifecycle import trash_contact as trash
 
     app = screen.crm
 
@@ -31,7 +31,7 @@ def trash_contact(screen: DbMixin, contact_id: int, name: str, then: Callable[[]
             app.notify(f"{name} is in the trash. Press 3 to see it and u to restore.", title="Trashed")
             then()
 
-        screen.db(lambda s: trash(s, get_contact(s, contact_id), actor=app.user, now=now), done, write=True)
+        screen.db_write(lambda s: trash(s, get_contact(s, contact_id), actor=app.user, now=now), done)
 
     app.push_screen(
         ConfirmModal(
@@ -63,7 +63,7 @@ def complete_reminder(screen: DbMixin, reminder_id: int, then: Callable[[], None
         app.count_due()
         then()
 
-    screen.db(lambda s: complete(s, get_reminder(s, reminder_id), actor=app.user, now=now), done, write=True)
+    screen.db_write(lambda s: complete(s, get_reminder(s, reminder_id), actor=app.user, now=now), done)
 
 
 def snooze_reminder(screen: DbMixin, reminder_id: int, title: str, then: Callable[[], None]) -> None:
@@ -84,7 +84,7 @@ def snooze_reminder(screen: DbMixin, reminder_id: int, title: str, then: Callabl
             app.count_due()
             then()
 
-        screen.db(lambda s: snooze(s, get_reminder(s, reminder_id), until, actor=app.user, now=now), done, write=True)
+        screen.db_write(lambda s: snooze(s, get_reminder(s, reminder_id), until, actor=app.user, now=now), done)
 
     app.push_screen(SnoozeModal(title), chosen)
 
@@ -92,8 +92,9 @@ def snooze_reminder(screen: DbMixin, reminder_id: int, title: str, then: Callabl
 def merge_into(screen: DbMixin, keep_id: int, keep_name: str, then: Callable[[], None]) -> None:
     """Pick a duplicate of the contact, confirm, and merge it in (in a worker: it moves a whole history)."""
     from crm_tui.screens.pickers import ContactPickerModal
-    from crm_tui.services.contacts import get_contact, merge_contacts
-    from crm_tui.services.views import count_interactions
+    from crm_tui.services.contacts.finding import get_contact
+    from crm_tui.services.contacts.lifecycle import merge_contacts
+    from crm_tui.services.interactions import count_interactions
 
     app = screen.crm
 
@@ -109,7 +110,7 @@ def merge_into(screen: DbMixin, keep_id: int, keep_name: str, then: Callable[[],
             app.notify(f"Merged {other_name} into {keep_name}; {other_name} is in the trash.", title="Merged")
             then()
 
-        screen.db(job, done, write=True, description="merge contacts")
+        screen.db_write(job, done, description="merge contacts")
 
     def ask(other_id: int, other_name: str, moved: int) -> None:
         app.push_screen(

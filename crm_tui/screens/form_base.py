@@ -152,12 +152,10 @@ class FormModal(CrmModal[R], Generic[P, R]):
             return
         self._saving = True
         self.query_one("#form-save", Button).disabled = True
-        self.db(
+        self.db_write(
             lambda session: self.persist(session, values),
             self._saved,
-            write=True,
             group="save",
-            exclusive=True,
             on_error=self._failed,
             description="save",
         )

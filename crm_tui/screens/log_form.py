@@ -10,14 +10,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.widgets import Checkbox, Input, Select, TextArea
 
-from crm_tui.models import INTERACTION_KINDS
+from crm_tui.models.kinds import INTERACTION_KINDS
 from crm_tui.screens.form_base import FormModal
 from crm_tui.widgets.form import FormField
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from crm_tui.models import Interaction
+    from crm_tui.services.interactions import InteractionInfo
 
 # A follow-up given only a day ("fri") is due at the start of the working day, as in the CLI.
 FOLLOW_UP_TIME = time(9, 0)
@@ -36,7 +36,7 @@ class LogValues:
     complete: bool
 
 
-class LogInteractionModal(FormModal[LogValues, "Interaction"]):
+class LogInteractionModal(FormModal[LogValues, "InteractionInfo"]):
     """Record a call, email, meeting, message or note with a contact; returns the Interaction.
 
     Given the reminder it answers, the reminder can be marked done in the same save.
@@ -108,8 +108,8 @@ class LogInteractionModal(FormModal[LogValues, "Interaction"]):
             complete=complete,
         )
 
-    def persist(self, session: Session, values: LogValues) -> Interaction:
-        from crm_tui.services.contacts import get_contact
+    def persist(self, session: Session, values: LogValues) -> InteractionInfo:
+        from crm_tui.services.contacts.finding import get_contact
         from crm_tui.services.interactions import log_interaction
         from crm_tui.services.reminders import add_reminder, complete_reminder, get_reminder
 
@@ -117,8 +117,8 @@ class LogInteractionModal(FormModal[LogValues, "Interaction"]):
         now = app.now()
         contact = get_contact(session, self.contact_id)
         interaction = log_interaction(
-            session,
-            contact,
+            session.connection(),
+            self.contact_id,
             kind=values.kind,
             summary=values.summary,
             body=values.body or None,
@@ -130,7 +130,7 @@ class LogInteractionModal(FormModal[LogValues, "Interaction"]):
         if values.follow_up is not None:
             add_reminder(
                 session, title=f"Follow up: {values.summary}", due_at=values.follow_up,
-                contact=contact, actor=app.user, now=now,
+                contact_id=contact.id, actor=app.user, now=now,
             )  # fmt: skip
         if values.complete and self.answers is not None:
             complete_reminder(session, get_reminder(session, self.answers), actor=app.user, now=now)

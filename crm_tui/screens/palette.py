@@ -95,7 +95,10 @@ class CrmCommands(Provider):
 
         app: CrmApp = self.app  # type: ignore[assignment]
         try:
-            hits = await asyncio.to_thread(app.read, lambda s: search_contacts(s, query, limit=CONTACT_HITS))
+            now = app.now()
+            hits = await asyncio.to_thread(
+                app.read, lambda conn: search_contacts(conn, query, limit=CONTACT_HITS, now=now)
+            )
         except CrmError:
             return  # a locked or unreadable database: the commands above still work
         for rank, hit in enumerate(hits):

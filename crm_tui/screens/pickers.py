@@ -17,7 +17,7 @@ from crm_tui.widgets.record_table import Column, Record, RecordTable
 
 if TYPE_CHECKING:
     from crm_tui.services.search import SearchHit
-    from crm_tui.services.views import TagCount
+    from crm_tui.services.tags import TagCount
 
 ALL_CONTACTS = "\x00all"
 
@@ -39,7 +39,7 @@ class TagPickerModal(CrmModal[str]):
             yield Static("enter choose · esc cancel", classes="picker-keys")
 
     def on_mount(self) -> None:
-        from crm_tui.services.views import tag_counts
+        from crm_tui.services.tags import tag_counts
 
         self.query_one("#tags", OptionList).loading = True
         self.db(tag_counts, self._fill)
@@ -100,9 +100,9 @@ class ContactPickerModal(CrmModal[tuple[int, str]]):
         from crm_tui.services.search import search_contacts
 
         self._token += 1
-        token, text = self._token, event.value
+        token, text, now = self._token, event.value, self.crm.now()
         self.db(
-            lambda s: search_contacts(s, text, limit=50),
+            lambda conn: search_contacts(conn, text, limit=50, now=now),
             lambda hits: self._show(token, hits),
             group="picker",
             exclusive=True,

@@ -17,8 +17,8 @@ from crm_tui.widgets.form import FormField
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from crm_tui.dates import Recurrence
     from crm_tui.models import Reminder
+    from crm_tui.services.reminders import ReminderInfo
 
 RULE_HINT = "weekly · every 2 weeks · monthly · weekdays · add “after” to count from completion"
 
@@ -29,9 +29,7 @@ class ReminderValues:
 
     title: str
     due_at: datetime | None
-    rule: Recurrence | None
-    rule_changed: bool
-    anchor: datetime | None
+    every: str | None  # the repeat rule as typed; None leaves an edited reminder's rule as it was
 
 
 class ReminderFormModal(FormModal[ReminderValues, "Reminder"]):
@@ -63,26 +61,25 @@ class ReminderFormModal(FormModal[ReminderValues, "Reminder"]):
     def on_mount(self) -> None:
         self.preview_when("due", default_time=FOLLOW_UP_TIME)
         if self.reminder_id is not None:
-            from crm_tui.services.reminders import get_reminder
+            from crm_tui.services.reminders import reminder_info
 
             reminder_id = self.reminder_id
-            self.db(lambda s: get_reminder(s, reminder_id), self._fill)
+            self.db(lambda conn: reminder_info(conn, reminder_id), self._fill)
 
-    def _fill(self, reminder: Reminder) -> None:
-        from crm_tui.dates import Recurrence, format_local
+    def _fill(self, reminder: ReminderInfo) -> None:
+        from crm_tui.dates import format_local
 
         self.query_one("#title", Input).value = reminder.title
         self.query_one("#due", Input).value = format_local(reminder.due_at, self.crm.tz)
-        if reminder.rule:
-            self._rule_text = Recurrence(reminder.rule, reminder.rule_after_completion).describe()
-            self.query_one("#every", Input).value = self._rule_text
+        self._rule_text = reminder.describe_rule() or ""
+        self.query_one("#every", Input).value = self._rule_text
 
     @on(Input.Changed, "#due")
     def _due_changed(self) -> None:
         self.preview_when("due", default_time=FOLLOW_UP_TIME)
 
     def collect(self) -> ReminderValues:
-        from crm_tui.dates import parse_rule, to_local
+        from crm_tui.services.reminders import read_repeat
 
         title = " ".join(self.text("title").split())
         if not title:
@@ -91,47 +88,34 @@ class ReminderFormModal(FormModal[ReminderValues, "Reminder"]):
         if due is None and not self.text("due"):
             self.error("due", "when is it due? (tomorrow, fri 10am, 2026-12-01)")
         every = self.text("every")
-        anchor = to_local(due, self.crm.tz).replace(tzinfo=None) if due is not None else None
-        rule_changed = every != self._rule_text
-        rule = self.check("every", lambda: parse_rule(every, anchor=anchor)) if every and rule_changed else None
-        return ReminderValues(title=title, due_at=due, rule=rule, rule_changed=rule_changed, anchor=anchor)
+        if every and every != self._rule_text:
+            self.check("every", lambda: read_repeat(every, due_at=due or self.crm.now(), tz=self.crm.tz))
+        changed = every if every != self._rule_text else None
+        return ReminderValues(title=title, due_at=due, every=changed)
 
     def persist(self, session: Session, values: ReminderValues) -> Reminder:
-        from crm_tui.services.contacts import get_contact
         from crm_tui.services.reminders import add_reminder, edit_reminder, get_reminder
 
         app = self.crm
-        zone = getattr(app.tz, "key", None)
-        rule = values.rule
         if self.reminder_id is None:
             assert values.due_at is not None
             return add_reminder(
                 session,
                 title=values.title,
                 due_at=values.due_at,
-                contact=get_contact(session, self.contact_id) if self.contact_id is not None else None,
-                rule=rule.rrule if rule else None,
-                after_completion=rule.after_completion if rule else False,
-                anchor_local=values.anchor if rule else None,
-                tz_name=zone,
+                contact_id=self.contact_id,
+                every=values.every or None,
+                tz=app.tz,
                 actor=app.user,
                 now=app.now(),
             )
-        reminder = get_reminder(session, self.reminder_id)
-        rrule, after = (rule.rrule, rule.after_completion) if rule else (None, False)
-        if not values.rule_changed and reminder.rule:
-            # Same rule, maybe a new due time: the series now counts from the new time.
-            rrule, after = reminder.rule, reminder.rule_after_completion
         return edit_reminder(
             session,
-            reminder,
+            get_reminder(session, self.reminder_id),
             title=values.title,
             due_at=values.due_at,
-            rule=rrule,
-            clear_rule=values.rule_changed and rule is None,
-            after_completion=after,
-            anchor_local=values.anchor if rrule else None,
-            tz_name=zone,
+            every=values.every,
+            tz=app.tz,
             actor=app.user,
             now=app.now(),
         )

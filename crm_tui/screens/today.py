@@ -20,10 +20,9 @@ from crm_tui.widgets.nav import NavBar
 from crm_tui.widgets.record_table import Column, Record, RecordTable
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
+    from sqlalchemy.engine import Connection
 
-    from crm_tui.services.due import DueItem
-    from crm_tui.services.views import QueueSection, TodayQueue
+    from crm_tui.services.queue import DueItem, QueueSection, TodayQueue
 
 SECTION_LIMIT = 100
 COLUMNS = [
@@ -149,18 +148,18 @@ class TodayScreen(CrmScreen):
         return self.query_one("#queue", RecordTable)
 
     def refresh_data(self, keep: Hashable | None = None) -> None:
-        from crm_tui.services.views import queue_owners, today_queue
+        from crm_tui.services.queue import queue_owners, today_queue
 
         app = self.crm
         now, tz, owner = app.now(), app.tz, app.queue_owner
         today_end, upcoming_end = app.day_bounds()
         command = due_command(owner, user=app.user)
 
-        def load(session: Session) -> tuple[TodayQueue, list[Record], list[str]]:
+        def load(conn: Connection) -> tuple[TodayQueue, list[Record], list[str]]:
             queue = today_queue(
-                session, now=now, today_end=today_end, upcoming_end=upcoming_end, limit=SECTION_LIMIT, owner=owner
+                conn, now=now, today_end=today_end, upcoming_end=upcoming_end, limit=SECTION_LIMIT, owner=owner
             )
-            return queue, queue_records(queue, now=now, tz=tz, command=command), queue_owners(session)
+            return queue, queue_records(queue, now=now, tz=tz, command=command), queue_owners(conn)
 
         def show(loaded: tuple[TodayQueue, list[Record], list[str]]) -> None:
             queue, records, self.owners = loaded

@@ -16,7 +16,7 @@ from crm_tui.widgets.nav import NavBar
 from crm_tui.widgets.record_table import Column, Record, RecordTable
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
+    from sqlalchemy.engine import Connection
 
 COLUMNS = [
     Column("name", "Name", 18, flex=2),
@@ -51,11 +51,10 @@ class TrashScreen(CrmScreen):
     def refresh_data(self) -> None:
         now = self.crm.now()
 
-        def load(session: Session) -> list[Record]:
-            from crm_tui.services.contacts import list_trash, rows_for
+        def load(conn: Connection) -> list[Record]:
+            from crm_tui.services.contacts.rows import rows_for, trashed_contacts
 
-            trashed = list_trash(session)
-            deleted = {c.id: c.deleted_at for c in trashed}
+            deleted = {cid: when for cid, _, when in trashed_contacts(conn)}
             return [
                 Record(
                     key=row.id,
@@ -67,7 +66,7 @@ class TrashScreen(CrmScreen):
                     },
                     data=row.name,
                 )
-                for row in rows_for(session, trashed)
+                for row in rows_for(conn, list(deleted))
             ]
 
         self.db(load, self.table.show_records, group="trash", exclusive=True)
@@ -77,22 +76,22 @@ class TrashScreen(CrmScreen):
         self.refresh_data()
 
     def action_restore(self) -> None:
-        from crm_tui.services.contacts import get_contact, restore_contact
+        from crm_tui.services.contacts.finding import get_contact
+        from crm_tui.services.contacts.lifecycle import restore_contact
 
         record = self.table.record
         if record is None:
             self.notify("Nothing to restore.", severity="warning")
             return
         contact_id, name, now = int(record.key), str(record.data), self.crm.now()  # type: ignore[call-overload]
-        self.db(
+        self.db_write(
             lambda s: restore_contact(s, get_contact(s, contact_id, deleted=True), actor=self.crm.user, now=now),
             lambda _: self._restored(name),
-            write=True,
         )
 
     def action_purge(self) -> None:
         from crm_tui.screens.dialogs import ConfirmModal
-        from crm_tui.services.contacts import purge_trash
+        from crm_tui.services.contacts.lifecycle import purge_trash
 
         count = self.table.row_count
         if not count:
@@ -105,7 +104,7 @@ class TrashScreen(CrmScreen):
 
         def confirmed(ok: bool | None) -> None:
             if ok:
-                self.db(purge_trash, purged, write=True)
+                self.db_write(purge_trash, purged)
 
         self.app.push_screen(
             ConfirmModal(

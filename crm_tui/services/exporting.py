@@ -107,7 +107,7 @@ def iter_interactions(session: Session, *, page: int = PAGE) -> Iterator[Exporte
         if not rows:
             return
         ids = list({i.contact_id for i, _ in rows})
-        from crm_tui.services.contacts import primary_emails
+        from crm_tui.services.contacts.rows import primary_emails
 
         emails = primary_emails(session, ids)
         for i, name in rows:
@@ -137,7 +137,7 @@ def iter_reminders(session: Session) -> Iterator[ExportedReminder]:
         .outerjoin(Contact, Contact.id == Reminder.contact_id)
         .order_by(Reminder.due_at, Reminder.id)
     ).all()
-    from crm_tui.services.contacts import primary_emails
+    from crm_tui.services.contacts.rows import primary_emails
 
     emails = primary_emails(session, [r.contact_id for r, _ in rows if r.contact_id is not None])
     for r, name in rows:

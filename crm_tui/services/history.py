@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from crm_tui.dates import utcnow
 from crm_tui.models import Change
+from crm_tui.models import tables as t
 
 Diff = Mapping[str, tuple[Any, Any]]
 
@@ -79,24 +82,41 @@ def record(
         )
 
 
-def history(session: Session, *, entity: str, entity_id: int, limit: int | None = None) -> list[Change]:
+@dataclass(frozen=True)
+class ChangeInfo:
+    """One recorded change: who did what to which contact or reminder, and when."""
+
+    id: int
+    entity: str
+    entity_id: int
+    contact_id: int | None
+    action: str
+    field: str | None
+    old_value: str | None
+    new_value: str | None
+    actor: str | None
+    at: datetime
+
+
+_COLUMNS = tuple(t.changes.c[name] for name in ChangeInfo.__dataclass_fields__)
+
+
+def history(conn: Connection, *, entity: str, entity_id: int, limit: int | None = None) -> list[ChangeInfo]:
     """The changes to one contact or reminder, newest first."""
-    query = (
-        select(Change)
-        .where(Change.entity == entity, Change.entity_id == entity_id)
-        .order_by(Change.at.desc(), Change.id.desc())
-    )
+    ch = t.changes.c
+    query = select(*_COLUMNS).where(ch.entity == entity, ch.entity_id == entity_id).order_by(ch.at.desc(), ch.id.desc())
     if limit is not None:
         query = query.limit(limit)
-    return list(session.execute(query).scalars())
+    return [ChangeInfo(*row) for row in conn.execute(query)]
 
 
-def contact_history(session: Session, contact_id: int, *, limit: int | None = None) -> list[Change]:
+def contact_history(conn: Connection, contact_id: int, *, limit: int | None = None) -> list[ChangeInfo]:
     """A contact's changes and those of its reminders (deleted ones too), newest first."""
-    query = select(Change).where(Change.contact_id == contact_id).order_by(Change.at.desc(), Change.id.desc())
+    ch = t.changes.c
+    query = select(*_COLUMNS).where(ch.contact_id == contact_id).order_by(ch.at.desc(), ch.id.desc())
     if limit is not None:
         query = query.limit(limit)
-    return list(session.execute(query).scalars())
+    return [ChangeInfo(*row) for row in conn.execute(query)]
 
 
 def move_history(session: Session, *, from_contact: int, to_contact: int) -> None:

@@ -1,33 +1,150 @@
-"""Reminders: follow-ups with a due time, optional recurrence, snooze and completion."""
+"""Reminders: follow-ups with a due time, an optional repeat rule, snooze and completion.
+
+Reads run on a Core connection and return `ReminderInfo`s; changes load the ORM
+`Reminder` in a session and record each change in the history. Front ends pass the
+repeat rule as the user typed it (`every 2 weeks`, `RRULE:...`) with the user's zone:
+anchoring the series in local wall time is this module's rule, not theirs.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
 
 from crm_tui.dates import utcnow
 from crm_tui.errors import InvalidInput, ReminderNotFound
-from crm_tui.models import Contact, Reminder
-from crm_tui.services.history import diff, record
+from crm_tui.models import tables as t
+from crm_tui.records import MAX_ID
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from crm_tui.models import Reminder
+
+r = t.reminders.c
+
+# What an edit's `every` takes to stop a reminder repeating.
+NO_REPEAT = ("off", "none", "never")
 
 
 @dataclass(frozen=True)
-class ReminderRow:
-    """A reminder with the name of its contact, for lists."""
+class ReminderInfo:
+    """A reminder as lists and the contact view show it, with its contact's name."""
 
-    reminder: Reminder
-    contact_name: str | None
+    id: int
+    contact_id: int | None
+    title: str
+    due_at: datetime
+    rule: str | None
+    rule_after_completion: bool
+    snoozed_until: datetime | None
+    done_at: datetime | None
+    owner: str | None
+    created_by: str | None
+    created_at: datetime
+    contact_name: str | None = None
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.reminder, name)
+    @property
+    def next_at(self) -> datetime:
+        """When it shows in the queue: its due time, or the end of its snooze if later."""
+        return max(self.due_at, self.snoozed_until) if self.snoozed_until else self.due_at
+
+    def describe_rule(self) -> str | None:
+        """The repeat rule in words (`every 2 weeks after completion`), or None."""
+        from crm_tui.dates import Recurrence
+
+        return Recurrence(self.rule, self.rule_after_completion).describe() if self.rule else None
+
+
+_COLUMNS = tuple(r[name] for name in ReminderInfo.__dataclass_fields__ if name != "contact_name")
+
+
+@dataclass(frozen=True)
+class Repeat:
+    """A repeat rule read from the user's words, anchored in local wall time."""
+
+    rrule: str
+    after_completion: bool
+    anchor: str  # the series' local wall-clock start, ISO without offset
+    tz_name: str | None
+
+
+def read_repeat(every: str, *, due_at: datetime, tz: tzinfo) -> Repeat:
+    """The rule `every` for a series starting at `due_at`, kept in local wall time of `tz`.
+
+    The anchor makes "every month" from the 31st keep to month ends and 09:00 stay 09:00
+    across daylight-saving changes. InvalidDate for words that are not a rule.
+    """
+    from crm_tui.dates import parse_rule, to_local
+
+    anchor = to_local(due_at, tz).replace(tzinfo=None)
+    rule = parse_rule(every, anchor=anchor)
+    return Repeat(rule.rrule, rule.after_completion, anchor.isoformat(), getattr(tz, "key", None))
+
+
+# ---------------------------------------------------------------- reading
+
+
+def reminder_infos(
+    conn: Connection,
+    *,
+    include_done: bool = False,
+    contact_id: int | None = None,
+    owner: str | None = None,
+    limit: int | None = None,
+) -> list[ReminderInfo]:
+    """Reminders by due time with their contact's name, open ones only unless `include_done`."""
+    c = t.contacts.c
+    query = select(*_COLUMNS, c.display_name).select_from(t.reminders.outerjoin(t.contacts, c.id == r.contact_id))
+    if not include_done:
+        query = query.where(r.done_at.is_(None))
+    if contact_id is not None:
+        query = query.where(r.contact_id == contact_id)
+    if owner is not None:
+        query = query.where(r.owner == owner)
+    query = query.order_by(r.due_at, r.id)
+    if limit is not None:
+        query = query.limit(limit)
+    return [ReminderInfo(*row) for row in conn.execute(query)]
+
+
+def reminder_info(conn: Connection, reminder_id: int) -> ReminderInfo:
+    """One reminder by id, with its contact's name."""
+    found = [i for i in _infos(conn, select_where=[r.id == reminder_id])]
+    if not found:
+        raise ReminderNotFound(reminder_id)
+    return found[0]
+
+
+def _infos(conn: Connection, *, select_where: list[Any]) -> list[ReminderInfo]:
+    c = t.contacts.c
+    query = (
+        select(*_COLUMNS, c.display_name)
+        .select_from(t.reminders.outerjoin(t.contacts, c.id == r.contact_id))
+        .where(*select_where)
+    )
+    return [ReminderInfo(*row) for row in conn.execute(query)]
+
+
+def reminder_titles(conn: Connection, ids: list[int]) -> dict[int, str]:
+    """The titles of the reminders that still exist among `ids`."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    return {int(rid): title for rid, title in conn.execute(select(r.id, r.title).where(r.id.in_(wanted)))}
+
+
+# ---------------------------------------------------------------- changing
 
 
 def _record(session: Session, reminder: Reminder, action: str, actor: str | None, **details: Any) -> None:
     """Append a change of this reminder to its contact's history."""
+    from crm_tui.services.history import record
+
     assert reminder.id is not None
     record(
         session,
@@ -42,13 +159,22 @@ def _record(session: Session, reminder: Reminder, action: str, actor: str | None
 
 def get_reminder(session: Session, reminder_id: int | str) -> Reminder:
     """The reminder with this id (`7` or `#7`)."""
+    from crm_tui.models import Reminder
+
     text = str(reminder_id).strip().lstrip("#")
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()) or int(text) > MAX_ID:
         raise ReminderNotFound(reminder_id)
     found = session.get(Reminder, int(text))
     if found is None:
         raise ReminderNotFound(reminder_id)
     return found
+
+
+def _clean_title(title: str) -> str:
+    title = " ".join(title.split())
+    if not title:
+        raise InvalidInput("the reminder title must not be empty")
+    return title
 
 
 def add_reminder(
@@ -57,27 +183,26 @@ def add_reminder(
     title: str,
     due_at: datetime,
     actor: str,
-    contact: Contact | None = None,
-    rule: str | None = None,
-    after_completion: bool = False,
-    anchor_local: datetime | None = None,
-    tz_name: str | None = None,
+    contact_id: int | None = None,
+    every: str | None = None,
+    tz: tzinfo | None = None,
     owner: str | None = None,
     now: datetime | None = None,
 ) -> Reminder:
-    """Create a follow-up; its owner defaults to its creator."""
+    """Create a follow-up, repeating by `every` (read in `tz`) if given; its owner defaults to its creator."""
+    from crm_tui.dates import local_zone
+    from crm_tui.models import Reminder
+
     now = now or utcnow()
-    title = " ".join(title.split())
-    if not title:
-        raise InvalidInput("the reminder title must not be empty")
+    repeat = read_repeat(every, due_at=due_at, tz=tz or local_zone()) if every else None
     reminder = Reminder(
-        contact_id=contact.id if contact is not None else None,
-        title=title,
+        contact_id=contact_id,
+        title=_clean_title(title),
         due_at=due_at,
-        rule=rule,
-        rule_after_completion=after_completion,
-        rule_anchor=anchor_local.replace(tzinfo=None).isoformat() if anchor_local and rule else None,
-        tz=tz_name if rule else None,
+        rule=repeat.rrule if repeat else None,
+        rule_after_completion=repeat.after_completion if repeat else False,
+        rule_anchor=repeat.anchor if repeat else None,
+        tz=repeat.tz_name if repeat else None,
         owner=owner or actor,
         created_by=actor,
         created_at=now,
@@ -85,30 +210,8 @@ def add_reminder(
     )
     session.add(reminder)
     session.flush()
-    _record(session, reminder, "create", actor, at=now, note=title)
+    _record(session, reminder, "create", actor, at=now, note=reminder.title)
     return reminder
-
-
-def list_reminders(
-    session: Session,
-    *,
-    include_done: bool = False,
-    contact_id: int | None = None,
-    owner: str | None = None,
-    limit: int | None = None,
-) -> list[ReminderRow]:
-    """Reminders by due time, open ones only unless `include_done`."""
-    query = select(Reminder, Contact.display_name).outerjoin(Contact, Contact.id == Reminder.contact_id)
-    if not include_done:
-        query = query.where(Reminder.done_at.is_(None))  # type: ignore[union-attr]
-    if contact_id is not None:
-        query = query.where(Reminder.contact_id == contact_id)
-    if owner is not None:
-        query = query.where(Reminder.owner == owner)
-    query = query.order_by(Reminder.due_at, Reminder.id)
-    if limit is not None:
-        query = query.limit(limit)
-    return [ReminderRow(r, name) for r, name in session.execute(query).all()]
 
 
 def complete_reminder(
@@ -149,8 +252,7 @@ def next_due_at(reminder: Reminder, *, now: datetime) -> datetime | None:
         return next_occurrence(rec, anchor_local=anchor, after=now, tz=tz)
     # A fixed schedule: the first occurrence after both the current one and now,
     # so completing an overdue daily reminder does not leave it overdue.
-    after = max(reminder.due_at, now)
-    return next_occurrence(rec, anchor_local=anchor, after=after, tz=tz)
+    return next_occurrence(rec, anchor_local=anchor, after=max(reminder.due_at, now), tz=tz)
 
 
 def snooze_reminder(
@@ -173,7 +275,8 @@ def snooze_reminder(
 
 def remove_reminder(session: Session, reminder: Reminder, *, actor: str | None = None) -> None:
     """Delete a reminder for good (its history stays)."""
-    session.execute(delete(Reminder).where(Reminder.id == reminder.id))
+    session.delete(reminder)
+    session.flush()
     _record(session, reminder, "delete", actor, note=reminder.title)
 
 
@@ -183,36 +286,42 @@ def edit_reminder(
     *,
     title: str | None = None,
     due_at: datetime | None = None,
-    rule: str | None = None,
-    clear_rule: bool = False,
-    after_completion: bool = False,
-    anchor_local: datetime | None = None,
-    tz_name: str | None = None,
+    every: str | None = None,
+    tz: tzinfo | None = None,
     owner: str | None = None,
     actor: str | None = None,
     now: datetime | None = None,
 ) -> Reminder:
-    """Change a reminder's title, due time, repeat rule or owner; a new due time ends any snooze."""
+    """Change a reminder's title, due time, repeat rule or owner.
+
+    `every` None keeps the rule, one of NO_REPEAT (or "") stops repeating, anything else is
+    a new rule. A new due time ends any snooze, and a repeating series then counts from it.
+    """
+    from crm_tui.dates import local_zone
+
     now = now or utcnow()
     before = {"title": reminder.title, "due_at": reminder.due_at, "rule": reminder.rule, "owner": reminder.owner}
     if owner is not None:
         reminder.owner = owner
     if title is not None:
-        title = " ".join(title.split())
-        if not title:
-            raise InvalidInput("the reminder title must not be empty")
-        reminder.title = title
+        reminder.title = _clean_title(title)
     if due_at is not None:
         reminder.due_at = due_at
         reminder.snoozed_until = None
-    if clear_rule:
+    zone = tz or local_zone()
+    if every is not None and every.strip().lower() in ("", *NO_REPEAT):
         reminder.rule, reminder.rule_after_completion, reminder.rule_anchor, reminder.tz = None, False, None, None
-    elif rule is not None:
-        reminder.rule = rule
-        reminder.rule_after_completion = after_completion
-        reminder.rule_anchor = anchor_local.replace(tzinfo=None).isoformat() if anchor_local else None
-        reminder.tz = tz_name
-    changes = diff(
+    elif every is not None:
+        repeat = read_repeat(every, due_at=reminder.due_at, tz=zone)
+        reminder.rule, reminder.rule_after_completion = repeat.rrule, repeat.after_completion
+        reminder.rule_anchor, reminder.tz = repeat.anchor, repeat.tz_name
+    elif due_at is not None and reminder.rule:
+        from crm_tui.dates import to_local
+
+        # Same rule, a new due time: the series now counts from it.
+        reminder.rule_anchor = to_local(due_at, zone).replace(tzinfo=None).isoformat()
+        reminder.tz = getattr(zone, "key", None)
+    changes = _diff(
         before, {"title": reminder.title, "due_at": reminder.due_at, "rule": reminder.rule, "owner": reminder.owner}
     )
     if changes:
@@ -221,3 +330,9 @@ def edit_reminder(
     session.add(reminder)
     session.flush()
     return reminder
+
+
+def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    from crm_tui.services.history import diff
+
+    return diff(before, after)

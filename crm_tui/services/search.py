@@ -1,24 +1,29 @@
-"""Search over contacts and interaction text (FTS5 on SQLite, tsvector on PostgreSQL) and phone numbers."""
+"""Search over contacts, interaction text and phone numbers, with the list's filters applied in SQL.
+
+The full-text matching itself is the backend's (FTS5 on SQLite, tsvector on PostgreSQL);
+this module ranks what it finds, finds phone numbers in any form, keeps what the
+filters allow with one query, and builds one page of rows with one `rows_for`.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, select, text, union_all
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, case, select, union_all
+from sqlalchemy.engine import Connection
 
-from crm_tui.keys import MIN_PHONE_DIGITS, TRUNK_IN_PARENS
-from crm_tui.models import Contact, ContactPhone
-from crm_tui.services.contacts import ContactRow, rows_for
-from crm_tui.services.dialect import dialect_name
+from crm_tui.backend import SearchFields, backend_for
+from crm_tui.keys import MIN_PHONE_DIGITS, TRUNK_IN_PARENS, name_key
+from crm_tui.models import tables as t
+from crm_tui.services.contacts.rows import ContactFilter, ContactRow, keep_matching, live_condition, rows_for
 
-# Column weights for bm25: contact_id, name, emails, org, tags, notes, summary, body.
-_WEIGHTS = "0.0, 10.0, 6.0, 4.0, 4.0, 1.5, 2.0, 1.0"
-_WORD = re.compile(r"\w", re.UNICODE)
-_WORDS = re.compile(r"[^\W_]+", re.UNICODE)
+# Shorter text searches names only: one or two letters match too much of a large
+# full-text index to rank it all while the user is still typing.
+MIN_TEXT_SEARCH = 3
 # What people type or paste between the digits of a number: spaces, dots, slashes,
 # parentheses, and hyphens or dashes of any kind.
 _PHONE_SEPARATORS = re.compile(r"[\s./()\-\u2010-\u2015\u2212]")
@@ -81,142 +86,110 @@ def phone_query(query: str) -> PhoneQuery | None:
     return PhoneQuery(key="+" + digits if international else body, digits=digits, international=international)
 
 
-def _phone_hits(session: Session, phone: PhoneQuery, limit: int) -> list[Any]:
+def _phone_hits(conn: Connection, phone: PhoneQuery, limit: int) -> list[tuple[int, str]]:
     """(contact_id, phone) of live contacts with a matching number, same form first, then by name.
 
     A key matches when it ends with the query's digits (the local or national form finds
     the international number), or when it is a shorter form of the query (the international
     form finds a number stored in national or local form).
     """
+    p, c = t.contact_phones.c, t.contacts.c
     # The suffix LIKE scans the phone_key index alone (about 6 ms on 100,000 keys); folding the
     # IN into the same WHERE would test every key against it too and double that.
     matching = union_all(
-        select(ContactPhone.id).where(ContactPhone.phone_key.like("%" + phone.digits)),
-        select(ContactPhone.id).where(ContactPhone.phone_key.in_(phone.stored_forms())),
+        select(p.id).where(p.phone_key.like("%" + phone.digits)),
+        select(p.id).where(p.phone_key.in_(phone.stored_forms())),
     )
-    same_form = case((ContactPhone.phone_key == phone.key, 0), else_=1)
-    rows = session.execute(
-        select(ContactPhone.contact_id, ContactPhone.phone)
-        .join(Contact, Contact.id == ContactPhone.contact_id)
-        .where(ContactPhone.id.in_(matching), Contact.deleted_at.is_(None))  # type: ignore[union-attr]
-        .order_by(same_form, Contact.sort_name, Contact.id)
+    same_form = case((p.phone_key == phone.key, 0), else_=1)
+    rows = conn.execute(
+        select(p.contact_id, p.phone)
+        .join(t.contacts, c.id == p.contact_id)
+        .where(p.id.in_(matching), c.deleted_at.is_(None))
+        .order_by(same_form, c.sort_name, c.id)
         # A contact may hold the number twice (two forms): room for those duplicates.
         .limit(limit * 2)
     ).all()
-    return list(rows)
+    return [(int(cid), str(number)) for cid, number in rows]
 
 
-def fts_query(query: str) -> str | None:
-    """A safe FTS5 MATCH expression: every token quoted, the last one prefix-matched.
+def search_contacts(
+    conn: Connection,
+    query: str,
+    filters: ContactFilter | None = None,
+    *,
+    limit: int = 50,
+    now: datetime,
+) -> list[SearchHit]:
+    """Live contacts matching `query` and kept by `filters`, best first.
 
-    Operators typed by the user (AND, OR, NEAR, quotes, -) are searched as words.
-    None when the text holds nothing searchable (only punctuation or emoji).
-    """
-    normalized = unicodedata.normalize("NFKC", query)
-    tokens = [t for t in normalized.split() if _WORD.search(t)]
-    if not tokens:
-        return None
-    quoted = ['"' + t.replace('"', '""') + '"' for t in tokens]
-    # The last word may be unfinished; the exact word too, so "zoe" ranks Zoë above Zoeller.
-    quoted[-1] = f"({quoted[-1]} OR {quoted[-1]}*)"
-    return " AND ".join(quoted)
-
-
-def _sqlite_hits(session: Session, query: str, limit: int) -> tuple[list[Any], list[Any]]:
-    expression = fts_query(query)
-    if expression is None:
-        return [], []
-    # Contact documents and interactions are ranked separately so each side can use
-    # FTS5's own ORDER BY rank LIMIT, which never sorts every match.
-    contact_hits = session.execute(
-        text(
-            f"SELECT contact_id, bm25(search_index, {_WEIGHTS}) AS score FROM search_index "
-            "WHERE search_index MATCH :q AND rowid < 0 ORDER BY score LIMIT :n"
-        ),
-        {"q": expression, "n": limit + 10},
-    ).all()
-    # Interactions come newest first: a common word matches a large share of a long
-    # history, and ranking every match by bm25 costs 140 ms on a million rows where
-    # walking the rowids backwards costs 3 ms. Their rank is then spread below the
-    # weakest contact match, in that order.
-    interaction_hits = session.execute(
-        text(
-            "SELECT contact_id, summary FROM search_index "
-            "WHERE search_index MATCH :q AND rowid > 0 ORDER BY rowid DESC LIMIT :n"
-        ),
-        {"q": expression, "n": limit * 2},
-    ).all()
-    return list(contact_hits), list(interaction_hits)
-
-
-# The last word is letters and digits only, so wrapping it in quotes is safe.
-_PG_QUERY = (
-    "(SELECT CASE WHEN :head = '' THEN ''::tsquery ELSE websearch_to_tsquery('simple', unaccent(:head)) END"
-    " && (to_tsquery('simple', chr(39) || unaccent(:last) || chr(39))"
-    " || to_tsquery('simple', chr(39) || unaccent(:last) || chr(39) || ':*')) AS q)"
-)
-
-
-def _postgres_hits(session: Session, query: str, limit: int) -> tuple[list[Any], list[Any]]:
-    # websearch_to_tsquery reads any user text without syntax errors; the last word
-    # is also matched as a prefix, as on SQLite.
-    words = _WORDS.findall(unicodedata.normalize("NFKC", query))
-    if not words:
-        return [], []
-    params = {"head": " ".join(words[:-1]), "last": words[-1], "n": limit + 10}
-    contact_hits = session.execute(
-        text(
-            f"SELECT contact_id, -ts_rank(document, q) AS score FROM search_index, {_PG_QUERY} AS terms "
-            "WHERE document @@ q AND id < 0 ORDER BY score LIMIT :n"
-        ),
-        params,
-    ).all()
-    interaction_hits = session.execute(
-        text(
-            f"SELECT contact_id, summary FROM search_index, {_PG_QUERY} AS terms "
-            "WHERE document @@ q AND id > 0 ORDER BY id DESC LIMIT :n"
-        ),
-        {**params, "n": limit * 2},
-    ).all()
-    return list(contact_hits), list(interaction_hits)
-
-
-def search_contacts(session: Session, query: str, *, limit: int = 50) -> list[SearchHit]:
-    """Live contacts matching `query`, best first; an interaction hit leads to its contact.
-
-    A phone-like query (see `phone_query`) also finds contacts by number; those rank
-    first, with `matched` naming the number as stored.
+    A contact matches when its own record (names, emails, organization, tags, notes) or one
+    of its interactions holds every word, ranked in that order; failing those, when the
+    words are spread over its record and its interactions. A phone-like query (see
+    `phone_query`) also finds contacts by number; those rank first, with `matched` naming
+    the number as stored, and an interaction match names the interaction.
     """
     if limit <= 0:
         return []
-    if dialect_name(session) == "postgresql":
-        contact_hits, interaction_hits = _postgres_hits(session, query, limit)
-    else:
-        contact_hits, interaction_hits = _sqlite_hits(session, query, limit)
+    backend = backend_for(conn)
     best: dict[int, tuple[float, str | None]] = {}
-    for cid, score in contact_hits:
-        best.setdefault(int(cid), (float(score), None))
+    for cid, score in backend.match_contacts(conn, query, limit=limit + 10):
+        best.setdefault(cid, (score, None))
     # A contact that matched by itself ranks ahead of one only mentioned in an interaction.
     floor = max((score for score, _ in best.values()), default=0.0)
-    for position, (cid, summary) in enumerate(interaction_hits, start=1):
-        best.setdefault(int(cid), (floor + position, summary))
+    for position, (cid, summary) in enumerate(backend.match_interactions(conn, query, limit=limit * 2), start=1):
+        best.setdefault(cid, (floor + position, summary))
+    if len(best) < limit:
+        # "o'brien proposal": the name on the contact, the word in one of its interactions.
+        floor = max((score for score, _ in best.values()), default=0.0) + limit * 2
+        for position, cid in enumerate(backend.match_across(conn, query, limit=limit * 2), start=1):
+            best.setdefault(cid, (floor + position, "words across the record and its interactions"))
     phone = phone_query(query)
     if phone is not None:
         # A number is the strongest signal: below (ahead of) every text score, in order.
         phones: dict[int, str] = {}
-        for cid, number in _phone_hits(session, phone, limit):
-            phones.setdefault(int(cid), number)
+        for cid, number in _phone_hits(conn, phone, limit):
+            phones.setdefault(cid, number)
         top = min((score for score, _ in best.values()), default=0.0)
         for position, (cid, number) in enumerate(phones.items()):
             best[cid] = (top - len(phones) + position, f"phone {number}")
     if not best:
         return []
-    live = set(
-        session.execute(
-            select(Contact.id).where(Contact.id.in_(best), Contact.deleted_at.is_(None))  # type: ignore[union-attr]
-        ).scalars()
-    )
-    ranked = sorted((cid for cid in best if cid in live), key=lambda cid: (best[cid][0], cid))[:limit]
-    contacts = session.execute(select(Contact).where(Contact.id.in_(ranked))).scalars()  # type: ignore[union-attr]
-    rows = {row.id: row for row in rows_for(session, list(contacts))}
-    return [SearchHit(row=rows[cid], score=best[cid][0], matched=best[cid][1]) for cid in ranked]
+    ranked = sorted(best, key=lambda cid: (best[cid][0], cid))
+    kept = keep_matching(conn, ranked, filters or ContactFilter(), now=now)[:limit]
+    rows = {row.id: row for row in rows_for(conn, kept)}
+    return [SearchHit(row=rows[cid], score=best[cid][0], matched=best[cid][1]) for cid in kept if cid in rows]
+
+
+def _prefix_range(column: Any, prefix: str) -> Any:
+    """`column` starts with `prefix`, as an index range (LIKE cannot use a binary index)."""
+    return and_(column >= prefix, column < prefix + "\U0010ffff")
+
+
+def quick_search(
+    conn: Connection, query: str, filters: ContactFilter | None = None, *, limit: int = 200, now: datetime
+) -> list[ContactRow]:
+    """Live contacts for a search being typed, fast on 100,000 contacts, kept by `filters`.
+
+    One letter matches names and emails that start with it, by the name index; two
+    letters any word of a name; longer text is ranked over names, emails, organizations
+    and tags. The full search (`search_contacts`: notes and interactions too) refines it.
+    """
+    text = name_key(query)
+    if not text:
+        return []
+    c, e = t.contacts.c, t.contact_emails.c
+    if len(text) == 1:
+        by_name = (
+            select(c.id, c.sort_name)
+            .where(live_condition(conn), _prefix_range(c.sort_name, text))
+            .order_by(c.sort_name, c.id)
+            .limit(limit)
+        )
+        emails = select(e.contact_id).where(_prefix_range(e.email_key, text)).limit(limit)
+        by_email = select(c.id, c.sort_name).where(live_condition(conn), c.id.in_(emails))
+        found = {cid: key for query_ in (by_name, by_email) for cid, key in conn.execute(query_)}
+        ids = sorted(found, key=lambda cid: (found[cid], cid))
+    else:
+        fields = SearchFields.NAME if len(text) < MIN_TEXT_SEARCH else SearchFields.IDENTITY
+        ids = [cid for cid, _ in backend_for(conn).match_contacts(conn, query, limit=limit, fields=fields)]
+    return rows_for(conn, keep_matching(conn, ids, filters or ContactFilter(), now=now)[:limit])

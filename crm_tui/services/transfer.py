@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Engine
 
+from crm_tui.backend import backend_for
 from crm_tui.errors import Conflict, DatabaseError
 
 BATCH = 5_000
@@ -52,16 +53,11 @@ def copy_database(
                     copied += len(chunk)
                     if progress:
                         progress(table.name, copied)
-        if out.dialect.name == "postgresql":
-            # Explicit ids were inserted, so move each sequence past them.
-            for table in tables:
-                if "id" in table.c and table.c.id.primary_key:
-                    out.execute(
-                        text(
-                            f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'),"
-                            f" coalesce(max(id), 1), max(id) IS NOT NULL) FROM {table.name}"
-                        )
-                    )
+        # Explicit ids were inserted: move each id generator past them.
+        backend = backend_for(out)
+        for table in tables:
+            if "id" in table.c and table.c.id.primary_key:
+                backend.after_explicit_ids(out, table.name)
         found = {t.name: int(out.execute(select(func.count()).select_from(t)).scalar_one()) for t in tables}
         if found != expected:
             differ = ", ".join(f"{k}: {expected[k]} -> {found[k]}" for k in expected if expected[k] != found[k])

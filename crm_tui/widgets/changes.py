@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 
 if TYPE_CHECKING:
-    from crm_tui.models import Change
+    from crm_tui.services.history import ChangeInfo as Change
 
 FIELD_NAMES = {
     "given_name": "given name",

@@ -42,7 +42,7 @@ def test_demo_runs_on_a_throwaway_copy_of_the_sample(tmp_path: object, monkeypat
 
     from crm_tui.app import CrmApp, run_demo
     from crm_tui.config import Settings
-    from crm_tui.services.contacts import count_contacts
+    from crm_tui.services.contacts.rows import count_contacts
 
     assert isinstance(tmp_path, Path) and isinstance(monkeypatch, pytest.MonkeyPatch)
     mine = tmp_path / "mine.db"

@@ -18,9 +18,11 @@ from crm_tui.screens.help import HelpScreen
 from crm_tui.screens.log_form import LogInteractionModal
 from crm_tui.screens.today import TodayScreen
 from crm_tui.screens.trash import TrashScreen
-from crm_tui.services.contacts import add_contact, contact_detail, get_contact, list_trash, resolve_contact
-from crm_tui.services.interactions import log_interaction, timeline
-from crm_tui.services.reminders import add_reminder, list_reminders
+from crm_tui.services.contacts.finding import get_contact, resolve_contact
+from crm_tui.services.contacts.rows import contact_detail, trashed_contacts
+from crm_tui.services.contacts.writing import add_contact
+from crm_tui.services.interactions import interaction_infos, log_interaction
+from crm_tui.services.reminders import add_reminder, reminder_infos
 from crm_tui.widgets.form import FormField
 from crm_tui.widgets.record_table import RecordTable
 from tests.app.conftest import run, settle, type_text
@@ -38,7 +40,9 @@ def add(engine: Engine, name: str, email: str, *, logs: int = 0) -> int:
         contact = add_contact(session, ContactCreate(name=name, emails=[email]), actor="tester", now=NOW)
         for i in range(logs):
             at = NOW - timedelta(days=10 + i)
-            log_interaction(session, contact, kind="email", summary=f"note {i}", author="tester", at=at, now=at)
+            log_interaction(
+                session.connection(), contact.id, kind="email", summary=f"note {i}", author="tester", at=at, now=at
+            )
         assert contact.id is not None
         return contact.id
 
@@ -117,8 +121,10 @@ def test_add_find_log_follow_up_done_and_timeline(engine: Engine, app_factory: A
 
         with session_scope(engine, write=False) as session:
             ada = resolve_contact(session, "lovelace")
-            assert [i.summary for i in timeline(session, ada.id or 0)] == ["Discussed the analytical engine"]
-            assert list_reminders(session, contact_id=ada.id) == []  # done: no open follow-up
+            assert [i.summary for i in interaction_infos(session.connection(), ada.id or 0)] == [
+                "Discussed the analytical engine"
+            ]
+            assert reminder_infos(session.connection(), contact_id=ada.id) == []  # done: no open follow-up
 
     run(flow())
 
@@ -155,7 +161,7 @@ def test_edit_with_invalid_input_saves_nothing_until_fixed(engine: Engine, app_f
             assert isinstance(app.screen, ContactScreen)
 
         with session_scope(engine, write=False) as session:
-            detail = contact_detail(session, get_contact(session, contact_id))
+            detail = contact_detail(session.connection(), contact_id)
             assert [e.email for e in detail.emails] == ["grace@navy.example", "admiral@navy.example"]
             assert detail.contact.cadence_days == 14
 
@@ -228,8 +234,8 @@ def test_merge_moves_the_history_and_trashes_the_duplicate(engine: Engine, app_f
 
     run(flow())
     with session_scope(engine, write=False) as session:
-        assert [c.id for c in list_trash(session)] == [other]
-        detail = contact_detail(session, get_contact(session, keep))
+        assert [cid for cid, _, _ in trashed_contacts(session.connection())] == [other]
+        detail = contact_detail(session.connection(), keep)
         assert {e.email for e in detail.emails} == {"bob@smith.example", "robert@smith.example"}
 
 

@@ -12,8 +12,8 @@ from sqlalchemy.engine import Engine
 from crm_tui.dates import UTC
 from crm_tui.db import session_scope
 from crm_tui.sample import SAMPLE_FILES, sample_rows, sample_shift
-from crm_tui.services.contacts import count_contacts
-from crm_tui.services.views import today_queue
+from crm_tui.services.contacts.rows import count_contacts
+from crm_tui.services.queue import today_queue
 from tests.conftest import NOW
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,7 +57,7 @@ def test_the_shift_puts_the_latest_interaction_on_yesterday() -> None:
 
 def test_loaded_sample_has_open_and_overdue_follow_ups(sample_engine: Engine) -> None:
     with session_scope(sample_engine, write=False) as session:
-        assert count_contacts(session) == len(sample_rows("contacts.csv"))
+        assert count_contacts(session.connection()) == len(sample_rows("contacts.csv"))
         end = NOW + timedelta(days=1)
-        queue = today_queue(session, now=NOW, today_end=end, upcoming_end=end + timedelta(days=7))
+        queue = today_queue(session.connection(), now=NOW, today_end=end, upcoming_end=end + timedelta(days=7))
     assert queue.overdue.total >= 2 and queue.upcoming.total >= 2 and queue.cold.total >= 1

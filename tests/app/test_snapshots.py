@@ -18,8 +18,9 @@ from textual.widgets import Input, TextArea
 from crm_tui.app import CrmApp
 from crm_tui.db import session_scope
 from crm_tui.models.schemas import ContactUpdate
-from crm_tui.services.contacts import edit_contact, resolve_contact
-from crm_tui.services.reminders import edit_reminder, get_reminder, list_reminders, snooze_reminder
+from crm_tui.services.contacts.finding import resolve_contact
+from crm_tui.services.contacts.writing import edit_contact
+from crm_tui.services.reminders import edit_reminder, get_reminder, reminder_infos, snooze_reminder
 from tests.app.conftest import settle, type_text
 from tests.conftest import NOW
 
@@ -134,12 +135,14 @@ def share_the_sample(engine: Engine) -> int:
             resolve_contact(session, ref)
             for ref in ("jude.rasmussen@larkspur.example", "lucia.delacroix@kestrel-logistics.example", "greta")
         )
-        for row in list_reminders(session, contact_id=jude.id):
-            edit_reminder(session, get_reminder(session, row.reminder.id), owner="sam", actor="sam", now=NOW - 5 * hour)
+        for row in reminder_infos(session.connection(), contact_id=jude.id):
+            edit_reminder(session, get_reminder(session, row.id), owner="sam", actor="sam", now=NOW - 5 * hour)
         edit_contact(session, lucia, ContactUpdate(owner="sam"), actor="tester", now=NOW - 4 * hour)
         update = ContactUpdate(title="CEO", add_tags=["partner"], remove_tags=["vip"], notes="")
         edit_contact(session, greta, update, actor="sam", now=NOW - 30 * hour)
-        estimate, hosting = (get_reminder(session, r.reminder.id) for r in list_reminders(session, contact_id=greta.id))
+        estimate, hosting = (
+            get_reminder(session, r.id) for r in reminder_infos(session.connection(), contact_id=greta.id)
+        )
         snooze_reminder(session, estimate, NOW + 48 * hour, actor="bob", now=NOW - 3 * hour)
         edit_reminder(session, hosting, owner="bob", actor="tester", now=NOW - 2 * hour)
         assert greta.id is not None

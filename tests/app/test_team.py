@@ -18,9 +18,9 @@ from crm_tui.screens.contact import ContactScreen
 from crm_tui.screens.contact_form import ContactFormModal
 from crm_tui.screens.help import HelpScreen
 from crm_tui.screens.today import TodayScreen, due_command, next_owner, whose_label
-from crm_tui.services.contacts import add_contact
-from crm_tui.services.reminders import add_reminder, complete_reminder, remove_reminder
-from crm_tui.services.views import queue_owners, reminder_titles, today_queue
+from crm_tui.services.contacts.writing import add_contact
+from crm_tui.services.queue import queue_owners, today_queue
+from crm_tui.services.reminders import add_reminder, complete_reminder, reminder_titles, remove_reminder
 from crm_tui.widgets.changes import change_detail, change_summary
 from crm_tui.widgets.record_table import RecordTable
 from tests.app.conftest import run, settle, type_text
@@ -37,9 +37,15 @@ def shared_queue(session: Session) -> None:
         session, ContactCreate(name="Bob Cold", owner="sam", cadence_days=7), actor="tester", now=NOW - 9 * DAY
     )
     add_contact(session, ContactCreate(name="Cy Quiet", owner="quinn"), actor="tester", now=NOW - 9 * DAY)
-    add_reminder(session, title="mine, late", due_at=NOW - DAY, contact=ada, actor="tester", now=NOW - 9 * DAY)
+    add_reminder(session, title="mine, late", due_at=NOW - DAY, contact_id=ada.id, actor="tester", now=NOW - 9 * DAY)
     add_reminder(
-        session, title="sam's, late", due_at=NOW - 2 * DAY, contact=bob, owner="sam", actor="tester", now=NOW - 9 * DAY
+        session,
+        title="sam's, late",
+        due_at=NOW - 2 * DAY,
+        contact_id=bob.id,
+        owner="sam",
+        actor="tester",
+        now=NOW - 9 * DAY,
     )
     add_reminder(session, title="pat's, soon", due_at=NOW + 2 * DAY, owner="Pat", actor="pat", now=NOW - 9 * DAY)
     done = add_reminder(session, title="zoe's, done", due_at=NOW - DAY, owner="zoe", actor="zoe", now=NOW - 9 * DAY)
@@ -49,14 +55,14 @@ def shared_queue(session: Session) -> None:
 def test_the_queue_owners_and_the_filter_match_crm_due(session: Session) -> None:
     shared_queue(session)
     # Only who can have something in the queue: quinn's contact has no cadence, zoe's follow-up is done.
-    assert queue_owners(session) == ["Pat", "sam", "tester"]
+    assert queue_owners(session.connection()) == ["Pat", "sam", "tester"]
     bounds = {"now": NOW, "today_end": NOW + 0.5 * DAY, "upcoming_end": NOW + 7 * DAY}
-    sam = today_queue(session, owner="sam", **bounds)
+    sam = today_queue(session.connection(), owner="sam", **bounds)
     assert [i.title for i in sam.overdue.items] == ["sam's, late"]
     assert [i.contact_name for i in sam.cold.items] == ["Bob Cold"]  # the contact's owner, like `crm due --owner`
-    mine = today_queue(session, owner="tester", **bounds)
+    mine = today_queue(session.connection(), owner="tester", **bounds)
     assert [i.title for i in mine.overdue.items] == ["mine, late"] and mine.cold.total == 0
-    assert today_queue(session, **bounds).due_count == 3
+    assert today_queue(session.connection(), **bounds).due_count == 3
 
 
 def test_next_owner_cycles_everyone_mine_then_the_others() -> None:
@@ -174,7 +180,7 @@ def test_h_shows_who_changed_what(engine: Engine, app_factory: AppFactory) -> No
             session, ContactCreate(name="Grace Hopper", title="Captain"), actor="importer", now=NOW - 30 * DAY
         )
         reminder = add_reminder(
-            session, title="Send the slides", due_at=NOW - DAY, contact=contact, actor="sam", now=NOW - 3 * DAY
+            session, title="Send the slides", due_at=NOW - DAY, contact_id=contact.id, actor="sam", now=NOW - 3 * DAY
         )
         assert contact.id is not None and reminder.id is not None
         contact_id, reminder_id = contact.id, reminder.id
@@ -234,7 +240,9 @@ def test_every_change_made_in_the_app_names_its_user(engine: Engine, app_factory
         keep = add_contact(session, ContactCreate(name="Grace Hopper"), actor="importer", now=NOW - 30 * DAY)
         add_contact(session, ContactCreate(name="Amazing Grace"), actor="importer", now=NOW - 30 * DAY)
         for title in ("Send the slides", "Book the room"):
-            add_reminder(session, title=title, due_at=NOW - DAY, contact=keep, actor="importer", now=NOW - 3 * DAY)
+            add_reminder(
+                session, title=title, due_at=NOW - DAY, contact_id=keep.id, actor="importer", now=NOW - 3 * DAY
+            )
         assert keep.id is not None
         keep_id = keep.id
         before = session.execute(select(func.max(Change.id))).scalar_one()
@@ -293,12 +301,12 @@ def test_every_change_made_in_the_app_names_its_user(engine: Engine, app_factory
 
 def test_reminder_titles_skip_the_deleted(session: Session) -> None:
     ada = add_contact(session, ContactCreate(name="Ada"), actor="tester", now=NOW)
-    kept = add_reminder(session, title="kept", due_at=NOW, contact=ada, actor="tester", now=NOW)
-    gone = add_reminder(session, title="gone", due_at=NOW, contact=ada, actor="tester", now=NOW)
+    kept = add_reminder(session, title="kept", due_at=NOW, contact_id=ada.id, actor="tester", now=NOW)
+    gone = add_reminder(session, title="gone", due_at=NOW, contact_id=ada.id, actor="tester", now=NOW)
     assert kept.id is not None and gone.id is not None
     remove_reminder(session, gone, actor="tester")
-    assert reminder_titles(session, [kept.id, kept.id, gone.id]) == {kept.id: "kept"}
-    assert reminder_titles(session, []) == {}
+    assert reminder_titles(session.connection(), [kept.id, kept.id, gone.id]) == {kept.id: "kept"}
+    assert reminder_titles(session.connection(), []) == {}
 
 
 def change(**fields: object) -> Change:

@@ -18,7 +18,7 @@ from crm_tui.dates import local_zone
 from crm_tui.errors import CrmError
 from crm_tui.io import jsonread
 from crm_tui.io.interactions_json import InteractionJsonReader, JsonItems, sniff_format
-from crm_tui.services.import_interactions import import_interactions
+from crm_tui.services.imports.interactions import import_interactions
 from tests.io.conftest import Crm, Query
 
 CONTACTS = (
@@ -330,7 +330,7 @@ def test_random_json_never_tracebacks(engine: Engine, data: bytes, chunk: int, s
         try:
             _, stream = sniff_format(io.BytesIO(data))
             reader = InteractionJsonReader(stream, name="r.json", tz=local_zone("UTC"), skip_invalid=skip)
-            import_interactions(session, reader, source="r.json", actor="t", skip_invalid=skip)
+            import_interactions(session.connection(), reader, source="r.json", actor="t", skip_invalid=skip)
         except CrmError:
             pass
         finally:

@@ -47,7 +47,7 @@ def test_cli_import_stays_light() -> None:
     code = (
         "import sys, crm_tui.cli\n"
         "heavy = [m for m in ('vobject', 'icalendar', 'textual', 'rich', 'crm_tui.io.contacts_csv', 'crm_tui.io.vcard',"
-        " 'crm_tui.services.importing', 'csv') if m in sys.modules]\n"
+        " 'crm_tui.services.imports.contacts', 'csv') if m in sys.modules]\n"
         "print(','.join(heavy))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)

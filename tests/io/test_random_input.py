@@ -16,8 +16,8 @@ from crm_tui.errors import CrmError
 from crm_tui.io.contacts_csv import ContactCsvReader
 from crm_tui.io.interactions_csv import InteractionCsvReader
 from crm_tui.io.vcard import VcardReader
-from crm_tui.services.import_interactions import import_interactions
-from crm_tui.services.importing import import_contacts
+from crm_tui.services.imports.contacts import import_contacts
+from crm_tui.services.imports.interactions import import_interactions
 
 HEADERS = [
     "name", "email", "phone", "organization", "tags", "every", "birthday", "notes", "First Name", "Last Name",
@@ -53,10 +53,10 @@ def _run_csv(engine: Engine, data: bytes, interactions: bool = False) -> None:
         try:
             if interactions:
                 reader_i = InteractionCsvReader(io.BytesIO(data), name="r.csv", tz=tz, skip_invalid=True)
-                import_interactions(session, reader_i, source="r.csv", actor="t", skip_invalid=True)
+                import_interactions(session.connection(), reader_i, source="r.csv", actor="t", skip_invalid=True)
             else:
                 reader = ContactCsvReader(io.BytesIO(data), name="r.csv", tz=tz)
-                import_contacts(session, reader, kind="contacts", source="r.csv", actor="t")
+                import_contacts(session.connection(), reader, kind="contacts", source="r.csv", actor="t")
         except CrmError:
             pass
         finally:
@@ -96,7 +96,7 @@ def test_random_vcards_never_traceback(scratch: Engine, lines: list[str]) -> Non
     with Session(scratch) as session:
         try:
             reader = VcardReader([("r.vcf", io.BytesIO(data))], tz=local_zone("UTC"), skip_invalid=False)
-            import_contacts(session, reader, kind="vcard", source="r.vcf", actor="t")
+            import_contacts(session.connection(), reader, kind="vcard", source="r.vcf", actor="t")
         except CrmError:
             pass
         finally:
@@ -137,7 +137,7 @@ def test_random_contact_json_never_tracebacks(scratch: Engine, items: list[objec
             reader = ContactJsonReader(
                 io.BytesIO(text.encode()), name="r.json", tz=local_zone("UTC"), skip_invalid=skip
             )
-            import_contacts(session, reader, kind="contacts", source="r.json", actor="t")
+            import_contacts(session.connection(), reader, kind="contacts", source="r.json", actor="t")
         except CrmError:
             pass
         finally:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from crm_tui.services.bulk import BulkWriter
+from crm_tui.backend.bulk import BulkWriter
 
 
 @dataclass

@@ -4,24 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from crm_tui.backend.bulk import BulkWriter
 from crm_tui.dates import utcnow
 from crm_tui.errors import InvalidInput
 from crm_tui.records import InteractionRecord, Skipped
-from crm_tui.services.bulk import BulkWriter, connection_of
-from crm_tui.services.import_summary import ImportSummary, RowOutcome, finish_batch, start_batch
-
-if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
+from crm_tui.services.imports.summary import ImportSummary, RowOutcome, finish_batch, start_batch
 
 BATCH_ROWS = 2000
 
 
 def import_interactions(
-    session: Session | Connection,
+    conn: Connection,
     items: Iterable[InteractionRecord | Skipped],
     *,
     source: str,
@@ -34,7 +31,7 @@ def import_interactions(
 ) -> ImportSummary:
     """Add the interactions (the database's triggers move each contact's last contact)."""
     now = now or utcnow()
-    w = BulkWriter(connection_of(session))
+    w = BulkWriter(conn)
     batch_id = start_batch(
         w, kind="interactions", source=source, preset=None, options=options or {}, actor=actor, now=now
     )

@@ -13,20 +13,17 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from crm_tui.backend.bulk import BulkWriter
 from crm_tui.dates import utcnow
 from crm_tui.errors import InvalidInput
 from crm_tui.keys import MIN_PHONE_DIGITS, fast_name_key, phone_key, split_name
 from crm_tui.records import ContactRecord, Skipped
-from crm_tui.services.bulk import BulkWriter, connection_of
-from crm_tui.services.import_state import ContactState, load_states
-from crm_tui.services.import_summary import ImportSummary, RowOutcome, finish_batch, start_batch
-
-if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
+from crm_tui.services.imports.state import ContactState, load_states
+from crm_tui.services.imports.summary import ImportSummary, RowOutcome, finish_batch, start_batch
 
 ON_DUPLICATE = ("update", "skip", "create")
 BATCH_ROWS = 2000
@@ -51,11 +48,11 @@ class _Owners:
 
 
 class ContactImporter:
-    """Writes ContactRecords into the session's transaction, batch by batch."""
+    """Writes ContactRecords into the connection's transaction, batch by batch."""
 
     def __init__(
         self,
-        session: Session | Connection,
+        conn: Connection,
         *,
         kind: str,
         source: str,
@@ -75,19 +72,14 @@ class ContactImporter:
         self.on_outcome = on_outcome
         self.on_reject = on_reject
         self.now = now or utcnow()
-        self.w = BulkWriter(connection_of(session))
+        self.w = BulkWriter(conn)
         self.now_db = self.w.time(self.now)
         self.summary = ImportSummary()
         self.batch_id = start_batch(
             self.w, kind=kind, source=source, preset=preset, options=options or {}, actor=actor, now=self.now
         )
         self.summary.batch_id = self.batch_id
-        if not self.w.sqlite:
-            # New contacts get ids from max(id) + 1: no other writer may add one meanwhile
-            # (SQLite's BEGIN IMMEDIATE already guarantees it).
-            self.w.execute("LOCK TABLE contacts IN SHARE ROW EXCLUSIVE MODE")
-        row = self.w.first("SELECT coalesce(max(id), 0) FROM contacts")
-        self.first_new_id = int(row[0] if row else 0) + 1
+        self.first_new_id = self.w.lock_for_new_ids("contacts")
         self.next_id = self.first_new_id
         self._orgs: dict[str, int] = {}
         self._org_names: dict[int, str] = {}
@@ -96,7 +88,7 @@ class ContactImporter:
         # The current batch's "updated" rows and outcomes, settled once all its rows are in.
         self._updated_rows: list[ContactState] = []
         self._pending: list[tuple[RowOutcome, ContactState | None]] = []
-        self.w.suspend_search_triggers()
+        self.w.suspend_contact_search()
 
     # ------------------------------------------------------------ driving
 
@@ -118,8 +110,8 @@ class ContactImporter:
         """Index the new contacts, restore the triggers and record the batch's counts."""
         self.w.index_contacts_from(self.first_new_id)
         self.w.resume_triggers()
-        if not self.w.sqlite and self.next_id > self.first_new_id:
-            self.w.execute("SELECT setval(pg_get_serial_sequence('contacts', 'id'), ?)", (self.next_id - 1,))
+        if self.next_id > self.first_new_id:
+            self.w.after_explicit_ids("contacts")
         finish_batch(self.w, self.batch_id, self.summary)
         return self.summary
 
@@ -418,7 +410,7 @@ class ContactImporter:
 
 
 def import_contacts(
-    session: Session | Connection,
+    conn: Connection,
     items: Iterable[ContactRecord | Skipped],
     *,
     kind: str,
@@ -432,10 +424,10 @@ def import_contacts(
     on_reject: Callable[[Skipped], None] | None = None,
     progress: Callable[[], None] | None = None,
 ) -> ImportSummary:
-    """Import contact records in the session's transaction and record the batch."""
+    """Import contact records in the connection's transaction and record the batch."""
     with fewer_collections():
         return _import(
-            session, items, kind=kind, source=source, actor=actor, preset=preset, on_duplicate=on_duplicate,
+            conn, items, kind=kind, source=source, actor=actor, preset=preset, on_duplicate=on_duplicate,
             options=options, now=now, on_outcome=on_outcome, on_reject=on_reject, progress=progress,
         )  # fmt: skip
 
@@ -452,7 +444,7 @@ def fewer_collections() -> Iterator[None]:
 
 
 def _import(
-    session: Session | Connection,
+    conn: Connection,
     items: Iterable[ContactRecord | Skipped],
     *,
     kind: str,
@@ -467,7 +459,7 @@ def _import(
     progress: Callable[[], None] | None,
 ) -> ImportSummary:
     importer = ContactImporter(
-        session,
+        conn,
         kind=kind,
         source=source,
         actor=actor,

@@ -7,8 +7,8 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
+from crm_tui.backend.bulk import BulkWriter
 from crm_tui.records import Labeled
-from crm_tui.services.bulk import BulkWriter
 
 # Stored columns an import may change, in the order `load_states` selects them.
 FIELDS = (

@@ -1,0 +1,163 @@
+"""What every backend provides: the operations whose SQL or driver calls differ between databases."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection, Engine
+    from sqlalchemy.sql.elements import ColumnElement
+
+
+class SearchFields(Enum):
+    """Which parts of a contact's search document a query looks in."""
+
+    NAME = "name"  # the display, given and family names
+    IDENTITY = "identity"  # names, emails, organization and title, tags
+    ALL = "all"  # everything on the contact, notes included
+
+
+@dataclass(frozen=True)
+class TriggerDef:
+    """A trigger as this code version defines it: its name, table and CREATE statement."""
+
+    name: str
+    table: str
+    sql: str
+
+
+class Backend(ABC):
+    """One database family. Stateless: one instance per dialect, shared by every engine."""
+
+    name: str = ""
+    #: The DB-API parameter mark of the driver, for the bulk writer's executemany.
+    param_mark: str = "?"
+
+    # ------------------------------------------------------------ engines and connections
+
+    @abstractmethod
+    def make_engine(self, url: str, *, busy_timeout_ms: int) -> Engine:
+        """An engine for `url` with this database's connection settings (pragmas, time zone)."""
+
+    @abstractmethod
+    def interrupt(self, dbapi_connection: Any) -> None:
+        """Cancel the statement running on this DB-API connection, from any thread."""
+
+    @abstractmethod
+    def is_interruption(self, exc: BaseException) -> bool:
+        """True when `exc` is the error a statement raises after `interrupt`."""
+
+    @abstractmethod
+    def is_lock_timeout(self, exc: BaseException) -> bool:
+        """True when `exc` means another writer held the database past the timeout."""
+
+    @abstractmethod
+    def is_unreadable(self, exc: BaseException) -> bool:
+        """True when `exc` means the database file or server cannot be read at all."""
+
+    # ------------------------------------------------------------ schema
+
+    @abstractmethod
+    def has_table(self, conn: Connection, name: str) -> bool:
+        """Whether the table exists."""
+
+    @abstractmethod
+    def has_user_tables(self, conn: Connection) -> bool:
+        """Whether any table other than the database's own exists."""
+
+    @abstractmethod
+    def integrity_check(self, conn: Connection) -> str:
+        """`ok`, or what the database's own check found wrong."""
+
+    def triggers(self) -> Sequence[TriggerDef]:
+        """The search-index triggers of the head schema, as this code defines them."""
+        return ()
+
+    # ------------------------------------------------------------ times
+
+    @abstractmethod
+    def bind_time(self, value: datetime) -> Any:
+        """An aware UTC datetime as the ORM hands it to the driver."""
+
+    @abstractmethod
+    def bulk_time(self, value: datetime) -> Any:
+        """An aware UTC datetime as the bulk writer hands it to the DB-API cursor."""
+
+    @abstractmethod
+    def plus_days(self, column: Any, days: Any) -> ColumnElement[Any]:
+        """`column + days` days, comparable with bound datetimes."""
+
+    @abstractmethod
+    def comparable_time(self, column: Any) -> Any:
+        """A stored time column as something to compare with bound datetimes."""
+
+    @abstractmethod
+    def days_between(self, later: Any, earlier: Any) -> ColumnElement[Any]:
+        """Whole and fractional days from `earlier` to `later`, as a number."""
+
+    def unindexed_null(self, column: Any, qualified: str) -> ColumnElement[bool]:
+        """`column IS NULL`, kept off the column's index where the planner would misuse it."""
+        return column.is_(None)  # type: ignore[no-any-return]
+
+    # ------------------------------------------------------------ writes
+
+    @abstractmethod
+    def insert_ignore(self, conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
+        """Insert rows, skipping those that hit a unique key."""
+
+    def lock_for_new_ids(self, conn: Connection, table: str) -> None:
+        """Hold `table` so no other writer adds rows while ids are allocated as max(id) + 1."""
+        return None  # SQLite: BEGIN IMMEDIATE already holds the whole database
+
+    def after_explicit_ids(self, conn: Connection, table: str) -> None:
+        """Move `table`'s id generator past ids that were inserted explicitly."""
+        return None  # SQLite: a new rowid is always max(rowid) + 1
+
+    def prepare_bulk(self, cursor: Any) -> None:
+        """Tune a DB-API cursor's connection for a large write in this transaction."""
+        return None
+
+    def bulk_triggers(self) -> BulkTriggers | None:
+        """How the bulk writer may suspend row triggers and do their work set-based; None keeps them."""
+        return None
+
+    def clean_text(self, value: str) -> str:
+        """Text as the database can store it (PostgreSQL refuses NUL; the rule is the same on both)."""
+        return value.replace("\x00", "") if "\x00" in value else value
+
+    # ------------------------------------------------------------ search
+
+    @abstractmethod
+    def match_contacts(
+        self, conn: Connection, query: str, *, limit: int, fields: SearchFields = SearchFields.ALL
+    ) -> list[tuple[int, float]]:
+        """(contact id, score) of contact documents holding every word of `query`, best first.
+
+        The last word may be unfinished (a prefix). Lower scores rank first. Trashed
+        contacts have no document. Operators typed by the user are searched as words.
+        """
+
+    @abstractmethod
+    def match_interactions(self, conn: Connection, query: str, *, limit: int) -> list[tuple[int, str]]:
+        """(contact id, summary) of interactions holding every word of `query`, newest first."""
+
+    @abstractmethod
+    def match_across(self, conn: Connection, query: str, *, limit: int) -> list[int]:
+        """Contacts whose documents together (their own and their interactions') hold every word of `query`."""
+
+
+@dataclass(frozen=True)
+class BulkTriggers:
+    """Triggers a bulk write may drop for its transaction, and the set-based SQL that does their work."""
+
+    #: Triggers that rewrite a contact's search row (contacts, emails, tags).
+    contact_search: Sequence[TriggerDef]
+    #: Writes the search row of every contact matched by `{where}` (a condition on `c`).
+    contact_doc: str
+    #: Per table, its AFTER INSERT triggers and the statements doing their work for rows with id >= ?.
+    after_insert: dict[str, tuple[Sequence[TriggerDef], Sequence[str]]]

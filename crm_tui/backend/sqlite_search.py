@@ -1,0 +1,159 @@
+"""SQLite's search index at the head schema: the FTS5 triggers, and the same work done set-based.
+
+Migrations are history and keep their own copy of what they created; this module is
+what the code relies on now. The bulk writer drops these triggers for an import's
+transaction, does their work once over all the new rows with the statements below,
+and creates them again from the definitions here. `tests/test_backend.py` checks that a
+database migrated to head holds exactly these triggers, so a migration that changes a
+trigger must change this module too.
+"""
+
+from __future__ import annotations
+
+from crm_tui.backend.base import BulkTriggers, TriggerDef
+
+# The columns of a contact's search row, for the contact `c`.
+_CONTACT_DOC_SELECT = """SELECT -c.id, c.id,
+           c.display_name
+             || CASE WHEN instr(c.display_name, coalesce(c.given_name, '')) > 0 THEN '' ELSE ' ' || c.given_name END
+             || CASE WHEN instr(c.display_name, coalesce(c.family_name, '')) > 0 THEN '' ELSE ' ' || c.family_name END,
+           coalesce((SELECT group_concat(e.email, ' ') FROM contact_emails e WHERE e.contact_id = c.id), ''),
+           coalesce((SELECT o.name FROM organizations o WHERE o.id = c.organization_id), '')
+             || ' ' || coalesce(c.title, ''),
+           coalesce((SELECT group_concat(t.name, ' ') FROM contact_tags ct JOIN tags t ON t.id = ct.tag_id
+                     WHERE ct.contact_id = c.id), ''),
+           coalesce(c.notes, ''), '', ''
+    FROM contacts c"""
+_INSERT_DOC = "INSERT INTO search_index(rowid, contact_id, name, emails, org, tags, notes, summary, body)"
+
+#: Writes the search rows of the live contacts matched by `{where}`, a condition on `c`.
+#: Descending ids give ascending FTS rowids (-id): FTS5 then appends instead of flushing
+#: its pending terms on every row.
+CONTACT_DOC = f"{_INSERT_DOC}\n    {_CONTACT_DOC_SELECT} WHERE {{where}} AND c.deleted_at IS NULL ORDER BY c.id DESC"
+
+
+def _contact_doc(contact_id: str) -> str:
+    """The trigger body that rewrites one contact's search row (none while trashed)."""
+    return (
+        f"DELETE FROM search_index WHERE rowid = -({contact_id}); "
+        f"{_INSERT_DOC} {_CONTACT_DOC_SELECT} WHERE c.id = ({contact_id}) AND c.deleted_at IS NULL;"
+    )
+
+
+def _last_contact(contact_id: str) -> str:
+    return (
+        "UPDATE contacts SET last_contact_at = "
+        f"(SELECT max(i.occurred_at) FROM interactions i WHERE i.contact_id = ({contact_id})) "
+        f"WHERE id = ({contact_id});"
+    )
+
+
+_INTERACTION_DOC = (
+    f"{_INSERT_DOC} VALUES (NEW.id, NEW.contact_id, '', '', '', '', '', NEW.summary, coalesce(NEW.body, ''));"
+)
+
+TRIGGERS: tuple[TriggerDef, ...] = (
+    TriggerDef(
+        "contacts_ai",
+        "contacts",
+        f"CREATE TRIGGER contacts_ai AFTER INSERT ON contacts BEGIN {_contact_doc('NEW.id')} END",
+    ),
+    TriggerDef(
+        "contacts_au",
+        "contacts",
+        "CREATE TRIGGER contacts_au AFTER UPDATE OF display_name, given_name, family_name, "
+        f"organization_id, title, notes, deleted_at ON contacts BEGIN {_contact_doc('NEW.id')} END",
+    ),
+    TriggerDef(
+        "contacts_ad",
+        "contacts",
+        "CREATE TRIGGER contacts_ad AFTER DELETE ON contacts BEGIN DELETE FROM search_index WHERE rowid = -OLD.id; END",
+    ),
+    TriggerDef(
+        "contact_emails_ai",
+        "contact_emails",
+        f"CREATE TRIGGER contact_emails_ai AFTER INSERT ON contact_emails BEGIN {_contact_doc('NEW.contact_id')} END",
+    ),
+    TriggerDef(
+        "contact_emails_au",
+        "contact_emails",
+        "CREATE TRIGGER contact_emails_au AFTER UPDATE ON contact_emails BEGIN "
+        f"{_contact_doc('OLD.contact_id')} {_contact_doc('NEW.contact_id')} END",
+    ),
+    TriggerDef(
+        "contact_emails_ad",
+        "contact_emails",
+        f"CREATE TRIGGER contact_emails_ad AFTER DELETE ON contact_emails BEGIN {_contact_doc('OLD.contact_id')} END",
+    ),
+    TriggerDef(
+        "contact_tags_ai",
+        "contact_tags",
+        f"CREATE TRIGGER contact_tags_ai AFTER INSERT ON contact_tags BEGIN {_contact_doc('NEW.contact_id')} END",
+    ),
+    TriggerDef(
+        "contact_tags_ad",
+        "contact_tags",
+        f"CREATE TRIGGER contact_tags_ad AFTER DELETE ON contact_tags BEGIN {_contact_doc('OLD.contact_id')} END",
+    ),
+    TriggerDef(
+        "tags_au",
+        "tags",
+        "CREATE TRIGGER tags_au AFTER UPDATE OF name ON tags BEGIN UPDATE contacts SET notes = notes "
+        "WHERE id IN (SELECT contact_id FROM contact_tags WHERE tag_id = NEW.id); END",
+    ),
+    TriggerDef(
+        "organizations_au",
+        "organizations",
+        "CREATE TRIGGER organizations_au AFTER UPDATE OF name ON organizations BEGIN "
+        "UPDATE contacts SET organization_id = organization_id WHERE organization_id = NEW.id; END",
+    ),
+    TriggerDef(
+        "interactions_ai",
+        "interactions",
+        "CREATE TRIGGER interactions_ai AFTER INSERT ON interactions BEGIN "
+        f"{_INTERACTION_DOC} {_last_contact('NEW.contact_id')} END",
+    ),
+    TriggerDef(
+        "interactions_au",
+        "interactions",
+        "CREATE TRIGGER interactions_au AFTER UPDATE ON interactions BEGIN "
+        f"DELETE FROM search_index WHERE rowid = OLD.id; {_INTERACTION_DOC} "
+        f"{_last_contact('OLD.contact_id')} {_last_contact('NEW.contact_id')} END",
+    ),
+    TriggerDef(
+        "interactions_ad",
+        "interactions",
+        "CREATE TRIGGER interactions_ad AFTER DELETE ON interactions BEGIN "
+        f"DELETE FROM search_index WHERE rowid = OLD.id; {_last_contact('OLD.contact_id')} END",
+    ),
+)
+
+_BY_NAME = {t.name: t for t in TRIGGERS}
+
+# interactions_ai's work for every row from an id on: its search row, then each touched
+# contact's last contact once (the max over all its interactions, as the trigger computes).
+_INTERACTIONS_AFTER_INSERT = (
+    f"{_INSERT_DOC} SELECT NEW.id, NEW.contact_id, '', '', '', '', '', NEW.summary, coalesce(NEW.body, '')"
+    " FROM interactions AS NEW WHERE NEW.id >= ? ORDER BY NEW.id",
+    "UPDATE contacts SET last_contact_at = (SELECT max(i.occurred_at) FROM interactions i"
+    " WHERE i.contact_id = NEW.contact_id)"
+    " FROM (SELECT DISTINCT contact_id FROM interactions WHERE id >= ?) AS NEW WHERE id = NEW.contact_id",
+)
+
+BULK = BulkTriggers(
+    contact_search=tuple(
+        _BY_NAME[n]
+        for n in (
+            "contacts_ai",
+            "contacts_au",
+            "contacts_ad",
+            "contact_emails_ai",
+            "contact_emails_au",
+            "contact_emails_ad",
+            "contact_tags_ai",
+            "contact_tags_ad",
+        )
+    ),
+    contact_doc=CONTACT_DOC,
+    after_insert={"interactions": ((_BY_NAME["interactions_ai"],), _INTERACTIONS_AFTER_INSERT)},
+)

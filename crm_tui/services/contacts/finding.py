@@ -1,0 +1,111 @@
+"""Finding the one contact a REF names: `12`, `#12`, an email, or a name fragment.
+
+`find_contact` reads on a Core connection (the cold CLI paths); `resolve_contact` and
+`get_contact` load the ORM object for a change in a session.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from crm_tui.errors import AmbiguousContact, ContactNotFound
+from crm_tui.keys import email_key, name_key
+from crm_tui.models import tables as t
+from crm_tui.records import MAX_ID
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from crm_tui.models import Contact
+
+MAX_CANDIDATES = 10
+
+c, e = t.contacts.c, t.contact_emails.c
+
+
+@dataclass(frozen=True)
+class ContactRef:
+    """The contact a REF named: its id and its name."""
+
+    id: int
+    name: str
+
+
+def parse_id(ref: str) -> int | None:
+    """The id `ref` names (`12` or `#12`, ASCII digits in range), or None when it is no id."""
+    raw = ref.strip()
+    digits = raw[1:] if raw.startswith("#") else raw
+    if not (digits.isascii() and digits.isdigit()):
+        return None
+    return int(digits) if len(digits) <= 19 and int(digits) <= MAX_ID else -1
+
+
+def _deleted(deleted: bool | None) -> list[Any]:
+    if deleted is None:
+        return []
+    return [c.deleted_at.is_not(None)] if deleted else [c.deleted_at.is_(None)]
+
+
+def find_contact(conn: Connection, ref: str, *, deleted: bool | None = False) -> ContactRef:
+    """The one contact `ref` names; `deleted` None accepts trashed ones, True only those."""
+    raw = ref.strip()
+    if not raw:
+        raise ContactNotFound(ref)
+    where_deleted = _deleted(deleted)
+    wanted = parse_id(raw)
+    found: Any = None
+    if wanted is not None:
+        if wanted > 0:
+            found = conn.execute(select(c.id, c.display_name).where(c.id == wanted, *where_deleted)).first()
+    elif "@" in raw:
+        found = conn.execute(
+            select(c.id, c.display_name)
+            .join(t.contact_emails, e.contact_id == c.id)
+            .where(e.email_key == email_key(raw), *where_deleted)
+        ).first()
+    else:
+        return _by_name(conn, ref, where_deleted)
+    if found is None:
+        raise ContactNotFound(ref)
+    return ContactRef(int(found.id), str(found.display_name))
+
+
+def _by_name(conn: Connection, ref: str, where_deleted: list[Any]) -> ContactRef:
+    key = name_key(ref)
+    matches = conn.execute(
+        select(c.id, c.display_name, c.sort_name)
+        .where(c.sort_name.contains(key, autoescape=True), *where_deleted)
+        .order_by(c.sort_name, c.id)
+        .limit(MAX_CANDIDATES + 1)
+    ).all()
+    if not matches:
+        raise ContactNotFound(ref)
+    exact = [m for m in matches if m.sort_name == key]
+    if len(matches) == 1 or len(exact) == 1:
+        one = matches[0] if len(matches) == 1 else exact[0]
+        return ContactRef(int(one.id), str(one.display_name))
+    from crm_tui.services.contacts.rows import primary_emails
+
+    emails = primary_emails(conn, [m.id for m in matches])
+    raise AmbiguousContact(ref, [(m.id, m.display_name, emails.get(m.id, "")) for m in matches[:MAX_CANDIDATES]])
+
+
+def get_contact(session: Session, contact_id: int, *, deleted: bool | None = False) -> Contact:
+    """The ORM contact with this id, to change it; `deleted` as for `find_contact`."""
+    from crm_tui.models import Contact
+
+    contact = session.get(Contact, contact_id) if 0 < contact_id <= MAX_ID else None
+    if contact is None or (deleted is False and contact.deleted_at is not None):
+        raise ContactNotFound(f"#{contact_id}")
+    if deleted is True and contact.deleted_at is None:
+        raise ContactNotFound(f"#{contact_id}")
+    return contact
+
+
+def resolve_contact(session: Session, ref: str, *, deleted: bool | None = False) -> Contact:
+    """The ORM contact `ref` names, to change it."""
+    return get_contact(session, find_contact(session.connection(), ref, deleted=deleted).id, deleted=deleted)

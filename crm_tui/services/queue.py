@@ -1,0 +1,286 @@
+"""The queue of what is due: open reminders by a time, and contacts whose stay-in-touch cadence lapsed.
+
+`crm due` (from cron, every morning) and the app's Today screen read it through the
+same two queries, `due_reminders` and `lapsed_contacts`: `crm due` takes everything up
+to a time, Today cuts it into overdue, today, the coming week and going cold. Both run
+on a Core connection over the light tables, so a cold `crm due` never builds the ORM.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, tzinfo
+from operator import attrgetter
+from typing import Any, Literal
+
+from sqlalchemy import String, and_, case, false, func, or_, select, type_coerce
+from sqlalchemy.engine import Connection
+
+from crm_tui.backend import backend_for
+from crm_tui.models import tables as t
+from crm_tui.models.types import aware_utc
+
+r, c = t.reminders.c, t.contacts.c
+
+UPCOMING_DAYS = 7  # how far ahead Today's "coming up" section looks
+
+
+def end_of_day(now: datetime, tz: tzinfo, *, days: int = 0) -> datetime:
+    """Midnight after `now`'s day in `tz` (plus `days` more days), as aware UTC: where "today" ends."""
+    from crm_tui.dates import to_utc
+
+    midnight = datetime.combine(now.astimezone(tz).date() + timedelta(days=1 + days), datetime.min.time())
+    return to_utc(midnight, tz)
+
+
+@dataclass(slots=True)  # not frozen: a frozen dataclass costs four times as much to build, per row of `crm due`
+class DueItem:
+    """One line of the queue: a reminder, or a contact going cold (a "touch")."""
+
+    kind: Literal["reminder", "touch"]
+    id: int  # the reminder id, or the contact id for a touch
+    contact_id: int | None
+    contact_name: str | None
+    title: str
+    due_at: datetime
+    owner: str | None
+
+    def overdue(self, now: datetime) -> timedelta:
+        return now - self.due_at
+
+
+@dataclass(frozen=True)
+class QueueSection:
+    """One part of the Today queue: the first items and how many there are in all."""
+
+    items: list[DueItem] = field(default_factory=list)
+    total: int = 0
+
+
+@dataclass(frozen=True)
+class TodayQueue:
+    """Overdue, today's and upcoming follow-ups, and the contacts going cold."""
+
+    overdue: QueueSection
+    today: QueueSection
+    upcoming: QueueSection
+    cold: QueueSection
+
+    @property
+    def due_count(self) -> int:
+        """What needs doing by the end of today."""
+        return self.overdue.total + self.today.total + self.cold.total
+
+
+def _raw(column: Any) -> Any:
+    # Read times without the column type's per-value processing: thousands of rows
+    # come back on a big database, and fromisoformat is far cheaper.
+    return type_coerce(column, String)
+
+
+def effective_due() -> Any:
+    """When an open reminder shows in the queue: its due time, or later if snoozed past it."""
+    return case((r.snoozed_until > r.due_at, r.snoozed_until), else_=r.due_at)
+
+
+# ---------------------------------------------------------------- reminders
+
+
+def _reminder_where(conn: Connection, *, until: datetime, after: datetime | None, owner: str | None) -> list[Any]:
+    where = [
+        r.done_at.is_(None),
+        # due_at <= the effective time always, so this bound keeps the ix_reminders_open_due range scan.
+        r.due_at <= until,
+        or_(r.snoozed_until.is_(None), r.snoozed_until <= until),
+        or_(r.contact_id.is_(None), c.deleted_at.is_(None)),
+    ]
+    if after is not None:
+        where.append(effective_due() > after)
+    if owner is not None:
+        where.append(r.owner == owner)
+    return where
+
+
+_REMINDERS = t.reminders.outerjoin(t.contacts, c.id == r.contact_id)
+
+
+def due_reminders(
+    conn: Connection,
+    *,
+    until: datetime,
+    after: datetime | None = None,
+    owner: str | None = None,
+    limit: int | None = None,
+) -> list[DueItem]:
+    """Open reminders showing in the queue after `after` (exclusive) and by `until` (inclusive).
+
+    A snoozed reminder shows when its snooze ends; those of trashed contacts never show.
+    With a `limit`, the earliest come first.
+    """
+    query = (
+        select(r.id, r.contact_id, r.title, _raw(r.due_at), _raw(r.snoozed_until), r.owner, c.display_name)
+        .select_from(_REMINDERS)
+        .where(*_reminder_where(conn, until=until, after=after, owner=owner))
+    )
+    if limit is not None:
+        query = query.order_by(effective_due(), r.id).limit(limit)
+    items = []
+    for rid, contact_id, title, due_at, snoozed_until, owner_, name in conn.execute(query).all():
+        due = aware_utc(due_at)
+        if snoozed_until is not None:
+            due = max(due, aware_utc(snoozed_until))
+        items.append(DueItem("reminder", rid, contact_id, name, title, due, owner_))
+    return items
+
+
+def count_due_reminders(
+    conn: Connection, *, until: datetime, after: datetime | None = None, owner: str | None = None
+) -> int:
+    """How many reminders `due_reminders` gives without a limit."""
+    query = (
+        select(func.count())
+        .select_from(_REMINDERS)
+        .where(*_reminder_where(conn, until=until, after=after, owner=owner))
+    )
+    return int(conn.execute(query).scalar_one())
+
+
+# ---------------------------------------------------------------- stay in touch
+
+# Books use a handful of cadences (2w, 1m, 3m, 1y): one exact threshold per cadence is a
+# seek in the cadence index, cheaper than date arithmetic on each of its rows.
+_FEW_CADENCES = 32
+
+
+def lapsed_condition(conn: Connection, until: datetime) -> Any:
+    """Contacts whose cadence has run out by `until` (inclusive; never contacted counts)."""
+    backend = backend_for(conn)
+    cadences = conn.execute(select(c.cadence_days).where(c.cadence_days.is_not(None)).distinct()).scalars().all()
+    if len(cadences) > _FEW_CADENCES:
+        return and_(
+            c.cadence_days.is_not(None),
+            or_(c.last_contact_at.is_(None), backend.plus_days(c.last_contact_at, c.cadence_days) <= until),
+        )
+    if not cadences:
+        return false()
+    per_cadence = []
+    last = backend.comparable_time(c.last_contact_at)
+    for days in cadences:
+        try:
+            threshold = until - timedelta(days=days)
+        except OverflowError:  # a cadence longer than the calendar: only never-contacted is due
+            per_cadence.append(and_(c.cadence_days == days, c.last_contact_at.is_(None)))
+            continue
+        per_cadence.append(and_(c.cadence_days == days, or_(c.last_contact_at.is_(None), last <= threshold)))
+    return and_(c.cadence_days.is_not(None), or_(*per_cadence))
+
+
+def _lapsed_where(conn: Connection, *, until: datetime, owner: str | None) -> list[Any]:
+    # The cadence index holds the few contacts with a cadence; deleted_at's index would pick nearly every row.
+    where = [backend_for(conn).unindexed_null(c.deleted_at, "contacts.deleted_at"), lapsed_condition(conn, until)]
+    if owner is not None:
+        where.append(c.owner == owner)
+    return where
+
+
+def lapsed_contacts(
+    conn: Connection, *, until: datetime, owner: str | None = None, limit: int | None = None
+) -> list[DueItem]:
+    """Live contacts going cold by `until`; never contacted counts from creation.
+
+    With a `limit`, those that lapsed longest ago come first.
+    """
+    query = select(c.id, c.display_name, c.owner, c.cadence_days, _raw(c.last_contact_at), _raw(c.created_at)).where(
+        *_lapsed_where(conn, until=until, owner=owner)
+    )
+    if limit is not None:
+        lapsed_since = func.coalesce(backend_for(conn).plus_days(c.last_contact_at, c.cadence_days), c.created_at)
+        query = query.order_by(lapsed_since, c.id).limit(limit)
+    items = []
+    for cid, name, owner_, cadence, last, created in conn.execute(query).all():
+        if last is None:
+            due_at, title = aware_utc(created), "stay in touch: never contacted"
+        else:
+            last_at = aware_utc(last)
+            due_at = last_at + timedelta(days=cadence)
+            title = f"stay in touch: last contact {last_at.date().isoformat()}"
+        items.append(DueItem("touch", cid, cid, name, title, due_at, owner_))
+    return items
+
+
+def count_lapsed(conn: Connection, *, until: datetime, owner: str | None = None) -> int:
+    """How many contacts `lapsed_contacts` gives without a limit."""
+    query = select(func.count()).select_from(t.contacts).where(*_lapsed_where(conn, until=until, owner=owner))
+    return int(conn.execute(query).scalar_one())
+
+
+# ---------------------------------------------------------------- the two views
+
+
+def due_items(conn: Connection, *, now: datetime, until: datetime, owner: str | None = None) -> list[DueItem]:
+    """Everything due by `until`, most overdue first: what `crm due` prints."""
+    items = due_reminders(conn, until=until, owner=owner) + lapsed_contacts(conn, until=until, owner=owner)
+    items.sort(key=attrgetter("due_at", "kind", "id"))
+    return items
+
+
+def _section(
+    conn: Connection, *, after: datetime | None, until: datetime, limit: int, owner: str | None
+) -> QueueSection:
+    total = count_due_reminders(conn, until=until, after=after, owner=owner)
+    items = due_reminders(conn, until=until, after=after, owner=owner, limit=limit) if limit and total else []
+    return QueueSection(items=items, total=total)
+
+
+def today_queue(
+    conn: Connection,
+    *,
+    now: datetime,
+    today_end: datetime,
+    upcoming_end: datetime,
+    limit: int = 100,
+    owner: str | None = None,
+) -> TodayQueue:
+    """The queue at `now` cut into sections of at most `limit` items, most urgent first.
+
+    Overdue is due by now, today by `today_end`, upcoming by `upcoming_end`; going cold
+    lists contacts whose cadence lapses by `today_end`, as `crm due` does. `owner` keeps
+    that person's follow-ups and contacts, as `crm due --owner` does.
+    """
+    cold_total = count_lapsed(conn, until=today_end, owner=owner)
+    cold = lapsed_contacts(conn, until=today_end, owner=owner, limit=limit) if limit and cold_total else []
+    return TodayQueue(
+        overdue=_section(conn, after=None, until=now, limit=limit, owner=owner),
+        today=_section(conn, after=now, until=today_end, limit=limit, owner=owner),
+        upcoming=_section(conn, after=today_end, until=upcoming_end, limit=limit, owner=owner),
+        cold=QueueSection(items=cold, total=cold_total),
+    )
+
+
+def anything_due(conn: Connection, *, until: datetime) -> bool:
+    """Whether a follow-up or a lapsed cadence is due by `until` (cheap: stops at the first)."""
+    reminder = conn.execute(
+        select(r.id).select_from(_REMINDERS).where(*_reminder_where(conn, until=until, after=None, owner=None)).limit(1)
+    ).first()
+    if reminder is not None:
+        return True
+    return conn.execute(select(c.id).where(*_lapsed_where(conn, until=until, owner=None)).limit(1)).first() is not None
+
+
+def queue_owners(conn: Connection) -> list[str]:
+    """Everyone who could have something in the queue: owners of open follow-ups and of
+    live contacts with a stay-in-touch cadence, by name."""
+    # No join to skip follow-ups of trashed contacts: it would double the cost (30 ms on
+    # 50,000 reminders), and at worst the cycle offers someone an empty queue.
+    reminders = select(r.owner).where(r.done_at.is_(None), r.owner.is_not(None)).distinct()
+    contacts = (
+        select(c.owner)
+        .where(
+            c.cadence_days.is_not(None),
+            c.owner.is_not(None),
+            backend_for(conn).unindexed_null(c.deleted_at, "contacts.deleted_at"),
+        )
+        .distinct()
+    )
+    owners = {str(o) for query in (reminders, contacts) for o in conn.execute(query).scalars()}
+    return sorted(owners, key=lambda o: (o.casefold(), o))

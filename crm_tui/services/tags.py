@@ -1,0 +1,105 @@
+"""Tags: found or created by name (case-insensitive, a leading # dropped), linked set-based.
+
+Shared by `crm contact add/edit`, merges, the app and the importers, on the caller's
+Core connection. A contact may carry at most MAX_TAGS_PER_CONTACT tags.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.engine import Connection
+
+from crm_tui.backend import backend_for
+from crm_tui.errors import InvalidInput
+from crm_tui.keys import fast_name_key, label_name
+from crm_tui.models import tables as t
+
+MAX_TAGS_PER_CONTACT = 1000
+_CHUNK = 500
+
+tg, ct = t.tags.c, t.contact_tags.c
+
+
+@dataclass(frozen=True)
+class TagCount:
+    """A tag and how many live contacts carry it."""
+
+    name: str
+    count: int
+
+
+def clean_tags(names: Iterable[str]) -> dict[str, str]:
+    """Key -> name as stored, for the tags named (blank ones dropped, first spelling kept)."""
+    out: dict[str, str] = {}
+    for raw in names:
+        clean = label_name(raw)
+        if clean:
+            out.setdefault(fast_name_key(clean), clean)
+    return out
+
+
+def tag_ids(conn: Connection, names: Iterable[str]) -> list[int]:
+    """Ids of the tags named, created if new, in the order named: two statements a chunk, not two a tag."""
+    wanted = clean_tags(names)
+    keys = list(wanted)
+    ids: dict[str, int] = {}
+    backend = backend_for(conn)
+    for start in range(0, len(keys), _CHUNK):
+        part = keys[start : start + _CHUNK]
+        found = dict(conn.execute(select(tg.name_key, tg.id).where(tg.name_key.in_(part))).all())
+        missing = [{"name": wanted[k], "name_key": k} for k in part if k not in found]
+        if missing:
+            backend.insert_ignore(conn, t.tags, missing)
+            found = dict(conn.execute(select(tg.name_key, tg.id).where(tg.name_key.in_(part))).all())
+        ids.update(found)
+    return [int(ids[k]) for k in keys]
+
+
+def link_tags(conn: Connection, contact_id: int, names: Iterable[str]) -> None:
+    """Give the contact these tags (those it has already stay as they are)."""
+    ids = tag_ids(conn, names)
+    if not ids:
+        return
+    have = int(
+        conn.execute(select(func.count()).select_from(t.contact_tags).where(ct.contact_id == contact_id)).scalar_one()
+    )
+    if have + len(ids) > MAX_TAGS_PER_CONTACT:
+        raise InvalidInput(f"a contact holds at most {MAX_TAGS_PER_CONTACT:,} tags")
+    backend_for(conn).insert_ignore(conn, t.contact_tags, [{"contact_id": contact_id, "tag_id": i} for i in ids])
+
+
+def unlink_tags(conn: Connection, contact_id: int, names: Iterable[str]) -> None:
+    """Take these tags off the contact (tags it does not have are ignored)."""
+    keys = list(clean_tags(names))
+    for start in range(0, len(keys), _CHUNK):
+        chosen = select(tg.id).where(tg.name_key.in_(keys[start : start + _CHUNK]))
+        conn.execute(delete(t.contact_tags).where(ct.contact_id == contact_id, ct.tag_id.in_(chosen)))
+
+
+def move_tags(conn: Connection, *, from_contact: int, to_contact: int) -> None:
+    """Give `to_contact` every tag of `from_contact` and take them off the latter."""
+    ids = list(conn.execute(select(ct.tag_id).where(ct.contact_id == from_contact)).scalars())
+    backend_for(conn).insert_ignore(conn, t.contact_tags, [{"contact_id": to_contact, "tag_id": i} for i in ids])
+    conn.execute(delete(t.contact_tags).where(ct.contact_id == from_contact))
+
+
+def tag_counts(conn: Connection) -> list[TagCount]:
+    """Every tag in use by a live contact, by name."""
+    c = t.contacts.c
+    rows = conn.execute(
+        select(tg.name, func.count(ct.contact_id))
+        .join(t.contact_tags, ct.tag_id == tg.id)
+        .join(t.contacts, c.id == ct.contact_id)
+        .where(c.deleted_at.is_(None))
+        .group_by(tg.id, tg.name, tg.name_key)
+        .order_by(tg.name_key)
+    )
+    return [TagCount(name, int(count)) for name, count in rows]
+
+
+def tag_names(conn: Connection, ids: Sequence[int]) -> list[str]:
+    """The names of these tags, by name."""
+    return list(conn.execute(select(tg.name).where(tg.id.in_(list(ids))).order_by(tg.name_key)).scalars())

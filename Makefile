@@ -22,6 +22,7 @@ test: $(VENV)/.installed
 	$(BIN)/python -m pytest
 	$(BIN)/ruff check crm_tui tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # The service, CLI and import tests again, on a throwaway PostgreSQL server.
 test-postgres: $(VENV)/.installed

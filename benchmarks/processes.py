@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -27,10 +28,15 @@ class Command:
     argv: list[str]
     target: float | None = None
     seconds: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)  # user + sys seconds of each run
 
     @property
     def median(self) -> float:
         return statistics.median(self.seconds)
+
+    @property
+    def median_cpu(self) -> float:
+        return statistics.median(self.cpu)
 
 
 def crm_argv(*args: str) -> list[str]:
@@ -51,14 +57,25 @@ def bench_env(db: Path) -> dict[str, str]:
     return env
 
 
-def run_once(command: Command, env: dict[str, str]) -> float:
-    """Seconds for one cold run of the command, stdout to /dev/null."""
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_once(command: Command, env: dict[str, str]) -> tuple[float, float]:
+    """Wall and CPU (user + sys) seconds of one cold run of the command, stdout to /dev/null.
+
+    CPU time is the steadier figure on a shared machine: it does not count the time the
+    process waited for a core.
+    """
+    cpu_before = _children_cpu()
     start = time.perf_counter()
     done = subprocess.run(command.argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
     elapsed = time.perf_counter() - start
+    cpu = _children_cpu() - cpu_before
     if done.returncode != 0:
         raise CommandFailed(f"{command.label} exited {done.returncode}: {done.stderr.decode(errors='replace')[-2000:]}")
-    return elapsed
+    return elapsed, cpu
 
 
 def time_interleaved(commands: Sequence[Command], env: dict[str, str], runs: int) -> None:
@@ -71,7 +88,9 @@ def time_interleaved(commands: Sequence[Command], env: dict[str, str], runs: int
     for round_no in range(runs):
         shift = round_no % len(commands)
         for command in [*commands[shift:], *commands[:shift]]:
-            command.seconds.append(run_once(command, env))
+            wall, cpu = run_once(command, env)
+            command.seconds.append(wall)
+            command.cpu.append(cpu)
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,7 @@ from typer._click.exceptions import UsageError
 from typer.core import TyperGroup
 
 from crm_tui import __version__
-from crm_tui.commands.contacts import contact_app, trash_app
-from crm_tui.commands.database import db_app
-from crm_tui.commands.io import export_app, import_app
-from crm_tui.commands.reminders import REMINDER_DEFAULT_TIME, remind_app
-from crm_tui.commands.runtime import FormatOption, Runtime, runtime
+from crm_tui.commands.runtime import REMINDER_DEFAULT_TIME, FormatOption, Runtime, runtime
 from crm_tui.config import Settings, resolve_settings
 from crm_tui.errors import CrmError
 
@@ -30,8 +26,36 @@ def _usage_error(exc: UsageError) -> typer.Exit:
     return typer.Exit(2)
 
 
+# The command groups, built only when named: a cold `crm due` or `crm search` never pays for
+# converting every other group's options (typer inspects each function's signature).
+# name -> (module, Typer object, one-line help for `crm --help`)
+GROUPS: dict[str, tuple[str, str]] = {
+    "contact": ("crm_tui.commands.contacts", "contact_app"),
+    "trash": ("crm_tui.commands.contacts", "trash_app"),
+    "remind": ("crm_tui.commands.reminders", "remind_app"),
+    "import": ("crm_tui.commands.io", "import_app"),
+    "export": ("crm_tui.commands.io_export", "export_app"),
+    "db": ("crm_tui.commands.database", "db_app"),
+}
+
+
 class CrmGroup(TyperGroup):
-    """The root group: turns every error a user can cause into one line and an exit status."""
+    """The root group: builds a command group when it is named, and turns every error a user
+    can cause into one line and an exit status."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return sorted({*super().list_commands(ctx), *GROUPS})
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        found = GROUPS.get(cmd_name)
+        if found is None:
+            return super().get_command(ctx, cmd_name)
+        from importlib import import_module
+
+        module, attribute = found
+        group = typer.main.get_command(getattr(import_module(module), attribute))
+        group.name = cmd_name
+        return group
 
     def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
         try:
@@ -55,16 +79,14 @@ class CrmGroup(TyperGroup):
             typer.echo("crm: interrupted", err=True)
             raise typer.Exit(130) from None
         except Exception as exc:
-            from sqlalchemy.exc import DBAPIError
-
             rt = ctx.obj if isinstance(ctx.obj, Runtime) else None
-            if isinstance(exc, DBAPIError) and rt is not None and rt.has_engine:
-                from crm_tui.backend import backend_for
-                from crm_tui.db import translate_error
+            if rt is not None and rt.has_engine:
+                from crm_tui.db import user_error
 
-                translated = translate_error(exc, rt.settings.db_label, backend_for(rt.engine))
-                typer.echo(f"crm: {translated.message}", err=True)
-                raise typer.Exit(translated.exit_code) from None
+                translated = user_error(exc, rt.settings.db_label, rt.engine)
+                if translated is not None:
+                    typer.echo(f"crm: {translated.message}", err=True)
+                    raise typer.Exit(translated.exit_code) from None
             raise
 
 
@@ -75,12 +97,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-app.add_typer(contact_app, name="contact")
-app.add_typer(trash_app, name="trash")
-app.add_typer(remind_app, name="remind")
-app.add_typer(db_app, name="db")
-app.add_typer(import_app, name="import")
-app.add_typer(export_app, name="export")
 
 
 def _version(value: bool) -> None:

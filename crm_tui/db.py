@@ -142,6 +142,11 @@ def translate_error(exc: DBAPIError, where: str, backend: Backend) -> CrmError:
     return DatabaseError(f"{where}: {first}")
 
 
+def user_error(exc: BaseException, where: str, engine: Engine) -> CrmError | None:
+    """The user's error for a driver error that escaped every scope, or None for anything else (a bug)."""
+    return translate_error(exc, where, backend_for(engine)) if isinstance(exc, DBAPIError) else None
+
+
 @contextmanager
 def session_scope(engine: Engine, *, write: bool = True, where: str = "database") -> Iterator[Session]:
     """A session committed on success and rolled back on any error.

@@ -34,3 +34,32 @@ def test_screens_and_widgets_build_no_queries() -> None:
             source = path.read_text(encoding="utf-8")
             for pattern in (r"(?<!\w)select\(", r"\bSELECT\b", r"INSERT INTO", r"DELETE FROM", r"session\.execute"):
                 assert not re.search(pattern, source), f"{path.relative_to(PACKAGE)} holds SQL ({pattern!r})"
+
+
+def test_the_light_tables_name_exactly_the_models_columns() -> None:
+    """models/tables.py repeats the schema for fast reads: the models stay its definition."""
+    from sqlalchemy import Boolean, DateTime, Integer
+    from sqlmodel import SQLModel
+
+    from crm_tui.models import load_all
+    from crm_tui.models import tables as light
+    from crm_tui.models.types import UTCDateTime
+
+    load_all()
+    declared = {name: value for name, value in vars(light).items() if hasattr(value, "columns")}
+    for name, clause in declared.items():
+        model = SQLModel.metadata.tables[clause.name]
+        assert [c.name for c in clause.columns] == [c.name for c in model.columns], name
+        for column in clause.columns:
+            real = model.columns[column.name].type
+            kind = type(column.type)
+            if isinstance(real, UTCDateTime):
+                assert kind is UTCDateTime, (name, column.name)
+            elif isinstance(real, Boolean):
+                assert kind is Boolean, (name, column.name)
+            elif isinstance(real, Integer):
+                assert kind is Integer, (name, column.name)
+            else:
+                assert not isinstance(real, DateTime), (name, column.name)
+                assert kind not in (UTCDateTime, Boolean, Integer), (name, column.name)
+    assert {clause.name for clause in declared.values()} <= set(SQLModel.metadata.tables)

@@ -37,6 +37,8 @@ class Backend(ABC):
     name: str = ""
     #: The DB-API parameter mark of the driver, for the bulk writer's executemany.
     param_mark: str = "?"
+    #: Whether the driver returns stored times as text (SQLite), for the time column's reader.
+    times_are_text: bool = False
 
     # ------------------------------------------------------------ engines and connections
 
@@ -102,7 +104,7 @@ class Backend(ABC):
 
     def unindexed_null(self, column: Any, qualified: str) -> ColumnElement[bool]:
         """`column IS NULL`, kept off the column's index where the planner would misuse it."""
-        return column.is_(None)  # type: ignore[no-any-return]
+        return column.is_(None)
 
     # ------------------------------------------------------------ writes
 

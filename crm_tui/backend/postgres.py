@@ -37,6 +37,7 @@ def ts_expression(words: list[str], weights: str = "") -> str:
 class PostgresBackend(Backend):
     name = "postgresql"
     param_mark = "%s"
+    times_are_text = False
 
     # ------------------------------------------------------------ engines and connections
 
@@ -86,13 +87,13 @@ class PostgresBackend(Backend):
         return value
 
     def plus_days(self, column: Any, days: Any) -> ColumnElement[Any]:
-        return column + days * text("interval '1 day'")  # type: ignore[no-any-return]
+        return column + days * text("interval '1 day'")
 
     def comparable_time(self, column: Any) -> Any:
         return column
 
     def days_between(self, later: Any, earlier: Any) -> ColumnElement[Any]:
-        return func.extract("epoch", later - earlier) / 86400.0  # type: ignore[no-any-return]
+        return func.extract("epoch", later - earlier) / 86400.0
 
     # ------------------------------------------------------------ writes
 

@@ -59,6 +59,7 @@ def fts_query(query: str) -> str | None:
 class SqliteBackend(Backend):
     name = "sqlite"
     param_mark = "?"
+    times_are_text = True
 
     # ------------------------------------------------------------ engines and connections
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import time
 from typing import TYPE_CHECKING, Any
 
 import typer
 
-from crm_tui.commands.runtime import FormatOption, runtime
+from crm_tui.commands.runtime import REMINDER_DEFAULT_TIME, FormatOption, runtime
 from crm_tui.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -15,8 +14,6 @@ if TYPE_CHECKING:
 
 remind_app = typer.Typer(help="Follow-ups: add, list, complete, snooze, remove.", no_args_is_help=True)
 
-# A reminder given only a day ("fri", "2026-12-01") is due at the start of the working day.
-REMINDER_DEFAULT_TIME = time(9, 0)
 
 COLUMNS = [
     ("id", "ID"),

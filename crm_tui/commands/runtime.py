@@ -6,7 +6,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import datetime, time, tzinfo
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +18,9 @@ from crm_tui.errors import InvalidInput
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
     from sqlmodel import Session
+
+# A reminder given only a day ("fri", "2026-12-01") is due at the start of the working day.
+REMINDER_DEFAULT_TIME = time(9, 0)
 
 FormatOption = typer.Option(
     None, "--format", "-f", help="table, plain, json, ndjson or csv (default: table on a terminal, else plain)."

@@ -177,7 +177,7 @@ class ContactMapper:
             "TAG_SPLITS": [split for _, split in self.tags],
         }  # fmt: skip
         exec(compile("\n".join(code), "<contact mapper>", "exec"), namespace)  # our own template, built above
-        return namespace["map_row"]  # type: ignore[no-any-return]
+        return namespace["map_row"]
 
 
 def _as_is(value: str) -> str:

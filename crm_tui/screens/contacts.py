@@ -304,7 +304,7 @@ class ContactsScreen(CrmScreen):
             self.table.focus()
 
     def _set_filters(self, **changes: object) -> None:
-        self.filters = Filters(**{**self.filters.__dict__, **changes})  # type: ignore[arg-type]
+        self.filters = Filters(**{**self.filters.__dict__, **changes})
         self.reload()
 
     # ------------------------------------------------------------ actions

@@ -25,7 +25,7 @@ def iter_contacts(session: Session, *, page: int = PAGE) -> Iterator[ExportedCon
         contacts = list(
             session.execute(
                 select(Contact)
-                .where(Contact.id > after, Contact.deleted_at.is_(None))  # type: ignore[operator, union-attr]
+                .where(Contact.id > after, Contact.deleted_at.is_(None))
                 .order_by(Contact.id)
                 .limit(page)
             ).scalars()
@@ -37,29 +37,29 @@ def iter_contacts(session: Session, *, page: int = PAGE) -> Iterator[ExportedCon
         emails: dict[int, list[tuple[str, str | None]]] = {}
         for cid, email, label in session.execute(
             select(ContactEmail.contact_id, ContactEmail.email, ContactEmail.label)
-            .where(ContactEmail.contact_id.in_(ids))  # type: ignore[attr-defined]
-            .order_by(ContactEmail.contact_id, ContactEmail.is_primary.desc(), ContactEmail.id)  # type: ignore[attr-defined]
+            .where(ContactEmail.contact_id.in_(ids))
+            .order_by(ContactEmail.contact_id, ContactEmail.is_primary.desc(), ContactEmail.id)
         ):
             emails.setdefault(cid, []).append((email, label))
         phones: dict[int, list[tuple[str, str | None]]] = {}
         for cid, phone, label in session.execute(
             select(ContactPhone.contact_id, ContactPhone.phone, ContactPhone.label)
-            .where(ContactPhone.contact_id.in_(ids))  # type: ignore[attr-defined]
-            .order_by(ContactPhone.contact_id, ContactPhone.is_primary.desc(), ContactPhone.id)  # type: ignore[attr-defined]
+            .where(ContactPhone.contact_id.in_(ids))
+            .order_by(ContactPhone.contact_id, ContactPhone.is_primary.desc(), ContactPhone.id)
         ):
             phones.setdefault(cid, []).append((phone, label))
         tags: dict[int, list[str]] = {}
         for cid, name in session.execute(
             select(ContactTag.contact_id, Tag.name)
             .join(Tag, Tag.id == ContactTag.tag_id)
-            .where(ContactTag.contact_id.in_(ids))  # type: ignore[attr-defined]
+            .where(ContactTag.contact_id.in_(ids))
             .order_by(ContactTag.contact_id, Tag.name_key)
         ):
             tags.setdefault(cid, []).append(name)
         org_ids = {c.organization_id for c in contacts if c.organization_id is not None}
         orgs: dict[int, str] = dict(
             session.execute(
-                select(Organization.id, Organization.name).where(Organization.id.in_(org_ids))  # type: ignore[union-attr]
+                select(Organization.id, Organization.name).where(Organization.id.in_(org_ids))
             ).all()
         )
         for c in contacts:
@@ -80,7 +80,7 @@ def custom_keys(session: Session) -> list[str]:
     """Every custom field name used by a live contact, sorted (the extra CSV columns)."""
     keys: set[str] = set()
     rows = session.execute(
-        select(Contact.custom).where(Contact.custom.is_not(None), Contact.deleted_at.is_(None))  # type: ignore[union-attr]
+        select(Contact.custom).where(Contact.custom.is_not(None), Contact.deleted_at.is_(None))
     ).scalars()
     for text in rows:
         keys.update(json.loads(text))
@@ -94,14 +94,14 @@ def iter_interactions(session: Session, *, page: int = PAGE) -> Iterator[Exporte
         query = (
             select(Interaction, Contact.display_name)
             .join(Contact, Contact.id == Interaction.contact_id)
-            .where(Contact.deleted_at.is_(None))  # type: ignore[union-attr]
+            .where(Contact.deleted_at.is_(None))
             .order_by(Interaction.occurred_at, Interaction.id)
             .limit(page)
         )
         if after is not None:
             when, last = after
             query = query.where(
-                (Interaction.occurred_at > when) | ((Interaction.occurred_at == when) & (Interaction.id > last))  # type: ignore[operator]
+                (Interaction.occurred_at > when) | ((Interaction.occurred_at == when) & (Interaction.id > last))
             )
         rows = session.execute(query).all()
         if not rows:

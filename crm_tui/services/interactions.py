@@ -76,7 +76,7 @@ def log_interaction(
         "created_at": now,
     }
     new_id = conn.execute(insert(t.interactions).values(**values).returning(i.id)).scalar_one()
-    return InteractionInfo(id=int(new_id), **values)  # type: ignore[arg-type]
+    return InteractionInfo(id=int(new_id), **values)
 
 
 def interaction_infos(conn: Connection, contact_id: int, *, limit: int | None = None) -> list[InteractionInfo]:

@@ -67,7 +67,7 @@ def purge_trash(session: Session, *, older_than: timedelta | None = None, now: d
     if older_than is not None:
         condition.append(Contact.deleted_at < now - older_than)
     result = session.execute(delete(Contact).where(*condition))
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return int(result.rowcount)
 
 
 def merge_contacts(

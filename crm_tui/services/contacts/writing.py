@@ -156,7 +156,7 @@ def edit_contact(
         removed = session.execute(
             delete(ContactEmail).where(ContactEmail.contact_id == cid, ContactEmail.email_key == email_key(address))
         )
-        if removed.rowcount == 0:  # type: ignore[attr-defined]
+        if removed.rowcount == 0:
             raise InvalidInput(f"{contact.display_name} has no email {address} (--remove-email)")
     for address in _unique((clean_email(e, field="--add-email") for e in data.add_emails), email_key):
         _check_email_free(session, address, cid)
@@ -170,7 +170,7 @@ def edit_contact(
         removed = session.execute(
             delete(ContactPhone).where(ContactPhone.contact_id == cid, ContactPhone.phone_key == key)
         )
-        if removed.rowcount == 0:  # type: ignore[attr-defined]
+        if removed.rowcount == 0:
             raise InvalidInput(f"{contact.display_name} has no phone {number} (--remove-phone)")
     existing_phones = set(
         session.execute(select(ContactPhone.phone_key).where(ContactPhone.contact_id == cid)).scalars()

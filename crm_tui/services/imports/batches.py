@@ -34,7 +34,7 @@ REVERTIBLE = frozenset({
 
 def list_batches(session: Session, *, limit: int | None = None) -> list[ImportBatch]:
     """Imports, newest first."""
-    query = select(ImportBatch).order_by(ImportBatch.id.desc())  # type: ignore[union-attr]
+    query = select(ImportBatch).order_by(ImportBatch.id.desc())
     if limit is not None:
         query = query.limit(limit)
     return list(session.execute(query).scalars())
@@ -80,41 +80,41 @@ def revert_batch(session: Session, ref: str | int, *, actor: str, now: datetime 
     if batch.reverted_at is not None:
         raise Conflict(f"import {batch.id} was already reverted on {batch.reverted_at:%Y-%m-%d %H:%M} UTC")
     summary = RevertSummary(batch.id)
-    removed = session.execute(delete(Interaction).where(Interaction.import_batch_id == batch.id))  # type: ignore[arg-type]
-    summary.interactions = int(removed.rowcount)  # type: ignore[attr-defined]
+    removed = session.execute(delete(Interaction).where(Interaction.import_batch_id == batch.id))
+    summary.interactions = int(removed.rowcount)
     created = Contact.import_batch_id == batch.id
     # Tags this import linked: those left with no contact afterwards go too.
     tag_ids = set(
         session.execute(
-            select(ContactTag.tag_id).distinct().where(ContactTag.contact_id.in_(select(Contact.id).where(created)))  # type: ignore[attr-defined]
+            select(ContactTag.tag_id).distinct().where(ContactTag.contact_id.in_(select(Contact.id).where(created)))
         ).scalars()
     )
     changes = session.execute(
-        select(ImportChange).where(ImportChange.batch_id == batch.id).order_by(ImportChange.id.desc())  # type: ignore[arg-type, union-attr]
+        select(ImportChange).where(ImportChange.batch_id == batch.id).order_by(ImportChange.id.desc())
     ).scalars()
     for change in changes:
         log = json.loads(change.fields)
         tag_ids.update(log.get("+tags", []))
         _undo_change(session, change.contact_id, log, summary, now)
-    used = select(Interaction.contact_id).union(select(Reminder.contact_id).where(Reminder.contact_id.is_not(None)))  # type: ignore[union-attr]
+    used = select(Interaction.contact_id).union(select(Reminder.contact_id).where(Reminder.contact_id.is_not(None)))
     trashed = session.execute(
         update(Contact)
-        .where(created, Contact.id.in_(used), Contact.deleted_at.is_(None))  # type: ignore[union-attr]
+        .where(created, Contact.id.in_(used), Contact.deleted_at.is_(None))
         .values(deleted_at=now, updated_at=now)
     )
-    summary.trashed = int(trashed.rowcount)  # type: ignore[attr-defined]
-    removed = session.execute(delete(Contact).where(created, Contact.id.not_in(used)))  # type: ignore[union-attr]
-    summary.removed = int(removed.rowcount)  # type: ignore[attr-defined]
+    summary.trashed = int(trashed.rowcount)
+    removed = session.execute(delete(Contact).where(created, Contact.id.not_in(used)))
+    summary.removed = int(removed.rowcount)
     # Organizations this import created (stamped with its start time) that nobody uses now.
     session.execute(
         delete(Organization).where(
-            Organization.created_at == batch.created_at,  # type: ignore[arg-type]
+            Organization.created_at == batch.created_at,
             ~exists().where(Contact.organization_id == Organization.id),
         )
     )
     if tag_ids:
         session.execute(
-            delete(Tag).where(Tag.id.in_(tag_ids), ~exists().where(ContactTag.tag_id == Tag.id))  # type: ignore[union-attr]
+            delete(Tag).where(Tag.id.in_(tag_ids), ~exists().where(ContactTag.tag_id == Tag.id))
         )
     batch.reverted_at = now
     batch.reverted_by = actor
@@ -141,24 +141,24 @@ def _undo_change(session: Session, contact_id: int, log: dict[str, Any], summary
 
         values["sort_name"] = name_key(values["display_name"])
     if values:
-        session.execute(update(Contact).where(Contact.id == contact_id).values(**values, updated_at=now))  # type: ignore[arg-type]
+        session.execute(update(Contact).where(Contact.id == contact_id).values(**values, updated_at=now))
     if log.get("+emails"):
         session.execute(
             delete(ContactEmail).where(
                 ContactEmail.contact_id == contact_id,
-                ContactEmail.email_key.in_(log["+emails"]),  # type: ignore[attr-defined]
+                ContactEmail.email_key.in_(log["+emails"]),
             )
         )
     if log.get("+phones"):
         session.execute(
             delete(ContactPhone).where(
                 ContactPhone.contact_id == contact_id,
-                ContactPhone.phone.in_(log["+phones"]),  # type: ignore[attr-defined]
+                ContactPhone.phone.in_(log["+phones"]),
             )
         )
     if log.get("+tags"):
         session.execute(
-            delete(ContactTag).where(ContactTag.contact_id == contact_id, ContactTag.tag_id.in_(log["+tags"]))  # type: ignore[attr-defined]
+            delete(ContactTag).where(ContactTag.contact_id == contact_id, ContactTag.tag_id.in_(log["+tags"]))
         )
     session.expire(current)
     summary.restored += 1
@@ -169,5 +169,5 @@ def batch_counts(session: Session, batch_id: int) -> int:
     return int(
         session.execute(
             select(func.count()).select_from(Contact).where(Contact.import_batch_id == batch_id)
-        ).scalar_one()  # type: ignore[arg-type]
+        ).scalar_one()
     )

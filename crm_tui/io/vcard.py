@@ -227,7 +227,7 @@ def _add_labeled(card: Any, kind: str, values: list[tuple[str, str | None]], gro
                 types.append(std)
             else:
                 ab_label = label
-        if i == 0:
+        if i == 0 and len(values) > 1:  # a lone value is primary anyway; abook drops TYPE=pref phones
             types.append("pref")
         group = None
         if ab_label is not None:

@@ -282,3 +282,14 @@ def test_export_import_export_is_identical(
     assert crm("import", "vcard", str(tmp_path / "first.vcf"))[0] == 0
     assert crm("export", "contacts", "--format", "vcard", "-o", str(tmp_path / "second.vcf"))[0] == 0
     assert (tmp_path / "second.vcf").read_bytes() == first
+
+
+def test_a_lone_phone_is_plain_tel(crm: Crm, tmp_path: Path) -> None:
+    crm("contact", "add", "Solo", "--phone", "+44 20 7946 0000", "--email", "solo@x.io")
+    crm("contact", "add", "Duo", "--phone", "+44 20 7946 0001", "--phone", "+44 20 7946 0002")
+    crm("export", "contacts", "--format", "vcard", "-o", str(tmp_path / "out.vcf"))
+    text = (tmp_path / "out.vcf").read_bytes().decode("utf-8")
+    cards = vcards(text.encode("utf-8"))
+    assert "\r\nTEL:+44 20 7946 0000\r\n" in text and "\r\nEMAIL:solo@x.io\r\n" in text  # abook keeps these
+    assert "\r\nTEL;TYPE=pref:+44 20 7946 0001\r\nTEL:+44 20 7946 0002\r\n" in text
+    assert [len(c.contents["tel"]) for c in cards] == [1, 2]

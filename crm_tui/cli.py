@@ -177,7 +177,8 @@ def _print_due(rt: Runtime, *, within: str | None, owner: str | None, fmt: str |
 
     from crm_tui.services.due import due_items
 
-    fmt = rt.fmt(fmt)
+    ics = fmt == "ics"  # a calendar to subscribe to; icalendar loads only for it
+    fmt = "ics" if ics else rt.fmt(fmt)
     now = rt.now()
     if within:
         until = now + timedelta(days=rt.duration_days(within, option="--within"))
@@ -189,7 +190,12 @@ def _print_due(rt: Runtime, *, within: str | None, owner: str | None, fmt: str |
         until = to_utc(midnight, rt.tz)
     with rt.connection() as conn:
         items = due_items(conn, now=now, until=until, owner=owner)
-    if items:
+    if ics:
+        from crm_tui.io.ics import due_calendar
+
+        # Always a calendar, empty when nothing is due, so a subscribed calendar clears.
+        sys.stdout.write(due_calendar(items, now=now).decode("utf-8"))
+    elif items:
         from crm_tui.output import render
 
         records = [
@@ -218,7 +224,9 @@ def due(
     ),
     mine: bool = typer.Option(False, "--mine", help="Only what you own."),
     owner: str | None = typer.Option(None, "--owner", help="Only what this user owns."),
-    fmt: str | None = FormatOption,
+    fmt: str | None = typer.Option(
+        None, "--format", "-f", help="table, plain, json, ndjson, csv, or ics (VTODOs for a calendar)."
+    ),
     exit_status: bool = typer.Option(False, "--exit-status", help="Exit 0 when something is due, 1 when nothing is."),
 ) -> None:
     """What is due: reminders by the end of today and contacts going cold, most overdue first.

@@ -215,3 +215,4 @@ class ExportedReminder:
     owner: str | None
     created_at: datetime
     updated_at: datetime
+    after_completion: bool = False  # the rule counts from when it was done, not from the schedule

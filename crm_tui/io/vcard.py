@@ -23,6 +23,14 @@ from crm_tui.records import ContactRecord, ExportedContact, Labeled, RowError, S
 _UID_NAMESPACE = uuid.UUID("5b0c9a7e-8f5e-4c43-9d84-2f0c6f1d3a10")
 _GENERIC_TYPES = {"internet", "pref", "x400", "voice", "msg", "x-internet"}
 _STANDARD_LABELS = {"home", "work", "other", "cell", "fax", "pager", "main", "iphone", "text", "video"}
+# The labels written as TYPE values: RFC 2426's for TEL (3.3.1), home and work for EMAIL (as RFC 6350
+# and every address book write them). Any other label travels in Apple's item1.X-ABLabel, in its
+# marked form for Apple's own (Other, Main).
+_TYPES = {
+    "tel": frozenset({"home", "work", "cell", "fax", "pager", "video", "car", "isdn", "pcs", "msg", "bbs", "modem"}),
+    "email": frozenset({"home", "work"}),
+}
+_APPLE_LABELS = {"other": "_$!<Other>!$_", "main": "_$!<Main>!$_"}
 _AB_LABEL = re.compile(r"^_\$!<(.*)>!\$_$")
 _SAFE_FILE = re.compile(r"^[A-Za-z0-9._@-]{1,120}$")
 # Properties about the file or the card, not the person (PROFILE:VCard is vCard 3.0's BEGIN line's twin).
@@ -223,10 +231,10 @@ def _add_labeled(card: Any, kind: str, values: list[tuple[str, str | None]], gro
         ab_label = None
         if label:
             std = "cell" if kind == "tel" and label.lower() == "mobile" else label.lower()
-            if std in _STANDARD_LABELS:
+            if std in _TYPES[kind]:
                 types.append(std)
             else:
-                ab_label = label
+                ab_label = _APPLE_LABELS.get(std, label)
         if i == 0 and len(values) > 1:  # a lone value is primary anyway; abook drops TYPE=pref phones
             types.append("pref")
         group = None

@@ -15,6 +15,7 @@ from typing import Any
 _GROUP = re.compile(r"^item\d+\.", re.MULTILINE)
 # vCard 3.0 has no year-less date; Apple's X-APPLE-OMIT-YEAR (read by Google, khard, DAVx5) marks one,
 # and RFC 2426's BDAY grammar has no x-param for it.
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _OMIT_YEAR = re.compile(r"^BDAY;X-APPLE-OMIT-YEAR=\d{4}:", re.MULTILINE)
 
 
@@ -26,8 +27,10 @@ def vcards(data: bytes) -> list[Any]:
 
     text = data.decode("utf-8")
     cards = list(vobject.readComponents(text, validate=True))
-    # RFC 2426's grammar is over octets (NON-ASCII is %x80-FF): give the validator the octets.
-    blocks = [b + "END:VCARD\r\n" for b in data.decode("latin-1").split("END:VCARD\r\n") if b.strip()]
+    # RFC 2426's grammar is over octets (NON-ASCII is %x80-FF): each octet of a UTF-8 character
+    # becomes one such octet for the validator (not \x85 as latin-1 would, which it takes for a line end).
+    octets = _NON_ASCII.sub(lambda m: "\xe9" * len(m[0].encode("utf-8")), text)
+    blocks = [b + "END:VCARD\r\n" for b in octets.split("END:VCARD\r\n") if b.strip()]
     assert len(blocks) == len(cards), (len(blocks), len(cards))
     for block in blocks:
         try:

@@ -100,7 +100,9 @@ def report(rt: Runtime, summary: ImportSummary, *, dry_run: bool) -> None:
 def import_contacts_command(
     ctx: typer.Context,
     file: str = typer.Argument(..., metavar="FILE|-", help="A CSV, JSON or NDJSON file, or - for standard input."),
-    preset: str = typer.Option("auto", "--preset", help="auto, generic, google, outlook, linkedin or hubspot."),
+    preset: str = typer.Option(
+        "auto", "--preset", help="auto, generic, google, outlook, linkedin, hubspot or thunderbird."
+    ),
     mapping: list[str] = typer.Option([], "--map", help="COLUMN=FIELD: read a column as a field (repeatable)."),
     on_duplicate: str = typer.Option("update", "--on-duplicate", help="update (default), skip or create."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what each row would do; write nothing."),
@@ -109,7 +111,7 @@ def import_contacts_command(
     encoding: str | None = typer.Option(None, "--encoding", help="Force an encoding: utf-8, utf-16, cp1252..."),
     delimiter: str | None = typer.Option(None, "--delimiter", help="Force a delimiter: , ; or tab."),
 ) -> None:
-    """Import contacts from a CSV export (Google, Outlook, LinkedIn, HubSpot, or any CSV).
+    """Import contacts from a CSV export (Google, Outlook, LinkedIn, HubSpot, Thunderbird, or any CSV).
 
     A file starting with [ is read as a JSON array, with { as NDJSON (as `crm export contacts` writes them).
 

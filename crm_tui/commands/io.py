@@ -20,6 +20,7 @@ from crm_tui.commands.runtime import FormatOption, Runtime, runtime
 from crm_tui.errors import InvalidInput, NotFound
 
 if TYPE_CHECKING:
+    from crm_tui.io.vcard import CardProblem
     from crm_tui.services.import_summary import ImportSummary, RowOutcome
 
 import_app = typer.Typer(
@@ -315,7 +316,7 @@ class _CardProblems:
         self.writer = VcardRejectsWriter(rejects) if rejects is not None else None
         self.lines = 0
 
-    def report(self, problem: Any) -> None:
+    def report(self, problem: CardProblem) -> None:
         for message in problem.messages():
             self.lines += 1
             if self.lines <= self.SHOWN:

@@ -218,7 +218,7 @@ def test_a_bad_property_is_left_out_never_the_card(crm: Crm, query: Query, tmp_p
     assert query("SELECT count(*) FROM contacts")[0][0] == 0  # one transaction: nothing written
     rejects = tmp_path / "rejects.vcf"
     code, _, err = crm("import", "vcard", str(path), "--skip-invalid", "--rejects", str(rejects))
-    assert code == 0 and err.endswith("import 1: 2 created, 0 updated, 0 unchanged, 1 skipped (1 invalid)\n"), err
+    assert code == 0 and err.endswith(": 2 created, 0 updated, 0 unchanged, 1 skipped (1 invalid)\n"), err
     bob = next(c for c in contacts(crm) if c["name"] == "Bob")
     assert [e["email"] for e in bob["emails"]] == ["bob@example.com"] and bob["phones"][0][
         "phone"
@@ -237,7 +237,8 @@ def test_a_bad_property_is_left_out_never_the_card(crm: Crm, query: Query, tmp_p
     )
     fixed = fixed.replace("EMAIL:dave@x.io;-address", "EMAIL:dave@x.io")
     code, _, err = crm("import", "vcard", "-", input=fixed.encode("utf-8"))
-    assert (code, err) == (0, "import 2: 1 created, 1 updated, 0 unchanged, 0 skipped\n")
+    # (A failed import uses up a batch number on PostgreSQL, whose sequences never roll back.)
+    assert code == 0 and err.endswith(": 1 created, 1 updated, 0 unchanged, 0 skipped\n") and "crm:" not in err
     bob = next(c for c in contacts(crm) if c["name"] == "Bob")
     assert (bob["birthday"], bob["every"], len(bob["emails"])) == ("2020-12-24", "2w", 2)
     assert "X-CRM-REJECTED" not in bob["custom"]

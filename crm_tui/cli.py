@@ -178,7 +178,13 @@ def _print_due(rt: Runtime, *, within: str | None, owner: str | None, fmt: str |
     from crm_tui.services.due import due_items
 
     ics = fmt == "ics"  # a calendar to subscribe to; icalendar loads only for it
-    fmt = "ics" if ics else rt.fmt(fmt)
+    if not ics:
+        from crm_tui.errors import InvalidInput
+        from crm_tui.output import FORMATS
+
+        if fmt is not None and fmt not in FORMATS:
+            raise InvalidInput(f"unknown format '{fmt}' (use {', '.join(FORMATS)}, ics) (--format)")
+        fmt = rt.fmt(fmt)
     now = rt.now()
     if within:
         until = now + timedelta(days=rt.duration_days(within, option="--within"))

@@ -70,6 +70,18 @@ def test_thunderbird_csv(crm: Crm, tmp_path: Path) -> None:
     assert crm("contact", "show", "ada@home.example")[0] == 0
 
 
+def test_thunderbird_csv_round_trips(crm: Crm, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert crm("import", "contacts", str(thunderbird(tmp_path)))[0] == 0
+    for fmt, command in (("csv", "contacts"), ("vcard", "vcard")):
+        first = tmp_path / f"first.{fmt}"
+        assert crm("export", "contacts", "--format", fmt, "-o", str(first))[0] == 0
+        monkeypatch.setenv("CRM_DB", str(tmp_path / f"{fmt}.db"))
+        assert crm("import", command, str(first))[0] == 0
+        second = tmp_path / f"second.{fmt}"
+        assert crm("export", "contacts", "--format", fmt, "-o", str(second))[0] == 0
+        assert second.read_bytes() == first.read_bytes()
+
+
 def test_thunderbird_semicolons_and_the_preset_by_name(crm: Crm, tmp_path: Path) -> None:
     path = tmp_path / "tb.csv"
     path.write_text("Display Name;First Name;Last Name;Primary Email\nJohn Doe;John;Doe;john@doe.invalid\n", "utf-8")

@@ -98,6 +98,12 @@ def test_due_as_a_calendar(crm: Crm, tmp_path: Path, monkeypatch: pytest.MonkeyP
     }  # fmt: skip
 
 
+def test_due_names_ics_among_its_formats(crm: Crm) -> None:
+    assert crm("due", "--format", "xml") == (
+        1, "", "crm: unknown format 'xml' (use table, plain, json, ndjson, csv, ics) (--format)\n",
+    )  # fmt: skip
+
+
 def test_only_the_ics_due_list_loads_icalendar(db_url: str) -> None:
     env = {**os.environ, "CRM_DB": db_url, "CRM_USER": "tester", "TZ": "UTC", "NO_COLOR": "1"}
     subprocess.run(

@@ -208,12 +208,25 @@ def _print_due(rt: Runtime, *, within: str | None, owner: str | None, fmt: str |
 
     from crm_tui.services.queue import due_items, end_of_day
 
-    fmt = rt.fmt(fmt)
+    ics = fmt == "ics"  # a calendar to subscribe to; icalendar loads only for it
+    shown = "plain"
+    if not ics:
+        from crm_tui.errors import InvalidInput
+        from crm_tui.output import FORMATS
+
+        if fmt is not None and fmt not in FORMATS:
+            raise InvalidInput(f"unknown format '{fmt}' (use {', '.join(FORMATS)}, ics) (--format)")
+        shown = rt.fmt(fmt)
     now = rt.now()
     until = now + timedelta(days=rt.duration_days(within, option="--within")) if within else end_of_day(now, rt.tz)
     with rt.connection() as conn:
         items = due_items(conn, now=now, until=until, owner=owner)
-    if items:
+    if ics:
+        from crm_tui.io.ics import due_calendar
+
+        # Always a calendar, empty when nothing is due, so a subscribed calendar clears.
+        sys.stdout.write(due_calendar(items, now=now).decode("utf-8"))
+    elif items:
         from crm_tui.output import render
 
         records = [
@@ -229,7 +242,7 @@ def _print_due(rt: Runtime, *, within: str | None, owner: str | None, fmt: str |
             }
             for item in items
         ]
-        render(records, DUE_COLUMNS, fmt, tz=rt.tz)
+        render(records, DUE_COLUMNS, shown, tz=rt.tz)
     if exit_status and not items:
         raise typer.Exit(1)
 
@@ -242,7 +255,9 @@ def due(
     ),
     mine: bool = typer.Option(False, "--mine", help="Only what you own."),
     owner: str | None = typer.Option(None, "--owner", help="Only what this user owns."),
-    fmt: str | None = FormatOption,
+    fmt: str | None = typer.Option(
+        None, "--format", "-f", help="table, plain, json, ndjson, csv, or ics (VTODOs for a calendar)."
+    ),
     exit_status: bool = typer.Option(False, "--exit-status", help="Exit 0 when something is due, 1 when nothing is."),
 ) -> None:
     """What is due: reminders by the end of today and contacts going cold, most overdue first.

@@ -17,7 +17,11 @@ MAX_NAME_LENGTH = 500  # a longer name is refused, never cut, wherever it comes 
 # too short to match people by, or to search for as a number.
 MIN_PHONE_DIGITS = 6
 
-_EMAIL = re.compile(r"^[^@\s<>(),;:\"\[\]]+@[^@\s<>(),;:\"\[\]]+\.[^@\s<>(),;:\"\[\]]+$")
+# local@domain: the domain is a host name (RFC 5321 needs no dot in it: `root@localhost`,
+# Thunderbird's `contact1@invalid`) or an address literal; no empty label, no space, no second @.
+_EMAIL = re.compile(
+    r"^[^@\s<>(),;:\"\[\]\\]+@(?:[^@\s<>(),;:\"\[\]\\.]+(?:\.[^@\s<>(),;:\"\[\]\\.]+)*|\[[^\s\[\]\\]+\])$"
+)
 _PHONE_CHARS = re.compile(r"^[0-9+().\-\s/xext#*]+$", re.IGNORECASE)
 # `+44 (0)20 7946 0000`: the (0) is the trunk prefix, dialled only from inside the country.
 TRUNK_IN_PARENS = re.compile(r"^\s*((?:\+|00)\s*\d{1,3})\s*\(0\)")

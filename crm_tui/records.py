@@ -28,6 +28,17 @@ class Labeled:
 
 
 @dataclass(slots=True)
+class SourceProperty:
+    """One property of a source card as it was read (vCard `group.NAME;PARAM=x:value`), for writers to give back."""
+
+    line: int
+    name: str  # upper case
+    value: str  # as text: quoted-printable and charsets decoded, backslash escapes kept
+    group: str | None = None
+    params: dict[str, list[str]] = field(default_factory=dict)  # names upper case; vCard 2.1's bare types under TYPE
+
+
+@dataclass(slots=True)
 class ContactRecord:
     """One contact as a source row describes it; empty fields mean "not given"."""
 
@@ -49,6 +60,9 @@ class ContactRecord:
     created_at: datetime | None = None
     custom: dict[str, str] = field(default_factory=dict)
     split_name: bool = True  # no given/family in the source: split them from the name
+    # What a vCard reader read (every property, in order) and what it left out, and why.
+    properties: list[SourceProperty] | None = None
+    dropped: list[RowError] | None = None
 
     def display_name(self) -> str:
         """The name the contact is shown by: the name, else given and family, else its first email or phone."""
@@ -201,3 +215,4 @@ class ExportedReminder:
     owner: str | None
     created_at: datetime
     updated_at: datetime
+    after_completion: bool = False  # the rule counts from when it was done, not from the schedule

@@ -20,6 +20,7 @@ from crm_tui.commands.runtime import FormatOption, Runtime, runtime
 from crm_tui.errors import InvalidInput, NotFound
 
 if TYPE_CHECKING:
+    from crm_tui.io.vcard import CardProblem
     from crm_tui.services.imports.summary import ImportSummary, RowOutcome
 
 import_app = typer.Typer(
@@ -100,7 +101,9 @@ def report(rt: Runtime, summary: ImportSummary, *, dry_run: bool) -> None:
 def import_contacts_command(
     ctx: typer.Context,
     file: str = typer.Argument(..., metavar="FILE|-", help="A CSV, JSON or NDJSON file, or - for standard input."),
-    preset: str = typer.Option("auto", "--preset", help="auto, generic, google, outlook, linkedin or hubspot."),
+    preset: str = typer.Option(
+        "auto", "--preset", help="auto, generic, google, outlook, linkedin, hubspot or thunderbird."
+    ),
     mapping: list[str] = typer.Option([], "--map", help="COLUMN=FIELD: read a column as a field (repeatable)."),
     on_duplicate: str = typer.Option("update", "--on-duplicate", help="update (default), skip or create."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what each row would do; write nothing."),
@@ -109,7 +112,7 @@ def import_contacts_command(
     encoding: str | None = typer.Option(None, "--encoding", help="Force an encoding: utf-8, utf-16, cp1252..."),
     delimiter: str | None = typer.Option(None, "--delimiter", help="Force a delimiter: , ; or tab."),
 ) -> None:
-    """Import contacts from a CSV export (Google, Outlook, LinkedIn, HubSpot, or any CSV).
+    """Import contacts from a CSV export (Google, Outlook, LinkedIn, HubSpot, Thunderbird, or any CSV).
 
     A file starting with [ is read as a JSON array, with { as NDJSON (as `crm export contacts` writes them).
 
@@ -248,11 +251,19 @@ def import_vcard_command(
     path: str = typer.Argument(..., metavar="FILE|DIR|-", help="A .vcf file, a directory of them, or -."),
     on_duplicate: str = typer.Option("update", "--on-duplicate", help="update (default), skip or create."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what each card would do; write nothing."),
-    skip_invalid: bool = typer.Option(False, "--skip-invalid", help="Import the good cards, skip the bad ones."),
+    skip_invalid: bool = typer.Option(
+        False, "--skip-invalid", help="Import the good cards, leave out those naming no one or never closed."
+    ),
+    rejects: Path | None = typer.Option(
+        None, "--rejects", help="Write the cards left out or that lost a property here (.vcf), with the reasons."
+    ),
 ) -> None:
-    """Import contacts from vCards (3.0 or 4.0): one file, a khard/vdirsyncer directory, or stdin.
+    """Import contacts from vCards (2.1, 3.0 or 4.0): one file, a khard/vdirsyncer directory, or stdin.
 
-    Example: crm import vcard ~/.contacts/personal/
+    A property that cannot be read (an email that is no address, a date that is no date) is left
+    out of its card with a message naming the file, line and property; the rest of the card is imported.
+
+    Example: crm import vcard ~/.contacts/personal/ --rejects rejected.vcf
     """
     from contextlib import ExitStack
 
@@ -272,7 +283,8 @@ def import_vcard_command(
         else:
             stream, name, _ = stack.enter_context(open_input(path))
             sources = [(name, stream)]
-        reader = VcardReader(sources, tz=rt.tz, skip_invalid=skip_invalid)
+        problems = stack.enter_context(_CardProblems(rt, rejects))
+        reader = VcardReader(sources, tz=rt.tz, skip_invalid=skip_invalid, on_problem=problems.report)
         options = {"on_duplicate": on_duplicate, "skip_invalid": skip_invalid}
         with rt.connection(write=True) as conn:
             summary = import_contacts(
@@ -288,7 +300,44 @@ def import_vcard_command(
             )
             if dry_run:
                 conn.rollback()
+        problems.finish()
     report(rt, summary, dry_run=dry_run)
+
+
+class _CardProblems:
+    """Says what each card lost on stderr (the first few lines of it) and writes the --rejects file."""
+
+    SHOWN = 20
+
+    def __init__(self, rt: Runtime, rejects: Path | None) -> None:
+        from crm_tui.io.vcard import VcardRejectsWriter
+
+        self.rt = rt
+        self.writer = VcardRejectsWriter(rejects) if rejects is not None else None
+        self.lines = 0
+
+    def report(self, problem: CardProblem) -> None:
+        for message in problem.messages():
+            self.lines += 1
+            if self.lines <= self.SHOWN:
+                self.rt.note(f"crm: {message}")
+        if self.writer is not None:
+            self.writer.write(problem)
+
+    def finish(self) -> None:
+        if self.lines > self.SHOWN:
+            more = self.lines - self.SHOWN
+            where = f" (all in {self.writer.path})" if self.writer is not None else " (--rejects FILE keeps them all)"
+            self.rt.note(f"crm: {more:,} more left out{where}")
+
+    def __enter__(self) -> _CardProblems:
+        return self
+
+    def __exit__(self, kind: object, exc: object, tb: object) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            if kind is not None and self.writer.count:
+                self.writer.path.unlink(missing_ok=True)  # the import failed: nothing was imported or left out
 
 
 @import_app.command("interactions")

@@ -5,6 +5,7 @@ The writers and their libraries (vobject, icalendar) load inside the commands.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -38,7 +39,7 @@ def open_output(path: str | None) -> Iterator[tuple[Any, str | None]]:
 
     target = Path(path).expanduser()
     if target.is_dir():
-        raise InvalidInput(f"{path}: is a directory (only --format vcard writes one file per contact)")
+        raise InvalidInput(f"{path}: is a directory (only --format vcard and ics write one file per record)")
     if not target.parent.is_dir():
         raise NotFound(f"{target.parent}: no such directory (-o)")
     with open_private(target) as out:
@@ -67,7 +68,8 @@ def export_contacts(
 
     rt = runtime(ctx)
     check_choice(fmt, ("csv", "json", "ndjson", "vcard"), "--format")
-    if fmt == "vcard" and output not in (None, "-") and (output.endswith("/") or Path(output).expanduser().is_dir()):
+    if fmt == "vcard" and _is_directory(output):
+        assert output is not None
         with rt.session(write=False) as session:
             count = _vcard_directory(rt, iter_contacts(session), Path(output).expanduser())
         rt.note(f"Exported {_count(count, 'contact')} to {output}")
@@ -90,15 +92,24 @@ def export_contacts(
         rt.note(f"Exported {_count(count, 'contact')} to {name}")
 
 
+def _is_directory(output: str | None) -> bool:
+    """`-o DIR/` or an existing directory: one file per record (a vdir, as khard, todoman and vdirsyncer read)."""
+    return output not in (None, "-") and (output.endswith(("/", os.sep)) or Path(output).expanduser().is_dir())
+
+
+def _make_directory(directory: Path) -> None:
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InvalidInput(f"{directory}: cannot create the directory: {exc.strerror}") from None
+
+
 def _vcard_directory(rt: Runtime, contacts: Any, directory: Path) -> int:
     """One UID.vcf per contact, files 0600 in a directory created 0700."""
     from crm_tui.io.csvwrite import open_private
     from crm_tui.io.vcard import contact_vcard, file_name
 
-    try:
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InvalidInput(f"{directory}: cannot create the directory: {exc.strerror}") from None
+    _make_directory(directory)
     count = 0
     for contact in contacts:
         with open_private(directory / file_name(contact)) as out:
@@ -166,12 +177,21 @@ def export_reminders(
 ) -> None:
     """Export reminders; `--format ics` gives VTODOs with due time, repeat rule and alarm for a calendar.
 
+    With `-o DIR/` (or an existing directory), ics writes one VTODO per UID.ics file, as todoman
+    and vdirsyncer read them.
+
     Example: crm export reminders --format ics -o ~/calendars/follow-ups.ics
     """
     from crm_tui.services.exporting import iter_reminders
 
     rt = runtime(ctx)
     check_choice(fmt, ("csv", "json", "ndjson", "ics"), "--format")
+    if fmt == "ics" and _is_directory(output):
+        assert output is not None
+        with rt.session(write=False) as session:
+            count = _ics_directory(iter_reminders(session), Path(output).expanduser())
+        rt.note(f"Exported {_count(count, 'reminder')} to {output}")
+        return
     with rt.session(write=False) as session, open_output(output) as (out, name):
         reminders = list(iter_reminders(session)) if fmt == "ics" else iter_reminders(session)
         if fmt == "ics":
@@ -185,6 +205,20 @@ def export_reminders(
         rt.note(f"Exported {_count(count, 'reminder')} to {name}")
 
 
+def _ics_directory(reminders: Any, directory: Path) -> int:
+    """One UID.ics (a VCALENDAR of one VTODO) per reminder, files 0600 in a directory created 0700."""
+    from crm_tui.io.csvwrite import open_private
+    from crm_tui.io.ics import reminder_calendars
+
+    _make_directory(directory)
+    count = 0
+    for name, data in reminder_calendars(reminders):
+        with open_private(directory / name) as out:
+            out.write(data.decode("utf-8"))
+        count += 1
+    return count
+
+
 def _reminder_record(r: Any) -> dict[str, Any]:
     from crm_tui.dates import Recurrence
 
@@ -195,7 +229,7 @@ def _reminder_record(r: Any) -> dict[str, Any]:
         "email": r.email,
         "title": r.title,
         "due_at": r.due_at,
-        "every": Recurrence(r.rule).describe() if r.rule else None,
+        "every": Recurrence(r.rule, r.after_completion).describe() if r.rule else None,
         "rule": r.rule,
         "snoozed_until": r.snoozed_until,
         "done_at": r.done_at,

@@ -65,6 +65,7 @@ class ContactMapper:
         self.middle: list[int] = []
         self.custom: list[tuple[int, str]] = []
         self.every = self.birthday = self.created = -1
+        self.birth_parts = {"birth_year": -1, "birth_month": -1, "birth_day": -1}
         self.identity: list[int] = []
         self.width = len(cols)
         self._cadences: dict[str, int] = {}
@@ -89,6 +90,8 @@ class ContactMapper:
                 self.every = i
             elif t == "birthday":
                 self.birthday = i
+            elif t in self.birth_parts:
+                self.birth_parts[t] = i
             elif t == "created_at":
                 self.created = i
         self._compiled = self._compile()
@@ -155,6 +158,18 @@ class ContactMapper:
             add(f"    v = cells[{self.birthday}].strip()")
             add("    if v:")
             add(f"        rec.birthday = parse_birthday(unneutralize(v), line, H[{self.birthday}], dayfirst=DAYFIRST)")
+        if any(i >= 0 for i in self.birth_parts.values()):
+            y, m, d = (f"cells[{i}].strip()" if i >= 0 else "''" for i in self.birth_parts.values())
+            add(f"    y, m, d = {y}, {m}, {d}")
+            add("    if m and d:")
+            month = self.birth_parts["birth_month"]
+            add(f"        rec.birthday = parse_birthday(birth_text(y, m, d), line, H[{month}], dayfirst=DAYFIRST)")
+            add("    else:")
+            add("        pass")
+            for n, i in enumerate(self.birth_parts.values()):
+                if i >= 0:
+                    add(f"        if {'ymd'[n]}:")
+                    add(f"            rec.custom[H[{i}].strip()] = {'ymd'[n]}")
         if self.created >= 0:
             add(f"    v = cells[{self.created}].strip()")
             add("    if v:")
@@ -171,13 +186,20 @@ class ContactMapper:
             "clean_label": clean_label, "split_labeled": split_labeled, "parse_email": parse_email,
             "parse_phone": parse_phone, "parse_cadence": parse_cadence, "parse_birthday": parse_birthday,
             "parse_instant": parse_instant, "add_tags": _add_tags if self.neutralized else _add_raw_tags,
-            "H": self.header, "TZ": self.tz,
+            "birth_text": _birth_text, "H": self.header, "TZ": self.tz,
             "DAYFIRST": self.dayfirst, "CADENCES": self._cadences, "CUSTOM": [key for _, key in self.custom],
             "FIXED": [col.label for _, _, col in self.values], "SPLITS": [col.split for _, _, col in self.values],
             "TAG_SPLITS": [split for _, split in self.tags],
         }  # fmt: skip
         exec(compile("\n".join(code), "<contact mapper>", "exec"), namespace)  # our own template, built above
         return namespace["map_row"]
+
+
+def _birth_text(year: str, month: str, day: str) -> str:
+    """Thunderbird's Birth Year, Month and Day as one ISO date, `--MM-DD` without a year."""
+    if year:
+        return f"{year.zfill(4)}-{month.zfill(2)}-{day.zfill(2)}"
+    return f"--{month.zfill(2)}-{day.zfill(2)}"
 
 
 def _as_is(value: str) -> str:

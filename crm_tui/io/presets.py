@@ -1,7 +1,8 @@
 """Which column of a contacts CSV holds which field, for each tool's export layout.
 
-A preset turns a header row into a plan (one `Col` per column); `detect` picks the
-preset whose published headers the file carries, else the generic synonyms apply.
+A preset turns a header row into a plan (one `Col` per column); `detect` scores every preset
+on the header row (how many of its cells the tool's published layout has) and picks the best,
+else the generic synonyms apply.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 
 from crm_tui.errors import InvalidInput
 
-PRESETS = ("auto", "generic", "google", "outlook", "linkedin", "hubspot")
+PRESETS = ("auto", "generic", "google", "outlook", "linkedin", "hubspot", "thunderbird")
 FIELDS = (
     "name", "given_name", "middle_name", "family_name", "email", "phone", "organization", "title",
     "tags", "notes", "every", "owner", "birthday", "source", "uid", "created_at", "custom", "ignore",
@@ -81,6 +82,8 @@ _OUTLOOK = {
     "First Name": Col("given_name"), "Middle Name": Col("middle_name"), "Last Name": Col("family_name"),
     "Company": Col("organization"), "Job Title": Col("title"), "Categories": Col("tags", split=";"),
     "Notes": Col("notes"), "Birthday": Col("birthday"), "E-mail Address": Col("email", group=1),
+    # Not in Outlook's own layouts, but in files made to look like them (a full name, not the prefix `Title`).
+    "Name": Col("name"),
     "E-mail 2 Address": Col("email", group=2), "E-mail 3 Address": Col("email", group=3),
     "E-mail Type": Col("ignore"), "E-mail 2 Type": Col("ignore"), "E-mail 3 Type": Col("ignore"),
     "E-mail Display Name": Col("ignore"), "E-mail 2 Display Name": Col("ignore"),
@@ -106,34 +109,100 @@ _GOOGLE = {
     "Notes": Col("notes"), "Birthday": Col("birthday"),
 }  # fmt: skip
 _GOOGLE_GROUP = re.compile(r"^(E-mail|Phone) (\d+) - (Value|Label|Type)$")
-
-# Headers that identify each tool's export; detection needs most of them.
-_SIGNATURES = {
-    "google": ("First Name", "Last Name", "Labels", "Organization Name", "E-mail 1 - Label", "E-mail 1 - Value",
-               "Phone 1 - Value", "Given Name", "Family Name", "Group Membership", "E-mail 1 - Type",
-               "Organization 1 - Name"),
-    "outlook": ("First Name", "Last Name", "E-mail Address", "E-mail 2 Address", "Business Phone", "Mobile Phone",
-                "Company", "Job Title", "Categories", "Home Phone"),
-    "linkedin": ("First Name", "Last Name", "URL", "Email Address", "Company", "Position", "Connected On"),
-    "hubspot": ("Record ID", "First Name", "Last Name", "Email", "Phone Number", "Contact owner",
-                "Lifecycle Stage", "Company Name"),
+_THUNDERBIRD = {
+    "First Name": Col("given_name"), "Last Name": Col("family_name"), "Display Name": Col("name"),
+    "Primary Email": Col("email"), "Secondary Email": Col("email"), "Work Phone": Col("phone", label="work"),
+    "Home Phone": Col("phone", label="home"), "Fax Number": Col("phone", label="fax"),
+    "Pager Number": Col("phone", label="pager"), "Mobile Number": Col("phone", label="mobile"),
+    "Job Title": Col("title"), "Organization": Col("organization"), "Notes": Col("notes"),
+    # One birthday in three columns; a part given alone is kept as a custom field.
+    "Birth Year": Col("birth_year"), "Birth Month": Col("birth_month"), "Birth Day": Col("birth_day"),
 }  # fmt: skip
-_REQUIRED = {
-    "google": ("E-mail 1 - Value", "Phone 1 - Value", "Group Membership", "Labels"),
-    "outlook": ("E-mail Address", "Business Phone", "Mobile Phone", "Job Title"),
-    "linkedin": ("Connected On",),
-    "hubspot": ("Record ID",),
-}
+_TABLES = {"outlook": _OUTLOOK, "linkedin": _LINKEDIN, "hubspot": _HUBSPOT, "thunderbird": _THUNDERBIRD}
+
+# Each tool's published export layout: the headers it writes, and those only it writes.
+_LAYOUTS: dict[str, frozenset[str]] = {
+    "google": frozenset({
+        "Name", "First Name", "Middle Name", "Last Name", "Given Name", "Additional Name", "Family Name",
+        "Phonetic First Name", "Phonetic Middle Name", "Phonetic Last Name", "Yomi Name", "Given Name Yomi",
+        "Additional Name Yomi", "Family Name Yomi", "Name Prefix", "Name Suffix", "Initials", "Nickname",
+        "Short Name", "Maiden Name", "File As", "Birthday", "Gender", "Location", "Billing Information",
+        "Directory Server", "Mileage", "Occupation", "Hobby", "Sensitivity", "Priority", "Subject", "Notes",
+        "Language", "Photo", "Labels", "Group Membership", "Organization Name", "Organization Title",
+        "Organization Department",
+    }),
+    "outlook": frozenset({
+        *_OUTLOOK_PHONES, "Title", "First Name", "Middle Name", "Last Name", "Suffix", "Nickname", "Given Yomi",
+        "Surname Yomi", "Company", "Company Yomi", "Department", "Job Title", "Business Street",
+        "Business Street 2", "Business Street 3", "Business City", "Business State", "Business Postal Code",
+        "Business Country/Region", "Home Street", "Home Street 2", "Home Street 3", "Home City", "Home State",
+        "Home Postal Code", "Home Country/Region", "Other Street", "Other Street 2", "Other Street 3", "Other City",
+        "Other State", "Other Postal Code", "Other Country/Region", "Account", "Anniversary", "Assistant's Name",
+        "Billing Information", "Birthday", "Business Address PO Box", "Categories", "Children", "Directory Server",
+        "E-mail Address", "E-mail Type", "E-mail Display Name", "E-mail 2 Address", "E-mail 2 Type",
+        "E-mail 2 Display Name", "E-mail 3 Address", "E-mail 3 Type", "E-mail 3 Display Name", "Gender",
+        "Government ID Number", "Hobby", "Home Address PO Box", "Initials", "Internet Free Busy", "Keywords",
+        "Language", "Location", "Manager's Name", "Mileage", "Notes", "Office Location", "Organizational ID Number",
+        "Other Address PO Box", "Priority", "Private", "Profession", "Referred By", "Sensitivity", "Spouse",
+        "User 1", "User 2", "User 3", "User 4", "Web Page", "Personal Web Page", "Schools", "IMAddress",
+    }),
+    "linkedin": frozenset({"First Name", "Last Name", "URL", "Email Address", "Company", "Position", "Connected On"}),
+    "hubspot": frozenset({
+        "Record ID", "First Name", "Last Name", "Email", "Phone Number", "Mobile Phone Number", "Contact owner",
+        "Lifecycle Stage", "Lead Status", "Create Date", "Last Activity Date", "Company Name", "Job Title",
+        "Original Source",
+    }),
+    "thunderbird": frozenset({
+        "First Name", "Last Name", "Display Name", "Nickname", "Primary Email", "Secondary Email", "Screen Name",
+        "Work Phone", "Home Phone", "Fax Number", "Pager Number", "Mobile Number", "Home Address", "Home Address 2",
+        "Home City", "Home State", "Home ZipCode", "Home Country", "Work Address", "Work Address 2", "Work City",
+        "Work State", "Work ZipCode", "Work Country", "Job Title", "Department", "Organization", "Web Page 1",
+        "Web Page 2", "Birth Year", "Birth Month", "Birth Day", "Custom 1", "Custom 2", "Custom 3", "Custom 4",
+        "Notes",
+    }),
+}  # fmt: skip
+_DISTINCTIVE: dict[str, frozenset[str]] = {
+    "google": frozenset({"Labels", "Group Membership", "Organization Name", "Given Name", "Family Name", "File As"}),
+    "outlook": frozenset({
+        "E-mail Address", "E-mail 2 Address", "Business Phone", "Mobile Phone", "Business Fax", "Home Fax",
+        "Company Main Phone", "E-mail Display Name", "Business Street", "Primary Phone",
+    }),
+    "linkedin": frozenset({"Connected On"}),
+    "hubspot": frozenset({"Record ID", "Contact owner", "Lifecycle Stage", "Lead Status"}),
+    "thunderbird": frozenset({
+        "Primary Email", "Secondary Email", "Screen Name", "Mobile Number", "Pager Number", "Fax Number",
+        "Web Page 1", "Birth Year", "Work ZipCode", "Home ZipCode",
+    }),
+}  # fmt: skip
+# Google's numbered groups: "E-mail 1 - Value", "Address 2 - City", "Organization 1 - Name"...
+_GOOGLE_NUMBERED = re.compile(r"^(E-mail|Phone|Address|Website|Organization|Relation|Event|IM|Custom Field) \d+ - ")
+
+
+def score(preset: str, header: Sequence[str]) -> tuple[int, int]:
+    """(cells of `header` that the preset's layout has, cells that only that tool writes)."""
+    layout, distinctive = _LAYOUTS[preset], _DISTINCTIVE[preset]
+    known = unique = 0
+    for h in header:
+        h = h.strip()
+        numbered = preset == "google" and bool(_GOOGLE_NUMBERED.match(h))
+        if h in layout or numbered:
+            known += 1
+        if h in distinctive or numbered:
+            unique += 1
+    return known, unique
 
 
 def detect(header: Sequence[str]) -> str:
-    """The preset whose export layout `header` matches best, else "generic"."""
-    present = {h.strip() for h in header}
-    best, score = "generic", 0
-    for preset, signature in _SIGNATURES.items():
-        hits = sum(1 for h in signature if h in present)
-        if any(h in present for h in _REQUIRED[preset]) and hits >= 3 and hits > score:
-            best, score = preset, hits
+    """The preset whose export layout `header` matches best, else "generic".
+
+    Every preset is scored; one counts only with at least 3 cells of its layout and one header
+    that only its tool writes (Thunderbird's `Job Title` and `Home Phone` are Outlook's too).
+    """
+    best, best_score = "generic", (0, 0)
+    for preset in _LAYOUTS:
+        found = score(preset, header)
+        if found[0] >= 3 and found[1] and found > best_score:
+            best, best_score = preset, found
     return best
 
 
@@ -148,7 +217,7 @@ def column_for(preset: str, header: str) -> Col | None:
                 return Col(kind, group=int(m[2]), split=GOOGLE_SEPARATOR)
             return Col(f"{kind}_label", group=int(m[2]))
         return _GOOGLE.get(h)
-    table = {"outlook": _OUTLOOK, "linkedin": _LINKEDIN, "hubspot": _HUBSPOT}.get(preset)
+    table = _TABLES.get(preset)
     if table is not None:
         return table.get(h)
     if h.lower().startswith("custom:") and len(h) > 7:
@@ -211,7 +280,7 @@ def recognized(preset: str, header: Sequence[str], overrides: dict[str, Col]) ->
             continue
         col = column_for("generic" if preset == "auto" else preset, h)
         if col is None and preset == "auto":
-            col = next((c for p in ("google", "outlook", "linkedin", "hubspot") if (c := column_for(p, h))), None)
+            col = next((c for p in _LAYOUTS if (c := column_for(p, h))), None)
         if col is not None and col.target not in ("custom", "ignore"):
             count += 1
     return count

@@ -1,7 +1,8 @@
-"""vCard in and out through vobject: 3.0 and 4.0, Apple's item1.X-ABLabel groups, year-less birthdays.
+"""vCard in (2.1, 3.0 and 4.0, read by `vcard_lines`) and out (3.0, written by vobject).
 
-What crm-tui keeps that vCard has no property for (cadence, owner, source, creation
-time, custom fields) travels in X-CRM-* properties, so a round trip loses nothing.
+Apple's item1.X-ABLabel groups and year-less birthdays are understood both ways. What crm-tui
+keeps that vCard has no property for (cadence, owner, source, creation time, custom fields)
+travels in X-CRM-* properties, so a round trip loses nothing.
 """
 
 from __future__ import annotations
@@ -9,55 +10,45 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import tzinfo
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
 from crm_tui.io.fields import APPLE_NO_YEAR, parse_birthday, parse_email, parse_instant, parse_phone
-from crm_tui.records import ContactRecord, ExportedContact, Labeled, RowError, Skipped
+from crm_tui.io.vcard_lines import RawCard, components, read_cards, text_list, unescape
+from crm_tui.records import ContactRecord, ExportedContact, Labeled, RowError, Skipped, SourceProperty
 
 _UID_NAMESPACE = uuid.UUID("5b0c9a7e-8f5e-4c43-9d84-2f0c6f1d3a10")
 _GENERIC_TYPES = {"internet", "pref", "x400", "voice", "msg", "x-internet"}
 _STANDARD_LABELS = {"home", "work", "other", "cell", "fax", "pager", "main", "iphone", "text", "video"}
+# The labels written as TYPE values: RFC 2426's for TEL (3.3.1), home and work for EMAIL (as RFC 6350
+# and every address book write them). Any other label travels in Apple's item1.X-ABLabel, in its
+# marked form for Apple's own (Other, Main).
+_TYPES = {
+    "tel": frozenset({"home", "work", "cell", "fax", "pager", "video", "car", "isdn", "pcs", "msg", "bbs", "modem"}),
+    "email": frozenset({"home", "work"}),
+}
+_APPLE_LABELS = {"other": "_$!<Other>!$_", "main": "_$!<Main>!$_"}
 _AB_LABEL = re.compile(r"^_\$!<(.*)>!\$_$")
 _SAFE_FILE = re.compile(r"^[A-Za-z0-9._@-]{1,120}$")
-_SKIP = {"VERSION", "PRODID", "REV", "PHOTO", "LOGO", "SOUND", "KEY", "X-ABUID", "KIND", "X-ABLABEL", "CLIENTPIDMAP"}
-_KNOWN = {"FN", "N", "EMAIL", "TEL", "ORG", "TITLE", "CATEGORIES", "NOTE", "BDAY", "UID"}
+# Properties about the file or the card, not the person (PROFILE:VCard is vCard 3.0's BEGIN line's twin).
+_SKIP = {
+    "VERSION", "PRODID", "REV", "PHOTO", "LOGO", "SOUND", "KEY", "X-ABUID", "KIND", "X-ABLABEL", "CLIENTPIDMAP",
+    "PROFILE", "X-CRM-REJECTED",
+}  # fmt: skip
+REJECTED = "X-CRM-REJECTED"  # why a card is in a rejects file; ignored when the file is imported again
 
 
 # ---------------------------------------------------------------- reading
 
 
-def split_cards(stream: IO[str]) -> Iterator[tuple[int, str]]:
-    """(first line, text) of each BEGIN:VCARD ... END:VCARD block, read line by line."""
-    lines: list[str] = []
-    start = 0
-    depth = 0
-    for number, line in enumerate(stream, 1):
-        upper = line.strip().upper()
-        if upper == "BEGIN:VCARD":
-            if depth == 0:
-                start, lines = number, []
-            depth += 1
-        if depth:
-            lines.append(line)
-        if upper == "END:VCARD" and depth:
-            depth -= 1
-            if depth == 0:
-                yield start, "".join(lines)
-    if depth:
-        yield start, "".join(lines)  # truncated: the parser reports it
+def _types(prop: SourceProperty) -> list[str]:
+    return [t.strip().lower() for t in prop.params.get("TYPE", []) if t.strip()]
 
 
-def _types(prop: Any) -> list[str]:
-    out: list[str] = []
-    for value in prop.params.get("TYPE", []):
-        out.extend(v.strip().lower() for v in value.split(",") if v.strip())
-    return out
-
-
-def _label(prop: Any, ab_labels: dict[str, str]) -> tuple[str | None, bool]:
+def _label(prop: SourceProperty, ab_labels: dict[str, str]) -> tuple[str | None, bool]:
     types = _types(prop)
     primary = "pref" in types or "1" in prop.params.get("PREF", [])
     if prop.group and prop.group in ab_labels:
@@ -68,73 +59,130 @@ def _label(prop: Any, ab_labels: dict[str, str]) -> tuple[str | None, bool]:
     return None, primary
 
 
-def _text(value: Any) -> str:
-    if isinstance(value, list):
-        return " ".join(str(v) for v in value if str(v).strip())
-    return str(value)
+def _is_uri(prop: SourceProperty) -> bool:
+    return any(v.lower() == "uri" for v in prop.params.get("VALUE", []))
 
 
-def card_record(text: str, line: int, tz: tzinfo) -> ContactRecord:
-    """A ContactRecord from one vCard's text; RowError when it cannot be read."""
-    import vobject
+def card_record(card: RawCard, tz: tzinfo) -> ContactRecord:
+    """A ContactRecord from one card, not yet checked (see ContactRecord.check).
 
-    try:
-        card = vobject.readOne(text)
-    except Exception as exc:  # vobject raises ParseError, ValueError, and worse on bad input
-        raise RowError(line, f"not a valid vCard ({' '.join(str(exc).split())[:80]})") from None
-    rec = ContactRecord(line=line)
-    # A card nested in the card (vCard 2.1's AGENT, or a stray BEGIN:VCARD) is a component,
-    # not a property: the outer card is imported without it.
-    props = [p for p in card.getChildren() if isinstance(p, vobject.base.ContentLine)]
+    A property whose value cannot be read is left out and listed in `dropped`; RowError only
+    for a card that was never closed.
+    """
+    if not card.closed:
+        raise RowError(card.line, "the card is never closed (no END:VCARD)")
+    rec = ContactRecord(line=card.line, properties=card.properties, dropped=list(card.problems))
     ab_labels = {}
-    for prop in props:
+    for prop in card.properties:
         if prop.name == "X-ABLABEL" and prop.group:
-            raw = str(prop.value).strip()
+            raw = unescape(prop.value).strip()
             m = _AB_LABEL.match(raw)
             label = m[1] if m else raw
             ab_labels[prop.group] = label.lower() if label.lower() in _STANDARD_LABELS else label
-    emails: list[tuple[bool, Labeled]] = []
-    phones: list[tuple[bool, Labeled]] = []
-    for prop in props:
-        name = prop.name
-        value = prop.value
+    reading = _CardReading(rec, ab_labels, tz)
+    for prop in card.properties:
+        try:
+            reading.read(prop)
+        except RowError as exc:
+            rec.dropped.append(exc)  # type: ignore[union-attr]
+    reading.finish()
+    rec.dropped.sort(key=lambda e: e.line)  # type: ignore[union-attr]
+    return rec
+
+
+class _CardReading:
+    """The fields of one record, filled property by property (the first FN, N, ORG... wins)."""
+
+    def __init__(self, rec: ContactRecord, ab_labels: dict[str, str], tz: tzinfo) -> None:
+        self.rec = rec
+        self.ab_labels = ab_labels
+        self.tz = tz
+        self.seen: set[str] = set()
+        self.emails: list[tuple[bool, Labeled]] = []
+        self.phones: list[tuple[bool, Labeled]] = []
+        self.notes: list[str] = []
+        self.nicknames: list[str] = []
+
+    def first(self, name: str) -> bool:
+        """True the first time a property of this name is read."""
+        if name in self.seen:
+            return False
+        self.seen.add(name)
+        return True
+
+    def read(self, prop: SourceProperty) -> None:
+        rec, name, line = self.rec, prop.name, prop.line
         if name == "FN":
-            rec.name = " ".join(str(value).split()) or None
+            text = " ".join(unescape(prop.value).split())
+            if text and self.first(name):
+                rec.name = text
         elif name == "N":
-            rec.given_name = " ".join(_text(p) for p in (value.given, value.additional) if _text(p).strip()) or None
-            rec.family_name = _text(value.family).strip() or None
+            parts = components(prop.value, lists=True) + [""] * 5
+            if any(parts[:3]) and self.first(name):
+                rec.given_name = " ".join(p for p in parts[1:3] if p) or None
+                rec.family_name = parts[0] or None
             rec.split_name = False
-        elif name == "EMAIL" and str(value).strip():
-            label, primary = _label(prop, ab_labels)
-            emails.append((primary, Labeled(parse_email(str(value), line, "EMAIL"), label)))
-        elif name == "TEL" and str(value).strip():
-            label, primary = _label(prop, ab_labels)
-            phones.append((primary, Labeled(parse_phone(str(value), line, "TEL"), label)))
+        elif name == "EMAIL":
+            value = unescape(prop.value).strip()
+            if value:
+                label, primary = _label(prop, self.ab_labels)
+                self.emails.append((primary, Labeled(parse_email(value, line, name), label)))
+        elif name == "TEL":
+            value = prop.value.strip() if _is_uri(prop) else unescape(prop.value).strip()
+            if value:
+                label, primary = _label(prop, self.ab_labels)
+                self.phones.append((primary, Labeled(parse_phone(value, line, name), label)))
         elif name == "ORG":
-            rec.organization = (str(value[0]) if isinstance(value, list) and value else str(value)).strip() or None
+            org = next((p for p in components(prop.value) if p), None)
+            if org and self.first(name):
+                rec.organization = org
         elif name == "TITLE":
-            rec.title = str(value).strip() or None
+            title = unescape(prop.value).strip()
+            if title and self.first(name):
+                rec.title = title
         elif name == "CATEGORIES":
-            rec.tags.extend(t.strip() for t in (value if isinstance(value, list) else [value]) if t.strip())
+            rec.tags.extend(text_list(prop.value))
         elif name == "NOTE":
-            rec.notes = str(value) if str(value).strip() else None
+            note = unescape(prop.value)
+            if note.strip():
+                self.notes.append(note)
         elif name == "BDAY":
-            raw = str(value).strip()
-            if prop.params.get("X-APPLE-OMIT-YEAR") and raw[:4].isdigit():
-                raw = APPLE_NO_YEAR + raw[4:]
-            rec.birthday = parse_birthday(raw, line, "BDAY")
+            self.birthday(prop)
         elif name == "UID":
-            rec.uid = str(value).strip() or None
+            uid = unescape(prop.value).strip()
+            if uid and self.first(name):
+                rec.uid = uid
         elif name.startswith("X-CRM-"):
-            _crm_property(rec, name, str(value), line, tz)
-        elif name not in _SKIP and name not in _KNOWN:
-            text = _text(value).strip()
+            _crm_property(rec, name, unescape(prop.value), line, self.tz)
+        elif name not in _SKIP:
+            if name == "NICKNAME":
+                self.nicknames.extend(text_list(prop.value))
+            text = ", ".join(p for p in components(prop.value) if p) if name == "ADR" else unescape(prop.value).strip()
             if text:
                 rec.custom[name] = f"{rec.custom[name]}; {text}" if name in rec.custom else text
-    rec.emails = [e for p, e in emails if p] + [e for p, e in emails if not p]
-    rec.phones = [t for p, t in phones if p] + [t for p, t in phones if not p]
-    rec.check()
-    return rec
+
+    def birthday(self, prop: SourceProperty) -> None:
+        raw = unescape(prop.value).strip()
+        if not raw or "BDAY" in self.seen:
+            return
+        if any(v.lower() == "text" for v in prop.params.get("VALUE", [])):
+            # vCard 4.0 allows a birthday in words ("circa 1800"): kept as it is, not as a date.
+            self.rec.custom["BDAY"] = raw
+            self.seen.add("BDAY")
+            return
+        if prop.params.get("X-APPLE-OMIT-YEAR") and raw[:4].isdigit():
+            raw = APPLE_NO_YEAR + raw[4:]
+        self.rec.birthday = parse_birthday(raw, prop.line, "BDAY")
+        self.seen.add("BDAY")
+
+    def finish(self) -> None:
+        rec = self.rec
+        rec.emails = [e for p, e in self.emails if p] + [e for p, e in self.emails if not p]
+        rec.phones = [t for p, t in self.phones if p] + [t for p, t in self.phones if not p]
+        if self.notes:
+            rec.notes = "\n".join(self.notes)
+        if not (rec.name or rec.given_name or rec.family_name) and self.nicknames:
+            rec.name = self.nicknames[0]  # a card known only by a nickname is named by it
 
 
 def _crm_property(rec: ContactRecord, name: str, value: str, line: int, tz: tzinfo) -> None:
@@ -183,11 +231,11 @@ def _add_labeled(card: Any, kind: str, values: list[tuple[str, str | None]], gro
         ab_label = None
         if label:
             std = "cell" if kind == "tel" and label.lower() == "mobile" else label.lower()
-            if std in _STANDARD_LABELS:
+            if std in _TYPES[kind]:
                 types.append(std)
             else:
-                ab_label = label
-        if i == 0:
+                ab_label = _APPLE_LABELS.get(std, label)
+        if i == 0 and len(values) > 1:  # a lone value is primary anyway; abook drops TYPE=pref phones
             types.append("pref")
         group = None
         if ab_label is not None:
@@ -245,13 +293,47 @@ def vcf_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.iterdir() if p.is_file() and p.suffix.lower() in (".vcf", ".vcard"))
 
 
-class VcardReader:
-    """ContactRecords from vCard files, a directory of them, or a stream."""
+@dataclass
+class CardProblem:
+    """What a card lost (properties left out) or that it was left out whole, for messages and a rejects file."""
 
-    def __init__(self, sources: Sequence[tuple[str, BinaryIO]], *, tz: tzinfo, skip_invalid: bool = False) -> None:
+    source: str  # the file the card is in
+    card: RawCard
+    errors: list[RowError]
+    refused: bool  # the whole card was left out
+
+    def messages(self) -> list[str]:
+        """One `FILE line N: ...` line per error, saying what was left out."""
+        out = []
+        for e in self.errors:
+            if self.refused and e is self.errors[-1]:
+                what = "the card is left out"
+            else:
+                what = f"{e.column} left out" if e.column else "left out"
+            out.append(f"{self.source} line {e.line}: {e.message} ({what})")
+        return out
+
+
+class VcardReader:
+    """ContactRecords from vCard files, a directory of them, or a stream.
+
+    A property that cannot be read is left out of its card and reported to `on_problem`; a card
+    that cannot be read at all (never closed, or naming no one) stops the import, or with
+    `skip_invalid` is left out and reported too.
+    """
+
+    def __init__(
+        self,
+        sources: Sequence[tuple[str, BinaryIO]],
+        *,
+        tz: tzinfo,
+        skip_invalid: bool = False,
+        on_problem: Callable[[CardProblem], None] | None = None,
+    ) -> None:
         self.sources = sources
         self.tz = tz
         self.skip_invalid = skip_invalid
+        self.on_problem = on_problem
         self.bytes_read = 0
 
     def __iter__(self) -> Iterator[ContactRecord | Skipped]:
@@ -261,14 +343,79 @@ class VcardReader:
         for name, stream in self.sources:
             decoded = open_decoded(stream)
             found = False
-            for line, text in split_cards(decoded.text):
+            for card in read_cards(decoded.text):
                 found = True
+                rec: ContactRecord | None = None
                 try:
-                    yield card_record(text, line, self.tz)
+                    rec = card_record(card, self.tz)
+                    rec.check()
                 except RowError as exc:
+                    dropped = rec.dropped if rec is not None and rec.dropped else []
                     if not self.skip_invalid:
+                        self._report(name, card, dropped, refused=False)
                         raise InvalidInput(exc.describe(name)) from None
-                    yield Skipped(line, f"{name}: {exc.message}", None, True)
+                    self._report(name, card, [*dropped, exc], refused=True)
+                    yield Skipped(card.line, f"{name}: {exc.message}", None, True)
+                    continue
+                self._report(name, card, rec.dropped or [], refused=False)
+                yield rec
             self.bytes_read += decoded.bytes_read
             if not found and len(self.sources) == 1:
                 raise InvalidInput(f"{name}: no vCard in it (no BEGIN:VCARD line)")
+
+    def _report(self, name: str, card: RawCard, errors: list[RowError], *, refused: bool) -> None:
+        if errors and self.on_problem is not None:
+            self.on_problem(CardProblem(name, card, errors, refused))
+
+
+class VcardRejectsWriter:
+    """The cards an import left out or that lost a property, as they were written, with X-CRM-REJECTED lines.
+
+    Fixed, the file imports again: the reasons are ignored then, and a card that was imported
+    already is found by its UID or email and completed.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._file: IO[str] | None = None
+        self.count = 0
+
+    def write(self, problem: CardProblem) -> None:
+        from crm_tui.io.csvwrite import open_private
+
+        if self._file is None:
+            self._file = open_private(self.path)
+        lines = problem.card.lines
+        out = [lines[0]]
+        out.extend(_folded(f"{REJECTED}:{_escape(m)}") for m in problem.messages())
+        out.extend(lines[1:])
+        if not problem.card.closed:
+            out.append("END:VCARD")
+        self._file.write("\r\n".join(out) + "\r\n")
+        self.count += 1
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace(",", "\\,").replace(";", "\\;").replace("\n", "\\n")
+
+
+def _folded(line: str, limit: int = 75) -> str:
+    """A content line folded at `limit` octets (RFC 6350 3.2), never inside a UTF-8 character."""
+    if len(line.encode("utf-8")) <= limit:
+        return line
+    parts: list[str] = []
+    current = ""
+    size = 0
+    for ch in line:
+        width = len(ch.encode("utf-8"))
+        if size + width > limit:
+            parts.append(current)
+            current, size = " ", 1
+        current += ch
+        size += width
+    parts.append(current)
+    return "\r\n".join(parts)

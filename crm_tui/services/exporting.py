@@ -146,5 +146,5 @@ def iter_reminders(session: Session) -> Iterator[ExportedReminder]:
             id=r.id, contact_id=r.contact_id, contact=name,
             email=emails.get(r.contact_id) if r.contact_id is not None else None, title=r.title, due_at=r.due_at,
             rule=r.rule, tz=r.tz, snoozed_until=r.snoozed_until, done_at=r.done_at, owner=r.owner,
-            created_at=r.created_at, updated_at=r.updated_at,
+            created_at=r.created_at, updated_at=r.updated_at, after_completion=r.rule_after_completion,
         )  # fmt: skip

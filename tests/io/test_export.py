@@ -12,6 +12,8 @@ import pytest
 
 from tests.io import layouts
 from tests.io.conftest import Crm, Query
+from tests.io.readers import todos as read_todos
+from tests.io.readers import vcards
 
 
 @pytest.fixture
@@ -87,7 +89,7 @@ def test_vcard_round_trip_file_and_directory(
     first = tmp_path / "first.vcf"
     assert crm("export", "contacts", "--format", "vcard", "-o", str(first))[0] == 0
     text = first.read_bytes().decode("utf-8")
-    assert text.count("BEGIN:VCARD") == 10 and "\r\n" in text
+    assert len(vcards(first.read_bytes())) == 10 and "\r\n" in text  # vobject and vcard read it
     assert "BDAY;X-APPLE-OMIT-YEAR=1604:1604-12-09" in text  # Grace's year-less birthday
     folder = tmp_path / "book"
     assert crm("export", "contacts", "--format", "vcard", "-o", str(folder) + "/")[0] == 0
@@ -135,7 +137,7 @@ def test_ics_reminders(crm: Crm, populated: None, tmp_path: Path, monkeypatch: p
     assert crm("export", "reminders", "--format", "ics", "-o", str(target))[0] == 0
     assert target.stat().st_mode & 0o777 == 0o600
     cal = Calendar.from_ical(target.read_bytes())
-    todos = {str(t["summary"]): t for t in cal.walk("VTODO")}
+    todos = {str(t["summary"]): t for t in read_todos(target.read_bytes())}  # icalendar and ical agree
     assert set(todos) == {"Send the notes (Ada Augusta Lovelace)", "Call the bank", "Weekly review"}
     notes = todos["Send the notes (Ada Augusta Lovelace)"]
     assert notes["rrule"]["FREQ"] == ["MONTHLY"]

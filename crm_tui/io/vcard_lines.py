@@ -1,0 +1,270 @@
+"""vCard text as address books write it, read into cards of properties (vCard 2.1, 3.0 and 4.0).
+
+Tolerant of what real files do: quoted-printable values with soft line breaks (vCard 2.1 from
+Android, Outlook and Samsung phones), bare 2.1 parameters (`TEL;CELL;PREF:`), CR CR LF line
+ends (iPhone), folded lines, escapes the RFCs do not define (`\\'`). A line that cannot be read
+is a problem of that line only: the card keeps every other property.
+"""
+
+from __future__ import annotations
+
+import binascii
+import codecs
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import IO
+
+from crm_tui.io.fields import shorten
+from crm_tui.records import RowError, SourceProperty
+
+_CHUNK = 256 * 1024
+_NAME = re.compile(r"(?:([A-Za-z0-9_-]+)\.)?([A-Za-z0-9_-]+)")  # [group.]NAME
+_ENCODINGS = frozenset({"QUOTED-PRINTABLE", "BASE64", "B", "8BIT", "7BIT"})
+_ESCAPES = {"n": "\n", "N": "\n", "\\": "\\", ",": ",", ";": ";", ":": ":"}
+_CARET = re.compile(r"\^(['n^])")  # RFC 6868 parameter escapes
+_CARET_VALUES = {"'": '"', "n": "\n", "^": "^"}
+
+
+@dataclass(slots=True)
+class RawCard:
+    """One BEGIN:VCARD ... END:VCARD block: its properties, its unreadable lines, its text as written."""
+
+    line: int  # the line of BEGIN:VCARD
+    lines: list[str] = field(default_factory=list)  # the card's lines, without their line ends
+    properties: list[SourceProperty] = field(default_factory=list)
+    problems: list[RowError] = field(default_factory=list)  # lines that are not properties
+    closed: bool = False  # END:VCARD was found
+
+
+def physical_lines(stream: IO[str]) -> Iterator[tuple[int, str]]:
+    """(number, text) of each line, whatever ends it: LF, CR LF, CR CR LF, or a lone CR."""
+    number = 0
+    tail = ""
+    while True:
+        chunk = stream.read(_CHUNK)
+        if not chunk:
+            break
+        parts = (tail + chunk).split("\n")
+        tail = parts.pop()
+        for part in parts:
+            for piece in _pieces(part):
+                number += 1
+                yield number, piece
+    if tail:
+        for piece in _pieces(tail):
+            number += 1
+            yield number, piece
+
+
+def _pieces(line: str) -> list[str]:
+    line = line.rstrip("\r")
+    # A CR left inside is a line end of its own (a classic Mac file); CR CR LF is one line end.
+    return line.split("\r") if "\r" in line else [line]
+
+
+def read_cards(stream: IO[str]) -> Iterator[RawCard]:
+    """Every card of the stream, in order; a card still open at the end comes with closed=False.
+
+    A card nested in a card (vCard 2.1's AGENT, or a stray BEGIN:VCARD) is left out of its
+    parent: its lines belong to no property.
+    """
+    card: RawCard | None = None
+    nested = 0
+    start = 0
+    pending: list[str] = []  # the parts of the logical line being gathered
+    qp = False
+    for number, text in physical_lines(stream):
+        if card is None:
+            if text.strip().upper() == "BEGIN:VCARD":
+                card = RawCard(number, [text])
+                nested, pending = 0, []
+            continue
+        card.lines.append(text)
+        marker = text.strip().upper()
+        if pending and marker not in ("END:VCARD", "BEGIN:VCARD"):
+            if qp and pending[-1].endswith("="):  # a quoted-printable soft line break
+                pending[-1] = pending[-1][:-1]
+                pending.append(text)
+                continue
+            if text[:1] in (" ", "\t"):  # a folded line
+                pending.append(text[1:])
+                continue
+        if pending:
+            if not nested:
+                _add(card, start, "".join(pending))
+            pending = []
+        if marker == "BEGIN:VCARD":
+            nested += 1
+        elif marker == "END:VCARD":
+            if nested:
+                nested -= 1
+            else:
+                card.closed = True
+                yield card
+                card = None
+        elif marker:
+            start, pending = number, [text.lstrip()]
+            qp = "QUOTED-PRINTABLE" in text.split(":", 1)[0].upper()
+    if card is not None:
+        if pending and not nested:
+            _add(card, start, "".join(pending))
+        yield card
+
+
+def _add(card: RawCard, line: int, text: str) -> None:
+    try:
+        card.properties.append(parse_property(line, text))
+    except RowError as exc:
+        card.problems.append(exc)
+
+
+def parse_property(line: int, text: str) -> SourceProperty:
+    """`group.NAME;PARAM=x:value` as a SourceProperty, its value decoded; RowError when it is not one."""
+    m = _NAME.match(text)
+    pos = m.end() if m else 0
+    if m is None or pos >= len(text) or text[pos] not in ";:":
+        raise RowError(line, f"'{shorten(text, 40)}' is not a vCard property")
+    params: dict[str, list[str]] = {}
+    while text[pos] == ";":
+        pos += 1
+        begin = pos
+        quoted = False
+        while pos < len(text):
+            ch = text[pos]
+            if ch == '"':
+                quoted = not quoted
+            elif not quoted and ch in ";:":
+                break
+            pos += 1
+        _add_param(params, text[begin:pos])
+        if pos >= len(text):
+            raise RowError(line, f"'{shorten(text, 40)}' is not a vCard property (no ':' before its value)")
+    value = text[pos + 1 :]
+    if params.get("ENCODING", [""])[0].upper() == "QUOTED-PRINTABLE":
+        value = _quoted_printable(value, params.pop("CHARSET", ["utf-8"])[0])
+        del params["ENCODING"]
+    return SourceProperty(line, m[2].upper(), value, m[1], params)
+
+
+def _add_param(params: dict[str, list[str]], raw: str) -> None:
+    raw = raw.strip()
+    if not raw:
+        return
+    if "=" not in raw:  # vCard 2.1: TEL;CELL;PREF, PHOTO;BASE64
+        upper = raw.upper()
+        if upper in _ENCODINGS:
+            params["ENCODING"] = [upper]
+        else:
+            params.setdefault("TYPE", []).append(raw)
+        return
+    name, value = raw.split("=", 1)
+    name = name.strip().upper()
+    values = _split_quoted(value) if name == "TYPE" else [value]
+    params.setdefault(name, []).extend(_param_value(v) for v in values if v.strip())
+
+
+def _split_quoted(value: str) -> list[str]:
+    out: list[str] = []
+    current: list[str] = []
+    quoted = False
+    for ch in value:
+        if ch == '"':
+            quoted = not quoted
+        elif ch == "," and not quoted:
+            out.append("".join(current))
+            current = []
+            continue
+        current.append(ch)
+    out.append("".join(current))
+    return out
+
+
+def _param_value(value: str) -> str:
+    value = value.strip()
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        value = value[1:-1]
+    if "^" in value:
+        value = _CARET.sub(lambda m: _CARET_VALUES[m[1]], value)
+    return value
+
+
+def _quoted_printable(value: str, charset: str) -> str:
+    data = binascii.a2b_qp(value.encode("utf-8"))
+    try:
+        codec = codecs.lookup(charset).name
+    except LookupError:
+        codec = "utf-8"
+    try:
+        text = data.decode(codec)
+    except UnicodeDecodeError:
+        text = data.decode("utf-8" if codec != "utf-8" else "cp1252", errors="replace")
+    return text.replace("\r\n", "\n")
+
+
+# ---------------------------------------------------------------- values
+
+
+def unescape(value: str) -> str:
+    """A text value with its backslash escapes undone: `\\,` `\\;` `\\n` `\\\\`, and `\\'` as Gmail writes it.
+
+    A backslash before a letter or digit that is no escape (a Windows path) is kept.
+    """
+    if "\\" not in value:
+        return value
+    out: list[str] = []
+    i = 0
+    while i < len(value):
+        ch = value[i]
+        if ch == "\\" and i + 1 < len(value):
+            nxt = value[i + 1]
+            if nxt in _ESCAPES:
+                out.append(_ESCAPES[nxt])
+                i += 2
+                continue
+            if not nxt.isalnum():
+                out.append(nxt)
+                i += 2
+                continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def split_escaped(value: str, separator: str) -> list[str]:
+    """`value` cut at each `separator` that no backslash escapes; the parts keep their escapes."""
+    if separator not in value:
+        return [value]
+    out: list[str] = []
+    current: list[str] = []
+    i = 0
+    while i < len(value):
+        ch = value[i]
+        if ch == "\\" and i + 1 < len(value):
+            current.append(value[i : i + 2])
+            i += 2
+            continue
+        if ch == separator:
+            out.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+        i += 1
+    out.append("".join(current))
+    return out
+
+
+def text_list(value: str) -> list[str]:
+    """A comma-separated list value (CATEGORIES, NICKNAME) as its unescaped, non-empty items."""
+    return [t for t in (unescape(p).strip() for p in split_escaped(value, ",")) if t]
+
+
+def components(value: str, *, lists: bool = False) -> list[str]:
+    """A structured value (N, ORG, ADR) as its unescaped components.
+
+    With `lists` (N), a component is a comma-separated list whose items are joined by spaces.
+    """
+    parts = split_escaped(value, ";")
+    if lists:
+        return [" ".join(text_list(part)) if "," in part else unescape(part).strip() for part in parts]
+    return [unescape(part).strip() for part in parts]

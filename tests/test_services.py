@@ -7,11 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select, text
-from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from crm_tui.backend.sqlite import fts_query
-from crm_tui.db import session_scope
 from crm_tui.errors import AmbiguousContact, Conflict, ContactNotFound, InvalidInput
 from crm_tui.models import Contact, ContactEmail, Interaction, Reminder
 from crm_tui.models.schemas import ContactCreate, ContactUpdate
@@ -22,32 +19,12 @@ from crm_tui.services.contacts.writing import add_contact, edit_contact
 from crm_tui.services.interactions import log_interaction
 from crm_tui.services.queue import due_items
 from crm_tui.services.reminders import add_reminder, complete_reminder, reminder_infos, snooze_reminder
-from crm_tui.services.search import phone_query, search_contacts
+from crm_tui.services.search import search_contacts
 from tests.conftest import NOW
 
 
 def add(session: Session, name: str, **kw: object) -> Contact:
     return add_contact(session, ContactCreate(name=name, **kw), actor="tester", now=NOW)  # type: ignore[arg-type]
-
-
-def test_add_contact_keeps_emails_phones_tags_and_primary(session: Session) -> None:
-    c = add(
-        session,
-        "Ada Lovelace",
-        emails=["Ada@Analytical.io", "ada@home.example"],
-        phones=["+44 20 7946 0000", "020 7946 0001"],
-        organization="Analytical Engines",
-        tags=["client", "#VIP"],
-        cadence_days=14,
-    )
-    detail = contact_detail(session.connection(), c.id)
-    assert [e.email for e in detail.emails] == ["Ada@Analytical.io", "ada@home.example"]
-    assert detail.primary_email == "Ada@Analytical.io"
-    assert [p.phone for p in detail.phones] == ["+44 20 7946 0000", "020 7946 0001"]  # text, never numbers
-    assert detail.phones[0].is_primary and not detail.phones[1].is_primary
-    assert detail.organization == "Analytical Engines"
-    assert detail.tags == ["client", "VIP"]
-    assert c.owner == "tester" and c.given_name == "Ada" and c.family_name == "Lovelace"
 
 
 def test_email_belongs_to_one_contact_case_insensitively(session: Session) -> None:
@@ -275,90 +252,6 @@ def test_trash_restore_purge(session: Session) -> None:
     add(session, "New Ada", emails=["ada@x.io"])
 
 
-@pytest.mark.parametrize(
-    "query",
-    [
-        "O'Brien",
-        "multi-agent",
-        "AND",
-        "OR",
-        "NEAR",
-        '"',
-        '"unbalanced',
-        "a*b",
-        "(x",
-        "-",
-        "😀",
-        "zoe 😀",
-        "col:val",
-        "^start",
-        "",
-        "   ",
-    ],
-)
-def test_search_never_fails_on_user_text(session: Session, query: str) -> None:
-    add(session, "Zoë O'Brien", notes="multi-agent systems")
-    search_contacts(session.connection(), query, now=NOW)  # must not raise
-
-
-def test_search_ranks_diacritics_prefix_and_interactions(session: Session) -> None:
-    for i in range(12):  # bm25 needs a corpus where the words are rare
-        add(session, f"Filler {i}", notes="unrelated words")
-    zoe = add(session, "Zoë O'Brien", emails=["zoe@x.io"], organization="Acme", tags=["client"])
-    add(session, "Bob Zoeller", notes="knows zoe")
-    carl = add(session, "Carl", notes="")
-    log_interaction(
-        session.connection(),
-        carl.id,
-        kind="meeting",
-        summary="Quarterly multi-agent review",
-        body="budget AND scope",
-        author="t",
-        at=NOW,
-    )
-    assert next(h.row.name for h in search_contacts(session.connection(), "zoe", now=NOW)) == "Zoë O'Brien"
-    assert [h.row.name for h in search_contacts(session.connection(), "o'brien", now=NOW)] == ["Zoë O'Brien"]
-    assert [h.row.name for h in search_contacts(session.connection(), "acm", now=NOW)] == [
-        "Zoë O'Brien"
-    ]  # prefix on the last token
-    hits = search_contacts(session.connection(), "multi-agent", now=NOW)
-    assert [h.row.name for h in hits] == ["Carl"] and hits[0].matched == "Quarterly multi-agent review"
-    assert [h.row.name for h in search_contacts(session.connection(), "AND scope", now=NOW)] == ["Carl"]
-    assert zoe.id is not None
-
-
-def test_fts_query_quotes_tokens() -> None:
-    assert fts_query('say "hi" AND') == '"say" AND """hi""" AND ("AND" OR "AND"*)'
-    assert fts_query("😀 -") is None
-
-
-def test_search_index_follows_edits_from_raw_sql(engine: Engine) -> None:
-    """Triggers live in the database: a write from any process is searchable."""
-    with engine.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO contacts (display_name, sort_name, created_at, updated_at) "
-                "VALUES ('Grace Hopper', 'grace hopper', '2026-01-01 00:00:00.000000', '2026-01-01 00:00:00.000000')"
-            )
-        )
-        conn.execute(
-            text(
-                "INSERT INTO contact_emails (contact_id, email, email_key, is_primary) "
-                "VALUES (1, 'g@navy.mil', 'g@navy.mil', TRUE)"
-            )
-        )
-    with session_scope(engine) as session:
-        assert [h.row.name for h in search_contacts(session.connection(), "navy", now=NOW)] == ["Grace Hopper"]
-        c = session.get(Contact, 1)
-        assert c is not None
-        edit_contact(session, c, ContactUpdate(name="Grace Brewster Hopper"), actor="t")
-    with session_scope(engine) as session:
-        assert [h.row.name for h in search_contacts(session.connection(), "brewster", now=NOW)] == [
-            "Grace Brewster Hopper"
-        ]
-        assert search_contacts(session.connection(), "navy", now=NOW)[0].row.email == "g@navy.mil"
-
-
 def test_list_contacts_pages_and_sorts(session: Session) -> None:
     for i, name in enumerate(["Carol", "alice", "Bob", "Émile"]):
         c = add(session, name, tags=["t"] if i % 2 else [])
@@ -460,74 +353,6 @@ def test_due_reads_stored_text_as_aware_utc(stored: str, expected: datetime) -> 
     assert value == expected and value.utcoffset() == timedelta(0)
 
 
-@pytest.mark.parametrize(
-    ("query", "key", "digits"),
-    [
-        ("+44 20 7946 0000", "+442079460000", "442079460000"),
-        ("0044 20 7946 0000", "+442079460000", "442079460000"),  # 00 is the international prefix
-        ("020 7946 0000", "02079460000", "2079460000"),  # the national trunk 0 is dropped
-        ("7946 0000", "79460000", "79460000"),
-        ("(202) 555-0100", "2025550100", "2025550100"),
-        ("202.555.0100", "2025550100", "2025550100"),
-        ("０２０ ７９４６ ００００", "02079460000", "2079460000"),  # full-width digits, as pasted
-        ("+44 (0)20 7946 0000", "+442079460000", "442079460000"),  # the (0) is dialled only at home
-    ],
-)
-def test_phone_query_reads_numbers_in_any_form(query: str, key: str, digits: str) -> None:
-    found = phone_query(query)
-    assert found is not None and (found.key, found.digits) == (key, digits)
-    assert found.international == key.startswith("+")
-
-
-@pytest.mark.parametrize("query", ["112", "2026", "012345", "00 12345", "ada", "+44 20 7946 0000 x12", "+", ""])
-def test_phone_query_refuses_short_numbers_and_words(query: str) -> None:
-    assert phone_query(query) is None
-
-
-def test_search_finds_a_contact_by_any_form_of_its_number(session: Session) -> None:
-    add(session, "Ada", phones=["+44 20 7946 0000"])
-    add(session, "Bob", phones=["(202) 555-0100"])
-    add(session, "Carl", phones=["020 7946 0001"])  # stored in national form
-    add(session, "Dora", phones=["+1 303 555 0199"])
-
-    def found(query: str) -> list[tuple[str, str | None]]:
-        return [(h.row.name, h.matched) for h in search_contacts(session.connection(), query, now=NOW)]
-
-    for query in ["+44 20 7946 0000", "+442079460000", "0044 20 7946 0000", "020 7946 0000", "7946 0000"]:
-        assert found(query) == [("Ada", "phone +44 20 7946 0000")], query
-    for query in ["(202) 555-0100", "202.555.0100", "+1 202 555 0100", "555-0100"]:
-        assert found(query) == [("Bob", "phone (202) 555-0100")], query
-    assert found("+44 20 7946 0001") == [("Carl", "phone 020 7946 0001")]  # international finds national
-    assert found("+44 20 7946 0002") == []
-
-
-def test_search_by_a_short_number_does_not_match_everyone(session: Session) -> None:
-    add(session, "Ada", phones=["+1 202 555 0112"])
-    add(session, "Emergency", phones=["112"])
-    add(session, "Bob", phones=["+44 20 7946 0112"])
-    assert search_contacts(session.connection(), "112", now=NOW) == []
-    assert search_contacts(session.connection(), "0112", now=NOW) == []
-    # A long query does not match a stored number shorter than 6 digits either.
-    assert [h.row.name for h in search_contacts(session.connection(), "555 0112", now=NOW)] == ["Ada"]
-
-
-def test_phone_matches_rank_first_skip_the_trash_and_keep_the_limit(session: Session) -> None:
-    add(session, "Aaron", notes="Called from 020 7946 0000 last week")  # a text match only
-    add(session, "Zoe", phones=["020 7946 0000", "+44 20 7946 0000"])  # the same number twice
-    gone = add(session, "Ghost", phones=["+44 20 7946 0000"])
-    trash_contact(session, gone, now=NOW)
-    hits = search_contacts(session.connection(), "020 7946 0000", now=NOW)
-    assert [(h.row.name, h.matched) for h in hits] == [("Zoe", "phone 020 7946 0000"), ("Aaron", None)]
-    assert hits[0].score < hits[1].score
-
-    for area in range(201, 206):
-        add(session, f"Caller {area}", phones=[f"+1 {area} 555 0100"])
-    add(session, "Zed", phones=["555-0100"])  # typed exactly like the query: first
-    names = [h.row.name for h in search_contacts(session.connection(), "555-0100", limit=3, now=NOW)]
-    assert names == ["Zed", "Caller 201", "Caller 202"]
-    assert len(search_contacts(session.connection(), "555-0100", now=NOW)) == 6
-
-
 @pytest.mark.sqlite_only
 def test_stay_in_touch_reads_times_another_tool_wrote_with_an_offset_or_a_t(session: Session) -> None:
     # SQLite compares text: times written as 'T'-separated or with an offset still count by their instant.
@@ -544,11 +369,3 @@ def test_stay_in_touch_reads_times_another_tool_wrote_with_an_offset_or_a_t(sess
     due = {i.contact_name: i.due_at for i in due_items(session.connection(), now=NOW, until=NOW)}
     assert set(due) == {"Early", "T Form"}
     assert due["Early"] == NOW - timedelta(hours=1)
-
-
-def test_search_reads_the_trunk_zero_in_parentheses_both_ways(session: Session) -> None:
-    add(session, "Paren", phones=["+44 (0)20 7946 0000"])  # as UK business cards and Outlook write it
-    add(session, "Plain", phones=["+44 20 7946 0001"])
-    for query in ["+44 20 7946 0000", "0044 20 7946 0000", "+44 (0)20 7946 0000", "020 7946 0000"]:
-        assert [h.row.name for h in search_contacts(session.connection(), query, now=NOW)] == ["Paren"], query
-    assert [h.row.name for h in search_contacts(session.connection(), "+44 (0)20 7946 0001", now=NOW)] == ["Plain"]

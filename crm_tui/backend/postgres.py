@@ -16,9 +16,9 @@ if TYPE_CHECKING:
     from sqlalchemy.sql.elements import ColumnElement
 
 _WORDS = re.compile(r"[^\W_]+", re.UNICODE)
-# Weights of the contact document (see the migrations): A names and emails, B organization,
-# title and tags, C notes.
-_WEIGHT_LABELS = {SearchFields.NAME: "A", SearchFields.IDENTITY: "AB", SearchFields.ALL: ""}
+# Weights of the contact document (migration 0010): A names, B emails, C organization, title
+# and tags, D notes.
+_WEIGHT_LABELS = {SearchFields.NAME: "A", SearchFields.IDENTITY: "ABC", SearchFields.ALL: ""}
 _QUERY_CANCELED = "57014"
 _LOCK_NOT_AVAILABLE = "55P03"
 

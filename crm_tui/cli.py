@@ -10,7 +10,7 @@ import sys
 from typing import Any
 
 import typer
-from typer._click.exceptions import UsageError
+from typer._click.exceptions import ClickException, UsageError
 from typer.core import TyperGroup
 
 from crm_tui import __version__
@@ -18,7 +18,7 @@ from crm_tui.commands.contacts import contact_app, trash_app
 from crm_tui.commands.database import db_app
 from crm_tui.commands.io import export_app, import_app
 from crm_tui.commands.reminders import REMINDER_DEFAULT_TIME, create_reminder, remind_app
-from crm_tui.commands.runtime import FormatOption, Runtime, runtime
+from crm_tui.commands.runtime import FormatOption, Runtime, failure, runtime, say_error
 from crm_tui.config import Settings, resolve_settings
 from crm_tui.errors import CrmError
 
@@ -26,7 +26,7 @@ from crm_tui.errors import CrmError
 def _usage_error(exc: UsageError) -> typer.Exit:
     """Print a usage error on one line, like every other error, and exit 2."""
     where = exc.ctx.command_path if exc.ctx is not None else "crm"
-    typer.echo(f"crm: {exc.format_message()} (see '{where} --help')", err=True)
+    say_error(f"{exc.format_message()} (see '{where} --help')")
     return typer.Exit(2)
 
 
@@ -45,26 +45,23 @@ class CrmGroup(TyperGroup):
         except UsageError as exc:
             raise _usage_error(exc) from None
         except CrmError as exc:
-            typer.echo(f"crm: {exc.message}", err=True)
+            say_error(exc.message)
             raise typer.Exit(exc.exit_code) from None
         except BrokenPipeError:
             # `crm contact list | head`: the reader left; that is not an error.
             sys.stderr.close()
             raise typer.Exit(0) from None
         except KeyboardInterrupt:
-            typer.echo("crm: interrupted", err=True)
+            say_error("interrupted")
             raise typer.Exit(130) from None
-        except Exception as exc:
-            from sqlalchemy.exc import OperationalError
-
-            if isinstance(exc, OperationalError):
-                from crm_tui.db import translate_operational
-
-                translated = translate_operational(exc, runtime(ctx).settings.db_label)
-                if isinstance(translated, CrmError):
-                    typer.echo(f"crm: {translated.message}", err=True)
-                    raise typer.Exit(translated.exit_code) from None
+        except (typer.Exit, typer.Abort, ClickException):
             raise
+        except Exception as exc:
+            # Whatever else a user can cause (a full disk, a database that cannot be used,
+            # a file that cannot be written) is one line and an exit status, never a traceback.
+            error = failure(exc, ctx.obj.settings if isinstance(ctx.obj, Runtime) else None)
+            say_error(error.message)
+            raise typer.Exit(error.exit_code) from None
 
 
 app = typer.Typer(
@@ -300,7 +297,14 @@ def hoist_global_options(argv: list[str]) -> list[str]:
 
 def main() -> None:
     """Console-script entry point."""
-    app(args=hoist_global_options(sys.argv[1:]), prog_name="crm")
+    from crm_tui.commands.runtime import clean_argv
+
+    try:
+        argv = clean_argv(sys.argv[1:])
+    except CrmError as exc:
+        say_error(exc.message)
+        sys.exit(exc.exit_code)
+    app(args=hoist_global_options(argv), prog_name="crm")
 
 
 __all__ = ["REMINDER_DEFAULT_TIME", "app", "main"]

@@ -17,13 +17,24 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DatabaseError as SADatabaseError
+from sqlalchemy.exc import DBAPIError as SADBAPIError
 from sqlalchemy.exc import OperationalError
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
 from crm_tui.config import Settings, sqlite_path
-from crm_tui.errors import DatabaseLocked, DatabaseUnreadable, SchemaTooNew
+from crm_tui.errors import (
+    Conflict,
+    CrmError,
+    DatabaseDamaged,
+    DatabaseError,
+    DatabaseFull,
+    DatabaseLocked,
+    DatabaseUnreadable,
+    InvalidInput,
+    SchemaTooNew,
+)
 
 # Every revision this code knows, oldest first; the last is head. A test checks
 # this list against the scripts in crm_tui/migrations/versions.
@@ -31,6 +42,57 @@ KNOWN_REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004")
 HEAD_REVISION = KNOWN_REVISIONS[-1]
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 COUNTED_TABLES = ("contacts", "organizations", "tags", "interactions", "reminders")
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+POSTGRES_EXTRA = "pip install 'crm-tui[postgres]'"
+
+
+def check_url(url: str, where: str) -> None:
+    """DatabaseUnreadable unless `url` names a SQLite file or a PostgreSQL database whose driver is installed."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        raise DatabaseUnreadable(
+            f"'{where}' is not a database path or URL (give a file, or postgresql+psycopg://user@host/db)"
+        ) from None
+    backend, driver = parsed.get_backend_name(), parsed.drivername
+    if backend == "sqlite" and driver in ("sqlite", "sqlite+pysqlite"):
+        return
+    if backend != "postgresql":
+        raise DatabaseUnreadable(f"{where}: crm-tui works with SQLite files and PostgreSQL, not '{backend}'")
+    if driver not in ("postgresql", "postgresql+psycopg"):
+        raise DatabaseUnreadable(f"{where}: PostgreSQL is reached through psycopg: write postgresql+psycopg://...")
+    import importlib.util
+
+    if importlib.util.find_spec("psycopg") is None:
+        raise DatabaseUnreadable(f"{where}: PostgreSQL needs the psycopg driver: {POSTGRES_EXTRA}")
+
+
+def check_sqlite_file(path: Path) -> None:
+    """DatabaseUnreadable unless `path` is missing, empty, or a readable SQLite file (never a device or /proc)."""
+    import stat
+
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise DatabaseUnreadable(f"{path}: cannot open the database: {exc.strerror}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise DatabaseUnreadable(f"{path}: is a directory, not a database file")
+    if not stat.S_ISREG(info.st_mode):
+        raise DatabaseUnreadable(f"{path}: is not a regular file (a device or a pipe), so not a database")
+    try:
+        with open(path, "rb") as file:
+            head = file.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        raise DatabaseUnreadable(f"{path}: cannot read the database: {exc.strerror}") from None
+    if head and head != SQLITE_HEADER:
+        raise DatabaseUnreadable(f"{path}: file is not a database (not a SQLite file)")
 
 
 def prepare_sqlite_file(path: Path) -> None:
@@ -84,7 +146,9 @@ def make_engine(url: str, *, busy_timeout_ms: int = 10_000) -> Engine:
 def open_engine(settings: Settings, *, migrate: bool = True) -> Engine:
     """The engine for `settings`, with the schema brought to head (or refused if newer)."""
     path = settings.db_path
+    check_url(settings.db_url, settings.db_label)
     if path is not None:
+        check_sqlite_file(path)
         try:
             prepare_sqlite_file(path)
         except OSError as exc:
@@ -104,11 +168,15 @@ def current_revision(engine: Engine, where: str) -> str | None:
                     raise DatabaseUnreadable(f"{where}: not a crm-tui database (no schema revision)")
                 return None
             row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
-            return str(row[0]) if row else None
+            if row is None or not row[0]:
+                if _has_user_tables(conn, besides="alembic_version"):
+                    raise DatabaseDamaged(f"{where}: the database is damaged (its schema revision is missing)")
+                return None
+            return str(row[0])
     except OperationalError as exc:
         raise translate_operational(exc, where) from exc
     except SADatabaseError as exc:
-        raise DatabaseUnreadable(f"{where}: cannot read the database: {exc.orig}") from exc
+        raise DatabaseUnreadable(f"{where}: cannot read the database: {_first_line(exc.orig)}") from exc
 
 
 def _has_version_table(conn: Connection) -> bool:
@@ -120,15 +188,16 @@ def _has_version_table(conn: Connection) -> bool:
     return inspect(conn).has_table("alembic_version")
 
 
-def _has_user_tables(conn: Connection) -> bool:
+def _has_user_tables(conn: Connection, *, besides: str = "") -> bool:
     if conn.dialect.name == "sqlite":
         found = conn.execute(
-            text("SELECT 1 FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")
+            text("SELECT 1 FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' AND name != :besides"),
+            {"besides": besides},
         ).first()
         return found is not None
     from sqlalchemy import inspect
 
-    return bool(inspect(conn).get_table_names())
+    return bool(set(inspect(conn).get_table_names()) - {besides})
 
 
 def ensure_schema(engine: Engine, where: str) -> None:
@@ -165,14 +234,56 @@ def alembic_config(conn: Connection) -> Any:
     return config
 
 
-def translate_operational(exc: OperationalError, where: str) -> Exception:
-    """Turn SQLite's lock and corruption errors into the errors users see."""
-    message = str(exc.orig)
-    if "locked" in message or "busy" in message:
+def _first_line(error: object) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0].strip() if text else type(error).__name__
+
+
+def translate_operational(exc: Exception, where: str) -> CrmError:
+    """The error users see for a database that cannot be used: locked, read-only, full, damaged, unreachable."""
+    message = _first_line(getattr(exc, "orig", None) or exc)
+    lower = message.lower()
+    if "locked" in lower or "busy" in lower:
         return DatabaseLocked(where)
-    if "not a database" in message or "malformed" in message or "unable to open" in message:
+    if "readonly" in lower or "read-only" in lower:
+        return DatabaseUnreadable(
+            f"{where}: the database is read-only (check the permissions of the file and its directory)"
+        )
+    if "disk is full" in lower or "no space left" in lower:
+        return DatabaseFull(f"{where}: the disk is full; nothing was written")
+    if any(s in lower for s in ("no such table", "no such column", "already exists", "duplicate column")):
+        return DatabaseDamaged(f"{where}: the database is damaged ({message}); restore a backup")
+    if "unable to open" in lower:
+        return DatabaseUnreadable(
+            f"{where}: {message} (check the permissions of the file and its directory)"
+        )
+    if "not a database" in lower or "malformed" in lower or "disk i/o" in lower:
         return DatabaseUnreadable(f"{where}: {message}")
-    return exc
+    if "connection" in lower or "connect" in lower or "does not exist" in lower or "authentication" in lower:
+        return DatabaseUnreadable(f"{where}: cannot connect: {message}")
+    return DatabaseError(f"{where}: {message}")
+
+
+def translate_db_error(exc: Exception, where: str) -> CrmError:
+    """The one-line error for any database exception (SQLAlchemy's, or a driver's own from a bulk write)."""
+    from sqlalchemy import exc as sa
+
+    if isinstance(exc, CrmError):
+        return exc
+    if isinstance(exc, sa.NoSuchModuleError | sa.ArgumentError):
+        return DatabaseUnreadable(f"{where}: not a database URL crm-tui can use ({_first_line(exc)})")
+    orig = getattr(exc, "orig", None) or exc
+    kind = type(orig).__name__
+    message = _first_line(orig)
+    if isinstance(exc, sa.DataError) or kind in ("DataError", "NumericValueOutOfRange", "StringDataRightTruncation"):
+        return InvalidInput(f"{where}: the database refused a value: {message}")
+    if isinstance(exc, sa.IntegrityError) or kind in ("IntegrityError", "UniqueViolation", "ForeignKeyViolation"):
+        return Conflict(f"{where}: {message}")
+    if kind == "UndefinedTable" or kind == "UndefinedColumn":
+        return DatabaseDamaged(f"{where}: the database is damaged ({message}); restore a backup")
+    if "NUL" in message or "0x00" in message:
+        return InvalidInput(f"{where}: the database refused a value: {message}")
+    return translate_operational(orig, where)
 
 
 @contextmanager
@@ -188,12 +299,9 @@ def session_scope(engine: Engine, *, write: bool = True, where: str = "database"
         try:
             yield session
             session.commit()
-        except OperationalError as exc:
+        except SADBAPIError as exc:
             session.rollback()
-            translated = translate_operational(exc, where)
-            if translated is exc:
-                raise
-            raise translated from exc
+            raise translate_db_error(exc, where) from exc
         except BaseException:
             session.rollback()
             raise
@@ -209,11 +317,8 @@ def connection_scope(engine: Engine, *, write: bool = False, where: str = "datab
     try:
         with bind.begin() as conn:
             yield conn
-    except OperationalError as exc:
-        translated = translate_operational(exc, where)
-        if translated is exc:
-            raise
-        raise translated from exc
+    except SADBAPIError as exc:
+        raise translate_db_error(exc, where) from exc
 
 
 @dataclass(frozen=True)

@@ -78,3 +78,11 @@ class SchemaTooNew(DatabaseError):
 
 class DatabaseUnreadable(DatabaseError):
     pass
+
+
+class DatabaseFull(DatabaseError):
+    """The disk under the database is full: the transaction was rolled back."""
+
+
+class DatabaseDamaged(DatabaseError):
+    """The schema is not what its revision says (a table missing, a revision lost)."""

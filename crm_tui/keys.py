@@ -97,3 +97,93 @@ def clean_phone(phone: str, *, field: str = "phone") -> str:
     if not value or not _PHONE_CHARS.match(value) or not re.search(r"\d", value):
         raise InvalidInput(f"'{phone}' is not a phone number ({field})")
     return value
+
+
+# ---------------------------------------------------------------- text in, text out
+#
+# The one rule for text coming in (the command line, the app's forms, every importer):
+# control characters never reach the database. C0 controls (but tab and newline where a
+# field keeps them), DEL and C1 controls are dropped; a lone UTF-16 surrogate (which no
+# UTF-8 text can hold) becomes U+FFFD. In a one-line field tab, newline and CR become a space.
+# And the one rule for text going out to people: whatever control characters are already
+# stored are shown as visible escapes (`\x1b`), never sent to the terminal.
+
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")  # what the input rule may change
+_SHOWN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")  # what people never get raw (tab, newline pass)
+_ONE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")  # the same, tab and newline included
+_SPELLED = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def _clean_char(match: re.Match[str]) -> str:
+    char = match[0]
+    if char in "\t\n":
+        return char
+    return "\ufffd" if "\ud800" <= char <= "\udfff" else ""
+
+
+def _clean_line_char(match: re.Match[str]) -> str:
+    char = match[0]
+    if char in "\t\n\r":
+        return " "
+    return "\ufffd" if "\ud800" <= char <= "\udfff" else ""
+
+
+def clean_text(value: str, *, multiline: bool = False) -> str:
+    """`value` by the input rule: controls dropped; tab and newline kept if `multiline`, else spaces.
+
+    In a multi-line value CRLF and a lone CR become a newline.
+    """
+    if _UNSAFE.search(value) is None:
+        return value
+    if multiline:
+        if "\r" in value:
+            value = value.replace("\r\n", "\n").replace("\r", "\n")
+        return _UNSAFE.sub(_clean_char, value)
+    return _UNSAFE.sub(_clean_line_char, value)
+
+
+def _spell(match: re.Match[str]) -> str:
+    char = match[0]
+    spelled = _SPELLED.get(char)
+    if spelled is not None:
+        return spelled
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def is_visible(text: str) -> bool:
+    """Whether `text` holds nothing `visible` would change."""
+    return _SHOWN.search(text) is None
+
+
+def visible(text: str) -> str:
+    """`text` for a person's screen: control characters shown as escapes (`\\x1b`); tab and newline kept."""
+    if _SHOWN.search(text) is None:
+        return text
+    return _SHOWN.sub(_spell, text)
+
+
+def one_line(text: str) -> str:
+    """`text` on one line for a message: every control character shown as an escape, newlines too."""
+    if _ONE_LINE.search(text) is None:
+        return text
+    return _ONE_LINE.sub(_spell, text)
+
+
+# ---------------------------------------------------------------- ids and limits
+
+# Ids are 32-bit on PostgreSQL (SERIAL); no database of ours holds a larger one.
+MAX_ID = 2**31 - 1
+# More tags than this on one contact are refused, wherever they come from.
+MAX_TAGS_PER_CONTACT = 1000
+# A vCard property (a NOTE, an X- field) longer than this is dropped, and the import says so.
+MAX_PROPERTY_BYTES = 1 << 20
+
+
+def parse_id(text: str) -> int | None:
+    """`12` or `#12` as an id: ASCII digits within the range ids take; None for anything else."""
+    digits = text.strip().removeprefix("#")
+    if not (0 < len(digits) <= 10 and digits.isascii() and digits.isdigit()):
+        return None
+    value = int(digits)
+    return value if 0 < value <= MAX_ID else None

@@ -161,6 +161,7 @@ def show(
 
     Example: crm contact show ada@analytical.io
     """
+    from crm_tui.keys import one_line
     from crm_tui.output import fields, human_value
     from crm_tui.services.contacts import contact_detail, resolve_contact
 
@@ -185,11 +186,11 @@ def show(
     if detail.reminders:
         typer.echo("\nopen reminders")
         for r in detail.reminders:
-            typer.echo(f"  #{r.id}  {human_value(r.due_at, rt.tz)}  {r.title}")
+            typer.echo(f"  #{r.id}  {human_value(r.due_at, rt.tz)}  {one_line(r.title)}")
     if detail.interactions:
         typer.echo("\ntimeline")
         for i in detail.interactions:
-            typer.echo(f"  {human_value(i.occurred_at, rt.tz)}  {i.kind:<7}  {i.summary}")
+            typer.echo(f"  {human_value(i.occurred_at, rt.tz)}  {i.kind:<7}  {one_line(i.summary)}")
 
 
 def interaction_record(i: Any) -> dict[str, Any]:

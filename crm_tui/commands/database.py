@@ -14,7 +14,9 @@ db_app = typer.Typer(help="The database file: path, upgrade, check, backup.", no
 @db_app.command("path")
 def path(ctx: typer.Context) -> None:
     """Print where the database is (a file path, or the URL without its password)."""
-    typer.echo(runtime(ctx).settings.db_label)
+    from crm_tui.keys import visible
+
+    typer.echo(visible(runtime(ctx).settings.db_label))
 
 
 @db_app.command("upgrade")

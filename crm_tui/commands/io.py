@@ -18,6 +18,7 @@ from crm_tui.commands.io_export import check_choice as _check_choice
 from crm_tui.commands.io_export import export_app
 from crm_tui.commands.runtime import FormatOption, Runtime, runtime
 from crm_tui.errors import InvalidInput, NotFound
+from crm_tui.keys import one_line
 
 if TYPE_CHECKING:
     from crm_tui.services.import_summary import ImportSummary, RowOutcome
@@ -80,7 +81,7 @@ def print_outcome(outcome: RowOutcome) -> None:
         text = f"line {outcome.line}: {outcome.action} {who}: {'; '.join(outcome.changes)}"
     else:
         text = f"line {outcome.line}: {outcome.action} {who}"
-    typer.echo(text)
+    typer.echo(one_line(text))
 
 
 def report(rt: Runtime, summary: ImportSummary, *, dry_run: bool) -> None:

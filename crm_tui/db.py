@@ -354,35 +354,37 @@ def backup(settings: Settings, target: Path, *, force: bool = False) -> int:
     """Copy the SQLite database to `target` with the online backup API; returns pages copied."""
     source = settings.db_path
     if source is None:
-        from crm_tui.errors import InvalidInput
-
         raise InvalidInput(f"{settings.db_label}: crm db backup copies SQLite files; use pg_dump for PostgreSQL")
+    from crm_tui.safewrite import check_target, finish_temp, temp_beside
+
     target = target.expanduser().absolute()
-    if target.exists() and not force:
-        from crm_tui.errors import Conflict
-
+    check_target(target)
+    if os.path.lexists(target) and not force:
         raise Conflict(f"{target}: file exists (use --force to overwrite)")
-    if not target.parent.is_dir():
-        from crm_tui.errors import NotFound
-
-        raise NotFound(f"{target.parent}: no such directory")
-    tmp = target.with_name(target.name + ".part")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.close(fd)
+    tmp, _ = temp_beside(target)
     src = sqlite3.connect(str(source), timeout=settings.busy_timeout_ms / 1000)
-    dst = sqlite3.connect(str(tmp))
+    try:
+        dst = sqlite3.connect(str(tmp))
+    except sqlite3.Error as exc:
+        src.close()
+        tmp.unlink(missing_ok=True)
+        raise InvalidInput(f"{target}: cannot write it: {exc}") from None
     try:
         src.backup(dst)
         pages = dst.execute("PRAGMA page_count").fetchone()[0]
         dst.execute("PRAGMA journal_mode = DELETE")  # a self-contained single file
-    except sqlite3.OperationalError as exc:
-        tmp.unlink(missing_ok=True)
-        if "locked" in str(exc) or "busy" in str(exc):
-            raise DatabaseLocked(str(source)) from exc
-        raise DatabaseUnreadable(f"{source}: {exc}") from exc
-    finally:
+    except sqlite3.Error as exc:
         dst.close()
+        tmp.unlink(missing_ok=True)
+        message = str(exc)
+        if "locked" in message or "busy" in message:
+            raise DatabaseLocked(str(source)) from exc
+        if "full" in message or "disk I/O" in message or "readonly" in message:
+            # The source is only read: a full or failing disk is the copy's.
+            raise CrmError(f"{target}: cannot write the copy: {message}; nothing was written") from None
+        raise DatabaseUnreadable(f"{source}: {message}") from exc
+    finally:
         src.close()
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, target)
+    dst.close()
+    finish_temp(tmp, target)
     return int(pages)

@@ -185,11 +185,13 @@ def _rejects(path: Path | None, header: list[str]) -> Iterator[Callable[[Any], N
         return
     from crm_tui.io.csvwrite import RejectsWriter
 
-    writer = RejectsWriter(path, header)
+    writer = RejectsWriter(path.expanduser(), header)
     try:
         yield lambda skipped: writer.write(skipped.cells, skipped.reason)
-    finally:
-        writer.close()
+    except BaseException:
+        writer.discard()  # the import failed: no rejects file, as no rows
+        raise
+    writer.close()
 
 
 @import_app.command("list")

@@ -34,14 +34,14 @@ def open_output(path: str | None) -> Iterator[tuple[Any, str | None]]:
     if path is None or path == "-":
         yield sys.stdout, None
         return
-    from crm_tui.io.csvwrite import open_private
+    from crm_tui.safewrite import safe_write
 
     target = Path(path).expanduser()
-    if target.is_dir():
+    if target.is_dir() and not target.is_symlink():
         raise InvalidInput(f"{path}: is a directory (only --format vcard writes one file per contact)")
     if not target.parent.is_dir():
         raise NotFound(f"{target.parent}: no such directory (-o)")
-    with open_private(target) as out:
+    with safe_write(target, option="-o") as out:
         yield out, str(target)
 
 
@@ -91,20 +91,36 @@ def export_contacts(
 
 
 def _vcard_directory(rt: Runtime, contacts: Any, directory: Path) -> int:
-    """One UID.vcf per contact, files 0600 in a directory created 0700."""
-    from crm_tui.io.csvwrite import open_private
-    from crm_tui.io.vcard import contact_vcard, file_name
+    """One UID.vcf per contact, files 0600 in a directory created 0700 (its new parents too).
 
+    Every card is written under a temporary name first; only when all are written are they
+    renamed into place, so a failure (a full disk, a planted link) leaves no card behind.
+    """
+    from crm_tui.io.vcard import contact_vcard, file_name
+    from crm_tui.safewrite import PendingFile, check_target, make_private_dirs, write_failed
+
+    if directory.is_symlink() and not directory.is_dir():
+        raise InvalidInput(f"{directory}: is a symbolic link to no directory (-o)")
+    make_private_dirs(directory)
+    pending: list[PendingFile] = []
     try:
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InvalidInput(f"{directory}: cannot create the directory: {exc.strerror}") from None
-    count = 0
-    for contact in contacts:
-        with open_private(directory / file_name(contact)) as out:
-            out.write(contact_vcard(contact, rt.tz))
-        count += 1
-    return count
+        for contact in contacts:
+            card = PendingFile(directory / file_name(contact), option="-o")
+            pending.append(card)
+            try:
+                card.file.write(contact_vcard(contact, rt.tz))
+            except OSError as exc:
+                raise write_failed(card.target, exc) from None
+            card.finish()
+        for card in pending:  # every target checked before the first rename
+            check_target(card.target, option="-o")
+        for card in pending:
+            card.commit()
+    except BaseException:
+        for card in pending:
+            card.discard()
+        raise
+    return len(pending)
 
 
 INTERACTION_COLUMNS = (

@@ -116,9 +116,9 @@ _SECRETS: set[str] = set()
 
 def hide_password(url: str) -> None:
     """Remember the password of `url` so that `say_error` never prints it."""
-    from crm_tui.config import url_password
-
     from urllib.parse import unquote
+
+    from crm_tui.config import url_password
 
     password = url_password(url)
     if password:

@@ -54,7 +54,8 @@ def check_target(path: Path, *, option: str = "") -> None:
             raise InvalidInput(f"{_shown(path)}: is a directory{where}")
         if not stat.S_ISREG(mode):
             raise InvalidInput(
-                f"{_shown(path)}: is not a regular file (a device, fifo or socket); crm writes only files (-o - is standard output){where}"
+                f"{_shown(path)}: is not a regular file (a device, fifo or socket); crm writes only files"
+                f" (-o - is standard output){where}"
             )
     parent = path.parent
     if not parent.is_dir():

@@ -18,7 +18,7 @@ from crm_tui.commands.contacts import contact_app, trash_app
 from crm_tui.commands.database import db_app
 from crm_tui.commands.io import export_app, import_app
 from crm_tui.commands.reminders import REMINDER_DEFAULT_TIME, create_reminder, remind_app
-from crm_tui.commands.runtime import FormatOption, Runtime, failure, runtime, say_error
+from crm_tui.commands.runtime import MAX_LIMIT, FormatOption, Runtime, failure, runtime, say_error
 from crm_tui.config import Settings, resolve_settings
 from crm_tui.errors import CrmError
 
@@ -144,15 +144,17 @@ def log(
 
     rt = runtime(ctx)
     check_kind(kind)
-    when = rt.when(at, option="--at") if at else None
+    when = rt.when(at, option="--at") if at is not None else None
     if body == "-":
-        body = sys.stdin.read()
+        from crm_tui.commands.runtime import read_stdin
+
+        body = read_stdin("--body")
     with rt.session() as session:
         contact = resolve_contact(session, ref)
         interaction = log_interaction(
             session, contact, kind=kind, summary=summary, author=rt.user, at=when, body=body, direction=direction
         )
-        if follow_up:
+        if follow_up is not None:
             create_reminder(
                 rt,
                 session,
@@ -176,7 +178,7 @@ def _print_due(rt: Runtime, *, within: str | None, owner: str | None, fmt: str |
 
     fmt = rt.fmt(fmt)
     now = rt.now()
-    if within:
+    if within is not None:
         until = now + timedelta(days=rt.duration_days(within, option="--within"))
     else:
         local_now = now.astimezone(rt.tz)
@@ -233,7 +235,7 @@ def due(
 def search(
     ctx: typer.Context,
     query: str = typer.Argument(..., help="Words to find (the last one may be a prefix), or a phone number."),
-    limit: int = typer.Option(50, "--limit", "-n", min=1, help="At most this many contacts."),
+    limit: int = typer.Option(50, "--limit", "-n", min=1, max=MAX_LIMIT, help="At most this many contacts."),
     fmt: str | None = FormatOption,
 ) -> None:
     """Search names, emails, organizations, tags, notes, interaction text and phone numbers.

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from crm_tui.errors import InvalidInput
-from crm_tui.keys import MAX_NAME_LENGTH
+from crm_tui.keys import MAX_ID, MAX_NAME_LENGTH
 
 R = TypeVar("R")
 
@@ -104,9 +104,6 @@ class RowError(Exception):
     def describe(self, source: str) -> str:
         where = f" (column {self.column})" if self.column else ""
         return f"{source} line {self.line}: {self.message}{where}"
-
-
-MAX_ID = 2**63 - 1  # the largest id a database column holds
 
 
 def contact_id_cell(text: str, line: int, column: str) -> int | None:

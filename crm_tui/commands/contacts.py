@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from crm_tui.commands.runtime import FormatOption, runtime
+from crm_tui.commands.runtime import MAX_LIMIT, FormatOption, runtime
 
 if TYPE_CHECKING:
     from crm_tui.services.contacts import ContactDetail, ContactRow
@@ -65,7 +65,7 @@ def add(
     from crm_tui.services.contacts import add_contact
 
     rt = runtime(ctx)
-    cadence = rt.duration_days(every, option="--every") if every else None
+    cadence = rt.duration_days(every, option="--every") if every is not None else None
     data = ContactCreate(
         name=name,
         emails=email,
@@ -93,7 +93,7 @@ def list_(
     stale: bool = typer.Option(False, "--stale", help="Only contacts whose stay-in-touch cadence has lapsed."),
     owner: str | None = typer.Option(None, "--owner", help="Only contacts owned by this user."),
     sort: str = typer.Option("name", "--sort", help="name, last-contact or created."),
-    limit: int = typer.Option(100, "--limit", "-n", min=0, help="At most this many rows (0: all)."),
+    limit: int = typer.Option(100, "--limit", "-n", min=0, max=MAX_LIMIT, help="At most this many rows (0: all)."),
     fmt: str | None = FormatOption,
 ) -> None:
     """List contacts, a page cut in the database.
@@ -233,7 +233,7 @@ def edit(
 
     rt = runtime(ctx)
     clear = every is not None and every.strip().lower() in ("off", "none", "never")
-    cadence = rt.duration_days(every, option="--every") if every and not clear else None
+    cadence = rt.duration_days(every, option="--every") if every is not None and not clear else None
     data = ContactUpdate(
         name=name,
         add_emails=add_email,
@@ -299,7 +299,7 @@ def merge(
 def history(
     ctx: typer.Context,
     ref: str = typer.Argument(..., help="12, #12, an email, or part of a name (trashed contacts too)."),
-    limit: int = typer.Option(200, "--limit", "-n", min=1, help="At most this many changes."),
+    limit: int = typer.Option(200, "--limit", "-n", min=1, max=MAX_LIMIT, help="At most this many changes."),
     fmt: str | None = FormatOption,
 ) -> None:
     """Who changed what on a contact and its reminders, newest first.
@@ -369,7 +369,7 @@ def trash_purge(
     from crm_tui.services.contacts import purge_trash
 
     rt = runtime(ctx)
-    age = timedelta(days=rt.duration_days(older_than, option="--older-than")) if older_than else None
+    age = timedelta(days=rt.duration_days(older_than, option="--older-than")) if older_than is not None else None
     with rt.session() as session:
         count = purge_trash(session, older_than=age)
     rt.done(f"Purged {count} contact{'s' if count != 1 else ''}", count)

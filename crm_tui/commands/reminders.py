@@ -44,7 +44,7 @@ def create_reminder(
     due_at = rt.when(due, option=due_option, default_time=REMINDER_DEFAULT_TIME)
     rule = None
     anchor = None
-    if every:
+    if every is not None:
         anchor = to_local(due_at, rt.tz).replace(tzinfo=None)
         try:
             rule = parse_rule(every, anchor=anchor)
@@ -197,13 +197,13 @@ def edit(
     from crm_tui.services.reminders import edit_reminder, get_reminder
 
     rt = runtime(ctx)
-    due_at = rt.when(due, option="--due", default_time=REMINDER_DEFAULT_TIME) if due else None
+    due_at = rt.when(due, option="--due", default_time=REMINDER_DEFAULT_TIME) if due is not None else None
     clear = every is not None and every.strip().lower() in ("off", "none", "never")
     with rt.session() as session:
         reminder = get_reminder(session, reminder_id)
         rule = None
         anchor = None
-        if every and not clear:
+        if every is not None and not clear:
             anchor = to_local(due_at or reminder.due_at, rt.tz).replace(tzinfo=None)
             try:
                 rule = parse_rule(every, anchor=anchor)

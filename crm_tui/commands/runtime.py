@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
     from sqlmodel import Session
 
+MAX_LIMIT = 1_000_000  # --limit: more rows than any list holds, small enough for every database
+
 FormatOption = typer.Option(
     None, "--format", "-f", help="table, plain, json, ndjson or csv (default: table on a terminal, else plain)."
 )
@@ -163,6 +165,18 @@ def failure(exc: Exception, settings: Settings | None) -> CrmError:
     return CrmError(
         f"unexpected error: {type(exc).__name__}: {first} (a bug: please report it; CRM_DEBUG=1 shows where)"
     )
+
+
+def read_stdin(option: str) -> str:
+    """Standard input as UTF-8 text, by the input rule (`--body -`); InvalidInput for other bytes."""
+    from crm_tui.keys import clean_text
+
+    data = sys.stdin.buffer.read()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"standard input is not UTF-8 text (byte {exc.start + 1}) ({option} -)") from None
+    return clean_text(text, multiline=True)
 
 
 def clean_argv(argv: list[str]) -> list[str]:

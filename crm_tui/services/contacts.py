@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from crm_tui.dates import utcnow
 from crm_tui.errors import AmbiguousContact, Conflict, ContactNotFound, InvalidInput
-from crm_tui.keys import clean_email, clean_name, clean_phone, email_key, name_key, phone_key, split_name
+from crm_tui.keys import clean_email, clean_name, clean_phone, email_key, name_key, parse_id, phone_key, split_name
 from crm_tui.models import (
     Contact,
     ContactEmail,
@@ -90,8 +90,11 @@ def resolve_contact(session: Session, ref: str, *, deleted: bool | None = False)
         raise ContactNotFound(ref)
     digits = raw[1:] if raw.startswith("#") else raw
     if digits.isdigit():
+        contact_id = parse_id(digits)  # "²", 20 digits or past the column's range: no such id
+        if contact_id is None:
+            raise ContactNotFound(ref)
         try:
-            return get_contact(session, int(digits), deleted=deleted)
+            return get_contact(session, contact_id, deleted=deleted)
         except ContactNotFound:
             raise ContactNotFound(ref) from None
     where_deleted = _deleted_filter(deleted)

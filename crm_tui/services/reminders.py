@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from crm_tui.dates import utcnow
 from crm_tui.errors import InvalidInput, ReminderNotFound
+from crm_tui.keys import parse_id
 from crm_tui.models import Contact, Reminder
 from crm_tui.services.history import diff, record
 
@@ -42,10 +43,10 @@ def _record(session: Session, reminder: Reminder, action: str, actor: str | None
 
 def get_reminder(session: Session, reminder_id: int | str) -> Reminder:
     """The reminder with this id (`7` or `#7`)."""
-    text = str(reminder_id).strip().lstrip("#")
-    if not text.isdigit():
+    found_id = parse_id(str(reminder_id))
+    if found_id is None:
         raise ReminderNotFound(reminder_id)
-    found = session.get(Reminder, int(text))
+    found = session.get(Reminder, found_id)
     if found is None:
         raise ReminderNotFound(reminder_id)
     return found

@@ -17,7 +17,10 @@ MAX_NAME_LENGTH = 500  # a longer name is refused, never cut, wherever it comes 
 # too short to match people by, or to search for as a number.
 MIN_PHONE_DIGITS = 6
 
-_EMAIL = re.compile(r"^[^@\s<>(),;:\"\[\]]+@[^@\s<>(),;:\"\[\]]+\.[^@\s<>(),;:\"\[\]]+$")
+_EMAIL = re.compile(
+    r"^[^@\s<>(),;:\"\[\]\x00-\x1f\x7f-\x9f]+@[^@\s<>(),;:\"\[\]\x00-\x1f\x7f-\x9f]+"
+    r"\.[^@\s<>(),;:\"\[\]\x00-\x1f\x7f-\x9f]+$"
+)
 _PHONE_CHARS = re.compile(r"^[0-9+().\-\s/xext#*]+$", re.IGNORECASE)
 # `+44 (0)20 7946 0000`: the (0) is the trunk prefix, dialled only from inside the country.
 TRUNK_IN_PARENS = re.compile(r"^\s*((?:\+|00)\s*\d{1,3})\s*\(0\)")
@@ -102,7 +105,7 @@ def clean_phone(phone: str, *, field: str = "phone") -> str:
 # ---------------------------------------------------------------- text in, text out
 #
 # The one rule for text coming in (the command line, the app's forms, every importer):
-# control characters never reach the database. C0 controls (but tab and newline where a
+# control characters never reach the database. C0 controls (but tab, newline and CR where a
 # field keeps them), DEL and C1 controls are dropped; a lone UTF-16 surrogate (which no
 # UTF-8 text can hold) becomes U+FFFD. In a one-line field tab, newline and CR become a space.
 # And the one rule for text going out to people: whatever control characters are already
@@ -116,7 +119,7 @@ _SPELLED = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
 def _clean_char(match: re.Match[str]) -> str:
     char = match[0]
-    if char in "\t\n":
+    if char in "\t\n\r":
         return char
     return "\ufffd" if "\ud800" <= char <= "\udfff" else ""
 
@@ -128,16 +131,16 @@ def _clean_line_char(match: re.Match[str]) -> str:
     return "\ufffd" if "\ud800" <= char <= "\udfff" else ""
 
 
-def clean_text(value: str, *, multiline: bool = False) -> str:
-    """`value` by the input rule: controls dropped; tab and newline kept if `multiline`, else spaces.
+def needs_cleaning(value: str) -> bool:
+    """Whether `clean_text` could change `value` (a tab or newline counts: a one-line field changes it)."""
+    return _UNSAFE.search(value) is not None
 
-    In a multi-line value CRLF and a lone CR become a newline.
-    """
+
+def clean_text(value: str, *, multiline: bool = False) -> str:
+    """`value` by the input rule: controls dropped; tab, newline and CR kept if `multiline`, else spaces."""
     if _UNSAFE.search(value) is None:
         return value
     if multiline:
-        if "\r" in value:
-            value = value.replace("\r\n", "\n").replace("\r", "\n")
         return _UNSAFE.sub(_clean_char, value)
     return _UNSAFE.sub(_clean_line_char, value)
 
@@ -157,9 +160,14 @@ def is_visible(text: str) -> bool:
 
 
 def visible(text: str) -> str:
-    """`text` for a person's screen: control characters shown as escapes (`\\x1b`); tab and newline kept."""
+    """`text` for a person's screen: control characters shown as escapes (`\\x1b`); tab and newline kept.
+
+    A CR that ends a line (CRLF) is a line end; any other CR is shown, as it would overwrite the line.
+    """
     if _SHOWN.search(text) is None:
         return text
+    if "\r\n" in text:
+        text = text.replace("\r\n", "\n")
     return _SHOWN.sub(_spell, text)
 
 

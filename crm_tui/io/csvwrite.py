@@ -9,6 +9,7 @@ from typing import IO, Any
 
 from crm_tui.io.fields import neutralize
 from crm_tui.io.presets import normalize
+from crm_tui.keys import clean_text
 
 _PHONE_WORDS = ("phone", "mobile", "tel", "fax", "cell", "pager")
 
@@ -62,7 +63,8 @@ class RejectsWriter:
         return write_failed(self.path, exc)
 
     def write(self, cells: Sequence[str] | None, reason: str) -> None:
-        cells = list(cells or [])
+        # The cells as read, but by the input rule: the file is to be fixed and imported again.
+        cells = [clean_text(c, multiline=True) for c in cells or []]
         cells = cells[: self._width] + [""] * (self._width - len(cells))
         try:
             self._writer.row([*cells, reason])

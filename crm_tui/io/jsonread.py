@@ -78,15 +78,10 @@ def given(value: Any) -> bool:
     return value is not None and not (isinstance(value, str) and not value.strip())
 
 
-# JSON escapes can spell what no text column takes: NUL (refused by PostgreSQL) and lone
-# UTF-16 surrogates (not encodable as UTF-8).
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-
-
 def text_of(line: int, key: str, value: Any) -> str:
+    # JSON escapes can spell what no text column takes (NUL, a lone UTF-16 surrogate, ESC):
+    # the records clean them by the input rule (crm_tui.keys.clean_text), as from any file.
     if isinstance(value, str):
-        if _UNSTORABLE.search(value):
-            raise RowError(line, "the text holds a NUL or an invalid character (\\u0000 or a lone surrogate)", key)
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)

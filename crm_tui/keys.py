@@ -184,8 +184,9 @@ def one_line(text: str) -> str:
 MAX_ID = 2**31 - 1
 # More tags than this on one contact are refused, wherever they come from.
 MAX_TAGS_PER_CONTACT = 1000
-# A vCard property (a NOTE, an X- field) longer than this is dropped, and the import says so.
-MAX_PROPERTY_BYTES = 1 << 20
+# A vCard property (a NOTE, an X- field) longer than this many characters is dropped, and the
+# import says so (vobject needs about 140 times a card's size in memory).
+MAX_VCARD_PROPERTY = 64 * 1024
 
 
 def parse_id(text: str) -> int | None:

@@ -291,7 +291,16 @@ def import_vcard_command(
             )
             if dry_run:
                 conn.rollback()
+    _report_dropped(rt, reader.dropped)
     report(rt, summary, dry_run=dry_run)
+
+
+def _report_dropped(rt: Runtime, dropped: list[str], shown: int = 10) -> None:
+    """Name the vCard properties that were too long to import (at most `shown` of them)."""
+    for what in dropped[:shown]:
+        rt.note(f"crm: {what}")
+    if len(dropped) > shown:
+        rt.note(f"crm: and {len(dropped) - shown:,} more properties dropped")
 
 
 @import_app.command("interactions")

@@ -19,7 +19,7 @@ from crm_tui.io.textstream import HEAD_BYTES, CountingReader, open_decoded
 from crm_tui.records import RowError
 
 CHUNK = 256 * 1024  # characters read at a time
-MAX_ITEM = 64 * 1024 * 1024  # an item longer than this is a broken file, not a record
+MAX_ITEM = 16 * 1024 * 1024  # an item longer than this is a broken file, not a record (and memory stays small)
 _BLANK = re.compile(r"[ \t\n\r]*")
 
 

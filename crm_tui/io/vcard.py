@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import IO, Any, BinaryIO
 
 from crm_tui.io.fields import APPLE_NO_YEAR, parse_birthday, parse_email, parse_instant, parse_phone
+from crm_tui.keys import MAX_VCARD_PROPERTY
 from crm_tui.records import ContactRecord, ExportedContact, Labeled, RowError, Skipped
 
 _UID_NAMESPACE = uuid.UUID("5b0c9a7e-8f5e-4c43-9d84-2f0c6f1d3a10")
@@ -29,23 +30,84 @@ _KNOWN = {"FN", "N", "EMAIL", "TEL", "ORG", "TITLE", "CATEGORIES", "NOTE", "BDAY
 # ---------------------------------------------------------------- reading
 
 
-def split_cards(stream: IO[str]) -> Iterator[tuple[int, str]]:
-    """(first line, text) of each BEGIN:VCARD ... END:VCARD block, read line by line."""
+# Properties crm never imports: dropped as they are read, so a 40 MB PHOTO costs nothing.
+_BINARY = ("PHOTO", "LOGO", "SOUND", "KEY")
+# vobject needs about 140 times a card's size in memory: cards are cut to keep an import small.
+MAX_CARD = 4 * MAX_VCARD_PROPERTY
+
+
+def _property_name(line: str) -> str:
+    """`NOTE` of `item1.NOTE;CHARSET=utf-8:...`."""
+    head = line[:80].split(":", 1)[0].split(";", 1)[0]
+    return head.rsplit(".", 1)[-1].strip().upper()
+
+
+def _lines(stream: IO[str]) -> Iterator[str]:
+    """The lines of `stream`, none longer than a property may be (the rest of a longer one is one more line)."""
+    while True:
+        line = stream.readline(MAX_VCARD_PROPERTY + 1)
+        if not line:
+            return
+        yield line
+
+
+def split_cards(stream: IO[str], dropped: list[str] | None = None) -> Iterator[tuple[int, str]]:
+    """(first line, text) of each BEGIN:VCARD ... END:VCARD block, read line by line.
+
+    PHOTO, LOGO, SOUND and KEY are dropped as they are read; a property longer than
+    MAX_VCARD_PROPERTY characters, or past MAX_CARD in its card, is dropped too and named in
+    `dropped` (`line 12: NOTE`), so memory stays small whatever the file holds.
+    """
     lines: list[str] = []
     start = 0
     depth = 0
-    for number, line in enumerate(stream, 1):
-        upper = line.strip().upper()
-        if upper == "BEGIN:VCARD":
-            if depth == 0:
-                start, lines = number, []
-            depth += 1
-        if depth:
-            lines.append(line)
-        if upper == "END:VCARD" and depth:
-            depth -= 1
-            if depth == 0:
-                yield start, "".join(lines)
+    size = 0  # characters in the card so far
+    prop_start = 0  # index in `lines` of the current property's first line
+    prop_size = 0
+    prop_line = 0
+    skipping = False  # the current property is being dropped
+    ended = True  # the last piece read ended its line (a longer line comes in pieces)
+    number = 0
+    for line in _lines(stream):
+        if ended:
+            number += 1
+        continued = not ended or line[:1] in (" ", "\t")
+        ended = line.endswith("\n")
+        if not continued:
+            upper = line.strip().upper()
+            if upper == "BEGIN:VCARD":
+                if depth == 0:
+                    start, lines, size = number, [], 0
+                depth += 1
+            if upper == "END:VCARD" and depth:
+                depth -= 1
+                if depth == 0:
+                    lines.append(line)
+                    yield start, "".join(lines)
+                    lines = []
+                    continue
+            if depth:
+                skipping = _property_name(line) in _BINARY
+                prop_start, prop_size, prop_line = len(lines), 0, number
+        if not depth:
+            continue
+        if skipping:
+            continue
+        prop_size += len(line)
+        size += len(line)
+        if prop_size > MAX_VCARD_PROPERTY or size > MAX_CARD:
+            name = _property_name(lines[prop_start]) if prop_start < len(lines) else _property_name(line)
+            size -= sum(len(x) for x in lines[prop_start:]) + len(line)
+            del lines[prop_start:]
+            skipping = True
+            if dropped is not None:
+                limit = MAX_VCARD_PROPERTY if prop_size > MAX_VCARD_PROPERTY else MAX_CARD
+                what = "a property" if limit == MAX_VCARD_PROPERTY else "a card"
+                dropped.append(
+                    f"line {prop_line}: {name or 'a property'} dropped ({what} holds at most {limit // 1024} KiB)"
+                )
+            continue
+        lines.append(line)
     if depth:
         yield start, "".join(lines)  # truncated: the parser reports it
 
@@ -253,6 +315,7 @@ class VcardReader:
         self.tz = tz
         self.skip_invalid = skip_invalid
         self.bytes_read = 0
+        self.dropped: list[str] = []  # `NAME line 12: NOTE (too long)`: properties cut to keep memory small
 
     def __iter__(self) -> Iterator[ContactRecord | Skipped]:
         from crm_tui.errors import InvalidInput
@@ -261,7 +324,8 @@ class VcardReader:
         for name, stream in self.sources:
             decoded = open_decoded(stream)
             found = False
-            for line, text in split_cards(decoded.text):
+            dropped: list[str] = []
+            for line, text in split_cards(decoded.text, dropped):
                 found = True
                 try:
                     yield card_record(text, line, self.tz)
@@ -269,6 +333,7 @@ class VcardReader:
                     if not self.skip_invalid:
                         raise InvalidInput(exc.describe(name)) from None
                     yield Skipped(line, f"{name}: {exc.message}", None, True)
+            self.dropped.extend(f"{name} {what}" for what in dropped)
             self.bytes_read += decoded.bytes_read
             if not found and len(self.sources) == 1:
                 raise InvalidInput(f"{name}: no vCard in it (no BEGIN:VCARD line)")

@@ -189,6 +189,13 @@ MAX_TAGS_PER_CONTACT = 1000
 MAX_VCARD_PROPERTY = 64 * 1024
 
 
+def check_tag_count(tags: list[str], *, field: str = "--tag") -> list[str]:
+    """`tags`, or InvalidInput when they are more than one contact may have."""
+    if len(tags) > MAX_TAGS_PER_CONTACT and len({name_key(t) for t in tags}) > MAX_TAGS_PER_CONTACT:
+        raise InvalidInput(f"more than {MAX_TAGS_PER_CONTACT:,} tags on one contact ({field})")
+    return tags
+
+
 def parse_id(text: str) -> int | None:
     """`12` or `#12` as an id: ASCII digits within the range ids take; None for anything else."""
     digits = text.strip().removeprefix("#")

@@ -61,10 +61,12 @@ def add(
 
     Example: crm contact add "Ada Lovelace" --email ada@analytical.io --org "Analytical Engines" --tag client --every 2w
     """
+    from crm_tui.keys import check_tag_count
     from crm_tui.models.schemas import ContactCreate
     from crm_tui.services.contacts import add_contact
 
     rt = runtime(ctx)
+    check_tag_count(tag)
     cadence = rt.duration_days(every, option="--every") if every is not None else None
     data = ContactCreate(
         name=name,
@@ -228,10 +230,12 @@ def edit(
 
     Example: crm contact edit "ada" --add-email ada@home.example --tag vip --every 1m
     """
+    from crm_tui.keys import check_tag_count
     from crm_tui.models.schemas import ContactUpdate
     from crm_tui.services.contacts import edit_contact, resolve_contact
 
     rt = runtime(ctx)
+    check_tag_count(tag)
     clear = every is not None and every.strip().lower() in ("off", "none", "never")
     cadence = rt.duration_days(every, option="--every") if every is not None and not clear else None
     data = ContactUpdate(

@@ -10,6 +10,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.widgets import Input
 
+from crm_tui.keys import clean_text
 from crm_tui.screens.form_base import FormModal
 from crm_tui.screens.log_form import FOLLOW_UP_TIME
 from crm_tui.widgets.form import FormField
@@ -71,7 +72,7 @@ class ReminderFormModal(FormModal[ReminderValues, "Reminder"]):
     def _fill(self, reminder: Reminder) -> None:
         from crm_tui.dates import Recurrence, format_local
 
-        self.query_one("#title", Input).value = reminder.title
+        self.query_one("#title", Input).value = clean_text(reminder.title)
         self.query_one("#due", Input).value = format_local(reminder.due_at, self.crm.tz)
         if reminder.rule:
             self._rule_text = Recurrence(reminder.rule, reminder.rule_after_completion).describe()

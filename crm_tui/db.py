@@ -42,6 +42,12 @@ KNOWN_REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004")
 HEAD_REVISION = KNOWN_REVISIONS[-1]
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 COUNTED_TABLES = ("contacts", "organizations", "tags", "interactions", "reminders")
+# Every table of the head schema (a test checks it against the models): a database at head
+# without one of them is damaged, and is refused before anything is written.
+HEAD_TABLES = frozenset({
+    "changes", "contact_emails", "contact_phones", "contact_tags", "contacts", "import_batches",
+    "import_changes", "interactions", "organizations", "reminders", "tags",
+})  # fmt: skip
 
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -66,10 +72,10 @@ def check_url(url: str, where: str) -> None:
         raise DatabaseUnreadable(f"{where}: crm-tui works with SQLite files and PostgreSQL, not '{backend}'")
     if driver not in ("postgresql", "postgresql+psycopg"):
         raise DatabaseUnreadable(f"{where}: PostgreSQL is reached through psycopg: write postgresql+psycopg://...")
-    import importlib.util
-
-    if importlib.util.find_spec("psycopg") is None:
-        raise DatabaseUnreadable(f"{where}: PostgreSQL needs the psycopg driver: {POSTGRES_EXTRA}")
+    try:
+        import psycopg  # noqa: F401  (the driver SQLAlchemy would load next)
+    except ImportError:
+        raise DatabaseUnreadable(f"{where}: PostgreSQL needs the psycopg driver: {POSTGRES_EXTRA}") from None
 
 
 def check_sqlite_file(path: Path) -> None:
@@ -172,6 +178,12 @@ def current_revision(engine: Engine, where: str) -> str | None:
                 if _has_user_tables(conn, besides="alembic_version"):
                     raise DatabaseDamaged(f"{where}: the database is damaged (its schema revision is missing)")
                 return None
+            if row[0] == HEAD_REVISION:
+                missing = HEAD_TABLES - _table_names(conn)
+                if missing:
+                    raise DatabaseDamaged(
+                        f"{where}: the database is damaged (no table {', '.join(sorted(missing))}); restore a backup"
+                    )
             return str(row[0])
     except OperationalError as exc:
         raise translate_operational(exc, where) from exc
@@ -186,6 +198,14 @@ def _has_version_table(conn: Connection) -> bool:
     from sqlalchemy import inspect
 
     return inspect(conn).has_table("alembic_version")
+
+
+def _table_names(conn: Connection) -> set[str]:
+    if conn.dialect.name == "sqlite":
+        return {str(r[0]) for r in conn.execute(text("SELECT name FROM sqlite_master WHERE type='table'"))}
+    from sqlalchemy import inspect
+
+    return set(inspect(conn).get_table_names())
 
 
 def _has_user_tables(conn: Connection, *, besides: str = "") -> bool:

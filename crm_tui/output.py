@@ -8,7 +8,6 @@ csv carry the data as it is (JSON escapes controls itself, CSV neutralizes formu
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Sequence
@@ -99,12 +98,13 @@ def render(
 ) -> None:
     """Write `records` to `out` (stdout) in `fmt`; machine formats carry every key."""
     out = out or sys.stdout
+    if fmt in ("json", "ndjson"):
+        from crm_tui.io.jsonout import dumps
     if fmt == "json":
-        json.dump([{k: machine_value(v, tz) for k, v in r.items()} for r in records], out, ensure_ascii=False, indent=2)
-        out.write("\n")
+        out.write(dumps([{k: machine_value(v, tz) for k, v in r.items()} for r in records], indent=2) + "\n")
     elif fmt == "ndjson":
         for r in records:
-            out.write(json.dumps({k: machine_value(v, tz) for k, v in r.items()}, ensure_ascii=False) + "\n")
+            out.write(dumps({k: machine_value(v, tz) for k, v in r.items()}) + "\n")
     elif fmt == "csv":
         # The exporters' writer: cells a spreadsheet would run as formulas are neutralized.
         from crm_tui.io.csvwrite import SafeCsvWriter
@@ -150,8 +150,10 @@ def fields(pairs: Sequence[tuple[str, Any]], fmt: str, *, tz: tzinfo, out: TextI
     """One record shown as `label: value` lines (table/plain) or one object (machine formats)."""
     out = out or sys.stdout
     if fmt in ("json", "ndjson"):
+        from crm_tui.io.jsonout import dumps
+
         obj = {k: machine_value(v, tz) for k, v in pairs}
-        out.write(json.dumps(obj, ensure_ascii=False, indent=2 if fmt == "json" else None) + "\n")
+        out.write(dumps(obj, indent=2 if fmt == "json" else None) + "\n")
         return
     if fmt == "csv":
         render([dict(pairs)], [(k, k) for k, _ in pairs], "csv", tz=tz, out=out)

@@ -395,7 +395,8 @@ def backup(settings: Settings, target: Path, *, force: bool = False) -> int:
         dst.execute("PRAGMA journal_mode = DELETE")  # a self-contained single file
     except sqlite3.Error as exc:
         dst.close()
-        tmp.unlink(missing_ok=True)
+        for leftover in (tmp, *(tmp.with_name(tmp.name + s) for s in ("-journal", "-wal", "-shm"))):
+            leftover.unlink(missing_ok=True)
         message = str(exc)
         if "locked" in message or "busy" in message:
             raise DatabaseLocked(str(source)) from exc

@@ -50,7 +50,6 @@ HEAD_TABLES = frozenset({
 })  # fmt: skip
 
 
-SQLITE_HEADER = b"SQLite format 3\x00"
 POSTGRES_EXTRA = "pip install 'crm-tui[postgres]'"
 
 
@@ -79,7 +78,12 @@ def check_url(url: str, where: str) -> None:
 
 
 def check_sqlite_file(path: Path) -> None:
-    """DatabaseUnreadable unless `path` is missing, empty, or a readable SQLite file (never a device or /proc)."""
+    """DatabaseUnreadable unless `path` is missing or a regular file outside /proc and /sys.
+
+    Only stat() is used: opening and closing the file would drop every POSIX lock this process
+    holds on it (a long-lived process may have SQLite connections open on it), and SQLite
+    itself says when a regular file is not a database.
+    """
     import stat
 
     try:
@@ -92,13 +96,9 @@ def check_sqlite_file(path: Path) -> None:
         raise DatabaseUnreadable(f"{path}: is a directory, not a database file")
     if not stat.S_ISREG(info.st_mode):
         raise DatabaseUnreadable(f"{path}: is not a regular file (a device or a pipe), so not a database")
-    try:
-        with open(path, "rb") as file:
-            head = file.read(len(SQLITE_HEADER))
-    except OSError as exc:
-        raise DatabaseUnreadable(f"{path}: cannot read the database: {exc.strerror}") from None
-    if head and head != SQLITE_HEADER:
-        raise DatabaseUnreadable(f"{path}: file is not a database (not a SQLite file)")
+    if str(path.resolve()).startswith(("/proc/", "/sys/")):
+        # The kernel's files look regular but cannot be locked, read as a database or written.
+        raise DatabaseUnreadable(f"{path}: is a file of the kernel's, not a database")
 
 
 def prepare_sqlite_file(path: Path) -> None:

@@ -254,3 +254,32 @@ def test_a_server_that_refuses_or_lacks_the_database(request: pytest.FixtureRequ
         code, out, err = crm(env, "--db", url, "contact", "list")
         one_line_error(code, out, err, 3)
         assert SECRET not in err and "cannot connect" in err
+
+
+def test_the_head_tables_are_the_models_tables() -> None:
+    from sqlmodel import SQLModel
+
+    from crm_tui.db import HEAD_TABLES
+    from crm_tui.models import load_all
+
+    load_all()
+    assert {t.name for t in SQLModel.metadata.sorted_tables} == HEAD_TABLES
+
+
+@pytest.mark.sqlite_only
+def test_opening_a_database_never_opens_its_file_but_through_sqlite(
+    engine: object, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Closing any descriptor on the file drops every POSIX lock this process holds on it, which
+    corrupted the file under concurrent writers when a check read its header: stat() only."""
+    import builtins
+
+    from crm_tui.config import Settings
+    from crm_tui.db import open_engine
+
+    opened: list[str] = []
+    real_open, real_os_open = builtins.open, os.open
+    monkeypatch.setattr(builtins, "open", lambda f, *a, **k: (opened.append(str(f)), real_open(f, *a, **k))[1])
+    monkeypatch.setattr(os, "open", lambda f, *a, **k: (opened.append(str(f)), real_os_open(f, *a, **k))[1])
+    open_engine(Settings(db_url=f"sqlite:///{db_path}", user="tester")).dispose()
+    assert str(db_path) not in opened

@@ -25,6 +25,11 @@ LIST_COLUMNS = [
 ]
 
 
+def one_line_field(value: str | None) -> str | None:
+    """A one-line field typed on the command line: tabs and newlines become spaces (the input rule)."""
+    return None if value is None else " ".join(value.split())
+
+
 def row_record(row: ContactRow) -> dict[str, Any]:
     """A contact list row as a record for the renderers."""
     from crm_tui.dates import format_duration_days
@@ -67,6 +72,7 @@ def add(
 
     rt = runtime(ctx)
     check_tag_count(tag)
+    title, owner = one_line_field(title), one_line_field(owner)
     cadence = rt.duration_days(every, option="--every") if every is not None else None
     data = ContactCreate(
         name=name,
@@ -236,6 +242,7 @@ def edit(
 
     rt = runtime(ctx)
     check_tag_count(tag)
+    title, owner = one_line_field(title), one_line_field(owner)
     clear = every is not None and every.strip().lower() in ("off", "none", "never")
     cadence = rt.duration_days(every, option="--every") if every is not None and not clear else None
     data = ContactUpdate(

@@ -59,7 +59,7 @@ def create_reminder(
         after_completion=rule.after_completion if rule else False,
         anchor_local=anchor,
         tz_name=getattr(rt.tz, "key", None),
-        owner=owner,
+        owner=" ".join(owner.split()) if owner else owner,  # one line, as every owner
         actor=rt.user,
     )
 

@@ -107,5 +107,22 @@ def run_all(cases: list[Case]) -> list[Result]:
     return [(status[i], bytes(output[i][1]), bytes(output[i][2])) for i in range(len(cases))]
 
 
+def run_forked(
+    argvs: list[list[bytes | str]], env: dict[str, str], cwd: str | os.PathLike[str], stdins: list[bytes] | None = None
+) -> list[Result]:
+    """(exit status, stdout, stderr) of each command line, run by this module in a subprocess."""
+    import subprocess
+
+    cases = [
+        ([a if isinstance(a, bytes) else os.fsencode(a) for a in argv], (stdins or [])[i] if stdins else b"", env)
+        for i, argv in enumerate(argvs)
+    ]
+    done = subprocess.run(
+        [sys.executable, __file__], input=pickle.dumps(cases), capture_output=True, env=env, cwd=cwd, timeout=600,
+        check=True,
+    )  # fmt: skip
+    return pickle.loads(done.stdout)  # type: ignore[no-any-return]
+
+
 if __name__ == "__main__":
     sys.stdout.buffer.write(pickle.dumps(run_all(pickle.loads(sys.stdin.buffer.read()))))

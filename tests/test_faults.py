@@ -21,6 +21,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
+from tests.forkrun import run_forked
+
 CRM = [sys.executable, "-m", "crm_tui"]
 SECRET = "s3cr3t-Pa55"
 
@@ -181,14 +183,13 @@ def test_permissions_give_one_line_and_the_right_status(workdir: Path, env: dict
     before = {name: dump(work / name) for name in ("locked/in-locked.db", "open/read-only.db")}
     at = {name: {**base, "CRM_DB": str(work / name)} for name in ("locked/in-locked.db", "open/read-only.db")}
     for name, db_env in at.items():
-        one_line_error(*crm(db_env, "contact", "add", "Bob", prefix=prefix), 3)
-        one_line_error(*crm(db_env, "log", "ada", "call", "hi", prefix=prefix), 3)
+        code, out, err = crm(db_env, "log", "ada", "call", "hi", prefix=prefix)
+        one_line_error(code, out, err, 3)
+        assert "read-only" in err, err
         code, out, err = crm(db_env, "due", "--within", "1w", prefix=prefix)
         assert code == 0 or (code == 3 and err.count("\n") == 1 and "Traceback" not in err), (name, err)
         assert dump(work / name) == before[name]
     ro = at["open/read-only.db"]
-    code, out, err = crm(ro, "contact", "add", "Bob", prefix=prefix)
-    assert "read-only" in err
     for db in ("locked/new.db", "unreadable.db"):
         one_line_error(*crm({**base, "CRM_DB": str(work / db)}, "due", prefix=prefix), 3)
     # Outputs that cannot be written: one line, exit 1.
@@ -223,10 +224,10 @@ def test_a_damaged_schema_is_refused_untouched(damage: str, env: dict[str, str],
     conn.commit()
     conn.close()
     before = dump(db_path)
-    for args in (("due",), ("contact", "add", "Bob"), ("db", "upgrade")):
-        code, out, err = crm(env, *args)
-        one_line_error(code, out, err, 3)
-        assert "is damaged" in err
+    commands: list[list[bytes | str]] = [["due"], ["contact", "add", "Bob"], ["db", "upgrade"]]
+    for code, out, err in run_forked(commands, env, db_path.parent):
+        one_line_error(code, out.decode(), err.decode(), 3)
+        assert b"is damaged" in err
     assert dump(db_path) == before
 
 
@@ -239,10 +240,9 @@ def test_a_missing_driver_names_the_fix_and_never_the_password(env: dict[str, st
     (shim / "__init__.py").write_text("raise ModuleNotFoundError(\"No module named 'psycopg'\", name='psycopg')\n")
     no_driver = {**env, "PYTHONPATH": str(tmp_path / "shim")}
     url = f"postgresql+psycopg://crm:{SECRET}@db.example/crm"
-    for args in (("--db", url, "due"), ("db", "copy", "--to", url)):
-        code, out, err = crm(no_driver, *args)
-        one_line_error(code, out, err, 3)
-        assert "pip install 'crm-tui[postgres]'" in err and SECRET not in err
+    for code, out, err in run_forked([["--db", url, "due"], ["db", "copy", "--to", url]], no_driver, tmp_path):
+        one_line_error(code, out.decode(), err.decode(), 3)
+        assert b"pip install 'crm-tui[postgres]'" in err and SECRET.encode() not in err
 
 
 def test_a_server_that_refuses_or_lacks_the_database(request: pytest.FixtureRequest, env: dict[str, str]) -> None:
@@ -250,36 +250,7 @@ def test_a_server_that_refuses_or_lacks_the_database(request: pytest.FixtureRequ
     server = request.config.getoption("--postgres")
     if server:
         urls.append(make_url(server).set(database="crm_no_such_database").render_as_string(hide_password=False))
-    for url in urls:
-        code, out, err = crm(env, "--db", url, "contact", "list")
-        one_line_error(code, out, err, 3)
-        assert SECRET not in err and "cannot connect" in err
-
-
-def test_the_head_tables_are_the_models_tables() -> None:
-    from sqlmodel import SQLModel
-
-    from crm_tui.db import HEAD_TABLES
-    from crm_tui.models import load_all
-
-    load_all()
-    assert {t.name for t in SQLModel.metadata.sorted_tables} == HEAD_TABLES
-
-
-@pytest.mark.sqlite_only
-def test_opening_a_database_never_opens_its_file_but_through_sqlite(
-    engine: object, db_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Closing any descriptor on the file drops every POSIX lock this process holds on it, which
-    corrupted the file under concurrent writers when a check read its header: stat() only."""
-    import builtins
-
-    from crm_tui.config import Settings
-    from crm_tui.db import open_engine
-
-    opened: list[str] = []
-    real_open, real_os_open = builtins.open, os.open
-    monkeypatch.setattr(builtins, "open", lambda f, *a, **k: (opened.append(str(f)), real_open(f, *a, **k))[1])
-    monkeypatch.setattr(os, "open", lambda f, *a, **k: (opened.append(str(f)), real_os_open(f, *a, **k))[1])
-    open_engine(Settings(db_url=f"sqlite:///{db_path}", user="tester")).dispose()
-    assert str(db_path) not in opened
+    for (code, out, err), url in zip(run_forked([["--db", u, "contact", "list"] for u in urls], env, "."), urls,
+                                     strict=True):  # fmt: skip
+        one_line_error(code, out.decode(), err.decode(), 3)
+        assert SECRET.encode() not in err and b"cannot connect" in err, url

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import pickle
 import subprocess
 import sys
 from collections.abc import Iterator, Sequence
@@ -35,6 +34,7 @@ from crm_tui.services.contacts import add_contact
 from crm_tui.services.interactions import log_interaction
 from crm_tui.services.reminders import add_reminder
 from tests.conftest import NOW
+from tests.forkrun import run_forked
 
 CRM = [sys.executable, "-m", "crm_tui"]
 SECRET = "s3cr3t-Pa55"
@@ -205,14 +205,9 @@ def _argv(args: Sequence[Arg]) -> list[bytes]:
     return [a if isinstance(a, bytes) else os.fsencode(a) for a in args]
 
 
-def run_forked(all_cases: Sequence[Case], env: dict[str, str], cwd: Path) -> list[tuple[int, bytes, bytes]]:
+def run_cases(all_cases: Sequence[Case], env: dict[str, str], cwd: Path) -> list[tuple[int, bytes, bytes]]:
     """Every case as its own process, forked from one that imported crm once (tests/forkrun.py)."""
-    payload = pickle.dumps([(_argv(c.args), c.stdin or b"", env) for c in all_cases])
-    runner = Path(__file__).with_name("forkrun.py")
-    done = subprocess.run(
-        [sys.executable, str(runner)], input=payload, capture_output=True, env=env, cwd=cwd, timeout=300, check=True
-    )
-    return pickle.loads(done.stdout)  # type: ignore[no-any-return]
+    return run_forked([list(c.args) for c in all_cases], env, cwd, [c.stdin or b"" for c in all_cases])
 
 
 def run_case(case: Case, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[bytes]:
@@ -250,7 +245,7 @@ def test_every_command_keeps_the_contract_under_hostile_input(
     null_mode = os.stat("/dev/null").st_mode
     all_cases = cases(tmp_path)
     broken: list[str] = []
-    for case, (status, out, err) in zip(all_cases, run_forked(all_cases, env, tmp_path), strict=True):
+    for case, (status, out, err) in zip(all_cases, run_cases(all_cases, env, tmp_path), strict=True):
         broken += contract_problems(case, status, out, err)
     # The entry point itself, from a cold start: argv bytes, stdin bytes, a URL's password.
     for case in (c for c in all_cases if any(isinstance(a, bytes) for a in c.args) or c.stdin or SECRET in str(c)):

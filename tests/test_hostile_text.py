@@ -34,6 +34,7 @@ from crm_tui.services.contacts import add_contact
 from crm_tui.services.interactions import log_interaction
 from crm_tui.services.reminders import add_reminder
 from tests.conftest import NOW
+from tests.forkrun import run_forked
 
 ESC_NAME = "Mal\x1b]0;pwned\x07ory\x1b[2J"
 MARKUP = "[red]Bob[/red] [link=http://evil.example]click[/link] [/foo] evil"
@@ -152,9 +153,9 @@ def test_the_command_line_and_stdin_are_cleaned(cli_env: dict[str, str], engine:
     with engine.connect() as conn:
         assert conn.execute(text("SELECT display_name, notes FROM contacts")).one() == ("Mal]0;pwnedory[2J", "l1\nl2")
         assert conn.execute(text("SELECT summary, body FROM interactions")).one() == ("hi[2J", "ab]0;xc\r\nd")
-    for fmt in FORMATS:
-        shown = subprocess.run([*CRM, "contact", "show", "1", "-f", fmt], env=env, capture_output=True).stdout
-        assert b"\x1b" not in shown and b"\x07" not in shown, fmt
+    shows = run_forked([["contact", "show", "1", "-f", f] for f in FORMATS], env, ".")
+    for fmt, (code, shown, _) in zip(FORMATS, shows, strict=True):
+        assert code == 0 and b"\x1b" not in shown and b"\x07" not in shown, fmt
 
 
 def test_csv_nul_anywhere_is_dropped_the_same_on_both_databases(crm_env: dict[str, str], tmp_path: Path) -> None:

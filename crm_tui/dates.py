@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Final
 from zoneinfo import ZoneInfo
 
 from crm_tui.errors import InvalidDate
+from crm_tui.rrule_ranges import day_exists, parts_in_range
 
 if TYPE_CHECKING:
     from dateutil.relativedelta import relativedelta  # type: ignore[import-untyped, unused-ignore]
@@ -420,44 +421,6 @@ def _rule_body(s: str, anchor: datetime | None) -> str | None:
     return ";".join(parts)
 
 
-# RFC 5545's ranges for the numeric BY parts (a minus counts from the end); dateutil accepts
-# values outside them and then yields no occurrence at all, so a repeat would be lost silently.
-_BY_RANGES: Final = {
-    "BYMONTH": (1, 12, False), "BYMONTHDAY": (1, 31, True), "BYYEARDAY": (1, 366, True),
-    "BYWEEKNO": (1, 53, True), "BYSETPOS": (1, 366, True), "BYHOUR": (0, 23, False),
-    "BYMINUTE": (0, 59, False), "BYSECOND": (0, 60, False),
-}  # fmt: skip
-_NUMBER: Final = re.compile(r"[+-]?\d{1,4}", re.ASCII)
-
-
-def _parts_in_range(parts: dict[str, str]) -> bool:
-    """COUNT a positive number and every numeric BY part within RFC 5545's range."""
-    count = parts.get("COUNT")
-    if count is not None and not (count.isascii() and count.isdigit() and 0 < int(count[:6]) <= 99_999):
-        return False
-    for name, (low, high, signed) in _BY_RANGES.items():
-        if name not in parts:
-            continue
-        for item in parts[name].split(","):
-            if not _NUMBER.fullmatch(item):
-                return False
-            value = int(item)
-            if not (low <= abs(value) <= high) or (value < 0 and not signed) or (value == 0 and low > 0):
-                return False
-    return True
-
-
-def _day_exists(parts: dict[str, str]) -> bool:
-    """Whether some month the rule names has some day of the month it names (in a leap year)."""
-    if "BYMONTHDAY" not in parts:
-        return True
-    from calendar import monthrange
-
-    months = [int(m) for m in parts["BYMONTH"].split(",")] if "BYMONTH" in parts else range(1, 13)
-    days = [int(d) for d in parts["BYMONTHDAY"].split(",")]
-    return any(abs(d) <= monthrange(2000, m)[1] for m in months for d in days)
-
-
 def _check_rrule(text: str, rule: str) -> None:
     """Raise InvalidDate unless `rule` is a single RRULE line dateutil accepts."""
     bad = InvalidDate(f"'{_shown(text)}' is not a repeat rule {_RULE_HINT}")
@@ -468,12 +431,12 @@ def _check_rrule(text: str, rule: str) -> None:
     if parts.get("FREQ") not in _FREQ_WORDS:
         # Sub-daily rules make no sense for reminders and can make dateutil spin for seconds.
         raise InvalidDate(f"'{_shown(text)}' needs FREQ=DAILY, WEEKLY, MONTHLY or YEARLY")
-    if not _parts_in_range(parts):
+    if not parts_in_range(parts):
         raise InvalidDate(f"'{_shown(text)}' has a part out of range (COUNT above 0, BYMONTH 1-12, BYMONTHDAY 1-31...)")
     _build_rrule(text, rule, datetime(2000, 1, 1))
     # A rule that can never happen (30 February) would be lost after its first `done`;
     # dateutil would take seconds to find that out, the calendar knows at once.
-    if not _day_exists(parts):
+    if not day_exists(parts):
         raise InvalidDate(f"'{_shown(text)}' never happens")
 
 

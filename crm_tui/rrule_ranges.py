@@ -23,7 +23,7 @@ _NUMBER: Final = re.compile(r"[+-]?\d{1,4}", re.ASCII)
 def parts_in_range(parts: dict[str, str]) -> bool:
     """COUNT a positive number and every numeric BY part within RFC 5545's range."""
     count = parts.get("COUNT")
-    if count is not None and not (count.isascii() and count.isdigit() and 0 < int(count[:6]) <= 99_999):
+    if count is not None and not (count.isascii() and count.isdigit() and len(count) <= 5 and int(count) > 0):
         return False
     for name, (low, high, signed) in _BY_RANGES.items():
         if name not in parts:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal, TypeVar
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.theme import BUILTIN_THEMES
@@ -104,6 +105,23 @@ class CrmApp(App[None]):
         self.theme = theme
         # Whose queue Today shows (None: everyone's); the Today tab's count follows it.
         self.queue_owner: str | None = None
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """A notification whose text is data, never markup: names and titles show as typed, controls as escapes.
+
+        Every screen's and widget's `notify` comes here.
+        """
+        from crm_tui.keys import visible
+
+        super().notify(visible(message), title=visible(title), severity=severity, timeout=timeout, markup=False)
 
     # ------------------------------------------------------------ data
 

@@ -10,11 +10,19 @@ import sys
 from typing import Any
 
 import typer
-from typer._click.exceptions import UsageError
+from typer._click.exceptions import ClickException, UsageError
 from typer.core import TyperGroup
 
 from crm_tui import __version__
-from crm_tui.commands.runtime import REMINDER_DEFAULT_TIME, FormatOption, Runtime, runtime
+from crm_tui.commands.runtime import (
+    MAX_LIMIT,
+    REMINDER_DEFAULT_TIME,
+    FormatOption,
+    Runtime,
+    failure,
+    runtime,
+    say_error,
+)
 from crm_tui.config import Settings, resolve_settings
 from crm_tui.errors import CrmError
 
@@ -22,7 +30,7 @@ from crm_tui.errors import CrmError
 def _usage_error(exc: UsageError) -> typer.Exit:
     """Print a usage error on one line, like every other error, and exit 2."""
     where = exc.ctx.command_path if exc.ctx is not None else "crm"
-    typer.echo(f"crm: {exc.format_message()} (see '{where} --help')", err=True)
+    say_error(f"{exc.format_message()} (see '{where} --help')")
     return typer.Exit(2)
 
 
@@ -69,25 +77,23 @@ class CrmGroup(TyperGroup):
         except UsageError as exc:
             raise _usage_error(exc) from None
         except CrmError as exc:
-            typer.echo(f"crm: {exc.message}", err=True)
+            say_error(exc.message)
             raise typer.Exit(exc.exit_code) from None
         except BrokenPipeError:
             # `crm contact list | head`: the reader left; that is not an error.
             sys.stderr.close()
             raise typer.Exit(0) from None
         except KeyboardInterrupt:
-            typer.echo("crm: interrupted", err=True)
+            say_error("interrupted")
             raise typer.Exit(130) from None
-        except Exception as exc:
-            rt = ctx.obj if isinstance(ctx.obj, Runtime) else None
-            if rt is not None and rt.has_engine:
-                from crm_tui.db import user_error
-
-                translated = user_error(exc, rt.settings.db_label, rt.engine)
-                if translated is not None:
-                    typer.echo(f"crm: {translated.message}", err=True)
-                    raise typer.Exit(translated.exit_code) from None
+        except (typer.Exit, typer.Abort, ClickException):
             raise
+        except Exception as exc:
+            # Whatever else a user can cause (a full disk, a database that cannot be used,
+            # a file that cannot be written) is one line and an exit status, never a traceback.
+            error = failure(exc, ctx.obj.settings if isinstance(ctx.obj, Runtime) else None)
+            say_error(error.message)
+            raise typer.Exit(error.exit_code) from None
 
 
 app = typer.Typer(
@@ -164,10 +170,14 @@ def log(
 
     rt = runtime(ctx)
     check_kind(kind)
-    when = rt.when(at, option="--at") if at else None
-    due = rt.when(follow_up, option="--follow-up", default_time=REMINDER_DEFAULT_TIME) if follow_up else None
+    when = rt.when(at, option="--at") if at is not None else None
+    due = (
+        rt.when(follow_up, option="--follow-up", default_time=REMINDER_DEFAULT_TIME) if follow_up is not None else None
+    )
     if body == "-":
-        body = sys.stdin.read()
+        from crm_tui.commands.runtime import read_stdin
+
+        body = read_stdin("--body")
     if due is None:
         # The everyday path: a Core insert, no ORM to build.
         with rt.connection(write=True) as conn:
@@ -218,7 +228,11 @@ def _print_due(rt: Runtime, *, within: str | None, owner: str | None, fmt: str |
             raise InvalidInput(f"unknown format '{fmt}' (use {', '.join(FORMATS)}, ics) (--format)")
         shown = rt.fmt(fmt)
     now = rt.now()
-    until = now + timedelta(days=rt.duration_days(within, option="--within")) if within else end_of_day(now, rt.tz)
+    until = (
+        now + timedelta(days=rt.duration_days(within, option="--within"))
+        if within is not None
+        else end_of_day(now, rt.tz)
+    )
     with rt.connection() as conn:
         items = due_items(conn, now=now, until=until, owner=owner)
     if ics:
@@ -275,7 +289,7 @@ def due(
 def search(
     ctx: typer.Context,
     query: str = typer.Argument(..., help="Words to find (the last one may be a prefix), or a phone number."),
-    limit: int = typer.Option(50, "--limit", "-n", min=1, help="At most this many contacts."),
+    limit: int = typer.Option(50, "--limit", "-n", min=1, max=MAX_LIMIT, help="At most this many contacts."),
     fmt: str | None = FormatOption,
 ) -> None:
     """Search names, emails, organizations, tags, notes, interaction text and phone numbers.
@@ -339,7 +353,14 @@ def hoist_global_options(argv: list[str]) -> list[str]:
 
 def main() -> None:
     """Console-script entry point."""
-    app(args=hoist_global_options(sys.argv[1:]), prog_name="crm")
+    from crm_tui.commands.runtime import clean_argv
+
+    try:
+        argv = clean_argv(sys.argv[1:])
+    except CrmError as exc:
+        say_error(exc.message)
+        sys.exit(exc.exit_code)
+    app(args=hoist_global_options(argv), prog_name="crm")
 
 
 __all__ = ["REMINDER_DEFAULT_TIME", "app", "main"]

@@ -67,23 +67,46 @@ def sqlite_path(url: str) -> Path | None:
     return Path(path)
 
 
+def _credentials(url: str) -> tuple[str, str, str, str] | None:
+    """(scheme, user, password, rest) of `scheme://user:password@rest`, or None without a password."""
+    if "://" not in url:
+        return None
+    scheme, rest = url.split("://", 1)
+    if "@" not in rest:
+        return None
+    creds, host = rest.rsplit("@", 1)
+    if ":" not in creds:
+        return None
+    user, password = creds.split(":", 1)
+    return scheme, user, password, host
+
+
+def url_password(url: str) -> str | None:
+    """The password in a database URL (as typed, and URL-decoded), or None."""
+    found = _credentials(url)
+    if found is None or not found[2]:
+        return None
+    return found[2]
+
+
 def redact_url(url: str) -> str:
     """The URL with any password replaced by ***."""
-    if "@" not in url or "://" not in url:
+    found = _credentials(url)
+    if found is None:
         return url
-    scheme, rest = url.split("://", 1)
-    creds, host = rest.rsplit("@", 1)
-    user = creds.split(":", 1)[0]
-    return f"{scheme}://{user}:***@{host}" if ":" in creds else url
+    scheme, user, _, host = found
+    return f"{scheme}://{user}:***@{host}"
 
 
 def current_user(value: str | None = None) -> str:
-    """`--user`, else CRM_USER, else the login name."""
-    if value:
-        return value
+    """`--user`, else CRM_USER, else the login name (cleaned by the input rule)."""
+    from crm_tui.keys import clean_text
+
+    if value and clean_text(value).strip():
+        return " ".join(clean_text(value).split())
     env = os.environ.get("CRM_USER")
-    if env:
-        return env
+    if env and clean_text(env).strip():
+        return " ".join(clean_text(env).split())
     try:
         return getpass.getuser()
     except (KeyError, OSError):  # no passwd entry in some containers

@@ -7,7 +7,6 @@ everyday commands pay nothing for it.
 from __future__ import annotations
 
 import os
-import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -27,9 +26,12 @@ from crm_tui.config import Settings
 from crm_tui.errors import (
     Conflict,
     CrmError,
+    DatabaseDamaged,
     DatabaseError,
+    DatabaseFull,
     DatabaseLocked,
     DatabaseUnreadable,
+    InvalidInput,
     QueryCancelled,
     SchemaTooNew,
 )
@@ -40,6 +42,12 @@ KNOWN_REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0010")
 HEAD_REVISION = KNOWN_REVISIONS[-1]
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 COUNTED_TABLES = ("contacts", "organizations", "tags", "interactions", "reminders")
+# Every table of the head schema (a test checks it against the models): a database at head
+# without one of them is damaged, and is refused before anything is written.
+HEAD_TABLES = frozenset({
+    "changes", "contact_emails", "contact_phones", "contact_tags", "contacts", "import_batches",
+    "import_changes", "interactions", "organizations", "reminders", "tags",
+})  # fmt: skip
 
 
 def prepare_sqlite_file(path: Path) -> None:
@@ -67,7 +75,13 @@ def make_engine(url: str, *, busy_timeout_ms: int = 10_000) -> Engine:
 def open_engine(settings: Settings, *, migrate: bool = True) -> Engine:
     """The engine for `settings`, with the schema brought to head (or refused if newer)."""
     path = settings.db_path
+    from crm_tui.backend import check_url
+
+    check_url(settings.db_url, settings.db_label)
     if path is not None:
+        from crm_tui.backend.sqlite import check_file
+
+        check_file(path)
         try:
             prepare_sqlite_file(path)
         except OSError as exc:
@@ -79,18 +93,32 @@ def open_engine(settings: Settings, *, migrate: bool = True) -> Engine:
 
 
 def current_revision(engine: Engine, where: str) -> str | None:
-    """The Alembic revision stamped in the database, or None for an empty one."""
+    """The Alembic revision stamped in the database, or None for an empty one.
+
+    A revision that is missing or older than the tables, or a head revision with a table
+    gone, is a damaged database: refused before anything is written.
+    """
     backend = backend_for(engine)
     try:
         with engine.connect().execution_options(sqlite_begin="DEFERRED") as conn:
             if not backend.has_table(conn, "alembic_version"):
-                if backend.has_user_tables(conn):
+                if backend.table_names(conn):
                     raise DatabaseUnreadable(f"{where}: not a crm-tui database (no schema revision)")
                 return None
             row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
-            return str(row[0]) if row else None
+            if row is None or not row[0]:
+                if backend.table_names(conn) - {"alembic_version"}:
+                    raise DatabaseDamaged(f"{where}: the database is damaged (its schema revision is missing)")
+                return None
+            if row[0] == HEAD_REVISION:
+                missing = HEAD_TABLES - backend.table_names(conn)
+                if missing:
+                    raise DatabaseDamaged(
+                        f"{where}: the database is damaged (no table {', '.join(sorted(missing))}); restore a backup"
+                    )
+            return str(row[0])
     except DBAPIError as exc:
-        raise translate_error(exc, where, backend_for(engine)) from exc
+        raise translate_error(exc, where, backend) from exc
 
 
 def ensure_schema(engine: Engine, where: str) -> None:
@@ -127,24 +155,64 @@ def alembic_config(conn: Connection) -> Any:
     return config
 
 
-def translate_error(exc: DBAPIError, where: str, backend: Backend) -> CrmError:
-    """The error a user sees for a database error: locked, cancelled, unreadable, a conflict, or broken."""
-    message = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-    first = message[0] if message else type(exc).__name__
+def _first_line(error: object) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0].strip() if text else type(error).__name__
+
+
+def translate_operational(exc: Exception, where: str) -> CrmError:
+    """The error users see for a database that cannot be used: locked, read-only, full, damaged, unreachable."""
+    message = _first_line(getattr(exc, "orig", None) or exc)
+    lower = message.lower()
+    if "locked" in lower or "busy" in lower:
+        return DatabaseLocked(where)
+    if "readonly" in lower or "read-only" in lower:
+        return DatabaseUnreadable(
+            f"{where}: the database is read-only (check the permissions of the file and its directory)"
+        )
+    if "disk is full" in lower or "no space left" in lower:
+        return DatabaseFull(f"{where}: the disk is full; nothing was written")
+    if any(s in lower for s in ("no such table", "no such column", "already exists", "duplicate column")):
+        return DatabaseDamaged(f"{where}: the database is damaged ({message}); restore a backup")
+    if "unable to open" in lower:
+        return DatabaseUnreadable(f"{where}: {message} (check the permissions of the file and its directory)")
+    if "not a database" in lower or "malformed" in lower or "disk i/o" in lower:
+        return DatabaseUnreadable(f"{where}: {message}")
+    if "connection" in lower or "connect" in lower or "does not exist" in lower or "authentication" in lower:
+        return DatabaseUnreadable(f"{where}: cannot connect: {message}")
+    return DatabaseError(f"{where}: {message}")
+
+
+def translate_error(exc: Exception, where: str, backend: Backend) -> CrmError:
+    """The user's error for a database error on `backend`: cancelled and locked by the backend's own
+    signs, then everything else by `translate_db_error`."""
     if backend.is_interruption(exc):
         return QueryCancelled(where)
     if backend.is_lock_timeout(exc):
         return DatabaseLocked(where)
-    if isinstance(exc, IntegrityError):
-        return Conflict(f"{where}: {first}")
-    if backend.is_unreadable(exc):
-        return DatabaseUnreadable(f"{where}: {first}")
-    return DatabaseError(f"{where}: {first}")
+    return translate_db_error(exc, where)
 
 
-def user_error(exc: BaseException, where: str, engine: Engine) -> CrmError | None:
-    """The user's error for a driver error that escaped every scope, or None for anything else (a bug)."""
-    return translate_error(exc, where, backend_for(engine)) if isinstance(exc, DBAPIError) else None
+def translate_db_error(exc: Exception, where: str) -> CrmError:
+    """The one-line error for any database exception (SQLAlchemy's, or a driver's own from a bulk write)."""
+    from sqlalchemy import exc as sa
+
+    if isinstance(exc, CrmError):
+        return exc
+    if isinstance(exc, sa.NoSuchModuleError | sa.ArgumentError):
+        return DatabaseUnreadable(f"{where}: not a database URL crm-tui can use ({_first_line(exc)})")
+    orig = getattr(exc, "orig", None) or exc
+    kind = type(orig).__name__
+    message = _first_line(orig)
+    if isinstance(exc, sa.DataError) or kind in ("DataError", "NumericValueOutOfRange", "StringDataRightTruncation"):
+        return InvalidInput(f"{where}: the database refused a value: {message}")
+    if isinstance(exc, sa.IntegrityError) or kind in ("IntegrityError", "UniqueViolation", "ForeignKeyViolation"):
+        return Conflict(f"{where}: {message}")
+    if kind == "UndefinedTable" or kind == "UndefinedColumn":
+        return DatabaseDamaged(f"{where}: the database is damaged ({message}); restore a backup")
+    if "NUL" in message or "0x00" in message:
+        return InvalidInput(f"{where}: the database refused a value: {message}")
+    return translate_operational(orig, where)
 
 
 @contextmanager
@@ -247,38 +315,23 @@ def check(engine: Engine, where: str) -> CheckReport:
 
 
 def backup(settings: Settings, target: Path, *, force: bool = False) -> int:
-    """Copy the SQLite database to `target` with the online backup API; returns pages copied."""
+    """Copy the SQLite database to `target` with the online backup API; returns pages copied.
+
+    Written to a new temporary name beside the target and renamed over it at the end, never
+    through a symlink or onto a device.
+    """
     source = settings.db_path
     if source is None:
-        from crm_tui.errors import InvalidInput
-
         raise InvalidInput(f"{settings.db_label}: crm db backup copies SQLite files; use pg_dump for PostgreSQL")
+    from crm_tui.safewrite import check_target, finish_temp, temp_beside
+
     target = target.expanduser().absolute()
-    if target.exists() and not force:
-        from crm_tui.errors import Conflict
-
+    check_target(target)
+    if os.path.lexists(target) and not force:
         raise Conflict(f"{target}: file exists (use --force to overwrite)")
-    if not target.parent.is_dir():
-        from crm_tui.errors import NotFound
+    tmp, _ = temp_beside(target)
+    from crm_tui.backend.sqlite import backup_file
 
-        raise NotFound(f"{target.parent}: no such directory")
-    tmp = target.with_name(target.name + ".part")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.close(fd)
-    src = sqlite3.connect(str(source), timeout=settings.busy_timeout_ms / 1000)
-    dst = sqlite3.connect(str(tmp))
-    try:
-        src.backup(dst)
-        pages = dst.execute("PRAGMA page_count").fetchone()[0]
-        dst.execute("PRAGMA journal_mode = DELETE")  # a self-contained single file
-    except sqlite3.OperationalError as exc:
-        tmp.unlink(missing_ok=True)
-        if "locked" in str(exc) or "busy" in str(exc):
-            raise DatabaseLocked(str(source)) from exc
-        raise DatabaseUnreadable(f"{source}: {exc}") from exc
-    finally:
-        dst.close()
-        src.close()
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, target)
-    return int(pages)
+    pages = backup_file(source, tmp, target, timeout_s=settings.busy_timeout_ms / 1000)
+    finish_temp(tmp, target)
+    return pages

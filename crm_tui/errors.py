@@ -9,6 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 
+def shown(value: object, limit: int = 60) -> str:
+    """A user's value short enough to quote in a one-line error (the CLI escapes its controls)."""
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 class CrmError(Exception):
     """Base of every error a user can cause or fix; the message is one line."""
 
@@ -36,13 +42,13 @@ class NotFound(CrmError):
 
 class ContactNotFound(NotFound):
     def __init__(self, ref: str) -> None:
-        super().__init__(f"no contact matches '{ref}'")
+        super().__init__(f"no contact matches '{shown(ref)}'")
         self.ref = ref
 
 
 class ReminderNotFound(NotFound):
     def __init__(self, ref: int | str) -> None:
-        super().__init__(f"no reminder with id {ref}")
+        super().__init__(f"no reminder with id {shown(ref)}")
         self.ref = ref
 
 
@@ -51,7 +57,7 @@ class AmbiguousContact(CrmError):
 
     def __init__(self, ref: str, candidates: Sequence[tuple[int, str, str]]) -> None:
         listed = "; ".join(f"#{cid} {name}" + (f" <{email}>" if email else "") for cid, name, email in candidates)
-        super().__init__(f"'{ref}' matches {len(candidates)} contacts: {listed}")
+        super().__init__(f"'{shown(ref)}' matches {len(candidates)} contacts: {listed}")
         self.ref = ref
         self.candidates = list(candidates)
 
@@ -85,3 +91,11 @@ class QueryCancelled(CrmError):
 
     def __init__(self, where: str) -> None:
         super().__init__(f"{where}: the query was cancelled")
+
+
+class DatabaseFull(DatabaseError):
+    """The disk under the database is full: the transaction was rolled back."""
+
+
+class DatabaseDamaged(DatabaseError):
+    """The schema is not what its revision says (a table missing, a revision lost)."""

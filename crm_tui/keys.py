@@ -20,7 +20,8 @@ MIN_PHONE_DIGITS = 6
 # local@domain: the domain is a host name (RFC 5321 needs no dot in it: `root@localhost`,
 # Thunderbird's `contact1@invalid`) or an address literal; no empty label, no space, no second @.
 _EMAIL = re.compile(
-    r"^[^@\s<>(),;:\"\[\]\\]+@(?:[^@\s<>(),;:\"\[\]\\.]+(?:\.[^@\s<>(),;:\"\[\]\\.]+)*|\[[^\s\[\]\\]+\])$"
+    r"^[^@\s<>(),;:\"\[\]\\\x00-\x1f\x7f-\x9f]+@(?:[^@\s<>(),;:\"\[\]\\.\x00-\x1f\x7f-\x9f]+"
+    r"(?:\.[^@\s<>(),;:\"\[\]\\.\x00-\x1f\x7f-\x9f]+)*|\[[^\s\[\]\\\x00-\x1f\x7f-\x9f]+\])$"
 )
 _PHONE_CHARS = re.compile(r"^[0-9+().\-\s/xext#*]+$", re.IGNORECASE)
 # `+44 (0)20 7946 0000`: the (0) is the trunk prefix, dialled only from inside the country.
@@ -101,3 +102,106 @@ def clean_phone(phone: str, *, field: str = "phone") -> str:
     if not value or not _PHONE_CHARS.match(value) or not re.search(r"\d", value):
         raise InvalidInput(f"'{phone}' is not a phone number ({field})")
     return value
+
+
+# ---------------------------------------------------------------- text in, text out
+#
+# The one rule for text coming in (the command line, the app's forms, every importer):
+# control characters never reach the database. C0 controls (but tab, newline and CR where a
+# field keeps them), DEL and C1 controls are dropped; a lone UTF-16 surrogate (which no
+# UTF-8 text can hold) becomes U+FFFD. In a one-line field tab, newline and CR become a space.
+# And the one rule for text going out to people: whatever control characters are already
+# stored are shown as visible escapes (`\x1b`), never sent to the terminal.
+
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")  # what the input rule may change
+_SHOWN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")  # what people never get raw (tab, newline pass)
+_ONE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")  # the same, tab and newline included
+_SPELLED = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def _clean_char(match: re.Match[str]) -> str:
+    char = match[0]
+    if char in "\t\n\r":
+        return char
+    return "\ufffd" if "\ud800" <= char <= "\udfff" else ""
+
+
+def _clean_line_char(match: re.Match[str]) -> str:
+    char = match[0]
+    if char in "\t\n\r":
+        return " "
+    return "\ufffd" if "\ud800" <= char <= "\udfff" else ""
+
+
+def needs_cleaning(value: str) -> bool:
+    """Whether `clean_text` could change `value` (a tab or newline counts: a one-line field changes it)."""
+    return _UNSAFE.search(value) is not None
+
+
+def clean_text(value: str, *, multiline: bool = False) -> str:
+    """`value` by the input rule: controls dropped; tab, newline and CR kept if `multiline`, else spaces."""
+    if _UNSAFE.search(value) is None:
+        return value
+    if multiline:
+        return _UNSAFE.sub(_clean_char, value)
+    return _UNSAFE.sub(_clean_line_char, value)
+
+
+def _spell(match: re.Match[str]) -> str:
+    char = match[0]
+    spelled = _SPELLED.get(char)
+    if spelled is not None:
+        return spelled
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def is_visible(text: str) -> bool:
+    """Whether `text` holds nothing `visible` would change."""
+    return _SHOWN.search(text) is None
+
+
+def visible(text: str) -> str:
+    """`text` for a person's screen: control characters shown as escapes (`\\x1b`); tab and newline kept.
+
+    A CR that ends a line (CRLF) is a line end; any other CR is shown, as it would overwrite the line.
+    """
+    if _SHOWN.search(text) is None:
+        return text
+    if "\r\n" in text:
+        text = text.replace("\r\n", "\n")
+    return _SHOWN.sub(_spell, text)
+
+
+def one_line(text: str) -> str:
+    """`text` on one line for a message: every control character shown as an escape, newlines too."""
+    if _ONE_LINE.search(text) is None:
+        return text
+    return _ONE_LINE.sub(_spell, text)
+
+
+# ---------------------------------------------------------------- ids and limits
+
+# Ids are 32-bit on PostgreSQL (SERIAL); no database of ours holds a larger one.
+MAX_ID = 2**31 - 1
+# More tags than this on one contact are refused, wherever they come from.
+MAX_TAGS_PER_CONTACT = 1000
+# A vCard property (a NOTE, an X- field) longer than this many characters is dropped, and the
+# import says so (vobject needs about 140 times a card's size in memory).
+MAX_VCARD_PROPERTY = 64 * 1024
+
+
+def check_tag_count(tags: list[str], *, field: str = "--tag") -> list[str]:
+    """`tags`, or InvalidInput when they are more than one contact may have."""
+    if len(tags) > MAX_TAGS_PER_CONTACT and len({name_key(t) for t in tags}) > MAX_TAGS_PER_CONTACT:
+        raise InvalidInput(f"more than {MAX_TAGS_PER_CONTACT:,} tags on one contact ({field})")
+    return tags
+
+
+def parse_id(text: str) -> int | None:
+    """`12` or `#12` as an id: ASCII digits within the range ids take; None for anything else."""
+    digits = text.strip().removeprefix("#")
+    if not (0 < len(digits) <= 10 and digits.isascii() and digits.isdigit()):
+        return None
+    value = int(digits)
+    return value if 0 < value <= MAX_ID else None

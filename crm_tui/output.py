@@ -1,11 +1,13 @@
 """Render records for the terminal or for scripts: table, plain, json, ndjson, csv.
 
 Rich is imported only for the table format, so scripts and cron never pay for it.
+Data is never markup, and the human formats (table, plain, fields) show any control
+character already stored as a visible escape (`crm_tui.keys.visible`); json, ndjson and
+csv carry the data as it is (JSON escapes controls itself, CSV neutralizes formulas).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Sequence
@@ -13,6 +15,7 @@ from datetime import datetime, tzinfo
 from typing import Any, TextIO
 
 from crm_tui.dates import in_zone
+from crm_tui.keys import is_visible, visible
 
 FORMATS = ("table", "plain", "json", "ndjson", "csv")
 Columns = Sequence[tuple[str, str]]  # (record key, header)
@@ -57,10 +60,23 @@ _FLATTEN = str.maketrans({"\t": " ", "\n": " ", "\r": " "})
 
 def _plain_cell(value: Any, tz: tzinfo) -> str:
     text = value if type(value) is str else human_value(value, tz)
-    # Testing first is cheaper than translating every cell of a 6,000-line `crm due`.
-    if "\t" in text or "\n" in text or "\r" in text:
-        return text.translate(_FLATTEN)
-    return text
+    return visible(text.translate(_FLATTEN))
+
+
+def _plain_text(records: Sequence[dict[str, Any]], keys: Sequence[str], tz: tzinfo) -> str:
+    """Tab-separated lines: a cell's own tabs and newlines flattened, other controls shown as escapes."""
+    if not records:
+        return ""
+    body = "\n".join("\t".join([human_value(r.get(k), tz) for k in keys]) for r in records) + "\n"
+    # One look at the whole text is cheaper than testing every cell of a 6,000-line `crm due`:
+    # only when some cell holds a control character is each cell looked at.
+    if (
+        body.count("\t") == len(records) * (len(keys) - 1)
+        and body.count("\n") == len(records)
+        and is_visible(body)
+    ):
+        return body
+    return "".join("\t".join([_plain_cell(r.get(k), tz) for k in keys]) + "\n" for r in records)
 
 
 def _csv_cell(value: Any, tz: tzinfo) -> str:
@@ -82,12 +98,13 @@ def render(
 ) -> None:
     """Write `records` to `out` (stdout) in `fmt`; machine formats carry every key."""
     out = out or sys.stdout
+    if fmt in ("json", "ndjson"):
+        from crm_tui.io.jsonout import dumps
     if fmt == "json":
-        json.dump([{k: machine_value(v, tz) for k, v in r.items()} for r in records], out, ensure_ascii=False, indent=2)
-        out.write("\n")
+        out.write(dumps([{k: machine_value(v, tz) for k, v in r.items()} for r in records], indent=2) + "\n")
     elif fmt == "ndjson":
         for r in records:
-            out.write(json.dumps({k: machine_value(v, tz) for k, v in r.items()}, ensure_ascii=False) + "\n")
+            out.write(dumps({k: machine_value(v, tz) for k, v in r.items()}) + "\n")
     elif fmt == "csv":
         # The exporters' writer: cells a spreadsheet would run as formulas are neutralized.
         from crm_tui.io.csvwrite import SafeCsvWriter
@@ -97,8 +114,7 @@ def render(
         for r in records:
             writer.row([_csv_cell(r.get(k), tz) for k in keys])
     elif fmt == "plain":
-        keys = [k for k, _ in columns]
-        out.write("".join("\t".join([_plain_cell(r.get(k), tz) for k in keys]) + "\n" for r in records))
+        out.write(_plain_text(records, [k for k, _ in columns], tz))
     elif fmt == "table":
         _table(records, columns, tz=tz, out=out, title=title)
     else:
@@ -115,14 +131,18 @@ def make_console(out: TextIO | None = None) -> Any:
 def _table(records: Sequence[dict[str, Any]], columns: Columns, *, tz: tzinfo, out: TextIO, title: str | None) -> None:
     from rich import box
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(box=box.SIMPLE_HEAD, title=title, title_justify="left", pad_edge=False)
+    table = Table(
+        box=box.SIMPLE_HEAD, title=Text(visible(title)) if title else None, title_justify="left", pad_edge=False
+    )
     # Columns empty in every row only steal width from the ones that matter.
     shown = [(k, h) for k, h in columns if any(human_value(r.get(k), tz) for r in records)] or list(columns)
     for key, header in shown:
         table.add_column(header, no_wrap=key in ("id", "due_at", "at"), overflow="fold", min_width=min(len(header), 12))
     for r in records:
-        table.add_row(*(human_value(r.get(k), tz) for k, _ in shown))
+        # Text, never a markup string: a name like "[/foo] evil" is data.
+        table.add_row(*(Text(visible(human_value(r.get(k), tz))) for k, _ in shown))
     make_console(out).print(table)
 
 
@@ -130,14 +150,16 @@ def fields(pairs: Sequence[tuple[str, Any]], fmt: str, *, tz: tzinfo, out: TextI
     """One record shown as `label: value` lines (table/plain) or one object (machine formats)."""
     out = out or sys.stdout
     if fmt in ("json", "ndjson"):
+        from crm_tui.io.jsonout import dumps
+
         obj = {k: machine_value(v, tz) for k, v in pairs}
-        out.write(json.dumps(obj, ensure_ascii=False, indent=2 if fmt == "json" else None) + "\n")
+        out.write(dumps(obj, indent=2 if fmt == "json" else None) + "\n")
         return
     if fmt == "csv":
         render([dict(pairs)], [(k, k) for k, _ in pairs], "csv", tz=tz, out=out)
         return
     width = max((len(k) for k, _ in pairs), default=0)
     for key, value in pairs:
-        text = human_value(value, tz)
+        text = visible(human_value(value, tz))
         if text:
             out.write(f"{key.replace('_', ' '):<{width}}  {text}\n")

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from crm_tui.errors import InvalidInput
-from crm_tui.keys import MAX_NAME_LENGTH
+from crm_tui.keys import MAX_ID, MAX_NAME_LENGTH, MAX_TAGS_PER_CONTACT, clean_text, needs_cleaning
 
 R = TypeVar("R")
 
@@ -63,6 +63,7 @@ class ContactRecord:
     # What a vCard reader read (every property, in order) and what it left out, and why.
     properties: list[SourceProperty] | None = None
     dropped: list[RowError] | None = None
+    clean_source: bool = False  # the reader saw no control character in the source cells: nothing to clean
 
     def display_name(self) -> str:
         """The name the contact is shown by: the name, else given and family, else its first email or phone."""
@@ -72,11 +73,43 @@ class ContactRecord:
         return " ".join(name.split())
 
     def check(self) -> None:
-        """RowError unless the record names someone, by the same rules as `crm contact add`."""
+        """Clean the text by the input rule, then RowError unless the record names someone, as `crm contact add`."""
+        if not self.clean_source:
+            self.clean()
         if not (self.name or self.given_name or self.family_name or self.emails or self.phones):
             raise RowError(self.line, "no name, email or phone")
         if len(self.display_name()) > MAX_NAME_LENGTH:
             raise RowError(self.line, f"the name is longer than {MAX_NAME_LENGTH} characters")
+        if len(self.tags) > MAX_TAGS_PER_CONTACT and len({t.casefold() for t in self.tags}) > MAX_TAGS_PER_CONTACT:
+            raise RowError(self.line, f"more than {MAX_TAGS_PER_CONTACT:,} tags on one contact")
+
+    def clean(self) -> None:
+        """Every text field by the input rule (crm_tui.keys.clean_text): notes and custom values keep
+        their tabs and newlines, the other fields are one line; no other control character is kept."""
+        texts = [
+            self.name, self.given_name, self.family_name, self.organization, self.title, self.notes,
+            self.owner, self.birthday, self.source, self.uid,
+        ]  # fmt: skip
+        probe = "".join([t for t in texts if t])
+        probe += "".join([e.value + (e.label or "") for e in self.emails])
+        probe += "".join([p.value + (p.label or "") for p in self.phones])
+        probe += "".join(self.tags) + "".join(self.custom) + "".join(self.custom.values())
+        if not needs_cleaning(probe):
+            return
+        one = clean_text
+        self.name, self.given_name, self.family_name = _opt(self.name), _opt(self.given_name), _opt(self.family_name)
+        self.organization, self.title, self.owner = _opt(self.organization), _opt(self.title), _opt(self.owner)
+        self.birthday, self.source, self.uid = _opt(self.birthday), _opt(self.source), _opt(self.uid)
+        self.notes = clean_text(self.notes, multiline=True) if self.notes else self.notes
+        for item in (*self.emails, *self.phones):
+            item.value = one(item.value)
+            item.label = _opt(item.label)
+        self.tags = [one(t) for t in self.tags]
+        self.custom = {one(k): clean_text(v, multiline=True) for k, v in self.custom.items()}
+
+
+def _opt(value: str | None) -> str | None:
+    return clean_text(value) if value else value
 
 
 @dataclass(slots=True)
@@ -94,6 +127,14 @@ class InteractionRecord:
     author: str | None = None
     cells: list[str] | None = None  # the source row, for the rejects file
     where: str | None = None  # how an error names it, when not `line N` (an item of a JSON array)
+
+    def __post_init__(self) -> None:
+        # The input rule (crm_tui.keys.clean_text): the body keeps its tabs and newlines.
+        probe = self.kind + self.summary + (self.body or "") + (self.direction or "") + (self.author or "")
+        if needs_cleaning(probe):
+            self.kind, self.summary = clean_text(self.kind), clean_text(self.summary)
+            self.direction, self.author = _opt(self.direction), _opt(self.author)
+            self.body = clean_text(self.body, multiline=True) if self.body else self.body
 
 
 @dataclass(slots=True)
@@ -118,9 +159,6 @@ class RowError(Exception):
     def describe(self, source: str) -> str:
         where = f" (column {self.column})" if self.column else ""
         return f"{source} line {self.line}: {self.message}{where}"
-
-
-MAX_ID = 2**63 - 1  # the largest id a database column holds
 
 
 def contact_id_cell(text: str, line: int, column: str) -> int | None:

@@ -30,6 +30,7 @@ from crm_tui.dates import (
     to_utc,
 )
 from crm_tui.errors import InvalidDate
+from crm_tui.rrule_ranges import day_exists, parts_in_range
 
 
 def _rule_parts(rrule: str) -> dict[str, str]:
@@ -127,7 +128,13 @@ def _check_rrule(text: str, rule: str) -> None:
     if parts.get("FREQ") not in _FREQ_WORDS:
         # Sub-daily rules make no sense for reminders and can make dateutil spin for seconds.
         raise InvalidDate(f"'{_shown(text)}' needs FREQ=DAILY, WEEKLY, MONTHLY or YEARLY")
+    if not parts_in_range(parts):
+        raise InvalidDate(f"'{_shown(text)}' has a part out of range (COUNT above 0, BYMONTH 1-12, BYMONTHDAY 1-31...)")
     _build_rrule(text, rule, datetime(2000, 1, 1))
+    # A rule that can never happen (30 February) would be lost after its first `done`;
+    # dateutil would take seconds to find that out, the calendar knows at once.
+    if not day_exists(parts):
+        raise InvalidDate(f"'{_shown(text)}' never happens")
 
 
 def _build_rrule(text: str, rule: str, dtstart: datetime) -> Any:

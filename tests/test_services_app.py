@@ -75,9 +75,7 @@ def test_quick_search_short_prefixes_use_names_and_emails(session: Session) -> N
     assert [r.name for r in quick_search(conn, "c", now=NOW)] == ["Ada Lovelace"]  # by email
     assert [r.name for r in quick_search(conn, "zh", now=NOW)] == ["Adeline Zhu"]  # any word of a name
     assert [r.name for r in quick_search(conn, "adam", now=NOW)] == ["Bob Adams"]  # by word, ranked
-    assert [r.name for r in quick_search(conn, "engines", now=NOW)] == [
-        "Ada Lovelace"
-    ]  # emails count too
+    assert [r.name for r in quick_search(conn, "engines", now=NOW)] == ["Ada Lovelace"]  # emails count too
     assert quick_search(conn, "  ", now=NOW) == []
 
 

@@ -18,7 +18,9 @@ from typing import Any
 
 from crm_tui.backend.base import Backend, SearchFields
 
-__all__ = ["Backend", "SearchFields", "backend_for", "backend_named"]
+__all__ = ["Backend", "SearchFields", "backend_for", "backend_named", "check_url"]
+
+POSTGRES_EXTRA = "pip install 'crm-tui[postgres]'"
 
 _BACKENDS: dict[str, Backend] = {}
 
@@ -53,3 +55,29 @@ def backend_for(bind: Any) -> Backend:
     if dialect is None:
         raise TypeError(f"no database dialect on {bind!r}")
     return backend_named(dialect.name)
+
+
+def check_url(url: str, where: str) -> None:
+    """DatabaseUnreadable unless `url` names a SQLite file or a PostgreSQL database whose driver is installed."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from crm_tui.errors import DatabaseUnreadable
+
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        raise DatabaseUnreadable(
+            f"'{where}' is not a database path or URL (give a file, or postgresql+psycopg://user@host/db)"
+        ) from None
+    name, driver = parsed.get_backend_name(), parsed.drivername
+    if name == "sqlite" and driver in ("sqlite", "sqlite+pysqlite"):
+        return
+    if name != "postgresql":
+        raise DatabaseUnreadable(f"{where}: crm-tui works with SQLite files and PostgreSQL, not '{name}'")
+    if driver not in ("postgresql", "postgresql+psycopg"):
+        raise DatabaseUnreadable(f"{where}: PostgreSQL is reached through psycopg: write postgresql+psycopg://...")
+    try:
+        import psycopg  # noqa: F401  (the driver SQLAlchemy would load next)
+    except ImportError:
+        raise DatabaseUnreadable(f"{where}: PostgreSQL needs the psycopg driver: {POSTGRES_EXTRA}") from None

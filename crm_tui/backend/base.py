@@ -69,8 +69,12 @@ class Backend(ABC):
         """Whether the table exists."""
 
     @abstractmethod
+    def table_names(self, conn: Connection) -> set[str]:
+        """The names of the tables, the database's own internal ones left out."""
+
     def has_user_tables(self, conn: Connection) -> bool:
         """Whether any table other than the database's own exists."""
+        return bool(self.table_names(conn))
 
     @abstractmethod
     def integrity_check(self, conn: Connection) -> str:

@@ -71,8 +71,8 @@ class PostgresBackend(Backend):
     def has_table(self, conn: Connection, name: str) -> bool:
         return bool(inspect(conn).has_table(name))
 
-    def has_user_tables(self, conn: Connection) -> bool:
-        return bool(inspect(conn).get_table_names())
+    def table_names(self, conn: Connection) -> set[str]:
+        return set(inspect(conn).get_table_names())
 
     def integrity_check(self, conn: Connection) -> str:
         conn.execute(text("SELECT 1"))  # the server checks its own pages; reaching it is the check

@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import String, cast, create_engine, event, func, literal, literal_column, text
@@ -115,11 +116,9 @@ class SqliteBackend(Backend):
         ).first()
         return found is not None
 
-    def has_user_tables(self, conn: Connection) -> bool:
-        found = conn.execute(
-            text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
-        ).first()
-        return found is not None
+    def table_names(self, conn: Connection) -> set[str]:
+        rows = conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"))
+        return {str(r[0]) for r in rows}
 
     def integrity_check(self, conn: Connection) -> str:
         rows = conn.execute(text("PRAGMA integrity_check")).fetchall()
@@ -221,3 +220,66 @@ class SqliteBackend(Backend):
             parts.append(f"SELECT contact_id FROM search_index WHERE search_index MATCH :t{i}")
         rows = conn.execute(text(" INTERSECT ".join(parts) + " LIMIT :n"), params).scalars()
         return [int(cid) for cid in rows]
+
+
+# ---------------------------------------------------------------- the file (a SQLite database is one)
+
+
+def check_file(path: Path) -> None:
+    """DatabaseUnreadable unless `path` is missing or a regular file outside /proc and /sys.
+
+    Only stat() is used: opening and closing the file would drop every POSIX lock this process
+    holds on it (a long-lived process may have SQLite connections open on it), and SQLite
+    itself says when a regular file is not a database.
+    """
+    import stat
+
+    from crm_tui.errors import DatabaseUnreadable
+
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise DatabaseUnreadable(f"{path}: cannot open the database: {exc.strerror}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise DatabaseUnreadable(f"{path}: is a directory, not a database file")
+    if not stat.S_ISREG(info.st_mode):
+        raise DatabaseUnreadable(f"{path}: is not a regular file (a device or a pipe), so not a database")
+    if str(path.resolve()).startswith(("/proc/", "/sys/")):
+        # The kernel's files look regular but cannot be locked, read as a database or written.
+        raise DatabaseUnreadable(f"{path}: is a file of the kernel's, not a database")
+
+
+def backup_file(source: Path, tmp: Path, target: Path, *, timeout_s: float) -> int:
+    """Copy the live database `source` into the new file `tmp` (online backup API); returns pages."""
+    import sqlite3
+
+    from crm_tui.errors import CrmError, DatabaseLocked, DatabaseUnreadable, InvalidInput
+
+    src = sqlite3.connect(str(source), timeout=timeout_s)
+    try:
+        dst = sqlite3.connect(str(tmp))
+    except sqlite3.Error as exc:
+        src.close()
+        tmp.unlink(missing_ok=True)
+        raise InvalidInput(f"{target}: cannot write it: {exc}") from None
+    try:
+        src.backup(dst)
+        pages = dst.execute("PRAGMA page_count").fetchone()[0]
+        dst.execute("PRAGMA journal_mode = DELETE")  # a self-contained single file
+    except sqlite3.Error as exc:
+        dst.close()
+        for leftover in (tmp, *(tmp.with_name(tmp.name + s) for s in ("-journal", "-wal", "-shm"))):
+            leftover.unlink(missing_ok=True)
+        message = str(exc)
+        if "locked" in message or "busy" in message:
+            raise DatabaseLocked(str(source)) from exc
+        if "full" in message or "disk I/O" in message or "readonly" in message:
+            # The source is only read: a full or failing disk is the copy's.
+            raise CrmError(f"{target}: cannot write the copy: {message}; nothing was written") from None
+        raise DatabaseUnreadable(f"{source}: {message}") from exc
+    finally:
+        src.close()
+    dst.close()
+    return int(pages)

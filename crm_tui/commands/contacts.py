@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from crm_tui.commands.runtime import FormatOption, runtime
+from crm_tui.commands.runtime import MAX_LIMIT, FormatOption, runtime
 
 if TYPE_CHECKING:
     from crm_tui.services.contacts.rows import ContactDetail, ContactRow
@@ -23,6 +23,11 @@ LIST_COLUMNS = [
     ("last_contact_at", "Last contact"),
     ("next_due_at", "Next follow-up"),
 ]
+
+
+def one_line_field(value: str | None) -> str | None:
+    """A one-line field typed on the command line: tabs and newlines become spaces (the input rule)."""
+    return None if value is None else " ".join(value.split())
 
 
 def row_record(row: ContactRow) -> dict[str, Any]:
@@ -61,11 +66,14 @@ def add(
 
     Example: crm contact add "Ada Lovelace" --email ada@analytical.io --org "Analytical Engines" --tag client --every 2w
     """
+    from crm_tui.keys import check_tag_count
     from crm_tui.models.schemas import ContactCreate
     from crm_tui.services.contacts.writing import add_contact
 
     rt = runtime(ctx)
-    cadence = rt.duration_days(every, option="--every") if every else None
+    check_tag_count(tag)
+    title, owner = one_line_field(title), one_line_field(owner)
+    cadence = rt.duration_days(every, option="--every") if every is not None else None
     data = ContactCreate(
         name=name,
         emails=email,
@@ -93,7 +101,7 @@ def list_(
     stale: bool = typer.Option(False, "--stale", help="Only contacts whose stay-in-touch cadence has lapsed."),
     owner: str | None = typer.Option(None, "--owner", help="Only contacts owned by this user."),
     sort: str = typer.Option("name", "--sort", help="name, last-contact or created."),
-    limit: int = typer.Option(100, "--limit", "-n", min=0, help="At most this many rows (0: all)."),
+    limit: int = typer.Option(100, "--limit", "-n", min=0, max=MAX_LIMIT, help="At most this many rows (0: all)."),
     fmt: str | None = FormatOption,
 ) -> None:
     """List contacts, a page cut in the database.
@@ -153,6 +161,7 @@ def show(
 
     Example: crm contact show ada@analytical.io
     """
+    from crm_tui.keys import one_line
     from crm_tui.output import fields, human_value
     from crm_tui.services.contacts.finding import find_contact
     from crm_tui.services.contacts.rows import contact_detail
@@ -178,11 +187,11 @@ def show(
     if detail.reminders:
         typer.echo("\nopen reminders")
         for r in detail.reminders:
-            typer.echo(f"  #{r.id}  {human_value(r.due_at, rt.tz)}  {r.title}")
+            typer.echo(f"  #{r.id}  {human_value(r.due_at, rt.tz)}  {one_line(r.title)}")
     if detail.interactions:
         typer.echo("\ntimeline")
         for i in detail.interactions:
-            typer.echo(f"  {human_value(i.occurred_at, rt.tz)}  {i.kind:<7}  {i.summary}")
+            typer.echo(f"  {human_value(i.occurred_at, rt.tz)}  {i.kind:<7}  {one_line(i.summary)}")
 
 
 def interaction_record(i: Any) -> dict[str, Any]:
@@ -220,13 +229,16 @@ def edit(
 
     Example: crm contact edit "ada" --add-email ada@home.example --tag vip --every 1m
     """
+    from crm_tui.keys import check_tag_count
     from crm_tui.models.schemas import ContactUpdate
     from crm_tui.services.contacts.finding import resolve_contact
     from crm_tui.services.contacts.writing import edit_contact
 
     rt = runtime(ctx)
+    check_tag_count(tag)
+    title, owner = one_line_field(title), one_line_field(owner)
     clear = every is not None and every.strip().lower() in ("off", "none", "never")
-    cadence = rt.duration_days(every, option="--every") if every and not clear else None
+    cadence = rt.duration_days(every, option="--every") if every is not None and not clear else None
     data = ContactUpdate(
         name=name,
         add_emails=add_email,
@@ -295,7 +307,7 @@ def merge(
 def history(
     ctx: typer.Context,
     ref: str = typer.Argument(..., help="12, #12, an email, or part of a name (trashed contacts too)."),
-    limit: int = typer.Option(200, "--limit", "-n", min=1, help="At most this many changes."),
+    limit: int = typer.Option(200, "--limit", "-n", min=1, max=MAX_LIMIT, help="At most this many changes."),
     fmt: str | None = FormatOption,
 ) -> None:
     """Who changed what on a contact and its reminders, newest first.
@@ -363,7 +375,7 @@ def trash_purge(
     from crm_tui.services.contacts.lifecycle import purge_trash
 
     rt = runtime(ctx)
-    age = timedelta(days=rt.duration_days(older_than, option="--older-than")) if older_than else None
+    age = timedelta(days=rt.duration_days(older_than, option="--older-than")) if older_than is not None else None
     with rt.session() as session:
         count = purge_trash(session, older_than=age)
     rt.done(f"Purged {count} contact{'s' if count != 1 else ''}", count)

@@ -14,7 +14,9 @@ db_app = typer.Typer(help="The database file: path, upgrade, check, backup.", no
 @db_app.command("path")
 def path(ctx: typer.Context) -> None:
     """Print where the database is (a file path, or the URL without its password)."""
-    typer.echo(runtime(ctx).settings.db_label)
+    from crm_tui.keys import visible
+
+    typer.echo(visible(runtime(ctx).settings.db_label))
 
 
 @db_app.command("upgrade")
@@ -77,11 +79,13 @@ def copy(
 
     Example: crm --db ~/crm.db db copy --to postgresql+psycopg://crm@db.example/crm
     """
+    from crm_tui.commands.runtime import hide_password
     from crm_tui.config import Settings, db_url_from
     from crm_tui.db import open_engine
     from crm_tui.services.transfer import copy_database
 
     rt = runtime(ctx)
+    hide_password(to)
     target = Settings(db_url=db_url_from(to), user=rt.user, busy_timeout_ms=rt.settings.busy_timeout_ms)
     if target.db_url == rt.settings.db_url:
         from crm_tui.errors import InvalidInput

@@ -18,6 +18,7 @@ from crm_tui.commands.io_export import check_choice as _check_choice
 from crm_tui.commands.io_export import export_app
 from crm_tui.commands.runtime import FormatOption, Runtime, runtime
 from crm_tui.errors import InvalidInput, NotFound
+from crm_tui.keys import one_line
 
 if TYPE_CHECKING:
     from crm_tui.io.vcard import CardProblem
@@ -81,7 +82,7 @@ def print_outcome(outcome: RowOutcome) -> None:
         text = f"line {outcome.line}: {outcome.action} {who}: {'; '.join(outcome.changes)}"
     else:
         text = f"line {outcome.line}: {outcome.action} {who}"
-    typer.echo(text)
+    typer.echo(one_line(text))
 
 
 def report(rt: Runtime, summary: ImportSummary, *, dry_run: bool) -> None:
@@ -187,11 +188,13 @@ def _rejects(path: Path | None, header: list[str]) -> Iterator[Callable[[Any], N
         return
     from crm_tui.io.csvwrite import RejectsWriter
 
-    writer = RejectsWriter(path, header)
+    writer = RejectsWriter(path.expanduser(), header)
     try:
         yield lambda skipped: writer.write(skipped.cells, skipped.reason)
-    finally:
-        writer.close()
+    except BaseException:
+        writer.discard()  # the import failed: no rejects file, as no rows
+        raise
+    writer.close()
 
 
 @import_app.command("list")
@@ -335,9 +338,10 @@ class _CardProblems:
 
     def __exit__(self, kind: object, exc: object, tb: object) -> None:
         if self.writer is not None:
-            self.writer.close()
-            if kind is not None and self.writer.count:
-                self.writer.path.unlink(missing_ok=True)  # the import failed: nothing was imported or left out
+            if kind is None:
+                self.writer.close()
+            else:
+                self.writer.discard()  # the import failed: nothing was imported or left out
 
 
 @import_app.command("interactions")

@@ -35,14 +35,14 @@ def open_output(path: str | None) -> Iterator[tuple[Any, str | None]]:
     if path is None or path == "-":
         yield sys.stdout, None
         return
-    from crm_tui.io.csvwrite import open_private
+    from crm_tui.safewrite import safe_write
 
     target = Path(path).expanduser()
-    if target.is_dir():
+    if target.is_dir() and not target.is_symlink():
         raise InvalidInput(f"{path}: is a directory (only --format vcard and ics write one file per record)")
     if not target.parent.is_dir():
         raise NotFound(f"{target.parent}: no such directory (-o)")
-    with open_private(target) as out:
+    with safe_write(target, option="-o") as out:
         yield out, str(target)
 
 
@@ -97,25 +97,43 @@ def _is_directory(output: str | None) -> bool:
     return output not in (None, "-") and (output.endswith(("/", os.sep)) or Path(output).expanduser().is_dir())
 
 
-def _make_directory(directory: Path) -> None:
-    try:
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InvalidInput(f"{directory}: cannot create the directory: {exc.strerror}") from None
-
-
 def _vcard_directory(rt: Runtime, contacts: Any, directory: Path) -> int:
-    """One UID.vcf per contact, files 0600 in a directory created 0700."""
-    from crm_tui.io.csvwrite import open_private
+    """One UID.vcf per contact, files 0600 in a directory created 0700 (its new parents too)."""
     from crm_tui.io.vcard import contact_vcard, file_name
 
-    _make_directory(directory)
-    count = 0
-    for contact in contacts:
-        with open_private(directory / file_name(contact)) as out:
-            out.write(contact_vcard(contact, rt.tz))
-        count += 1
-    return count
+    return _write_directory(directory, ((file_name(c), contact_vcard(c, rt.tz)) for c in contacts))
+
+
+def _write_directory(directory: Path, files: Iterator[tuple[str, str]]) -> int:
+    """Write each (name, text) into `directory`; returns how many.
+
+    Every file is written under a temporary name first; only when all are written are they
+    renamed into place, so a failure (a full disk, a planted link) leaves no file behind.
+    """
+    from crm_tui.safewrite import PendingFile, check_target, make_private_dirs, write_failed
+
+    if directory.is_symlink() and not directory.is_dir():
+        raise InvalidInput(f"{directory}: is a symbolic link to no directory (-o)")
+    make_private_dirs(directory)
+    pending: list[PendingFile] = []
+    try:
+        for name, text in files:
+            item = PendingFile(directory / name, option="-o")
+            pending.append(item)
+            try:
+                item.file.write(text)
+            except OSError as exc:
+                raise write_failed(item.target, exc) from None
+            item.finish()
+        for item in pending:  # every target checked before the first rename
+            check_target(item.target, option="-o")
+        for item in pending:
+            item.commit()
+    except BaseException:
+        for item in pending:
+            item.discard()
+        raise
+    return len(pending)
 
 
 INTERACTION_COLUMNS = (
@@ -207,16 +225,9 @@ def export_reminders(
 
 def _ics_directory(reminders: Any, directory: Path) -> int:
     """One UID.ics (a VCALENDAR of one VTODO) per reminder, files 0600 in a directory created 0700."""
-    from crm_tui.io.csvwrite import open_private
     from crm_tui.io.ics import reminder_calendars
 
-    _make_directory(directory)
-    count = 0
-    for name, data in reminder_calendars(reminders):
-        with open_private(directory / name) as out:
-            out.write(data.decode("utf-8"))
-        count += 1
-    return count
+    return _write_directory(directory, ((name, data.decode("utf-8")) for name, data in reminder_calendars(reminders)))
 
 
 def _reminder_record(r: Any) -> dict[str, Any]:

@@ -164,7 +164,7 @@ def edit(
     from crm_tui.services.reminders import edit_reminder, get_reminder
 
     rt = runtime(ctx)
-    due_at = rt.when(due, option="--due", default_time=REMINDER_DEFAULT_TIME) if due else None
+    due_at = rt.when(due, option="--due", default_time=REMINDER_DEFAULT_TIME) if due is not None else None
     with rt.session() as session:
         reminder = get_reminder(session, reminder_id)
         with rt.about("--every"):

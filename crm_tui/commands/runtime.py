@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from crm_tui.config import Settings
-from crm_tui.errors import InvalidInput
+from crm_tui.errors import CrmError, InvalidInput
+from crm_tui.keys import one_line
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 
 # A reminder given only a day ("fri", "2026-12-01") is due at the start of the working day.
 REMINDER_DEFAULT_TIME = time(9, 0)
+MAX_LIMIT = 1_000_000  # --limit: more rows than any list holds, small enough for every database
 
 FormatOption = typer.Option(
     None, "--format", "-f", help="table, plain, json, ndjson or csv (default: table on a terminal, else plain)."
@@ -33,6 +35,9 @@ class Runtime:
 
     settings: Settings
     _engine: Engine | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        hide_password(self.settings.db_url)
 
     @property
     def has_engine(self) -> bool:
@@ -117,11 +122,100 @@ class Runtime:
 
     def done(self, message: str, value: object) -> None:
         """Report a change: a sentence on a terminal, just the id when piped."""
-        typer.echo(message if sys.stdout.isatty() else str(value))
+        typer.echo(one_line(message) if sys.stdout.isatty() else str(value))
 
     def note(self, message: str) -> None:
-        """A message for people, on stderr."""
-        typer.echo(message, err=True)
+        """A message for people, on stderr, on one line whatever the values in it hold."""
+        typer.echo(one_line(message), err=True)
+
+
+# Passwords of the database URLs in use: no message ever shows them.
+_SECRETS: set[str] = set()
+
+
+def hide_password(url: str) -> None:
+    """Remember the password of `url` so that `say_error` never prints it."""
+    from urllib.parse import unquote
+
+    from crm_tui.config import url_password
+
+    password = url_password(url)
+    if password:
+        _SECRETS.update({password, unquote(password)})
+
+
+def say_error(message: str) -> None:
+    """The one form of every error: `crm: ` and the message on one line of stderr.
+
+    Values quoted in the message are the user's: their newlines and control characters
+    are shown as escapes, so the error stays one line and never drives the terminal.
+    """
+    for secret in _SECRETS:
+        message = message.replace(secret, "***")
+    typer.echo(f"crm: {one_line(message)}", err=True)
+
+
+def failure(exc: Exception, settings: Settings | None) -> CrmError:
+    """The one-line error for an exception no command turned into one itself."""
+    import errno
+    import os
+
+    where = settings.db_label if settings is not None else "database"
+    module = type(exc).__module__.split(".")[0]
+    # A driver's own error (sqlite3's, psycopg's) escapes SQLAlchemy where imports write in bulk.
+    if module in ("sqlalchemy", "sqlite3", "psycopg"):
+        from crm_tui.db import translate_db_error
+
+        return translate_db_error(exc, where)
+    if isinstance(exc, OSError):
+        name = f"{exc.filename}: " if exc.filename else ""
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return CrmError(f"{name}no space left on the device; nothing was written")
+        return CrmError(f"{name}{exc.strerror or exc}")
+    if isinstance(exc, UnicodeError):
+        return InvalidInput(f"text that is not valid in its encoding ({exc})")
+    if isinstance(exc, MemoryError):
+        return CrmError("out of memory")
+    if os.environ.get("CRM_DEBUG"):
+        raise exc
+    first = str(exc).splitlines()[0] if str(exc) else ""
+    return CrmError(
+        f"unexpected error: {type(exc).__name__}: {first} (a bug: please report it; CRM_DEBUG=1 shows where)"
+    )
+
+
+def read_stdin(option: str) -> str:
+    """Standard input as UTF-8 text, by the input rule (`--body -`); InvalidInput for other bytes."""
+    from crm_tui.keys import clean_text
+
+    data = sys.stdin.buffer.read()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"standard input is not UTF-8 text (byte {exc.start + 1}) ({option} -)") from None
+    return clean_text(text, multiline=True)
+
+
+def clean_argv(argv: list[str]) -> list[str]:
+    """The command line by the input rule: control characters dropped, bytes that are not UTF-8 refused.
+
+    An argument that names an existing file is left as it is, whatever its name holds.
+    """
+    import os
+
+    from crm_tui.keys import clean_text
+
+    out: list[str] = []
+    for position, arg in enumerate(argv, 1):
+        cleaned = clean_text(arg, multiline=True)
+        if cleaned == arg or os.path.lexists(arg):
+            out.append(arg)
+        elif "\ufffd" in cleaned and "\ufffd" not in arg:
+            shown = repr(os.fsencode(arg))[2:-1]
+            raise InvalidInput(f"argument {position} ('{shown}') is not UTF-8 text")
+        else:
+            out.append(cleaned)
+    return out
 
 
 def runtime(ctx: typer.Context) -> Runtime:

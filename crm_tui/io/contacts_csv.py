@@ -18,6 +18,7 @@ from crm_tui.io.fields import (
     unneutralize,
 )
 from crm_tui.io.presets import GOOGLE_SEPARATOR, IDENTITY_FIELDS, Col, detect, parse_map, plan, recognized
+from crm_tui.keys import needs_cleaning
 from crm_tui.records import ContactRecord, Labeled, RowError, Skipped, mapped_rows
 
 _SCALARS = {
@@ -110,6 +111,10 @@ class ContactMapper:
             add(f"    if not ({' or '.join(f'cells[{i}].strip()' for i in self.identity)}):")
         add("        return None")
         add(f"    rec = ContactRecord(line, split_name={self.split_name})")
+        if not needs_cleaning("".join(self.header)):
+            # One look at the row's cells spares the record's field-by-field cleaning (the input rule).
+            add("    if not NEEDS_CLEANING(''.join(cells)):")
+            add("        rec.clean_source = True")
         for i, attr in self.scalars:
             add(f"    v = cells[{i}]")
             add("    if v:")
@@ -186,7 +191,7 @@ class ContactMapper:
             "clean_label": clean_label, "split_labeled": split_labeled, "parse_email": parse_email,
             "parse_phone": parse_phone, "parse_cadence": parse_cadence, "parse_birthday": parse_birthday,
             "parse_instant": parse_instant, "add_tags": _add_tags if self.neutralized else _add_raw_tags,
-            "birth_text": _birth_text, "H": self.header, "TZ": self.tz,
+            "birth_text": _birth_text, "H": self.header, "TZ": self.tz, "NEEDS_CLEANING": needs_cleaning,
             "DAYFIRST": self.dayfirst, "CADENCES": self._cadences, "CUSTOM": [key for _, key in self.custom],
             "FIXED": [col.label for _, _, col in self.values], "SPLITS": [col.split for _, _, col in self.values],
             "TAG_SPLITS": [split for _, split in self.tags],

@@ -45,6 +45,10 @@ class CsvSource:
                 f"{self.name} line {line_num + 1}: not valid {self.decoded.encoding} text "
                 f"(byte 0x{exc.object[exc.start]:02x}); use --encoding to choose one"
             ) from None
+        except UnicodeError:
+            raise InvalidInput(
+                f"{self.name} line {line_num + 1}: not valid {self.decoded.encoding} text; use --encoding to choose one"
+            ) from None
 
     @property
     def bytes_read(self) -> int:
@@ -129,7 +133,7 @@ def open_csv(
         for _ in range(index + 1):
             header = next(reader)
             line = reader.line_num
-    except (csv.Error, StopIteration, UnicodeDecodeError):
+    except (csv.Error, StopIteration, UnicodeError):
         raise InvalidInput(f"{name}: cannot read the header row") from None
     header = [h.strip().lstrip("\ufeff") for h in header]
     return CsvSource(

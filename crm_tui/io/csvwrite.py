@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import csv
-import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
 from crm_tui.io.fields import neutralize
 from crm_tui.io.presets import normalize
+from crm_tui.keys import clean_text
 
 _PHONE_WORDS = ("phone", "mobile", "tel", "fax", "cell", "pager")
 
@@ -18,13 +18,6 @@ def is_phone_column(header: str) -> bool:
     """Whether a column holds phone numbers (valid ones there may start with +)."""
     key = normalize(header)
     return any(word in key for word in _PHONE_WORDS)
-
-
-def open_private(path: Path) -> IO[str]:
-    """A text file for writing, created (or truncated) with mode 0600."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.fchmod(fd, 0o600)  # an existing file keeps its mode otherwise
-    return open(fd, "w", encoding="utf-8", newline="")
 
 
 class SafeCsvWriter:
@@ -45,20 +38,43 @@ class SafeCsvWriter:
 
 
 class RejectsWriter:
-    """The rows an import skipped as invalid: their original cells plus a reason column."""
+    """The rows an import skipped as invalid: their original cells plus a reason column.
+
+    Written to a temporary name (crm_tui.safewrite): `close` puts the file in place, `discard`
+    (the import failed) leaves nothing behind.
+    """
 
     def __init__(self, path: Path, header: Sequence[str]) -> None:
+        from crm_tui.safewrite import PendingFile
+
         self.path = path
-        self._file = open_private(path)
-        self._writer = SafeCsvWriter(self._file, [*header, "reason"])
+        self._pending = PendingFile(path, option="--rejects")
+        try:
+            self._writer = SafeCsvWriter(self._pending.file, [*header, "reason"])
+        except OSError as exc:
+            self.discard()
+            raise self._failed(exc) from None
         self._width = len(header)
         self.count = 0
 
+    def _failed(self, exc: OSError) -> Exception:
+        from crm_tui.safewrite import write_failed
+
+        return write_failed(self.path, exc)
+
     def write(self, cells: Sequence[str] | None, reason: str) -> None:
-        cells = list(cells or [])
+        # The cells as read, but by the input rule: the file is to be fixed and imported again.
+        cells = [clean_text(c, multiline=True) for c in cells or []]
         cells = cells[: self._width] + [""] * (self._width - len(cells))
-        self._writer.row([*cells, reason])
+        try:
+            self._writer.row([*cells, reason])
+        except OSError as exc:
+            self.discard()
+            raise self._failed(exc) from None
         self.count += 1
 
     def close(self) -> None:
-        self._file.close()
+        self._pending.commit()
+
+    def discard(self) -> None:
+        self._pending.discard()

@@ -6,12 +6,13 @@ import re
 from datetime import UTC, date, datetime, tzinfo
 
 from crm_tui.errors import InvalidDate, InvalidInput
-from crm_tui.keys import clean_email
+from crm_tui.keys import MIN_PHONE_DIGITS, clean_email
 from crm_tui.records import RowError
 
-# Characters that make a spreadsheet read a cell as a formula (OWASP CSV injection).
+# Characters that make a spreadsheet read a cell as a formula (OWASP CSV injection),
+# also after leading spaces, which spreadsheets skip (" =HYPERLINK(...)").
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_NEUTRALIZED = re.compile(r"^'+[=+\-@\t\r]")
+_NEUTRALIZED = re.compile(r"^'+(?:[\t\r]|\s*[=+\-@])")
 _ISO_DAY = re.compile(r"^(\d{4})-?(\d{2})-?(\d{2})(?:[T ].*)?$", re.ASCII)
 _NO_YEAR = re.compile(r"^--(\d{2})-?(\d{2})$", re.ASCII)
 _SLASHED = re.compile(r"^(\d{1,4})[/.](\d{1,2})[/.](\d{1,4})$", re.ASCII)
@@ -31,27 +32,32 @@ def unneutralize(value: str) -> str:
 def neutralize(value: str, *, phone: bool = False) -> str:
     """A cell that a spreadsheet will not run: formula-like text gets a leading quote.
 
-    In a phone column a valid number such as +44 20 7946 0000 is left alone.
+    In a phone column a valid number such as +44 20 7946 0000 is left alone; `+1-2` is not one
+    (a spreadsheet computes it), nor is any number joined by - or /.
     """
     if not value:
         return value
     first = value[0]
     if first == "'":
         return "'" + value if _NEUTRALIZED.match(value) else value
-    if first not in FORMULA_START:
+    if first not in FORMULA_START and (not first.isspace() or value.lstrip()[:1] not in FORMULA_START):
         return value
-    if phone and first == "+" and all(is_phone(part.split(":", 1)[-1]) for part in value.split(";")):
+    if phone and first == "+" and all(is_plain_phone(part.split(":", 1)[-1]) for part in value.split(";")):
         return value
     return "'" + value
 
 
-_PHONE_OK = re.compile(r"^\+?[0-9 ().\-/]+(?:\s*(?:x|ext\.?)\s*\d+)?$", re.IGNORECASE)
+# A number a spreadsheet reads as text or as one number, never as a sum: digits in groups
+# separated by spaces, dots or parentheses, an optional extension.
+_PLAIN_PHONE = re.compile(r"^\+[0-9 ().]+(?:\s*(?:x|ext\.?)\s*\d+)?$", re.IGNORECASE)
 
 
-def is_phone(value: str) -> bool:
-    """True for text that is only a phone number (digits, spaces, + ( ) . - / and an extension)."""
+def is_plain_phone(value: str) -> bool:
+    """A valid international number safe to leave unquoted in a CSV: `+`, then at least
+    MIN_PHONE_DIGITS digits grouped by spaces, dots or parentheses (no - or /, which a spreadsheet computes)."""
     value = value.strip()
-    return bool(value) and bool(_PHONE_OK.match(value)) and bool(_DIGIT.search(value))
+    number = re.split(r"(?i)\s*(?:x|ext\.?)\s*\d+$", value)[0]
+    return bool(_PLAIN_PHONE.match(value)) and sum(c.isdigit() for c in number) >= MIN_PHONE_DIGITS
 
 
 def parse_email(value: str, line: int, column: str) -> str:

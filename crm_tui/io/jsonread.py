@@ -19,7 +19,7 @@ from crm_tui.io.textstream import HEAD_BYTES, CountingReader, open_decoded
 from crm_tui.records import RowError
 
 CHUNK = 256 * 1024  # characters read at a time
-MAX_ITEM = 64 * 1024 * 1024  # an item longer than this is a broken file, not a record
+MAX_ITEM = 16 * 1024 * 1024  # an item longer than this is a broken file, not a record (and memory stays small)
 _BLANK = re.compile(r"[ \t\n\r]*")
 
 
@@ -78,15 +78,10 @@ def given(value: Any) -> bool:
     return value is not None and not (isinstance(value, str) and not value.strip())
 
 
-# JSON escapes can spell what no text column takes: NUL (refused by PostgreSQL) and lone
-# UTF-16 surrogates (not encodable as UTF-8).
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-
-
 def text_of(line: int, key: str, value: Any) -> str:
+    # JSON escapes can spell what no text column takes (NUL, a lone UTF-16 surrogate, ESC):
+    # the records clean them by the input rule (crm_tui.keys.clean_text), as from any file.
     if isinstance(value, str):
-        if _UNSTORABLE.search(value):
-            raise RowError(line, "the text holds a NUL or an invalid character (\\u0000 or a lone surrogate)", key)
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)

@@ -7,7 +7,7 @@ import io
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from crm_tui.errors import InvalidInput
+from crm_tui.errors import InvalidInput, shown
 
 HEAD_BYTES = 64 * 1024
 _BOMS = (
@@ -61,12 +61,20 @@ class DecodedInput:
         return self.reader.count
 
 
+# Codecs Python calls text encodings that turn no file into text: they refuse all input,
+# or read escapes or domain names.
+_NOT_FILE_TEXT = frozenset({"idna", "punycode", "undefined", "unicode-escape", "raw-unicode-escape"})
+
+
 def check_encoding(name: str) -> str:
-    """The codec name for `name`, or InvalidInput naming --encoding."""
+    """The codec name for `name`, or InvalidInput naming --encoding (base64, zlib, rot13... are not text)."""
     try:
-        return codecs.lookup(name).name
-    except LookupError:
-        raise InvalidInput(f"unknown encoding '{name}' (--encoding)") from None
+        info = codecs.lookup(name)
+    except (LookupError, ValueError):  # ValueError: a name with a NUL in it
+        raise InvalidInput(f"unknown encoding '{shown(name)}' (--encoding)") from None
+    if not getattr(info, "_is_text_encoding", True) or info.name.replace("_", "-") in _NOT_FILE_TEXT:
+        raise InvalidInput(f"'{shown(name)}' is not a text encoding (--encoding: utf-8, utf-16, cp1252...)")
+    return info.name
 
 
 def _sniff_encoding(head: bytes) -> tuple[str, bool]:
@@ -93,6 +101,14 @@ def _sniff_encoding(head: bytes) -> tuple[str, bool]:
         return "latin-1", True
 
 
+def _byte_order(head: bytes, family: str) -> str:
+    """`utf-16-le` or `-be` (`utf-32-...`) for text without a BOM: ASCII leaves its zero bytes on one side."""
+    width = 2 if family == "utf-16" else 4
+    low_zero = head[width - 1 :: width].count(0)
+    high_zero = head[0::width].count(0)
+    return f"{family}-be" if high_zero > low_zero else f"{family}-le"
+
+
 def open_decoded(stream: BinaryIO, *, encoding: str | None = None, size: int | None = None) -> DecodedInput:
     """Wrap a binary stream as text, detecting the encoding unless `encoding` forces one."""
     head = stream.read(HEAD_BYTES)
@@ -102,11 +118,14 @@ def open_decoded(stream: BinaryIO, *, encoding: str | None = None, size: int | N
         chosen = check_encoding(encoding)
         if chosen == "utf-8" and head.startswith(codecs.BOM_UTF8):
             chosen = "utf-8-sig"
+        elif chosen in ("utf-16", "utf-32") and not any(head.startswith(bom) for bom, _ in _BOMS):
+            # Python's utf-16 and utf-32 refuse text without a BOM: choose the byte order the zeros show.
+            chosen = _byte_order(head, chosen)
     else:
         chosen, guessed = _sniff_encoding(head)
     try:
         sample = codecs.getincrementaldecoder(chosen)(errors="replace").decode(head, final=at_end)
-    except UnicodeDecodeError:  # some codecs ignore errors="replace" for truncated input
+    except UnicodeError:  # some codecs ignore errors="replace" for truncated input
         sample = ""
     reader = CountingReader(head, stream)
     text = io.TextIOWrapper(io.BufferedReader(reader, buffer_size=256 * 1024), encoding=chosen, newline="")

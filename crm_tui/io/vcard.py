@@ -14,11 +14,12 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
 from pathlib import Path
-from typing import IO, Any, BinaryIO
+from typing import Any, BinaryIO
 
 from crm_tui.io.fields import APPLE_NO_YEAR, parse_birthday, parse_email, parse_instant, parse_phone
 from crm_tui.io.vcard_lines import RawCard, components, read_cards, text_list, unescape
 from crm_tui.records import ContactRecord, ExportedContact, Labeled, RowError, Skipped, SourceProperty
+from crm_tui.safewrite import PendingFile
 
 _UID_NAMESPACE = uuid.UUID("5b0c9a7e-8f5e-4c43-9d84-2f0c6f1d3a10")
 _GENERIC_TYPES = {"internet", "pref", "x400", "voice", "msg", "x-internet"}
@@ -377,26 +378,30 @@ class VcardRejectsWriter:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._file: IO[str] | None = None
+        self._file: PendingFile | None = None  # opened on the first card: no card, no file
         self.count = 0
 
     def write(self, problem: CardProblem) -> None:
-        from crm_tui.io.csvwrite import open_private
-
         if self._file is None:
-            self._file = open_private(self.path)
+            self._file = PendingFile(self.path, option="--rejects")
         lines = problem.card.lines
         out = [lines[0]]
         out.extend(_folded(f"{REJECTED}:{_escape(m)}") for m in problem.messages())
         out.extend(lines[1:])
         if not problem.card.closed:
             out.append("END:VCARD")
-        self._file.write("\r\n".join(out) + "\r\n")
+        self._file.file.write("\r\n".join(out) + "\r\n")
         self.count += 1
 
     def close(self) -> None:
+        """The file in place, written whole (renamed from its temporary name)."""
         if self._file is not None:
-            self._file.close()
+            self._file.commit()
+
+    def discard(self) -> None:
+        """No file: the import failed, so nothing was imported or left out."""
+        if self._file is not None:
+            self._file.discard()
 
 
 def _escape(text: str) -> str:

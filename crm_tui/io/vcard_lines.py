@@ -16,9 +16,14 @@ from dataclasses import dataclass, field
 from typing import IO
 
 from crm_tui.io.fields import shorten
+from crm_tui.keys import MAX_VCARD_PROPERTY
 from crm_tui.records import RowError, SourceProperty
 
 _CHUNK = 256 * 1024
+# Properties crm never imports: dropped as they are read, so a 40 MB PHOTO costs nothing.
+BINARY = frozenset({"PHOTO", "LOGO", "SOUND", "KEY"})
+# A card holds at most this much text; past it, its properties are dropped and named.
+MAX_CARD = 4 * MAX_VCARD_PROPERTY
 _NAME = re.compile(r"(?:([A-Za-z0-9_-]+)\.)?([A-Za-z0-9_-]+)")  # [group.]NAME
 _ENCODINGS = frozenset({"QUOTED-PRINTABLE", "BASE64", "B", "8BIT", "7BIT"})
 _ESCAPES = {"n": "\n", "N": "\n", "\\": "\\", ",": ",", ";": ";", ":": ":"}
@@ -38,7 +43,11 @@ class RawCard:
 
 
 def physical_lines(stream: IO[str]) -> Iterator[tuple[int, str]]:
-    """(number, text) of each line, whatever ends it: LF, CR LF, CR CR LF, or a lone CR."""
+    """(number, text) of each line, whatever ends it: LF, CR LF, CR CR LF, or a lone CR.
+
+    A line longer than a property may be is cut short as it is read (the reader then drops
+    the property), so one huge line never sits in memory whole.
+    """
     number = 0
     tail = ""
     while True:
@@ -47,6 +56,8 @@ def physical_lines(stream: IO[str]) -> Iterator[tuple[int, str]]:
             break
         parts = (tail + chunk).split("\n")
         tail = parts.pop()
+        if len(tail) > MAX_VCARD_PROPERTY + 1:
+            tail = tail[: MAX_VCARD_PROPERTY + 1]  # still too long: marked as such downstream
         for part in parts:
             for piece in _pieces(part):
                 number += 1
@@ -73,27 +84,41 @@ def read_cards(stream: IO[str]) -> Iterator[RawCard]:
     nested = 0
     start = 0
     pending: list[str] = []  # the parts of the logical line being gathered
+    size = 0  # characters in `pending`
+    card_size = 0
+    skipping = ""  # the name of a property being dropped as it is read, if any
     qp = False
     for number, text in physical_lines(stream):
         if card is None:
             if text.strip().upper() == "BEGIN:VCARD":
                 card = RawCard(number, [text])
-                nested, pending = 0, []
+                nested, pending, size, card_size, skipping = 0, [], 0, 0, ""
             continue
-        card.lines.append(text)
         marker = text.strip().upper()
-        if pending and marker not in ("END:VCARD", "BEGIN:VCARD"):
-            if qp and pending[-1].endswith("="):  # a quoted-printable soft line break
-                pending[-1] = pending[-1][:-1]
-                pending.append(text)
-                continue
-            if text[:1] in (" ", "\t"):  # a folded line
-                pending.append(text[1:])
-                continue
+        continued = pending and marker not in ("END:VCARD", "BEGIN:VCARD")
+        if continued and ((qp and pending[-1].endswith("=")) or text[:1] in (" ", "\t")):
+            if not skipping:
+                card.lines.append(text)
+                card_size += len(text)
+                size += len(text)
+                if qp and pending[-1].endswith("="):  # a quoted-printable soft line break
+                    pending[-1] = pending[-1][:-1]
+                    pending.append(text)
+                else:  # a folded line
+                    pending.append(text[1:])
+                if size > MAX_VCARD_PROPERTY or card_size > MAX_CARD:
+                    skipping = _too_long(card, start, pending, size)
+            continue
         if pending:
-            if not nested:
+            if not nested and not skipping:
                 _add(card, start, "".join(pending))
-            pending = []
+            pending, size, skipping = [], 0, ""
+        if not marker.startswith(("BEGIN:", "END:")) and _name_of(text) in BINARY:
+            pending, skipping = [text], "binary"  # left out whole, lines and all
+            continue
+        if len(text) <= MAX_VCARD_PROPERTY:  # a longer line is dropped below: not kept for the rejects file
+            card.lines.append(text)
+        card_size += len(text)
         if marker == "BEGIN:VCARD":
             nested += 1
         elif marker == "END:VCARD":
@@ -104,12 +129,31 @@ def read_cards(stream: IO[str]) -> Iterator[RawCard]:
                 yield card
                 card = None
         elif marker:
-            start, pending = number, [text.lstrip()]
+            start, pending, size = number, [text.lstrip()], len(text)
             qp = "QUOTED-PRINTABLE" in text.split(":", 1)[0].upper()
+            if size > MAX_VCARD_PROPERTY or card_size > MAX_CARD:
+                skipping = _too_long(card, start, pending, size)
     if card is not None:
-        if pending and not nested:
+        if pending and not nested and not skipping:
             _add(card, start, "".join(pending))
         yield card
+
+
+def _name_of(line: str) -> str:
+    """`NOTE` of `item1.NOTE;CHARSET=utf-8:...`."""
+    head = line[:80].split(":", 1)[0].split(";", 1)[0]
+    return head.rsplit(".", 1)[-1].strip().upper()
+
+
+def _too_long(card: RawCard, line: int, pending: list[str], size: int) -> str:
+    """Drop the property being read: name it among the card's problems (and free its text)."""
+    name = _name_of(pending[0]) or "a property"
+    if size > MAX_VCARD_PROPERTY:
+        card.problems.append(RowError(line, f"longer than {MAX_VCARD_PROPERTY // 1024} KiB", name))
+    else:
+        card.problems.append(RowError(line, f"the card is past {MAX_CARD // 1024} KiB", name))
+    pending[:] = [pending[0][:80]]
+    return name
 
 
 def _add(card: RawCard, line: int, text: str) -> None:

@@ -14,7 +14,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Static
 
 from crm_tui.screens.base import CrmScreen
-from crm_tui.widgets.cells import kind_cell, relative_cell, short_when, tags_cell
+from crm_tui.widgets.cells import kind_cell, markup_safe, relative_cell, safe, short_when, tags_cell
 from crm_tui.widgets.nav import NavBar
 from crm_tui.widgets.record_table import Column, Record, RecordTable
 
@@ -185,8 +185,8 @@ class ContactScreen(CrmScreen):
         self.name_text = contact.display_name
         self.query_one("#contact-nav", NavBar).trail = contact.display_name
         profile_box = self.query_one("#contact-profile-box")
-        profile_box.border_title = contact.display_name
-        self.query_one("#contact-profile", Static).update(profile_text(detail, now=now, tz=tz))
+        profile_box.border_title = markup_safe(contact.display_name)
+        self.query_one("#contact-profile", Static).update(safe(profile_text(detail, now=now, tz=tz)))
 
         reminders = self.query_one("#contact-reminders", RecordTable)
         reminders.border_title = f"Follow-ups {len(detail.reminders)}" if detail.reminders else "Follow-ups"
@@ -267,7 +267,7 @@ class ContactScreen(CrmScreen):
         if self.showing_history:
             change = self.query_one("#contact-history", RecordTable).record
             detail = Text() if change is None else change_detail(change.data, self.crm.tz, self.history_titles)
-            self.query_one("#contact-preview", Static).update(detail)
+            self.query_one("#contact-preview", Static).update(safe(detail))
             return
         record = self.query_one("#contact-timeline", RecordTable).record
         text = Text()
@@ -280,7 +280,7 @@ class ContactScreen(CrmScreen):
             text.append(interaction.summary, style="bold")
             if interaction.body:
                 text.append("\n" + interaction.body)
-        self.query_one("#contact-preview", Static).update(text)
+        self.query_one("#contact-preview", Static).update(safe(text))
 
     # ------------------------------------------------------------ actions
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from textual.app import ComposeResult
 from textual.widgets import Input, TextArea
 
+from crm_tui.keys import clean_text
 from crm_tui.screens.form_base import FormModal
 from crm_tui.widgets.form import FormField
 
@@ -91,12 +92,12 @@ class ContactFormModal(FormModal[ContactValues, "Contact"]):
             "every": format_duration_days(c.cadence_days) if c.cadence_days else "",
         }
         for field_id, value in values.items():
-            self.query_one(f"#{field_id}", Input).value = value
-        self.query_one("#notes", TextArea).text = c.notes or ""
+            self.query_one(f"#{field_id}", Input).value = clean_text(value)
+        self.query_one("#notes", TextArea).text = clean_text(c.notes or "", multiline=True)
 
     def collect(self) -> ContactValues:
         from crm_tui.dates import parse_duration
-        from crm_tui.keys import clean_email, clean_phone
+        from crm_tui.keys import check_tag_count, clean_email, clean_phone
 
         name = " ".join(self.text("name").split())
         if not name:
@@ -113,9 +114,9 @@ class ContactFormModal(FormModal[ContactValues, "Contact"]):
             phones=[p for p in phones if p],
             organization=self.text("organization"),
             title=self.text("title"),
-            tags=split_tags(self.text("tags")),
+            tags=self.check("tags", partial(check_tag_count, split_tags(self.text("tags")), field="tags")) or [],
             cadence_days=cadence,
-            notes=self.query_one("#notes", TextArea).text.strip(),
+            notes=self.area_text("notes"),
         )
 
     def persist(self, session: Session, values: ContactValues) -> Contact:
@@ -202,7 +203,9 @@ class TagsModal(FormModal[list[str], "Contact"]):
         self.query_one("#tags", Input).value = ", ".join(tags)
 
     def collect(self) -> list[str]:
-        return split_tags(self.text("tags"))
+        from crm_tui.keys import check_tag_count
+
+        return self.check("tags", partial(check_tag_count, split_tags(self.text("tags")), field="tags")) or []
 
     def persist(self, session: Session, values: list[str]) -> Contact:
         from crm_tui.models.schemas import ContactUpdate

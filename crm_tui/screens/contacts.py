@@ -18,7 +18,7 @@ from textual.worker import get_current_worker
 from crm_tui.db import Canceller
 from crm_tui.errors import CrmError, QueryCancelled
 from crm_tui.screens.base import CrmScreen, DbDone, DbFailed
-from crm_tui.widgets.cells import relative_cell, tags_cell
+from crm_tui.widgets.cells import relative_cell, safe, tags_cell
 from crm_tui.widgets.nav import NavBar
 from crm_tui.widgets.record_table import Column, Record, RecordTable
 
@@ -269,7 +269,7 @@ class ContactsScreen(CrmScreen):
         record = table.record
         if record is not None and record.data[1]:
             status.append(f"  matched: “{record.data[1]}”", style="italic")
-        self.query_one("#contacts-status", Static).update(status)
+        self.query_one("#contacts-status", Static).update(safe(status))
 
     @on(RecordTable.Highlighted, "#contacts-table")
     def _highlighted(self) -> None:

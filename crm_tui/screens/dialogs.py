@@ -13,6 +13,7 @@ from textual.widgets import Button, Input, Static
 
 from crm_tui.screens.base import CrmModal
 from crm_tui.screens.log_form import FOLLOW_UP_TIME
+from crm_tui.widgets.cells import markup_safe, safe
 from crm_tui.widgets.form import FormField
 
 
@@ -33,8 +34,8 @@ class ConfirmModal(CrmModal[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog") as dialog:
-            dialog.border_title = self.title_text
-            yield Static(self.message, classes="dialog-message")
+            dialog.border_title = markup_safe(self.title_text)
+            yield Static(safe(self.message), classes="dialog-message")
             with Horizontal(classes="dialog-buttons"):
                 yield Static("y yes · n no", classes="dialog-keys")
                 yield Button(self.confirm_label, variant="error", id="confirm-yes", compact=True)
@@ -63,7 +64,7 @@ class SnoozeModal(CrmModal[datetime]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog") as dialog:
-            dialog.border_title = f"Snooze “{self.title_text}”"
+            dialog.border_title = f"Snooze “{markup_safe(self.title_text)}”"
             yield FormField(
                 "Until", Input(value="1d", id="until", placeholder="1d · 1w · mon 9am · 2026-12-01", compact=True)
             )

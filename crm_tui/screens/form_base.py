@@ -16,10 +16,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Input, Static
+from textual.widgets import Button, Input, Static, TextArea
 
 from crm_tui.errors import InvalidInput
 from crm_tui.screens.base import CrmModal
+from crm_tui.widgets.cells import markup_safe
 from crm_tui.widgets.form import FormField
 
 if TYPE_CHECKING:
@@ -48,7 +49,7 @@ class FormModal(CrmModal[R], Generic[P, R]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="form-dialog") as dialog:
-            dialog.border_title = self.dialog_title()
+            dialog.border_title = markup_safe(self.dialog_title())
             with VerticalScroll(classes="form-body", can_focus=False):
                 yield from self.fields()
             with Horizontal(classes="form-buttons"):
@@ -74,8 +75,16 @@ class FormModal(CrmModal[R], Generic[P, R]):
     # ------------------------------------------------------------ helpers
 
     def text(self, field_id: str) -> str:
-        """The text of an Input, stripped."""
-        return self.query_one(f"#{field_id}", Input).value.strip()
+        """The text of an Input, stripped, by the input rule (no control character: crm_tui.keys.clean_text)."""
+        from crm_tui.keys import clean_text
+
+        return clean_text(self.query_one(f"#{field_id}", Input).value).strip()
+
+    def area_text(self, field_id: str) -> str:
+        """The text of a TextArea, stripped, by the input rule (tabs and newlines kept)."""
+        from crm_tui.keys import clean_text
+
+        return clean_text(self.query_one(f"#{field_id}", TextArea).text, multiline=True).strip()
 
     def field(self, field_id: str) -> FormField:
         return self.query_one(f"#field-{field_id}", FormField)

@@ -103,7 +103,7 @@ class LogInteractionModal(FormModal[LogValues, "InteractionInfo"]):
             direction=None if direction == "none" else direction,
             at=at,
             summary=summary,
-            body=self.query_one("#body", TextArea).text.strip(),
+            body=self.area_text("body"),
             follow_up=follow_up,
             complete=complete,
         )

@@ -8,7 +8,11 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
+from textual.content import Content
+
+from crm_tui.keys import is_visible, visible
+from crm_tui.widgets.cells import markup_safe
 
 if TYPE_CHECKING:
     from textual.dom import DOMNode
@@ -42,6 +46,21 @@ def bindings_of(node: DOMNode) -> Iterator[Binding]:
             if isinstance(binding, Binding) and binding.description and binding.action not in seen:
                 seen.add(binding.action)
                 yield binding
+
+
+def highlight(matcher: Matcher, title: str) -> Content:
+    """`title` with the query's letters marked, as `Matcher.highlight` does, but never read as markup.
+
+    A command can name data (an owner's queue): it is shown as typed, its controls as escapes.
+    """
+    content = Content(visible(title))
+    if not is_visible(title):
+        return content
+    _, offsets = matcher.fuzzy_search.match(matcher.query, title)
+    for offset in offsets:
+        if not title[offset].isspace():
+            content = content.stylize(matcher.match_style, offset, offset + 1)
+    return content
 
 
 class CrmCommands(Provider):
@@ -80,14 +99,14 @@ class CrmCommands(Provider):
 
     async def discover(self) -> Hits:
         for title, help_text, callback in self._commands():
-            yield DiscoveryHit(title, callback, help=help_text)
+            yield DiscoveryHit(Content(visible(title)), callback, text=title, help=markup_safe(help_text))
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for title, help_text, callback in self._commands():
             score = matcher.match(title)
             if score > 0:
-                yield Hit(score, matcher.highlight(title), callback, help=help_text)
+                yield Hit(score, highlight(matcher, title), callback, text=title, help=markup_safe(help_text))
         if len(query.strip()) < 2:
             return
         from crm_tui.errors import CrmError
@@ -101,14 +120,18 @@ class CrmCommands(Provider):
             )
         except CrmError:
             return  # a locked or unreadable database: the commands above still work
+
+        from crm_tui.widgets.cells import safe
+
         for rank, hit in enumerate(hits):
             row = hit.row
             about = " · ".join(part for part in (row.organization, row.email) if part)
             yield Hit(
-                # Below a good command match, best search hit first.
+                # Below a good command match, best search hit first. A name is data, never
+                # markup: the palette reads a str prompt and the help as markup.
                 0.5 - rank / 100,
-                f"Open {row.name}",
+                safe(f"Open {row.name}"),
                 partial(app.open_contact, row.id),
                 text=f"Open {row.name}",
-                help=about or None,
+                help=markup_safe(about) if about else None,
             )

@@ -12,7 +12,9 @@ from textual.containers import Vertical
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from crm_tui.keys import visible
 from crm_tui.screens.base import CrmModal
+from crm_tui.widgets.cells import markup_safe
 from crm_tui.widgets.record_table import Column, Record, RecordTable
 
 if TYPE_CHECKING:
@@ -49,7 +51,7 @@ class TagPickerModal(CrmModal[str]):
         options.loading = False
         options.add_option(Option(Text("Everyone (no tag filter)", style="italic"), id=ALL_CONTACTS))
         for tag in tags:
-            options.add_option(Option(Text.assemble(f"#{tag.name}", (f"  {tag.count:,}", "dim")), id=tag.name))
+            options.add_option(Option(Text.assemble(f"#{visible(tag.name)}", (f"  {tag.count:,}", "dim")), id=tag.name))
         if not tags:
             options.add_option(Option(Text("No tags yet: add some with e on a contact", style="dim"), disabled=True))
         index = next((i for i, t in enumerate(tags) if t.name == self.current), None)
@@ -84,7 +86,7 @@ class ContactPickerModal(CrmModal[tuple[int, str]]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="picker picker-wide") as box:
-            box.border_title = self.title_text
+            box.border_title = markup_safe(self.title_text)
             yield Input(placeholder="type part of a name or an email", id="picker-search", compact=True)
             yield RecordTable(self.COLUMNS, empty="Type to find a contact.", id="picker-results")
             yield Static("enter choose · ↓ to the list · esc cancel", classes="picker-keys")

@@ -10,6 +10,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.widgets import Input
 
+from crm_tui.keys import clean_text
 from crm_tui.screens.form_base import FormModal
 from crm_tui.screens.log_form import FOLLOW_UP_TIME
 from crm_tui.widgets.form import FormField
@@ -69,7 +70,7 @@ class ReminderFormModal(FormModal[ReminderValues, "Reminder"]):
     def _fill(self, reminder: ReminderInfo) -> None:
         from crm_tui.dates import format_local
 
-        self.query_one("#title", Input).value = reminder.title
+        self.query_one("#title", Input).value = clean_text(reminder.title)
         self.query_one("#due", Input).value = format_local(reminder.due_at, self.crm.tz)
         self._rule_text = reminder.describe_rule() or ""
         self.query_one("#every", Input).value = self._rule_text
@@ -90,7 +91,7 @@ class ReminderFormModal(FormModal[ReminderValues, "Reminder"]):
         every = self.text("every")
         if every and every != self._rule_text:
             self.check("every", lambda: read_repeat(every, due_at=due or self.crm.now(), tz=self.crm.tz))
-        changed = every if every != self._rule_text else None
+        changed = (every or "off") if every != self._rule_text else None
         return ReminderValues(title=title, due_at=due, every=changed)
 
     def persist(self, session: Session, values: ReminderValues) -> Reminder:

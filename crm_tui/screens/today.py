@@ -15,7 +15,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Static
 
 from crm_tui.screens.base import CrmScreen
-from crm_tui.widgets.cells import short_when
+from crm_tui.widgets.cells import safe, short_when
 from crm_tui.widgets.nav import NavBar
 from crm_tui.widgets.record_table import Column, Record, RecordTable
 
@@ -199,7 +199,7 @@ class TodayScreen(CrmScreen):
             if i:
                 summary.append(" · ", style="dim")
             summary.append(f"{count:,} {label}", style=style if count else "dim")
-        self.query_one("#today-summary", Static).update(summary)
+        self.query_one("#today-summary", Static).update(safe(summary))
         self._update_detail()
 
     @on(RecordTable.Highlighted, "#queue")
@@ -215,7 +215,7 @@ class TodayScreen(CrmScreen):
             detail.append(f" · due {format_local(item.due_at, self.crm.tz)}", style="dim")
             if item.kind == "touch":
                 detail.append(" · l logs a touch and resets the clock", style="dim")
-        self.query_one("#today-detail", Static).update(detail)
+        self.query_one("#today-detail", Static).update(safe(detail))
 
     @on(RecordTable.Selected, "#queue")
     def action_open(self) -> None:

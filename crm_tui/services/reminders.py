@@ -19,8 +19,8 @@ from sqlalchemy.engine import Connection
 from crm_tui.backend import backend_for
 from crm_tui.dates import utcnow
 from crm_tui.errors import InvalidInput, ReminderNotFound
+from crm_tui.keys import parse_id
 from crm_tui.models import tables as t
-from crm_tui.records import MAX_ID
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -168,13 +168,17 @@ def get_reminder(session: Session, reminder_id: int | str) -> Reminder:
     """The reminder with this id (`7` or `#7`)."""
     from crm_tui.models import Reminder
 
-    text = str(reminder_id).strip().lstrip("#")
-    if not (text.isascii() and text.isdigit()) or int(text) > MAX_ID:
+    found_id = parse_id(str(reminder_id))
+    if found_id is None:
         raise ReminderNotFound(reminder_id)
-    found = session.get(Reminder, int(text))
+    found = session.get(Reminder, found_id)
     if found is None:
         raise ReminderNotFound(reminder_id)
     return found
+
+
+def _one_line(text: str | None) -> str | None:
+    return " ".join(text.split()) if text else text
 
 
 def _clean_title(title: str) -> str:
@@ -201,7 +205,7 @@ def add_reminder(
     from crm_tui.models import Reminder
 
     now = now or utcnow()
-    repeat = read_repeat(every, due_at=due_at, tz=tz or local_zone()) if every else None
+    repeat = read_repeat(every, due_at=due_at, tz=tz or local_zone()) if every is not None else None
     reminder = Reminder(
         contact_id=contact_id,
         title=_clean_title(title),
@@ -210,7 +214,7 @@ def add_reminder(
         rule_after_completion=repeat.after_completion if repeat else False,
         rule_anchor=repeat.anchor if repeat else None,
         tz=repeat.tz_name if repeat else None,
-        owner=owner or actor,
+        owner=_one_line(owner) or actor,
         created_by=actor,
         created_at=now,
         updated_at=now,
@@ -301,7 +305,7 @@ def edit_reminder(
 ) -> Reminder:
     """Change a reminder's title, due time, repeat rule or owner.
 
-    `every` None keeps the rule, one of NO_REPEAT (or "") stops repeating, anything else is
+    `every` None keeps the rule, one of NO_REPEAT stops repeating, anything else is
     a new rule. A new due time ends any snooze, and a repeating series then counts from it.
     """
     from crm_tui.dates import local_zone
@@ -309,14 +313,14 @@ def edit_reminder(
     now = now or utcnow()
     before = {"title": reminder.title, "due_at": reminder.due_at, "rule": reminder.rule, "owner": reminder.owner}
     if owner is not None:
-        reminder.owner = owner
+        reminder.owner = _one_line(owner)
     if title is not None:
         reminder.title = _clean_title(title)
     if due_at is not None:
         reminder.due_at = due_at
         reminder.snoozed_until = None
     zone = tz or local_zone()
-    if every is not None and every.strip().lower() in ("", *NO_REPEAT):
+    if every is not None and every.strip().lower() in NO_REPEAT:
         reminder.rule, reminder.rule_after_completion, reminder.rule_anchor, reminder.tz = None, False, None, None
     elif every is not None:
         repeat = read_repeat(every, due_at=reminder.due_at, tz=zone)

@@ -8,8 +8,30 @@ from datetime import datetime, tzinfo
 from rich.text import Text
 
 from crm_tui.dates import format_relative, to_local
+from crm_tui.keys import is_visible, visible
 
 DIRECTION_MARKS = {"in": "←", "out": "→"}
+
+
+def safe(text: Text | str | None, style: str = "") -> Text:
+    """Data as a Text for the screen: never read as markup, control characters shown as escapes.
+
+    A Text holding a control character loses its inner styles (only hostile data does).
+    """
+    if text is None:
+        return Text("", style=style)
+    if isinstance(text, str):
+        return Text(visible(text), style=style)
+    if is_visible(text.plain):
+        return text
+    return Text(visible(text.plain), style=text.style)
+
+
+def markup_safe(text: str) -> str:
+    """Data for a place Textual reads as markup (a border title, a notification): escaped, controls shown."""
+    from textual.markup import escape
+
+    return escape(visible(text))
 
 
 def short_when(dt: datetime, *, now: datetime, tz: tzinfo, with_time: bool = True) -> str:

@@ -7,6 +7,8 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from crm_tui.widgets.cells import safe
+
 TABS = (("1", "today", "Today"), ("2", "contacts", "Contacts"), ("3", "trash", "Trash"))
 
 
@@ -50,11 +52,11 @@ class NavBar(Widget):
             line.stylize(Style.from_meta({"@click": f"app.show_mode({mode!r})"}), start, len(line))
         if self.trail:
             line.append("  ›  ", style="dim")
-            line.append(self.trail, style="bold")
+            line.append_text(safe(self.trail, style="bold"))
         if self.label:
             room = self.size.width - line.cell_len - 2
             if room > 8:
                 label = self.label if len(self.label) <= room else "…" + self.label[-(room - 1) :]
                 line.append(" " * (room - len(label)))
-                line.append(label, style="dim")
+                line.append_text(safe(label, style="dim"))
         return line

@@ -21,6 +21,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from crm_tui.widgets.cells import safe
+
 Cell = str | Text
 
 
@@ -388,7 +390,7 @@ class RecordTable(ScrollView, can_focus=True):
             placeholder = base + self.get_component_rich_style("record-table--placeholder")
             return self._text_strip(Text(" …"), width, style if index == self._cursor else placeholder)
         if record.heading is not None:
-            heading = record.heading if isinstance(record.heading, Text) else Text(record.heading)
+            heading = safe(record.heading)
             heading_style = base + self.get_component_rich_style("record-table--heading")
             return self._text_strip(Text(" ") + heading, width, heading_style)
         # Rows are drawn again on every scroll and cursor move: keep what they looked like.
@@ -434,7 +436,7 @@ class RecordTable(ScrollView, can_focus=True):
 
 def _fit(text: Text, width: int, justify: Literal["left", "right"]) -> Text:
     """`text` on one line, cut with an ellipsis or padded to exactly `width` cells."""
-    text = text.copy()
+    text = safe(text).copy()
     if "\n" in text.plain:
         text.plain = text.plain.replace("\n", " ")  # same length, so the spans still fit
     if text.cell_len > width:

@@ -66,4 +66,3 @@ def run(coroutine: Coroutine[Any, Any, None]) -> None:
 async def type_text(pilot: Pilot[Any], text: str) -> None:
     """Type `text` key by key."""
     await pilot.press(*[{" ": "space"}.get(ch, ch) for ch in text])
-

@@ -10,6 +10,7 @@ Create Date: 2026-12-01
 
 from __future__ import annotations
 
+import sqlmodel  # noqa: F401  (the script template imports it for SQLModel types)
 from alembic import op
 
 revision = "0010"

@@ -13,9 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from crm_tui.errors import AmbiguousContact, ContactNotFound
-from crm_tui.keys import email_key, name_key
+from crm_tui.keys import MAX_ID, email_key, name_key, parse_id
 from crm_tui.models import tables as t
-from crm_tui.records import MAX_ID
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -35,15 +34,6 @@ class ContactRef:
     name: str
 
 
-def parse_id(ref: str) -> int | None:
-    """The id `ref` names (`12` or `#12`, ASCII digits in range), or None when it is no id."""
-    raw = ref.strip()
-    digits = raw[1:] if raw.startswith("#") else raw
-    if not (digits.isascii() and digits.isdigit()):
-        return None
-    return int(digits) if len(digits) <= 19 and int(digits) <= MAX_ID else -1
-
-
 def _deleted(deleted: bool | None) -> list[Any]:
     if deleted is None:
         return []
@@ -58,8 +48,9 @@ def find_contact(conn: Connection, ref: str, *, deleted: bool | None = False) ->
     where_deleted = _deleted(deleted)
     wanted = parse_id(raw)
     found: Any = None
-    if wanted is not None:
-        if wanted > 0:
+    if raw.removeprefix("#").isdigit():
+        # An id ("²", 20 digits or past the column's range name none): never a name fragment.
+        if wanted is not None:
             found = conn.execute(select(c.id, c.display_name).where(c.id == wanted, *where_deleted)).first()
     elif "@" in raw:
         found = conn.execute(

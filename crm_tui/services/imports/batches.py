@@ -11,7 +11,8 @@ from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from crm_tui.dates import utcnow
-from crm_tui.errors import Conflict, NotFound
+from crm_tui.errors import Conflict, NotFound, shown
+from crm_tui.keys import parse_id
 from crm_tui.models import (
     Contact,
     ContactEmail,
@@ -41,10 +42,10 @@ def list_batches(session: Session, *, limit: int | None = None) -> list[ImportBa
 
 
 def get_batch(session: Session, ref: str | int) -> ImportBatch:
-    text = str(ref).strip().lstrip("#")
-    batch = session.get(ImportBatch, int(text)) if text.isdigit() else None
+    batch_id = parse_id(str(ref))
+    batch = session.get(ImportBatch, batch_id) if batch_id is not None else None
     if batch is None:
-        raise NotFound(f"no import batch {ref} (see `crm import list`)")
+        raise NotFound(f"no import batch {shown(ref)} (see `crm import list`)")
     return batch
 
 

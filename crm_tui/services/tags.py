@@ -14,10 +14,9 @@ from sqlalchemy.engine import Connection
 
 from crm_tui.backend import backend_for
 from crm_tui.errors import InvalidInput
-from crm_tui.keys import fast_name_key, label_name
+from crm_tui.keys import MAX_TAGS_PER_CONTACT, fast_name_key, label_name
 from crm_tui.models import tables as t
 
-MAX_TAGS_PER_CONTACT = 1000
 _CHUNK = 500
 
 tg, ct = t.tags.c, t.contact_tags.c
@@ -82,6 +81,11 @@ def unlink_tags(conn: Connection, contact_id: int, names: Iterable[str]) -> None
 def move_tags(conn: Connection, *, from_contact: int, to_contact: int) -> None:
     """Give `to_contact` every tag of `from_contact` and take them off the latter."""
     ids = list(conn.execute(select(ct.tag_id).where(ct.contact_id == from_contact)).scalars())
+    union = select(func.count(func.distinct(ct.tag_id))).where(ct.contact_id.in_([from_contact, to_contact]))
+    if int(conn.execute(union).scalar_one()) > MAX_TAGS_PER_CONTACT:
+        raise InvalidInput(
+            f"together they hold more than {MAX_TAGS_PER_CONTACT:,} tags: a contact holds at most that many"
+        )
     backend_for(conn).insert_ignore(conn, t.contact_tags, [{"contact_id": to_contact, "tag_id": i} for i in ids])
     conn.execute(delete(t.contact_tags).where(ct.contact_id == from_contact))
 

@@ -44,12 +44,15 @@ def copy_database(
             present = out.execute(select(func.count()).select_from(table)).scalar_one()
             if present:
                 raise Conflict(f"the target already has {present} rows in {table.name}; copy into an empty database")
+        clean = backend_for(out).clean_text
         with source.connect() as conn:
             for table in tables:
                 rows = conn.execution_options(yield_per=BATCH).execute(select(table))
                 copied = 0
                 for chunk in rows.partitions(BATCH):
-                    out.execute(insert(table), [dict(r._mapping) for r in chunk])
+                    # Text another tool left with a NUL in it: dropped, as every import drops it.
+                    batch = [{k: clean(v) if type(v) is str else v for k, v in r._mapping.items()} for r in chunk]
+                    out.execute(insert(table), batch)
                     copied += len(chunk)
                     if progress:
                         progress(table.name, copied)

@@ -21,6 +21,7 @@ from crm_tui.models import tables as t
 from crm_tui.models.types import aware_utc
 
 r, c = t.reminders.c, t.contacts.c
+tg, ct = t.tags.c, t.contact_tags.c
 
 UPCOMING_DAYS = 7  # how far ahead Today's "coming up" section looks
 
@@ -153,7 +154,32 @@ _FEW_CADENCES = 32
 
 
 def lapsed_condition(conn: Connection, until: datetime) -> Any:
-    """Contacts whose cadence has run out by `until` (inclusive; never contacted counts)."""
+    """Contacts whose cadence (their own, else their tags' shortest) has run out by `until`
+    (inclusive; never contacted counts)."""
+    own = _own_lapsed_condition(conn, until)
+    tags = conn.execute(select(tg.id, tg.cadence_days).where(tg.cadence_days.is_not(None))).all()
+    if not tags:
+        return own
+    # Lapsed by the shortest of its tags' cadences is lapsed by one of them: one seek per tag.
+    tagged = t.contacts.alias("tagged")
+    never = tagged.c.last_contact_at.is_(None)
+    last = backend_for(conn).comparable_time(tagged.c.last_contact_at)
+    per_tag = []
+    for tag_id, days in tags:
+        try:
+            lapsed = or_(never, last <= until - timedelta(days=days))
+        except OverflowError:  # a cadence longer than the calendar: only never-contacted is due
+            lapsed = never
+        per_tag.append(and_(ct.tag_id == tag_id, lapsed))
+    through_tags = (
+        select(ct.contact_id)
+        .join(tagged, tagged.c.id == ct.contact_id)
+        .where(tagged.c.cadence_days.is_(None), or_(*per_tag))
+    )
+    return or_(own, c.id.in_(through_tags))
+
+
+def _own_lapsed_condition(conn: Connection, until: datetime) -> Any:
     backend = backend_for(conn)
     cadences = conn.execute(select(c.cadence_days).where(c.cadence_days.is_not(None)).distinct()).scalars().all()
     if len(cadences) > _FEW_CADENCES:
@@ -190,11 +216,14 @@ def lapsed_contacts(
 
     With a `limit`, those that lapsed longest ago come first.
     """
-    query = select(c.id, c.display_name, c.owner, c.cadence_days, _raw(c.last_contact_at), _raw(c.created_at)).where(
+    from crm_tui.services.segments.cadence import effective_cadence
+
+    cadence_days = effective_cadence(conn)
+    query = select(c.id, c.display_name, c.owner, cadence_days, _raw(c.last_contact_at), _raw(c.created_at)).where(
         *_lapsed_where(conn, until=until, owner=owner)
     )
     if limit is not None:
-        lapsed_since = func.coalesce(backend_for(conn).plus_days(c.last_contact_at, c.cadence_days), c.created_at)
+        lapsed_since = func.coalesce(backend_for(conn).plus_days(c.last_contact_at, cadence_days), c.created_at)
         query = query.order_by(lapsed_since, c.id).limit(limit)
     items = []
     for cid, name, owner_, cadence, last, created in conn.execute(query).all():

@@ -38,8 +38,8 @@ def end_of_day(now: datetime, tz: tzinfo, *, days: int = 0) -> datetime:
 class DueItem:
     """One line of the queue: a reminder, or a contact going cold (a "touch")."""
 
-    kind: Literal["reminder", "touch"]
-    id: int  # the reminder id, or the contact id for a touch
+    kind: Literal["reminder", "touch", "at-risk", "view"]
+    id: int  # the reminder id, or the contact id for a touch, an at-risk contact, a new view member
     contact_id: int | None
     contact_name: str | None
     title: str

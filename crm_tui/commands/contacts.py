@@ -181,9 +181,13 @@ def show(
 
     rt = runtime(ctx)
     fmt = rt.fmt(fmt)
+    from crm_tui.services.feedback import feedback_summary
+
     with rt.connection() as conn:
         detail = contact_detail(conn, find_contact(conn, ref, deleted=None).id, deleted=None)
+        feedback = feedback_summary(conn, detail.contact.id)
     pairs = detail_pairs(detail)
+    pairs.insert(pairs.index(("notes", detail.contact.notes)), ("feedback", feedback.text if feedback else None))
     if fmt in ("json", "ndjson"):
         pairs.append(("interactions", [interaction_record(i) for i in detail.interactions]))
         pairs.append(
@@ -204,7 +208,8 @@ def show(
     if detail.interactions:
         typer.echo("\ntimeline")
         for i in detail.interactions:
-            typer.echo(f"  {human_value(i.occurred_at, rt.tz)}  {i.kind:<7}  {i.summary}")
+            score = f"{i.score_text} " if i.score_text else ""
+            typer.echo(f"  {human_value(i.occurred_at, rt.tz)}  {i.kind:<8}  {score}{i.summary}")
 
 
 def interaction_record(i: Any) -> dict[str, Any]:
@@ -217,6 +222,8 @@ def interaction_record(i: Any) -> dict[str, Any]:
         "summary": i.summary,
         "body": i.body,
         "author": i.author,
+        "score": i.score,
+        "scale": i.scale,
     }
 
 

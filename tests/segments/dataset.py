@@ -2,7 +2,7 @@
 
 | contact | tags (cadence) | org | interactions (days before NOW) | reminders | notes |
 |---|---|---|---|---|---|
-| 1 Ada Lovelace | vip, client (client: 21d) | Analytical Engines | calls -150 -120 -90 -60; feedback 9/10 at -60 | overdue (-1d) | title CTO, source linkedin |
+| 1 Ada Lovelace | vip, client (client 21d) | Analytical Engines | calls -150 -120 -90 -60; 9/10 at -60 | -1d | CTO |
 | 2 Bob Byron | friend; own cadence 14d | - | none | due -2d, snoozed to +1d | owner sam, created -10d |
 | 3 Carla Cruz | client | Cruz Consulting | emails -28 -21 -14 "Proposal sent" -7; rating 4/5 at -7 | due today +2h | |
 | 4 Dan Dorsey | vip; own cadence 30d | - | feedback 3/10 at -100; note "asked for a referral" -50 | | |

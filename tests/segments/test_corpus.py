@@ -123,6 +123,7 @@ INVALID: list[tuple[str, str, int]] = [
     ('name:"unclosed', "a quote is not closed", 6),
     ("!!!", "holds no letter or digit", 1),
     ("tag.x:y", "field 'tag' takes no '.x'", 1),
+    ("last.cal:>1d", "unknown kind 'cal'", 1),
     ('last."!!":<1d', "holds no letter or digit", 1),
     ("tag:a and", "the query ends early", 10),
     ("tag:a or )", "unexpected ')'", 10),

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 
 from crm_tui.errors import InvalidDate
 from crm_tui.models import tables as t
+from crm_tui.models.kinds import INTERACTION_KINDS
 from crm_tui.services.segments.context import Age, CompileContext, Day
 from crm_tui.services.segments.fields import FIELDS, VIRTUAL_TAGS
 from crm_tui.services.segments.parser import (
@@ -111,8 +112,18 @@ def _check_field(node: FieldTerm, text: str, *, now: datetime, tz: tzinfo) -> An
     if node.op not in field.ops:
         allowed = " or ".join(f"'{op}'" for op in sorted(field.ops))
         raise QueryError(f"field '{node.name}' takes {allowed}, not '{node.op}'", query=text, column=node.column)
-    if node.qualifier and node.name == "last" and not _SEARCHABLE.search(node.qualifier):
-        raise QueryError(f"'{node.qualifier}' holds no letter or digit to search for", query=text, column=node.column)
+    if node.qualifier and node.name == "last":
+        if node.quoted and not _SEARCHABLE.search(node.qualifier):
+            raise QueryError(
+                f"'{node.qualifier}' holds no letter or digit to search for", query=text, column=node.column
+            )
+        if not node.quoted and node.qualifier.lower() not in INTERACTION_KINDS:
+            raise QueryError(
+                f"unknown kind '{node.qualifier}' (use {', '.join(INTERACTION_KINDS)}, or quote words: last.\"words\")",
+                query=text,
+                column=node.column,
+                suggestion=nearest(node.qualifier, INTERACTION_KINDS),
+            )
     where = node.value_column
     if field.kind == "text":
         values = tuple(v.strip() for v in node.values)
@@ -185,9 +196,10 @@ def _compile(segment: Segment, node: Node, ctx: CompileContext) -> Any:
         field = FIELDS[node.name]
         assert field.build is not None
         value = segment.values[node]
+        qualifier = f'"{node.qualifier}' if node.quoted and node.qualifier else node.qualifier
         if node.op == "!=":
-            return _negate(field.build(ctx, node.qualifier, ":", value))
-        return field.build(ctx, node.qualifier, node.op, value)
+            return _negate(field.build(ctx, qualifier, ":", value))
+        return field.build(ctx, qualifier, node.op, value)
     if isinstance(node, VirtualTerm):
         tag = VIRTUAL_TAGS[node.name]
         assert tag.build is not None

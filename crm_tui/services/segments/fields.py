@@ -18,7 +18,6 @@ from sqlalchemy import and_, false, func, not_, or_, select
 
 from crm_tui.keys import fast_name_key, label_name
 from crm_tui.models import tables as t
-from crm_tui.models.kinds import INTERACTION_KINDS
 from crm_tui.services.segments.context import CompileContext, number_condition, time_condition
 
 c, i, r = t.contacts.c, t.interactions.c, t.reminders.c
@@ -27,7 +26,7 @@ TEXT_OPS = frozenset({":", "!="})
 ORDER_OPS = frozenset({":", "!=", ">", ">=", "<", "<="})
 TIME_OPS = ORDER_OPS
 
-#: (context, qualifier, op, typed value) -> a condition on contacts `c`
+#: (context, qualifier, op, typed value) -> a condition on contacts `c`; a quoted qualifier keeps its quote
 FieldBuilder = Callable[[CompileContext, "str | None", str, Any], Any]
 TagBuilder = Callable[[CompileContext], Any]
 
@@ -136,10 +135,10 @@ def _last(ctx: CompileContext, qualifier: str | None, op: str, value: Any) -> An
     from crm_tui.services.segments.rhythm import live_interactions
 
     ev = live_interactions().add_columns(i.id.label("interaction_id"), i.kind).subquery("qualified")
-    if qualifier.lower() in INTERACTION_KINDS:
+    if not qualifier.startswith('"'):
         which = ev.c.kind == qualifier.lower()
     else:
-        matching = ctx.backend.contacts_matching(qualifier, interactions=True)
+        matching = ctx.backend.contacts_matching(qualifier[1:], interactions=True)
         if matching is None:
             return false()  # nothing searchable: no interaction matches
         which = ev.c.interaction_id.in_(select(matching.subquery().c.doc_id))

@@ -82,6 +82,7 @@ class FieldTerm(Node):
     values: tuple[str, ...]
     raw: str  # the value as typed, commas and all (a comparison reads it whole: 5,000)
     value_column: int
+    quoted: bool = False  # the qualifier was quoted: `last."call"` is text, `last.call` a kind
 
 
 @dataclass(frozen=True)
@@ -264,6 +265,7 @@ def _build(tree: Any, query: str, *, depth: int) -> Node:
             values=values,
             raw=unquote(raw) if len(values) == 1 and raw.startswith('"') else raw,
             value_column=int(first.column or column),
+            quoted=qualifier.startswith('"'),
         )
     if kind == "vtag":
         return VirtualTerm(column=column, name=str(token)[1:].upper())

@@ -231,7 +231,7 @@ class SqliteBackend(Backend):
         if expression is None:
             return None
         # Contact documents have rowid -id, interaction documents the interaction's id.
-        rows = column("rowid")
+        rows: Any = column("rowid")
         return select(_SEARCH_INDEX.c.contact_id, rows.label("doc_id")).where(
             literal_column("search_index").op("MATCH")(literal(expression)),
             rows > 0 if interactions else rows < 0,

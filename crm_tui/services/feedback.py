@@ -92,7 +92,8 @@ def _next_month(day: date) -> date:
 
 
 def _months(start: date, end: date) -> list[date]:
-    out, day = [], start.replace(day=1)
+    out: list[date] = []
+    day = start.replace(day=1)
     while day <= end and len(out) <= 240:
         out.append(day)
         day = _next_month(day)
@@ -148,7 +149,8 @@ def nps_by_month(conn: Connection, *, start: date, end: date, tz: tzinfo, by: st
         .order_by(month, group)
     )
     out = []
-    for m, grp, responses, promoters, detractors, ratings, average in conn.execute(query):
+    for row in conn.execute(query):
+        m, grp, responses, promoters, detractors, ratings, average = tuple(row)
         passives = int(responses) - int(promoters) - int(detractors)
         mean = round(float(average), 2) if average is not None else None
         out.append(NpsRow(m, grp, int(responses), int(promoters), passives, int(detractors), int(ratings), mean))

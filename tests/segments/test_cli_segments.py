@@ -52,9 +52,9 @@ def test_tag_cadence_why_and_due() -> None:
     code, out, _ = crm("why", "ada", "-f", "json")
     why = json.loads(out)
     assert (why["cadence_days"], why["cadence_source"], why["gaps"], why["basis"]) == (7, "tag vip", 3, "rhythm")
-    code, out, _ = crm("why", "ada")
+    _code, out, _ = crm("why", "ada")
     assert "from tag vip: the shortest of vip 1w" in out and "median 31 days" in out
-    code, out, _ = crm("due", "-f", "json")
+    _, out, _ = crm("due", "-f", "json")
     items = json.loads(out)
     assert {(i["section"], i["contact"]) for i in items} == {("touch", "Ada Lovelace"), ("touch", "Bob Byron")}
     assert crm("tag", "set", "vip", "--every", "off")[0] == 0

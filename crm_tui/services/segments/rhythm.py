@@ -224,6 +224,12 @@ def rhythm_info(
     today = day_number(now)
     gaps = int(row["gaps"]) if row else 0
     since = today - int(last_day) if last_day is not None else None
+    median: float | None
+    p80: float | None
+    longest: float | None
+    atrisk: float | None
+    lapsed: float | None
+    expected: float | None
     if row and gaps >= MIN_GAPS:
         median, p80, longest = float(row["median_gap"]), float(row["p80_gap"]), float(row["max_gap"])
         atrisk, lapsed = min(p80, ATRISK_MEDIANS * median), min(longest, LAPSED_MEDIANS * median)

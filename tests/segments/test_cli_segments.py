@@ -47,9 +47,9 @@ def test_query_errors_are_one_line_with_the_column_and_exit_1() -> None:
 
 def test_tag_cadence_why_and_due() -> None:
     assert crm("tag", "set", "vip", "--every", "1w")[0] == 0
-    code, out, _ = crm("tag", "list", "-f", "json")
+    _, out, _ = crm("tag", "list", "-f", "json")
     assert {t["name"]: t["every"] for t in json.loads(out)} == {"friend": None, "vip": "1w"}
-    code, out, _ = crm("why", "ada", "-f", "json")
+    _, out, _ = crm("why", "ada", "-f", "json")
     why = json.loads(out)
     assert (why["cadence_days"], why["cadence_source"], why["gaps"], why["basis"]) == (7, "tag vip", 3, "rhythm")
     _code, out, _ = crm("why", "ada")

@@ -66,6 +66,7 @@ class TodayQueue:
     today: QueueSection
     upcoming: QueueSection
     cold: QueueSection
+    at_risk: QueueSection = field(default_factory=QueueSection)  # quieter than their usual rhythm
 
     @property
     def due_count(self) -> int:
@@ -273,16 +274,25 @@ def today_queue(
     """The queue at `now` cut into sections of at most `limit` items, most urgent first.
 
     Overdue is due by now, today by `today_end`, upcoming by `upcoming_end`; going cold
-    lists contacts whose cadence lapses by `today_end`, as `crm due` does. `owner` keeps
+    lists contacts whose cadence lapses by `today_end`, as `crm due` does; at risk, those
+    past their usual rhythm and not going cold, ranked as `crm due` ranks them. `owner` keeps
     that person's follow-ups and contacts, as `crm due --owner` does.
     """
+    from crm_tui.services.segments.atrisk import at_risk_contacts, count_at_risk
+
     cold_total = count_lapsed(conn, until=today_end, owner=owner)
     cold = lapsed_contacts(conn, until=today_end, owner=owner, limit=limit) if limit and cold_total else []
+    risky_total = count_at_risk(conn, now=now, until=today_end, owner=owner)
+    risky = at_risk_contacts(conn, now=now, until=today_end, owner=owner, limit=limit) if limit and risky_total else []
     return TodayQueue(
         overdue=_section(conn, after=None, until=now, limit=limit, owner=owner),
         today=_section(conn, after=now, until=today_end, limit=limit, owner=owner),
         upcoming=_section(conn, after=today_end, until=upcoming_end, limit=limit, owner=owner),
         cold=QueueSection(items=cold, total=cold_total),
+        at_risk=QueueSection(
+            items=[DueItem("at-risk", a.contact_id, a.contact_id, a.name, a.title, a.since, a.owner) for a in risky],
+            total=risky_total,
+        ),
     )
 
 

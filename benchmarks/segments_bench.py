@@ -50,7 +50,7 @@ def cold_processes(db: Any, runs: int) -> None:
 
 
 def rhythm_in_process(db: Any, runs: int) -> None:
-    from sqlalchemy import insert, select
+    from sqlalchemy import delete, insert, select
 
     from crm_tui.config import Settings
     from crm_tui.db import connection_scope, open_engine
@@ -66,6 +66,7 @@ def rhythm_in_process(db: Any, runs: int) -> None:
             rows = len(conn.execute(rhythm_stats(conn)).all())
         stats.append(time.perf_counter() - started)
         with connection_scope(engine, write=True) as conn:  # mark every contact, then refresh the cache
+            conn.execute(delete(t.rhythm_dirty))
             conn.execute(insert(t.rhythm_dirty).from_select(["contact_id"], select(t.contacts.c.id)))
             started = time.perf_counter()
             refresh_rhythms(conn)

@@ -47,9 +47,12 @@ def set_based_fill() -> list[str]:
     """
     from crm_tui.backend.sqlite_search import BULK
 
-    _, (interaction_doc, last_contact) = BULK.after_insert["interactions"]
-    # Every live contact, then every interaction (ids from 0), then every contact's last contact.
-    return [BULK.contact_doc.format(where="1 = 1"), interaction_doc.replace("?", "0"), last_contact.replace("?", "0")]
+    _, (interaction_doc, *per_contact) = BULK.after_insert["interactions"]
+    # Every live contact, then every interaction (ids from 0), then what each contact keeps of
+    # them (its last contact, its rhythm marked for computing).
+    return [BULK.contact_doc.format(where="1 = 1"), interaction_doc.replace("?", "0")] + [
+        sql.replace("?", "0") for sql in per_contact
+    ]
 
 
 def cache_path(sizes: Sizes) -> Path:
@@ -137,12 +140,13 @@ def load_rows(conn: sqlite3.Connection, gen: DataGenerator, fill: list[str], pha
     for rows in gen.reminders():
         _insert(conn, "reminders", rows)
     phases.done("reminders")
-    contact_docs, interaction_docs, last_contact = fill
+    contact_docs, interaction_docs, *per_contact = fill
     conn.execute(contact_docs)
     conn.execute(interaction_docs)
     phases.done("search index")
-    conn.execute(last_contact)
-    phases.done("last_contact_at")
+    for sql in per_contact:
+        conn.execute(sql)
+    phases.done("last_contact_at, rhythm marks")
     conn.execute("COMMIT")
 
 

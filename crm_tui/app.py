@@ -228,6 +228,18 @@ class CrmApp(App[None]):
 
         self.push_screen(ContactScreen(contact_id))
 
+    def show_view(self, name: str) -> None:
+        """Contacts, filtered by a saved view."""
+        from crm_tui.screens.contacts import ContactsScreen
+
+        self.action_show_mode("contacts")
+
+        def apply() -> None:
+            if isinstance(self.screen, ContactsScreen):
+                self.screen.apply_filter(f"@{name}")
+
+        self.call_later(apply)
+
 
 def make_app(
     settings: Settings,

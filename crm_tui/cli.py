@@ -44,6 +44,11 @@ GROUPS: dict[str, tuple[str, str]] = {
     "import": ("crm_tui.commands.io", "import_app"),
     "export": ("crm_tui.commands.io_export", "export_app"),
     "db": ("crm_tui.commands.database", "db_app"),
+    "view": ("crm_tui.commands.segments", "view_app"),
+    "tag": ("crm_tui.commands.segments", "tag_app"),
+    "why": ("crm_tui.commands.segments", "why_app"),
+    "rule": ("crm_tui.commands.rules", "rule_app"),
+    "feedback": ("crm_tui.commands.feedback", "feedback_app"),
 }
 
 
@@ -78,6 +83,9 @@ class CrmGroup(TyperGroup):
             raise _usage_error(exc) from None
         except CrmError as exc:
             say_error(exc.message)
+            caret = getattr(exc, "caret", None)
+            if caret is not None and sys.stderr.isatty():  # a query error: show where, for a person
+                typer.echo(caret(), err=True)
             raise typer.Exit(exc.exit_code) from None
         except BrokenPipeError:
             # `crm contact list | head`: the reader left; that is not an error.
@@ -152,7 +160,7 @@ def demo(ctx: typer.Context) -> None:
 def log(
     ctx: typer.Context,
     ref: str = typer.Argument(..., help="The contact: 12, #12, an email, or part of a name."),
-    kind: str = typer.Argument(..., help="call, email, meeting, message or note."),
+    kind: str = typer.Argument(..., help="call, email, meeting, message, note or feedback."),
     summary: str = typer.Argument(..., help="One line on what happened."),
     at: str | None = typer.Option(
         None, "--at", help="When it happened (default: now): yesterday 3pm, 2026-11-20 14:00."
@@ -160,20 +168,28 @@ def log(
     body: str | None = typer.Option(None, "--body", help="Longer text; '-' reads it from stdin."),
     direction: str | None = typer.Option(None, "--direction", help="in or out."),
     follow_up: str | None = typer.Option(None, "--follow-up", help="Also add a reminder due then: fri, in 2 weeks."),
+    score: int | None = typer.Option(None, "--score", help="feedback: the 0-10 answer to 'would you recommend us?'"),
+    rating: int | None = typer.Option(None, "--rating", help="feedback: a 1-5 rating."),
 ) -> None:
-    """Log an interaction; it resets the contact's stay-in-touch clock.
+    """Log an interaction; it resets the contact's stay-in-touch clock. A feedback takes a score.
 
     Example: crm log ada call "Discussed the Q3 proposal" --follow-up "next fri"
+    Example: crm log ada feedback "Happy with the launch" --score 9
     """
     from crm_tui.services.contacts.finding import find_contact
-    from crm_tui.services.interactions import check_kind, log_interaction
+    from crm_tui.services.interactions import check_kind, check_score, log_interaction
 
     rt = runtime(ctx)
-    check_kind(kind)
+    kind = check_kind(kind)
+    if score is not None and rating is not None:
+        raise typer.BadParameter("give --score or --rating, not both", param_hint="--score/--rating")
+    scale = 10 if score is not None else 5 if rating is not None else None
+    score = score if score is not None else rating
+    check_score(kind, score, scale)
     when = rt.when(at, option="--at") if at is not None else None
-    due = (
-        rt.when(follow_up, option="--follow-up", default_time=REMINDER_DEFAULT_TIME) if follow_up is not None else None
-    )
+    due = None
+    if follow_up is not None:
+        due = rt.when(follow_up, option="--follow-up", default_time=REMINDER_DEFAULT_TIME)
     if body == "-":
         from crm_tui.commands.runtime import read_stdin
 
@@ -183,8 +199,9 @@ def log(
         with rt.connection(write=True) as conn:
             contact = find_contact(conn, ref)
             interaction = log_interaction(
-                conn, contact.id, kind=kind, summary=summary, author=rt.user, at=when, body=body, direction=direction
-            )
+                conn, contact.id, kind=kind, summary=summary, author=rt.user, at=when, body=body, direction=direction,
+                score=score, scale=scale,
+            )  # fmt: skip
         rt.done(f"Logged {interaction.kind} #{interaction.id} with {contact.name}", interaction.id)
         return
     from crm_tui.services.reminders import add_reminder
@@ -200,6 +217,8 @@ def log(
             at=when,
             body=body,
             direction=direction,
+            score=score,
+            scale=scale,
         )
         reminder = add_reminder(
             session, title=f"Follow up: {interaction.summary}", due_at=due, contact_id=contact.id, actor=rt.user
@@ -213,7 +232,9 @@ def log(
 DUE_COLUMNS = [("due_at", "Due"), ("kind", "Kind"), ("id", "ID"), ("contact", "Contact"), ("title", "What")]
 
 
-def _print_due(rt: Runtime, *, within: str | None, owner: str | None, fmt: str | None, exit_status: bool) -> None:
+def _print_due(
+    rt: Runtime, *, within: str | None, owner: str | None, fmt: str | None, exit_status: bool, at_risk: int = 10
+) -> None:
     from datetime import timedelta
 
     from crm_tui.services.queue import due_items, end_of_day
@@ -233,8 +254,18 @@ def _print_due(rt: Runtime, *, within: str | None, owner: str | None, fmt: str |
         if within is not None
         else end_of_day(now, rt.tz)
     )
+    from crm_tui.commands.due_signals import at_risk_items, run_signals
+
+    joined = run_signals(rt, now=now)  # rules create their follow-ups before the queue is read
+    extra: dict[int, dict[str, Any]] = {}
     with rt.connection() as conn:
         items = due_items(conn, now=now, until=until, owner=owner)
+        if at_risk and not ics:
+            for item, risk in at_risk_items(conn, now=now, until=until, owner=owner, limit=at_risk):
+                items.append(item)
+                extra[id(item)] = {"lapse_ratio": risk.lapse_ratio, "lapsed": risk.lapsed}
+    if not ics:
+        items.extend(item for item in joined if owner is None)
     if ics:
         from crm_tui.io.ics import due_calendar
 
@@ -252,7 +283,9 @@ def _print_due(rt: Runtime, *, within: str | None, owner: str | None, fmt: str |
                 "contact": item.contact_name,
                 "title": item.title,
                 "owner": item.owner,
-                "overdue": item.due_at < now,
+                "overdue": item.due_at < now and item.kind in ("reminder", "touch"),
+                "section": item.kind,
+                **extra.get(id(item), {}),
             }
             for item in items
         ]
@@ -273,8 +306,10 @@ def due(
         None, "--format", "-f", help="table, plain, json, ndjson, csv, or ics (VTODOs for a calendar)."
     ),
     exit_status: bool = typer.Option(False, "--exit-status", help="Exit 0 when something is due, 1 when nothing is."),
+    at_risk: int = typer.Option(10, "--at-risk", min=0, help="List this many at-risk contacts at the end (0: none)."),
 ) -> None:
-    """What is due: reminders by the end of today and contacts going cold, most overdue first.
+    """What is due: reminders by the end of today and contacts going cold, most overdue first;
+    then the contacts at risk of lapsing and those new in views saved with --notify. Rules run first.
 
     Prints nothing when nothing is due, so cron sends no mail: 0 8 * * * crm due
     """
@@ -282,7 +317,7 @@ def due(
     rt = runtime(ctx)
     if mine and owner:
         raise typer.BadParameter("give --mine or --owner, not both", param_hint="--mine/--owner")
-    _print_due(rt, within=within, owner=rt.user if mine else owner, fmt=fmt, exit_status=exit_status)
+    _print_due(rt, within=within, owner=rt.user if mine else owner, fmt=fmt, exit_status=exit_status, at_risk=at_risk)
 
 
 @app.command("search")

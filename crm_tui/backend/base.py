@@ -106,6 +106,10 @@ class Backend(ABC):
     def days_between(self, later: Any, earlier: Any) -> ColumnElement[Any]:
         """Whole and fractional days from `earlier` to `later`, as a number."""
 
+    @abstractmethod
+    def day_number(self, column: Any) -> ColumnElement[Any]:
+        """The UTC day a stored time falls on, as whole days since 1970-01-01 (an integer)."""
+
     def unindexed_null(self, column: Any, qualified: str) -> ColumnElement[bool]:
         """`column IS NULL`, kept off the column's index where the planner would misuse it."""
         return column.is_(None)
@@ -151,6 +155,13 @@ class Backend(ABC):
     @abstractmethod
     def match_interactions(self, conn: Connection, query: str, *, limit: int) -> list[tuple[int, str]]:
         """(contact id, summary) of interactions holding every word of `query`, newest first."""
+
+    @abstractmethod
+    def contacts_matching(self, query: str, *, interactions: bool) -> Any:
+        """A SELECT of (contact_id, doc_id) for the contacts whose own document (or, with
+        `interactions`, one of their interactions: doc_id is then the interaction's id) holds
+        every word of `query`, the last one also as a prefix; None when `query` holds nothing
+        searchable. For a condition inside a larger query."""
 
     @abstractmethod
     def match_across(self, conn: Connection, query: str, *, limit: int) -> list[int]:

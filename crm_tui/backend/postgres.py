@@ -7,7 +7,7 @@ import unicodedata
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import create_engine, func, inspect, text
+from sqlalchemy import Integer, cast, column, create_engine, func, inspect, literal, literal_column, select, table, text
 
 from crm_tui.backend.base import Backend, SearchFields
 
@@ -20,6 +20,7 @@ _WORDS = re.compile(r"[^\W_]+", re.UNICODE)
 # and tags, D notes.
 _WEIGHT_LABELS = {SearchFields.NAME: "A", SearchFields.IDENTITY: "ABC", SearchFields.ALL: ""}
 _QUERY_CANCELED = "57014"
+_SEARCH_INDEX = table("search_index", column("id"), column("contact_id"), column("document"))
 _LOCK_NOT_AVAILABLE = "55P03"
 
 
@@ -95,6 +96,9 @@ class PostgresBackend(Backend):
     def days_between(self, later: Any, earlier: Any) -> ColumnElement[Any]:
         return func.extract("epoch", later - earlier) / 86400.0
 
+    def day_number(self, column: Any) -> ColumnElement[Any]:
+        return cast(func.floor(func.extract("epoch", column) / 86400), Integer)
+
     # ------------------------------------------------------------ writes
 
     def insert_ignore(self, conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
@@ -146,6 +150,16 @@ class PostgresBackend(Backend):
             {"expr": ts_expression(words), "n": limit},
         ).all()
         return [(int(cid), str(summary)) for cid, summary in rows]
+
+    def contacts_matching(self, query: str, *, interactions: bool) -> Any:
+        words = _words(query)
+        if not words:
+            return None
+        terms = func.to_tsquery(literal_column("'simple'::regconfig"), func.unaccent(literal(ts_expression(words))))
+        ids = _SEARCH_INDEX.c.id
+        return select(_SEARCH_INDEX.c.contact_id, ids.label("doc_id")).where(
+            _SEARCH_INDEX.c.document.op("@@")(terms), ids > 0 if interactions else ids < 0
+        )
 
     def match_across(self, conn: Connection, query: str, *, limit: int) -> list[int]:
         words = _words(query)

@@ -9,7 +9,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import String, cast, create_engine, event, func, literal, literal_column, text
+from sqlalchemy import (
+    Integer,
+    String,
+    cast,
+    column,
+    create_engine,
+    event,
+    func,
+    literal,
+    literal_column,
+    select,
+    table,
+    text,
+)
 
 from crm_tui.backend.base import Backend, BulkTriggers, SearchFields, TriggerDef
 
@@ -30,6 +43,7 @@ _FIELDS = {
 _TIME_LAYOUT = "%Y-%m-%d %H:%M:%f"
 _WORD = re.compile(r"\w", re.UNICODE)
 IMPORT_CACHE_KIB = 32 * 1024  # page cache of a connection that imports (filled only as needed)
+_SEARCH_INDEX = table("search_index", column("contact_id"))
 
 
 def _tokens(query: str) -> list[str]:
@@ -149,6 +163,9 @@ class SqliteBackend(Backend):
     def days_between(self, later: Any, earlier: Any) -> ColumnElement[Any]:
         return func.julianday(later) - func.julianday(earlier)
 
+    def day_number(self, column: Any) -> ColumnElement[Any]:
+        return cast(func.strftime("%s", column), Integer) // 86400
+
     def unindexed_null(self, column: Any, qualified: str) -> ColumnElement[bool]:
         # Nearly every contacts.deleted_at and reminders.done_at is NULL, but SQLite's planner
         # takes their indexes as selective and then sorts the whole table in a temporary
@@ -207,6 +224,17 @@ class SqliteBackend(Backend):
             {"q": expression, "n": limit},
         ).all()
         return [(int(cid), str(summary)) for cid, summary in rows]
+
+    def contacts_matching(self, query: str, *, interactions: bool) -> Any:
+        expression = fts_query(query)
+        if expression is None:
+            return None
+        # Contact documents have rowid -id, interaction documents the interaction's id.
+        rows: Any = column("rowid")
+        return select(_SEARCH_INDEX.c.contact_id, rows.label("doc_id")).where(
+            literal_column("search_index").op("MATCH")(literal(expression)),
+            rows > 0 if interactions else rows < 0,
+        )
 
     def match_across(self, conn: Connection, query: str, *, limit: int) -> list[int]:
         tokens = _tokens(query)

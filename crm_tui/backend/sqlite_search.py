@@ -128,6 +128,31 @@ TRIGGERS: tuple[TriggerDef, ...] = (
     ),
 )
 
+_RHYTHM_MARK = "INSERT OR IGNORE INTO rhythm_dirty (contact_id) VALUES ({row}.contact_id);"
+
+#: Mark a contact whose events changed, so its cached rhythm is recomputed (services/segments/rhythm.py).
+RHYTHM_TRIGGERS: tuple[TriggerDef, ...] = (
+    TriggerDef(
+        "interactions_rhythm_ai",
+        "interactions",
+        "CREATE TRIGGER interactions_rhythm_ai AFTER INSERT ON interactions BEGIN "
+        f"{_RHYTHM_MARK.format(row='NEW')} END",
+    ),
+    TriggerDef(
+        "interactions_rhythm_au",
+        "interactions",
+        "CREATE TRIGGER interactions_rhythm_au AFTER UPDATE ON interactions BEGIN "
+        f"{_RHYTHM_MARK.format(row='OLD')} {_RHYTHM_MARK.format(row='NEW')} END",
+    ),
+    TriggerDef(
+        "interactions_rhythm_ad",
+        "interactions",
+        "CREATE TRIGGER interactions_rhythm_ad AFTER DELETE ON interactions BEGIN "
+        f"{_RHYTHM_MARK.format(row='OLD')} END",
+    ),
+)
+TRIGGERS = TRIGGERS + RHYTHM_TRIGGERS
+
 _BY_NAME = {t.name: t for t in TRIGGERS}
 
 # interactions_ai's work for every row from an id on: its search row, then each touched
@@ -138,6 +163,7 @@ _INTERACTIONS_AFTER_INSERT = (
     "UPDATE contacts SET last_contact_at = (SELECT max(i.occurred_at) FROM interactions i"
     " WHERE i.contact_id = NEW.contact_id)"
     " FROM (SELECT DISTINCT contact_id FROM interactions WHERE id >= ?) AS NEW WHERE id = NEW.contact_id",
+    "INSERT OR IGNORE INTO rhythm_dirty (contact_id) SELECT DISTINCT contact_id FROM interactions WHERE id >= ?",
 )
 
 BULK = BulkTriggers(
@@ -155,5 +181,7 @@ BULK = BulkTriggers(
         )
     ),
     contact_doc=CONTACT_DOC,
-    after_insert={"interactions": ((_BY_NAME["interactions_ai"],), _INTERACTIONS_AFTER_INSERT)},
+    after_insert={
+        "interactions": ((_BY_NAME["interactions_ai"], _BY_NAME["interactions_rhythm_ai"]), _INTERACTIONS_AFTER_INSERT)
+    },
 )

@@ -93,6 +93,9 @@ def add(
 @contact_app.command("list")
 def list_(
     ctx: typer.Context,
+    query: str | None = typer.Argument(
+        None, help="A query: tag:vip -tag:friend +STALE last:>30d 'free text' (see the README), or @VIEW."
+    ),
     tag: str | None = typer.Option(None, "--tag", "-t", help="Only contacts with this tag."),
     org: str | None = typer.Option(None, "--org", help="Only contacts whose organization contains this."),
     search: str | None = typer.Option(
@@ -100,20 +103,36 @@ def list_(
     ),
     stale: bool = typer.Option(False, "--stale", help="Only contacts whose stay-in-touch cadence has lapsed."),
     owner: str | None = typer.Option(None, "--owner", help="Only contacts owned by this user."),
-    sort: str = typer.Option("name", "--sort", help="name, last-contact or created."),
+    sort: str | None = typer.Option(None, "--sort", help="name (default), last-contact or created."),
+    columns: str | None = typer.Option(None, "--columns", help="Columns for table, plain and csv: id,name,tags..."),
     limit: int = typer.Option(100, "--limit", "-n", min=0, max=MAX_LIMIT, help="At most this many rows (0: all)."),
     fmt: str | None = FormatOption,
 ) -> None:
     """List contacts, a page cut in the database.
 
     Example: crm contact list --tag client --sort last-contact --limit 20
+    Example: crm contact list 'tag:vip +STALE last:>30d'    or    crm contact list @quiet-vips
     """
     from crm_tui.output import render
     from crm_tui.services.contacts.rows import ContactFilter, list_contacts
 
     rt = runtime(ctx)
     fmt = rt.fmt(fmt)
-    filters = ContactFilter(tag=tag, organization=org, owner=owner, stale=stale)
+    segment = None
+    shown = LIST_COLUMNS
+    with rt.connection() as conn:
+        if query is not None:
+            from crm_tui.commands.segments import segment as read_query
+            from crm_tui.commands.segments import view_columns
+
+            segment = read_query(rt, query)
+            sort, shown = view_columns(conn, query, sort=sort, columns=columns, default=LIST_COLUMNS)
+        elif columns is not None:
+            from crm_tui.commands.segments import view_columns
+
+            sort, shown = view_columns(conn, "", sort=sort, columns=columns, default=LIST_COLUMNS)
+    sort = sort or "name"
+    filters = ContactFilter(tag=tag, organization=org, owner=owner, stale=stale, segment=segment)
     with rt.connection() as conn:
         if search is not None:
             from crm_tui.services.search import search_contacts
@@ -122,7 +141,10 @@ def list_(
             hits = search_contacts(conn, search, filters, limit=limit or 1000, now=rt.now())
             filters = ContactFilter(ids=[hit.row.id for hit in hits])
         rows = list_contacts(conn, filters, sort=sort, limit=limit or None, now=rt.now())
-    render([row_record(r) for r in rows], LIST_COLUMNS, fmt, tz=rt.tz)
+    records = [row_record(r) for r in rows]
+    if fmt == "csv" and shown is not LIST_COLUMNS:
+        records = [{key: record[key] for key, _ in shown} for record in records]
+    render(records, shown, fmt, tz=rt.tz)
 
 
 def detail_pairs(detail: ContactDetail) -> list[tuple[str, Any]]:
@@ -168,9 +190,13 @@ def show(
 
     rt = runtime(ctx)
     fmt = rt.fmt(fmt)
+    from crm_tui.services.feedback import feedback_summary
+
     with rt.connection() as conn:
         detail = contact_detail(conn, find_contact(conn, ref, deleted=None).id, deleted=None)
+        feedback = feedback_summary(conn, detail.contact.id)
     pairs = detail_pairs(detail)
+    pairs.insert(pairs.index(("notes", detail.contact.notes)), ("feedback", feedback.text if feedback else None))
     if fmt in ("json", "ndjson"):
         pairs.append(("interactions", [interaction_record(i) for i in detail.interactions]))
         pairs.append(
@@ -191,7 +217,8 @@ def show(
     if detail.interactions:
         typer.echo("\ntimeline")
         for i in detail.interactions:
-            typer.echo(f"  {human_value(i.occurred_at, rt.tz)}  {i.kind:<7}  {one_line(i.summary)}")
+            score = f"{i.score_text} " if i.score_text else ""
+            typer.echo(f"  {human_value(i.occurred_at, rt.tz)}  {i.kind:<8}  {score}{one_line(i.summary)}")
 
 
 def interaction_record(i: Any) -> dict[str, Any]:
@@ -204,6 +231,8 @@ def interaction_record(i: Any) -> dict[str, Any]:
         "summary": i.summary,
         "body": i.body,
         "author": i.author,
+        "score": i.score,
+        "scale": i.scale,
     }
 
 

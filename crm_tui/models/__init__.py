@@ -21,6 +21,7 @@ if TYPE_CHECKING:
         Tag,
     )
     from crm_tui.models.history import Change
+    from crm_tui.models.segments import Rhythm, RhythmDirty, Rule, RuleFiring, SavedView, ViewMember
 
 _WHERE = {
     "Interaction": "activity",
@@ -34,6 +35,12 @@ _WHERE = {
     "Change": "history",
     "ImportBatch": "batch",
     "ImportChange": "batch",
+    "SavedView": "segments",
+    "ViewMember": "segments",
+    "Rule": "segments",
+    "RuleFiring": "segments",
+    "Rhythm": "segments",
+    "RhythmDirty": "segments",
 }
 
 __all__ = [
@@ -47,7 +54,13 @@ __all__ = [
     "Interaction",
     "Organization",
     "Reminder",
+    "Rhythm",
+    "RhythmDirty",
+    "Rule",
+    "RuleFiring",
+    "SavedView",
     "Tag",
+    "ViewMember",
 ]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index, Text
+from sqlalchemy import Column, Index, Text, text
 from sqlmodel import Field, SQLModel
 
 from crm_tui.models.types import UTCDateTime
@@ -16,6 +16,7 @@ class Interaction(SQLModel, table=True):
     # import that dialect on every start-up. The migrations create both.
     __table_args__ = (
         Index("ix_interactions_contact_time", "contact_id", "occurred_at"),
+        Index("ix_interactions_feedback", "contact_id", "occurred_at", sqlite_where=text("score IS NOT NULL")),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -28,6 +29,8 @@ class Interaction(SQLModel, table=True):
     author: str | None = None
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     import_batch_id: int | None = None  # the import that created this interaction
+    score: int | None = None  # feedback: 0-10 (scale 10, NPS) or 1-5 (scale 5, a rating)
+    scale: int | None = None
 
 
 class Reminder(SQLModel, table=True):

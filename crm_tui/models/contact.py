@@ -94,6 +94,7 @@ class Tag(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str
     name_key: str = Field(unique=True)
+    cadence_days: int | None = None  # default stay-in-touch cadence of contacts without their own
 
 
 class ContactTag(SQLModel, table=True):

@@ -2,5 +2,6 @@
 
 from __future__ import annotations
 
-INTERACTION_KINDS = ("call", "email", "meeting", "message", "note")
+INTERACTION_KINDS = ("call", "email", "meeting", "message", "note", "feedback")
+SCALES = {10: (0, 10), 5: (1, 5)}  # feedback scales: 10 is the NPS score 0-10, 5 a rating 1-5
 DIRECTIONS = ("in", "out")

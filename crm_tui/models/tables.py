@@ -9,7 +9,7 @@ every clause here names exactly the columns of its table, with matching types.
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Integer, Text, column, table
+from sqlalchemy import Boolean, Float, Integer, Text, column, table
 
 from crm_tui.models.types import UTCDateTime
 
@@ -66,7 +66,9 @@ organizations = table(
     column("created_at", UTCDateTime),
 )
 
-tags = table("tags", column("id", Integer), column("name", Text), column("name_key", Text))
+tags = table(
+    "tags", column("id", Integer), column("name", Text), column("name_key", Text), column("cadence_days", Integer)
+)
 
 contact_tags = table("contact_tags", column("contact_id", Integer), column("tag_id", Integer))
 
@@ -82,6 +84,8 @@ interactions = table(
     column("author", Text),
     column("created_at", UTCDateTime),
     column("import_batch_id", Integer),
+    column("score", Integer),
+    column("scale", Integer),
 )
 
 reminders = table(
@@ -115,3 +119,57 @@ changes = table(
     column("actor", Text),
     column("at", UTCDateTime),
 )
+
+saved_views = table(
+    "saved_views",
+    column("id", Integer),
+    column("name", Text),
+    column("name_key", Text),
+    column("query", Text),
+    column("sort", Text),
+    column("columns", Text),
+    column("notify", Boolean),
+    column("created_by", Text),
+    column("created_at", UTCDateTime),
+    column("updated_at", UTCDateTime),
+)
+
+view_members = table(
+    "view_members", column("view_id", Integer), column("contact_id", Integer), column("joined_at", UTCDateTime)
+)
+
+rules = table(
+    "rules",
+    column("id", Integer),
+    column("name", Text),
+    column("name_key", Text),
+    column("query", Text),
+    column("remind", Text),
+    column("due", Text),
+    column("owner", Text),
+    column("created_by", Text),
+    column("created_at", UTCDateTime),
+    column("updated_at", UTCDateTime),
+)
+
+rule_firings = table(
+    "rule_firings",
+    column("rule_id", Integer),
+    column("contact_id", Integer),
+    column("reminder_id", Integer),
+    column("fired_at", UTCDateTime),
+)
+
+rhythms = table(
+    "rhythms",
+    column("contact_id", Integer),
+    column("gaps", Integer),
+    column("median_gap", Float),
+    column("p80_gap", Float),
+    column("max_gap", Float),
+    column("last_day", Integer),
+    column("atrisk_after", Float),
+    column("lapsed_after", Float),
+)
+
+rhythm_dirty = table("rhythm_dirty", column("contact_id", Integer))

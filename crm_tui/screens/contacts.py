@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
     from crm_tui.services.contacts.rows import ContactFilter, ContactRow
+    from crm_tui.services.segments.compiler import Segment
 
 PAGE_SIZE = 100
 SEARCH_LIMIT = 200
@@ -61,9 +62,12 @@ class Filters:
     tag: str | None = None
     stale: bool = False
     sort: str = "name"
+    segment: Segment | None = None  # the filter bar's query (the segments language)
 
     def describe(self) -> str:
         parts = []
+        if self.segment is not None and not self.segment.is_empty:
+            parts.append(f"filter {self.segment.text.strip()}")
         if self.tag:
             parts.append(f"tag #{self.tag}")
         if self.stale:
@@ -75,7 +79,7 @@ class Filters:
         """The filters as the services take them (the search text aside)."""
         from crm_tui.services.contacts.rows import ContactFilter
 
-        return ContactFilter(tag=self.tag, stale=self.stale)
+        return ContactFilter(tag=self.tag, stale=self.stale, segment=self.segment)
 
 
 @dataclass(frozen=True)
@@ -114,6 +118,9 @@ class ContactsScreen(CrmScreen):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "search", "Search", tooltip="Search names, emails, notes and interactions as you type"),
+        Binding("backslash", "filter", "Filter", tooltip="Filter with a query: tag:vip +STALE last:>30d"),
+        Binding("A", "ask_feedback", "Ask feedback", show=False, tooltip="Log that you asked for feedback"),
+        Binding("T", "thank", "Thank", show=False, tooltip="Log that you said thank you"),
         Binding("a", "add", "Add", tooltip="Add a contact"),
         Binding("l", "log", "Log", tooltip="Log a call, email, meeting, message or note with this contact"),
         Binding("f", "follow_up", "Follow-up", tooltip="Add a follow-up for this contact"),
@@ -135,6 +142,8 @@ class ContactsScreen(CrmScreen):
     def compose(self) -> ComposeResult:
         yield NavBar("contacts", label=self.crm.label)
         yield Input(placeholder="/ search names, emails, notes, interactions…", id="contacts-search", compact=True)
+        yield Input(placeholder="\\ filter: tag:vip +STALE last:>30d", id="contacts-filter", compact=True)
+        yield Static(id="contacts-filter-error")
         yield Static(id="contacts-status")
         yield RecordTable(COLUMNS, empty="No contacts match.", page_size=PAGE_SIZE, id="contacts-table")
         yield Static(WELCOME, id="contacts-welcome")
@@ -289,18 +298,46 @@ class ContactsScreen(CrmScreen):
     def _search_submitted(self) -> None:
         self.table.focus()
 
+    @on(Input.Changed, "#contacts-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        from crm_tui.services.segments.compiler import parse_segment
+        from crm_tui.services.segments.parser import QueryError
+
+        error = self.query_one("#contacts-filter-error", Static)
+        try:  # parsing needs no database: the error shows on the keystroke that made it
+            segment = parse_segment(event.value, now=self.crm.now(), tz=self.crm.tz, user=self.crm.user)
+        except QueryError as exc:
+            error.update(Text(f"{exc.caret()}\n{exc.message}", style="red"))
+            self.add_class("-filter-error")
+            return
+        self.remove_class("-filter-error")
+        self._set_filters(segment=None if segment.is_empty else segment)
+
+    @on(Input.Submitted, "#contacts-filter")
+    def _filter_submitted(self) -> None:
+        self.table.focus()
+
+    def apply_filter(self, query: str) -> None:
+        """Show the contacts a query (or a saved view, `@name`) keeps."""
+        self.query_one("#contacts-filter", Input).value = query  # posts Changed, which reloads
+
+    def action_filter(self) -> None:
+        self.query_one("#contacts-filter", Input).focus()
+
     def on_key(self, event: events.Key) -> None:
-        if event.key == "down" and self.focused is self.query_one("#contacts-search"):
+        boxes = (self.query_one("#contacts-search"), self.query_one("#contacts-filter"))
+        if event.key == "down" and self.focused in boxes:
             self.table.focus()
 
     def action_search(self) -> None:
         self.query_one("#contacts-search", Input).focus()
 
     def action_clear(self) -> None:
-        search = self.query_one("#contacts-search", Input)
-        if search.value:
-            search.value = ""  # posts Changed, which reloads
-        if search.has_focus:
+        search, bar = self.query_one("#contacts-search", Input), self.query_one("#contacts-filter", Input)
+        box = bar if bar.has_focus or (bar.value and not search.value) else search
+        if box.value:
+            box.value = ""  # posts Changed, which reloads
+        if box.has_focus:
             self.table.focus()
 
     def _set_filters(self, **changes: object) -> None:
@@ -373,6 +410,18 @@ class ContactsScreen(CrmScreen):
         self._set_filters(sort=sort)
         if self.filters.query.strip():
             self.notify(f"Sorted by {SORT_LABELS[sort]} once the search is cleared", timeout=3)
+
+    def action_ask_feedback(self) -> None:
+        from crm_tui.screens.flows import ask_or_thank
+
+        if (row := self._contact()) is not None:
+            ask_or_thank(self, row.id, row.name, "ask", lambda: self.reload(keep=row.id))
+
+    def action_thank(self) -> None:
+        from crm_tui.screens.flows import ask_or_thank
+
+        if (row := self._contact()) is not None:
+            ask_or_thank(self, row.id, row.name, "thank", lambda: self.reload(keep=row.id))
 
     def action_trash(self) -> None:
         from crm_tui.screens.flows import trash_contact

@@ -131,3 +131,23 @@ def merge_into(screen: DbMixin, keep_id: int, keep_name: str, then: Callable[[],
         screen.db(lambda s: count_interactions(s, other_id), lambda n: ask(other_id, other_name, n))
 
     app.push_screen(ContactPickerModal(f"Merge which contact into {keep_name}?", exclude=keep_id), picked)
+
+
+def ask_or_thank(screen: DbMixin, contact_id: int, name: str, action: str, then: Callable[[], None]) -> None:
+    """Log that feedback was asked for (or thanks said), then offer the follow-up form (esc skips it)."""
+    from crm_tui.screens.reminder_form import ReminderFormModal
+    from crm_tui.services.feedback import ask_or_thank as log
+
+    app = screen.crm
+    now = app.now()
+
+    def logged(_: object) -> None:
+        said = "Asked {} for feedback" if action == "ask" else "Thanked {}"
+        app.notify(said.format(name) + ". Set a follow-up, or esc.", title="Logged")
+        app.push_screen(ReminderFormModal(contact_id=contact_id, contact_name=name), lambda _: then())
+
+    screen.db_write(
+        lambda s: log(s, contact_id, action=action, actor=app.user, contact_name=name, now=now),
+        logged,
+        description="log the interaction",
+    )

@@ -97,13 +97,25 @@ class CrmCommands(Provider):
 
         app.push_screen(ContactFormModal(), added)
 
+    async def _views(self) -> list[tuple[str, str, Callable[[], Any]]]:
+        """A command per saved view: open Contacts filtered by it."""
+        from crm_tui.errors import CrmError
+        from crm_tui.services.segments.views import view_infos
+
+        app: CrmApp = self.app  # type: ignore[assignment]
+        try:
+            views = await asyncio.to_thread(app.read, view_infos)
+        except CrmError:
+            return []
+        return [(f"View @{v.name}", v.query, partial(app.show_view, v.name)) for v in views]
+
     async def discover(self) -> Hits:
-        for title, help_text, callback in self._commands():
+        for title, help_text, callback in [*self._commands(), *await self._views()]:
             yield DiscoveryHit(Content(visible(title)), callback, text=title, help=markup_safe(help_text))
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for title, help_text, callback in self._commands():
+        for title, help_text, callback in [*self._commands(), *await self._views()]:
             score = matcher.match(title)
             if score > 0:
                 yield Hit(score, highlight(matcher, title), callback, text=title, help=markup_safe(help_text))

@@ -70,6 +70,8 @@ def when_cell(item: DueItem, section: str, *, now: datetime, tz: tzinfo) -> Text
         if item.title.endswith("never contacted"):
             return Text("never contacted", style="yellow")
         return Text(f"lapsed {format_relative(item.due_at, now=now)}", style="yellow")
+    if section == "at-risk":
+        return Text(f"since {format_relative(item.due_at, now=now)}", style="magenta")
     return Text(short_when(item.due_at, now=now, tz=tz), style="bold" if section == "today" else "")
 
 
@@ -81,11 +83,12 @@ def queue_records(queue: TodayQueue, *, now: datetime, tz: tzinfo, command: str 
         ("today", "Today", queue.today),
         ("upcoming", "Coming up this week", queue.upcoming),
         ("cold", "Going cold: time to get in touch", queue.cold),
+        ("at-risk", "At risk: quieter than their usual rhythm", queue.at_risk),
     ]
     for key, title, section in sections:
         if not section.total:
             continue
-        style = {"overdue": "bold red", "cold": "bold yellow"}.get(key, "bold")
+        style = {"overdue": "bold red", "cold": "bold yellow", "at-risk": "bold magenta"}.get(key, "bold")
         records.append(
             Record(key=("heading", key), heading=Text.assemble((title, style), (f"  {section.total:,}", "dim")))
         )
@@ -94,6 +97,8 @@ def queue_records(queue: TodayQueue, *, now: datetime, tz: tzinfo, command: str 
             if key == "cold":
                 never = item.title.endswith("never contacted")
                 what = "no interaction on record" if never else item.title.removeprefix("stay in touch: ")
+            elif key == "at-risk":
+                what = item.title.replace(" since the last contact", "").replace("the usual ", "usual ")
             records.append(
                 Record(
                     key=(item.kind, item.id),

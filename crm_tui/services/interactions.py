@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 from crm_tui.dates import utcnow
 from crm_tui.errors import InvalidInput
 from crm_tui.models import tables as t
-from crm_tui.models.kinds import DIRECTIONS, INTERACTION_KINDS
+from crm_tui.models.kinds import DIRECTIONS, INTERACTION_KINDS, SCALES
 
 i = t.interactions.c
 
@@ -33,6 +33,13 @@ class InteractionInfo:
     body: str | None
     author: str | None
     created_at: datetime
+    score: int | None = None  # feedback: 0-10 on scale 10 (NPS), 1-5 on scale 5 (a rating)
+    scale: int | None = None
+
+    @property
+    def score_text(self) -> str:
+        """`9/10`, `4/5`, or "" without a score."""
+        return f"{self.score}/{self.scale}" if self.score is not None and self.scale else ""
 
 
 _COLUMNS = tuple(i[name] for name in InteractionInfo.__dataclass_fields__)
@@ -46,6 +53,20 @@ def check_kind(kind: str) -> str:
     return value
 
 
+def check_score(kind: str, score: int | None, scale: int | None) -> None:
+    """A feedback needs a score within its scale; other kinds take none."""
+    if kind != "feedback":
+        if score is not None:
+            raise InvalidInput("only a feedback carries a score (crm log REF feedback SUMMARY --score 9)")
+        return
+    if score is None or scale not in SCALES:
+        raise InvalidInput("a feedback needs --score 0-10 or --rating 1-5")
+    low, high = SCALES[scale]
+    if not low <= score <= high:
+        option = "--score" if scale == 10 else "--rating"
+        raise InvalidInput(f"{option} must be from {low} to {high}, not {score}")
+
+
 def log_interaction(
     conn: Connection,
     contact_id: int,
@@ -57,9 +78,16 @@ def log_interaction(
     body: str | None = None,
     direction: str | None = None,
     now: datetime | None = None,
+    score: int | None = None,
+    scale: int | None = None,
 ) -> InteractionInfo:
-    """Record an interaction with a contact; the database's trigger moves the contact's last contact."""
+    """Record an interaction with a contact; the database's trigger moves the contact's last contact.
+
+    A `feedback` interaction carries a score on a scale (10: 0-10, 5: 1-5); no other kind does.
+    """
     now = now or utcnow()
+    kind = check_kind(kind)
+    check_score(kind, score, scale)
     summary = " ".join(summary.split())
     if not summary:
         raise InvalidInput("the summary must not be empty")
@@ -67,13 +95,15 @@ def log_interaction(
         raise InvalidInput(f"unknown direction '{direction}' (use {', '.join(DIRECTIONS)})")
     values = {
         "contact_id": contact_id,
-        "kind": check_kind(kind),
+        "kind": kind,
         "direction": direction,
         "occurred_at": at or now,
         "summary": summary,
         "body": body or None,
         "author": author,
         "created_at": now,
+        "score": score,
+        "scale": scale if score is not None else None,
     }
     new_id = conn.execute(insert(t.interactions).values(**values).returning(i.id)).scalar_one()
     return InteractionInfo(id=int(new_id), **values)

@@ -21,6 +21,7 @@ from crm_tui.models import tables as t
 from crm_tui.models.types import aware_utc
 
 r, c = t.reminders.c, t.contacts.c
+tg, ct = t.tags.c, t.contact_tags.c
 
 UPCOMING_DAYS = 7  # how far ahead Today's "coming up" section looks
 
@@ -37,8 +38,8 @@ def end_of_day(now: datetime, tz: tzinfo, *, days: int = 0) -> datetime:
 class DueItem:
     """One line of the queue: a reminder, or a contact going cold (a "touch")."""
 
-    kind: Literal["reminder", "touch"]
-    id: int  # the reminder id, or the contact id for a touch
+    kind: Literal["reminder", "touch", "at-risk", "view"]
+    id: int  # the reminder id, or the contact id for a touch, an at-risk contact, a new view member
     contact_id: int | None
     contact_name: str | None
     title: str
@@ -65,6 +66,7 @@ class TodayQueue:
     today: QueueSection
     upcoming: QueueSection
     cold: QueueSection
+    at_risk: QueueSection = field(default_factory=QueueSection)  # quieter than their usual rhythm
 
     @property
     def due_count(self) -> int:
@@ -153,7 +155,32 @@ _FEW_CADENCES = 32
 
 
 def lapsed_condition(conn: Connection, until: datetime) -> Any:
-    """Contacts whose cadence has run out by `until` (inclusive; never contacted counts)."""
+    """Contacts whose cadence (their own, else their tags' shortest) has run out by `until`
+    (inclusive; never contacted counts)."""
+    own = _own_lapsed_condition(conn, until)
+    tags = conn.execute(select(tg.id, tg.cadence_days).where(tg.cadence_days.is_not(None))).all()
+    if not tags:
+        return own
+    # Lapsed by the shortest of its tags' cadences is lapsed by one of them: one seek per tag.
+    tagged = t.contacts.alias("tagged")
+    never = tagged.c.last_contact_at.is_(None)
+    last = backend_for(conn).comparable_time(tagged.c.last_contact_at)
+    per_tag = []
+    for tag_id, days in tags:
+        try:
+            lapsed = or_(never, last <= until - timedelta(days=days))
+        except OverflowError:  # a cadence longer than the calendar: only never-contacted is due
+            lapsed = never
+        per_tag.append(and_(ct.tag_id == tag_id, lapsed))
+    through_tags = (
+        select(ct.contact_id)
+        .join(tagged, tagged.c.id == ct.contact_id)
+        .where(tagged.c.cadence_days.is_(None), or_(*per_tag))
+    )
+    return or_(own, c.id.in_(through_tags))
+
+
+def _own_lapsed_condition(conn: Connection, until: datetime) -> Any:
     backend = backend_for(conn)
     cadences = conn.execute(select(c.cadence_days).where(c.cadence_days.is_not(None)).distinct()).scalars().all()
     if len(cadences) > _FEW_CADENCES:
@@ -190,11 +217,14 @@ def lapsed_contacts(
 
     With a `limit`, those that lapsed longest ago come first.
     """
-    query = select(c.id, c.display_name, c.owner, c.cadence_days, _raw(c.last_contact_at), _raw(c.created_at)).where(
+    from crm_tui.services.segments.cadence import effective_cadence
+
+    cadence_days = effective_cadence(conn)
+    query = select(c.id, c.display_name, c.owner, cadence_days, _raw(c.last_contact_at), _raw(c.created_at)).where(
         *_lapsed_where(conn, until=until, owner=owner)
     )
     if limit is not None:
-        lapsed_since = func.coalesce(backend_for(conn).plus_days(c.last_contact_at, c.cadence_days), c.created_at)
+        lapsed_since = func.coalesce(backend_for(conn).plus_days(c.last_contact_at, cadence_days), c.created_at)
         query = query.order_by(lapsed_since, c.id).limit(limit)
     items = []
     for cid, name, owner_, cadence, last, created in conn.execute(query).all():
@@ -244,16 +274,25 @@ def today_queue(
     """The queue at `now` cut into sections of at most `limit` items, most urgent first.
 
     Overdue is due by now, today by `today_end`, upcoming by `upcoming_end`; going cold
-    lists contacts whose cadence lapses by `today_end`, as `crm due` does. `owner` keeps
+    lists contacts whose cadence lapses by `today_end`, as `crm due` does; at risk, those
+    past their usual rhythm and not going cold, ranked as `crm due` ranks them. `owner` keeps
     that person's follow-ups and contacts, as `crm due --owner` does.
     """
+    from crm_tui.services.segments.atrisk import at_risk_contacts, count_at_risk
+
     cold_total = count_lapsed(conn, until=today_end, owner=owner)
     cold = lapsed_contacts(conn, until=today_end, owner=owner, limit=limit) if limit and cold_total else []
+    risky_total = count_at_risk(conn, now=now, until=today_end, owner=owner)
+    risky = at_risk_contacts(conn, now=now, until=today_end, owner=owner, limit=limit) if limit and risky_total else []
     return TodayQueue(
         overdue=_section(conn, after=None, until=now, limit=limit, owner=owner),
         today=_section(conn, after=now, until=today_end, limit=limit, owner=owner),
         upcoming=_section(conn, after=today_end, until=upcoming_end, limit=limit, owner=owner),
         cold=QueueSection(items=cold, total=cold_total),
+        at_risk=QueueSection(
+            items=[DueItem("at-risk", a.contact_id, a.contact_id, a.name, a.title, a.since, a.owner) for a in risky],
+            total=risky_total,
+        ),
     )
 
 

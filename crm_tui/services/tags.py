@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Connection
@@ -107,3 +108,49 @@ def tag_counts(conn: Connection) -> list[TagCount]:
 def tag_names(conn: Connection, ids: Sequence[int]) -> list[str]:
     """The names of these tags, by name."""
     return list(conn.execute(select(tg.name).where(tg.id.in_(list(ids))).order_by(tg.name_key)).scalars())
+
+
+@dataclass(frozen=True)
+class TagInfo:
+    """A tag, how many live contacts carry it, and its default stay-in-touch cadence."""
+
+    name: str
+    count: int
+    cadence_days: int | None
+
+
+def tag_infos(conn: Connection) -> list[TagInfo]:
+    """Every tag (those on no live contact too), by name."""
+    c = t.contacts.c
+    live = select(ct.tag_id, func.count().label("n")).join(t.contacts, c.id == ct.contact_id)
+    counts = live.where(c.deleted_at.is_(None)).group_by(ct.tag_id).subquery("counts")
+    rows = conn.execute(
+        select(tg.name, func.coalesce(counts.c.n, 0), tg.cadence_days)
+        .outerjoin(counts, counts.c.tag_id == tg.id)
+        .order_by(tg.name_key)
+    )
+    return [TagInfo(name, int(count), cadence) for name, count, cadence in rows]
+
+
+def set_tag_cadence(session: Any, name: str, days: int | None, *, actor: str) -> tuple[str, int | None]:
+    """Give a tag (created if new) a default cadence, or none; its name and the cadence it had.
+
+    Contacts with no cadence of their own inherit the shortest cadence of their tags.
+    """
+    from sqlalchemy import update
+
+    from crm_tui.services.history import record
+
+    if days is not None and days <= 0:
+        raise InvalidInput("a cadence must be longer than zero")
+    conn = session.connection()
+    ids = tag_ids(conn, [name])
+    if not ids:
+        raise InvalidInput(f"'{name}' is not a tag name")
+    tag_id = ids[0]
+    stored, before = conn.execute(select(tg.name, tg.cadence_days).where(tg.id == tag_id)).one()
+    if before != days:
+        conn.execute(update(t.tags).where(tg.id == tag_id).values(cadence_days=days))
+        record(session, entity="tag", entity_id=tag_id, action="update", actor=actor,
+               changes={"cadence_days": (before, days)})  # fmt: skip
+    return str(stored), before

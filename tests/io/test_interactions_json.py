@@ -145,7 +145,7 @@ def test_bad_item_stops_everything(crm: Crm, query: Query, tmp_path: Path) -> No
     code, out, err = crm("import", "interactions", write(tmp_path, "bad.json", BAD_ARRAY))
     assert (code, out) == (1, "")
     assert err == (
-        "crm: bad.json item 2 (line 3): unknown kind 'fax' (use call, email, meeting, message, note) (key kind)\n"
+        "crm: bad.json item 2 (line 3): unknown kind 'fax' (use call, email, meeting, message, note, feedback) (key kind)\n"
     )
     bad = '{"email": "ada@analytical.io", "occurred_at": "someday", "summary": "x"}\n'
     code, _, err = crm("import", "interactions", "-", input=SCRIPTED + bad)
@@ -165,7 +165,7 @@ def test_skip_invalid_writes_rejects_as_csv(crm: Crm, query: Query, tmp_path: Pa
     assert rows == [
         ["contact_id", "email", "kind", "direction", "occurred_at", "summary", "body", "author", "reason"],
         ["", "ada@analytical.io", "fax", "", "2026-11-02T10:00:00+00:00", "Bad kind", "", "",
-         "unknown kind 'fax' (use call, email, meeting, message, note) (key kind)"],
+         "unknown kind 'fax' (use call, email, meeting, message, note, feedback) (key kind)"],
         ["", "nobody@x.io", "", "", "2026-11-03T10:00:00+00:00", "Unknown contact", "", "",
          "no contact has the email nobody@x.io"],
         ["", "", "", "", "", "", "", "", "a number where an object was expected"],

@@ -41,7 +41,9 @@ def test_imported_interactions_get_what_the_triggers_would_write(crm: Crm, query
     assert len(imported) == 57
     # The triggers are back: written row by row, the same interactions index the same way.
     triggers = query("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'interactions'")
-    assert {t[0] for t in triggers} == {"interactions_ai", "interactions_au", "interactions_ad"}
+    from crm_tui.backend.sqlite_search import TRIGGERS
+
+    assert {t[0] for t in triggers} == {t.name for t in TRIGGERS if t.table == "interactions"}
     query("DELETE FROM search_index WHERE rowid > 0")
     query("UPDATE contacts SET last_contact_at = NULL")
     saved = query("SELECT * FROM interactions ORDER BY id")

@@ -10,7 +10,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.engine import Connection
@@ -23,6 +23,9 @@ from crm_tui.models import tables as t
 from crm_tui.models.types import aware_utc
 from crm_tui.services.interactions import InteractionInfo, interaction_infos
 from crm_tui.services.reminders import ReminderInfo, reminder_infos
+
+if TYPE_CHECKING:
+    from crm_tui.services.segments.compiler import Segment
 
 SORT_KEYS: tuple[str, ...] = ("name", "last-contact", "created")
 
@@ -114,22 +117,26 @@ class ContactFilter:
     owner: str | None = None
     stale: bool = False
     ids: Sequence[int] | None = None
+    segment: Segment | None = None  # a query of the segments language
 
     @property
     def narrows(self) -> bool:
         """Whether it keeps fewer than every live contact."""
-        return bool(self.tag or self.organization or self.owner or self.stale or self.ids is not None)
+        segment = self.segment is not None and not self.segment.is_empty
+        return bool(self.tag or self.organization or self.owner or self.stale or self.ids is not None or segment)
 
 
 # ---------------------------------------------------------------- conditions
 
 
 def stale_condition(conn: Connection, now: datetime) -> Any:
-    """Contacts whose stay-in-touch cadence has lapsed at `now` (never contacted counts)."""
+    """Contacts whose stay-in-touch cadence (their own, else their tags' shortest) has lapsed
+    at `now` (never contacted counts)."""
+    from crm_tui.services.segments.cadence import cadence_condition
+
     backend = backend_for(conn)
-    return and_(
-        c.cadence_days.is_not(None),
-        or_(c.last_contact_at.is_(None), backend.plus_days(c.last_contact_at, c.cadence_days) <= now),
+    return cadence_condition(
+        conn, lambda last, cadence: or_(last.is_(None), backend.plus_days(last, cadence) <= now)
     )
 
 
@@ -159,6 +166,8 @@ def contact_conditions(conn: Connection, filters: ContactFilter, *, now: datetim
         where.append(stale_condition(conn, now or utcnow()))
     if filters.ids is not None:
         where.append(c.id.in_(list(filters.ids)))
+    if filters.segment is not None and not filters.segment.is_empty:
+        where.append(filters.segment.condition(conn, now=now or utcnow()))
     return where
 
 

@@ -1,0 +1,243 @@
+"""A query of the segments language, checked against the field registry and compiled to SQL.
+
+`parse_segment` reads and checks a query without touching the database, so the app can
+show an error on the keystroke that made it; `Segment.condition` turns it into one WHERE
+clause over `contacts` for a moment in time. Rows are never filtered in Python.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from typing import Any
+
+from sqlalchemy import and_, false, func, not_, or_, select, true
+from sqlalchemy.engine import Connection
+
+from crm_tui.errors import InvalidDate
+from crm_tui.models import tables as t
+from crm_tui.models.kinds import INTERACTION_KINDS
+from crm_tui.services.segments.context import Age, CompileContext, Day
+from crm_tui.services.segments.fields import FIELDS, VIRTUAL_TAGS
+from crm_tui.services.segments.parser import (
+    And,
+    Empty,
+    FieldTerm,
+    Node,
+    Not,
+    Or,
+    QueryError,
+    TextTerm,
+    ViewTerm,
+    VirtualTerm,
+    nearest,
+    parse,
+    walk,
+)
+
+c = t.contacts.c
+_SEARCHABLE = re.compile(r"[^\W_]", re.UNICODE)
+_DURATION = re.compile(r"^\d+ ?[a-z]+$", re.IGNORECASE | re.ASCII)
+MAX_VIEW_DEPTH = 8
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A checked query: its terms and their typed values, ready to compile at any moment."""
+
+    text: str
+    root: Node
+    values: Mapping[FieldTerm, Any]
+    tz: tzinfo
+    user: str | None
+
+    @property
+    def is_empty(self) -> bool:
+        return isinstance(self.root, Empty)
+
+    def views(self) -> list[str]:
+        """The saved views this query names (`@name`)."""
+        return [node.name for node in walk(self.root) if isinstance(node, ViewTerm)]
+
+    def condition(self, conn: Connection, *, now: datetime, views_seen: tuple[str, ...] = ()) -> Any:
+        """One WHERE clause over `contacts` keeping the contacts this query matches at `now`."""
+        ctx = CompileContext(conn=conn, now=now, tz=self.tz, user=self.user, views_seen=views_seen)
+        return _compile(self, self.root, ctx)
+
+
+def parse_segment(text: str, *, now: datetime, tz: tzinfo, user: str | None) -> Segment:
+    """Read and check `text`; QueryError names the column of the first problem."""
+    root = parse(text)
+    values: dict[FieldTerm, Any] = {}
+    for node in walk(root):
+        if isinstance(node, FieldTerm):
+            values[node] = _check_field(node, text, now=now, tz=tz)
+        elif isinstance(node, VirtualTerm):
+            _check_virtual(node, text)
+        elif isinstance(node, TextTerm) and not _SEARCHABLE.search(node.text):
+            raise QueryError(
+                f"'{node.text[:30]}' holds no letter or digit to search for", query=text, column=node.column
+            )
+    return Segment(text=text, root=root, values=values, tz=tz, user=user)
+
+
+def _check_virtual(node: VirtualTerm, text: str) -> None:
+    tag = VIRTUAL_TAGS.get(node.name)
+    if tag is None:
+        suggestion = nearest(node.name.lower(), [name.lower() for name in VIRTUAL_TAGS])
+        raise QueryError(
+            f"unknown virtual tag '+{node.name}'",
+            query=text,
+            column=node.column,
+            suggestion=f"+{suggestion.upper()}" if suggestion else None,
+        )
+    if tag.build is None:
+        raise QueryError(f"virtual tag '+{node.name}' is not available yet", query=text, column=node.column)
+
+
+def _check_field(node: FieldTerm, text: str, *, now: datetime, tz: tzinfo) -> Any:
+    field = FIELDS.get(node.name)
+    if field is None:
+        raise QueryError(
+            f"unknown field '{node.name}'", query=text, column=node.column, suggestion=nearest(node.name, FIELDS)
+        )
+    if field.qualifier == "none" and node.qualifier is not None:
+        raise QueryError(f"field '{node.name}' takes no '.{node.qualifier}'", query=text, column=node.column)
+    if field.qualifier == "required" and not node.qualifier:
+        raise QueryError(f"field '{node.name}' needs a name: {node.name}.NAME", query=text, column=node.column)
+    if field.build is None:
+        raise QueryError(f"field '{node.name}' is not available yet", query=text, column=node.column)
+    if node.op not in field.ops:
+        allowed = " or ".join(f"'{op}'" for op in sorted(field.ops))
+        raise QueryError(f"field '{node.name}' takes {allowed}, not '{node.op}'", query=text, column=node.column)
+    if node.qualifier and node.name == "last":
+        if node.quoted and not _SEARCHABLE.search(node.qualifier):
+            raise QueryError(
+                f"'{node.qualifier}' holds no letter or digit to search for", query=text, column=node.column
+            )
+        if not node.quoted and node.qualifier.lower() not in INTERACTION_KINDS:
+            raise QueryError(
+                f"unknown kind '{node.qualifier}' (use {', '.join(INTERACTION_KINDS)}, or quote words: last.\"words\")",
+                query=text,
+                column=node.column,
+                suggestion=nearest(node.qualifier, INTERACTION_KINDS),
+            )
+    where = node.value_column
+    if field.kind == "text":
+        values = tuple(v.strip() for v in node.values)
+        if not all(values):
+            raise QueryError(f"field '{node.name}' needs a value", query=text, column=where)
+        return values
+    raw = node.raw.strip()
+    if field.kind == "number":
+        try:
+            number = float(raw.replace(",", "").replace("_", ""))
+        except ValueError:
+            raise QueryError(f"'{raw[:30]}' is not a number", query=text, column=where) from None
+        if number != number or number in (float("inf"), float("-inf")):
+            raise QueryError(f"'{raw[:30]}' is not a number", query=text, column=where)
+        return number
+    if field.kind == "cadence":
+        return _duration_days(raw, text, where)
+    return _time_value(node, raw, text, where, now=now, tz=tz)
+
+
+def _duration_days(raw: str, text: str, column: int) -> int:
+    from crm_tui.dates import parse_duration
+
+    try:
+        return parse_duration(raw).total_days()
+    except InvalidDate as exc:
+        raise QueryError(exc.message, query=text, column=column) from None
+
+
+def _time_value(node: FieldTerm, raw: str, text: str, column: int, *, now: datetime, tz: tzinfo) -> Any:
+    from crm_tui.dates import parse_date
+
+    if _DURATION.match(raw) and not raw.isdigit():
+        if node.op in (":", "!="):
+            raise QueryError(
+                f"a duration needs > or <: {node.name}:>{raw} (longer ago) or {node.name}:<{raw} (within)",
+                query=text,
+                column=node.column,
+            )
+        return Age(_duration_days(raw, text, column))
+    try:
+        return Day(parse_date(raw, now=now, tz=tz))
+    except InvalidDate:
+        raise QueryError(
+            f"'{raw[:30]}' is not a date or a duration (try 30d, 2w, 2026-01-01, yesterday)", query=text, column=column
+        ) from None
+    except (OverflowError, ValueError):
+        raise QueryError(f"'{raw[:30]}' is out of range", query=text, column=column) from None
+
+
+# ---------------------------------------------------------------- compiling
+
+
+def _negate(condition: Any) -> Any:
+    # NULL (no owner, no title, a NOT IN over nothing) counts as "does not match", so the
+    # negation keeps those contacts: -owner:bob includes contacts with no owner.
+    return not_(func.coalesce(condition, false()))
+
+
+def _compile(segment: Segment, node: Node, ctx: CompileContext) -> Any:
+    if isinstance(node, Empty):
+        return true()
+    if isinstance(node, And):
+        return and_(*(_compile(segment, part, ctx) for part in node.parts))
+    if isinstance(node, Or):
+        return or_(*(_compile(segment, part, ctx) for part in node.parts))
+    if isinstance(node, Not):
+        return _negate(_compile(segment, node.part, ctx))
+    if isinstance(node, FieldTerm):
+        field = FIELDS[node.name]
+        assert field.build is not None
+        value = segment.values[node]
+        qualifier = f'"{node.qualifier}' if node.quoted and node.qualifier else node.qualifier
+        if node.op == "!=":
+            return _negate(field.build(ctx, qualifier, ":", value))
+        return field.build(ctx, qualifier, node.op, value)
+    if isinstance(node, VirtualTerm):
+        tag = VIRTUAL_TAGS[node.name]
+        assert tag.build is not None
+        return tag.build(ctx)
+    if isinstance(node, TextTerm):
+        return _text(ctx, node.text)
+    if isinstance(node, ViewTerm):
+        return _view(segment, node, ctx)
+    raise AssertionError(node)  # pragma: no cover
+
+
+def _text(ctx: CompileContext, text: str) -> Any:
+    """A word or phrase: in the contact's own record or in one of its interactions."""
+    own = ctx.backend.contacts_matching(text, interactions=False)
+    said = ctx.backend.contacts_matching(text, interactions=True)
+    if own is None or said is None:
+        return false()
+    return or_(c.id.in_(select(own.subquery().c.contact_id)), c.id.in_(select(said.subquery().c.contact_id)))
+
+
+def _view(segment: Segment, node: ViewTerm, ctx: CompileContext) -> Any:
+    from crm_tui.keys import fast_name_key
+
+    v = t.saved_views.c
+    key = fast_name_key(node.name)
+    if key in ctx.views_seen or len(ctx.views_seen) >= MAX_VIEW_DEPTH:
+        raise QueryError(f"view '@{node.name}' refers to itself", query=segment.text, column=node.column)
+    query = ctx.conn.execute(select(v.query).where(v.name_key == key)).scalar()
+    if query is None:
+        names = list(ctx.conn.execute(select(v.name)).scalars())
+        raise QueryError(
+            f"no view named '@{node.name}'",
+            query=segment.text,
+            column=node.column,
+            suggestion=nearest(node.name, names),
+        )
+    try:
+        inner = parse_segment(query, now=ctx.now, tz=segment.tz, user=segment.user)
+    except QueryError as exc:
+        raise QueryError(f"view '@{node.name}': {exc.what}", query=segment.text, column=node.column) from None
+    return inner.condition(ctx.conn, now=ctx.now, views_seen=(*ctx.views_seen, key))

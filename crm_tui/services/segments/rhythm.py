@@ -1,0 +1,259 @@
+"""Rhythm: each contact's usual gap between interactions, and who has gone quiet for them.
+
+Definitions (the README repeats them):
+- Events are a contact's live interactions (payments join them when they exist: `events`).
+  Gaps are counted in whole UTC days between the days that have an event, so a call and
+  its follow-up email on one day make one day.
+- A contact with at least `MIN_GAPS` gaps has a rhythm: the median gap, the 80th
+  percentile gap (nearest rank: the ceil(0.8 n)-th smallest) and the longest gap.
+- The lapse ratio is the days since the last event divided by the median gap.
+- +ATRISK: the days since the last event exceed the smaller of the 80th percentile gap and
+  1.5 x the median; +LAPSED: they exceed the smaller of the longest gap and 3 x the median.
+- Without a rhythm, the contact's stay-in-touch cadence (its own, else its tags' shortest)
+  stands for the median: at risk past 1.5 x the cadence, lapsed past 3 x, the ratio is days
+  since the last event over the cadence. With neither, a contact is never at risk.
+
+Everything is computed in SQL with window functions (both databases have them; SQLite has
+no percentile function, so ranks come from row_number and count). Established rhythms are
+cached in `rhythms`; triggers mark a contact in `rhythm_dirty` when its interactions change,
+reads compute the marked ones live, and `refresh_rhythms` (run by `crm due`) stores them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import and_, case, delete, func, insert, literal, or_, select, union_all
+from sqlalchemy.engine import Connection
+
+from crm_tui.backend import backend_for
+from crm_tui.models import tables as t
+
+MIN_GAPS = 3
+ATRISK_MEDIANS = 1.5
+LAPSED_MEDIANS = 3.0
+_EPOCH = date(1970, 1, 1)
+
+c, i, rh, rd = t.contacts.c, t.interactions.c, t.rhythms.c, t.rhythm_dirty.c
+STAT_COLUMNS = ("contact_id", "gaps", "median_gap", "p80_gap", "max_gap", "last_day", "atrisk_after", "lapsed_after")
+
+
+def day_number(when: datetime) -> int:
+    """The UTC day of `when` as days since 1970-01-01, as `Backend.day_number` computes it in SQL."""
+    return (when.astimezone(UTC).date() - _EPOCH).days
+
+
+def live_interactions() -> Any:
+    """The interactions that count, as (contact_id, at): the one place to leave out deleted ones."""
+    return select(i.contact_id.label("contact_id"), i.occurred_at.label("at"))
+
+
+def events() -> Any:
+    """Every event of a rhythm, as (contact_id, at): interactions now, payments unioned in later."""
+    return live_interactions()
+
+
+def rhythm_stats(conn: Connection, *, contacts: Any = None, key: str = "contact_id", min_gaps: int = MIN_GAPS) -> Any:
+    """A SELECT of STAT_COLUMNS (the first named `key`) for every contact with `min_gaps` gaps or more.
+
+    `contacts` (a SELECT of ids, or a list) restricts it. `key` "organization_id" pools the
+    events of an organization's contacts instead.
+    """
+    backend = backend_for(conn)
+    ev = events().subquery("ev")
+    if key == "organization_id":
+        source = select(c.organization_id.label("owner_id"), ev.c.at).join(t.contacts, c.id == ev.c.contact_id)
+        source = source.where(c.organization_id.is_not(None), c.deleted_at.is_(None))
+        if contacts is not None:
+            source = source.where(c.organization_id.in_(contacts))
+    else:
+        source = select(ev.c.contact_id.label("owner_id"), ev.c.at)
+        if contacts is not None:
+            source = source.where(ev.c.contact_id.in_(contacts))
+    src = source.subquery("src")
+    day = backend.day_number(src.c.at)
+    # Consecutive events: a zero-day step is a second event on one day, not a gap.
+    steps = select(
+        src.c.owner_id,
+        day.label("day"),
+        (day - func.lag(day).over(partition_by=src.c.owner_id, order_by=src.c.at)).label("gap"),
+    ).subquery("steps")
+    gaps = select(steps.c.owner_id, steps.c.day, steps.c.gap).where(steps.c.gap > 0).subquery("gaps")
+    ranked = select(
+        gaps.c.owner_id,
+        gaps.c.day,
+        gaps.c.gap,
+        func.row_number().over(partition_by=gaps.c.owner_id, order_by=gaps.c.gap).label("rn"),
+        func.count().over(partition_by=gaps.c.owner_id).label("n"),
+    ).subquery("ranked")
+    n, rn, gap = ranked.c.n, ranked.c.rn, ranked.c.gap
+    middle = or_(rn == (n + 1) // 2, rn == (n + 2) // 2)
+    stats = (
+        select(
+            ranked.c.owner_id.label("owner_id"),
+            func.max(n).label("gaps"),
+            func.avg(case((middle, gap))).label("median_gap"),
+            func.max(case((rn == (4 * n + 4) // 5, gap))).label("p80_gap"),  # rank ceil(0.8 n)
+            func.max(gap).label("max_gap"),
+            func.max(ranked.c.day).label("last_day"),
+        )
+        .group_by(ranked.c.owner_id)
+        .having(func.max(n) >= min_gaps)
+        .subquery("stats")
+    )
+    median, p80, longest = stats.c.median_gap, stats.c.p80_gap, stats.c.max_gap
+    atrisk = case((p80 < ATRISK_MEDIANS * median, p80), else_=ATRISK_MEDIANS * median)
+    lapsed = case((longest < LAPSED_MEDIANS * median, longest), else_=LAPSED_MEDIANS * median)
+    return select(
+        stats.c.owner_id.label(key),
+        stats.c.gaps,
+        median.label("median_gap"),
+        p80.label("p80_gap"),
+        longest.label("max_gap"),
+        stats.c.last_day,
+        (stats.c.last_day + atrisk).label("atrisk_after"),
+        (stats.c.last_day + lapsed).label("lapsed_after"),
+    )
+
+
+# ---------------------------------------------------------------- the cache
+
+
+def any_dirty(conn: Connection) -> bool:
+    """Whether some contact's events changed since its rhythm was cached."""
+    return conn.execute(select(rd.contact_id).limit(1)).first() is not None
+
+
+def refresh_rhythms(conn: Connection) -> int:
+    """Recompute the cached rhythm of every marked contact, in a write transaction; how many."""
+    backend = backend_for(conn)
+    backend.lock_for_new_ids(conn, "rhythm_dirty")  # PostgreSQL: no new marks while we read them
+    marked = select(rd.contact_id)
+    count = int(conn.execute(select(func.count()).select_from(t.rhythm_dirty)).scalar_one())
+    if not count:
+        return 0
+    conn.execute(delete(t.rhythms).where(rh.contact_id.in_(marked)))
+    stats = rhythm_stats(conn, contacts=marked).subquery("fresh")
+    live = select(*(stats.c[name] for name in STAT_COLUMNS)).where(stats.c.contact_id.in_(select(c.id)))
+    conn.execute(insert(t.rhythms).from_select(list(STAT_COLUMNS), live))
+    conn.execute(delete(t.rhythm_dirty))
+    return count
+
+
+def current_rhythms(conn: Connection, *, dirty: bool | None = None) -> Any:
+    """The established rhythms as they are now: the cache, with marked contacts computed live."""
+    if dirty is None:
+        dirty = any_dirty(conn)
+    if not dirty:
+        return t.rhythms
+    marked = select(rd.contact_id)
+    clean = select(*(rh[name] for name in STAT_COLUMNS)).where(rh.contact_id.not_in(marked))
+    return union_all(clean, rhythm_stats(conn, contacts=marked)).subquery("rhythms_now")
+
+
+# ---------------------------------------------------------------- conditions
+
+
+def _fallback(conn: Connection, today: int, medians: float, rhythms: Any) -> Any:
+    from crm_tui.services.segments.cadence import cadence_condition
+
+    backend = backend_for(conn)
+
+    def past(last: Any, cadence: Any) -> Any:
+        return and_(last.is_not(None), literal(today) - backend.day_number(last) > medians * cadence)
+
+    return and_(c.id.not_in(select(rhythms.c.contact_id)), cadence_condition(conn, past))
+
+
+def atrisk_condition(conn: Connection, now: datetime, *, rhythms: Any = None) -> Any:
+    """+ATRISK at `now` (see the module's definitions)."""
+    rhythms = current_rhythms(conn) if rhythms is None else rhythms
+    today = day_number(now)
+    established = c.id.in_(select(rhythms.c.contact_id).where(rhythms.c.atrisk_after < today))
+    return or_(established, _fallback(conn, today, ATRISK_MEDIANS, rhythms))
+
+
+def lapsed_condition(conn: Connection, now: datetime, *, rhythms: Any = None) -> Any:
+    """+LAPSED at `now` (see the module's definitions)."""
+    rhythms = current_rhythms(conn) if rhythms is None else rhythms
+    today = day_number(now)
+    established = c.id.in_(select(rhythms.c.contact_id).where(rhythms.c.lapsed_after < today))
+    return or_(established, _fallback(conn, today, LAPSED_MEDIANS, rhythms))
+
+
+# ---------------------------------------------------------------- one contact
+
+
+@dataclass(frozen=True)
+class RhythmInfo:
+    """A contact's (or organization's) rhythm figures at a moment, and what they come to."""
+
+    days_with_events: int
+    gaps: int
+    median_gap: float | None
+    p80_gap: float | None
+    max_gap: float | None
+    last_day: int | None
+    days_since: int | None
+    basis: str  # "rhythm", "cadence" or "none"
+    expected: float | None  # the median gap, or the cadence standing in for it
+    atrisk_after_days: float | None  # the threshold in days since the last event
+    lapsed_after_days: float | None
+    lapse_ratio: float | None
+    at_risk: bool
+    lapsed: bool
+
+
+def rhythm_info(
+    conn: Connection, owner_id: int, *, now: datetime, cadence: int | None = None, organization: bool = False
+) -> RhythmInfo:
+    """The figures for one contact (or organization), computed live with the same SQL as the cache."""
+    key = "organization_id" if organization else "contact_id"
+    stats = rhythm_stats(conn, contacts=[owner_id], key=key, min_gaps=1).subquery("one")
+    row = conn.execute(select(stats)).mappings().first()
+    ev = events().subquery("ev")
+    if organization:
+        days_query = select(ev.c.at).join(t.contacts, c.id == ev.c.contact_id).where(c.organization_id == owner_id)
+    else:
+        days_query = select(ev.c.at).where(ev.c.contact_id == owner_id)
+    inner = days_query.subquery("d")
+    day = backend_for(conn).day_number(inner.c.at)
+    days, last_day = conn.execute(select(func.count(func.distinct(day)), func.max(day))).one()
+    today = day_number(now)
+    gaps = int(row["gaps"]) if row else 0
+    since = today - int(last_day) if last_day is not None else None
+    median: float | None
+    p80: float | None
+    longest: float | None
+    atrisk: float | None
+    lapsed: float | None
+    expected: float | None
+    if row and gaps >= MIN_GAPS:
+        median, p80, longest = float(row["median_gap"]), float(row["p80_gap"]), float(row["max_gap"])
+        atrisk, lapsed = min(p80, ATRISK_MEDIANS * median), min(longest, LAPSED_MEDIANS * median)
+        basis, expected = "rhythm", median
+    else:
+        median = float(row["median_gap"]) if row else None
+        p80 = float(row["p80_gap"]) if row else None
+        longest = float(row["max_gap"]) if row else None
+        basis, expected = ("cadence", float(cadence)) if cadence else ("none", None)
+        atrisk = ATRISK_MEDIANS * cadence if cadence else None
+        lapsed = LAPSED_MEDIANS * cadence if cadence else None
+    return RhythmInfo(
+        days_with_events=int(days or 0),
+        gaps=gaps,
+        median_gap=median,
+        p80_gap=p80,
+        max_gap=longest,
+        last_day=int(last_day) if last_day is not None else None,
+        days_since=since,
+        basis=basis,
+        expected=expected,
+        atrisk_after_days=atrisk,
+        lapsed_after_days=lapsed,
+        lapse_ratio=round(since / expected, 2) if since is not None and expected else None,
+        at_risk=bool(since is not None and atrisk is not None and since > atrisk),
+        lapsed=bool(since is not None and lapsed is not None and since > lapsed),
+    )

@@ -1,0 +1,173 @@
+"""Rhythm, tag cadences, rules, views and feedback services, on both databases."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+
+from crm_tui.db import connection_scope, session_scope
+from crm_tui.errors import Conflict, InvalidInput
+from crm_tui.models import tables as t
+from crm_tui.services.feedback import feedback_summary, nps_by_month
+from crm_tui.services.history import history
+from crm_tui.services.interactions import log_interaction
+from crm_tui.services.queue import due_items
+from crm_tui.services.reminders import complete_reminder, get_reminder
+from crm_tui.services.segments.atrisk import at_risk_contacts, count_at_risk
+from crm_tui.services.segments.rhythm import current_rhythms, refresh_rhythms, rhythm_info, rhythm_stats
+from crm_tui.services.segments.rules import add_rule, run_rules
+from crm_tui.services.segments.signals import run_signals, signals_pending
+from crm_tui.services.segments.views import save_view
+from crm_tui.services.segments.why import explain_contact
+from crm_tui.services.tags import set_tag_cadence
+from tests.conftest import NOW
+from tests.segments.dataset import build, days
+
+UTC = ZoneInfo("UTC")
+
+
+@pytest.fixture
+def dataset(engine: Engine) -> Engine:
+    build(engine)
+    return engine
+
+
+def test_rhythm_figures_and_thresholds(dataset: Engine) -> None:
+    with connection_scope(dataset) as conn:
+        ada = rhythm_info(conn, 1, now=NOW, cadence=21)
+        carla = rhythm_info(conn, 3, now=NOW, cadence=21)
+        dan = rhythm_info(conn, 4, now=NOW, cadence=30)
+    assert (ada.gaps, ada.median_gap, ada.p80_gap, ada.max_gap, ada.days_since) == (3, 30, 30, 30, 60)
+    assert ada.basis == "rhythm" and ada.lapse_ratio == 2 and ada.at_risk and ada.lapsed
+    assert (carla.gaps, carla.median_gap, carla.days_since, carla.at_risk) == (3, 7, 7, False)  # 7 does not exceed 7
+    assert dan.basis == "cadence" and dan.atrisk_after_days == 45 and dan.lapsed_after_days == 90
+    assert dan.at_risk and not dan.lapsed and dan.lapse_ratio == round(50 / 30, 2)
+
+
+def test_median_and_80th_percentile_by_rank(engine: Engine) -> None:
+    build(engine)
+    with session_scope(engine) as s:
+        # Gaps 1, 2, 3, 10: median (2 + 3) / 2, 80th percentile the ceil(3.2) = 4th smallest.
+        for ago in (116, 106, 103, 101, 100):
+            log_interaction(s.connection(), 7, kind="call", summary="x", author="t", at=days(ago), now=NOW)
+    with connection_scope(engine) as conn:
+        gus = rhythm_info(conn, 7, now=NOW)
+    assert (gus.gaps, gus.median_gap, gus.p80_gap, gus.max_gap) == (4, 2.5, 10, 10)
+    assert gus.atrisk_after_days == 3.75 and gus.lapsed_after_days == 7.5
+
+
+def test_the_cache_matches_the_live_figures_and_triggers_mark_changes(dataset: Engine) -> None:
+    with connection_scope(dataset) as conn:
+        live = sorted(tuple(r) for r in conn.execute(rhythm_stats(conn)))
+        assert conn.execute(select(func.count()).select_from(t.rhythm_dirty)).scalar_one() > 0
+    with connection_scope(dataset, write=True) as conn:
+        assert refresh_rhythms(conn) > 0
+    with connection_scope(dataset) as conn:
+        cached = sorted(tuple(r) for r in conn.execute(select(current_rhythms(conn))))
+        assert [row[:6] for row in cached] == [row[:6] for row in live]
+        assert cached[0][0] == 1 and len(cached) == 2  # Ada and Carla (Finn's one call makes no rhythm)
+    with session_scope(dataset) as s:
+        log_interaction(s.connection(), 1, kind="call", summary="back in touch", author="t", at=days(1), now=NOW)
+    with connection_scope(dataset) as conn:
+        assert list(conn.execute(select(t.rhythm_dirty.c.contact_id)).scalars()) == [1]
+        fresh = {r.contact_id: r for r in conn.execute(select(current_rhythms(conn)))}
+        assert fresh[1].gaps == 4 and fresh[1].last_day == fresh[3].last_day + 6  # computed live while marked
+
+
+def test_at_risk_ranks_by_lapse_ratio_and_skips_contacts_going_cold(dataset: Engine) -> None:
+    with connection_scope(dataset) as conn:
+        everyone = at_risk_contacts(conn, now=NOW, skip_cold=False)
+        assert [(r.contact_id, r.basis, r.lapse_ratio, r.lapsed) for r in everyone] == [
+            (1, "rhythm", 2.0, True),
+            (4, "cadence", round(50 / 30, 2), False),
+        ]
+        assert everyone[0].since.date() == date(2026, 10, 24)  # the day after 30 days from 23 Sep
+        # Both are stale by their cadence, so `crm due` lists them as going cold already.
+        assert at_risk_contacts(conn, now=NOW) == [] and count_at_risk(conn, now=NOW) == 0
+
+
+def test_tag_cadence_is_inherited_by_the_shortest(dataset: Engine) -> None:
+    with session_scope(dataset) as s:
+        set_tag_cadence(s, "vip", 7, actor="tester")
+    with connection_scope(dataset) as conn:
+        touches = {i.contact_id: i for i in due_items(conn, now=NOW, until=NOW) if i.kind == "touch"}
+        why = explain_contact(conn, 1, now=NOW, tz=UTC, user="tester")
+    assert set(touches) == {1, 2, 4}  # Dan keeps his own 30 days; Ada takes vip's 7 over client's 21
+    assert touches[1].due_at == days(60) + timedelta(days=7)
+    assert (why.cadence.days, why.cadence.source) == (7, "tag vip") and why.stale
+    with connection_scope(dataset) as conn:
+        vip = conn.execute(select(t.tags.c.id).where(t.tags.c.name_key == "vip")).scalar_one()
+        assert history(conn, entity="tag", entity_id=vip)[0].new_value == "7"
+
+
+def test_rules_fire_once_rearm_after_leaving_and_record_the_history(dataset: Engine) -> None:
+    with session_scope(dataset) as s:
+        add_rule(s, name="quiet-vips", query="tag:vip last:>30d", remind="Check in with {first}", actor="tester",
+                 tz=UTC, due="2d", now=NOW)  # fmt: skip
+        with pytest.raises(Conflict):
+            add_rule(s, name="Quiet-VIPs", query="tag:vip", remind="x", actor="tester", tz=UTC, now=NOW)
+        with pytest.raises(InvalidInput, match="unknown placeholder"):
+            add_rule(s, name="bad", query="tag:vip", remind="Hi {nmae}", actor="tester", tz=UTC, now=NOW)
+    with session_scope(dataset) as s:
+        fired, problems = run_rules(s, now=NOW, tz=UTC, actor="tester")
+    assert problems == [] and [(f.contact_id, f.title) for f in fired] == [
+        (1, "Check in with Ada"),
+        (4, "Check in with Dan"),
+    ]
+    assert fired[0].due_at == NOW + timedelta(days=2)
+    with session_scope(dataset) as s:
+        assert run_rules(s, now=NOW, tz=UTC, actor="tester")[0] == []  # idempotent
+        changes = history(s.connection(), entity="reminder", entity_id=fired[0].reminder_id or 0)
+        assert ("rule", "quiet-vips") in {(c.field, c.new_value) for c in changes}
+        complete_reminder(s, get_reminder(s, fired[0].reminder_id or 0), actor="tester", now=NOW)
+    with session_scope(dataset) as s:  # done but still in the segment: nothing new
+        assert run_rules(s, now=NOW, tz=UTC, actor="tester")[0] == []
+        log_interaction(s.connection(), 1, kind="call", summary="caught up", author="t", at=NOW, now=NOW)
+    later = NOW + timedelta(days=40)
+    with session_scope(dataset) as s:  # Ada left (contacted) and is quiet again 40 days on: re-armed, fires again
+        assert run_rules(s, now=NOW + timedelta(days=1), tz=UTC, actor="tester")[0] == []
+        again = run_rules(s, now=later, tz=UTC, actor="tester")[0]
+    assert [f.contact_id for f in again] == [1]
+
+
+def test_signals_run_rules_and_list_new_view_members_once(dataset: Engine) -> None:
+    with connection_scope(dataset) as conn:
+        assert signals_pending(conn)  # the rhythm cache starts marked
+    with session_scope(dataset) as s:
+        save_view(s, name="stale", query="+STALE", actor="tester", tz=UTC, notify=True, now=NOW)
+        run_signals(s, now=NOW, tz=UTC, actor="tester")
+    with session_scope(dataset) as s:
+        assert run_signals(s, now=NOW, tz=UTC, actor="tester").joined == []  # members at save are not new
+        log_interaction(s.connection(), 3, kind="call", summary="x", author="t", at=days(40), now=NOW)
+    with session_scope(dataset) as s:
+        # Carla's last contact is still 7 days ago (the new call is older): not stale; Eve becomes stale later.
+        joined = run_signals(s, now=NOW + timedelta(days=20), tz=UTC, actor="tester").joined
+    assert [(m.view, m.contact_id) for m in joined] == [("stale", 3), ("stale", 5)]
+
+
+def test_feedback_summary_and_nps_by_month(dataset: Engine) -> None:
+    with session_scope(dataset) as s:
+        log_interaction(s.connection(), 1, kind="feedback", summary="ok", author="t", at=days(2), now=NOW,
+                        score=7, scale=10)  # fmt: skip
+        with pytest.raises(InvalidInput, match="--score must be from 0 to 10"):
+            log_interaction(s.connection(), 1, kind="feedback", summary="x", author="t", score=11, scale=10)
+        with pytest.raises(InvalidInput, match="only a feedback"):
+            log_interaction(s.connection(), 1, kind="call", summary="x", author="t", score=1, scale=10)
+    with connection_scope(dataset) as conn:
+        ada = feedback_summary(conn, 1)
+        months = nps_by_month(conn, start=date(2026, 8, 1), end=date(2026, 11, 30), tz=UTC)
+        by_tag = nps_by_month(conn, start=date(2026, 9, 1), end=date(2026, 9, 30), tz=UTC, by="tag")
+        with pytest.raises(InvalidInput, match="tier is not available yet"):
+            nps_by_month(conn, start=date(2026, 9, 1), end=date(2026, 9, 30), tz=UTC, by="tier")
+    assert ada is not None and (ada.score, ada.previous, ada.trend, ada.text) == (7, 9, "down", "7/10, down from 9")
+    shown = [(m.month, m.responses, m.promoters, m.detractors, m.nps, m.ratings, m.rating_average) for m in months]
+    assert shown == [
+        ("2026-08", 1, 0, 1, -100, 0, None),  # Dan's 3
+        ("2026-09", 1, 1, 0, 100, 0, None),  # Ada's 9
+        ("2026-11", 1, 0, 0, 0, 1, 4.0),  # Ada's 7 (passive), Carla's rating 4
+    ]
+    assert [(m.group, m.promoters) for m in by_tag] == [("client", 1), ("vip", 1)]

@@ -21,8 +21,14 @@ def run_signals(rt: Runtime, *, now: datetime) -> list[DueItem]:
     from crm_tui.services.segments.signals import signals_pending
 
     with rt.connection() as conn:
-        if not signals_pending(conn):
-            return []
+        pending = signals_pending(conn)
+    if not pending.rules_or_views:
+        if pending.rhythms:
+            from crm_tui.services.segments.rhythm import refresh_rhythms
+
+            with rt.connection(write=True) as conn:  # a Core write: no ORM for cron to build
+                refresh_rhythms(conn)
+        return []
     from crm_tui.services.queue import DueItem
     from crm_tui.services.segments.signals import run_signals as run
 

@@ -38,14 +38,26 @@ class Signals:
     rhythms_refreshed: int = 0
 
 
-def signals_pending(conn: Connection) -> bool:
+@dataclass(frozen=True)
+class Pending:
+    """What `crm due` has to run before reading the queue."""
+
+    rules_or_views: bool  # a rule or a notifying view: a session that may add follow-ups
+    rhythms: bool  # contacts whose rhythm must be recomputed: a Core write, no ORM
+
+    def __bool__(self) -> bool:
+        return self.rules_or_views or self.rhythms
+
+
+def signals_pending(conn: Connection) -> Pending:
     """Whether there is a rule, a notifying view, or a rhythm to recompute."""
-    checks = (
-        select(t.rules.c.id).limit(1),
-        select(t.saved_views.c.id).where(t.saved_views.c.notify.is_(True)).limit(1),
-        select(t.rhythm_dirty.c.contact_id).limit(1),
+    rules = select(t.rules.c.id).limit(1)
+    views = select(t.saved_views.c.id).where(t.saved_views.c.notify.is_(True)).limit(1)
+    dirty = select(t.rhythm_dirty.c.contact_id).limit(1)
+    return Pending(
+        rules_or_views=any(conn.execute(query).first() is not None for query in (rules, views)),
+        rhythms=conn.execute(dirty).first() is not None,
     )
-    return any(conn.execute(query).first() is not None for query in checks)
 
 
 def run_signals(session: Session, *, now: datetime, tz: tzinfo, actor: str) -> Signals:

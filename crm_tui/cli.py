@@ -220,7 +220,7 @@ def _print_due(rt: Runtime, *, within: str | None, owner: str | None, fmt: str |
     now = rt.now()
     until = now + timedelta(days=rt.duration_days(within, option="--within")) if within else end_of_day(now, rt.tz)
     with rt.connection() as conn:
-        items = due_items(conn, now=now, until=until, owner=owner)
+        items = due_items(conn, now=now, until=until, owner=owner, tz=rt.tz)
     if ics:
         from crm_tui.io.ics import due_calendar
 
@@ -233,12 +233,13 @@ def _print_due(rt: Runtime, *, within: str | None, owner: str | None, fmt: str |
             {
                 "due_at": item.due_at,
                 "kind": item.kind,
+                "section": item.kind,
                 "id": item.id,
                 "contact_id": item.contact_id,
                 "contact": item.contact_name,
                 "title": item.title,
                 "owner": item.owner,
-                "overdue": item.due_at < now,
+                "overdue": item.kind != "date" and item.due_at < now,
             }
             for item in items
         ]

@@ -102,6 +102,14 @@ class Backend(ABC):
     def days_between(self, later: Any, earlier: Any) -> ColumnElement[Any]:
         """Whole and fractional days from `earlier` to `later`, as a number."""
 
+    @abstractmethod
+    def json_text(self, column: Any, key: str) -> ColumnElement[Any]:
+        """The text value under `key` of a JSON object stored as text in `column` (NULL when absent)."""
+
+    @abstractmethod
+    def as_number(self, value: Any) -> ColumnElement[Any]:
+        """Text that reads as a decimal number (`42`, `-3.5`) as that number; NULL for any other text."""
+
     def unindexed_null(self, column: Any, qualified: str) -> ColumnElement[bool]:
         """`column IS NULL`, kept off the column's index where the planner would misuse it."""
         return column.is_(None)

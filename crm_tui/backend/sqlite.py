@@ -150,6 +150,23 @@ class SqliteBackend(Backend):
     def days_between(self, later: Any, earlier: Any) -> ColumnElement[Any]:
         return func.julianday(later) - func.julianday(earlier)
 
+    def json_text(self, column: Any, key: str) -> ColumnElement[Any]:
+        path = '$."' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return func.json_extract(column, path)
+
+    def as_number(self, value: Any) -> ColumnElement[Any]:
+        # CAST('n/a' AS REAL) is 0.0 on SQLite: only text made of a sign, digits and one point is a number.
+        from sqlalchemy import REAL, and_, case, cast, not_
+
+        text_ = func.trim(value)
+        numeric = and_(
+            text_.op("GLOB")("*[0-9]*"),
+            not_(text_.op("GLOB")("*[^0-9.-]*")),
+            not_(text_.op("GLOB")("?*-*")),
+            not_(text_.op("GLOB")("*.*.*")),
+        )
+        return case((numeric, cast(text_, REAL)), else_=None)
+
     def unindexed_null(self, column: Any, qualified: str) -> ColumnElement[bool]:
         # Nearly every contacts.deleted_at and reminders.done_at is NULL, but SQLite's planner
         # takes their indexes as selective and then sorts the whole table in a temporary

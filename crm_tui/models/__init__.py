@@ -21,6 +21,15 @@ if TYPE_CHECKING:
         Tag,
     )
     from crm_tui.models.history import Change
+    from crm_tui.models.person import (
+        ContactAddress,
+        ContactCardLine,
+        ContactDate,
+        ContactRelation,
+        ContactUrl,
+        CustomField,
+        DateNotice,
+    )
 
 _WHERE = {
     "Interaction": "activity",
@@ -34,14 +43,28 @@ _WHERE = {
     "Change": "history",
     "ImportBatch": "batch",
     "ImportChange": "batch",
+    "ContactAddress": "person",
+    "ContactCardLine": "person",
+    "ContactDate": "person",
+    "ContactRelation": "person",
+    "ContactUrl": "person",
+    "CustomField": "person",
+    "DateNotice": "person",
 }
 
 __all__ = [
     "Change",
     "Contact",
+    "ContactAddress",
+    "ContactCardLine",
+    "ContactDate",
     "ContactEmail",
     "ContactPhone",
+    "ContactRelation",
     "ContactTag",
+    "ContactUrl",
+    "CustomField",
+    "DateNotice",
     "ImportBatch",
     "ImportChange",
     "Interaction",

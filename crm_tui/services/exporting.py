@@ -62,16 +62,22 @@ def iter_contacts(session: Session, *, page: int = PAGE) -> Iterator[ExportedCon
                 select(Organization.id, Organization.name).where(Organization.id.in_(org_ids))
             ).all()
         )
+        from crm_tui.services.person.exported import PersonParts, person_parts
+
+        extra = person_parts(session.connection(), ids)
         for c in contacts:
             assert c.id is not None
+            more = extra.get(c.id) or PersonParts()
             yield ExportedContact(
                 id=c.id, display_name=c.display_name, given_name=c.given_name, family_name=c.family_name,
                 emails=emails.get(c.id, []), phones=phones.get(c.id, []),
                 organization=orgs.get(c.organization_id) if c.organization_id else None, title=c.title,
                 tags=tags.get(c.id, []), notes=c.notes, cadence_days=c.cadence_days, owner=c.owner,
-                birthday=c.birthday, source=c.source, uid=c.uid,
+                birthday=more.birthday, source=c.source, uid=c.uid,
                 custom=json.loads(c.custom) if c.custom else {}, created_at=c.created_at,
-                updated_at=c.updated_at, last_contact_at=c.last_contact_at,
+                updated_at=c.updated_at, last_contact_at=c.last_contact_at, nickname=c.nickname,
+                department=c.department, dates=more.dates, addresses=more.addresses, urls=more.urls,
+                card_lines=more.card_lines, relations=more.relations,
             )  # fmt: skip
         session.expunge_all()  # the page is written: let its objects go
 

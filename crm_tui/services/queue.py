@@ -37,8 +37,8 @@ def end_of_day(now: datetime, tz: tzinfo, *, days: int = 0) -> datetime:
 class DueItem:
     """One line of the queue: a reminder, or a contact going cold (a "touch")."""
 
-    kind: Literal["reminder", "touch"]
-    id: int  # the reminder id, or the contact id for a touch
+    kind: Literal["reminder", "touch", "date"]
+    id: int  # the reminder id, the contact id for a touch, the date's id for a date
     contact_id: int | None
     contact_name: str | None
     title: str
@@ -65,6 +65,7 @@ class TodayQueue:
     today: QueueSection
     upcoming: QueueSection
     cold: QueueSection
+    dates: QueueSection = field(default_factory=QueueSection)  # birthdays and other dates coming up
 
     @property
     def due_count(self) -> int:
@@ -217,9 +218,14 @@ def count_lapsed(conn: Connection, *, until: datetime, owner: str | None = None)
 # ---------------------------------------------------------------- the two views
 
 
-def due_items(conn: Connection, *, now: datetime, until: datetime, owner: str | None = None) -> list[DueItem]:
-    """Everything due by `until`, most overdue first: what `crm due` prints."""
+def due_items(
+    conn: Connection, *, now: datetime, until: datetime, owner: str | None = None, tz: tzinfo | None = None
+) -> list[DueItem]:
+    """Everything due by `until`, most overdue first: what `crm due` prints (dates coming up, in `tz`'s days)."""
+    from crm_tui.services.person.upcoming import date_items
+
     items = due_reminders(conn, until=until, owner=owner) + lapsed_contacts(conn, until=until, owner=owner)
+    items += date_items(conn, now=now, until=until, tz=tz, owner=owner)
     items.sort(key=attrgetter("due_at", "kind", "id"))
     return items
 
@@ -240,6 +246,7 @@ def today_queue(
     upcoming_end: datetime,
     limit: int = 100,
     owner: str | None = None,
+    tz: tzinfo | None = None,
 ) -> TodayQueue:
     """The queue at `now` cut into sections of at most `limit` items, most urgent first.
 
@@ -247,13 +254,18 @@ def today_queue(
     lists contacts whose cadence lapses by `today_end`, as `crm due` does. `owner` keeps
     that person's follow-ups and contacts, as `crm due --owner` does.
     """
+    from crm_tui.services.person.upcoming import count_dates, date_items
+
     cold_total = count_lapsed(conn, until=today_end, owner=owner)
     cold = lapsed_contacts(conn, until=today_end, owner=owner, limit=limit) if limit and cold_total else []
+    dates_total = count_dates(conn, now=now, until=today_end, tz=tz, owner=owner)
+    dates = date_items(conn, now=now, until=today_end, tz=tz, owner=owner, limit=limit) if limit and dates_total else []
     return TodayQueue(
         overdue=_section(conn, after=None, until=now, limit=limit, owner=owner),
         today=_section(conn, after=now, until=today_end, limit=limit, owner=owner),
         upcoming=_section(conn, after=today_end, until=upcoming_end, limit=limit, owner=owner),
         cold=QueueSection(items=cold, total=cold_total),
+        dates=QueueSection(items=dates, total=dates_total),
     )
 
 

@@ -36,6 +36,9 @@ GROUPS: dict[str, tuple[str, str]] = {
     "import": ("crm_tui.commands.io", "import_app"),
     "export": ("crm_tui.commands.io_export", "export_app"),
     "db": ("crm_tui.commands.database", "db_app"),
+    "field": ("crm_tui.commands.fields", "field_app"),
+    "dates": ("crm_tui.commands.fields", "dates_app"),
+    "sync": ("crm_tui.commands.sync", "sync_app"),
 }
 
 

@@ -7,13 +7,14 @@ on the dates' month and day, built from the days of the window; nothing is filte
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.engine import Connection
 
-from crm_tui.annual import DEFAULT_NOTICE_DAYS, describe, keys_by_year, next_occurrence
+from crm_tui.annual import DEFAULT_NOTICE_DAYS, describe, keys_by_year, next_occurrence, years_on
 from crm_tui.models import tables as t
 
 d, c, n = t.contact_dates.c, t.contacts.c, t.date_notices.c
@@ -100,3 +101,34 @@ def count_dates(
         select(func.count()).select_from(_JOINED).where(*_where(conn, now=now, until=until, tz=tz or UTC, owner=owner))
     )
     return int(conn.execute(query).scalar_one())
+
+
+@dataclass(frozen=True)
+class UpcomingDate:
+    """One date coming up: its day, whose it is, and what it is (`birthday (turns 36)`)."""
+
+    day: date
+    contact_id: int
+    contact: str
+    label: str
+    value: str
+    years: int | None
+    what: str
+
+
+def upcoming_dates(conn: Connection, *, now: datetime, until: datetime, tz: tzinfo) -> list[UpcomingDate]:
+    """Every live contact's dates whose next day falls by `until` (the notice of labels does not apply)."""
+    today = now.astimezone(tz).date()
+    last = max(today, (until - timedelta(microseconds=1)).astimezone(tz).date())
+    query = (
+        select(d.contact_id, c.display_name, d.label, d.value)
+        .select_from(_JOINED)
+        .where(_window(today, last, 0), c.deleted_at.is_(None))
+    )
+    out = []
+    for cid, name, label, value in conn.execute(query).all():
+        day = next_occurrence(value, today)
+        assert day is not None
+        out.append(UpcomingDate(day, cid, name, label, value, years_on(value, day), describe(label, value, day)))
+    out.sort(key=lambda u: (u.day, u.contact.casefold(), u.label))
+    return out

@@ -44,6 +44,23 @@ class Address:
         """The seven parts in ADR's order."""
         return (self.po_box, self.extended, self.street, self.locality, self.region, self.postcode, self.country)
 
+    @classmethod
+    def from_text(cls, text: str, label: str | None = None) -> Address:
+        """An address typed on one line, its parts split by commas: street; street, city; street, city,
+        country; street, city, region, country; street, city, region, postcode, country (more parts
+        before those belong to the street). Seven parts split by `;` are vCard ADR's own order."""
+        raw = " ".join(text.replace("\n", ", ").split())
+        if raw.count(";") == 6:
+            return cls(label, *(p.strip() or None for p in raw.split(";")))
+        items = [p.strip() for p in raw.split(",") if p.strip()]
+        cut = max(1, len(items) - 4)
+        street, more = ", ".join(items[:cut]) or None, items[cut:]
+        names = {
+            0: (), 1: ("locality",), 2: ("locality", "country"), 3: ("locality", "region", "country"),
+            4: ("locality", "region", "postcode", "country"),
+        }[len(more)]  # fmt: skip
+        return cls(label, street=street, **dict(zip(names, more, strict=True)))
+
     def one_line(self) -> str:
         """`12 Main St, Springfield, IL 62701, USA`: the parts a person reads, in reading order."""
         area = " ".join(p for p in (self.region, self.postcode) if p)

@@ -68,20 +68,7 @@ def parse_address(text: str) -> Address:
     head, sep, rest = raw.partition(":")
     if sep and head and len(head) <= 20 and not any(ch.isdigit() for ch in head) and "," not in head:
         label, raw = head.strip().lower(), rest.strip()
-    if raw.count(";") == 6:
-        pieces = [p.strip() or None for p in raw.split(";")]
-        address = Address(label, *pieces)
-    else:
-        items = [p.strip() for p in raw.split(",") if p.strip()]
-        if not items:
-            raise InvalidInput(f"'{text.strip()}' is not an address (--add-address)")
-        # Five parts or more: street (with its extra lines), city, region, postcode, country.
-        street, more = ", ".join(items[: max(1, len(items) - 4)]), items[max(1, len(items) - 4) :]
-        names = {
-            0: (), 1: ("locality",), 2: ("locality", "country"), 3: ("locality", "region", "country"),
-            4: ("locality", "region", "postcode", "country"),
-        }[len(more)]  # fmt: skip
-        address = Address(label, street=street, **dict(zip(names, more, strict=True)))
+    address = Address.from_text(raw, label)
     if not any(address.parts()):
         raise InvalidInput(f"'{text.strip()}' is not an address (--add-address)")
     return address

@@ -7,6 +7,7 @@ travels in X-CRM-* properties, so a round trip loses nothing.
 
 from __future__ import annotations
 
+import binascii
 import json
 import re
 import uuid
@@ -32,6 +33,7 @@ _TYPES = {
 }
 _APPLE_LABELS = {"other": "_$!<Other>!$_", "main": "_$!<Main>!$_"}
 _AB_LABEL = re.compile(r"^_\$!<(.*)>!\$_$")
+_HAS_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _SAFE_FILE = re.compile(r"^[A-Za-z0-9._@-]{1,120}$")
 # Properties about the file or the card, not the person (PROFILE:VCard is vCard 3.0's BEGIN line's twin):
 # written anew on export. Every other property crm has no field for is kept as written (`card_lines`).
@@ -83,6 +85,7 @@ def card_record(card: RawCard, tz: tzinfo) -> ContactRecord:
             label = m[1] if m else raw
             ab_labels[prop.group] = label.lower() if label.lower() in _STANDARD_LABELS else label
     reading = _CardReading(rec, ab_labels, tz)
+    version = next((p.value.strip() for p in card.properties if p.name == "VERSION"), "3.0")
     for prop in card.properties:
         try:
             kept = not reading.read(prop)
@@ -90,7 +93,10 @@ def card_record(card: RawCard, tz: tzinfo) -> ContactRecord:
             rec.dropped.append(exc)  # type: ignore[union-attr]
             continue
         if kept and prop.name not in _SKIP and not (prop.name in _ONCE and prop.name in reading.seen):
-            reading.kept.append(prop)
+            try:
+                reading.kept.append(_keepable(prop, version))
+            except RowError as exc:
+                rec.dropped.append(exc)  # type: ignore[union-attr]
     reading.finish()
     rec.dropped.sort(key=lambda e: e.line)  # type: ignore[union-attr]
     return rec
@@ -238,6 +244,24 @@ class _CardReading:
         rec.card_lines = [property_line(p) for p in self.kept]
 
 
+def _keepable(prop: SourceProperty, version: str) -> SourceProperty:
+    """The property as it can be written back in vCard 3.0: binary data checked (its folding spaces gone,
+    its padding restored), vCard 2.1's unescaped commas escaped."""
+    encoding = [v.upper() for v in prop.params.get("ENCODING", [])]
+    if "BASE64" in encoding or "B" in encoding:
+        data = "".join(prop.value.split())
+        data += "=" * (-len(data) % 4) if len(data) % 4 != 1 else ""
+        try:
+            binascii.a2b_base64(data, strict_mode=True)
+        except binascii.Error:
+            raise RowError(prop.line, f"the {prop.name} data is not base64", prop.name) from None
+        return SourceProperty(prop.line, prop.name, data, prop.group, prop.params)
+    if version == "2.1" and ("," in prop.value or "\\" in prop.value):
+        value = prop.value.replace("\\", "\\\\").replace(",", "\\,")
+        return SourceProperty(prop.line, prop.name, value, prop.group, prop.params)
+    return prop
+
+
 def property_line(prop: SourceProperty) -> str:
     """A property as one unfolded vCard 3.0 content line: group, name, parameters and value as read.
 
@@ -249,9 +273,13 @@ def property_line(prop: SourceProperty) -> str:
             continue
         if name == "ENCODING":
             values = ["b" if v.upper() in ("BASE64", "B") else v for v in values]
+        elif name == "TYPE":  # case-insensitive; RFC 2426's grammar (and strict readers) want lower case
+            values = [v.lower() if v.isascii() else v for v in values]
         shown = [f'"{v}"' if any(ch in v for ch in ',;:') else v for v in values]
         out.append(f"{name}={','.join(shown)}")
-    return ";".join(out) + ":" + prop.value
+    # A quoted-printable value came in with its line ends decoded: written back as the escape.
+    value = prop.value.replace("\r\n", "\n").replace("\n", "\\n") if "\n" in prop.value else prop.value
+    return ";".join(out) + ":" + value
 
 
 def _crm_property(rec: ContactRecord, name: str, value: str, line: int, tz: tzinfo) -> None:
@@ -409,7 +437,8 @@ def _add_person(card: Any, c: ExportedContact, counter: list[int], taken: set[st
     for url, label in c.urls:
         # RFC 2426 gives URL no TYPE: a label is Apple's.
         group = _group(counter, taken) if label else None
-        card.add("url", group=group).value = url
+        # A web address typed without its scheme (www.example.com) is no URI: it goes out as http://.
+        card.add("url", group=group).value = url if _HAS_SCHEME.match(url) else f"http://{url}"
         if group is not None:
             card.add("x-ablabel", group=group).value = _APPLE_LABELS.get(label.lower(), label) if label else ""
 

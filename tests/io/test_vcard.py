@@ -60,7 +60,7 @@ def test_apple_30_and_40(crm: Crm, query: Query, tmp_path: Path) -> None:
     assert query("SELECT url, label FROM contact_urls")[0] == ("https://example.org/grace", None)
     # What crm has no field for is kept as written, to be written back.
     assert [r[0] for r in query("SELECT line FROM contact_card_lines WHERE contact_id = 1 ORDER BY id")] == [
-        "PHOTO;ENCODING=b;TYPE=JPEG:AAAA", "X-ABUID:1234:ABPerson"
+        "PHOTO;ENCODING=b;TYPE=jpeg:AAAA", "X-ABUID:1234:ABPerson"
     ]
     assert query("SELECT phone FROM contact_phones WHERE contact_id = 2")[0][0] == "+1-202-555-0100"
     # The same cards again: found by UID or email, nothing changes.

@@ -245,11 +245,10 @@ def edit(
     Example: crm contact edit ada --birthday 12-10 --date "renewal=2027-03-01" --set industry=retail
     """
     from crm_tui.commands.person import person_edit
-    from crm_tui.services.person.editing import apply_person_edit
-
     from crm_tui.models.schemas import ContactUpdate
     from crm_tui.services.contacts.finding import resolve_contact
     from crm_tui.services.contacts.writing import edit_contact
+    from crm_tui.services.person.editing import apply_person_edit
 
     rt = runtime(ctx)
     clear = every is not None and every.strip().lower() in ("off", "none", "never")

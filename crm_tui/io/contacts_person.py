@@ -126,9 +126,11 @@ class PersonColumns:
             t = col.target
             if t not in PERSON_TARGETS:
                 continue
-            if t in ("addresses", "urls", "dates", "anniversary") or (t == "address" and col.key in ("text", None)):
-                self.whole.append((i, t, col.label))
-            elif t in ("url", "date") and not col.group:
+            if (
+                t in ("addresses", "urls", "dates", "anniversary")
+                or (t == "address" and col.key in ("text", None))
+                or (t in ("url", "date") and not col.group)
+            ):
                 self.whole.append((i, t, col.label))
             else:
                 kind = t.removesuffix("_label")

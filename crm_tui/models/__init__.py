@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         ContactUrl,
         CustomField,
         DateNotice,
+        VdirEntry,
     )
 
 _WHERE = {
@@ -50,6 +51,7 @@ _WHERE = {
     "ContactUrl": "person",
     "CustomField": "person",
     "DateNotice": "person",
+    "VdirEntry": "person",
 }
 
 __all__ = [
@@ -71,6 +73,7 @@ __all__ = [
     "Organization",
     "Reminder",
     "Tag",
+    "VdirEntry",
 ]
 
 

@@ -115,3 +115,17 @@ class ContactCardLine(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     contact_id: int = Field(foreign_key="contacts.id", ondelete="CASCADE")
     line: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class VdirEntry(SQLModel, table=True):
+    """What `crm sync vdir` last saw of one file of a directory: its content hash and its contact's version."""
+
+    __tablename__ = "vdir_entries"
+    __table_args__ = (UniqueConstraint("directory", "file_name", name="uq_vdir_entries_file"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    directory: str  # the directory's absolute path
+    file_name: str
+    contact_id: int | None = Field(default=None, foreign_key="contacts.id", ondelete="SET NULL")
+    file_hash: str  # sha256 of the file as last read or written
+    contact_updated_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))

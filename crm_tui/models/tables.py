@@ -178,3 +178,13 @@ custom_fields = table(
 contact_card_lines = table(
     "contact_card_lines", column("id", Integer), column("contact_id", Integer), column("line", Text)
 )
+
+vdir_entries = table(
+    "vdir_entries",
+    column("id", Integer),
+    column("directory", Text),
+    column("file_name", Text),
+    column("contact_id", Integer),
+    column("file_hash", Text),
+    column("contact_updated_at", UTCDateTime),
+)

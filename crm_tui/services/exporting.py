@@ -18,14 +18,14 @@ from crm_tui.records import ExportedContact, ExportedInteraction, ExportedRemind
 PAGE = 1000
 
 
-def iter_contacts(session: Session, *, page: int = PAGE) -> Iterator[ExportedContact]:
-    """Every live contact by id, read `page` at a time."""
+def iter_contacts(session: Session, *, page: int = PAGE, only: list[int] | None = None) -> Iterator[ExportedContact]:
+    """Every live contact by id (or those of `only`), read `page` at a time."""
     after = 0
     while True:
         contacts = list(
             session.execute(
                 select(Contact)
-                .where(Contact.id > after, Contact.deleted_at.is_(None))
+                .where(Contact.id > after, Contact.deleted_at.is_(None), *([Contact.id.in_(only)] if only else []))
                 .order_by(Contact.id)
                 .limit(page)
             ).scalars()
@@ -154,3 +154,13 @@ def iter_reminders(session: Session) -> Iterator[ExportedReminder]:
             rule=r.rule, tz=r.tz, snoozed_until=r.snoozed_until, done_at=r.done_at, owner=r.owner,
             created_at=r.created_at, updated_at=r.updated_at, after_completion=r.rule_after_completion,
         )  # fmt: skip
+
+
+def exported_contacts(session: Session, ids: set[int]) -> list[ExportedContact]:
+    """These live contacts, ready for a writer (the vdir sync writes the ones it must)."""
+    out: list[ExportedContact] = []
+    wanted = sorted(ids)
+    for start in range(0, len(wanted), PAGE):
+        part = wanted[start : start + PAGE]
+        out.extend(c for c in iter_contacts(session, page=PAGE, only=part))
+    return out

@@ -1,5 +1,5 @@
 """The whole person: dates, addresses, web addresses, relationships, custom field definitions,
-nickname and department, and the vCard properties kept verbatim.
+nickname and department, the vCard properties kept verbatim, and what `crm sync vdir` last saw.
 
 Moves what older versions kept elsewhere: `contacts.birthday` becomes a `birthday` date (the
 column goes); the custom values that imports made of Google, Outlook and Thunderbird address,
@@ -406,6 +406,16 @@ def upgrade() -> None:
         sa.Column("line", sa.Text(), nullable=False),
     )
     op.create_index("ix_contact_card_lines_contact", "contact_card_lines", ["contact_id"])
+    op.create_table(
+        "vdir_entries",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("directory", sa.String(), nullable=False),
+        sa.Column("file_name", sa.String(), nullable=False),
+        sa.Column("contact_id", sa.Integer(), sa.ForeignKey("contacts.id", ondelete="SET NULL"), nullable=True),
+        sa.Column("file_hash", sa.String(), nullable=False),
+        sa.Column("contact_updated_at", UTCDateTime(), nullable=False),
+        sa.UniqueConstraint("directory", "file_name", name="uq_vdir_entries_file"),
+    )
     # The new search document first, so the values moved below are indexed by the triggers.
     for statement in _sqlite_search(new=True) if dialect == "sqlite" else _pg_search(new=True):
         op.execute(statement)
@@ -422,7 +432,7 @@ def downgrade() -> None:
     )
     for statement in _sqlite_search(new=False) if dialect == "sqlite" else _pg_search(new=False):
         op.execute(statement)
-    for name in ("contact_card_lines", "custom_fields", "contact_relations", "contact_urls", "contact_addresses",
+    for name in ("vdir_entries", "contact_card_lines", "custom_fields", "contact_relations", "contact_urls", "contact_addresses",
                  "date_notices", "contact_dates"):  # fmt: skip
         op.drop_table(name)
     op.execute("ALTER TABLE contacts DROP COLUMN department")

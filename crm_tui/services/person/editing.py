@@ -232,3 +232,47 @@ def _edit_urls(conn: Any, contact_id: int, edit: PersonEdit) -> None:
 def today_local(now: datetime, tz: Any) -> date:
     """The user's date at `now`."""
     return now.astimezone(tz).date()
+
+
+def replace_parts(session: Session, contact: Contact, rec: Any, *, actor: str, now: datetime) -> None:
+    """Make the person's parts exactly a record's (a synced card): nickname, department, dates, addresses,
+    web addresses and kept vCard properties; the changes are recorded like an edit's."""
+    from crm_tui.keys import url_key as key_of
+    from crm_tui.services.history import diff
+    from crm_tui.services.imports.person import address_row
+
+    assert contact.id is not None
+    cid = contact.id
+    conn = session.connection()
+    before = _snapshot(conn, contact)
+    contact.nickname, contact.department = rec.nickname, rec.department
+    for table in (t.contact_dates, t.contact_addresses, t.contact_urls, t.contact_card_lines):
+        conn.execute(delete(table).where(table.c.contact_id == cid))
+    dates = ([(BIRTHDAY, rec.birthday)] if rec.birthday else []) + list(rec.dates)
+    for label, value in dates:
+        key = " ".join(label.casefold().split())
+        conn.execute(
+            t.contact_dates.delete().where(t.contact_dates.c.contact_id == cid, t.contact_dates.c.label_key == key)
+        )
+        conn.execute(t.contact_dates.insert().values(contact_id=cid, label=label, label_key=key, value=value,
+                                                     month_day=month_day(value), year=parts(value)[0]))  # fmt: skip
+    columns = ("contact_id", "label", "po_box", "extended", "street", "locality", "region", "postcode", "country",
+               "city_key", "address_key")  # fmt: skip
+    rows = {address_row(cid, a)[-1]: address_row(cid, a) for a in rec.addresses}
+    if rows:
+        conn.execute(t.contact_addresses.insert(), [dict(zip(columns, row, strict=True)) for row in rows.values()])
+    urls = {key_of(u.value): (u.value, u.label) for u in rec.urls}
+    if urls:
+        conn.execute(t.contact_urls.insert(), [{"contact_id": cid, "url": url, "url_key": k, "label": label}
+                                               for k, (url, label) in urls.items()])  # fmt: skip
+    lines = list(dict.fromkeys(rec.card_lines))
+    if lines:
+        conn.execute(t.contact_card_lines.insert(), [{"contact_id": cid, "line": line} for line in lines])
+    session.add(contact)
+    session.flush()
+    changes = diff(before, _snapshot(conn, contact))
+    if changes:
+        contact.updated_at = now
+        session.add(contact)
+        record(session, entity="contact", entity_id=cid, action="update", actor=actor, at=now, changes=changes)
+        session.flush()

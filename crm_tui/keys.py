@@ -130,3 +130,11 @@ def clean_url(url: str, *, field: str = "--url") -> str:
 def address_key(*parts: str | None) -> str:
     """An address's parts as one key, for telling the same address from another: case and spaces ignored."""
     return "|".join(" ".join((p or "").casefold().split()) for p in parts)
+
+
+def url_with_label(text: str) -> tuple[str, str | None]:
+    """`linkedin=https://...` as (url, "linkedin"); a bare web address has no label."""
+    head, sep, rest = text.partition("=")
+    if sep and head.strip() and not any(ch in head for ch in "/:?&") and len(head) <= 40:
+        return rest.strip(), head.strip().lower()
+    return text.strip(), None

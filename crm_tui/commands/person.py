@@ -16,14 +16,6 @@ if TYPE_CHECKING:
     from crm_tui.services.person.profile import PersonInfo
 
 
-def url_option(text: str) -> tuple[str, str | None]:
-    """`linkedin=https://...` as (url, "linkedin"); a bare URL has no label."""
-    head, sep, rest = text.partition("=")
-    if sep and head.strip() and not any(ch in head for ch in "/:?&") and len(head) <= 40:
-        return rest.strip(), head.strip().lower()
-    return text.strip(), None
-
-
 def person_edit(
     *,
     birthday: str | None,
@@ -39,6 +31,7 @@ def person_edit(
     department: str | None,
 ) -> PersonEdit:
     """The PersonEdit the options of `crm contact edit` ask for (InvalidInput for a malformed one)."""
+    from crm_tui.keys import url_with_label
     from crm_tui.services.person.editing import PersonEdit, parse_address, parse_label_value
 
     edit = PersonEdit(birthday=birthday, nickname=nickname, department=department)
@@ -53,7 +46,7 @@ def person_edit(
     edit.unset_fields = list(unset_fields)
     edit.add_addresses = [parse_address(a) for a in add_addresses]
     edit.remove_addresses = list(remove_addresses)
-    edit.add_urls = [url_option(u) for u in urls]
+    edit.add_urls = [url_with_label(u) for u in urls]
     edit.remove_urls = list(remove_urls)
     return edit
 

@@ -47,10 +47,9 @@ def vdir(
     files: list[VdirFile] = []
     for path in vcf_files(target):
         data = path.read_bytes()
-        records = [
-            r for r in VcardReader([(path.name, open(path, "rb"))], tz=rt.tz, skip_invalid=True)
-            if isinstance(r, ContactRecord)
-        ]  # fmt: skip
+        with open(path, "rb") as stream:
+            reader = VcardReader([(path.name, stream)], tz=rt.tz, skip_invalid=True)
+            records = [r for r in reader if isinstance(r, ContactRecord)]
         modified = datetime.fromtimestamp(path.stat().st_mtime, UTC)
         text = data.decode("utf-8", errors="replace")
         files.append(VdirFile(path.name, _digest(data), modified, records[0] if records else None, text))

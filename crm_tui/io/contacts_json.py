@@ -203,7 +203,9 @@ def _person_cell(line: int, key: str, target: str, items: list[Any]) -> str:
     if target == "urls":
         return labeled_cell([(_scalar(line, key, i.get("url") or ""), i.get("label")) for i in items])
     parts = ("label", "po_box", "extended", "street", "locality", "region", "postcode", "country")
-    return address_cell([Address(*(None if i.get(p) is None else _scalar(line, key, i[p]) for p in parts)) for i in items])
+    return address_cell(
+        [Address(*(None if i.get(p) is None else _scalar(line, key, i[p]) for p in parts)) for i in items]
+    )
 
 
 def _custom_text(line: int, key: str, value: Any) -> str:

@@ -67,6 +67,11 @@ def _custom(value: Any) -> str | None:
     return value if isinstance(value, str) else str(value)
 
 
+def _address_object(a: Any) -> dict[str, Any]:
+    parts = ("label", "po_box", "extended", "street", "locality", "region", "postcode", "country")
+    return {p: getattr(a, p) for p in parts}
+
+
 def contact_object(c: ExportedContact, tz: tzinfo) -> dict[str, Any]:
     """A contact as one JSON object: ids, every field, ISO 8601 times with offset."""
     from crm_tui.dates import format_duration_days
@@ -92,11 +97,7 @@ def contact_object(c: ExportedContact, tz: tzinfo) -> dict[str, Any]:
         "nickname": c.nickname,
         "department": c.department,
         "dates": [{"label": label, "date": value} for label, value in c.dates],
-        "addresses": [
-            {"label": a.label, "po_box": a.po_box, "extended": a.extended, "street": a.street, "locality": a.locality,
-             "region": a.region, "postcode": a.postcode, "country": a.country}
-            for a in c.addresses
-        ],  # fmt: skip
+        "addresses": [_address_object(a) for a in c.addresses],
         "urls": [{"url": url, "label": label} for url, label in c.urls],
         "relationships": [{"type": kind, "contact_id": other, "name": name} for kind, other, name in c.relations],
         "last_contact_at": _time(c.last_contact_at, tz) or None,

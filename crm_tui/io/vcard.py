@@ -433,14 +433,14 @@ def _add_person(card: Any, c: ExportedContact, counter: list[int], taken: set[st
         if std in _ADR_TYPES:
             adr.params["TYPE"] = [std]
         if group is not None:
-            card.add("x-ablabel", group=group).value = _APPLE_LABELS.get(std, a.label)
-    for url, label in c.urls:
+            card.add("x-ablabel", group=group).value = _APPLE_LABELS.get(std, a.label or "")
+    for url, url_label in c.urls:
         # RFC 2426 gives URL no TYPE: a label is Apple's.
-        group = _group(counter, taken) if label else None
+        group = _group(counter, taken) if url_label else None
         # A web address typed without its scheme (www.example.com) is no URI: it goes out as http://.
         card.add("url", group=group).value = url if _HAS_SCHEME.match(url) else f"http://{url}"
         if group is not None:
-            card.add("x-ablabel", group=group).value = _APPLE_LABELS.get(label.lower(), label) if label else ""
+            card.add("x-ablabel", group=group).value = _APPLE_LABELS.get(url_label.lower(), url_label) if url_label else ""
 
 
 def vcf_files(directory: Path) -> list[Path]:

@@ -299,7 +299,7 @@ def _move_values(conn: sa.Connection) -> None:
                     **params,
                     "city_key": " ".join(locality.casefold().split()) if locality else None,
                     "address_key": _address_key(params),
-                },  # fmt: skip
+                },
             )
         seen: set[str] = set()
         for url, label in urls:
@@ -329,7 +329,7 @@ def _move_values(conn: sa.Connection) -> None:
                 "n": fields.get("nickname"),
                 "d": fields.get("department"),
                 "id": cid,
-            },  # fmt: skip
+            },
         )
 
 

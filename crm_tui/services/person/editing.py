@@ -148,7 +148,7 @@ def _set_date(conn: Any, contact_id: int, label: str, value: str) -> None:
             value=stored,
             month_day=month_day(stored),
             year=parts(stored)[0],
-        )  # fmt: skip
+        )
     )
 
 

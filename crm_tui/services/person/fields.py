@@ -159,7 +159,7 @@ def add_field(
             type=type_,
             choices=json.dumps(picks, ensure_ascii=False) if picks else None,
             created_at=now,
-        )  # fmt: skip
+        )
     )
     defined = get_field(conn, clean)
     record(session, entity="field", entity_id=defined.id, action="create", actor=actor, at=now,

@@ -100,7 +100,8 @@ def field_values(conn: Connection, custom: str | None) -> list[FieldValue]:
     types = {key: (name, type_) for key, name, type_ in conn.execute(select(f.name_key, f.name, f.type))}
     from crm_tui.keys import fast_name_key
 
-    defined, other = [], []
+    defined: list[FieldValue] = []
+    other: list[FieldValue] = []
     for name, value in values.items():
         text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
         found = types.get(fast_name_key(name))

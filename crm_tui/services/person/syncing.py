@@ -204,7 +204,7 @@ def _create(session: Session, rec: ContactRecord, *, actor: str, now: datetime) 
             family_name=rec.family_name,
             owner=rec.owner,
             source=rec.source or "vdir",
-        ),  # fmt: skip
+        ),
         actor=actor,
         now=now,
     )

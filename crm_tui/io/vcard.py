@@ -440,7 +440,8 @@ def _add_person(card: Any, c: ExportedContact, counter: list[int], taken: set[st
         # A web address typed without its scheme (www.example.com) is no URI: it goes out as http://.
         card.add("url", group=group).value = url if _HAS_SCHEME.match(url) else f"http://{url}"
         if group is not None:
-            card.add("x-ablabel", group=group).value = _APPLE_LABELS.get(url_label.lower(), url_label) if url_label else ""
+            shown = _APPLE_LABELS.get(url_label.lower(), url_label) if url_label else ""
+            card.add("x-ablabel", group=group).value = shown
 
 
 def vcf_files(directory: Path) -> list[Path]:

@@ -132,7 +132,9 @@ def test_conditions_for_the_segments_language(engine: Engine) -> None:
 def test_custom_field_definition_checks_held_values_and_rm_removes_them(engine: Engine) -> None:
     ada, _ = _people(engine)
     with engine.begin() as conn:
-        conn.execute(text("UPDATE contacts SET custom = :c WHERE id = :i"), {"c": json.dumps({"size": "n/a"}), "i": ada})
+        conn.execute(
+            text("UPDATE contacts SET custom = :c WHERE id = :i"), {"c": json.dumps({"size": "n/a"}), "i": ada}
+        )
     with pytest.raises(InvalidInput, match=f"#{ada}"), session_scope(engine) as session:
         add_field(session, "size", type_="number", actor="t", now=NOW)
     with session_scope(engine) as session:

@@ -104,7 +104,9 @@ def test_due_lists_dates_ahead_with_a_section_key(crm: Crm) -> None:
 
 
 def _card(uid: str, name: str, email: str, extra: str = "") -> str:
-    return f"BEGIN:VCARD\r\nVERSION:3.0\r\nUID:{uid}\r\nFN:{name}\r\nN:{name.split()[-1]};{name.split()[0]};;;\r\nEMAIL:{email}\r\n{extra}END:VCARD\r\n"
+    family, given = name.split()[-1], name.split()[0]
+    head = f"BEGIN:VCARD\r\nVERSION:3.0\r\nUID:{uid}\r\nFN:{name}\r\nN:{family};{given};;;\r\n"
+    return f"{head}EMAIL:{email}\r\n{extra}END:VCARD\r\n"
 
 
 def _touch_later(path: Path) -> None:

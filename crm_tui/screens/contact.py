@@ -152,7 +152,7 @@ class ContactScreen(CrmScreen):
         Binding("t", "tags", "Tags", tooltip="Edit the tags"),
         # Out of the footer so that all of it fits in 80 columns; help and the palette list it.
         Binding("m", "merge", "Merge", show=False, tooltip="Merge a duplicate into this contact"),
-        Binding("k", "link", "Relate", show=False, tooltip="Relate another contact: manager, spouse, introduced-by..."),
+        Binding("p", "link", "Relate", show=False, tooltip="Relate another person: manager, spouse, introduced-by..."),
         Binding("d,delete", "trash", "Trash", show=False, tooltip="Send this contact to the trash"),
         Binding("x", "done", "Done", show=False, tooltip="Mark the highlighted follow-up done"),
         Binding("z", "snooze", "Snooze", show=False, tooltip="Snooze the highlighted follow-up (1d, 1w, a date)"),

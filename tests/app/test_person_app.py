@@ -1,4 +1,4 @@
-"""The person in the app: profile panels (snapshots), the form's person fields and relating two contacts with p (Pilot)."""
+"""The person in the app: profile panels (snapshots), the form's person fields, relating two people (Pilot)."""
 
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.processes import PYTHON, Command, bench_env, crm_argv, run_once  # noqa: E402
+from benchmarks.processes import PYTHON, Command, bench_env, crm_argv, run_once
 
 
 def build(path: Path, contacts: int) -> None:

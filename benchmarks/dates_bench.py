@@ -60,8 +60,8 @@ def build(path: Path, contacts: int) -> None:
 def in_process(path: Path, runs: int) -> tuple[list[float], list[float], int]:
     from crm_tui.config import Settings
     from crm_tui.db import connection_scope, open_engine
-    from crm_tui.services.queue import due_reminders, end_of_day, lapsed_contacts
     from crm_tui.services.person.upcoming import date_items
+    from crm_tui.services.queue import due_reminders, end_of_day, lapsed_contacts
 
     engine = open_engine(Settings(db_url=f"sqlite:///{path}", user="bench"))
     now = datetime.now(UTC)

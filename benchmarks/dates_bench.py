@@ -107,10 +107,8 @@ def main() -> None:
         print(f"  {command.label:<44} wall {command.median * 1000:7.1f} ms  cpu {command.median_cpu * 1000:7.1f} ms")
     print(f"  crm due / floor: wall {due.median / floor.median:.2f}x  cpu {due.median_cpu / floor.median_cpu:.2f}x")
     b, f = statistics.median(base), statistics.median(full)
-    print(
     print(f"  queue in-process, cpu: without dates {b * 1000:.2f} ms, with dates {f * 1000:.2f} ms", end="")
     print(f" ({f / max(b, 1e-9):.1f}x)")
-    )
 
 
 if __name__ == "__main__":

@@ -49,6 +49,9 @@ GROUPS: dict[str, tuple[str, str]] = {
     "why": ("crm_tui.commands.segments", "why_app"),
     "rule": ("crm_tui.commands.rules", "rule_app"),
     "feedback": ("crm_tui.commands.feedback", "feedback_app"),
+    "field": ("crm_tui.commands.fields", "field_app"),
+    "dates": ("crm_tui.commands.fields", "dates_app"),
+    "sync": ("crm_tui.commands.sync", "sync_app"),
 }
 
 
@@ -259,7 +262,7 @@ def _print_due(
     joined = run_signals(rt, now=now)  # rules create their follow-ups before the queue is read
     extra: dict[int, dict[str, Any]] = {}
     with rt.connection() as conn:
-        items = due_items(conn, now=now, until=until, owner=owner)
+        items = due_items(conn, now=now, until=until, owner=owner, tz=rt.tz)
         if at_risk and not ics:
             for item, risk in at_risk_items(conn, now=now, until=until, owner=owner, limit=at_risk):
                 items.append(item)
@@ -278,13 +281,13 @@ def _print_due(
             {
                 "due_at": item.due_at,
                 "kind": item.kind,
+                "section": item.kind,
                 "id": item.id,
                 "contact_id": item.contact_id,
                 "contact": item.contact_name,
                 "title": item.title,
                 "owner": item.owner,
                 "overdue": item.due_at < now and item.kind in ("reminder", "touch"),
-                "section": item.kind,
                 **extra.get(id(item), {}),
             }
             for item in items

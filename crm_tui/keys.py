@@ -205,3 +205,40 @@ def parse_id(text: str) -> int | None:
         return None
     value = int(digits)
     return value if 0 < value <= MAX_ID else None
+
+
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.\-]*://", re.IGNORECASE)
+
+
+def url_key(url: str) -> str:
+    """A web address as a matching key: no scheme, no `www.`, no trailing slash, the host lowercased.
+
+    `https://www.linkedin.com/in/ada/` and `linkedin.com/in/ada` are the same profile.
+    """
+    text = _SCHEME.sub("", url.strip())
+    host, sep, rest = text.partition("/")
+    host = host.lower().removeprefix("www.")
+    return (host + sep + rest).rstrip("/")
+
+
+def clean_url(url: str, *, field: str = "--url") -> str:
+    """A web address as typed, without spaces around it; InvalidInput for text that is no address."""
+    text = url.strip()
+    if not text or any(ch.isspace() for ch in text) or ("." not in url_key(text).partition("/")[0] and ":" not in text):
+        raise InvalidInput(f"'{text}' is not a web address ({field})")
+    if len(text) > 2000:
+        raise InvalidInput(f"the web address is longer than 2000 characters ({field})")
+    return text
+
+
+def address_key(*parts: str | None) -> str:
+    """An address's parts as one key, for telling the same address from another: case and spaces ignored."""
+    return "|".join(" ".join((p or "").casefold().split()) for p in parts)
+
+
+def url_with_label(text: str) -> tuple[str, str | None]:
+    """`linkedin=https://...` as (url, "linkedin"); a bare web address has no label."""
+    head, sep, rest = text.partition("=")
+    if sep and head.strip() and not any(ch in head for ch in "/:?&") and len(head) <= 40:
+        return rest.strip(), head.strip().lower()
+    return text.strip(), None

@@ -38,6 +38,8 @@ def human_value(value: Any, tz: tzinfo) -> str:
         return in_zone(value, tz).isoformat(sep=" ", timespec="minutes")[:16]
     if isinstance(value, (list, tuple)):
         return ", ".join(str(v) for v in value)
+    if isinstance(value, dict):  # custom fields: `name: value`, never a Python repr
+        return "; ".join(f"{k}: {human_value(v, tz)}" for k, v in value.items())
     if isinstance(value, bool):
         return "yes" if value else ""
     return str(value)
@@ -84,6 +86,8 @@ def _csv_cell(value: Any, tz: tzinfo) -> str:
         return in_zone(value, tz).isoformat()
     if isinstance(value, (list, tuple)):
         return ";".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return human_value(value, tz)
     return "" if value is None else str(value)
 
 

@@ -28,6 +28,47 @@ class Labeled:
 
 
 @dataclass(slots=True)
+class Address:
+    """A postal address in vCard ADR's seven parts, with its label (home, work...)."""
+
+    label: str | None = None
+    po_box: str | None = None
+    extended: str | None = None
+    street: str | None = None
+    locality: str | None = None
+    region: str | None = None
+    postcode: str | None = None
+    country: str | None = None
+
+    def parts(self) -> tuple[str | None, ...]:
+        """The seven parts in ADR's order."""
+        return (self.po_box, self.extended, self.street, self.locality, self.region, self.postcode, self.country)
+
+    @classmethod
+    def from_text(cls, text: str, label: str | None = None) -> Address:
+        """An address typed on one line, its parts split by commas: street; street, city; street, city,
+        country; street, city, region, country; street, city, region, postcode, country (more parts
+        before those belong to the street). Seven parts split by `;` are vCard ADR's own order."""
+        raw = " ".join(text.replace("\n", ", ").split())
+        if raw.count(";") == 6:
+            return cls(label, *(p.strip() or None for p in raw.split(";")))
+        items = [p.strip() for p in raw.split(",") if p.strip()]
+        cut = max(1, len(items) - 4)
+        street, more = ", ".join(items[:cut]) or None, items[cut:]
+        names = {
+            0: (), 1: ("locality",), 2: ("locality", "country"), 3: ("locality", "region", "country"),
+            4: ("locality", "region", "postcode", "country"),
+        }[len(more)]  # fmt: skip
+        return cls(label, street=street, **dict(zip(names, more, strict=True)))
+
+    def one_line(self) -> str:
+        """`12 Main St, Springfield, IL 62701, USA`: the parts a person reads, in reading order."""
+        area = " ".join(p for p in (self.region, self.postcode) if p)
+        pieces = (self.po_box, self.extended, self.street, self.locality, area, self.country)
+        return ", ".join(p for p in pieces if p)
+
+
+@dataclass(slots=True)
 class SourceProperty:
     """One property of a source card as it was read (vCard `group.NAME;PARAM=x:value`), for writers to give back."""
 
@@ -59,6 +100,12 @@ class ContactRecord:
     uid: str | None = None
     created_at: datetime | None = None
     custom: dict[str, str] = field(default_factory=dict)
+    nickname: str | None = None
+    department: str | None = None
+    dates: list[tuple[str, str]] = field(default_factory=list)  # (label, YYYY-MM-DD or --MM-DD), no birthday
+    addresses: list[Address] = field(default_factory=list)
+    urls: list[Labeled] = field(default_factory=list)
+    card_lines: list[str] = field(default_factory=list)  # vCard properties crm has no field for, as written
     split_name: bool = True  # no given/family in the source: split them from the name
     # What a vCard reader read (every property, in order) and what it left out, and why.
     properties: list[SourceProperty] | None = None
@@ -221,6 +268,13 @@ class ExportedContact:
     created_at: datetime | None = None
     updated_at: datetime | None = None
     last_contact_at: datetime | None = None
+    nickname: str | None = None
+    department: str | None = None
+    dates: list[tuple[str, str]] = field(default_factory=list)  # (label, date) but the birthday
+    addresses: list[Address] = field(default_factory=list)
+    urls: list[tuple[str, str | None]] = field(default_factory=list)  # (url, label)
+    card_lines: list[str] = field(default_factory=list)
+    relations: list[tuple[str, int, str]] = field(default_factory=list)  # (kind, other id, other's name)
 
 
 @dataclass

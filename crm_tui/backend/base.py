@@ -110,6 +110,14 @@ class Backend(ABC):
     def day_number(self, column: Any) -> ColumnElement[Any]:
         """The UTC day a stored time falls on, as whole days since 1970-01-01 (an integer)."""
 
+    @abstractmethod
+    def json_text(self, column: Any, key: str) -> ColumnElement[Any]:
+        """The text value under `key` of a JSON object stored as text in `column` (NULL when absent)."""
+
+    @abstractmethod
+    def as_number(self, value: Any) -> ColumnElement[Any]:
+        """Text that reads as a decimal number (`42`, `-3.5`) as that number; NULL for any other text."""
+
     def unindexed_null(self, column: Any, qualified: str) -> ColumnElement[bool]:
         """`column IS NULL`, kept off the column's index where the planner would misuse it."""
         return column.is_(None)

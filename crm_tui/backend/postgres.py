@@ -99,6 +99,17 @@ class PostgresBackend(Backend):
     def day_number(self, column: Any) -> ColumnElement[Any]:
         return cast(func.floor(func.extract("epoch", column) / 86400), Integer)
 
+    def json_text(self, column: Any, key: str) -> ColumnElement[Any]:
+        from sqlalchemy import JSON, cast
+
+        return func.json_extract_path_text(cast(column, JSON), key)
+
+    def as_number(self, value: Any) -> ColumnElement[Any]:
+        from sqlalchemy import Numeric, case, cast
+
+        text_ = func.btrim(value)
+        return case((text_.op("~")(r"^-?[0-9]*\.?[0-9]+$|^-?[0-9]+\.$"), cast(text_, Numeric)), else_=None)
+
     # ------------------------------------------------------------ writes
 
     def insert_ignore(self, conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:

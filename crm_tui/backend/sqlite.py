@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import (
     Integer,
     String,
+    case,
     cast,
     column,
     create_engine,
@@ -164,7 +165,26 @@ class SqliteBackend(Backend):
         return func.julianday(later) - func.julianday(earlier)
 
     def day_number(self, column: Any) -> ColumnElement[Any]:
-        return cast(func.strftime("%s", column), Integer) // 86400
+        # julianday reads the stored text twice as fast as strftime('%s'); floor for days before 1970.
+        days = func.julianday(column) - 2440587.5
+        return cast(days, Integer) - case((days < cast(days, Integer), 1), else_=0)
+
+    def json_text(self, column: Any, key: str) -> ColumnElement[Any]:
+        path = '$."' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return func.json_extract(column, path)
+
+    def as_number(self, value: Any) -> ColumnElement[Any]:
+        # CAST('n/a' AS REAL) is 0.0 on SQLite: only text made of a sign, digits and one point is a number.
+        from sqlalchemy import REAL, and_, case, cast, not_
+
+        text_ = func.trim(value)
+        numeric = and_(
+            text_.op("GLOB")("*[0-9]*"),
+            not_(text_.op("GLOB")("*[^0-9.-]*")),
+            not_(text_.op("GLOB")("?*-*")),
+            not_(text_.op("GLOB")("*.*.*")),
+        )
+        return case((numeric, cast(text_, REAL)), else_=None)
 
     def unindexed_null(self, column: Any, qualified: str) -> ColumnElement[bool]:
         # Nearly every contacts.deleted_at and reminders.done_at is NULL, but SQLite's planner

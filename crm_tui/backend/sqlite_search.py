@@ -16,13 +16,15 @@ from crm_tui.backend.base import BulkTriggers, TriggerDef
 _CONTACT_DOC_SELECT = """SELECT -c.id, c.id,
            c.display_name
              || CASE WHEN instr(c.display_name, coalesce(c.given_name, '')) > 0 THEN '' ELSE ' ' || c.given_name END
-             || CASE WHEN instr(c.display_name, coalesce(c.family_name, '')) > 0 THEN '' ELSE ' ' || c.family_name END,
+             || CASE WHEN instr(c.display_name, coalesce(c.family_name, '')) > 0 THEN '' ELSE ' ' || c.family_name END
+             || coalesce(' ' || c.nickname, ''),
            coalesce((SELECT group_concat(e.email, ' ') FROM contact_emails e WHERE e.contact_id = c.id), ''),
            coalesce((SELECT o.name FROM organizations o WHERE o.id = c.organization_id), '')
-             || ' ' || coalesce(c.title, ''),
+             || ' ' || coalesce(c.title, '') || coalesce(' ' || c.department, ''),
            coalesce((SELECT group_concat(t.name, ' ') FROM contact_tags ct JOIN tags t ON t.id = ct.tag_id
                      WHERE ct.contact_id = c.id), ''),
-           coalesce(c.notes, ''), '', ''
+           coalesce(c.notes, '')
+             || coalesce(' ' || (SELECT group_concat(j.value, ' ') FROM json_each(c.custom) j), ''), '', ''
     FROM contacts c"""
 _INSERT_DOC = "INSERT INTO search_index(rowid, contact_id, name, emails, org, tags, notes, summary, body)"
 
@@ -61,8 +63,8 @@ TRIGGERS: tuple[TriggerDef, ...] = (
     TriggerDef(
         "contacts_au",
         "contacts",
-        "CREATE TRIGGER contacts_au AFTER UPDATE OF display_name, given_name, family_name, "
-        f"organization_id, title, notes, deleted_at ON contacts BEGIN {_contact_doc('NEW.id')} END",
+        "CREATE TRIGGER contacts_au AFTER UPDATE OF display_name, given_name, family_name, nickname, "
+        f"organization_id, title, department, notes, custom, deleted_at ON contacts BEGIN {_contact_doc('NEW.id')} END",
     ),
     TriggerDef(
         "contacts_ad",

@@ -166,7 +166,7 @@ def detail_pairs(detail: ContactDetail) -> list[tuple[str, Any]]:
         ("every", format_duration_days(c.cadence_days) if c.cadence_days else None),
         ("last_contact_at", c.last_contact_at),
         ("notes", c.notes),
-        ("custom", detail.custom or None),
+        ("custom", detail.custom or None),  # crm contact show prints each value as its own line but in JSON
         ("created_at", c.created_at),
         ("updated_at", c.updated_at),
         ("deleted_at", c.deleted_at),
@@ -183,10 +183,12 @@ def show(
 
     Example: crm contact show ada@analytical.io
     """
+    from crm_tui.commands.person import field_pairs, person_pairs, today
     from crm_tui.keys import one_line
     from crm_tui.output import fields, human_value
     from crm_tui.services.contacts.finding import find_contact
     from crm_tui.services.contacts.rows import contact_detail
+    from crm_tui.services.person.profile import person_info
 
     rt = runtime(ctx)
     fmt = rt.fmt(fmt)
@@ -195,8 +197,14 @@ def show(
     with rt.connection() as conn:
         detail = contact_detail(conn, find_contact(conn, ref, deleted=None).id, deleted=None)
         feedback = feedback_summary(conn, detail.contact.id)
+        person = person_info(conn, detail.contact.id, today=today(rt))
     pairs = detail_pairs(detail)
     pairs.insert(pairs.index(("notes", detail.contact.notes)), ("feedback", feedback.text if feedback else None))
+    at = next(i for i, (key, _) in enumerate(pairs) if key == "custom")
+    if fmt in ("json", "ndjson", "csv"):
+        pairs[at:at] = person_pairs(person, fmt)
+    else:  # each custom value as a `name  value` line of its own
+        pairs[at : at + 1] = person_pairs(person, fmt) + field_pairs(person)
     if fmt in ("json", "ndjson"):
         pairs.append(("interactions", [interaction_record(i) for i in detail.interactions]))
         pairs.append(
@@ -253,15 +261,33 @@ def edit(
     untag: list[str] = typer.Option([], "--untag", help="Remove a tag (repeatable)."),
     every: str | None = typer.Option(None, "--every", help="Stay-in-touch cadence (2w, 3m); 'off' removes it."),
     owner: str | None = typer.Option(None, "--owner", help="Reassign to this user."),
+    birthday: str | None = typer.Option(None, "--birthday", help="MM-DD or YYYY-MM-DD; 'none' removes it."),
+    date: list[str] = typer.Option([], "--date", help='A yearly date: "renewal=2027-03-01" (repeatable).'),
+    remove_date: list[str] = typer.Option([], "--remove-date", help="Remove the date of this label (repeatable)."),
+    set_: list[str] = typer.Option([], "--set", help="A custom field's value: industry=retail (repeatable)."),
+    unset: list[str] = typer.Option([], "--unset", help="Remove a custom field's value (repeatable)."),
+    add_address: list[str] = typer.Option(
+        [], "--add-address", help='"home: 12 Main St, Springfield, IL, 62701, USA" (repeatable).'
+    ),
+    remove_address: list[str] = typer.Option(
+        [], "--remove-address", help="Remove an address: its number in `crm contact show`, or its text."
+    ),
+    url: list[str] = typer.Option([], "--url", help="Add a web address, labelled or not: linkedin=https://..."),
+    remove_url: list[str] = typer.Option([], "--remove-url", help="Remove a web address (repeatable)."),
+    nickname: str | None = typer.Option(None, "--nickname", help='Nickname ("" clears it).'),
+    department: str | None = typer.Option(None, "--department", help='Department ("" clears it).'),
 ) -> None:
-    """Change a contact.
+    """Change a contact, its dates, addresses, web addresses and custom fields.
 
     Example: crm contact edit "ada" --add-email ada@home.example --tag vip --every 1m
+    Example: crm contact edit ada --birthday 12-10 --date "renewal=2027-03-01" --set industry=retail
     """
+    from crm_tui.commands.person import person_edit
     from crm_tui.keys import check_tag_count
     from crm_tui.models.schemas import ContactUpdate
     from crm_tui.services.contacts.finding import resolve_contact
     from crm_tui.services.contacts.writing import edit_contact
+    from crm_tui.services.person.editing import apply_person_edit
 
     rt = runtime(ctx)
     check_tag_count(tag)
@@ -284,8 +310,15 @@ def edit(
         clear_cadence=clear,
         owner=owner,
     )
+    more = person_edit(
+        birthday=birthday, dates=date, remove_dates=remove_date, set_fields=set_, unset_fields=unset,
+        add_addresses=add_address, remove_addresses=remove_address, urls=url, remove_urls=remove_url,
+        nickname=nickname, department=department,
+    )  # fmt: skip
     with rt.session() as session:
         contact = edit_contact(session, resolve_contact(session, ref), data, actor=rt.user)
+        if more:
+            apply_person_edit(session, contact, more, actor=rt.user)
     rt.done(f"Updated #{contact.id} {contact.display_name}", contact.id)
 
 
@@ -408,3 +441,6 @@ def trash_purge(
     with rt.session() as session:
         count = purge_trash(session, older_than=age)
     rt.done(f"Purged {count} contact{'s' if count != 1 else ''}", count)
+
+
+from crm_tui.commands import person as _person  # noqa: E402, F401  (contact link, contact unlink)

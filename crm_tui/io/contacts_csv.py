@@ -24,6 +24,7 @@ from crm_tui.records import ContactRecord, Labeled, RowError, Skipped, mapped_ro
 _SCALARS = {
     "name": "name", "given_name": "given_name", "family_name": "family_name", "organization": "organization",
     "title": "title", "notes": "notes", "owner": "owner", "source": "source", "uid": "uid",
+    "nickname": "nickname", "department": "department",
 }  # fmt: skip
 _LABELS = {"work", "home", "mobile", "cell", "other", "main", "fax", "pager", "iphone", "school", "personal"}
 _SYSTEM_GROUPS = {"mycontacts"}
@@ -95,6 +96,9 @@ class ContactMapper:
                 self.birth_parts[t] = i
             elif t == "created_at":
                 self.created = i
+        from crm_tui.io.contacts_person import PersonColumns
+
+        self.person = PersonColumns(cols, header, dayfirst=dayfirst, neutralized=neutralized)
         self._compiled = self._compile()
 
     def map(self, line: int, cells: list[str]) -> ContactRecord | None:
@@ -183,6 +187,8 @@ class ContactMapper:
             add(f"    v = cells[{i}].strip()")
             add("    if v:")
             add(f'        rec.custom[CUSTOM[{n}]] = unneutralize(v) if v[0] == "\'" else v')
+        if self.person:
+            add("    PERSON(rec, line, cells)")
         add("    rec.check()")
         add("    return rec")
         namespace: dict[str, Any] = {
@@ -194,7 +200,7 @@ class ContactMapper:
             "birth_text": _birth_text, "H": self.header, "TZ": self.tz, "NEEDS_CLEANING": needs_cleaning,
             "DAYFIRST": self.dayfirst, "CADENCES": self._cadences, "CUSTOM": [key for _, key in self.custom],
             "FIXED": [col.label for _, _, col in self.values], "SPLITS": [col.split for _, _, col in self.values],
-            "TAG_SPLITS": [split for _, split in self.tags],
+            "TAG_SPLITS": [split for _, split in self.tags], "PERSON": self.person,
         }  # fmt: skip
         exec(compile("\n".join(code), "<contact mapper>", "exec"), namespace)  # our own template, built above
         return namespace["map_row"]

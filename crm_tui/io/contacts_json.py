@@ -19,7 +19,8 @@ from crm_tui.io.presets import IDENTITY_FIELDS, Col, column_for, normalize, pars
 from crm_tui.records import ContactRecord, RowError, Skipped
 
 # Keys of the export that the database sets itself.
-_IGNORED = frozenset({"id", "lastcontactat", "updatedat", "deletedat"})
+# Relationships name other contacts by their ids in the database that wrote them: not read back.
+_IGNORED = frozenset({"id", "lastcontactat", "updatedat", "deletedat", "relationships"})
 _VALUE_KEYS = {"email": ("email", "value", "address"), "phone": ("phone", "value", "number")}
 _MAPPERS_KEPT = 32  # distinct key sets with a compiled mapper (an export has one)
 
@@ -107,6 +108,10 @@ class ContactJsonReader(JsonReader):
                         cells.append(_custom_text(line, f"custom.{name}", inner))
                 continue
             header.append("every" if role == "cadence_days" else key)
+            target = self._target(key)
+            if isinstance(value, list) and target in ("dates", "addresses", "urls"):
+                cells.append(_person_cell(line, key, target, value))
+                continue
             if value is None:
                 cells.append("")
             elif role == "custom" or role == "as_custom":
@@ -183,6 +188,24 @@ class ContactJsonReader(JsonReader):
 # Where a field read from a key goes in the rejects file (the others keep their names).
 _REJECTS_COLUMN = {"email": "emails", "phone": "phones", "middle_name": "given_name"}
 _LISTS = ("emails", "phones", "tags")
+
+
+def _person_cell(line: int, key: str, target: str, items: list[Any]) -> str:
+    """The export's `dates`, `addresses` and `urls` arrays as our CSV layout's cells."""
+    from crm_tui.io.contacts_person import address_cell
+    from crm_tui.records import Address
+
+    if not all(isinstance(item, dict) for item in items):
+        raise RowError(line, f"{target} must be an array of objects", key)
+    if target == "dates":
+        return ";".join(f"{_scalar(line, key, i.get('label') or 'date')}:{_scalar(line, key, i.get('date') or '')}"
+                        for i in items)  # fmt: skip
+    if target == "urls":
+        return labeled_cell([(_scalar(line, key, i.get("url") or ""), i.get("label")) for i in items])
+    parts = ("label", "po_box", "extended", "street", "locality", "region", "postcode", "country")
+    return address_cell(
+        [Address(*(None if i.get(p) is None else _scalar(line, key, i[p]) for p in parts)) for i in items]
+    )
 
 
 def _custom_text(line: int, key: str, value: Any) -> str:

@@ -7,6 +7,7 @@ from datetime import datetime, tzinfo
 from typing import IO, TYPE_CHECKING, Any
 
 from crm_tui.dates import in_zone
+from crm_tui.io.contacts_person import address_cell
 from crm_tui.io.csvwrite import SafeCsvWriter
 
 if TYPE_CHECKING:  # the JSON importer reads this module's layout: it must not load the ORM
@@ -14,7 +15,7 @@ if TYPE_CHECKING:  # the JSON importer reads this module's layout: it must not l
 
 CSV_COLUMNS = (
     "name", "given_name", "family_name", "emails", "phones", "organization", "title", "tags", "notes", "every",
-    "owner", "birthday", "source", "uid", "created_at",
+    "owner", "birthday", "source", "uid", "created_at", "nickname", "department", "dates", "addresses", "urls",
 )  # fmt: skip
 CUSTOM_PREFIX = "custom:"
 
@@ -51,7 +52,10 @@ def write_contacts_csv(out: IO[str], contacts: Iterable[ExportedContact], custom
             c.display_name, c.given_name, c.family_name, labeled_cell(c.emails), labeled_cell(c.phones),
             c.organization, c.title, ";".join(c.tags), c.notes,
             format_duration_days(c.cadence_days) if c.cadence_days else None, c.owner, c.birthday, c.source,
-            c.uid, _time(c.created_at, tz), *(_custom(c.custom.get(k)) for k in custom),
+            c.uid, _time(c.created_at, tz), c.nickname, c.department,
+            ";".join(f"{_label(label) or 'date'}:{value}" for label, value in c.dates), address_cell(c.addresses),
+            labeled_cell([(url.replace(";", "%3B"), label) for url, label in c.urls]),
+            *(_custom(c.custom.get(k)) for k in custom),
         ])  # fmt: skip
         count += 1
     return count
@@ -61,6 +65,11 @@ def _custom(value: Any) -> str | None:
     if value is None:
         return None
     return value if isinstance(value, str) else str(value)
+
+
+def _address_object(a: Any) -> dict[str, Any]:
+    parts = ("label", "po_box", "extended", "street", "locality", "region", "postcode", "country")
+    return {p: getattr(a, p) for p in parts}
 
 
 def contact_object(c: ExportedContact, tz: tzinfo) -> dict[str, Any]:
@@ -85,6 +94,12 @@ def contact_object(c: ExportedContact, tz: tzinfo) -> dict[str, Any]:
         "source": c.source,
         "uid": c.uid,
         "custom": c.custom,
+        "nickname": c.nickname,
+        "department": c.department,
+        "dates": [{"label": label, "date": value} for label, value in c.dates],
+        "addresses": [_address_object(a) for a in c.addresses],
+        "urls": [{"url": url, "label": label} for url, label in c.urls],
+        "relationships": [{"type": kind, "contact_id": other, "name": name} for kind, other, name in c.relations],
         "last_contact_at": _time(c.last_contact_at, tz) or None,
         "created_at": _time(c.created_at, tz) or None,
         "updated_at": _time(c.updated_at, tz) or None,

@@ -17,7 +17,12 @@ PRESETS = ("auto", "generic", "google", "outlook", "linkedin", "hubspot", "thund
 FIELDS = (
     "name", "given_name", "middle_name", "family_name", "email", "phone", "organization", "title",
     "tags", "notes", "every", "owner", "birthday", "source", "uid", "created_at", "custom", "ignore",
+    "nickname", "department", "address", "url", "anniversary", "dates", "addresses", "urls",
 )  # fmt: skip
+# The person's parts a row may hold besides the fields above: read by `contacts_csv.PersonColumns`.
+PERSON_TARGETS = frozenset({
+    "address", "address_label", "url", "url_label", "date", "date_label", "anniversary", "dates", "addresses", "urls",
+})  # fmt: skip
 # The fields whose emptiness makes a row blank (LinkedIn's `,,,,,,06 Sep 2025`).
 IDENTITY_FIELDS = frozenset({"name", "given_name", "middle_name", "family_name", "email", "phone", "organization"})
 GOOGLE_SEPARATOR = " ::: "
@@ -31,7 +36,7 @@ class Col:
     group: int = 0  # ties a Google "E-mail 1 - Value" to its "E-mail 1 - Label"
     label: str | None = None  # a fixed label: Outlook's "Business Phone" is work
     split: str | None = None  # the multi-value separator
-    key: str | None = None  # the custom field's name
+    key: str | None = None  # the custom field's name; an address's part (street, locality...)
 
 
 def normalize(header: str) -> str:
@@ -70,6 +75,19 @@ _syn("birthday", "birthday", "birth date", "birthdate", "date of birth", "dob", 
 _syn("source", "source", "lead source")
 _syn("uid", "uid")
 _syn("created_at", "created at", "created")
+_syn("nickname", "nickname", "nick name", "nick")
+_syn("department", "department", "dept", "division", "organization department")
+_syn("anniversary", "anniversary", "wedding anniversary")
+_syn("dates", "dates", "important dates")
+_syn("addresses", "addresses")
+_syn("urls", "urls", "web addresses")
+for _name, _label in (("address", None), ("street address", None), ("postal address", None),
+                      ("mailing address", None), ("home address", "home"), ("work address", "work"),
+                      ("business address", "work")):  # fmt: skip
+    _SYNONYMS[normalize(_name)] = Col("address", label=_label, key="text")
+for _name, _label in (("url", None), ("website", None), ("web page", None), ("web site", None), ("homepage", None),
+                      ("profile url", None), ("linkedin", "linkedin"), ("linkedin url", "linkedin")):  # fmt: skip
+    _SYNONYMS[normalize(_name)] = Col("url", label=_label)
 
 _OUTLOOK_PHONES = {
     "Business Phone": "work", "Business Phone 2": "work", "Home Phone": "home", "Home Phone 2": "home",
@@ -89,10 +107,17 @@ _OUTLOOK = {
     "E-mail Display Name": Col("ignore"), "E-mail 2 Display Name": Col("ignore"),
     "E-mail 3 Display Name": Col("ignore"),
     **{header: Col("phone", label=label) for header, label in _OUTLOOK_PHONES.items()},
+    "Nickname": Col("nickname"), "Department": Col("department"), "Anniversary": Col("anniversary"),
+    "Web Page": Col("url", label="work"), "Personal Web Page": Col("url", label="home"),
+    **{f"{where} {part}": Col("address", group=n, label=label, key=key)
+       for n, (where, label) in enumerate((("Business", "work"), ("Home", "home"), ("Other", "other")), 1)
+       for part, key in (("Street", "street"), ("Street 2", "extended"), ("Street 3", "extended"),
+                         ("City", "locality"), ("State", "region"), ("Postal Code", "postcode"),
+                         ("Country/Region", "country"), ("Address PO Box", "po_box"))},
 }  # fmt: skip
 _LINKEDIN = {
     "First Name": Col("given_name"), "Last Name": Col("family_name"), "Email Address": Col("email"),
-    "Company": Col("organization"), "Position": Col("title"),
+    "Company": Col("organization"), "Position": Col("title"), "URL": Col("url", label="linkedin"),
 }  # fmt: skip
 _HUBSPOT = {
     "First Name": Col("given_name"), "Last Name": Col("family_name"), "Email": Col("email"),
@@ -106,9 +131,19 @@ _GOOGLE = {
     "Organization Name": Col("organization"), "Organization 1 - Name": Col("organization"),
     "Organization Title": Col("title"), "Organization 1 - Title": Col("title"),
     "Labels": Col("tags", split=GOOGLE_SEPARATOR), "Group Membership": Col("tags", split=GOOGLE_SEPARATOR),
-    "Notes": Col("notes"), "Birthday": Col("birthday"),
+    "Notes": Col("notes"), "Birthday": Col("birthday"), "Nickname": Col("nickname"),
+    "Organization Department": Col("department"), "Organization 1 - Department": Col("department"),
 }  # fmt: skip
 _GOOGLE_GROUP = re.compile(r"^(E-mail|Phone) (\d+) - (Value|Label|Type)$")
+# Google's numbered address, website and event columns: (kind, number, part).
+_GOOGLE_PERSON = re.compile(
+    r"^(Address|Website|Event) (\d+) - (Type|Label|Value|Formatted|Street|City|PO Box|Region|Postal Code|Country"
+    r"|Extended Address)$"
+)
+_GOOGLE_PARTS = {
+    "Street": "street", "City": "locality", "PO Box": "po_box", "Region": "region", "Postal Code": "postcode",
+    "Country": "country", "Extended Address": "extended", "Formatted": "formatted",
+}  # fmt: skip
 _THUNDERBIRD = {
     "First Name": Col("given_name"), "Last Name": Col("family_name"), "Display Name": Col("name"),
     "Primary Email": Col("email"), "Secondary Email": Col("email"), "Work Phone": Col("phone", label="work"),
@@ -117,6 +152,12 @@ _THUNDERBIRD = {
     "Job Title": Col("title"), "Organization": Col("organization"), "Notes": Col("notes"),
     # One birthday in three columns; a part given alone is kept as a custom field.
     "Birth Year": Col("birth_year"), "Birth Month": Col("birth_month"), "Birth Day": Col("birth_day"),
+    "Nickname": Col("nickname"), "Department": Col("department"),
+    "Web Page 1": Col("url", label="work"), "Web Page 2": Col("url", label="home"),
+    **{f"{where} {part}": Col("address", group=n, label=label, key=key)
+       for n, (where, label) in enumerate((("Work", "work"), ("Home", "home")), 1)
+       for part, key in (("Address", "street"), ("Address 2", "extended"), ("City", "locality"),
+                         ("State", "region"), ("ZipCode", "postcode"), ("Country", "country"))},
 }  # fmt: skip
 _TABLES = {"outlook": _OUTLOOK, "linkedin": _LINKEDIN, "hubspot": _HUBSPOT, "thunderbird": _THUNDERBIRD}
 
@@ -216,6 +257,14 @@ def column_for(preset: str, header: str) -> Col | None:
             if m[3] == "Value":
                 return Col(kind, group=int(m[2]), split=GOOGLE_SEPARATOR)
             return Col(f"{kind}_label", group=int(m[2]))
+        m = _GOOGLE_PERSON.match(h)
+        if m:
+            kind = {"Address": "address", "Website": "url", "Event": "date"}[m[1]]
+            if m[3] in ("Type", "Label"):
+                return Col(f"{kind}_label", group=int(m[2]))
+            if kind == "address":
+                return Col(kind, group=int(m[2]), key=_GOOGLE_PARTS.get(m[3])) if m[3] != "Value" else None
+            return Col(kind, group=int(m[2]), split=GOOGLE_SEPARATOR) if m[3] == "Value" else None
         return _GOOGLE.get(h)
     table = _TABLES.get(preset)
     if table is not None:
@@ -241,6 +290,9 @@ def parse_map(items: Sequence[str]) -> dict[str, Col]:
         if target.lower().startswith("custom:") and len(target) > 7:
             out[column.casefold()] = Col("custom", key=target[7:].strip())
             continue
+        if target.lower().startswith("date:") and len(target) > 5:
+            out[column.casefold()] = Col("date", label=target[5:].strip())
+            continue
         target = target.lower().replace("-", "_")
         target = {
             "org": "organization",
@@ -254,7 +306,8 @@ def parse_map(items: Sequence[str]) -> dict[str, Col]:
         if target not in FIELDS:
             raise InvalidInput(f"unknown field '{target}' in '{item}' (use {', '.join(FIELDS)}, custom:NAME) (--map)")
         split = ";" if target in ("email", "phone", "tags") else None
-        out[column.casefold()] = Col(target, split=split, key=column if target == "custom" else None)
+        key = column if target == "custom" else "text" if target == "address" else None
+        out[column.casefold()] = Col(target, split=split, key=key)
     return out
 
 

@@ -7,6 +7,7 @@ travels in X-CRM-* properties, so a round trip loses nothing.
 
 from __future__ import annotations
 
+import binascii
 import json
 import re
 import uuid
@@ -18,7 +19,7 @@ from typing import Any, BinaryIO
 
 from crm_tui.io.fields import APPLE_NO_YEAR, parse_birthday, parse_email, parse_instant, parse_phone
 from crm_tui.io.vcard_lines import RawCard, components, read_cards, text_list, unescape
-from crm_tui.records import ContactRecord, ExportedContact, Labeled, RowError, Skipped, SourceProperty
+from crm_tui.records import Address, ContactRecord, ExportedContact, Labeled, RowError, Skipped, SourceProperty
 from crm_tui.safewrite import PendingFile
 
 _UID_NAMESPACE = uuid.UUID("5b0c9a7e-8f5e-4c43-9d84-2f0c6f1d3a10")
@@ -33,12 +34,16 @@ _TYPES = {
 }
 _APPLE_LABELS = {"other": "_$!<Other>!$_", "main": "_$!<Main>!$_"}
 _AB_LABEL = re.compile(r"^_\$!<(.*)>!\$_$")
+_HAS_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _SAFE_FILE = re.compile(r"^[A-Za-z0-9._@-]{1,120}$")
-# Properties about the file or the card, not the person (PROFILE:VCard is vCard 3.0's BEGIN line's twin).
-_SKIP = {
-    "VERSION", "PRODID", "REV", "PHOTO", "LOGO", "SOUND", "KEY", "X-ABUID", "KIND", "X-ABLABEL", "CLIENTPIDMAP",
-    "PROFILE", "X-CRM-REJECTED",
-}  # fmt: skip
+# Properties about the file or the card, not the person (PROFILE:VCard is vCard 3.0's BEGIN line's twin):
+# written anew on export. Every other property crm has no field for is kept as written (`card_lines`).
+_SKIP = {"VERSION", "PRODID", "REV", "PROFILE", "X-CRM-REJECTED"}
+# Properties a card has once: a second one (vCard 4.0's ALTID forms) is not kept.
+_ONCE = {"FN", "N", "UID", "BDAY"}
+_ADR_TYPES = frozenset({"home", "work", "postal", "parcel", "dom", "intl"})
+ANNIVERSARY = "anniversary"
+_ANNIVERSARIES = {"ANNIVERSARY", "X-ANNIVERSARY", "X-EVOLUTION-ANNIVERSARY", "X-MS-ANNIVERSARY"}
 REJECTED = "X-CRM-REJECTED"  # why a card is in a rejects file; ignored when the file is imported again
 
 
@@ -81,11 +86,18 @@ def card_record(card: RawCard, tz: tzinfo) -> ContactRecord:
             label = m[1] if m else raw
             ab_labels[prop.group] = label.lower() if label.lower() in _STANDARD_LABELS else label
     reading = _CardReading(rec, ab_labels, tz)
+    version = next((p.value.strip() for p in card.properties if p.name == "VERSION"), "3.0")
     for prop in card.properties:
         try:
-            reading.read(prop)
+            kept = not reading.read(prop)
         except RowError as exc:
             rec.dropped.append(exc)  # type: ignore[union-attr]
+            continue
+        if kept and prop.name not in _SKIP and not (prop.name in _ONCE and prop.name in reading.seen):
+            try:
+                reading.kept.append(_keepable(prop, version))
+            except RowError as exc:
+                rec.dropped.append(exc)  # type: ignore[union-attr]
     reading.finish()
     rec.dropped.sort(key=lambda e: e.line)  # type: ignore[union-attr]
     return rec
@@ -103,6 +115,8 @@ class _CardReading:
         self.phones: list[tuple[bool, Labeled]] = []
         self.notes: list[str] = []
         self.nicknames: list[str] = []
+        self.kept: list[SourceProperty] = []  # properties with no field: kept as written
+        self.labelled: set[str] = set()  # groups whose property became a field (ADR, URL, a date)
 
     def first(self, name: str) -> bool:
         """True the first time a property of this name is read."""
@@ -111,8 +125,11 @@ class _CardReading:
         self.seen.add(name)
         return True
 
-    def read(self, prop: SourceProperty) -> None:
+    def read(self, prop: SourceProperty) -> bool:
+        """Read the property into the record; False when crm has no field for it (it is kept as written)."""
         rec, name, line = self.rec, prop.name, prop.line
+        if name in ("NICKNAME", "ADR", "URL", "X-ABDATE", "X-ABLABEL") or name in _ANNIVERSARIES:
+            return self.read_more(prop)
         if name == "FN":
             text = " ".join(unescape(prop.value).split())
             if text and self.first(name):
@@ -134,13 +151,16 @@ class _CardReading:
                 label, primary = _label(prop, self.ab_labels)
                 self.phones.append((primary, Labeled(parse_phone(value, line, name), label)))
         elif name == "ORG":
-            org = next((p for p in components(prop.value) if p), None)
-            if org and self.first(name):
-                rec.organization = org
+            parts = [p for p in components(prop.value) if p]
+            if not parts or not self.first(name):
+                return False
+            rec.organization = parts[0]
+            rec.department = "; ".join(parts[1:]) or None
         elif name == "TITLE":
             title = unescape(prop.value).strip()
-            if title and self.first(name):
-                rec.title = title
+            if not title or not self.first(name):
+                return False
+            rec.title = title
         elif name == "CATEGORIES":
             rec.tags.extend(text_list(prop.value))
         elif name == "NOTE":
@@ -148,33 +168,66 @@ class _CardReading:
             if note.strip():
                 self.notes.append(note)
         elif name == "BDAY":
-            self.birthday(prop)
+            return self.birthday(prop)
         elif name == "UID":
             uid = unescape(prop.value).strip()
             if uid and self.first(name):
                 rec.uid = uid
         elif name.startswith("X-CRM-"):
             _crm_property(rec, name, unescape(prop.value), line, self.tz)
-        elif name not in _SKIP:
-            if name == "NICKNAME":
-                self.nicknames.extend(text_list(prop.value))
-            text = ", ".join(p for p in components(prop.value) if p) if name == "ADR" else unescape(prop.value).strip()
-            if text:
-                rec.custom[name] = f"{rec.custom[name]}; {text}" if name in rec.custom else text
+        else:
+            return False
+        return True
 
-    def birthday(self, prop: SourceProperty) -> None:
+    def read_more(self, prop: SourceProperty) -> bool:
+        """NICKNAME, ADR, URL and yearly dates; an Apple label belongs to the property of its group."""
+        rec, name = self.rec, prop.name
+        if name == "X-ABLABEL":
+            return bool(prop.group and prop.group in self.labelled)
+        if name == "NICKNAME":
+            names = text_list(prop.value)
+            self.nicknames.extend(names)
+            return bool(names)
+        label = _label(prop, self.ab_labels)[0]
+        if name == "ADR":
+            parts = (components(prop.value) + [""] * 7)[:7]
+            if not any(parts):
+                return False
+            rec.addresses.append(Address(label, *(p or None for p in parts)))
+        elif name == "URL":
+            url = unescape(prop.value).strip()
+            if not url:
+                return False
+            rec.urls.append(Labeled(url, label))
+        else:  # ANNIVERSARY, X-ANNIVERSARY..., Apple's X-ABDATE with its label
+            raw = unescape(prop.value).strip()
+            if prop.params.get("X-APPLE-OMIT-YEAR") and raw[:4].isdigit():
+                raw = APPLE_NO_YEAR + raw[4:]
+            label = ANNIVERSARY if name in _ANNIVERSARIES else label
+            if not raw or not label or any(d[0] == label for d in rec.dates) or label.casefold() == "birthday":
+                return False
+            value = parse_birthday(raw, prop.line, name)
+            if value is None:
+                return False
+            rec.dates.append((label, value))
+        if prop.group:
+            self.labelled.add(prop.group)
+        return True
+
+    def birthday(self, prop: SourceProperty) -> bool:
         raw = unescape(prop.value).strip()
         if not raw or "BDAY" in self.seen:
-            return
+            return False
         if any(v.lower() == "text" for v in prop.params.get("VALUE", [])):
             # vCard 4.0 allows a birthday in words ("circa 1800"): kept as it is, not as a date.
             self.rec.custom["BDAY"] = raw
             self.seen.add("BDAY")
-            return
+            return True
         if prop.params.get("X-APPLE-OMIT-YEAR") and raw[:4].isdigit():
             raw = APPLE_NO_YEAR + raw[4:]
         self.rec.birthday = parse_birthday(raw, prop.line, "BDAY")
         self.seen.add("BDAY")
+        return True
 
     def finish(self) -> None:
         rec = self.rec
@@ -182,8 +235,52 @@ class _CardReading:
         rec.phones = [t for p, t in self.phones if p] + [t for p, t in self.phones if not p]
         if self.notes:
             rec.notes = "\n".join(self.notes)
+        if self.nicknames:
+            rec.nickname = ", ".join(self.nicknames)
         if not (rec.name or rec.given_name or rec.family_name) and self.nicknames:
             rec.name = self.nicknames[0]  # a card known only by a nickname is named by it
+        # An Apple label whose property is kept goes with it; one whose property became a field does not.
+        groups = {p.group for p in self.kept if p.group and p.name != "X-ABLABEL"}
+        self.kept = [p for p in self.kept if p.name != "X-ABLABEL" or p.group in groups]
+        rec.card_lines = [property_line(p) for p in self.kept]
+
+
+def _keepable(prop: SourceProperty, version: str) -> SourceProperty:
+    """The property as it can be written back in vCard 3.0: binary data checked (its folding spaces gone,
+    its padding restored), vCard 2.1's unescaped commas escaped."""
+    encoding = [v.upper() for v in prop.params.get("ENCODING", [])]
+    if "BASE64" in encoding or "B" in encoding:
+        data = "".join(prop.value.split())
+        data += "=" * (-len(data) % 4) if len(data) % 4 != 1 else ""
+        try:
+            binascii.a2b_base64(data, strict_mode=True)
+        except binascii.Error:
+            raise RowError(prop.line, f"the {prop.name} data is not base64", prop.name) from None
+        return SourceProperty(prop.line, prop.name, data, prop.group, prop.params)
+    if version == "2.1" and ("," in prop.value or "\\" in prop.value):
+        value = prop.value.replace("\\", "\\\\").replace(",", "\\,")
+        return SourceProperty(prop.line, prop.name, value, prop.group, prop.params)
+    return prop
+
+
+def property_line(prop: SourceProperty) -> str:
+    """A property as one unfolded vCard 3.0 content line: group, name, parameters and value as read.
+
+    vCard 2.1's `ENCODING=BASE64` is 3.0's `ENCODING=b`; a charset is dropped (the file is UTF-8).
+    """
+    out = [f"{prop.group}.{prop.name}" if prop.group else prop.name]
+    for name, values in prop.params.items():
+        if name == "CHARSET":
+            continue
+        if name == "ENCODING":
+            values = ["b" if v.upper() in ("BASE64", "B") else v for v in values]
+        elif name == "TYPE":  # case-insensitive; RFC 2426's grammar (and strict readers) want lower case
+            values = [v.lower() if v.isascii() else v for v in values]
+        shown = [f'"{v}"' if any(ch in v for ch in ',;:') else v for v in values]
+        out.append(f"{name}={','.join(shown)}")
+    # A quoted-printable value came in with its line ends decoded: written back as the escape.
+    value = prop.value.replace("\r\n", "\n").replace("\n", "\\n") if "\n" in prop.value else prop.value
+    return ";".join(out) + ":" + value
 
 
 def _crm_property(rec: ContactRecord, name: str, value: str, line: int, tz: tzinfo) -> None:
@@ -226,7 +323,17 @@ def file_name(c: ExportedContact) -> str:
     return f"{uid}.vcf"
 
 
-def _add_labeled(card: Any, kind: str, values: list[tuple[str, str | None]], group_counter: list[int]) -> None:
+def _group(counter: list[int], taken: set[str]) -> str:
+    """The next free `itemN` group: numbers the card's kept properties use are skipped."""
+    while True:
+        counter[0] += 1
+        if f"item{counter[0]}" not in taken:
+            return f"item{counter[0]}"
+
+
+def _add_labeled(
+    card: Any, kind: str, values: list[tuple[str, str | None]], group_counter: list[int], taken: set[str]
+) -> None:
     for i, (value, label) in enumerate(values):
         types = []
         ab_label = None
@@ -238,10 +345,7 @@ def _add_labeled(card: Any, kind: str, values: list[tuple[str, str | None]], gro
                 ab_label = _APPLE_LABELS.get(std, label)
         if i == 0 and len(values) > 1:  # a lone value is primary anyway; abook drops TYPE=pref phones
             types.append("pref")
-        group = None
-        if ab_label is not None:
-            group_counter[0] += 1
-            group = f"item{group_counter[0]}"
+        group = _group(group_counter, taken) if ab_label is not None else None
         prop = card.add(kind, group=group)
         prop.value = value
         if types:
@@ -260,10 +364,14 @@ def contact_vcard(c: ExportedContact, tz: tzinfo) -> str:
     card.add("fn").value = c.display_name
     card.add("n").value = vobject.vcard.Name(family=c.family_name or "", given=c.given_name or "")
     counter = [0]
-    _add_labeled(card, "email", c.emails, counter)
-    _add_labeled(card, "tel", c.phones, counter)
+    taken = {line.split(".", 1)[0].lower() for line in c.card_lines if "." in line.split(":", 1)[0].split(";", 1)[0]}
+    _add_labeled(card, "email", c.emails, counter, taken)
+    _add_labeled(card, "tel", c.phones, counter, taken)
+    if c.nickname:
+        card.add("nickname").value = c.nickname
     if c.organization:
-        card.add("org").value = [c.organization]
+        units = c.department.split("; ") if c.department else []
+        card.add("org").value = [c.organization, *units]
     if c.title:
         card.add("title").value = c.title
     if c.tags:
@@ -277,6 +385,7 @@ def contact_vcard(c: ExportedContact, tz: tzinfo) -> str:
             bday.params["X-APPLE-OMIT-YEAR"] = [APPLE_NO_YEAR]
         else:
             bday.value = c.birthday
+    _add_person(card, c, counter, taken)
     card.add("uid").value = contact_uid(c)
     card.add("x-crm-owner").value = c.owner or ""
     card.add("x-crm-source").value = c.source or ""
@@ -286,7 +395,54 @@ def contact_vcard(c: ExportedContact, tz: tzinfo) -> str:
         card.add("x-crm-created").value = c.created_at.astimezone(tz).isoformat()
     if c.custom:
         card.add("x-crm-custom").value = json.dumps(c.custom, ensure_ascii=False, sort_keys=True)
-    return str(card.serialize())
+    text = str(card.serialize())
+    if c.card_lines:  # the properties crm has no field for, as they came in, before END:VCARD
+        end = text.rindex("END:VCARD")
+        text = text[:end] + "".join(_folded(line) + "\r\n" for line in c.card_lines) + text[end:]
+    return text
+
+
+def _add_person(card: Any, c: ExportedContact, counter: list[int], taken: set[str]) -> None:
+    """Dates, addresses and web addresses as vCard 3.0 has them (and Apple's labels where it has none).
+
+    An anniversary is X-ANNIVERSARY (khard, Evolution, Thunderbird); another date is Apple's X-ABDATE
+    with its label; a year-less date carries X-APPLE-OMIT-YEAR as the birthday does.
+    """
+    import vobject
+
+    for label, value in c.dates:
+        if label.casefold() == ANNIVERSARY:
+            prop, group = card.add("x-anniversary"), None
+        else:
+            group = _group(counter, taken)
+            prop = card.add("x-abdate", group=group)
+        if value.startswith("--"):
+            prop.value = APPLE_NO_YEAR + value[1:]
+            prop.params["X-APPLE-OMIT-YEAR"] = [APPLE_NO_YEAR]
+        else:
+            prop.value = value
+        if group is not None:
+            card.add("x-ablabel", group=group).value = label
+    for a in c.addresses:
+        std = (a.label or "").lower()
+        group = _group(counter, taken) if a.label and std not in _ADR_TYPES else None
+        adr = card.add("adr", group=group)
+        adr.value = vobject.vcard.Address(
+            box=a.po_box or "", extended=a.extended or "", street=a.street or "", city=a.locality or "",
+            region=a.region or "", code=a.postcode or "", country=a.country or "",
+        )  # fmt: skip
+        if std in _ADR_TYPES:
+            adr.params["TYPE"] = [std]
+        if group is not None:
+            card.add("x-ablabel", group=group).value = _APPLE_LABELS.get(std, a.label or "")
+    for url, url_label in c.urls:
+        # RFC 2426 gives URL no TYPE: a label is Apple's.
+        group = _group(counter, taken) if url_label else None
+        # A web address typed without its scheme (www.example.com) is no URI: it goes out as http://.
+        card.add("url", group=group).value = url if _HAS_SCHEME.match(url) else f"http://{url}"
+        if group is not None:
+            shown = _APPLE_LABELS.get(url_label.lower(), url_label) if url_label else ""
+            card.add("x-ablabel", group=group).value = shown
 
 
 def vcf_files(directory: Path) -> list[Path]:

@@ -20,9 +20,9 @@ from crm_tui.keys import MAX_VCARD_PROPERTY
 from crm_tui.records import RowError, SourceProperty
 
 _CHUNK = 256 * 1024
-# Properties crm never imports: dropped as they are read, so a 40 MB PHOTO costs nothing.
-BINARY = frozenset({"PHOTO", "LOGO", "SOUND", "KEY"})
-# A card holds at most this much text; past it, its properties are dropped and named.
+# A card holds at most this much text; past it, its properties are dropped and named. A
+# property longer than MAX_VCARD_PROPERTY (a 40 MB PHOTO) is dropped as it is read: a small
+# photo is kept and written back as it came.
 MAX_CARD = 4 * MAX_VCARD_PROPERTY
 _NAME = re.compile(r"(?:([A-Za-z0-9_-]+)\.)?([A-Za-z0-9_-]+)")  # [group.]NAME
 _ENCODINGS = frozenset({"QUOTED-PRINTABLE", "BASE64", "B", "8BIT", "7BIT"})
@@ -87,6 +87,7 @@ def read_cards(stream: IO[str]) -> Iterator[RawCard]:
     size = 0  # characters in `pending`
     card_size = 0
     skipping = ""  # the name of a property being dropped as it is read, if any
+    first_line = 0  # the index in card.lines of the property being read
     qp = False
     for number, text in physical_lines(stream):
         if card is None:
@@ -108,16 +109,14 @@ def read_cards(stream: IO[str]) -> Iterator[RawCard]:
                     pending.append(text[1:])
                 if size > MAX_VCARD_PROPERTY or card_size > MAX_CARD:
                     skipping = _too_long(card, start, pending, size)
+                    del card.lines[first_line:]  # nor kept for the rejects file
             continue
         if pending:
             if not nested and not skipping:
                 _add(card, start, "".join(pending))
             pending, size, skipping = [], 0, ""
-        if not marker.startswith(("BEGIN:", "END:")) and _name_of(text) in BINARY:
-            pending, skipping = [text], "binary"  # left out whole, lines and all
-            continue
-        if len(text) <= MAX_VCARD_PROPERTY:  # a longer line is dropped below: not kept for the rejects file
-            card.lines.append(text)
+        first_line = len(card.lines)  # where this line's property starts among the card's lines
+        card.lines.append(text)
         card_size += len(text)
         if marker == "BEGIN:VCARD":
             nested += 1
@@ -133,6 +132,7 @@ def read_cards(stream: IO[str]) -> Iterator[RawCard]:
             qp = "QUOTED-PRINTABLE" in text.split(":", 1)[0].upper()
             if size > MAX_VCARD_PROPERTY or card_size > MAX_CARD:
                 skipping = _too_long(card, start, pending, size)
+                del card.lines[first_line:]  # nor kept for the rejects file
     if card is not None:
         if pending and not nested and not skipping:
             _add(card, start, "".join(pending))

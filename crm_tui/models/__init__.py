@@ -21,6 +21,16 @@ if TYPE_CHECKING:
         Tag,
     )
     from crm_tui.models.history import Change
+    from crm_tui.models.person import (
+        ContactAddress,
+        ContactCardLine,
+        ContactDate,
+        ContactRelation,
+        ContactUrl,
+        CustomField,
+        DateNotice,
+        VdirEntry,
+    )
     from crm_tui.models.segments import Rhythm, RhythmDirty, Rule, RuleFiring, SavedView, ViewMember
 
 _WHERE = {
@@ -41,14 +51,29 @@ _WHERE = {
     "RuleFiring": "segments",
     "Rhythm": "segments",
     "RhythmDirty": "segments",
+    "ContactAddress": "person",
+    "ContactCardLine": "person",
+    "ContactDate": "person",
+    "ContactRelation": "person",
+    "ContactUrl": "person",
+    "CustomField": "person",
+    "DateNotice": "person",
+    "VdirEntry": "person",
 }
 
 __all__ = [
     "Change",
     "Contact",
+    "ContactAddress",
+    "ContactCardLine",
+    "ContactDate",
     "ContactEmail",
     "ContactPhone",
+    "ContactRelation",
     "ContactTag",
+    "ContactUrl",
+    "CustomField",
+    "DateNotice",
     "ImportBatch",
     "ImportChange",
     "Interaction",
@@ -60,6 +85,7 @@ __all__ = [
     "RuleFiring",
     "SavedView",
     "Tag",
+    "VdirEntry",
     "ViewMember",
 ]
 

@@ -51,7 +51,8 @@ class Contact(SQLModel, table=True):
     owner: str | None = None
     cadence_days: int | None = None  # stay-in-touch cadence; None means no cadence
     custom: str | None = Field(default=None, sa_column=Column(Text))  # JSON object of extra fields
-    birthday: str | None = None  # ISO date, or --MM-DD when the year is unknown
+    nickname: str | None = None
+    department: str | None = None  # the organization's unit (vCard ORG's second part)
     uid: str | None = None  # vCard UID, kept so a vCard round trip finds the same contact
     import_batch_id: int | None = None  # the import that created this contact
     # Kept by triggers on interactions, so a write from any process counts.

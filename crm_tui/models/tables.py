@@ -27,7 +27,8 @@ contacts = table(
     column("owner", Text),
     column("cadence_days", Integer),
     column("custom", Text),
-    column("birthday", Text),
+    column("nickname", Text),
+    column("department", Text),
     column("uid", Text),
     column("import_batch_id", Integer),
     column("last_contact_at", UTCDateTime),
@@ -173,3 +174,75 @@ rhythms = table(
 )
 
 rhythm_dirty = table("rhythm_dirty", column("contact_id", Integer))
+
+contact_dates = table(
+    "contact_dates",
+    column("id", Integer),
+    column("contact_id", Integer),
+    column("label", Text),
+    column("label_key", Text),
+    column("value", Text),
+    column("month_day", Integer),
+    column("year", Integer),
+)
+
+date_notices = table("date_notices", column("label_key", Text), column("label", Text), column("days", Integer))
+
+contact_addresses = table(
+    "contact_addresses",
+    column("id", Integer),
+    column("contact_id", Integer),
+    column("label", Text),
+    column("po_box", Text),
+    column("extended", Text),
+    column("street", Text),
+    column("locality", Text),
+    column("region", Text),
+    column("postcode", Text),
+    column("country", Text),
+    column("city_key", Text),
+    column("address_key", Text),
+)
+
+contact_urls = table(
+    "contact_urls",
+    column("id", Integer),
+    column("contact_id", Integer),
+    column("url", Text),
+    column("url_key", Text),
+    column("label", Text),
+)
+
+contact_relations = table(
+    "contact_relations",
+    column("id", Integer),
+    column("contact_id", Integer),
+    column("other_id", Integer),
+    column("kind", Text),
+    column("inverse", Text),
+    column("created_at", UTCDateTime),
+)
+
+custom_fields = table(
+    "custom_fields",
+    column("id", Integer),
+    column("name", Text),
+    column("name_key", Text),
+    column("type", Text),
+    column("choices", Text),
+    column("created_at", UTCDateTime),
+)
+
+contact_card_lines = table(
+    "contact_card_lines", column("id", Integer), column("contact_id", Integer), column("line", Text)
+)
+
+vdir_entries = table(
+    "vdir_entries",
+    column("id", Integer),
+    column("directory", Text),
+    column("file_name", Text),
+    column("contact_id", Integer),
+    column("file_hash", Text),
+    column("contact_updated_at", UTCDateTime),
+)

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
     from crm_tui.services.contacts.rows import ContactDetail
     from crm_tui.services.history import ChangeInfo
+    from crm_tui.services.person.profile import PersonInfo
 
 TIMELINE_LIMIT = 500
 TIMELINE_COLUMNS = [
@@ -49,6 +50,7 @@ class Loaded:
 
     detail: ContactDetail
     interactions: int
+    person: PersonInfo | None = None
 
 
 @dataclass(frozen=True)
@@ -59,13 +61,15 @@ class History:
     titles: dict[int, str]
 
 
-def profile_text(detail: ContactDetail, *, now: datetime, tz: tzinfo) -> Text:
-    """The profile panel: who, where, how to reach them, and the stay-in-touch state."""
+def profile_text(detail: ContactDetail, *, now: datetime, tz: tzinfo, person: PersonInfo | None = None) -> Text:
+    """The profile panel: who, where, how to reach them, the stay-in-touch state, and the person's
+    dates, addresses, web addresses, relationships and custom fields."""
     from crm_tui.dates import format_duration_days, format_local, format_relative
 
     c = detail.contact
     text = Text()
-    role = " · ".join(part for part in (c.title, detail.organization) if part)
+    department = person.department if person else None
+    role = " · ".join(part for part in (c.title, department, detail.organization) if part)
     if role:
         text.append(role + "\n", style="bold")
     for i, email in enumerate(detail.emails):
@@ -94,13 +98,44 @@ def profile_text(detail: ContactDetail, *, now: datetime, tz: tzinfo) -> Text:
     text.append("\n")
     owner = f"Owner {c.owner} · " if c.owner else ""
     text.append(f"{owner}added {format_local(c.created_at, tz, with_time=False)} · #{c.id}", style="dim")
+    if person is not None:
+        person_text(text, person, now=now, tz=tz)
     if c.notes:
         text.append("\n\n")
         text.append(c.notes, style="italic")
-    for key, value in detail.custom.items():
-        text.append(f"\n{key}: ", style="dim")
-        text.append(str(value))
+    if person is None:
+        for key, value in detail.custom.items():
+            text.append(f"\n{key}: ", style="dim")
+            text.append(str(value))
     return text
+
+
+def person_text(text: Text, person: PersonInfo, *, now: datetime, tz: tzinfo) -> None:
+    """The person's part of the profile: a line per date, address, web address, relationship and field."""
+    today = now.astimezone(tz).date()
+    if person.nickname:
+        text.append("\nknown as ", style="dim")
+        text.append(person.nickname)
+    for d in person.dates:
+        text.append(f"\n{d.label} ", style="dim")
+        text.append(d.value.removeprefix("--"))
+        if d.next is not None:
+            days = (d.next - today).days
+            when = "today" if days == 0 else "tomorrow" if days == 1 else f"in {days} days"
+            age = f", turns {d.years}" if d.years and d.is_birthday else f", {d.years} years" if d.years else ""
+            text.append(f" ({when}{age})", style="bold magenta" if days <= 7 else "dim")
+    for a in person.addresses:
+        text.append(f"\n{a.label or 'address'} ", style="dim")
+        text.append(a.one_line())
+    for u in person.urls:
+        text.append(f"\n{u.label or 'web'} ", style="dim")
+        text.append(u.url)
+    for r in person.relations:
+        text.append(f"\n{r.kind} ", style="dim")
+        text.append(f"{r.other_name} #{r.other_id}")
+    for f in person.fields:
+        text.append(f"\n{f.name}: ", style="dim")
+        text.append(f.value)
 
 
 class ContactScreen(CrmScreen):
@@ -117,6 +152,7 @@ class ContactScreen(CrmScreen):
         Binding("t", "tags", "Tags", tooltip="Edit the tags"),
         # Out of the footer so that all of it fits in 80 columns; help and the palette list it.
         Binding("m", "merge", "Merge", show=False, tooltip="Merge a duplicate into this contact"),
+        Binding("p", "link", "Relate", show=False, tooltip="Relate another person: manager, spouse, introduced-by..."),
         Binding("d,delete", "trash", "Trash", show=False, tooltip="Send this contact to the trash"),
         Binding("x", "done", "Done", show=False, tooltip="Mark the highlighted follow-up done"),
         Binding("z", "snooze", "Snooze", show=False, tooltip="Snooze the highlighted follow-up (1d, 1w, a date)"),
@@ -148,9 +184,13 @@ class ContactScreen(CrmScreen):
 
         contact_id = self.contact_id
 
+        from crm_tui.services.person.profile import person_info
+
+        today = self.crm.now().astimezone(self.crm.tz).date()
+
         def load(conn: Connection) -> Loaded:
             detail = contact_detail(conn, contact_id, timeline_limit=TIMELINE_LIMIT)
-            return Loaded(detail, count_interactions(conn, contact_id))
+            return Loaded(detail, count_interactions(conn, contact_id), person_info(conn, contact_id, today=today))
 
         self.db(load, self._show, group="contact", exclusive=True, on_error=self._gone)
         if self.showing_history:
@@ -186,7 +226,9 @@ class ContactScreen(CrmScreen):
         self.query_one("#contact-nav", NavBar).trail = contact.display_name
         profile_box = self.query_one("#contact-profile-box")
         profile_box.border_title = markup_safe(contact.display_name)
-        self.query_one("#contact-profile", Static).update(safe(profile_text(detail, now=now, tz=tz)))
+        self.query_one("#contact-profile", Static).update(
+            safe(profile_text(detail, now=now, tz=tz, person=loaded.person))
+        )
 
         reminders = self.query_one("#contact-reminders", RecordTable)
         reminders.border_title = f"Follow-ups {len(detail.reminders)}" if detail.reminders else "Follow-ups"
@@ -322,6 +364,11 @@ class ContactScreen(CrmScreen):
         from crm_tui.screens.contact_form import TagsModal
 
         self.app.push_screen(TagsModal(self.contact_id, self.name_text), self._then_refresh)
+
+    def action_link(self) -> None:
+        from crm_tui.screens.relation_form import RelationModal
+
+        self.app.push_screen(RelationModal(self.contact_id, self.name_text), self._then_refresh)
 
     def action_merge(self) -> None:
         from crm_tui.screens.flows import merge_into

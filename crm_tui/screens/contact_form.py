@@ -12,14 +12,19 @@ from textual.widgets import Input, TextArea
 
 from crm_tui.keys import clean_text
 from crm_tui.screens.form_base import FormModal
+from crm_tui.screens.person_fields import collect_person, fill_person, person_fields
 from crm_tui.widgets.form import FormField
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
     from sqlalchemy.orm import Session
 
     from crm_tui.models import Contact
     from crm_tui.models.schemas import ContactUpdate
     from crm_tui.services.contacts.rows import ContactDetail
+    from crm_tui.services.person.editing import PersonEdit
+    from crm_tui.services.person.fields import FieldDef
+    from crm_tui.services.person.profile import PersonInfo
 
 _LIST = re.compile(r"[,;\s]+")
 
@@ -46,6 +51,7 @@ class ContactValues:
     tags: list[str]
     cadence_days: int | None
     notes: str
+    person: PersonEdit | None = None  # what the person fields change (dates, addresses, web, fields)
 
 
 class ContactFormModal(FormModal[ContactValues, "Contact"]):
@@ -70,13 +76,34 @@ class ContactFormModal(FormModal[ContactValues, "Contact"]):
             Input(id="every", placeholder="every… 2w, 1m, 90 days (empty: no reminder)", compact=True),
         )
         yield FormField("Notes", TextArea(id="notes", compact=True, soft_wrap=True))
+        yield from person_fields()
 
     def on_mount(self) -> None:
+        from crm_tui.services.person.fields import list_fields
+
+        self.person: PersonInfo | None = None
+        self.db(list_fields, self._field_names)
         if self.contact_id is not None:
             from crm_tui.services.contacts.rows import contact_detail
+            from crm_tui.services.person.profile import person_info
 
             contact_id = self.contact_id
-            self.db(lambda conn: contact_detail(conn, contact_id, timeline_limit=0), self._fill)
+            today = self.crm.now().astimezone(self.crm.tz).date()
+
+            def load(conn: Connection) -> tuple[ContactDetail, PersonInfo]:
+                return contact_detail(conn, contact_id, timeline_limit=0), person_info(conn, contact_id, today=today)
+
+            self.db(load, self._fill_all)
+
+    def _field_names(self, found: list[FieldDef]) -> None:
+        if found:
+            names = ", ".join(f"{f.name}=…" for f in found[:4])
+            self.query_one("#fields", Input).placeholder = names + (" …" if len(found) > 4 else "")
+
+    def _fill_all(self, loaded: tuple[ContactDetail, PersonInfo]) -> None:
+        self._fill(loaded[0])
+        self.person = loaded[1]
+        fill_person(self, loaded[1])
 
     def _fill(self, detail: ContactDetail) -> None:
         from crm_tui.dates import format_duration_days
@@ -108,7 +135,9 @@ class ContactFormModal(FormModal[ContactValues, "Contact"]):
         ]
         every = self.text("every").removeprefix("every ").strip()
         cadence = self.check("every", lambda: parse_duration(every).total_days()) if every else None
+        person = collect_person(self, getattr(self, "person", None))
         return ContactValues(
+            person=person,
             name=name,
             emails=[e for e in emails if e],
             phones=[p for p in phones if p],
@@ -124,6 +153,7 @@ class ContactFormModal(FormModal[ContactValues, "Contact"]):
         from crm_tui.services.contacts.finding import get_contact
         from crm_tui.services.contacts.rows import contact_detail
         from crm_tui.services.contacts.writing import add_contact, edit_contact
+        from crm_tui.services.person.editing import apply_person_edit
 
         app = self.crm
         if self.contact_id is None:
@@ -137,13 +167,22 @@ class ContactFormModal(FormModal[ContactValues, "Contact"]):
                 notes=values.notes or None,
                 cadence_days=values.cadence_days,
             )
-            return add_contact(session, data, actor=app.user, now=app.now())
+            added = add_contact(session, data, actor=app.user, now=app.now())
+            if values.person:
+                apply_person_edit(session, added, values.person, actor=app.user, now=app.now())
+            return added
         contact = get_contact(session, self.contact_id)
         detail = contact_detail(session.connection(), self.contact_id, timeline_limit=0)
-        return edit_contact(session, contact, contact_update(detail, values), actor=app.user, now=app.now())
+        edited = edit_contact(session, contact, contact_update(detail, values), actor=app.user, now=app.now())
+        if values.person:
+            apply_person_edit(session, edited, values.person, actor=app.user, now=app.now())
+        return edited
 
     def error_field(self, message: str) -> str | None:
-        for word, field_id in (("email", "emails"), ("phone", "phones"), ("cadence", "every"), ("name", "name")):
+        for word, field_id in (
+            ("--birthday", "birthday"), ("--date", "dates"), ("address", "addresses"), ("web address", "urls"),
+            ("field", "fields"), ("email", "emails"), ("phone", "phones"), ("cadence", "every"), ("name", "name"),
+        ):  # fmt: skip
             if word in message:
                 return field_id
         return None

@@ -66,6 +66,9 @@ def when_cell(item: DueItem, section: str, *, now: datetime, tz: tzinfo) -> Text
 
     if section == "overdue":
         return Text(f"{format_relative(item.due_at, now=now).replace(' ago', '')} overdue", style="bold red")
+    if section == "dates":
+        days = (item.due_at.astimezone(tz).date() - now.astimezone(tz).date()).days
+        return Text("today" if days <= 0 else "tomorrow" if days == 1 else f"in {days} days", style="magenta")
     if section == "cold":
         if item.title.endswith("never contacted"):
             return Text("never contacted", style="yellow")
@@ -84,11 +87,14 @@ def queue_records(queue: TodayQueue, *, now: datetime, tz: tzinfo, command: str 
         ("upcoming", "Coming up this week", queue.upcoming),
         ("cold", "Going cold: time to get in touch", queue.cold),
         ("at-risk", "At risk: quieter than their usual rhythm", queue.at_risk),
+        ("dates", "Dates coming up: birthdays, anniversaries", queue.dates),
     ]
     for key, title, section in sections:
         if not section.total:
             continue
-        style = {"overdue": "bold red", "cold": "bold yellow", "at-risk": "bold magenta"}.get(key, "bold")
+        style = {"overdue": "bold red", "cold": "bold yellow", "at-risk": "bold magenta", "dates": "bold cyan"}.get(
+            key, "bold"
+        )
         records.append(
             Record(key=("heading", key), heading=Text.assemble((title, style), (f"  {section.total:,}", "dim")))
         )
@@ -162,7 +168,7 @@ class TodayScreen(CrmScreen):
 
         def load(conn: Connection) -> tuple[TodayQueue, list[Record], list[str]]:
             queue = today_queue(
-                conn, now=now, today_end=today_end, upcoming_end=upcoming_end, limit=SECTION_LIMIT, owner=owner
+                conn, now=now, today_end=today_end, upcoming_end=upcoming_end, limit=SECTION_LIMIT, owner=owner, tz=tz
             )
             return queue, queue_records(queue, now=now, tz=tz, command=command), queue_owners(conn)
 
@@ -220,6 +226,8 @@ class TodayScreen(CrmScreen):
             detail.append(f" · due {format_local(item.due_at, self.crm.tz)}", style="dim")
             if item.kind == "touch":
                 detail.append(" · l logs a touch and resets the clock", style="dim")
+            if item.kind == "date":
+                detail.append(" · l logs the call or message that marks it", style="dim")
         self.query_one("#today-detail", Static).update(safe(detail))
 
     @on(RecordTable.Selected, "#queue")
@@ -243,7 +251,8 @@ class TodayScreen(CrmScreen):
         item = self._item()
         if item is not None and item.kind != "reminder":
             self.notify(
-                f"{item.contact_name} has no follow-up to tick off: log an interaction (l) to reset the clock.",
+                f"{item.contact_name} has no follow-up to tick off: log an interaction (l)"
+                + (" to mark the day." if item.kind == "date" else " to reset the clock."),
                 severity="warning",
             )
             return None

@@ -18,14 +18,14 @@ from crm_tui.records import ExportedContact, ExportedInteraction, ExportedRemind
 PAGE = 1000
 
 
-def iter_contacts(session: Session, *, page: int = PAGE) -> Iterator[ExportedContact]:
-    """Every live contact by id, read `page` at a time."""
+def iter_contacts(session: Session, *, page: int = PAGE, only: list[int] | None = None) -> Iterator[ExportedContact]:
+    """Every live contact by id (or those of `only`), read `page` at a time."""
     after = 0
     while True:
         contacts = list(
             session.execute(
                 select(Contact)
-                .where(Contact.id > after, Contact.deleted_at.is_(None))
+                .where(Contact.id > after, Contact.deleted_at.is_(None), *([Contact.id.in_(only)] if only else []))
                 .order_by(Contact.id)
                 .limit(page)
             ).scalars()
@@ -62,16 +62,22 @@ def iter_contacts(session: Session, *, page: int = PAGE) -> Iterator[ExportedCon
                 select(Organization.id, Organization.name).where(Organization.id.in_(org_ids))
             ).all()
         )
+        from crm_tui.services.person.exported import PersonParts, person_parts
+
+        extra = person_parts(session.connection(), ids)
         for c in contacts:
             assert c.id is not None
+            more = extra.get(c.id) or PersonParts()
             yield ExportedContact(
                 id=c.id, display_name=c.display_name, given_name=c.given_name, family_name=c.family_name,
                 emails=emails.get(c.id, []), phones=phones.get(c.id, []),
                 organization=orgs.get(c.organization_id) if c.organization_id else None, title=c.title,
                 tags=tags.get(c.id, []), notes=c.notes, cadence_days=c.cadence_days, owner=c.owner,
-                birthday=c.birthday, source=c.source, uid=c.uid,
+                birthday=more.birthday, source=c.source, uid=c.uid,
                 custom=json.loads(c.custom) if c.custom else {}, created_at=c.created_at,
-                updated_at=c.updated_at, last_contact_at=c.last_contact_at,
+                updated_at=c.updated_at, last_contact_at=c.last_contact_at, nickname=c.nickname,
+                department=c.department, dates=more.dates, addresses=more.addresses, urls=more.urls,
+                card_lines=more.card_lines, relations=more.relations,
             )  # fmt: skip
         session.expunge_all()  # the page is written: let its objects go
 
@@ -148,3 +154,13 @@ def iter_reminders(session: Session) -> Iterator[ExportedReminder]:
             rule=r.rule, tz=r.tz, snoozed_until=r.snoozed_until, done_at=r.done_at, owner=r.owner,
             created_at=r.created_at, updated_at=r.updated_at, after_completion=r.rule_after_completion,
         )  # fmt: skip
+
+
+def exported_contacts(session: Session, ids: set[int]) -> list[ExportedContact]:
+    """These live contacts, ready for a writer (the vdir sync writes the ones it must)."""
+    out: list[ExportedContact] = []
+    wanted = sorted(ids)
+    for start in range(0, len(wanted), PAGE):
+        part = wanted[start : start + PAGE]
+        out.extend(c for c in iter_contacts(session, page=PAGE, only=part))
+    return out

@@ -38,8 +38,8 @@ def end_of_day(now: datetime, tz: tzinfo, *, days: int = 0) -> datetime:
 class DueItem:
     """One line of the queue: a reminder, or a contact going cold (a "touch")."""
 
-    kind: Literal["reminder", "touch", "at-risk", "view"]
-    id: int  # the reminder id, or the contact id for a touch, an at-risk contact, a new view member
+    kind: Literal["reminder", "touch", "at-risk", "view", "date"]
+    id: int  # the reminder id, the contact id for a touch, an at-risk contact or a new view member, the date's id
     contact_id: int | None
     contact_name: str | None
     title: str
@@ -67,6 +67,7 @@ class TodayQueue:
     upcoming: QueueSection
     cold: QueueSection
     at_risk: QueueSection = field(default_factory=QueueSection)  # quieter than their usual rhythm
+    dates: QueueSection = field(default_factory=QueueSection)  # birthdays and other dates coming up
 
     @property
     def due_count(self) -> int:
@@ -247,9 +248,14 @@ def count_lapsed(conn: Connection, *, until: datetime, owner: str | None = None)
 # ---------------------------------------------------------------- the two views
 
 
-def due_items(conn: Connection, *, now: datetime, until: datetime, owner: str | None = None) -> list[DueItem]:
-    """Everything due by `until`, most overdue first: what `crm due` prints."""
+def due_items(
+    conn: Connection, *, now: datetime, until: datetime, owner: str | None = None, tz: tzinfo | None = None
+) -> list[DueItem]:
+    """Everything due by `until`, most overdue first: what `crm due` prints (dates coming up, in `tz`'s days)."""
+    from crm_tui.services.person.upcoming import date_items
+
     items = due_reminders(conn, until=until, owner=owner) + lapsed_contacts(conn, until=until, owner=owner)
+    items += date_items(conn, now=now, until=until, tz=tz, owner=owner)
     items.sort(key=attrgetter("due_at", "kind", "id"))
     return items
 
@@ -270,6 +276,7 @@ def today_queue(
     upcoming_end: datetime,
     limit: int = 100,
     owner: str | None = None,
+    tz: tzinfo | None = None,
 ) -> TodayQueue:
     """The queue at `now` cut into sections of at most `limit` items, most urgent first.
 
@@ -278,12 +285,15 @@ def today_queue(
     past their usual rhythm and not going cold, ranked as `crm due` ranks them. `owner` keeps
     that person's follow-ups and contacts, as `crm due --owner` does.
     """
+    from crm_tui.services.person.upcoming import count_dates, date_items
     from crm_tui.services.segments.atrisk import at_risk_contacts, count_at_risk
 
     cold_total = count_lapsed(conn, until=today_end, owner=owner)
     cold = lapsed_contacts(conn, until=today_end, owner=owner, limit=limit) if limit and cold_total else []
     risky_total = count_at_risk(conn, now=now, until=today_end, owner=owner)
     risky = at_risk_contacts(conn, now=now, until=today_end, owner=owner, limit=limit) if limit and risky_total else []
+    dates_total = count_dates(conn, now=now, until=today_end, tz=tz, owner=owner)
+    dates = date_items(conn, now=now, until=today_end, tz=tz, owner=owner, limit=limit) if limit and dates_total else []
     return TodayQueue(
         overdue=_section(conn, after=None, until=now, limit=limit, owner=owner),
         today=_section(conn, after=now, until=today_end, limit=limit, owner=owner),
@@ -293,6 +303,7 @@ def today_queue(
             items=[DueItem("at-risk", a.contact_id, a.contact_id, a.name, a.title, a.since, a.owner) for a in risky],
             total=risky_total,
         ),
+        dates=QueueSection(items=dates, total=dates_total),
     )
 
 

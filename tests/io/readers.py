@@ -12,7 +12,25 @@ from typing import Any
 
 # The `vcard` validator accepts a group only when every line of the card has the same one;
 # RFC 2425 (5.8.2) puts a group on each content line, as Apple's item1.X-ABLabel pairs use it.
-_GROUP = re.compile(r"^item\d+\.", re.MULTILINE)
+_GROUP = re.compile(r"^[A-Za-z0-9-]+\.(?=[A-Za-z0-9-]+[;:])", re.MULTILINE)
+# crm writes back the properties a card came with and it has no field for, as they were: vCard 4.0's
+# (KIND, GENDER, LANG, RELATED...), RFC 4770's IMPP and vendors' own names (Samsung's LATESTDATE).
+# RFC 2426's grammar has no word for them and checks the value of a kept TZ or GEO by 3.0's rules:
+# the strict reader checks the rest of the card, and vobject the whole of it.
+_RFC2426 = frozenset({
+    "BEGIN", "END", "VERSION", "FN", "N", "NICKNAME", "PHOTO", "BDAY", "ADR", "LABEL", "TEL", "EMAIL", "MAILER",
+    "TITLE", "ROLE", "LOGO", "AGENT", "ORG", "CATEGORIES", "NOTE", "PRODID", "REV", "SORT-STRING", "SOUND",
+    "UID", "URL", "CLASS", "KEY", "NAME", "PROFILE",
+})  # fmt: skip
+_KEPT = re.compile(r"^((?!X-)[A-Za-z0-9_-]+|TZ|GEO)[;:].*\r\n(?: .*\r\n)*", re.MULTILINE)
+
+
+def _known_only(block: str) -> str:
+    def keep(m: re.Match[str]) -> str:
+        name = m[1].upper()
+        return m[0] if name in _RFC2426 else ""
+
+    return _KEPT.sub(keep, block)
 # vCard 3.0 has no year-less date; Apple's X-APPLE-OMIT-YEAR (read by Google, khard, DAVx5) marks one,
 # and RFC 2426's BDAY grammar has no x-param for it.
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
@@ -36,7 +54,7 @@ def vcards(data: bytes) -> list[Any]:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)  # advice ("possible split name"), not errors
-                VCard(_OMIT_YEAR.sub("BDAY:", _GROUP.sub("", block)))
+                VCard(_known_only(_OMIT_YEAR.sub("BDAY:", _GROUP.sub("", block))))
         except VCardError as exc:
             raise AssertionError(f"vcard refuses {block!r}: {exc}") from None
     return cards

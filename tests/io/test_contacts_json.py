@@ -175,10 +175,10 @@ def test_json_values_are_taken_as_they_are(
 
 
 def test_keys_nobody_knows_are_custom_fields_whatever_they_hold(crm: Crm, query: Query, tmp_path: Path) -> None:
-    item = {"name": "M", "email": "m@x.io", "addresses": [{"city": "Paris"}], "custom": {"": "x", "n": 1}}
+    item = {"name": "M", "email": "m@x.io", "places": [{"city": "Paris"}], "custom": {"": "x", "n": 1}}
     path = write(tmp_path, "m.json", json.dumps([item]))
     assert "1 created" in crm("import", "contacts", path)[2]
-    assert json.loads(query("SELECT custom FROM contacts")[0][0]) == {"addresses": '[{"city": "Paris"}]', "n": "1"}
+    assert json.loads(query("SELECT custom FROM contacts")[0][0]) == {"places": '[{"city": "Paris"}]', "n": "1"}
     item = {"name": "N", "email": "n@x.io", "addresses": [{"city": "Paris"}]}
     path = write(tmp_path, "n.json", json.dumps([item]))
     assert "1 created" in crm("import", "contacts", path, "--map", "addresses=ignore")[2]

@@ -61,9 +61,10 @@ def test_thunderbird_csv(crm: Crm, tmp_path: Path) -> None:
         ("+44 7700 900123", "mobile"),
     ]
     assert (ada["birthday"], ada["notes"]) == ("1815-12-10", "Met at the Royal Society")
-    assert ada["custom"] == {
-        "Nickname": "Ada", "Department": "Engines", "Web Page 1": "https://ada.example", "Custom 1": "custom, 1",
-    }  # fmt: skip
+    assert ada["custom"] == {"Custom 1": "custom, 1"}
+    assert (ada["nickname"], ada["department"], ada["urls"]) == (
+        "Ada", "Engines", [{"url": "https://ada.example", "label": "work"}]
+    )
     assert found["Grace Hopper"]["birthday"] == "--12-09"  # no year
     alan = found["Alan Turing"]
     assert (alan["birthday"], alan["custom"]) == (None, {"Birth Year": "1912"})  # a year alone is no birthday

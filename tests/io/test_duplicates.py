@@ -16,7 +16,7 @@ def write(tmp_path: Path, name: str, text: str) -> str:
 
 CONTACT_FIELDS = (
     "id, display_name, sort_name, given_name, family_name, organization_id, title, notes, source, owner, "
-    "cadence_days, custom, birthday, uid, import_batch_id, created_at, deleted_at"
+    "cadence_days, custom, nickname, department, uid, import_batch_id, created_at, deleted_at"
 )
 
 
@@ -24,7 +24,8 @@ def snapshot(query: Query) -> list[list]:
     """Every row of the contact tables (updated_at aside: a revert is a change too)."""
     return [[tuple(r) for r in query(f"SELECT {CONTACT_FIELDS} FROM contacts ORDER BY id")]] + [
         [tuple(r) for r in query(f"SELECT * FROM {table} ORDER BY 1, 2")]
-        for table in ("contact_emails", "contact_phones", "contact_tags", "organizations", "tags")
+        for table in ("contact_emails", "contact_phones", "contact_tags", "organizations", "tags", "contact_dates",
+                      "contact_addresses", "contact_urls", "contact_card_lines")
     ]
 
 

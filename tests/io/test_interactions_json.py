@@ -145,7 +145,8 @@ def test_bad_item_stops_everything(crm: Crm, query: Query, tmp_path: Path) -> No
     code, out, err = crm("import", "interactions", write(tmp_path, "bad.json", BAD_ARRAY))
     assert (code, out) == (1, "")
     assert err == (
-        "crm: bad.json item 2 (line 3): unknown kind 'fax' (use call, email, meeting, message, note, feedback) (key kind)\n"
+        "crm: bad.json item 2 (line 3): unknown kind 'fax'"
+        " (use call, email, meeting, message, note, feedback) (key kind)\n"
     )
     bad = '{"email": "ada@analytical.io", "occurred_at": "someday", "summary": "x"}\n'
     code, _, err = crm("import", "interactions", "-", input=SCRIPTED + bad)

@@ -252,7 +252,7 @@ EXPECTED: dict[str, tuple[int | tuple[int, ...], list[Want]]] = {
         ],
     ),
     "thunderbird_dos_vcard_addressbook.vcf": (1, [c("Name Surname", "example@gmail.com")]),
-    "vobject_radicale-1587.vcf": (1, [c("Given Family", custom={"GEO": "37.386013;-122.082932"})]),
+    "vobject_radicale-1587.vcf": (1, [c("Given Family", custom={})]),  # GEO is kept as written (vCard test)
     "thunderbird_basic_csv_addressbook.csv": (
         2,
         [c("John Doe", "john@doe.invalid"), c("Jane Doe", "jane@doe.invalid")],
@@ -323,8 +323,7 @@ EXPECTED: dict[str, tuple[int | tuple[int, ...], list[Want]]] = {
             {"with_email": 7},
         ],
     ),
-    # Two different "Priya Sharma" rows (different profile URLs, no email or phone) are two people:
-    # that needs URLs as a matching key (issue 12, item 11), not done here.
+    # Two different "Priya Sharma" rows (different profile URLs, no email or phone) are two people.
     "linkedin_Connections_sixhops.csv": (
         4,
         [
@@ -335,10 +334,7 @@ EXPECTED: dict[str, tuple[int | tuple[int, ...], list[Want]]] = {
         ],
     ),
 }
-NEEDS_URL_MATCHING = pytest.mark.xfail(
-    strict=True, reason="two people of one name told apart by their profile URL: issue 12 item 11"
-)
-CASES = [pytest.param(n, marks=NEEDS_URL_MATCHING) if n == "linkedin_Connections_sixhops.csv" else n for n in EXPECTED]
+CASES = list(EXPECTED)
 
 
 def _import(crm: Crm, name: str) -> tuple[int, str]:

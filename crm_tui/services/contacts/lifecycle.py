@@ -13,6 +13,7 @@ from crm_tui.errors import Conflict, InvalidInput
 from crm_tui.models import Change, Contact, ContactEmail, ContactPhone, Interaction, Reminder
 from crm_tui.services.contacts.writing import ensure_primaries
 from crm_tui.services.history import move_history, record
+from crm_tui.services.person.merging import move_person
 from crm_tui.services.tags import move_tags
 
 if TYPE_CHECKING:
@@ -73,7 +74,8 @@ def purge_trash(session: Session, *, older_than: timedelta | None = None, now: d
 def merge_contacts(
     session: Session, keep: Contact, other: Contact, *, actor: str, now: datetime | None = None
 ) -> Contact:
-    """Move OTHER's emails, phones, tags, interactions and reminders to KEEP; trash OTHER."""
+    """Move OTHER's emails, phones, tags, interactions, reminders, relationships, dates, addresses and
+    web addresses to KEEP; trash OTHER."""
     now = now or utcnow()
     if keep.id == other.id:
         raise InvalidInput(f"cannot merge #{keep.id} {keep.display_name} with itself")
@@ -90,8 +92,9 @@ def merge_contacts(
     session.execute(update(Interaction).where(Interaction.contact_id == other.id).values(contact_id=keep.id))
     session.execute(update(Reminder).where(Reminder.contact_id == other.id).values(contact_id=keep.id))
     move_history(session, from_contact=other.id, to_contact=keep.id)
+    move_person(session.connection(), from_contact=other.id, to_contact=keep.id)
     # Fill what KEEP lacks; never overwrite what it has.
-    for attr in ("given_name", "family_name", "organization_id", "title", "source"):
+    for attr in ("given_name", "family_name", "organization_id", "title", "source", "nickname", "department"):
         if getattr(keep, attr) is None and getattr(other, attr) is not None:
             setattr(keep, attr, getattr(other, attr))
     if other.notes:

@@ -64,7 +64,8 @@ class ContactInfo:
     owner: str | None
     cadence_days: int | None
     custom: str | None
-    birthday: str | None
+    nickname: str | None
+    department: str | None
     uid: str | None
     last_contact_at: datetime | None
     created_at: datetime

@@ -29,7 +29,7 @@ from crm_tui.models import (
 # Columns revert may write back, so a tampered change log cannot name another column.
 REVERTIBLE = frozenset({
     "display_name", "given_name", "family_name", "organization_id", "title", "notes", "source", "owner",
-    "cadence_days", "custom", "birthday", "uid",
+    "cadence_days", "custom", "nickname", "department", "uid",
 })  # fmt: skip
 
 
@@ -161,6 +161,9 @@ def _undo_change(session: Session, contact_id: int, log: dict[str, Any], summary
         session.execute(
             delete(ContactTag).where(ContactTag.contact_id == contact_id, ContactTag.tag_id.in_(log["+tags"]))
         )
+    from crm_tui.services.imports.person import undo_parts
+
+    summary.kept += undo_parts(session.connection(), contact_id, log)
     session.expire(current)
     summary.restored += 1
 

@@ -22,6 +22,7 @@ from crm_tui.dates import utcnow
 from crm_tui.errors import InvalidInput
 from crm_tui.keys import MIN_PHONE_DIGITS, fast_name_key, phone_key, split_name
 from crm_tui.records import ContactRecord, Skipped
+from crm_tui.services.imports.person import PersonParts
 from crm_tui.services.imports.state import ContactState, load_states
 from crm_tui.services.imports.summary import ImportSummary, RowOutcome, finish_batch, start_batch
 
@@ -30,7 +31,8 @@ BATCH_ROWS = 2000
 
 _CONTACT_COLUMNS = (
     "id", "display_name", "sort_name", "given_name", "family_name", "organization_id", "title", "notes",
-    "source", "owner", "cadence_days", "custom", "birthday", "uid", "import_batch_id", "created_at", "updated_at",
+    "source", "owner", "cadence_days", "custom", "nickname", "department", "uid", "import_batch_id", "created_at",
+    "updated_at",
 )  # fmt: skip
 
 
@@ -42,9 +44,10 @@ class _Owners:
     phone: dict[str, int]
     uid: dict[str, int]
     name: dict[str, int]  # for rows with neither email nor phone
+    url: dict[str, int]
 
     def ids(self) -> set[int]:
-        return {*self.email.values(), *self.phone.values(), *self.uid.values(), *self.name.values()}
+        return {*self.email.values(), *self.phone.values(), *self.uid.values(), *self.name.values(), *self.url.values()}
 
 
 class ContactImporter:
@@ -73,6 +76,7 @@ class ContactImporter:
         self.on_reject = on_reject
         self.now = now or utcnow()
         self.w = BulkWriter(conn)
+        self.parts = PersonParts(self.w)
         self.now_db = self.w.time(self.now)
         self.summary = ImportSummary()
         self.batch_id = start_batch(
@@ -147,10 +151,12 @@ class ContactImporter:
             name=dict(w.select_in(
                 "SELECT sort_name, min(id) FROM contacts WHERE sort_name IN ({}) GROUP BY sort_name", names
             )),
+            url=self.parts.url_owners(self.parts.url_keys(records)),
         )  # fmt: skip
         states: dict[int, ContactState] = {}
         if self.on_duplicate != "create":
             states = load_states(w, owners.ids(), self.batch_id)
+            self.parts.load(states, records)
             for key, cid in phone_pairs:
                 state = states.get(cid)
                 if state is not None:
@@ -209,13 +215,20 @@ class ContactImporter:
             found = owners.email.get(e.key)
             if found is not None:
                 return found
+        for u in rec.urls:  # a web address (a LinkedIn profile) is one person's, but not across two emails
+            found = owners.url.get(u.key)
+            holder = states.get(found) if found is not None else None
+            if holder is not None and (not rec.emails or not holder.has_email):
+                return found
         for p in rec.phones:
             found = owners.phone.get(p.key)
             holder = states.get(found) if found is not None else None
             if holder is not None and (not rec.emails or not holder.has_email):
                 return found
         if not rec.emails and not rec.phones:
-            return owners.name.get(fast_name_key(self._display_name(rec)))
+            found = owners.name.get(fast_name_key(self._display_name(rec)))
+            # Two web addresses that differ are two people of one name.
+            return None if found is not None and self.parts.differs(found, rec) else found
         return None
 
     def _row(
@@ -255,6 +268,9 @@ class ContactImporter:
                 owners.phone.setdefault(p.key, state.id)
         for tag in rec.tags:
             state.add_tag(self._tag_id(tag), tag)
+        self.parts.add(state, rec)
+        for u in rec.urls:
+            owners.url.setdefault(u.key, state.id)
         if state.is_new and before == 0 and state.id not in self._created:
             self._created.add(state.id)
             self.summary.created += 1
@@ -288,13 +304,14 @@ class ContactImporter:
         self.next_id += 1
         return ContactState(
             cid, True, False, name, given, family, self._org_id(rec.organization), rec.title, rec.notes, rec.source,
-            rec.owner or self.actor, rec.cadence_days, dict(rec.custom), rec.birthday, rec.uid, rec.created_at,
+            rec.owner or self.actor, rec.cadence_days, dict(rec.custom), rec.nickname, rec.department, rec.uid,
+            rec.created_at,
         )  # fmt: skip
 
     def _merge(self, state: ContactState, rec: ContactRecord) -> None:
         if rec.name or rec.given_name or rec.family_name:
             state.set("display_name", self._display_name(rec))
-        for attr in ("given_name", "family_name", "title", "notes", "owner", "source", "birthday", "uid"):
+        for attr in ("given_name", "family_name", "title", "notes", "owner", "source", "nickname", "department", "uid"):
             value = getattr(rec, attr)
             if value is not None:
                 state.set(attr, value)
@@ -374,7 +391,7 @@ class ContactImporter:
                 (
                     s.id, s.display_name, fast_name_key(s.display_name), s.given_name, s.family_name,
                     s.organization_id, s.title, s.notes, s.source, s.owner, s.cadence_days, s.custom_json(),
-                    s.birthday, s.uid, self.batch_id, w.time(s.created_at) or self.now_db, self.now_db,
+                    s.nickname, s.department, s.uid, self.batch_id, w.time(s.created_at) or self.now_db, self.now_db,
                 )
                 for s in new
             ],
@@ -391,6 +408,7 @@ class ContactImporter:
         w.ensure_primary_email([s.id for s in touched.values() if not s.is_new and s.new_emails])
         w.insert("contact_phones", ("contact_id", "phone", "phone_key", "label", "is_primary"), phones)
         w.insert("contact_tags", ("contact_id", "tag_id"), tags)
+        self.parts.write()
         reindex: list[int] = []
         for s in old:
             columns = s.changed_columns()

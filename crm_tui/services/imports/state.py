@@ -13,7 +13,7 @@ from crm_tui.records import Labeled
 # Stored columns an import may change, in the order `load_states` selects them.
 FIELDS = (
     "display_name", "given_name", "family_name", "organization_id", "title", "notes", "source", "owner",
-    "cadence_days", "custom", "birthday", "uid",
+    "cadence_days", "custom", "nickname", "department", "uid",
 )  # fmt: skip
 
 
@@ -21,9 +21,10 @@ class ContactState:
     """One contact during an import: current values, first values, and additions."""
 
     __slots__ = (
-        "birthday", "cadence_days", "created_at", "custom", "deleted", "display_name", "email_keys", "events",
+        "cadence_days", "created_at", "custom", "deleted", "department", "display_name", "email_keys", "events",
         "family_name", "given_name", "has_email", "id", "is_new", "logged", "new_emails", "new_phones", "new_tags",
-        "notes", "organization_id", "original", "owner", "phone_keys", "seen", "source", "tag_ids", "title", "uid",
+        "nickname", "notes", "organization_id", "original", "owner", "parts_log", "phone_keys", "seen", "source",
+        "tag_ids", "title", "uid",
     )  # fmt: skip
 
     def __init__(
@@ -41,7 +42,8 @@ class ContactState:
         owner: str | None = None,
         cadence_days: int | None = None,
         custom: dict[str, Any] | None = None,
-        birthday: str | None = None,
+        nickname: str | None = None,
+        department: str | None = None,
         uid: str | None = None,
         created_at: datetime | None = None,
     ) -> None:
@@ -60,7 +62,8 @@ class ContactState:
         self.owner = owner
         self.cadence_days = cadence_days
         self.custom: dict[str, Any] = custom if custom is not None else {}
-        self.birthday = birthday
+        self.nickname = nickname
+        self.department = department
         self.uid = uid
         self.created_at = created_at
         self.email_keys: set[str] = set()  # addresses this import added
@@ -72,6 +75,7 @@ class ContactState:
         self.new_phones: list[tuple[Labeled, str, bool]] = []
         self.new_tags: list[int] = []
         self.events: list[tuple[str, Any, Any]] = []
+        self.parts_log: dict[str, Any] = {}  # what services.imports.person added or replaced, for revert
         self.seen = 0  # events already described to the caller
 
     # ------------------------------------------------------------ changes
@@ -123,7 +127,7 @@ class ContactState:
 
     @property
     def changed(self) -> bool:
-        return bool(self.changed_columns() or self.new_emails or self.new_phones or self.new_tags)
+        return bool(self.changed_columns() or self.new_emails or self.new_phones or self.new_tags or self.parts_log)
 
     def changed_columns(self) -> list[str]:
         """Stored columns whose value now differs from the stored one."""
@@ -160,6 +164,7 @@ class ContactState:
             log["+phones"] = [p.value for p, _, _ in self.new_phones]
         if self.new_tags:
             log["+tags"] = list(self.new_tags)
+        log.update(self.parts_log)
         return log
 
     def describe_last(self, org_name: Callable[[int | None], str | None]) -> list[str]:

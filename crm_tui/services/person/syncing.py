@@ -1,0 +1,250 @@
+"""`crm sync vdir DIR`: a directory of vCards (khard, vdirsyncer) and the database kept in step, both ways.
+
+The command reads the files (records, content hashes, times) and writes the ones this plan asks for;
+here the plan is made and the database side applied. What was last synced is remembered per file
+(`vdir_entries`: the file's sha256 and its contact's `updated_at`), so a second run changes nothing.
+
+Rules: a file changed since the last sync is read into its contact (it replaces the contact's fields,
+emails, phones, tags, dates, addresses, web addresses and kept vCard properties); a contact changed in
+crm is written to its file; a new file makes a contact (or joins the live one with its UID); a new
+contact gets a file; a deleted file sends its contact to the trash, a trashed contact's file is
+deleted. Changed on both sides: the newer wins (the file's time against the contact's `updated_at`),
+and the other version is kept in the contact's history (the file's text as a `sync-conflict` note, or
+the contact's old values as the change's "before"). An edit wins over a deletion on the other side.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import delete, select
+
+from crm_tui.dates import utcnow
+from crm_tui.models import tables as t
+from crm_tui.records import ContactRecord
+from crm_tui.services.history import record
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from crm_tui.models import Contact
+
+v, c = t.vdir_entries.c, t.contacts.c
+
+
+@dataclass
+class VdirFile:
+    """One .vcf of the directory as the command read it."""
+
+    name: str
+    hash: str
+    modified: datetime  # the file's mtime, aware UTC
+    record: ContactRecord | None  # None: the file holds no readable card
+    text: str = ""
+
+
+@dataclass
+class SyncPlan:
+    """What the command must write (file name -> contact id) and delete, and what happened."""
+
+    directory: str
+    write: dict[str, int] = field(default_factory=dict)
+    delete: list[str] = field(default_factory=list)
+    kept: dict[str, tuple[int, str]] = field(default_factory=dict)  # unchanged files: name -> (contact, hash)
+    created: int = 0
+    updated: int = 0
+    trashed: int = 0
+    conflicts: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        parts = [
+            f"{self.created} contacts added", f"{self.updated} updated", f"{self.trashed} trashed",
+            f"{len(self.write)} files written", f"{len(self.delete)} deleted",
+        ]  # fmt: skip
+        if self.conflicts:
+            parts.append(f"{len(self.conflicts)} conflicts (the newer side won)")
+        return ", ".join(parts)
+
+
+def plan_sync(
+    session: Session, directory: str, files: list[VdirFile], *, actor: str, now: datetime | None = None
+) -> SyncPlan:
+    """Apply the directory's changes to the database and say which files to write and delete."""
+    from crm_tui.models import Contact
+
+    now = now or utcnow()
+    conn = session.connection()
+    plan = SyncPlan(directory)
+    entries = {
+        row.file_name: row
+        for row in conn.execute(
+            select(v.file_name, v.contact_id, v.file_hash, v.contact_updated_at).where(v.directory == directory)
+        )
+    }
+    on_disk = {f.name: f for f in files}
+    seen: set[int] = set()
+    for name, entry in entries.items():
+        contact = session.get(Contact, entry.contact_id) if entry.contact_id is not None else None
+        if contact is None:  # purged from crm: the file goes too, unless it changed
+            f = on_disk.get(name)
+            if f is not None and f.hash != entry.file_hash and f.record is not None:
+                contact = _create(session, f.record, actor=actor, now=now)
+                plan.created += 1
+                plan.write[name] = _id(contact)
+            elif f is not None:
+                plan.delete.append(name)
+            continue
+        seen.add(_id(contact))
+        f = on_disk.get(name)
+        file_changed = f is None or f.hash != entry.file_hash
+        crm_changed = contact.updated_at != entry.contact_updated_at
+        if f is None:  # deleted in the directory
+            if crm_changed and contact.deleted_at is None:
+                plan.conflicts.append(f"{name}: deleted there, edited in crm: written again")
+                plan.write[name] = _id(contact)
+            elif contact.deleted_at is None:
+                _trash(session, contact, actor=actor, now=now, note=f"deleted from {directory}")
+                plan.trashed += 1
+            continue
+        if contact.deleted_at is not None:  # trashed in crm
+            if file_changed and f.record is not None:
+                plan.conflicts.append(f"{name}: trashed in crm, edited there: restored")
+                contact.deleted_at = None
+                apply_record(session, contact, f.record, actor=actor, now=now)
+                plan.updated += 1
+                plan.write[name] = _id(contact)
+            else:
+                plan.delete.append(name)
+            continue
+        if file_changed and crm_changed:
+            if f.modified > contact.updated_at and f.record is not None:
+                plan.conflicts.append(f"{name}: changed on both sides: the file's is newer")
+                apply_record(session, contact, f.record, actor=actor, now=now)  # the old values: in the history
+                plan.updated += 1
+            else:
+                plan.conflicts.append(f"{name}: changed on both sides: crm's is newer")
+                record(session, entity="contact", entity_id=_id(contact), action="sync-conflict", actor=actor,
+                       at=now, note=f.text)  # fmt: skip
+            plan.write[name] = _id(contact)
+        elif file_changed and f.record is not None:
+            apply_record(session, contact, f.record, actor=actor, now=now)
+            plan.updated += 1
+            plan.write[name] = _id(contact)  # written back as crm writes it, so the next run sees no change
+        elif crm_changed:
+            plan.write[name] = _id(contact)
+        else:
+            plan.kept[name] = (_id(contact), f.hash)
+    by_uid = {
+        uid: cid
+        for uid, cid in conn.execute(select(c.uid, c.id).where(c.uid.is_not(None), c.deleted_at.is_(None)))
+        if cid not in seen
+    }
+    for name, f in on_disk.items():
+        if name in entries or f.record is None:
+            continue
+        cid = by_uid.get(f.record.uid or "")
+        if cid is not None:  # a file crm wrote before (an export), or a card it has: the newer wins
+            contact = session.get(Contact, cid)
+            assert contact is not None
+            if f.modified > contact.updated_at:
+                apply_record(session, contact, f.record, actor=actor, now=now)
+                plan.updated += 1
+        else:
+            contact = _create(session, f.record, actor=actor, now=now)
+            plan.created += 1
+        seen.add(_id(contact))
+        plan.write[name] = _id(contact)
+    for cid in conn.execute(select(c.id).where(c.deleted_at.is_(None))).scalars():
+        if cid not in seen:
+            plan.write[f"\0{cid}"] = cid  # a new contact: the command names its file
+    session.flush()
+    return plan
+
+
+def remember(session: Session, directory: str, files: dict[str, tuple[int, str]], gone: list[str]) -> None:
+    """Store each file's hash and its contact's version as synced now."""
+    conn = session.connection()
+    session.flush()
+    names = list(files) + gone
+    if names:
+        conn.execute(delete(t.vdir_entries).where(v.directory == directory, v.file_name.in_(names)))
+    versions = dict(conn.execute(select(c.id, c.updated_at).where(c.id.in_([cid for cid, _ in files.values()]))).all())
+    rows = [
+        {"directory": directory, "file_name": name, "contact_id": cid, "file_hash": digest,
+         "contact_updated_at": versions[cid]}
+        for name, (cid, digest) in files.items() if cid in versions
+    ]  # fmt: skip
+    if rows:
+        conn.execute(t.vdir_entries.insert(), rows)
+
+
+def _id(contact: Contact) -> int:
+    assert contact.id is not None
+    return contact.id
+
+
+def _trash(session: Session, contact: Contact, *, actor: str, now: datetime, note: str) -> None:
+    from crm_tui.services.contacts.lifecycle import trash_contact
+
+    trash_contact(session, contact, actor=actor, now=now, note=note)
+
+
+def _create(session: Session, rec: ContactRecord, *, actor: str, now: datetime) -> Contact:
+    from crm_tui.models.schemas import ContactCreate
+    from crm_tui.services.contacts.writing import add_contact
+
+    contact = add_contact(
+        session,
+        ContactCreate(
+            name=rec.display_name(),
+            given_name=rec.given_name,
+            family_name=rec.family_name,
+            owner=rec.owner,
+            source=rec.source or "vdir",
+        ),
+        actor=actor,
+        now=now,
+    )
+    apply_record(session, contact, rec, actor=actor, now=now)
+    return contact
+
+
+def apply_record(session: Session, contact: Contact, rec: ContactRecord, *, actor: str, now: datetime) -> None:
+    """Make the contact what the card says: its fields, emails, phones and tags, and the person's parts."""
+    from crm_tui.models.schemas import ContactUpdate
+    from crm_tui.services.contacts.rows import contact_detail
+    from crm_tui.services.contacts.writing import edit_contact
+    from crm_tui.services.person.editing import replace_parts
+
+    detail = contact_detail(session.connection(), _id(contact), timeline_limit=0, deleted=None)
+    old_emails = {e.email.lower(): e.email for e in detail.emails}
+    new_emails = {e.value.lower(): e.value for e in rec.emails}
+    old_phones = {p.phone for p in detail.phones}
+    new_phones = [p.value for p in rec.phones]
+    old_tags = {x.casefold(): x for x in detail.tags}
+    new_tags = {x.casefold(): x for x in rec.tags}
+    update = ContactUpdate(
+        name=rec.display_name(),
+        given_name=rec.given_name or "",
+        family_name=rec.family_name or "",
+        add_emails=[e for k, e in new_emails.items() if k not in old_emails],
+        remove_emails=[e for k, e in old_emails.items() if k not in new_emails],
+        primary_email=rec.emails[0].value if rec.emails else None,
+        add_phones=[p for p in new_phones if p not in old_phones],
+        remove_phones=[p for p in old_phones if p not in new_phones],
+        organization=rec.organization or "",
+        title=rec.title or "",
+        notes=rec.notes or "",
+        add_tags=[x for k, x in new_tags.items() if k not in old_tags],
+        remove_tags=[x for k, x in old_tags.items() if k not in new_tags],
+        cadence_days=rec.cadence_days,
+        clear_cadence=rec.cadence_days is None and contact.cadence_days is not None,
+    )
+    edit_contact(session, contact, update, actor=actor, now=now)
+    custom: dict[str, Any] = dict(rec.custom)
+    contact.custom = json.dumps(custom, ensure_ascii=False, sort_keys=True) if custom else None
+    contact.uid = rec.uid or contact.uid
+    replace_parts(session, contact, rec, actor=actor, now=now)

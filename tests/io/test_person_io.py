@@ -1,0 +1,154 @@
+"""The whole person through the CLI and in files: edits, `crm due`, vCard round trips, `crm sync vdir`."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+from tests.io.conftest import Crm
+from tests.io.readers import vcards
+
+CARD = (
+    "BEGIN:VCARD\r\nVERSION:4.0\r\nUID:grace-1\r\nFN:Grace Hopper\r\nN:Hopper;Grace;;;\r\nNICKNAME:Amazing Grace\r\n"
+    "ORG:US Navy;Computing;Compilers\r\nBDAY:--1209\r\nANNIVERSARY:19300617\r\n"
+    "ADR;TYPE=home:;;1 Main St;Arlington;VA;22201;USA\r\nADR;TYPE=work:PO 7;;2 Navy Way;Washington;DC;20001;USA\r\n"
+    "URL;TYPE=home:https://example.org/grace\r\nIMPP:xmpp:grace@example.org\r\nROLE:Rear admiral\r\n"
+    "GEO:geo:38.9,-77.0\r\nX-SOCIALPROFILE;TYPE=twitter:https://twitter.com/grace\r\nEMAIL:grace@navy.example\r\n"
+    "END:VCARD\r\n"
+)
+
+
+def _json(crm: Crm, *args: str) -> object:
+    code, out, err = crm(*args, "--format", "json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+def test_a_card_goes_out_with_every_property_it_had(crm: Crm, tmp_path: Path, monkeypatch: object) -> None:
+    source = tmp_path / "grace.vcf"
+    source.write_text(CARD, encoding="utf-8")
+    code, _, err = crm("import", "vcard", str(source))
+    assert code == 0 and "1 created" in err, err
+    shown = _json(crm, "contact", "show", "grace")
+    assert isinstance(shown, dict)
+    assert (shown["nickname"], shown["department"], shown["birthday"]) == (
+        "Amazing Grace",
+        "Computing; Compilers",
+        "--12-09",
+    )
+    assert [(d["label"], d["date"]) for d in shown["dates"]] == [("birthday", "--12-09"), ("anniversary", "1930-06-17")]
+    assert [(a["label"], a["locality"], a["po_box"]) for a in shown["addresses"]] == [
+        ("home", "Arlington", None),
+        ("work", "Washington", "PO 7"),
+    ]
+    assert shown["urls"] == [{"url": "https://example.org/grace", "label": "home"}]
+    first = tmp_path / "first.vcf"
+    assert crm("export", "contacts", "-f", "vcard", "-o", str(first))[0] == 0
+    written = first.read_bytes().decode()
+    [card] = vcards(first.read_bytes())  # vobject and the RFC 2426 reader accept it
+    assert card.nickname.value == "Amazing Grace" and card.org.value == ["US Navy", "Computing", "Compilers"]
+    for line in ("ADR;TYPE=home:;;1 Main St;Arlington;VA;22201;USA", "ADR;TYPE=work:PO 7;;2 Navy Way;Washington;DC;",
+                 "BDAY;X-APPLE-OMIT-YEAR=1604:1604-12-09", "X-ANNIVERSARY:1930-06-17", "IMPP:xmpp:grace@example.org",
+                 "ROLE:Rear admiral", "GEO:geo:38.9,-77.0", "X-SOCIALPROFILE;TYPE=twitter:https://twitter.com/grace",
+                 "URL:https://example.org/grace", "X-ABLABEL:home"):  # fmt: skip
+        assert line in written, line
+    # Into a new database and out again: byte for byte.
+    os.environ["CRM_DB"] = str(tmp_path / "second.db")
+    assert crm("import", "vcard", str(first))[0] == 0
+    second = tmp_path / "second.vcf"
+    crm("export", "contacts", "-f", "vcard", "-o", str(second))
+    assert second.read_bytes() == first.read_bytes()
+
+
+def test_edit_show_and_due_from_the_cli(crm: Crm) -> None:
+    assert crm("contact", "add", "Ada Lovelace", "--email", "ada@x.io")[0] == 0
+    assert crm("contact", "add", "Bob Byron")[0] == 0
+    assert crm("field", "add", "industry", "--type", "choice", "--choices", "retail,finance")[0] == 0
+    code, _, err = crm("contact", "edit", "ada", "--birthday", "1990-04-12", "--date", "renewal=2027-03-01",
+                       "--set", "industry=Retail", "--add-address", "home: 1 Main St, Springfield",
+                       "--url", "linkedin=https://linkedin.com/in/ada")  # fmt: skip
+    assert code == 0, err
+    assert crm("contact", "link", "ada", "bob", "--as", "introduced-by")[0] == 0
+    code, out, _ = crm("contact", "show", "ada", "--format", "plain")
+    assert "industry         retail\n" in out and "{" not in out  # name: value, never a Python repr
+    assert "relationship     introduced-by: #2 Bob Byron" in out
+    bob = _json(crm, "contact", "show", "bob")
+    assert isinstance(bob, dict) and bob["relationships"] == [
+        {"type": "introduced", "contact_id": 1, "name": "Ada Lovelace"}
+    ]
+    assert crm("contact", "edit", "ada", "--set", "industry=mining")[2] == (
+        "crm: 'mining' is not one of retail, finance (field industry)\n"
+    )
+    assert crm("contact", "edit", "ada", "--birthday", "04-31")[0] == 1
+    assert crm("contact", "edit", "ada", "--remove-date", "renewal", "--unset", "industry")[0] == 0
+    fields = _json(crm, "field", "list")
+    assert fields == [{"name": "industry", "type": "choice", "choices": ["retail", "finance"], "contacts": 0}]
+    assert crm("contact", "unlink", "bob", "ada")[0] == 0
+    assert _json(crm, "contact", "show", "bob")["relationships"] == []  # type: ignore[index]
+
+
+def test_due_lists_dates_ahead_with_a_section_key(crm: Crm) -> None:
+    from datetime import date, timedelta
+
+    soon = date.today() + timedelta(days=3)
+    assert crm("contact", "add", "Ada Lovelace")[0] == 0
+    assert crm("contact", "edit", "ada", "--birthday", f"1990-{soon:%m-%d}")[0] == 0
+    items = _json(crm, "due")
+    assert isinstance(items, list) and len(items) == 1  # `crm due`'s JSON stays an array
+    assert (items[0]["section"], items[0]["kind"], items[0]["overdue"]) == ("date", "date", False)
+    assert items[0]["title"] == f"birthday (turns {soon.year - 1990})"
+    assert crm("dates", "notice", "birthday", "2")[0] == 0
+    assert crm("due")[1] == ""  # three days ahead, shown two days ahead: nothing yet, nothing printed
+
+
+def _card(uid: str, name: str, email: str, extra: str = "") -> str:
+    family, given = name.split()[-1], name.split()[0]
+    head = f"BEGIN:VCARD\r\nVERSION:3.0\r\nUID:{uid}\r\nFN:{name}\r\nN:{family};{given};;;\r\n"
+    return f"{head}EMAIL:{email}\r\n{extra}END:VCARD\r\n"
+
+
+def _touch_later(path: Path) -> None:
+    later = time.time() + 120
+    os.utime(path, (later, later))
+
+
+def test_sync_vdir_both_ways(crm: Crm, tmp_path: Path) -> None:
+    book = tmp_path / "book"
+    book.mkdir()
+    for uid, name in (("a1", "Ann Archer"), ("b2", "Ben Baker"), ("c3", "Cat Cole"), ("d4", "Dan Dale")):
+        (book / f"{uid}.vcf").write_text(_card(uid, name, f"{uid}@x.io", "NICKNAME:n\r\nX-KHARD:kept\r\n"))
+    assert crm("contact", "add", "Eve Crm", "--email", "eve@x.io")[0] == 0
+    code, _, err = crm("sync", "vdir", str(book))
+    assert code == 0 and "4 contacts added" in err and "5 files written" in err, err
+    assert len(list(book.glob("*.vcf"))) == 5
+    assert "X-KHARD:kept" in (book / "a1.vcf").read_text()
+    assert crm("sync", "vdir", str(book))[2].endswith("0 files written, 0 deleted\n")  # a second run: nothing
+    # An edit on each side, a deletion on each side, and a conflict.
+    (book / "a1.vcf").write_text(_card("a1", "Ann Archer-Smith", "a1@x.io"))
+    assert crm("contact", "edit", "ben", "--title", "Chef")[0] == 0
+    (book / "c3.vcf").unlink()
+    assert crm("contact", "rm", "dan")[0] == 0
+    eve = next(p for p in book.glob("*.vcf") if "Eve" in p.read_text())
+    eve.write_text(eve.read_text().replace("FN:Eve Crm", "FN:Eve From Khard"))
+    _touch_later(eve)  # the file's edit is the newer one
+    assert crm("contact", "edit", "eve", "--title", "Earlier edit")[0] == 0
+    code, _, err = crm("sync", "vdir", str(book))
+    assert code == 0, err
+    assert "crm: conflict:" in err and "the file's is newer" in err
+    names = {c["name"]: c for c in _json(crm, "contact", "list")}  # type: ignore[union-attr]
+    assert set(names) == {"Ann Archer-Smith", "Ben Baker", "Eve From Khard"}  # Cat and Dan in the trash
+    assert "TITLE:Chef" in (book / "b2.vcf").read_text() and not (book / "d4.vcf").exists()
+    history = _json(crm, "contact", "history", "eve")
+    assert any(h["field"] == "title" and h["old"] == "Earlier edit" for h in history)  # type: ignore[union-attr]
+    assert crm("sync", "vdir", str(book))[2].endswith("0 files written, 0 deleted\n")
+    # crm's edit newer than the file's: crm wins, the file's text stays in the history.
+    ann = book / "a1.vcf"
+    ann.write_text(ann.read_text().replace("Archer-Smith", "Archer-Jones"))
+    os.utime(ann, (1_000_000_000, 1_000_000_000))
+    assert crm("contact", "edit", "ann", "--title", "Pilot")[0] == 0
+    code, _, err = crm("sync", "vdir", str(book))
+    assert "crm's is newer" in err and "Archer-Jones" not in ann.read_text()
+    notes = [h["new"] for h in _json(crm, "contact", "history", "ann") if h["action"] == "sync-conflict"]  # type: ignore[union-attr,index]
+    assert notes and "Archer-Jones" in notes[0]

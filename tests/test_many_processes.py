@@ -11,7 +11,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 import many_writers
 
-pytestmark = [pytest.mark.slow, pytest.mark.sqlite_only]
+pytestmark = [pytest.mark.slow, pytest.mark.sqlite_only("many processes on one SQLite file: WAL and the busy timeout")]
 
 ROWS = 100_000
 LOGS = 500

@@ -530,7 +530,6 @@ def test_phone_matches_rank_first_skip_the_trash_and_keep_the_limit(session: Ses
     assert len(search_contacts(session, "555-0100")) == 6
 
 
-@pytest.mark.sqlite_only
 def test_stay_in_touch_reads_times_another_tool_wrote_with_an_offset_or_a_t(session: Session) -> None:
     # SQLite compares text: times written as 'T'-separated or with an offset still count by their instant.
     early = add(session, "Early", cadence_days=14)

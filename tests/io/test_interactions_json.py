@@ -19,7 +19,7 @@ from crm_tui.errors import CrmError
 from crm_tui.io import jsonread
 from crm_tui.io.interactions_json import InteractionJsonReader, JsonItems, sniff_format
 from crm_tui.services.import_interactions import import_interactions
-from tests.io.conftest import Crm, Query
+from tests.io.conftest import Crm, FreshDb, Query
 
 CONTACTS = (
     ("Ada Lovelace", "ada@analytical.io"),
@@ -89,10 +89,10 @@ def test_export_holds_what_was_read(exported: dict[str, str]) -> None:
 
 @pytest.mark.parametrize("fmt", ["json", "ndjson"])
 def test_round_trip_into_a_fresh_database(
-    crm: Crm, exported: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
+    crm: Crm, fresh_db: FreshDb, exported: dict[str, str], tmp_path: Path, fmt: str
 ) -> None:
     path = write(tmp_path, f"timeline.{fmt}", exported[fmt])
-    monkeypatch.setenv("CRM_DB", str(tmp_path / f"second-{fmt}.db"))
+    fresh_db(f"second-{fmt}.db")
     add_contacts(crm)
     code, out, err = crm("--user", "someone-else", "import", "interactions", path)
     assert (code, out, err) == (0, "1\n", "import 1: 3 created, 0 updated, 0 unchanged, 0 skipped\n")

@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from crm_tui.config import Settings
-from tests.conftest import dump_database
+from tests.conftest import MakeDbUrl, dump_database
 
 CRM = [sys.executable, "-m", "crm_tui"]
 # Modules the cold CLI path must not pay for.
@@ -126,10 +126,10 @@ def test_usage_error_exits_2(env: dict[str, str]) -> None:
     assert result.returncode == 2 and result.stderr.startswith("crm: ") and "Traceback" not in result.stderr
 
 
-def test_global_options_after_the_subcommand(env: dict[str, str], tmp_path: Path) -> None:
-    other = tmp_path / "other.db"
-    assert run(env, "contact", "add", "Elsewhere", "--db", str(other)).returncode == 0
-    assert "Elsewhere" in run(env, "--db", str(other), "contact", "list").stdout
+def test_global_options_after_the_subcommand(env: dict[str, str], make_db_url: MakeDbUrl) -> None:
+    other = make_db_url("other.db")
+    assert run(env, "contact", "add", "Elsewhere", "--db", other).returncode == 0
+    assert "Elsewhere" in run(env, "--db", other, "contact", "list").stdout
     assert run(env, "contact", "list").stdout == ""
 
 

@@ -42,11 +42,24 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    _build_each_typer_command_once()
     config.addinivalue_line(
         "markers",
         "sqlite_only(reason): needs SQLite itself (file modes, pragmas, WAL, the backup API); "
         "skipped with --postgres, the reason shown",
     )
+
+
+def _build_each_typer_command_once() -> None:
+    """Typer's CliRunner rebuilds the click command from the app on every invoke (about 50 ms
+    for `crm`, most of a CLI test's time); the app does not change during a run, so build it once."""
+    import functools
+
+    import typer.testing
+
+    build = typer.testing._get_command
+    if not isinstance(build, functools._lru_cache_wrapper):
+        typer.testing._get_command = functools.cache(build)  # type: ignore[attr-defined]
 
 
 def sqlite_only_reason(item: pytest.Item) -> str | None:

@@ -79,6 +79,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         reason = sqlite_only_reason(item)
         if reason is not None and postgres:
             item.add_marker(pytest.mark.skip(reason=f"SQLite only: {reason}"))
+    # The slow tests first: with xdist (-n 2) one worker runs the minute-long many-writers
+    # test while the other runs the rest, instead of it starting last with the other idle.
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 def worker_id() -> str:
@@ -98,28 +101,14 @@ def dump_database(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
         }
 
 
-# --- SQLite: one migrated template file per process, copied byte for byte -------------
+# --- templates: migrated (and maybe filled) once per process, copied for every test -----
 
+Fill = Callable[[Engine], None]
 
-@pytest.fixture(scope="session")
-def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    """The bytes of a SQLite database migrated to head by `open_engine`, WAL folded in."""
-    path = tmp_path_factory.mktemp("template") / "crm.db"
-    open_engine(Settings(db_url=f"sqlite:///{path}", user="tester")).dispose()
-    # Fold the WAL into the main file; the last connection to close removes it.
-    conn = sqlite3.connect(path, isolation_level=None)
-    try:
-        busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-        assert busy == 0, "the template's WAL could not be checkpointed"
-        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-    finally:
-        conn.close()
-    for suffix in ("-wal", "-shm"):
-        side = path.with_name(path.name + suffix)
-        assert not side.exists() or side.stat().st_size == 0, f"{side} left behind"
-    data = path.read_bytes()
-    assert data[:16] == b"SQLite format 3\x00" and data[18:20] == b"\x02\x02", "template is not a WAL database"
-    return data
+# Fixtures whose tests want more than the schema in their database, each with what it
+# writes there: such a test's database is then a copy of a template built once per
+# process with that content (tests/app/conftest.py registers the demo sample this way).
+FILLED_BY: dict[str, Fill] = {}
 
 
 def write_sqlite_copy(template: bytes, path: Path) -> Path:
@@ -135,7 +124,102 @@ def write_sqlite_copy(template: bytes, path: Path) -> Path:
     return path
 
 
-# --- PostgreSQL: one migrated template database per process, cloned per test -----------
+def checkpointed_bytes(path: Path) -> bytes:
+    """The whole content of a closed SQLite WAL database: the WAL folded into the file first."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        assert busy == 0, f"{path}: the WAL could not be checkpointed"
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    finally:
+        conn.close()  # the last connection to close removes the -wal and -shm files
+    for suffix in ("-wal", "-shm"):
+        side = path.with_name(path.name + suffix)
+        assert not side.exists() or side.stat().st_size == 0, f"{side} left behind"
+    data = path.read_bytes()
+    assert data[:16] == b"SQLite format 3\x00" and data[18:20] == b"\x02\x02", f"{path} is not a WAL database"
+    return data
+
+
+class Templates:
+    """The databases tests start from: built once per process (per xdist worker) through
+    `open_engine`, so by the real migrations, then copied: bytes on SQLite, `CREATE
+    DATABASE ... TEMPLATE` on PostgreSQL."""
+
+    def __init__(self, directory: Path, server: str | None) -> None:
+        self.directory = directory
+        self.server = server
+        self.admin = create_engine(server, isolation_level="AUTOCOMMIT", pool_size=1) if server else None
+        self._sqlite: dict[str, bytes] = {}
+        self._postgres: dict[str, str] = {}
+        self._finished: list[str] = []
+        self._strategy = ""
+        if self.admin is not None:
+            with self.admin.connect() as conn:
+                version = int(conn.execute(text("SHOW server_version_num")).scalar_one())
+            # A copy of a small database: copying its files costs less than WAL-logging every
+            # page (PostgreSQL 15's default), with or without a busy machine.
+            self._strategy = " STRATEGY FILE_COPY" if version >= 150000 else ""
+
+    def url(self, database: str) -> str:
+        assert self.server is not None
+        return make_url(self.server).set(database=database).render_as_string(hide_password=False)
+
+    def _fill(self, url: str, fill: str) -> None:
+        engine = open_engine(Settings(db_url=url, user="tester"))
+        try:
+            if fill:
+                FILLED_BY[fill](engine)
+        finally:
+            engine.dispose()
+
+    def sqlite(self, fill: str = "") -> bytes:
+        """The bytes of the SQLite template (migrated, then filled by FILLED_BY[fill])."""
+        if fill not in self._sqlite:
+            path = self.directory / (f"template-{fill}.db" if fill else "template.db")
+            if fill:
+                write_sqlite_copy(self.sqlite(), path)
+            self._fill(f"sqlite:///{path}", fill)
+            self._sqlite[fill] = checkpointed_bytes(path)
+        return self._sqlite[fill]
+
+    def postgres(self, fill: str = "") -> str:
+        """The name of the PostgreSQL template database (migrated, then filled by FILLED_BY[fill])."""
+        if fill not in self._postgres:
+            name = f"crm_template_{worker_id()}_{os.getpid()}" + (f"_{fill}" if fill else "")
+            source = f' TEMPLATE "{self.postgres()}"' if fill else ""
+            self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"{source}')
+            self._fill(self.url(name), fill)
+            # CREATE DATABASE waits, in 100 ms steps, for every session on its template to
+            # leave: keep autovacuum's out.
+            self._execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false')
+            self._postgres[fill] = name
+        return self._postgres[fill]
+
+    def new_postgres(self, template: str) -> str:
+        """A new database copied from `template`; dropped after the next test (see `finished`)."""
+        name = f"crm_test_{worker_id()}_{uuid.uuid4().hex[:12]}"
+        self._execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"{self._strategy}')
+        return name
+
+    def finished(self, databases: list[str]) -> None:
+        """Drop the databases of the test before, and keep these for the next call: by then
+        their server processes have exited, which a drop right away waits for in 100 ms steps."""
+        self._execute(*(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in self._finished))
+        self._finished = list(databases)
+
+    def close(self) -> None:
+        self.finished([])
+        self._execute(*(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in self._postgres.values()))
+        if self.admin is not None:
+            self.admin.dispose()
+
+    def _execute(self, *statements: str) -> None:
+        if self.admin is None or not statements:
+            return
+        with self.admin.connect() as conn:
+            for statement in statements:
+                conn.execute(text(statement))
 
 
 @pytest.fixture(scope="session")
@@ -146,57 +230,35 @@ def postgres_server(request: pytest.FixtureRequest) -> str | None:
 
 
 @pytest.fixture(scope="session")
-def postgres_admin(postgres_server: str | None) -> Iterator[Engine | None]:
-    """An autocommit engine on the server's maintenance database (CREATE/DROP DATABASE)."""
-    if postgres_server is None:
-        yield None
-        return
-    admin = create_engine(postgres_server, isolation_level="AUTOCOMMIT", pool_size=1)
-    yield admin
-    admin.dispose()
+def templates(tmp_path_factory: pytest.TempPathFactory, postgres_server: str | None) -> Iterator[Templates]:
+    built = Templates(tmp_path_factory.mktemp("templates"), postgres_server)
+    yield built
+    built.close()
 
 
-def _database_url(server: str, name: str) -> str:
-    return make_url(server).set(database=name).render_as_string(hide_password=False)
-
-
-@pytest.fixture(scope="session")
-def postgres_template(postgres_server: str | None, postgres_admin: Engine | None) -> Iterator[str | None]:
-    """The name of a migrated template database on the test server (one per worker), or None on SQLite."""
-    if postgres_server is None or postgres_admin is None:
-        yield None
-        return
-    name = f"crm_template_{worker_id()}_{os.getpid()}"
-    with postgres_admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    open_engine(Settings(db_url=_database_url(postgres_server, name), user="tester")).dispose()
-    yield name
-    with postgres_admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+def _fill_of(request: pytest.FixtureRequest) -> str:
+    """The FILLED_BY entry this test asks for through its fixtures, or "" for the bare schema."""
+    wanted = [name for name in FILLED_BY if name in request.fixturenames]
+    assert len(wanted) <= 1, f"one filled database per test, not {wanted}"
+    return wanted[0] if wanted else ""
 
 
 # --- per test -------------------------------------------------------------------------
 
 
 @pytest.fixture
-def sqlite_db_url(tmp_path: Path, sqlite_template: bytes) -> Callable[[str], str]:
+def sqlite_db_url(tmp_path: Path, templates: Templates) -> Callable[[str], str]:
     """make(name) -> the URL of a new migrated SQLite file in tmp_path, whatever the suite's backend."""
 
     def make(name: str) -> str:
-        return f"sqlite:///{write_sqlite_copy(sqlite_template, tmp_path / name)}"
+        return f"sqlite:///{write_sqlite_copy(templates.sqlite(), tmp_path / name)}"
 
     return make
 
 
 @pytest.fixture
-def make_db_url(
-    request: pytest.FixtureRequest,
-    tmp_path: Path,
-    postgres_server: str | None,
-    postgres_admin: Engine | None,
-) -> Iterator[MakeDbUrl]:
-    """make(name, migrated=True) -> the URL of a new database on the suite's backend.
+def make_db_url(tmp_path: Path, templates: Templates) -> Iterator[MakeDbUrl]:
+    """make(name, migrated=True, fill="") -> the URL of a new database on the suite's backend.
 
     Migrated: a copy of the template (SQLite file `tmp_path/name`, or a PostgreSQL
     database). Not migrated: a file that does not exist yet, or an empty database, for
@@ -204,30 +266,25 @@ def make_db_url(
     """
     created: list[str] = []
 
-    def make(name: str, *, migrated: bool = True) -> str:
-        if postgres_server is None or postgres_admin is None:
+    def make(name: str, *, migrated: bool = True, fill: str = "") -> str:
+        if templates.server is None:
             path = tmp_path / name
             if migrated:
-                write_sqlite_copy(request.getfixturevalue("sqlite_template"), path)
+                write_sqlite_copy(templates.sqlite(fill), path)
             return f"sqlite:///{path}"
-        database = f"crm_test_{worker_id()}_{uuid.uuid4().hex[:12]}"
-        template = request.getfixturevalue("postgres_template") if migrated else "template0"
-        with postgres_admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{database}" TEMPLATE "{template}"'))
+        database = templates.new_postgres(templates.postgres(fill) if migrated else "template0")
         created.append(database)
-        return _database_url(postgres_server, database)
+        return templates.url(database)
 
     yield make
-    if created and postgres_admin is not None:
-        with postgres_admin.connect() as conn:
-            for database in created:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+    if templates.server is not None:
+        templates.finished(created)
 
 
 @pytest.fixture
-def db_path(tmp_path: Path, sqlite_template: bytes) -> Path:
+def db_path(request: pytest.FixtureRequest, tmp_path: Path, templates: Templates) -> Path:
     """The test's SQLite file, a copy of the migrated template (SQLite-only tests use it directly)."""
-    return write_sqlite_copy(sqlite_template, tmp_path / "crm.db")
+    return write_sqlite_copy(templates.sqlite(_fill_of(request)), tmp_path / "crm.db")
 
 
 @pytest.fixture
@@ -235,7 +292,7 @@ def db_url(request: pytest.FixtureRequest, make_db_url: MakeDbUrl, postgres_serv
     """The test's database: `db_path` on SQLite, a copy of the PostgreSQL template with --postgres."""
     if postgres_server is None:
         return f"sqlite:///{request.getfixturevalue('db_path')}"
-    return make_db_url("crm.db")
+    return make_db_url("crm.db", fill=_fill_of(request))
 
 
 @pytest.fixture

@@ -203,8 +203,8 @@ def test_backup_is_a_0600_consistent_copy(engine: Engine, settings: Settings, tm
 
 
 @pytest.mark.sqlite_only(FILE_LOCK)
-def test_a_writer_waiting_past_the_timeout_gets_database_locked(tmp_path: Path) -> None:
-    db = tmp_path / "lock.db"
+def test_a_writer_waiting_past_the_timeout_gets_database_locked(db_path: Path) -> None:
+    db = db_path
     fast = Settings(db_url=f"sqlite:///{db}", user="t", busy_timeout_ms=200)
     engine = open_engine(fast)
     holder = sqlite3.connect(db, isolation_level=None)

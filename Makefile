@@ -29,7 +29,7 @@ test: $(VENV)/.installed
 # The whole suite again on a throwaway PostgreSQL server (scripts/with-postgres exports
 # CRM_TEST_POSTGRES); the tests marked sqlite_only are skipped, each with its reason.
 test-postgres: $(VENV)/.installed
-	scripts/with-postgres $(BIN)/python -m pytest -n $(WORKERS) -rs
+	scripts/with-postgres $(BIN)/python -m pytest -n $(WORKERS) -rfEs
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/run.py

@@ -2,6 +2,9 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# pytest-xdist workers: each builds its own template databases (tests/conftest.py).
+# WORKERS=0 runs the suite in one process.
+WORKERS ?= 2
 
 .PHONY: run demo test test-postgres bench clean
 
@@ -19,15 +22,15 @@ demo: $(VENV)/.installed
 	$(BIN)/crm demo
 
 test: $(VENV)/.installed
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(WORKERS)
 	$(BIN)/ruff check crm_tui tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-# The service, CLI and import tests again, on a throwaway PostgreSQL server.
+# The whole suite again on a throwaway PostgreSQL server (scripts/with-postgres exports
+# CRM_TEST_POSTGRES); the tests marked sqlite_only are skipped, each with its reason.
 test-postgres: $(VENV)/.installed
-	scripts/with-postgres $(BIN)/python -m pytest -m "not sqlite_only" \
-		tests/test_services.py tests/test_cli.py tests/test_cli_process.py tests/test_transfer.py tests/io
+	scripts/with-postgres $(BIN)/python -m pytest -n $(WORKERS) -rfEs
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/run.py

@@ -1,16 +1,19 @@
 """Shared fixtures: a migrated database per test, a session on it, the CLI's environment.
 
 The suite runs on SQLite files by default. `pytest --postgres URL` (or the
-CRM_TEST_POSTGRES variable) runs it on a PostgreSQL server instead: every test gets
-a fresh database copied from a migrated template, and tests marked `sqlite_only`
-(file modes, pragmas, the backup API) are skipped.
+CRM_TEST_POSTGRES variable) runs it on a PostgreSQL server instead. Either way every
+test starts from a copy of a database migrated once per pytest process (per xdist
+worker): a byte copy of a template file on SQLite, `CREATE DATABASE ... TEMPLATE` on
+PostgreSQL. Tests that need SQLite itself carry `@pytest.mark.sqlite_only("why")` and
+are skipped with --postgres, the reason shown in the skip.
 """
 
 from __future__ import annotations
 
 import os
+import sqlite3
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,6 +28,9 @@ from crm_tui.db import open_engine, session_scope
 # A fixed clock for tests that need one: Sunday 22 November 2026, 10:30 UTC.
 NOW = datetime(2026, 11, 22, 10, 30, tzinfo=UTC)
 
+# make_db_url(name, migrated=True) -> URL of a new database on the suite's backend.
+MakeDbUrl = Callable[..., str]
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
@@ -36,62 +42,257 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "sqlite_only: needs a SQLite file (skipped with --postgres)")
+    _build_each_typer_command_once()
+    config.addinivalue_line(
+        "markers",
+        "sqlite_only(reason): needs SQLite itself (file modes, pragmas, WAL, the backup API); "
+        "skipped with --postgres, the reason shown",
+    )
+
+
+def _build_each_typer_command_once() -> None:
+    """Typer's CliRunner rebuilds the click command from the app on every invoke (about 50 ms
+    for `crm`, most of a CLI test's time); the app does not change during a run, so build it once."""
+    import functools
+
+    import typer.testing
+
+    build = typer.testing._get_command
+    if not isinstance(build, functools._lru_cache_wrapper):
+        typer.testing._get_command = functools.cache(build)  # type: ignore[attr-defined]
+
+
+def sqlite_only_reason(item: pytest.Item) -> str | None:
+    """The reason an item is SQLite only, None if it is not; a marker without a reason is an error."""
+    marker = item.get_closest_marker("sqlite_only")
+    if marker is None:
+        return None
+    reason = marker.args[0] if marker.args else marker.kwargs.get("reason")
+    if not isinstance(reason, str) or not reason.strip():
+        raise pytest.UsageError(f'{item.nodeid}: give sqlite_only a reason: @pytest.mark.sqlite_only("why")')
+    return reason
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if not config.getoption("--postgres"):
-        return
-    skip = pytest.mark.skip(reason="SQLite only")
+    postgres = config.getoption("--postgres")
     for item in items:
-        if "sqlite_only" in item.keywords:
-            item.add_marker(skip)
+        reason = sqlite_only_reason(item)
+        if reason is not None and postgres:
+            item.add_marker(pytest.mark.skip(reason=f"SQLite only: {reason}"))
+    # The slow tests first: with xdist (-n 2) one worker runs the minute-long many-writers
+    # test while the other runs the rest, instead of it starting last with the other idle.
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
-def _admin(server: str) -> Engine:
-    return create_engine(server, isolation_level="AUTOCOMMIT")
+def worker_id() -> str:
+    """The pytest-xdist worker running this process (gw0, gw1...), or "main" without xdist."""
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def dump_database(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every table, sorted: two equal dumps mean nothing was written."""
+    from sqlalchemy import inspect
+
+    with engine.connect().execution_options(sqlite_begin="DEFERRED") as conn:
+        names = sorted(inspect(conn).get_table_names())
+        return {
+            name: sorted((tuple(row) for row in conn.execute(text(f'SELECT * FROM "{name}"'))), key=repr)
+            for name in names
+        }
+
+
+# --- templates: migrated (and maybe filled) once per process, copied for every test -----
+
+Fill = Callable[[Engine], None]
+
+# Fixtures whose tests want more than the schema in their database, each with what it
+# writes there: such a test's database is then a copy of a template built once per
+# process with that content (tests/app/conftest.py registers the demo sample this way).
+FILLED_BY: dict[str, Fill] = {}
+
+
+def write_sqlite_copy(template: bytes, path: Path) -> Path:
+    """Write `template` to a new file at `path`, 0600 like a database `crm` creates."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.fchmod(fd, 0o600)  # whatever the umask
+        view = memoryview(template)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
+    return path
+
+
+def checkpointed_bytes(path: Path) -> bytes:
+    """The whole content of a closed SQLite WAL database: the WAL folded into the file first."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        assert busy == 0, f"{path}: the WAL could not be checkpointed"
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    finally:
+        conn.close()  # the last connection to close removes the -wal and -shm files
+    for suffix in ("-wal", "-shm"):
+        side = path.with_name(path.name + suffix)
+        assert not side.exists() or side.stat().st_size == 0, f"{side} left behind"
+    data = path.read_bytes()
+    assert data[:16] == b"SQLite format 3\x00" and data[18:20] == b"\x02\x02", f"{path} is not a WAL database"
+    return data
+
+
+class Templates:
+    """The databases tests start from: built once per process (per xdist worker) through
+    `open_engine`, so by the real migrations, then copied: bytes on SQLite, `CREATE
+    DATABASE ... TEMPLATE` on PostgreSQL."""
+
+    def __init__(self, directory: Path, server: str | None) -> None:
+        self.directory = directory
+        self.server = server
+        self.admin = create_engine(server, isolation_level="AUTOCOMMIT", pool_size=1) if server else None
+        self._sqlite: dict[str, bytes] = {}
+        self._postgres: dict[str, str] = {}
+        self._finished: list[str] = []
+        self._strategy = ""
+        if self.admin is not None:
+            with self.admin.connect() as conn:
+                version = int(conn.execute(text("SHOW server_version_num")).scalar_one())
+            # A copy of a small database: copying its files costs less than WAL-logging every
+            # page (PostgreSQL 15's default), with or without a busy machine.
+            self._strategy = " STRATEGY FILE_COPY" if version >= 150000 else ""
+
+    def url(self, database: str) -> str:
+        assert self.server is not None
+        return make_url(self.server).set(database=database).render_as_string(hide_password=False)
+
+    def _fill(self, url: str, fill: str) -> None:
+        engine = open_engine(Settings(db_url=url, user="tester"))
+        try:
+            if fill:
+                FILLED_BY[fill](engine)
+        finally:
+            engine.dispose()
+
+    def sqlite(self, fill: str = "") -> bytes:
+        """The bytes of the SQLite template (migrated, then filled by FILLED_BY[fill])."""
+        if fill not in self._sqlite:
+            path = self.directory / (f"template-{fill}.db" if fill else "template.db")
+            if fill:
+                write_sqlite_copy(self.sqlite(), path)
+            self._fill(f"sqlite:///{path}", fill)
+            self._sqlite[fill] = checkpointed_bytes(path)
+        return self._sqlite[fill]
+
+    def postgres(self, fill: str = "") -> str:
+        """The name of the PostgreSQL template database (migrated, then filled by FILLED_BY[fill])."""
+        if fill not in self._postgres:
+            name = f"crm_template_{worker_id()}_{os.getpid()}" + (f"_{fill}" if fill else "")
+            source = f' TEMPLATE "{self.postgres()}"' if fill else ""
+            self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"{source}')
+            self._fill(self.url(name), fill)
+            # CREATE DATABASE waits, in 100 ms steps, for every session on its template to
+            # leave: keep autovacuum's out.
+            self._execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false')
+            self._postgres[fill] = name
+        return self._postgres[fill]
+
+    def new_postgres(self, template: str) -> str:
+        """A new database copied from `template`; dropped after the next test (see `finished`)."""
+        name = f"crm_test_{worker_id()}_{uuid.uuid4().hex[:12]}"
+        self._execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"{self._strategy}')
+        return name
+
+    def finished(self, databases: list[str]) -> None:
+        """Drop the databases of the test before, and keep these for the next call: by then
+        their server processes have exited, which a drop right away waits for in 100 ms steps."""
+        self._execute(*(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in self._finished))
+        self._finished = list(databases)
+
+    def close(self) -> None:
+        self.finished([])
+        self._execute(*(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in self._postgres.values()))
+        if self.admin is not None:
+            self.admin.dispose()
+
+    def _execute(self, *statements: str) -> None:
+        if self.admin is None or not statements:
+            return
+        with self.admin.connect() as conn:
+            for statement in statements:
+                conn.execute(text(statement))
 
 
 @pytest.fixture(scope="session")
-def postgres_template(request: pytest.FixtureRequest) -> Iterator[str | None]:
-    """The name of a migrated template database on the test server, or None on SQLite."""
+def postgres_server(request: pytest.FixtureRequest) -> str | None:
+    """The URL of the PostgreSQL server under test, or None on SQLite."""
     server = request.config.getoption("--postgres")
-    if not server:
-        yield None
-        return
-    name = f"crm_template_{os.getpid()}"
-    admin = _admin(server)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(server).set(database=name).render_as_string(hide_password=False)
-    open_engine(Settings(db_url=url, user="tester")).dispose()
-    yield name
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    return str(server) if server else None
+
+
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory: pytest.TempPathFactory, postgres_server: str | None) -> Iterator[Templates]:
+    built = Templates(tmp_path_factory.mktemp("templates"), postgres_server)
+    yield built
+    built.close()
+
+
+def _fill_of(request: pytest.FixtureRequest) -> str:
+    """The FILLED_BY entry this test asks for through its fixtures, or "" for the bare schema."""
+    wanted = [name for name in FILLED_BY if name in request.fixturenames]
+    assert len(wanted) <= 1, f"one filled database per test, not {wanted}"
+    return wanted[0] if wanted else ""
+
+
+# --- per test -------------------------------------------------------------------------
 
 
 @pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "crm.db"
+def sqlite_db_url(tmp_path: Path, templates: Templates) -> Callable[[str], str]:
+    """make(name) -> the URL of a new migrated SQLite file in tmp_path, whatever the suite's backend."""
+
+    def make(name: str) -> str:
+        return f"sqlite:///{write_sqlite_copy(templates.sqlite(), tmp_path / name)}"
+
+    return make
 
 
 @pytest.fixture
-def db_url(request: pytest.FixtureRequest, db_path: Path, postgres_template: str | None) -> Iterator[str]:
-    """A fresh database: a SQLite file, or a copy of the PostgreSQL template."""
-    if postgres_template is None:
-        yield f"sqlite:///{db_path}"
-        return
-    server = request.config.getoption("--postgres")
-    name = f"crm_test_{uuid.uuid4().hex[:12]}"
-    admin = _admin(server)
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{postgres_template}"'))
-    yield make_url(server).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+def make_db_url(tmp_path: Path, templates: Templates) -> Iterator[MakeDbUrl]:
+    """make(name, migrated=True, fill="") -> the URL of a new database on the suite's backend.
+
+    Migrated: a copy of the template (SQLite file `tmp_path/name`, or a PostgreSQL
+    database). Not migrated: a file that does not exist yet, or an empty database, for
+    the tests of migrations and of opening a database the first time.
+    """
+    created: list[str] = []
+
+    def make(name: str, *, migrated: bool = True, fill: str = "") -> str:
+        if templates.server is None:
+            path = tmp_path / name
+            if migrated:
+                write_sqlite_copy(templates.sqlite(fill), path)
+            return f"sqlite:///{path}"
+        database = templates.new_postgres(templates.postgres(fill) if migrated else "template0")
+        created.append(database)
+        return templates.url(database)
+
+    yield make
+    if templates.server is not None:
+        templates.finished(created)
+
+
+@pytest.fixture
+def db_path(request: pytest.FixtureRequest, tmp_path: Path, templates: Templates) -> Path:
+    """The test's SQLite file, a copy of the migrated template (SQLite-only tests use it directly)."""
+    return write_sqlite_copy(templates.sqlite(_fill_of(request)), tmp_path / "crm.db")
+
+
+@pytest.fixture
+def db_url(request: pytest.FixtureRequest, make_db_url: MakeDbUrl, postgres_server: str | None) -> str:
+    """The test's database: `db_path` on SQLite, a copy of the PostgreSQL template with --postgres."""
+    if postgres_server is None:
+        return f"sqlite:///{request.getfixturevalue('db_path')}"
+    return make_db_url("crm.db", fill=_fill_of(request))
 
 
 @pytest.fixture

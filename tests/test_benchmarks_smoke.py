@@ -8,14 +8,14 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy.engine import Engine
 
-from crm_tui.config import Settings
+from crm_tui.config import Settings, sqlite_path
 from crm_tui.db import open_engine, session_scope
 from crm_tui.services.contacts.finding import get_contact
 from crm_tui.services.interactions import log_interaction
@@ -24,6 +24,8 @@ from tests.conftest import NOW
 
 BUILD = Path(__file__).resolve().parent.parent / "benchmarks" / "build_db.py"
 SIZES = {"contacts": 200, "interactions": 2000, "reminders": 100}
+
+pytestmark = pytest.mark.sqlite_only("benchmarks/build_db.py builds a SQLite file")
 
 
 @pytest.fixture(scope="module")
@@ -111,12 +113,14 @@ def test_set_based_fill_equals_the_triggers(built: tuple[Path, dict[str, Any]], 
     assert _rows(copy, last) == _rows(path, last)
 
 
-def test_triggers_are_back_and_fire(built: tuple[Path, dict[str, Any]], engine: Engine, tmp_path: Path) -> None:
+def test_triggers_are_back_and_fire(
+    built: tuple[Path, dict[str, Any]], sqlite_db_url: Callable[[str], str], tmp_path: Path
+) -> None:
     path, meta = built
     names = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
-    fresh = engine.url.database
+    fresh = sqlite_path(sqlite_db_url("fresh.db"))
     assert fresh is not None
-    assert _rows(path, names) == _rows(Path(fresh), names)
+    assert _rows(path, names) == _rows(fresh, names)
     copy = tmp_path / "written.db"
     shutil.copy(path, copy)
     bench = open_engine(Settings(db_url=f"sqlite:///{copy}", user="t"))

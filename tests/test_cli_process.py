@@ -9,6 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from crm_tui.config import Settings
+from tests.conftest import MakeDbUrl, dump_database
 
 CRM = [sys.executable, "-m", "crm_tui"]
 # Modules the cold CLI path must not pay for.
@@ -121,14 +126,14 @@ def test_usage_error_exits_2(env: dict[str, str]) -> None:
     assert result.returncode == 2 and result.stderr.startswith("crm: ") and "Traceback" not in result.stderr
 
 
-def test_global_options_after_the_subcommand(env: dict[str, str], tmp_path: Path) -> None:
-    other = tmp_path / "other.db"
-    assert run(env, "contact", "add", "Elsewhere", "--db", str(other)).returncode == 0
-    assert "Elsewhere" in run(env, "--db", str(other), "contact", "list").stdout
+def test_global_options_after_the_subcommand(env: dict[str, str], make_db_url: MakeDbUrl) -> None:
+    other = make_db_url("other.db")
+    assert run(env, "contact", "add", "Elsewhere", "--db", other).returncode == 0
+    assert "Elsewhere" in run(env, "--db", other, "contact", "list").stdout
     assert run(env, "contact", "list").stdout == ""
 
 
-@pytest.mark.sqlite_only
+@pytest.mark.sqlite_only("SQLite's file lock and busy timeout")
 def test_locked_database_exits_3_and_writes_nothing(env: dict[str, str], db_path: Path) -> None:
     run(env, "db", "upgrade")
     holder = sqlite3.connect(db_path, isolation_level=None)
@@ -143,20 +148,20 @@ def test_locked_database_exits_3_and_writes_nothing(env: dict[str, str], db_path
     assert run(env, "contact", "list").stdout == ""
 
 
-@pytest.mark.sqlite_only
-def test_newer_schema_exits_3_untouched(env: dict[str, str], db_path: Path) -> None:
-    run(env, "db", "upgrade")
-    conn = sqlite3.connect(db_path)
-    conn.execute("UPDATE alembic_version SET version_num = 'ffff'")
-    conn.commit()
-    conn.close()
-    before = db_path.read_bytes()
+def test_newer_schema_exits_3_untouched(env: dict[str, str], settings: Settings, engine: Engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = 'ffff'"))
+    before = dump_database(engine)
+    engine.dispose()
+    file_before = settings.db_path.read_bytes() if settings.db_path else None
     result = run(env, "due")
     assert result.returncode == 3 and "newer than this crm-tui" in result.stderr
-    assert db_path.read_bytes() == before
+    if settings.db_path:
+        assert settings.db_path.read_bytes() == file_before
+    assert dump_database(engine) == before
 
 
-@pytest.mark.sqlite_only
+@pytest.mark.sqlite_only("SQLite's online backup API")
 def test_backup_while_another_process_writes(env: dict[str, str], tmp_path: Path) -> None:
     run(env, "contact", "add", "Ada")
     target = tmp_path / "backup.db"

@@ -1,20 +1,18 @@
-"""Two writer processes at once on one file: no 'database is locked', no lost rows."""
+"""Two writer processes at once on one database: no 'database is locked', no lost rows."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import Engine
 
 from crm_tui.config import Settings
-from crm_tui.db import check, open_engine, session_scope
+from crm_tui.db import check, session_scope
 from crm_tui.models.schemas import ContactCreate
 from crm_tui.services.contacts.writing import add_contact
-
-pytestmark = pytest.mark.sqlite_only  # file modes, pragmas, the backup API, file locks
 
 WRITER = textwrap.dedent(
     """
@@ -49,12 +47,9 @@ WRITER = textwrap.dedent(
 
 
 @pytest.mark.slow
-def test_two_writers_lose_nothing(tmp_path: Path) -> None:
+def test_two_writers_lose_nothing(settings: Settings, engine: Engine) -> None:
     import time
 
-    db = tmp_path / "shared.db"
-    settings = Settings(db_url=f"sqlite:///{db}", user="t")
-    engine = open_engine(settings)
     with session_scope(engine) as session:
         for i in range(5):
             add_contact(session, ContactCreate(name=f"Person {i}"), actor="t")
@@ -72,6 +67,6 @@ def test_two_writers_lose_nothing(tmp_path: Path) -> None:
     for proc, (out, err) in zip(procs, results, strict=True):
         assert proc.returncode == 0, err
         assert out.strip() == "0", err[-2000:]
-    report = check(engine, str(db))
+    report = check(engine, settings.db_label)
     assert report.integrity == "ok"
     assert report.counts["interactions"] == 1000 and report.counts["reminders"] == 1000

@@ -25,15 +25,19 @@ from crm_tui.db import (
 from crm_tui.errors import Conflict, DatabaseLocked, DatabaseUnreadable, SchemaTooNew
 from crm_tui.models.schemas import ContactCreate
 from crm_tui.services.contacts.writing import add_contact
-from tests.conftest import NOW
+from tests.conftest import NOW, MakeDbUrl, dump_database
 
-pytestmark = pytest.mark.sqlite_only  # file modes, pragmas, the backup API, file locks
+FILE_MODES = "file and directory modes are a SQLite matter"
+PRAGMAS = "connection pragmas are SQLite's"
+FILE_LOCK = "SQLite's file lock and busy timeout"
+BACKUP_API = "SQLite's online backup API"
 
 
 def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
+@pytest.mark.sqlite_only(FILE_MODES)
 def test_new_directories_are_0700_and_files_0600(tmp_path: Path) -> None:
     db = tmp_path / "a" / "b" / "crm.db"
     engine = open_engine(Settings(db_url=f"sqlite:///{db}", user="t"))
@@ -46,6 +50,7 @@ def test_new_directories_are_0700_and_files_0600(tmp_path: Path) -> None:
     assert mode(db) == 0o600
 
 
+@pytest.mark.sqlite_only(PRAGMAS)
 def test_pragmas_are_set_on_every_connection(engine: Engine) -> None:
     with engine.connect() as conn:
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
@@ -54,6 +59,7 @@ def test_pragmas_are_set_on_every_connection(engine: Engine) -> None:
         assert conn.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL
 
 
+@pytest.mark.sqlite_only("BEGIN IMMEDIATE is how SQLite writers take the lock up front")
 def test_writes_begin_immediate(engine: Engine) -> None:
     statements: list[str] = []
     from sqlalchemy import event
@@ -79,15 +85,15 @@ def test_revision_list_matches_the_migration_scripts() -> None:
         assert "import sqlmodel" in path.read_text(), path.name
 
 
-def test_oldest_revision_upgrades_to_head_and_keeps_every_row(tmp_path: Path) -> None:
-    """Guards every later schema change: a file made at the oldest revision keeps its rows.
+def test_oldest_revision_upgrades_to_head_and_keeps_every_row(make_db_url: MakeDbUrl) -> None:
+    """Guards every later schema change: a database made at the oldest revision keeps its rows.
 
     The rows are written with plain SQL in the oldest schema's own shape, since the
     current models may hold columns that revision does not have.
     """
-    db = tmp_path / "old.db"
-    engine = make_engine(f"sqlite:///{db}")
-    upgrade(engine, str(db), target=KNOWN_REVISIONS[0])
+    url = make_db_url("old.db", migrated=False)
+    engine = make_engine(url)
+    upgrade(engine, url, target=KNOWN_REVISIONS[0])
     stamp = "2026-11-22 10:30:00.000000"
     with engine.begin() as conn:
         conn.execute(
@@ -104,15 +110,15 @@ def test_oldest_revision_upgrades_to_head_and_keeps_every_row(tmp_path: Path) ->
                 {"i": i, "n": f"Person {i}", "k": f"person {i}", "t": stamp},
             )
             conn.execute(
-                text("INSERT INTO contact_emails (contact_id, email, email_key, is_primary) VALUES (:i, :e, :e, 1)"),
-                {"i": i, "e": f"p{i}@x.io"},
+                text("INSERT INTO contact_emails (contact_id, email, email_key, is_primary) VALUES (:i, :e, :e, :yes)"),
+                {"i": i, "e": f"p{i}@x.io", "yes": True},
             )
             conn.execute(
                 text(
                     "INSERT INTO contact_phones (contact_id, phone, phone_key, is_primary) "
-                    "VALUES (:i, '+44 20 0000', '+44200000', 1)"
+                    "VALUES (:i, '+44 20 0000', '+44200000', :yes)"
                 ),
-                {"i": i},
+                {"i": i, "yes": True},
             )
             conn.execute(text("INSERT INTO contact_tags (contact_id, tag_id) VALUES (:i, 1)"), {"i": i})
             conn.execute(
@@ -125,13 +131,13 @@ def test_oldest_revision_upgrades_to_head_and_keeps_every_row(tmp_path: Path) ->
             conn.execute(
                 text(
                     "INSERT INTO reminders (contact_id, title, due_at, rule_after_completion, created_at, updated_at)"
-                    " VALUES (:i, :s, :t, 0, :t, :t)"
+                    " VALUES (:i, :s, :t, :no, :t, :t)"
                 ),
-                {"i": i, "t": stamp, "s": f"reminder {i}"},
+                {"i": i, "t": stamp, "s": f"reminder {i}", "no": False},
             )
     engine.dispose()
-    engine = open_engine(Settings(db_url=f"sqlite:///{db}", user="t"))
-    report = check(engine, str(db))
+    engine = open_engine(Settings(db_url=url, user="t"))
+    report = check(engine, url)
     assert report.revision == HEAD_REVISION and report.integrity == "ok"
     assert report.counts["contacts"] == 20 and report.counts["interactions"] == 20
     assert report.counts["reminders"] == 20 and report.counts["organizations"] == 1 and report.counts["tags"] == 1
@@ -146,31 +152,43 @@ def test_oldest_revision_upgrades_to_head_and_keeps_every_row(tmp_path: Path) ->
         assert [i.summary for i in detail.interactions] == ["call 7"]
         assert [r.title for r in detail.reminders] == ["reminder 7"]
         assert detail.contact.last_contact_at is not None and detail.contact.cadence_days == 14
+    engine.dispose()
 
 
-def test_newer_schema_is_refused_and_left_untouched(tmp_path: Path) -> None:
-    db = tmp_path / "new.db"
-    engine = open_engine(Settings(db_url=f"sqlite:///{db}", user="t"))
+def test_newer_schema_is_refused_and_left_untouched(settings: Settings, engine: Engine) -> None:
+    with session_scope(engine) as session:
+        add_contact(session, ContactCreate(name="Ada"), actor="t")
     with engine.begin() as conn:
         conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    before = dump_database(engine)
     engine.dispose()
-    before = db.read_bytes()
+    file_before = settings.db_path.read_bytes() if settings.db_path else None
     with pytest.raises(SchemaTooNew, match="9999"):
-        open_engine(Settings(db_url=f"sqlite:///{db}", user="t"))
-    assert db.read_bytes() == before
+        open_engine(settings)
+    if settings.db_path:
+        assert settings.db_path.read_bytes() == file_before
+    assert dump_database(engine) == before
 
 
+@pytest.mark.sqlite_only("a file that is not a SQLite database")
 def test_not_a_database_is_unreadable(tmp_path: Path) -> None:
     bad = tmp_path / "bad.db"
     bad.write_text("this is not sqlite")
     with pytest.raises(DatabaseUnreadable):
         open_engine(Settings(db_url=f"sqlite:///{bad}", user="t"))
-    other = tmp_path / "other.db"
-    sqlite3.connect(other).execute("CREATE TABLE t (x)").connection.commit()
+
+
+def test_another_applications_database_is_refused(make_db_url: MakeDbUrl) -> None:
+    url = make_db_url("other.db", migrated=False)
+    other = make_engine(url)
+    with other.begin() as conn:
+        conn.execute(text("CREATE TABLE t (x integer)"))
+    other.dispose()
     with pytest.raises(DatabaseUnreadable, match="not a crm-tui database"):
-        open_engine(Settings(db_url=f"sqlite:///{other}", user="t"))
+        open_engine(Settings(db_url=url, user="t"))
 
 
+@pytest.mark.sqlite_only(BACKUP_API)
 def test_backup_is_a_0600_consistent_copy(engine: Engine, settings: Settings, tmp_path: Path) -> None:
     with session_scope(engine) as session:
         add_contact(session, ContactCreate(name="Ada"), actor="t")
@@ -185,8 +203,9 @@ def test_backup_is_a_0600_consistent_copy(engine: Engine, settings: Settings, tm
     backup(settings, target, force=True)
 
 
-def test_a_writer_waiting_past_the_timeout_gets_database_locked(tmp_path: Path) -> None:
-    db = tmp_path / "lock.db"
+@pytest.mark.sqlite_only(FILE_LOCK)
+def test_a_writer_waiting_past_the_timeout_gets_database_locked(db_path: Path) -> None:
+    db = db_path
     fast = Settings(db_url=f"sqlite:///{db}", user="t", busy_timeout_ms=200)
     engine = open_engine(fast)
     holder = sqlite3.connect(db, isolation_level=None)
@@ -225,10 +244,10 @@ def test_nothing_touches_the_disk_at_import(tmp_path: Path) -> None:
     assert out.stdout.strip() == "[]"
 
 
-def test_upgrade_rekeys_phones_written_with_a_trunk_zero_in_parentheses(tmp_path: Path) -> None:
-    db = tmp_path / "phones.db"
-    engine = make_engine(f"sqlite:///{db}")
-    upgrade(engine, str(db), target="0003")
+def test_upgrade_rekeys_phones_written_with_a_trunk_zero_in_parentheses(make_db_url: MakeDbUrl) -> None:
+    url = make_db_url("phones.db", migrated=False)
+    engine = make_engine(url)
+    upgrade(engine, url, target="0003")
     stamp = "2026-11-22 10:30:00.000000"
     with engine.begin() as conn:
         conn.execute(
@@ -240,10 +259,10 @@ def test_upgrade_rekeys_phones_written_with_a_trunk_zero_in_parentheses(tmp_path
         )
         for phone, key in [("+44 (0)20 7946 0000", "+4402079460000"), ("(020) 7946 0001", "02079460001")]:
             conn.execute(
-                text("INSERT INTO contact_phones (contact_id, phone, phone_key, is_primary) VALUES (1, :p, :k, 0)"),
-                {"p": phone, "k": key},
+                text("INSERT INTO contact_phones (contact_id, phone, phone_key, is_primary) VALUES (1, :p, :k, :no)"),
+                {"p": phone, "k": key, "no": False},
             )
-    upgrade(engine, str(db))
+    upgrade(engine, url)
     with engine.connect() as conn:
         rows = conn.execute(text("SELECT phone, phone_key FROM contact_phones ORDER BY id")).all()
     # Only the (0) form changes; the number stays as typed.

@@ -96,7 +96,7 @@ def fill(disk: Path, *, leave: int) -> None:
     os.truncate(filler, max(0, filler.stat().st_size - leave))
 
 
-@pytest.mark.sqlite_only
+@pytest.mark.sqlite_only("the database file is on the small filesystem")
 def test_a_full_disk_under_the_database_writes_nothing(small_disk: Path, tmp_path: Path) -> None:
     db = small_disk / "crm.db"
     env = {**os.environ, "CRM_DB": str(db), "CRM_USER": "tester", "TZ": "UTC", "NO_COLOR": "1"}
@@ -164,7 +164,7 @@ def workdir() -> Iterator[Path]:
         shutil.rmtree(where)
 
 
-@pytest.mark.sqlite_only
+@pytest.mark.sqlite_only("file and directory permissions of a SQLite database")
 def test_permissions_give_one_line_and_the_right_status(workdir: Path, env: dict[str, str]) -> None:
     prefix, as_nobody = _unprivileged()
     work = workdir
@@ -208,7 +208,7 @@ def test_permissions_give_one_line_and_the_right_status(workdir: Path, env: dict
 # ---------------------------------------------------------------- a damaged schema
 
 
-@pytest.mark.sqlite_only
+@pytest.mark.sqlite_only("damages a SQLite file's schema in place")
 @pytest.mark.parametrize(
     "damage",
     [

@@ -64,7 +64,7 @@ def test_a_planted_link_is_never_written_through(people: None, victim: Path, tmp
     assert only_files(tmp_path) == ["in.csv", "link.csv", "victim.txt"]  # no temporary file left
 
 
-@pytest.mark.sqlite_only
+@pytest.mark.sqlite_only("crm db backup copies SQLite files")
 def test_a_planted_part_file_is_left_alone(people: None, victim: Path, tmp_path: Path) -> None:
     # The old backup wrote to a name anyone could guess (bk.db.part) and followed a link there.
     (tmp_path / "bk.db.part").symlink_to(victim)

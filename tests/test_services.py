@@ -353,7 +353,6 @@ def test_due_reads_stored_text_as_aware_utc(stored: str, expected: datetime) -> 
     assert value == expected and value.utcoffset() == timedelta(0)
 
 
-@pytest.mark.sqlite_only
 def test_stay_in_touch_reads_times_another_tool_wrote_with_an_offset_or_a_t(session: Session) -> None:
     # SQLite compares text: times written as 'T'-separated or with an offset still count by their instant.
     early = add(session, "Early", cadence_days=14)

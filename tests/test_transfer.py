@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -42,9 +43,9 @@ def fill(engine: Engine) -> None:
             add_reminder(session, title=f"r{i}", due_at=NOW, actor="t", contact_id=c.id, now=NOW)
 
 
-def test_copy_keeps_every_row_and_the_target_works(tmp_path: Path, engine: Engine) -> None:
+def test_copy_keeps_every_row_and_the_target_works(sqlite_db_url: Callable[[str], str], engine: Engine) -> None:
     """From a SQLite file into the suite's backend (SQLite, or PostgreSQL with --postgres)."""
-    source = open_engine(Settings(db_url=f"sqlite:///{tmp_path / 'source.db'}", user="t"))
+    source = open_engine(Settings(db_url=sqlite_db_url("source.db"), user="t"))
     fill(source)
     counts = copy_database(source, engine)
     assert counts == count_rows(source) and counts["contacts"] == 30 and counts["changes"] > 0
@@ -58,6 +59,7 @@ def test_copy_keeps_every_row_and_the_target_works(tmp_path: Path, engine: Engin
         assert new.id == 31
     with pytest.raises(Conflict, match="already has"):
         copy_database(source, engine)
+    source.dispose()
 
 
 def test_db_copy_command(tmp_path: Path, cli_env: dict[str, str]) -> None:

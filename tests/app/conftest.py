@@ -15,7 +15,7 @@ from crm_tui.config import Settings
 from crm_tui.dates import UTC
 from crm_tui.db import session_scope
 from crm_tui.sample import load_sample
-from tests.conftest import NOW
+from tests.conftest import FILLED_BY, NOW
 
 # One theme for every test, whatever the terminal running them says.
 THEME = "ansi-dark"
@@ -27,11 +27,18 @@ def _plain_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
+def _load_sample(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        load_sample(session, now=NOW, tz=UTC, actor="tester")
+
+
+# A test asking for sample_engine gets a copy of a template holding the sample, loaded once.
+FILLED_BY["sample_engine"] = _load_sample
+
+
 @pytest.fixture
 def sample_engine(engine: Engine) -> Engine:
     """The scratch database holding the demo sample, dated relative to NOW."""
-    with session_scope(engine) as session:
-        load_sample(session, now=NOW, tz=UTC, actor="tester")
     return engine
 
 

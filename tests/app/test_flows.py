@@ -168,6 +168,7 @@ def test_edit_with_invalid_input_saves_nothing_until_fixed(engine: Engine, app_f
     run(flow())
 
 
+@pytest.mark.sqlite_only("another process holds SQLite's write lock past the busy timeout")
 def test_a_failed_save_is_a_notification_and_keeps_the_text(
     engine: Engine, app_factory: AppFactory, settings: object
 ) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import pytest
 from sqlalchemy.engine import Engine
 from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
@@ -23,7 +22,6 @@ from crm_tui.services.person.relations import link, relations_of
 from tests.app.conftest import run, settle, type_text
 from tests.conftest import NOW
 
-pytestmark = pytest.mark.sqlite_only
 AppFactory = Callable[..., CrmApp]
 Snap = Callable[..., bool]
 

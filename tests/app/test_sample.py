@@ -9,12 +9,13 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
+from crm_tui.config import Settings
 from crm_tui.dates import UTC
-from crm_tui.db import session_scope
-from crm_tui.sample import SAMPLE_FILES, sample_rows, sample_shift
+from crm_tui.db import open_engine, session_scope
+from crm_tui.sample import SAMPLE_FILES, load_sample, sample_rows, sample_shift
 from crm_tui.services.contacts.rows import count_contacts
 from crm_tui.services.queue import today_queue
-from tests.conftest import NOW
+from tests.conftest import NOW, MakeDbUrl, dump_database
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -61,3 +62,16 @@ def test_loaded_sample_has_open_and_overdue_follow_ups(sample_engine: Engine) ->
         end = NOW + timedelta(days=1)
         queue = today_queue(session.connection(), now=NOW, today_end=end, upcoming_end=end + timedelta(days=7))
     assert queue.overdue.total >= 2 and queue.upcoming.total >= 2 and queue.cold.total >= 1
+
+
+def test_the_sample_template_holds_what_loading_the_sample_writes(
+    sample_engine: Engine, make_db_url: MakeDbUrl
+) -> None:
+    """sample_engine is a copy of a template loaded once per process: the same rows as a fresh load."""
+    fresh = open_engine(Settings(db_url=make_db_url("fresh.db"), user="tester"))
+    try:
+        with session_scope(fresh) as session:
+            load_sample(session, now=NOW, tz=UTC, actor="tester")
+        assert dump_database(sample_engine) == dump_database(fresh)
+    finally:
+        fresh.dispose()

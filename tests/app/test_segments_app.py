@@ -21,7 +21,6 @@ from tests.app.test_snapshots import steps
 from tests.conftest import NOW
 from tests.segments.dataset import build
 
-pytestmark = pytest.mark.sqlite_only
 AppFactory = Callable[..., CrmApp]
 Snap = Callable[..., bool]
 

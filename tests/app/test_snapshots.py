@@ -10,7 +10,6 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy.engine import Engine
 from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
@@ -24,7 +23,6 @@ from crm_tui.services.reminders import edit_reminder, get_reminder, reminder_inf
 from tests.app.conftest import settle, type_text
 from tests.conftest import NOW
 
-pytestmark = pytest.mark.sqlite_only
 AppFactory = Callable[..., CrmApp]
 Snap = Callable[..., bool]
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.io.conftest import Crm, Query
-from tests.io.test_export import fresh_db, populated  # noqa: F401  (a fixture)
+from tests.io.conftest import Crm, FreshDb, Query
+from tests.io.test_export import populated  # noqa: F401  (a fixture)
 
 
 def write(tmp_path: Path, name: str, text: str) -> str:
@@ -30,6 +30,7 @@ def without_stamps(text: str) -> list[dict]:
 @pytest.mark.parametrize("fmt", ["json", "ndjson"])
 def test_json_export_imports_back_the_same(
     crm: Crm,
+    fresh_db: FreshDb,
     populated: None,  # noqa: F811
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -39,7 +40,7 @@ def test_json_export_imports_back_the_same(
     first = tmp_path / f"first.{fmt}"
     assert crm("export", "contacts", "--format", fmt, "-o", str(first))[0] == 0
     csv_before = crm("export", "contacts")[1]
-    fresh_db(tmp_path, monkeypatch, f"second-{fmt}.db")
+    fresh_db(f"second-{fmt}.db")
     code, _, err = crm("import", "contacts", str(first))
     assert code == 0 and "10 created, 0 updated, 0 unchanged, 0 skipped" in err, err
     code, second, _ = crm("export", "contacts", "--format", fmt)
@@ -156,9 +157,7 @@ def test_dry_run_of_json_writes_nothing(crm: Crm, query: Query, tmp_path: Path) 
     assert query("SELECT count(*) FROM contacts")[0][0] == 1
 
 
-def test_json_values_are_taken_as_they_are(
-    crm: Crm, query: Query, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_json_values_are_taken_as_they_are(crm: Crm, fresh_db: FreshDb, query: Query, tmp_path: Path) -> None:
     # JSON is never formula-quoted: a leading ' is part of the value. A null given name
     # means "none", as the CSV's empty cell does: the display name is not split.
     crm("contact", "add", "'=SUM(A1)", "--email", "q@x.io", "--note", "'+1 call back", "--tag", "'@home")
@@ -166,7 +165,7 @@ def test_json_values_are_taken_as_they_are(
     first = tmp_path / "q.json"
     crm("export", "contacts", "--format", "json", "-o", str(first))
     assert "0 created, 0 updated, 1 unchanged" in crm("import", "contacts", str(first))[2]
-    fresh_db(tmp_path, monkeypatch, "fresh.db")
+    fresh_db("fresh.db")
     assert "1 created" in crm("import", "contacts", str(first))[2]
     second = crm("export", "contacts", "--format", "json")[1]
     assert without_stamps(second) == without_stamps(first.read_text(encoding="utf-8"))

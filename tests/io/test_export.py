@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.io import layouts
-from tests.io.conftest import Crm, Query
+from tests.io.conftest import Crm, FreshDb, Query
 from tests.io.readers import todos as read_todos
 from tests.io.readers import vcards
 
@@ -46,17 +46,11 @@ def populated(crm: Crm, tmp_path: Path) -> None:
     crm("remind", "add", "Call the bank", "--due", "2026-12-02 10:00")
 
 
-def fresh_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
-    monkeypatch.setenv("CRM_DB", str(tmp_path / name))
-
-
-def test_csv_round_trip_is_identical(
-    crm: Crm, populated: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_csv_round_trip_is_identical(crm: Crm, fresh_db: FreshDb, populated: None, tmp_path: Path) -> None:
     first = tmp_path / "first.csv"
     code, out, err = crm("export", "contacts", "-o", str(first))
     assert (code, out, err) == (0, "", f"Exported 10 contacts to {first}\n")
-    fresh_db(tmp_path, monkeypatch, "second.db")
+    fresh_db("second.db")
     code, _, err = crm("import", "contacts", str(first))
     assert code == 0 and "10 created" in err, err
     code, second, _ = crm("export", "contacts")
@@ -83,9 +77,7 @@ def test_csv_cells_are_neutralized(crm: Crm, populated: None) -> None:
     assert ",'=1+1," in lines[1]
 
 
-def test_vcard_round_trip_file_and_directory(
-    crm: Crm, populated: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_vcard_round_trip_file_and_directory(crm: Crm, fresh_db: FreshDb, populated: None, tmp_path: Path) -> None:
     first = tmp_path / "first.vcf"
     assert crm("export", "contacts", "--format", "vcard", "-o", str(first))[0] == 0
     text = first.read_bytes().decode("utf-8")
@@ -97,13 +89,13 @@ def test_vcard_round_trip_file_and_directory(
     assert len(files) == 10 and all(f.suffix == ".vcf" for f in files)
     assert {f.stat().st_mode & 0o777 for f in files} == {0o600}
     assert "".join(f.read_text(encoding="utf-8") for f in files).count("BEGIN:VCARD") == 10
-    fresh_db(tmp_path, monkeypatch, "second.db")
+    fresh_db("second.db")
     code, _, err = crm("import", "vcard", str(first))
     assert code == 0 and "10 created" in err, err
     second = tmp_path / "second.vcf"
     crm("export", "contacts", "--format", "vcard", "-o", str(second))
     assert second.read_bytes() == first.read_bytes()
-    fresh_db(tmp_path, monkeypatch, "third.db")
+    fresh_db("third.db")
     assert "10 created" in crm("import", "vcard", str(folder))[2]
     again = tmp_path / "again"
     crm("export", "contacts", "--format", "vcard", "-o", str(again) + "/")
@@ -164,7 +156,7 @@ def test_stdout_and_errors(crm: Crm, populated: None, tmp_path: Path) -> None:
     assert existing.stat().st_mode & 0o777 == 0o600
 
 
-def test_round_trip_of_trickier_values(crm: Crm, query: Query, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_round_trip_of_trickier_values(crm: Crm, fresh_db: FreshDb, query: Query, tmp_path: Path) -> None:
     path = tmp_path / "odd.csv"
     path.write_text(
         "name,emails,phones,notes,custom:'=x,title\n"
@@ -173,7 +165,7 @@ def test_round_trip_of_trickier_values(crm: Crm, query: Query, tmp_path: Path, m
     )
     assert crm("import", "contacts", str(path))[0] == 0
     first = crm("export", "contacts")[1]
-    fresh_db(tmp_path, monkeypatch, "b.db")
+    fresh_db("b.db")
     (tmp_path / "first.csv").write_text(first, encoding="utf-8")
     crm("import", "contacts", str(tmp_path / "first.csv"))
     assert crm("export", "contacts")[1] == first

@@ -66,7 +66,7 @@ def big_csv(path: Path, rows: int) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.sqlite_only  # reads SQLite's stored forms
+@pytest.mark.sqlite_only("kills the import once its transaction has spilled into the WAL file")
 def test_kill_9_mid_import_leaves_the_database_as_it_was(
     cli_env: dict[str, str], db_path: Path, tmp_path: Path
 ) -> None:

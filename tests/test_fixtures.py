@@ -1,0 +1,52 @@
+"""The suite's own fixtures: every test gets a complete, private copy of a migrated template."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from crm_tui.config import Settings
+from crm_tui.db import HEAD_REVISION, check, current_revision, make_engine, open_engine, session_scope
+from crm_tui.models.schemas import ContactCreate
+from crm_tui.services.contacts.writing import add_contact
+from tests.conftest import MakeDbUrl
+
+
+def test_a_tests_database_is_at_head_intact_and_empty(settings: Settings, engine: Engine) -> None:
+    report = check(engine, settings.db_label)
+    assert report.ok and report.revision == HEAD_REVISION
+    assert set(report.counts.values()) == {0}
+
+
+@pytest.mark.sqlite_only("the mode and the header of the copied file")
+def test_the_sqlite_copy_is_a_0600_wal_file_with_nothing_beside_it(db_path: Path) -> None:
+    assert stat.S_IMODE(db_path.stat().st_mode) == 0o600
+    data = db_path.read_bytes()
+    assert data[:16] == b"SQLite format 3\x00" and data[18:20] == b"\x02\x02"  # WAL, as crm leaves it
+    assert sorted(p.name for p in db_path.parent.iterdir()) == ["crm.db"]  # no -wal or -shm of the template
+
+
+def test_copies_are_independent(make_db_url: MakeDbUrl) -> None:
+    first, second = (open_engine(Settings(db_url=make_db_url(f"{n}.db"), user="t")) for n in ("a", "b"))
+    try:
+        with session_scope(first) as session:
+            add_contact(session, ContactCreate(name="Only Here"), actor="t")
+        assert check(first, "a").counts["contacts"] == 1
+        assert check(second, "b").counts["contacts"] == 0
+    finally:
+        first.dispose()
+        second.dispose()
+
+
+def test_an_unmigrated_database_is_empty(make_db_url: MakeDbUrl, tmp_path: Path) -> None:
+    url = make_db_url("empty.db", migrated=False)
+    if url.startswith("sqlite"):
+        assert not (tmp_path / "empty.db").exists()  # created the real way by whoever opens it
+    engine = make_engine(url)
+    try:
+        assert current_revision(engine, url) is None
+    finally:
+        engine.dispose()

@@ -36,6 +36,8 @@ GROUPS: dict[str, tuple[str, str]] = {
     "import": ("crm_tui.commands.io", "import_app"),
     "export": ("crm_tui.commands.io_export", "export_app"),
     "db": ("crm_tui.commands.database", "db_app"),
+    "interaction": ("crm_tui.commands.interactions", "interaction_app"),
+    "config": ("crm_tui.commands.config", "config_app"),
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index, Text
+from sqlalchemy import Column, Index, Text, text
 from sqlmodel import Field, SQLModel
 
 from crm_tui.models.types import UTCDateTime
@@ -16,6 +16,15 @@ class Interaction(SQLModel, table=True):
     # import that dialect on every start-up. The migrations create both.
     __table_args__ = (
         Index("ix_interactions_contact_time", "contact_id", "occurred_at"),
+        Index("ix_interactions_time", "occurred_at"),
+        Index(
+            "ux_interactions_external",
+            "contact_id",
+            "external_id",
+            unique=True,
+            sqlite_where=text("external_id IS NOT NULL"),
+        ),
+        Index("ix_interactions_deleted", "deleted_at", sqlite_where=text("deleted_at IS NOT NULL")),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -28,6 +37,10 @@ class Interaction(SQLModel, table=True):
     author: str | None = None
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     import_batch_id: int | None = None  # the import that created this interaction
+    # Set by `crm interaction rm`: hidden from every read, its search row gone, until restored.
+    deleted_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    # Where an import found it: a mail's Message-ID, `ics:UID[/RECURRENCE-ID]` for a calendar event.
+    external_id: str | None = None
 
 
 class Reminder(SQLModel, table=True):
@@ -35,6 +48,13 @@ class Reminder(SQLModel, table=True):
     __table_args__ = (
         Index("ix_reminders_open_due", "done_at", "due_at"),
         Index("ix_reminders_contact", "contact_id"),
+        Index(
+            "ux_reminders_external",
+            "contact_id",
+            "external_id",
+            unique=True,
+            sqlite_where=text("external_id IS NOT NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -52,3 +72,5 @@ class Reminder(SQLModel, table=True):
     created_by: str | None = None
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     updated_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    external_id: str | None = None  # the calendar event (`ics:UID/...`) a reminder was made from
+    import_batch_id: int | None = None  # the import that created this reminder

@@ -82,6 +82,8 @@ interactions = table(
     column("author", Text),
     column("created_at", UTCDateTime),
     column("import_batch_id", Integer),
+    column("deleted_at", UTCDateTime),
+    column("external_id", Text),
 )
 
 reminders = table(
@@ -100,6 +102,8 @@ reminders = table(
     column("created_by", Text),
     column("created_at", UTCDateTime),
     column("updated_at", UTCDateTime),
+    column("external_id", Text),
+    column("import_batch_id", Integer),
 )
 
 changes = table(
@@ -114,4 +118,13 @@ changes = table(
     column("new_value", Text),
     column("actor", Text),
     column("at", UTCDateTime),
+)
+
+config = table(
+    "config",
+    column("id", Integer),
+    column("key", Text),
+    column("value", Text),
+    column("updated_by", Text),
+    column("updated_at", UTCDateTime),
 )

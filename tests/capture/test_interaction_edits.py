@@ -35,9 +35,9 @@ def _setup(engine: Engine) -> None:
         add_contact(session, ContactCreate(name="Ada Lovelace", emails=["ada@x.io"], tags=["vip"]), actor="t", now=NOW)
         add_contact(session, ContactCreate(name="Bob Byron"), actor="t", now=NOW)
         conn = session.connection()
-        log_interaction(conn, 1, kind="call", summary="renewal call", author="t", at=NOW - timedelta(days=5), now=NOW)
-        log_interaction(conn, 1, kind="email", summary="sent the deck", author="t", at=NOW - timedelta(days=1), now=NOW)
-        log_interaction(conn, 2, kind="note", summary="met at the fair", author="t", at=NOW - timedelta(days=9), now=NOW)
+        for cid, kind, summary, days in ((1, "call", "renewal call", 5), (1, "email", "sent the deck", 1),
+                                         (2, "note", "met at the fair", 9)):
+            log_interaction(conn, cid, kind=kind, summary=summary, author="t", at=NOW - timedelta(days=days), now=NOW)
 
 
 def _last_contact(engine: Engine, contact_id: int) -> object:
@@ -131,9 +131,8 @@ def test_a_trashed_contacts_interactions_cannot_be_edited_one_by_one(engine: Eng
         contact = session.get(Contact, 2)
         assert contact is not None
         trash_contact(session, contact, now=NOW)
-    with session_scope(engine) as session:
-        with pytest.raises(InteractionNotFound):
-            get_interaction(session, 3)
+    with session_scope(engine) as session, pytest.raises(InteractionNotFound):
+        get_interaction(session, 3)
     with connection_scope(engine) as conn:
         assert [r.info.id for r in list_interactions(conn)] == [2, 1]
 

@@ -19,8 +19,8 @@ class Interaction(SQLModel, table=True):
         Index("ix_interactions_time", "occurred_at"),
         Index(
             "ux_interactions_external",
-            "contact_id",
             "external_id",
+            "contact_id",
             unique=True,
             sqlite_where=text("external_id IS NOT NULL"),
         ),
@@ -50,8 +50,8 @@ class Reminder(SQLModel, table=True):
         Index("ix_reminders_contact", "contact_id"),
         Index(
             "ux_reminders_external",
-            "contact_id",
             "external_id",
+            "contact_id",
             unique=True,
             sqlite_where=text("external_id IS NOT NULL"),
         ),

@@ -114,7 +114,7 @@ def upgrade() -> None:
     op.create_index(
         "ux_interactions_external",
         "interactions",
-        ["contact_id", "external_id"],
+        ["external_id", "contact_id"],
         unique=True,
         sqlite_where=sa.text("external_id IS NOT NULL"),
         postgresql_where=sa.text("external_id IS NOT NULL"),
@@ -122,7 +122,7 @@ def upgrade() -> None:
     op.create_index(
         "ux_reminders_external",
         "reminders",
-        ["contact_id", "external_id"],
+        ["external_id", "contact_id"],
         unique=True,
         sqlite_where=sa.text("external_id IS NOT NULL"),
         postgresql_where=sa.text("external_id IS NOT NULL"),

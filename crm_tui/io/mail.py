@@ -155,21 +155,46 @@ class MailReader:
             yield self._record(raw, file.label, envelope=None, delivered=file.delivered)
 
     def _record(self, raw: bytes, where: str, *, envelope: bytes | None, delivered: datetime | None) -> MailRecord:
-        msg = _PARSER.parsebytes(raw, headersonly=True)
-        senders = _addresses(msg, "from")
-        recipients = _addresses(msg, "to") + _addresses(msg, "cc")
+        # The headers alone are parsed first (the body is not even split into lines): most of
+        # a mailbox is read for who and when only.
+        end = _header_end(raw)
+        msg = _PARSER.parsebytes(raw[:end], headersonly=True)
+        heads = _Heads(msg)
+        senders = _addresses(heads, "from")
+        to, cc = _addresses(heads, "to"), _addresses(heads, "cc")
         record = MailRecord(
             where=where,
-            message_id=_message_id(msg),
+            message_id=_message_id(heads),
             sender=senders[0] if senders else None,
-            recipients=recipients,
-            subject=_subject(msg),
-            occurred_at=_date(msg, envelope, delivered, self.now),
-            automated=_automated(msg, senders),
+            recipients=_unique(to + cc),
+            subject=_subject(heads),
+            occurred_at=_date(heads, envelope, delivered, self.now),
+            automated=_automated(heads, senders),
         )
         if self.wanted is not None and self.wanted(record):
-            record.body = _body(_PARSER.parsebytes(raw), senders, recipients, msg)
+            if msg.defects or msg.get_content_maintype() == "multipart":
+                full = _PARSER.parsebytes(raw)
+            else:  # one part: its body as the parser would hold it, decoded by the message itself
+                msg.set_payload(raw[end:].decode("ascii", "surrogateescape"))
+                full = msg
+            record.body = _body(full, senders, to, cc)
         return record
+
+
+def _header_end(raw: bytes) -> int:
+    """Where the body starts: after the first empty line (the whole message when there is none)."""
+    ends = [i + len(sep) for sep in (b"\n\n", b"\r\n\r\n") if (i := raw.find(sep)) >= 0]
+    return min(ends) if ends else len(raw)
+
+
+def _unique(people: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    seen: set[str] = set()
+    out = []
+    for address, name in people:
+        if address not in seen:
+            seen.add(address)
+            out.append((address, name))
+    return out
 
 
 def _split_mbox(head: bytes, stream: BinaryIO) -> Iterator[tuple[bytes, bytes]]:
@@ -219,12 +244,31 @@ def _bytes_text(data: bytes, charset: str | None) -> str:
         return data.decode("cp1252", "replace")
 
 
+class _Heads:
+    """A message's headers by lowercased name, read once (Message.get walks them all on every call)."""
+
+    def __init__(self, msg: Message) -> None:
+        self.values: dict[str, list[str]] = {}
+        for name, value in msg.raw_items():
+            self.values.setdefault(name.lower(), []).append(value)
+
+    def get(self, name: str) -> str | None:
+        found = self.values.get(name)
+        return found[0] if found else None
+
+    def get_all(self, name: str) -> list[str]:
+        return self.values.get(name, [])
+
+
 def _header(value: object) -> str:
     """A header's text: encoded words decoded, raw 8-bit bytes read as UTF-8 (else Windows-1252)."""
     if value is None:
         return ""
-    text = value if isinstance(value, str) else None
-    if text is None:  # an email.header.Header: the header held raw 8-bit bytes
+    if isinstance(value, str):
+        text = value
+        if not text.isascii():  # raw 8-bit bytes, kept by the parser as surrogate escapes
+            text = _bytes_text(text.encode("ascii", "surrogateescape"), None)
+    else:  # an email.header.Header
         text = "".join(
             _bytes_text(chunk, None if charset in (None, "unknown-8bit") else charset)
             if isinstance(chunk, bytes)
@@ -239,35 +283,50 @@ def _header(value: object) -> str:
             )
         except Exception:
             pass
-    return _SPACE.sub(" ", text).strip()
+    if "\n" in text or "  " in text or "\t" in text:
+        text = _SPACE.sub(" ", text)
+    return text.strip()
 
 
-def _addresses(msg: Message, name: str) -> list[tuple[str, str]]:
-    values = [_header(v) for v in msg.get_all(name, [])]
+# `Name <addr>` or a bare `addr`, with nothing that needs the full RFC 5322 parser.
+_SIMPLE_ADDRESS = re.compile(
+    r"\s*(?:([^<>\"(),;:@]*?)\s*<([^<>\s\"(),;:]+@[^<>\s\"(),;:]+)>|([^<>\s\"(),;:]+@[^<>\s\"(),;:]+))\s*"
+)
+
+
+def _addresses(heads: _Heads, name: str) -> list[tuple[str, str]]:
+    values = [_header(v) for v in heads.get_all(name)]
+    pairs: list[tuple[str, str]] = []
+    for value in values:
+        simple = [_SIMPLE_ADDRESS.fullmatch(part) for part in value.split(",")] if '"' not in value else [None]
+        if all(simple):
+            pairs.extend((m[1] or "", m[2] or m[3]) for m in simple if m is not None)
+        else:
+            pairs.extend(getaddresses([value]))
     out: list[tuple[str, str]] = []
-    for display, address in getaddresses(values):
+    for display, address in pairs:
         address = address.strip().lower()
         if "@" in address and " " not in address and address not in (a for a, _ in out):
             out.append((address, display.strip().strip('"')))
     return out
 
 
-def _subject(msg: Message) -> str:
-    subject = _header(msg.get("subject"))
+def _subject(heads: _Heads) -> str:
+    subject = _header(heads.get("subject"))
     if len(subject) > _SUBJECT_CAP:
         subject = subject[: _SUBJECT_CAP - 1] + "…"
     return subject or "(no subject)"
 
 
-def _message_id(msg: Message) -> str:
-    value = _header(msg.get("message-id"))
+def _message_id(heads: _Heads) -> str:
+    value = _header(heads.get("message-id"))
     found = re.search(r"<[^<>\s]+>", value)
     if found:
         return found.group(0)
     if value:
         return value.split()[0][:500]
     # No Message-ID: the same headers make the same key, so a second import still finds it.
-    seed = "\n".join(_header(msg.get(h)) for h in ("date", "from", "to", "cc", "subject"))
+    seed = "\n".join(_header(heads.get(h)) for h in ("date", "from", "to", "cc", "subject"))
     return "sha1:" + hashlib.sha1(seed.encode("utf-8", "replace")).hexdigest()
 
 
@@ -284,8 +343,8 @@ def _when(text: str, now: datetime) -> datetime | None:
     return found
 
 
-def _date(msg: Message, envelope: bytes | None, delivered: datetime | None, now: datetime) -> datetime | None:
-    for candidate in (_header(msg.get("date")), _received(msg)):
+def _date(heads: _Heads, envelope: bytes | None, delivered: datetime | None, now: datetime) -> datetime | None:
+    for candidate in (_header(heads.get("date")), _received(heads)):
         if candidate and (found := _when(candidate, now)) is not None:
             return found
     if envelope is not None:
@@ -298,23 +357,23 @@ def _date(msg: Message, envelope: bytes | None, delivered: datetime | None, now:
     return delivered
 
 
-def _received(msg: Message) -> str:
-    values = msg.get_all("received", [])
+def _received(heads: _Heads) -> str:
+    values = heads.get_all("received")
     if not values:
         return ""
     # The newest hop is on top: the time this mailbox got the message.
     return _header(values[0]).rpartition(";")[2]
 
 
-def _automated(msg: Message, senders: list[tuple[str, str]]) -> bool:
+def _automated(heads: _Heads, senders: list[tuple[str, str]]) -> bool:
     if senders and _ROBOT.match(senders[0][0].partition("@")[0]):
         return True
-    submitted = _header(msg.get("auto-submitted")).lower()
+    submitted = _header(heads.get("auto-submitted")).lower()
     if submitted and submitted != "no":
         return True
-    if _header(msg.get("precedence")).lower() in ("bulk", "junk", "list"):
+    if _header(heads.get("precedence")).lower() in ("bulk", "junk", "list"):
         return True
-    return bool(msg.get("list-unsubscribe") or msg.get("list-id"))
+    return bool(heads.get("list-unsubscribe") or heads.get("list-id"))
 
 
 # ---------------------------------------------------------------- body
@@ -327,7 +386,7 @@ def _payload(part: Message, cap: int) -> str:
     return _bytes_text(data[:cap], part.get_content_charset())
 
 
-def _body(msg: Message, senders: list[tuple[str, str]], recipients: list[tuple[str, str]], head: Message) -> str:
+def _body(msg: Message, senders: list[tuple[str, str]], to: list[tuple[str, str]], cc: list[tuple[str, str]]) -> str:
     """The text of the first text part (HTML turned into text when there is no plain one), capped,
     with who wrote to whom above it and the attachments' names below."""
     plain: str | None = None
@@ -350,16 +409,10 @@ def _body(msg: Message, senders: list[tuple[str, str]], recipients: list[tuple[s
     if len(text) > BODY_CAP:
         text = text[:BODY_CAP].rstrip() + f"\n[… cut at {BODY_CAP:,} characters]"
     lines = []
-    shown = (("From", senders), ("To", _only(recipients, head, "to")), ("Cc", _only(recipients, head, "cc")))
-    for label, people in shown:
+    for label, people in (("From", senders), ("To", to), ("Cc", cc)):
         if people:
             lines.append(f"{label}: " + ", ".join(f"{name} <{addr}>" if name else addr for addr, name in people))
     out = "\n".join(lines) + ("\n\n" + text if text else "")
     if attachments:
         out += "\n\nAttachments: " + ", ".join(attachments)
     return out.strip()
-
-
-def _only(recipients: list[tuple[str, str]], head: Message, name: str) -> list[tuple[str, str]]:
-    wanted = {a for a, _ in _addresses(head, name)}
-    return [(a, n) for a, n in recipients if a in wanted]

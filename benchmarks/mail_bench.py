@@ -47,10 +47,34 @@ for message in mailbox.mbox(sys.argv[1], create=False):
     n += 1
 print(n)
 """
-WORDS = (
-    "proposal renewal invoice meeting schedule budget contract deck review launch pricing timeline draft "
-    "follow thanks question update numbers quarter plan team coffee lunch call notes agenda"
-).split()
+WORDS = [
+    "proposal",
+    "renewal",
+    "invoice",
+    "meeting",
+    "schedule",
+    "budget",
+    "contract",
+    "deck",
+    "review",
+    "launch",
+    "pricing",
+    "timeline",
+    "draft",
+    "follow",
+    "thanks",
+    "question",
+    "update",
+    "numbers",
+    "quarter",
+    "plan",
+    "team",
+    "coffee",
+    "lunch",
+    "call",
+    "notes",
+    "agenda",
+]
 
 
 def _text(rng: random.Random, words: int) -> str:
@@ -78,7 +102,7 @@ def _message(rng: random.Random, n: int, *, body_words: int, attachment_bytes: i
         "MIME-Version: 1.0\n"
     )
     text = _text(rng, body_words)
-    if rng.random() < 0.25 or attachment_bytes and rng.random() < 0.05:
+    if rng.random() < 0.25 or (attachment_bytes and rng.random() < 0.05):
         parts = [f'Content-Type: text/plain; charset="utf-8"\n\n{text}\n']
         if rng.random() < 0.7:
             html = "".join(f"<p>{line}</p>" for line in text.splitlines())

@@ -97,3 +97,52 @@ def _write_unknown(path: Path, summary: object) -> None:
                 writer.row([c.name or "", c.address, c.messages, last, c.created or ""])
     except OSError as exc:
         raise InvalidInput(f"{path}: cannot write it: {exc.strerror}") from None
+
+
+@import_app.command("calendar")
+def import_calendar_command(
+    ctx: typer.Context,
+    path: str = typer.Argument(
+        ..., metavar="FILE.ics|DIR|-", help="An .ics file, a directory of them (vdirsyncer, khal), or - for stdin."
+    ),
+    future: str | None = typer.Option(
+        None, "--future", help="What to do with events still to come: 'reminders' (default: leave them out)."
+    ),
+    me: list[str] = typer.Option(
+        [], "--me", help="One of your own addresses: never matched as a contact (repeatable; see crm config set me)."
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Count what would be imported; write nothing."),
+) -> None:
+    """Import a calendar: each event with a contact among its attendees or organizer becomes a meeting.
+
+    Repeating events count every occurrence up to now (moved and cancelled ones as the calendar
+    says), never beyond; with --future reminders each event still to come (a repeating one: its
+    next occurrence, within a year) becomes a follow-up on its start. Importing again adds nothing.
+
+    Example: crm import calendar ~/.calendars/work/ --future reminders
+    """
+    from crm_tui.io.calendar import CalendarReader, find_calendars
+    from crm_tui.services.config import my_addresses, split_addresses
+    from crm_tui.services.imports.calendar import CalendarImporter
+
+    rt = runtime(ctx)
+    if future not in (None, "reminders"):
+        raise typer.BadParameter(f"'{future}' is not a choice (use reminders)", param_hint="--future")
+    mine = [address for value in me for address in split_addresses(value, field="--me")]
+    files = find_calendars(path, sys.stdin.buffer)
+    reader = CalendarReader(files, now=rt.now(), tz=rt.tz, future=future == "reminders")
+    options = {"future": future, "me": mine}
+    with rt.connection(write=True) as conn:
+        importer = CalendarImporter(
+            conn, me=mine or my_addresses(conn), future_reminders=future == "reminders", actor=rt.user,
+            source=path, options=options, now=rt.now(),
+        )  # fmt: skip
+        summary = importer.run(reader)
+        if dry_run:
+            conn.rollback()
+    if dry_run:
+        rt.note(f"dry run, nothing written: would be {summary.line()}")
+        return
+    rt.note(f"import {summary.batch_id}: {summary.line()}")
+    if not sys.stdout.isatty():
+        typer.echo(str(summary.batch_id))

@@ -212,7 +212,7 @@ def main() -> None:
     print(
         f"1 GB mbox ({big.stat().st_size / 1e9:.2f} GB): crm import mail peak RSS {rss / 1e6:.0f} MB"
         f" (target under 150 MB), {wall:.1f} s wall, {cpu:.1f} s CPU;"
-        f" baseline peak RSS {base_rss / 1e6:.0f} MB, {base_wall:.1f} s wall"
+        f" baseline peak RSS {base_rss / 1e6:.0f} MB, {base_wall:.1f} s wall, {base_cpu:.1f} s CPU"
     )
 
 

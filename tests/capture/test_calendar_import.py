@@ -69,7 +69,7 @@ def test_a_khal_directory_and_bad_files(tmp_path: Path) -> None:
     assert [f.label for f in files] == ["khal-1@x.ics", "khal-2@x.ics", "khal-3@x.ics"]
     assert len(list(CalendarReader(files, now=NOW, tz=PARIS))) == 3
     (tmp_path / "empty").mkdir()
-    with pytest.raises(NotFound, match="no .ics files"):
+    with pytest.raises(NotFound, match=r"no \.ics files"):
         find_calendars(str(tmp_path / "empty"), io.BytesIO())
     for data, message in ((b"hello", "not an iCalendar file"), (b"", "is empty"),
                           (b"BEGIN:VCALENDAR\nBEGIN:VEVENT\n", "not an iCalendar file")):  # fmt: skip

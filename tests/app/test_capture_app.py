@@ -112,7 +112,8 @@ def test_edit_and_remove_from_the_timeline(engine: Engine, app_factory: AppFacto
             assert timeline.loaded_records() == []
         with connection_scope(engine) as conn:
             [removed] = list_interactions(conn, deleted=True)
-            assert removed.info.summary == "Renewal call: signed" and removed.info.occurred_at == NOW - timedelta(days=2)
+            assert removed.info.summary == "Renewal call: signed"
+            assert removed.info.occurred_at == NOW - timedelta(days=2)
 
     run(flow())
 

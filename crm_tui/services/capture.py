@@ -120,6 +120,13 @@ def log_parsed(
         direction=parsed.direction,
         now=now,
     )
+    from crm_tui.services.history import record
+
+    # In the history, so it can be shown and undone like an edit (the interaction's own fields as after).
+    record(
+        session, entity="interaction", entity_id=interaction.id, contact_id=parsed.contact.id, action="create",
+        actor=actor, at=now, note=interaction.summary,
+    )  # fmt: skip
     reminder_id = None
     if parsed.follow_up is not None:
         reminder = add_reminder(

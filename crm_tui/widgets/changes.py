@@ -138,6 +138,8 @@ def _interaction_summary(change: Change, tz: tzinfo) -> Text:
         return Text(f"removed {label} (crm interaction restore {change.entity_id})")
     if change.action == "restore":
         return Text(f"restored {label}")
+    if change.action == "create":
+        return Text(f"logged {label}: {_one_line(change.new_value or '')}".rstrip(": "))
     if change.action == "move":
         return Text(f"moved {label} to contact #{change.new_value}")
     if change.field == "contact_id":

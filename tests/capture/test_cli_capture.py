@@ -34,6 +34,8 @@ def test_a_sentence_is_logged_with_its_follow_up() -> None:
     assert (row["contact"], row["kind"], row["summary"]) == ("Ana Souza", "meeting", "Lunch about the renewal")
     code, out, _ = crm("remind", "list", "--format", "json")
     assert json.loads(out)[0]["title"] == "Follow up: Lunch about the renewal"
+    code, out, _ = crm("contact", "history", "ana", "--format", "json")
+    assert any(c["entity"] == "interaction" and c["action"] == "create" for c in json.loads(out))
 
 
 def test_dry_run_prints_the_parse_and_writes_nothing() -> None:

@@ -62,6 +62,10 @@ def test_delete_hides_everywhere_and_restore_brings_it_back(engine: Engine) -> N
         assert interaction_row(conn, 2, deleted=None).info.deleted_at == NOW
         with pytest.raises(InteractionNotFound):
             interaction_row(conn, 2)
+    from crm_tui.services.exporting import iter_interactions
+
+    with session_scope(engine, write=False) as session:
+        assert [x.id for x in iter_interactions(session)] == [3, 1]  # exports skip it too
     with session_scope(engine) as session:
         with pytest.raises(InvalidInput, match="already deleted"):
             delete_interaction(session, get_interaction(session, 2, deleted=None), now=NOW)

@@ -73,6 +73,7 @@ class CrmApp(App[None]):
         Binding("2", "show_mode('contacts')", "Contacts", show=False, tooltip="All contacts"),
         Binding("3", "show_mode('trash')", "Trash", show=False, tooltip="Trashed contacts"),
         Binding("question_mark,f1", "help", "Help", tooltip="This help"),
+        Binding("c", "capture", "Capture", show=False, tooltip="Log an interaction in one sentence (quick capture)"),
         Binding("r,ctrl+r,f5", "refresh", "Refresh", show=False, tooltip="Reload from the database"),
         Binding("q", "quit", "Quit", show=False, tooltip="Quit"),
     ]
@@ -215,6 +216,24 @@ class CrmApp(App[None]):
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
+
+    def action_capture(self, text: str = "") -> None:
+        """Quick capture: one sentence logged (see screens/quick_capture.py)."""
+        from crm_tui.screens.quick_capture import QuickCaptureModal
+        from crm_tui.services.capture import Captured
+
+        if self.screen.is_modal:
+            return
+
+        def logged(captured: Captured | None) -> None:
+            if captured is None:
+                return
+            i = captured.interaction
+            follow = " and a follow-up" if captured.reminder_id is not None else ""
+            self.notify(f"Logged {i.kind} #{i.id}{follow} with {captured.contact_name}", title="Captured")
+            self.action_refresh()
+
+        self.push_screen(QuickCaptureModal(text), logged)
 
     def action_refresh(self) -> None:
         refresh = getattr(self.screen, "refresh_data", None)

@@ -52,6 +52,8 @@ GROUPS: dict[str, tuple[str, str]] = {
     "field": ("crm_tui.commands.fields", "field_app"),
     "dates": ("crm_tui.commands.fields", "dates_app"),
     "sync": ("crm_tui.commands.sync", "sync_app"),
+    "interaction": ("crm_tui.commands.interactions", "interaction_app"),
+    "config": ("crm_tui.commands.config", "config_app"),
 }
 
 
@@ -162,9 +164,11 @@ def demo(ctx: typer.Context) -> None:
 @app.command("log")
 def log(
     ctx: typer.Context,
-    ref: str = typer.Argument(..., help="The contact: 12, #12, an email, or part of a name."),
-    kind: str = typer.Argument(..., help="call, email, meeting, message, note or feedback."),
-    summary: str = typer.Argument(..., help="One line on what happened."),
+    args: list[str] = typer.Argument(
+        ...,
+        metavar="REF KIND SUMMARY | SENTENCE",
+        help="The contact, the kind and a summary; or one quoted sentence that says it all.",
+    ),
     at: str | None = typer.Option(
         None, "--at", help="When it happened (default: now): yesterday 3pm, 2026-11-20 14:00."
     ),
@@ -173,12 +177,43 @@ def log(
     follow_up: str | None = typer.Option(None, "--follow-up", help="Also add a reminder due then: fri, in 2 weeks."),
     score: int | None = typer.Option(None, "--score", help="feedback: the 0-10 answer to 'would you recommend us?'"),
     rating: int | None = typer.Option(None, "--rating", help="feedback: a 1-5 rating."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="A sentence: log it without asking (a pipe never asks)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="A sentence: show how it reads; write nothing."),
+    fmt: str | None = typer.Option(
+        None, "--format", "-f", help="With --dry-run: table or plain (the readback), json, ndjson or csv."
+    ),
 ) -> None:
     """Log an interaction; it resets the contact's stay-in-touch clock. A feedback takes a score.
 
     Example: crm log ada call "Discussed the Q3 proposal" --follow-up "next fri"
     Example: crm log ada feedback "Happy with the launch" --score 9
+
+    Or one sentence: crm log "lunch with Ana yesterday 1pm about the renewal, follow up next fri"
+    (on a terminal it shows what it read and asks; --yes or a pipe does not ask).
     """
+    if len(args) not in (1, 3):
+        raise typer.BadParameter(
+            f"give REF KIND SUMMARY, or one quoted SENTENCE (got {len(args)} arguments)", param_hint="ARGS"
+        )
+    rt = runtime(ctx)
+    if body == "-":
+        from crm_tui.commands.runtime import read_stdin
+
+        body = read_stdin("--body")
+    if len(args) == 1:
+        if at is not None or follow_up is not None or direction is not None or score is not None or rating is not None:
+            raise typer.BadParameter(
+                "a sentence says its own time and follow-up: --at, --follow-up, --direction, --score and"
+                " --rating go with REF KIND SUMMARY",
+                param_hint="--at/--follow-up/--direction/--score/--rating",
+            )
+        from crm_tui.commands.capture import log_sentence
+
+        log_sentence(rt, args[0], body=body, yes=yes, dry_run=dry_run, fmt=fmt)
+        return
+    if dry_run or fmt is not None:
+        raise typer.BadParameter("--dry-run and --format are for a sentence", param_hint="--dry-run/--format")
+    ref, kind, summary = args
     from crm_tui.services.contacts.finding import find_contact
     from crm_tui.services.interactions import check_kind, check_score, log_interaction
 
@@ -197,6 +232,9 @@ def log(
         from crm_tui.commands.runtime import read_stdin
 
         body = read_stdin("--body")
+    check_kind(kind)
+    when = rt.when(at, option="--at") if at else None
+    due = rt.when(follow_up, option="--follow-up", default_time=REMINDER_DEFAULT_TIME) if follow_up else None
     if due is None:
         # The everyday path: a Core insert, no ORM to build.
         with rt.connection(write=True) as conn:

@@ -45,6 +45,18 @@ _WEEKDAYS: Final = {
 }  # fmt: skip
 _DAY_WORDS: Final = {"today": 0, "tod": 0, "tomorrow": 1, "tmr": 1, "tmrw": 1, "yesterday": -1}
 _NAMED_TIMES: Final = {"noon": time(12), "midday": time(12), "midnight": time(0)}
+# "this morning", "yesterday afternoon", "fri evening", "tonight", "last night".
+_PARTS_OF_DAY: Final = {"morning": time(9), "afternoon": time(14), "evening": time(18), "night": time(20)}
+_MONTHS: Final = {
+    name: number
+    for number, names in enumerate(
+        (("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
+         ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"),
+         ("nov", "november"), ("dec", "december")),
+        start=1,
+    )
+    for name in names
+}  # fmt: skip
 _BYDAY: Final = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _FREQ_OF_UNIT: Final = {"days": "DAILY", "weeks": "WEEKLY", "months": "MONTHLY", "years": "YEARLY"}
 _UNIT_OF_FREQ: Final = {freq: unit for unit, freq in _FREQ_OF_UNIT.items()}
@@ -61,6 +73,13 @@ _TIME: Final = re.compile(r"(\d{1,2})(?::(\d\d))?(?::(\d\d))? ?(?:([ap])\.?m?\.?
 _ISO_DATE: Final = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})", re.ASCII)
 _ISO_DATETIME: Final = re.compile(r"\d{4}-\d\d-\d\d[t ]\d", re.ASCII)
 _UNTIL_UTC: Final = re.compile(r"UNTIL=(\d{8}T\d{6})Z")
+_MONTH_NAME: Final = "|".join(sorted(_MONTHS, key=len, reverse=True))
+# "dec 1", "december 1st", "1 dec", "1st of december", each with an optional year ("dec 1, 2026").
+_MONTH_DAY: Final = re.compile(
+    rf"(?:(?P<d1>\d{{1,2}})(?:st|nd|rd|th)? (?:of )?(?P<m1>{_MONTH_NAME})\.?"
+    rf"|(?P<m2>{_MONTH_NAME})\.? (?P<d2>\d{{1,2}})(?:st|nd|rd|th)?)(?:,? (?P<year>\d{{4}}))?",
+    re.ASCII,
+)
 
 
 def _shown(text: str) -> str:
@@ -159,11 +178,23 @@ def _parse_day(s: str, today: date) -> tuple[date, time | None] | None:
     """A local date (with the form's own time, for eow/eom) for a day form; else None."""
     if s in _DAY_WORDS:
         return today + timedelta(days=_DAY_WORDS[s]), None
-    if s == "eow":
+    next_month = (today.replace(day=28) + timedelta(days=4)).replace(day=1)
+    if s in ("eow", "end of week", "end of the week"):
         return today + timedelta(days=(4 - today.weekday()) % 7), time(17)
-    if s == "eom":
-        next_month = (today.replace(day=28) + timedelta(days=4)).replace(day=1)
+    if s in ("eom", "end of month", "end of the month"):
         return next_month - timedelta(days=1), time(17)
+    if s == "next week":  # the Monday that starts it
+        return today + timedelta(days=7 - today.weekday()), None
+    if s == "next month":
+        return next_month, None
+    if s == "last week":
+        return today - timedelta(days=7), None
+    if (m := _MONTH_DAY.fullmatch(s)) is not None:
+        month = _MONTHS[m["m1"] or m["m2"]]
+        try:
+            return date(int(m["year"] or today.year), month, int(m["d1"] or m["d2"])), None
+        except ValueError:
+            raise InvalidDate(f"'{_shown(s)}' is not a real date") from None
     words = s.split(" ")
     which, name = (words[0], words[1]) if len(words) == 2 else ("this", words[0])
     if len(words) <= 2 and which in ("this", "next", "last") and name in _WEEKDAYS:
@@ -190,13 +221,30 @@ def _day_and_time(s: str, today: date) -> tuple[date, time | None] | None:
         return day
     if (clock := _parse_time(s)) is not None:
         return today, clock
+    if (day := _part_of_day(s, today)) is not None:
+        return day
     words = s.split(" ")
     for i in range(1, len(words)):
         head, tail = " ".join(words[:i]), " ".join(words[i:])
         for day_text, time_text in ((head, tail), (tail, head)):
             clock = _parse_time(time_text.removeprefix("at "))
-            if clock is not None and (day := _parse_day(day_text.removesuffix(" at"), today)):
+            day_text = day_text.removesuffix(" at")
+            if clock is not None and (day := _parse_day(day_text, today) or _part_of_day(day_text, today)):
                 return day[0], clock
+    return None
+
+
+def _part_of_day(s: str, today: date) -> tuple[date, time | None] | None:
+    """"this morning", "fri evening", "tonight", "last night": the day at the part's usual hour; else None."""
+    if s == "tonight":
+        return today, _PARTS_OF_DAY["night"]
+    if s == "last night":
+        return today - timedelta(days=1), _PARTS_OF_DAY["night"]
+    head, _, part = s.rpartition(" ")
+    if part in _PARTS_OF_DAY and head:
+        day = (today, None) if head == "this" else _parse_day(head, today)
+        if day is not None:
+            return day[0], _PARTS_OF_DAY[part]
     return None
 
 
@@ -229,7 +277,7 @@ def _dateutil_fallback(text: str, today: date, clock: time) -> datetime:
     return first
 
 
-def _parse_when(text: str, now: datetime, tz: tzinfo, default_time: time | None) -> datetime:
+def _parse_when(text: str, now: datetime, tz: tzinfo, default_time: time | None, strict: bool = False) -> datetime:
     """parse_when without the final range check; arithmetic errors propagate."""
     s = " ".join(text.lower().split())
     if not s or len(s) > _MAX_TEXT:
@@ -252,6 +300,8 @@ def _parse_when(text: str, now: datetime, tz: tzinfo, default_time: time | None)
         parts = _day_and_time(s, local_now.date())
         if parts is not None:
             wall = datetime.combine(parts[0], clock if parts[1] is None else parts[1])
+        elif strict:
+            raise _not_a_date(text)
         else:
             wall = _dateutil_fallback(text, local_now.date(), clock)
     return to_utc(wall, tz)
@@ -268,11 +318,17 @@ def in_zone(value: datetime, tz: tzinfo) -> datetime:
         return value
 
 
-def parse_when(text: str, *, now: datetime, tz: tzinfo, default_time: time | None = None) -> datetime:
-    """Aware UTC for a typed WHEN read in zone `tz`; date-only forms take `default_time` or now's clock."""
+def parse_when(
+    text: str, *, now: datetime, tz: tzinfo, default_time: time | None = None, strict: bool = False
+) -> datetime:
+    """Aware UTC for a typed WHEN read in zone `tz`; date-only forms take `default_time` or now's clock.
+
+    `strict` reads only this module's own forms, never dateutil's free guessing: a sentence
+    (`crm log "..."`) tries many spans of words, and "may" or "sat" must not become dates.
+    """
     out_of_range = InvalidDate(f"'{_shown(text)}' is out of range (years 1900 to 9999)")
     try:
-        result = _parse_when(text, now, tz, default_time)
+        result = _parse_when(text, now, tz, default_time, strict)
         # Short of the calendar's last day, so the time shows in every zone (offsets reach 14 hours).
         if not 1900 <= to_local(result, tz).year <= 9999 or result > _LATEST:
             raise out_of_range

@@ -52,6 +52,13 @@ class ReminderNotFound(NotFound):
         self.ref = ref
 
 
+class InteractionNotFound(NotFound):
+    def __init__(self, ref: int | str, *, deleted: bool = False) -> None:
+        where = " in the trash" if deleted else ""
+        super().__init__(f"no interaction with id {ref}{where}")
+        self.ref = ref
+
+
 class AmbiguousContact(CrmError):
     """A name fragment matched several contacts; candidates are (id, name, email)."""
 

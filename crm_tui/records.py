@@ -308,3 +308,43 @@ class ExportedReminder:
     created_at: datetime
     updated_at: datetime
     after_completion: bool = False  # the rule counts from when it was done, not from the schedule
+
+
+# ---------------------------------------------------------------- mail and calendar
+
+
+@dataclass(slots=True)
+class MailRecord:
+    """One message of a mailbox, as `crm import mail` needs it; addresses lowercased."""
+
+    where: str  # how a message is named in messages: `inbox.mbox message 12`, `cur/1700000000.x:2,S`
+    message_id: str  # the Message-ID header, or `sha1:...` of the headers when it has none
+    sender: tuple[str, str] | None  # (address, display name) of From
+    recipients: list[tuple[str, str]]  # To and Cc, (address, display name)
+    subject: str
+    occurred_at: datetime | None  # None: no date anywhere (Date, Received, the mbox From line, the file name)
+    automated: bool = False  # a robot sent it (no-reply, Auto-Submitted, Precedence: bulk)
+    body: str | None = None  # filled only for messages the importer wants (see MailReader's `wanted`)
+
+
+@dataclass(slots=True)
+class EventRecord:
+    """One occurrence of a calendar event; a repeating event yields one record per occurrence."""
+
+    where: str  # `work.ics event 3`, `khal/abc.ics`
+    uid: str
+    recurrence_id: datetime | None  # the occurrence's original start (UTC) for a repeating event
+    start: datetime  # aware UTC; an all-day event starts at 00:00 in the user's zone
+    all_day: bool
+    summary: str
+    description: str | None
+    location: str | None
+    attendees: list[tuple[str, str]]  # (address lowercased, name), the organizer included
+    organizer: str | None
+
+    @property
+    def key(self) -> str:
+        """The event occurrence's stable key: `ics:UID`, and `/` its original start for a repeat."""
+        if self.recurrence_id is None:
+            return f"ics:{self.uid}"
+        return f"ics:{self.uid}/{self.recurrence_id.strftime('%Y%m%dT%H%M%SZ')}"

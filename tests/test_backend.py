@@ -167,3 +167,26 @@ def test_nothing_outside_the_backend_branches_on_the_dialect() -> None:
                 if hits:
                     offenders.append(f"{rel}:{node.lineno} holds {hits}")
     assert not offenders, offenders
+
+
+def test_interactions_matching_contract(engine: Engine) -> None:
+    """Words in an interaction's text or its contact's identity; the last word a prefix; operators as words."""
+    _contacts(engine)
+    backend = backend_for(engine)
+    i = t.interactions.c
+
+    def ids(query: str) -> list[int]:
+        condition = backend.interactions_matching(query, interaction_id=i.id, contact_id=i.contact_id)
+        if condition is None:
+            return []
+        with connection_scope(engine) as conn:
+            return list(conn.execute(select(i.id).where(condition).order_by(i.id)).scalars())
+
+    assert ids("renewal") == [1]
+    assert ids("lovelace") == [1, 2]  # the word in #1's summary, and Ada's name for #2
+    assert ids("ada propos") == [2]
+    assert ids("vip") == [2]  # a tag of the contact
+    assert ids("opera") == []  # notes are not the contact's identity
+    assert backend.interactions_matching("!!", interaction_id=i.id, contact_id=i.contact_id) is None
+    for hostile in ('"', "AND", "NEAR(", "-ada", "a:b", "*", "ada OR"):
+        ids(hostile)

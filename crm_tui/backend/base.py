@@ -175,6 +175,15 @@ class Backend(ABC):
     def match_across(self, conn: Connection, query: str, *, limit: int) -> list[int]:
         """Contacts whose documents together (their own and their interactions') hold every word of `query`."""
 
+    @abstractmethod
+    def interactions_matching(self, query: str, *, interaction_id: Any, contact_id: Any) -> ColumnElement[bool] | None:
+        """A condition on interactions: each word of `query` is in the interaction's summary or body, or in
+        its contact's name, emails, organization or tags (the last word may be a prefix).
+
+        `interaction_id` and `contact_id` are the interaction's columns in the query the condition joins;
+        None when `query` holds no word. Deleted interactions and trashed contacts have no search rows.
+        """
+
 
 @dataclass(frozen=True)
 class BulkTriggers:

@@ -7,7 +7,21 @@ import unicodedata
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Integer, cast, column, create_engine, func, inspect, literal, literal_column, select, table, text
+from sqlalchemy import (
+    Integer,
+    and_,
+    cast,
+    column,
+    create_engine,
+    func,
+    inspect,
+    literal,
+    literal_column,
+    or_,
+    select,
+    table,
+    text,
+)
 
 from crm_tui.backend.base import Backend, SearchFields
 
@@ -183,3 +197,27 @@ class PostgresBackend(Backend):
             parts.append(f"SELECT contact_id FROM search_index WHERE document @@ to_tsquery('simple', unaccent(:t{i}))")
         rows = conn.execute(text(" INTERSECT ".join(parts) + " LIMIT :n"), params).scalars()
         return [int(cid) for cid in rows]
+
+    def interactions_matching(self, query: str, *, interaction_id: Any, contact_id: Any) -> ColumnElement[bool] | None:
+        words = _words(query)
+        if not words:
+            return None
+        conditions = []
+        for n, word in enumerate(words):
+            prefix = ":*" if n == len(words) - 1 else ""
+            own = text(
+                "SELECT id FROM search_index"
+                f" WHERE id > 0 AND document @@ to_tsquery('simple', unaccent(:iq{n}))"
+            ).bindparams(**{f"iq{n}": f"'{word}'{prefix}"})
+            weights = _WEIGHT_LABELS[SearchFields.IDENTITY]
+            contact = text(
+                "SELECT contact_id FROM search_index"
+                f" WHERE id < 0 AND document @@ to_tsquery('simple', unaccent(:cq{n}))"
+            ).bindparams(**{f"cq{n}": f"'{word}':{prefix.lstrip(':')}{weights}"})
+            conditions.append(
+                or_(
+                    interaction_id.in_(own.columns(column("id", Integer))),
+                    contact_id.in_(contact.columns(column("contact_id", Integer))),
+                )
+            )
+        return and_(*conditions)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import (
     Integer,
     String,
+    and_,
     case,
     cast,
     column,
@@ -20,6 +21,7 @@ from sqlalchemy import (
     func,
     literal,
     literal_column,
+    or_,
     select,
     table,
     text,
@@ -268,6 +270,29 @@ class SqliteBackend(Backend):
             parts.append(f"SELECT contact_id FROM search_index WHERE search_index MATCH :t{i}")
         rows = conn.execute(text(" INTERSECT ".join(parts) + " LIMIT :n"), params).scalars()
         return [int(cid) for cid in rows]
+
+    def interactions_matching(self, query: str, *, interaction_id: Any, contact_id: Any) -> ColumnElement[bool] | None:
+        tokens = _tokens(query)
+        if not tokens:
+            return None
+        conditions = []
+        for n, token in enumerate(tokens):
+            phrase = _phrase(token)
+            if n == len(tokens) - 1:
+                phrase = f"({phrase} OR {phrase}*)"
+            own = text(f"SELECT rowid FROM search_index WHERE search_index MATCH :iq{n} AND rowid > 0").bindparams(
+                **{f"iq{n}": "{summary body}: " + phrase}
+            )
+            contact = text(
+                f"SELECT contact_id FROM search_index WHERE search_index MATCH :cq{n} AND rowid < 0"
+            ).bindparams(**{f"cq{n}": _FIELDS[SearchFields.IDENTITY] + phrase})
+            conditions.append(
+                or_(
+                    interaction_id.in_(own.columns(column("rowid", Integer))),
+                    contact_id.in_(contact.columns(column("contact_id", Integer))),
+                )
+            )
+        return and_(*conditions)
 
 
 # ---------------------------------------------------------------- the file (a SQLite database is one)

@@ -43,15 +43,18 @@ def _contact_doc(contact_id: str) -> str:
 
 
 def _last_contact(contact_id: str) -> str:
+    """The trigger body that sets a contact's last contact from its live (not deleted) interactions."""
     return (
         "UPDATE contacts SET last_contact_at = "
-        f"(SELECT max(i.occurred_at) FROM interactions i WHERE i.contact_id = ({contact_id})) "
+        f"(SELECT max(i.occurred_at) FROM interactions i WHERE i.contact_id = ({contact_id}) AND i.deleted_at IS NULL) "
         f"WHERE id = ({contact_id});"
     )
 
 
+# A deleted interaction (`crm interaction rm`) has no search row until it is restored.
 _INTERACTION_DOC = (
-    f"{_INSERT_DOC} VALUES (NEW.id, NEW.contact_id, '', '', '', '', '', NEW.summary, coalesce(NEW.body, ''));"
+    f"{_INSERT_DOC} SELECT NEW.id, NEW.contact_id, '', '', '', '', '', NEW.summary, coalesce(NEW.body, '')"
+    " WHERE NEW.deleted_at IS NULL;"
 )
 
 TRIGGERS: tuple[TriggerDef, ...] = (
@@ -161,9 +164,9 @@ _BY_NAME = {t.name: t for t in TRIGGERS}
 # contact's last contact once (the max over all its interactions, as the trigger computes).
 _INTERACTIONS_AFTER_INSERT = (
     f"{_INSERT_DOC} SELECT NEW.id, NEW.contact_id, '', '', '', '', '', NEW.summary, coalesce(NEW.body, '')"
-    " FROM interactions AS NEW WHERE NEW.id >= ? ORDER BY NEW.id",
+    " FROM interactions AS NEW WHERE NEW.id >= ? AND NEW.deleted_at IS NULL ORDER BY NEW.id",
     "UPDATE contacts SET last_contact_at = (SELECT max(i.occurred_at) FROM interactions i"
-    " WHERE i.contact_id = NEW.contact_id)"
+    " WHERE i.contact_id = NEW.contact_id AND i.deleted_at IS NULL)"
     " FROM (SELECT DISTINCT contact_id FROM interactions WHERE id >= ?) AS NEW WHERE id = NEW.contact_id",
     "INSERT OR IGNORE INTO rhythm_dirty (contact_id) SELECT DISTINCT contact_id FROM interactions WHERE id >= ?",
 )

@@ -431,16 +431,22 @@ def trash_purge(
         None, "--older-than", help="Only those trashed longer ago than this (30d, 6m)."
     ),
 ) -> None:
-    """Delete trashed contacts for good, with their interactions and reminders."""
+    """Delete trashed contacts for good, with their interactions and reminders, and deleted interactions.
+
+    Interactions removed with `crm interaction rm` are purged by the same rule (deleted longer ago than --older-than).
+    """
     from datetime import timedelta
 
     from crm_tui.services.contacts.lifecycle import purge_trash
+    from crm_tui.services.interaction_edits import purge_deleted_interactions
 
     rt = runtime(ctx)
     age = timedelta(days=rt.duration_days(older_than, option="--older-than")) if older_than is not None else None
     with rt.session() as session:
         count = purge_trash(session, older_than=age)
-    rt.done(f"Purged {count} contact{'s' if count != 1 else ''}", count)
+        interactions = purge_deleted_interactions(session, older_than=age)
+    extra = f" and {interactions} deleted interaction{'s' if interactions != 1 else ''}" if interactions else ""
+    rt.done(f"Purged {count} contact{'s' if count != 1 else ''}{extra}", count)
 
 
 from crm_tui.commands import person as _person  # noqa: E402, F401  (contact link, contact unlink)

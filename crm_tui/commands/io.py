@@ -406,3 +406,7 @@ def import_interactions_command(
             if dry_run:
                 conn.rollback()
     report(rt, summary, dry_run=dry_run)
+
+
+# `crm import mail` and `crm import calendar` live beside, on the same group.
+from crm_tui.commands import io_capture as _io_capture  # noqa: E402, F401

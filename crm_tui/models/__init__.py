@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from crm_tui.models.activity import Interaction, Reminder
     from crm_tui.models.batch import ImportBatch, ImportChange
+    from crm_tui.models.config import ConfigEntry
     from crm_tui.models.contact import (
         Contact,
         ContactEmail,
@@ -59,10 +60,12 @@ _WHERE = {
     "CustomField": "person",
     "DateNotice": "person",
     "VdirEntry": "person",
+    "ConfigEntry": "config",
 }
 
 __all__ = [
     "Change",
+    "ConfigEntry",
     "Contact",
     "ContactAddress",
     "ContactCardLine",

@@ -17,6 +17,15 @@ class Interaction(SQLModel, table=True):
     __table_args__ = (
         Index("ix_interactions_contact_time", "contact_id", "occurred_at"),
         Index("ix_interactions_feedback", "contact_id", "occurred_at", sqlite_where=text("score IS NOT NULL")),
+        Index("ix_interactions_time", "occurred_at"),
+        Index(
+            "ux_interactions_external",
+            "external_id",
+            "contact_id",
+            unique=True,
+            sqlite_where=text("external_id IS NOT NULL"),
+        ),
+        Index("ix_interactions_deleted", "deleted_at", sqlite_where=text("deleted_at IS NOT NULL")),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -31,6 +40,10 @@ class Interaction(SQLModel, table=True):
     import_batch_id: int | None = None  # the import that created this interaction
     score: int | None = None  # feedback: 0-10 (scale 10, NPS) or 1-5 (scale 5, a rating)
     scale: int | None = None
+    # Set by `crm interaction rm`: hidden from every read, its search row gone, until restored.
+    deleted_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    # Where an import found it: a mail's Message-ID, `ics:UID[/RECURRENCE-ID]` for a calendar event.
+    external_id: str | None = None
 
 
 class Reminder(SQLModel, table=True):
@@ -38,6 +51,13 @@ class Reminder(SQLModel, table=True):
     __table_args__ = (
         Index("ix_reminders_open_due", "done_at", "due_at"),
         Index("ix_reminders_contact", "contact_id"),
+        Index(
+            "ux_reminders_external",
+            "external_id",
+            "contact_id",
+            unique=True,
+            sqlite_where=text("external_id IS NOT NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -55,3 +75,5 @@ class Reminder(SQLModel, table=True):
     created_by: str | None = None
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     updated_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    external_id: str | None = None  # the calendar event (`ics:UID/...`) a reminder was made from
+    import_batch_id: int | None = None  # the import that created this reminder

@@ -87,6 +87,8 @@ interactions = table(
     column("import_batch_id", Integer),
     column("score", Integer),
     column("scale", Integer),
+    column("deleted_at", UTCDateTime),
+    column("external_id", Text),
 )
 
 reminders = table(
@@ -105,6 +107,8 @@ reminders = table(
     column("created_by", Text),
     column("created_at", UTCDateTime),
     column("updated_at", UTCDateTime),
+    column("external_id", Text),
+    column("import_batch_id", Integer),
 )
 
 changes = table(
@@ -245,4 +249,13 @@ vdir_entries = table(
     column("contact_id", Integer),
     column("file_hash", Text),
     column("contact_updated_at", UTCDateTime),
+)
+
+config = table(
+    "config",
+    column("id", Integer),
+    column("key", Text),
+    column("value", Text),
+    column("updated_by", Text),
+    column("updated_at", UTCDateTime),
 )

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
     from crm_tui.services.contacts.rows import ContactDetail
     from crm_tui.services.history import ChangeInfo
+    from crm_tui.services.interactions import InteractionInfo
     from crm_tui.services.person.profile import PersonInfo
 
 TIMELINE_LIMIT = 500
@@ -157,7 +158,11 @@ class ContactScreen(CrmScreen):
         Binding("x", "done", "Done", show=False, tooltip="Mark the highlighted follow-up done"),
         Binding("z", "snooze", "Snooze", show=False, tooltip="Snooze the highlighted follow-up (1d, 1w, a date)"),
         Binding("h", "history", "History", tooltip="Who changed what and when (h again: the timeline)"),
-    ]
+        Binding("E", "edit_interaction", "Edit interaction", show=False,
+                tooltip="Fix the highlighted interaction: kind, time, summary, details (also enter)"),
+        Binding("D", "remove_interaction", "Remove interaction", show=False,
+                tooltip="Remove the highlighted interaction from the timeline (restorable)"),
+    ]  # fmt: skip
 
     def __init__(self, contact_id: int) -> None:
         super().__init__()
@@ -403,6 +408,30 @@ class ContactScreen(CrmScreen):
 
         if (reminder := self._reminder()) is not None:
             snooze_reminder(self, reminder[0], reminder[1], self.refresh_data)
+
+    def _interaction(self) -> InteractionInfo | None:
+        record = self.query_one("#contact-timeline", RecordTable).record
+        if record is None or self.showing_history:
+            self.notify("No interaction highlighted: the timeline is empty.", severity="warning")
+            return None
+        return record.data
+
+    @on(RecordTable.Selected, "#contact-timeline")
+    def action_edit_interaction(self) -> None:
+        from crm_tui.screens.interaction_form import InteractionFormModal
+
+        if (interaction := self._interaction()) is not None:
+            self.app.push_screen(InteractionFormModal(interaction, self.name_text), self._then_refresh)
+
+    def action_remove_interaction(self) -> None:
+        from crm_tui.screens.interaction_form import remove_interaction
+
+        if (interaction := self._interaction()) is not None:
+            remove_interaction(self, interaction, self._refreshed)
+
+    def _refreshed(self) -> None:
+        self.crm.count_due()
+        self.refresh_data()
 
     @on(RecordTable.Selected, "#contact-reminders")
     def _edit_reminder(self, event: RecordTable.Selected) -> None:

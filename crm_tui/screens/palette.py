@@ -27,6 +27,7 @@ NAVIGATION = (
     ("Go to Trash", "Trashed contacts, to restore (key 3)", "show_mode('trash')"),
     ("Help: all keys", "Every key binding of this screen (key ?)", "help"),
     ("Refresh", "Reload from the database (key r)", "refresh"),
+    ("Quick capture", "Log an interaction in one sentence: lunch with Ana yesterday... (key c)", "capture"),
 )
 
 

@@ -94,13 +94,13 @@ def custom_keys(session: Session) -> list[str]:
 
 
 def iter_interactions(session: Session, *, page: int = PAGE) -> Iterator[ExportedInteraction]:
-    """Every interaction of a live contact, oldest first, with the contact's name and primary email."""
+    """Every live interaction of a live contact, oldest first, with the contact's name and primary email."""
     after: tuple[datetime, int] | None = None
     while True:
         query = (
             select(Interaction, Contact.display_name)
             .join(Contact, Contact.id == Interaction.contact_id)
-            .where(Contact.deleted_at.is_(None))
+            .where(Contact.deleted_at.is_(None), Interaction.deleted_at.is_(None))
             .order_by(Interaction.occurred_at, Interaction.id)
             .limit(page)
         )

@@ -1,23 +1,31 @@
 """Interactions: the timeline of calls, emails, meetings, messages and notes.
 
 Logging is a Core insert, so `crm log` from a script starts as fast as `crm due`; the
-database's own trigger moves the contact's last contact and indexes the text.
+database's own trigger moves the contact's last contact and indexes the text. Every read
+here skips deleted interactions (`crm interaction rm`) unless it asks for them;
+changes to one interaction (edit, delete, restore) are in `interaction_edits`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Connection
 
 from crm_tui.dates import utcnow
-from crm_tui.errors import InvalidInput
+from crm_tui.errors import InteractionNotFound, InvalidInput
 from crm_tui.models import tables as t
 from crm_tui.models.kinds import DIRECTIONS, INTERACTION_KINDS, SCALES
+from crm_tui.records import MAX_ID
 
 i = t.interactions.c
+c = t.contacts.c
+
+# `crm interaction list` shows this many unless told otherwise.
+LIST_LIMIT = 50
 
 
 @dataclass(frozen=True)
@@ -33,6 +41,8 @@ class InteractionInfo:
     body: str | None
     author: str | None
     created_at: datetime
+    deleted_at: datetime | None = None
+    external_id: str | None = None
     score: int | None = None  # feedback: 0-10 on scale 10 (NPS), 1-5 on scale 5 (a rating)
     scale: int | None = None
 
@@ -45,6 +55,14 @@ class InteractionInfo:
 _COLUMNS = tuple(i[name] for name in InteractionInfo.__dataclass_fields__)
 
 
+@dataclass(frozen=True)
+class InteractionRow:
+    """An interaction with its contact's name, as `crm interaction list` shows it."""
+
+    info: InteractionInfo
+    contact_name: str
+
+
 def check_kind(kind: str) -> str:
     """The kind lowercased, or InvalidInput listing the kinds."""
     value = kind.strip().lower()
@@ -53,6 +71,24 @@ def check_kind(kind: str) -> str:
     return value
 
 
+def check_direction(direction: str | None) -> str | None:
+    """`in`, `out` or None; InvalidInput for anything else."""
+    if direction is None:
+        return None
+    value = direction.strip().lower()
+    if value in ("", "none"):
+        return None
+    if value not in DIRECTIONS:
+        raise InvalidInput(f"unknown direction '{direction}' (use {', '.join(DIRECTIONS)})")
+    return value
+
+
+def clean_summary(summary: str) -> str:
+    """The summary on one line; InvalidInput when empty."""
+    value = " ".join(summary.split())
+    if not value:
+        raise InvalidInput("the summary must not be empty")
+    return value
 def check_score(kind: str, score: int | None, scale: int | None) -> None:
     """A feedback needs a score within its scale; other kinds take none."""
     if kind != "feedback":
@@ -88,9 +124,7 @@ def log_interaction(
     now = now or utcnow()
     kind = check_kind(kind)
     check_score(kind, score, scale)
-    summary = " ".join(summary.split())
-    if not summary:
-        raise InvalidInput("the summary must not be empty")
+    summary = clean_summary(summary)
     if direction is not None and direction not in DIRECTIONS:
         raise InvalidInput(f"unknown direction '{direction}' (use {', '.join(DIRECTIONS)})")
     values = {
@@ -110,14 +144,79 @@ def log_interaction(
 
 
 def interaction_infos(conn: Connection, contact_id: int, *, limit: int | None = None) -> list[InteractionInfo]:
-    """A contact's interactions, newest first."""
-    query = select(*_COLUMNS).where(i.contact_id == contact_id).order_by(i.occurred_at.desc(), i.id.desc())
+    """A contact's live interactions, newest first."""
+    query = (
+        select(*_COLUMNS)
+        .where(i.contact_id == contact_id, i.deleted_at.is_(None))
+        .order_by(i.occurred_at.desc(), i.id.desc())
+    )
     if limit is not None:
         query = query.limit(limit)
     return [InteractionInfo(*row) for row in conn.execute(query)]
 
 
 def count_interactions(conn: Connection, contact_id: int) -> int:
-    """How many interactions a contact's timeline holds."""
-    query = select(func.count()).select_from(t.interactions).where(i.contact_id == contact_id)
+    """How many live interactions a contact's timeline holds."""
+    query = select(func.count()).select_from(t.interactions).where(i.contact_id == contact_id, i.deleted_at.is_(None))
     return int(conn.execute(query).scalar_one())
+
+
+def parse_interaction_id(ref: int | str) -> int:
+    """The id `12` or `#12` names; InteractionNotFound for anything else."""
+    text = str(ref).strip().lstrip("#")
+    if not (text.isascii() and text.isdigit()) or not 0 < int(text) <= MAX_ID:
+        raise InteractionNotFound(ref)
+    return int(text)
+
+
+def interaction_row(conn: Connection, ref: int | str, *, deleted: bool | None = False) -> InteractionRow:
+    """One interaction with its contact's name; `deleted` None finds deleted ones too, True only those."""
+    wanted = parse_interaction_id(ref)
+    query = select(*_COLUMNS, c.display_name).join(t.contacts, c.id == i.contact_id).where(i.id == wanted)
+    if deleted is not None:
+        query = query.where(i.deleted_at.is_not(None) if deleted else i.deleted_at.is_(None))
+    row = conn.execute(query).first()
+    if row is None:
+        raise InteractionNotFound(ref, deleted=bool(deleted))
+    return InteractionRow(InteractionInfo(*row[:-1]), str(row[-1]))
+
+
+def list_interactions(
+    conn: Connection,
+    *,
+    query: str | None = None,
+    contact_id: int | None = None,
+    kind: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    deleted: bool = False,
+    limit: int | None = LIST_LIMIT,
+) -> list[InteractionRow]:
+    """Interactions newest first (or, with `deleted`, those in the trash, most recently deleted first).
+
+    `query` holds words each found in the interaction's summary or body, or in its contact's
+    name, emails, organization or tags (`ada renewal`). Interactions of trashed contacts are
+    left out, as everywhere.
+    """
+    from crm_tui.backend import backend_for
+
+    where: list[Any] = [c.deleted_at.is_(None)]
+    where.append(i.deleted_at.is_not(None) if deleted else i.deleted_at.is_(None))
+    if contact_id is not None:
+        where.append(i.contact_id == contact_id)
+    if kind is not None:
+        where.append(i.kind == check_kind(kind))
+    if since is not None:
+        where.append(i.occurred_at >= since)
+    if until is not None:
+        where.append(i.occurred_at < until)
+    if query is not None and query.strip():
+        words = backend_for(conn).interactions_matching(query, interaction_id=i.id, contact_id=i.contact_id)
+        if words is None:
+            return []
+        where.append(words)
+    order = (i.deleted_at.desc(), i.id.desc()) if deleted else (i.occurred_at.desc(), i.id.desc())
+    statement = select(*_COLUMNS, c.display_name).join(t.contacts, c.id == i.contact_id).where(*where).order_by(*order)
+    if limit is not None:
+        statement = statement.limit(limit)
+    return [InteractionRow(InteractionInfo(*row[:-1]), str(row[-1])) for row in conn.execute(statement)]

@@ -19,8 +19,11 @@ FIELD_NAMES = {
     "snoozed_until": "snoozed until",
     "done_at": "done",
     "rule": "repeat",
+    "occurred_at": "time",
+    "body": "details",
+    "contact_id": "contact",
 }
-TIME_FIELDS = {"due_at", "snoozed_until", "done_at"}
+TIME_FIELDS = {"due_at", "snoozed_until", "done_at", "occurred_at", "deleted_at"}
 # Stored as one ", "-joined value: shown as what was added and removed.
 LIST_FIELDS = {"emails", "phones", "tags"}
 CONTACT_ACTIONS = {
@@ -95,6 +98,8 @@ def change_summary(change: Change, tz: tzinfo, titles: Mapping[int, str] | None 
     """One line for a change, without when and who: "edited title: CTO → VP", "trashed"."""
     if change.entity == "reminder":
         return _reminder_summary(change, tz, (titles or {}).get(change.entity_id))
+    if change.entity == "interaction":
+        return _interaction_summary(change, tz)
     if change.action == "update" and change.field:
         return Text(field_change(change, tz))
     text = Text(CONTACT_ACTIONS.get(change.action, change.action))
@@ -125,6 +130,23 @@ def _reminder_summary(change: Change, tz: tzinfo, title: str | None) -> Text:
     if title:
         text.append(f" · {title}", style="dim")
     return text
+
+
+def _interaction_summary(change: Change, tz: tzinfo) -> Text:
+    label = f"interaction #{change.entity_id}"
+    if change.action == "delete":
+        return Text(f"removed {label} (crm interaction restore {change.entity_id})")
+    if change.action == "restore":
+        return Text(f"restored {label}")
+    if change.action == "create":
+        return Text(f"logged {label}: {_one_line(change.new_value or '')}".rstrip(": "))
+    if change.action == "move":
+        return Text(f"moved {label} to contact #{change.new_value}")
+    if change.field == "contact_id":
+        return Text(f"moved {label} here from contact #{change.old_value}")
+    if change.field:
+        return Text(field_change(change, tz, of=label))
+    return Text(f"{change.action} {label}")
 
 
 def change_detail(change: Change, tz: tzinfo, titles: Mapping[int, str] | None = None) -> Text:

@@ -120,7 +120,9 @@ def merge_contacts(
     trash_contact(session, other, actor=actor, now=now, note=f"merged into #{keep.id} {keep.display_name}")
     # The interactions moved, so KEEP's last contact may be newer now.
     keep.last_contact_at = session.execute(
-        select(func.max(Interaction.occurred_at)).where(Interaction.contact_id == keep.id)
+        select(func.max(Interaction.occurred_at)).where(
+            Interaction.contact_id == keep.id, Interaction.deleted_at.is_(None)
+        )
     ).scalar()
     session.add(keep)
     session.flush()

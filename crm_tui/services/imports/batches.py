@@ -59,11 +59,14 @@ class RevertSummary:
     restored: int = 0  # contacts whose changed fields were put back
     kept: int = 0  # fields edited since the import, left as they are
     interactions: int = 0
+    reminders: int = 0
 
     def line(self) -> str:
         parts = []
         if self.interactions:
             parts.append(f"{self.interactions:,} interactions removed")
+        if self.reminders:
+            parts.append(f"{self.reminders:,} reminders removed")
         parts.append(f"{self.removed:,} contacts removed")
         if self.trashed:
             parts.append(f"{self.trashed:,} moved to the trash (they have interactions or reminders since)")
@@ -83,6 +86,9 @@ def revert_batch(session: Session, ref: str | int, *, actor: str, now: datetime 
     summary = RevertSummary(batch.id)
     removed = session.execute(delete(Interaction).where(Interaction.import_batch_id == batch.id))
     summary.interactions = int(removed.rowcount)
+    # Reminders it made (future calendar events) go with it.
+    reminders = session.execute(delete(Reminder).where(Reminder.import_batch_id == batch.id))
+    summary.reminders = int(reminders.rowcount)
     created = Contact.import_batch_id == batch.id
     # Tags this import linked: those left with no contact afterwards go too.
     tag_ids = set(

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
         Tag,
     )
     from crm_tui.models.history import Change
+    from crm_tui.models.journal import DedupDismissal, ForgottenPerson, JournalEntry, JournalRow
 
 _WHERE = {
     "Interaction": "activity",
@@ -34,6 +35,10 @@ _WHERE = {
     "Change": "history",
     "ImportBatch": "batch",
     "ImportChange": "batch",
+    "JournalEntry": "journal",
+    "JournalRow": "journal",
+    "DedupDismissal": "journal",
+    "ForgottenPerson": "journal",
 }
 
 __all__ = [
@@ -42,9 +47,13 @@ __all__ = [
     "ContactEmail",
     "ContactPhone",
     "ContactTag",
+    "DedupDismissal",
+    "ForgottenPerson",
     "ImportBatch",
     "ImportChange",
     "Interaction",
+    "JournalEntry",
+    "JournalRow",
     "Organization",
     "Reminder",
     "Tag",

@@ -16,6 +16,7 @@ from crm_tui.dates import utcnow
 from crm_tui.errors import InvalidInput
 from crm_tui.models import tables as t
 from crm_tui.models.kinds import DIRECTIONS, INTERACTION_KINDS
+from crm_tui.services.history import change
 
 i = t.interactions.c
 
@@ -58,7 +59,7 @@ def log_interaction(
     direction: str | None = None,
     now: datetime | None = None,
 ) -> InteractionInfo:
-    """Record an interaction with a contact; the database's trigger moves the contact's last contact."""
+    """Record an interaction with a contact (undoable); the database's trigger moves the contact's last contact."""
     now = now or utcnow()
     summary = " ".join(summary.split())
     if not summary:
@@ -75,7 +76,10 @@ def log_interaction(
         "author": author,
         "created_at": now,
     }
-    new_id = conn.execute(insert(t.interactions).values(**values).returning(i.id)).scalar_one()
+    with change(conn, entity="interaction", action="log", actor=author, contact_id=contact_id, at=now) as rec:
+        new_id = conn.execute(insert(t.interactions).values(**values).returning(i.id)).scalar_one()
+        rec.created(int(new_id))
+        rec.note = f"{values['kind']}: {summary}"
     return InteractionInfo(id=int(new_id), **values)
 
 

@@ -66,13 +66,16 @@ def record(
     detail: Mapping[str, Any] | None = None,
     undo_of: int | None = None,
     journal: bool = True,
+    history: bool = True,
 ) -> int | None:
     """Record one change: a history row per changed field (or one for the action), and a journal entry.
 
     `images` are the rows the change wrote (see `change`): with them the entry can be undone.
     `contact_id` ties a reminder's or an interaction's change to its contact, so it stays in
     the contact's history after the record is deleted. Returns the journal entry's id
-    (`journal=False`: a history row only, for the second side of a change recorded already).
+    (`journal=False`: a history row only, for the second side of a change recorded already;
+    `history=False`: a journal entry only, for a change the contact view shows already, as a
+    logged interaction on the timeline).
     """
     conn = connection_of(bind)
     at = at or utcnow()
@@ -93,7 +96,8 @@ def record(
         ]
     else:
         rows = [{**base, "field": None, "old_value": None, "new_value": note}]
-    conn.execute(insert(t.changes), rows)
+    if history:
+        conn.execute(insert(t.changes), rows)
     if not journal:
         return None
     if summary is None:
@@ -207,6 +211,7 @@ def change(
     at: datetime | None = None,
     parts: Sequence[str] = (),
     detail: Mapping[str, Any] | None = None,
+    history: bool = True,
 ) -> Iterator[Recorder]:
     """Record the change made in the `with` block, so it can be shown and undone: the one call a service makes.
 
@@ -230,6 +235,7 @@ def change(
         contact_id=contact_id,
         at=at,
         detail=detail,
+        history=history,
     )
     if entity_id is not None:
         rec.watch(table_for_entity(entity), id=entity_id)

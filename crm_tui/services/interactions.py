@@ -76,7 +76,10 @@ def log_interaction(
         "author": author,
         "created_at": now,
     }
-    with change(conn, entity="interaction", action="log", actor=author, contact_id=contact_id, at=now) as rec:
+    # In the journal (for undo) but not in the contact's history: the timeline shows it.
+    with change(
+        conn, entity="interaction", action="log", actor=author, contact_id=contact_id, at=now, history=False
+    ) as rec:
         new_id = conn.execute(insert(t.interactions).values(**values).returning(i.id)).scalar_one()
         rec.created(int(new_id))
         rec.note = f"{values['kind']}: {summary}"

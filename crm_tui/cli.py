@@ -36,6 +36,7 @@ GROUPS: dict[str, tuple[str, str]] = {
     "import": ("crm_tui.commands.io", "import_app"),
     "export": ("crm_tui.commands.io_export", "export_app"),
     "db": ("crm_tui.commands.database", "db_app"),
+    "undo": ("crm_tui.commands.undo", "undo_app"),
 }
 
 

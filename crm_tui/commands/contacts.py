@@ -272,25 +272,6 @@ def restore(ctx: typer.Context, ref: str = typer.Argument(..., help="A contact i
     rt.done(f"Restored #{contact.id} {contact.display_name}", contact.id)
 
 
-@contact_app.command("merge")
-def merge(
-    ctx: typer.Context,
-    keep: str = typer.Argument(..., help="The contact that stays."),
-    other: str = typer.Argument(..., help="The duplicate: its data moves to KEEP, then it goes to the trash."),
-) -> None:
-    """Merge a duplicate into another contact.
-
-    Example: crm contact merge 12 31
-    """
-    from crm_tui.services.contacts.finding import resolve_contact
-    from crm_tui.services.contacts.lifecycle import merge_contacts
-
-    rt = runtime(ctx)
-    with rt.session() as session:
-        kept = merge_contacts(session, resolve_contact(session, keep), resolve_contact(session, other), actor=rt.user)
-    rt.done(f"Merged {other} into #{kept.id} {kept.display_name}", kept.id)
-
-
 @contact_app.command("history")
 def history(
     ctx: typer.Context,
@@ -357,7 +338,7 @@ def trash_purge(
         None, "--older-than", help="Only those trashed longer ago than this (30d, 6m)."
     ),
 ) -> None:
-    """Delete trashed contacts for good, with their interactions and reminders."""
+    """Delete trashed contacts for good, with their interactions, reminders and change history."""
     from datetime import timedelta
 
     from crm_tui.services.contacts.lifecycle import purge_trash
@@ -366,4 +347,14 @@ def trash_purge(
     age = timedelta(days=rt.duration_days(older_than, option="--older-than")) if older_than else None
     with rt.session() as session:
         count = purge_trash(session, older_than=age)
+    if count:
+        from crm_tui.services.contacts.privacy import reclaim
+
+        warning = reclaim(rt.engine)
+        if warning:
+            rt.note(f"crm: {warning}")
     rt.done(f"Purged {count} contact{'s' if count != 1 else ''}", count)
+
+
+# merge, unmerge, export-person and forget live in their own module; importing it registers them.
+from crm_tui.commands import person as _person  # noqa: E402, F401

@@ -96,8 +96,9 @@ def decode(column: Any, value: Any) -> Any:
     """A JSON value back as the column's Python type."""
     if value is None:
         return None
+    kind = getattr(column.type, "impl", column.type)  # a TypeDecorator (UTCDateTime) says `object`
     try:
-        python_type = column.type.python_type
+        python_type = kind.python_type
     except NotImplementedError:
         return value
     if python_type is datetime and isinstance(value, str):

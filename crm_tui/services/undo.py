@@ -82,7 +82,8 @@ def last_entry(conn: Connection, actor: str) -> JournalInfo:
 def images_of(conn: Connection, entry_id: int) -> list[Image]:
     """An entry's row images, in the order it wrote them."""
     rows = conn.execute(
-        select(jr.table_name, jr.row_key, jr.contact_id, jr.before, jr.after).where(jr.journal_id == entry_id)
+        select(jr.table_name, jr.row_key, jr.contact_id, jr.before, jr.after)
+        .where(jr.journal_id == entry_id)
         .order_by(jr.id)
     )
     return [Image(r.table_name, parse_row_key(r.row_key), r.contact_id, loads(r.before), loads(r.after)) for r in rows]
@@ -162,7 +163,9 @@ def _added_since(conn: Connection, images: list[Image]) -> str | None:
             if own and len(names) == 1:
                 query = query.where(table.c[names[0]].not_in([k[0] for k in own]))
             elif own:
-                query = query.where(~or_(*(and_(*(table.c[n] == v for n, v in zip(names, k, strict=True))) for k in own)))
+                query = query.where(
+                    ~or_(*(and_(*(table.c[n] == v for n, v in zip(names, k, strict=True))) for k in own))
+                )
             count = int(conn.execute(query).scalar_one())
             if count:
                 what = table.name.replace("_", " ")
@@ -202,6 +205,8 @@ def undo_change(
     for image in reversed(images):
         _put_back(conn, image)
     conn.execute(update(t.journal).where(j.id == entry.id).values(undone_at=now, undone_by=actor))
+    if entry.undo_of is not None:  # undoing an unmerge: the merge stands again, and can be unmerged again
+        conn.execute(update(t.journal).where(j.id == entry.undo_of).values(undone_at=None, undone_by=None))
     record(
         session,
         entity=entry.entity,

@@ -113,6 +113,10 @@ class MergePlan:
         out.append(f"  then #{self.other_id} goes to the trash (`crm contact unmerge {self.other_id}` reverses it)")
         return out
 
+    def moved_labels(self) -> list[tuple[str, int]]:
+        """(what, how many) of the rows moving, in people's words."""
+        return [(table_label(name), n) for name, n in self.moves.items()]
+
     def as_record(self) -> dict[str, Any]:
         return {
             "keep_id": self.keep_id,
@@ -379,7 +383,7 @@ def unmerge_contact(session: Session, other_id: int, *, actor: str, now: datetim
     # Rows the merge created (tags linked to KEEP) go first, then the dropped rows come back.
     for image in images:
         if image.table != "contacts" and image.before is None:
-            _delete_row(conn, image)
+            _delete_row(conn, image, done)
     for image in reversed(images):
         if image.table != "contacts" and image.after is None:
             _reinsert(session, image, summary, done)
@@ -388,7 +392,7 @@ def unmerge_contact(session: Session, other_id: int, *, actor: str, now: datetim
         if image.table != "contacts" and image.before is not None and image.after is not None:
             groups[(image.table, json.dumps(image.before), json.dumps(image.after))].append(image.key)
     for (table_name, old, new), keys in groups.items():
-        _move_back(conn, table_name, json.loads(old), json.loads(new), keys, summary)
+        _move_back(conn, table_name, json.loads(old), json.loads(new), keys, summary, done)
     for image in images:
         if image.table == "contacts":
             _restore_contact_fields(conn, image, keep_id, summary)
@@ -433,9 +437,12 @@ def _where_key(table: Any, key: Key) -> Any:
     return and_(*(table.c[n] == v for n, v in zip(key_columns(table), key, strict=True)))
 
 
-def _delete_row(conn: Connection, image: Image) -> None:
+def _delete_row(conn: Connection, image: Image, done: list[Image]) -> None:
     table = full_table(image.table)
-    conn.execute(delete(table).where(_where_key(table, image.key)))
+    current = fetch(conn, image.table, keys=[image.key]).get(image.key)
+    if current is not None:
+        conn.execute(delete(table).where(_where_key(table, image.key)))
+        done.append(Image(image.table, image.key, image.contact_id, current, None))
 
 
 def _reinsert(session: Session, image: Image, summary: UnmergeSummary, done: list[Image]) -> None:
@@ -461,12 +468,14 @@ def _move_back(
     new: dict[str, Any],
     keys: list[Key],
     summary: UnmergeSummary,
+    done: list[Image],
 ) -> None:
     """Put rows back to `old` where they still hold `new` (set-based, a chunk of keys at a time)."""
     from crm_tui.services.journal import decode
 
     table = full_table(table_name)
     names = key_columns(table)
+    contact = old.get("contact_id")
     moved = 0
     for start in range(0, len(keys), 500):
         chunk = keys[start : start + 500]
@@ -475,8 +484,12 @@ def _move_back(
         else:
             by_key = or_(*(_where_key(table, k) for k in chunk))
         still = and_(by_key, *(table.c[c] == decode(table.c[c], v) for c, v in new.items()))
-        result = conn.execute(update(table).where(still).values(**{c: decode(table.c[c], v) for c, v in old.items()}))
-        moved += int(result.rowcount)
+        found = [tuple(r) for r in conn.execute(select(*(table.c[n] for n in names)).where(still))]
+        if not found:
+            continue
+        conn.execute(update(table).where(still).values(**{c: decode(table.c[c], v) for c, v in old.items()}))
+        done.extend(Image(table_name, key, contact, dict(new), dict(old)) for key in found)
+        moved += len(found)
     summary.moved_back[table_name] = summary.moved_back.get(table_name, 0) + moved
     summary.stayed += len(keys) - moved
 

@@ -220,8 +220,19 @@ def undo_change(
         note=f"undid #{entry.id}: {entry.summary}",
         summary=f"undo #{entry.id} ({entry.summary})",
     )
+    _drop_deleted(session, {(i.table, i.key) for i in images if i.before is None})
     session.expire_all()
     return entry
+
+
+def _drop_deleted(session: Session, gone: set[tuple[str, Key]]) -> None:
+    """Take the ORM's copies of the rows the undo deleted out of the session."""
+    from sqlalchemy import inspect
+
+    for obj in list(session.identity_map.values()):
+        identity = inspect(obj).identity
+        if identity is not None and (getattr(type(obj), "__tablename__", None), tuple(identity)) in gone:
+            session.expunge(obj)
 
 
 def _put_back(conn: Connection, image: Image) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import String, cast, delete, insert, literal, or_, select, update
+from sqlalchemy import String, cast, delete, insert, literal, or_, select, union, update
 
 from crm_tui.backend import backend_for
 from crm_tui.dates import utcnow
@@ -71,9 +71,8 @@ def person_record(conn: Connection, contact_id: int, *, now: datetime | None = N
         "contact": {k: encode(v) for k, v in contact.items()},
     }
     if contact["organization_id"] is not None:
-        org = conn.execute(
-            select(full_table("organizations")).where(t.organizations.c.id == contact["organization_id"])
-        )
+        orgs = full_table("organizations")
+        org = conn.execute(select(orgs).where(orgs.c.id == contact["organization_id"]))
         out["organization"] = {k: encode(v) for k, v in org.mappings().one().items()}
     tg, ct = t.tags.c, t.contact_tags.c
     tag_rows = conn.execute(select(tg.name).join(t.contact_tags, ct.tag_id == tg.id).where(ct.contact_id == contact_id))
@@ -90,11 +89,11 @@ def person_record(conn: Connection, contact_id: int, *, now: datetime | None = N
 
 def _batches(conn: Connection, contact_id: int) -> list[dict[str, Any]]:
     """The imports that created, changed or brought interactions to this contact."""
-    touched = (
-        select(t.contacts.c.import_batch_id)
-        .where(t.contacts.c.id == contact_id)
-        .union(select(t.interactions.c.import_batch_id).where(t.interactions.c.contact_id == contact_id))
-        .union(select(t.import_changes.c.batch_id).where(t.import_changes.c.contact_id == contact_id))
+    changes = full_table("import_changes")
+    touched = union(
+        select(t.contacts.c.import_batch_id).where(t.contacts.c.id == contact_id),
+        select(t.interactions.c.import_batch_id).where(t.interactions.c.contact_id == contact_id),
+        select(changes.c.batch_id).where(changes.c.contact_id == contact_id),
     )
     table = full_table("import_batches")
     batches = select(table).where(table.c.id.in_(touched)).order_by(table.c.id)

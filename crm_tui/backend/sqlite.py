@@ -191,7 +191,10 @@ class SqliteBackend(Backend):
         # The write-ahead log still holds the old pages until a checkpoint copies the new ones
         # back and TRUNCATE empties it; a reader in another process can hold it back.
         with engine.connect() as conn:
-            busy, _log, _done = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+            # On the driver's connection: SQLAlchemy would open a transaction, and a checkpoint
+            # cannot run inside one.
+            cursor = conn.connection.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[union-attr]
+            busy, _log, _done = cursor.fetchone()
         if busy:
             return "another process is reading the database: its write-ahead log is cleared at the next checkpoint"
         return None

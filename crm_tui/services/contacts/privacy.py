@@ -220,11 +220,24 @@ def _erase_chunk(conn: Connection, ids: list[int], summary: ErasedSummary) -> No
     summary.contacts += int(removed.rowcount)
 
 
+def merged_into(conn: Connection, contact_id: int) -> list[int]:
+    """The contacts merged into this one (and not taken back out): the same person, trashed."""
+    j = t.journal.c
+    found = conn.execute(
+        select(j.entity_id).where(
+            j.action == "merge", j.entity == "contact", j.contact_id == contact_id, j.undone_at.is_(None)
+        )
+    ).scalars()
+    return sorted({int(i) for i in found} - {contact_id})
+
+
 def forget_contact(session: Session, contact_id: int, *, actor: str, now: datetime | None = None) -> ErasedSummary:
-    """Erase one person everywhere (GDPR erasure); only an anonymous tombstone with counts stays."""
+    """Erase one person everywhere (GDPR erasure), with the contacts merged into them; only an anonymous
+    tombstone with counts stays."""
     conn = connection_of(session)
-    words = person_strings(conn, contact_id)
-    summary = erase_contacts(session, [contact_id], scrub_words=words)
+    ids = [contact_id, *merged_into(conn, contact_id)]
+    words = sorted({w for i in ids for w in person_strings(conn, i)}, key=len, reverse=True)
+    summary = erase_contacts(session, ids, scrub_words=words)
     conn.execute(
         insert(t.forgotten).values(
             forgotten_at=now or utcnow(), forgotten_by=actor, counts=json.dumps(summary.rows, sort_keys=True)

@@ -46,6 +46,7 @@ def merge(
 
     with rt.session() as session:
         keep_contact, other_contact = resolve_contact(session, keep), resolve_contact(session, other)
+        assert keep_contact.id is not None and other_contact.id is not None
         plan = merge_plan(session.connection(), keep_contact.id, other_contact.id)
         kept = merge_contacts(session, keep_contact, other_contact, actor=rt.user)
     moved = ", ".join(f"{n:,} {name}" for name, n in plan.moved_labels() if n) or "nothing to move"

@@ -46,7 +46,7 @@ def connection_of(bind: Session | Connection) -> Connection:
     flush = getattr(bind, "flush", None)
     if flush is not None:
         flush()
-        return bind.connection()  # type: ignore[union-attr]
+        return bind.connection()
     return bind  # type: ignore[return-value]
 
 
@@ -154,11 +154,11 @@ class Recorder:
 
     @property
     def entity_id(self) -> int | None:
-        return self.entry.get("entity_id")  # type: ignore[no-any-return]
+        return self.entry.get("entity_id")
 
     @property
     def contact_id(self) -> int | None:
-        return self.entry.get("contact_id")  # type: ignore[no-any-return]
+        return self.entry.get("contact_id")
 
     @contact_id.setter
     def contact_id(self, value: int | None) -> None:

@@ -47,7 +47,7 @@ def table_of(name: str) -> TableClause:
     """The clause for a table: the light one if there is one, else the full metadata table."""
     light = getattr(t, name, None)
     if light is not None and getattr(light, "name", None) == name:
-        return light  # type: ignore[no-any-return]
+        return light
     return full_table(name)
 
 

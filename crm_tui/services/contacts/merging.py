@@ -209,11 +209,11 @@ def _move_link(session: Session, link: ContactLink, keep: int, other: int) -> li
             moved = rows
         except IntegrityError:
             moved = _move_one_by_one(session, table, names, column, rows, values, images, other)
-        for row in moved:
-            key = tuple(row[: len(names)])
+        for found in moved:
+            key = tuple(found[: len(names)])
             old: dict[str, Any] = {column: other}
             new: dict[str, Any] = {column: keep}
-            if has_primary and row[len(names)]:
+            if has_primary and found[len(names)]:
                 old["is_primary"], new["is_primary"] = True, False
             images.append(Image(link.table, key, other, old, new))
     return images

@@ -37,6 +37,7 @@ GROUPS: dict[str, tuple[str, str]] = {
     "export": ("crm_tui.commands.io_export", "export_app"),
     "db": ("crm_tui.commands.database", "db_app"),
     "undo": ("crm_tui.commands.undo", "undo_app"),
+    "dedup": ("crm_tui.commands.dedup", "dedup_app"),
 }
 
 

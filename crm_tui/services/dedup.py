@@ -192,25 +192,31 @@ def find_duplicates(
     for cid, keys in emails.items():
         for key in keys:
             blocks["@" + key].append(cid)
-    candidates: set[tuple[int, int]] = set()
-    for members in blocks.values():
+    strong: set[tuple[int, int]] = set()  # pairs sharing a phone or an email name
+    name_blocks: list[list[int]] = []
+    for key, members in blocks.items():
         if len(members) < 2:
             continue
         if len(members) > BLOCK_LIMIT:
             report.common_keys += 1
             continue
-        if contact_id is not None:
-            if contact_id in members:
-                candidates.update((min(contact_id, m), max(contact_id, m)) for m in members if m != contact_id)
+        if contact_id is not None and contact_id not in members:
             continue
-        candidates.update(combinations(sorted(set(members)), 2))
+        if key[0] in "#@":
+            strong.update(_pairs(sorted(set(members)), contact_id))
+        else:
+            name_blocks.append(sorted(set(members)))
+    # A pair on a name alone reaches min_score only with this much similarity (and the same organization).
+    cutoff = max(0.0, NAME_FLOOR + (min_score - ORG_POINTS) / 1.5 - 0.5)
+    similar = _similar_names(name_blocks, names, cutoff, contact_id, report)
     dismissed = _dismissed(conn)
-    report.compared = len(candidates)
-    for a, b in candidates:
+    for a, b in strong | similar.keys():
         if (a, b) in dismissed:
             report.dismissed += 1
             continue
-        pair = _score(a, b, names, phones, emails)
+        pair = _score(
+            a, b, names, phones if (a, b) in strong else {}, emails if (a, b) in strong else {}, similar.get((a, b))
+        )
         if pair.score >= min_score:
             report.pairs.append(pair)
     report.pairs.sort(key=lambda pair: (-pair.score, pair.contact_id, pair.other_id))
@@ -219,32 +225,82 @@ def find_duplicates(
     return report
 
 
+def _pairs(members: list[int], contact_id: int | None) -> Iterable[tuple[int, int]]:
+    if contact_id is None:
+        return combinations(members, 2)
+    return ((min(contact_id, m), max(contact_id, m)) for m in members if m != contact_id)
+
+
+def _similar_names(
+    blocks: list[list[int]],
+    names: dict[int, tuple[str, str, int | None]],
+    cutoff: float,
+    contact_id: int | None,
+    report: DedupReport,
+) -> dict[tuple[int, int], float]:
+    """Pairs within each name block whose names are at least `cutoff` alike, with their similarity.
+
+    rapidfuzz compares one name with the rest of its block in C (`process.extract`), so a block
+    of n costs n Python calls, not n²/2.
+    """
+    from rapidfuzz import fuzz, process
+
+    similar: dict[tuple[int, int], float] = {}
+    for members in blocks:
+        norms = [names[m][1] for m in members]
+        for i, first in enumerate(members):
+            if contact_id is not None and first != contact_id:
+                continue
+            others = norms[i + 1 :] if contact_id is None else norms[:i] + norms[i + 1 :]
+            ids = members[i + 1 :] if contact_id is None else members[:i] + members[i + 1 :]
+            report.compared += len(others)
+            if norms[i][1:2] == " ":  # an initial first ("a lovelace"): the slower rule that knows initials
+                found = [(None, _name_similarity(norms[i], other), j) for j, other in enumerate(others)]
+            else:
+                found = process.extract(
+                    norms[i], others, scorer=fuzz.token_sort_ratio, processor=None, score_cutoff=cutoff, limit=None
+                )
+            for _choice, score, j in found:
+                if score >= cutoff:
+                    other = ids[j]
+                    similar[(min(first, other), max(first, other))] = float(score)
+    return similar
+
+
 def _score(
     a: int,
     b: int,
     names: dict[int, tuple[str, str, int | None]],
     phones: dict[int, dict[str, str]],
     emails: dict[int, dict[str, str]],
+    similarity: float | None = None,
 ) -> DuplicatePair:
     (name_a, norm_a, org_a), (name_b, norm_b, org_b) = names[a], names[b]
     reasons: list[Reason] = []
-    shared_phone = phones.get(a, {}).keys() & phones.get(b, {}).keys()
-    if shared_phone:
-        key = min(shared_phone)
-        reasons.append(Reason("phone", PHONE_POINTS, f"same phone {phones[a][key]}"))
-    shared_email = emails.get(a, {}).keys() & emails.get(b, {}).keys()
-    if shared_email:
-        key = min(shared_email)
-        reasons.append(Reason("email", EMAIL_POINTS, f"same email name: {emails[a][key]} and {emails[b][key]}"))
-    similarity = _name_similarity(norm_a, norm_b)
+    score = 0
+    if phones:
+        shared_phone = phones.get(a, {}).keys() & phones.get(b, {}).keys()
+        if shared_phone:
+            key = min(shared_phone)
+            reasons.append(Reason("phone", PHONE_POINTS, f"same phone {phones[a][key]}"))
+            score += PHONE_POINTS
+    if emails:
+        shared_email = emails.get(a, {}).keys() & emails.get(b, {}).keys()
+        if shared_email:
+            key = min(shared_email)
+            reasons.append(Reason("email", EMAIL_POINTS, f"same email name: {emails[a][key]} and {emails[b][key]}"))
+            score += EMAIL_POINTS
+    if similarity is None:
+        similarity = _name_similarity(norm_a, norm_b)
     points = name_points(similarity)
     if points:
         alike = "same name" if norm_a == norm_b else f"names {similarity:.0f}% alike"
         reasons.append(Reason("name", points, alike))
+        score += points
     if org_a is not None and org_a == org_b:
         reasons.append(Reason("organization", ORG_POINTS, "same organization"))
-    score = min(100, sum(r.points for r in reasons))
-    return DuplicatePair(a, name_a, b, name_b, score, tuple(reasons))
+        score += ORG_POINTS
+    return DuplicatePair(a, name_a, b, name_b, min(100, score), tuple(reasons))
 
 
 def _dismissed(conn: Connection) -> set[tuple[int, int]]:

@@ -208,7 +208,8 @@ def find_duplicates(
             name_blocks.append(sorted(set(members)))
     # A pair on a name alone reaches min_score only with this much similarity (and the same organization).
     cutoff = max(0.0, NAME_FLOOR + (min_score - ORG_POINTS) / 1.5 - 0.5)
-    similar = _similar_names(name_blocks, names, cutoff, contact_id, report)
+    # Above 100 no name alone reaches it: only pairs sharing a phone or an email name can.
+    similar = _similar_names(name_blocks, names, cutoff, contact_id, report) if cutoff <= 100 else {}
     dismissed = _dismissed(conn)
     for a, b in strong | similar.keys():
         if (a, b) in dismissed:

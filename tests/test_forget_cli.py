@@ -118,7 +118,7 @@ def test_undo_merge_unmerge_and_export_through_processes(env: dict[str, str], tm
     ok(env, "contact", "add", "A. Lovelace", "--email", "ada@home.io", "--phone", "+44 20 7946 0000", "--tag", "vip")
     plan = json.loads(ok(env, "contact", "merge", "1", "2", "--dry-run", "-f", "json"))
     assert plan["moves"]["contact_emails"] == 1 and plan["drops"]["contact_phones"] == 1
-    assert "drops 1 phones Ada Lovelace already has" in ok(env, "contact", "merge", "1", "2", "--dry-run")
+    assert "drops 1 phone Ada Lovelace already has" in ok(env, "contact", "merge", "1", "2", "--dry-run")
     ok(env, "contact", "merge", "1", "2")
     ok(env, "contact", "edit", "1", "--title", "Countess")
     refused = run(env, "undo", "3")

@@ -49,8 +49,7 @@ def merge(
         assert keep_contact.id is not None and other_contact.id is not None
         plan = merge_plan(session.connection(), keep_contact.id, other_contact.id)
         kept = merge_contacts(session, keep_contact, other_contact, actor=rt.user)
-    moved = ", ".join(f"{n:,} {name}" for name, n in plan.moved_labels() if n) or "nothing to move"
-    rt.done(f"Merged #{plan.other_id} {plan.other_name} into #{kept.id} {kept.display_name} ({moved})", kept.id)
+    rt.done(f"Merged #{plan.other_id} {plan.other_name} into #{kept.id} {kept.display_name} ({plan.moved()})", kept.id)
 
 
 @contact_app.command("unmerge")

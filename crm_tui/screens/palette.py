@@ -23,6 +23,8 @@ NAVIGATION = (
     ("Go to Trash", "Trashed contacts, to restore (key 3)", "show_mode('trash')"),
     ("Help: all keys", "Every key binding of this screen (key ?)", "help"),
     ("Refresh", "Reload from the database (key r)", "refresh"),
+    ("Undo", "Undo your last change, or say why it cannot be undone (ctrl+z)", "undo"),
+    ("Find duplicates", "Likely duplicate contacts side by side: merge or dismiss", "duplicates"),
 )
 
 

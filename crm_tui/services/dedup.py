@@ -255,8 +255,9 @@ def _similar_names(
             others = norms[i + 1 :] if contact_id is None else norms[:i] + norms[i + 1 :]
             ids = members[i + 1 :] if contact_id is None else members[:i] + members[i + 1 :]
             report.compared += len(others)
+            found: list[tuple[str, float, int]]
             if norms[i][1:2] == " ":  # an initial first ("a lovelace"): the slower rule that knows initials
-                found = [(None, _name_similarity(norms[i], other), j) for j, other in enumerate(others)]
+                found = [(other, _name_similarity(norms[i], other), j) for j, other in enumerate(others)]
             else:
                 found = process.extract(
                     norms[i], others, scorer=fuzz.token_sort_ratio, processor=None, score_cutoff=cutoff, limit=None

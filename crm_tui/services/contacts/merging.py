@@ -66,9 +66,15 @@ def contact_links() -> list[ContactLink]:
     return links
 
 
-def table_label(name: str) -> str:
-    """How people name a table's rows: contact_emails -> emails."""
-    return name.removeprefix("contact_").replace("_", " ")
+def table_label(name: str, count: int = 2) -> str:
+    """How people name a table's rows: contact_emails -> emails (email for one)."""
+    label = name.removeprefix("contact_").replace("_", " ")
+    return label.removesuffix("s") if count == 1 else label
+
+
+def counted(name: str, count: int) -> str:
+    """`3 emails`, `1 email`."""
+    return f"{count:,} {table_label(name, count)}"
 
 
 def _dropped_where(link: ContactLink, keep: int, other: int) -> Any:
@@ -101,11 +107,11 @@ class MergePlan:
     def lines(self) -> list[str]:
         """The plan in sentences, one per line."""
         out = [f"#{self.other_id} {self.other_name} merges into #{self.keep_id} {self.keep_name}:"]
-        moving = [f"{n:,} {table_label(tb)}" for tb, n in self.moves.items() if n]
+        moving = [counted(tb, n) for tb, n in self.moves.items() if n]
         out.append("  moves: " + (", ".join(moving) if moving else "nothing"))
         for tb, n in self.drops.items():
             if n:
-                out.append(f"  drops {n:,} {table_label(tb)} {self.keep_name} already has")
+                out.append(f"  drops {counted(tb, n)} {self.keep_name} already has")
         for name, value in self.fields.items():
             out.append(f"  {self.keep_name} takes {name.replace('_', ' ')}: {value}")
         if self.notes_appended:
@@ -113,9 +119,9 @@ class MergePlan:
         out.append(f"  then #{self.other_id} goes to the trash (`crm contact unmerge {self.other_id}` reverses it)")
         return out
 
-    def moved_labels(self) -> list[tuple[str, int]]:
-        """(what, how many) of the rows moving, in people's words."""
-        return [(table_label(name), n) for name, n in self.moves.items()]
+    def moved(self) -> str:
+        """The rows moving, in people's words: `2 emails, 1 interaction`."""
+        return ", ".join(counted(name, n) for name, n in self.moves.items() if n) or "nothing to move"
 
     def as_record(self) -> dict[str, Any]:
         return {
@@ -330,7 +336,7 @@ class UnmergeSummary:
     kept_fields: list[str] = field(default_factory=list)  # KEEP's fields edited since, left as they are
 
     def line(self) -> str:
-        moved = ", ".join(f"{n:,} {table_label(tb)}" for tb, n in self.moved_back.items() if n) or "nothing"
+        moved = ", ".join(counted(tb, n) for tb, n in self.moved_back.items() if n) or "nothing"
         out = f"#{self.other_id} {self.other_name} is back; moved back from #{self.keep_id}: {moved}"
         if self.restored:
             out += f"; {self.restored:,} dropped rows restored"

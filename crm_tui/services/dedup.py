@@ -296,7 +296,7 @@ def _score(
         similarity = _name_similarity(norm_a, norm_b)
     points = name_points(similarity)
     if points:
-        alike = "same name" if norm_a == norm_b else f"names {similarity:.0f}% alike"
+        alike = "same name" if similarity >= 100 else f"names {similarity:.0f}% alike"
         reasons.append(Reason("name", points, alike))
         score += points
     if org_a is not None and org_a == org_b:

@@ -30,13 +30,10 @@ def twins(engine: Engine) -> tuple[int, int, int]:
     with session_scope(engine) as session:
         greta = resolve_contact(session, "Greta Petrović")
         phone = contact_detail(session.connection(), greta.id).phones[0].phone
-        by_email = add_contact(
-            session,
-            ContactCreate(name="Greta Petrovic", emails=["greta.petrovic@northwind-bakery.co.uk"],
-                          organization="Northwind Bakery Co"),  # fmt: skip
-            actor="tester",
-            now=NOW,
+        data = ContactCreate(
+            name="Greta Petrovic", emails=["greta.petrovic@northwind-bakery.co.uk"], organization="Northwind Bakery Co"
         )
+        by_email = add_contact(session, data, actor="tester", now=NOW)
         by_phone = add_contact(session, ContactCreate(name="G. Petrović", phones=[phone]), actor="tester", now=NOW)
         assert greta.id is not None and by_email.id is not None and by_phone.id is not None
         return greta.id, by_email.id, by_phone.id

@@ -88,7 +88,8 @@ def test_dedup_command(db_url: str) -> None:
     def crm(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-m", "crm_tui", *args], capture_output=True, text=True, env=env)
 
-    for name, phone in (("Jane Doe", "+1 555 010 0000"), ("Jane  Doe", "555 010 0000"), ("John Roe", "+1 555 999 0000")):
+    people = (("Jane Doe", "+1 555 010 0000"), ("Jane  Doe", "555 010 0000"), ("John Roe", "+1 555 999 0000"))
+    for name, phone in people:
         assert crm("contact", "add", name, "--phone", phone).returncode == 0
     out = crm("dedup", "--format", "json")
     assert out.returncode == 0, out.stderr

@@ -12,7 +12,9 @@ undo_app = typer.Typer(help="Undo your latest change, or one chosen from `crm un
 @undo_app.command("undo")
 def undo(
     ctx: typer.Context,
-    entry: str | None = typer.Argument(None, help="The change to undo (an id from --list); default: your latest."),
+    entry: str | None = typer.Argument(
+        None, metavar="[ID]", help="The change to undo (an id from --list); default: your latest."
+    ),
     list_: bool = typer.Option(False, "--list", "-l", help="List your latest changes and whether each can be undone."),
     everyone: bool = typer.Option(False, "--all", help="With --list: everyone's changes, not only yours."),
     limit: int = typer.Option(20, "--limit", "-n", min=1, help="With --list: at most this many."),

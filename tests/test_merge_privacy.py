@@ -20,9 +20,10 @@ from crm_tui.errors import Conflict, NotFound
 from crm_tui.models import Contact
 from crm_tui.models import tables as t
 from crm_tui.models.schemas import ContactCreate, ContactUpdate
-from crm_tui.services.contacts.merging import merge_contacts, merge_plan, unmerge_contact
+from crm_tui.services.contacts.merging import merge_contacts, merge_plan
 from crm_tui.services.contacts.privacy import forget_contact, person_record
 from crm_tui.services.contacts.rows import contact_detail
+from crm_tui.services.contacts.unmerging import unmerge_contact
 from crm_tui.services.contacts.writing import add_contact, edit_contact
 from crm_tui.services.interactions import log_interaction
 from crm_tui.services.reminders import add_reminder

@@ -65,7 +65,7 @@ def unmerge(
     Example: crm contact unmerge 31
     """
     from crm_tui.services.contacts.finding import find_contact
-    from crm_tui.services.contacts.merging import unmerge_contact
+    from crm_tui.services.contacts.unmerging import unmerge_contact
 
     rt = runtime(ctx)
     with rt.session() as session:

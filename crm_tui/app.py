@@ -76,6 +76,7 @@ class CrmApp(App[None]):
         Binding("c", "capture", "Capture", show=False, tooltip="Log an interaction in one sentence (quick capture)"),
         Binding("r,ctrl+r,f5", "refresh", "Refresh", show=False, tooltip="Reload from the database"),
         Binding("q", "quit", "Quit", show=False, tooltip="Quit"),
+        Binding("ctrl+z", "undo", "Undo", show=False, tooltip="Undo your last change"),
     ]
 
     due_count: reactive[int] = reactive(0)
@@ -240,6 +241,18 @@ class CrmApp(App[None]):
         if refresh is not None:
             refresh()
         self.count_due()
+
+    def action_undo(self) -> None:
+        """Undo the user's latest change (a form's text fields undo their own typing first)."""
+        from crm_tui.screens.flows import undo_last
+
+        undo_last(self)
+
+    def action_duplicates(self) -> None:
+        from crm_tui.screens.duplicates import DuplicatesScreen
+
+        if not isinstance(self.screen, DuplicatesScreen):
+            self.push_screen(DuplicatesScreen())
 
     def open_contact(self, contact_id: int) -> None:
         """Show a contact's 360° view on top of the current screen."""

@@ -54,6 +54,8 @@ GROUPS: dict[str, tuple[str, str]] = {
     "sync": ("crm_tui.commands.sync", "sync_app"),
     "interaction": ("crm_tui.commands.interactions", "interaction_app"),
     "config": ("crm_tui.commands.config", "config_app"),
+    "undo": ("crm_tui.commands.undo", "undo_app"),
+    "dedup": ("crm_tui.commands.dedup", "dedup_app"),
 }
 
 

@@ -109,6 +109,23 @@ def test_insert_ignore_and_explicit_ids_contract(engine: Engine) -> None:
         assert conn.execute(select(t.tags.c.name).order_by(t.tags.c.id)).scalars().all() == ["vip", "x", "y"]
 
 
+def test_erasing_contract(engine: Engine) -> None:
+    """After a delete, the search index keeps no word of the deleted row where a query or the file holds it."""
+    _contacts(engine)
+    backend = backend_for(engine)
+    with connection_scope(engine, write=True) as conn:
+        backend.secure_delete(conn, True)
+        conn.execute(t.contacts.delete().where(t.contacts.c.display_name == "Ada Lovelace"))
+        backend.purge_search_remnants(conn)
+        backend.secure_delete(conn, False)
+        assert backend.match_contacts(conn, "lovelace", limit=5) == []
+        if backend.name == "sqlite":
+            # The FTS5 segments themselves: after 'optimize' no term of the deleted document is left.
+            blobs = b"".join(bytes(row[0]) for row in conn.execute(text("SELECT block FROM search_index_data")))
+            assert b"opera" not in blobs and b"proposal" not in blobs  # her notes, her interaction
+    assert backend.reclaim(engine, ["search_index", "contacts"]) is None
+
+
 def test_text_is_cleaned_the_same_on_both() -> None:
     from crm_tui.backend import backend_named
 

@@ -144,6 +144,21 @@ class Backend(ABC):
         """How the bulk writer may suspend row triggers and do their work set-based; None keeps them."""
         return None
 
+    # ------------------------------------------------------------ erasing (forget, purge)
+
+    def secure_delete(self, conn: Connection, on: bool) -> None:
+        """Whether deleted content is overwritten in the file (for the rest of this connection's use)."""
+        return None  # PostgreSQL: dead row versions are out of reach of every query; `reclaim` vacuums them
+
+    def purge_search_remnants(self, conn: Connection) -> None:
+        """Drop what deleted rows left in the search index's own storage, in this transaction."""
+        return None
+
+    def reclaim(self, engine: Engine, tables: Sequence[str]) -> str | None:
+        """After the commit: clear what the database keeps of deleted rows outside the tables
+        (SQLite's write-ahead log, PostgreSQL's dead row versions); a warning if it could not."""
+        return None
+
     def clean_text(self, value: str) -> str:
         """Text as the database can store it (PostgreSQL refuses NUL; the rule is the same on both)."""
         return value.replace("\x00", "") if "\x00" in value else value

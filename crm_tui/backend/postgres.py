@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -125,6 +126,15 @@ class PostgresBackend(Backend):
         return case((text_.op("~")(r"^-?[0-9]*\.?[0-9]+$|^-?[0-9]+\.$"), cast(text_, Numeric)), else_=None)
 
     # ------------------------------------------------------------ writes
+
+    def reclaim(self, engine: Engine, tables: Sequence[str]) -> str | None:
+        # Deleted rows stay in the heap as dead versions until VACUUM prunes them (it cannot
+        # run inside a transaction). The server's WAL archive and backups are out of reach.
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            for name in tables:
+                if re.fullmatch(r"[a-z_][a-z0-9_]*", name):
+                    conn.exec_driver_sql(f'VACUUM "{name}"')
+        return None
 
     def insert_ignore(self, conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
         if not rows:

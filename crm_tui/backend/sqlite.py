@@ -214,6 +214,29 @@ class SqliteBackend(Backend):
 
         return BULK
 
+    # ------------------------------------------------------------ erasing
+
+    def secure_delete(self, conn: Connection, on: bool) -> None:
+        # Deleted cells and freed pages are zeroed instead of left in the file until reused.
+        conn.exec_driver_sql(f"PRAGMA secure_delete = {'ON' if on else 'OFF'}")
+
+    def purge_search_remnants(self, conn: Connection) -> None:
+        # FTS5 marks a deleted row's terms as deleted in a new segment but keeps them in the
+        # old ones until those are merged: 'optimize' merges every segment into one.
+        conn.exec_driver_sql("INSERT INTO search_index(search_index) VALUES('optimize')")
+
+    def reclaim(self, engine: Engine, tables: Sequence[str]) -> str | None:
+        # The write-ahead log still holds the old pages until a checkpoint copies the new ones
+        # back and TRUNCATE empties it; a reader in another process can hold it back.
+        with engine.connect() as conn:
+            # On the driver's connection: SQLAlchemy would open a transaction, and a checkpoint
+            # cannot run inside one.
+            cursor = conn.connection.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[union-attr]
+            busy, _log, _done = cursor.fetchone()
+        if busy:
+            return "another process is reading the database: its write-ahead log is cleared at the next checkpoint"
+        return None
+
     # ------------------------------------------------------------ search
 
     def match_contacts(

@@ -346,25 +346,6 @@ def restore(ctx: typer.Context, ref: str = typer.Argument(..., help="A contact i
     rt.done(f"Restored #{contact.id} {contact.display_name}", contact.id)
 
 
-@contact_app.command("merge")
-def merge(
-    ctx: typer.Context,
-    keep: str = typer.Argument(..., help="The contact that stays."),
-    other: str = typer.Argument(..., help="The duplicate: its data moves to KEEP, then it goes to the trash."),
-) -> None:
-    """Merge a duplicate into another contact.
-
-    Example: crm contact merge 12 31
-    """
-    from crm_tui.services.contacts.finding import resolve_contact
-    from crm_tui.services.contacts.lifecycle import merge_contacts
-
-    rt = runtime(ctx)
-    with rt.session() as session:
-        kept = merge_contacts(session, resolve_contact(session, keep), resolve_contact(session, other), actor=rt.user)
-    rt.done(f"Merged {other} into #{kept.id} {kept.display_name}", kept.id)
-
-
 @contact_app.command("history")
 def history(
     ctx: typer.Context,
@@ -431,7 +412,7 @@ def trash_purge(
         None, "--older-than", help="Only those trashed longer ago than this (30d, 6m)."
     ),
 ) -> None:
-    """Delete trashed contacts for good, with their interactions and reminders, and deleted interactions.
+    """Delete trashed contacts for good, with their interactions, reminders and history; and removed interactions.
 
     Interactions removed with `crm interaction rm` are purged by the same rule (deleted longer ago than --older-than).
     """
@@ -445,8 +426,17 @@ def trash_purge(
     with rt.session() as session:
         count = purge_trash(session, older_than=age)
         interactions = purge_deleted_interactions(session, older_than=age)
+    if count:
+        from crm_tui.services.contacts.privacy import reclaim
+
+        warning = reclaim(rt.engine)
+        if warning:
+            rt.note(f"crm: {warning}")
     extra = f" and {interactions} deleted interaction{'s' if interactions != 1 else ''}" if interactions else ""
     rt.done(f"Purged {count} contact{'s' if count != 1 else ''}{extra}", count)
 
 
-from crm_tui.commands import person as _person  # noqa: E402, F401  (contact link, contact unlink)
+# The contact commands kept in their own modules; importing them registers them: link and unlink,
+# merge, unmerge, export-person and forget.
+from crm_tui.commands import person as _person  # noqa: E402, F401
+from crm_tui.commands import privacy as _privacy  # noqa: E402, F401

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         Tag,
     )
     from crm_tui.models.history import Change
+    from crm_tui.models.journal import DedupDismissal, ForgottenPerson, JournalEntry, JournalRow
     from crm_tui.models.person import (
         ContactAddress,
         ContactCardLine,
@@ -61,6 +62,10 @@ _WHERE = {
     "DateNotice": "person",
     "VdirEntry": "person",
     "ConfigEntry": "config",
+    "JournalEntry": "journal",
+    "JournalRow": "journal",
+    "DedupDismissal": "journal",
+    "ForgottenPerson": "journal",
 }
 
 __all__ = [
@@ -77,9 +82,13 @@ __all__ = [
     "ContactUrl",
     "CustomField",
     "DateNotice",
+    "DedupDismissal",
+    "ForgottenPerson",
     "ImportBatch",
     "ImportChange",
     "Interaction",
+    "JournalEntry",
+    "JournalRow",
     "Organization",
     "Reminder",
     "Rhythm",

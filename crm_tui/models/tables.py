@@ -259,3 +259,47 @@ config = table(
     column("updated_by", Text),
     column("updated_at", UTCDateTime),
 )
+
+journal = table(
+    "journal",
+    column("id", Integer),
+    column("at", UTCDateTime),
+    column("actor", Text),
+    column("entity", Text),
+    column("entity_id", Integer),
+    column("contact_id", Integer),
+    column("action", Text),
+    column("summary", Text),
+    column("detail", Text),
+    column("undoable", Boolean),
+    column("undo_of", Integer),
+    column("undone_at", UTCDateTime),
+    column("undone_by", Text),
+)
+
+journal_rows = table(
+    "journal_rows",
+    column("id", Integer),
+    column("journal_id", Integer),
+    column("table_name", Text),
+    column("row_key", Text),
+    column("contact_id", Integer),
+    column("before", Text),
+    column("after", Text),
+)
+
+dedup_dismissals = table(
+    "dedup_dismissals",
+    column("contact_id", Integer),
+    column("other_id", Integer),
+    column("dismissed_by", Text),
+    column("dismissed_at", UTCDateTime),
+)
+
+forgotten = table(
+    "forgotten",
+    column("id", Integer),
+    column("forgotten_at", UTCDateTime),
+    column("forgotten_by", Text),
+    column("counts", Text),
+)

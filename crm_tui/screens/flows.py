@@ -1,4 +1,4 @@
-"""Actions several screens offer: trash a contact, complete or snooze a follow-up, merge."""
+"""Actions several screens offer: trash a contact, complete or snooze a follow-up, merge, undo."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from crm_tui.screens.dialogs import ConfirmModal, SnoozeModal
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from crm_tui.app import CrmApp
     from crm_tui.models import Contact, Reminder
     from crm_tui.screens.base import DbMixin
+    from crm_tui.services.contacts.merging import MergePlan
 
 
 def trash_contact(screen: DbMixin, contact_id: int, name: str, then: Callable[[], None]) -> None:
@@ -93,8 +95,7 @@ def merge_into(screen: DbMixin, keep_id: int, keep_name: str, then: Callable[[],
     """Pick a duplicate of the contact, confirm, and merge it in (in a worker: it moves a whole history)."""
     from crm_tui.screens.pickers import ContactPickerModal
     from crm_tui.services.contacts.finding import get_contact
-    from crm_tui.services.contacts.lifecycle import merge_contacts
-    from crm_tui.services.interactions import count_interactions
+    from crm_tui.services.contacts.merging import merge_contacts, merge_plan
 
     app = screen.crm
 
@@ -107,28 +108,24 @@ def merge_into(screen: DbMixin, keep_id: int, keep_name: str, then: Callable[[],
             )
 
         def done(_: object) -> None:
-            app.notify(f"Merged {other_name} into {keep_name}; {other_name} is in the trash.", title="Merged")
+            app.notify(
+                f"Merged {other_name} into {keep_name}; {other_name} is in the trash (ctrl+z undoes it).",
+                title="Merged",
+            )
             then()
 
         screen.db_write(job, done, description="merge contacts")
 
-    def ask(other_id: int, other_name: str, moved: int) -> None:
-        app.push_screen(
-            ConfirmModal(
-                f"Merge {other_name} into {keep_name}?",
-                f"{keep_name} gets {other_name}'s emails, phones, tags, follow-ups and "
-                f"{moved:,} interaction{'s' if moved != 1 else ''}; what {keep_name} already has wins. "
-                f"{other_name} then goes to the trash.",
-                confirm="Merge",
-            ),
-            lambda ok: merge(other_id, other_name) if ok else None,
-        )
+    def ask(plan: MergePlan) -> None:
+        from crm_tui.screens.duplicates import MergePreviewModal
+
+        app.push_screen(MergePreviewModal(plan), lambda ok: merge(plan.other_id, plan.other_name) if ok else None)
 
     def picked(choice: tuple[int, str] | None) -> None:
         if choice is None:
             return
-        other_id, other_name = choice
-        screen.db(lambda s: count_interactions(s, other_id), lambda n: ask(other_id, other_name, n))
+        other_id, _ = choice
+        screen.db(lambda conn: merge_plan(conn, keep_id, other_id), ask)
 
     app.push_screen(ContactPickerModal(f"Merge which contact into {keep_name}?", exclude=keep_id), picked)
 
@@ -151,3 +148,25 @@ def ask_or_thank(screen: DbMixin, contact_id: int, name: str, action: str, then:
         logged,
         description="log the interaction",
     )
+
+
+def undo_last(app: CrmApp) -> None:
+    """Undo the user's latest change in a worker; say what was undone, or why it cannot be."""
+    from crm_tui.errors import CrmError
+    from crm_tui.services.undo import undo_change
+
+    user, now = app.user, app.now()
+
+    def job() -> None:
+        try:
+            undone = app.write(lambda s: undo_change(s, actor=user, now=now))
+        except CrmError as exc:
+            app.call_from_thread(app.notify, exc.message, title="Nothing undone", severity="warning", timeout=8)
+            return
+        app.call_from_thread(done, undone.summary)
+
+    def done(summary: str) -> None:
+        app.notify(f"Undid: {summary}", title="Undone")
+        app.action_refresh()
+
+    app.run_worker(job, thread=True, group="undo", exclusive=True, description="undo")

@@ -28,6 +28,8 @@ NAVIGATION = (
     ("Help: all keys", "Every key binding of this screen (key ?)", "help"),
     ("Refresh", "Reload from the database (key r)", "refresh"),
     ("Quick capture", "Log an interaction in one sentence: lunch with Ana yesterday... (key c)", "capture"),
+    ("Undo", "Undo your last change, or say why it cannot be undone (ctrl+z)", "undo"),
+    ("Find duplicates", "Likely duplicate contacts side by side: merge or dismiss", "duplicates"),
 )
 
 

@@ -99,8 +99,12 @@ class TrashScreen(CrmScreen):
             return
 
         def purged(count: int) -> None:
-            self.notify(f"Deleted {count:,} contact{'s' if count != 1 else ''} for good.")
+            from crm_tui.services.contacts.privacy import reclaim
+
+            self.notify(f"Deleted {count:,} contact{'s' if count != 1 else ''} for good, with their history.")
             self.refresh_data()
+            # What the database keeps of the deleted rows outside its tables (the WAL) goes too.
+            self.run_worker(lambda: reclaim(self.crm.engine), thread=True, group="reclaim")
 
         def confirmed(ok: bool | None) -> None:
             if ok:

@@ -20,6 +20,7 @@ from crm_tui.errors import InteractionNotFound, InvalidInput
 from crm_tui.models import tables as t
 from crm_tui.models.kinds import DIRECTIONS, INTERACTION_KINDS, SCALES
 from crm_tui.records import MAX_ID
+from crm_tui.services.history import change
 
 i = t.interactions.c
 c = t.contacts.c
@@ -117,7 +118,7 @@ def log_interaction(
     score: int | None = None,
     scale: int | None = None,
 ) -> InteractionInfo:
-    """Record an interaction with a contact; the database's trigger moves the contact's last contact.
+    """Record an interaction with a contact (undoable); the database's trigger moves the contact's last contact.
 
     A `feedback` interaction carries a score on a scale (10: 0-10, 5: 1-5); no other kind does.
     """
@@ -139,7 +140,13 @@ def log_interaction(
         "score": score,
         "scale": scale if score is not None else None,
     }
-    new_id = conn.execute(insert(t.interactions).values(**values).returning(i.id)).scalar_one()
+    # In the journal (for undo) but not in the contact's history: the timeline shows it.
+    with change(
+        conn, entity="interaction", action="log", actor=author, contact_id=contact_id, at=now, history=False
+    ) as rec:
+        new_id = conn.execute(insert(t.interactions).values(**values).returning(i.id)).scalar_one()
+        rec.created(int(new_id))
+        rec.note = f"{values['kind']}: {summary}"
     return InteractionInfo(id=int(new_id), **values)
 
 

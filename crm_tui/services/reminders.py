@@ -148,19 +148,19 @@ def reminder_titles(conn: Connection, ids: list[int]) -> dict[int, str]:
 # ---------------------------------------------------------------- changing
 
 
-def _record(session: Session, reminder: Reminder, action: str, actor: str | None, **details: Any) -> None:
-    """Append a change of this reminder to its contact's history."""
-    from crm_tui.services.history import record
+def _change(session: Session, reminder: Reminder, action: str, actor: str | None, at: datetime) -> Any:
+    """Record the change made in the `with` block to this reminder, in its contact's history (undoable)."""
+    from crm_tui.services.history import change
 
     assert reminder.id is not None
-    record(
+    return change(
         session,
         entity="reminder",
         entity_id=reminder.id,
         contact_id=reminder.contact_id,
         action=action,
         actor=actor,
-        **details,
+        at=at,
     )
 
 
@@ -202,11 +202,35 @@ def add_reminder(
 ) -> Reminder:
     """Create a follow-up, repeating by `every` (read in `tz`) if given; its owner defaults to its creator."""
     from crm_tui.dates import local_zone
-    from crm_tui.models import Reminder
+    from crm_tui.services.history import change
 
     now = now or utcnow()
     repeat = read_repeat(every, due_at=due_at, tz=tz or local_zone()) if every is not None else None
-    reminder = Reminder(
+    with change(session, entity="reminder", action="create", actor=actor, contact_id=contact_id, at=now) as rec:
+        reminder = _new_reminder(
+            title=title, due_at=due_at, actor=actor, contact_id=contact_id, repeat=repeat, owner=owner, now=now
+        )
+        session.add(reminder)
+        session.flush()
+        assert reminder.id is not None
+        rec.created(reminder.id)
+        rec.note = reminder.title
+    return reminder
+
+
+def _new_reminder(
+    *,
+    title: str,
+    due_at: datetime,
+    actor: str,
+    contact_id: int | None,
+    repeat: Repeat | None,
+    owner: str | None,
+    now: datetime,
+) -> Reminder:
+    from crm_tui.models import Reminder
+
+    return Reminder(
         contact_id=contact_id,
         title=_clean_title(title),
         due_at=due_at,
@@ -219,10 +243,6 @@ def add_reminder(
         created_at=now,
         updated_at=now,
     )
-    session.add(reminder)
-    session.flush()
-    _record(session, reminder, "create", actor, at=now, note=reminder.title)
-    return reminder
 
 
 def complete_reminder(
@@ -233,18 +253,16 @@ def complete_reminder(
     if reminder.done_at is not None:
         raise InvalidInput(f"reminder #{reminder.id} is already done")
     next_due = next_due_at(reminder, now=now) if reminder.rule else None
-    changes: dict[str, tuple[Any, Any]]
-    if next_due is not None:
-        changes = {"due_at": (reminder.due_at, next_due)}
-        reminder.due_at = next_due
-        reminder.snoozed_until = None
-    else:
-        changes = {"done_at": (None, now)}
-        reminder.done_at = now
-    reminder.updated_at = now
-    session.add(reminder)
-    session.flush()
-    _record(session, reminder, "done", actor, at=now, changes=changes)
+    with _change(session, reminder, "done", actor, now) as rec:
+        if next_due is not None:
+            rec.changes = {"due_at": (reminder.due_at, next_due)}
+            reminder.due_at = next_due
+            reminder.snoozed_until = None
+        else:
+            rec.changes = {"done_at": (None, now)}
+            reminder.done_at = now
+        reminder.updated_at = now
+        session.add(reminder)
     return reminder
 
 
@@ -275,20 +293,19 @@ def snooze_reminder(
         raise InvalidInput(f"reminder #{reminder.id} is already done")
     if until <= now:
         raise InvalidInput("snooze until a time in the future")
-    changes = {"snoozed_until": (reminder.snoozed_until, until)}
-    reminder.snoozed_until = until
-    reminder.updated_at = now
-    session.add(reminder)
-    session.flush()
-    _record(session, reminder, "snooze", actor, at=now, changes=changes)
+    with _change(session, reminder, "snooze", actor, now) as rec:
+        rec.changes = {"snoozed_until": (reminder.snoozed_until, until)}
+        reminder.snoozed_until = until
+        reminder.updated_at = now
+        session.add(reminder)
     return reminder
 
 
 def remove_reminder(session: Session, reminder: Reminder, *, actor: str | None = None) -> None:
     """Delete a reminder for good (its history stays)."""
-    session.delete(reminder)
-    session.flush()
-    _record(session, reminder, "delete", actor, note=reminder.title)
+    with _change(session, reminder, "delete", actor, utcnow()) as rec:
+        session.delete(reminder)
+        rec.note = reminder.title
 
 
 def edit_reminder(
@@ -308,9 +325,25 @@ def edit_reminder(
     `every` None keeps the rule, one of NO_REPEAT stops repeating, anything else is
     a new rule. A new due time ends any snooze, and a repeating series then counts from it.
     """
+    now = now or utcnow()
+    with _change(session, reminder, "update", actor, now) as rec:
+        rec.changes = _edit(reminder, title=title, due_at=due_at, every=every, tz=tz, owner=owner, now=now)
+        session.add(reminder)
+    return reminder
+
+
+def _edit(
+    reminder: Reminder,
+    *,
+    title: str | None,
+    due_at: datetime | None,
+    every: str | None,
+    tz: tzinfo | None,
+    owner: str | None,
+    now: datetime,
+) -> dict[str, tuple[Any, Any]]:
     from crm_tui.dates import local_zone
 
-    now = now or utcnow()
     before = {"title": reminder.title, "due_at": reminder.due_at, "rule": reminder.rule, "owner": reminder.owner}
     if owner is not None:
         reminder.owner = _one_line(owner)
@@ -337,10 +370,7 @@ def edit_reminder(
     )
     if changes:
         reminder.updated_at = now
-        _record(session, reminder, "update", actor, at=now, changes=changes)
-    session.add(reminder)
-    session.flush()
-    return reminder
+    return changes
 
 
 def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, tuple[Any, Any]]:

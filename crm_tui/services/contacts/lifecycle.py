@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import select
 
 from crm_tui.dates import utcnow
-from crm_tui.errors import Conflict, InvalidInput
-from crm_tui.models import Change, Contact, ContactEmail, ContactPhone, Interaction, Reminder
-from crm_tui.services.contacts.writing import ensure_primaries
-from crm_tui.services.history import move_history, record
-from crm_tui.services.person.merging import move_person
-from crm_tui.services.tags import move_tags
+from crm_tui.errors import Conflict
+from crm_tui.models import Change, Contact
+from crm_tui.services.history import change
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -29,21 +25,19 @@ def trash_contact(
     note: str | None = None,
 ) -> Contact:
     """Send a contact to the trash (soft delete); its search entries disappear."""
-    contact.deleted_at = now or utcnow()
-    contact.updated_at = contact.deleted_at
-    session.add(contact)
-    session.flush()
     assert contact.id is not None
-    record(
-        session, entity="contact", entity_id=contact.id, action="trash", actor=actor, at=contact.deleted_at, note=note
-    )
+    with change(session, entity="contact", entity_id=contact.id, action="trash", actor=actor, at=now) as rec:
+        contact.deleted_at = now or utcnow()
+        contact.updated_at = contact.deleted_at
+        session.add(contact)
+        rec.note = note
     return contact
 
 
 def restore_contact(
     session: Session, contact: Contact, *, actor: str | None = None, now: datetime | None = None
 ) -> Contact:
-    """Bring a contact back from the trash; one merged into another stays there."""
+    """Bring a contact back from the trash; one merged into another stays there (see `crm contact unmerge`)."""
     assert contact.id is not None
     trashed = session.execute(
         select(Change.new_value)
@@ -52,78 +46,34 @@ def restore_contact(
         .limit(1)
     ).scalar()
     if trashed and trashed.startswith("merged into"):
-        raise Conflict(f"#{contact.id} {contact.display_name} was {trashed}; its emails and history are there now")
-    contact.deleted_at = None
-    contact.updated_at = now or utcnow()
-    session.add(contact)
-    session.flush()
-    record(session, entity="contact", entity_id=contact.id, action="restore", actor=actor, at=contact.updated_at)
+        raise Conflict(
+            f"#{contact.id} {contact.display_name} was {trashed}; its emails and history are there now "
+            f"(`crm contact unmerge {contact.id}` takes them back out)"
+        )
+    with change(session, entity="contact", entity_id=contact.id, action="restore", actor=actor, at=now):
+        contact.deleted_at = None
+        contact.updated_at = now or utcnow()
+        session.add(contact)
     return contact
 
 
 def purge_trash(session: Session, *, older_than: timedelta | None = None, now: datetime | None = None) -> int:
-    """Delete trashed contacts for good (those trashed before now - older_than); returns the count."""
+    """Delete trashed contacts for good (those trashed before now - older_than), with everything about
+    them: their history's values too (see `privacy.erase_contacts`). Returns the count."""
+    from crm_tui.services.contacts.privacy import erase_contacts
+
     now = now or utcnow()
     condition = [Contact.deleted_at.is_not(None)]
     if older_than is not None:
         condition.append(Contact.deleted_at < now - older_than)
-    result = session.execute(delete(Contact).where(*condition))
-    return int(result.rowcount)
+    ids = list(session.execute(select(Contact.id).where(*condition)).scalars())
+    return erase_contacts(session, ids).contacts
 
 
 def merge_contacts(
     session: Session, keep: Contact, other: Contact, *, actor: str, now: datetime | None = None
 ) -> Contact:
-    """Move OTHER's emails, phones, tags, interactions, reminders, relationships, dates, addresses and
-    web addresses to KEEP; trash OTHER."""
-    now = now or utcnow()
-    if keep.id == other.id:
-        raise InvalidInput(f"cannot merge #{keep.id} {keep.display_name} with itself")
-    assert keep.id is not None and other.id is not None
-    keep_phones = set(
-        session.execute(select(ContactPhone.phone_key).where(ContactPhone.contact_id == keep.id)).scalars()
-    )
-    session.execute(
-        delete(ContactPhone).where(ContactPhone.contact_id == other.id, ContactPhone.phone_key.in_(keep_phones))
-    )
-    for model in (ContactEmail, ContactPhone):
-        session.execute(update(model).where(model.contact_id == other.id).values(contact_id=keep.id, is_primary=False))
-    move_tags(session.connection(), from_contact=other.id, to_contact=keep.id)
-    session.execute(update(Interaction).where(Interaction.contact_id == other.id).values(contact_id=keep.id))
-    session.execute(update(Reminder).where(Reminder.contact_id == other.id).values(contact_id=keep.id))
-    move_history(session, from_contact=other.id, to_contact=keep.id)
-    move_person(session.connection(), from_contact=other.id, to_contact=keep.id)
-    # Fill what KEEP lacks; never overwrite what it has.
-    for attr in ("given_name", "family_name", "organization_id", "title", "source", "nickname", "department"):
-        if getattr(keep, attr) is None and getattr(other, attr) is not None:
-            setattr(keep, attr, getattr(other, attr))
-    if other.notes:
-        keep.notes = f"{keep.notes}\n\n{other.notes}" if keep.notes else other.notes
-    if other.cadence_days is not None:
-        keep.cadence_days = min(keep.cadence_days or other.cadence_days, other.cadence_days)
-    if other.custom:
-        merged = {**json.loads(other.custom), **json.loads(keep.custom or "{}")}
-        keep.custom = json.dumps(merged, ensure_ascii=False)
-    keep.updated_at = now
-    session.add(keep)
-    session.flush()
-    ensure_primaries(session, keep.id)
-    record(
-        session,
-        entity="contact",
-        entity_id=keep.id,
-        action="merge",
-        actor=actor,
-        at=now,
-        note=f"#{other.id} {other.display_name}",
-    )
-    trash_contact(session, other, actor=actor, now=now, note=f"merged into #{keep.id} {keep.display_name}")
-    # The interactions moved, so KEEP's last contact may be newer now.
-    keep.last_contact_at = session.execute(
-        select(func.max(Interaction.occurred_at)).where(
-            Interaction.contact_id == keep.id, Interaction.deleted_at.is_(None)
-        )
-    ).scalar()
-    session.add(keep)
-    session.flush()
-    return keep
+    """Merge OTHER into KEEP (see `merging.merge_contacts`)."""
+    from crm_tui.services.contacts.merging import merge_contacts as merge
+
+    return merge(session, keep, other, actor=actor, now=now)

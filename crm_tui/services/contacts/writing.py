@@ -18,7 +18,8 @@ from crm_tui.errors import Conflict, InvalidInput
 from crm_tui.keys import clean_email, clean_name, clean_phone, email_key, name_key, phone_key, split_name
 from crm_tui.models import Contact, ContactEmail, ContactPhone, Organization
 from crm_tui.models.schemas import ContactCreate, ContactUpdate
-from crm_tui.services.history import diff, record
+from crm_tui.services.history import Diff, change, diff
+from crm_tui.services.journal import CONTACT_PARTS
 from crm_tui.services.organizations import organization_id
 from crm_tui.services.tags import link_tags, unlink_tags
 
@@ -62,6 +63,17 @@ def add_contact(session: Session, data: ContactCreate, *, actor: str, now: datet
     for address in emails:
         _check_email_free(session, address, None)
     _check_cadence(data.cadence_days)
+    with change(session, entity="contact", action="create", actor=actor, at=now) as rec:
+        contact = _new_contact(session, data, name=name, emails=emails, phones=phones, actor=actor, now=now)
+        assert contact.id is not None
+        rec.created(contact.id, parts=CONTACT_PARTS)
+        rec.note = contact.display_name
+    return contact
+
+
+def _new_contact(
+    session: Session, data: ContactCreate, *, name: str, emails: list[str], phones: list[str], actor: str, now: datetime
+) -> Contact:
     given, family = data.given_name, data.family_name
     if given is None and family is None:
         given, family = split_name(name)
@@ -88,9 +100,6 @@ def add_contact(session: Session, data: ContactCreate, *, actor: str, now: datet
         session.add(ContactPhone(contact_id=contact.id, phone=number, phone_key=phone_key(number), is_primary=i == 0))
     session.flush()
     link_tags(session.connection(), contact.id, data.tags)
-    record(
-        session, entity="contact", entity_id=contact.id, action="create", actor=actor, at=now, note=contact.display_name
-    )
     return contact
 
 
@@ -126,6 +135,15 @@ def edit_contact(
 ) -> Contact:
     """Apply `data` to `contact`; emails stay unique, one primary email and phone remain."""
     now = now or utcnow()
+    assert contact.id is not None
+    with change(
+        session, entity="contact", entity_id=contact.id, action="update", actor=actor, at=now, parts=CONTACT_PARTS
+    ) as rec:
+        rec.changes = _edit(session, contact, data, actor=actor, now=now)
+    return contact
+
+
+def _edit(session: Session, contact: Contact, data: ContactUpdate, *, actor: str, now: datetime) -> Diff:
     assert contact.id is not None
     cid = contact.id
     before = snapshot(session, contact)
@@ -186,9 +204,8 @@ def edit_contact(
     if changes:
         contact.updated_at = now
         session.add(contact)
-        record(session, entity="contact", entity_id=cid, action="update", actor=actor, at=now, changes=changes)
     session.flush()
-    return contact
+    return changes
 
 
 def _set_primary_email(session: Session, contact_id: int, address: str) -> None:

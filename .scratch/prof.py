@@ -1,0 +1,12 @@
+import cProfile, pstats, time
+from crm_tui.config import Settings
+from crm_tui.db import open_engine, connection_scope
+from crm_tui.services.dedup import find_duplicates
+engine = open_engine(Settings(db_url="sqlite:///benchmarks/.data/crm-v1-r0008-c100000-i1000000-m50000-s42.db", user="b"))
+with connection_scope(engine) as conn:
+    t0=time.process_time()
+    pr = cProfile.Profile(); pr.enable()
+    r = find_duplicates(conn)
+    pr.disable()
+    print("cpu", time.process_time()-t0, len(r.pairs), r.compared, r.common_keys)
+

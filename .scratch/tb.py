@@ -1,0 +1,185 @@
+"""The backend seam: one contract, run on whichever database the suite runs on (both in CI)."""
+
+from __future__ import annotations
+
+import ast
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.engine import Engine
+
+from crm_tui.backend import SearchFields, backend_for
+from crm_tui.db import Canceller, connection_scope, session_scope
+from crm_tui.errors import QueryCancelled
+from crm_tui.models import tables as t
+from crm_tui.models.schemas import ContactCreate
+from crm_tui.services.contacts.writing import add_contact
+from crm_tui.services.interactions import log_interaction
+from tests.conftest import NOW
+
+PACKAGE = Path(__file__).resolve().parent.parent / "crm_tui"
+
+
+def _squeeze(sql: str) -> str:
+    return " ".join(sql.replace("(", " ( ").replace(")", " ) ").replace(";", " ; ").split())
+
+
+def test_the_triggers_the_code_relies_on_are_the_ones_the_migrations_made(engine: Engine) -> None:
+    """The bulk writer drops and recreates triggers from the backend's definitions: they must be the schema's."""
+    backend = backend_for(engine)
+    defined = {trigger.name: trigger for trigger in backend.triggers()}
+    if backend.name != "sqlite":
+        assert not defined and backend.bulk_triggers() is None  # PostgreSQL keeps its row triggers
+        return
+    with engine.connect() as conn:
+        stored = dict(conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")).all())
+    assert set(stored) == set(defined)
+    for name, trigger in defined.items():
+        assert _squeeze(stored[name]) == _squeeze(trigger.sql), name
+    bulk = backend.bulk_triggers()
+    assert bulk is not None
+    assert {trig.name for trig in bulk.contact_search} <= set(defined)
+
+
+def _contacts(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        ada = add_contact(session, ContactCreate(name="Ada Lovelace", emails=["ada@engines.example"],
+                                                 organization="Analytical Engines", tags=["vip"],
+                                                 notes="likes the opera"), actor="t", now=NOW)  # fmt: skip
+        bob = add_contact(session, ContactCreate(name="Bob Byron"), actor="t", now=NOW)
+        log_interaction(session.connection(), bob.id or 0, kind="call", summary="renewal of the Lovelace deal",
+                        author="t", at=NOW - timedelta(days=2), now=NOW)  # fmt: skip
+        log_interaction(session.connection(), ada.id or 0, kind="note", summary="sent the proposal", author="t",
+                        at=NOW - timedelta(days=1), now=NOW)  # fmt: skip
+
+
+def test_full_text_contract(engine: Engine) -> None:
+    _contacts(engine)
+    backend = backend_for(engine)
+    with connection_scope(engine) as conn:
+        assert [cid for cid, _ in backend.match_contacts(conn, "lovel", limit=10)] == [1]  # the last word: a prefix
+        assert [cid for cid, _ in backend.match_contacts(conn, "opera", limit=10)] == [1]  # notes count
+        assert backend.match_contacts(conn, "opera", limit=10, fields=SearchFields.IDENTITY) == []
+        assert [cid for cid, _ in backend.match_contacts(conn, "engines", limit=10, fields=SearchFields.IDENTITY)] == [
+            1
+        ]
+        assert backend.match_contacts(conn, "vip", limit=10, fields=SearchFields.NAME) == []
+        assert backend.match_interactions(conn, "renewal", limit=10) == [(2, "renewal of the Lovelace deal")]
+        # Words on the contact and in one of its interactions meet only across documents.
+        assert backend.match_contacts(conn, "ada proposal", limit=10) == []
+        assert backend.match_across(conn, "ada proposal", limit=10) == [1]
+        assert backend.match_across(conn, "ada renewal", limit=10) == []
+        # Operators, quotes and punctuation are searched as words, never as syntax.
+        for hostile in ('"', "AND", "NEAR(", "-ada", "a:b", "'", "*", "ada OR"):
+            backend.match_contacts(conn, hostile, limit=5)
+            backend.match_interactions(conn, hostile, limit=5)
+
+
+def test_date_arithmetic_contract(engine: Engine) -> None:
+    backend = backend_for(engine)
+    c = t.contacts.c
+    with session_scope(engine) as session:
+        add_contact(session, ContactCreate(name="Ada", cadence_days=14), actor="t", now=NOW)
+        log_interaction(session.connection(), 1, kind="call", summary="x", author="t", at=NOW - timedelta(days=10))
+    with connection_scope(engine) as conn:
+        due_at = conn.execute(select(backend.plus_days(c.last_contact_at, c.cadence_days))).scalar_one()
+        assert str(due_at).startswith("2026-11-26")
+        lapsed = select(c.id).where(backend.plus_days(c.last_contact_at, c.cadence_days) <= NOW + timedelta(days=5))
+        assert conn.execute(lapsed).scalars().all() == [1]
+        gap = conn.execute(select(backend.days_between(c.created_at, c.last_contact_at))).scalar_one()
+        assert abs(float(gap) - 10.0) < 1e-6
+        assert conn.execute(select(c.id).where(backend.comparable_time(c.created_at) <= NOW)).scalars().all() == [1]
+
+
+def test_insert_ignore_and_explicit_ids_contract(engine: Engine) -> None:
+    backend = backend_for(engine)
+    with connection_scope(engine, write=True) as conn:
+        rows = [{"name": "vip", "name_key": "vip"}, {"name": "VIP", "name_key": "vip"}]
+        backend.insert_ignore(conn, t.tags, rows)
+        backend.insert_ignore(conn, t.tags, rows[:1])
+        conn.execute(t.tags.insert().values(id=40, name="x", name_key="x"))
+        backend.after_explicit_ids(conn, "tags")
+        new_id = conn.execute(t.tags.insert().values(name="y", name_key="y").returning(t.tags.c.id)).scalar_one()
+    assert new_id == 41
+    with connection_scope(engine) as conn:
+        assert conn.execute(select(t.tags.c.name).order_by(t.tags.c.id)).scalars().all() == ["vip", "x", "y"]
+
+
+def test_erasing_contract(engine: Engine) -> None:
+    """After a delete, the search index keeps no word of the deleted row where a query or the file holds it."""
+    _contacts(engine)
+    backend = backend_for(engine)
+    with connection_scope(engine, write=True) as conn:
+        backend.secure_delete(conn, True)
+        conn.execute(t.contacts.delete().where(t.contacts.c.display_name == "Ada Lovelace"))
+        backend.secure_delete(conn, False)
+        assert backend.match_contacts(conn, "lovelace", limit=5) == []
+        if backend.name == "sqlite":
+            # The FTS5 segments themselves: after 'optimize' no term of the deleted document is left.
+            blobs = b"".join(bytes(row[0]) for row in conn.execute(text("SELECT block FROM search_index_data")))
+            assert b"opera" not in blobs and b"proposal" not in blobs  # her notes, her interaction
+    assert backend.reclaim(engine, ["search_index", "contacts"]) is None
+
+
+def test_text_is_cleaned_the_same_on_both() -> None:
+    from crm_tui.backend import backend_named
+
+    for name in ("sqlite", "postgresql"):
+        assert backend_named(name).clean_text("a\x00b") == "ab"
+    assert backend_named("sqlite").bulk_time(datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)) == "2026-01-02 03:04:05.000000"
+
+
+def test_a_running_query_is_cancelled_from_another_thread(engine: Engine) -> None:
+    """What the app's search-as-you-type does when the next keystroke arrives."""
+    backend = backend_for(engine)
+    slow = (
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000000) SELECT count(*) FROM n"
+        if backend.name == "sqlite"
+        else "SELECT pg_sleep(20)"
+    )
+    canceller = Canceller()
+    stopper = threading.Timer(0.3, canceller.cancel)
+    started = time.monotonic()
+    stopper.start()
+    with pytest.raises(QueryCancelled), connection_scope(engine, canceller=canceller) as conn:
+        conn.execute(text(slow))
+    assert time.monotonic() - started < 10
+    with connection_scope(engine) as conn:  # the pool's connection still works
+        assert conn.execute(text("SELECT 1")).scalar() == 1
+
+
+def test_nothing_outside_the_backend_branches_on_the_dialect() -> None:
+    """Dialect names, the drivers and database-specific SQL live in crm_tui/backend/ (and the migrations)."""
+    specific_sql = ("sqlite_master", "PRAGMA ", " MATCH ", "LOCK TABLE", "setval(", "pg_", "tsvector", "bm25(")
+    allowed = {PACKAGE / "db.py"}  # the SQLite online backup API of `crm db backup`
+    offenders = []
+    for path in PACKAGE.rglob("*.py"):
+        rel = path.relative_to(PACKAGE)
+        if rel.parts[0] in ("backend", "migrations") or path in allowed:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {
+            id(n.body[0].value)
+            for n in ast.walk(tree)
+            if isinstance(n, (ast.Module, ast.ClassDef, ast.FunctionDef)) and n.body and isinstance(n.body[0], ast.Expr)
+        }
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and node.attr == "dialect":
+                offenders.append(f"{rel}:{node.lineno} reads .dialect")
+            elif isinstance(node, ast.Compare):
+                consts = [n.value for n in (node.left, *node.comparators) if isinstance(n, ast.Constant)]
+                if {"sqlite", "postgresql"} & set(consts):
+                    offenders.append(f"{rel}:{node.lineno} compares with a dialect name")
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                names = [a.name for a in node.names] + [getattr(node, "module", None) or ""]
+                if any(n.split(".")[0] in ("sqlite3", "psycopg") or ".dialects." in n for n in names):
+                    offenders.append(f"{rel}:{node.lineno} imports {names}")
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+                hits = [w for w in specific_sql if w in node.value]
+                if hits:
+                    offenders.append(f"{rel}:{node.lineno} holds {hits}")
+    assert not offenders, offenders

@@ -45,8 +45,10 @@ def _words(query: str) -> list[str]:
 
 def ts_expression(words: list[str], weights: str = "") -> str:
     """A to_tsquery expression: every word, the last one also as a prefix; words are letters and digits only."""
-    terms = [f"'{w}'{':' + weights if weights else ''}" for w in words[:-1]]
-    terms.append(f"'{words[-1]}':*{weights}")
+    exact = f":{weights}" if weights else ""
+    terms = [f"'{w}'{exact}" for w in words[:-1]]
+    # The exact word too, so "zoe" ranks Zoë above Zoeller (as on SQLite).
+    terms.append(f"('{words[-1]}'{exact} | '{words[-1]}':*{weights})")
     return " & ".join(terms)
 
 
@@ -164,7 +166,9 @@ class PostgresBackend(Backend):
             return []
         rows = conn.execute(
             text(
-                "SELECT contact_id, -ts_rank(document, q) AS score"
+                # Equal matches order as bm25 orders them on SQLite: the shorter document first
+                # (normalization 1 divides by 1 + log(length)), a thousandth of a rank at most.
+                "SELECT contact_id, -(ts_rank(document, q) + ts_rank(document, q, 1) / 1000) AS score"
                 " FROM search_index, (SELECT to_tsquery('simple', unaccent(:expr)) AS q) AS terms"
                 " WHERE document @@ q AND id < 0 ORDER BY score LIMIT :n"
             ),

@@ -31,6 +31,7 @@ from crm_tui.screens.contacts import ContactsScreen
 from crm_tui.screens.palette import CrmCommands
 from crm_tui.screens.today import TodayScreen
 from crm_tui.screens.trash import TrashScreen
+from crm_tui.screens.typeahead import TypeaheadMixin
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
@@ -57,7 +58,7 @@ class DueCounted(Message):
         self.count = count
 
 
-class CrmApp(App[None]):
+class CrmApp(TypeaheadMixin, App[None]):
     """A keyboard-first CRM over one database."""
 
     TITLE = "crm"
@@ -95,6 +96,7 @@ class CrmApp(App[None]):
         # Textual picks its NO_COLOR filter at construction from the ANSI setting: say now
         # that the terminal's own palette is in use, or NO_COLOR turns it black on black.
         super().__init__(ansi_color=True if theme.startswith("ansi") else None)
+        self._typeahead_init()
         self.engine = engine
         self.settings = settings
         self.frozen_now = now

@@ -46,7 +46,31 @@ class DbFailed(Message):
 
 
 class DbMixin:
-    """`self.db(...)`: run a service call in a thread worker and apply its result on the UI thread."""
+    """`self.db(...)`: run a service call in a thread worker and apply its result on the UI thread.
+
+    A screen whose keys depend on data still loading (a form filling itself, a list's first page)
+    calls `hold_keys()`; keys typed meanwhile wait (screens/typeahead.py) until `release_keys()`.
+    """
+
+    holding_keys = False
+
+    def hold_keys(self, *, until_data: bool = False) -> None:
+        """Keep typed keys waiting until `release_keys()` (at most typeahead.MAX_HOLD seconds).
+
+        `until_data`: until the next result of `self.db(...)` has been applied, or its error shown.
+        """
+        self.holding_keys = True
+        self._release_on_data = until_data
+
+    def release_keys(self, *, data: bool = False) -> None:
+        """Let the keys typed meanwhile through, in order (`data`: only a hold `until_data`)."""
+        if data and not getattr(self, "_release_on_data", False):
+            return
+        if self.holding_keys:
+            from crm_tui.screens.typeahead import KeysReleased
+
+            self.holding_keys = False
+            cast(Screen[Any], self).app.post_message(KeysReleased())
 
     @property
     def crm(self) -> CrmApp:
@@ -103,9 +127,11 @@ class DbMixin:
     def on_db_done(self, message: DbDone) -> None:
         message.stop()
         message.apply(message.value)
+        self.release_keys(data=True)
 
     def on_db_failed(self, message: DbFailed) -> None:
         message.stop()
+        self.release_keys()
         if message.on_error is not None:
             message.on_error(message.error)
         else:
@@ -114,6 +140,10 @@ class DbMixin:
 
 class CrmScreen(DbMixin, Screen[None]):
     """A main screen: reloads its data on `refresh_data` and whenever it comes back into view."""
+
+    def on_mount(self) -> None:
+        # Keys typed while the first rows load (j j enter, a quick `l`) apply to those rows.
+        self.hold_keys(until_data=True)
 
     def refresh_data(self) -> None:
         """Reload what the screen shows from the database."""

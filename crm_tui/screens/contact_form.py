@@ -76,6 +76,7 @@ class ContactFormModal(FormModal[ContactValues, "Contact"]):
             from crm_tui.services.contacts.rows import contact_detail
 
             contact_id = self.contact_id
+            self.hold_keys()  # what is typed goes after the stored text, not under it
             self.db(lambda conn: contact_detail(conn, contact_id, timeline_limit=0), self._fill)
 
     def _fill(self, detail: ContactDetail) -> None:
@@ -94,6 +95,7 @@ class ContactFormModal(FormModal[ContactValues, "Contact"]):
         for field_id, value in values.items():
             self.query_one(f"#{field_id}", Input).value = clean_text(value)
         self.query_one("#notes", TextArea).text = clean_text(c.notes or "", multiline=True)
+        self.release_keys()
 
     def collect(self) -> ContactValues:
         from crm_tui.dates import parse_duration
@@ -197,10 +199,12 @@ class TagsModal(FormModal[list[str], "Contact"]):
         from crm_tui.services.contacts.rows import tags_of
 
         contact_id = self.contact_id
+        self.hold_keys()
         self.db(lambda conn: tags_of(conn, [contact_id]).get(contact_id, []), self._fill)
 
     def _fill(self, tags: list[str]) -> None:
         self.query_one("#tags", Input).value = ", ".join(tags)
+        self.release_keys()
 
     def collect(self) -> list[str]:
         from crm_tui.keys import check_tag_count

@@ -65,6 +65,7 @@ class ReminderFormModal(FormModal[ReminderValues, "Reminder"]):
             from crm_tui.services.reminders import reminder_info
 
             reminder_id = self.reminder_id
+            self.hold_keys()
             self.db(lambda conn: reminder_info(conn, reminder_id), self._fill)
 
     def _fill(self, reminder: ReminderInfo) -> None:
@@ -74,6 +75,7 @@ class ReminderFormModal(FormModal[ReminderValues, "Reminder"]):
         self.query_one("#due", Input).value = format_local(reminder.due_at, self.crm.tz)
         self._rule_text = reminder.describe_rule() or ""
         self.query_one("#every", Input).value = self._rule_text
+        self.release_keys()
 
     @on(Input.Changed, "#due")
     def _due_changed(self) -> None:

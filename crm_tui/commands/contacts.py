@@ -104,7 +104,7 @@ def list_(
     limit: int = typer.Option(100, "--limit", "-n", min=0, max=MAX_LIMIT, help="At most this many rows (0: all)."),
     fmt: str | None = FormatOption,
 ) -> None:
-    """List contacts, a page cut in the database.
+    """List contacts by name, last contact or newest, filtered by tag, organization, owner or words.
 
     Example: crm contact list --tag client --sort last-contact --limit 20
     """
@@ -122,7 +122,15 @@ def list_(
             hits = search_contacts(conn, search, filters, limit=limit or 1000, now=rt.now())
             filters = ContactFilter(ids=[hit.row.id for hit in hits])
         rows = list_contacts(conn, filters, sort=sort, limit=limit or None, now=rt.now())
-    render([row_record(r) for r in rows], LIST_COLUMNS, fmt, tz=rt.tz)
+    narrowed = tag or org or owner or stale or search is not None
+    render(
+        [row_record(r) for r in rows],
+        LIST_COLUMNS,
+        fmt,
+        tz=rt.tz,
+        empty="no contacts match" if narrowed else "no contacts yet: crm contact add NAME, or crm import contacts FILE",
+        keep={"last-contact": ["last_contact_at"]}.get(sort, []),
+    )
 
 
 def detail_pairs(detail: ContactDetail) -> list[tuple[str, Any]]:
@@ -176,7 +184,10 @@ def show(
         pairs.append(
             (
                 "reminders",
-                [{"id": r.id, "title": r.title, "due_at": r.due_at, "rule": r.rule} for r in detail.reminders],
+                [
+                    {"id": r.id, "title": r.title, "due_at": r.due_at, "rule": r.rule, "snoozed_until": r.snoozed_until}
+                    for r in detail.reminders
+                ],
             )
         )
         fields(pairs, fmt, tz=rt.tz)
@@ -186,8 +197,11 @@ def show(
         return
     if detail.reminders:
         typer.echo("\nopen reminders")
+        now = rt.now()
         for r in detail.reminders:
-            typer.echo(f"  #{r.id}  {human_value(r.due_at, rt.tz)}  {one_line(r.title)}")
+            snoozed = r.snoozed_until and r.snoozed_until > now
+            until = f"  (snoozed until {human_value(r.snoozed_until, rt.tz)})" if snoozed else ""
+            typer.echo(f"  #{r.id}  {human_value(r.due_at, rt.tz)}  {one_line(r.title)}{until}")
     if detail.interactions:
         typer.echo("\ntimeline")
         for i in detail.interactions:
@@ -262,7 +276,10 @@ def edit(
 
 @contact_app.command("rm")
 def rm(ctx: typer.Context, ref: str = typer.Argument(..., help="The contact to send to the trash.")) -> None:
-    """Send a contact to the trash (undo with `crm contact restore`)."""
+    """Send a contact to the trash (undo with `crm contact restore`).
+
+    Example: crm contact rm 31
+    """
     from crm_tui.services.contacts.finding import resolve_contact
     from crm_tui.services.contacts.lifecycle import trash_contact
 
@@ -274,7 +291,10 @@ def rm(ctx: typer.Context, ref: str = typer.Argument(..., help="The contact to s
 
 @contact_app.command("restore")
 def restore(ctx: typer.Context, ref: str = typer.Argument(..., help="A contact in the trash.")) -> None:
-    """Bring a contact back from the trash."""
+    """Bring a contact back from the trash, with its interactions and follow-ups.
+
+    Example: crm contact restore 31
+    """
     from crm_tui.services.contacts.finding import resolve_contact
     from crm_tui.services.contacts.lifecycle import restore_contact
 
@@ -345,12 +365,15 @@ def history(
         ("old", "Before"),
         ("new", "After"),
     ]
-    render(records, columns, fmt, tz=rt.tz)
+    render(records, columns, fmt, tz=rt.tz, empty="no changes recorded")
 
 
 @trash_app.command("list")
 def trash_list(ctx: typer.Context, fmt: str | None = FormatOption) -> None:
-    """List contacts in the trash, most recently trashed first."""
+    """List contacts in the trash, most recently trashed first.
+
+    Example: crm trash list
+    """
     from crm_tui.output import render
     from crm_tui.services.contacts.rows import trashed_contacts
 
@@ -359,7 +382,8 @@ def trash_list(ctx: typer.Context, fmt: str | None = FormatOption) -> None:
     with rt.connection() as conn:
         trashed = trashed_contacts(conn)
     records = [{"id": cid, "name": name, "deleted_at": when} for cid, name, when in trashed]
-    render(records, [("id", "ID"), ("name", "Name"), ("deleted_at", "Trashed")], fmt, tz=rt.tz)
+    columns = [("id", "ID"), ("name", "Name"), ("deleted_at", "Trashed")]
+    render(records, columns, fmt, tz=rt.tz, empty="the trash is empty")
 
 
 @trash_app.command("purge")
@@ -369,7 +393,10 @@ def trash_purge(
         None, "--older-than", help="Only those trashed longer ago than this (30d, 6m)."
     ),
 ) -> None:
-    """Delete trashed contacts for good, with their interactions and reminders."""
+    """Delete trashed contacts for good, with their interactions and reminders.
+
+    Example: crm trash purge --older-than 30d
+    """
     from datetime import timedelta
 
     from crm_tui.services.contacts.lifecycle import purge_trash

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
     from crm_tui.services.contacts.rows import ContactDetail
     from crm_tui.services.history import ChangeInfo
+    from crm_tui.services.reminders import ReminderInfo
 
 TIMELINE_LIMIT = 500
 TIMELINE_COLUMNS = [
@@ -204,7 +205,7 @@ class ContactScreen(CrmScreen):
                         + (" ↻" if r.rule else "")
                         + (" (snoozed)" if r.snoozed_until and r.snoozed_until > now else ""),
                     },
-                    data=r.title,
+                    data=r,
                 )
                 for r in detail.reminders
             ]
@@ -338,24 +339,25 @@ class ContactScreen(CrmScreen):
 
         trash_contact(self, self.contact_id, self.name_text, close)
 
-    def _reminder(self) -> tuple[int, str] | None:
+    def _reminder(self) -> ReminderInfo | None:
         record = self.query_one("#contact-reminders", RecordTable).record
         if record is None:
             self.notify("No open follow-up here: f adds one.", severity="warning")
             return None
-        return int(record.key), str(record.data)  # type: ignore[call-overload]
+        reminder: ReminderInfo = record.data
+        return reminder
 
     def action_done(self) -> None:
         from crm_tui.screens.flows import complete_reminder
 
         if (reminder := self._reminder()) is not None:
-            complete_reminder(self, reminder[0], self.refresh_data)
+            complete_reminder(self, reminder.id, self.refresh_data)
 
     def action_snooze(self) -> None:
         from crm_tui.screens.flows import snooze_reminder
 
         if (reminder := self._reminder()) is not None:
-            snooze_reminder(self, reminder[0], reminder[1], self.refresh_data)
+            snooze_reminder(self, reminder.id, reminder.title, self.refresh_data, due_at=reminder.due_at)
 
     @on(RecordTable.Selected, "#contact-reminders")
     def _edit_reminder(self, event: RecordTable.Selected) -> None:

@@ -258,7 +258,7 @@ class TodayScreen(CrmScreen):
         from crm_tui.screens.flows import snooze_reminder
 
         if (item := self._reminder()) is not None:
-            snooze_reminder(self, item.id, item.title, self.refresh_data)
+            snooze_reminder(self, item.id, item.title, self.refresh_data, due_at=item.due_at)
 
     def action_log(self) -> None:
         from crm_tui.screens.log_form import LogInteractionModal

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
@@ -68,7 +68,9 @@ class CrmApp(TypeaheadMixin, App[None]):
         "contacts": ContactsScreen,
         "trash": TrashScreen,
     }
-    COMMANDS = App.COMMANDS | {CrmCommands}
+    # Only crm's own commands: Textual's (Maximize, Screenshot, Keys) do nothing for a CRM user;
+    # its Theme and Quit are among crm's, ranked below the CRM's actions.
+    COMMANDS: ClassVar[set[Any]] = {CrmCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("1", "show_mode('today')", "Today", show=False, tooltip="Today: what is due, who is going cold"),
         Binding("2", "show_mode('contacts')", "Contacts", show=False, tooltip="All contacts"),

@@ -9,7 +9,7 @@ into a `CrmError`, the only kind a screen catches.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
@@ -139,7 +139,38 @@ class DbMixin:
 
 
 class CrmScreen(DbMixin, Screen[None]):
-    """A main screen: reloads its data on `refresh_data` and whenever it comes back into view."""
+    """A main screen: reloads its data on `refresh_data` and whenever it comes back into view.
+
+    The command palette lists its described bindings from every screen (screens/palette.py):
+    `PALETTE_NAME` names it there, `PALETTE_HERE_ONLY` keeps back the actions that need a row
+    of its own (a highlighted follow-up), and `palette_reach` brings it up from anywhere.
+    """
+
+    PALETTE_NAME: ClassVar[str] = ""
+    PALETTE_MODE: ClassVar[str | None] = None  # the app mode (1, 2, 3) whose base screen it is
+    PALETTE_HERE_ONLY: ClassVar[frozenset[str]] = frozenset()
+
+    @classmethod
+    def palette_reach(cls, app: CrmApp, then: Callable[[Screen[Any]], None]) -> None:
+        """Bring this screen up from whatever screen is showing, then call `then` with it."""
+        if isinstance(app.screen, cls):
+            then(app.screen)
+            return
+        mode = cls.PALETTE_MODE
+        if mode is None:
+            raise NotImplementedError(f"{cls.__name__} needs a palette_reach")
+
+        def arrived() -> None:
+            while len(app.screen_stack) > 1 and not app.screen.is_modal:
+                app.pop_screen()
+            then(app.screen)
+
+        app.switch_mode(mode)
+        app.call_after_refresh(arrived)
+
+    def contact_in_focus(self) -> int | None:
+        """The contact the screen's highlighted row is about, for commands on a contact (None: none)."""
+        return None
 
     def on_mount(self) -> None:
         # Keys typed while the first rows load (j j enter, a quick `l`) apply to those rows.

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from crm_tui.screens.base import CrmScreen
@@ -21,6 +23,7 @@ from crm_tui.widgets.record_table import Column, Record, RecordTable
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
+    from crm_tui.app import CrmApp
     from crm_tui.services.contacts.rows import ContactDetail
     from crm_tui.services.history import ChangeInfo
     from crm_tui.services.reminders import ReminderInfo
@@ -109,6 +112,8 @@ class ContactScreen(CrmScreen):
 
     CSS_PATH = "contact.tcss"
     AUTO_FOCUS = "#contact-timeline"
+    PALETTE_NAME = "Contact"
+    PALETTE_HERE_ONLY = frozenset({"done", "snooze"})  # they need a highlighted follow-up
     VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]  # noqa: RUF012 (Screen declares it without ClassVar)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,backspace", "back", "Back", tooltip="Back to the list"),
@@ -116,17 +121,17 @@ class ContactScreen(CrmScreen):
         Binding("f", "follow_up", "Follow-up", tooltip="Add a follow-up"),
         Binding("e", "edit", "Edit", tooltip="Edit names, emails, phones, organization, cadence, notes"),
         Binding("t", "tags", "Tags", tooltip="Edit the tags"),
-        # Out of the footer so that all of it fits in 80 columns; help and the palette list it.
-        Binding("m", "merge", "Merge", show=False, tooltip="Merge a duplicate into this contact"),
-        Binding("d,delete", "trash", "Trash", show=False, tooltip="Send this contact to the trash"),
-        Binding("x", "done", "Done", show=False, tooltip="Mark the highlighted follow-up done"),
-        Binding("z", "snooze", "Snooze", show=False, tooltip="Snooze the highlighted follow-up (1d, 1w, a date)"),
+        Binding("m", "merge", "Merge", tooltip="Merge a duplicate into this contact"),
+        Binding("d,delete", "trash", "Trash", tooltip="Send this contact to the trash"),
+        Binding("x", "done", "Done", tooltip="Mark the highlighted follow-up done"),
+        Binding("z", "snooze", "Snooze", tooltip="Snooze the highlighted follow-up (1d, 1w, a date)"),
         Binding("h", "history", "History", tooltip="Who changed what and when (h again: the timeline)"),
     ]
 
-    def __init__(self, contact_id: int) -> None:
+    def __init__(self, contact_id: int, *, when_shown: Callable[[Screen[Any]], None] | None = None) -> None:
         super().__init__()
         self.contact_id = contact_id
+        self._when_shown = when_shown  # once, after the first load (a palette command waiting for it)
         self.name_text = f"#{contact_id}"
         self.history_titles: dict[int, str] = {}
         self._history_from_top = True  # opening the history starts at the newest change
@@ -231,6 +236,31 @@ class ContactScreen(CrmScreen):
             ]
         )
         self._preview()
+        if self._when_shown is not None:
+            when_shown, self._when_shown = self._when_shown, None
+            when_shown(self)
+
+    @classmethod
+    def palette_reach(cls, app: CrmApp, then: Callable[[Screen[Any]], None]) -> None:
+        """The contact on screen; else the one the screen's highlighted row is about; else ask which."""
+        screen = app.screen
+        if isinstance(screen, ContactScreen):
+            then(screen)
+            return
+        contact_id = screen.contact_in_focus() if isinstance(screen, CrmScreen) else None
+        if contact_id is not None:
+            app.push_screen(ContactScreen(contact_id, when_shown=then))
+            return
+        from crm_tui.screens.pickers import ContactPickerModal
+
+        def picked(choice: tuple[int, str] | None) -> None:
+            if choice is not None:
+                app.push_screen(ContactScreen(choice[0], when_shown=then))
+
+        app.push_screen(ContactPickerModal("Which contact?"), picked)
+
+    def contact_in_focus(self) -> int | None:
+        return self.contact_id
 
     def _show_history(self, history: History) -> None:
         from crm_tui.dates import format_local

@@ -111,6 +111,10 @@ class ContactsScreen(CrmScreen):
 
     CSS_PATH = "contacts.tcss"
     AUTO_FOCUS = "#contacts-table"
+    PALETTE_NAME = "Contacts"
+    PALETTE_MODE = "contacts"
+    # What acts on the highlighted row; from elsewhere the contact's own screen does it.
+    PALETTE_HERE_ONLY = frozenset({"log", "follow_up", "edit", "trash"})
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "search", "Search", tooltip="Search names, emails, notes and interactions as you type"),
@@ -119,7 +123,7 @@ class ContactsScreen(CrmScreen):
         Binding("f", "follow_up", "Follow-up", tooltip="Add a follow-up for this contact"),
         Binding("e", "edit", "Edit", show=False, tooltip="Edit this contact"),
         Binding("t", "tag_filter", "Tag", tooltip="Show only contacts with a tag"),
-        Binding("s", "toggle_stale", "Stale", tooltip="Show only contacts going cold (stay-in-touch lapsed)"),
+        Binding("s", "toggle_stale", "Going cold", tooltip="Show only contacts going cold (stay-in-touch lapsed)"),
         Binding("o", "cycle_sort", "Sort", tooltip="Sort by name, last contact, or newest first"),
         Binding("d,delete", "trash", "Trash", show=False, tooltip="Send this contact to the trash"),
         Binding("escape", "clear", "Clear search", show=False),
@@ -308,6 +312,10 @@ class ContactsScreen(CrmScreen):
         self.reload()
 
     # ------------------------------------------------------------ actions
+
+    def contact_in_focus(self) -> int | None:
+        record = self.table.record
+        return None if record is None else int(record.key)  # type: ignore[call-overload]
 
     def _contact(self) -> ContactRow | None:
         record = self.table.record

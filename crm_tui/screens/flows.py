@@ -70,8 +70,8 @@ def snooze_reminder(
     screen: DbMixin, reminder_id: int, title: str, then: Callable[[], None], *, due_at: datetime | None = None
 ) -> None:
     """Ask until when, then hide the follow-up until then (a day alone keeps `due_at`'s time of day)."""
-    from crm_tui.services.reminders import get_reminder
     from crm_tui.dates import to_local
+    from crm_tui.services.reminders import get_reminder
     from crm_tui.services.reminders import snooze_reminder as snooze
     from crm_tui.widgets.cells import short_when
 

@@ -122,6 +122,10 @@ class TodayScreen(CrmScreen):
 
     CSS_PATH = "today.tcss"
     AUTO_FOCUS = "#queue"
+    PALETTE_NAME = "Today"
+    PALETTE_MODE = "today"
+    # What acts on the highlighted line of the queue.
+    PALETTE_HERE_ONLY = frozenset({"done", "snooze", "log", "open", "edit"})
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("x", "done", "Done", tooltip="Mark the follow-up done (a repeating one moves to its next time)"),
         Binding("z", "snooze", "Snooze", tooltip="Hide the follow-up until later: 1d, 1w, or a date"),
@@ -224,6 +228,10 @@ class TodayScreen(CrmScreen):
             self.crm.open_contact(item.contact_id)
         elif item is not None:
             self.notify("This follow-up is not about a contact.", severity="warning")
+
+    def contact_in_focus(self) -> int | None:
+        item = self._item(quiet=True)
+        return item.contact_id if item is not None else None
 
     def _item(self, *, quiet: bool = False) -> DueItem | None:
         record = self.table.record

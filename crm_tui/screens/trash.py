@@ -31,6 +31,9 @@ class TrashScreen(CrmScreen):
 
     CSS_PATH = "trash.tcss"
     AUTO_FOCUS = "#trash-table"
+    PALETTE_NAME = "Trash"
+    PALETTE_MODE = "trash"
+    PALETTE_HERE_ONLY = frozenset({"restore"})  # it restores the highlighted contact
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("u", "restore", "Restore", tooltip="Bring the contact back, with its history"),
         Binding("P", "purge", "Empty trash", tooltip="Delete every trashed contact for good (asks first)"),

@@ -207,12 +207,11 @@ class CrmApp(TypeaheadMixin, App[None]):
     # ------------------------------------------------------------ actions
 
     def action_show_mode(self, mode: str) -> None:
-        if mode == self.current_mode:
-            # Pressing the tab of the screen you are on returns to its list.
-            while len(self.screen_stack) > 1 and not self.screen.is_modal:
-                self.pop_screen()
-            return
-        self.switch_mode(mode)
+        """1, 2, 3: that tab's own list (Today, Contacts, Trash), never a contact left open on it."""
+        if mode != self.current_mode:
+            self.switch_mode(mode)
+        while len(self.screen_stack) > 1 and not self.screen.is_modal:
+            self.pop_screen()
 
     def action_help(self) -> None:
         from crm_tui.screens.help import HelpScreen

@@ -160,13 +160,8 @@ class CrmScreen(DbMixin, Screen[None]):
         if mode is None:
             raise NotImplementedError(f"{cls.__name__} needs a palette_reach")
 
-        def arrived() -> None:
-            while len(app.screen_stack) > 1 and not app.screen.is_modal:
-                app.pop_screen()
-            then(app.screen)
-
-        app.switch_mode(mode)
-        app.call_after_refresh(arrived)
+        app.action_show_mode(mode)
+        app.call_after_refresh(lambda: then(app.screen))
 
     def contact_in_focus(self) -> int | None:
         """The contact the screen's highlighted row is about, for commands on a contact (None: none)."""

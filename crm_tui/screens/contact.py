@@ -132,6 +132,7 @@ class ContactScreen(CrmScreen):
         super().__init__()
         self.contact_id = contact_id
         self._when_shown = when_shown  # once, after the first load (a palette command waiting for it)
+        self._leaving = False
         self.name_text = f"#{contact_id}"
         self.history_titles: dict[int, str] = {}
         self._history_from_top = True  # opening the history starts at the newest change
@@ -180,6 +181,8 @@ class ContactScreen(CrmScreen):
         self.db(load, self._show_history, group="contact-history", exclusive=True)
 
     def _gone(self, message: str) -> None:
+        if self._leaving:
+            return  # trashed from here: "Trashed" says it, and the screen closes
         self.notify(message, title="Contact not available", severity="error")
         if self.app.screen is self:
             self.app.pop_screen()
@@ -362,12 +365,15 @@ class ContactScreen(CrmScreen):
     def action_trash(self) -> None:
         from crm_tui.screens.flows import trash_contact
 
+        def leaving() -> None:
+            # The contact is about to go: the reload as the dialog closes must not call it missing.
+            self._leaving = True
+
         def close() -> None:
-            # The reload on returning from the dialog may have found the contact gone and left already.
             if self.app.screen is self:
                 self.app.pop_screen()
 
-        trash_contact(self, self.contact_id, self.name_text, close)
+        trash_contact(self, self.contact_id, self.name_text, close, confirmed_first=leaving)
 
     def _reminder(self) -> ReminderInfo | None:
         record = self.query_one("#contact-reminders", RecordTable).record

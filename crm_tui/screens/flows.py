@@ -15,8 +15,15 @@ if TYPE_CHECKING:
     from crm_tui.screens.base import DbMixin
 
 
-def trash_contact(screen: DbMixin, contact_id: int, name: str, then: Callable[[], None]) -> None:
-    """Ask, then send the contact to the trash."""
+def trash_contact(
+    screen: DbMixin,
+    contact_id: int,
+    name: str,
+    then: Callable[[], None],
+    *,
+    confirmed_first: Callable[[], None] | None = None,
+) -> None:
+    """Ask, then send the contact to the trash (`confirmed_first` runs as the user says yes)."""
     from crm_tui.services.contacts.finding import get_contact
     from crm_tui.services.contacts.lifecycle import trash_contact as trash
 
@@ -25,6 +32,8 @@ def trash_contact(screen: DbMixin, contact_id: int, name: str, then: Callable[[]
     def confirmed(ok: bool | None) -> None:
         if not ok:
             return
+        if confirmed_first is not None:
+            confirmed_first()
         now = app.now()
 
         def done(_: object) -> None:

@@ -295,10 +295,17 @@ class TodayScreen(CrmScreen):
         self.app.push_screen(form, self._reload_after)
 
     def action_edit(self) -> None:
+        """Edit the follow-up; on a contact going cold, the contact (its stay-in-touch cadence)."""
+        from crm_tui.screens.contact_form import ContactFormModal
         from crm_tui.screens.reminder_form import ReminderFormModal
 
-        if (item := self._reminder()) is not None:
+        item = self._item()
+        if item is None:
+            return
+        if item.kind == "reminder":
             self.app.push_screen(ReminderFormModal(reminder_id=item.id), self._reload_after)
+        elif item.contact_id is not None:
+            self.app.push_screen(ContactFormModal(item.contact_id), self._reload_after)
 
     def action_whose(self) -> None:
         app = self.crm

@@ -79,10 +79,11 @@ def burst(app: CrmApp, *parts: str) -> None:
     A part in angle brackets is a key by name (`<tab>`, `<ctrl+s>`); any other part is text.
     """
     from textual import events
+    from textual.keys import _character_to_key
 
     for part in parts:
         if part.startswith("<") and part.endswith(">") and len(part) > 2:
             app.post_message(events.Key(part[1:-1], None))
             continue
         for ch in part:
-            app.post_message(events.Key({" ": "space"}.get(ch, ch), ch))
+            app.post_message(events.Key(ch if ch.isalnum() else _character_to_key(ch), ch))

@@ -24,7 +24,7 @@ from crm_tui.models.types import aware_utc
 from crm_tui.services.interactions import InteractionInfo, interaction_infos
 from crm_tui.services.reminders import ReminderInfo, reminder_infos
 
-SORT_KEYS: tuple[str, ...] = ("name", "last-contact", "created")
+SORT_KEYS: tuple[str, ...] = ("name", "last-contact", "created", "lapse")
 
 c = t.contacts.c
 
@@ -182,6 +182,11 @@ def list_contacts(
         query = query.order_by(c.last_contact_at.desc().nulls_last(), c.id)
     elif sort == "created":
         query = query.order_by(c.created_at.desc(), c.id.desc())
+    elif sort == "lapse":
+        # Longest gone cold first: when the stay-in-touch cadence ran out (never contacted:
+        # from when the contact was added, as the queue counts it); no cadence last.
+        lapsed_at = func.coalesce(backend_for(conn).plus_days(c.last_contact_at, c.cadence_days), c.created_at)
+        query = query.order_by(c.cadence_days.is_(None), lapsed_at, c.id)
     else:
         raise InvalidInput(f"unknown sort '{sort}' (use {', '.join(SORT_KEYS)})")
     if limit is not None:

@@ -117,3 +117,16 @@ def test_a_snoozed_reminder_says_so(env: dict[str, str], where: str) -> None:
     else:
         shown = run(env, "contact", "show", "ada").stdout
         assert "Send the contract  (snoozed until 2030-01-11 14:30)" in shown
+
+
+def test_adding_a_known_number_names_who_has_it(env: dict[str, str]) -> None:
+    run(env, "contact", "add", "Ada Lovelace", "--phone", "+1 415 555 0134")
+    out = run(env, "contact", "add", "A. Lovelace", "--phone", "(415) 555-0134")
+    assert out.returncode == 0 and out.stdout.strip() == "2"
+    assert out.stderr == (
+        "crm: #1 Ada Lovelace has this number too (+1 415 555 0134); if they are one person: crm contact merge 1 2\n"
+    )
+    assert run(env, "contact", "add", "Bob", "--phone", "+44 20 7946 0000").stderr == ""
+    run(env, "contact", "merge", "1", "2")
+    shown = run(env, "contact", "show", "1").stdout
+    assert "phones           +1 415 555 0134\n" in shown

@@ -87,7 +87,22 @@ def add(
     )
     with rt.session() as session:
         contact = add_contact(session, data, actor=rt.user)
+        holders = same_phone_holders(session.connection(), phone, contact.id)
     rt.done(f"Added #{contact.id} {contact.display_name}", contact.id)
+    for holder in holders:
+        rt.note(
+            f"crm: #{holder.id} {holder.name} has this number too ({holder.phone}); "
+            f"if they are one person: crm contact merge {holder.id} {contact.id}"
+        )
+
+
+def same_phone_holders(conn: Any, phones: list[str], contact_id: int | None) -> list[Any]:
+    """Other contacts with one of `phones` in any form (none looked up when no phone was given)."""
+    if not phones:
+        return []
+    from crm_tui.services.contacts.finding import contacts_with_phones
+
+    return contacts_with_phones(conn, phones, exclude=contact_id)
 
 
 @contact_app.command("list")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
+from textual import on
 from textual.app import ComposeResult
 from textual.widgets import Input, TextArea
 
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 
     from crm_tui.models import Contact
     from crm_tui.models.schemas import ContactUpdate
+    from crm_tui.services.contacts.finding import PhoneHolder
     from crm_tui.services.contacts.rows import ContactDetail
 
 _LIST = re.compile(r"[,;\s]+")
@@ -96,6 +98,34 @@ class ContactFormModal(FormModal[ContactValues, "Contact"]):
             self.query_one(f"#{field_id}", Input).value = clean_text(value)
         self.query_one("#notes", TextArea).text = clean_text(c.notes or "", multiline=True)
         self.release_keys()
+
+    @on(Input.Changed, "#phones")
+    def _phones_changed(self, event: Input.Changed) -> None:
+        """Name who else has a number typed here, in any form: a duplicate to merge rather than add."""
+        from crm_tui.keys import MIN_PHONE_DIGITS
+
+        typed = re.split(r"[,;]", event.value)
+        phones = [p.strip() for p in typed if sum(ch.isdigit() for ch in p) >= MIN_PHONE_DIGITS]
+        if not phones:
+            self.field("phones").show_hint("")
+            return
+        from crm_tui.services.contacts.finding import contacts_with_phones
+
+        exclude = self.contact_id
+        self.db(
+            lambda conn: contacts_with_phones(conn, phones, exclude=exclude, limit=3),
+            self._show_phone_holders,
+            group="phone-hint",
+            exclusive=True,
+            on_error=lambda _: None,  # only a hint: the save reports a database that cannot be used
+        )
+
+    def _show_phone_holders(self, holders: list[PhoneHolder]) -> None:
+        if not holders:
+            self.field("phones").show_hint("")
+            return
+        names = ", ".join(f"{h.name} (#{h.id}, {h.phone})" for h in holders)
+        self.field("phones").show_hint(f"⚠ also the number of {names}: a duplicate? m on a contact merges")
 
     def collect(self) -> ContactValues:
         from crm_tui.dates import parse_duration

@@ -187,3 +187,22 @@ def test_on_today_a_contact_going_cold_edits_as_a_contact(sample_engine: Engine,
             assert app.screen.contact_id == table.record.data.contact_id  # type: ignore[union-attr]
 
     run(flow())
+
+
+def test_the_add_form_names_who_already_has_a_number(engine: Engine, app_factory: AppFactory) -> None:
+    from crm_tui.screens.contact_form import ContactFormModal
+
+    add(engine, "Ada Lovelace", phones=["+1 415 555 0134"])
+
+    async def flow() -> None:
+        app = app_factory(engine, start="contacts")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            burst(app, "a", "Ada L", "<tab>", "<tab>", "(415) 555-0134")
+            await settle(pilot)
+            form = app.screen
+            assert isinstance(form, ContactFormModal)
+            hint = str(form.query_one("#field-phones .form-field--message").render())
+            assert "Ada Lovelace (#1, +1 415 555 0134)" in hint
+
+    run(flow())

@@ -70,6 +70,24 @@ def purge_trash(session: Session, *, older_than: timedelta | None = None, now: d
     return int(result.rowcount)
 
 
+def _merge_phones(session: Session, keep_id: int, other_id: int) -> None:
+    """Drop OTHER's numbers that KEEP has in any form (keys.same_phone), keeping the fuller form."""
+    from crm_tui.keys import fuller_phone, phone_key, same_phone
+
+    keep_phones = session.execute(select(ContactPhone).where(ContactPhone.contact_id == keep_id)).scalars().all()
+    others = session.execute(select(ContactPhone).where(ContactPhone.contact_id == other_id)).scalars().all()
+    for theirs in others:
+        mine = next((p for p in keep_phones if same_phone(p.phone_key, theirs.phone_key)), None)
+        if mine is None:
+            continue
+        fuller = fuller_phone(mine.phone, theirs.phone)
+        session.delete(theirs)
+        if fuller != mine.phone:
+            session.flush()  # the duplicate row goes first: the key may be unique per contact
+            mine.phone, mine.phone_key = fuller, phone_key(fuller)
+    session.flush()
+
+
 def merge_contacts(
     session: Session, keep: Contact, other: Contact, *, actor: str, now: datetime | None = None
 ) -> Contact:
@@ -78,12 +96,7 @@ def merge_contacts(
     if keep.id == other.id:
         raise InvalidInput(f"cannot merge #{keep.id} {keep.display_name} with itself")
     assert keep.id is not None and other.id is not None
-    keep_phones = set(
-        session.execute(select(ContactPhone.phone_key).where(ContactPhone.contact_id == keep.id)).scalars()
-    )
-    session.execute(
-        delete(ContactPhone).where(ContactPhone.contact_id == other.id, ContactPhone.phone_key.in_(keep_phones))
-    )
+    _merge_phones(session, keep.id, other.id)
     for model in (ContactEmail, ContactPhone):
         session.execute(update(model).where(model.contact_id == other.id).values(contact_id=keep.id, is_primary=False))
     move_tags(session.connection(), from_contact=other.id, to_contact=keep.id)

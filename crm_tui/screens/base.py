@@ -168,6 +168,7 @@ class CrmScreen(DbMixin, Screen[None]):
         return None
 
     def on_mount(self) -> None:
+        apply_breakpoints(self)
         # Keys typed while the first rows load (j j enter, a quick `l`) apply to those rows.
         self.hold_keys(until_data=True)
 
@@ -181,3 +182,19 @@ class CrmScreen(DbMixin, Screen[None]):
 
 class CrmModal(DbMixin, ModalScreen[R]):
     """A dialog over the current screen; it returns its result through dismiss()."""
+
+    def on_mount(self) -> None:
+        apply_breakpoints(self)
+
+
+def apply_breakpoints(screen: Screen[Any]) -> None:
+    """Set a screen's breakpoint classes (-short, -tall) as it mounts, before its first paint.
+
+    Textual sets them on the screen's first Resize, which a busy app delivers after the
+    screen has been drawn: a dialog drew compact, then jumped to its spaced layout.
+    """
+    width, height = screen.app.size
+    for breakpoints, size in ((screen.HORIZONTAL_BREAKPOINTS, width), (screen.VERTICAL_BREAKPOINTS, height)):
+        if breakpoints:
+            chosen = screen._get_breakpoint_classes(size, breakpoints)
+            screen.update_classes({name: name in chosen for _, name in breakpoints}, animate=False)

@@ -123,8 +123,9 @@ class ContactScreen(CrmScreen):
         Binding("t", "tags", "Tags", tooltip="Edit the tags"),
         Binding("m", "merge", "Merge", tooltip="Merge a duplicate into this contact"),
         Binding("d,delete", "trash", "Trash", tooltip="Send this contact to the trash"),
-        Binding("x", "done", "Done", tooltip="Mark the highlighted follow-up done"),
-        Binding("z", "snooze", "Snooze", tooltip="Snooze the highlighted follow-up (1d, 1w, a date)"),
+        # Shown on the Follow-ups box itself, where they apply, rather than in the footer.
+        Binding("x", "done", "Done", show=False, tooltip="Mark the highlighted follow-up done"),
+        Binding("z", "snooze", "Snooze", show=False, tooltip="Snooze the highlighted follow-up (1d, 1w, a date)"),
         Binding("h", "history", "History", tooltip="Who changed what and when (h again: the timeline)"),
     ]
 
@@ -133,6 +134,7 @@ class ContactScreen(CrmScreen):
         self.contact_id = contact_id
         self._when_shown = when_shown  # once, after the first load (a palette command waiting for it)
         self._leaving = False
+        self._has_follow_ups = True  # until the first load says otherwise
         self.name_text = f"#{contact_id}"
         self.history_titles: dict[int, str] = {}
         self._history_from_top = True  # opening the history starts at the newest change
@@ -147,7 +149,8 @@ class ContactScreen(CrmScreen):
         yield RecordTable(HISTORY_COLUMNS, empty="No changes recorded.", id="contact-history")
         with VerticalScroll(id="contact-preview-box"):
             yield Static(id="contact-preview")
-        yield Footer()
+        # Every key of the contact in 80 columns: compact, and ctrl+p left to help and the other screens.
+        yield Footer(compact=True, show_command_palette=False)
 
     def refresh_data(self) -> None:
         from crm_tui.services.contacts.rows import contact_detail
@@ -198,7 +201,11 @@ class ContactScreen(CrmScreen):
         self.query_one("#contact-profile", Static).update(safe(profile_text(detail, now=now, tz=tz)))
 
         reminders = self.query_one("#contact-reminders", RecordTable)
+        if self._has_follow_ups != bool(detail.reminders):
+            self._has_follow_ups = bool(detail.reminders)
+            self.refresh_bindings()  # x and z only with a follow-up to tick off or snooze
         reminders.border_title = f"Follow-ups {len(detail.reminders)}" if detail.reminders else "Follow-ups"
+        reminders.border_subtitle = "x done · z snooze" if detail.reminders else ""
         reminders.show_records(
             [
                 Record(
@@ -265,6 +272,12 @@ class ContactScreen(CrmScreen):
     def contact_in_focus(self) -> int | None:
         return self.contact_id
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self._has_follow_ups or action not in self.PALETTE_HERE_ONLY
+
+    def on_descendant_focus(self) -> None:
+        self._preview()  # the preview follows the table you move to
+
     def _show_history(self, history: History) -> None:
         from crm_tui.dates import format_local
         from crm_tui.widgets.changes import NOTHING, change_summary
@@ -294,10 +307,22 @@ class ContactScreen(CrmScreen):
 
     @on(RecordTable.Highlighted, "#contact-history")
     @on(RecordTable.Highlighted, "#contact-timeline")
+    @on(RecordTable.Highlighted, "#contact-reminders")
     def _preview(self) -> None:
+        """Under the tables, the whole of what the focused one highlights (a narrow column cuts it)."""
         from crm_tui.dates import format_local
         from crm_tui.widgets.changes import change_detail
 
+        reminders = self.query_one("#contact-reminders", RecordTable)
+        if reminders.has_focus and reminders.record is not None:
+            reminder: ReminderInfo = reminders.record.data
+            text = Text(f"due {format_local(reminder.next_at, self.crm.tz)}", style="dim")
+            if reminder.rule:
+                text.append(f" · {reminder.describe_rule()}", style="dim")
+            text.append("\n")
+            text.append(reminder.title, style="bold")
+            self.query_one("#contact-preview", Static).update(safe(text))
+            return
         if self.showing_history:
             change = self.query_one("#contact-history", RecordTable).record
             detail = Text() if change is None else change_detail(change.data, self.crm.tz, self.history_titles)

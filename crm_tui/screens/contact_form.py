@@ -61,15 +61,17 @@ class ContactFormModal(FormModal[ContactValues, "Contact"]):
         return "Edit contact" if self.contact_id else "New contact"
 
     def fields(self) -> ComposeResult:
-        yield FormField("Name", Input(id="name", placeholder="Ada Lovelace", compact=True), required=True)
-        yield FormField("Emails", Input(id="emails", placeholder="ada@example.com, the first is primary", compact=True))
-        yield FormField("Phones", Input(id="phones", placeholder="+44 20 7946 0000", compact=True))
+        yield FormField("Name", Input(id="name", placeholder="e.g. Ada Lovelace", compact=True), required=True)
+        yield FormField(
+            "Emails", Input(id="emails", placeholder="e.g. ada@example.com (the first is primary)", compact=True)
+        )
+        yield FormField("Phones", Input(id="phones", placeholder="e.g. +44 20 7946 0000", compact=True))
         yield FormField("Organization", Input(id="organization", compact=True))
         yield FormField("Title", Input(id="title", compact=True))
-        yield FormField("Tags", Input(id="tags", placeholder="client, vip", compact=True))
+        yield FormField("Tags", Input(id="tags", placeholder="e.g. client, vip", compact=True))
         yield FormField(
             "Keep in touch",
-            Input(id="every", placeholder="every… 2w, 1m, 90 days (empty: no reminder)", compact=True),
+            Input(id="every", placeholder="e.g. 2w, 1m, 90 days (empty: no reminder)", compact=True),
         )
         yield FormField("Notes", TextArea(id="notes", compact=True, soft_wrap=True))
 
@@ -223,7 +225,7 @@ class TagsModal(FormModal[list[str], "Contact"]):
         return f"Tags of {self.contact_name}"
 
     def fields(self) -> ComposeResult:
-        yield FormField("Tags", Input(id="tags", placeholder="client, vip (empty: no tags)", compact=True))
+        yield FormField("Tags", Input(id="tags", placeholder="e.g. client, vip (empty: no tags)", compact=True))
 
     def on_mount(self) -> None:
         from crm_tui.services.contacts.rows import tags_of

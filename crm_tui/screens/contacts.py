@@ -33,12 +33,12 @@ SORTS = ("name", "last-contact", "created")
 COLD_SORTS = ("lapse", *SORTS)  # going cold: longest lapsed first, unless you choose another order
 SORT_LABELS = {"name": "name", "last-contact": "last contact", "created": "newest first", "lapse": "longest lapsed"}
 
-NAME = Column("name", "Name", 18, flex=2, max_width=40)
+NAME = Column("name", "Name", 18, flex=1, max_width=40)
 COLUMNS = [
     NAME,
     Column("org", "Organization", 12, flex=1, drop=2, max_width=32),
-    Column("email", "Email", 16, flex=2, drop=3, max_width=40),
-    Column("tags", "Tags", 10, flex=2, drop=4, max_width=32),
+    Column("email", "Email", 16, flex=3, drop=3, max_width=44),
+    Column("tags", "Tags", 10, flex=2, drop=4, max_width=36),
     Column("last", "Last seen", 9, flex=0, drop=1),
     Column("next", "Follow-up", 11, flex=0),
 ]
@@ -176,6 +176,14 @@ class ContactsScreen(CrmScreen):
         yield Static(WELCOME, id="contacts-welcome")
         yield Footer()
 
+    # With no contact yet, only adding one (and help, the palette) makes sense.
+    EMPTY_BOOK_ACTIONS = frozenset(
+        {"search", "log", "follow_up", "edit", "tag_filter", "toggle_stale", "cycle_sort", "trash"}
+    )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (action in self.EMPTY_BOOK_ACTIONS and self.has_class("-empty"))
+
     @property
     def table(self) -> RecordTable:
         return self.query_one("#contacts-table", RecordTable)
@@ -255,7 +263,9 @@ class ContactsScreen(CrmScreen):
     def _show(self, token: int, loaded: Loaded, keep: int | None) -> None:
         if token != self._token:
             return  # an older query answered late
-        self.set_class(not loaded.anyone, "-empty")
+        if self.has_class("-empty") == loaded.anyone:
+            self.set_class(not loaded.anyone, "-empty")
+            self.refresh_bindings()  # the footer offers only what an empty book can do
         self._searching = not loaded.final
         self._in_flight = not loaded.final
         self.table.empty_text = "No contacts match." if loaded.final else "Searching notes and interactions…"

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 SECTION_LIMIT = 100
 COLUMNS = [
     Column("when", "When", 15, flex=0),
-    Column("contact", "Contact", 16, flex=1, max_width=28),
+    Column("contact", "Contact", 18, flex=0),
     Column("what", "What", 20, flex=3),
     Column("owner", "Owner", 8, flex=0, drop=1),
 ]
@@ -139,6 +139,7 @@ class TodayScreen(CrmScreen):
     def __init__(self) -> None:
         super().__init__()
         self.owners: list[str] = []  # who owns something that can be in the queue, from the last load
+        self._nothing_due = False
 
     def compose(self) -> ComposeResult:
         yield NavBar("today", label=self.crm.label)
@@ -187,22 +188,28 @@ class TodayScreen(CrmScreen):
         )
         # After a done or snooze the row is gone and the cursor stays put: on the next one.
         self.table.show_records(records, keep=keep)
+        if self._nothing_due != (not records):
+            self._nothing_due = not records
+            self.refresh_bindings()  # nothing to tick off, snooze or open: the footer says so
         summary = Text(" ")
         # A filtered queue stands out: it is easy to forget that half the team's work is hidden.
         whose = whose_label(owner, user=app.user)
         summary.append("Whose: ", style="dim")
         summary.append(f" {whose} " if owner else whose, style="bold reverse" if owner else "bold")
         summary.append(" │ ", style="dim")
+        # "N due", as the Today tab's badge counts: overdue, today and going cold; then the week.
+        summary.append(f"{queue.due_count:,} due: ", style="bold" if queue.due_count else "dim")
         parts = [
             (queue.overdue.total, "overdue", "bold red"),
             (queue.today.total, "today", "bold"),
-            (queue.upcoming.total, "this week", ""),
             (queue.cold.total, "going cold", "yellow"),
         ]
         for i, (count, label, style) in enumerate(parts):
             if i:
                 summary.append(" · ", style="dim")
             summary.append(f"{count:,} {label}", style=style if count else "dim")
+        summary.append(" │ ", style="dim")
+        summary.append(f"{queue.upcoming.total:,} this week", style="" if queue.upcoming.total else "dim")
         self.query_one("#today-summary", Static).update(safe(summary))
         self._update_detail()
 
@@ -228,6 +235,9 @@ class TodayScreen(CrmScreen):
             self.crm.open_contact(item.contact_id)
         elif item is not None:
             self.notify("This follow-up is not about a contact.", severity="warning")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (self._nothing_due and action in self.PALETTE_HERE_ONLY)
 
     def contact_in_focus(self) -> int | None:
         item = self._item(quiet=True)

@@ -206,3 +206,107 @@ def test_the_add_form_names_who_already_has_a_number(engine: Engine, app_factory
             assert "Ada Lovelace (#1, +1 415 555 0134)" in hint
 
     run(flow())
+
+
+def footer_keys(app: CrmApp) -> list[str]:
+    """The keys the footer shows, as the user reads them."""
+    from textual.widgets._footer import FooterKey
+
+    return [key.key_display for key in app.screen.query(FooterKey)]
+
+
+def test_an_empty_book_offers_only_what_it_can_do(engine: Engine, app_factory: AppFactory) -> None:
+    async def flow() -> None:
+        app = app_factory(engine, start="contacts")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            assert footer_keys(app) == ["a", "?", "^p"]
+            burst(app, "a", "Ada", "<ctrl+s>")
+            await settle(pilot)
+            assert {"/", "l", "f", "t", "s", "o"} <= set(footer_keys(app))
+
+    run(flow())
+
+
+def test_a_contact_s_footer_has_merge_and_trash_and_its_follow_ups_say_x_and_z(
+    sample_engine: Engine, app_factory: AppFactory
+) -> None:
+    async def flow() -> None:
+        app = app_factory(sample_engine, start="contacts")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            app.open_contact(1)  # Greta: two follow-ups
+            await settle(pilot)
+            assert footer_keys(app) == ["esc", "l", "f", "e", "t", "m", "d", "h", "?"]
+            reminders = app.screen.query_one("#contact-reminders")
+            assert reminders.border_subtitle == "x done · z snooze"
+            reminders.focus()
+            await settle(pilot)
+            preview = str(app.screen.query_one("#contact-preview").render())
+            assert "Send the revised spring menu site estimate" in preview  # cut in the narrow column
+
+    run(flow())
+
+
+def test_the_today_badge_says_what_it_counts(sample_engine: Engine, app_factory: AppFactory) -> None:
+    async def flow() -> None:
+        app = app_factory(sample_engine, start="today")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            nav = str(app.screen.query_one("NavBar").render())
+            summary = str(app.screen.query_one("#today-summary").render())
+            assert f"Today {app.due_count} due" in nav
+            assert summary.split("│")[1].strip().startswith(f"{app.due_count} due: ")
+
+    run(flow())
+
+
+def test_the_title_bar_never_runs_the_database_into_the_contact_s_name(
+    sample_engine: Engine, app_factory: AppFactory
+) -> None:
+    async def flow() -> None:
+        app = app_factory(sample_engine, start="contacts")
+        app.label = "demo (a throwaway copy)"
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            app.open_contact(1)
+            await settle(pilot)
+            line = str(app.screen.query_one("NavBar").render())
+            assert line.rstrip().endswith("   demo") and "…a throwaway" not in line
+
+    run(flow())
+
+
+def test_the_field_being_typed_in_has_the_bold_label(sample_engine: Engine, app_factory: AppFactory) -> None:
+    from crm_tui.widgets.form import FormField
+
+    async def flow() -> None:
+        app = app_factory(sample_engine, start="contacts")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await pilot.press("l")
+            await settle(pilot)
+            assert app.focused is not None and app.focused.id == "summary"
+            while app.focused is not None and app.focused.id != "form-save":
+                focused = [f.id for f in app.screen.query(FormField) if f.has_class("-focused")]
+                assert focused == [f"field-{app.focused.id}"]  # type: ignore[union-attr]
+                label = app.screen.query_one(f"#field-{app.focused.id} .form-field--label")  # type: ignore[union-attr]
+                assert label.styles.text_style.bold
+                await pilot.press("tab")
+                await settle(pilot)
+
+    run(flow())
+
+
+def test_a_dialog_is_laid_out_for_the_terminal_before_it_is_drawn(engine: Engine, app_factory: AppFactory) -> None:
+    from crm_tui.screens.contact_form import ContactFormModal
+
+    async def flow() -> None:
+        app = app_factory(engine, start="contacts")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            form = ContactFormModal()
+            await app.push_screen(form)  # returns once mounted, before any resize reaches it
+            assert form.has_class("-tall") and not form.has_class("-short")
+
+    run(flow())

@@ -174,7 +174,7 @@ class ContactsScreen(CrmScreen):
         yield Static(id="contacts-status")
         yield RecordTable(COLUMNS, empty="No contacts match.", page_size=PAGE_SIZE, id="contacts-table")
         yield Static(WELCOME, id="contacts-welcome")
-        yield Footer()
+        yield Footer(compact=True)
 
     # With no contact yet, only adding one (and help, the palette) makes sense.
     EMPTY_BOOK_ACTIONS = frozenset(

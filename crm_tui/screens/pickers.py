@@ -122,7 +122,7 @@ class ContactPickerModal(CrmModal[tuple[int, str]]):
                 Record(
                     key=h.row.id,
                     cells={
-                        "name": Text(h.row.name, style="bold"),
+                        "name": h.row.name,
                         "org": h.row.organization or "",
                         "email": h.row.email or "",
                     },

@@ -99,7 +99,7 @@ def queue_records(queue: TodayQueue, *, now: datetime, tz: tzinfo, command: str 
                     key=(item.kind, item.id),
                     cells={
                         "when": when_cell(item, key, now=now, tz=tz),
-                        "contact": Text(item.contact_name or "—", style="bold" if item.contact_name else "dim"),
+                        "contact": Text(item.contact_name or "—", style="" if item.contact_name else "dim"),
                         "what": what,
                         "owner": Text(item.owner or "", style="dim"),
                     },
@@ -132,7 +132,9 @@ class TodayScreen(CrmScreen):
         Binding("l", "log", "Log", tooltip="Log the interaction that answers it, and mark it done"),
         Binding("f", "follow_up", "Follow-up", tooltip="Add a follow-up"),
         Binding("o", "open", "Open", tooltip="Open the contact"),
-        Binding("e", "edit", "Edit", show=False, tooltip="Edit the follow-up: what, when, how it repeats"),
+        Binding(
+            "e", "edit", "Edit", show=False, tooltip="Edit the follow-up (on a contact going cold: the contact)"
+        ),
         Binding("w", "whose", "Whose", tooltip="Whose queue: everyone's, yours, then each other owner's"),
     ]
 
@@ -146,7 +148,7 @@ class TodayScreen(CrmScreen):
         yield Static(id="today-summary")
         yield RecordTable(COLUMNS, empty=NOTHING_DUE, id="queue")
         yield Static(id="today-detail")
-        yield Footer()
+        yield Footer(compact=True)
 
     @property
     def table(self) -> RecordTable:

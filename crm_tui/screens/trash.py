@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -45,7 +44,7 @@ class TrashScreen(CrmScreen):
             " Trashed contacts keep their history: u restores one, P empties the trash.", id="trash-intro"
         )
         yield RecordTable(COLUMNS, empty="The trash is empty.", id="trash-table")
-        yield Footer()
+        yield Footer(compact=True)
 
     @property
     def table(self) -> RecordTable:
@@ -62,7 +61,7 @@ class TrashScreen(CrmScreen):
                 Record(
                     key=row.id,
                     cells={
-                        "name": Text(row.name, style="bold"),
+                        "name": row.name,
                         "org": row.organization or "",
                         "email": row.email or "",
                         "trashed": relative_cell(deleted[row.id], now=now),

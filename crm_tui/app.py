@@ -169,7 +169,9 @@ class CrmApp(TypeaheadMixin, App[None]):
             mode = "today" if self._anything_due() else "contacts"
         self.switch_mode(mode)
         if mode != "today":
-            self.count_due()  # the Today tab's badge (Today counts its own)
+            # The Today tab's badge (Today counts its own), once the first screen has been drawn:
+            # its query would compete with that screen's first page for the CPU.
+            self.call_after_refresh(lambda: self.set_timer(0.1, self.count_due))
 
     def _anything_due(self) -> bool:
         from crm_tui.services.queue import anything_due

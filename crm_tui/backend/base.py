@@ -154,7 +154,14 @@ class Backend(ABC):
 
     @abstractmethod
     def match_across(self, conn: Connection, query: str, *, limit: int) -> list[int]:
-        """Contacts whose documents together (their own and their interactions') hold every word of `query`."""
+        """Contacts whose documents together (their own and their interactions') hold every word of `query`.
+
+        The last word counts as unfinished (a prefix) from MIN_SPREAD_PREFIX letters on.
+        """
+
+
+# Across a record and its interactions, a last word shorter than this is a whole word, not a prefix.
+MIN_SPREAD_PREFIX = 2
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import create_engine, func, inspect, text
 
-from crm_tui.backend.base import Backend, SearchFields
+from crm_tui.backend.base import MIN_SPREAD_PREFIX, Backend, SearchFields
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
@@ -154,7 +154,8 @@ class PostgresBackend(Backend):
         params: dict[str, Any] = {"n": limit}
         parts = []
         for i, word in enumerate(words):
-            params[f"t{i}"] = f"'{word}':*" if i == len(words) - 1 else f"'{word}'"
+            unfinished = i == len(words) - 1 and len(word) >= MIN_SPREAD_PREFIX  # as on SQLite
+            params[f"t{i}"] = f"'{word}':*" if unfinished else f"'{word}'"
             parts.append(f"SELECT contact_id FROM search_index WHERE document @@ to_tsquery('simple', unaccent(:t{i}))")
         rows = conn.execute(text(" INTERSECT ".join(parts) + " LIMIT :n"), params).scalars()
         return [int(cid) for cid in rows]

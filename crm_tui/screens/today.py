@@ -162,18 +162,23 @@ class TodayScreen(CrmScreen):
         today_end, upcoming_end = app.day_bounds()
         command = due_command(owner, user=app.user)
 
-        def load(conn: Connection) -> tuple[TodayQueue, list[Record], list[str]]:
+        def load(conn: Connection) -> tuple[TodayQueue, list[Record]]:
             queue = today_queue(
                 conn, now=now, today_end=today_end, upcoming_end=upcoming_end, limit=SECTION_LIMIT, owner=owner
             )
-            return queue, queue_records(queue, now=now, tz=tz, command=command), queue_owners(conn)
+            return queue, queue_records(queue, now=now, tz=tz, command=command)
 
-        def show(loaded: tuple[TodayQueue, list[Record], list[str]]) -> None:
-            queue, records, self.owners = loaded
+        def show(loaded: tuple[TodayQueue, list[Record]]) -> None:
+            queue, records = loaded
             if owner == app.queue_owner:  # else a newer filter's load is on its way
                 self._show(queue, records, keep=keep)
+            # Whose queues w cycles through: after the queue is drawn, not in the way of it.
+            self.db(queue_owners, self._owners_loaded, group="queue-owners", exclusive=True)
 
         self.db(load, show, group="queue", exclusive=True)
+
+    def _owners_loaded(self, owners: list[str]) -> None:
+        self.owners = owners
 
     def _show(self, queue: TodayQueue, records: list[Record], *, keep: Hashable | None) -> None:
         app = self.crm
@@ -254,13 +259,14 @@ class TodayScreen(CrmScreen):
         item: DueItem = record.data
         return item
 
-    def _reminder(self) -> DueItem | None:
+    def _reminder(self, *, snoozing: bool = False) -> DueItem | None:
         item = self._item()
         if item is not None and item.kind != "reminder":
-            self.notify(
-                f"{item.contact_name} has no follow-up to tick off: log an interaction (l) to reset the clock.",
-                severity="warning",
-            )
+            if snoozing:
+                message = f"{item.contact_name} is going cold: l logs a touch and resets the clock, f sets a follow-up."
+            else:
+                message = f"{item.contact_name} has no follow-up to tick off: l logs a touch and resets the clock."
+            self.notify(message, severity="warning")
             return None
         return item
 
@@ -277,7 +283,7 @@ class TodayScreen(CrmScreen):
     def action_snooze(self) -> None:
         from crm_tui.screens.flows import snooze_reminder
 
-        if (item := self._reminder()) is not None:
+        if (item := self._reminder(snoozing=True)) is not None:
             snooze_reminder(self, item.id, item.title, self.refresh_data, due_at=item.due_at)
 
     def action_log(self) -> None:

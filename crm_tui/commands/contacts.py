@@ -115,7 +115,7 @@ def list_(
     ),
     stale: bool = typer.Option(False, "--stale", help="Only contacts whose stay-in-touch cadence has lapsed."),
     owner: str | None = typer.Option(None, "--owner", help="Only contacts owned by this user."),
-    sort: str = typer.Option("name", "--sort", help="name, last-contact or created."),
+    sort: str = typer.Option("name", "--sort", help="name, last-contact, created, or lapse (going cold longest first)."),
     limit: int = typer.Option(100, "--limit", "-n", min=0, max=MAX_LIMIT, help="At most this many rows (0: all)."),
     fmt: str | None = FormatOption,
 ) -> None:

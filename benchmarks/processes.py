@@ -118,9 +118,7 @@ def import_times(argv: list[str], env: dict[str, str], runs: int = 3) -> dict[st
             self_us, cumulative_us, module = line[len("import time:") :].split("|", 2)
             samples[module.strip()].append((int(self_us), int(cumulative_us)))
     return {
-        name: ImportTime(
-            name, statistics.median(s for s, _ in values), statistics.median(c for _, c in values)
-        )
+        name: ImportTime(name, statistics.median(s for s, _ in values), statistics.median(c for _, c in values))
         for name, values in samples.items()
     }
 

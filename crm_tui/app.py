@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
@@ -31,6 +31,7 @@ from crm_tui.screens.contacts import ContactsScreen
 from crm_tui.screens.palette import CrmCommands
 from crm_tui.screens.today import TodayScreen
 from crm_tui.screens.trash import TrashScreen
+from crm_tui.screens.typeahead import TypeaheadMixin
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
@@ -57,7 +58,7 @@ class DueCounted(Message):
         self.count = count
 
 
-class CrmApp(App[None]):
+class CrmApp(TypeaheadMixin, App[None]):
     """A keyboard-first CRM over one database."""
 
     TITLE = "crm"
@@ -67,7 +68,9 @@ class CrmApp(App[None]):
         "contacts": ContactsScreen,
         "trash": TrashScreen,
     }
-    COMMANDS = App.COMMANDS | {CrmCommands}
+    # Only crm's own commands: Textual's (Maximize, Screenshot, Keys) do nothing for a CRM user;
+    # its Theme and Quit are among crm's, ranked below the CRM's actions.
+    COMMANDS: ClassVar[set[Any]] = {CrmCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("1", "show_mode('today')", "Today", show=False, tooltip="Today: what is due, who is going cold"),
         Binding("2", "show_mode('contacts')", "Contacts", show=False, tooltip="All contacts"),
@@ -97,6 +100,7 @@ class CrmApp(App[None]):
         # Textual picks its NO_COLOR filter at construction from the ANSI setting: say now
         # that the terminal's own palette is in use, or NO_COLOR turns it black on black.
         super().__init__(ansi_color=True if theme.startswith("ansi") else None)
+        self._typeahead_init()
         self.engine = engine
         self.settings = settings
         self.frozen_now = now
@@ -167,7 +171,9 @@ class CrmApp(App[None]):
             mode = "today" if self._anything_due() else "contacts"
         self.switch_mode(mode)
         if mode != "today":
-            self.count_due()  # the Today tab's badge (Today counts its own)
+            # The Today tab's badge (Today counts its own), once the first screen has been drawn:
+            # its query would compete with that screen's first page for the CPU.
+            self.call_after_refresh(lambda: self.set_timer(0.1, self.count_due))
 
     def _anything_due(self) -> bool:
         from crm_tui.services.queue import anything_due
@@ -205,12 +211,11 @@ class CrmApp(App[None]):
     # ------------------------------------------------------------ actions
 
     def action_show_mode(self, mode: str) -> None:
-        if mode == self.current_mode:
-            # Pressing the tab of the screen you are on returns to its list.
-            while len(self.screen_stack) > 1 and not self.screen.is_modal:
-                self.pop_screen()
-            return
-        self.switch_mode(mode)
+        """1, 2, 3: that tab's own list (Today, Contacts, Trash), never a contact left open on it."""
+        if mode != self.current_mode:
+            self.switch_mode(mode)
+        while len(self.screen_stack) > 1 and not self.screen.is_modal:
+            self.pop_screen()
 
     def action_help(self) -> None:
         from crm_tui.screens.help import HelpScreen

@@ -10,7 +10,7 @@ import sys
 from typing import Any
 
 import typer
-from typer._click.exceptions import ClickException, UsageError
+from typer._click.exceptions import ClickException, NoSuchOption, UsageError
 from typer.core import TyperGroup
 
 from crm_tui import __version__
@@ -30,8 +30,32 @@ from crm_tui.errors import CrmError
 def _usage_error(exc: UsageError) -> typer.Exit:
     """Print a usage error on one line, like every other error, and exit 2."""
     where = exc.ctx.command_path if exc.ctx is not None else "crm"
-    say_error(f"{exc.format_message()} (see '{where} --help')")
+    message = exc.format_message()
+    if isinstance(exc, NoSuchOption) and exc.ctx is not None:
+        message = unknown_option(exc.option_name, _option_names(exc.ctx))
+    say_error(f"{message} (see '{where} --help')")
     return typer.Exit(2)
+
+
+def _option_names(ctx: Any) -> list[str]:
+    """The long options `ctx`'s command takes, in the order its help lists them."""
+    names = [o for p in ctx.command.get_params(ctx) for o in p.opts if o.startswith("--")]
+    return [n for n in names if n != "--help"]
+
+
+def unknown_option(given: str, options: list[str]) -> str:
+    """An unknown option's error: the one it is close to (`--tags`: --tag), else every option there is."""
+    from difflib import get_close_matches
+
+    from crm_tui.keys import visible
+
+    name = given.split("=", 1)[0]
+    prefixed = [o for o in options if o.startswith(name) or (name.startswith(o) and len(o) > 3)]
+    close = prefixed or get_close_matches(name, options, n=1, cutoff=0.75)
+    if len(close) == 1 or (close and not prefixed):
+        return f"no such option {visible(name)}: did you mean {close[0]}?"
+    listed = close or options
+    return f"no such option {visible(name)} (options: {', '.join(listed)})" if listed else f"no such option {name}"
 
 
 # The command groups, built only when named: a cold `crm due` or `crm search` never pays for
@@ -66,16 +90,25 @@ class CrmGroup(TyperGroup):
     def list_commands(self, ctx: Any) -> list[str]:
         return sorted({*super().list_commands(ctx), *GROUPS})
 
+    def get_params(self, ctx: Any) -> list[Any]:
+        from crm_tui.commands.helptext import tidy_help
+
+        tidy_help(self)  # the root's own options; its commands are tidied as they are built
+        return super().get_params(ctx)
+
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        from crm_tui.commands.helptext import tidy_help
+
         found = GROUPS.get(cmd_name)
         if found is None:
-            return super().get_command(ctx, cmd_name)
+            command = super().get_command(ctx, cmd_name)
+            return None if command is None else tidy_help(command)
         from importlib import import_module
 
         module, attribute = found
         group = typer.main.get_command(getattr(import_module(module), attribute))
         group.name = cmd_name
-        return group
+        return tidy_help(group)
 
     def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
         try:
@@ -111,9 +144,22 @@ class CrmGroup(TyperGroup):
             raise typer.Exit(error.exit_code) from None
 
 
+ROOT_EXAMPLES = """\
+Examples:
+
+  crm                               open the app on your database
+  crm demo                          the app on a throwaway copy of a sample
+  crm contact add "Ada Lovelace" --email ada@analytical.io --every 2w
+  crm log ada call "Sent the proposal" --follow-up "next fri"
+  crm due                           what is due today; nothing if nothing is
+  crm search "o'brien proposal"     names, notes, interactions, phones
+
+Every command has --help with an example: crm contact add --help"""
+
 app = typer.Typer(
     cls=CrmGroup,
     help="A terminal CRM: contacts, interactions, follow-ups. Run `crm` alone to open the app.",
+    epilog=ROOT_EXAMPLES,
     add_completion=False,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -156,9 +202,11 @@ def _open_app(settings: Settings, *, demo: bool) -> None:
 
 @app.command("demo")
 def demo(ctx: typer.Context) -> None:
-    """Open the app on a throwaway copy of the sample data in data/; your own database is not touched.
+    """Open the app on a throwaway copy of a sample CRM; your own database is not touched.
 
     The copy lives in a temporary directory and is deleted when you quit.
+
+    Example: crm demo
     """
     _open_app(runtime(ctx).settings, demo=True)
 
@@ -266,10 +314,16 @@ def log(
         reminder = add_reminder(
             session, title=f"Follow up: {interaction.summary}", due_at=due, contact_id=contact.id, actor=rt.user
         )
+    from crm_tui.output import human_value
+
+    due_text = human_value(reminder.due_at, rt.tz)
     rt.done(
-        f"Logged {interaction.kind} #{interaction.id} with {contact.name}; follow-up #{reminder.id} added",
+        f"Logged {interaction.kind} #{interaction.id} with {contact.name}; follow-up #{reminder.id} due {due_text}",
         interaction.id,
     )
+    if not sys.stdout.isatty():
+        # Piped, stdout is the interaction's id alone (`id=$(crm log ...)`); the follow-up's goes beside it.
+        rt.note(f"follow-up #{reminder.id} due {due_text}")
 
 
 DUE_COLUMNS = [("due_at", "Due"), ("kind", "Kind"), ("id", "ID"), ("contact", "Contact"), ("title", "What")]
@@ -355,6 +409,8 @@ def due(
     then the contacts at risk of lapsing and those new in views saved with --notify. Rules run first.
 
     Prints nothing when nothing is due, so cron sends no mail: 0 8 * * * crm due
+
+    Example: crm due --within 1w --mine
     """
 
     rt = runtime(ctx)
@@ -400,7 +456,7 @@ def search(
         ("email", "Email"),
         ("matched", "Matched"),
     ]
-    render(records, columns, fmt, tz=rt.tz)
+    render(records, columns, fmt, tz=rt.tz, empty=f"no matches for {query!r}")
 
 
 GLOBAL_OPTIONS = ("--db", "--user", "--tz")

@@ -235,7 +235,7 @@ def _day_and_time(s: str, today: date) -> tuple[date, time | None] | None:
 
 
 def _part_of_day(s: str, today: date) -> tuple[date, time | None] | None:
-    """"this morning", "fri evening", "tonight", "last night": the day at the part's usual hour; else None."""
+    """ "this morning", "fri evening", "tonight", "last night": the day at the part's usual hour; else None."""
     if s == "tonight":
         return today, _PARTS_OF_DAY["night"]
     if s == "last night":

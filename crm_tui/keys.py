@@ -96,6 +96,42 @@ def phone_key(phone: str) -> str:
     return digits
 
 
+# One number, two forms. `+1 415 555 0134` and `(415) 555-0134` are one number written with and
+# without its country code. crm knows no default country, so it matches by national digits: a
+# number without a country code is the same as an international one when the international digits
+# are a country code of 1 to 3 digits followed by the whole national number, its trunk 0 dropped
+# (the UK's 020 is +44 20) or kept (Italy's 06 is +39 06). The national number needs 7 digits or
+# more, so an extension or a short local number never stands for a whole one. Two international
+# numbers, or two national ones, are one number only when their keys are equal.
+COUNTRY_CODE_DIGITS = (1, 3)
+MIN_NATIONAL_DIGITS = 7
+
+
+def national_forms(key: str) -> tuple[str, ...]:
+    """The digits an international key ends with when it is this national key's number (see above)."""
+    if key.startswith("+"):
+        return ()
+    forms = (key, key[1:]) if key.startswith("0") else (key,)
+    return tuple(f for f in forms if len(f) >= MIN_NATIONAL_DIGITS)
+
+
+def same_phone(a: str, b: str) -> bool:
+    """Whether two phone keys (`phone_key`) are one number, by the rule above."""
+    if a == b:
+        return True
+    if a.startswith("+") == b.startswith("+"):
+        return False
+    international, national = (a, b) if a.startswith("+") else (b, a)
+    digits = international[1:]
+    low, high = COUNTRY_CODE_DIGITS
+    return any(digits.endswith(f) and low <= len(digits) - len(f) <= high for f in national_forms(national))
+
+
+def fuller_phone(a: str, b: str) -> str:
+    """Of two forms of one number, the one to keep: the international form, which says more."""
+    return b if phone_key(b).startswith("+") and not phone_key(a).startswith("+") else a
+
+
 def clean_phone(phone: str, *, field: str = "phone") -> str:
     """The number as typed, trimmed; InvalidInput if it holds no digits or letters other than ext."""
     value = " ".join(phone.split())

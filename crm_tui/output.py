@@ -38,7 +38,8 @@ def human_value(value: Any, tz: tzinfo) -> str:
         return in_zone(value, tz).isoformat(sep=" ", timespec="minutes")[:16]
     if isinstance(value, (list, tuple)):
         return ", ".join(str(v) for v in value)
-    if isinstance(value, dict):  # custom fields: `name: value`, never a Python repr
+    if isinstance(value, dict):
+        # Custom fields: `shoe: 42; team: red`, never Python's {'shoe': '42'}.
         return "; ".join(f"{k}: {human_value(v, tz)}" for k, v in value.items())
     if isinstance(value, bool):
         return "yes" if value else ""
@@ -72,11 +73,7 @@ def _plain_text(records: Sequence[dict[str, Any]], keys: Sequence[str], tz: tzin
     body = "\n".join("\t".join([human_value(r.get(k), tz) for k in keys]) for r in records) + "\n"
     # One look at the whole text is cheaper than testing every cell of a 6,000-line `crm due`:
     # only when some cell holds a control character is each cell looked at.
-    if (
-        body.count("\t") == len(records) * (len(keys) - 1)
-        and body.count("\n") == len(records)
-        and is_visible(body)
-    ):
+    if body.count("\t") == len(records) * (len(keys) - 1) and body.count("\n") == len(records) and is_visible(body):
         return body
     return "".join("\t".join([_plain_cell(r.get(k), tz) for k in keys]) + "\n" for r in records)
 
@@ -87,7 +84,9 @@ def _csv_cell(value: Any, tz: tzinfo) -> str:
     if isinstance(value, (list, tuple)):
         return ";".join(str(v) for v in value)
     if isinstance(value, dict):
-        return human_value(value, tz)
+        from crm_tui.io.jsonout import dumps
+
+        return dumps({k: machine_value(v, tz) for k, v in value.items()})
     return "" if value is None else str(value)
 
 
@@ -99,8 +98,14 @@ def render(
     tz: tzinfo,
     out: TextIO | None = None,
     title: str | None = None,
+    empty: str = "nothing to list",
+    keep: Sequence[str] = (),
 ) -> None:
-    """Write `records` to `out` (stdout) in `fmt`; machine formats carry every key."""
+    """Write `records` to `out` (stdout) in `fmt`; machine formats carry every key.
+
+    A table of nothing is the sentence `empty` on stderr rather than a row of headers; a table
+    leaves out the columns empty in every row except those in `keep` (the column sorted by).
+    """
     out = out or sys.stdout
     if fmt in ("json", "ndjson"):
         from crm_tui.io.jsonout import dumps
@@ -120,7 +125,10 @@ def render(
     elif fmt == "plain":
         out.write(_plain_text(records, [k for k, _ in columns], tz))
     elif fmt == "table":
-        _table(records, columns, tz=tz, out=out, title=title)
+        if not records:
+            sys.stderr.write(visible(empty) + "\n")
+            return
+        _table(records, columns, tz=tz, out=out, title=title, keep=keep)
     else:
         raise ValueError(fmt)
 
@@ -132,7 +140,15 @@ def make_console(out: TextIO | None = None) -> Any:
     return Console(file=out or sys.stdout, no_color=bool(os.environ.get("NO_COLOR")), highlight=False)
 
 
-def _table(records: Sequence[dict[str, Any]], columns: Columns, *, tz: tzinfo, out: TextIO, title: str | None) -> None:
+def _table(
+    records: Sequence[dict[str, Any]],
+    columns: Columns,
+    *,
+    tz: tzinfo,
+    out: TextIO,
+    title: str | None,
+    keep: Sequence[str] = (),
+) -> None:
     from rich import box
     from rich.table import Table
     from rich.text import Text
@@ -141,9 +157,12 @@ def _table(records: Sequence[dict[str, Any]], columns: Columns, *, tz: tzinfo, o
         box=box.SIMPLE_HEAD, title=Text(visible(title)) if title else None, title_justify="left", pad_edge=False
     )
     # Columns empty in every row only steal width from the ones that matter.
-    shown = [(k, h) for k, h in columns if any(human_value(r.get(k), tz) for r in records)] or list(columns)
+    shown = [(k, h) for k, h in columns if k in keep or any(human_value(r.get(k), tz) for r in records)]
+    shown = shown or list(columns)
     for key, header in shown:
-        table.add_column(header, no_wrap=key in ("id", "due_at", "at"), overflow="fold", min_width=min(len(header), 12))
+        # A time broken over two lines reads as two values.
+        timed = any(isinstance(r.get(key), datetime) for r in records[:20])
+        table.add_column(header, no_wrap=timed or key == "id", overflow="fold", min_width=min(len(header), 12))
     for r in records:
         # Text, never a markup string: a name like "[/foo] evil" is data.
         table.add_row(*(Text(visible(human_value(r.get(k), tz))) for k, _ in shown))
@@ -164,6 +183,12 @@ def fields(pairs: Sequence[tuple[str, Any]], fmt: str, *, tz: tzinfo, out: TextI
         return
     width = max((len(k) for k, _ in pairs), default=0)
     for key, value in pairs:
+        if isinstance(value, dict):
+            # One line a custom field, its name indented under the label.
+            for name, item in value.items():
+                text = visible(human_value(item, tz))
+                out.write(f"{key.replace('_', ' '):<{width}}  {visible(str(name))}: {text}\n")
+            continue
         text = visible(human_value(value, tz))
         if text:
             out.write(f"{key.replace('_', ' '):<{width}}  {text}\n")

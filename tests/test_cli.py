@@ -196,7 +196,7 @@ def test_ambiguous_ref_lists_candidates() -> None:
 
 def test_usage_errors_exit_2_on_one_line() -> None:
     code, _, err = crm("due", "--bogus")
-    assert code == 2 and err.startswith("crm: No such option: --bogus") and err.count("\n") == 1
+    assert code == 2 and err.startswith("crm: no such option --bogus") and err.count("\n") == 1
     code, _, err = crm("contact", "add")
     assert code == 2 and "Missing argument" in err
     code, _, _ = crm("frobnicate")

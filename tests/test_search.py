@@ -198,3 +198,17 @@ def test_search_reads_the_trunk_zero_in_parentheses_both_ways(session: Session) 
     for query in ["+44 20 7946 0000", "0044 20 7946 0000", "+44 (0)20 7946 0000", "020 7946 0000"]:
         assert [h.row.name for h in search_contacts(session.connection(), query, now=NOW)] == ["Paren"], query
     assert [h.row.name for h in search_contacts(session.connection(), "+44 (0)20 7946 0001", now=NOW)] == ["Plain"]
+
+
+def test_words_spread_over_a_record_need_two_letters_of_the_last_one(session: Session) -> None:
+    """'amara h' spread over a record and its interactions is a whole word 'h' (a one-letter prefix
+    would read half the index); 'amara ha' is a prefix again."""
+    amara = add(session, "Amara Quist")
+    log_interaction(session.connection(), amara.id, kind="call", summary="harbour plans", author="t", at=NOW)
+
+    def found(query: str) -> list[str]:
+        return [h.row.name for h in search_contacts(session.connection(), query, now=NOW)]
+
+    assert found("amara ha") == ["Amara Quist"]
+    assert found("amara harbour") == ["Amara Quist"]
+    assert found("amara h") == []

@@ -188,7 +188,10 @@ class Backend(ABC):
 
     @abstractmethod
     def match_across(self, conn: Connection, query: str, *, limit: int) -> list[int]:
-        """Contacts whose documents together (their own and their interactions') hold every word of `query`."""
+        """Contacts whose documents together (their own and their interactions') hold every word of `query`.
+
+        The last word counts as unfinished (a prefix) from MIN_SPREAD_PREFIX letters on.
+        """
 
     @abstractmethod
     def interactions_matching(self, query: str, *, interaction_id: Any, contact_id: Any) -> ColumnElement[bool] | None:
@@ -198,6 +201,10 @@ class Backend(ABC):
         `interaction_id` and `contact_id` are the interaction's columns in the query the condition joins;
         None when `query` holds no word. Deleted interactions and trashed contacts have no search rows.
         """
+
+
+# Across a record and its interactions, a last word shorter than this is a whole word, not a prefix.
+MIN_SPREAD_PREFIX = 2
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from sqlalchemy import (
     text,
 )
 
-from crm_tui.backend.base import Backend, SearchFields
+from crm_tui.backend.base import MIN_SPREAD_PREFIX, Backend, SearchFields
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
@@ -207,7 +207,8 @@ class PostgresBackend(Backend):
         params: dict[str, Any] = {"n": limit}
         parts = []
         for i, word in enumerate(words):
-            params[f"t{i}"] = f"'{word}':*" if i == len(words) - 1 else f"'{word}'"
+            unfinished = i == len(words) - 1 and len(word) >= MIN_SPREAD_PREFIX  # as on SQLite
+            params[f"t{i}"] = f"'{word}':*" if unfinished else f"'{word}'"
             parts.append(f"SELECT contact_id FROM search_index WHERE document @@ to_tsquery('simple', unaccent(:t{i}))")
         rows = conn.execute(text(" INTERSECT ".join(parts) + " LIMIT :n"), params).scalars()
         return [int(cid) for cid in rows]
@@ -220,8 +221,7 @@ class PostgresBackend(Backend):
         for n, word in enumerate(words):
             prefix = ":*" if n == len(words) - 1 else ""
             own = text(
-                "SELECT id FROM search_index"
-                f" WHERE id > 0 AND document @@ to_tsquery('simple', unaccent(:iq{n}))"
+                f"SELECT id FROM search_index WHERE id > 0 AND document @@ to_tsquery('simple', unaccent(:iq{n}))"
             ).bindparams(**{f"iq{n}": f"'{word}'{prefix}"})
             weights = _WEIGHT_LABELS[SearchFields.IDENTITY]
             contact = text(

@@ -27,7 +27,7 @@ from sqlalchemy import (
     text,
 )
 
-from crm_tui.backend.base import Backend, BulkTriggers, SearchFields, TriggerDef
+from crm_tui.backend.base import MIN_SPREAD_PREFIX, Backend, BulkTriggers, SearchFields, TriggerDef
 
 if TYPE_CHECKING:
     import sqlite3
@@ -289,7 +289,10 @@ class SqliteBackend(Backend):
         params: dict[str, Any] = {"n": limit}
         for i, token in enumerate(tokens):
             phrase = _phrase(token)
-            params[f"t{i}"] = f"({phrase} OR {phrase}*)" if i == len(tokens) - 1 else phrase
+            # The last word may be unfinished, once it has two letters: a one-letter prefix spread over
+            # a million rows costs a scan of half the index for noise the next keystroke replaces.
+            unfinished = i == len(tokens) - 1 and len(token) >= MIN_SPREAD_PREFIX
+            params[f"t{i}"] = f"({phrase} OR {phrase}*)" if unfinished else phrase
             parts.append(f"SELECT contact_id FROM search_index WHERE search_index MATCH :t{i}")
         rows = conn.execute(text(" INTERSECT ".join(parts) + " LIMIT :n"), params).scalars()
         return [int(cid) for cid in rows]

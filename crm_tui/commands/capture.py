@@ -17,9 +17,7 @@ def should_ask(yes: bool) -> bool:
     return not yes and sys.stdin.isatty() and sys.stdout.isatty()
 
 
-def log_sentence(
-    rt: Runtime, sentence: str, *, body: str | None, yes: bool, dry_run: bool, fmt: str | None
-) -> None:
+def log_sentence(rt: Runtime, sentence: str, *, body: str | None, yes: bool, dry_run: bool, fmt: str | None) -> None:
     """Read the sentence, show it (or print it, with --dry-run), ask on a terminal, then log it."""
     from crm_tui.output import fields
     from crm_tui.sentence import show_time

@@ -87,7 +87,22 @@ def add(
     )
     with rt.session() as session:
         contact = add_contact(session, data, actor=rt.user)
+        holders = same_phone_holders(session.connection(), phone, contact.id)
     rt.done(f"Added #{contact.id} {contact.display_name}", contact.id)
+    for holder in holders:
+        rt.note(
+            f"crm: #{holder.id} {holder.name} has this number too ({holder.phone}); "
+            f"if they are one person: crm contact merge {holder.id} {contact.id}"
+        )
+
+
+def same_phone_holders(conn: Any, phones: list[str], contact_id: int | None) -> list[Any]:
+    """Other contacts with one of `phones` in any form (none looked up when no phone was given)."""
+    if not phones:
+        return []
+    from crm_tui.services.contacts.finding import contacts_with_phones
+
+    return contacts_with_phones(conn, phones, exclude=contact_id)
 
 
 @contact_app.command("list")
@@ -103,12 +118,14 @@ def list_(
     ),
     stale: bool = typer.Option(False, "--stale", help="Only contacts whose stay-in-touch cadence has lapsed."),
     owner: str | None = typer.Option(None, "--owner", help="Only contacts owned by this user."),
-    sort: str | None = typer.Option(None, "--sort", help="name (default), last-contact or created."),
+    sort: str | None = typer.Option(
+        None, "--sort", help="name (default), last-contact, created, or lapse (going cold longest first)."
+    ),
     columns: str | None = typer.Option(None, "--columns", help="Columns for table, plain and csv: id,name,tags..."),
     limit: int = typer.Option(100, "--limit", "-n", min=0, max=MAX_LIMIT, help="At most this many rows (0: all)."),
     fmt: str | None = FormatOption,
 ) -> None:
-    """List contacts, a page cut in the database.
+    """List contacts by name, last contact or newest, filtered by tag, organization, owner or words.
 
     Example: crm contact list --tag client --sort last-contact --limit 20
     Example: crm contact list 'tag:vip +STALE last:>30d'    or    crm contact list @quiet-vips
@@ -144,7 +161,15 @@ def list_(
     records = [row_record(r) for r in rows]
     if fmt == "csv" and shown is not LIST_COLUMNS:
         records = [{key: record[key] for key, _ in shown} for record in records]
-    render(records, shown, fmt, tz=rt.tz)
+    narrowed = tag or org or owner or stale or search is not None or query is not None
+    render(
+        records,
+        shown,
+        fmt,
+        tz=rt.tz,
+        empty="no contacts match" if narrowed else "no contacts yet: crm contact add NAME, or crm import contacts FILE",
+        keep={"last-contact": ["last_contact_at"]}.get(sort, []),
+    )
 
 
 def detail_pairs(detail: ContactDetail) -> list[tuple[str, Any]]:
@@ -210,7 +235,10 @@ def show(
         pairs.append(
             (
                 "reminders",
-                [{"id": r.id, "title": r.title, "due_at": r.due_at, "rule": r.rule} for r in detail.reminders],
+                [
+                    {"id": r.id, "title": r.title, "due_at": r.due_at, "rule": r.rule, "snoozed_until": r.snoozed_until}
+                    for r in detail.reminders
+                ],
             )
         )
         fields(pairs, fmt, tz=rt.tz)
@@ -220,8 +248,11 @@ def show(
         return
     if detail.reminders:
         typer.echo("\nopen reminders")
+        now = rt.now()
         for r in detail.reminders:
-            typer.echo(f"  #{r.id}  {human_value(r.due_at, rt.tz)}  {one_line(r.title)}")
+            snoozed = r.snoozed_until and r.snoozed_until > now
+            until = f"  (snoozed until {human_value(r.snoozed_until, rt.tz)})" if snoozed else ""
+            typer.echo(f"  #{r.id}  {human_value(r.due_at, rt.tz)}  {one_line(r.title)}{until}")
     if detail.interactions:
         typer.echo("\ntimeline")
         for i in detail.interactions:
@@ -324,7 +355,10 @@ def edit(
 
 @contact_app.command("rm")
 def rm(ctx: typer.Context, ref: str = typer.Argument(..., help="The contact to send to the trash.")) -> None:
-    """Send a contact to the trash (undo with `crm contact restore`)."""
+    """Send a contact to the trash (undo with `crm contact restore`).
+
+    Example: crm contact rm 31
+    """
     from crm_tui.services.contacts.finding import resolve_contact
     from crm_tui.services.contacts.lifecycle import trash_contact
 
@@ -336,7 +370,10 @@ def rm(ctx: typer.Context, ref: str = typer.Argument(..., help="The contact to s
 
 @contact_app.command("restore")
 def restore(ctx: typer.Context, ref: str = typer.Argument(..., help="A contact in the trash.")) -> None:
-    """Bring a contact back from the trash."""
+    """Bring a contact back from the trash, with its interactions and follow-ups.
+
+    Example: crm contact restore 31
+    """
     from crm_tui.services.contacts.finding import resolve_contact
     from crm_tui.services.contacts.lifecycle import restore_contact
 
@@ -388,12 +425,15 @@ def history(
         ("old", "Before"),
         ("new", "After"),
     ]
-    render(records, columns, fmt, tz=rt.tz)
+    render(records, columns, fmt, tz=rt.tz, empty="no changes recorded")
 
 
 @trash_app.command("list")
 def trash_list(ctx: typer.Context, fmt: str | None = FormatOption) -> None:
-    """List contacts in the trash, most recently trashed first."""
+    """List contacts in the trash, most recently trashed first.
+
+    Example: crm trash list
+    """
     from crm_tui.output import render
     from crm_tui.services.contacts.rows import trashed_contacts
 
@@ -402,7 +442,8 @@ def trash_list(ctx: typer.Context, fmt: str | None = FormatOption) -> None:
     with rt.connection() as conn:
         trashed = trashed_contacts(conn)
     records = [{"id": cid, "name": name, "deleted_at": when} for cid, name, when in trashed]
-    render(records, [("id", "ID"), ("name", "Name"), ("deleted_at", "Trashed")], fmt, tz=rt.tz)
+    columns = [("id", "ID"), ("name", "Name"), ("deleted_at", "Trashed")]
+    render(records, columns, fmt, tz=rt.tz, empty="the trash is empty")
 
 
 @trash_app.command("purge")
@@ -415,6 +456,8 @@ def trash_purge(
     """Delete trashed contacts for good, with their interactions, reminders and history; and removed interactions.
 
     Interactions removed with `crm interaction rm` are purged by the same rule (deleted longer ago than --older-than).
+
+    Example: crm trash purge --older-than 30d
     """
     from datetime import timedelta
 

@@ -13,7 +13,10 @@ db_app = typer.Typer(help="The database file: path, upgrade, check, backup.", no
 
 @db_app.command("path")
 def path(ctx: typer.Context) -> None:
-    """Print where the database is (a file path, or the URL without its password)."""
+    """Print where the database is (a file path, or the URL without its password).
+
+    Example: crm db path
+    """
     from crm_tui.keys import visible
 
     typer.echo(visible(runtime(ctx).settings.db_label))
@@ -21,7 +24,10 @@ def path(ctx: typer.Context) -> None:
 
 @db_app.command("upgrade")
 def upgrade(ctx: typer.Context) -> None:
-    """Bring the schema to this version's head (opening a database does it too)."""
+    """Bring the schema to this version's head (opening a database does it too).
+
+    Example: crm --db ~/old-crm.db db upgrade
+    """
     from crm_tui.db import HEAD_REVISION, current_revision, open_engine
     from crm_tui.db import upgrade as run_upgrade
 
@@ -37,7 +43,10 @@ def upgrade(ctx: typer.Context) -> None:
 
 @db_app.command("check")
 def check(ctx: typer.Context, fmt: str | None = FormatOption) -> None:
-    """Run SQLite's integrity check and print the schema revision and row counts; exit 3 if not ok."""
+    """Run SQLite's integrity check and print the schema revision and row counts; exit 3 if not ok.
+
+    Example: crm db check
+    """
     from crm_tui.db import check as run_check
     from crm_tui.output import fields
 
@@ -61,7 +70,10 @@ def backup(
     file: Path = typer.Argument(..., help="Where to write the copy (mode 0600)."),
     force: bool = typer.Option(False, "--force", help="Overwrite FILE if it exists."),
 ) -> None:
-    """Copy the database with SQLite's online backup API, safe while others write."""
+    """Copy the database with SQLite's online backup API, safe while others write.
+
+    Example: crm db backup ~/crm-backup.db
+    """
     from crm_tui.db import backup as run_backup
 
     rt = runtime(ctx)

@@ -65,8 +65,7 @@ def dedup(
     if shown == "table":
         skipped = f"; {report.common_keys:,} keys too common to pair on" if report.common_keys else ""
         rt.note(
-            f"{len(report.pairs):,} pairs among {report.contacts:,} contacts "
-            f"({report.dismissed:,} dismissed{skipped})"
+            f"{len(report.pairs):,} pairs among {report.contacts:,} contacts ({report.dismissed:,} dismissed{skipped})"
         )
 
 

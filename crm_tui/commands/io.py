@@ -199,7 +199,10 @@ def _rejects(path: Path | None, header: list[str]) -> Iterator[Callable[[Any], N
 
 @import_app.command("list")
 def import_list(ctx: typer.Context, fmt: str | None = FormatOption) -> None:
-    """List past imports, newest first, with what each did."""
+    """List past imports, newest first, with what each did.
+
+    Example: crm import list
+    """
     from crm_tui.output import render
     from crm_tui.services.imports.batches import list_batches
 
@@ -229,7 +232,7 @@ def import_list(ctx: typer.Context, fmt: str | None = FormatOption) -> None:
         ("created", "Created"), ("updated", "Updated"), ("unchanged", "Unchanged"), ("skipped", "Skipped"),
         ("reverted_at", "Reverted"),
     ]  # fmt: skip
-    render(records, columns, fmt, tz=rt.tz)
+    render(records, columns, fmt, tz=rt.tz, empty="no imports yet")
 
 
 @import_app.command("revert")

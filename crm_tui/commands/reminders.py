@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -22,6 +23,7 @@ COLUMNS = [
     ("title", "Title"),
     ("every", "Repeats"),
     ("owner", "Owner"),
+    ("snoozed", "Snoozed until"),
 ]
 
 
@@ -33,6 +35,7 @@ def add(
     every: str | None = typer.Option(
         None,
         "--every",
+        metavar="RULE",
         help="Repeat: weekly, every 2 weeks, monthly, weekdays, RRULE:...; add 'after' to count from completion.",
     ),
     owner: str | None = typer.Option(None, "--owner", help="Owner (default: you)."),
@@ -66,7 +69,8 @@ def add(
     rt.done(f"Added reminder #{reminder.id}, due {human_value(reminder.due_at, rt.tz)}", reminder.id)
 
 
-def reminder_record(r: ReminderInfo) -> dict[str, Any]:
+def reminder_record(r: ReminderInfo, *, now: datetime) -> dict[str, Any]:
+    """A reminder for the renderers; `snoozed` is set while a snooze hides it (its end)."""
     return {
         "id": r.id,
         "due_at": r.due_at,
@@ -76,6 +80,7 @@ def reminder_record(r: ReminderInfo) -> dict[str, Any]:
         "every": r.describe_rule(),
         "rule": r.rule,
         "snoozed_until": r.snoozed_until,
+        "snoozed": r.snoozed_until if r.snoozed_until and r.snoozed_until > now and not r.done_at else None,
         "done_at": r.done_at,
         "owner": r.owner,
         "created_by": r.created_by,
@@ -90,7 +95,10 @@ def list_(
     owner: str | None = typer.Option(None, "--owner", help="Only this owner's reminders."),
     fmt: str | None = FormatOption,
 ) -> None:
-    """List open reminders by due time."""
+    """List open reminders by due time; a snoozed one says until when.
+
+    Example: crm remind list --contact ada
+    """
     from crm_tui.output import render
     from crm_tui.services.contacts.finding import find_contact
     from crm_tui.services.reminders import reminder_infos
@@ -101,12 +109,22 @@ def list_(
         contact_id = find_contact(conn, contact, deleted=None).id if contact else None
         rows = reminder_infos(conn, include_done=all_, contact_id=contact_id, owner=owner)
     columns = COLUMNS + ([("done_at", "Done")] if all_ else [])
-    render([reminder_record(r) for r in rows], columns, fmt, tz=rt.tz)
+    now = rt.now()
+    render(
+        [reminder_record(r, now=now) for r in rows],
+        columns,
+        fmt,
+        tz=rt.tz,
+        empty="no reminders" if all_ else "no open reminders",
+    )
 
 
 @remind_app.command("done")
 def done(ctx: typer.Context, reminder_id: str = typer.Argument(..., metavar="ID")) -> None:
-    """Mark a reminder done; a recurring one moves to its next occurrence."""
+    """Mark a reminder done; a recurring one moves to its next occurrence.
+
+    Example: crm remind done 7
+    """
     from crm_tui.output import human_value
     from crm_tui.services.reminders import complete_reminder, get_reminder
 
@@ -125,20 +143,30 @@ def snooze(
     reminder_id: str = typer.Argument(..., metavar="ID"),
     until: str = typer.Argument(..., metavar="WHEN", help="1d, 1w, mon, tomorrow 9am, 2026-12-01."),
 ) -> None:
-    """Hide a reminder until WHEN."""
+    """Hide a reminder until WHEN: a day alone keeps its time of day, a time sets it.
+
+    Example: crm remind snooze 7 1w
+    """
+    from crm_tui.dates import to_local
     from crm_tui.output import human_value
     from crm_tui.services.reminders import get_reminder, snooze_reminder
 
     rt = runtime(ctx)
-    when = rt.when(until, option="WHEN", default_time=REMINDER_DEFAULT_TIME)
     with rt.session() as session:
-        reminder = snooze_reminder(session, get_reminder(session, reminder_id), when, actor=rt.user)
+        reminder = get_reminder(session, reminder_id)
+        # A day or a span alone keeps the follow-up's own time of day; a time given replaces it.
+        own_time = to_local(reminder.due_at, rt.tz).time().replace(second=0, microsecond=0)
+        when = rt.when(until, option="WHEN", default_time=own_time)
+        reminder = snooze_reminder(session, reminder, when, actor=rt.user)
     rt.done(f"Reminder #{reminder.id} snoozed until {human_value(when, rt.tz)}", reminder.id)
 
 
 @remind_app.command("rm")
 def rm(ctx: typer.Context, reminder_id: str = typer.Argument(..., metavar="ID")) -> None:
-    """Delete a reminder."""
+    """Delete a reminder for good (`crm remind done` completes it instead).
+
+    Example: crm remind rm 7
+    """
     from crm_tui.services.reminders import get_reminder, remove_reminder
 
     rt = runtime(ctx)
@@ -154,7 +182,7 @@ def edit(
     reminder_id: str = typer.Argument(..., metavar="ID"),
     title: str | None = typer.Option(None, "--title", help="New title."),
     due: str | None = typer.Option(None, "--due", "-d", help="New due time (ends any snooze)."),
-    every: str | None = typer.Option(None, "--every", help="New repeat rule; 'off' stops repeating."),
+    every: str | None = typer.Option(None, "--every", metavar="RULE", help="New repeat rule; 'off' stops repeating."),
     owner: str | None = typer.Option(None, "--owner", help="Reassign to this user."),
 ) -> None:
     """Change a reminder's title, due time, repeat rule or owner.

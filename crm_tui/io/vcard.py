@@ -276,7 +276,7 @@ def property_line(prop: SourceProperty) -> str:
             values = ["b" if v.upper() in ("BASE64", "B") else v for v in values]
         elif name == "TYPE":  # case-insensitive; RFC 2426's grammar (and strict readers) want lower case
             values = [v.lower() if v.isascii() else v for v in values]
-        shown = [f'"{v}"' if any(ch in v for ch in ',;:') else v for v in values]
+        shown = [f'"{v}"' if any(ch in v for ch in ",;:") else v for v in values]
         out.append(f"{name}={','.join(shown)}")
     # A quoted-printable value came in with its line ends decoded: written back as the escape.
     value = prop.value.replace("\r\n", "\n").replace("\n", "\\n") if "\n" in prop.value else prop.value

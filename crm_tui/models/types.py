@@ -59,4 +59,3 @@ def aware_utc(value: str | datetime) -> datetime:
     if value.tzinfo is None:  # a bare date, or a naive datetime from the driver
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
-

@@ -9,7 +9,7 @@ into a `CrmError`, the only kind a screen catches.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
@@ -46,7 +46,31 @@ class DbFailed(Message):
 
 
 class DbMixin:
-    """`self.db(...)`: run a service call in a thread worker and apply its result on the UI thread."""
+    """`self.db(...)`: run a service call in a thread worker and apply its result on the UI thread.
+
+    A screen whose keys depend on data still loading (a form filling itself, a list's first page)
+    calls `hold_keys()`; keys typed meanwhile wait (screens/typeahead.py) until `release_keys()`.
+    """
+
+    holding_keys = False
+
+    def hold_keys(self, *, until_data: bool = False) -> None:
+        """Keep typed keys waiting until `release_keys()` (at most typeahead.MAX_HOLD seconds).
+
+        `until_data`: until the next result of `self.db(...)` has been applied, or its error shown.
+        """
+        self.holding_keys = True
+        self._release_on_data = until_data
+
+    def release_keys(self, *, data: bool = False) -> None:
+        """Let the keys typed meanwhile through, in order (`data`: only a hold `until_data`)."""
+        if data and not getattr(self, "_release_on_data", False):
+            return
+        if self.holding_keys:
+            from crm_tui.screens.typeahead import KeysReleased
+
+            self.holding_keys = False
+            cast(Screen[Any], self).app.post_message(KeysReleased())
 
     @property
     def crm(self) -> CrmApp:
@@ -103,9 +127,11 @@ class DbMixin:
     def on_db_done(self, message: DbDone) -> None:
         message.stop()
         message.apply(message.value)
+        self.release_keys(data=True)
 
     def on_db_failed(self, message: DbFailed) -> None:
         message.stop()
+        self.release_keys()
         if message.on_error is not None:
             message.on_error(message.error)
         else:
@@ -113,7 +139,38 @@ class DbMixin:
 
 
 class CrmScreen(DbMixin, Screen[None]):
-    """A main screen: reloads its data on `refresh_data` and whenever it comes back into view."""
+    """A main screen: reloads its data on `refresh_data` and whenever it comes back into view.
+
+    The command palette lists its described bindings from every screen (screens/palette.py):
+    `PALETTE_NAME` names it there, `PALETTE_HERE_ONLY` keeps back the actions that need a row
+    of its own (a highlighted follow-up), and `palette_reach` brings it up from anywhere.
+    """
+
+    PALETTE_NAME: ClassVar[str] = ""
+    PALETTE_MODE: ClassVar[str | None] = None  # the app mode (1, 2, 3) whose base screen it is
+    PALETTE_HERE_ONLY: ClassVar[frozenset[str]] = frozenset()
+
+    @classmethod
+    def palette_reach(cls, app: CrmApp, then: Callable[[Screen[Any]], None]) -> None:
+        """Bring this screen up from whatever screen is showing, then call `then` with it."""
+        if isinstance(app.screen, cls):
+            then(app.screen)
+            return
+        mode = cls.PALETTE_MODE
+        if mode is None:
+            raise NotImplementedError(f"{cls.__name__} needs a palette_reach")
+
+        app.action_show_mode(mode)
+        app.call_after_refresh(lambda: then(app.screen))
+
+    def contact_in_focus(self) -> int | None:
+        """The contact the screen's highlighted row is about, for commands on a contact (None: none)."""
+        return None
+
+    def on_mount(self) -> None:
+        apply_breakpoints(self)
+        # Keys typed while the first rows load (j j enter, a quick `l`) apply to those rows.
+        self.hold_keys(until_data=True)
 
     def refresh_data(self) -> None:
         """Reload what the screen shows from the database."""
@@ -125,3 +182,19 @@ class CrmScreen(DbMixin, Screen[None]):
 
 class CrmModal(DbMixin, ModalScreen[R]):
     """A dialog over the current screen; it returns its result through dismiss()."""
+
+    def on_mount(self) -> None:
+        apply_breakpoints(self)
+
+
+def apply_breakpoints(screen: Screen[Any]) -> None:
+    """Set a screen's breakpoint classes (-short, -tall) as it mounts, before its first paint.
+
+    Textual sets them on the screen's first Resize, which a busy app delivers after the
+    screen has been drawn: a dialog drew compact, then jumped to its spaced layout.
+    """
+    width, height = screen.app.size
+    for breakpoints, size in ((screen.HORIZONTAL_BREAKPOINTS, width), (screen.VERTICAL_BREAKPOINTS, height)):
+        if breakpoints:
+            chosen = screen._get_breakpoint_classes(size, breakpoints)
+            screen.update_classes({name: name in chosen for _, name in breakpoints}, animate=False)

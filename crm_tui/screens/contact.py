@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from crm_tui.screens.base import CrmScreen
@@ -21,10 +23,12 @@ from crm_tui.widgets.record_table import Column, Record, RecordTable
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
+    from crm_tui.app import CrmApp
     from crm_tui.services.contacts.rows import ContactDetail
     from crm_tui.services.history import ChangeInfo
     from crm_tui.services.interactions import InteractionInfo
     from crm_tui.services.person.profile import PersonInfo
+    from crm_tui.services.reminders import ReminderInfo
 
 TIMELINE_LIMIT = 500
 TIMELINE_COLUMNS = [
@@ -144,6 +148,8 @@ class ContactScreen(CrmScreen):
 
     CSS_PATH = "contact.tcss"
     AUTO_FOCUS = "#contact-timeline"
+    PALETTE_NAME = "Contact"
+    PALETTE_HERE_ONLY = frozenset({"done", "snooze"})  # they need a highlighted follow-up
     VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]  # noqa: RUF012 (Screen declares it without ClassVar)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,backspace", "back", "Back", tooltip="Back to the list"),
@@ -151,10 +157,11 @@ class ContactScreen(CrmScreen):
         Binding("f", "follow_up", "Follow-up", tooltip="Add a follow-up"),
         Binding("e", "edit", "Edit", tooltip="Edit names, emails, phones, organization, cadence, notes"),
         Binding("t", "tags", "Tags", tooltip="Edit the tags"),
-        # Out of the footer so that all of it fits in 80 columns; help and the palette list it.
-        Binding("m", "merge", "Merge", show=False, tooltip="Merge a duplicate into this contact"),
+        Binding("m", "merge", "Merge", tooltip="Merge a duplicate into this contact"),
+        Binding("d,delete", "trash", "Trash", tooltip="Send this contact to the trash"),
+        # Out of the footer so that it fits in 80 columns; help and the palette list it.
         Binding("p", "link", "Relate", show=False, tooltip="Relate another person: manager, spouse, introduced-by..."),
-        Binding("d,delete", "trash", "Trash", show=False, tooltip="Send this contact to the trash"),
+        # Shown on the Follow-ups box itself, where they apply, rather than in the footer.
         Binding("x", "done", "Done", show=False, tooltip="Mark the highlighted follow-up done"),
         Binding("z", "snooze", "Snooze", show=False, tooltip="Snooze the highlighted follow-up (1d, 1w, a date)"),
         Binding("h", "history", "History", tooltip="Who changed what and when (h again: the timeline)"),
@@ -164,9 +171,12 @@ class ContactScreen(CrmScreen):
                 tooltip="Remove the highlighted interaction from the timeline (restorable)"),
     ]  # fmt: skip
 
-    def __init__(self, contact_id: int) -> None:
+    def __init__(self, contact_id: int, *, when_shown: Callable[[Screen[Any]], None] | None = None) -> None:
         super().__init__()
         self.contact_id = contact_id
+        self._when_shown = when_shown  # once, after the first load (a palette command waiting for it)
+        self._leaving = False
+        self._has_follow_ups = True  # until the first load says otherwise
         self.name_text = f"#{contact_id}"
         self.history_titles: dict[int, str] = {}
         self._history_from_top = True  # opening the history starts at the newest change
@@ -181,7 +191,8 @@ class ContactScreen(CrmScreen):
         yield RecordTable(HISTORY_COLUMNS, empty="No changes recorded.", id="contact-history")
         with VerticalScroll(id="contact-preview-box"):
             yield Static(id="contact-preview")
-        yield Footer()
+        # Every key of the contact in 80 columns: compact, and ctrl+p left to help and the other screens.
+        yield Footer(compact=True, show_command_palette=False)
 
     def refresh_data(self) -> None:
         from crm_tui.services.contacts.rows import contact_detail
@@ -219,6 +230,8 @@ class ContactScreen(CrmScreen):
         self.db(load, self._show_history, group="contact-history", exclusive=True)
 
     def _gone(self, message: str) -> None:
+        if self._leaving:
+            return  # trashed from here: "Trashed" says it, and the screen closes
         self.notify(message, title="Contact not available", severity="error")
         if self.app.screen is self:
             self.app.pop_screen()
@@ -236,7 +249,11 @@ class ContactScreen(CrmScreen):
         )
 
         reminders = self.query_one("#contact-reminders", RecordTable)
+        if self._has_follow_ups != bool(detail.reminders):
+            self._has_follow_ups = bool(detail.reminders)
+            self.refresh_bindings()  # x and z only with a follow-up to tick off or snooze
         reminders.border_title = f"Follow-ups {len(detail.reminders)}" if detail.reminders else "Follow-ups"
+        reminders.border_subtitle = "x done · z snooze" if detail.reminders else ""
         reminders.show_records(
             [
                 Record(
@@ -251,7 +268,7 @@ class ContactScreen(CrmScreen):
                         + (" ↻" if r.rule else "")
                         + (" (snoozed)" if r.snoozed_until and r.snoozed_until > now else ""),
                     },
-                    data=r.title,
+                    data=r,
                 )
                 for r in detail.reminders
             ]
@@ -277,6 +294,37 @@ class ContactScreen(CrmScreen):
             ]
         )
         self._preview()
+        if self._when_shown is not None:
+            when_shown, self._when_shown = self._when_shown, None
+            when_shown(self)
+
+    @classmethod
+    def palette_reach(cls, app: CrmApp, then: Callable[[Screen[Any]], None]) -> None:
+        """The contact on screen; else the one the screen's highlighted row is about; else ask which."""
+        screen = app.screen
+        if isinstance(screen, ContactScreen):
+            then(screen)
+            return
+        contact_id = screen.contact_in_focus() if isinstance(screen, CrmScreen) else None
+        if contact_id is not None:
+            app.push_screen(ContactScreen(contact_id, when_shown=then))
+            return
+        from crm_tui.screens.pickers import ContactPickerModal
+
+        def picked(choice: tuple[int, str] | None) -> None:
+            if choice is not None:
+                app.push_screen(ContactScreen(choice[0], when_shown=then))
+
+        app.push_screen(ContactPickerModal("Which contact?"), picked)
+
+    def contact_in_focus(self) -> int | None:
+        return self.contact_id
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self._has_follow_ups or action not in self.PALETTE_HERE_ONLY
+
+    def on_descendant_focus(self) -> None:
+        self._preview()  # the preview follows the table you move to
 
     def _show_history(self, history: History) -> None:
         from crm_tui.dates import format_local
@@ -307,10 +355,22 @@ class ContactScreen(CrmScreen):
 
     @on(RecordTable.Highlighted, "#contact-history")
     @on(RecordTable.Highlighted, "#contact-timeline")
+    @on(RecordTable.Highlighted, "#contact-reminders")
     def _preview(self) -> None:
+        """Under the tables, the whole of what the focused one highlights (a narrow column cuts it)."""
         from crm_tui.dates import format_local
         from crm_tui.widgets.changes import change_detail
 
+        reminders = self.query_one("#contact-reminders", RecordTable)
+        if reminders.has_focus and reminders.record is not None:
+            reminder: ReminderInfo = reminders.record.data
+            text = Text(f"due {format_local(reminder.next_at, self.crm.tz)}", style="dim")
+            if reminder.rule:
+                text.append(f" · {reminder.describe_rule()}", style="dim")
+            text.append("\n")
+            text.append(reminder.title, style="bold")
+            self.query_one("#contact-preview", Static).update(safe(text))
+            return
         if self.showing_history:
             change = self.query_one("#contact-history", RecordTable).record
             detail = Text() if change is None else change_detail(change.data, self.crm.tz, self.history_titles)
@@ -383,31 +443,35 @@ class ContactScreen(CrmScreen):
     def action_trash(self) -> None:
         from crm_tui.screens.flows import trash_contact
 
+        def leaving() -> None:
+            # The contact is about to go: the reload as the dialog closes must not call it missing.
+            self._leaving = True
+
         def close() -> None:
-            # The reload on returning from the dialog may have found the contact gone and left already.
             if self.app.screen is self:
                 self.app.pop_screen()
 
-        trash_contact(self, self.contact_id, self.name_text, close)
+        trash_contact(self, self.contact_id, self.name_text, close, confirmed_first=leaving)
 
-    def _reminder(self) -> tuple[int, str] | None:
+    def _reminder(self) -> ReminderInfo | None:
         record = self.query_one("#contact-reminders", RecordTable).record
         if record is None:
             self.notify("No open follow-up here: f adds one.", severity="warning")
             return None
-        return int(record.key), str(record.data)  # type: ignore[call-overload]
+        reminder: ReminderInfo = record.data
+        return reminder
 
     def action_done(self) -> None:
         from crm_tui.screens.flows import complete_reminder
 
         if (reminder := self._reminder()) is not None:
-            complete_reminder(self, reminder[0], self.refresh_data)
+            complete_reminder(self, reminder.id, self.refresh_data)
 
     def action_snooze(self) -> None:
         from crm_tui.screens.flows import snooze_reminder
 
         if (reminder := self._reminder()) is not None:
-            snooze_reminder(self, reminder[0], reminder[1], self.refresh_data)
+            snooze_reminder(self, reminder.id, reminder.title, self.refresh_data, due_at=reminder.due_at)
 
     def _interaction(self) -> InteractionInfo | None:
         record = self.query_one("#contact-timeline", RecordTable).record

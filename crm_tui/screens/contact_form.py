@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
+from textual import on
 from textual.app import ComposeResult
 from textual.widgets import Input, TextArea
 
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 
     from crm_tui.models import Contact
     from crm_tui.models.schemas import ContactUpdate
+    from crm_tui.services.contacts.finding import PhoneHolder
     from crm_tui.services.contacts.rows import ContactDetail
     from crm_tui.services.person.editing import PersonEdit
     from crm_tui.services.person.fields import FieldDef
@@ -65,15 +67,17 @@ class ContactFormModal(FormModal[ContactValues, "Contact"]):
         return "Edit contact" if self.contact_id else "New contact"
 
     def fields(self) -> ComposeResult:
-        yield FormField("Name", Input(id="name", placeholder="Ada Lovelace", compact=True), required=True)
-        yield FormField("Emails", Input(id="emails", placeholder="ada@example.com, the first is primary", compact=True))
-        yield FormField("Phones", Input(id="phones", placeholder="+44 20 7946 0000", compact=True))
+        yield FormField("Name", Input(id="name", placeholder="e.g. Ada Lovelace", compact=True), required=True)
+        yield FormField(
+            "Emails", Input(id="emails", placeholder="e.g. ada@example.com (the first is primary)", compact=True)
+        )
+        yield FormField("Phones", Input(id="phones", placeholder="e.g. +44 20 7946 0000", compact=True))
         yield FormField("Organization", Input(id="organization", compact=True))
         yield FormField("Title", Input(id="title", compact=True))
-        yield FormField("Tags", Input(id="tags", placeholder="client, vip", compact=True))
+        yield FormField("Tags", Input(id="tags", placeholder="e.g. client, vip", compact=True))
         yield FormField(
             "Keep in touch",
-            Input(id="every", placeholder="every… 2w, 1m, 90 days (empty: no reminder)", compact=True),
+            Input(id="every", placeholder="e.g. 2w, 1m, 90 days (empty: no reminder)", compact=True),
         )
         yield FormField("Notes", TextArea(id="notes", compact=True, soft_wrap=True))
         yield from person_fields()
@@ -93,6 +97,7 @@ class ContactFormModal(FormModal[ContactValues, "Contact"]):
             def load(conn: Connection) -> tuple[ContactDetail, PersonInfo]:
                 return contact_detail(conn, contact_id, timeline_limit=0), person_info(conn, contact_id, today=today)
 
+            self.hold_keys()  # what is typed goes after the stored text, not under it
             self.db(load, self._fill_all)
 
     def _field_names(self, found: list[FieldDef]) -> None:
@@ -101,9 +106,9 @@ class ContactFormModal(FormModal[ContactValues, "Contact"]):
             self.query_one("#fields", Input).placeholder = names + (" …" if len(found) > 4 else "")
 
     def _fill_all(self, loaded: tuple[ContactDetail, PersonInfo]) -> None:
-        self._fill(loaded[0])
         self.person = loaded[1]
         fill_person(self, loaded[1])
+        self._fill(loaded[0])  # last: it lets the keys typed meanwhile through
 
     def _fill(self, detail: ContactDetail) -> None:
         from crm_tui.dates import format_duration_days
@@ -121,6 +126,35 @@ class ContactFormModal(FormModal[ContactValues, "Contact"]):
         for field_id, value in values.items():
             self.query_one(f"#{field_id}", Input).value = clean_text(value)
         self.query_one("#notes", TextArea).text = clean_text(c.notes or "", multiline=True)
+        self.release_keys()
+
+    @on(Input.Changed, "#phones")
+    def _phones_changed(self, event: Input.Changed) -> None:
+        """Name who else has a number typed here, in any form: a duplicate to merge rather than add."""
+        from crm_tui.keys import MIN_PHONE_DIGITS
+
+        typed = re.split(r"[,;]", event.value)
+        phones = [p.strip() for p in typed if sum(ch.isdigit() for ch in p) >= MIN_PHONE_DIGITS]
+        if not phones:
+            self.field("phones").show_hint("")
+            return
+        from crm_tui.services.contacts.finding import contacts_with_phones
+
+        exclude = self.contact_id
+        self.db(
+            lambda conn: contacts_with_phones(conn, phones, exclude=exclude, limit=3),
+            self._show_phone_holders,
+            group="phone-hint",
+            exclusive=True,
+            on_error=lambda _: None,  # only a hint: the save reports a database that cannot be used
+        )
+
+    def _show_phone_holders(self, holders: list[PhoneHolder]) -> None:
+        if not holders:
+            self.field("phones").show_hint("")
+            return
+        names = ", ".join(f"{h.name} (#{h.id}, {h.phone})" for h in holders)
+        self.field("phones").show_hint(f"⚠ also the number of {names}: a duplicate? m on a contact merges")
 
     def collect(self) -> ContactValues:
         from crm_tui.dates import parse_duration
@@ -230,16 +264,18 @@ class TagsModal(FormModal[list[str], "Contact"]):
         return f"Tags of {self.contact_name}"
 
     def fields(self) -> ComposeResult:
-        yield FormField("Tags", Input(id="tags", placeholder="client, vip (empty: no tags)", compact=True))
+        yield FormField("Tags", Input(id="tags", placeholder="e.g. client, vip (empty: no tags)", compact=True))
 
     def on_mount(self) -> None:
         from crm_tui.services.contacts.rows import tags_of
 
         contact_id = self.contact_id
+        self.hold_keys()
         self.db(lambda conn: tags_of(conn, [contact_id]).get(contact_id, []), self._fill)
 
     def _fill(self, tags: list[str]) -> None:
         self.query_one("#tags", Input).value = ", ".join(tags)
+        self.release_keys()
 
     def collect(self) -> list[str]:
         from crm_tui.keys import check_tag_count

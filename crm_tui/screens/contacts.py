@@ -31,15 +31,24 @@ if TYPE_CHECKING:
 PAGE_SIZE = 100
 SEARCH_LIMIT = 200
 SORTS = ("name", "last-contact", "created")
-SORT_LABELS = {"name": "name", "last-contact": "last contact", "created": "newest first"}
+COLD_SORTS = ("lapse", *SORTS)  # going cold: longest lapsed first, unless you choose another order
+SORT_LABELS = {"name": "name", "last-contact": "last contact", "created": "newest first", "lapse": "longest lapsed"}
 
+NAME = Column("name", "Name", 18, flex=1, max_width=40)
 COLUMNS = [
-    Column("name", "Name", 18, flex=2, max_width=32),
-    Column("org", "Organization", 12, flex=2, drop=2, max_width=32),
-    Column("email", "Email", 16, flex=3, drop=3, max_width=40),
-    Column("tags", "Tags", 10, flex=1, drop=4),
+    NAME,
+    Column("org", "Organization", 12, flex=1, drop=2, max_width=32),
+    Column("email", "Email", 16, flex=3, drop=3, max_width=44),
+    Column("tags", "Tags", 10, flex=2, drop=4, max_width=36),
     Column("last", "Last seen", 9, flex=0, drop=1),
     Column("next", "Follow-up", 11, flex=0),
+]
+# Going cold: since when, and the cadence that ran out, beside the name.
+COLD_COLUMNS = [
+    NAME,
+    Column("cold", "Gone cold", 15, flex=0),
+    Column("every", "Every", 8, flex=0, drop=1),
+    *COLUMNS[1:5],
 ]
 
 WELCOME = """\
@@ -94,12 +103,32 @@ class Loaded:
     painted: threading.Event | None = None  # set once these rows reached the screen
 
 
+def cold_cell(row: ContactRow, *, now: datetime) -> Text:
+    """How long the contact has been going cold: since their cadence ran out, or never contacted."""
+    from datetime import timedelta
+
+    from crm_tui.dates import format_relative
+
+    if not row.cadence_days:
+        return Text("")
+    if row.last_contact_at is None:
+        return Text("never contacted", style="yellow")
+    lapsed = row.last_contact_at + timedelta(days=row.cadence_days)
+    if lapsed > now:
+        return Text(f"due {format_relative(lapsed, now=now)}", style="dim")
+    return Text(f"since {format_relative(lapsed, now=now).removesuffix(' ago')}", style="yellow")
+
+
 def contact_record(row: ContactRow, *, now: datetime, matched: str | None = None) -> Record:
     """A list row for a contact."""
+    from crm_tui.dates import format_duration_days
+
     return Record(
         key=row.id,
         cells={
-            "name": Text(row.name, style="bold"),
+            "name": row.name,
+            "cold": cold_cell(row, now=now),
+            "every": format_duration_days(row.cadence_days) if row.cadence_days else "",
             "org": row.organization or "",
             "email": row.email or "",
             "tags": tags_cell(row.tags),
@@ -115,6 +144,10 @@ class ContactsScreen(CrmScreen):
 
     CSS_PATH = "contacts.tcss"
     AUTO_FOCUS = "#contacts-table"
+    PALETTE_NAME = "Contacts"
+    PALETTE_MODE = "contacts"
+    # What acts on the highlighted row; from elsewhere the contact's own screen does it.
+    PALETTE_HERE_ONLY = frozenset({"log", "follow_up", "edit", "trash"})
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "search", "Search", tooltip="Search names, emails, notes and interactions as you type"),
@@ -126,7 +159,7 @@ class ContactsScreen(CrmScreen):
         Binding("f", "follow_up", "Follow-up", tooltip="Add a follow-up for this contact"),
         Binding("e", "edit", "Edit", show=False, tooltip="Edit this contact"),
         Binding("t", "tag_filter", "Tag", tooltip="Show only contacts with a tag"),
-        Binding("s", "toggle_stale", "Stale", tooltip="Show only contacts going cold (stay-in-touch lapsed)"),
+        Binding("s", "toggle_stale", "Going cold", tooltip="Show only contacts going cold (stay-in-touch lapsed)"),
         Binding("o", "cycle_sort", "Sort", tooltip="Sort by name, last contact, or newest first"),
         Binding("d,delete", "trash", "Trash", show=False, tooltip="Send this contact to the trash"),
         Binding("escape", "clear", "Clear search", show=False),
@@ -137,6 +170,9 @@ class ContactsScreen(CrmScreen):
         self.filters = Filters()
         self._token = 0
         self._searching = False
+        self._sort_before_cold = "name"
+        self._open_when_single = False  # Enter in the search box: open the match once the search is done
+        self._in_flight = False  # a load or search whose final rows have not been shown yet
         self._canceller = Canceller()  # stops the full search of a keystroke the next one made useless
 
     def compose(self) -> ComposeResult:
@@ -147,7 +183,16 @@ class ContactsScreen(CrmScreen):
         yield Static(id="contacts-status")
         yield RecordTable(COLUMNS, empty="No contacts match.", page_size=PAGE_SIZE, id="contacts-table")
         yield Static(WELCOME, id="contacts-welcome")
-        yield Footer()
+        yield Footer(compact=True)
+
+    # With no contact yet, only adding one (and help, the palette) makes sense.
+    EMPTY_BOOK_ACTIONS = frozenset(
+        {"search", "filter", "ask_feedback", "thank", "log", "follow_up", "edit", "tag_filter", "toggle_stale"}
+        | {"cycle_sort", "trash"}
+    )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (action in self.EMPTY_BOOK_ACTIONS and self.has_class("-empty"))
 
     @property
     def table(self) -> RecordTable:
@@ -161,6 +206,7 @@ class ContactsScreen(CrmScreen):
     def reload(self, *, keep: int | None = None) -> None:
         """Fetch the first page (or the search hits) for the current filters."""
         self._token += 1
+        self._in_flight = True
         token, filters, now = self._token, self.filters, self.crm.now()
         self.workers.cancel_group(self, "contacts")
         self._canceller.cancel()  # the query of the previous keystroke is useless now
@@ -227,8 +273,11 @@ class ContactsScreen(CrmScreen):
     def _show(self, token: int, loaded: Loaded, keep: int | None) -> None:
         if token != self._token:
             return  # an older query answered late
-        self.set_class(not loaded.anyone, "-empty")
+        if self.has_class("-empty") == loaded.anyone:
+            self.set_class(not loaded.anyone, "-empty")
+            self.refresh_bindings()  # the footer offers only what an empty book can do
         self._searching = not loaded.final
+        self._in_flight = not loaded.final
         self.table.empty_text = "No contacts match." if loaded.final else "Searching notes and interactions…"
         if loaded.searched:
             self.table.show_records(loaded.records, keep=keep)
@@ -237,6 +286,8 @@ class ContactsScreen(CrmScreen):
         self._update_status()
         if loaded.painted is not None:
             self.call_after_refresh(loaded.painted.set)
+        if self._open_when_single and loaded.final:
+            self._open_single()
 
     @on(RecordTable.PageWanted, "#contacts-table")
     def _page_wanted(self, message: RecordTable.PageWanted) -> None:
@@ -271,8 +322,10 @@ class ContactsScreen(CrmScreen):
             count = f"{total:,} match" + ("" if total == 1 else "es") + f" for “{self.filters.query.strip()}”"
         else:
             count = f"{total:,} contact" + ("" if total == 1 else "s")
-        position = f"{table.cursor + 1:,} of " if total else ""
-        status = Text(f" {position}{count} · {self.filters.describe()}", style="dim")
+        # The count first; where the cursor is reads as a row number, not as a second count.
+        status = Text(f" {count} · {self.filters.describe()}", style="dim")
+        if total > 1:
+            status.append(f" · row {table.cursor + 1:,}", style="dim")
         if self._searching:
             status.append("  searching notes and interactions…", style="italic")
         record = table.record
@@ -292,11 +345,24 @@ class ContactsScreen(CrmScreen):
 
     @on(Input.Changed, "#contacts-search")
     def _search_changed(self, event: Input.Changed) -> None:
+        self._open_when_single = False
         self._set_filters(query=event.value)
 
     @on(Input.Submitted, "#contacts-search")
     def _search_submitted(self) -> None:
-        self.table.focus()
+        """Enter: the one match opens (once the search has finished); with several, the list takes the keys."""
+        if self._in_flight:
+            self._open_when_single = True
+            return
+        self._open_single()
+
+    def _open_single(self) -> None:
+        self._open_when_single = False
+        table = self.table
+        if table.row_count == 1 and self.filters.query.strip() and table.record is not None:
+            self.crm.open_contact(int(table.record.key))  # type: ignore[call-overload]
+        else:
+            table.focus()
 
     @on(Input.Changed, "#contacts-filter")
     def _filter_changed(self, event: Input.Changed) -> None:
@@ -345,6 +411,10 @@ class ContactsScreen(CrmScreen):
         self.reload()
 
     # ------------------------------------------------------------ actions
+
+    def contact_in_focus(self) -> int | None:
+        record = self.table.record
+        return None if record is None else int(record.key)  # type: ignore[call-overload]
 
     def _contact(self) -> ContactRow | None:
         record = self.table.record
@@ -402,11 +472,18 @@ class ContactsScreen(CrmScreen):
         self.app.push_screen(TagPickerModal(self.filters.tag), chosen)
 
     def action_toggle_stale(self) -> None:
-        self._set_filters(stale=not self.filters.stale)
+        stale = not self.filters.stale
+        # Going cold reads longest lapsed first, beside when and how often; back to the order before.
+        sort = "lapse" if stale else (self._sort_before_cold if self.filters.sort == "lapse" else self.filters.sort)
+        if stale:
+            self._sort_before_cold = self.filters.sort
+        self.table.set_columns(COLD_COLUMNS if stale else COLUMNS)
+        self._set_filters(stale=stale, sort=sort)
         self.notify("Showing contacts going cold" if self.filters.stale else "Showing everyone", timeout=2)
 
     def action_cycle_sort(self) -> None:
-        sort = SORTS[(SORTS.index(self.filters.sort) + 1) % len(SORTS)]
+        sorts = COLD_SORTS if self.filters.stale else SORTS
+        sort = sorts[(sorts.index(self.filters.sort) + 1) % len(sorts)] if self.filters.sort in sorts else sorts[0]
         self._set_filters(sort=sort)
         if self.filters.query.strip():
             self.notify(f"Sorted by {SORT_LABELS[sort]} once the search is cleared", timeout=3)

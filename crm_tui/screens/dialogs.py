@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 from typing import ClassVar
 
 from textual import on
@@ -58,9 +58,11 @@ class SnoozeModal(CrmModal[datetime]):
     CSS_PATH = "dialogs.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, title: str) -> None:
+    def __init__(self, title: str, *, default_time: time | None = None) -> None:
         super().__init__()
         self.title_text = title
+        # A day or span typed alone keeps the follow-up's own time of day (crm remind snooze does too).
+        self.default_time = default_time or FOLLOW_UP_TIME
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog") as dialog:
@@ -83,7 +85,7 @@ class SnoozeModal(CrmModal[datetime]):
     def _when(self, text: str) -> datetime:
         from crm_tui.dates import parse_when
 
-        return parse_when(text, now=self.crm.now(), tz=self.crm.tz, default_time=FOLLOW_UP_TIME)
+        return parse_when(text, now=self.crm.now(), tz=self.crm.tz, default_time=self.default_time)
 
     @on(Input.Changed, "#until")
     def _preview(self) -> None:

@@ -17,7 +17,12 @@ from crm_tui.widgets.nav import NavBar
 from crm_tui.widgets.record_table import Column, Record, RecordTable
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from sqlalchemy.engine import Connection
+    from textual.screen import Screen
+
+    from crm_tui.app import CrmApp
 
     from crm_tui.services.contacts.merging import MergePlan
     from crm_tui.services.contacts.rows import ContactDetail
@@ -65,6 +70,8 @@ class DuplicatesScreen(CrmScreen):
 
     CSS_PATH = "duplicates.tcss"
     AUTO_FOCUS = "#duplicates-table"
+    PALETTE_NAME = "Duplicates"
+    PALETTE_HERE_ONLY = frozenset({"merge", "swap", "dismiss_pair", "open"})  # they need a highlighted pair
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", tooltip="Back to where you were"),
         Binding("m", "merge", "Merge", tooltip="Merge the right contact into the left (shows what moves first)"),
@@ -73,8 +80,9 @@ class DuplicatesScreen(CrmScreen):
         Binding("o", "open", "Open", tooltip="Open the highlighted contact on the left"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, *, when_shown: Callable[[Screen[Any]], None] | None = None) -> None:
         super().__init__()
+        self._when_shown = when_shown  # once, after the first scan (a palette command waiting for it)
         self.pairs: dict[tuple[int, int], DuplicatePair] = {}
         self.swapped: set[tuple[int, int]] = set()
 
@@ -89,8 +97,17 @@ class DuplicatesScreen(CrmScreen):
                 yield Static("", id="duplicates-right")
         yield Footer()
 
+    @classmethod
+    def palette_reach(cls, app: CrmApp, then: Callable[[Screen[Any]], None]) -> None:
+        """The duplicates on screen, else a new scan."""
+        if isinstance(app.screen, cls):
+            then(app.screen)
+        else:
+            app.push_screen(cls(when_shown=then))
+
     def on_mount(self) -> None:
         self.query_one(NavBar).trail = "Duplicates"
+        self.hold_keys(until_data=True)  # m or x typed during the scan waits for the pairs
 
     @property
     def table(self) -> RecordTable:
@@ -122,6 +139,9 @@ class DuplicatesScreen(CrmScreen):
         ]
         self.table.show_records(records, keep=self.table.record.key if self.table.record else None)
         self._show_sides()
+        if self._when_shown is not None:
+            when_shown, self._when_shown = self._when_shown, None
+            when_shown(self)
 
     def _current(self) -> tuple[int, int] | None:
         """(keep, other) of the highlighted pair, swapped if asked."""

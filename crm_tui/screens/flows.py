@@ -17,8 +17,15 @@ if TYPE_CHECKING:
     from crm_tui.services.contacts.merging import MergePlan
 
 
-def trash_contact(screen: DbMixin, contact_id: int, name: str, then: Callable[[], None]) -> None:
-    """Ask, then send the contact to the trash."""
+def trash_contact(
+    screen: DbMixin,
+    contact_id: int,
+    name: str,
+    then: Callable[[], None],
+    *,
+    confirmed_first: Callable[[], None] | None = None,
+) -> None:
+    """Ask, then send the contact to the trash (`confirmed_first` runs as the user says yes)."""
     from crm_tui.services.contacts.finding import get_contact
     from crm_tui.services.contacts.lifecycle import trash_contact as trash
 
@@ -27,6 +34,8 @@ def trash_contact(screen: DbMixin, contact_id: int, name: str, then: Callable[[]
     def confirmed(ok: bool | None) -> None:
         if not ok:
             return
+        if confirmed_first is not None:
+            confirmed_first()
         now = app.now()
 
         def done(_: object) -> None:
@@ -68,8 +77,11 @@ def complete_reminder(screen: DbMixin, reminder_id: int, then: Callable[[], None
     screen.db_write(lambda s: complete(s, get_reminder(s, reminder_id), actor=app.user, now=now), done)
 
 
-def snooze_reminder(screen: DbMixin, reminder_id: int, title: str, then: Callable[[], None]) -> None:
-    """Ask until when, then hide the follow-up until then."""
+def snooze_reminder(
+    screen: DbMixin, reminder_id: int, title: str, then: Callable[[], None], *, due_at: datetime | None = None
+) -> None:
+    """Ask until when, then hide the follow-up until then (a day alone keeps `due_at`'s time of day)."""
+    from crm_tui.dates import to_local
     from crm_tui.services.reminders import get_reminder
     from crm_tui.services.reminders import snooze_reminder as snooze
     from crm_tui.widgets.cells import short_when
@@ -88,7 +100,8 @@ def snooze_reminder(screen: DbMixin, reminder_id: int, title: str, then: Callabl
 
         screen.db_write(lambda s: snooze(s, get_reminder(s, reminder_id), until, actor=app.user, now=now), done)
 
-    app.push_screen(SnoozeModal(title), chosen)
+    keep = to_local(due_at, app.tz).time().replace(second=0, microsecond=0) if due_at else None
+    app.push_screen(SnoozeModal(title, default_time=keep), chosen)
 
 
 def merge_into(screen: DbMixin, keep_id: int, keep_name: str, then: Callable[[], None]) -> None:

@@ -160,6 +160,7 @@ class FormModal(CrmModal[R], Generic[P, R]):
             self._show_errors()
             return
         self._saving = True
+        self.hold_keys()  # keys typed after Enter belong to whatever comes next, not to this form
         self.query_one("#form-save", Button).disabled = True
         self.db_write(
             lambda session: self.persist(session, values),
@@ -180,9 +181,11 @@ class FormModal(CrmModal[R], Generic[P, R]):
 
     def _saved(self, result: R) -> None:
         self.dismiss(result)
+        self.release_keys()
 
     def _failed(self, message: str) -> None:
         self._saving = False
+        self.release_keys()
         self.query_one("#form-save", Button).disabled = False
         field_id = self.error_field(message)
         if field_id is not None:

@@ -62,14 +62,14 @@ class LogInteractionModal(FormModal[LogValues, "InteractionInfo"]):
         directions = [("I reached out (out)", "out"), ("They reached out (in)", "in"), ("—", "none")]
         yield FormField("Direction", Select(directions, value="out", allow_blank=False, id="direction", compact=True))
         yield FormField(
-            "When", Input(id="when", placeholder="now · yesterday 3pm · mon 10:00", compact=True), hint="→ now"
+            "When", Input(id="when", placeholder="e.g. now · yesterday 3pm · mon 10:00", compact=True), hint="→ now"
         )
         yield FormField(
-            "Summary", Input(id="summary", placeholder="Discussed the Q3 proposal", compact=True), required=True
+            "Summary", Input(id="summary", placeholder="e.g. Discussed the Q3 proposal", compact=True), required=True
         )
         yield FormField("Details", TextArea(id="body", compact=True, soft_wrap=True))
         yield FormField(
-            "Follow up", Input(id="follow_up", placeholder="optional: fri · in 2 weeks · 2026-12-01", compact=True)
+            "Follow up", Input(id="follow_up", placeholder="optional, e.g. fri · in 2 weeks · 2026-12-01", compact=True)
         )
         if self.answers is not None:
             label = f"Mark “{self.answers_title}” done" if self.answers_title else "Mark the follow-up done"

@@ -44,6 +44,7 @@ class TagPickerModal(CrmModal[str]):
         from crm_tui.services.tags import tag_counts
 
         self.query_one("#tags", OptionList).loading = True
+        self.hold_keys()  # ↓ and enter typed meanwhile pick from the list once it is there
         self.db(tag_counts, self._fill)
 
     def _fill(self, tags: list[TagCount]) -> None:
@@ -57,6 +58,7 @@ class TagPickerModal(CrmModal[str]):
         index = next((i for i, t in enumerate(tags) if t.name == self.current), None)
         options.highlighted = 0 if index is None else index + 1
         options.focus()
+        self.release_keys()
 
     @on(OptionList.OptionSelected, "#tags")
     def _chosen(self, event: OptionList.OptionSelected) -> None:
@@ -120,7 +122,7 @@ class ContactPickerModal(CrmModal[tuple[int, str]]):
                 Record(
                     key=h.row.id,
                     cells={
-                        "name": Text(h.row.name, style="bold"),
+                        "name": h.row.name,
                         "org": h.row.organization or "",
                         "email": h.row.email or "",
                     },

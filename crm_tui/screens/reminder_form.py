@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from crm_tui.models import Reminder
     from crm_tui.services.reminders import ReminderInfo
 
-RULE_HINT = "weekly · every 2 weeks · monthly · weekdays · add “after” to count from completion"
+RULE_EXAMPLES = "optional, e.g. weekly · every 2 weeks · monthly · weekdays"
+RULE_HINT = "“2 weeks after”: counted from when it is done"
 
 
 @dataclass(frozen=True)
@@ -51,13 +52,15 @@ class ReminderFormModal(FormModal[ReminderValues, "Reminder"]):
         return f"Follow up with {self.contact_name}" if self.contact_name else "New follow-up"
 
     def fields(self) -> ComposeResult:
-        yield FormField("What", Input(id="title", placeholder="Send the revised proposal", compact=True), required=True)
+        yield FormField(
+            "What", Input(id="title", placeholder="e.g. Send the revised proposal", compact=True), required=True
+        )
         yield FormField(
             "Due",
-            Input(value="tomorrow", id="due", placeholder="fri 10am · in 3 days · 2026-12-01", compact=True),
+            Input(value="tomorrow", id="due", placeholder="e.g. fri 10am · in 3 days · 2026-12-01", compact=True),
             required=True,
         )
-        yield FormField("Repeats", Input(id="every", placeholder="optional: " + RULE_HINT, compact=True))
+        yield FormField("Repeats", Input(id="every", placeholder=RULE_EXAMPLES, compact=True), hint=RULE_HINT)
 
     def on_mount(self) -> None:
         self.preview_when("due", default_time=FOLLOW_UP_TIME)
@@ -65,6 +68,7 @@ class ReminderFormModal(FormModal[ReminderValues, "Reminder"]):
             from crm_tui.services.reminders import reminder_info
 
             reminder_id = self.reminder_id
+            self.hold_keys()
             self.db(lambda conn: reminder_info(conn, reminder_id), self._fill)
 
     def _fill(self, reminder: ReminderInfo) -> None:
@@ -74,6 +78,7 @@ class ReminderFormModal(FormModal[ReminderValues, "Reminder"]):
         self.query_one("#due", Input).value = format_local(reminder.due_at, self.crm.tz)
         self._rule_text = reminder.describe_rule() or ""
         self.query_one("#every", Input).value = self._rule_text
+        self.release_keys()
 
     @on(Input.Changed, "#due")
     def _due_changed(self) -> None:

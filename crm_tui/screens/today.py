@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 SECTION_LIMIT = 100
 COLUMNS = [
     Column("when", "When", 15, flex=0),
-    Column("contact", "Contact", 16, flex=1, max_width=28),
+    Column("contact", "Contact", 18, flex=0),
     Column("what", "What", 20, flex=3),
     Column("owner", "Owner", 8, flex=0, drop=1),
 ]
@@ -110,7 +110,7 @@ def queue_records(queue: TodayQueue, *, now: datetime, tz: tzinfo, command: str 
                     key=(item.kind, item.id),
                     cells={
                         "when": when_cell(item, key, now=now, tz=tz),
-                        "contact": Text(item.contact_name or "—", style="bold" if item.contact_name else "dim"),
+                        "contact": Text(item.contact_name or "—", style="" if item.contact_name else "dim"),
                         "what": what,
                         "owner": Text(item.owner or "", style="dim"),
                     },
@@ -133,26 +133,31 @@ class TodayScreen(CrmScreen):
 
     CSS_PATH = "today.tcss"
     AUTO_FOCUS = "#queue"
+    PALETTE_NAME = "Today"
+    PALETTE_MODE = "today"
+    # What acts on the highlighted line of the queue.
+    PALETTE_HERE_ONLY = frozenset({"done", "snooze", "log", "open", "edit"})
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("x", "done", "Done", tooltip="Mark the follow-up done (a repeating one moves to its next time)"),
         Binding("z", "snooze", "Snooze", tooltip="Hide the follow-up until later: 1d, 1w, or a date"),
         Binding("l", "log", "Log", tooltip="Log the interaction that answers it, and mark it done"),
         Binding("f", "follow_up", "Follow-up", tooltip="Add a follow-up"),
         Binding("o", "open", "Open", tooltip="Open the contact"),
-        Binding("e", "edit", "Edit", show=False, tooltip="Edit the follow-up: what, when, how it repeats"),
+        Binding("e", "edit", "Edit", show=False, tooltip="Edit the follow-up (on a contact going cold: the contact)"),
         Binding("w", "whose", "Whose", tooltip="Whose queue: everyone's, yours, then each other owner's"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.owners: list[str] = []  # who owns something that can be in the queue, from the last load
+        self._nothing_due = False
 
     def compose(self) -> ComposeResult:
         yield NavBar("today", label=self.crm.label)
         yield Static(id="today-summary")
         yield RecordTable(COLUMNS, empty=NOTHING_DUE, id="queue")
         yield Static(id="today-detail")
-        yield Footer()
+        yield Footer(compact=True)
 
     @property
     def table(self) -> RecordTable:
@@ -166,18 +171,23 @@ class TodayScreen(CrmScreen):
         today_end, upcoming_end = app.day_bounds()
         command = due_command(owner, user=app.user)
 
-        def load(conn: Connection) -> tuple[TodayQueue, list[Record], list[str]]:
+        def load(conn: Connection) -> tuple[TodayQueue, list[Record]]:
             queue = today_queue(
                 conn, now=now, today_end=today_end, upcoming_end=upcoming_end, limit=SECTION_LIMIT, owner=owner, tz=tz
             )
-            return queue, queue_records(queue, now=now, tz=tz, command=command), queue_owners(conn)
+            return queue, queue_records(queue, now=now, tz=tz, command=command)
 
-        def show(loaded: tuple[TodayQueue, list[Record], list[str]]) -> None:
-            queue, records, self.owners = loaded
+        def show(loaded: tuple[TodayQueue, list[Record]]) -> None:
+            queue, records = loaded
             if owner == app.queue_owner:  # else a newer filter's load is on its way
                 self._show(queue, records, keep=keep)
+            # Whose queues w cycles through: after the queue is drawn, not in the way of it.
+            self.db(queue_owners, self._owners_loaded, group="queue-owners", exclusive=True)
 
         self.db(load, show, group="queue", exclusive=True)
+
+    def _owners_loaded(self, owners: list[str]) -> None:
+        self.owners = owners
 
     def _show(self, queue: TodayQueue, records: list[Record], *, keep: Hashable | None) -> None:
         app = self.crm
@@ -194,22 +204,28 @@ class TodayScreen(CrmScreen):
         )
         # After a done or snooze the row is gone and the cursor stays put: on the next one.
         self.table.show_records(records, keep=keep)
+        if self._nothing_due != (not records):
+            self._nothing_due = not records
+            self.refresh_bindings()  # nothing to tick off, snooze or open: the footer says so
         summary = Text(" ")
         # A filtered queue stands out: it is easy to forget that half the team's work is hidden.
         whose = whose_label(owner, user=app.user)
         summary.append("Whose: ", style="dim")
         summary.append(f" {whose} " if owner else whose, style="bold reverse" if owner else "bold")
         summary.append(" │ ", style="dim")
+        # "N due", as the Today tab's badge counts: overdue, today and going cold; then the week.
+        summary.append(f"{queue.due_count:,} due: ", style="bold" if queue.due_count else "dim")
         parts = [
             (queue.overdue.total, "overdue", "bold red"),
             (queue.today.total, "today", "bold"),
-            (queue.upcoming.total, "this week", ""),
             (queue.cold.total, "going cold", "yellow"),
         ]
         for i, (count, label, style) in enumerate(parts):
             if i:
                 summary.append(" · ", style="dim")
             summary.append(f"{count:,} {label}", style=style if count else "dim")
+        summary.append(" │ ", style="dim")
+        summary.append(f"{queue.upcoming.total:,} this week", style="" if queue.upcoming.total else "dim")
         self.query_one("#today-summary", Static).update(safe(summary))
         self._update_detail()
 
@@ -238,6 +254,13 @@ class TodayScreen(CrmScreen):
         elif item is not None:
             self.notify("This follow-up is not about a contact.", severity="warning")
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (self._nothing_due and action in self.PALETTE_HERE_ONLY)
+
+    def contact_in_focus(self) -> int | None:
+        item = self._item(quiet=True)
+        return item.contact_id if item is not None else None
+
     def _item(self, *, quiet: bool = False) -> DueItem | None:
         record = self.table.record
         if record is None or record.data is None:
@@ -247,14 +270,16 @@ class TodayScreen(CrmScreen):
         item: DueItem = record.data
         return item
 
-    def _reminder(self) -> DueItem | None:
+    def _reminder(self, *, snoozing: bool = False) -> DueItem | None:
         item = self._item()
         if item is not None and item.kind != "reminder":
-            self.notify(
-                f"{item.contact_name} has no follow-up to tick off: log an interaction (l)"
-                + (" to mark the day." if item.kind == "date" else " to reset the clock."),
-                severity="warning",
-            )
+            # Going cold, at risk or a date: no follow-up to tick off or push, a touch to log.
+            why = {"date": "has a date today", "at-risk": "is past their usual rhythm"}.get(item.kind, "is going cold")
+            if snoozing:
+                message = f"{item.contact_name} {why}: l logs a touch and resets the clock, f sets a follow-up."
+            else:
+                message = f"{item.contact_name} has no follow-up to tick off: l logs a touch and resets the clock."
+            self.notify(message, severity="warning")
             return None
         return item
 
@@ -271,8 +296,8 @@ class TodayScreen(CrmScreen):
     def action_snooze(self) -> None:
         from crm_tui.screens.flows import snooze_reminder
 
-        if (item := self._reminder()) is not None:
-            snooze_reminder(self, item.id, item.title, self.refresh_data)
+        if (item := self._reminder(snoozing=True)) is not None:
+            snooze_reminder(self, item.id, item.title, self.refresh_data, due_at=item.due_at)
 
     def action_log(self) -> None:
         from crm_tui.screens.log_form import LogInteractionModal
@@ -301,10 +326,17 @@ class TodayScreen(CrmScreen):
         self.app.push_screen(form, self._reload_after)
 
     def action_edit(self) -> None:
+        """Edit the follow-up; on a contact going cold, the contact (its stay-in-touch cadence)."""
+        from crm_tui.screens.contact_form import ContactFormModal
         from crm_tui.screens.reminder_form import ReminderFormModal
 
-        if (item := self._reminder()) is not None:
+        item = self._item()
+        if item is None:
+            return
+        if item.kind == "reminder":
             self.app.push_screen(ReminderFormModal(reminder_id=item.id), self._reload_after)
+        elif item.contact_id is not None:
+            self.app.push_screen(ContactFormModal(item.contact_id), self._reload_after)
 
     def action_whose(self) -> None:
         app = self.crm

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -31,6 +30,9 @@ class TrashScreen(CrmScreen):
 
     CSS_PATH = "trash.tcss"
     AUTO_FOCUS = "#trash-table"
+    PALETTE_NAME = "Trash"
+    PALETTE_MODE = "trash"
+    PALETTE_HERE_ONLY = frozenset({"restore"})  # it restores the highlighted contact
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("u", "restore", "Restore", tooltip="Bring the contact back, with its history"),
         Binding("P", "purge", "Empty trash", tooltip="Delete every trashed contact for good (asks first)"),
@@ -38,11 +40,9 @@ class TrashScreen(CrmScreen):
 
     def compose(self) -> ComposeResult:
         yield NavBar("trash", label=self.crm.label)
-        yield Static(
-            " Trashed contacts keep their history: u restores one, P empties the trash.", id="trash-intro"
-        )
+        yield Static(" Trashed contacts keep their history: u restores one, P empties the trash.", id="trash-intro")
         yield RecordTable(COLUMNS, empty="The trash is empty.", id="trash-table")
-        yield Footer()
+        yield Footer(compact=True)
 
     @property
     def table(self) -> RecordTable:
@@ -59,7 +59,7 @@ class TrashScreen(CrmScreen):
                 Record(
                     key=row.id,
                     cells={
-                        "name": Text(row.name, style="bold"),
+                        "name": row.name,
                         "org": row.organization or "",
                         "email": row.email or "",
                         "trashed": relative_cell(deleted[row.id], now=now),

@@ -99,9 +99,7 @@ class Captured:
     reminder_id: int | None
 
 
-def log_parsed(
-    session: Session, parsed: ParsedLog, *, actor: str, now: datetime, body: str | None = None
-) -> Captured:
+def log_parsed(session: Session, parsed: ParsedLog, *, actor: str, now: datetime, body: str | None = None) -> Captured:
     """Write the interaction a parse describes, and its follow-up reminder if it has one."""
     from crm_tui.services.reminders import add_reminder
 

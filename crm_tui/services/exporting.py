@@ -58,9 +58,7 @@ def iter_contacts(session: Session, *, page: int = PAGE, only: list[int] | None 
             tags.setdefault(cid, []).append(name)
         org_ids = {c.organization_id for c in contacts if c.organization_id is not None}
         orgs: dict[int, str] = dict(
-            session.execute(
-                select(Organization.id, Organization.name).where(Organization.id.in_(org_ids))
-            ).all()
+            session.execute(select(Organization.id, Organization.name).where(Organization.id.in_(org_ids))).all()
         )
         from crm_tui.services.person.exported import PersonParts, person_parts
 

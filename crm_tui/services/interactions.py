@@ -90,6 +90,8 @@ def clean_summary(summary: str) -> str:
     if not value:
         raise InvalidInput("the summary must not be empty")
     return value
+
+
 def check_score(kind: str, score: int | None, scale: int | None) -> None:
     """A feedback needs a score within its scale; other kinds take none."""
     if kind != "feedback":

@@ -8,6 +8,7 @@ on a Core connection over the light tables, so a cold `crm due` never builds the
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from operator import attrgetter
@@ -261,11 +262,23 @@ def due_items(
 
 
 def _section(
-    conn: Connection, *, after: datetime | None, until: datetime, limit: int, owner: str | None
+    conn: Connection, *, after: datetime | None, until: datetime, limit: int, owner: str | None, total: int
 ) -> QueueSection:
-    total = count_due_reminders(conn, until=until, after=after, owner=owner)
     items = due_reminders(conn, until=until, after=after, owner=owner, limit=limit) if limit and total else []
     return QueueSection(items=items, total=total)
+
+
+def _count_sections(conn: Connection, bounds: Sequence[datetime], *, owner: str | None) -> list[int]:
+    """How many reminders fall in each span (after the previous bound, by this one): one range scan for all."""
+    due = effective_due()
+    counts = [
+        func.count().filter(due <= until) if i == 0 else func.count().filter(and_(due > bounds[i - 1], due <= until))
+        for i, until in enumerate(bounds)
+    ]
+    query = (
+        select(*counts).select_from(_REMINDERS).where(*_reminder_where(conn, until=bounds[-1], after=None, owner=owner))
+    )
+    return [int(n) for n in conn.execute(query).one()]
 
 
 def today_queue(
@@ -294,10 +307,11 @@ def today_queue(
     risky = at_risk_contacts(conn, now=now, until=today_end, owner=owner, limit=limit) if limit and risky_total else []
     dates_total = count_dates(conn, now=now, until=today_end, tz=tz, owner=owner)
     dates = date_items(conn, now=now, until=today_end, tz=tz, owner=owner, limit=limit) if limit and dates_total else []
+    overdue, today, upcoming = _count_sections(conn, (now, today_end, upcoming_end), owner=owner)
     return TodayQueue(
-        overdue=_section(conn, after=None, until=now, limit=limit, owner=owner),
-        today=_section(conn, after=now, until=today_end, limit=limit, owner=owner),
-        upcoming=_section(conn, after=today_end, until=upcoming_end, limit=limit, owner=owner),
+        overdue=_section(conn, after=None, until=now, limit=limit, owner=owner, total=overdue),
+        today=_section(conn, after=now, until=today_end, limit=limit, owner=owner, total=today),
+        upcoming=_section(conn, after=today_end, until=upcoming_end, limit=limit, owner=owner, total=upcoming),
         cold=QueueSection(items=cold, total=cold_total),
         at_risk=QueueSection(
             items=[DueItem("at-risk", a.contact_id, a.contact_id, a.name, a.title, a.since, a.owner) for a in risky],

@@ -35,7 +35,10 @@ def markup_safe(text: str) -> str:
 
 
 def short_when(dt: datetime, *, now: datetime, tz: tzinfo, with_time: bool = True) -> str:
-    """`dt` as a person says it: "today 15:00", "yesterday", "Mon 09:00", "12 Nov", "2025-11-12"."""
+    """`dt` as a person says it: "today 15:00", "yesterday", "Mon 09:00", "last Fri 10:15", "12 Nov", "2025-11-12".
+
+    A day of the past week is "last Fri": a bare "Fri" is always the coming one.
+    """
     local, today = to_local(dt, tz), to_local(now, tz).date()
     clock = f" {local:%H:%M}" if with_time else ""
     days = (local.date() - today).days
@@ -45,8 +48,10 @@ def short_when(dt: datetime, *, now: datetime, tz: tzinfo, with_time: bool = Tru
         return f"yesterday{clock}"
     if days == 1:
         return f"tomorrow{clock}"
-    if -6 <= days <= 6:
+    if 1 < days <= 6:
         return f"{local:%a}{clock}"
+    if -6 <= days < -1:
+        return f"last {local:%a}{clock}"
     if local.year == today.year:
         return f"{local.day} {local:%b}"
     return local.date().isoformat()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widget import Widget
@@ -20,7 +21,7 @@ class FormField(Widget):
         &.-hint .form-field--message { display: block; }
         &.-error .form-field--message { display: block; color: $text-error; text-style: bold; }
         &.-error .form-field--label { color: $text-error; }
-        &:focus-within .form-field--label { color: $foreground; text-style: bold; }
+        &.-focused .form-field--label { color: $foreground; text-style: bold; }
     }
     """
 
@@ -38,6 +39,14 @@ class FormField(Widget):
 
     def on_mount(self) -> None:
         self.set_class(bool(self.hint), "-hint")
+
+    # The label of the field being typed in is bold. A class rather than `:focus-within` on the
+    # label: Textual restyles only the focused widget's ancestors, and the label is a sibling.
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        self.add_class("-focused")
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        self.remove_class("-focused")
 
     @property
     def has_error(self) -> bool:

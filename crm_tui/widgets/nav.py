@@ -48,15 +48,26 @@ class NavBar(Widget):
             line.append(f" {key} ", style="bold reverse" if active else "dim")
             line.append(f"{title} ", style="bold reverse" if active else "")
             if mode == "today" and self.due:
-                line.append(f"{self.due} ", style="bold red reverse" if active else "bold red")
+                # What Today has due now: overdue, today and going cold (its summary line says which).
+                line.append(f"{self.due} due ", style="bold red reverse" if active else "bold red")
             line.stylize(Style.from_meta({"@click": f"app.show_mode({mode!r})"}), start, len(line))
         if self.trail:
             line.append("  ›  ", style="dim")
-            line.append_text(safe(self.trail, style="bold"))
-        if self.label:
-            room = self.size.width - line.cell_len - 2
-            if room > 8:
-                label = self.label if len(self.label) <= room else "…" + self.label[-(room - 1) :]
-                line.append(" " * (room - len(label)))
+            trail = safe(self.trail, style="bold")
+            trail.truncate(max(8, self.size.width - line.cell_len - 1), overflow="ellipsis")
+            line.append_text(trail)
+        # The database on the right, whole or by its short name, three spaces clear of the rest.
+        room = self.size.width - line.cell_len - 3
+        for label in (self.label, short_label(self.label)):
+            if label and len(label) <= room:
+                line.append(" " * (room - len(label) + 2))
                 line.append_text(safe(label, style="dim"))
+                break
         return line
+
+
+def short_label(label: str) -> str:
+    """The database's name when its whole label does not fit: "demo", or the file name of a path."""
+    if label.startswith("demo"):
+        return "demo"
+    return label.rsplit("/", 1)[-1]

@@ -61,8 +61,8 @@ class RecordTable(ScrollView, can_focus=True):
         Binding("down,j", "move(1)", "Down", show=False),
         Binding("pageup", "page(-1)", "Page up", show=False),
         Binding("pagedown", "page(1)", "Page down", show=False),
-        Binding("home", "first", "First", show=False),
-        Binding("end", "last", "Last", show=False),
+        Binding("home,g", "first", "First", show=False),
+        Binding("end,G", "last", "Last", show=False),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -353,15 +353,28 @@ class RecordTable(ScrollView, can_focus=True):
 
         while len(shown) > 1 and needed(shown) > usable:
             shown.remove(max(shown, key=lambda c: (c.drop, self.columns.index(c))))
+        widths = [c.min_width for c in shown]
+        # Spare width goes by flex to the columns below their max_width, again and again as columns
+        # reach it; what no column takes (every one at its max) stays blank on the right.
         spare = max(0, usable - needed(shown))
-        flex_total = sum(c.flex for c in shown) or 1
-        widths = [c.min_width + spare * c.flex // flex_total for c in shown]
-        widths = [min(w, c.max_width) if c.max_width else w for c, w in zip(shown, widths, strict=True)]
-        if shown:
-            # Hand out what capped columns and integer division left to the first uncapped flexible column.
-            leftover = usable - sum(widths) - (len(shown) - 1)
-            first_flex = next((i for i, c in enumerate(shown) if c.flex and not c.max_width), 0)
-            widths[first_flex] += max(0, leftover)
+        while spare > 0:
+            growing = [i for i, c in enumerate(shown) if c.flex and (c.max_width is None or widths[i] < c.max_width)]
+            if not growing:
+                break
+            flex_total = sum(shown[i].flex for i in growing)
+            shares = {i: spare * shown[i].flex // flex_total for i in growing}
+            # What integer division leaves goes a cell each to the most flexible columns.
+            for i in sorted(growing, key=lambda i: -shown[i].flex)[: spare - sum(shares.values())]:
+                shares[i] += 1
+            given = 0
+            for i in growing:
+                cap = shown[i].max_width
+                share = shares[i] if cap is None else min(shares[i], cap - widths[i])
+                widths[i] += share
+                given += share
+            spare -= given
+            if given == 0:
+                break
         layout = list(zip(shown, widths, strict=True))
         self._columns_cache = (width, layout)
         return layout
@@ -383,7 +396,8 @@ class RecordTable(ScrollView, can_focus=True):
             return Strip.blank(width, base)
         record = self.record_at(index)
         style = base
-        if index == self._cursor and (record is None or record.heading is None):
+        on_cursor = index == self._cursor and (record is None or record.heading is None)
+        if on_cursor:
             style = base + self.get_component_rich_style("record-table--cursor")
         if record is None:
             self._want(index)
@@ -399,7 +413,7 @@ class RecordTable(ScrollView, can_focus=True):
         if strip is None:
             if len(self._strips) > 1000:
                 self._strips.clear()
-            strip = self._strips[key] = self._row_strip(record, width, style)
+            strip = self._strips[key] = self._row_strip(record, width, style, cursor=on_cursor)
         return strip
 
     def _want(self, index: int) -> None:
@@ -417,7 +431,7 @@ class RecordTable(ScrollView, can_focus=True):
             line.append_text(_fit(Text(column.label), col_width, column.justify))
         return self._text_strip(line, width, style)
 
-    def _row_strip(self, record: Record, width: int, style: Style) -> Strip:
+    def _row_strip(self, record: Record, width: int, style: Style, *, cursor: bool = False) -> Strip:
         line = Text(" ")
         for i, (column, col_width) in enumerate(self.column_layout(width)):
             if i:
@@ -425,6 +439,9 @@ class RecordTable(ScrollView, can_focus=True):
             cell = record.cells.get(column.key, "")
             text = cell.copy() if isinstance(cell, Text) else Text(cell)
             line.append_text(_fit(text, col_width, column.justify))
+        if cursor and style.color is not None:
+            # The cursor's own colours over the cells' (red "7d overdue" on the cursor's blue is unreadable).
+            line.stylize(Style(color=style.color, bgcolor=style.bgcolor))
         return self._text_strip(line, width, style)
 
     def _text_strip(self, text: Text, width: int, style: Style) -> Strip:

@@ -56,12 +56,17 @@ def app_factory(settings: Settings) -> Callable[..., CrmApp]:
 
 async def settle(pilot: Pilot[Any]) -> None:
     """Wait until no worker runs and every message they posted is handled."""
+    app = pilot.app
     for _ in range(10):
+        for _ in range(500):  # keys typed in a burst are delivered one at a time (screens/typeahead.py)
+            if getattr(app, "typing_settled", True):
+                break
+            await pilot.pause(0.01)
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
-        if not any(w.is_running for w in pilot.app.workers):
+        if not any(w.is_running for w in pilot.app.workers) and getattr(app, "typing_settled", True):
             await pilot.pause()
-            if not any(w.is_running for w in pilot.app.workers):
+            if not any(w.is_running for w in pilot.app.workers) and getattr(app, "typing_settled", True):
                 return
 
 
@@ -73,3 +78,19 @@ def run(coroutine: Coroutine[Any, Any, None]) -> None:
 async def type_text(pilot: Pilot[Any], text: str) -> None:
     """Type `text` key by key."""
     await pilot.press(*[{" ": "space"}.get(ch, ch) for ch in text])
+
+
+def burst(app: CrmApp, *parts: str) -> None:
+    """Post keys all at once, as a terminal hands over a paste or a fast typist's burst.
+
+    A part in angle brackets is a key by name (`<tab>`, `<ctrl+s>`); any other part is text.
+    """
+    from textual import events
+    from textual.keys import _character_to_key
+
+    for part in parts:
+        if part.startswith("<") and part.endswith(">") and len(part) > 2:
+            app.post_message(events.Key(part[1:-1], None))
+            continue
+        for ch in part:
+            app.post_message(events.Key(ch if ch.isalnum() else _character_to_key(ch), ch))

@@ -101,7 +101,7 @@ def test_add_find_log_follow_up_done_and_timeline(engine: Engine, app_factory: A
                 "Discussed the analytical engine"
             ]
             follow_ups = app.screen.query_one("#contact-reminders", RecordTable).loaded_records()
-            assert [r.data for r in follow_ups] == ["Follow up: Discussed the analytical engine"]
+            assert [r.data.title for r in follow_ups] == ["Follow up: Discussed the analytical engine"]
 
             await pilot.press("1")
             await settle(pilot)

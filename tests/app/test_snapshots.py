@@ -162,3 +162,26 @@ def test_contact_history(snap_compare: Snap, sample_engine: Engine, app_factory:
         await steps("h")(pilot)
 
     assert snap_compare(app, run_before=open_history)
+
+
+def test_command_palette(snap_compare: Snap, sample_engine: Engine, app_factory: AppFactory) -> None:
+    """Every screen's actions from Today, in the CRM's words, Textual's own left out."""
+    assert snap_compare(app_factory(sample_engine), run_before=steps("ctrl+p"), terminal_size=(100, 36))
+
+
+def test_command_palette_search(snap_compare: Snap, sample_engine: Engine, app_factory: AppFactory) -> None:
+    assert snap_compare(app_factory(sample_engine), run_before=steps("ctrl+p", text="cold"), terminal_size=(100, 30))
+
+
+def test_contact_edit_form(snap_compare: Snap, sample_engine: Engine, app_factory: AppFactory) -> None:
+    app = app_factory(sample_engine, start="contacts")
+    assert snap_compare(app, run_before=steps("down", "enter", "e"), terminal_size=(100, 34))
+
+
+def test_reminder_edit_form(snap_compare: Snap, sample_engine: Engine, app_factory: AppFactory) -> None:
+    assert snap_compare(app_factory(sample_engine), run_before=steps("e"))
+
+
+def test_tags_modal(snap_compare: Snap, sample_engine: Engine, app_factory: AppFactory) -> None:
+    app = app_factory(sample_engine, start="contacts")
+    assert snap_compare(app, run_before=steps("down", "enter", "t"))

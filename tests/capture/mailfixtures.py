@@ -69,13 +69,9 @@ BROKEN = (
     b"Received: from mx by mail; Fri, 20 Nov 2026 07:15:00 +0000\nMessage-ID: <broken@souza.example>\n\nbody\n"
 )
 # A line with no colon ends the headers (as in Python's own mailbox): what follows is body.
-NO_SEPARATOR = (
-    b"From: Ana <ana@souza.example>\nTo: me@example.com\nthis line is no header\nSubject: lost\n\nbody\n"
-)
+NO_SEPARATOR = b"From: Ana <ana@souza.example>\nTo: me@example.com\nthis line is no header\nSubject: lost\n\nbody\n"
 
-NO_DATE = message(
-    subject="No date, no Received", date=None, message_id="<nodate@souza.example>", sender=f"<{ANA}>"
-)
+NO_DATE = message(subject="No date, no Received", date=None, message_id="<nodate@souza.example>", sender=f"<{ANA}>")
 NO_MESSAGE_ID = message(subject="No Message-ID", message_id=None, date="Sat, 21 Nov 2026 18:00:00 +0100")
 FROM_ME = message(sender=f"Me <{ME}>", to=f"Ana <{ANA}>, Bob <{BOB}>", subject="Proposal", message_id="<p@me>")
 ROBOT = message(sender="Shop <noreply@shop.example>", subject="Sale", message_id="<sale@shop>")

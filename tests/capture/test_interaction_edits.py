@@ -35,8 +35,11 @@ def _setup(engine: Engine) -> None:
         add_contact(session, ContactCreate(name="Ada Lovelace", emails=["ada@x.io"], tags=["vip"]), actor="t", now=NOW)
         add_contact(session, ContactCreate(name="Bob Byron"), actor="t", now=NOW)
         conn = session.connection()
-        for cid, kind, summary, days in ((1, "call", "renewal call", 5), (1, "email", "sent the deck", 1),
-                                         (2, "note", "met at the fair", 9)):
+        for cid, kind, summary, days in (
+            (1, "call", "renewal call", 5),
+            (1, "email", "sent the deck", 1),
+            (2, "note", "met at the fair", 9),
+        ):
             log_interaction(conn, cid, kind=kind, summary=summary, author="t", at=NOW - timedelta(days=days), now=NOW)
 
 

@@ -31,6 +31,8 @@ def _known_only(block: str) -> str:
         return m[0] if name in _RFC2426 else ""
 
     return _KEPT.sub(keep, block)
+
+
 # vCard 3.0 has no year-less date; Apple's X-APPLE-OMIT-YEAR (read by Google, khard, DAVx5) marks one,
 # and RFC 2426's BDAY grammar has no x-param for it.
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")

@@ -63,7 +63,9 @@ def test_thunderbird_csv(crm: Crm, tmp_path: Path) -> None:
     assert (ada["birthday"], ada["notes"]) == ("1815-12-10", "Met at the Royal Society")
     assert ada["custom"] == {"Custom 1": "custom, 1"}
     assert (ada["nickname"], ada["department"], ada["urls"]) == (
-        "Ada", "Engines", [{"url": "https://ada.example", "label": "work"}]
+        "Ada",
+        "Engines",
+        [{"url": "https://ada.example", "label": "work"}],
     )
     assert found["Grace Hopper"]["birthday"] == "--12-09"  # no year
     alan = found["Alan Turing"]

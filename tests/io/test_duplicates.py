@@ -24,8 +24,17 @@ def snapshot(query: Query) -> list[list]:
     """Every row of the contact tables (updated_at aside: a revert is a change too)."""
     return [[tuple(r) for r in query(f"SELECT {CONTACT_FIELDS} FROM contacts ORDER BY id")]] + [
         [tuple(r) for r in query(f"SELECT * FROM {table} ORDER BY 1, 2")]
-        for table in ("contact_emails", "contact_phones", "contact_tags", "organizations", "tags", "contact_dates",
-                      "contact_addresses", "contact_urls", "contact_card_lines")
+        for table in (
+            "contact_emails",
+            "contact_phones",
+            "contact_tags",
+            "organizations",
+            "tags",
+            "contact_dates",
+            "contact_addresses",
+            "contact_urls",
+            "contact_card_lines",
+        )
     ]
 
 

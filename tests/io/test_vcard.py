@@ -33,10 +33,9 @@ def test_apple_30_and_40(crm: Crm, query: Query, tmp_path: Path) -> None:
     code, _, err = crm("import", "vcard", str(path))
     assert code == 0, err
     assert "2 created" in err
-    ada = query("SELECT id, display_name, given_name, family_name, title, "
-        f"{BIRTHDAY}, notes FROM contacts WHERE id = 1")[
-        0
-    ]
+    ada = query(
+        f"SELECT id, display_name, given_name, family_name, title, {BIRTHDAY}, notes FROM contacts WHERE id = 1"
+    )[0]
     assert tuple(ada)[1:] == (
         "Ada Lovelace",
         "Ada Augusta",
@@ -55,12 +54,18 @@ def test_apple_30_and_40(crm: Crm, query: Query, tmp_path: Path) -> None:
     assert grace[0] == "--12-09" and grace[1] == "urn:uuid:4fbe8971-0bc3-424c-9c26-36c3e1eff6b1"
     assert grace[2] is None  # the address and the web address are fields of their own now
     assert query("SELECT label, street, locality, region, postcode, country FROM contact_addresses")[0] == (
-        "home", "1 Main St", "Arlington", "VA", "22201", "USA"
+        "home",
+        "1 Main St",
+        "Arlington",
+        "VA",
+        "22201",
+        "USA",
     )
     assert query("SELECT url, label FROM contact_urls")[0] == ("https://example.org/grace", None)
     # What crm has no field for is kept as written, to be written back.
     assert [r[0] for r in query("SELECT line FROM contact_card_lines WHERE contact_id = 1 ORDER BY id")] == [
-        "PHOTO;ENCODING=b;TYPE=jpeg:AAAA", "X-ABUID:1234:ABPerson"
+        "PHOTO;ENCODING=b;TYPE=jpeg:AAAA",
+        "X-ABUID:1234:ABPerson",
     ]
     assert query("SELECT phone FROM contact_phones WHERE contact_id = 2")[0][0] == "+1-202-555-0100"
     # The same cards again: found by UID or email, nothing changes.

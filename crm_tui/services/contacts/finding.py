@@ -100,3 +100,57 @@ def get_contact(session: Session, contact_id: int, *, deleted: bool | None = Fal
 def resolve_contact(session: Session, ref: str, *, deleted: bool | None = False) -> Contact:
     """The ORM contact `ref` names, to change it."""
     return get_contact(session, find_contact(session.connection(), ref, deleted=deleted).id, deleted=deleted)
+
+
+@dataclass(frozen=True)
+class PhoneHolder:
+    """A live contact holding a number (as they have it written)."""
+
+    id: int
+    name: str
+    phone: str
+
+
+def same_phone_condition(number: str) -> Any:
+    """Phones that are `number`, with or without its country code (the rule of `keys.same_phone`), or None."""
+    from sqlalchemy import and_, func, or_
+
+    from crm_tui.keys import COUNTRY_CODE_DIGITS, MIN_NATIONAL_DIGITS, MIN_PHONE_DIGITS, national_forms, phone_key
+
+    p = t.contact_phones.c
+    key = phone_key(number)
+    if len(key.lstrip("+")) < MIN_PHONE_DIGITS:
+        return None
+    low, high = COUNTRY_CODE_DIGITS
+    if key.startswith("+"):
+        digits = key[1:]
+        tails = [digits[n:] for n in range(low, high + 1) if len(digits) - n >= MIN_NATIONAL_DIGITS]
+        return p.phone_key.in_([key, *tails, *("0" + tail for tail in tails)])
+    international = [
+        and_(p.phone_key.like("+%" + form), func.length(p.phone_key) - 1 - len(form) >= low,
+             func.length(p.phone_key) - 1 - len(form) <= high)
+        for form in national_forms(key)
+    ]  # fmt: skip
+    return or_(p.phone_key == key, *international)
+
+
+def contacts_with_phones(
+    conn: Connection, phones: list[str], *, exclude: int | None = None, limit: int = 5
+) -> list[PhoneHolder]:
+    """Live contacts other than `exclude` holding one of `phones` in any form: a duplicate's hint."""
+    from sqlalchemy import or_
+
+    p = t.contact_phones.c
+    conditions = [cond for cond in map(same_phone_condition, phones) if cond is not None]
+    if not conditions:
+        return []
+    query = (
+        select(c.id, c.display_name, p.phone)
+        .join(t.contact_phones, p.contact_id == c.id)
+        .where(or_(*conditions), c.deleted_at.is_(None))
+        .order_by(c.sort_name, c.id)
+        .limit(limit)
+    )
+    if exclude is not None:
+        query = query.where(c.id != exclude)
+    return [PhoneHolder(cid, name, phone) for cid, name, phone in conn.execute(query).all()]

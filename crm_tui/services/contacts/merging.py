@@ -76,18 +76,45 @@ def counted(name: str, count: int) -> str:
     return f"{count:,} {table_label(name, count)}"
 
 
-def _dropped_where(link: ContactLink, keep: int, other: int) -> Any:
+def _dropped_where(conn: Connection, link: ContactLink, keep: int, other: int) -> Any:
     """OTHER's rows of this table that KEEP already has the like of, or that would link KEEP to itself."""
     table = full_table(link.table)
     c = table.c
-    if link.table in ("contact_phones", "contact_tags"):
-        same = "phone_key" if link.table == "contact_phones" else "tag_id"
+    if link.table == "contact_phones":
+        return c.id.in_([drop for drop, _ in phone_forms(conn, keep, other)])
+    if link.table == "contact_tags":
+        same = "tag_id"
         kept = table.alias("kept")
         return and_(c.contact_id == other, c[same].in_(select(kept.c[same]).where(kept.c.contact_id == keep)))
     if len(link.columns) > 1:
         both = [and_(c[a] == other, c[b] == keep) for a in link.columns for b in link.columns if a != b]
         return or_(*both)
     return None
+
+
+def phone_forms(conn: Connection, keep: int, other: int) -> list[tuple[int, tuple[int, str] | None]]:
+    """OTHER's numbers that KEEP has in any form (`keys.same_phone`): (OTHER's phone id, and when
+    OTHER's form is the fuller one, KEEP's phone id and that form, which KEEP's row takes)."""
+    from crm_tui.keys import fuller_phone, phone_key, same_phone
+
+    p = t.contact_phones.c
+    rows = conn.execute(select(p.id, p.contact_id, p.phone, p.phone_key).where(p.contact_id.in_((keep, other))))
+    mine: list[Any] = []
+    theirs: list[Any] = []
+    for row in rows:
+        (mine if row.contact_id == keep else theirs).append(row)
+    keys = {row.phone_key for row in mine}
+    found: list[tuple[int, tuple[int, str] | None]] = []
+    for row in theirs:
+        match = next((m for m in mine if same_phone(m.phone_key, row.phone_key)), None)
+        if match is None:
+            continue
+        fuller = fuller_phone(match.phone, row.phone)
+        takes = fuller != match.phone and phone_key(fuller) not in keys
+        found.append((row.id, (match.id, fuller) if takes else None))
+        if takes:
+            keys.add(phone_key(fuller))
+    return found
 
 
 @dataclass
@@ -159,7 +186,7 @@ def merge_plan(conn: Connection, keep_id: int, other_id: int) -> MergePlan:
     plan = MergePlan(keep_id, keep["display_name"], other_id, other["display_name"])
     for link in contact_links():
         table = full_table(link.table)
-        dropped_where = _dropped_where(link, keep_id, other_id)
+        dropped_where = _dropped_where(conn, link, keep_id, other_id)
         dropped = 0
         if dropped_where is not None:
             dropped = int(conn.execute(select(func.count()).select_from(table).where(dropped_where)).scalar_one())
@@ -185,7 +212,7 @@ def _move_link(session: Session, link: ContactLink, keep: int, other: int) -> li
     table = full_table(link.table)
     names = key_columns(table)
     images: list[Image] = []
-    dropped_where = _dropped_where(link, keep, other)
+    dropped_where = _dropped_where(conn, link, keep, other)
     if dropped_where is not None:
         for row in conn.execute(select(table).where(dropped_where)).mappings():
             key = tuple(row[n] for n in names)
@@ -221,6 +248,27 @@ def _move_link(session: Session, link: ContactLink, keep: int, other: int) -> li
             if has_primary and found[len(names)]:
                 old["is_primary"], new["is_primary"] = True, False
             images.append(Image(link.table, key, other, old, new))
+    return images
+
+
+def _take_fuller_phones(conn: Connection, upgrades: list[tuple[int, str]], keep: int) -> list[Image]:
+    """KEEP's numbers take the international form OTHER wrote them in: one form of each number."""
+    from crm_tui.keys import phone_key
+
+    p = t.contact_phones.c
+    images = []
+    for phone_id, phone in upgrades:
+        old = conn.execute(select(p.phone, p.phone_key).where(p.id == phone_id)).one()
+        conn.execute(update(t.contact_phones).where(p.id == phone_id).values(phone=phone, phone_key=phone_key(phone)))
+        images.append(
+            Image(
+                "contact_phones",
+                (phone_id,),
+                keep,
+                {"phone": old.phone, "phone_key": old.phone_key},
+                {"phone": phone, "phone_key": phone_key(phone)},
+            )
+        )
     return images
 
 
@@ -269,8 +317,10 @@ def merge_contacts(
     plan = merge_plan(conn, keep_id, other_id)
     before = fetch(conn, "contacts", keys=[(keep_id,), (other_id,)])
     images: list[Image] = []
+    upgrades = [form for _, form in phone_forms(conn, keep_id, other_id) if form is not None]
     for link in contact_links():
         images.extend(_move_link(session, link, keep_id, other_id))
+    images.extend(_take_fuller_phones(conn, upgrades, keep_id))
     # The history of the records that moved (reminders, interactions) follows them.
     ch = t.changes.c
     moved_history = list(conn.execute(select(ch.id).where(ch.contact_id == other_id, ch.entity != "contact")).scalars())

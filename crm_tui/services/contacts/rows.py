@@ -27,7 +27,7 @@ from crm_tui.services.reminders import ReminderInfo, reminder_infos
 if TYPE_CHECKING:
     from crm_tui.services.segments.compiler import Segment
 
-SORT_KEYS: tuple[str, ...] = ("name", "last-contact", "created")
+SORT_KEYS: tuple[str, ...] = ("name", "last-contact", "created", "lapse")
 
 c = t.contacts.c
 
@@ -136,9 +136,7 @@ def stale_condition(conn: Connection, now: datetime) -> Any:
     from crm_tui.services.segments.cadence import cadence_condition
 
     backend = backend_for(conn)
-    return cadence_condition(
-        conn, lambda last, cadence: or_(last.is_(None), backend.plus_days(last, cadence) <= now)
-    )
+    return cadence_condition(conn, lambda last, cadence: or_(last.is_(None), backend.plus_days(last, cadence) <= now))
 
 
 def live_condition(conn: Connection) -> Any:
@@ -192,6 +190,11 @@ def list_contacts(
         query = query.order_by(c.last_contact_at.desc().nulls_last(), c.id)
     elif sort == "created":
         query = query.order_by(c.created_at.desc(), c.id.desc())
+    elif sort == "lapse":
+        # Longest gone cold first: when the stay-in-touch cadence ran out (never contacted:
+        # from when the contact was added, as the queue counts it); no cadence last.
+        lapsed_at = func.coalesce(backend_for(conn).plus_days(c.last_contact_at, c.cadence_days), c.created_at)
+        query = query.order_by(c.cadence_days.is_(None), lapsed_at, c.id)
     else:
         raise InvalidInput(f"unknown sort '{sort}' (use {', '.join(SORT_KEYS)})")
     if limit is not None:

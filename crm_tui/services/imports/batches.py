@@ -120,9 +120,7 @@ def revert_batch(session: Session, ref: str | int, *, actor: str, now: datetime 
         )
     )
     if tag_ids:
-        session.execute(
-            delete(Tag).where(Tag.id.in_(tag_ids), ~exists().where(ContactTag.tag_id == Tag.id))
-        )
+        session.execute(delete(Tag).where(Tag.id.in_(tag_ids), ~exists().where(ContactTag.tag_id == Tag.id)))
     batch.reverted_at = now
     batch.reverted_by = actor
     session.add(batch)

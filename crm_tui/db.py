@@ -36,7 +36,7 @@ from crm_tui.errors import (
 
 # Every revision this code knows, oldest first; the last is head. A test checks
 # this list against the scripts in crm_tui/migrations/versions.
-KNOWN_REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004")
+KNOWN_REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005")
 HEAD_REVISION = KNOWN_REVISIONS[-1]
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 COUNTED_TABLES = ("contacts", "organizations", "tags", "interactions", "reminders")

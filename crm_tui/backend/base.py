@@ -102,6 +102,10 @@ class Backend(ABC):
     def days_between(self, later: Any, earlier: Any) -> ColumnElement[Any]:
         """Whole and fractional days from `earlier` to `later`, as a number."""
 
+    @abstractmethod
+    def month_of(self, column: Any) -> ColumnElement[str]:
+        """The `YYYY-MM` of a date column (NULL stays NULL), to group amounts by month."""
+
     def unindexed_null(self, column: Any, qualified: str) -> ColumnElement[bool]:
         """`column IS NULL`, kept off the column's index where the planner would misuse it."""
         return column.is_(None)

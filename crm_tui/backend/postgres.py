@@ -7,7 +7,7 @@ import unicodedata
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import create_engine, func, inspect, text
+from sqlalchemy import String, create_engine, func, inspect, text
 
 from crm_tui.backend.base import Backend, SearchFields
 
@@ -94,6 +94,9 @@ class PostgresBackend(Backend):
 
     def days_between(self, later: Any, earlier: Any) -> ColumnElement[Any]:
         return func.extract("epoch", later - earlier) / 86400.0
+
+    def month_of(self, column: Any) -> ColumnElement[str]:
+        return func.to_char(column, "YYYY-MM", type_=String)
 
     # ------------------------------------------------------------ writes
 

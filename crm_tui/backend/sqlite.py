@@ -150,6 +150,10 @@ class SqliteBackend(Backend):
     def days_between(self, later: Any, earlier: Any) -> ColumnElement[Any]:
         return func.julianday(later) - func.julianday(earlier)
 
+    def month_of(self, column: Any) -> ColumnElement[str]:
+        # Dates are stored as ISO text: the month is its first seven characters.
+        return func.substr(column, 1, 7, type_=String)
+
     def unindexed_null(self, column: Any, qualified: str) -> ColumnElement[bool]:
         # Nearly every contacts.deleted_at and reminders.done_at is NULL, but SQLite's planner
         # takes their indexes as selective and then sorts the whole table in a temporary

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
         Tag,
     )
     from crm_tui.models.history import Change
+    from crm_tui.models.money import Deal, Payment, Pipeline, Stage
+    from crm_tui.models.setting import Setting
 
 _WHERE = {
     "Interaction": "activity",
@@ -34,6 +36,11 @@ _WHERE = {
     "Change": "history",
     "ImportBatch": "batch",
     "ImportChange": "batch",
+    "Deal": "money",
+    "Payment": "money",
+    "Pipeline": "money",
+    "Stage": "money",
+    "Setting": "setting",
 }
 
 __all__ = [
@@ -42,11 +49,16 @@ __all__ = [
     "ContactEmail",
     "ContactPhone",
     "ContactTag",
+    "Deal",
     "ImportBatch",
     "ImportChange",
     "Interaction",
     "Organization",
+    "Payment",
+    "Pipeline",
     "Reminder",
+    "Setting",
+    "Stage",
     "Tag",
 ]
 

@@ -19,6 +19,7 @@ class Organization(SQLModel, table=True):
     domain: str | None = None
     notes: str | None = None
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    owner: str | None = None
 
 
 class Contact(SQLModel, table=True):

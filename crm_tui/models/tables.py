@@ -9,7 +9,7 @@ every clause here names exactly the columns of its table, with matching types.
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Integer, Text, column, table
+from sqlalchemy import Boolean, Date, Integer, Text, column, table
 
 from crm_tui.models.types import UTCDateTime
 
@@ -64,6 +64,7 @@ organizations = table(
     column("domain", Text),
     column("notes", Text),
     column("created_at", UTCDateTime),
+    column("owner", Text),
 )
 
 tags = table("tags", column("id", Integer), column("name", Text), column("name_key", Text))
@@ -114,4 +115,81 @@ changes = table(
     column("new_value", Text),
     column("actor", Text),
     column("at", UTCDateTime),
+)
+
+settings = table(
+    "settings",
+    column("id", Integer),
+    column("key", Text),
+    column("value", Text),
+    column("updated_by", Text),
+    column("updated_at", UTCDateTime),
+)
+
+pipelines = table(
+    "pipelines",
+    column("id", Integer),
+    column("name", Text),
+    column("name_key", Text),
+    column("position", Integer),
+    column("rotten_days", Integer),
+    column("created_at", UTCDateTime),
+)
+
+stages = table(
+    "stages",
+    column("id", Integer),
+    column("pipeline_id", Integer),
+    column("name", Text),
+    column("name_key", Text),
+    column("position", Integer),
+    column("kind", Text),
+    column("probability", Integer),
+)
+
+deals = table(
+    "deals",
+    column("id", Integer),
+    column("title", Text),
+    column("contact_id", Integer),
+    column("organization_id", Integer),
+    column("owner", Text),
+    column("pipeline_id", Integer),
+    column("stage_id", Integer),
+    column("status", Text),
+    column("amount", Integer),
+    column("currency", Text),
+    column("probability", Integer),
+    column("expected_close", Date),
+    column("next_step", Text),
+    column("next_step_due", UTCDateTime),
+    column("recurring_amount", Integer),
+    column("recurring_interval", Text),
+    column("source", Text),
+    column("lost_reason", Text),
+    column("won_at", UTCDateTime),
+    column("lost_at", UTCDateTime),
+    column("furthest_stage_id", Integer),
+    column("stage_changed_at", UTCDateTime),
+    column("external_id", Text),
+    column("import_batch_id", Integer),
+    column("created_by", Text),
+    column("created_at", UTCDateTime),
+    column("updated_at", UTCDateTime),
+)
+
+payments = table(
+    "payments",
+    column("id", Integer),
+    column("contact_id", Integer),
+    column("organization_id", Integer),
+    column("deal_id", Integer),
+    column("paid_on", Date),
+    column("amount", Integer),
+    column("currency", Text),
+    column("note", Text),
+    column("reference", Text),
+    column("import_batch_id", Integer),
+    column("created_by", Text),
+    column("created_at", UTCDateTime),
 )

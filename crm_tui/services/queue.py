@@ -9,7 +9,7 @@ on a Core connection over the light tables, so a cold `crm due` never builds the
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from operator import attrgetter
 from typing import Any, Literal
 
@@ -35,15 +35,16 @@ def end_of_day(now: datetime, tz: tzinfo, *, days: int = 0) -> datetime:
 
 @dataclass(slots=True)  # not frozen: a frozen dataclass costs four times as much to build, per row of `crm due`
 class DueItem:
-    """One line of the queue: a reminder, or a contact going cold (a "touch")."""
+    """One line of the queue: a reminder, a contact going cold (a "touch"), or a deal."""
 
-    kind: Literal["reminder", "touch"]
-    id: int  # the reminder id, or the contact id for a touch
+    kind: Literal["reminder", "touch", "deal"]
+    id: int  # the reminder id, the contact id for a touch, the deal id for a deal
     contact_id: int | None
     contact_name: str | None
     title: str
     due_at: datetime
     owner: str | None
+    section: str = ""  # which part of the queue: `crm due --format json` names it (the kind when empty)
 
     def overdue(self, now: datetime) -> timedelta:
         return now - self.due_at
@@ -65,11 +66,13 @@ class TodayQueue:
     today: QueueSection
     upcoming: QueueSection
     cold: QueueSection
+    # Sections other features add: (key, title, section), shown after the others.
+    more: tuple[tuple[str, str, QueueSection], ...] = ()
 
     @property
     def due_count(self) -> int:
         """What needs doing by the end of today."""
-        return self.overdue.total + self.today.total + self.cold.total
+        return self.overdue.total + self.today.total + self.cold.total + sum(s.total for _, _, s in self.more)
 
 
 def _raw(column: Any) -> Any:
@@ -217,9 +220,14 @@ def count_lapsed(conn: Connection, *, until: datetime, owner: str | None = None)
 # ---------------------------------------------------------------- the two views
 
 
-def due_items(conn: Connection, *, now: datetime, until: datetime, owner: str | None = None) -> list[DueItem]:
+def due_items(
+    conn: Connection, *, now: datetime, until: datetime, owner: str | None = None, tz: tzinfo = UTC
+) -> list[DueItem]:
     """Everything due by `until`, most overdue first: what `crm due` prints."""
+    from crm_tui.services.money.due import deal_due_items
+
     items = due_reminders(conn, until=until, owner=owner) + lapsed_contacts(conn, until=until, owner=owner)
+    items += deal_due_items(conn, now=now, until=until, tz=tz, owner=owner)
     items.sort(key=attrgetter("due_at", "kind", "id"))
     return items
 
@@ -240,6 +248,7 @@ def today_queue(
     upcoming_end: datetime,
     limit: int = 100,
     owner: str | None = None,
+    tz: tzinfo = UTC,
 ) -> TodayQueue:
     """The queue at `now` cut into sections of at most `limit` items, most urgent first.
 
@@ -247,13 +256,17 @@ def today_queue(
     lists contacts whose cadence lapses by `today_end`, as `crm due` does. `owner` keeps
     that person's follow-ups and contacts, as `crm due --owner` does.
     """
+    from crm_tui.services.money.due import deal_queue_sections
+
     cold_total = count_lapsed(conn, until=today_end, owner=owner)
     cold = lapsed_contacts(conn, until=today_end, owner=owner, limit=limit) if limit and cold_total else []
+    deals = deal_queue_sections(conn, now=now, today_end=today_end, tz=tz, limit=limit, owner=owner)
     return TodayQueue(
         overdue=_section(conn, after=None, until=now, limit=limit, owner=owner),
         today=_section(conn, after=now, until=today_end, limit=limit, owner=owner),
         upcoming=_section(conn, after=today_end, until=upcoming_end, limit=limit, owner=owner),
         cold=QueueSection(items=cold, total=cold_total),
+        more=tuple((key, title, QueueSection(items=items, total=total)) for key, title, total, items in deals),
     )
 
 

@@ -1,0 +1,298 @@
+"""What each client is worth: revenue in the last 12 months and lifetime, tiers and RFM segments.
+
+A client is a contact (its payments) or an organization (the payments made to it: given, or
+its people's when they were recorded); the two are ranked apart. Everything is per currency:
+a client paying in two currencies has a row in each, and its tier is the better of them.
+All of it is one SQL statement with window functions, so a list or a filter never loads
+every payment into Python.
+
+RFM (recency, frequency, monetary) scores are quintiles (1-5) among the paying clients:
+recency by the last payment, frequency by the number of payments, monetary by lifetime
+revenue within the currency. They are given only with at least `RFM_MIN_CLIENTS` paying
+clients; with fewer, quintiles say nothing and the output says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any, Literal
+
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import case, func, select
+from sqlalchemy.engine import Connection
+
+from crm_tui.models import tables as t
+from crm_tui.services.money.tiers import TierRule, parse_tier_rule, tier_case
+
+pay, c, o = t.payments.c, t.contacts.c, t.organizations.c
+
+ClientKind = Literal["contact", "organization"]
+RFM_MIN_CLIENTS = 20
+RFM_SEGMENTS = ("champions", "loyal", "new", "promising", "needs attention", "can't lose", "at risk", "hibernating")
+
+
+def window_start(today: date) -> date:
+    """The first day of the last 12 months, today included: 2026-11-22 -> 2025-11-23."""
+    return today - relativedelta(months=12) + timedelta(days=1)
+
+
+def tier_rule(conn: Connection) -> TierRule:
+    from crm_tui.services.settings import get_setting
+
+    stored = get_setting(conn, "tiers")
+    return parse_tier_rule(stored) if stored else TierRule()
+
+
+def rfm_segment(r: int, f: int, m: int) -> str:
+    """The named segment of RFM scores (1-5 each)."""
+    if r >= 4 and f >= 4:
+        return "champions"
+    if r >= 4 and f == 1:
+        return "new"
+    if r >= 3 and f >= 3:
+        return "loyal"
+    if r >= 4:
+        return "promising"
+    if r == 3:
+        return "needs attention"
+    if f >= 4 and m >= 4:
+        return "can't lose"
+    if f >= 3:
+        return "at risk"
+    return "hibernating"
+
+
+RFM_RULES = (
+    "champions: R 4-5 and F 4-5",
+    "new: R 4-5 and F 1",
+    "loyal: R 3-5 and F 3-5",
+    "promising: R 4-5 and F 2-3",
+    "needs attention: R 3 and F 1-2",
+    "can't lose: R 1-2, F 4-5 and M 4-5",
+    "at risk: R 1-2 and F 3-5",
+    "hibernating: R 1-2 and F 1-2",
+)
+
+
+def _client(kind: ClientKind) -> Any:
+    return pay.contact_id if kind == "contact" else pay.organization_id
+
+
+def _revenue(kind: ClientKind, since: date) -> Any:
+    """Per (client, currency): 12-month revenue, lifetime, number of payments, last payment."""
+    client = _client(kind)
+    query = select(
+        client.label("client_id"),
+        pay.currency.label("currency"),
+        func.sum(case((pay.paid_on >= since, pay.amount), else_=0)).label("rev12"),
+        func.sum(pay.amount).label("lifetime"),
+        func.count().label("payments"),
+        func.max(pay.paid_on).label("last_paid"),
+    ).where(client.is_not(None))
+    if kind == "contact":
+        query = query.where(client.in_(select(c.id).where(c.deleted_at.is_(None))))
+    return query.group_by(client, pay.currency).subquery("revenue")
+
+
+def tiered(kind: ClientKind, rule: TierRule, since: date) -> Any:
+    """Per (client, currency): the revenue figures, rank, the revenue ranked before it, the total, the tier and M."""
+    rev = _revenue(kind, since)
+    order = (rev.c.rev12.desc(), rev.c.client_id)
+    cumulative = func.sum(rev.c.rev12).over(partition_by=rev.c.currency, order_by=order)
+    total = func.sum(rev.c.rev12).over(partition_by=rev.c.currency)
+    ranked = select(
+        rev.c.client_id,
+        rev.c.currency,
+        rev.c.rev12,
+        rev.c.lifetime,
+        rev.c.payments,
+        rev.c.last_paid,
+        (cumulative - rev.c.rev12).label("before"),
+        total.label("total"),
+        func.row_number().over(partition_by=rev.c.currency, order_by=order).label("rank"),
+        func.ntile(5).over(partition_by=rev.c.currency, order_by=(rev.c.lifetime, rev.c.client_id)).label("m"),
+    ).subquery("ranked")
+    tier = tier_case(
+        rule, currency=ranked.c.currency, revenue=ranked.c.rev12, before=ranked.c.before, total=ranked.c.total
+    )
+    return select(*ranked.c, tier.label("tier")).subquery("tiered")
+
+
+def _rf(kind: ClientKind) -> Any:
+    """Per client, every currency together: R and F quintiles and how many clients paid at all."""
+    client = _client(kind)
+    base = select(client.label("client_id"), func.max(pay.paid_on).label("last_paid"), func.count().label("n")).where(
+        client.is_not(None)
+    )
+    if kind == "contact":
+        base = base.where(client.in_(select(c.id).where(c.deleted_at.is_(None))))
+    per_client = base.group_by(client).subquery("per_client")
+    return select(
+        per_client.c.client_id,
+        func.ntile(5).over(order_by=(per_client.c.last_paid, per_client.c.client_id)).label("r"),
+        func.ntile(5).over(order_by=(per_client.c.n, per_client.c.client_id)).label("f"),
+        func.count().over().label("clients"),
+    ).subquery("rf")
+
+
+@dataclass(slots=True)
+class ClientValue:
+    """A client's worth in one currency. Amounts in minor units."""
+
+    kind: str
+    id: int
+    name: str
+    currency: str
+    revenue_12m: int
+    lifetime: int
+    payments: int
+    last_paid: date | None
+    rank: int
+    before: int  # 12-month revenue of the clients ranked above, in this currency
+    total: int  # 12-month revenue of every client, in this currency
+    tier: str
+    r: int | None = None
+    f: int | None = None
+    m: int | None = None
+    segment: str | None = None
+
+    @property
+    def share(self) -> float:
+        return self.revenue_12m / self.total if self.total > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class ValueList:
+    """`crm value`: client rows, how many clients paid at all, and whether RFM applies (and why not)."""
+
+    rows: list[ClientValue]
+    paying_clients: int
+    rfm: bool
+    rfm_note: str | None
+    total_rows: int
+
+
+def _named(kind: ClientKind) -> tuple[Any, Any]:
+    if kind == "contact":
+        return t.contacts, c.display_name
+    return t.organizations, o.name
+
+
+def client_values(
+    conn: Connection,
+    *,
+    kind: ClientKind = "contact",
+    today: date,
+    tier: str | None = None,
+    ids: list[int] | None = None,
+    currency: str | None = None,
+    limit: int | None = None,
+) -> ValueList:
+    """Clients by 12-month revenue (then lifetime), best first, with tiers and RFM segments."""
+    rule = tier_rule(conn)
+    ranked = tiered(kind, rule, window_start(today))
+    rf = _rf(kind)
+    table, name = _named(kind)
+    where: list[Any] = []
+    if tier is not None:
+        best = select(ranked.c.client_id).group_by(ranked.c.client_id).having(func.min(ranked.c.tier) == tier.upper())
+        where.append(ranked.c.client_id.in_(best))
+    if ids is not None:
+        where.append(ranked.c.client_id.in_(ids))
+    if currency is not None:
+        where.append(ranked.c.currency == currency)
+    query = (
+        select(ranked, name.label("client_name"), rf.c.r, rf.c.f, rf.c.clients)
+        .join(table, table.c.id == ranked.c.client_id)
+        .join(rf, rf.c.client_id == ranked.c.client_id)
+        .where(*where)
+        .order_by(ranked.c.currency, ranked.c.rank)
+    )
+    count_query = select(func.count()).select_from(query.subquery())
+    total_rows = int(conn.execute(count_query).scalar_one()) if limit is not None else 0
+    if limit is not None:
+        query = query.limit(limit)
+    rows = []
+    clients = _paying_clients(conn, kind)
+    rfm = clients >= RFM_MIN_CLIENTS
+    for row in conn.execute(query):
+        m = row.m if rfm else None
+        rows.append(
+            ClientValue(
+                kind,
+                row.client_id,
+                row.client_name,
+                row.currency,
+                int(row.rev12),
+                int(row.lifetime),
+                int(row.payments),
+                row.last_paid,
+                int(row.rank),
+                int(row.before),
+                int(row.total),
+                row.tier,
+                row.r if rfm else None,
+                row.f if rfm else None,
+                m,
+                rfm_segment(row.r, row.f, row.m) if rfm else None,
+            )
+        )
+    note = None if rfm else rfm_note(clients, kind)
+    return ValueList(rows, clients, rfm, note, total_rows if limit is not None else len(rows))
+
+
+def rfm_note(clients: int, kind: ClientKind) -> str:
+    who = "contacts" if kind == "contact" else "organizations"
+    return (
+        f"no RFM segments: {clients} {who} have paid, and quintiles need at least {RFM_MIN_CLIENTS} "
+        "paying clients to mean anything"
+    )
+
+
+def _paying_clients(conn: Connection, kind: ClientKind) -> int:
+    client = _client(kind)
+    query = select(func.count(func.distinct(client))).where(client.is_not(None))
+    if kind == "contact":
+        query = query.where(client.in_(select(c.id).where(c.deleted_at.is_(None))))
+    return int(conn.execute(query).scalar_one())
+
+
+def tier_condition(conn: Connection, tier: str, *, today: date, kind: ClientKind = "contact") -> Any:
+    """SQL: `contacts.id` (or `organizations.id`) is a client whose best tier is `tier` (A, B or C)."""
+    ranked = tiered(kind, tier_rule(conn), window_start(today))
+    best = select(ranked.c.client_id).group_by(ranked.c.client_id).having(func.min(ranked.c.tier) == tier.upper())
+    return (c.id if kind == "contact" else o.id).in_(best)
+
+
+def tiers_of(conn: Connection, ids: list[int], *, today: date, kind: ClientKind = "contact") -> dict[int, str]:
+    """The best tier of each of these clients that has paid (the contact list's tier column)."""
+    if not ids:
+        return {}
+    ranked = tiered(kind, tier_rule(conn), window_start(today))
+    query = (
+        select(ranked.c.client_id, func.min(ranked.c.tier))
+        .where(ranked.c.client_id.in_(ids))
+        .group_by(ranked.c.client_id)
+    )
+    return {int(cid): str(tier) for cid, tier in conn.execute(query)}
+
+
+def revenue_of(
+    conn: Connection, ids: list[int], *, today: date, kind: ClientKind = "contact"
+) -> dict[int, list[tuple[str, int, int]]]:
+    """(currency, 12-month revenue, lifetime) of each of these clients, cheaply by the client index."""
+    if not ids:
+        return {}
+    client = _client(kind)
+    since = window_start(today)
+    query = (
+        select(client, pay.currency, func.sum(case((pay.paid_on >= since, pay.amount), else_=0)), func.sum(pay.amount))
+        .where(client.in_(ids))
+        .group_by(client, pay.currency)
+        .order_by(client, pay.currency)
+    )
+    out: dict[int, list[tuple[str, int, int]]] = {}
+    for cid, cur, rev12, lifetime in conn.execute(query):
+        out.setdefault(int(cid), []).append((cur, int(rev12), int(lifetime)))
+    return out

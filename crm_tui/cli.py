@@ -36,6 +36,13 @@ GROUPS: dict[str, tuple[str, str]] = {
     "import": ("crm_tui.commands.io", "import_app"),
     "export": ("crm_tui.commands.io_export", "export_app"),
     "db": ("crm_tui.commands.database", "db_app"),
+    "config": ("crm_tui.commands.config", "config_app"),
+    "org": ("crm_tui.commands.orgs", "org_app"),
+    "deal": ("crm_tui.commands.deals", "deal_app"),
+    "pay": ("crm_tui.commands.payments", "pay_app"),
+    "pipeline": ("crm_tui.commands.money", "pipeline_app"),
+    "forecast": ("crm_tui.commands.money", "forecast_app"),
+    "value": ("crm_tui.commands.money", "value_app"),
 }
 
 
@@ -201,6 +208,14 @@ def log(
 
 
 DUE_COLUMNS = [("due_at", "Due"), ("kind", "Kind"), ("id", "ID"), ("contact", "Contact"), ("title", "What")]
+# The heading of each `section` of `crm due` on a terminal; a section not named here shows its key.
+DUE_SECTIONS = {
+    "reminder": "Follow-ups",
+    "touch": "Going cold",
+    "deal-close": "Deals past their expected close",
+    "next-step": "Next steps due",
+    "rotting": "Rotting deals",
+}
 
 
 def _print_due(rt: Runtime, *, within: str | None, owner: str | None, fmt: str | None, exit_status: bool) -> None:
@@ -220,7 +235,7 @@ def _print_due(rt: Runtime, *, within: str | None, owner: str | None, fmt: str |
     now = rt.now()
     until = now + timedelta(days=rt.duration_days(within, option="--within")) if within else end_of_day(now, rt.tz)
     with rt.connection() as conn:
-        items = due_items(conn, now=now, until=until, owner=owner)
+        items = due_items(conn, now=now, until=until, owner=owner, tz=rt.tz)
     if ics:
         from crm_tui.io.ics import due_calendar
 
@@ -239,10 +254,19 @@ def _print_due(rt: Runtime, *, within: str | None, owner: str | None, fmt: str |
                 "title": item.title,
                 "owner": item.owner,
                 "overdue": item.due_at < now,
+                "section": item.section or item.kind,
             }
             for item in items
         ]
-        render(records, DUE_COLUMNS, shown, tz=rt.tz)
+        if shown != "table":
+            render(records, DUE_COLUMNS, shown, tz=rt.tz)
+        else:  # on a terminal, one table per section, in the order they first fall due
+            sections: dict[str, list[dict[str, object]]] = {}
+            for record in records:
+                sections.setdefault(str(record["section"]), []).append(record)
+            for section, rows in sections.items():
+                title = f"{DUE_SECTIONS.get(section, section)} ({len(rows)})"
+                render(rows, [c for c in DUE_COLUMNS if c[0] != "kind"], shown, tz=rt.tz, title=title)
     if exit_status and not items:
         raise typer.Exit(1)
 

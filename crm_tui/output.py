@@ -16,6 +16,9 @@ from crm_tui.dates import in_zone
 
 FORMATS = ("table", "plain", "json", "ndjson", "csv")
 Columns = Sequence[tuple[str, str]]  # (record key, header)
+# Cells a table never wraps: ids, times, and amounts (`12,000.00 EUR` split over two lines misleads).
+NO_WRAP = frozenset({"id", "due_at", "at", "amount", "total", "weighted", "commit", "best", "actual", "lifetime",
+                     "revenue_12m", "month", "bar"})
 
 
 def default_format(stream: TextIO | None = None) -> str:
@@ -120,7 +123,7 @@ def _table(records: Sequence[dict[str, Any]], columns: Columns, *, tz: tzinfo, o
     # Columns empty in every row only steal width from the ones that matter.
     shown = [(k, h) for k, h in columns if any(human_value(r.get(k), tz) for r in records)] or list(columns)
     for key, header in shown:
-        table.add_column(header, no_wrap=key in ("id", "due_at", "at"), overflow="fold", min_width=min(len(header), 12))
+        table.add_column(header, no_wrap=key in NO_WRAP, overflow="fold", min_width=min(len(header), 12))
     for r in records:
         table.add_row(*(human_value(r.get(k), tz) for k, _ in shown))
     make_console(out).print(table)

@@ -274,6 +274,11 @@ def forecast(
             rows[(month, currency)] = ForecastRow(month, currency, past=True)
         if (month, currency) in rows:
             rows[(month, currency)].actual = total
+    currencies = {currency for _, currency in rows} | {currency for _, currency in actual}
+    for i in range(past, 0, -1):  # every past month asked for, in every currency there is, even at zero
+        month = add_months(this_month, -i)
+        for currency in currencies:
+            rows.setdefault((month, currency), ForecastRow(month, currency, past=True))
     for (month, _currency), row in rows.items():
         if month <= this_month and row.actual is None:
             row.actual = 0

@@ -305,3 +305,10 @@ def parse_recurring(text: str, *, default_currency: str) -> tuple[Money, str]:
 def parse_major(text: str, currency: str) -> int:
     """A decimal string in major units (`5000.00`, as machine formats write it) in minor units."""
     return parse_money(text, default_currency=currency, allow_negative=True).minor
+
+
+def deal_key(deal_id: int | None, external_id: str | None) -> str | None:
+    """The id a deal is exported under: its id in another system, else `crm-deal-ID`."""
+    if external_id:
+        return external_id
+    return f"crm-deal-{deal_id}" if deal_id is not None else None

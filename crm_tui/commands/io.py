@@ -402,3 +402,12 @@ def import_interactions_command(
             if dry_run:
                 conn.rollback()
     report(rt, summary, dry_run=dry_run)
+
+
+def _register_money() -> None:
+    from crm_tui.commands.money_io import register_imports
+
+    register_imports(import_app)
+
+
+_register_money()  # `crm import deals|payments`

@@ -60,6 +60,11 @@ _FROM = (
 )
 
 
+def payment_select() -> Any:
+    """SELECT of every PaymentInfo field, to add conditions and an order to."""
+    return select(*_OWN, c.display_name, o.name, d.title).select_from(_FROM)
+
+
 @dataclass(frozen=True)
 class PaymentFilter:
     contact_id: int | None = None

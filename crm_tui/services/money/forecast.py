@@ -141,7 +141,7 @@ def _bills(retainer: _Retainer, month: str, now_month: str) -> bool:
     if retainer.status == "open" and months_between(start, now_month) > 0:
         start = now_month  # a late deal closes this month at the earliest
     gap = months_between(start, month)
-    return gap >= 1 and gap % INTERVALS.get(retainer.interval, 1) == 0
+    return gap >= 1 and (gap - 1) % INTERVALS.get(retainer.interval, 1) == 0
 
 
 def _compute(
@@ -270,8 +270,8 @@ def forecast(
     first = add_months(this_month, -past)
     actual = actual_by_month(conn, first, this_month)
     for (month, currency), total in actual.items():
-        if month < this_month and (month, currency) not in rows:
-            rows[(month, currency)] = ForecastRow(month, currency, past=True)
+        if month <= this_month and (month, currency) not in rows:
+            rows[(month, currency)] = ForecastRow(month, currency, past=month < this_month)
         if (month, currency) in rows:
             rows[(month, currency)].actual = total
     currencies = {currency for _, currency in rows} | {currency for _, currency in actual}

@@ -376,9 +376,11 @@ def import_payments(
                 run.skipped(item)
                 continue
             try:
-                contact_id = run.contact_of(item, by_email, orgs) if (item.contact_email or item.contact_id) else None
-                if contact_id is None and item.contact_email and not item.organization:
-                    raise _RowProblem(f"no contact has the email {item.contact_email}")
+                contact_id = None
+                if item.contact_email and item.organization and item.contact_email.lower() not in by_email:
+                    pass  # an unknown payer's email: the organization named beside it is the payer
+                elif item.contact_email or item.contact_id is not None:
+                    contact_id = run.contact_of(item, by_email, orgs)
                 org_id = run.org_of(item.organization) if contact_id is None or item.organization else None
                 if org_id is None and contact_id is not None:
                     org_id = orgs.get(contact_id)

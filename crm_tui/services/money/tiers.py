@@ -55,7 +55,12 @@ def parse_tier_rule(text: str) -> TierRule:
     if not parts:
         raise InvalidInput("no tier rule given (e.g. 'share 80,95' or 'EUR 10000,2000')")
     for part in parts:
-        match = re.fullmatch(r"(\w+)\s+([^,]+),\s*(.+)", part)
+        # Limits are split on "/", on ", " (so `12,000, 2,500` keeps its grouping commas), else on ",".
+        match = (
+            re.fullmatch(r"(\w+)\s+(.+?)\s*/\s*(.+)", part)
+            or re.fullmatch(r"(\w+)\s+(.+?),\s+(.+)", part)
+            or re.fullmatch(r"(\w+)\s+([^,]+),(.+)", part)
+        )
         if match is None:
             raise InvalidInput(f"'{part[:40]}' is not a tier rule (e.g. 'share 80,95' or 'EUR 10000,2000')")
         head, first, second = match.groups()

@@ -6,7 +6,7 @@ a client paying in two currencies has a row in each, and its tier is the better 
 All of it is one SQL statement with window functions, so a list or a filter never loads
 every payment into Python.
 
-RFM (recency, frequency, monetary) scores are quintiles (1-5) among the paying clients:
+RFM (recency, frequency, monetary) scores are quintiles (1-5, ties alike) among the paying clients:
 recency by the last payment, frequency by the number of payments, monetary by lifetime
 revenue within the currency. They are given only with at least `RFM_MIN_CLIENTS` paying
 clients; with fewer, quintiles say nothing and the output says so.
@@ -111,12 +111,19 @@ def tiered(kind: ClientKind, rule: TierRule, since: date) -> Any:
         (cumulative - rev.c.rev12).label("before"),
         total.label("total"),
         func.row_number().over(partition_by=rev.c.currency, order_by=order).label("rank"),
-        func.ntile(5).over(partition_by=rev.c.currency, order_by=(rev.c.lifetime, rev.c.client_id)).label("m"),
+        _quintile(rev.c.lifetime, partition=rev.c.currency).label("m"),
     ).subquery("ranked")
     tier = tier_case(
         rule, currency=ranked.c.currency, revenue=ranked.c.rev12, before=ranked.c.before, total=ranked.c.total
     )
     return select(*ranked.c, tier.label("tier")).subquery("tiered")
+
+
+def _quintile(column: Any, partition: Any = None) -> Any:
+    """1-5 by rank among the rows (ties share a score, unlike NTILE): 1 + (rank - 1) * 5 // rows."""
+    rank = func.rank().over(partition_by=partition, order_by=column)
+    rows = func.count().over(partition_by=partition)
+    return (rank - 1) * 5 // rows + 1
 
 
 def _rf(kind: ClientKind) -> Any:
@@ -130,8 +137,8 @@ def _rf(kind: ClientKind) -> Any:
     per_client = base.group_by(client).subquery("per_client")
     return select(
         per_client.c.client_id,
-        func.ntile(5).over(order_by=(per_client.c.last_paid, per_client.c.client_id)).label("r"),
-        func.ntile(5).over(order_by=(per_client.c.n, per_client.c.client_id)).label("f"),
+        _quintile(per_client.c.last_paid).label("r"),
+        _quintile(per_client.c.n).label("f"),
         func.count().over().label("clients"),
     ).subquery("rf")
 

@@ -1,6 +1,6 @@
 """The Textual app: `CrmApp(engine, settings)` over the services; `make_app()` is shared by the CLI and tests.
 
-Three main screens are app modes (1 Today, 2 Contacts, 3 Trash), each with its own
+The main screens are app modes (1 Today, 2 Contacts, 3 Trash, 4 Pipeline), each with its own
 stack, so a contact opened from the queue returns to the queue. The app opens on
 Today when something is due, else on Contacts.
 """
@@ -28,6 +28,7 @@ from crm_tui.db import Canceller, connection_scope, session_scope
 from crm_tui.errors import CrmError
 from crm_tui.screens.contacts import ContactsScreen
 from crm_tui.screens.palette import CrmCommands
+from crm_tui.screens.pipeline import PipelineScreen
 from crm_tui.screens.today import TodayScreen
 from crm_tui.screens.trash import TrashScreen
 
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 T = TypeVar("T")
-StartScreen = Literal["auto", "today", "contacts", "trash"]
+StartScreen = Literal["auto", "today", "contacts", "trash", "pipeline"]
 
 
 def default_theme() -> str:
@@ -65,12 +66,14 @@ class CrmApp(App[None]):
         "today": TodayScreen,
         "contacts": ContactsScreen,
         "trash": TrashScreen,
+        "pipeline": PipelineScreen,
     }
     COMMANDS = App.COMMANDS | {CrmCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("1", "show_mode('today')", "Today", show=False, tooltip="Today: what is due, who is going cold"),
         Binding("2", "show_mode('contacts')", "Contacts", show=False, tooltip="All contacts"),
         Binding("3", "show_mode('trash')", "Trash", show=False, tooltip="Trashed contacts"),
+        Binding("4", "show_mode('pipeline')", "Pipeline", show=False, tooltip="Deals by stage"),
         Binding("question_mark,f1", "help", "Help", tooltip="This help"),
         Binding("r,ctrl+r,f5", "refresh", "Refresh", show=False, tooltip="Reload from the database"),
         Binding("q", "quit", "Quit", show=False, tooltip="Quit"),
@@ -210,6 +213,18 @@ class CrmApp(App[None]):
 
         self.push_screen(ContactScreen(contact_id))
 
+    def open_deal(self, deal_id: int) -> None:
+        """Show a deal on top of the current screen."""
+        from crm_tui.screens.deal import DealScreen
+
+        self.push_screen(DealScreen(deal_id))
+
+    def open_organization(self, org_id: int) -> None:
+        """Show an organization's view on top of the current screen."""
+        from crm_tui.screens.organization import OrganizationScreen
+
+        self.push_screen(OrganizationScreen(org_id))
+
 
 def make_app(
     settings: Settings,
@@ -242,6 +257,7 @@ def run_demo(settings: Settings) -> None:
     from crm_tui.dates import utcnow
     from crm_tui.db import open_engine
     from crm_tui.sample import load_sample
+    from crm_tui.sample.money import load_money_sample
 
     with tempfile.TemporaryDirectory(prefix="crm-demo-") as tmp:
         demo_settings = replace(settings, db_url=db_url_from(str(Path(tmp) / "demo.db")))
@@ -249,6 +265,7 @@ def run_demo(settings: Settings) -> None:
         try:
             with session_scope(engine, where="demo") as session:
                 load_sample(session, now=utcnow(), tz=local_zone(settings.tz_name), actor=settings.user)
+                load_money_sample(session, now=utcnow(), tz=local_zone(settings.tz_name), actor=settings.user)
             make_app(demo_settings, engine=engine, demo=True).run()
         finally:
             engine.dispose()

@@ -261,7 +261,7 @@ def _print_due(rt: Runtime, *, within: str | None, owner: str | None, fmt: str |
         if shown != "table":
             render(records, DUE_COLUMNS, shown, tz=rt.tz)
         else:  # on a terminal, one table per section, in the order they first fall due
-            sections: dict[str, list[dict[str, object]]] = {}
+            sections: dict[str, list[dict[str, Any]]] = {}
             for record in records:
                 sections.setdefault(str(record["section"]), []).append(record)
             for section, rows in sections.items():

@@ -218,23 +218,9 @@ def show(ctx: typer.Context, deal_id: str = typer.Argument(..., metavar="ID"), f
 
 
 def _change_text(change: Any, stage_names: dict[int, str], currency: str) -> str:
-    from crm_tui.money import human_money
+    from crm_tui.services.money.explain import deal_change_text
 
-    def shown(value: str | None) -> str:
-        if value is None:
-            return "—"
-        if change.field in ("stage_id", "furthest_stage_id") and value.isdigit():
-            return stage_names.get(int(value), f"stage #{value}")
-        if change.field in ("amount", "recurring_amount") and value.lstrip("-").isdigit():
-            return human_money(int(value), currency)
-        return value
-
-    if change.field is None:
-        return f"{change.action}" + (f": {change.new_value}" if change.new_value else "")
-    name = {"stage_id": "stage", "furthest_stage_id": "furthest stage"}.get(
-        change.field, change.field.replace("_", " ")
-    )
-    return f"{change.action} {name}: {shown(change.old_value)} → {shown(change.new_value)}"
+    return deal_change_text(change, stage_names, currency)
 
 
 @deal_app.command("edit")

@@ -3,7 +3,7 @@ and what each client is worth. Each explains where its numbers come from."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import typer
 
@@ -13,6 +13,7 @@ from crm_tui.errors import InvalidInput
 
 if TYPE_CHECKING:
     from crm_tui.services.money.board import Board
+    from crm_tui.services.money.value import ClientKind
 
 pipeline_app = typer.Typer(help="The pipeline by stage; pipelines and their stages.", invoke_without_command=True)
 stage_app = typer.Typer(help="A pipeline's stages: add, edit, remove.", no_args_is_help=True)
@@ -410,9 +411,9 @@ def value(
     with rt.connection() as conn:
         listing = client_values(
             conn,
-            kind=kind,
+            kind=cast("ClientKind", kind),
             today=local_today(rt.now(), rt.tz),
-            tier=tier.upper() if tier else None,  # type: ignore[arg-type]
+            tier=tier.upper() if tier else None,
             currency=check_currency(currency) if currency else None,
             limit=limit or None,
         )

@@ -7,12 +7,15 @@ so each group gains these commands when it is built, and nothing here loads befo
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import typer
 
 from crm_tui.commands.runtime import runtime
 from crm_tui.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from crm_tui.io.money_in import Kind
 
 IMPORT_HELP = {
     "deals": "Import deals from a CSV, JSON or NDJSON file (columns: title, amount, currency, email, organization, "
@@ -24,7 +27,7 @@ IMPORT_HELP = {
 
 def _import(
     ctx: typer.Context,
-    kind: str,
+    kind: Kind,
     file: str,
     *,
     dry_run: bool,
@@ -58,7 +61,7 @@ def _import(
                 name=name,
                 tz=rt.tz,
                 default_currency=currency,
-                preset=preset,  # type: ignore[arg-type]
+                preset=preset,
                 encoding=encoding,
                 delimiter=delimiter,
                 size=size,
@@ -73,7 +76,7 @@ def _import(
                 kind=kind,
                 name=name,
                 tz=rt.tz,
-                default_currency=currency,  # type: ignore[arg-type]
+                default_currency=currency,
                 encoding=encoding,
                 size=size,
                 skip_invalid=skip_invalid,
@@ -86,10 +89,10 @@ def _import(
         with _rejects(rejects, reader.header) as on_reject, rt.connection(write=True) as conn:
             summary = run(
                 conn,
-                reader,
+                cast(Any, reader),
                 source=name,
                 actor=rt.user,
-                options=options,  # type: ignore[arg-type]
+                options=options,
                 on_outcome=print_outcome if dry_run else None,
                 on_reject=on_reject,
                 skip_invalid=skip_invalid,
@@ -102,7 +105,7 @@ def _import(
 def register_imports(import_app: typer.Typer) -> None:
     """Add `crm import deals` and `crm import payments` to the import group."""
 
-    def make(kind: str) -> Any:
+    def make(kind: Kind) -> Any:
         def command(
             ctx: typer.Context,
             file: str = typer.Argument(..., metavar="FILE|-", help="A CSV, JSON or NDJSON file, or - for stdin."),

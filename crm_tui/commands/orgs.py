@@ -174,11 +174,9 @@ def show(
             typer.echo(f"  #{d.id}  {d.stage:<12} {amount(d.amount, d.currency, 'table'):>16}  {d.title}")
     if money.payments:
         typer.echo("\npayments (newest first)")
-        for p in money.payments[:10]:
-            typer.echo(
-                f"  #{p.id}  {p.paid_on.isoformat()}  {amount(p.amount, p.currency, 'table'):>16}  "
-                f"{p.contact_name or ''}"
-            )
+        for payment in money.payments[:10]:
+            paid = amount(payment.amount, payment.currency, "table")
+            typer.echo(f"  #{payment.id}  {payment.paid_on.isoformat()}  {paid:>16}  {payment.contact_name or ''}")
     if detail.timeline:
         more = f" (newest {SHOWN_TIMELINE} of {detail.interactions:,})" if detail.interactions > SHOWN_TIMELINE else ""
         typer.echo(f"\ntimeline of its people{more}")

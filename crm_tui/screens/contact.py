@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
     from crm_tui.services.contacts.rows import ContactDetail
     from crm_tui.services.history import ChangeInfo
+    from crm_tui.services.money.views import MoneyView
 
 TIMELINE_LIMIT = 500
 TIMELINE_COLUMNS = [
@@ -49,6 +50,7 @@ class Loaded:
 
     detail: ContactDetail
     interactions: int
+    money: MoneyView | None = None
 
 
 @dataclass(frozen=True)
@@ -59,8 +61,8 @@ class History:
     titles: dict[int, str]
 
 
-def profile_text(detail: ContactDetail, *, now: datetime, tz: tzinfo) -> Text:
-    """The profile panel: who, where, how to reach them, and the stay-in-touch state."""
+def profile_text(detail: ContactDetail, *, now: datetime, tz: tzinfo, money: MoneyView | None = None) -> Text:
+    """The profile panel: who, where, how to reach them, what they are worth, and the stay-in-touch state."""
     from crm_tui.dates import format_duration_days, format_local, format_relative
 
     c = detail.contact
@@ -76,6 +78,10 @@ def profile_text(detail: ContactDetail, *, now: datetime, tz: tzinfo) -> Text:
     if detail.tags:
         text.append_text(tags_cell(detail.tags))
         text.append("\n")
+    if money is not None:
+        from crm_tui.screens.organization import money_lines
+
+        text.append_text(money_lines(money))
     last = c.last_contact_at
     text.append("Last contact ", style="dim")
     text.append(format_relative(last, now=now) if last else "never")
@@ -121,6 +127,9 @@ class ContactScreen(CrmScreen):
         Binding("x", "done", "Done", show=False, tooltip="Mark the highlighted follow-up done"),
         Binding("z", "snooze", "Snooze", show=False, tooltip="Snooze the highlighted follow-up (1d, 1w, a date)"),
         Binding("h", "history", "History", tooltip="Who changed what and when (h again: the timeline)"),
+        Binding("n", "new_deal", "Deal", show=False, tooltip="Add a deal with this contact"),
+        Binding("dollar_sign", "payment", "Payment", show=False, tooltip="Record a payment from this contact"),
+        Binding("g", "open_org", "Organization", show=False, tooltip="Open the contact's organization"),
     ]
 
     def __init__(self, contact_id: int) -> None:
@@ -128,6 +137,7 @@ class ContactScreen(CrmScreen):
         self.contact_id = contact_id
         self.name_text = f"#{contact_id}"
         self.history_titles: dict[int, str] = {}
+        self.organization_id: int | None = None
         self._history_from_top = True  # opening the history starts at the newest change
 
     def compose(self) -> ComposeResult:
@@ -148,9 +158,15 @@ class ContactScreen(CrmScreen):
 
         contact_id = self.contact_id
 
+        from crm_tui.services.money.months import local_today
+        from crm_tui.services.money.views import money_view
+
+        today = local_today(self.crm.now(), self.crm.tz)
+
         def load(conn: Connection) -> Loaded:
             detail = contact_detail(conn, contact_id, timeline_limit=TIMELINE_LIMIT)
-            return Loaded(detail, count_interactions(conn, contact_id))
+            money = money_view(conn, "contact", contact_id, today=today)
+            return Loaded(detail, count_interactions(conn, contact_id), money)
 
         self.db(load, self._show, group="contact", exclusive=True, on_error=self._gone)
         if self.showing_history:
@@ -186,7 +202,8 @@ class ContactScreen(CrmScreen):
         self.query_one("#contact-nav", NavBar).trail = contact.display_name
         profile_box = self.query_one("#contact-profile-box")
         profile_box.border_title = contact.display_name
-        self.query_one("#contact-profile", Static).update(profile_text(detail, now=now, tz=tz))
+        self.query_one("#contact-profile", Static).update(profile_text(detail, now=now, tz=tz, money=loaded.money))
+        self.organization_id = contact.organization_id
 
         reminders = self.query_one("#contact-reminders", RecordTable)
         reminders.border_title = f"Follow-ups {len(detail.reminders)}" if detail.reminders else "Follow-ups"
@@ -317,6 +334,22 @@ class ContactScreen(CrmScreen):
         from crm_tui.screens.contact_form import ContactFormModal
 
         self.app.push_screen(ContactFormModal(self.contact_id), self._then_refresh)
+
+    def action_new_deal(self) -> None:
+        from crm_tui.screens.deal_form import DealFormModal
+
+        self.app.push_screen(DealFormModal(contact_id=self.contact_id, who=self.name_text), self._then_refresh)
+
+    def action_payment(self) -> None:
+        from crm_tui.screens.money_dialogs import PaymentFormModal
+
+        self.app.push_screen(PaymentFormModal(contact_id=self.contact_id, who=self.name_text), self._then_refresh)
+
+    def action_open_org(self) -> None:
+        if self.organization_id is None:
+            self.notify("No organization: e sets one.", severity="warning")
+            return
+        self.crm.open_organization(self.organization_id)
 
     def action_tags(self) -> None:
         from crm_tui.screens.contact_form import TagsModal

@@ -21,6 +21,7 @@ NAVIGATION = (
     ("Go to Today", "The queue: overdue, today, coming up, going cold (key 1)", "show_mode('today')"),
     ("Go to Contacts", "Every contact, searchable (key 2)", "show_mode('contacts')"),
     ("Go to Trash", "Trashed contacts, to restore (key 3)", "show_mode('trash')"),
+    ("Go to Pipeline", "Deals by stage, with totals (key 4)", "show_mode('pipeline')"),
     ("Help: all keys", "Every key binding of this screen (key ?)", "help"),
     ("Refresh", "Reload from the database (key r)", "refresh"),
 )
@@ -66,6 +67,18 @@ class CrmCommands(Provider):
             yield title, help_text, partial(app.run_action, action)
         if type(screen).__name__ != "ContactsScreen":
             yield "Add a contact", "A new contact", self._add_contact
+        yield "Add a deal", "A new deal in the default pipeline", self._add_deal
+
+    def _add_deal(self) -> None:
+        from crm_tui.screens.deal_form import DealFormModal
+
+        app: CrmApp = self.app  # type: ignore[assignment]
+
+        def added(deal: object) -> None:
+            if deal is not None:
+                app.open_deal(deal.id)  # type: ignore[attr-defined]
+
+        app.push_screen(DealFormModal(), added)
 
     def _add_contact(self) -> None:
         from crm_tui.screens.contact_form import ContactFormModal

@@ -7,11 +7,11 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-TABS = (("1", "today", "Today"), ("2", "contacts", "Contacts"), ("3", "trash", "Trash"))
+TABS = (("1", "today", "Today"), ("2", "contacts", "Contacts"), ("3", "trash", "Trash"), ("4", "pipeline", "Pipeline"))
 
 
 class NavBar(Widget):
-    """Tabs for the three main screens with the number of things due, and a trail for sub-screens."""
+    """Tabs for the main screens with the number of things due, and a trail for sub-screens."""
 
     DEFAULT_CSS = """
     NavBar {

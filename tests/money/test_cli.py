@@ -106,7 +106,7 @@ def test_bad_input_is_one_line_and_exit_1() -> None:
         (("value", "--tier", "D"), "unknown tier 'D'"),
         (("forecast", "--scenario", "rosy"), "unknown scenario 'rosy'"),
     ]:
-        code, out, err = crm(*args)
+        code, _, err = crm(*args)
         assert code == 1, (args, err)
         assert err.startswith("crm: ") and message in err and err.count("\n") == 1, (args, err)
         assert "Traceback" not in err
@@ -130,7 +130,7 @@ def test_payments_value_and_forecast() -> None:
     ]
     orgs = json.loads(crm("value", "--by", "org", "-f", "json")[1])
     assert [(v["currency"], v["revenue_12m"]) for v in orgs] == [("EUR", "2500.00"), ("USD", "100.00")]
-    code, out, err = crm("value", "why", "ada")
+    code, out, _ = crm("value", "why", "ada")
     assert code == 0 and "EUR tier" in out and "no RFM segments" in out
     rows = json.loads(crm("forecast", "--months", "2", "--past", "1", "-f", "json")[1])
     assert all(set(r) >= {"month", "currency", "commit", "weighted", "best", "actual"} for r in rows)

@@ -318,3 +318,27 @@ def remove_deal(session: Session, deal: Deal, *, actor: str, now: datetime) -> N
     _record(session, deal, "delete", actor, now, changes={k: (v, None) for k, v in before.items() if v is not None})
     session.delete(deal)
     session.flush()
+
+
+def move_to_stage(
+    session: Session, deal_id: int, stage_id: int, *, actor: str, now: datetime, reason: str | None = None
+) -> StageInfo:
+    """Move a deal to the stage with this id (the app's keys); returns the stage."""
+    from crm_tui.services.money.pipelines import stages_by_id
+
+    conn = session.connection()
+    stage = stages_by_id(conn).get(stage_id)
+    if stage is None:
+        raise NotFound(f"no stage with id {stage_id}")
+    from crm_tui.services.money.pipelines import pipeline_of
+
+    move_deal(
+        session,
+        get_deal(session, deal_id),
+        pipeline_of(conn, stage.pipeline_id),
+        stage,
+        actor=actor,
+        now=now,
+        reason=reason,
+    )
+    return stage

@@ -161,15 +161,17 @@ def deal_conditions(filters: DealFilter) -> list[Any]:
 
 
 def _order(sort: str) -> list[Any]:
+    orders: dict[str, list[Any]]
     if sort not in DEAL_SORTS:
         raise InvalidInput(f"unknown sort '{sort}' (use {', '.join(DEAL_SORTS)})")
-    return {
+    orders = {
         "close": [d.expected_close.is_(None), d.expected_close, d.id],
         "amount": [d.currency, d.amount.desc(), d.id],
         "created": [d.created_at.desc(), d.id.desc()],
         "title": [func.lower(d.title), d.id],
         "stage": [d.pipeline_id, st.position, d.id],
-    }[sort]
+    }
+    return orders[sort]
 
 
 def list_deals(

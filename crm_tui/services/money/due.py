@@ -208,15 +208,15 @@ def section_items(
             what = f"expected to close {close.isoformat()}: {title} ({human_money(amount, cur)})"
             items.append(DueItem("deal", did, cid, who, what, _day_start(close, tz), owner_, "deal-close"))
     elif section == "next-step":
-        query = (
+        steps: Any = (
             select(d.id, d.contact_id, _WHO, d.title, d.next_step, d.next_step_due, d.owner)
             .select_from(_JOINED)
             .where(*_next_where(until, owner))
             .order_by(d.next_step_due, d.id)
         )
         if limit is not None:
-            query = query.limit(limit)
-        for did, cid, who, title, step, due, owner_ in conn.execute(query):
+            steps = steps.limit(limit)
+        for did, cid, who, title, step, due, owner_ in conn.execute(steps):
             what = f"next step: {step or 'decide the next step'} ({title})"
             items.append(DueItem("deal", did, cid, who, what, due, owner_, "next-step"))
     elif section == "rotting":

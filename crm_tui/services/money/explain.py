@@ -95,19 +95,19 @@ def deal_why(conn: Connection, deal_id: int | str, *, now: datetime, tz: tzinfo)
             factors.append(("retainer", f"{each} {billing} ({period} month{'s' if period > 1 else ''}), {share}"))
     pipeline = pipeline_of(conn, deal.pipeline_id)
     found = rotting_deals(conn, now=now, deal_ids=[deal.id]) if deal.status == "open" else []
-    when, what = deal_last_activity(conn, deal)
+    active_at, what = deal_last_activity(conn, deal)
     rotting = bool(found)
     if deal.status == "open":
-        age = (now - when).days
+        age = (now - active_at).days
         state = "rotting" if rotting else "not rotting"
         factors.append(
             (
                 "activity",
-                f"last {what} on {when.astimezone(tz).date().isoformat()} ({age} days ago); "
+                f"last {what} on {active_at.astimezone(tz).date().isoformat()} ({age} days ago); "
                 f"{state} (the {pipeline.name} pipeline rots after {pipeline.rotten_days} days)",
             )
         )
-    return DealWhy(deal, prob, worth, month, commit, rotting, when, what, pipeline.rotten_days, factors)
+    return DealWhy(deal, prob, worth, month, commit, rotting, active_at, what, pipeline.rotten_days, factors)
 
 
 @dataclass(frozen=True)
@@ -200,3 +200,24 @@ def explain_record(why: DealWhy) -> dict[str, Any]:
         "rotten_days": why.rotten_days,
         "factors": [{"factor": k, "why": v} for k, v in why.factors],
     }
+
+
+def deal_change_text(change: Any, stage_names: dict[int, str], currency: str) -> str:
+    """A recorded deal change as people read it: "moved stage: Proposal → Negotiation"."""
+
+    def shown(value: str | None) -> str:
+        if value is None:
+            return "—"
+        if change.field in ("stage_id", "furthest_stage_id") and value.isdigit():
+            return stage_names.get(int(value), f"stage #{value}")
+        if change.field in ("amount", "recurring_amount") and value.lstrip("-").isdigit():
+            return human_money(int(value), currency)
+        return value
+
+    if change.field is None:
+        return change.action + (f": {change.new_value}" if change.new_value else "")
+    name = {"stage_id": "stage", "furthest_stage_id": "furthest stage"}.get(
+        change.field, change.field.replace("_", " ")
+    )
+    verb = {"move": "moved", "update": "edited", "delete": "deleted"}.get(change.action, change.action)
+    return f"{verb} {name}: {shown(change.old_value)} → {shown(change.new_value)}"

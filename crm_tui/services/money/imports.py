@@ -223,7 +223,7 @@ def import_deals(
         records = [r for r in part if isinstance(r, DealRecord)]
         by_email, orgs = run.contacts(records)
         externals = {r.external_id for r in records if r.external_id}
-        known_external = set()
+        known_external: set[str] = set()
         for chunk in _chunks(sorted(externals)):
             known_external.update(conn.execute(select(d.external_id).where(d.external_id.in_(chunk))).scalars())
         titles = {r.title.lower() for r in records}

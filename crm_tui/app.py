@@ -166,14 +166,14 @@ class CrmApp(App[None]):
         """Recount what is due today in the queue Today shows (see `queue_owner`), in a worker."""
         from crm_tui.services.queue import today_queue
 
-        now, owner = self.now(), self.queue_owner
+        now, owner, tz = self.now(), self.queue_owner, self.tz
         today_end, upcoming_end = self.day_bounds()
 
         def job() -> None:
             try:
                 queue = self.read(
                     lambda conn: today_queue(
-                        conn, now=now, today_end=today_end, upcoming_end=upcoming_end, limit=0, owner=owner
+                        conn, now=now, today_end=today_end, upcoming_end=upcoming_end, limit=0, owner=owner, tz=tz
                     )
                 )
             except CrmError:

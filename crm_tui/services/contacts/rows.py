@@ -114,11 +114,12 @@ class ContactFilter:
     owner: str | None = None
     stale: bool = False
     ids: Sequence[int] | None = None
+    tier: str | None = None  # A, B or C: clients of that value tier (services/money/value.py)
 
     @property
     def narrows(self) -> bool:
         """Whether it keeps fewer than every live contact."""
-        return bool(self.tag or self.organization or self.owner or self.stale or self.ids is not None)
+        return bool(self.tag or self.organization or self.owner or self.stale or self.ids is not None or self.tier)
 
 
 # ---------------------------------------------------------------- conditions
@@ -159,6 +160,10 @@ def contact_conditions(conn: Connection, filters: ContactFilter, *, now: datetim
         where.append(stale_condition(conn, now or utcnow()))
     if filters.ids is not None:
         where.append(c.id.in_(list(filters.ids)))
+    if filters.tier:
+        from crm_tui.services.money.conditions import contact_tier_condition
+
+        where.append(contact_tier_condition(conn, filters.tier, today=(now or utcnow()).date()))
     return where
 
 

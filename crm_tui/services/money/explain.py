@@ -215,7 +215,8 @@ def deal_change_text(change: Any, stage_names: dict[int, str], currency: str) ->
         return value
 
     if change.field is None:
-        return change.action + (f": {change.new_value}" if change.new_value else "")
+        verb = {"create": "added"}.get(change.action, change.action)
+        return verb + (f": {change.new_value}" if change.new_value else "")
     name = {"stage_id": "stage", "furthest_stage_id": "furthest stage"}.get(
         change.field, change.field.replace("_", " ")
     )

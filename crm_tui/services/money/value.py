@@ -303,3 +303,28 @@ def revenue_of(
     for cid, cur, rev12, lifetime in conn.execute(query):
         out.setdefault(int(cid), []).append((cur, int(rev12), int(lifetime)))
     return out
+
+
+@dataclass(frozen=True)
+class ListValue:
+    """What a contact list shows of a client: its best tier, and its largest 12-month revenue."""
+
+    tier: str
+    currency: str
+    revenue_12m: int
+    currencies: int  # how many currencies it paid in
+
+
+def any_payments(conn: Connection) -> bool:
+    """Whether any payment is recorded (the contact list shows a value column only then)."""
+    return conn.execute(select(pay.id).limit(1)).first() is not None
+
+
+def list_values(conn: Connection, ids: list[int], *, today: date) -> dict[int, ListValue]:
+    """The tier and main 12-month revenue of each of these contacts that has paid."""
+    tiers = tiers_of(conn, ids, today=today)
+    out: dict[int, ListValue] = {}
+    for cid, rows in revenue_of(conn, ids, today=today).items():
+        currency, revenue, _ = max(rows, key=lambda row: (row[1], row[2]))
+        out[cid] = ListValue(tiers.get(cid, "C"), currency, revenue, len(rows))
+    return out

@@ -26,7 +26,7 @@ PEOPLE_COLUMNS = [Column("name", "Person", 12, flex=2), Column("last", "Last see
 DEAL_COLUMNS = [
     Column("title", "Deal", 14, flex=2),
     Column("stage", "Stage", 10, flex=1, drop=2),
-    Column("amount", "Amount", 10, flex=0, justify="right"),
+    Column("amount", "Amount", 12, flex=0, justify="right"),
     Column("close", "Close", 10, flex=0, drop=1),
 ]
 TIMELINE_COLUMNS = [

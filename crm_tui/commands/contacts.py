@@ -159,10 +159,40 @@ def show(
 
     rt = runtime(ctx)
     fmt = rt.fmt(fmt)
+    from crm_tui.commands.money_helpers import amount, deal_record
+    from crm_tui.services.money.months import local_today
+    from crm_tui.services.money.views import money_view
+
     with rt.connection() as conn:
         detail = contact_detail(conn, find_contact(conn, ref, deleted=None).id, deleted=None)
+        money = money_view(conn, "contact", detail.contact.id, today=local_today(rt.now(), rt.tz))
     pairs = detail_pairs(detail)
+    pairs += [
+        (
+            f"value {w.currency}",
+            f"{amount(w.revenue_12m, w.currency, 'table')} in 12 months, "
+            f"{amount(w.lifetime, w.currency, 'table')} lifetime, tier {w.tier}",
+        )
+        for w in money.worth
+        if fmt not in ("json", "ndjson")
+    ]
     if fmt in ("json", "ndjson"):
+        pairs.append(
+            (
+                "value",
+                [
+                    {
+                        "currency": w.currency,
+                        "revenue_12m": amount(w.revenue_12m, w.currency, fmt),
+                        "lifetime": amount(w.lifetime, w.currency, fmt),
+                        "tier": w.tier,
+                        "segment": w.segment,
+                    }
+                    for w in money.worth
+                ],
+            )
+        )
+        pairs.append(("deals", [deal_record(d, fmt) for d in money.deals]))
         pairs.append(("interactions", [interaction_record(i) for i in detail.interactions]))
         pairs.append(
             (
@@ -175,6 +205,10 @@ def show(
     fields(pairs, fmt, tz=rt.tz)
     if fmt == "csv":
         return
+    if money.deals:
+        typer.echo("\ndeals")
+        for d in money.deals:
+            typer.echo(f"  #{d.id}  {d.stage:<12} {amount(d.amount, d.currency, 'table'):>16}  {d.title}")
     if detail.reminders:
         typer.echo("\nopen reminders")
         for r in detail.reminders:

@@ -92,12 +92,13 @@ def _revenue(kind: ClientKind, since: date) -> Any:
     ).where(client.is_not(None))
     if kind == "contact":
         query = query.where(client.in_(select(c.id).where(c.deleted_at.is_(None))))
-    return query.group_by(client, pay.currency).subquery("revenue")
+    # A CTE: the ranking and the R and F scores both read it, and the payments are scanned once.
+    return query.group_by(client, pay.currency).cte("revenue")
 
 
-def tiered(kind: ClientKind, rule: TierRule, since: date) -> Any:
+def tiered(kind: ClientKind, rule: TierRule, since: date, rev: Any = None) -> Any:
     """Per (client, currency): the revenue figures, rank, the revenue ranked before it, the total, the tier and M."""
-    rev = _revenue(kind, since)
+    rev = rev if rev is not None else _revenue(kind, since)
     order = (rev.c.rev12.desc(), rev.c.client_id)
     cumulative = func.sum(rev.c.rev12).over(partition_by=rev.c.currency, order_by=order)
     total = func.sum(rev.c.rev12).over(partition_by=rev.c.currency)
@@ -116,7 +117,7 @@ def tiered(kind: ClientKind, rule: TierRule, since: date) -> Any:
     tier = tier_case(
         rule, currency=ranked.c.currency, revenue=ranked.c.rev12, before=ranked.c.before, total=ranked.c.total
     )
-    return select(*ranked.c, tier.label("tier")).subquery("tiered")
+    return select(*ranked.c, tier.label("tier")).cte("tiered")
 
 
 def _quintile(column: Any, partition: Any = None) -> Any:
@@ -126,15 +127,13 @@ def _quintile(column: Any, partition: Any = None) -> Any:
     return (rank - 1) * 5 // rows + 1
 
 
-def _rf(kind: ClientKind) -> Any:
+def _rf(rev: Any) -> Any:
     """Per client, every currency together: R and F quintiles and how many clients paid at all."""
-    client = _client(kind)
-    base = select(client.label("client_id"), func.max(pay.paid_on).label("last_paid"), func.count().label("n")).where(
-        client.is_not(None)
+    per_client = (
+        select(rev.c.client_id, func.max(rev.c.last_paid).label("last_paid"), func.sum(rev.c.payments).label("n"))
+        .group_by(rev.c.client_id)
+        .subquery("per_client")
     )
-    if kind == "contact":
-        base = base.where(client.in_(select(c.id).where(c.deleted_at.is_(None))))
-    per_client = base.group_by(client).subquery("per_client")
     return select(
         per_client.c.client_id,
         _quintile(per_client.c.last_paid).label("r"),
@@ -198,8 +197,10 @@ def client_values(
 ) -> ValueList:
     """Clients by 12-month revenue (then lifetime), best first, with tiers and RFM segments."""
     rule = tier_rule(conn)
-    ranked = tiered(kind, rule, window_start(today))
-    rf = _rf(kind)
+    since = window_start(today)
+    rev = _revenue(kind, since)
+    ranked = tiered(kind, rule, since, rev)
+    rf = _rf(rev)
     table, name = _named(kind)
     where: list[Any] = []
     if tier is not None:
@@ -210,20 +211,21 @@ def client_values(
     if currency is not None:
         where.append(ranked.c.currency == currency)
     query = (
-        select(ranked, name.label("client_name"), rf.c.r, rf.c.f, rf.c.clients)
+        select(ranked, name.label("client_name"), rf.c.r, rf.c.f, rf.c.clients, func.count().over().label("row_total"))
         .join(table, table.c.id == ranked.c.client_id)
         .join(rf, rf.c.client_id == ranked.c.client_id)
         .where(*where)
         .order_by(ranked.c.currency, ranked.c.rank)
     )
-    count_query = select(func.count()).select_from(query.subquery())
-    total_rows = int(conn.execute(count_query).scalar_one()) if limit is not None else 0
     if limit is not None:
         query = query.limit(limit)
-    rows = []
-    clients = _paying_clients(conn, kind)
+    found = conn.execute(query).all()
+    # Every row carries the count of paying clients and of rows before the limit: no second scan.
+    clients = int(found[0].clients) if found else _paying_clients(conn, kind)
+    total_rows = int(found[0].row_total) if found else 0
     rfm = clients >= RFM_MIN_CLIENTS
-    for row in conn.execute(query):
+    rows = []
+    for row in found:
         m = row.m if rfm else None
         rows.append(
             ClientValue(
@@ -246,7 +248,7 @@ def client_values(
             )
         )
     note = None if rfm else rfm_note(clients, kind)
-    return ValueList(rows, clients, rfm, note, total_rows if limit is not None else len(rows))
+    return ValueList(rows, clients, rfm, note, total_rows)
 
 
 def rfm_note(clients: int, kind: ClientKind) -> str:

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from crm_tui.models import Contact
 
 CONTACT_HITS = 8
+ORG_HITS = 4
 NAVIGATION = (
     ("Go to Today", "The queue: overdue, today, coming up, going cold (key 1)", "show_mode('today')"),
     ("Go to Contacts", "Every contact, searchable (key 2)", "show_mode('contacts')"),
@@ -124,4 +125,18 @@ class CrmCommands(Provider):
                 partial(app.open_contact, row.id),
                 text=f"Open {row.name}",
                 help=about or None,
+            )
+        from crm_tui.services.organizations import list_orgs
+
+        try:
+            orgs = await asyncio.to_thread(app.read, lambda conn: list_orgs(conn, query, limit=ORG_HITS))
+        except CrmError:
+            return
+        for rank, org in enumerate(orgs):
+            yield Hit(
+                0.4 - rank / 100,
+                f"Open organization {org.name}",
+                partial(app.open_organization, org.id),
+                text=f"Open organization {org.name}",
+                help=f"{org.people} people · {org.open_deals} open deals",
             )

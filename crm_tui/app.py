@@ -151,6 +151,7 @@ class CrmApp(App[None]):
         self.switch_mode(mode)
         if mode != "today":
             self.count_due()  # the Today tab's badge (Today counts its own)
+        self.refresh_value_cache()
 
     def _anything_due(self) -> bool:
         from crm_tui.services.queue import anything_due
@@ -182,6 +183,23 @@ class CrmApp(App[None]):
 
         self.run_worker(job, thread=True, group="due-count", exclusive=True)
 
+    def refresh_value_cache(self) -> None:
+        """Rebuild the cached client value ranking in a worker when payments changed (tier column and filter)."""
+        from crm_tui.services.money.months import local_today
+        from crm_tui.services.money.value import tier_rule
+        from crm_tui.services.money.value_cache import is_fresh, refresh
+
+        today = local_today(self.now(), self.tz)
+
+        def job() -> None:
+            try:
+                if not self.read(lambda conn: is_fresh(conn, today, tier_rule(conn))):
+                    self.write(lambda session: refresh(session.connection(), today))
+            except CrmError:
+                return  # locked or unreadable: the ranking is computed live meanwhile
+
+        self.run_worker(job, thread=True, group="value-cache", exclusive=True)
+
     def on_due_counted(self, message: DueCounted) -> None:
         self.due_count = message.count
 
@@ -206,6 +224,7 @@ class CrmApp(App[None]):
         if refresh is not None:
             refresh()
         self.count_due()
+        self.refresh_value_cache()
 
     def open_contact(self, contact_id: int) -> None:
         """Show a contact's 360° view on top of the current screen."""

@@ -386,7 +386,7 @@ def value(
     tier: str | None = typer.Option(None, "--tier", help="Only clients of this tier: A, B or C."),
     by: str = typer.Option("contact", "--by", help="contact or org: rank contacts or organizations."),
     currency: str | None = typer.Option(None, "--currency", help="Only this currency."),
-    limit: int = typer.Option(50, "--limit", "-n", min=0, help="At most this many rows (0: all)."),
+    limit: int = typer.Option(50, "--limit", "-n", min=0, help="The top N clients of each currency (0: all)."),
     fmt: str | None = FormatOption,
 ) -> None:
     """What each client is worth: revenue in the last 12 months and lifetime, tier, RFM segment.
@@ -408,11 +408,13 @@ def value(
         raise InvalidInput(f"unknown --by '{by}' (use contact or org)")
     if tier is not None and tier.upper() not in ("A", "B", "C"):
         raise InvalidInput(f"unknown tier '{tier}' (use A, B or C) (--tier)")
+    today = local_today(rt.now(), rt.tz)
+    _refresh_ranking(rt, today)
     with rt.connection() as conn:
         listing = client_values(
             conn,
             kind=cast("ClientKind", kind),
-            today=local_today(rt.now(), rt.tz),
+            today=today,
             tier=tier.upper() if tier else None,
             currency=check_currency(currency) if currency else None,
             limit=limit or None,
@@ -438,10 +440,28 @@ def value(
         for v in listing.rows
     ]
     render(records, money_columns(VALUE_COLUMNS, fmt), fmt, tz=rt.tz)
-    if listing.rfm_note and listing.paying_clients:
+    if listing.rfm_note:
         rt.note(listing.rfm_note)
-    if limit and listing.total_rows > len(listing.rows):
-        rt.note(f"{listing.total_rows - len(listing.rows):,} more rows: --limit 0 shows all")
+    more = {cur: n for cur, n in listing.left_out.items() if n}
+    if more:
+        counts = ", ".join(f"{n:,} in {cur}" for cur, n in sorted(more.items()))
+        rt.note(f"{counts} more: --limit N shows the top N of each currency, --limit 0 all")
+
+
+def _refresh_ranking(rt: Any, today: Any) -> None:
+    """Rebuild the cached ranking when payments changed since (a read first: no write lock when fresh)."""
+    from crm_tui.errors import DatabaseLocked
+    from crm_tui.services.money.value import tier_rule
+    from crm_tui.services.money.value_cache import is_fresh, refresh
+
+    with rt.connection() as conn:
+        if is_fresh(conn, today, tier_rule(conn)):
+            return
+    try:
+        with rt.connection(write=True) as conn:
+            refresh(conn, today)
+    except DatabaseLocked:
+        return  # another writer holds the database: the ranking is computed live this time
 
 
 @value_app.command("why")

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
         Tag,
     )
     from crm_tui.models.history import Change
-    from crm_tui.models.money import Deal, Payment, Pipeline, Stage
+    from crm_tui.models.money import ClientValueRow, Deal, MoneyState, Payment, Pipeline, Stage
     from crm_tui.models.setting import Setting
 
 _WHERE = {
@@ -37,6 +37,8 @@ _WHERE = {
     "ImportBatch": "batch",
     "ImportChange": "batch",
     "Deal": "money",
+    "ClientValueRow": "money",
+    "MoneyState": "money",
     "Payment": "money",
     "Pipeline": "money",
     "Stage": "money",
@@ -45,6 +47,7 @@ _WHERE = {
 
 __all__ = [
     "Change",
+    "ClientValueRow",
     "Contact",
     "ContactEmail",
     "ContactPhone",
@@ -53,6 +56,7 @@ __all__ = [
     "ImportBatch",
     "ImportChange",
     "Interaction",
+    "MoneyState",
     "Organization",
     "Payment",
     "Pipeline",

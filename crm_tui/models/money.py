@@ -40,8 +40,11 @@ class Stage(SQLModel, table=True):
 class Deal(SQLModel, table=True):
     __tablename__ = "deals"
     __table_args__ = (
-        Index("ix_deals_status_close", "status", "expected_close"),
+        Index("ix_deals_open", "status", "expected_close", "currency", "stage_id", "probability", "amount"),
         Index("ix_deals_status_next", "status", "next_step_due"),
+        Index("ix_deals_closed", "status", "furthest_stage_id"),
+        Index("ix_deals_board", "pipeline_id", "stage_id", "currency", "probability", "amount"),
+        Index("ix_deals_rot", "status", "stage_changed_at"),
         Index("ix_deals_contact", "contact_id"),
         Index("ix_deals_org", "organization_id"),
         Index("ix_deals_stage", "stage_id"),
@@ -77,12 +80,48 @@ class Deal(SQLModel, table=True):
     updated_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
 
 
+class MoneyState(SQLModel, table=True):
+    """One row: a version the triggers bump on every change client value depends on, and the
+    version, day and tier rule the client value cache was built for."""
+
+    __tablename__ = "money_state"
+
+    id: int | None = Field(default=None, primary_key=True)
+    version: int = Field(sa_column=Column(BigInteger, nullable=False))
+    cache_version: int | None = Field(default=None, sa_column=Column(BigInteger))
+    cache_day: str | None = None
+    cache_rule: str | None = None
+
+
+class ClientValueRow(SQLModel, table=True):
+    """The client value ranking as last computed (services/money/value_cache.py): one row per client and currency."""
+
+    __tablename__ = "client_values"
+    __table_args__ = (Index("ix_client_values_rank", "kind", "currency", "rank"),)
+
+    kind: str = Field(primary_key=True)  # contact or organization
+    client_id: int = Field(primary_key=True)
+    currency: str = Field(primary_key=True)
+    rev12: int = Field(sa_column=Column(BigInteger, nullable=False))
+    lifetime: int = Field(sa_column=Column(BigInteger, nullable=False))
+    payments: int
+    last_paid: date | None = None
+    ranked_before: int = Field(sa_column=Column(BigInteger, nullable=False))
+    total: int = Field(sa_column=Column(BigInteger, nullable=False))
+    rank: int
+    clients: int
+    r: int
+    f: int
+    m: int
+    tier: str
+
+
 class Payment(SQLModel, table=True):
     __tablename__ = "payments"
     __table_args__ = (
-        Index("ix_payments_contact", "contact_id", "paid_on"),
-        Index("ix_payments_org", "organization_id", "paid_on"),
-        Index("ix_payments_paid_on", "paid_on"),
+        Index("ix_payments_contact", "contact_id", "currency", "paid_on", "amount"),
+        Index("ix_payments_org", "organization_id", "currency", "paid_on", "amount"),
+        Index("ix_payments_paid_on", "paid_on", "currency", "amount"),
         Index("ix_payments_deal", "deal_id"),
         Index("ix_payments_reference", "reference"),
     )

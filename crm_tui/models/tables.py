@@ -193,3 +193,31 @@ payments = table(
     column("created_by", Text),
     column("created_at", UTCDateTime),
 )
+
+money_state = table(
+    "money_state",
+    column("id", Integer),
+    column("version", Integer),
+    column("cache_version", Integer),
+    column("cache_day", Text),
+    column("cache_rule", Text),
+)
+
+client_values = table(
+    "client_values",
+    column("kind", Text),
+    column("client_id", Integer),
+    column("currency", Text),
+    column("rev12", Integer),
+    column("lifetime", Integer),
+    column("payments", Integer),
+    column("last_paid", Date),
+    column("ranked_before", Integer),
+    column("total", Integer),
+    column("rank", Integer),
+    column("clients", Integer),
+    column("r", Integer),
+    column("f", Integer),
+    column("m", Integer),
+    column("tier", Text),
+)

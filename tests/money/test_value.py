@@ -126,3 +126,30 @@ def test_stage_and_rotting_conditions(book: Book) -> None:
     book.deal("B", "100", contact_id=bob, stage="lead")
     assert _ids(book, lambda conn: contact_stage_condition(conn, "Proposal")) == [ada]
     assert _ids(book, lambda conn: contact_rotting_condition(conn, now=NOW)) == [ada]
+
+
+def test_the_cached_ranking_is_the_live_one_until_something_changes(engine: Engine, book: Book) -> None:
+    from crm_tui.db import connection_scope
+    from crm_tui.services.contacts.lifecycle import trash_contact
+    from crm_tui.services.money.value import TierRule
+    from crm_tui.services.money.value_cache import is_fresh, refresh
+
+    ids = [book.contact(f"Client {n}") for n in range(5)]
+    for n, cid in enumerate(ids):
+        book.pay(f"EUR {100 * (n + 1)}", on=TODAY, contact_id=cid)
+    live = book.read(lambda conn: client_values(conn, today=TODAY).rows)
+    with connection_scope(engine, write=True) as conn:
+        assert refresh(conn, TODAY) and not refresh(conn, TODAY)
+    assert book.read(lambda conn: is_fresh(conn, TODAY, TierRule()))
+    assert book.read(lambda conn: client_values(conn, today=TODAY).rows) == live
+    assert not book.read(lambda conn: is_fresh(conn, TODAY + timedelta(days=1), TierRule()))
+    book.pay("EUR 1", on=TODAY, contact_id=ids[0])  # the database's trigger marks it stale
+    assert not book.read(lambda conn: is_fresh(conn, TODAY, TierRule()))
+    with connection_scope(engine, write=True) as conn:
+        refresh(conn, TODAY)
+    from crm_tui.services.contacts.finding import get_contact
+
+    with session_scope(engine) as s:
+        trash_contact(s, get_contact(s, ids[4]), actor="t", now=NOW)
+    assert not book.read(lambda conn: is_fresh(conn, TODAY, TierRule()))
+    assert ids[4] not in [r.id for r in book.read(lambda conn: client_values(conn, today=TODAY).rows)]

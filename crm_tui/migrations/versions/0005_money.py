@@ -43,6 +43,8 @@ def upgrade() -> None:
         sa.Column("updated_by", sa.String()),
         sa.Column("updated_at", UTCDateTime(), nullable=False),
     )
+    # Whether anyone at an organization was in touch since a time (rotting deals): one seek.
+    op.create_index("ix_contacts_org_last", "contacts", ["organization_id", "last_contact_at"])
     pipelines = op.create_table(
         "pipelines",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -93,8 +95,14 @@ def upgrade() -> None:
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("updated_at", UTCDateTime(), nullable=False),
     )
-    op.create_index("ix_deals_status_close", "deals", ["status", "expected_close"])
+    # Covering indexes: the forecast, the board and the win rates read them without the table.
+    op.create_index(
+        "ix_deals_open", "deals", ["status", "expected_close", "currency", "stage_id", "probability", "amount"]
+    )
     op.create_index("ix_deals_status_next", "deals", ["status", "next_step_due"])
+    op.create_index("ix_deals_closed", "deals", ["status", "furthest_stage_id"])
+    op.create_index("ix_deals_board", "deals", ["pipeline_id", "stage_id", "currency", "probability", "amount"])
+    op.create_index("ix_deals_rot", "deals", ["status", "stage_changed_at"])
     op.create_index("ix_deals_contact", "deals", ["contact_id"])
     op.create_index("ix_deals_org", "deals", ["organization_id"])
     op.create_index("ix_deals_stage", "deals", ["stage_id"])
@@ -113,11 +121,42 @@ def upgrade() -> None:
         sa.Column("created_by", sa.String()),
         sa.Column("created_at", UTCDateTime(), nullable=False),
     )
-    op.create_index("ix_payments_contact", "payments", ["contact_id", "paid_on"])
-    op.create_index("ix_payments_org", "payments", ["organization_id", "paid_on"])
-    op.create_index("ix_payments_paid_on", "payments", ["paid_on"])
+    # Covering indexes: client value groups by client and currency reading only the index.
+    op.create_index("ix_payments_contact", "payments", ["contact_id", "currency", "paid_on", "amount"])
+    op.create_index("ix_payments_org", "payments", ["organization_id", "currency", "paid_on", "amount"])
+    op.create_index("ix_payments_paid_on", "payments", ["paid_on", "currency", "amount"])
     op.create_index("ix_payments_deal", "payments", ["deal_id"])
     op.create_index("ix_payments_reference", "payments", ["reference"])
+
+    money_state = op.create_table(
+        "money_state",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("version", sa.BigInteger(), nullable=False),
+        sa.Column("cache_version", sa.BigInteger()),
+        sa.Column("cache_day", sa.String()),
+        sa.Column("cache_rule", sa.String()),
+    )
+    op.bulk_insert(money_state, [{"id": 1, "version": 0}])
+    op.create_table(
+        "client_values",
+        sa.Column("kind", sa.String(), primary_key=True),
+        sa.Column("client_id", sa.Integer(), primary_key=True),
+        sa.Column("currency", sa.String(), primary_key=True),
+        sa.Column("rev12", sa.BigInteger(), nullable=False),
+        sa.Column("lifetime", sa.BigInteger(), nullable=False),
+        sa.Column("payments", sa.Integer(), nullable=False),
+        sa.Column("last_paid", sa.Date()),
+        sa.Column("ranked_before", sa.BigInteger(), nullable=False),
+        sa.Column("total", sa.BigInteger(), nullable=False),
+        sa.Column("rank", sa.Integer(), nullable=False),
+        sa.Column("clients", sa.Integer(), nullable=False),
+        sa.Column("r", sa.Integer(), nullable=False),
+        sa.Column("f", sa.Integer(), nullable=False),
+        sa.Column("m", sa.Integer(), nullable=False),
+        sa.Column("tier", sa.String(), nullable=False),
+    )
+    op.create_index("ix_client_values_rank", "client_values", ["kind", "currency", "rank"])
+    _money_triggers()
 
     now = datetime.now(UTC)
     conn = op.get_bind()
@@ -136,7 +175,49 @@ def upgrade() -> None:
     )  # fmt: skip
 
 
+# What bumps money_state.version (the client value cache is stale), as of this revision.
+_SQLITE_TRIGGERS = (
+    ("money_payments_ai", "payments", "INSERT"),
+    ("money_payments_au", "payments", "UPDATE"),
+    ("money_payments_ad", "payments", "DELETE"),
+    ("money_contacts_au", "contacts", "UPDATE OF deleted_at"),
+    ("money_contacts_ad", "contacts", "DELETE"),
+    ("money_organizations_ad", "organizations", "DELETE"),
+)
+_PG_TRIGGERS = (
+    ("money_payments", "payments", "INSERT OR UPDATE OR DELETE"),
+    ("money_contacts", "contacts", "UPDATE OF deleted_at OR DELETE"),
+    ("money_organizations", "organizations", "DELETE"),
+)
+
+
+def _money_triggers() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        for name, table, event in _SQLITE_TRIGGERS:
+            op.execute(
+                f"CREATE TRIGGER {name} AFTER {event} ON {table} BEGIN "
+                "UPDATE money_state SET version = version + 1; END"
+            )
+        return
+    op.execute(
+        "CREATE FUNCTION crm_money_touch() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        "BEGIN UPDATE money_state SET version = version + 1; RETURN NULL; END $$"
+    )
+    for name, table, event in _PG_TRIGGERS:
+        op.execute(f"CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH STATEMENT EXECUTE FUNCTION crm_money_touch()")
+
+
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        for name, _, _ in _SQLITE_TRIGGERS:
+            op.execute(f"DROP TRIGGER {name}")
+    else:
+        for name, table, _ in _PG_TRIGGERS:
+            op.execute(f"DROP TRIGGER {name} ON {table}")
+        op.execute("DROP FUNCTION crm_money_touch()")
+    op.drop_table("client_values")
+    op.drop_table("money_state")
+    op.drop_index("ix_contacts_org_last", "contacts")
     for table in ("payments", "deals", "stages", "pipelines", "settings"):
         op.drop_table(table)
     op.drop_column("organizations", "owner")

@@ -15,7 +15,6 @@ from typing import Any
 from sqlalchemy import and_, exists, false, func, or_, select
 from sqlalchemy.engine import Connection
 
-from crm_tui.backend import backend_for
 from crm_tui.models import tables as t
 from crm_tui.models.types import aware_utc
 
@@ -39,22 +38,17 @@ def rotten_thresholds(conn: Connection, now: datetime) -> list[tuple[int, int, d
 def rotting_condition(conn: Connection, now: datetime) -> Any:
     """SQL over `deals`: open, and no stage move nor interaction with its contact or organization since
     its pipeline's rotten days before `now`."""
-    backend = backend_for(conn)
     per_pipeline = []
     for pipeline_id, _days, threshold in rotten_thresholds(conn, now):
+        # Raw stored times, so the (organization_id, last_contact_at) index answers each test with one seek.
         contact_active = (
             exists()
-            .where(
-                deal_contact.c.id == d.contact_id, backend.comparable_time(deal_contact.c.last_contact_at) > threshold
-            )
+            .where(deal_contact.c.id == d.contact_id, deal_contact.c.last_contact_at > threshold)
             .correlate(t.deals)
         )
         org_active = (
             exists()
-            .where(
-                people.c.organization_id == d.organization_id,
-                backend.comparable_time(people.c.last_contact_at) > threshold,
-            )
+            .where(people.c.organization_id == d.organization_id, people.c.last_contact_at > threshold)
             .correlate(t.deals)
         )
         per_pipeline.append(

@@ -28,6 +28,7 @@ from crm_tui.services.money.tiers import TierRule, parse_tier_rule, tier_case
 pay, c, o = t.payments.c, t.contacts.c, t.organizations.c
 
 ClientKind = Literal["contact", "organization"]
+KINDS: tuple[ClientKind, ...] = ("contact", "organization")
 RFM_MIN_CLIENTS = 20
 RFM_SEGMENTS = ("champions", "loyal", "new", "promising", "needs attention", "can't lose", "at risk", "hibernating")
 
@@ -90,34 +91,41 @@ def _revenue(kind: ClientKind, since: date) -> Any:
         func.count().label("payments"),
         func.max(pay.paid_on).label("last_paid"),
     ).where(client.is_not(None))
-    if kind == "contact":
-        query = query.where(client.in_(select(c.id).where(c.deleted_at.is_(None))))
-    # A CTE: the ranking and the R and F scores both read it, and the payments are scanned once.
-    return query.group_by(client, pay.currency).cte("revenue")
+    # Grouped in the order of the (client, currency, paid_on, amount) index: a scan of the index alone.
+    return query.group_by(client, pay.currency).subquery("revenue")
 
 
-def tiered(kind: ClientKind, rule: TierRule, since: date, rev: Any = None) -> Any:
-    """Per (client, currency): the revenue figures, rank, the revenue ranked before it, the total, the tier and M."""
-    rev = rev if rev is not None else _revenue(kind, since)
-    order = (rev.c.rev12.desc(), rev.c.client_id)
-    cumulative = func.sum(rev.c.rev12).over(partition_by=rev.c.currency, order_by=order)
-    total = func.sum(rev.c.rev12).over(partition_by=rev.c.currency)
+def tiered(kind: ClientKind, rule: TierRule, since: date) -> Any:
+    """Per (client, currency): revenue, rank, the revenue ranked before it, the total, the tier, R, F and M.
+
+    One pass of window functions over the grouped payments, no join: every figure is within the
+    client's currency, RFM quintiles included (`clients` counts that currency's paying clients).
+    """
+    rev = _revenue(kind, since)
+    if kind == "contact":  # trashed contacts are no clients (they would still take a rank)
+        live = select(c.id).where(c.deleted_at.is_not(None))
+        rev = select(rev).where(rev.c.client_id.not_in(live)).subquery("live_revenue")
+    order = (rev.c.rev12.desc(), rev.c.lifetime.desc(), rev.c.client_id)
+    cur = rev.c.currency
     ranked = select(
         rev.c.client_id,
-        rev.c.currency,
+        cur,
         rev.c.rev12,
         rev.c.lifetime,
         rev.c.payments,
         rev.c.last_paid,
-        (cumulative - rev.c.rev12).label("before"),
-        total.label("total"),
-        func.row_number().over(partition_by=rev.c.currency, order_by=order).label("rank"),
-        _quintile(rev.c.lifetime, partition=rev.c.currency).label("m"),
+        (func.sum(rev.c.rev12).over(partition_by=cur, order_by=order) - rev.c.rev12).label("before"),
+        func.sum(rev.c.rev12).over(partition_by=cur).label("total"),
+        func.row_number().over(partition_by=cur, order_by=order).label("rank"),
+        func.count().over(partition_by=cur).label("clients"),
+        _quintile(rev.c.last_paid, partition=cur).label("r"),
+        _quintile(rev.c.payments, partition=cur).label("f"),
+        _quintile(rev.c.lifetime, partition=cur).label("m"),
     ).subquery("ranked")
     tier = tier_case(
         rule, currency=ranked.c.currency, revenue=ranked.c.rev12, before=ranked.c.before, total=ranked.c.total
     )
-    return select(*ranked.c, tier.label("tier")).cte("tiered")
+    return select(*ranked.c, tier.label("tier")).subquery("tiered")
 
 
 def _quintile(column: Any, partition: Any = None) -> Any:
@@ -125,21 +133,6 @@ def _quintile(column: Any, partition: Any = None) -> Any:
     rank = func.rank().over(partition_by=partition, order_by=column)
     rows = func.count().over(partition_by=partition)
     return (rank - 1) * 5 // rows + 1
-
-
-def _rf(rev: Any) -> Any:
-    """Per client, every currency together: R and F quintiles and how many clients paid at all."""
-    per_client = (
-        select(rev.c.client_id, func.max(rev.c.last_paid).label("last_paid"), func.sum(rev.c.payments).label("n"))
-        .group_by(rev.c.client_id)
-        .subquery("per_client")
-    )
-    return select(
-        per_client.c.client_id,
-        _quintile(per_client.c.last_paid).label("r"),
-        _quintile(per_client.c.n).label("f"),
-        func.count().over().label("clients"),
-    ).subquery("rf")
 
 
 @dataclass(slots=True)
@@ -158,6 +151,7 @@ class ClientValue:
     before: int  # 12-month revenue of the clients ranked above, in this currency
     total: int  # 12-month revenue of every client, in this currency
     tier: str
+    clients: int  # clients who paid in this currency
     r: int | None = None
     f: int | None = None
     m: int | None = None
@@ -170,13 +164,33 @@ class ClientValue:
 
 @dataclass(frozen=True)
 class ValueList:
-    """`crm value`: client rows, how many clients paid at all, and whether RFM applies (and why not)."""
+    """`crm value`: client rows, and per currency how many clients paid and how many rows the limit left out."""
 
     rows: list[ClientValue]
-    paying_clients: int
-    rfm: bool
-    rfm_note: str | None
-    total_rows: int
+    clients: dict[str, int]  # currency -> paying clients
+    left_out: dict[str, int]  # currency -> rows past the limit
+
+    @property
+    def rfm(self) -> bool:
+        return any(row.segment for row in self.rows)
+
+    @property
+    def paying_clients(self) -> int:
+        return max(self.clients.values(), default=0)
+
+    @property
+    def rfm_note(self) -> str | None:
+        """Why a currency shown has no RFM segments, or None."""
+        short = {cur: n for cur, n in sorted(self.clients.items()) if n < RFM_MIN_CLIENTS}
+        if not short or not self.rows:
+            return None
+        return rfm_note(short, "contacts" if self.rows[0].kind == "contact" else "organizations")
+
+
+def rfm_note(short: dict[str, int], kind: str) -> str:
+    """Why there are no RFM segments in these currencies (currency -> paying clients)."""
+    counts = "; ".join(f"{cur}: {n} {kind} have paid in it" for cur, n in short.items())
+    return f"no RFM segments ({counts}): quintiles need at least {RFM_MIN_CLIENTS} paying clients to mean anything"
 
 
 def _named(kind: ClientKind) -> tuple[Any, Any]:
@@ -195,12 +209,13 @@ def client_values(
     currency: str | None = None,
     limit: int | None = None,
 ) -> ValueList:
-    """Clients by 12-month revenue (then lifetime), best first, with tiers and RFM segments."""
-    rule = tier_rule(conn)
-    since = window_start(today)
-    rev = _revenue(kind, since)
-    ranked = tiered(kind, rule, since, rev)
-    rf = _rf(rev)
+    """Clients by 12-month revenue (then lifetime), best first in each currency, with tiers and RFM segments.
+
+    `limit` keeps the first that many of each currency; `tier` the clients whose best tier it is.
+    """
+    from crm_tui.services.money.value_cache import ranking
+
+    ranked = ranking(conn, kind, today)
     table, name = _named(kind)
     where: list[Any] = []
     if tier is not None:
@@ -210,23 +225,32 @@ def client_values(
         where.append(ranked.c.client_id.in_(ids))
     if currency is not None:
         where.append(ranked.c.currency == currency)
+    if tier is None and ids is None:
+        # Every client of a currency is kept: its place is its rank (an index range on the cache).
+        numbered: Any = (
+            select(ranked, ranked.c.rank.label("shown"), ranked.c.clients.label("kept_rows"))
+            .where(*where)
+            .subquery("numbered")
+        )
+    else:
+        kept = select(ranked).where(*where).subquery("kept")
+        shown = func.row_number().over(partition_by=kept.c.currency, order_by=kept.c.rank).label("shown")
+        per_currency = func.count().over(partition_by=kept.c.currency).label("kept_rows")
+        numbered = select(kept, shown, per_currency).subquery("numbered")
     query = (
-        select(ranked, name.label("client_name"), rf.c.r, rf.c.f, rf.c.clients, func.count().over().label("row_total"))
-        .join(table, table.c.id == ranked.c.client_id)
-        .join(rf, rf.c.client_id == ranked.c.client_id)
-        .where(*where)
-        .order_by(ranked.c.currency, ranked.c.rank)
+        select(numbered, name.label("client_name"))
+        .join(table, table.c.id == numbered.c.client_id)
+        .order_by(numbered.c.currency, numbered.c.rank)
     )
     if limit is not None:
-        query = query.limit(limit)
-    found = conn.execute(query).all()
-    # Every row carries the count of paying clients and of rows before the limit: no second scan.
-    clients = int(found[0].clients) if found else _paying_clients(conn, kind)
-    total_rows = int(found[0].row_total) if found else 0
-    rfm = clients >= RFM_MIN_CLIENTS
-    rows = []
-    for row in found:
-        m = row.m if rfm else None
+        query = query.where(numbered.c.shown <= limit)
+    rows: list[ClientValue] = []
+    clients: dict[str, int] = {}
+    left_out: dict[str, int] = {}
+    for row in conn.execute(query):
+        rfm = row.clients >= RFM_MIN_CLIENTS
+        clients[row.currency] = int(row.clients)
+        left_out[row.currency] = int(row.kept_rows) - int(row.shown)
         rows.append(
             ClientValue(
                 kind,
@@ -241,35 +265,21 @@ def client_values(
                 int(row.before),
                 int(row.total),
                 row.tier,
+                int(row.clients),
                 row.r if rfm else None,
                 row.f if rfm else None,
-                m,
+                row.m if rfm else None,
                 rfm_segment(row.r, row.f, row.m) if rfm else None,
             )
         )
-    note = None if rfm else rfm_note(clients, kind)
-    return ValueList(rows, clients, rfm, note, total_rows)
-
-
-def rfm_note(clients: int, kind: ClientKind) -> str:
-    who = "contacts" if kind == "contact" else "organizations"
-    return (
-        f"no RFM segments: {clients} {who} have paid, and quintiles need at least {RFM_MIN_CLIENTS} "
-        "paying clients to mean anything"
-    )
-
-
-def _paying_clients(conn: Connection, kind: ClientKind) -> int:
-    client = _client(kind)
-    query = select(func.count(func.distinct(client))).where(client.is_not(None))
-    if kind == "contact":
-        query = query.where(client.in_(select(c.id).where(c.deleted_at.is_(None))))
-    return int(conn.execute(query).scalar_one())
+    return ValueList(rows, clients, left_out)
 
 
 def tier_condition(conn: Connection, tier: str, *, today: date, kind: ClientKind = "contact") -> Any:
     """SQL: `contacts.id` (or `organizations.id`) is a client whose best tier is `tier` (A, B or C)."""
-    ranked = tiered(kind, tier_rule(conn), window_start(today))
+    from crm_tui.services.money.value_cache import ranking
+
+    ranked = ranking(conn, kind, today)
     best = select(ranked.c.client_id).group_by(ranked.c.client_id).having(func.min(ranked.c.tier) == tier.upper())
     return (c.id if kind == "contact" else o.id).in_(best)
 
@@ -278,7 +288,9 @@ def tiers_of(conn: Connection, ids: list[int], *, today: date, kind: ClientKind 
     """The best tier of each of these clients that has paid (the contact list's tier column)."""
     if not ids:
         return {}
-    ranked = tiered(kind, tier_rule(conn), window_start(today))
+    from crm_tui.services.money.value_cache import ranking
+
+    ranked = ranking(conn, kind, today)
     query = (
         select(ranked.c.client_id, func.min(ranked.c.tier))
         .where(ranked.c.client_id.in_(ids))

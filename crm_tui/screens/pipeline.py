@@ -121,14 +121,17 @@ class PipelineScreen(CrmScreen):
         self.pipeline_id = board.pipeline.id
         ids = [c.stage.id for c in board.columns]
         if ids != self.stage_ids:
-            keep = self._current_column()
             self.stage_ids = ids
-            container = self.query_one("#pipeline-board", Horizontal)
-            container.remove_children()
-            container.mount(*[self._column(c.stage.id) for c in board.columns])
-            self.call_after_refresh(lambda: self._fill(board, keep))
+            self.call_next(self._rebuild, board, self._current_column())
         else:
             self._fill(board, None)
+
+    async def _rebuild(self, board: Board, keep: int | None) -> None:
+        """New columns for another pipeline (or edited stages), filled once they are mounted."""
+        container = self.query_one("#pipeline-board", Horizontal)
+        await container.remove_children()
+        await container.mount(*[self._column(c.stage.id) for c in board.columns])
+        self._fill(board, keep)
 
     def _column(self, stage_id: int) -> Vertical:
         column = Vertical(

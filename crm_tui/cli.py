@@ -40,7 +40,7 @@ GROUPS: dict[str, tuple[str, str]] = {
     "org": ("crm_tui.commands.orgs", "org_app"),
     "deal": ("crm_tui.commands.deals", "deal_app"),
     "pay": ("crm_tui.commands.payments", "pay_app"),
-    "pipeline": ("crm_tui.commands.money", "pipeline_app"),
+    "pipeline": ("crm_tui.commands.pipeline", "pipeline_app"),
     "forecast": ("crm_tui.commands.money", "forecast_app"),
     "value": ("crm_tui.commands.money", "value_app"),
 }

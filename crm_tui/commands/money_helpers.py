@@ -143,3 +143,14 @@ def payment_record(payment: PaymentInfo, fmt: str) -> dict[str, Any]:
         "created_by": payment.created_by,
         "created_at": payment.created_at,
     }
+
+
+def sources_line(sources: set[str]) -> str:
+    """Where the probabilities behind a weighted figure come from, in one line."""
+    if sources == {"default"}:
+        return "weighted by each stage's default probability (none has 10 closed deals to learn from yet)"
+    if "learned" in sources and "default" in sources:
+        return "weighted by probabilities learned from your closed deals where a stage has 10, else defaults"
+    if "learned" in sources:
+        return "weighted by probabilities learned from your closed deals"
+    return "weighted by each deal's probability"

@@ -27,7 +27,7 @@ test: $(VENV)/.installed
 # The service, CLI and import tests again, on a throwaway PostgreSQL server.
 test-postgres: $(VENV)/.installed
 	scripts/with-postgres $(BIN)/python -m pytest -m "not sqlite_only" \
-		tests/test_services.py tests/test_cli.py tests/test_cli_process.py tests/test_transfer.py tests/io
+		tests/test_services.py tests/test_cli.py tests/test_cli_process.py tests/test_transfer.py tests/io tests/money
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/run.py

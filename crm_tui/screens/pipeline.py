@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from crm_tui.services.money.deals import DealInfo
     from crm_tui.services.money.pipelines import PipelineInfo
 
-DEALS_PER_STAGE = 200
+DEALS_PER_STAGE = 60  # a column shows fewer; the rest are counted (… N more)
 DEAL_COLUMNS = [
     Column("deal", "Deal", 6, flex=1),
     Column("amount", "", 5, flex=0, justify="right"),

@@ -47,7 +47,8 @@ class Deal(SQLModel, table=True):
         Index("ix_deals_rot", "status", "stage_changed_at"),
         Index("ix_deals_contact", "contact_id"),
         Index("ix_deals_org", "organization_id"),
-        Index("ix_deals_stage", "stage_id"),
+        Index("ix_deals_stage", "stage_id", "expected_close"),
+        Index("ix_deals_stage_moved", "stage_id", "stage_changed_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

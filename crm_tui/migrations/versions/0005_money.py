@@ -105,7 +105,9 @@ def upgrade() -> None:
     op.create_index("ix_deals_rot", "deals", ["status", "stage_changed_at"])
     op.create_index("ix_deals_contact", "deals", ["contact_id"])
     op.create_index("ix_deals_org", "deals", ["organization_id"])
-    op.create_index("ix_deals_stage", "deals", ["stage_id"])
+    # A board column's first deals: open ones by close date, closed ones by when they closed.
+    op.create_index("ix_deals_stage", "deals", ["stage_id", "expected_close"])
+    op.create_index("ix_deals_stage_moved", "deals", ["stage_id", "stage_changed_at"])
     op.create_table(
         "payments",
         sa.Column("id", sa.Integer(), primary_key=True),

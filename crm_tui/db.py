@@ -39,7 +39,7 @@ from crm_tui.errors import (
 KNOWN_REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005")
 HEAD_REVISION = KNOWN_REVISIONS[-1]
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-COUNTED_TABLES = ("contacts", "organizations", "tags", "interactions", "reminders")
+COUNTED_TABLES = ("contacts", "organizations", "tags", "interactions", "reminders", "deals", "payments")
 
 
 def prepare_sqlite_file(path: Path) -> None:

@@ -59,6 +59,7 @@ class History:
 
     changes: list[ChangeInfo]
     titles: dict[int, str]
+    stage_names: dict[int, str] | None = None
 
 
 def profile_text(detail: ContactDetail, *, now: datetime, tz: tzinfo, money: MoneyView | None = None) -> Text:
@@ -183,9 +184,12 @@ class ContactScreen(CrmScreen):
         contact_id = self.contact_id
 
         def load(conn: Connection) -> History:
+            from crm_tui.services.money.pipelines import stages_by_id
+
             changes = contact_history(conn, contact_id, limit=HISTORY_LIMIT)
             ids = [c.entity_id for c in changes if c.entity == "reminder"]
-            return History(changes, reminder_titles(conn, ids))
+            stages = {s.id: s.name for s in stages_by_id(conn).values()}
+            return History(changes, reminder_titles(conn, ids), stages)
 
         self.db(load, self._show_history, group="contact-history", exclusive=True)
 
@@ -264,7 +268,7 @@ class ContactScreen(CrmScreen):
                 cells={
                     "when": Text(format_local(c.at, tz), style="dim"),
                     "who": Text(c.actor or NOTHING, style="bold" if c.actor else "dim"),
-                    "what": change_summary(c, tz, history.titles),
+                    "what": change_summary(c, tz, history.titles, history.stage_names),
                 },
                 data=c,
             )

@@ -220,5 +220,7 @@ def deal_change_text(change: Any, stage_names: dict[int, str], currency: str) ->
     name = {"stage_id": "stage", "furthest_stage_id": "furthest stage"}.get(
         change.field, change.field.replace("_", " ")
     )
-    verb = {"move": "moved", "update": "edited", "delete": "deleted"}.get(change.action, change.action)
+    verb = {"move": "moved", "update": "edited", "delete": "deleted", "won": "won ·", "lost": "lost ·"}.get(
+        change.action, change.action
+    )
     return f"{verb} {name}: {shown(change.old_value)} → {shown(change.new_value)}"

@@ -1,6 +1,6 @@
 """The Textual app: `CrmApp(engine, settings)` over the services; `make_app()` is shared by the CLI and tests.
 
-Three main screens are app modes (1 Today, 2 Contacts, 3 Trash), each with its own
+The main screens are app modes (1 Today, 2 Contacts, 3 Trash, 4 Pipeline), each with its own
 stack, so a contact opened from the queue returns to the queue. The app opens on
 Today when something is due, else on Contacts.
 """
@@ -29,6 +29,7 @@ from crm_tui.db import Canceller, connection_scope, session_scope
 from crm_tui.errors import CrmError
 from crm_tui.screens.contacts import ContactsScreen
 from crm_tui.screens.palette import CrmCommands
+from crm_tui.screens.pipeline import PipelineScreen
 from crm_tui.screens.today import TodayScreen
 from crm_tui.screens.trash import TrashScreen
 from crm_tui.screens.typeahead import TypeaheadMixin
@@ -38,7 +39,8 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 T = TypeVar("T")
-StartScreen = Literal["auto", "today", "contacts", "trash"]
+VALUE_CACHE_DELAY = 2.0  # seconds after start before the client value ranking is checked
+StartScreen = Literal["auto", "today", "contacts", "trash", "pipeline"]
 
 
 def default_theme() -> str:
@@ -67,6 +69,7 @@ class CrmApp(TypeaheadMixin, App[None]):
         "today": TodayScreen,
         "contacts": ContactsScreen,
         "trash": TrashScreen,
+        "pipeline": PipelineScreen,
     }
     # Only crm's own commands: Textual's (Maximize, Screenshot, Keys) do nothing for a CRM user;
     # its Theme and Quit are among crm's, ranked below the CRM's actions.
@@ -75,6 +78,7 @@ class CrmApp(TypeaheadMixin, App[None]):
         Binding("1", "show_mode('today')", "Today", show=False, tooltip="Today: what is due, who is going cold"),
         Binding("2", "show_mode('contacts')", "Contacts", show=False, tooltip="All contacts"),
         Binding("3", "show_mode('trash')", "Trash", show=False, tooltip="Trashed contacts"),
+        Binding("4", "show_mode('pipeline')", "Pipeline", show=False, tooltip="Deals by stage"),
         Binding("question_mark,f1", "help", "Help", tooltip="This help"),
         Binding("c", "capture", "Capture", show=False, tooltip="Log an interaction in one sentence (quick capture)"),
         Binding("r,ctrl+r,f5", "refresh", "Refresh", show=False, tooltip="Reload from the database"),
@@ -174,6 +178,8 @@ class CrmApp(TypeaheadMixin, App[None]):
             # The Today tab's badge (Today counts its own), once the first screen has been drawn:
             # its query would compete with that screen's first page for the CPU.
             self.call_after_refresh(lambda: self.set_timer(0.1, self.count_due))
+        # Not before the first screen is painted: it would compete with its query for the CPU.
+        self.set_timer(VALUE_CACHE_DELAY, self.refresh_value_cache)
 
     def _anything_due(self) -> bool:
         from crm_tui.services.queue import anything_due
@@ -189,14 +195,14 @@ class CrmApp(TypeaheadMixin, App[None]):
         """Recount what is due today in the queue Today shows (see `queue_owner`), in a worker."""
         from crm_tui.services.queue import today_queue
 
-        now, owner = self.now(), self.queue_owner
+        now, owner, tz = self.now(), self.queue_owner, self.tz
         today_end, upcoming_end = self.day_bounds()
 
         def job() -> None:
             try:
                 queue = self.read(
                     lambda conn: today_queue(
-                        conn, now=now, today_end=today_end, upcoming_end=upcoming_end, limit=0, owner=owner
+                        conn, now=now, today_end=today_end, upcoming_end=upcoming_end, limit=0, owner=owner, tz=tz
                     )
                 )
             except CrmError:
@@ -204,6 +210,23 @@ class CrmApp(TypeaheadMixin, App[None]):
             self.post_message(DueCounted(queue.due_count))
 
         self.run_worker(job, thread=True, group="due-count", exclusive=True)
+
+    def refresh_value_cache(self) -> None:
+        """Rebuild the cached client value ranking in a worker when payments changed (tier column and filter)."""
+        from crm_tui.services.money.months import local_today
+        from crm_tui.services.money.value import tier_rule
+        from crm_tui.services.money.value_cache import is_fresh, refresh
+
+        today = local_today(self.now(), self.tz)
+
+        def job() -> None:
+            try:
+                if not self.read(lambda conn: is_fresh(conn, today, tier_rule(conn))):
+                    self.write(lambda session: refresh(session.connection(), today))
+            except CrmError:
+                return  # locked or unreadable: the ranking is computed live meanwhile
+
+        self.run_worker(job, thread=True, group="value-cache", exclusive=True)
 
     def on_due_counted(self, message: DueCounted) -> None:
         self.due_count = message.count
@@ -246,6 +269,7 @@ class CrmApp(TypeaheadMixin, App[None]):
         if refresh is not None:
             refresh()
         self.count_due()
+        self.refresh_value_cache()
 
     def action_undo(self) -> None:
         """Undo the user's latest change (a form's text fields undo their own typing first)."""
@@ -276,6 +300,18 @@ class CrmApp(TypeaheadMixin, App[None]):
                 self.screen.apply_filter(f"@{name}")
 
         self.call_later(apply)
+
+    def open_deal(self, deal_id: int) -> None:
+        """Show a deal on top of the current screen."""
+        from crm_tui.screens.deal import DealScreen
+
+        self.push_screen(DealScreen(deal_id))
+
+    def open_organization(self, org_id: int) -> None:
+        """Show an organization's view on top of the current screen."""
+        from crm_tui.screens.organization import OrganizationScreen
+
+        self.push_screen(OrganizationScreen(org_id))
 
 
 def make_app(
@@ -309,6 +345,7 @@ def run_demo(settings: Settings) -> None:
     from crm_tui.dates import utcnow
     from crm_tui.db import open_engine
     from crm_tui.sample import load_sample
+    from crm_tui.sample.money import load_money_sample
 
     with tempfile.TemporaryDirectory(prefix="crm-demo-") as tmp:
         demo_settings = replace(settings, db_url=db_url_from(str(Path(tmp) / "demo.db")))
@@ -316,6 +353,7 @@ def run_demo(settings: Settings) -> None:
         try:
             with session_scope(engine, where="demo") as session:
                 load_sample(session, now=utcnow(), tz=local_zone(settings.tz_name), actor=settings.user)
+                load_money_sample(session, now=utcnow(), tz=local_zone(settings.tz_name), actor=settings.user)
             make_app(demo_settings, engine=engine, demo=True).run()
         finally:
             engine.dispose()

@@ -80,6 +80,12 @@ GROUPS: dict[str, tuple[str, str]] = {
     "config": ("crm_tui.commands.config", "config_app"),
     "undo": ("crm_tui.commands.undo", "undo_app"),
     "dedup": ("crm_tui.commands.dedup", "dedup_app"),
+    "org": ("crm_tui.commands.orgs", "org_app"),
+    "deal": ("crm_tui.commands.deals", "deal_app"),
+    "pay": ("crm_tui.commands.payments", "pay_app"),
+    "pipeline": ("crm_tui.commands.pipeline", "pipeline_app"),
+    "forecast": ("crm_tui.commands.money", "forecast_app"),
+    "value": ("crm_tui.commands.money", "value_app"),
 }
 
 
@@ -327,6 +333,17 @@ def log(
 
 
 DUE_COLUMNS = [("due_at", "Due"), ("kind", "Kind"), ("id", "ID"), ("contact", "Contact"), ("title", "What")]
+# The heading of each `section` of `crm due` on a terminal; a section not named here shows its key.
+DUE_SECTIONS = {
+    "reminder": "Follow-ups",
+    "touch": "Going cold",
+    "date": "Dates coming up",
+    "at-risk": "At risk: quieter than their usual rhythm",
+    "view": "New in a saved view",
+    "deal-close": "Deals past their expected close",
+    "next-step": "Next steps due",
+    "rotting": "Rotting deals",
+}
 
 
 def _print_due(
@@ -375,18 +392,26 @@ def _print_due(
             {
                 "due_at": item.due_at,
                 "kind": item.kind,
-                "section": item.kind,
                 "id": item.id,
                 "contact_id": item.contact_id,
                 "contact": item.contact_name,
                 "title": item.title,
                 "owner": item.owner,
-                "overdue": item.due_at < now and item.kind in ("reminder", "touch"),
+                "overdue": item.due_at < now and item.kind in ("reminder", "touch", "deal"),
+                "section": item.section or item.kind,
                 **extra.get(id(item), {}),
             }
             for item in items
         ]
-        render(records, DUE_COLUMNS, shown, tz=rt.tz)
+        if shown != "table":
+            render(records, DUE_COLUMNS, shown, tz=rt.tz)
+        else:  # on a terminal, one table per section, in the order they first fall due
+            sections: dict[str, list[dict[str, Any]]] = {}
+            for record in records:
+                sections.setdefault(str(record["section"]), []).append(record)
+            for section, rows in sections.items():
+                title = f"{DUE_SECTIONS.get(section, section)} ({len(rows)})"
+                render(rows, [c for c in DUE_COLUMNS if c[0] != "kind"], shown, tz=rt.tz, title=title)
     if exit_status and not items:
         raise typer.Exit(1)
 

@@ -38,15 +38,16 @@ from crm_tui.errors import (
 
 # Every revision this code knows, oldest first; the last is head. A test checks
 # this list against the scripts in crm_tui/migrations/versions.
-KNOWN_REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0010", "0006", "0007", "0009", "0008")
+KNOWN_REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0010", "0006", "0007", "0009", "0008", "0005")
 HEAD_REVISION = KNOWN_REVISIONS[-1]
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-COUNTED_TABLES = ("contacts", "organizations", "tags", "interactions", "reminders")
+COUNTED_TABLES = ("contacts", "organizations", "tags", "interactions", "reminders", "deals", "payments")
 # Every table of the head schema (a test checks it against the models): a database at head
 # without one of them is damaged, and is refused before anything is written.
 HEAD_TABLES = frozenset({
     "changes", "contact_emails", "contact_phones", "contact_tags", "contacts", "import_batches",
     "import_changes", "interactions", "organizations", "reminders", "tags",
+    "pipelines", "stages", "deals", "payments", "money_state", "client_values",
 })  # fmt: skip
 
 

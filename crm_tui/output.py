@@ -19,6 +19,24 @@ from crm_tui.keys import is_visible, visible
 
 FORMATS = ("table", "plain", "json", "ndjson", "csv")
 Columns = Sequence[tuple[str, str]]  # (record key, header)
+# Cells a table never wraps: ids, times, and amounts (`12,000.00 EUR` split over two lines misleads).
+NO_WRAP = frozenset(
+    {
+        "id",
+        "due_at",
+        "at",
+        "amount",
+        "total",
+        "weighted",
+        "commit",
+        "best",
+        "actual",
+        "lifetime",
+        "revenue_12m",
+        "month",
+        "bar",
+    }
+)
 
 
 def default_format(stream: TextIO | None = None) -> str:
@@ -162,7 +180,7 @@ def _table(
     for key, header in shown:
         # A time broken over two lines reads as two values.
         timed = any(isinstance(r.get(key), datetime) for r in records[:20])
-        table.add_column(header, no_wrap=timed or key == "id", overflow="fold", min_width=min(len(header), 12))
+        table.add_column(header, no_wrap=timed or key in NO_WRAP, overflow="fold", min_width=min(len(header), 12))
     for r in records:
         # Text, never a markup string: a name like "[/foo] evil" is data.
         table.add_row(*(Text(visible(human_value(r.get(k), tz))) for k, _ in shown))

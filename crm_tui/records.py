@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 from crm_tui.errors import InvalidInput
@@ -348,3 +348,62 @@ class EventRecord:
         if self.recurrence_id is None:
             return f"ics:{self.uid}"
         return f"ics:{self.uid}/{self.recurrence_id.strftime('%Y%m%dT%H%M%SZ')}"
+
+
+# ---------------------------------------------------------------- money
+
+
+@dataclass(slots=True)
+class DealRecord:
+    """One deal read from a file, or written to one (then `id` is the database's). Amounts in minor units."""
+
+    line: int
+    title: str
+    amount: int
+    currency: str
+    contact_email: str | None = None
+    contact_id: int | None = None
+    organization: str | None = None
+    pipeline: str | None = None
+    stage: str | None = None
+    status: str | None = None
+    probability: int | None = None
+    expected_close: date | None = None
+    next_step: str | None = None
+    next_step_due: datetime | None = None
+    recurring_amount: int | None = None
+    recurring_interval: str | None = None
+    source: str | None = None
+    lost_reason: str | None = None
+    won_at: datetime | None = None
+    lost_at: datetime | None = None
+    furthest_stage: str | None = None
+    owner: str | None = None
+    external_id: str | None = None
+    created_at: datetime | None = None
+    id: int | None = None
+    contact: str | None = None  # the contact's name, written for people, ignored when read
+    cells: list[str] | None = None  # the source row, for the rejects file
+    where: str | None = None  # how an error names it, when not `line N`
+
+
+@dataclass(slots=True)
+class PaymentRecord:
+    """One payment read from a file, or written to one. The amount in minor units; negative is a refund."""
+
+    line: int
+    paid_on: date
+    amount: int
+    currency: str
+    contact_email: str | None = None
+    contact_id: int | None = None
+    organization: str | None = None
+    deal_id: int | None = None
+    deal_external_id: str | None = None
+    reference: str | None = None
+    note: str | None = None
+    id: int | None = None
+    contact: str | None = None
+    deal: str | None = None
+    cells: list[str] | None = None
+    where: str | None = None

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import Engine
 
 from crm_tui.backend import SearchFields, backend_for
@@ -93,6 +93,21 @@ def test_date_arithmetic_contract(engine: Engine) -> None:
         gap = conn.execute(select(backend.days_between(c.created_at, c.last_contact_at))).scalar_one()
         assert abs(float(gap) - 10.0) < 1e-6
         assert conn.execute(select(c.id).where(backend.comparable_time(c.created_at) <= NOW)).scalars().all() == [1]
+
+
+def test_month_of_contract(engine: Engine) -> None:
+    """Amounts are grouped by month of a date column the same way on both."""
+    from datetime import date
+
+    backend = backend_for(engine)
+    pay = t.payments.c
+    with connection_scope(engine, write=True) as conn:
+        for day in (date(2026, 1, 31), date(2026, 2, 1), date(2026, 2, 28)):
+            conn.execute(t.payments.insert().values(paid_on=day, amount=100, currency="EUR", created_at=NOW))
+        month = backend.month_of(pay.paid_on)
+        rows = conn.execute(select(month, func.count()).group_by(month).order_by(month)).all()
+        assert [tuple(r) for r in rows] == [("2026-01", 1), ("2026-02", 2)]
+        assert conn.execute(select(backend.month_of(t.deals.c.expected_close))).all() == []
 
 
 def test_insert_ignore_and_explicit_ids_contract(engine: Engine) -> None:

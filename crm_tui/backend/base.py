@@ -118,6 +118,10 @@ class Backend(ABC):
     def as_number(self, value: Any) -> ColumnElement[Any]:
         """Text that reads as a decimal number (`42`, `-3.5`) as that number; NULL for any other text."""
 
+    @abstractmethod
+    def month_of(self, column: Any) -> ColumnElement[str]:
+        """The `YYYY-MM` of a date column (NULL stays NULL), to group amounts by month."""
+
     def unindexed_null(self, column: Any, qualified: str) -> ColumnElement[bool]:
         """`column IS NULL`, kept off the column's index where the planner would misuse it."""
         return column.is_(None)

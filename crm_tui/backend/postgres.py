@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     Integer,
+    String,
     and_,
     cast,
     column,
@@ -126,6 +127,9 @@ class PostgresBackend(Backend):
 
         text_ = func.btrim(value)
         return case((text_.op("~")(r"^-?[0-9]*\.?[0-9]+$|^-?[0-9]+\.$"), cast(text_, Numeric)), else_=None)
+
+    def month_of(self, column: Any) -> ColumnElement[str]:
+        return func.to_char(column, "YYYY-MM", type_=String)
 
     # ------------------------------------------------------------ writes
 

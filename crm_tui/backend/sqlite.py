@@ -188,6 +188,10 @@ class SqliteBackend(Backend):
         )
         return case((numeric, cast(text_, REAL)), else_=None)
 
+    def month_of(self, column: Any) -> ColumnElement[str]:
+        # Dates are stored as ISO text: the month is its first seven characters.
+        return func.substr(column, 1, 7, type_=String)
+
     def unindexed_null(self, column: Any, qualified: str) -> ColumnElement[bool]:
         # Nearly every contacts.deleted_at and reminders.done_at is NULL, but SQLite's planner
         # takes their indexes as selective and then sorts the whole table in a temporary

@@ -157,6 +157,22 @@ RHYTHM_TRIGGERS: tuple[TriggerDef, ...] = (
     ),
 )
 TRIGGERS = TRIGGERS + RHYTHM_TRIGGERS
+# Not search, but every trigger of the head schema is defined here: a change to what client value
+# is computed from (a payment, a contact trashed or deleted, an organization deleted) bumps
+# money_state.version, which tells the client value cache (services/money/value_cache.py) it is stale.
+_MONEY_TOUCH = "UPDATE money_state SET version = version + 1;"
+MONEY_TRIGGERS: tuple[TriggerDef, ...] = tuple(
+    TriggerDef(name, table, f"CREATE TRIGGER {name} AFTER {event} ON {table} BEGIN {_MONEY_TOUCH} END")
+    for name, table, event in (
+        ("money_payments_ai", "payments", "INSERT"),
+        ("money_payments_au", "payments", "UPDATE"),
+        ("money_payments_ad", "payments", "DELETE"),
+        ("money_contacts_au", "contacts", "UPDATE OF deleted_at"),
+        ("money_contacts_ad", "contacts", "DELETE"),
+        ("money_organizations_ad", "organizations", "DELETE"),
+    )
+)
+TRIGGERS = TRIGGERS + MONEY_TRIGGERS
 
 _BY_NAME = {t.name: t for t in TRIGGERS}
 

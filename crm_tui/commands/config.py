@@ -6,7 +6,9 @@ import typer
 
 from crm_tui.commands.runtime import FormatOption, runtime
 
-config_app = typer.Typer(help="Settings kept in the database: set, get, list, unset.", no_args_is_help=True)
+config_app = typer.Typer(
+    help="Settings kept in the database (me, currency, tiers): set, get, list, unset.", no_args_is_help=True
+)
 
 
 @config_app.command("set")
@@ -17,7 +19,7 @@ def set_(
 ) -> None:
     """Set a value.
 
-    Example: crm config set me "ada@analytical.io, ada@home.example"
+    Example: crm config set me "ada@analytical.io, ada@home.example"   or   crm config set currency EUR
     """
     from crm_tui.services.config import set_config
 
@@ -29,16 +31,22 @@ def set_(
 
 @config_app.command("get")
 def get(ctx: typer.Context, key: str = typer.Argument(..., help="The setting.")) -> None:
-    """Print a value (exit 1 when it is not set).
+    """Print a value: the default for currency and tiers when unset; exit 1 for another key not set.
 
-    Example: crm config get me
+    Example: crm config get currency
     """
     from crm_tui.errors import NotFound
-    from crm_tui.services.config import config_value
+    from crm_tui.services.config import check_key, config_value, default_currency
 
     rt = runtime(ctx)
     with rt.connection() as conn:
         value = config_value(conn, key)
+        if value is None and check_key(key) == "currency":
+            value = default_currency(conn)
+    if value is None and check_key(key) == "tiers":
+        from crm_tui.services.money.tiers import TierRule
+
+        value = TierRule().text()
     if value is None:
         raise NotFound(f"'{key.strip().lower()}' is not set (see crm config list)")
     typer.echo(value)
@@ -46,30 +54,45 @@ def get(ctx: typer.Context, key: str = typer.Argument(..., help="The setting."))
 
 @config_app.command("list")
 def list_(ctx: typer.Context, fmt: str | None = FormatOption) -> None:
-    """Every setting, with who set it and when (keys crm reads are listed even when unset).
+    """Every setting, where its value comes from, who set it and when (keys crm reads are listed even when unset).
 
     Example: crm config list --format json
     """
     from crm_tui.output import render
-    from crm_tui.services.config import KNOWN_KEYS, config_items
+    from crm_tui.services.config import KNOWN_KEYS, config_items, currency_source, default_currency
+    from crm_tui.services.money.tiers import TierRule
 
     rt = runtime(ctx)
     fmt = rt.fmt(fmt)
     with rt.connection() as conn:
         items = {item.key: item for item in config_items(conn)}
+        currency, source = default_currency(conn), currency_source(conn)
     records = []
     for key in sorted({*items, *KNOWN_KEYS}):
         item = items.get(key)
+        value: str | None
+        if item is not None:
+            value, origin = item.value, "set"
+        elif key == "currency":
+            value, origin = currency, {"locale": "the locale", "fallback": "default"}.get(source, source)
+        elif key == "tiers":
+            value, origin = TierRule().text(), "default"
+        else:
+            value, origin = None, "not set"
         records.append(
             {
                 "key": key,
-                "value": item.value if item else None,
+                "value": value,
+                "source": origin,
                 "updated_by": item.updated_by if item else None,
                 "updated_at": item.updated_at if item else None,
                 "about": KNOWN_KEYS.get(key),
             }
         )
-    columns = [("key", "Key"), ("value", "Value"), ("updated_by", "By"), ("updated_at", "When"), ("about", "About")]
+    columns = [
+        ("key", "Key"), ("value", "Value"), ("source", "From"), ("updated_by", "By"), ("updated_at", "When"),
+        ("about", "About"),
+    ]  # fmt: skip
     render(records, columns, fmt, tz=rt.tz)
 
 

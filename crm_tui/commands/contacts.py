@@ -217,12 +217,15 @@ def show(
 
     rt = runtime(ctx)
     fmt = rt.fmt(fmt)
+    from crm_tui.commands.money_helpers import amount, deal_record
     from crm_tui.services.feedback import feedback_summary
+    from crm_tui.services.money.views import money_view
 
     with rt.connection() as conn:
         detail = contact_detail(conn, find_contact(conn, ref, deleted=None).id, deleted=None)
         feedback = feedback_summary(conn, detail.contact.id)
         person = person_info(conn, detail.contact.id, today=today(rt))
+        money = money_view(conn, "contact", detail.contact.id, today=today(rt))
     pairs = detail_pairs(detail)
     pairs.insert(pairs.index(("notes", detail.contact.notes)), ("feedback", feedback.text if feedback else None))
     at = next(i for i, (key, _) in enumerate(pairs) if key == "custom")
@@ -230,7 +233,32 @@ def show(
         pairs[at:at] = person_pairs(person, fmt)
     else:  # each custom value as a `name  value` line of its own
         pairs[at : at + 1] = person_pairs(person, fmt) + field_pairs(person)
+    pairs += [
+        (
+            f"value {w.currency}",
+            f"{amount(w.revenue_12m, w.currency, 'table')} in 12 months, "
+            f"{amount(w.lifetime, w.currency, 'table')} lifetime, tier {w.tier}",
+        )
+        for w in money.worth
+        if fmt not in ("json", "ndjson")
+    ]
     if fmt in ("json", "ndjson"):
+        pairs.append(
+            (
+                "value",
+                [
+                    {
+                        "currency": w.currency,
+                        "revenue_12m": amount(w.revenue_12m, w.currency, fmt),
+                        "lifetime": amount(w.lifetime, w.currency, fmt),
+                        "tier": w.tier,
+                        "segment": w.segment,
+                    }
+                    for w in money.worth
+                ],
+            )
+        )
+        pairs.append(("deals", [deal_record(d, fmt) for d in money.deals]))
         pairs.append(("interactions", [interaction_record(i) for i in detail.interactions]))
         pairs.append(
             (
@@ -246,6 +274,12 @@ def show(
     fields(pairs, fmt, tz=rt.tz)
     if fmt == "csv":
         return
+    if money.deals:
+        typer.echo("\ndeals")
+        for d in money.deals:
+            typer.echo(
+                f"  #{d.id}  {one_line(d.stage):<12} {amount(d.amount, d.currency, 'table'):>16}  {one_line(d.title)}"
+            )
     if detail.reminders:
         typer.echo("\nopen reminders")
         now = rt.now()

@@ -413,3 +413,12 @@ def import_interactions_command(
 
 # `crm import mail` and `crm import calendar` live beside, on the same group.
 from crm_tui.commands import io_capture as _io_capture  # noqa: E402, F401
+
+
+def _register_money() -> None:
+    from crm_tui.commands.money_io import register_imports
+
+    register_imports(import_app)
+
+
+_register_money()  # `crm import deals|payments`

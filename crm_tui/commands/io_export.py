@@ -247,3 +247,12 @@ def _reminder_record(r: Any) -> dict[str, Any]:
         "owner": r.owner,
         "created_at": r.created_at,
     }
+
+
+def _register_money() -> None:
+    from crm_tui.commands.money_io import register_exports
+
+    register_exports(export_app)
+
+
+_register_money()  # `crm export deals|payments`

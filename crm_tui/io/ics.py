@@ -60,6 +60,9 @@ def due_calendar(items: Iterable[Any], *, now: datetime) -> bytes:
             todo.add("summary", f"{item.title} ({item.contact_name})" if item.contact_name else item.title)
             if item.contact_name:
                 todo.add("description", f"Contact: {item.contact_name}")
+        elif item.kind == "deal":
+            todo.add("uid", f"{item.section}-{item.id}@crm-tui")
+            todo.add("summary", f"{item.title} ({item.contact_name})" if item.contact_name else item.title)
         else:
             todo.add("uid", f"touch-{item.id}@crm-tui")
             todo.add("summary", f"Stay in touch with {item.contact_name}")

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     )
     from crm_tui.models.history import Change
     from crm_tui.models.journal import DedupDismissal, ForgottenPerson, JournalEntry, JournalRow
+    from crm_tui.models.money import ClientValueRow, Deal, MoneyState, Payment, Pipeline, Stage
     from crm_tui.models.person import (
         ContactAddress,
         ContactCardLine,
@@ -66,10 +67,17 @@ _WHERE = {
     "JournalRow": "journal",
     "DedupDismissal": "journal",
     "ForgottenPerson": "journal",
+    "Deal": "money",
+    "ClientValueRow": "money",
+    "MoneyState": "money",
+    "Payment": "money",
+    "Pipeline": "money",
+    "Stage": "money",
 }
 
 __all__ = [
     "Change",
+    "ClientValueRow",
     "ConfigEntry",
     "Contact",
     "ContactAddress",
@@ -82,6 +90,7 @@ __all__ = [
     "ContactUrl",
     "CustomField",
     "DateNotice",
+    "Deal",
     "DedupDismissal",
     "ForgottenPerson",
     "ImportBatch",
@@ -89,13 +98,17 @@ __all__ = [
     "Interaction",
     "JournalEntry",
     "JournalRow",
+    "MoneyState",
     "Organization",
+    "Payment",
+    "Pipeline",
     "Reminder",
     "Rhythm",
     "RhythmDirty",
     "Rule",
     "RuleFiring",
     "SavedView",
+    "Stage",
     "Tag",
     "VdirEntry",
     "ViewMember",

@@ -19,6 +19,7 @@ class Organization(SQLModel, table=True):
     domain: str | None = None
     notes: str | None = None
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    owner: str | None = None
 
 
 class Contact(SQLModel, table=True):
@@ -30,6 +31,7 @@ class Contact(SQLModel, table=True):
         Index("ix_contacts_last_contact", "last_contact_at"),
         Index("ix_contacts_created", "created_at"),
         Index("ix_contacts_org", "organization_id"),
+        Index("ix_contacts_org_last", "organization_id", "last_contact_at"),  # rotting deals (migration 0005)
         Index("ix_contacts_deleted", "deleted_at", sqlite_where=text("deleted_at IS NOT NULL")),
         Index(
             "ix_contacts_cadence",

@@ -9,7 +9,7 @@ every clause here names exactly the columns of its table, with matching types.
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Float, Integer, Text, column, table
+from sqlalchemy import Boolean, Date, Float, Integer, Text, column, table
 
 from crm_tui.models.types import UTCDateTime
 
@@ -65,6 +65,7 @@ organizations = table(
     column("domain", Text),
     column("notes", Text),
     column("created_at", UTCDateTime),
+    column("owner", Text),
 )
 
 tags = table(
@@ -302,4 +303,100 @@ forgotten = table(
     column("forgotten_at", UTCDateTime),
     column("forgotten_by", Text),
     column("counts", Text),
+)
+
+pipelines = table(
+    "pipelines",
+    column("id", Integer),
+    column("name", Text),
+    column("name_key", Text),
+    column("position", Integer),
+    column("rotten_days", Integer),
+    column("created_at", UTCDateTime),
+)
+
+stages = table(
+    "stages",
+    column("id", Integer),
+    column("pipeline_id", Integer),
+    column("name", Text),
+    column("name_key", Text),
+    column("position", Integer),
+    column("kind", Text),
+    column("probability", Integer),
+)
+
+deals = table(
+    "deals",
+    column("id", Integer),
+    column("title", Text),
+    column("contact_id", Integer),
+    column("organization_id", Integer),
+    column("owner", Text),
+    column("pipeline_id", Integer),
+    column("stage_id", Integer),
+    column("status", Text),
+    column("amount", Integer),
+    column("currency", Text),
+    column("probability", Integer),
+    column("expected_close", Date),
+    column("next_step", Text),
+    column("next_step_due", UTCDateTime),
+    column("recurring_amount", Integer),
+    column("recurring_interval", Text),
+    column("source", Text),
+    column("lost_reason", Text),
+    column("won_at", UTCDateTime),
+    column("lost_at", UTCDateTime),
+    column("furthest_stage_id", Integer),
+    column("stage_changed_at", UTCDateTime),
+    column("external_id", Text),
+    column("import_batch_id", Integer),
+    column("created_by", Text),
+    column("created_at", UTCDateTime),
+    column("updated_at", UTCDateTime),
+)
+
+payments = table(
+    "payments",
+    column("id", Integer),
+    column("contact_id", Integer),
+    column("organization_id", Integer),
+    column("deal_id", Integer),
+    column("paid_on", Date),
+    column("amount", Integer),
+    column("currency", Text),
+    column("note", Text),
+    column("reference", Text),
+    column("import_batch_id", Integer),
+    column("created_by", Text),
+    column("created_at", UTCDateTime),
+)
+
+money_state = table(
+    "money_state",
+    column("id", Integer),
+    column("version", Integer),
+    column("cache_version", Integer),
+    column("cache_day", Text),
+    column("cache_rule", Text),
+)
+
+client_values = table(
+    "client_values",
+    column("kind", Text),
+    column("client_id", Integer),
+    column("currency", Text),
+    column("rev12", Integer),
+    column("lifetime", Integer),
+    column("payments", Integer),
+    column("last_paid", Date),
+    column("ranked_before", Integer),
+    column("total", Integer),
+    column("rank", Integer),
+    column("clients", Integer),
+    column("r", Integer),
+    column("f", Integer),
+    column("m", Integer),
+    column("tier", Text),
 )

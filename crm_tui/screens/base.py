@@ -167,6 +167,14 @@ class CrmScreen(DbMixin, Screen[None]):
         """The contact the screen's highlighted row is about, for commands on a contact (None: none)."""
         return None
 
+    def deal_in_focus(self) -> int | None:
+        """The deal the screen shows or highlights, for commands on a deal (None: none)."""
+        return None
+
+    def org_in_focus(self) -> int | None:
+        """The organization the screen is about, for commands on an organization (None: none)."""
+        return None
+
     def on_mount(self) -> None:
         apply_breakpoints(self)
         # Keys typed while the first rows load (j j enter, a quick `l`) apply to those rows.

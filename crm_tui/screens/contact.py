@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from crm_tui.services.contacts.rows import ContactDetail
     from crm_tui.services.history import ChangeInfo
     from crm_tui.services.interactions import InteractionInfo
+    from crm_tui.services.money.views import MoneyView
     from crm_tui.services.person.profile import PersonInfo
     from crm_tui.services.reminders import ReminderInfo
 
@@ -56,6 +57,7 @@ class Loaded:
     detail: ContactDetail
     interactions: int
     person: PersonInfo | None = None
+    money: MoneyView | None = None
 
 
 @dataclass(frozen=True)
@@ -64,11 +66,19 @@ class History:
 
     changes: list[ChangeInfo]
     titles: dict[int, str]
+    stage_names: dict[int, str] | None = None
 
 
-def profile_text(detail: ContactDetail, *, now: datetime, tz: tzinfo, person: PersonInfo | None = None) -> Text:
-    """The profile panel: who, where, how to reach them, the stay-in-touch state, and the person's
-    dates, addresses, web addresses, relationships and custom fields."""
+def profile_text(
+    detail: ContactDetail,
+    *,
+    now: datetime,
+    tz: tzinfo,
+    person: PersonInfo | None = None,
+    money: MoneyView | None = None,
+) -> Text:
+    """The profile panel: who, where, how to reach them, what they are worth, the stay-in-touch state,
+    and the person's dates, addresses, web addresses, relationships and custom fields."""
     from crm_tui.dates import format_duration_days, format_local, format_relative
 
     c = detail.contact
@@ -85,6 +95,10 @@ def profile_text(detail: ContactDetail, *, now: datetime, tz: tzinfo, person: Pe
     if detail.tags:
         text.append_text(tags_cell(detail.tags))
         text.append("\n")
+    if money is not None:
+        from crm_tui.screens.organization import money_lines
+
+        text.append_text(money_lines(money))
     last = c.last_contact_at
     text.append("Last contact ", style="dim")
     text.append(format_relative(last, now=now) if last else "never")
@@ -169,6 +183,9 @@ class ContactScreen(CrmScreen):
                 tooltip="Fix the highlighted interaction: kind, time, summary, details (also enter)"),
         Binding("D", "remove_interaction", "Remove interaction", show=False,
                 tooltip="Remove the highlighted interaction from the timeline (restorable)"),
+        Binding("n", "new_deal", "Deal", show=False, tooltip="Add a deal with this contact"),
+        Binding("dollar_sign", "payment", "Payment", show=False, tooltip="Record a payment from this contact"),
+        Binding("O", "open_org", "Organization", show=False, tooltip="Open the contact's organization"),
     ]  # fmt: skip
 
     def __init__(self, contact_id: int, *, when_shown: Callable[[Screen[Any]], None] | None = None) -> None:
@@ -179,6 +196,7 @@ class ContactScreen(CrmScreen):
         self._has_follow_ups = True  # until the first load says otherwise
         self.name_text = f"#{contact_id}"
         self.history_titles: dict[int, str] = {}
+        self.organization_id: int | None = None
         self._history_from_top = True  # opening the history starts at the newest change
 
     def compose(self) -> ComposeResult:
@@ -200,13 +218,19 @@ class ContactScreen(CrmScreen):
 
         contact_id = self.contact_id
 
+        from crm_tui.services.money.views import money_view
         from crm_tui.services.person.profile import person_info
 
         today = self.crm.now().astimezone(self.crm.tz).date()
 
         def load(conn: Connection) -> Loaded:
             detail = contact_detail(conn, contact_id, timeline_limit=TIMELINE_LIMIT)
-            return Loaded(detail, count_interactions(conn, contact_id), person_info(conn, contact_id, today=today))
+            return Loaded(
+                detail,
+                count_interactions(conn, contact_id),
+                person_info(conn, contact_id, today=today),
+                money_view(conn, "contact", contact_id, today=today),
+            )
 
         self.db(load, self._show, group="contact", exclusive=True, on_error=self._gone)
         if self.showing_history:
@@ -223,9 +247,12 @@ class ContactScreen(CrmScreen):
         contact_id = self.contact_id
 
         def load(conn: Connection) -> History:
+            from crm_tui.services.money.pipelines import stages_by_id
+
             changes = contact_history(conn, contact_id, limit=HISTORY_LIMIT)
             ids = [c.entity_id for c in changes if c.entity == "reminder"]
-            return History(changes, reminder_titles(conn, ids))
+            stages = {s.id: s.name for s in stages_by_id(conn).values()}
+            return History(changes, reminder_titles(conn, ids), stages)
 
         self.db(load, self._show_history, group="contact-history", exclusive=True)
 
@@ -245,8 +272,9 @@ class ContactScreen(CrmScreen):
         profile_box = self.query_one("#contact-profile-box")
         profile_box.border_title = markup_safe(contact.display_name)
         self.query_one("#contact-profile", Static).update(
-            safe(profile_text(detail, now=now, tz=tz, person=loaded.person))
+            safe(profile_text(detail, now=now, tz=tz, person=loaded.person, money=loaded.money))
         )
+        self.organization_id = contact.organization_id
 
         reminders = self.query_one("#contact-reminders", RecordTable)
         if self._has_follow_ups != bool(detail.reminders):
@@ -320,6 +348,9 @@ class ContactScreen(CrmScreen):
     def contact_in_focus(self) -> int | None:
         return self.contact_id
 
+    def org_in_focus(self) -> int | None:
+        return self.organization_id
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return self._has_follow_ups or action not in self.PALETTE_HERE_ONLY
 
@@ -342,7 +373,7 @@ class ContactScreen(CrmScreen):
                 cells={
                     "when": Text(format_local(c.at, tz), style="dim"),
                     "who": Text(c.actor or NOTHING, style="bold" if c.actor else "dim"),
-                    "what": change_summary(c, tz, history.titles),
+                    "what": change_summary(c, tz, history.titles, history.stage_names),
                 },
                 data=c,
             )
@@ -424,6 +455,22 @@ class ContactScreen(CrmScreen):
         from crm_tui.screens.contact_form import ContactFormModal
 
         self.app.push_screen(ContactFormModal(self.contact_id), self._then_refresh)
+
+    def action_new_deal(self) -> None:
+        from crm_tui.screens.deal_form import DealFormModal
+
+        self.app.push_screen(DealFormModal(contact_id=self.contact_id, who=self.name_text), self._then_refresh)
+
+    def action_payment(self) -> None:
+        from crm_tui.screens.money_dialogs import PaymentFormModal
+
+        self.app.push_screen(PaymentFormModal(contact_id=self.contact_id, who=self.name_text), self._then_refresh)
+
+    def action_open_org(self) -> None:
+        if self.organization_id is None:
+            self.notify("No organization: e sets one.", severity="warning")
+            return
+        self.crm.open_organization(self.organization_id)
 
     def action_tags(self) -> None:
         from crm_tui.screens.contact_form import TagsModal

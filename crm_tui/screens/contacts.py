@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
     from crm_tui.services.contacts.rows import ContactFilter, ContactRow
+    from crm_tui.services.money.value import ListValue
     from crm_tui.services.segments.compiler import Segment
 
 PAGE_SIZE = 100
@@ -50,6 +51,9 @@ COLD_COLUMNS = [
     Column("every", "Every", 8, flex=0, drop=1),
     *COLUMNS[1:5],
 ]
+# Shown once any payment is recorded: the 12-month revenue and tier (services/money/value.py).
+VALUE_COLUMN = Column("value", "Value", 10, flex=0, drop=2, justify="right")
+TIERS = (None, "A", "B", "C")
 
 WELCOME = """\
 [b]Welcome to crm.[/b] Your address book is empty.
@@ -72,6 +76,7 @@ class Filters:
     stale: bool = False
     sort: str = "name"
     segment: Segment | None = None  # the filter bar's query (the segments language)
+    tier: str | None = None
 
     def describe(self) -> str:
         parts = []
@@ -79,6 +84,8 @@ class Filters:
             parts.append(f"filter {self.segment.text.strip()}")
         if self.tag:
             parts.append(f"tag #{self.tag}")
+        if self.tier:
+            parts.append(f"tier {self.tier}")
         if self.stale:
             parts.append("going cold")
         parts.append("by relevance" if self.query.strip() else f"by {SORT_LABELS[self.sort]}")
@@ -88,7 +95,7 @@ class Filters:
         """The filters as the services take them (the search text aside)."""
         from crm_tui.services.contacts.rows import ContactFilter
 
-        return ContactFilter(tag=self.tag, stale=self.stale, segment=self.segment)
+        return ContactFilter(tag=self.tag, stale=self.stale, segment=self.segment, tier=self.tier)
 
 
 @dataclass(frozen=True)
@@ -101,6 +108,7 @@ class Loaded:
     searched: bool
     final: bool = True  # False while a fuller search is still running
     painted: threading.Event | None = None  # set once these rows reached the screen
+    money: bool | None = None  # whether any payment is recorded (None: not read this time)
 
 
 def cold_cell(row: ContactRow, *, now: datetime) -> Text:
@@ -119,7 +127,29 @@ def cold_cell(row: ContactRow, *, now: datetime) -> Text:
     return Text(f"since {format_relative(lapsed, now=now).removesuffix(' ago')}", style="yellow")
 
 
-def contact_record(row: ContactRow, *, now: datetime, matched: str | None = None) -> Record:
+def value_cell(value: ListValue | None) -> Text:
+    """`2.5k A`: the contact's largest 12-month revenue (currency aside) and its tier."""
+    if value is None:
+        return Text("")
+    from crm_tui.money import short_money
+
+    amount = short_money(value.revenue_12m, value.currency).replace(f" {value.currency}", "")
+    more = "+" if value.currencies > 1 else ""
+    return Text(f"{amount}{more} ") + Text(value.tier, style="bold" if value.tier == "A" else "dim")
+
+
+def page_values(conn: Connection, rows: list[ContactRow], now: datetime) -> dict[int, ListValue]:
+    """The value column of these rows (empty when nobody has paid: no query for the ranking)."""
+    from crm_tui.services.money.value import any_payments, list_values
+
+    if not rows or not any_payments(conn):
+        return {}
+    return list_values(conn, [r.id for r in rows], today=now.date())
+
+
+def contact_record(
+    row: ContactRow, *, now: datetime, matched: str | None = None, value: ListValue | None = None
+) -> Record:
     """A list row for a contact."""
     from crm_tui.dates import format_duration_days
 
@@ -134,6 +164,7 @@ def contact_record(row: ContactRow, *, now: datetime, matched: str | None = None
             "tags": tags_cell(row.tags),
             "last": relative_cell(row.last_contact_at, now=now),
             "next": relative_cell(row.next_due_at, now=now, overdue=True),
+            "value": value_cell(value),
         },
         data=(row, matched),
     )
@@ -161,6 +192,7 @@ class ContactsScreen(CrmScreen):
         Binding("t", "tag_filter", "Tag", tooltip="Show only contacts with a tag"),
         Binding("s", "toggle_stale", "Going cold", tooltip="Show only contacts going cold (stay-in-touch lapsed)"),
         Binding("o", "cycle_sort", "Sort", tooltip="Sort by name, last contact, or newest first"),
+        Binding("v", "cycle_tier", "Tier", show=False, tooltip="Show only clients of tier A, then B, then C, then all"),
         Binding("d,delete", "trash", "Trash", show=False, tooltip="Send this contact to the trash"),
         Binding("escape", "clear", "Clear search", show=False),
     ]
@@ -255,7 +287,11 @@ class ContactsScreen(CrmScreen):
                 self.post_message(DbFailed(exc.message, None))
             return
         if not worker.is_cancelled:
-            records = [contact_record(h.row, now=now, matched=h.matched) for h in hits]
+            try:
+                values = self.crm.read(lambda conn: page_values(conn, [h.row for h in hits], now))
+            except CrmError:
+                values = {}
+            records = [contact_record(h.row, now=now, matched=h.matched, value=values.get(h.row.id)) for h in hits]
             self.post_message(
                 DbDone(lambda done: self._show(token, done, keep), Loaded(records, len(records), True, True))
             )
@@ -268,7 +304,9 @@ class ContactsScreen(CrmScreen):
         total = count_contacts(conn, where, now=now)
         rows = list_contacts(conn, where, sort=filters.sort, limit=PAGE_SIZE, now=now)
         anyone = total > 0 or (where.narrows and count_contacts(conn, now=now) > 0)
-        return Loaded([contact_record(r, now=now) for r in rows], total, anyone=anyone, searched=False)
+        values = page_values(conn, rows, now)
+        records = [contact_record(r, now=now, value=values.get(r.id)) for r in rows]
+        return Loaded(records, total, anyone=anyone, searched=False, money=bool(values) or None)
 
     def _show(self, token: int, loaded: Loaded, keep: int | None) -> None:
         if token != self._token:
@@ -276,6 +314,8 @@ class ContactsScreen(CrmScreen):
         if self.has_class("-empty") == loaded.anyone:
             self.set_class(not loaded.anyone, "-empty")
             self.refresh_bindings()  # the footer offers only what an empty book can do
+        if loaded.money and VALUE_COLUMN not in self.table.columns:
+            self.table.set_columns([*self.table.columns, VALUE_COLUMN])
         self._searching = not loaded.final
         self._in_flight = not loaded.final
         self.table.empty_text = "No contacts match." if loaded.final else "Searching notes and interactions…"
@@ -311,7 +351,8 @@ class ContactsScreen(CrmScreen):
                     offset=page * size,
                     now=now,
                 )
-            return [contact_record(r, now=now) for r in rows]
+            values = page_values(conn, rows, now)
+            return [contact_record(r, now=now, value=values.get(r.id)) for r in rows]
 
         self.db(fetch, lambda records: table.fill_page(generation, page, records), group=f"page-{page}")
 
@@ -477,7 +518,8 @@ class ContactsScreen(CrmScreen):
         sort = "lapse" if stale else (self._sort_before_cold if self.filters.sort == "lapse" else self.filters.sort)
         if stale:
             self._sort_before_cold = self.filters.sort
-        self.table.set_columns(COLD_COLUMNS if stale else COLUMNS)
+        value = [VALUE_COLUMN] if VALUE_COLUMN in self.table.columns else []
+        self.table.set_columns([*(COLD_COLUMNS if stale else COLUMNS), *value])
         self._set_filters(stale=stale, sort=sort)
         self.notify("Showing contacts going cold" if self.filters.stale else "Showing everyone", timeout=2)
 
@@ -499,6 +541,24 @@ class ContactsScreen(CrmScreen):
 
         if (row := self._contact()) is not None:
             ask_or_thank(self, row.id, row.name, "thank", lambda: self.reload(keep=row.id))
+
+    def action_cycle_tier(self) -> None:
+        tier = TIERS[(TIERS.index(self.filters.tier) + 1) % len(TIERS)]
+        self._set_filters(tier=tier)
+        self.notify(f"Showing tier {tier} clients" if tier else "Showing everyone", timeout=2)
+
+    def palette_commands(self) -> list[tuple[str, str, Callable[[], None]]]:
+        """A command per value tier, for the command palette."""
+        from functools import partial
+
+        return [
+            (
+                f"Contacts: tier {tier} clients",
+                "Only clients of this value tier (key v cycles)",
+                partial(self._set_filters, tier=tier),
+            )
+            for tier in ("A", "B", "C")
+        ]
 
     def action_trash(self) -> None:
         from crm_tui.screens.flows import trash_contact

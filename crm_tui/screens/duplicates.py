@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from textual.screen import Screen
 
     from crm_tui.app import CrmApp
-
     from crm_tui.services.contacts.merging import MergePlan
     from crm_tui.services.contacts.rows import ContactDetail
     from crm_tui.services.dedup import DuplicatePair

@@ -32,6 +32,9 @@ PALETTE_SCREENS = [
     "crm_tui.screens.contact:ContactScreen",
     "crm_tui.screens.trash:TrashScreen",
     "crm_tui.screens.duplicates:DuplicatesScreen",
+    "crm_tui.screens.pipeline:PipelineScreen",
+    "crm_tui.screens.deal:DealScreen",
+    "crm_tui.screens.organization:OrganizationScreen",
 ]
 # Actions that only move within a screen: never listed as commands.
 NOT_COMMANDS = frozenset({"back", "clear", "cancel"})
@@ -40,10 +43,12 @@ NOT_COMMANDS = frozenset({"back", "clear", "cancel"})
 # every other screen's, then what the app does anywhere, then the app's own housekeeping.
 HERE, ELSEWHERE, ANYWHERE, HOUSEKEEPING = 1.0, 0.9, 0.8, 0.6
 
+ORG_HITS = 4
 NAVIGATION = (
     ("Go to Today", "The queue: overdue, today, coming up, going cold (key 1)", "show_mode('today')"),
     ("Go to Contacts", "Every contact, searchable (key 2)", "show_mode('contacts')"),
     ("Go to Trash", "Trashed contacts, to restore (key 3)", "show_mode('trash')"),
+    ("Go to Pipeline", "Deals by stage, with totals (key 4)", "show_mode('pipeline')"),
     ("Help: all keys", "Every key of this screen, and those that work everywhere (key ?)", "help"),
     ("Refresh", "Reload from the database (key r)", "refresh"),
     ("Quick capture", "Log an interaction in one sentence: lunch with Ana yesterday... (key c)", "capture"),
@@ -180,6 +185,18 @@ def palette_entries(app: CrmApp, screen: Screen[Any]) -> Iterator[Entry]:
                 ELSEWHERE,
             )
     yield from app_entries(app)
+    yield Entry("Add a deal", "A new deal in the default pipeline", partial(add_deal, app), ANYWHERE)
+
+
+def add_deal(app: CrmApp) -> None:
+    """The deal form; the new deal opens once saved."""
+    from crm_tui.screens.deal_form import DealFormModal
+
+    def added(deal: Any) -> None:
+        if deal is not None:
+            app.open_deal(deal.id)
+
+    app.push_screen(DealFormModal(), added)
 
 
 class CrmCommands(Provider):
@@ -245,4 +262,18 @@ class CrmCommands(Provider):
                 partial(app.open_contact, row.id),
                 text=f"Open {row.name}",
                 help=markup_safe(about) if about else None,
+            )
+        from crm_tui.services.organizations import list_orgs
+
+        try:
+            orgs = await asyncio.to_thread(app.read, lambda conn: list_orgs(conn, query, limit=ORG_HITS))
+        except CrmError:
+            return
+        for rank, org in enumerate(orgs):
+            yield Hit(
+                0.4 - rank / 100,
+                safe(f"Open organization {org.name}"),
+                partial(app.open_organization, org.id),
+                text=f"Open organization {org.name}",
+                help=f"{org.people} people · {org.open_deals} open deals",
             )

@@ -78,6 +78,13 @@ def when_cell(item: DueItem, section: str, *, now: datetime, tz: tzinfo) -> Text
     return Text(short_when(item.due_at, now=now, tz=tz), style="bold" if section == "today" else "")
 
 
+def _when_style(item: DueItem, section: str, now: datetime) -> str:
+    """How an added section's item shows its time: as overdue when it is, else as due today."""
+    if section in ("overdue", "today", "upcoming", "cold", "dates", "at-risk"):
+        return section
+    return "overdue" if item.due_at < now else "today"
+
+
 def queue_records(queue: TodayQueue, *, now: datetime, tz: tzinfo, command: str = DUE_COMMAND) -> list[Record]:
     """The table rows: a heading per non-empty section, then its items (`command` lists the rest)."""
     records: list[Record] = []
@@ -88,6 +95,7 @@ def queue_records(queue: TodayQueue, *, now: datetime, tz: tzinfo, command: str 
         ("cold", "Going cold: time to get in touch", queue.cold),
         ("at-risk", "At risk: quieter than their usual rhythm", queue.at_risk),
         ("dates", "Dates coming up: birthdays, anniversaries", queue.dates),
+        *queue.more,  # sections other features add (deals: late closes, next steps, rotting)
     ]
     for key, title, section in sections:
         if not section.total:
@@ -109,7 +117,7 @@ def queue_records(queue: TodayQueue, *, now: datetime, tz: tzinfo, command: str 
                 Record(
                     key=(item.kind, item.id),
                     cells={
-                        "when": when_cell(item, key, now=now, tz=tz),
+                        "when": when_cell(item, _when_style(item, key, now), now=now, tz=tz),
                         "contact": Text(item.contact_name or "—", style="" if item.contact_name else "dim"),
                         "what": what,
                         "owner": Text(item.owner or "", style="dim"),
@@ -220,6 +228,9 @@ class TodayScreen(CrmScreen):
             (queue.today.total, "today", "bold"),
             (queue.cold.total, "going cold", "yellow"),
         ]
+        added = sum(section.total for _, _, section in queue.more)
+        if added:
+            parts.append((added, "deals", "bold"))
         for i, (count, label, style) in enumerate(parts):
             if i:
                 summary.append(" · ", style="dim")
@@ -249,7 +260,9 @@ class TodayScreen(CrmScreen):
     @on(RecordTable.Selected, "#queue")
     def action_open(self) -> None:
         item = self._item()
-        if item is not None and item.contact_id is not None:
+        if item is not None and item.kind == "deal":
+            self.crm.open_deal(item.id)
+        elif item is not None and item.contact_id is not None:
             self.crm.open_contact(item.contact_id)
         elif item is not None:
             self.notify("This follow-up is not about a contact.", severity="warning")
@@ -272,6 +285,9 @@ class TodayScreen(CrmScreen):
 
     def _reminder(self, *, snoozing: bool = False) -> DueItem | None:
         item = self._item()
+        if item is not None and item.kind == "deal":
+            self.notify("A deal: enter opens it, to move it along, win or lose it.", severity="warning")
+            return None
         if item is not None and item.kind != "reminder":
             # Going cold, at risk or a date: no follow-up to tick off or push, a touch to log.
             why = {"date": "has a date today", "at-risk": "is past their usual rhythm"}.get(item.kind, "is going cold")

@@ -1,13 +1,15 @@
 """Settings kept in the database and shared by everyone on it: `crm config set KEY VALUE`.
 
-Any key of letters, digits, `.`, `_` and `-` may be set; the keys crm itself reads are
-checked when set (`me`: your own email addresses, which make an imported mail outgoing).
+Only the keys crm reads may be set (`KNOWN_KEYS`), each value checked by its own rule: `me`
+(your own email addresses, which make an imported mail outgoing), `currency`, `tiers`.
 Every change is in the history (entity `config`).
 """
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -30,6 +32,10 @@ MAX_VALUE = 10_000
 #: The keys crm reads, and what each means (`crm config list` shows them).
 KNOWN_KEYS = {
     "me": "your own email addresses, comma-separated: mail from them is outgoing (crm import mail)",
+    "currency": "the currency of an amount typed without one (ISO 4217: EUR, USD, GBP...); "
+    "unset, the locale's, else USD",
+    "tiers": "how clients are tiered: `share 80,95` (A makes the first 80% of 12-month revenue, B up to 95%) "
+    "or limits per currency, `EUR 10000,2000` (A from 10,000, B from 2,000)",
 }
 
 
@@ -66,6 +72,14 @@ def _clean_value(key: str, value: str) -> str:
         raise InvalidInput(f"the value of '{key}' is longer than {MAX_VALUE:,} characters")
     if key == "me":
         return ", ".join(split_addresses(text))
+    if key == "currency":
+        from crm_tui.money import check_currency
+
+        return check_currency(text)
+    if key == "tiers":
+        from crm_tui.services.money.tiers import parse_tier_rule
+
+        return parse_tier_rule(text).text()
     return text
 
 
@@ -79,6 +93,22 @@ def config_items(conn: Connection) -> list[ConfigItem]:
     """Every key set, by name."""
     rows = conn.execute(select(cf.key, cf.value, cf.updated_by, cf.updated_at).order_by(cf.key))
     return [ConfigItem(*row) for row in rows]
+
+
+def default_currency(conn: Connection, env: Mapping[str, str] | None = None) -> str:
+    """The `currency` setting, else the locale's, else USD."""
+    from crm_tui.money import FALLBACK_CURRENCY, locale_currency
+
+    return config_value(conn, "currency") or locale_currency(os.environ if env is None else env) or FALLBACK_CURRENCY
+
+
+def currency_source(conn: Connection, env: Mapping[str, str] | None = None) -> str:
+    """Where the default currency comes from, in words (for `crm config list`)."""
+    from crm_tui.money import locale_currency
+
+    if config_value(conn, "currency"):
+        return "setting"
+    return "locale" if locale_currency(os.environ if env is None else env) else "fallback"
 
 
 def my_addresses(conn: Connection) -> list[str]:
@@ -96,6 +126,8 @@ def set_config(
 
     now = now or utcnow()
     key = check_key(key)
+    if key not in KNOWN_KEYS:  # a typo would be stored and never read
+        raise InvalidInput(f"unknown setting '{key}' (known: {', '.join(sorted(KNOWN_KEYS))})")
     value = _clean_value(key, value)
     entry = session.execute(select(ConfigEntry).where(ConfigEntry.key == key)).scalar_one_or_none()
     old = entry.value if entry is not None else None

@@ -1,19 +1,26 @@
-"""Organizations: found or created by name, one per spelling (case and accents aside).
+"""Organizations: found or created by name, one per spelling (case and accents aside), listed, edited.
 
-Shared by `crm contact add/edit`, the app's form and the importers, on the caller's
-Core connection (an ORM session passes `session.connection()`).
+`organization_id` is shared by `crm contact add/edit`, the app's form and the importers, on
+the caller's Core connection (an ORM session passes `session.connection()`). `crm org ...`
+reads with `list_orgs`/`find_org` and changes through a session, recorded in the history.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Connection
 
 from crm_tui.backend import backend_for
-from crm_tui.keys import fast_name_key, label_name
+from crm_tui.errors import Conflict, InvalidInput, NotFound
+from crm_tui.keys import fast_name_key, label_name, name_key
 from crm_tui.models import tables as t
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 o = t.organizations.c
 
@@ -29,3 +36,174 @@ def organization_id(conn: Connection, name: str | None, *, now: datetime) -> int
         backend_for(conn).insert_ignore(conn, t.organizations, [{"name": clean, "name_key": key, "created_at": now}])
         found = conn.execute(select(o.id).where(o.name_key == key)).scalar_one()
     return int(found)
+
+
+# ---------------------------------------------------------------- the organization as a record
+
+
+@dataclass(frozen=True)
+class OrgInfo:
+    """An organization with how many live people and open deals it has."""
+
+    id: int
+    name: str
+    domain: str | None
+    notes: str | None
+    owner: str | None
+    created_at: datetime
+    people: int = 0
+    open_deals: int = 0
+
+
+_ORG_COLUMNS = (o.id, o.name, o.domain, o.notes, o.owner, o.created_at)
+
+
+def _people_count() -> Any:
+    c = t.contacts.c
+    return (
+        select(func.count())
+        .where(c.organization_id == o.id, c.deleted_at.is_(None))
+        .correlate(t.organizations)
+        .scalar_subquery()
+    )
+
+
+def _open_deals_count() -> Any:
+    d = t.deals.c
+    query = select(func.count()).where(d.organization_id == o.id, d.status == "open")
+    return query.correlate(t.organizations).scalar_subquery()
+
+
+def list_orgs(conn: Connection, query: str | None = None, *, limit: int | None = None) -> list[OrgInfo]:
+    """Organizations by name; `query` keeps those whose name or domain holds every word."""
+    select_ = select(*_ORG_COLUMNS, _people_count(), _open_deals_count()).order_by(o.name_key, o.id)
+    for word in (query or "").split():
+        select_ = select_.where(
+            or_(o.name_key.contains(name_key(word), autoescape=True),
+                func.lower(o.domain).contains(word.lower(), autoescape=True))
+        )  # fmt: skip
+    if limit is not None:
+        select_ = select_.limit(limit)
+    return [OrgInfo(*row) for row in conn.execute(select_)]
+
+
+def find_org(conn: Connection, ref: str) -> OrgInfo:
+    """The organization `ref` names: `#3`/`3`, its name or domain, or a part of one name."""
+    text = ref.strip()
+    if not text:
+        raise InvalidInput("no organization given")
+    base = select(*_ORG_COLUMNS, _people_count(), _open_deals_count())
+    raw = text.lstrip("#")
+    if raw.isascii() and raw.isdigit() and len(raw) < 19:
+        found = conn.execute(base.where(o.id == int(raw))).first()
+        if found is not None:
+            return OrgInfo(*found)
+    key = name_key(label_name(text))
+    exact = conn.execute(base.where(or_(o.name_key == key, func.lower(o.domain) == text.lower())).limit(2)).all()
+    if len(exact) == 1:
+        return OrgInfo(*exact[0])
+    partial = (
+        exact
+        or conn.execute(base.where(o.name_key.contains(key, autoescape=True)).order_by(o.name_key).limit(11)).all()
+    )
+    if len(partial) == 1:
+        return OrgInfo(*partial[0])
+    if not partial:
+        raise NotFound(f"no organization matches '{text[:60]}'")
+    listed = "; ".join(f"#{row.id} {row.name}" for row in partial[:10])
+    many = len(partial) if len(partial) <= 10 else "more than 10"
+    raise InvalidInput(f"'{text[:60]}' matches {many} organizations: {listed}")
+
+
+def _clean_domain(domain: str | None) -> str | None:
+    if domain is None:
+        return None
+    value = domain.strip().lower().removeprefix("https://").removeprefix("http://").removeprefix("www.").rstrip("/")
+    if not value:
+        return None
+    if " " in value or "." not in value or "@" in value:
+        raise InvalidInput(f"'{domain[:60]}' is not a domain (e.g. analytical.io) (--domain)")
+    return value
+
+
+def _record_org(session: Session, org_id: int, action: str, actor: str, now: datetime, **details: Any) -> None:
+    from crm_tui.services.history import record
+
+    record(session, entity="organization", entity_id=org_id, action=action, actor=actor, at=now, **details)
+
+
+def add_org(
+    session: Session, name: str, *, actor: str, now: datetime, domain: str | None = None, notes: str | None = None,
+    owner: str | None = None,
+) -> int:  # fmt: skip
+    """A new organization (one per spelling); its owner defaults to its creator."""
+    from crm_tui.keys import clean_name
+    from crm_tui.models import Organization
+
+    clean = label_name(clean_name(name, field="the organization name"))
+    key = fast_name_key(clean)
+    if session.execute(select(Organization.id).where(Organization.name_key == key)).first() is not None:
+        raise Conflict(f"an organization called '{clean}' exists already")
+    org = Organization(name=clean, name_key=key, domain=_clean_domain(domain), notes=(notes or "").strip() or None,
+                       owner=owner or actor, created_at=now)  # fmt: skip
+    session.add(org)
+    session.flush()
+    assert org.id is not None
+    _record_org(session, org.id, "create", actor, now, note=clean)
+    return org.id
+
+
+def edit_org(session: Session, org_id: int, values: dict[str, Any], *, actor: str, now: datetime) -> dict[str, Any]:
+    """Change an organization's name, domain, notes or owner (a None value clears one but the name)."""
+    from crm_tui.keys import clean_name
+    from crm_tui.models import Organization
+    from crm_tui.services.history import diff
+
+    org = session.get(Organization, org_id)
+    if org is None:
+        raise NotFound(f"no organization with id {org_id}")
+    before = {"name": org.name, "domain": org.domain, "notes": org.notes, "owner": org.owner}
+    if values.get("name") is not None:
+        org.name = label_name(clean_name(values["name"], field="the organization name"))
+        key = fast_name_key(org.name)
+        clash = session.execute(select(Organization.id).where(Organization.name_key == key, Organization.id != org_id))
+        if clash.first() is not None:
+            raise Conflict(f"an organization called '{org.name}' exists already")
+        org.name_key = key
+    if "domain" in values:
+        org.domain = _clean_domain(values["domain"])
+    if "notes" in values:
+        org.notes = (values["notes"] or "").strip() or None
+    if "owner" in values:
+        org.owner = (values["owner"] or "").strip() or None
+    changes = diff(before, {"name": org.name, "domain": org.domain, "notes": org.notes, "owner": org.owner})
+    if changes:
+        session.add(org)
+        session.flush()
+        _record_org(session, org_id, "update", actor, now, changes=changes)
+    return changes
+
+
+def remove_org(session: Session, org_id: int, *, actor: str, now: datetime) -> int:
+    """Delete an organization; its people stay (without it), and so do its deals and payments. Returns the people."""
+    from crm_tui.models import Contact, Organization
+    from crm_tui.services.history import record
+
+    org = session.get(Organization, org_id)
+    if org is None:
+        raise NotFound(f"no organization with id {org_id}")
+    people = list(session.execute(select(Contact).where(Contact.organization_id == org_id)).scalars())
+    for person in people:
+        assert person.id is not None
+        person.organization_id = None
+        person.updated_at = now
+        session.add(person)
+        record(session, entity="contact", entity_id=person.id, action="update", actor=actor, at=now,
+               changes={"organization": (org.name, None)})  # fmt: skip
+    session.flush()  # the contacts' update trigger drops the name from their search rows
+    _record_org(session, org_id, "delete", actor, now,
+                changes={k: (v, None) for k, v in (("name", org.name), ("domain", org.domain), ("notes", org.notes),
+                                                   ("owner", org.owner)) if v is not None})  # fmt: skip
+    session.delete(org)
+    session.flush()
+    return len(people)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from operator import attrgetter
 from typing import Any, Literal
 
@@ -37,15 +37,17 @@ def end_of_day(now: datetime, tz: tzinfo, *, days: int = 0) -> datetime:
 
 @dataclass(slots=True)  # not frozen: a frozen dataclass costs four times as much to build, per row of `crm due`
 class DueItem:
-    """One line of the queue: a reminder, or a contact going cold (a "touch")."""
+    """One line of the queue: a reminder, a contact going cold (a "touch"), or a deal."""
 
-    kind: Literal["reminder", "touch", "at-risk", "view", "date"]
-    id: int  # the reminder id, the contact id for a touch, an at-risk contact or a new view member, the date's id
+    kind: Literal["reminder", "touch", "at-risk", "view", "date", "deal"]
+    # the reminder id; the contact id for a touch, an at-risk contact or a new view member; the date's id; the deal id
+    id: int
     contact_id: int | None
     contact_name: str | None
     title: str
     due_at: datetime
     owner: str | None
+    section: str = ""  # which part of the queue: `crm due --format json` names it (the kind when empty)
 
     def overdue(self, now: datetime) -> timedelta:
         return now - self.due_at
@@ -69,11 +71,13 @@ class TodayQueue:
     cold: QueueSection
     at_risk: QueueSection = field(default_factory=QueueSection)  # quieter than their usual rhythm
     dates: QueueSection = field(default_factory=QueueSection)  # birthdays and other dates coming up
+    # Sections other features add: (key, title, section), shown after the others.
+    more: tuple[tuple[str, str, QueueSection], ...] = ()
 
     @property
     def due_count(self) -> int:
         """What needs doing by the end of today."""
-        return self.overdue.total + self.today.total + self.cold.total
+        return self.overdue.total + self.today.total + self.cold.total + sum(s.total for _, _, s in self.more)
 
 
 def _raw(column: Any) -> Any:
@@ -256,7 +260,10 @@ def due_items(
     from crm_tui.services.person.upcoming import date_items
 
     items = due_reminders(conn, until=until, owner=owner) + lapsed_contacts(conn, until=until, owner=owner)
+    from crm_tui.services.money.due import deal_due_items
+
     items += date_items(conn, now=now, until=until, tz=tz, owner=owner)
+    items += deal_due_items(conn, now=now, until=until, tz=tz or UTC, owner=owner)
     items.sort(key=attrgetter("due_at", "kind", "id"))
     return items
 
@@ -307,6 +314,9 @@ def today_queue(
     risky = at_risk_contacts(conn, now=now, until=today_end, owner=owner, limit=limit) if limit and risky_total else []
     dates_total = count_dates(conn, now=now, until=today_end, tz=tz, owner=owner)
     dates = date_items(conn, now=now, until=today_end, tz=tz, owner=owner, limit=limit) if limit and dates_total else []
+    from crm_tui.services.money.due import deal_queue_sections
+
+    deals = deal_queue_sections(conn, now=now, today_end=today_end, tz=tz or UTC, limit=limit, owner=owner)
     overdue, today, upcoming = _count_sections(conn, (now, today_end, upcoming_end), owner=owner)
     return TodayQueue(
         overdue=_section(conn, after=None, until=now, limit=limit, owner=owner, total=overdue),
@@ -318,6 +328,7 @@ def today_queue(
             total=risky_total,
         ),
         dates=QueueSection(items=dates, total=dates_total),
+        more=tuple((key, title, QueueSection(items=items, total=total)) for key, title, total, items in deals),
     )
 
 

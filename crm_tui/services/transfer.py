@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.engine import Engine
 
 from crm_tui.backend import backend_for
 from crm_tui.errors import Conflict, DatabaseError
 
 BATCH = 5_000
+# Tables the migrations fill in a new database (the default pipeline, the money state), children first.
+SEEDED = ("stages", "pipelines", "money_state")
 
 
 def _tables() -> list[Any]:
@@ -42,8 +44,11 @@ def copy_database(
     with target.begin() as out:
         for table in tables:
             present = out.execute(select(func.count()).select_from(table)).scalar_one()
-            if present:
+            if present and table.name not in SEEDED:
                 raise Conflict(f"the target already has {present} rows in {table.name}; copy into an empty database")
+        # What the migrations wrote into the new database gives way to the source's own.
+        for name in SEEDED:
+            out.execute(delete(next(t for t in tables if t.name == name)))
         clean = backend_for(out).clean_text
         with source.connect() as conn:
             for table in tables:

@@ -94,8 +94,16 @@ def field_change(change: Change, tz: tzinfo, *, of: str = "") -> str:
     return f"edited {name}: {old} → {new}"
 
 
-def change_summary(change: Change, tz: tzinfo, titles: Mapping[int, str] | None = None) -> Text:
+def change_summary(
+    change: Change, tz: tzinfo, titles: Mapping[int, str] | None = None, stage_names: Mapping[int, str] | None = None
+) -> Text:
     """One line for a change, without when and who: "edited title: CTO → VP", "trashed"."""
+    if change.entity in ("deal", "payment"):
+        from crm_tui.services.money.explain import deal_change_text
+
+        # Amounts show in minor units' major form without a currency: the deal view names it.
+        line = deal_change_text(change, dict(stage_names or {}), "").strip()
+        return Text(f"{change.entity} #{change.entity_id}: {line}")
     if change.entity == "reminder":
         return _reminder_summary(change, tz, (titles or {}).get(change.entity_id))
     if change.entity == "interaction":

@@ -9,11 +9,11 @@ from textual.widget import Widget
 
 from crm_tui.widgets.cells import safe
 
-TABS = (("1", "today", "Today"), ("2", "contacts", "Contacts"), ("3", "trash", "Trash"))
+TABS = (("1", "today", "Today"), ("2", "contacts", "Contacts"), ("3", "trash", "Trash"), ("4", "pipeline", "Pipeline"))
 
 
 class NavBar(Widget):
-    """Tabs for the three main screens with the number of things due, and a trail for sub-screens."""
+    """Tabs for the main screens with the number of things due, and a trail for sub-screens."""
 
     DEFAULT_CSS = """
     NavBar {
@@ -54,7 +54,9 @@ class NavBar(Widget):
         if self.trail:
             line.append("  ›  ", style="dim")
             trail = safe(self.trail, style="bold")
-            trail.truncate(max(8, self.size.width - line.cell_len - 1), overflow="ellipsis")
+            # The database's short name keeps its place at the right: the trail gives way first.
+            reserve = len(short_label(self.label)) + 3 if self.label else 0
+            trail.truncate(max(8, self.size.width - line.cell_len - 1 - reserve), overflow="ellipsis")
             line.append_text(trail)
         # The database on the right, whole or by its short name, three spaces clear of the rest.
         room = self.size.width - line.cell_len - 3

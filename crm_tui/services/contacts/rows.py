@@ -119,12 +119,14 @@ class ContactFilter:
     stale: bool = False
     ids: Sequence[int] | None = None
     segment: Segment | None = None  # a query of the segments language
+    tier: str | None = None  # A, B or C: clients of that value tier (services/money/value.py)
 
     @property
     def narrows(self) -> bool:
         """Whether it keeps fewer than every live contact."""
         segment = self.segment is not None and not self.segment.is_empty
-        return bool(self.tag or self.organization or self.owner or self.stale or self.ids is not None or segment)
+        narrowed = self.tag or self.organization or self.owner or self.stale or self.ids is not None or self.tier
+        return bool(narrowed or segment)
 
 
 # ---------------------------------------------------------------- conditions
@@ -167,6 +169,10 @@ def contact_conditions(conn: Connection, filters: ContactFilter, *, now: datetim
         where.append(c.id.in_(list(filters.ids)))
     if filters.segment is not None and not filters.segment.is_empty:
         where.append(filters.segment.condition(conn, now=now or utcnow()))
+    if filters.tier:
+        from crm_tui.services.money.conditions import contact_tier_condition
+
+        where.append(contact_tier_condition(conn, filters.tier, today=(now or utcnow()).date()))
     return where
 
 

@@ -60,8 +60,14 @@ class RevertSummary:
     kept: int = 0  # fields edited since the import, left as they are
     interactions: int = 0
     reminders: int = 0
+    deals: int = 0  # deals the import added, deleted
+    deals_kept: int = 0  # deals it added that were changed since: kept
+    payments: int = 0
 
     def line(self) -> str:
+        if self.deals or self.payments or self.deals_kept:
+            kept = f", {self.deals_kept:,} kept (changed since the import)" if self.deals_kept else ""
+            return f"{self.deals:,} deals removed{kept}, {self.payments:,} payments removed"
         parts = []
         if self.interactions:
             parts.append(f"{self.interactions:,} interactions removed")
@@ -84,6 +90,16 @@ def revert_batch(session: Session, ref: str | int, *, actor: str, now: datetime 
     if batch.reverted_at is not None:
         raise Conflict(f"import {batch.id} was already reverted on {batch.reverted_at:%Y-%m-%d %H:%M} UTC")
     summary = RevertSummary(batch.id)
+    if batch.kind in ("deals", "payments"):
+        from crm_tui.services.money.imports import revert_money_batch
+
+        summary.payments, summary.deals, summary.deals_kept = revert_money_batch(
+            session.connection(), batch.id, batch_created_at=batch.created_at
+        )
+        batch.reverted_at, batch.reverted_by = now, actor
+        session.add(batch)
+        session.flush()
+        return summary
     removed = session.execute(delete(Interaction).where(Interaction.import_batch_id == batch.id))
     summary.interactions = int(removed.rowcount)
     # Reminders it made (future calendar events) go with it.

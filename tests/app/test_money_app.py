@@ -1,0 +1,204 @@
+"""The money screens: snapshots at the frozen clock, and the Pipeline's main flow key by key."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from crm_tui.app import CrmApp
+from crm_tui.dates import UTC
+from crm_tui.db import connection_scope, session_scope
+from crm_tui.sample.money import load_money_sample
+from crm_tui.screens.contact import ContactScreen
+from crm_tui.screens.contacts import ContactsScreen
+from crm_tui.screens.deal import DealScreen
+from crm_tui.screens.money_dialogs import LostReasonModal
+from crm_tui.screens.organization import OrganizationScreen
+from crm_tui.screens.pipeline import PipelineScreen
+from crm_tui.services.history import history
+from crm_tui.services.money.deals import DealFilter, deal_info, list_deals
+from crm_tui.services.money.payments import list_payments
+from crm_tui.widgets.record_table import RecordTable
+from tests.app.conftest import run, settle, type_text
+from tests.app.test_snapshots import steps
+from tests.conftest import NOW
+
+AppFactory = Callable[..., CrmApp]
+Snap = Callable[..., bool]
+
+
+@pytest.fixture
+def money_engine(sample_engine: Engine) -> Engine:
+    """The sample with the demo's deals and payments."""
+    with session_scope(sample_engine) as session:
+        load_money_sample(session, now=NOW, tz=UTC, actor="tester")
+    return sample_engine
+
+
+def _deal(engine: Engine, title: str) -> Any:
+    with connection_scope(engine) as conn:
+        return next(d for d in list_deals(conn, DealFilter(status=None)) if d.title == title)
+
+
+# ---------------------------------------------------------------- snapshots
+
+
+def test_pipeline(snap_compare: Snap, money_engine: Engine, app_factory: AppFactory) -> None:
+    assert snap_compare(app_factory(money_engine, start="pipeline"), run_before=steps())
+
+
+def test_pipeline_large(snap_compare: Snap, money_engine: Engine, app_factory: AppFactory) -> None:
+    app = app_factory(money_engine, start="pipeline")
+    assert snap_compare(app, run_before=steps("right"), terminal_size=(120, 40))
+
+
+def test_deal(snap_compare: Snap, money_engine: Engine, app_factory: AppFactory) -> None:
+    app = app_factory(money_engine, start="pipeline")
+    assert snap_compare(app, run_before=steps("right", "right", "enter"), terminal_size=(100, 30))
+
+
+def test_lost_reason(snap_compare: Snap, money_engine: Engine, app_factory: AppFactory) -> None:
+    app = app_factory(money_engine, start="pipeline")
+    assert snap_compare(app, run_before=steps("x", text="chose another agency"))
+
+
+def test_deal_form(snap_compare: Snap, money_engine: Engine, app_factory: AppFactory) -> None:
+    app = app_factory(money_engine, start="pipeline")
+    assert snap_compare(app, run_before=steps("a", text="Brand book"), terminal_size=(100, 30))
+
+
+def test_payment_form(snap_compare: Snap, money_engine: Engine, app_factory: AppFactory) -> None:
+    app = app_factory(money_engine, start="contacts")
+    assert snap_compare(app, run_before=steps("down", "down", "down", "enter", "dollar_sign", text="EUR 1,250.5"))
+
+
+def test_contact_with_money(snap_compare: Snap, money_engine: Engine, app_factory: AppFactory) -> None:
+    app = app_factory(money_engine, start="contacts")
+    # Bruno Brannigan: a won deal and two payments, tier A.
+    assert snap_compare(app, run_before=steps("down", "down", "down", "enter"), terminal_size=(120, 40))
+
+
+def test_organization(snap_compare: Snap, money_engine: Engine, app_factory: AppFactory) -> None:
+    app = app_factory(money_engine, start="contacts")
+    assert snap_compare(app, run_before=steps("down", "down", "down", "enter", "O"), terminal_size=(120, 40))
+
+
+def test_today_with_deals(snap_compare: Snap, money_engine: Engine, app_factory: AppFactory) -> None:
+    assert snap_compare(app_factory(money_engine, start="today"), run_before=steps(), terminal_size=(100, 48))
+
+
+def test_contacts_by_tier(snap_compare: Snap, money_engine: Engine, app_factory: AppFactory) -> None:
+    app = app_factory(money_engine, start="contacts")
+    assert snap_compare(app, run_before=steps("v"), terminal_size=(100, 30))
+
+
+# ---------------------------------------------------------------- flows
+
+
+def test_move_win_and_lose_deals_on_the_pipeline(money_engine: Engine, app_factory: AppFactory) -> None:
+    async def flow() -> None:
+        app = app_factory(money_engine, start="pipeline")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, PipelineScreen)
+            table = screen.focused
+            assert isinstance(table, RecordTable) and table.id is not None
+            first = table.record
+            assert first is not None and first.data is not None
+            deal_id, was = first.data.id, first.data.stage
+            await pilot.press("shift+right")
+            await settle(pilot)
+            with connection_scope(money_engine) as conn:
+                moved = deal_info(conn, deal_id)
+                moves = [c for c in history(conn, entity="deal", entity_id=deal_id) if c.field == "stage_id"]
+            assert (was, moved.stage) == ("Lead", "Qualified")
+            assert moves[0].actor == "tester" and moves[0].action == "move"
+            focused = screen.focused
+            assert isinstance(focused, RecordTable) and focused.record is not None
+            assert focused.record.data.id == deal_id  # the cursor followed the deal
+            await pilot.press("x")
+            await settle(pilot)
+            assert isinstance(app.screen, LostReasonModal)
+            await pilot.press("enter")  # no reason: refused
+            await settle(pilot)
+            assert isinstance(app.screen, LostReasonModal)
+            await type_text(pilot, "went in house")
+            await pilot.press("enter")
+            await settle(pilot)
+            with connection_scope(money_engine) as conn:
+                lost = deal_info(conn, deal_id)
+            assert (lost.status, lost.lost_reason, lost.furthest_stage) == ("lost", "went in house", "Qualified")
+            await pilot.press("left", "left", "left")  # back to Proposal, then win its first deal
+            await settle(pilot)
+            focused = screen.focused
+            assert isinstance(focused, RecordTable) and focused.id == f"stage-{screen.stage_ids[2]}"
+            won_id = focused.record.data.id  # type: ignore[union-attr]
+            await pilot.press("w")
+            await settle(pilot)
+            with connection_scope(money_engine) as conn:
+                assert deal_info(conn, won_id).status == "won"
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, DealScreen) and app.screen.deal_id == won_id
+            await pilot.press("escape")
+            await settle(pilot)
+            assert isinstance(app.screen, PipelineScreen)
+
+    run(flow())
+
+
+def test_a_deal_and_a_payment_from_the_contact_view(money_engine: Engine, app_factory: AppFactory) -> None:
+    async def flow() -> None:
+        app = app_factory(money_engine, start="contacts")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            assert isinstance(app.screen, ContactsScreen)
+            await pilot.press("down", "down", "down", "enter")
+            await settle(pilot)
+            contact = app.screen
+            assert isinstance(contact, ContactScreen)
+            await pilot.press("n")
+            await settle(pilot)
+            await type_text(pilot, "Brand book")
+            await pilot.press("tab")
+            await type_text(pilot, "EUR 3,000")
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            deal = _deal(money_engine, "Brand book")
+            assert (deal.contact_id, deal.amount, deal.stage) == (contact.contact_id, 300000, "Lead")
+            await pilot.press("dollar_sign")
+            await settle(pilot)
+            await type_text(pilot, "450")
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            with connection_scope(money_engine) as conn:
+                payments = [p for p in list_payments(conn) if p.contact_id == contact.contact_id]
+            assert any(p.amount == 45000 and p.paid_on == NOW.date() for p in payments)
+            await pilot.press("O")
+            await settle(pilot)
+            assert isinstance(app.screen, OrganizationScreen)
+            deals = app.screen.query_one("#org-deals", RecordTable)
+            assert "Brand book" in [str(r.cells["title"]) for r in deals.loaded_records()]
+
+    run(flow())
+
+
+def test_the_pipeline_key_and_palette(money_engine: Engine, app_factory: AppFactory) -> None:
+    async def flow() -> None:
+        app = app_factory(money_engine, start="contacts")
+        async with app.run_test() as pilot:
+            await settle(pilot)
+            await pilot.press("4")
+            await settle(pilot)
+            assert isinstance(app.screen, PipelineScreen)
+            from crm_tui.screens.palette import palette_entries
+
+            titles = [entry.title for entry in palette_entries(app, app.screen)]
+            wanted = {"Pipeline: Won", "Pipeline: Lost", "Pipeline: Move →", "Go to Pipeline", "Add a deal"}
+            assert wanted <= set(titles)
+
+    run(flow())

@@ -1,0 +1,269 @@
+"""The money commands through Typer's CliRunner: formats, amounts, errors, import and export."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from crm_tui.cli import app
+
+runner = CliRunner()
+
+
+def crm(*args: str, input: str | None = None) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args), input=input)
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture(autouse=True)
+def _env(cli_env: dict[str, str]) -> None:
+    """A scratch database as user `tester` in UTC; amounts without a currency are in EUR."""
+    assert crm("config", "set", "currency", "EUR")[0] == 0
+    crm("contact", "add", "Ada Lovelace", "--email", "ada@analytical.io", "--org", "Analytical Engines")
+    crm("contact", "add", "Bob Byte", "--email", "bob@byte.example")
+
+
+def test_config_is_checked_per_key() -> None:
+    assert crm("config", "get", "currency")[1].strip() == "EUR"
+    code, _, err = crm("config", "set", "currency", "EURO")
+    assert code == 1 and err.startswith("crm: 'EURO' is not an ISO 4217 currency code")
+    code, _, err = crm("config", "set", "colour", "blue")
+    assert code == 1 and "unknown setting 'colour' (known: currency, me, tiers)" in err
+    assert crm("config", "set", "tiers", "share 70,90")[1].strip() == "share 70,90"
+    rows = json.loads(crm("config", "list", "-f", "json")[1])
+    assert {r["key"]: (r["value"], r["source"]) for r in rows} == {
+        "currency": ("EUR", "set"),
+        "me": (None, "not set"),
+        "tiers": ("share 70,90", "set"),
+    }
+    assert crm("config", "unset", "currency")[0] == 0
+    code, _, err = crm("config", "unset", "currency")
+    assert code == 1 and "is not set" in err
+
+
+def test_deal_lifecycle_in_machine_formats() -> None:
+    code, out, _ = crm(
+        "deal",
+        "add",
+        "Website",
+        "--contact",
+        "ada",
+        "--amount",
+        "12,000",
+        "--stage",
+        "prop",
+        "--close",
+        "2026-12-15",
+        "--recurring",
+        "500/month",
+        "--next-step",
+        "send quote",
+        "--next-due",
+        "2026-12-01",
+    )
+    assert (code, out.strip()) == (0, "1")
+    [deal] = json.loads(crm("deal", "list", "-f", "json")[1])
+    assert (deal["amount"], deal["currency"], deal["recurring_amount"], deal["stage"]) == (
+        "12000.00",
+        "EUR",
+        "500.00",
+        "Proposal",
+    )
+    assert (deal["effective_probability"], deal["probability_source"], deal["organization"]) == (
+        50,
+        "default",
+        "Analytical Engines",
+    )
+    assert crm("deal", "move", "1", "negotiation")[0] == 0
+    code, _, err = crm("deal", "lost", "1")
+    assert code == 2 and "--reason" in err
+    assert crm("deal", "lost", "1", "--reason", "budget cut")[0] == 0
+    shown = json.loads(crm("deal", "show", "1", "-f", "json")[1])
+    assert (shown["status"], shown["lost_reason"], shown["furthest_stage"]) == ("lost", "budget cut", "Negotiation")
+    moves = [(h["action"], h["old"], h["new"]) for h in shown["history"] if h["field"] == "stage_id"]
+    assert moves == [("lost", "4", "6"), ("move", "3", "4")]
+    assert crm("deal", "list")[1] == ""
+    assert "Website" in crm("deal", "list", "--status", "lost")[1]
+    why = json.loads(crm("deal", "why", "1", "-f", "json")[1])
+    assert (why["probability"], why["probability_source"], why["weighted"]) == (0, "lost", "0.00")
+
+
+def test_bad_input_is_one_line_and_exit_1() -> None:
+    for args, message in [
+        (("deal", "add", "X", "--amount", "5.000"), "more decimals than EUR (2 decimals); write it in full (--amount)"),
+        (("deal", "add", "X", "--amount", "5", "--stage", "nope"), "no stage 'nope' in the Sales pipeline"),
+        (("deal", "add", "X", "--amount", "5", "--recurring", "USD 5/month"), "a deal has one currency"),
+        (("deal", "add", "X", "--amount", "5", "--probability", "150"), "percentage from 0 to 100"),
+        (("deal", "show", "99"), "no deal with id 99"),
+        (("pay", "add", "100"), "say who paid"),
+        (("pay", "add", "ada", "EUR"), "is not an amount"),
+        (("org", "show", "nobody"), "no organization matches 'nobody'"),
+        (("value", "--tier", "D"), "unknown tier 'D'"),
+        (("forecast", "--scenario", "rosy"), "unknown scenario 'rosy'"),
+    ]:
+        code, _, err = crm(*args)
+        assert code == 1, (args, err)
+        assert err.startswith("crm: ") and message in err and err.count("\n") == 1, (args, err)
+        assert "Traceback" not in err
+
+
+def test_payments_value_and_forecast() -> None:
+    crm("deal", "add", "Website", "--contact", "ada", "--amount", "EUR 2,000", "--close", "2999-01-10")
+    assert crm("pay", "add", "ada", "€2,500", "--at", "yesterday", "--deal", "1")[0] == 0
+    assert crm("pay", "add", "--org", "analytical", "USD 100", "--reference", "INV-7")[0] == 0
+    assert crm("pay", "add", "bob", "EUR -50", "--note", "refund")[0] == 0
+    pays = json.loads(crm("pay", "list", "-f", "json")[1])
+    assert sorted((p["amount"], p["currency"], p["organization"]) for p in pays) == [
+        ("-50.00", "EUR", None),
+        ("100.00", "USD", "Analytical Engines"),
+        ("2500.00", "EUR", "Analytical Engines"),
+    ]
+    value = json.loads(crm("value", "-f", "json")[1])
+    assert [(v["name"], v["revenue_12m"], v["tier"]) for v in value] == [
+        ("Ada Lovelace", "2500.00", "A"),
+        ("Bob Byte", "-50.00", "C"),
+    ]
+    orgs = json.loads(crm("value", "--by", "org", "-f", "json")[1])
+    assert [(v["currency"], v["revenue_12m"]) for v in orgs] == [("EUR", "2500.00"), ("USD", "100.00")]
+    code, out, _ = crm("value", "why", "ada")
+    assert code == 0 and "EUR tier" in out and "no RFM segments" in out
+    rows = json.loads(crm("forecast", "--months", "2", "--past", "1", "-f", "json")[1])
+    assert all(set(r) >= {"month", "currency", "commit", "weighted", "best", "actual"} for r in rows)
+    assert {r["currency"] for r in rows} == {"EUR", "USD"}
+    board = json.loads(crm("pipeline", "-f", "json")[1])
+    lead = next(r for r in board if r["stage"] == "Lead")
+    assert (lead["count"], lead["total"], lead["weighted"], lead["currency"]) == (1, "2000.00", "200.00", "EUR")
+    assert [r["stage"] for r in board] == ["Lead", "Qualified", "Proposal", "Negotiation", "Won", "Lost"]
+
+
+def test_organizations_from_the_cli() -> None:
+    assert crm("org", "add", "Byte Corp", "--domain", "byte.example", "--owner", "sam")[0] == 0
+    crm("contact", "edit", "bob", "--org", "Byte Corp")
+    listed = json.loads(crm("org", "list", "-f", "json")[1])
+    assert [(o["name"], o["people"]) for o in listed] == [("Analytical Engines", 1), ("Byte Corp", 1)]
+    shown = json.loads(crm("org", "show", "byte.example", "-f", "json")[1])
+    assert (shown["owner"], [m["name"] for m in shown["members"]]) == ("sam", ["Bob Byte"])
+    assert crm("org", "edit", "byte", "--name", "Byte Corporation")[0] == 0
+    assert crm("org", "rm", "byte corporation")[0] == 0
+    assert "Byte" not in crm("org", "list")[1]
+
+
+def test_pipelines_and_stages_from_the_cli() -> None:
+    assert crm("pipeline", "add", "Retainers", "--stages", "Talk:20, Offer:60, Signed:won, Declined:lost")[0] == 0
+    assert crm("pipeline", "stage", "add", "retainers", "Trial", "--probability", "40", "--before", "offer")[0] == 0
+    assert crm("pipeline", "stage", "edit", "retainers", "trial", "--probability", "45")[0] == 0
+    assert crm("pipeline", "edit", "retainers", "--rotten-days", "14")[0] == 0
+    rows = json.loads(crm("pipeline", "list", "-f", "json")[1])
+    assert [(r["stage"], r["probability"]) for r in rows if r["pipeline"] == "Retainers"] == [
+        ("Talk", 20),
+        ("Trial", 45),
+        ("Offer", 60),
+        ("Signed", 100),
+        ("Declined", 0),
+    ]
+    code, _, err = crm("pipeline", "add", "Bad", "--stages", "Only:10")
+    assert code == 1 and "needs open stages, a won stage and a lost stage" in err
+
+
+def test_import_export_round_trip_dry_run_rejects_and_revert(tmp_path: Path) -> None:
+    crm("deal", "add", "Website", "--contact", "ada", "--amount", "12,000", "--stage", "proposal")
+    crm("deal", "add", "Audit", "--contact", "bob", "--amount", "USD 3000", "--recurring", "USD 100/quarter")
+    crm("deal", "won", "2")
+    crm("pay", "add", "ada", "2500", "--at", "2026-11-03", "--deal", "1", "--reference", "INV-1")
+    deals, payments = tmp_path / "deals.csv", tmp_path / "payments.csv"
+    assert crm("export", "deals", "-o", str(deals))[0] == 0
+    assert crm("export", "payments", "-o", str(payments))[0] == 0
+    crm("deal", "rm", "1")
+    crm("deal", "rm", "2")
+    crm("pay", "rm", "1")
+    code, out, err = crm("import", "deals", str(deals), "--dry-run")
+    assert code == 0 and "line 2: created Website" in out and "nothing written" in err
+    assert crm("deal", "list", "--status", "all")[1] == ""
+    assert crm("import", "deals", str(deals))[0] == 0
+    assert crm("import", "payments", str(payments))[0] == 0
+    again = crm("import", "payments", str(payments))
+    assert "1 unchanged" in again[2] and "nothing changed" in again[2]
+    reexported = crm("export", "deals")[1]
+    lines = deals.read_text().splitlines()
+    # The same rows but for the external ids (the deals were new) and the creation times kept.
+    assert reexported.splitlines()[0] == lines[0] and len(reexported.splitlines()) == len(lines)
+    assert crm("export", "payments")[1].replace("crm-deal-3", "crm-deal-1") == payments.read_text()
+    batches = json.loads(crm("import", "list", "-f", "json")[1])
+    assert crm("import", "revert", str(batches[1]["id"]))[0] == 0  # the payments
+    assert crm("pay", "list")[1] == ""
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "paid_on,amount,email\n2026-01-02,100,ada@analytical.io\n2026-01-03,ten,ada@analytical.io\n"
+        "2026-01-04,5,nobody@example.com\n"
+    )
+    code, _, err = crm("import", "payments", str(bad))
+    assert (
+        code == 1
+        and err.strip()
+        == "crm: bad.csv line 3: 'ten' is not an amount (e.g. 5000, EUR 5000, €5,000.50) (column amount)"
+    )
+    assert crm("pay", "list")[1] == ""  # nothing half-written
+    rejects = tmp_path / "rejects.csv"
+    code, _, err = crm("import", "payments", str(bad), "--skip-invalid", "--rejects", str(rejects))
+    assert code == 0 and "1 created" in err
+    assert list(csv.reader(rejects.read_text().splitlines()))[1:] == [
+        [
+            "2026-01-03",
+            "ten",
+            "ada@analytical.io",
+            "'ten' is not an amount (e.g. 5000, EUR 5000, €5,000.50) (column amount)",
+        ],
+        ["2026-01-04", "5", "nobody@example.com", "no contact has the email nobody@example.com"],
+    ]
+
+
+STRIPE = (
+    "id,Description,Seller Message,Created date (UTC),Amount,Amount Refunded,Currency,Captured,Converted Amount,"
+    "Fee,Status,Customer ID,Customer Description,Customer Email\n"
+    "ch_1,Invoice 1,Payment complete.,2026-11-03 10:23:45,150.00,0.00,usd,true,150.00,4.65,Paid,cus_1,,"
+    "ada@analytical.io\n"
+    "ch_2,Invoice 2,Payment complete.,2026-11-04 23:59:59,80.00,30.00,eur,true,80.00,2.00,Refunded,cus_2,"
+    "New Client Ltd,someone@new.example\n"
+    "ch_3,Invoice 3,Declined,2026-11-05 08:00:00,99.00,0.00,eur,false,0,0,Failed,cus_3,,bob@byte.example\n"
+)
+
+
+def test_stripe_payments_export(tmp_path: Path) -> None:
+    path = tmp_path / "unified_payments.csv"
+    path.write_text(STRIPE)
+    code, _, err = crm("import", "payments", str(path))
+    assert code == 0 and "reading unified_payments.csv as stripe's export" in err
+    assert "2 created" in err and "1 skipped" in err
+    pays = json.loads(crm("pay", "list", "-f", "json")[1])
+    assert sorted(
+        (p["reference"], p["amount"], p["currency"], p["contact"], p["organization"], p["paid_on"]) for p in pays
+    ) == [
+        ("ch_1", "150.00", "USD", "Ada Lovelace", "Analytical Engines", "2026-11-03"),
+        ("ch_2", "50.00", "EUR", None, "New Client Ltd", "2026-11-04"),
+    ]
+    assert "0 created" in crm("import", "payments", str(path))[2]
+
+
+def test_json_imports_read_what_the_export_writes(tmp_path: Path) -> None:
+    crm("deal", "add", "Website", "--contact", "ada", "--amount", "12,000", "--close", "2026-12-15")
+    exported = crm("export", "deals", "-f", "ndjson")[1]
+    crm("deal", "rm", "1")
+    path = tmp_path / "deals.ndjson"
+    path.write_text(exported)
+    assert crm("import", "deals", str(path))[0] == 0
+    [deal] = json.loads(crm("deal", "list", "-f", "json")[1])
+    assert (deal["title"], deal["amount"], deal["expected_close"], deal["contact"]) == (
+        "Website",
+        "12000.00",
+        "2026-12-15",
+        "Ada Lovelace",
+    )
+    path.write_text('[{"title": "X", "amount": "5", "status": "lost"}]')
+    code, _, err = crm("import", "deals", str(path))
+    assert code == 1 and "item 1 (line 1): a lost deal needs a reason" in err

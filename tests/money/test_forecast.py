@@ -1,0 +1,127 @@
+"""The forecast: scenarios, probabilities learned from the user's history, retainers, and past months."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy.engine import Engine
+
+from crm_tui.db import session_scope
+from crm_tui.money import Money
+from crm_tui.services.money.deal_changes import edit_deal, get_deal, remove_deal
+from crm_tui.services.money.explain import deal_why
+from crm_tui.services.money.forecast import Forecast, forecast
+from crm_tui.services.money.pipelines import stages_by_id
+from crm_tui.services.money.probability import MIN_CLOSED, win_rates
+from tests.conftest import NOW
+from tests.money.conftest import DAY, Book
+
+# NOW is 2026-11-22: this month is 2026-11.
+
+
+def _run(book: Book, **kw: object) -> Forecast:
+    return book.read(lambda conn: forecast(conn, now=NOW, tz=UTC, **kw))  # type: ignore[arg-type]
+
+
+def _row(result: Forecast, month: str, currency: str = "EUR") -> tuple[int, int, int]:
+    row = next(r for r in result.rows if (r.month, r.currency) == (month, currency))
+    return row.commit, row.weighted, row.best
+
+
+def test_scenarios_by_expected_close_month(book: Book) -> None:
+    book.deal("Sure", "EUR 1000", stage="negotiation", probability=95, expected_close=date(2026, 12, 3))
+    book.deal("Maybe", "EUR 2000", stage="proposal", expected_close=date(2026, 12, 20))
+    book.deal("Late", "EUR 400", stage="lead", expected_close=date(2026, 10, 1))  # counts in this month
+    book.deal("Someday", "EUR 9000", stage="lead")  # no close date: in no month
+    book.deal("Dollars", "USD 500", stage="qualified", expected_close=date(2027, 1, 5))
+    result = _run(book, months=3)
+    assert _row(result, "2026-11") == (0, 4000, 40000)
+    assert _row(result, "2026-12") == (100000, 195000, 300000)  # 1000 × 95% + 2000 × 50%
+    assert _row(result, "2027-01", "USD") == (0, 10000, 50000)
+    [undated] = result.undated
+    assert (undated.currency, undated.best, undated.deals) == ("EUR", 900000, 1)
+    assert not any(r.currency == "EUR" and r.month == "2027-01" for r in result.rows)  # nothing then, in EUR
+
+
+def test_retainers_bill_from_the_month_after_the_close(book: Book) -> None:
+    won = book.deal("Support", "EUR 0", recurring=(Money(50000, "EUR"), "month"))
+    book.close(won, "won", at=datetime(2026, 10, 10, tzinfo=UTC))
+    book.deal(
+        "Hosting",
+        "EUR 100",
+        stage="proposal",
+        expected_close=date(2026, 12, 1),
+        recurring=(Money(120000, "EUR"), "quarter"),
+    )
+    result = _run(book, months=6)
+    assert _row(result, "2026-11") == (50000, 50000, 50000)  # the won retainer, committed
+    assert _row(result, "2026-12") == (50000, 55000, 60000)  # + the open deal's 100 × 50%
+    assert _row(result, "2027-01") == (50000, 110000, 170000)  # + its first quarter, 1200 × 50%
+    assert _row(result, "2027-02") == (50000, 50000, 50000)
+    assert _row(result, "2027-04") == (50000, 110000, 170000)  # the next quarter
+
+
+def test_probabilities_are_learned_once_a_stage_has_ten_closed_deals(book: Book) -> None:
+    for i in range(MIN_CLOSED - 1):
+        deal_id = book.deal(f"Past {i}", "100", stage="proposal", at=NOW - 100 * DAY)
+        book.close(deal_id, "won" if i < 3 else "lost", at=NOW - 50 * DAY)
+    stages = book.read(stages_by_id)
+    proposal = next(s for s in stages.values() if s.name == "Proposal")
+    rates = book.read(lambda conn: win_rates(conn, stages))
+    assert (rates[proposal.id].closed, rates[proposal.id].won, rates[proposal.id].learned) == (9, 3, False)
+    open_id = book.deal("Now", "1000", stage="proposal", expected_close=date(2026, 12, 1))
+    why = book.read(lambda conn: deal_why(conn, open_id, now=NOW, tz=UTC))
+    assert (why.probability.percent, why.probability.source) == (50, "default")
+    assert "9 closed deals reached it, 10 are needed" in why.probability.detail
+    deal_id = book.deal("Tenth", "100", stage="negotiation", at=NOW - 100 * DAY)  # passes through Proposal too
+    book.close(deal_id, "won", at=NOW - 40 * DAY)
+    why = book.read(lambda conn: deal_why(conn, open_id, now=NOW, tz=UTC))
+    assert (why.probability.percent, why.probability.source) == (40, "learned")
+    assert why.probability.detail == "4 of 10 closed deals that reached Proposal were won"
+    assert _row(_run(book), "2026-12") == (0, 40000, 100000)
+    # Qualified was passed by all ten; Negotiation by one only: still its default.
+    sources = {p["stage"]: (p["probability"], p["source"]) for p in _run(book).probabilities}
+    assert sources["Qualified"] == (40, "learned") and sources["Negotiation"] == (80, "default")
+
+
+def test_a_probability_set_on_the_deal_wins(book: Book) -> None:
+    deal_id = book.deal("Mine", "1000", stage="lead", probability=90, expected_close=date(2026, 11, 30))
+    why = book.read(lambda conn: deal_why(conn, deal_id, now=NOW, tz=UTC))
+    assert (why.probability.source, why.commit) == ("deal", True)
+    assert _row(_run(book), "2026-11") == (100000, 90000, 100000)
+
+
+def test_a_past_month_is_the_forecast_made_at_its_start(engine: Engine, book: Book) -> None:
+    oct_start = datetime(2026, 10, 1, tzinfo=UTC)
+    ada = book.contact("Ada")
+    # Before October: a 2,000 deal at Proposal closing in October, and one at Lead closing in November.
+    a = book.deal(
+        "A", "2000", stage="proposal", contact_id=ada, expected_close=date(2026, 10, 20), at=oct_start - 20 * DAY
+    )
+    b = book.deal("B", "1000", stage="lead", expected_close=date(2026, 11, 5), at=oct_start - 10 * DAY)
+    gone = book.deal("Gone", "500", stage="negotiation", expected_close=date(2026, 10, 25), at=oct_start - 5 * DAY)
+    # During October: A is won for more, B moves up, Gone is deleted, New appears.
+    with session_scope(engine) as s:
+        edit_deal(s, get_deal(s, a), {"amount": Money(300000, "EUR")}, actor="t", now=oct_start + 5 * DAY)
+    book.close(a, "won", at=oct_start + 6 * DAY)
+    book.move(b, "negotiation", at=oct_start + 7 * DAY)
+    with session_scope(engine) as s:
+        remove_deal(s, get_deal(s, gone), actor="t", now=oct_start + 8 * DAY)
+    book.deal("New", "800", stage="proposal", expected_close=date(2026, 10, 30), at=oct_start + 9 * DAY)
+    book.pay("EUR 3000", on=date(2026, 10, 15), contact_id=ada)
+    result = _run(book, months=1, past=2)
+    october = next(r for r in result.rows if r.month == "2026-10")
+    # Made on 1 October: A at 2,000 × 50% and Gone at 500 × 80% (New did not exist; B closed in November).
+    assert (october.past, october.best, october.weighted, october.deals) == (True, 250000, 140000, 2)
+    assert october.actual == 300000
+    september = next(r for r in result.rows if r.month == "2026-09")
+    assert (september.best, september.actual) == (0, 0)  # asked for, even with nothing in it
+    november = next(r for r in result.rows if r.month == "2026-11")
+    assert not november.past and november.best == 180000  # B now at Negotiation, New late into this month
+    assert november.actual == 0
+
+
+def test_a_deal_created_since_was_not_in_a_past_forecast(book: Book) -> None:
+    book.deal("Later", "100", stage="proposal", expected_close=date(2026, 10, 20))
+    [october] = [r for r in _run(book, past=1).rows if r.month == "2026-10"]
+    assert (october.best, october.deals, october.actual) == (0, 0, 0)

@@ -309,6 +309,30 @@ def interaction_record(i: Any) -> dict[str, Any]:
     }
 
 
+@contact_app.command("snooze")
+def snooze(
+    ctx: typer.Context,
+    ref: str = typer.Argument(..., metavar="REF", help="The contact: id, email or name."),
+    until: str = typer.Argument(..., metavar="WHEN", help="1w, mon, tomorrow 9am, 2026-12-01."),
+) -> None:
+    """Keep a contact going cold off Today and `crm due` until WHEN (its cadence stays; crm undo reverses it).
+
+    Example: crm contact snooze ada 2w
+    """
+    from datetime import time
+
+    from crm_tui.output import human_value
+    from crm_tui.services.contacts.finding import find_contact, get_contact
+    from crm_tui.services.contacts.writing import snooze_touch
+
+    rt = runtime(ctx)
+    when = rt.when(until, option="WHEN", default_time=time(9, 0))
+    with rt.session() as session:
+        contact = get_contact(session, find_contact(session.connection(), ref).id)
+        contact = snooze_touch(session, contact, when, actor=rt.user, now=rt.now())
+    rt.done(f"{contact.display_name}: stay in touch snoozed until {human_value(when, rt.tz)}", contact.id)
+
+
 @contact_app.command("edit")
 def edit(
     ctx: typer.Context,

@@ -62,6 +62,8 @@ class Contact(SQLModel, table=True):
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     updated_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     deleted_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    # Not listed as going cold before this time (a snoozed stay-in-touch; migration 0012).
+    touch_snoozed_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
 
 
 class ContactEmail(SQLModel, table=True):

@@ -35,6 +35,7 @@ contacts = table(
     column("created_at", UTCDateTime),
     column("updated_at", UTCDateTime),
     column("deleted_at", UTCDateTime),
+    column("touch_snoozed_until", UTCDateTime),
 )
 
 contact_emails = table(

@@ -104,6 +104,29 @@ def snooze_reminder(
     app.push_screen(SnoozeModal(title, default_time=keep), chosen)
 
 
+def snooze_touch(screen: DbMixin, contact_id: int, name: str, then: Callable[[], None]) -> None:
+    """Ask until when, then keep a contact going cold off the queue until then (its cadence stays)."""
+    from crm_tui.services.contacts.finding import get_contact
+    from crm_tui.services.contacts.writing import snooze_touch as snooze
+    from crm_tui.widgets.cells import short_when
+
+    app = screen.crm
+
+    def chosen(until: datetime | None) -> None:
+        if until is None:
+            return
+        now = app.now()
+
+        def done(_: object) -> None:
+            app.notify(f"Staying in touch with {name} snoozed until {short_when(until, now=now, tz=app.tz)}.")
+            app.count_due()
+            then()
+
+        screen.db_write(lambda s: snooze(s, get_contact(s, contact_id), until, actor=app.user, now=now), done)
+
+    app.push_screen(SnoozeModal(f"stay in touch with {name}"), chosen)
+
+
 def merge_into(screen: DbMixin, keep_id: int, keep_name: str, then: Callable[[], None]) -> None:
     """Pick a duplicate of the contact, confirm, and merge it in (in a worker: it moves a whole history)."""
     from crm_tui.screens.pickers import ContactPickerModal

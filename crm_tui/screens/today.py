@@ -147,7 +147,12 @@ class TodayScreen(CrmScreen):
     PALETTE_HERE_ONLY = frozenset({"done", "snooze", "log", "open", "edit"})
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("x", "done", "Done", tooltip="Mark the follow-up done (a repeating one moves to its next time)"),
-        Binding("z", "snooze", "Snooze", tooltip="Hide the follow-up until later: 1d, 1w, or a date"),
+        Binding(
+            "z",
+            "snooze",
+            "Snooze",
+            tooltip="Hide the follow-up (or a contact going cold) until later: 1d, 1w, or a date",
+        ),
         Binding("l", "log", "Log", tooltip="Log the interaction that answers it, and mark it done"),
         Binding("f", "follow_up", "Follow-up", tooltip="Add a follow-up"),
         Binding("o", "open", "Open", tooltip="Open the contact"),
@@ -310,8 +315,13 @@ class TodayScreen(CrmScreen):
             complete_reminder(self, item.id, self.refresh_data)
 
     def action_snooze(self) -> None:
-        from crm_tui.screens.flows import snooze_reminder
+        from crm_tui.screens.flows import snooze_reminder, snooze_touch
 
+        item = self._item(quiet=True)
+        if item is not None and item.kind == "touch" and item.contact_name is not None:
+            # Going cold: push when the contact is listed again (its cadence stays as it is).
+            snooze_touch(self, item.id, item.contact_name, self.refresh_data)
+            return
         if (item := self._reminder(snoozing=True)) is not None:
             snooze_reminder(self, item.id, item.title, self.refresh_data, due_at=item.due_at)
 

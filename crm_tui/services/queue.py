@@ -210,7 +210,13 @@ def _own_lapsed_condition(conn: Connection, until: datetime) -> Any:
 
 def _lapsed_where(conn: Connection, *, until: datetime, owner: str | None) -> list[Any]:
     # The cadence index holds the few contacts with a cadence; deleted_at's index would pick nearly every row.
-    where = [backend_for(conn).unindexed_null(c.deleted_at, "contacts.deleted_at"), lapsed_condition(conn, until)]
+    from crm_tui.services.segments.cadence import touch_awake
+
+    where = [
+        backend_for(conn).unindexed_null(c.deleted_at, "contacts.deleted_at"),
+        lapsed_condition(conn, until),
+        touch_awake(conn, until),  # a snoozed touch waits until its time
+    ]
     if owner is not None:
         where.append(c.owner == owner)
     return where
@@ -226,20 +232,23 @@ def lapsed_contacts(
     from crm_tui.services.segments.cadence import effective_cadence
 
     cadence_days = effective_cadence(conn)
-    query = select(c.id, c.display_name, c.owner, cadence_days, _raw(c.last_contact_at), _raw(c.created_at)).where(
-        *_lapsed_where(conn, until=until, owner=owner)
-    )
+    query = select(
+        c.id, c.display_name, c.owner, cadence_days, _raw(c.last_contact_at), _raw(c.created_at),
+        _raw(c.touch_snoozed_until),
+    ).where(*_lapsed_where(conn, until=until, owner=owner))  # fmt: skip
     if limit is not None:
         lapsed_since = func.coalesce(backend_for(conn).plus_days(c.last_contact_at, cadence_days), c.created_at)
         query = query.order_by(lapsed_since, c.id).limit(limit)
     items = []
-    for cid, name, owner_, cadence, last, created in conn.execute(query).all():
+    for cid, name, owner_, cadence, last, created, snoozed in conn.execute(query).all():
         if last is None:
             due_at, title = aware_utc(created), "stay in touch: never contacted"
         else:
             last_at = aware_utc(last)
             due_at = last_at + timedelta(days=cadence)
             title = f"stay in touch: last contact {last_at.date().isoformat()}"
+        if snoozed is not None:  # back after a snooze: due from when it ended
+            due_at = max(due_at, aware_utc(snoozed))
         items.append(DueItem("touch", cid, cid, name, title, due_at, owner_))
     return items
 

@@ -134,11 +134,12 @@ class ContactFilter:
 
 def stale_condition(conn: Connection, now: datetime) -> Any:
     """Contacts whose stay-in-touch cadence (their own, else their tags' shortest) has lapsed
-    at `now` (never contacted counts)."""
-    from crm_tui.services.segments.cadence import cadence_condition
+    at `now` (never contacted counts), unless the touch is snoozed past `now`."""
+    from crm_tui.services.segments.cadence import cadence_condition, touch_awake
 
     backend = backend_for(conn)
-    return cadence_condition(conn, lambda last, cadence: or_(last.is_(None), backend.plus_days(last, cadence) <= now))
+    lapsed = cadence_condition(conn, lambda last, cadence: or_(last.is_(None), backend.plus_days(last, cadence) <= now))
+    return and_(lapsed, touch_awake(conn, now))
 
 
 def live_condition(conn: Connection) -> Any:

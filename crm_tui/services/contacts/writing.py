@@ -230,3 +230,28 @@ def ensure_primaries(session: Session, contact_id: int) -> None:
         if ids and len(primaries) != 1:
             keep = primaries[0] if primaries else ids[0].id
             session.execute(update(model).where(model.contact_id == contact_id).values(is_primary=model.id == keep))
+
+
+def snooze_touch(
+    session: Session, contact: Contact, until: datetime, *, actor: str, now: datetime | None = None
+) -> Contact:
+    """Keep `contact` off the going-cold list until `until` (its cadence is left as it is).
+
+    Logging an interaction resets the clock as always; the snooze only delays when the contact
+    is next listed. Undoable like any edit.
+    """
+    now = now or utcnow()
+    assert contact.id is not None
+    if contact.deleted_at is not None:
+        raise InvalidInput(f"{contact.display_name} is in the trash (crm trash restore brings it back)")
+    if until <= now:
+        raise InvalidInput("snooze until a time in the future")
+    with change(
+        session, entity="contact", entity_id=contact.id, action="snooze", actor=actor, at=now, parts=CONTACT_PARTS
+    ) as rec:
+        rec.changes = {"touch_snoozed_until": (contact.touch_snoozed_until, until)}
+        contact.touch_snoozed_until = until
+        contact.updated_at = now
+        session.add(contact)
+        session.flush()
+    return contact

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
@@ -49,6 +50,14 @@ def cadence_condition(conn: Connection, test: CadenceTest, *, inherited: bool | 
         )
     )
     return or_(own, c.id.in_(through_tags))
+
+
+def touch_awake(conn: Connection, at: datetime) -> Any:
+    """Contacts whose stay-in-touch is not snoozed past `at` (`crm contact snooze`, `z` on Today)."""
+    from crm_tui.backend import backend_for
+
+    snoozed = c.touch_snoozed_until
+    return or_(snoozed.is_(None), backend_for(conn).comparable_time(snoozed) <= at)
 
 
 def has_cadence(conn: Connection) -> Any:

@@ -80,7 +80,7 @@ def export_contacts(
 
             count = write_contacts_csv(out, iter_contacts(session), custom_keys(session), rt.tz)
         elif fmt == "vcard":
-            from crm_tui.io.vcard import contact_vcard
+            from crm_tui.io.vcard_out import contact_vcard
 
             count = sum(out.write(contact_vcard(c, rt.tz)) > 0 for c in iter_contacts(session))
         else:
@@ -99,7 +99,7 @@ def _is_directory(output: str | None) -> bool:
 
 def _vcard_directory(rt: Runtime, contacts: Any, directory: Path) -> int:
     """One UID.vcf per contact, files 0600 in a directory created 0700 (its new parents too)."""
-    from crm_tui.io.vcard import contact_vcard, file_name
+    from crm_tui.io.vcard_out import contact_vcard, file_name
 
     return _write_directory(directory, ((file_name(c), contact_vcard(c, rt.tz)) for c in contacts))
 

@@ -34,7 +34,8 @@ def vdir(
     Example: crm sync vdir ~/.contacts/work/
     """
     from crm_tui.errors import InvalidInput
-    from crm_tui.io.vcard import VcardReader, contact_vcard, file_name, vcf_files
+    from crm_tui.io.vcard import VcardReader, vcf_files
+    from crm_tui.io.vcard_out import contact_vcard, file_name
     from crm_tui.records import ContactRecord
     from crm_tui.services.exporting import exported_contacts
     from crm_tui.services.person.syncing import VdirFile, plan_sync, remember

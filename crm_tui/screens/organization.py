@@ -15,6 +15,7 @@ from textual.widgets import Footer, Static
 from crm_tui.screens.base import CrmScreen
 from crm_tui.widgets.cells import kind_cell, markup_safe, relative_cell, short_when
 from crm_tui.widgets.nav import NavBar
+from crm_tui.widgets.profile import money_lines
 from crm_tui.widgets.record_table import Column, Record, RecordTable
 
 if TYPE_CHECKING:
@@ -39,36 +40,6 @@ TIMELINE_COLUMNS = [
     Column("kind", "Kind", 9, flex=0, drop=1),
     Column("summary", "Summary", 16, flex=3),
 ]
-
-
-def money_lines(money: MoneyView) -> Text:
-    """Value per currency with the tier, and the open deals: the contact and organization views share it."""
-    from crm_tui.money import human_money
-
-    text = Text()
-    for worth in money.worth:
-        text.append("Value ", style="dim")
-        text.append(f"{human_money(worth.revenue_12m, worth.currency)}", style="bold")
-        text.append(f" in 12 months · {human_money(worth.lifetime, worth.currency)} lifetime", style="dim")
-        text.append(f" · tier {worth.tier}", style="bold")
-        if worth.segment:
-            text.append(f" · {worth.segment}", style="dim")
-        text.append("\n")
-    opens = money.open_deals
-    if opens:
-        totals: dict[str, int] = {}
-        for deal in opens:
-            totals[deal.currency] = totals.get(deal.currency, 0) + deal.amount
-        text.append("Open deals ", style="dim")
-        text.append(f"{len(opens)}: " + ", ".join(human_money(v, k) for k, v in sorted(totals.items())) + "\n")
-        for deal in opens[:SHOWN_DEALS]:
-            text.append(f"  {deal.title}", style="bold")
-            text.append(f" · {deal.stage} · {human_money(deal.amount, deal.currency)}\n", style="dim")
-    if money.payments:
-        last = money.payments[0]
-        text.append("Last paid ", style="dim")
-        text.append(f"{human_money(last.amount, last.currency)} on {last.paid_on.isoformat()}\n")
-    return text
 
 
 def org_text(detail: OrgDetail) -> Text:

@@ -1,0 +1,169 @@
+"""vCard out: 3.0, written by vobject, with every property a card came in with kept as it was.
+
+Apple's item1.X-ABLabel groups and year-less birthdays are written as Apple reads them; what
+crm-tui keeps that vCard has no property for travels in X-CRM-* properties (see io/vcard.py,
+which reads them back).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from datetime import tzinfo
+from typing import Any
+
+from crm_tui.io.fields import APPLE_NO_YEAR
+from crm_tui.io.vcard import ANNIVERSARY, folded
+from crm_tui.records import ExportedContact
+
+_UID_NAMESPACE = uuid.UUID("5b0c9a7e-8f5e-4c43-9d84-2f0c6f1d3a10")
+# The labels written as TYPE values: RFC 2426's for TEL (3.3.1), home and work for EMAIL (as RFC 6350
+# and every address book write them). Any other label travels in Apple's item1.X-ABLabel, in its
+# marked form for Apple's own (Other, Main).
+_TYPES = {
+    "tel": frozenset({"home", "work", "cell", "fax", "pager", "video", "car", "isdn", "pcs", "msg", "bbs", "modem"}),
+    "email": frozenset({"home", "work"}),
+}
+_APPLE_LABELS = {"other": "_$!<Other>!$_", "main": "_$!<Main>!$_"}
+_HAS_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+_SAFE_FILE = re.compile(r"^[A-Za-z0-9._@-]{1,120}$")
+_ADR_TYPES = frozenset({"home", "work", "postal", "parcel", "dom", "intl"})
+
+
+def contact_uid(c: ExportedContact) -> str:
+    """The contact's UID, or one derived from its id and creation time (stable across exports)."""
+    if c.uid:
+        return c.uid
+    created = c.created_at.isoformat() if c.created_at else ""
+    return str(uuid.uuid5(_UID_NAMESPACE, f"crm-tui:{c.id}:{created}"))
+
+
+def file_name(c: ExportedContact) -> str:
+    """`UID.vcf`, or a hash of the UID when it is not safe as a file name."""
+    uid = contact_uid(c)
+    if not _SAFE_FILE.match(uid) or uid.startswith("."):
+        uid = str(uuid.uuid5(_UID_NAMESPACE, uid))
+    return f"{uid}.vcf"
+
+
+def _group(counter: list[int], taken: set[str]) -> str:
+    """The next free `itemN` group: numbers the card's kept properties use are skipped."""
+    while True:
+        counter[0] += 1
+        if f"item{counter[0]}" not in taken:
+            return f"item{counter[0]}"
+
+
+def _add_labeled(
+    card: Any, kind: str, values: list[tuple[str, str | None]], group_counter: list[int], taken: set[str]
+) -> None:
+    for i, (value, label) in enumerate(values):
+        types = []
+        ab_label = None
+        if label:
+            std = "cell" if kind == "tel" and label.lower() == "mobile" else label.lower()
+            if std in _TYPES[kind]:
+                types.append(std)
+            else:
+                ab_label = _APPLE_LABELS.get(std, label)
+        if i == 0 and len(values) > 1:  # a lone value is primary anyway; abook drops TYPE=pref phones
+            types.append("pref")
+        group = _group(group_counter, taken) if ab_label is not None else None
+        prop = card.add(kind, group=group)
+        prop.value = value
+        if types:
+            prop.params["TYPE"] = types
+        if ab_label is not None:
+            card.add("x-ablabel", group=group).value = ab_label
+
+
+def contact_vcard(c: ExportedContact, tz: tzinfo) -> str:
+    """One vCard 3.0 for the contact (CRLF lines, folded at 75 octets)."""
+    import vobject
+
+    from crm_tui.dates import format_duration_days
+
+    card = vobject.vCard()
+    card.add("fn").value = c.display_name
+    card.add("n").value = vobject.vcard.Name(family=c.family_name or "", given=c.given_name or "")
+    counter = [0]
+    taken = {line.split(".", 1)[0].lower() for line in c.card_lines if "." in line.split(":", 1)[0].split(";", 1)[0]}
+    _add_labeled(card, "email", c.emails, counter, taken)
+    _add_labeled(card, "tel", c.phones, counter, taken)
+    if c.nickname:
+        card.add("nickname").value = c.nickname
+    if c.organization:
+        units = c.department.split("; ") if c.department else []
+        card.add("org").value = [c.organization, *units]
+    if c.title:
+        card.add("title").value = c.title
+    if c.tags:
+        card.add("categories").value = list(c.tags)
+    if c.notes:
+        card.add("note").value = c.notes
+    if c.birthday:
+        bday = card.add("bday")
+        if c.birthday.startswith("--"):
+            bday.value = APPLE_NO_YEAR + c.birthday[1:]
+            bday.params["X-APPLE-OMIT-YEAR"] = [APPLE_NO_YEAR]
+        else:
+            bday.value = c.birthday
+    _add_person(card, c, counter, taken)
+    card.add("uid").value = contact_uid(c)
+    card.add("x-crm-owner").value = c.owner or ""
+    card.add("x-crm-source").value = c.source or ""
+    if c.cadence_days:
+        card.add("x-crm-every").value = format_duration_days(c.cadence_days)
+    if c.created_at:
+        card.add("x-crm-created").value = c.created_at.astimezone(tz).isoformat()
+    if c.custom:
+        card.add("x-crm-custom").value = json.dumps(c.custom, ensure_ascii=False, sort_keys=True)
+    text = str(card.serialize())
+    if c.card_lines:  # the properties crm has no field for, as they came in, before END:VCARD
+        end = text.rindex("END:VCARD")
+        text = text[:end] + "".join(folded(line) + "\r\n" for line in c.card_lines) + text[end:]
+    return text
+
+
+def _add_person(card: Any, c: ExportedContact, counter: list[int], taken: set[str]) -> None:
+    """Dates, addresses and web addresses as vCard 3.0 has them (and Apple's labels where it has none).
+
+    An anniversary is X-ANNIVERSARY (khard, Evolution, Thunderbird); another date is Apple's X-ABDATE
+    with its label; a year-less date carries X-APPLE-OMIT-YEAR as the birthday does.
+    """
+    import vobject
+
+    for label, value in c.dates:
+        if label.casefold() == ANNIVERSARY:
+            prop, group = card.add("x-anniversary"), None
+        else:
+            group = _group(counter, taken)
+            prop = card.add("x-abdate", group=group)
+        if value.startswith("--"):
+            prop.value = APPLE_NO_YEAR + value[1:]
+            prop.params["X-APPLE-OMIT-YEAR"] = [APPLE_NO_YEAR]
+        else:
+            prop.value = value
+        if group is not None:
+            card.add("x-ablabel", group=group).value = label
+    for a in c.addresses:
+        std = (a.label or "").lower()
+        group = _group(counter, taken) if a.label and std not in _ADR_TYPES else None
+        adr = card.add("adr", group=group)
+        adr.value = vobject.vcard.Address(
+            box=a.po_box or "", extended=a.extended or "", street=a.street or "", city=a.locality or "",
+            region=a.region or "", code=a.postcode or "", country=a.country or "",
+        )  # fmt: skip
+        if std in _ADR_TYPES:
+            adr.params["TYPE"] = [std]
+        if group is not None:
+            card.add("x-ablabel", group=group).value = _APPLE_LABELS.get(std, a.label or "")
+    for url, url_label in c.urls:
+        # RFC 2426 gives URL no TYPE: a label is Apple's.
+        group = _group(counter, taken) if url_label else None
+        # A web address typed without its scheme (www.example.com) is no URI: it goes out as http://.
+        card.add("url", group=group).value = url if _HAS_SCHEME.match(url) else f"http://{url}"
+        if group is not None:
+            shown = _APPLE_LABELS.get(url_label.lower(), url_label) if url_label else ""
+            card.add("x-ablabel", group=group).value = shown

@@ -42,12 +42,20 @@ class AtRisk:
         return f"{state}: {self.days_since} days since the last contact, {self.lapse_ratio:g}x the {usual}"
 
 
-def _candidates(conn: Connection, now: datetime, *, ranking: bool = False) -> Any:
+def _candidates(conn: Connection, now: datetime, *, ranking: bool = False, top: int | None = None) -> Any:
+    """Every contact at risk at `now`, by rhythm or by cadence, with its lapse ratio.
+
+    `ranking`: most rows will be read. `top`: only the `top` highest ratios of each kind
+    (enough for the `top` highest of all, when nothing else orders them).
+    """
     from crm_tui.services.segments.cadence import cadence_condition, effective_cadence
 
     backend = backend_for(conn)
     today = day_number(now)
     rhythms = current_rhythms(conn)
+    # A ranking reads most rows at risk (a third of a large book): one pass over the narrow
+    # cache beats an index walk that fetches each of them. `+ 0` keeps the index out.
+    crossed = rhythms.c.atrisk_after + 0 if ranking else rhythms.c.atrisk_after
     established = select(
         rhythms.c.contact_id.label("contact_id"),
         literal("rhythm").label("basis"),
@@ -55,10 +63,8 @@ def _candidates(conn: Connection, now: datetime, *, ranking: bool = False) -> An
         rhythms.c.last_day.label("last_day"),
         rhythms.c.atrisk_after.label("crossed"),
         rhythms.c.lapsed_after.label("lapse_at"),
-    )
-    # A ranking reads most rows at risk (a third of a large book): one pass over the narrow
-    # cache beats an index walk that fetches each of them. `+ 0` keeps the index out.
-    established = established.where((rhythms.c.atrisk_after + 0 if ranking else rhythms.c.atrisk_after) < today)
+        ((literal(today) - rhythms.c.last_day) * 1.0 / rhythms.c.median_gap).label("ratio"),
+    ).where(crossed < today)
     last_day = backend.day_number(c.last_contact_at)
     cadence = effective_cadence(conn)
 
@@ -72,8 +78,13 @@ def _candidates(conn: Connection, now: datetime, *, ranking: bool = False) -> An
         last_day.label("last_day"),
         (last_day + ATRISK_MEDIANS * cadence).label("crossed"),
         (last_day + LAPSED_MEDIANS * cadence).label("lapse_at"),
+        ((literal(today) - last_day) * 1.0 / cadence).label("ratio"),
     ).where(c.id.not_in(select(rhythms.c.contact_id)), cadence_condition(conn, past))
-    return union_all(established, fallback).subquery("at_risk")
+    arms = [established, fallback]
+    if top is not None:  # a bounded sort in each arm, then a sort of at most 2 x top rows
+        arms = [select(arm.order_by(arm.selected_columns.ratio.desc(), arm.selected_columns.contact_id)
+                       .limit(top).subquery()) for arm in arms]  # fmt: skip
+    return union_all(*arms).subquery("at_risk")
 
 
 def _where(conn: Connection, *, until: datetime, owner: str | None, skip_cold: bool) -> list[Any]:
@@ -111,17 +122,23 @@ def at_risk_contacts(
     """
     if limit == 0:
         return []
-    risky = _candidates(conn, now, ranking=True)
     today = day_number(now)
-    ratio = ((literal(today) - risky.c.last_day) * 1.0 / risky.c.expected).label("ratio")
-    ranking = select(risky.c.contact_id, risky.c.basis, risky.c.expected, risky.c.last_day, risky.c.crossed,
-                     risky.c.lapse_at, ratio)  # fmt: skip
-    order = [ratio.desc(), risky.c.contact_id]
-    if VALUE_EXPRESSION is not None:
-        ranking = ranking.join(t.contacts, c.id == risky.c.contact_id)
-        order.insert(0, VALUE_EXPRESSION(conn).desc().nulls_last())
-    ranking = ranking.order_by(*order)
-    looks = [ranking] if limit is None else [ranking.limit(FIRST_LOOK), ranking.offset(FIRST_LOOK)]
+
+    def ranked(top: int | None = None) -> Any:
+        risky = _candidates(conn, now, ranking=True, top=top)
+        query = select(risky.c.contact_id, risky.c.basis, risky.c.expected, risky.c.last_day, risky.c.crossed,
+                       risky.c.lapse_at, risky.c.ratio)  # fmt: skip
+        order = [risky.c.ratio.desc(), risky.c.contact_id]
+        if VALUE_EXPRESSION is not None:
+            query = query.join(t.contacts, c.id == risky.c.contact_id)
+            order.insert(0, VALUE_EXPRESSION(conn).desc().nulls_last())
+        return query.order_by(*order)
+
+    if limit is None:
+        looks = [ranked()]
+    else:  # the best FIRST_LOOK, then the rest of the ranking when the filters left too few
+        first = ranked(top=FIRST_LOOK if VALUE_EXPRESSION is None else None).limit(FIRST_LOOK)
+        looks = [first, ranked().offset(FIRST_LOOK)]
     where = _where(conn, until=until or now, owner=owner, skip_cold=skip_cold)
     out: list[AtRisk] = []
     for look in looks:

@@ -99,10 +99,8 @@ def _where(conn: Connection, *, until: datetime, owner: str | None, skip_cold: b
     return where
 
 
-#: How many of the best-ranked candidates the first look reads (a bounded sort); a second
-#: look reads the rest of the ranking, as far as needed, in batches of at most BATCH.
+#: How many of the best-ranked candidates the first look reads (a bounded sort on the cache).
 FIRST_LOOK = 50
-BATCH = 2000
 
 
 def at_risk_contacts(
@@ -116,67 +114,57 @@ def at_risk_contacts(
 ) -> list[AtRisk]:
     """The at-risk contacts, highest value then highest lapse ratio first.
 
-    The candidates are ranked on the narrow rhythm cache alone; their contact rows are read
-    and filtered (live, not going cold, the owner) a batch at a time, best first, until
-    `limit` are kept: tens of contact rows instead of every one at risk.
+    A first look ranks the candidates on the narrow rhythm cache alone and reads the contact
+    rows of the best FIRST_LOOK to filter them (live, not going cold, the owner): tens of
+    contact rows instead of every one at risk. When the filters leave fewer than `limit` of
+    those, one statement ranks and filters them all.
     """
     if limit == 0:
         return []
     today = day_number(now)
+    where = _where(conn, until=until or now, owner=owner, skip_cold=skip_cold)
 
-    def ranked(top: int | None = None) -> Any:
+    def ranked(top: int | None = None, *, filtered: bool = False) -> Any:
         risky = _candidates(conn, now, ranking=True, top=top)
         query = select(risky.c.contact_id, risky.c.basis, risky.c.expected, risky.c.last_day, risky.c.crossed,
                        risky.c.lapse_at, risky.c.ratio)  # fmt: skip
         order = [risky.c.ratio.desc(), risky.c.contact_id]
-        if VALUE_EXPRESSION is not None:
+        if VALUE_EXPRESSION is not None or filtered:
             query = query.join(t.contacts, c.id == risky.c.contact_id)
+        if VALUE_EXPRESSION is not None:
             order.insert(0, VALUE_EXPRESSION(conn).desc().nulls_last())
+        if filtered:
+            query = query.add_columns(c.display_name, c.owner).where(*where)
         return query.order_by(*order)
 
-    if limit is None:
-        looks = [ranked()]
-    else:  # the best FIRST_LOOK, then the rest of the ranking when the filters left too few
-        first = ranked(top=FIRST_LOOK if VALUE_EXPRESSION is None else None).limit(FIRST_LOOK)
-        looks = [first, ranked().offset(FIRST_LOOK)]
-    where = _where(conn, until=until or now, owner=owner, skip_cold=skip_cold)
-    out: list[AtRisk] = []
-    for look in looks:
-        result = conn.execute(look)
-        try:
-            while batch := result.fetchmany(BATCH):
-                out.extend(_kept(conn, batch, where, today))
-                if limit is not None and len(out) >= limit:
-                    return out[:limit]
-        finally:
-            result.close()
-    return out
+    if limit is not None:
+        best = conn.execute(ranked(FIRST_LOOK if VALUE_EXPRESSION is None else None).limit(FIRST_LOOK)).all()
+        ids = [int(row[0]) for row in best]
+        kept = {
+            int(cid): (name, owner_)
+            for cid, name, owner_ in conn.execute(select(c.id, c.display_name, c.owner).where(c.id.in_(ids), *where))
+        }
+        if len(kept) >= limit or len(best) < FIRST_LOOK:
+            return [_at_risk(row, *kept[int(row[0])], today) for row in best if int(row[0]) in kept][:limit]
+    query = ranked(filtered=True)
+    if limit is not None:
+        query = query.limit(limit)
+    return [_at_risk(row[:7], row[7], row[8], today) for row in conn.execute(query)]
 
 
-def _kept(conn: Connection, batch: Sequence[Any], where: list[Any], today: int) -> list[AtRisk]:
-    """The ranked candidates of `batch` that the filters keep, in their order."""
-    ids = [int(row[0]) for row in batch]
-    query = select(c.id, c.display_name, c.owner).where(c.id.in_(ids), *where)
-    kept = {int(cid): (name, owner) for cid, name, owner in conn.execute(query)}
-    out = []
-    for cid, basis, expected, last_day, crossed, lapse_at, ratio in batch:
-        if int(cid) not in kept:
-            continue
-        name, owner = kept[int(cid)]
-        out.append(
-            AtRisk(
-                contact_id=int(cid),
-                name=str(name),
-                owner=owner,
-                basis=str(basis),
-                expected=float(expected),
-                days_since=today - int(last_day),
-                lapse_ratio=round(float(ratio), 2),
-                lapsed=today > float(lapse_at),
-                since=_EPOCH + timedelta(days=int(float(crossed)) + 1),
-            )
-        )
-    return out
+def _at_risk(row: Sequence[Any], name: str, owner: str | None, today: int) -> AtRisk:
+    cid, basis, expected, last_day, crossed, lapse_at, ratio = row
+    return AtRisk(
+        contact_id=int(cid),
+        name=str(name),
+        owner=owner,
+        basis=str(basis),
+        expected=float(expected),
+        days_since=today - int(last_day),
+        lapse_ratio=round(float(ratio), 2),
+        lapsed=today > float(lapse_at),
+        since=_EPOCH + timedelta(days=int(float(crossed)) + 1),
+    )
 
 
 def count_at_risk(conn: Connection, *, now: datetime, until: datetime | None = None, owner: str | None = None) -> int:

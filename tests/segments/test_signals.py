@@ -90,6 +90,22 @@ def test_at_risk_ranks_by_lapse_ratio_and_skips_contacts_going_cold(dataset: Eng
         assert at_risk_contacts(conn, now=NOW) == [] and count_at_risk(conn, now=NOW) == 0
 
 
+def test_at_risk_ranks_on_the_cache_then_falls_back_when_the_filters_reject_the_best(
+    dataset: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crm_tui.services.segments import atrisk
+
+    monkeypatch.setattr(atrisk, "FIRST_LOOK", 1)  # the first look sees Ada alone
+    with session_scope(dataset) as s:
+        s.connection().execute(t.contacts.update().where(t.contacts.c.id == 1).values(owner="sam"))
+    with connection_scope(dataset) as conn:
+        dan_owner = conn.execute(select(t.contacts.c.owner).where(t.contacts.c.id == 4)).scalar_one()
+        assert [r.contact_id for r in at_risk_contacts(conn, now=NOW, skip_cold=False, limit=1)] == [1]
+        mine = at_risk_contacts(conn, now=NOW, skip_cold=False, limit=1, owner=dan_owner)
+        assert [(r.contact_id, r.basis, r.lapse_ratio) for r in mine] == [(4, "cadence", round(50 / 30, 2))]
+        assert at_risk_contacts(conn, now=NOW, skip_cold=False, limit=0) == []
+
+
 def test_tag_cadence_is_inherited_by_the_shortest(dataset: Engine) -> None:
     with session_scope(dataset) as s:
         set_tag_cadence(s, "vip", 7, actor="tester")

@@ -3,7 +3,7 @@ then by lapse ratio (days since the last event over the median gap, or the caden
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -42,12 +42,20 @@ class AtRisk:
         return f"{state}: {self.days_since} days since the last contact, {self.lapse_ratio:g}x the {usual}"
 
 
-def _candidates(conn: Connection, now: datetime) -> Any:
+def _candidates(conn: Connection, now: datetime, *, ranking: bool = False, top: int | None = None) -> Any:
+    """Every contact at risk at `now`, by rhythm or by cadence, with its lapse ratio.
+
+    `ranking`: most rows will be read. `top`: only the `top` highest ratios of each kind
+    (enough for the `top` highest of all, when nothing else orders them).
+    """
     from crm_tui.services.segments.cadence import cadence_condition, effective_cadence
 
     backend = backend_for(conn)
     today = day_number(now)
     rhythms = current_rhythms(conn)
+    # A ranking reads most rows at risk (a third of a large book): one pass over the narrow
+    # cache beats an index walk that fetches each of them. `+ 0` keeps the index out.
+    crossed = rhythms.c.atrisk_after + 0 if ranking else rhythms.c.atrisk_after
     established = select(
         rhythms.c.contact_id.label("contact_id"),
         literal("rhythm").label("basis"),
@@ -55,7 +63,8 @@ def _candidates(conn: Connection, now: datetime) -> Any:
         rhythms.c.last_day.label("last_day"),
         rhythms.c.atrisk_after.label("crossed"),
         rhythms.c.lapsed_after.label("lapse_at"),
-    ).where(rhythms.c.atrisk_after < today)
+        ((literal(today) - rhythms.c.last_day) * 1.0 / rhythms.c.median_gap).label("ratio"),
+    ).where(crossed < today)
     last_day = backend.day_number(c.last_contact_at)
     cadence = effective_cadence(conn)
 
@@ -69,20 +78,29 @@ def _candidates(conn: Connection, now: datetime) -> Any:
         last_day.label("last_day"),
         (last_day + ATRISK_MEDIANS * cadence).label("crossed"),
         (last_day + LAPSED_MEDIANS * cadence).label("lapse_at"),
+        ((literal(today) - last_day) * 1.0 / cadence).label("ratio"),
     ).where(c.id.not_in(select(rhythms.c.contact_id)), cadence_condition(conn, past))
-    return union_all(established, fallback).subquery("at_risk")
+    arms = [established, fallback]
+    if top is not None:  # a bounded sort in each arm, then a sort of at most 2 x top rows
+        arms = [select(arm.order_by(arm.selected_columns.ratio.desc(), arm.selected_columns.contact_id)
+                       .limit(top).subquery()) for arm in arms]  # fmt: skip
+    return union_all(*arms).subquery("at_risk")
 
 
-def _where(conn: Connection, risky: Any, *, until: datetime, owner: str | None, skip_cold: bool) -> list[Any]:
-    from crm_tui.services.contacts.rows import live_condition
+def _where(conn: Connection, *, until: datetime, owner: str | None, skip_cold: bool) -> list[Any]:
     from crm_tui.services.queue import lapsed_condition
 
-    where = [live_condition(conn)]
+    # Not in the trash, kept off the deleted_at index (nearly every row is live).
+    where = [backend_for(conn).unindexed_null(c.deleted_at, "contacts.deleted_at")]
     if skip_cold:  # listed already as going cold: once is enough
         where.append(not_(lapsed_condition(conn, until)))
     if owner is not None:
         where.append(c.owner == owner)
     return where
+
+
+#: How many of the best-ranked candidates the first look reads (a bounded sort on the cache).
+FIRST_LOOK = 50
 
 
 def at_risk_contacts(
@@ -94,47 +112,59 @@ def at_risk_contacts(
     limit: int | None = 20,
     skip_cold: bool = True,
 ) -> list[AtRisk]:
-    """The at-risk contacts, highest value then highest lapse ratio first."""
-    risky = _candidates(conn, now)
+    """The at-risk contacts, highest value then highest lapse ratio first.
+
+    A first look ranks the candidates on the narrow rhythm cache alone and reads the contact
+    rows of the best FIRST_LOOK to filter them (live, not going cold, the owner): tens of
+    contact rows instead of every one at risk. When the filters leave fewer than `limit` of
+    those, one statement ranks and filters them all.
+    """
+    if limit == 0:
+        return []
     today = day_number(now)
-    ratio = (literal(today) - risky.c.last_day) * 1.0 / risky.c.expected
-    order = [ratio.desc(), c.id]
-    if VALUE_EXPRESSION is not None:
-        order.insert(0, VALUE_EXPRESSION(conn).desc().nulls_last())
-    query = (
-        select(
-            c.id,
-            c.display_name,
-            c.owner,
-            risky.c.basis,
-            risky.c.expected,
-            risky.c.last_day,
-            risky.c.crossed,
-            risky.c.lapse_at,
-            ratio.label("ratio"),
-        )
-        .join(risky, risky.c.contact_id == c.id)
-        .where(*_where(conn, risky, until=until or now, owner=owner, skip_cold=skip_cold))
-        .order_by(*order)
-    )
+    where = _where(conn, until=until or now, owner=owner, skip_cold=skip_cold)
+
+    def ranked(top: int | None = None, *, filtered: bool = False) -> Any:
+        risky = _candidates(conn, now, ranking=True, top=top)
+        query = select(risky.c.contact_id, risky.c.basis, risky.c.expected, risky.c.last_day, risky.c.crossed,
+                       risky.c.lapse_at, risky.c.ratio)  # fmt: skip
+        order = [risky.c.ratio.desc(), risky.c.contact_id]
+        if VALUE_EXPRESSION is not None or filtered:
+            query = query.join(t.contacts, c.id == risky.c.contact_id)
+        if VALUE_EXPRESSION is not None:
+            order.insert(0, VALUE_EXPRESSION(conn).desc().nulls_last())
+        if filtered:
+            query = query.add_columns(c.display_name, c.owner).where(*where)
+        return query.order_by(*order)
+
+    if limit is not None:
+        best = conn.execute(ranked(FIRST_LOOK if VALUE_EXPRESSION is None else None).limit(FIRST_LOOK)).all()
+        ids = [int(row[0]) for row in best]
+        kept = {
+            int(cid): (name, owner_)
+            for cid, name, owner_ in conn.execute(select(c.id, c.display_name, c.owner).where(c.id.in_(ids), *where))
+        }
+        if len(kept) >= limit or len(best) < FIRST_LOOK:
+            return [_at_risk(row, *kept[int(row[0])], today) for row in best if int(row[0]) in kept][:limit]
+    query = ranked(filtered=True)
     if limit is not None:
         query = query.limit(limit)
-    out = []
-    for cid, name, owner_, basis, expected, last_day, crossed, lapse_at, ratio_ in conn.execute(query):
-        out.append(
-            AtRisk(
-                contact_id=int(cid),
-                name=str(name),
-                owner=owner_,
-                basis=str(basis),
-                expected=float(expected),
-                days_since=today - int(last_day),
-                lapse_ratio=round(float(ratio_), 2),
-                lapsed=today > float(lapse_at),
-                since=_EPOCH + timedelta(days=int(float(crossed)) + 1),
-            )
-        )
-    return out
+    return [_at_risk(row[:7], row[7], row[8], today) for row in conn.execute(query)]
+
+
+def _at_risk(row: Sequence[Any], name: str, owner: str | None, today: int) -> AtRisk:
+    cid, basis, expected, last_day, crossed, lapse_at, ratio = row
+    return AtRisk(
+        contact_id=int(cid),
+        name=str(name),
+        owner=owner,
+        basis=str(basis),
+        expected=float(expected),
+        days_since=today - int(last_day),
+        lapse_ratio=round(float(ratio), 2),
+        lapsed=today > float(lapse_at),
+        since=_EPOCH + timedelta(days=int(float(crossed)) + 1),
+    )
 
 
 def count_at_risk(conn: Connection, *, now: datetime, until: datetime | None = None, owner: str | None = None) -> int:
@@ -142,6 +172,6 @@ def count_at_risk(conn: Connection, *, now: datetime, until: datetime | None = N
     query = (
         select(func.count())
         .select_from(t.contacts.join(risky, risky.c.contact_id == c.id))
-        .where(*_where(conn, risky, until=until or now, owner=owner, skip_cold=True))
+        .where(*_where(conn, until=until or now, owner=owner, skip_cold=True))
     )
     return int(conn.execute(query).scalar_one())

@@ -72,35 +72,41 @@ def rhythm_stats(conn: Connection, *, contacts: Any = None, key: str = "contact_
         source = select(ev.c.contact_id.label("owner_id"), ev.c.at)
         if contacts is not None:
             source = source.where(ev.c.contact_id.in_(contacts))
-    src = source.subquery("src")
-    day = backend.day_number(src.c.at)
+    # The day is computed once per event, in the innermost select: SQLite keeps a subquery
+    # under a window function as it is, where an inline expression is evaluated per use.
+    src = source.add_columns(backend.day_number(source.selected_columns.at).label("day")).subquery("src")
     # Consecutive events: a zero-day step is a second event on one day, not a gap.
     steps = select(
         src.c.owner_id,
-        day.label("day"),
-        (day - func.lag(day).over(partition_by=src.c.owner_id, order_by=src.c.at)).label("gap"),
+        src.c.day,
+        (src.c.day - func.lag(src.c.day).over(partition_by=src.c.owner_id, order_by=src.c.at)).label("gap"),
     ).subquery("steps")
-    gaps = select(steps.c.owner_id, steps.c.day, steps.c.gap).where(steps.c.gap > 0).subquery("gaps")
-    ranked = select(
-        gaps.c.owner_id,
-        gaps.c.day,
-        gaps.c.gap,
-        func.row_number().over(partition_by=gaps.c.owner_id, order_by=gaps.c.gap).label("rn"),
-        func.count().over(partition_by=gaps.c.owner_id).label("n"),
-    ).subquery("ranked")
-    n, rn, gap = ranked.c.n, ranked.c.rn, ranked.c.gap
-    middle = or_(rn == (n + 1) // 2, rn == (n + 2) // 2)
+    # One sort by (owner, gap): cume_dist is the share of the owner's gaps at most this one,
+    # so the k-th smallest gap is the smallest whose share reaches k/n. With k = ceil(n/2),
+    # n//2 + 1 and ceil(0.8 n) (nearest rank), that is: share >= 0.5, > 0.5 and >= 0.8.
+    ranked = (
+        select(
+            steps.c.owner_id,
+            steps.c.day,
+            steps.c.gap,
+            func.cume_dist().over(partition_by=steps.c.owner_id, order_by=steps.c.gap).label("share"),
+        )
+        .where(steps.c.gap > 0)
+        .subquery("ranked")
+    )
+    share, gap = ranked.c.share, ranked.c.gap
+    lower, upper = func.min(case((share >= 0.5, gap))), func.min(case((share > 0.5, gap)))
     stats = (
         select(
             ranked.c.owner_id.label("owner_id"),
-            func.max(n).label("gaps"),
-            func.avg(case((middle, gap))).label("median_gap"),
-            func.max(case((rn == (4 * n + 4) // 5, gap))).label("p80_gap"),  # rank ceil(0.8 n)
+            func.count().label("gaps"),
+            ((lower + upper) / 2.0).label("median_gap"),
+            func.min(case((share >= 0.8, gap))).label("p80_gap"),
             func.max(gap).label("max_gap"),
             func.max(ranked.c.day).label("last_day"),
         )
         .group_by(ranked.c.owner_id)
-        .having(func.max(n) >= min_gaps)
+        .having(func.count() >= min_gaps)
         .subquery("stats")
     )
     median, p80, longest = stats.c.median_gap, stats.c.p80_gap, stats.c.max_gap

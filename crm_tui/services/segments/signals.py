@@ -15,10 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from crm_tui.models import tables as t
-from crm_tui.services.segments.rules import Fired, RuleProblem
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
+
+    # Only for types: `crm due` with no rule reads `signals_pending` and never loads the rules
+    # (nor the query parser they import).
+    from crm_tui.services.segments.rules import Fired, RuleProblem
 
 
 @dataclass(frozen=True)
@@ -65,7 +68,7 @@ def run_signals(session: Session, *, now: datetime, tz: tzinfo, actor: str) -> S
     from crm_tui.services.segments.compiler import parse_segment
     from crm_tui.services.segments.parser import QueryError
     from crm_tui.services.segments.rhythm import refresh_rhythms
-    from crm_tui.services.segments.rules import run_rules
+    from crm_tui.services.segments.rules import RuleProblem, run_rules
     from crm_tui.services.segments.views import refresh_members, view_infos
 
     conn = session.connection()

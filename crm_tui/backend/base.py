@@ -119,6 +119,10 @@ class Backend(ABC):
         """Text that reads as a decimal number (`42`, `-3.5`) as that number; NULL for any other text."""
 
     @abstractmethod
+    def date_start(self, column: Any) -> Any:
+        """A date column as the start of that day in UTC, comparable (and unionable) with stored times."""
+
+    @abstractmethod
     def month_of(self, column: Any) -> ColumnElement[str]:
         """The `YYYY-MM` of a date column (NULL stays NULL), to group amounts by month."""
 

@@ -128,6 +128,12 @@ class PostgresBackend(Backend):
         text_ = func.btrim(value)
         return case((text_.op("~")(r"^-?[0-9]*\.?[0-9]+$|^-?[0-9]+\.$"), cast(text_, Numeric)), else_=None)
 
+    def date_start(self, column: Any) -> Any:
+        from sqlalchemy import TIMESTAMP
+
+        # Midnight UTC whatever the session's zone: a bare cast to timestamptz would use that zone.
+        return func.timezone("UTC", cast(column, TIMESTAMP))
+
     def month_of(self, column: Any) -> ColumnElement[str]:
         return func.to_char(column, "YYYY-MM", type_=String)
 

@@ -188,6 +188,10 @@ class SqliteBackend(Backend):
         )
         return case((numeric, cast(text_, REAL)), else_=None)
 
+    def date_start(self, column: Any) -> Any:
+        # ISO text: '2026-11-03' sorts before any time of that day, and julianday() reads it as midnight.
+        return column
+
     def month_of(self, column: Any) -> ColumnElement[str]:
         # Dates are stored as ISO text: the month is its first seven characters.
         return func.substr(column, 1, 7, type_=String)

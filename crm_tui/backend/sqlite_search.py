@@ -156,6 +156,31 @@ RHYTHM_TRIGGERS: tuple[TriggerDef, ...] = (
         f"{_RHYTHM_MARK.format(row='OLD')} END",
     ),
 )
+# A payment may name only an organization: then there is no contact to mark (migration 0013).
+# NOT EXISTS, not OR IGNORE: a foreign key's SET NULL (a deal deleted) runs the update trigger
+# with ABORT whatever the statement inside says.
+_PAID_MARK = (
+    "INSERT INTO rhythm_dirty (contact_id) SELECT {row}.contact_id WHERE {row}.contact_id IS NOT NULL"
+    " AND NOT EXISTS (SELECT 1 FROM rhythm_dirty WHERE contact_id = {row}.contact_id);"
+)
+RHYTHM_TRIGGERS += (
+    TriggerDef(
+        "payments_rhythm_ai",
+        "payments",
+        f"CREATE TRIGGER payments_rhythm_ai AFTER INSERT ON payments BEGIN {_PAID_MARK.format(row='NEW')} END",
+    ),
+    TriggerDef(
+        "payments_rhythm_au",
+        "payments",
+        "CREATE TRIGGER payments_rhythm_au AFTER UPDATE ON payments BEGIN "
+        f"{_PAID_MARK.format(row='OLD')} {_PAID_MARK.format(row='NEW')} END",
+    ),
+    TriggerDef(
+        "payments_rhythm_ad",
+        "payments",
+        f"CREATE TRIGGER payments_rhythm_ad AFTER DELETE ON payments BEGIN {_PAID_MARK.format(row='OLD')} END",
+    ),
+)
 TRIGGERS = TRIGGERS + RHYTHM_TRIGGERS
 # Not search, but every trigger of the head schema is defined here: a change to what client value
 # is computed from (a payment, a contact trashed or deleted, an organization deleted) bumps

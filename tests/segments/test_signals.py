@@ -187,3 +187,50 @@ def test_feedback_summary_and_nps_by_month(dataset: Engine) -> None:
         ("2026-11", 1, 0, 0, 0, 1, 4.0),  # Ada's 7 (passive), Carla's rating 4
     ]
     assert [(m.group, m.promoters) for m in by_tag] == [("client", 1), ("vip", 1)]
+
+
+def test_deleted_interactions_leave_the_rhythm(engine: Engine) -> None:
+    from crm_tui.models import Interaction
+    from crm_tui.services.interaction_edits import delete_interaction
+
+    build(engine)
+    with session_scope(engine) as s:
+        for ago in (116, 106, 103, 101, 100):
+            log_interaction(s.connection(), 7, kind="call", summary="x", author="t", at=days(ago), now=NOW)
+    with session_scope(engine) as s:
+        last = s.execute(select(Interaction).where(Interaction.contact_id == 7).order_by(Interaction.id)).scalars()
+        delete_interaction(s, list(last)[-1], actor="t", now=NOW)  # the call 100 days ago
+    with connection_scope(engine) as conn:
+        gus = rhythm_info(conn, 7, now=NOW)
+        cached = {r.contact_id: r for r in conn.execute(select(current_rhythms(conn)))}
+    # Gaps 10, 3, 2: the deleted call's day (and its 1-day gap) no longer counts.
+    assert (gus.gaps, gus.median_gap, gus.max_gap, gus.days_since) == (3, 3, 10, 101)
+    assert cached[7].gaps == 3
+
+
+def test_payments_are_events_of_the_rhythm_and_mark_it_stale(engine: Engine) -> None:
+    from crm_tui.models import Deal
+    from crm_tui.money import parse_money
+    from crm_tui.services.money.deal_changes import remove_deal
+    from tests.money.conftest import Book
+    from crm_tui.services.money.payments import add_payment
+
+    build(engine)
+    eur = parse_money("100", default_currency="EUR")
+    with session_scope(engine) as s:
+        for ago in (120, 90, 60, 30):  # a client who pays monthly and never calls
+            add_payment(s, eur, paid_on=(NOW - timedelta(days=ago)).date(), actor="t", now=NOW, contact_id=7)
+    with connection_scope(engine) as conn:
+        assert 7 in set(conn.execute(select(t.rhythm_dirty.c.contact_id)).scalars())
+        gus = rhythm_info(conn, 7, now=NOW)
+    assert (gus.gaps, gus.median_gap, gus.days_since) == (3, 30, 30)
+    with connection_scope(engine, write=True) as conn:
+        refresh_rhythms(conn)
+    deal_id = Book(engine).deal("Retainer", eur, contact_id=7)
+    with session_scope(engine) as s:
+        add_payment(s, eur, paid_on=NOW.date(), actor="t", now=NOW, contact_id=7, deal_id=deal_id)
+    # Deleting the deal sets its payment's deal_id to NULL, which runs the payments' update trigger.
+    with session_scope(engine) as s:
+        remove_deal(s, s.get(Deal, deal_id), actor="t", now=NOW)
+    with connection_scope(engine) as conn:
+        assert rhythm_info(conn, 7, now=NOW).gaps == 4

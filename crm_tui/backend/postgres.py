@@ -44,12 +44,16 @@ def _words(query: str) -> list[str]:
     return _WORDS.findall(unicodedata.normalize("NFKC", query))
 
 
-def ts_expression(words: list[str], weights: str = "") -> str:
-    """A to_tsquery expression: every word, the last one also as a prefix; words are letters and digits only."""
+def ts_expression(words: list[str], weights: str = "", *, min_prefix: int = 1) -> str:
+    """A to_tsquery expression: every word, the last one also as a prefix (once it has `min_prefix`
+    characters); words are letters and digits only."""
     exact = f":{weights}" if weights else ""
     terms = [f"'{w}'{exact}" for w in words[:-1]]
     # The exact word too, so "zoe" ranks Zoë above Zoeller (as on SQLite).
-    terms.append(f"('{words[-1]}'{exact} | '{words[-1]}':*{weights})")
+    if len(words[-1]) >= min_prefix:
+        terms.append(f"('{words[-1]}'{exact} | '{words[-1]}':*{weights})")
+    else:
+        terms.append(f"'{words[-1]}'{exact}")
     return " & ".join(terms)
 
 
@@ -204,7 +208,8 @@ class PostgresBackend(Backend):
         words = _words(query)
         if not words:
             return None
-        terms = func.to_tsquery(literal_column("'simple'::regconfig"), func.unaccent(literal(ts_expression(words))))
+        expression = ts_expression(words, min_prefix=MIN_SPREAD_PREFIX)  # as on SQLite
+        terms = func.to_tsquery(literal_column("'simple'::regconfig"), func.unaccent(literal(expression)))
         ids = _SEARCH_INDEX.c.id
         return select(_SEARCH_INDEX.c.contact_id, ids.label("doc_id")).where(
             _SEARCH_INDEX.c.document.op("@@")(terms), ids > 0 if interactions else ids < 0

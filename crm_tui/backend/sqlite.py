@@ -58,8 +58,9 @@ def _phrase(token: str) -> str:
     return '"' + token.replace('"', '""') + '"'
 
 
-def fts_query(query: str) -> str | None:
-    """A safe FTS5 MATCH expression: every token quoted, the last one prefix-matched.
+def fts_query(query: str, *, min_prefix: int = 1) -> str | None:
+    """A safe FTS5 MATCH expression: every token quoted, the last one prefix-matched
+    (once it has `min_prefix` characters).
 
     Operators typed by the user (AND, OR, NEAR, quotes, -) are searched as words.
     None when the text holds nothing searchable (only punctuation or emoji).
@@ -69,7 +70,8 @@ def fts_query(query: str) -> str | None:
         return None
     quoted = [_phrase(t) for t in tokens]
     # The last word may be unfinished; the exact word too, so "zoe" ranks Zoë above Zoeller.
-    quoted[-1] = f"({quoted[-1]} OR {quoted[-1]}*)"
+    if len(tokens[-1]) >= min_prefix:
+        quoted[-1] = f"({quoted[-1]} OR {quoted[-1]}*)"
     return " AND ".join(quoted)
 
 
@@ -279,7 +281,8 @@ class SqliteBackend(Backend):
         return [(int(cid), str(summary)) for cid, summary in rows]
 
     def contacts_matching(self, query: str, *, interactions: bool) -> Any:
-        expression = fts_query(query)
+        # A one-letter prefix spread over a million interactions costs seconds, for a word being typed.
+        expression = fts_query(query, min_prefix=MIN_SPREAD_PREFIX)
         if expression is None:
             return None
         # Contact documents have rowid -id, interaction documents the interaction's id.

@@ -234,3 +234,20 @@ def test_payments_are_events_of_the_rhythm_and_mark_it_stale(engine: Engine) -> 
         remove_deal(s, s.get(Deal, deal_id), actor="t", now=NOW)
     with connection_scope(engine) as conn:
         assert rhythm_info(conn, 7, now=NOW).gaps == 4
+
+
+def test_a_one_letter_last_word_is_a_word_not_a_prefix(engine: Engine) -> None:
+    from crm_tui.services.contacts.rows import ContactFilter, list_contacts
+    from crm_tui.services.segments.compiler import parse_segment
+
+    build(engine)
+    with session_scope(engine) as s:
+        log_interaction(s.connection(), 7, kind="call", summary="taxes for 2026", author="t", at=days(3), now=NOW)
+
+    def found(query: str) -> set[int]:
+        segment = parse_segment(query, now=NOW, tz=ZoneInfo("UTC"), user="t")
+        with connection_scope(engine) as conn:
+            return {r.id for r in list_contacts(conn, ContactFilter(segment=segment), limit=None, now=NOW)}
+
+    # One letter would spread over every word of every interaction while it is being typed.
+    assert 7 not in found("t") and 7 in found("ta") and 7 in found("taxes")

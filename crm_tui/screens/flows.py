@@ -163,7 +163,9 @@ def merge_into(screen: DbMixin, keep_id: int, keep_name: str, then: Callable[[],
         other_id, _ = choice
         screen.db(lambda conn: merge_plan(conn, keep_id, other_id), ask)
 
-    app.push_screen(ContactPickerModal(f"Merge which contact into {keep_name}?", exclude=keep_id), picked)
+    app.push_screen(
+        ContactPickerModal(f"Merge which contact into {keep_name}?", exclude=keep_id, duplicates_of=keep_id), picked
+    )
 
 
 def ask_or_thank(screen: DbMixin, contact_id: int, name: str, action: str, then: Callable[[], None]) -> None:

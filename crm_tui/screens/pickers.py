@@ -18,6 +18,8 @@ from crm_tui.widgets.cells import markup_safe
 from crm_tui.widgets.record_table import Column, Record, RecordTable
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
     from crm_tui.services.search import SearchHit
     from crm_tui.services.tags import TagCount
 
@@ -80,10 +82,11 @@ class ContactPickerModal(CrmModal[tuple[int, str]]):
         Column("email", "Email", 16, flex=2, drop=2),
     ]
 
-    def __init__(self, title: str, *, exclude: int | None = None) -> None:
+    def __init__(self, title: str, *, exclude: int | None = None, duplicates_of: int | None = None) -> None:
         super().__init__()
         self.title_text = title
         self.exclude = exclude
+        self.duplicates_of = duplicates_of  # offer this contact's likely duplicates before anything is typed
         self._token = 0
 
     def compose(self) -> ComposeResult:
@@ -98,6 +101,36 @@ class ContactPickerModal(CrmModal[tuple[int, str]]):
         table.loading_text = None
         table.show_records([])
         self.query_one("#picker-search", Input).focus()
+        if self.duplicates_of is not None:
+            self._suggest(self.duplicates_of)
+
+    def _suggest(self, contact_id: int) -> None:
+        """The contact's likely duplicates (crm dedup's pairs), best first, until something is typed."""
+        from crm_tui.services.contacts.rows import rows_for
+        from crm_tui.services.dedup import find_duplicates
+
+        token = self._token
+
+        def load(conn: Connection) -> list[Record]:
+            pairs = find_duplicates(conn, contact_id=contact_id, limit=10).pairs
+            others = [p.other_id if p.contact_id == contact_id else p.contact_id for p in pairs]
+            return [
+                Record(
+                    key=row.id,
+                    cells={"name": row.name, "org": row.organization or "", "email": row.email or ""},
+                    data=row.name,
+                )
+                for row in rows_for(conn, others)
+            ]
+
+        def show(records: list[Record]) -> None:
+            if token != self._token or not records:
+                return  # typing came first, or nobody looks like this contact
+            table = self.query_one(RecordTable)
+            table.border_title = "Likely duplicates: type to find another"
+            table.show_records(records)
+
+        self.db(load, show, group="picker", exclusive=True)
 
     @on(Input.Changed, "#picker-search")
     def _search(self, event: Input.Changed) -> None:
@@ -116,6 +149,7 @@ class ContactPickerModal(CrmModal[tuple[int, str]]):
         if token != self._token:
             return
         table = self.query_one(RecordTable)
+        table.border_title = ""
         table.empty_text = "No contact matches." if self.query_one("#picker-search", Input).value.strip() else ""
         table.show_records(
             [

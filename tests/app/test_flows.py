@@ -388,3 +388,28 @@ def test_search_finds_names_first_then_interaction_text(sample_engine: Engine, a
             assert screen.filters.query == "" and table.row_count == 37
 
     run(flow())
+
+
+def test_the_merge_picker_offers_the_contact_s_likely_duplicates(engine: Engine, app_factory: AppFactory) -> None:
+    from crm_tui.screens.pickers import ContactPickerModal
+
+    keep = add(engine, "Priya Sharma", "priya@acme.example")
+    twin = add(engine, "Priya Sharma", "p.sharma@home.example")
+    add(engine, "Alan Turing", "alan@bletchley.example")
+
+    async def flow() -> None:
+        app = app_factory(engine)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            app.open_contact(keep)
+            await settle(pilot)
+            await pilot.press("m")
+            await settle(pilot)
+            assert isinstance(app.screen, ContactPickerModal)
+            offered = [r.key for r in app.screen.query_one(RecordTable).loaded_records()]
+            assert offered == [twin]  # before anything is typed; Alan is nobody's twin
+            await type_text(pilot, "alan")
+            await settle(pilot)
+            assert [str(r.cells["name"]) for r in app.screen.query_one(RecordTable).loaded_records()] == ["Alan Turing"]
+
+    run(flow())

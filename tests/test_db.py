@@ -268,3 +268,42 @@ def test_upgrade_rekeys_phones_written_with_a_trunk_zero_in_parentheses(make_db_
     # Only the (0) form changes; the number stays as typed.
     assert [tuple(r) for r in rows] == [("+44 (0)20 7946 0000", "+442079460000"), ("(020) 7946 0001", "02079460001")]
     engine.dispose()
+
+
+def test_the_person_migration_moves_birthdays_and_imported_address_url_and_name_values(make_db_url: MakeDbUrl) -> None:
+    """0007 turns what older versions kept as a birthday column and as custom values (an Outlook
+    address, a web page, a nickname, a department) into dates, addresses, URLs and fields."""
+    import json
+
+    url = make_db_url("old.db", migrated=False)
+    engine = make_engine(url)
+    before_person = KNOWN_REVISIONS[KNOWN_REVISIONS.index("0007") - 1]
+    upgrade(engine, url, target=before_person)
+    stamp = "2026-11-22 10:30:00.000000"
+    custom = {
+        "Business Street": "1 Main St", "Business City": "London", "Business Postal Code": "N1 9GU",
+        "Web Page": "https://ada.example", "Nickname": "Ada", "Department": "Maths", "industry": "tech",
+    }  # fmt: skip
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO contacts (id, display_name, sort_name, birthday, custom, created_at, updated_at)"
+                " VALUES (1, 'Ada Lovelace', 'ada lovelace', '1815-12-10', :c, :t, :t)"
+            ),
+            {"c": json.dumps(custom), "t": stamp},
+        )
+    engine.dispose()
+    engine = open_engine(Settings(db_url=url, user="t"))
+    with engine.connect() as conn:
+        dates = conn.execute(text("SELECT label, value FROM contact_dates WHERE contact_id = 1")).all()
+        addresses = conn.execute(
+            text("SELECT label, street, locality, postcode FROM contact_addresses WHERE contact_id = 1")
+        ).all()
+        urls = conn.execute(text("SELECT url, label FROM contact_urls WHERE contact_id = 1")).all()
+        nickname, department, left = conn.execute(
+            text("SELECT nickname, department, custom FROM contacts WHERE id = 1")
+        ).one()
+    assert [tuple(d) for d in dates] == [("birthday", "1815-12-10")]
+    assert [tuple(a) for a in addresses] == [("work", "1 Main St", "London", "N1 9GU")]
+    assert [tuple(u) for u in urls] == [("https://ada.example", "work")]
+    assert (nickname, department, json.loads(left)) == ("Ada", "Maths", {"industry": "tech"})

@@ -37,6 +37,18 @@ METAVARS = {
     "--map": "COLUMN=FIELD",
     "--set": "FIELD=VALUE",
     "--date": "LABEL=DATE",
+    "--birthday": "DATE",
+    "--remove-date": "LABEL",
+    "--unset": "FIELD",
+    "--add-address": "ADDRESS",
+    "--remove-address": "ADDRESS",
+    "--add-email": "EMAIL",
+    "--remove-email": "EMAIL",
+    "--primary-email": "EMAIL",
+    "--add-phone": "PHONE",
+    "--remove-phone": "PHONE",
+    "--remove-url": "URL",
+    "--untag": "TAG",
 }
 # Typer's shell-completion options, offered on every sub-app: noise in a group's help.
 COMPLETION_OPTIONS = ("install_completion", "show_completion")

@@ -199,3 +199,28 @@ def test_interaction_rows_past_the_calendar_or_the_largest_id_are_one_line_error
         assert code == 1 and out == "", err
         assert err.startswith("crm: bad.csv line 2: ") and message in err and err.count("\n") == 1, err
     assert query("SELECT count(*) FROM interactions")[0][0] == 0
+
+
+def test_two_people_with_one_name_and_different_profile_urls_stay_two(crm: Crm, query: Query, tmp_path: Path) -> None:
+    """LinkedIn exports no email for most connections: two "Priya Sharma" rows are two people when
+    their profile URLs differ, and the same file imported again changes nothing (issue 12 item 11)."""
+    path = tmp_path / "Connections.csv"
+    body = layouts.rows_text(layouts.LINKEDIN_HEADER, [
+        {"First Name": "Priya", "Last Name": "Sharma", "URL": "https://www.linkedin.com/in/priya-sharma-1",
+         "Company": "Acme", "Position": "CTO", "Connected On": "02 Feb 2025"},
+        {"First Name": "Priya", "Last Name": "Sharma", "URL": "https://www.linkedin.com/in/priya-sharma-2",
+         "Company": "Globex", "Position": "Designer", "Connected On": "03 Mar 2025"},
+    ])  # fmt: skip
+    path.write_text(layouts.LINKEDIN_PREAMBLE + body, encoding="utf-8")
+    code, _, err = crm("import", "contacts", str(path))
+    assert code == 0 and "2 created" in err, err
+    rows = query(
+        "SELECT u.url, o.name FROM contacts c JOIN contact_urls u ON u.contact_id = c.id"
+        " JOIN organizations o ON o.id = c.organization_id WHERE c.display_name = 'Priya Sharma' ORDER BY u.url"
+    )
+    assert [tuple(r) for r in rows] == [
+        ("https://www.linkedin.com/in/priya-sharma-1", "Acme"),
+        ("https://www.linkedin.com/in/priya-sharma-2", "Globex"),
+    ]
+    code, _, err = crm("import", "contacts", str(path))
+    assert code == 0 and "0 created, 0 updated, 2 unchanged" in err, err

@@ -28,6 +28,9 @@ from crm_tui.services.imports.summary import ImportSummary, RowOutcome, finish_b
 
 ON_DUPLICATE = ("update", "skip", "create")
 BATCH_ROWS = 2000
+# The import's new contacts, as a share of those stored before it, from which the indexes it does
+# not read are dropped and built again at the end (benchmarks/import_bench.py --index-share).
+INDEX_REBUILD_SHARE = 0.5
 
 _CONTACT_COLUMNS = (
     "id", "display_name", "sort_name", "given_name", "family_name", "organization_id", "title", "notes",
@@ -104,11 +107,18 @@ class ContactImporter:
             if len(batch) >= BATCH_ROWS:
                 self._flush(batch)
                 batch = []
+                self._maybe_defer_indexes()
                 if progress is not None:
                     progress()
         self._flush(batch)
         if progress is not None:
             progress()
+
+    def _maybe_defer_indexes(self) -> None:
+        """Once the new contacts are a large share of the table, build its other indexes once at the end."""
+        created = self.next_id - self.first_new_id
+        if created >= BATCH_ROWS and created >= (self.first_new_id - 1) * INDEX_REBUILD_SHARE:
+            self.w.defer_contact_indexes()
 
     def finish(self) -> ImportSummary:
         """Index the new contacts, restore the triggers and record the batch's counts."""

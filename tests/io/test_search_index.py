@@ -122,3 +122,26 @@ def test_search_finds_every_contact_of_a_large_import_right_after_it(crm: Crm, t
     for n in (0, 99, 100, 100 + rows // 2, 100 + rows - 1):
         code, out, _ = crm("search", f"zyx{n}")
         assert code == 0 and out.startswith(f"{n + 1}\t"), (n, out)
+
+
+def test_a_re_import_with_one_edited_row_updates_that_row_only(crm: Crm, query: Query, tmp_path: Path) -> None:
+    from crm_tui.services.imports.contacts import BATCH_ROWS
+
+    rows = BATCH_ROWS + 300  # two batches: the edited row is in the second
+    source = _people(tmp_path / "a.csv", rows)
+    assert crm("import", "contacts", str(source))[0] == 0
+    # Edited in crm since the import, in a field the file does not give: the re-import keeps it.
+    query("UPDATE contacts SET notes = 'edited by hand' WHERE id = 7")
+    lines = source.read_text(encoding="utf-8").splitlines(keepends=True)
+    edited = BATCH_ROWS + 100
+    lines[edited + 1] = lines[edited + 1].replace(f"Person {edited} Zyx{edited}", f"Person {edited} Qwv{edited}")
+    source.write_text("".join(lines), encoding="utf-8")
+    code, _, err = crm("import", "contacts", str(source))
+    assert code == 0 and f"0 created, 1 updated, {rows - 1:,} unchanged" in err, err
+    assert query("SELECT display_name FROM contacts WHERE id = :id", id=edited + 1) == [
+        (f"Person {edited} Qwv{edited}",)
+    ]
+    assert query("SELECT notes FROM contacts WHERE id = 7") == [("edited by hand",)]
+    # Search follows the edit at once: the new name is found, the old one no more.
+    assert crm("search", f"qwv{edited}")[1].startswith(f"{edited + 1}\t")
+    assert crm("search", f"zyx{edited}")[1] == ""

@@ -125,7 +125,8 @@ class ContactRecord:
             self.clean()
         if not (self.name or self.given_name or self.family_name or self.emails or self.phones):
             raise RowError(self.line, "no name, email or phone")
-        if len(self.display_name()) > MAX_NAME_LENGTH:
+        # The display name is never longer than a name given (only its spaces are squeezed).
+        if not (self.name and len(self.name) <= MAX_NAME_LENGTH) and len(self.display_name()) > MAX_NAME_LENGTH:
             raise RowError(self.line, f"the name is longer than {MAX_NAME_LENGTH} characters")
         if len(self.tags) > MAX_TAGS_PER_CONTACT and len({t.casefold() for t in self.tags}) > MAX_TAGS_PER_CONTACT:
             raise RowError(self.line, f"more than {MAX_TAGS_PER_CONTACT:,} tags on one contact")

@@ -43,6 +43,12 @@ def test_the_triggers_the_code_relies_on_are_the_ones_the_migrations_made(engine
     bulk = backend.bulk_triggers()
     assert bulk is not None
     assert {trig.name for trig in bulk.contact_search} <= set(defined)
+    # The indexes an import may drop and build again exist, on the contact tables.
+    with engine.connect() as conn:
+        indexes = dict(conn.execute(text("SELECT name, tbl_name FROM sqlite_master WHERE type = 'index'")).all())
+    assert {name: indexes.get(name) for name in bulk.contact_indexes} == {
+        name: indexes[name] for name in bulk.contact_indexes if indexes.get(name, "").startswith("contact")
+    }
 
 
 def _contacts(engine: Engine) -> None:

@@ -225,3 +225,11 @@ class BulkTriggers:
     contact_doc: str
     #: Per table, its AFTER INSERT triggers and the statements doing their work for rows with id >= ?.
     after_insert: dict[str, tuple[Sequence[TriggerDef], Sequence[str]]]
+    #: Secondary indexes of the contact tables that an import never reads while it runs: a large
+    #: import drops them and builds each again, once, before its transaction commits.
+    contact_indexes: Sequence[str] = ()
+    #: (name, CREATE statement) of the indexes the database holds among `IN ({})` names.
+    stored_indexes: str = ""
+    #: Run before and after the statement that indexes an import's contacts (a larger buffer of
+    #: pending terms for that one statement, then the usual one again).
+    index_settings: tuple[Sequence[str], Sequence[str]] = ((), ())

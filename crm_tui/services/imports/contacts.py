@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -28,6 +29,11 @@ from crm_tui.services.imports.summary import ImportSummary, RowOutcome, finish_b
 
 ON_DUPLICATE = ("update", "skip", "create")
 BATCH_ROWS = 2000
+# The import's new contacts, as a share of those stored before it, from which the indexes it does
+# not read are dropped and built again at the end. Measured on SQLite 3.40 (2026-12-01): building
+# them over 100,000 contacts cost 0.23 s CPU, keeping them up to date while adding 100,000 rows
+# about 0.5 s; dropping pays once the new rows are about half the table.
+INDEX_REBUILD_SHARE = 0.5
 
 _CONTACT_COLUMNS = (
     "id", "display_name", "sort_name", "given_name", "family_name", "organization_id", "title", "notes",
@@ -98,17 +104,21 @@ class ContactImporter:
 
     def feed(self, items: Iterable[ContactRecord | Skipped], progress: Callable[[], None] | None = None) -> None:
         """Import every item, writing a batch whenever BATCH_ROWS have gathered."""
-        batch: list[ContactRecord | Skipped] = []
-        for item in items:
-            batch.append(item)
-            if len(batch) >= BATCH_ROWS:
-                self._flush(batch)
-                batch = []
-                if progress is not None:
-                    progress()
-        self._flush(batch)
+        rows = iter(items)
+        while batch := list(islice(rows, BATCH_ROWS)):
+            self._flush(batch)
+            if len(batch) == BATCH_ROWS:
+                self._maybe_defer_indexes()
+            if progress is not None:
+                progress()
         if progress is not None:
             progress()
+
+    def _maybe_defer_indexes(self) -> None:
+        """Once the new contacts are a large share of the table, build its other indexes once at the end."""
+        created = self.next_id - self.first_new_id
+        if created >= BATCH_ROWS and created >= (self.first_new_id - 1) * INDEX_REBUILD_SHARE:
+            self.w.defer_contact_indexes()
 
     def finish(self) -> ImportSummary:
         """Index the new contacts, restore the triggers and record the batch's counts."""
@@ -247,48 +257,61 @@ class ContactImporter:
         before = 0
         if state is None:
             state = self._new_state(rec)
-            states[state.id] = state
+            sid = state.id
+            states[sid] = state
         else:
-            before = state.change_count()
+            sid = state.id
+            before = len(state.events)
             self._merge(state, rec)
-        touched[state.id] = state
+        touched[sid] = state
         if rec.uid:
-            owners.uid.setdefault(rec.uid, state.id)
-        if not rec.emails and not rec.phones:
-            owners.name.setdefault(fast_name_key(state.display_name), state.id)
-        for e in rec.emails:
-            owner = owners.email.get(e.key)
-            if owner is None:
-                owners.email[e.key] = state.id
-                state.add_email(e, e.key)
-            elif owner != state.id:
-                self.summary.emails_elsewhere += 1
-        for p in rec.phones:
+            owners.uid.setdefault(rec.uid, sid)
+        emails, phones = rec.emails, rec.phones
+        if not emails and not phones:
+            owners.name.setdefault(fast_name_key(state.display_name), sid)
+        if emails:
+            email_owners = owners.email
+            for e in emails:
+                key = e.key
+                owner = email_owners.get(key)
+                if owner is None:
+                    email_owners[key] = sid
+                    state.add_email(e, key)
+                elif owner != sid:
+                    self.summary.emails_elsewhere += 1
+        for p in phones:
             if state.add_phone(p, p.key) and len(p.key) >= MIN_PHONE_DIGITS:
-                owners.phone.setdefault(p.key, state.id)
-        for tag in rec.tags:
-            state.add_tag(self._tag_id(tag), tag)
-        self.parts.add(state, rec)
-        for u in rec.urls:
-            owners.url.setdefault(u.key, state.id)
-        if state.is_new and before == 0 and state.id not in self._created:
-            self._created.add(state.id)
-            self.summary.created += 1
+                owners.phone.setdefault(p.key, sid)
+        if rec.tags:
+            tags = self._tags
+            for tag in rec.tags:
+                tag_id = tags.get(tag)
+                state.add_tag(self._tag_id(tag) if tag_id is None else tag_id, tag)
+        if rec.urls or rec.addresses or rec.birthday or rec.dates or rec.card_lines:
+            self.parts.add(state, rec)
+            for u in rec.urls:
+                owners.url.setdefault(u.key, sid)
+        summary = self.summary
+        if before == 0 and state.is_new and sid not in self._created:
+            self._created.add(sid)
+            summary.created += 1
             action = "created"
-        elif state.change_count() > before:
-            self.summary.updated += 1
+        elif len(state.events) > before:
+            summary.updated += 1
             self._updated_rows.append(state)
             action = "updated"
         else:
-            self.summary.unchanged += 1
+            summary.unchanged += 1
             action = "unchanged"
-        self._outcome(rec.line, action, state)
+        if self.on_outcome is not None:
+            self._outcome(rec.line, action, state)
 
     def _outcome(self, line: int, action: str, state: ContactState, reason: str | None = None) -> None:
+        """The row's outcome for --dry-run; the changes described are those since the state's last row."""
         if self.on_outcome is not None:
             changes = state.describe_last(self._org_name) if action == "updated" else []
             self._pending.append((RowOutcome(line, action, state.id, state.display_name, changes, reason), state))
-        state.mark()
+            state.mark()
 
     # ------------------------------------------------------------ fields
 
@@ -309,20 +332,43 @@ class ContactImporter:
         )  # fmt: skip
 
     def _merge(self, state: ContactState, rec: ContactRecord) -> None:
+        # Each field the row gives is compared here first: on a re-import nearly every one is stored already.
         if rec.name or rec.given_name or rec.family_name:
-            state.set("display_name", self._display_name(rec))
-        for attr in ("given_name", "family_name", "title", "notes", "owner", "source", "nickname", "department", "uid"):
-            value = getattr(rec, attr)
-            if value is not None:
-                state.set(attr, value)
+            name = self._display_name(rec)
+            if name != state.display_name:
+                state.set("display_name", name)
+        if rec.given_name is not None and rec.given_name != state.given_name:
+            state.set("given_name", rec.given_name)
+        if rec.family_name is not None and rec.family_name != state.family_name:
+            state.set("family_name", rec.family_name)
+        if rec.title is not None and rec.title != state.title:
+            state.set("title", rec.title)
+        if rec.notes is not None and rec.notes != state.notes:
+            state.set("notes", rec.notes)
+        if rec.owner is not None and rec.owner != state.owner:
+            state.set("owner", rec.owner)
+        if rec.source is not None and rec.source != state.source:
+            state.set("source", rec.source)
+        if rec.nickname is not None and rec.nickname != state.nickname:
+            state.set("nickname", rec.nickname)
+        if rec.department is not None and rec.department != state.department:
+            state.set("department", rec.department)
+        if rec.uid is not None and rec.uid != state.uid:
+            state.set("uid", rec.uid)
         if rec.given_name is None and rec.family_name is None and rec.name and rec.split_name:
             given, family = split_name(state.display_name)
-            state.set("given_name", given)
-            state.set("family_name", family)
-        if rec.cadence_days is not None:
+            if given != state.given_name:
+                state.set("given_name", given)
+            if family != state.family_name:
+                state.set("family_name", family)
+        if rec.cadence_days is not None and rec.cadence_days != state.cadence_days:
             state.set("cadence_days", rec.cadence_days)
         if rec.organization:
-            state.set("organization_id", self._org_id(rec.organization))
+            org_id = self._orgs.get(rec.organization)
+            if org_id is None:
+                org_id = self._org_id(rec.organization)
+            if org_id != state.organization_id:
+                state.set("organization_id", org_id)
         for key, value in rec.custom.items():
             state.set_custom(key, value)
 
@@ -382,30 +428,36 @@ class ContactImporter:
 
     def _write(self, touched: dict[int, ContactState]) -> None:
         w = self.w
-        new = [s for s in touched.values() if s.is_new]
-        old = [s for s in touched.values() if not s.is_new and s.changed]
-        w.insert(
-            "contacts",
-            _CONTACT_COLUMNS,
-            [
-                (
-                    s.id, s.display_name, fast_name_key(s.display_name), s.given_name, s.family_name,
-                    s.organization_id, s.title, s.notes, s.source, s.owner, s.cadence_days, s.custom_json(),
-                    s.nickname, s.department, s.uid, self.batch_id, w.time(s.created_at) or self.now_db, self.now_db,
-                )
-                for s in new
-            ],
-        )  # fmt: skip
+        now, batch_id, when = self.now_db, self.batch_id, w.time
+        contacts: list[tuple[Any, ...]] = []
+        old: list[ContactState] = []
         emails: list[tuple[Any, ...]] = []
         phones: list[tuple[Any, ...]] = []
         tags: list[tuple[int, int]] = []
+        gained_email: list[int] = []
         for s in touched.values():
-            emails.extend((s.id, e.value, key, e.label, primary) for e, key, primary in s.new_emails)
-            phones.extend((s.id, p.value, key, p.label, primary) for p, key, primary in s.new_phones)
-            tags.extend((s.id, t) for t in s.new_tags)
+            sid = s.id
+            if s.is_new:
+                contacts.append((
+                    sid, s.display_name, fast_name_key(s.display_name), s.given_name, s.family_name,
+                    s.organization_id, s.title, s.notes, s.source, s.owner, s.cadence_days,
+                    s.custom_json() if s.custom else None, s.nickname, s.department, s.uid, batch_id,
+                    now if s.created_at is None else when(s.created_at), now,
+                ))  # fmt: skip
+            elif s.changed:
+                old.append(s)
+            if s.new_emails:
+                emails.extend([(sid, e.value, key, e.label, primary) for e, key, primary in s.new_emails])
+                if not s.is_new:
+                    gained_email.append(sid)
+            if s.new_phones:
+                phones.extend([(sid, p.value, key, p.label, primary) for p, key, primary in s.new_phones])
+            if s.new_tags:
+                tags.extend([(sid, t) for t in s.new_tags])
+        w.insert("contacts", _CONTACT_COLUMNS, contacts)
         w.insert("contact_emails", ("contact_id", "email", "email_key", "label", "is_primary"), emails)
         # Stored contacts that gained an address: the first one is primary if they had none.
-        w.ensure_primary_email([s.id for s in touched.values() if not s.is_new and s.new_emails])
+        w.ensure_primary_email(gained_email)
         w.insert("contact_phones", ("contact_id", "phone", "phone_key", "label", "is_primary"), phones)
         w.insert("contact_tags", ("contact_id", "tag_id"), tags)
         self.parts.write()

@@ -212,8 +212,8 @@ def test_payments_are_events_of_the_rhythm_and_mark_it_stale(engine: Engine) -> 
     from crm_tui.models import Deal
     from crm_tui.money import parse_money
     from crm_tui.services.money.deal_changes import remove_deal
-    from tests.money.conftest import Book
     from crm_tui.services.money.payments import add_payment
+    from tests.money.conftest import Book
 
     build(engine)
     eur = parse_money("100", default_currency="EUR")

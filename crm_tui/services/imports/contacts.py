@@ -23,6 +23,7 @@ from crm_tui.dates import utcnow
 from crm_tui.errors import InvalidInput
 from crm_tui.keys import MIN_PHONE_DIGITS, fast_name_key, phone_key, split_name
 from crm_tui.records import ContactRecord, Skipped
+from crm_tui.services.imports.lookups import NameLookups
 from crm_tui.services.imports.person import PersonParts
 from crm_tui.services.imports.state import ContactState, load_states
 from crm_tui.services.imports.summary import ImportSummary, RowOutcome, finish_batch, start_batch
@@ -91,9 +92,7 @@ class ContactImporter:
         self.summary.batch_id = self.batch_id
         self.first_new_id = self.w.lock_for_new_ids("contacts")
         self.next_id = self.first_new_id
-        self._orgs: dict[str, int] = {}
-        self._org_names: dict[int, str] = {}
-        self._tags: dict[str, int] = {}
+        self.names = NameLookups(self.w, self.now_db)
         self._created: set[int] = set()  # ids created in the current batch
         # The current batch's "updated" rows and outcomes, settled once all its rows are in.
         self._updated_rows: list[ContactState] = []
@@ -283,10 +282,10 @@ class ContactImporter:
             if state.add_phone(p, p.key) and len(p.key) >= MIN_PHONE_DIGITS:
                 owners.phone.setdefault(p.key, sid)
         if rec.tags:
-            tags = self._tags
+            tags = self.names.tags
             for tag in rec.tags:
                 tag_id = tags.get(tag)
-                state.add_tag(self._tag_id(tag) if tag_id is None else tag_id, tag)
+                state.add_tag(self.names.tag_id(tag) if tag_id is None else tag_id, tag)
         if rec.urls or rec.addresses or rec.birthday or rec.dates or rec.card_lines:
             self.parts.add(state, rec)
             for u in rec.urls:
@@ -309,7 +308,7 @@ class ContactImporter:
     def _outcome(self, line: int, action: str, state: ContactState, reason: str | None = None) -> None:
         """The row's outcome for --dry-run; the changes described are those since the state's last row."""
         if self.on_outcome is not None:
-            changes = state.describe_last(self._org_name) if action == "updated" else []
+            changes = state.describe_last(self.names.org_name) if action == "updated" else []
             self._pending.append((RowOutcome(line, action, state.id, state.display_name, changes, reason), state))
             state.mark()
 
@@ -326,7 +325,8 @@ class ContactImporter:
         cid = self.next_id
         self.next_id += 1
         return ContactState(
-            cid, True, False, name, given, family, self._org_id(rec.organization), rec.title, rec.notes, rec.source,
+            cid, True, False, name, given, family, self.names.org_id(rec.organization), rec.title, rec.notes,
+            rec.source,
             rec.owner or self.actor, rec.cadence_days, dict(rec.custom), rec.nickname, rec.department, rec.uid,
             rec.created_at,
         )  # fmt: skip
@@ -364,65 +364,13 @@ class ContactImporter:
         if rec.cadence_days is not None and rec.cadence_days != state.cadence_days:
             state.set("cadence_days", rec.cadence_days)
         if rec.organization:
-            org_id = self._orgs.get(rec.organization)
+            org_id = self.names.orgs.get(rec.organization)
             if org_id is None:
-                org_id = self._org_id(rec.organization)
+                org_id = self.names.org_id(rec.organization)
             if org_id != state.organization_id:
                 state.set("organization_id", org_id)
         for key, value in rec.custom.items():
             state.set_custom(key, value)
-
-    def _org_name(self, org_id: int | None) -> str | None:
-        if org_id is None:
-            return None
-        if org_id not in self._org_names:
-            row = self.w.first("SELECT name FROM organizations WHERE id = ?", (org_id,))
-            self._org_names[org_id] = str(row[0]) if row else f"#{org_id}"
-        return self._org_names[org_id]
-
-    def _org_id(self, name: str | None) -> int | None:
-        if not name:
-            return None
-        found = self._orgs.get(name)  # by the raw spelling first: most rows repeat a few names
-        if found is not None:
-            return found
-        clean = " ".join(name.split())
-        key = fast_name_key(clean)
-        found = self._orgs.get(key)
-        if found is None:
-            row = self.w.first("SELECT id FROM organizations WHERE name_key = ?", (key,))
-            if row is None:
-                self.w.insert("organizations", ("name", "name_key", "created_at"), [(clean, key, self.now_db)])
-                row = self.w.first("SELECT id FROM organizations WHERE name_key = ?", (key,))
-            assert row is not None
-            found = int(row[0])
-            if len(self._orgs) > 100_000:  # a bound on memory for files with a million companies
-                self._orgs.clear()
-                self._org_names.clear()
-            self._orgs[key] = found
-            self._org_names[found] = clean
-        self._orgs[name] = found
-        return found
-
-    def _tag_id(self, name: str) -> int:
-        found = self._tags.get(name)
-        if found is not None:
-            return found
-        clean = " ".join(name.strip().lstrip("#").split())
-        key = fast_name_key(clean)
-        found = self._tags.get(key)
-        if found is None:
-            row = self.w.first("SELECT id FROM tags WHERE name_key = ?", (key,))
-            if row is None:
-                self.w.insert("tags", ("name", "name_key"), [(clean, key)])
-                row = self.w.first("SELECT id FROM tags WHERE name_key = ?", (key,))
-            assert row is not None
-            found = int(row[0])
-            if len(self._tags) > 100_000:
-                self._tags.clear()
-            self._tags[key] = found
-        self._tags[name] = found
-        return found
 
     # ------------------------------------------------------------ writing
 

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 
 from crm_tui.backend import backend_for
 from crm_tui.models import tables as t
+from crm_tui.services.segments.fields import plugged
 from crm_tui.services.segments.rhythm import ATRISK_MEDIANS, LAPSED_MEDIANS, current_rhythms, day_number
 
 c = t.contacts.c
@@ -20,7 +21,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 #: A contact's value for ranking (an expression over `contacts`), once the money feature
 #: provides one; None ranks by lapse ratio alone.
-VALUE_EXPRESSION: Callable[[Connection], Any] | None = None
+VALUE_EXPRESSION: Callable[[Connection, datetime], Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ def at_risk_contacts(
     ratio = (literal(today) - risky.c.last_day) * 1.0 / risky.c.expected
     order = [ratio.desc(), c.id]
     if VALUE_EXPRESSION is not None:
-        order.insert(0, VALUE_EXPRESSION(conn).desc().nulls_last())
+        order.insert(0, VALUE_EXPRESSION(conn, now).desc().nulls_last())
     query = (
         select(
             c.id,
@@ -145,3 +146,6 @@ def count_at_risk(conn: Connection, *, now: datetime, until: datetime | None = N
         .where(*_where(conn, risky, until=until or now, owner=owner, skip_cold=True))
     )
     return int(conn.execute(query).scalar_one())
+
+
+plugged(__name__)  # the money feature sets VALUE_EXPRESSION

@@ -96,14 +96,15 @@ def build(engine: Engine) -> None:
 
 
 MONEY_AND_PERSON = """
-What `build_money_and_person` adds (default currency EUR; the 12 months end at NOW):
+What `build_money_and_person` adds (default currency EUR; the 12 months end at NOW). Expected
+closes: Reports upgrade 2026-12-15, Workshop 2026-11-30, Audit 2026-11-01.
 
 | contact | payments (days ago) | tier | deals | city | custom | dates |
 |---|---|---|---|---|---|---|
 | 1 Ada | EUR 8,000 -30, 2,000 -400 | A | Proposal EUR 12,000; won EUR 2,000 -10 | Paris | retail, seats 12 | bd 11-25 |
 | 2 Bob | - | - | - | - | - | bd 12-10 |
 | 3 Carla | EUR 1,500 -60 | B | won EUR 4,000 -40; Proposal USD 6,000 | London | finance | bd 11-21 |
-| 4 Dan | EUR 500 -200 | C | Negotiation EUR 3,000 since -60 (rotting) | paris | seats 3 | bd 1980-11-29 |
+| 4 Dan | EUR 500 -200 | C | Negotiation EUR 3,000 since -60 (rotting, sam's) | paris | seats 3 | bd 1980-11-29 |
 | 5 Eve | USD 9,000 -10 | A (USD) | - | - | legacy Gold (untyped) | anniversary 11-23 |
 | 7 Gus | EUR 300 -500 | C (earlier) | lost EUR 1,000 -100 | - | - | - |
 """
@@ -131,17 +132,18 @@ def build_money_and_person(engine: Engine) -> dict[str, int]:
             money = parse_money(amount, default_currency="EUR")
             add_payment(s, money, paid_on=today - timedelta(days=ago), actor="tester", now=days(ago), contact_id=cid)
     deals: dict[str, int] = {}
-    for title, cid, amount, stage, created, closed in [
-        ("Reports upgrade", 1, "EUR 12000", "proposal", 10, None),
-        ("Training", 1, "EUR 2000", "proposal", 20, ("won", 10)),
-        ("Retainer", 3, "EUR 4000", "negotiation", 90, ("won", 40)),
-        ("Workshop", 3, "USD 6000", "proposal", 2, None),
-        ("Audit", 4, "EUR 3000", "negotiation", 60, None),
-        ("Old deal", 7, "EUR 1000", "lead", 150, ("lost", 100)),
+    for title, cid, amount, stage, created, closed, close in [
+        ("Reports upgrade", 1, "EUR 12000", "proposal", 10, None, date(2026, 12, 15)),
+        ("Training", 1, "EUR 2000", "proposal", 20, ("won", 10), None),
+        ("Retainer", 3, "EUR 4000", "negotiation", 90, ("won", 40), None),
+        ("Workshop", 3, "USD 6000", "proposal", 2, None, date(2026, 11, 30)),
+        ("Audit", 4, "EUR 3000", "negotiation", 60, None, date(2026, 11, 1)),
+        ("Old deal", 7, "EUR 1000", "lead", 150, ("lost", 100), None),
     ]:
         with session_scope(engine) as s:
             pipeline = find_pipeline(s.connection(), None)
-            fields = DealFields(title, parse_money(amount, default_currency="EUR"), contact_id=cid)
+            money = parse_money(amount, default_currency="EUR")
+            fields = DealFields(title, money, contact_id=cid, expected_close=close, owner="sam" if cid == 4 else None)
             deal = add_deal(s, fields, pipeline=pipeline, stage=find_stage(pipeline, stage), actor="tester",
                             now=days(created))  # fmt: skip
             assert deal.id is not None

@@ -154,7 +154,7 @@ def value_rank(conn: Connection, now: datetime) -> Any:
 
     from crm_tui.models import tables as t
     from crm_tui.services.config import default_currency
-    from crm_tui.services.money.value import window_start
+    from crm_tui.services.money.months import window_start
 
     pay, c = t.payments.c, t.contacts.c
     since = window_start(now.date())

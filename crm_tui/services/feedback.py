@@ -133,7 +133,7 @@ def nps_by_month(conn: Connection, *, start: date, end: date, tz: tzinfo, by: st
             raise InvalidInput(f"grouping by {by} is not available yet")
         groups = make(conn, end)
         query_from = query_from.outerjoin(groups, groups.c.contact_id == c.id)
-        group = groups.c.grp
+        group = func.coalesce(groups.c.grp, literal("none"))
     else:
         raise InvalidInput(f"unknown grouping '{by}' (use tag, owner or tier)")
     on_ten = i.scale == 10

@@ -95,6 +95,16 @@ def test_filter_bar_takes_the_money_and_person_fields(dataset: Engine, app_facto
             await settle(pilot)
             error = str(screen.query_one("#contacts-filter-error", Static).render())
             assert "unknown tier 'D' (use A, B or C) at column 6" in error and screen.has_class("-filter-error")
+            bar.value = ""
+            await settle(pilot)
+            await type_text(pilot, "custom.industry:retial")  # only the database knows the choices
+            await settle(pilot)
+            error = str(screen.query_one("#contacts-filter-error", Static).render())
+            assert "'retial' is not one of retail, finance, health (field industry) at column 17" in error
+            assert screen.has_class("-filter-error") and not app._notifications  # under the bar, not a toast each key
+            bar.value = "custom.industry:retail"
+            await settle(pilot)
+            assert _names(screen) == ["Ada Lovelace"] and not screen.has_class("-filter-error")
 
     run(body())
 

@@ -231,6 +231,17 @@ def _split_currency(text: str, default: str) -> tuple[str, str]:
     return rest, default
 
 
+def currency_named(text: str) -> str | None:
+    """The currency `text` names (`EUR 5000`, `5000 EUR`, `€5000`, `EUR5000`), or None when the
+    default currency decides (`5000`, and `$5000`: the default when it is a dollar); InvalidInput
+    for a code that is no currency (`XYZ 5000`)."""
+    rest = " ".join(text.split())
+    _, currency = _split_currency(rest, "")
+    if not currency or (currency == "USD" and (rest.startswith("$") or rest.endswith("$"))):
+        return None
+    return currency
+
+
 def _decimal_text(number: str, original: str) -> str:
     """The number with grouping removed and a decimal point: `5,000.50` and `5.000,50` -> `5000.50`."""
     text = number.replace(" ", "").replace("'", "").replace("\u202f", "").replace("\xa0", "")

@@ -122,8 +122,12 @@ def _nine() -> Any:
 @deal_app.command("list")
 def list_(
     ctx: typer.Context,
-    query: str | None = typer.Argument(None, help="Words in the title, the contact's or the organization's name."),
-    status: str = typer.Option("open", "--status", help="open, won, lost or all."),
+    query: str | None = typer.Argument(
+        None, help="A query (stage:proposal amount>5000 +ROTTING) or words in the title, contact or organization."
+    ),
+    status: str | None = typer.Option(
+        None, "--status", help="open, won, lost or all (default: open, unless the query says)."
+    ),
     stage: str | None = typer.Option(None, "--stage", "-s", help="Only deals in this stage."),
     pipeline: str | None = typer.Option(None, "--pipeline", help="Only this pipeline."),
     contact: str | None = typer.Option(None, "--contact", "-c", help="Only this contact's deals."),
@@ -133,22 +137,30 @@ def list_(
     limit: int | None = typer.Option(None, "--limit", "-n", min=1, help="At most this many."),
     fmt: str | None = FormatOption,
 ) -> None:
-    """List deals (open ones unless --status says otherwise), soonest expected close first.
+    """List deals (open ones unless --status or the query says otherwise), soonest expected close first.
 
-    Example: crm deal list --stage proposal --format json
+    The query is the segments language over deals: stage, status, pipeline, owner, org, contact,
+    tag (its contact's), amount, close, won, created, +ROTTING; a bare word is in the title or a name.
+
+    Example: crm deal list 'stage:proposal,negotiation amount>5000 +ROTTING' --format json
     """
     from crm_tui.output import render
     from crm_tui.services.money.deals import DealFilter, list_deals
     from crm_tui.services.money.pipelines import find_pipeline, find_stage, stages_by_id
     from crm_tui.services.money.probability import deal_probability, win_rates
     from crm_tui.services.organizations import find_org
+    from crm_tui.services.segments.deal_query import names_status, parse_deal_query
 
     rt = runtime(ctx)
     fmt = rt.fmt(fmt)
+    now = rt.now()
+    segment = parse_deal_query(query, now=now, tz=rt.tz, user=rt.user) if query and query.strip() else None
+    if status is None:
+        status = "all" if segment is not None and names_status(segment) else "open"
     with rt.connection() as conn:
         chosen = find_pipeline(conn, pipeline) if pipeline or stage else None
         filters = DealFilter(
-            text=query,
+            where=segment.condition(conn, now=now) if segment is not None else None,
             status=None if status == "all" else status,
             pipeline_id=chosen.id if chosen else None,
             stage_id=find_stage(chosen, stage).id if chosen and stage else None,

@@ -198,7 +198,7 @@ def why(
     fmt: str | None = FormatOption,
 ) -> None:
     """Explain a contact's standing: its cadence and where it comes from, its rhythm, its last
-    interaction, open follow-ups, feedback, and the views and rules it is in.
+    interaction, open follow-ups, feedback, the views and rules it is in, and its tier and value.
 
     Example: crm why ada
     """

@@ -125,6 +125,7 @@ class ContactsScreen(CrmScreen):
                 lambda loaded: self._show(token, loaded, keep),
                 group="contacts",
                 exclusive=True,
+                on_error=self._load_failed,
                 description="load contacts",
             )
 
@@ -157,7 +158,7 @@ class ContactsScreen(CrmScreen):
             return
         except CrmError as exc:
             if not worker.is_cancelled and token == self._token:
-                self.post_message(DbFailed(exc.message, None))
+                self.post_message(DbFailed(exc.message, self._load_failed))
             return
         if not worker.is_cancelled:
             try:
@@ -292,6 +293,14 @@ class ContactsScreen(CrmScreen):
             return
         self.remove_class("-filter-error")
         self._set_filters(segment=None if segment.is_empty else segment)
+
+    def _load_failed(self, error: str) -> None:
+        """A query only the database could judge (a custom field's type) is shown where parse errors are."""
+        if not error.startswith("query: "):
+            self.notify(error, title="Could not do that", severity="error", timeout=8)
+            return
+        self.query_one("#contacts-filter-error", Static).update(Text(error, style="red"))
+        self.add_class("-filter-error")
 
     @on(Input.Submitted, "#contacts-filter")
     def _filter_submitted(self) -> None:

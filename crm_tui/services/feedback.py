@@ -20,6 +20,7 @@ from crm_tui.dates import utcnow
 from crm_tui.errors import InvalidInput
 from crm_tui.models import tables as t
 from crm_tui.services.interactions import InteractionInfo, log_interaction
+from crm_tui.services.segments.fields import plugged
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -29,8 +30,9 @@ if TYPE_CHECKING:
 i, c = t.interactions.c, t.contacts.c
 PROMOTER, DETRACTOR = 9, 6  # 9-10 promote, 0-6 detract
 
-#: Groupings of `nps_by_month` beyond tag and owner: the money feature adds "tier" here.
-GROUPINGS: dict[str, Callable[[], Any] | None] = {"tier": None}
+#: Groupings of `nps_by_month` beyond tag and owner, filled by other features (money: "tier"):
+#: (conn, the span's last day) -> a subquery of (contact_id, grp), one row per contact at most.
+GROUPINGS: dict[str, Callable[[Connection, date], Any] | None] = {"tier": None}
 
 
 @dataclass(frozen=True)
@@ -129,7 +131,9 @@ def nps_by_month(conn: Connection, *, start: date, end: date, tz: tzinfo, by: st
         make = GROUPINGS[by]
         if make is None:
             raise InvalidInput(f"grouping by {by} is not available yet")
-        group = make()
+        groups = make(conn, end)
+        query_from = query_from.outerjoin(groups, groups.c.contact_id == c.id)
+        group = func.coalesce(groups.c.grp, literal("none"))
     else:
         raise InvalidInput(f"unknown grouping '{by}' (use tag, owner or tier)")
     on_ten = i.scale == 10
@@ -190,3 +194,6 @@ def ask_or_thank(
         reminder = add_reminder(session, title=title.replace(" ?", "?"), due_at=follow_up, contact_id=contact_id,
                                 actor=actor, now=now)  # fmt: skip
     return interaction, reminder
+
+
+plugged(__name__)  # the money feature fills GROUPINGS["tier"]

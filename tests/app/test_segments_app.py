@@ -19,7 +19,7 @@ from crm_tui.services.segments.views import save_view
 from tests.app.conftest import run, settle, type_text
 from tests.app.test_snapshots import steps
 from tests.conftest import NOW
-from tests.segments.dataset import build
+from tests.segments.dataset import build, build_money_and_person
 
 AppFactory = Callable[..., CrmApp]
 Snap = Callable[..., bool]
@@ -66,6 +66,45 @@ def test_filter_bar_error_count_view_and_ask(dataset: Engine, app_factory: AppFa
             await settle(pilot)
         with connection_scope(dataset) as conn:
             assert interaction_infos(conn, 1, limit=1)[0].summary == "Asked for feedback"
+
+    run(body())
+
+
+def test_filter_bar_takes_the_money_and_person_fields(dataset: Engine, app_factory: AppFactory) -> None:
+    build_money_and_person(dataset)
+
+    async def body() -> None:
+        app = app_factory(dataset, start="contacts")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, ContactsScreen)
+            await pilot.press("backslash")
+            await type_text(pilot, "tier:A")
+            await settle(pilot)
+            assert _names(screen) == ["Ada Lovelace", "Eve Evans"]
+            bar = screen.query_one("#contacts-filter", Input)
+            bar.value = "city:paris"
+            await settle(pilot)
+            assert _names(screen) == ["Ada Lovelace", "Dan Dorsey"]
+            assert "2 contacts" in str(screen.query_one("#contacts-status", Static).render())
+            bar.value = "city:Paris -tier:A"
+            await settle(pilot)
+            assert _names(screen) == ["Dan Dorsey"]
+            bar.value = "tier:D"
+            await settle(pilot)
+            error = str(screen.query_one("#contacts-filter-error", Static).render())
+            assert "unknown tier 'D' (use A, B or C) at column 6" in error and screen.has_class("-filter-error")
+            bar.value = ""
+            await settle(pilot)
+            await type_text(pilot, "custom.industry:retial")  # only the database knows the choices
+            await settle(pilot)
+            error = str(screen.query_one("#contacts-filter-error", Static).render())
+            assert "'retial' is not one of retail, finance, health (field industry) at column 17" in error
+            assert screen.has_class("-filter-error") and not app._notifications  # under the bar, not a toast each key
+            bar.value = "custom.industry:retail"
+            await settle(pilot)
+            assert _names(screen) == ["Ada Lovelace"] and not screen.has_class("-filter-error")
 
     run(body())
 

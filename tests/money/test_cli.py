@@ -267,3 +267,40 @@ def test_json_imports_read_what_the_export_writes(tmp_path: Path) -> None:
     path.write_text('[{"title": "X", "amount": "5", "status": "lost"}]')
     code, _, err = crm("import", "deals", str(path))
     assert code == 1 and "item 1 (line 1): a lost deal needs a reason" in err
+
+
+def test_deal_list_takes_a_query_or_plain_words() -> None:
+    for args in (
+        ("contact", "edit", "ada", "--tag", "vip"),
+        ("deal", "add", "Website redesign", "--contact", "ada", "--amount", "12,000", "--stage", "proposal"),
+        ("deal", "add", "Audit", "--contact", "bob", "--amount", "USD 9000", "--stage", "negotiation"),
+        ("deal", "add", "Small fix", "--contact", "bob", "--amount", "300", "--stage", "proposal"),
+        ("deal", "add", "Logo", "--contact", "ada", "--amount", "800"),
+    ):
+        assert crm(*args)[0] == 0, args
+    assert crm("deal", "won", "4")[0] == 0
+
+    def titles(*args: str) -> list[str]:
+        code, out, err = crm("deal", "list", *args, "-f", "json")
+        assert code == 0, err
+        return sorted(d["title"] for d in json.loads(out))
+
+    assert titles("website") == ["Website redesign"]  # plain words: title, contact or organization
+    assert titles("website redesign") == ["Website redesign"]
+    assert titles("byte") == ["Audit", "Small fix"]
+    assert titles("stage:proposal amount>5000") == ["Website redesign"]  # EUR, the default currency
+    assert titles('amount>"USD 5000"') == ["Audit"]
+    assert titles("stage:proposal,negotiation -tag:vip") == ["Audit", "Small fix"]
+    assert titles("tag:vip") == ["Website redesign"]  # open deals unless the query or --status says
+    assert titles("status:won") == ["Logo"]
+    assert titles("tag:vip", "--status", "all") == ["Logo", "Website redesign"]
+    assert titles("+ROTTING") == []
+    assert titles("amount<1000", "--stage", "proposal") == ["Small fix"]
+    code, out, err = crm("deal", "list", "stage:proposal amonut>5")
+    assert (code, out) == (1, "")
+    assert err == "crm: query: unknown field 'amonut' at column 16 (did you mean 'amount'?)\n"
+    code, _, err = crm("deal", "list", "amount>XYZ5")
+    assert (
+        code == 1
+        and err == "crm: query: 'XYZ' is not an ISO 4217 currency code (e.g. EUR, USD, GBP, JPY) at column 8\n"
+    )

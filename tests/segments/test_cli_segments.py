@@ -35,8 +35,14 @@ def test_query_errors_are_one_line_with_the_column_and_exit_1() -> None:
     code, out, err = crm("contact", "list", "tga:vip")
     assert (code, out) == (1, "")
     assert err == "crm: query: unknown field 'tga' at column 1 (did you mean 'tag'?)\n"
-    code, _, err = crm("contact", "list", "tier:A")
-    assert code == 1 and err == "crm: query: field 'tier' is not available yet at column 1\n"
+    code, _, err = crm("contact", "list", "tier:A value>XYZ5000")
+    assert code == 1 and err == (
+        "crm: query: 'XYZ' is not an ISO 4217 currency code (e.g. EUR, USD, GBP, JPY) at column 14\n"
+    )
+    assert crm("contact", "list", "custom.seats>abc")[0] == 0  # an undefined field compares as text
+    assert crm("field", "add", "seats", "--type", "number")[0] == 0
+    code, _, err = crm("contact", "list", "custom.seats>abc")
+    assert code == 1 and err == "crm: query: 'abc' is not a number (field seats) at column 14\n"
     code, _, err = crm("contact", "list", "@nope")
     assert code == 1 and "no view named 'nope'" in err
     code, _, err = crm("view", "save", "bad", "tag:")

@@ -14,7 +14,7 @@ from crm_tui.services.segments.compiler import parse_segment
 from crm_tui.services.segments.parser import QueryError
 from crm_tui.services.segments.views import save_view
 from tests.conftest import NOW
-from tests.segments.dataset import build
+from tests.segments.dataset import build, build_money_and_person
 
 UTC = ZoneInfo("UTC")
 ALL = {1, 2, 3, 4, 5, 7}
@@ -82,7 +82,8 @@ VALID: list[tuple[str, set[int]]] = [
     ("+WEEK", {2, 3, 5}),
     ("+STALE", {1, 2, 4}),
     ("+ATRISK", {1, 4}),
-    ("+LAPSED", {1}),
+    # Ada paid 400 days ago: a payment is an event, so her longest gap is 250 days, not 30.
+    ("+LAPSED", set()),
     ("+NEW", {2}),
     ("+NEVER", {2, 7}),
     ("(+STALE or +LAPSED) tag:vip", {1, 4}),
@@ -98,8 +99,63 @@ VALID: list[tuple[str, set[int]]] = [
     ("oracle", set()),
     ("@vips", {1, 4}),
     ("@VIPS", {1, 4}),
-    ("@vips -+LAPSED", {4}),
+    ("@vips -+LAPSED", {1, 4}),
     ("@vips or owner:none", {1, 4, 7}),
+    # the money and person fields (tests/segments/dataset.py, MONEY_AND_PERSON)
+    ("tier:A", {1, 5}),
+    ("tier:a", {1, 5}),
+    ("tier:B", {3}),
+    ("tier:C", {4, 7}),
+    ("tier:A,B", {1, 3, 5}),
+    ("-tier:A", {2, 3, 4, 7}),
+    ("tier:A last:>30d", {1}),
+    ("value>5000", {1}),
+    ("value>=1500", {1, 3}),
+    ("value>1,499.99", {1, 3}),
+    ('value>"EUR 5000"', {1}),
+    ('value>"5000 EUR"', {1}),
+    ("value>EUR5000", {1}),
+    ("value>€5000", {1}),
+    ('value>"USD 5000"', {5}),
+    ("value>USD5000", {5}),
+    ("value<100", {2, 5, 7}),
+    ("value:0", {2, 5, 7}),
+    ("value!=0", {1, 3, 4}),
+    ('value<"JPY 1"', {2, 3, 4, 5, 7, 1}),
+    ("stage:proposal", {1, 3}),
+    ("stage:Negotiation", {4}),
+    ("stage:proposal,negotiation", {1, 3, 4}),
+    ("stage:won", {1, 3}),
+    ("stage:lost", {7}),
+    ("stage:nosuchstage", set()),
+    ("won:>30d", {3}),
+    ("won:<30d", {1}),
+    ("won:>2026-10-13", {1}),
+    ("won:2026-10-13", {3}),
+    ("-won:<30d", {2, 3, 4, 5, 7}),
+    ("won:>30d -last.feedback:<60d", set()),
+    ("won:>30d -last.call:<60d", {3}),
+    ("city:Paris", {1, 4}),
+    ("city:PARIS", {1, 4}),
+    ("city:london", {3}),
+    ("city:Paris,London", {1, 3, 4}),
+    ("-city:paris", {2, 3, 5, 7}),
+    ('city:"New York"', set()),
+    ("custom.industry:retail", {1}),
+    ("custom.industry:RETAIL", {1}),
+    ("custom.industry:retail,finance", {1, 3}),
+    ("custom.industry!=retail", {2, 3, 4, 5, 7}),
+    ("custom.seats>5", {1}),
+    ("custom.seats<=12", {1, 4}),
+    ("custom.seats:3", {4}),
+    ("custom.legacy:gold", {5}),
+    ('custom."legacy":Gold', {5}),
+    ("custom.nosuch:x", set()),
+    ("+BIRTHDAY", {1, 4}),
+    ("+birthday tag:vip", {1, 4}),
+    ("+ROTTING", {4}),
+    ("+ROTTING or tier:A", {1, 4, 5}),
+    ("tier:A city:paris +BIRTHDAY stage:proposal", {1}),
 ]
 
 INVALID: list[tuple[str, str, int]] = [
@@ -108,14 +164,25 @@ INVALID: list[tuple[str, str, int]] = [
     ("tag:", "the query ends early: a value is missing", 5),
     ("(tag:a", "')' is missing", 7),
     ("tag:a)", "unexpected ')'", 6),
-    ("tier:A", "field 'tier' is not available yet", 1),
-    ("tag:a value>5000", "field 'value' is not available yet", 7),
-    ("stage:proposal,negotiation", "field 'stage' is not available yet", 1),
-    ("city:Paris", "field 'city' is not available yet", 1),
-    ("custom.industry:retail", "field 'custom' is not available yet", 1),
+    ("tier:D", "unknown tier 'D' (use A, B or C)", 6),
+    ("tier:A,X", "unknown tier 'X' (use A, B or C)", 6),
+    ("tier>A", "field 'tier' takes '!=' or ':', not '>'", 1),
+    ("tag:a value>XYZ5000", "'XYZ' is not an ISO 4217 currency code", 13),
+    ('value>"5000 ABC"', "'ABC' is not an ISO 4217 currency code", 7),
+    ("value>EUR 5000", "'EUR' needs its amount with it, in quotes: value>\"EUR 5000\"", 7),
+    ("value>lots", "'lots' is not an amount", 7),
+    ('value>"EUR 5.001"', "has more decimals than EUR", 7),
+    ("value>5.001", "has more decimals than EUR", 7),
+    ('value>"EUR 50 USD"', "is not an amount", 7),
+    ("won:30d", "a duration needs > or <", 1),
+    ("stage>proposal", "field 'stage' takes '!=' or ':', not '>'", 1),
     ("custom:x", "field 'custom' needs a name", 1),
-    ("+BIRTHDAY", "virtual tag '+BIRTHDAY' is not available yet", 1),
-    ("+ROTTING", "virtual tag '+ROTTING' is not available yet", 1),
+    ("custom.industry:retial", "'retial' is not one of retail, finance, health (field industry)", 17),
+    ("custom.seats>abc", "'abc' is not a number (field seats)", 14),
+    ("custom.seats>1,2", "custom.seats compares with one value, not 2", 14),
+    ("+BIRTHDAYS", "unknown virtual tag '+BIRTHDAYS' at column 1 (did you mean '+BIRTHDAY'?)", 1),
+    ("+ROTTEN", "unknown virtual tag '+ROTTEN' at column 1 (did you mean '+ROTTING'?)", 1),
+    ("cty:Paris", "unknown field 'cty' at column 1 (did you mean 'city'?)", 1),
     ("last:30d", "a duration needs > or <", 1),
     ("last:>banana", "'banana' is not a date or a duration", 7),
     ("score>abc", "'abc' is not a number", 7),
@@ -137,6 +204,7 @@ INVALID: list[tuple[str, str, int]] = [
 @pytest.fixture
 def dataset(engine: Engine) -> Engine:
     build(engine)
+    build_money_and_person(engine)
     with session_scope(engine) as session:
         save_view(session, name="vips", query="tag:vip", actor="tester", tz=UTC, now=NOW)
     return engine

@@ -127,6 +127,7 @@ class DealFilter:
     organization_id: int | None = None
     owner: str | None = None
     ids: Sequence[int] | None = None
+    where: Any = None  # one more clause over `deals`: a query of the segments language (`deal_query.py`)
 
 
 def deal_conditions(filters: DealFilter) -> list[Any]:
@@ -148,6 +149,8 @@ def deal_conditions(filters: DealFilter) -> list[Any]:
         where.append(d.owner == filters.owner)
     if filters.ids is not None:
         where.append(d.id.in_(list(filters.ids)))
+    if filters.where is not None:
+        where.append(filters.where)
     for word in (filters.text or "").split():
         key = name_key(word)
         where.append(

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
+
+
+def window_start(today: date) -> date:
+    """The first day of the last 12 months, today included: 2026-11-22 -> 2025-11-23 (2028-02-29 -> 2027-03-01)."""
+    day = min(today.day, 28) if today.month == 2 else today.day  # a year before 29 February is the 28th
+    return date(today.year - 1, today.month, day) + timedelta(days=1)
 
 
 def month_key(day: date) -> str:

@@ -15,14 +15,14 @@ clients; with fewer, quintiles say nothing and the output says so.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any, Literal
 
-from dateutil.relativedelta import relativedelta
 from sqlalchemy import case, func, select
 from sqlalchemy.engine import Connection
 
 from crm_tui.models import tables as t
+from crm_tui.services.money.months import window_start
 from crm_tui.services.money.tiers import TierRule, parse_tier_rule, tier_case
 
 pay, c, o = t.payments.c, t.contacts.c, t.organizations.c
@@ -31,11 +31,6 @@ ClientKind = Literal["contact", "organization"]
 KINDS: tuple[ClientKind, ...] = ("contact", "organization")
 RFM_MIN_CLIENTS = 20
 RFM_SEGMENTS = ("champions", "loyal", "new", "promising", "needs attention", "can't lose", "at risk", "hibernating")
-
-
-def window_start(today: date) -> date:
-    """The first day of the last 12 months, today included: 2026-11-22 -> 2025-11-23."""
-    return today - relativedelta(months=12) + timedelta(days=1)
 
 
 def tier_rule(conn: Connection) -> TierRule:

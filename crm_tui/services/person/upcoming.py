@@ -51,6 +51,11 @@ def _window(today: date, last: date, days: int) -> Any:
     return or_(*branches)
 
 
+def contacts_with_date_within(today: date, days: int, *, label_key: str) -> Any:
+    """SQL on `contacts`: it has a date of that label whose next day falls from `today` through `days` after it."""
+    return c.id.in_(select(d.contact_id).where(d.label_key == label_key, _window(today, today, days)))
+
+
 def _where(conn: Connection, *, now: datetime, until: datetime, tz: tzinfo, owner: str | None) -> list[Any]:
     today = now.astimezone(tz).date()
     last = max(today, (until - timedelta(microseconds=1)).astimezone(tz).date())

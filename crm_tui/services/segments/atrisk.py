@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 
 from crm_tui.backend import backend_for
 from crm_tui.models import tables as t
+from crm_tui.services.segments.fields import plugged
 from crm_tui.services.segments.rhythm import ATRISK_MEDIANS, LAPSED_MEDIANS, current_rhythms, day_number
 
 c = t.contacts.c
@@ -20,7 +21,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 #: A contact's value for ranking (an expression over `contacts`), once the money feature
 #: provides one; None ranks by lapse ratio alone.
-VALUE_EXPRESSION: Callable[[Connection], Any] | None = None
+VALUE_EXPRESSION: Callable[[Connection, datetime], Any | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -124,21 +125,24 @@ def at_risk_contacts(
     today = day_number(now)
     where = _where(conn, until=until or now, owner=owner, skip_cold=skip_cold)
 
+    # The money feature's value of each contact (None: nobody has paid, so the order is the ratio's alone).
+    value = VALUE_EXPRESSION(conn, now) if VALUE_EXPRESSION is not None else None
+
     def ranked(top: int | None = None, *, filtered: bool = False) -> Any:
         risky = _candidates(conn, now, ranking=True, top=top)
         query = select(risky.c.contact_id, risky.c.basis, risky.c.expected, risky.c.last_day, risky.c.crossed,
                        risky.c.lapse_at, risky.c.ratio)  # fmt: skip
         order = [risky.c.ratio.desc(), risky.c.contact_id]
-        if VALUE_EXPRESSION is not None or filtered:
+        if value is not None or filtered:
             query = query.join(t.contacts, c.id == risky.c.contact_id)
-        if VALUE_EXPRESSION is not None:
-            order.insert(0, VALUE_EXPRESSION(conn).desc().nulls_last())
+        if value is not None:
+            order.insert(0, value.desc().nulls_last())
         if filtered:
             query = query.add_columns(c.display_name, c.owner).where(*where)
         return query.order_by(*order)
 
     if limit is not None:
-        best = conn.execute(ranked(FIRST_LOOK if VALUE_EXPRESSION is None else None).limit(FIRST_LOOK)).all()
+        best = conn.execute(ranked(FIRST_LOOK if value is None else None).limit(FIRST_LOOK)).all()
         ids = [int(row[0]) for row in best]
         kept = {
             int(cid): (name, owner_)
@@ -175,3 +179,6 @@ def count_at_risk(conn: Connection, *, now: datetime, until: datetime | None = N
         .where(*_where(conn, until=until or now, owner=owner, skip_cold=True))
     )
     return int(conn.execute(query).scalar_one())
+
+
+plugged(__name__)  # the money feature sets VALUE_EXPRESSION

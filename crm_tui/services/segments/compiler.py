@@ -2,13 +2,16 @@
 
 `parse_segment` reads and checks a query without touching the database, so the app can
 show an error on the keystroke that made it; `Segment.condition` turns it into one WHERE
-clause over `contacts` for a moment in time. Rows are never filtered in Python.
+clause over `contacts` for a moment in time. Rows are never filtered in Python. The same
+grammar and checks serve another `Language` (its fields, tags and words): deals
+(`deal_query.py`) compile to a WHERE clause over `deals`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
@@ -16,11 +19,11 @@ from typing import Any
 from sqlalchemy import and_, false, func, not_, or_, select, true
 from sqlalchemy.engine import Connection
 
-from crm_tui.errors import InvalidDate
+from crm_tui.errors import InvalidDate, InvalidInput
 from crm_tui.models import tables as t
 from crm_tui.models.kinds import INTERACTION_KINDS
 from crm_tui.services.segments.context import Age, CompileContext, Day
-from crm_tui.services.segments.fields import FIELDS, VIRTUAL_TAGS
+from crm_tui.services.segments.fields import FIELDS, VIRTUAL_TAGS, Field, VirtualTag
 from crm_tui.services.segments.parser import (
     And,
     Empty,
@@ -44,6 +47,17 @@ MAX_VIEW_DEPTH = 8
 
 
 @dataclass(frozen=True)
+class Language:
+    """What a query is about: its fields, its virtual tags, what a bare word finds, and whether `@VIEW` is one."""
+
+    name: str  # contacts, deals
+    fields: Mapping[str, Field]
+    tags: Mapping[str, VirtualTag]
+    text: Callable[[CompileContext, str], Any]
+    views: bool = True
+
+
+@dataclass(frozen=True)
 class Segment:
     """A checked query: its terms and their typed values, ready to compile at any moment."""
 
@@ -52,6 +66,7 @@ class Segment:
     values: Mapping[FieldTerm, Any]
     tz: tzinfo
     user: str | None
+    language: Language = dataclasses.field(default_factory=lambda: _contacts())
 
     @property
     def is_empty(self) -> bool:
@@ -62,31 +77,40 @@ class Segment:
         return [node.name for node in walk(self.root) if isinstance(node, ViewTerm)]
 
     def condition(self, conn: Connection, *, now: datetime, views_seen: tuple[str, ...] = ()) -> Any:
-        """One WHERE clause over `contacts` keeping the contacts this query matches at `now`."""
+        """One WHERE clause over `contacts` (the language's table) keeping what this query matches at `now`."""
         ctx = CompileContext(conn=conn, now=now, tz=self.tz, user=self.user, views_seen=views_seen)
         return _compile(self, self.root, ctx)
 
 
-def parse_segment(text: str, *, now: datetime, tz: tzinfo, user: str | None) -> Segment:
-    """Read and check `text`; QueryError names the column of the first problem."""
+def parse_segment(
+    text: str, *, now: datetime, tz: tzinfo, user: str | None, language: Language | None = None
+) -> Segment:
+    """Read and check `text` (a query of contacts unless `language` says otherwise); QueryError names the column."""
+    language = language or CONTACTS
     root = parse(text)
     values: dict[FieldTerm, Any] = {}
     for node in walk(root):
         if isinstance(node, FieldTerm):
-            values[node] = _check_field(node, text, now=now, tz=tz)
+            values[node] = _check_field(node, text, language, now=now, tz=tz)
         elif isinstance(node, VirtualTerm):
-            _check_virtual(node, text)
+            _check_virtual(node, text, language)
         elif isinstance(node, TextTerm) and not _SEARCHABLE.search(node.text):
             raise QueryError(
                 f"'{node.text[:30]}' holds no letter or digit to search for", query=text, column=node.column
             )
-    return Segment(text=text, root=root, values=values, tz=tz, user=user)
+        elif isinstance(node, ViewTerm) and not language.views:
+            raise QueryError(
+                f"a saved view ('@{node.name}') is a query of contacts, not of {language.name}",
+                query=text,
+                column=node.column,
+            )
+    return Segment(text=text, root=root, values=values, tz=tz, user=user, language=language)
 
 
-def _check_virtual(node: VirtualTerm, text: str) -> None:
-    tag = VIRTUAL_TAGS.get(node.name)
+def _check_virtual(node: VirtualTerm, text: str, language: Language) -> None:
+    tag = language.tags.get(node.name)
     if tag is None:
-        suggestion = nearest(node.name.lower(), [name.lower() for name in VIRTUAL_TAGS])
+        suggestion = nearest(node.name.lower(), [name.lower() for name in language.tags])
         raise QueryError(
             f"unknown virtual tag '+{node.name}'",
             query=text,
@@ -97,11 +121,14 @@ def _check_virtual(node: VirtualTerm, text: str) -> None:
         raise QueryError(f"virtual tag '+{node.name}' is not available yet", query=text, column=node.column)
 
 
-def _check_field(node: FieldTerm, text: str, *, now: datetime, tz: tzinfo) -> Any:
-    field = FIELDS.get(node.name)
+def _check_field(node: FieldTerm, text: str, language: Language, *, now: datetime, tz: tzinfo) -> Any:
+    field = language.fields.get(node.name)
     if field is None:
         raise QueryError(
-            f"unknown field '{node.name}'", query=text, column=node.column, suggestion=nearest(node.name, FIELDS)
+            f"unknown field '{node.name}'",
+            query=text,
+            column=node.column,
+            suggestion=nearest(node.name, language.fields),
         )
     if field.qualifier == "none" and node.qualifier is not None:
         raise QueryError(f"field '{node.name}' takes no '.{node.qualifier}'", query=text, column=node.column)
@@ -125,6 +152,11 @@ def _check_field(node: FieldTerm, text: str, *, now: datetime, tz: tzinfo) -> An
                 suggestion=nearest(node.qualifier, INTERACTION_KINDS),
             )
     where = node.value_column
+    if field.read is not None:
+        try:
+            return field.read(node.raw.strip(), tuple(v.strip() for v in node.values))
+        except InvalidInput as exc:
+            raise QueryError(exc.message, query=text, column=where) from None
     if field.kind == "text":
         values = tuple(v.strip() for v in node.values)
         if not all(values):
@@ -193,19 +225,24 @@ def _compile(segment: Segment, node: Node, ctx: CompileContext) -> Any:
     if isinstance(node, Not):
         return _negate(_compile(segment, node.part, ctx))
     if isinstance(node, FieldTerm):
-        field = FIELDS[node.name]
+        field = segment.language.fields[node.name]
         assert field.build is not None
         value = segment.values[node]
         qualifier = f'"{node.qualifier}' if node.quoted and node.qualifier else node.qualifier
-        if node.op == "!=":
-            return _negate(field.build(ctx, qualifier, ":", value))
-        return field.build(ctx, qualifier, node.op, value)
+        try:
+            if node.op == "!=":
+                return _negate(field.build(ctx, qualifier, ":", value))
+            return field.build(ctx, qualifier, node.op, value)
+        except QueryError:
+            raise
+        except InvalidInput as exc:  # a value only the database can judge (a custom field's type)
+            raise QueryError(exc.message, query=segment.text, column=node.value_column) from None
     if isinstance(node, VirtualTerm):
-        tag = VIRTUAL_TAGS[node.name]
+        tag = segment.language.tags[node.name]
         assert tag.build is not None
         return tag.build(ctx)
     if isinstance(node, TextTerm):
-        return _text(ctx, node.text)
+        return segment.language.text(ctx, node.text)
     if isinstance(node, ViewTerm):
         return _view(segment, node, ctx)
     raise AssertionError(node)  # pragma: no cover
@@ -241,3 +278,10 @@ def _view(segment: Segment, node: ViewTerm, ctx: CompileContext) -> Any:
     except QueryError as exc:
         raise QueryError(f"view '@{node.name}': {exc.what}", query=segment.text, column=node.column) from None
     return inner.condition(ctx.conn, now=ctx.now, views_seen=(*ctx.views_seen, key))
+
+
+CONTACTS = Language("contacts", FIELDS, VIRTUAL_TAGS, _text)
+
+
+def _contacts() -> Language:
+    return CONTACTS

@@ -3,15 +3,21 @@
 An entry names the field, the kind of value it takes, its help (the README's definition),
 and how it compiles to a WHERE clause over `contacts` (`build`). A field whose data does
 not exist yet has `build=None`: it parses, and running it says "field X is not available
-yet". Another feature plugs its field in with one `register(...)` call, e.g. the money
-feature: `register(Field("tier", "text", "...", build=tier_condition))`.
+yet". Another feature plugs its fields in with `register(...)` from a module of its own
+listed in `FEATURES` (imported with this registry), e.g. `services/money/segment_fields.py`:
+`register(Field("tier", "text", "...", build=_tier))`. Such a module also fills the hooks of
+other segments modules (`atrisk.VALUE_EXPRESSION`, `why.WHY_EXTRAS`, `feedback.GROUPINGS`)
+through `plug(...)`, without importing them: each hook's module calls `plugged(...)` when it loads.
 """
 
 from __future__ import annotations
 
+import importlib
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from types import ModuleType
 from typing import Any
 
 from sqlalchemy import and_, false, func, not_, or_, select
@@ -29,6 +35,8 @@ TIME_OPS = ORDER_OPS
 #: (context, qualifier, op, typed value) -> a condition on contacts `c`; a quoted qualifier keeps its quote
 FieldBuilder = Callable[[CompileContext, "str | None", str, Any], Any]
 TagBuilder = Callable[[CompileContext], Any]
+#: (the value as typed, its comma-separated parts) -> the typed value; InvalidInput when it does not fit
+ValueReader = Callable[[str, "tuple[str, ...]"], Any]
 
 
 @dataclass(frozen=True)
@@ -39,9 +47,13 @@ class Field:
     build: FieldBuilder | None
     qualifier: str = "none"  # none | optional | required: `last.call`, `custom.industry`
     example: str = ""
+    read: ValueReader | None = None  # reads the value instead of the kind's rules (`value>"EUR 5000"`)
+    operators: frozenset[str] | None = None  # instead of the kind's (`custom.seats>10` compares text fields)
 
     @property
     def ops(self) -> frozenset[str]:
+        if self.operators is not None:
+            return self.operators
         return TEXT_OPS if self.kind == "text" else ORDER_OPS
 
 
@@ -62,6 +74,31 @@ def register(entry: Field | VirtualTag) -> None:
         FIELDS[entry.name] = entry
     else:
         VIRTUAL_TAGS[entry.name.upper()] = entry
+
+
+#: The modules of other features that register fields and fill hooks, imported with this registry.
+FEATURES = ("crm_tui.services.money.segment_fields", "crm_tui.services.person.segment_fields")
+_PLUGS: dict[str, list[Callable[[ModuleType], None]]] = {}
+
+
+def plug(module: str, install: Callable[[ModuleType], None]) -> None:
+    """Have `install` fill a hook of `module` (a dotted name) once that module has loaded.
+
+    The feature never imports the module itself, so registering costs nothing at start-up:
+    `crm contact list` loads no at-risk ranking, `crm due` no `crm why`.
+    """
+    _PLUGS.setdefault(module, []).append(install)
+    loaded = sys.modules.get(module)
+    if loaded is not None and getattr(loaded, "_plugged", False):
+        install(loaded)
+
+
+def plugged(module: str) -> None:
+    """Called by a module with hooks as the last line it runs: the features fill them now."""
+    loaded = sys.modules[module]
+    loaded._plugged = True
+    for install in _PLUGS.get(module, []):
+        install(loaded)
 
 
 def _any_of(conditions: list[Any], op: str) -> Any:
@@ -262,20 +299,6 @@ for _entry in (
     ),
     Field("score", "number", "its latest feedback score, 0-10 (NPS)", _score(10), example="score>=9"),
     Field("rating", "number", "its latest feedback rating, 1-5", _score(5), example="rating<=2"),
-    # Fields whose data other features are building: they parse, and say they are not available yet.
-    Field("tier", "text", "its value tier (A, B, C), from its payments", None, example="tier:A"),
-    Field("value", "number", "what it paid in the last 12 months, in the default currency", None, example="value>5000"),
-    Field("stage", "text", "the stage of one of its open deals", None, example="stage:proposal,negotiation"),
-    Field("won", "time", "when its latest deal was won", None, example="won:>30d"),
-    Field("city", "text", "the city of one of its addresses", None, example="city:Paris"),
-    Field(
-        "custom",
-        "text",
-        "a custom field's value (`custom.NAME`)",
-        None,
-        qualifier="required",
-        example="custom.industry:x",
-    ),
     VirtualTag("OVERDUE", "has an open follow-up whose due time (or the end of its snooze) has passed", _overdue),
     VirtualTag("DUE", "has an open follow-up due today (your zone)", _due_today),
     VirtualTag("WEEK", "has an open follow-up due from today through the 7th day after today", _week),
@@ -299,7 +322,8 @@ for _entry in (
     ),
     VirtualTag("NEW", "added in the last 30 days", _new),
     VirtualTag("NEVER", "no interaction ever logged", _never),
-    VirtualTag("BIRTHDAY", "its birthday falls in the next 7 days", None),
-    VirtualTag("ROTTING", "has an open deal that has not moved for longer than its stage allows", None),
 ):
     register(_entry)
+
+for _feature in FEATURES:
+    importlib.import_module(_feature)

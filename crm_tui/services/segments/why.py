@@ -15,10 +15,11 @@ from crm_tui.services.feedback import FeedbackSummary, feedback_summary
 from crm_tui.services.interactions import InteractionInfo, interaction_infos
 from crm_tui.services.reminders import ReminderInfo, reminder_infos
 from crm_tui.services.segments.cadence import CadenceSource, cadence_sources
+from crm_tui.services.segments.fields import plugged
 from crm_tui.services.segments.rhythm import RhythmInfo, rhythm_info
 
-#: Other features add lines here: (conn, contact id) -> [(label, value)], e.g. tier and value.
-WHY_EXTRAS: list[Callable[[Connection, int], list[tuple[str, Any]]]] = []
+#: Other features add lines here: (conn, contact id, now, zone) -> [(label, value)], e.g. tier and value.
+WHY_EXTRAS: list[Callable[[Connection, int, datetime, tzinfo], list[tuple[str, Any]]]] = []
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ def explain_contact(conn: Connection, contact_id: int, *, now: datetime, tz: tzi
             .order_by(ru.name)
         ).scalars()
     )
-    extras = [line for extra in WHY_EXTRAS for line in extra(conn, contact_id)]
+    extras = [line for extra in WHY_EXTRAS for line in extra(conn, contact_id, now, tz)]
     return Why(
         contact_id=contact_id,
         name=info.display_name,
@@ -77,3 +78,6 @@ def explain_contact(conn: Connection, contact_id: int, *, now: datetime, tz: tzi
         rules=rules,
         extras=extras,
     )
+
+
+plugged(__name__)  # the money feature adds its lines to WHY_EXTRAS

@@ -63,3 +63,11 @@ def test_the_light_tables_name_exactly_the_models_columns() -> None:
                 assert not isinstance(real, DateTime), (name, column.name)
                 assert kind not in (UTCDateTime, Boolean, Integer), (name, column.name)
     assert {clause.name for clause in declared.values()} <= set(SQLModel.metadata.tables)
+
+
+def test_no_module_is_over_500_lines() -> None:
+    """A module past 500 lines holds two things: split it by what each part is for."""
+    long = {
+        str(p.relative_to(PACKAGE)): n for p in PACKAGE.rglob("*.py") if (n := len(p.read_text().splitlines())) > 500
+    }
+    assert not long, f"split these modules: {long}"

@@ -96,12 +96,13 @@ def build(engine: Engine) -> None:
 
 
 MONEY_AND_PERSON = """
-What `build_money_and_person` adds (default currency EUR; the 12 months end at NOW). Expected
+What `build_money_and_person` adds (default currency EUR; the 12 months end at NOW; Ada's -60 payment falls on
+the day of her last call, so it leaves her rhythm as it was). Expected
 closes: Reports upgrade 2026-12-15, Workshop 2026-11-30, Audit 2026-11-01.
 
 | contact | payments (days ago) | tier | deals | city | custom | dates |
 |---|---|---|---|---|---|---|
-| 1 Ada | EUR 8,000 -60 (the day of her last call), 2,000 -400 | A | Proposal EUR 12,000; won EUR 2,000 -10 | Paris | retail, seats 12 | bd 11-25 |
+| 1 Ada | EUR 8,000 -60, 2,000 -400 | A | Proposal EUR 12,000; won EUR 2,000 -10 | Paris | retail, seats 12 | bd 11-25 |
 | 2 Bob | - | - | - | - | - | bd 12-10 |
 | 3 Carla | EUR 1,500 -60 | B | won EUR 4,000 -40; Proposal USD 6,000 | London | finance | bd 11-21 |
 | 4 Dan | EUR 500 -200 | C | Negotiation EUR 3,000 since -60 (rotting, sam's) | paris | seats 3 | bd 1980-11-29 |

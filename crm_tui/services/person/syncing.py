@@ -25,7 +25,8 @@ from sqlalchemy import delete, select
 from crm_tui.dates import utcnow
 from crm_tui.models import tables as t
 from crm_tui.records import ContactRecord
-from crm_tui.services.history import record
+from crm_tui.services.history import change, record
+from crm_tui.services.journal import CONTACT_PARTS
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -243,8 +244,10 @@ def apply_record(session: Session, contact: Contact, rec: ContactRecord, *, acto
         cadence_days=rec.cadence_days,
         clear_cadence=rec.cadence_days is None and contact.cadence_days is not None,
     )
-    edit_contact(session, contact, update, actor=actor, now=now)
-    custom: dict[str, Any] = dict(rec.custom)
-    contact.custom = json.dumps(custom, ensure_ascii=False, sort_keys=True) if custom else None
-    contact.uid = rec.uid or contact.uid
-    replace_parts(session, contact, rec, actor=actor, now=now)
+    with change(session, entity="contact", entity_id=_id(contact), action="update", actor=actor, at=now,
+                parts=CONTACT_PARTS):  # fmt: skip
+        edit_contact(session, contact, update, actor=actor, now=now)
+        custom: dict[str, Any] = dict(rec.custom)
+        contact.custom = json.dumps(custom, ensure_ascii=False, sort_keys=True) if custom else None
+        contact.uid = rec.uid or contact.uid
+        replace_parts(session, contact, rec, actor=actor, now=now)

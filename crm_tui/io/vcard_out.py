@@ -16,6 +16,7 @@ from typing import Any
 from crm_tui.io.fields import APPLE_NO_YEAR
 from crm_tui.io.vcard import ANNIVERSARY, folded
 from crm_tui.io.vcard_shadow import Shadows, group_of, resolve
+from crm_tui.keys import clean_text
 from crm_tui.records import ExportedContact
 
 _UID_NAMESPACE = uuid.UUID("5b0c9a7e-8f5e-4c43-9d84-2f0c6f1d3a10")
@@ -127,7 +128,8 @@ def contact_vcard(c: ExportedContact, tz: tzinfo) -> str:
     if lines:  # the properties crm has no field for, and those it writes as the card did, before END:VCARD
         end = text.rindex("END:VCARD")
         text = text[:end] + "".join(folded(line) + "\r\n" for line in lines) + text[end:]
-    return text
+    # A control character stored raw (an older crm, another tool) is dropped, as the input rule drops it.
+    return clean_text(text, multiline=True)
 
 
 def _add_person(card: Any, c: ExportedContact, counter: list[int], taken: set[str], shadows: Shadows) -> None:

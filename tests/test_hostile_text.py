@@ -74,11 +74,11 @@ def test_no_escape_byte_or_markup_in_any_format(fmt: str) -> None:
     out = io.StringIO()
     render(records, columns, fmt, tz=UTC, out=out, title=MARKUP)
     shown = out.getvalue()
-    if fmt == "csv":
-        # CSV carries the data as it is (a spreadsheet reads it, not a terminal).
-        assert ESC_NAME in shown
-        return
     assert "\x1b" not in shown and "\x07" not in shown and "\x9b" not in shown
+    if fmt == "csv":
+        # CSV carries the text less its control characters (dropped as the input rule drops them).
+        assert "Mal]0;pwnedory[2J" in shown and '"x\ny"' in shown
+        return
     if fmt in ("json", "ndjson"):
         item = json.loads(shown)[0] if fmt == "json" else json.loads(shown.splitlines()[0])
         assert item["name"] == ESC_NAME  # escaped by JSON, the data unchanged
@@ -318,3 +318,33 @@ def test_a_40_mb_photo_imports_in_little_memory(crm_env: dict[str, str], tmp_pat
     assert done.returncode == 0, err
     assert "longer than 64 KiB (PHOTO left out)" in err[0]
     assert int(err[-1]) < 150 * 1024, f"peak RSS {int(err[-1]) // 1024} MB"
+
+
+_RAW = "Mal\x1b]0;pwned\x07ory\x9b2J"
+_CONTROLS = [chr(c) for c in [*range(0x20), *range(0x7F, 0xA0)] if chr(c) not in "\t\n\r"]
+
+
+def test_no_stored_control_byte_reaches_csv_or_vcard(engine: Engine, cli_env: dict[str, str]) -> None:
+    """A control character stored raw (by SQL: another tool, an older crm) is dropped from CSV and vCard."""
+    with session_scope(engine) as session:
+        mal = add_contact(session, ContactCreate(name="Mal", emails=["mal@x.io"]), actor="tester")
+        conn = session.connection()
+        conn.execute(
+            text("UPDATE contacts SET display_name = :n, title = :n, notes = :notes WHERE id = :id"),
+            {"n": _RAW, "notes": "line\x1b[2J\nnext\tcol", "id": mal.id},
+        )
+        conn.execute(
+            text("INSERT INTO contact_card_lines (contact_id, line) VALUES (:id, :line)"),
+            {"id": mal.id, "line": "X-EVIL:a\x1bb\x85c"},
+        )
+    env = {**os.environ, **cli_env}
+    for args in (["contact", "list", "-f", "csv"], ["contact", "show", "1", "-f", "csv"],
+                 ["export", "contacts", "-f", "csv"], ["export", "contacts", "-f", "vcard"],
+                 ["contact", "list", "-f", "json"], ["export", "contacts", "-f", "json"]):  # fmt: skip
+        done = subprocess.run([*CRM, *args], capture_output=True, env=env, timeout=120)
+        assert done.returncode == 0, (args, done.stderr)
+        out = done.stdout.decode("utf-8")
+        assert not [c for c in _CONTROLS if c in out], (args, out)
+        assert "pwnedory2J" in out or "Mal\\u001b]0;pwned" in out, (args, out)  # the text stays, less its controls
+    card = subprocess.run([*CRM, "export", "contacts", "-f", "vcard"], capture_output=True, env=env, timeout=120)
+    assert b"X-EVIL:abc" in card.stdout and b"NOTE:line[2J\\nnext\tcol" in card.stdout

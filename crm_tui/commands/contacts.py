@@ -238,8 +238,7 @@ def edit(
     from crm_tui.keys import check_tag_count
     from crm_tui.models.schemas import ContactUpdate
     from crm_tui.services.contacts.finding import resolve_contact
-    from crm_tui.services.contacts.writing import edit_contact
-    from crm_tui.services.person.editing import apply_person_edit
+    from crm_tui.services.person.editing import edit_contact_and_person
 
     rt = runtime(ctx)
     check_tag_count(tag)
@@ -268,9 +267,7 @@ def edit(
         nickname=nickname, department=department,
     )  # fmt: skip
     with rt.session() as session:
-        contact = edit_contact(session, resolve_contact(session, ref), data, actor=rt.user)
-        if more:
-            apply_person_edit(session, contact, more, actor=rt.user)
+        contact = edit_contact_and_person(session, resolve_contact(session, ref), data, more, actor=rt.user)
     rt.done(f"Updated #{contact.id} {contact.display_name}", contact.id)
 
 

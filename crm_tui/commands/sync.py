@@ -29,12 +29,14 @@ def vdir(
     """Sync a vdir both ways: edits, new cards and deletions on either side; a second run changes nothing.
 
     Changed on both sides since the last sync: the newer wins, and the other version stays in the
-    contact's history (`crm contact history`). Pair it with vdirsyncer for Google, iCloud or Nextcloud.
+    contact's history (`crm contact history`). A file that already says what crm would write is
+    left as it is. Pair it with vdirsyncer for Google, iCloud or Nextcloud.
 
     Example: crm sync vdir ~/.contacts/work/
     """
     from crm_tui.errors import InvalidInput
     from crm_tui.io.vcard import VcardReader, vcf_files
+    from crm_tui.io.vcard_lines import same_content
     from crm_tui.io.vcard_out import contact_vcard, file_name
     from crm_tui.records import ContactRecord
     from crm_tui.services.exporting import exported_contacts
@@ -58,6 +60,7 @@ def vdir(
     with rt.session() as session:
         plan = plan_sync(session, key, files, actor=rt.user)
         contacts = {ex.id: ex for ex in exported_contacts(session, set(plan.write.values()))}
+        on_disk = {f.name: f for f in files}
         synced: dict[str, tuple[int, str]] = dict(plan.kept)
         for name, cid in plan.write.items():
             found = contacts.get(cid)
@@ -65,7 +68,13 @@ def vdir(
                 continue
             if name.startswith("\0"):
                 name = file_name(found)
-            data = contact_vcard(found, rt.tz).encode("utf-8")
+            text = contact_vcard(found, rt.tz)
+            held = on_disk.get(name)
+            if held is not None and held.record is not None and same_content(held.text, text):
+                plan.same += 1  # the file says what crm would write: left as the user's tools wrote it
+                synced[name] = (cid, held.hash)
+                continue
+            data = text.encode("utf-8")
             _write_atomic(target / name, data)
             synced[name] = (cid, _digest(data))
         for name in plan.delete:

@@ -1,4 +1,4 @@
-"""CSV out: cells neutralized against formula injection, files created 0600."""
+"""CSV out: cells neutralized against formula injection and free of control bytes, files created 0600."""
 
 from __future__ import annotations
 
@@ -21,17 +21,24 @@ def is_phone_column(header: str) -> bool:
 
 
 class SafeCsvWriter:
-    """A csv.writer whose cells cannot run as spreadsheet formulas."""
+    """A csv.writer whose cells cannot run as spreadsheet formulas nor carry a control byte.
+
+    A control character already stored (by an older crm, or another tool writing to the database)
+    is dropped as the input rule drops it (`keys.clean_text`: tab, newline and CR stay).
+    """
 
     def __init__(self, out: IO[str], header: Sequence[str]) -> None:
         self._writer = csv.writer(out, lineterminator="\n")
         self._phone = [is_phone_column(h) for h in header]
-        self._writer.writerow([neutralize(h) for h in header])
+        self._writer.writerow([neutralize(clean_text(h, multiline=True)) for h in header])
 
     def row(self, cells: Iterable[Any]) -> None:
         self._writer.writerow(
             [
-                neutralize("" if c is None else str(c), phone=self._phone[i] if i < len(self._phone) else False)
+                neutralize(
+                    clean_text("" if c is None else str(c), multiline=True),
+                    phone=self._phone[i] if i < len(self._phone) else False,
+                )
                 for i, c in enumerate(cells)
             ]
         )

@@ -18,6 +18,7 @@ from typing import BinaryIO
 
 from crm_tui.io.fields import APPLE_NO_YEAR, parse_birthday, parse_email, parse_instant, parse_phone
 from crm_tui.io.vcard_lines import RawCard, components, read_cards, text_list, unescape
+from crm_tui.io.vcard_shadow import ANNIVERSARIES, SHADOW, date_line, plain_n, plain_org
 from crm_tui.records import Address, ContactRecord, Labeled, RowError, Skipped, SourceProperty
 from crm_tui.safewrite import PendingFile
 
@@ -27,10 +28,10 @@ _AB_LABEL = re.compile(r"^_\$!<(.*)>!\$_$")
 # Properties about the file or the card, not the person (PROFILE:VCard is vCard 3.0's BEGIN line's twin):
 # written anew on export. Every other property crm has no field for is kept as written (`card_lines`).
 _SKIP = {"VERSION", "PRODID", "REV", "PROFILE", "X-CRM-REJECTED"}
-# Properties a card has once: a second one (vCard 4.0's ALTID forms) is not kept.
+# Properties a card has once: a second one is not kept (a second N, as vCard 4.0's ALTID forms, is: a shadow).
 _ONCE = {"FN", "N", "UID", "BDAY"}
 ANNIVERSARY = "anniversary"
-_ANNIVERSARIES = {"ANNIVERSARY", "X-ANNIVERSARY", "X-EVOLUTION-ANNIVERSARY", "X-MS-ANNIVERSARY"}
+_ANNIVERSARIES = ANNIVERSARIES
 REJECTED = "X-CRM-REJECTED"  # why a card is in a rejects file; ignored when the file is imported again
 
 
@@ -72,8 +73,8 @@ def card_record(card: RawCard, tz: tzinfo) -> ContactRecord:
             m = _AB_LABEL.match(raw)
             label = m[1] if m else raw
             ab_labels[prop.group] = label.lower() if label.lower() in _STANDARD_LABELS else label
-    reading = _CardReading(rec, ab_labels, tz)
     version = next((p.value.strip() for p in card.properties if p.name == "VERSION"), "3.0")
+    reading = _CardReading(rec, ab_labels, tz, version)
     for prop in card.properties:
         try:
             kept = not reading.read(prop)
@@ -93,10 +94,14 @@ def card_record(card: RawCard, tz: tzinfo) -> ContactRecord:
 class _CardReading:
     """The fields of one record, filled property by property (the first FN, N, ORG... wins)."""
 
-    def __init__(self, rec: ContactRecord, ab_labels: dict[str, str], tz: tzinfo) -> None:
+    def __init__(self, rec: ContactRecord, ab_labels: dict[str, str], tz: tzinfo, version: str) -> None:
         self.rec = rec
         self.ab_labels = ab_labels
         self.tz = tz
+        self.version = version
+        self.names: list[SourceProperty] = []  # every N, and every NOTE: shadows when crm writes them otherwise
+        self.note_props: list[SourceProperty] = []
+        self.shadows: list[SourceProperty] = []  # see io/vcard_shadow.py
         self.seen: set[str] = set()
         self.emails: list[tuple[bool, Labeled]] = []
         self.phones: list[tuple[bool, Labeled]] = []
@@ -122,6 +127,7 @@ class _CardReading:
             if text and self.first(name):
                 rec.name = text
         elif name == "N":
+            self.names.append(prop)
             parts = components(prop.value, lists=True) + [""] * 5
             if any(parts[:3]) and self.first(name):
                 rec.given_name = " ".join(p for p in parts[1:3] if p) or None
@@ -143,6 +149,8 @@ class _CardReading:
                 return False
             rec.organization = parts[0]
             rec.department = "; ".join(parts[1:]) or None
+            if not plain_org(prop):
+                self.shadows.append(prop)
         elif name == "TITLE":
             title = unescape(prop.value).strip()
             if not title or not self.first(name):
@@ -151,6 +159,7 @@ class _CardReading:
         elif name == "CATEGORIES":
             rec.tags.extend(text_list(prop.value))
         elif name == "NOTE":
+            self.note_props.append(prop)
             note = unescape(prop.value)
             if note.strip():
                 self.notes.append(note)
@@ -197,6 +206,8 @@ class _CardReading:
             if value is None:
                 return False
             rec.dates.append((label, value))
+            if name in _ANNIVERSARIES and property_line(prop) != date_line("X-ANNIVERSARY", value):
+                self.shadows.append(prop)
         if prop.group:
             self.labelled.add(prop.group)
         return True
@@ -214,6 +225,8 @@ class _CardReading:
             raw = APPLE_NO_YEAR + raw[4:]
         self.rec.birthday = parse_birthday(raw, prop.line, "BDAY")
         self.seen.add("BDAY")
+        if self.rec.birthday and property_line(prop) != date_line("BDAY", self.rec.birthday):
+            self.shadows.append(prop)
         return True
 
     def finish(self) -> None:
@@ -226,10 +239,16 @@ class _CardReading:
             rec.nickname = ", ".join(self.nicknames)
         if not (rec.name or rec.given_name or rec.family_name) and self.nicknames:
             rec.name = self.nicknames[0]  # a card known only by a nickname is named by it
+        if len(self.names) > 1 or (self.names and not plain_n(self.names[0])):
+            self.shadows.extend(self.names)
+        if len(self.note_props) > 1 or any(p.group or set(p.params) - {"CHARSET"} for p in self.note_props):
+            self.shadows.extend(self.note_props)
         # An Apple label whose property is kept goes with it; one whose property became a field does not.
-        groups = {p.group for p in self.kept if p.group and p.name != "X-ABLABEL"}
+        groups = {p.group for p in [*self.kept, *self.shadows] if p.group and p.name != "X-ABLABEL"}
         self.kept = [p for p in self.kept if p.name != "X-ABLABEL" or p.group in groups]
-        rec.card_lines = [property_line(p) for p in self.kept]
+        shadows = sorted(self.shadows, key=lambda p: p.line)
+        rec.card_lines = [SHADOW + property_line(_keepable(p, self.version)) for p in shadows]
+        rec.card_lines += [property_line(p) for p in self.kept]
 
 
 def _keepable(prop: SourceProperty, version: str) -> SourceProperty:

@@ -312,3 +312,43 @@ def components(value: str, *, lists: bool = False) -> list[str]:
     if lists:
         return [" ".join(text_list(part)) if "," in part else unescape(part).strip() for part in parts]
     return [unescape(part).strip() for part in parts]
+
+
+# What a sync need not write a file for: the file's own properties, and crm's bookkeeping that
+# reading a card into a contact crm has already does not use.
+_NOT_CONTENT = frozenset({"VERSION", "PRODID", "REV", "X-CRM-OWNER", "X-CRM-SOURCE", "X-CRM-CREATED"})
+# TYPE values that say nothing a reader keeps: the default kinds, and `pref` (the order says it).
+_IMPLIED_TYPES = frozenset({"internet", "voice", "pref"})
+
+
+def card_content(text: str) -> list[tuple[str, ...]] | None:
+    """The first card's properties as a reader takes them, for comparing two versions of one card.
+
+    Line folding, the order of different properties and Apple's group numbers (`item3.`: a group
+    is its X-ABLabel) do not count; the order of properties of the same name does. None when the
+    text holds no closed card.
+    """
+    import io
+
+    card = next(read_cards(io.StringIO(text)), None)
+    if card is None or not card.closed or card.problems:
+        return None
+    labels = {p.group.lower(): p.value for p in card.properties if p.group and p.name == "X-ABLABEL"}
+    out: list[tuple[str, ...]] = []
+    for prop in card.properties:
+        if prop.name in _NOT_CONTENT or prop.name == "X-ABLABEL":
+            continue
+        params = []
+        for name, values in sorted(prop.params.items()):
+            kept = sorted(v.lower() for v in values if not (name == "TYPE" and v.lower() in _IMPLIED_TYPES))
+            if kept:
+                params.append(f"{name}={','.join(kept)}")
+        label = labels.get(prop.group.lower(), "") if prop.group else ""
+        out.append((prop.name, label, ";".join(params), prop.value.strip()))
+    return sorted(out, key=lambda p: p[0])  # stable: properties of one name stay in their order
+
+
+def same_content(old: str, new: str) -> bool:
+    """True when two versions of a card hold the same properties (see `card_content`)."""
+    before = card_content(old)
+    return before is not None and before == card_content(new)

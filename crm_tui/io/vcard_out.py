@@ -15,6 +15,8 @@ from typing import Any
 
 from crm_tui.io.fields import APPLE_NO_YEAR
 from crm_tui.io.vcard import ANNIVERSARY, folded
+from crm_tui.io.vcard_shadow import Shadows, group_of, resolve
+from crm_tui.keys import clean_text
 from crm_tui.records import ExportedContact
 
 _UID_NAMESPACE = uuid.UUID("5b0c9a7e-8f5e-4c43-9d84-2f0c6f1d3a10")
@@ -84,32 +86,34 @@ def contact_vcard(c: ExportedContact, tz: tzinfo) -> str:
 
     from crm_tui.dates import format_duration_days
 
+    shadows = resolve(c)
     card = vobject.vCard()
     card.add("fn").value = c.display_name
-    card.add("n").value = vobject.vcard.Name(family=c.family_name or "", given=c.given_name or "")
+    if "N" not in shadows.written:
+        card.add("n").value = vobject.vcard.Name(family=c.family_name or "", given=c.given_name or "")
     counter = [0]
-    taken = {line.split(".", 1)[0].lower() for line in c.card_lines if "." in line.split(":", 1)[0].split(";", 1)[0]}
+    taken = {g for g in map(group_of, shadows.lines) if g}
     _add_labeled(card, "email", c.emails, counter, taken)
     _add_labeled(card, "tel", c.phones, counter, taken)
     if c.nickname:
         card.add("nickname").value = c.nickname
-    if c.organization:
+    if c.organization and "ORG" not in shadows.written:
         units = c.department.split("; ") if c.department else []
         card.add("org").value = [c.organization, *units]
     if c.title:
         card.add("title").value = c.title
     if c.tags:
         card.add("categories").value = list(c.tags)
-    if c.notes:
+    if c.notes and "NOTE" not in shadows.written:
         card.add("note").value = c.notes
-    if c.birthday:
+    if c.birthday and "BDAY" not in shadows.written:
         bday = card.add("bday")
         if c.birthday.startswith("--"):
             bday.value = APPLE_NO_YEAR + c.birthday[1:]
             bday.params["X-APPLE-OMIT-YEAR"] = [APPLE_NO_YEAR]
         else:
             bday.value = c.birthday
-    _add_person(card, c, counter, taken)
+    _add_person(card, c, counter, taken, shadows)
     card.add("uid").value = contact_uid(c)
     card.add("x-crm-owner").value = c.owner or ""
     card.add("x-crm-source").value = c.source or ""
@@ -120,22 +124,28 @@ def contact_vcard(c: ExportedContact, tz: tzinfo) -> str:
     if c.custom:
         card.add("x-crm-custom").value = json.dumps(c.custom, ensure_ascii=False, sort_keys=True)
     text = str(card.serialize())
-    if c.card_lines:  # the properties crm has no field for, as they came in, before END:VCARD
+    lines = shadows.lines
+    if lines:  # the properties crm has no field for, and those it writes as the card did, before END:VCARD
         end = text.rindex("END:VCARD")
-        text = text[:end] + "".join(folded(line) + "\r\n" for line in c.card_lines) + text[end:]
-    return text
+        text = text[:end] + "".join(folded(line) + "\r\n" for line in lines) + text[end:]
+    # A control character stored raw (an older crm, another tool) is dropped, as the input rule drops it.
+    return clean_text(text, multiline=True)
 
 
-def _add_person(card: Any, c: ExportedContact, counter: list[int], taken: set[str]) -> None:
+def _add_person(card: Any, c: ExportedContact, counter: list[int], taken: set[str], shadows: Shadows) -> None:
     """Dates, addresses and web addresses as vCard 3.0 has them (and Apple's labels where it has none).
 
-    An anniversary is X-ANNIVERSARY (khard, Evolution, Thunderbird); another date is Apple's X-ABDATE
-    with its label; a year-less date carries X-APPLE-OMIT-YEAR as the birthday does.
+    An anniversary is X-ANNIVERSARY (khard, Evolution, Thunderbird: vCard 3.0 has no ANNIVERSARY), or
+    the card's own name for it when it came with one (ANNIVERSARY from a vCard 4.0 card stays
+    ANNIVERSARY); another date is Apple's X-ABDATE with its label; a year-less date carries
+    X-APPLE-OMIT-YEAR as the birthday does.
     """
     import vobject
 
     for label, value in c.dates:
         if label.casefold() == ANNIVERSARY:
+            if "ANNIVERSARY" in shadows.written:
+                continue
             prop, group = card.add("x-anniversary"), None
         else:
             group = _group(counter, taken)

@@ -186,8 +186,8 @@ class ContactFormModal(FormModal[ContactValues, "Contact"]):
         from crm_tui.models.schemas import ContactCreate
         from crm_tui.services.contacts.finding import get_contact
         from crm_tui.services.contacts.rows import contact_detail
-        from crm_tui.services.contacts.writing import add_contact, edit_contact
-        from crm_tui.services.person.editing import apply_person_edit
+        from crm_tui.services.contacts.writing import add_contact
+        from crm_tui.services.person.editing import apply_person_edit, edit_contact_and_person
 
         app = self.crm
         if self.contact_id is None:
@@ -207,10 +207,8 @@ class ContactFormModal(FormModal[ContactValues, "Contact"]):
             return added
         contact = get_contact(session, self.contact_id)
         detail = contact_detail(session.connection(), self.contact_id, timeline_limit=0)
-        edited = edit_contact(session, contact, contact_update(detail, values), actor=app.user, now=app.now())
-        if values.person:
-            apply_person_edit(session, edited, values.person, actor=app.user, now=app.now())
-        return edited
+        update = contact_update(detail, values)
+        return edit_contact_and_person(session, contact, update, values.person, actor=app.user, now=app.now())
 
     def error_field(self, message: str) -> str | None:
         for word, field_id in (

@@ -179,6 +179,17 @@ class Recorder:
         for part in parts:
             self.watch(part, created=True, contact_id=entity_id)
 
+    def join(self, inner: Recorder) -> None:
+        """Take in a change made inside this one to the same record: its named changes and watched rows."""
+        if inner.changes:
+            merged = dict(self.changes or {})
+            for name, (old, new) in inner.changes.items():
+                merged[name] = (merged[name][0] if name in merged else old, new)
+            self.changes = merged
+        self.note = self.note or inner.note
+        held = [(table, where) for table, where, _ in self._watched]
+        self._watched.extend(w for w in inner._watched if (w[0], w[1]) not in held)
+
     def finish(self) -> int | None:
         """Record the change; None when the watched rows did not change and no change was named."""
         conn = connection_of(self.bind)
@@ -219,7 +230,8 @@ def change(
     after the block, and so are its `parts` (rows of those tables whose `contact_id` is the
     entity's id). A creation calls `rec.created(new_id)` inside the block. Set `rec.changes`
     (field -> (before, after), as people read them) or `rec.note` for the history shown;
-    `rec.watch(table, column=value)` adds other rows the block writes.
+    `rec.watch(table, column=value)` adds other rows the block writes. A change to the same
+    record opened inside the block (a service calling another) joins this one: one entry.
 
         with change(session, entity="reminder", entity_id=r.id, action="snooze", actor=me,
                     contact_id=r.contact_id) as rec:
@@ -237,11 +249,22 @@ def change(
         detail=detail,
         history=history,
     )
+    opened: dict[tuple[str, int], Recorder] = bind.info.setdefault("crm_open_changes", {})
+    outer = opened.get((entity, entity_id)) if entity_id is not None else None
+    if outer is not None:  # inside a change to the same record: one entry, one undo
+        yield rec
+        outer.join(rec)
+        return
     if entity_id is not None:
         rec.watch(table_for_entity(entity), id=entity_id)
         for part in parts:
             rec.watch(part, contact_id=entity_id)
-    yield rec
+        opened[(entity, entity_id)] = rec
+    try:
+        yield rec
+    finally:
+        if entity_id is not None:
+            opened.pop((entity, entity_id), None)
     rec.finish()
 
 

@@ -28,12 +28,15 @@ Key = tuple[Any, ...]
 
 #: Columns the database keeps itself (triggers): never compared, never written back.
 DERIVED: dict[str, frozenset[str]] = {"contacts": frozenset({"last_contact_at"})}
-#: Tables whose rows are part of a contact (edited with it by `edit_contact`), besides the
-#: contact row: an edit watches them, so its undo puts them back. A feature whose table
-#: holds such parts (addresses, dates, custom values) adds its name here.
-CONTACT_PARTS: list[str] = ["contact_emails", "contact_phones", "contact_tags"]
+#: Tables whose rows are part of a contact (edited with it by `edit_contact` and the person's
+#: edits), besides the contact row (custom values live there): an edit watches them, so its
+#: undo puts them back. A feature whose table holds such parts adds its name here.
+CONTACT_PARTS: list[str] = [
+    "contact_emails", "contact_phones", "contact_tags", "contact_dates", "contact_addresses", "contact_urls",
+    "contact_card_lines",
+]  # fmt: skip
 #: Entities whose table is not simply the plural (`deal` -> `deals` needs no entry).
-ENTITY_TABLES: dict[str, str] = {}
+ENTITY_TABLES: dict[str, str] = {"field": "custom_fields"}
 _COMPOSITE_KEYS = {"contact_tags": ("contact_id", "tag_id"), "dedup_dismissals": ("contact_id", "other_id")}
 _CHUNK = 500
 

@@ -62,8 +62,11 @@ def test_apple_30_and_40(crm: Crm, query: Query, tmp_path: Path) -> None:
         "USA",
     )
     assert query("SELECT url, label FROM contact_urls")[0] == ("https://example.org/grace", None)
-    # What crm has no field for is kept as written, to be written back.
+    # What crm has no field for is kept as written, to be written back; so is an N crm would write otherwise
+    # (its additional name), marked as the card's own form of a field (io/vcard_shadow.py).
     assert [r[0] for r in query("SELECT line FROM contact_card_lines WHERE contact_id = 1 ORDER BY id")] == [
+        ">N:Lovelace;Ada;Augusta;;",
+        ">ORG:Analytical Engines;",
         "PHOTO;ENCODING=b;TYPE=jpeg:AAAA",
         "X-ABUID:1234:ABPerson",
     ]

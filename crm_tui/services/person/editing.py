@@ -16,12 +16,14 @@ from crm_tui.errors import InvalidInput
 from crm_tui.keys import clean_url, fast_name_key, url_key
 from crm_tui.models import tables as t
 from crm_tui.records import Address
-from crm_tui.services.history import record
+from crm_tui.services.history import change, diff
+from crm_tui.services.journal import CONTACT_PARTS
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from crm_tui.models import Contact
+    from crm_tui.models.schemas import ContactUpdate
 
 _MAX_LABEL = 60
 
@@ -97,10 +99,33 @@ def _snapshot(conn: Any, contact: Contact) -> dict[str, Any]:
 def apply_person_edit(
     session: Session, contact: Contact, edit: PersonEdit, *, actor: str, now: datetime | None = None
 ) -> dict[str, tuple[Any, Any]]:
-    """Apply `edit` to the contact; returns (and records) the changes, field by field."""
-    from crm_tui.services.history import diff
+    """Apply `edit` to the contact; returns (and records, so `crm undo` reverses it) the changes, field by field."""
+    now = now or utcnow()
+    assert contact.id is not None
+    with change(session, entity="contact", entity_id=contact.id, action="update", actor=actor, at=now,
+                parts=CONTACT_PARTS) as rec:  # fmt: skip
+        rec.changes = _apply(session, contact, edit, now=now)
+    return dict(rec.changes)
+
+
+def edit_contact_and_person(
+    session: Session, contact: Contact, data: ContactUpdate, edit: PersonEdit | None, *, actor: str,
+    now: datetime | None = None,
+) -> Contact:  # fmt: skip
+    """Apply a contact's fields (`edit_contact`) and its person's parts as one change: one entry, one undo."""
+    from crm_tui.services.contacts.writing import edit_contact
 
     now = now or utcnow()
+    assert contact.id is not None
+    with change(session, entity="contact", entity_id=contact.id, action="update", actor=actor, at=now,
+                parts=CONTACT_PARTS):  # fmt: skip
+        edit_contact(session, contact, data, actor=actor, now=now)
+        if edit:
+            apply_person_edit(session, contact, edit, actor=actor, now=now)
+    return contact
+
+
+def _apply(session: Session, contact: Contact, edit: PersonEdit, *, now: datetime) -> dict[str, tuple[Any, Any]]:
     assert contact.id is not None
     cid = contact.id
     conn = session.connection()
@@ -123,7 +148,6 @@ def apply_person_edit(
     if changes:
         contact.updated_at = now
         session.add(contact)
-        record(session, entity="contact", entity_id=cid, action="update", actor=actor, at=now, changes=changes)
         session.flush()
     return changes
 
@@ -237,8 +261,14 @@ def today_local(now: datetime, tz: Any) -> date:
 def replace_parts(session: Session, contact: Contact, rec: Any, *, actor: str, now: datetime) -> None:
     """Make the person's parts exactly a record's (a synced card): nickname, department, dates, addresses,
     web addresses and kept vCard properties; the changes are recorded like an edit's."""
+    assert contact.id is not None
+    with change(session, entity="contact", entity_id=contact.id, action="update", actor=actor, at=now,
+                parts=CONTACT_PARTS) as entry:  # fmt: skip
+        entry.changes = _replace(session, contact, rec, now=now)
+
+
+def _replace(session: Session, contact: Contact, rec: Any, *, now: datetime) -> dict[str, tuple[Any, Any]]:
     from crm_tui.keys import url_key as key_of
-    from crm_tui.services.history import diff
     from crm_tui.services.imports.person import address_row
 
     assert contact.id is not None
@@ -246,33 +276,37 @@ def replace_parts(session: Session, contact: Contact, rec: Any, *, actor: str, n
     conn = session.connection()
     before = _snapshot(conn, contact)
     contact.nickname, contact.department = rec.nickname, rec.department
-    for table in (t.contact_dates, t.contact_addresses, t.contact_urls, t.contact_card_lines):
-        conn.execute(delete(table).where(table.c.contact_id == cid))
-    dates = ([(BIRTHDAY, rec.birthday)] if rec.birthday else []) + list(rec.dates)
-    for label, value in dates:
+    dates = {}
+    for label, value in ([(BIRTHDAY, rec.birthday)] if rec.birthday else []) + list(rec.dates):
         key = " ".join(label.casefold().split())
-        conn.execute(
-            t.contact_dates.delete().where(t.contact_dates.c.contact_id == cid, t.contact_dates.c.label_key == key)
-        )
-        conn.execute(t.contact_dates.insert().values(contact_id=cid, label=label, label_key=key, value=value,
-                                                     month_day=month_day(value), year=parts(value)[0]))  # fmt: skip
+        dates[key] = {"label": label, "label_key": key, "value": value, "month_day": month_day(value),
+                      "year": parts(value)[0]}  # fmt: skip
     columns = ("contact_id", "label", "po_box", "extended", "street", "locality", "region", "postcode", "country",
                "city_key", "address_key")  # fmt: skip
-    rows = {address_row(cid, a)[-1]: address_row(cid, a) for a in rec.addresses}
-    if rows:
-        conn.execute(t.contact_addresses.insert(), [dict(zip(columns, row, strict=True)) for row in rows.values()])
-    urls = {key_of(u.value): (u.value, u.label) for u in rec.urls}
-    if urls:
-        conn.execute(t.contact_urls.insert(), [{"contact_id": cid, "url": url, "url_key": k, "label": label}
-                                               for k, (url, label) in urls.items()])  # fmt: skip
-    lines = list(dict.fromkeys(rec.card_lines))
-    if lines:
-        conn.execute(t.contact_card_lines.insert(), [{"contact_id": cid, "line": line} for line in lines])
+    addresses = {address_row(cid, a)[-1]: dict(zip(columns, address_row(cid, a), strict=True)) for a in rec.addresses}
+    urls = {key_of(u.value): {"url": u.value, "url_key": key_of(u.value), "label": u.label} for u in rec.urls}
+    lines = [{"line": line} for line in dict.fromkeys(rec.card_lines)]
+    for table, rows in ((t.contact_dates, list(dates.values())), (t.contact_addresses, list(addresses.values())),
+                        (t.contact_urls, list(urls.values())), (t.contact_card_lines, lines)):  # fmt: skip
+        _replace_rows(conn, table, cid, [{**row, "contact_id": cid} for row in rows])
     session.add(contact)
     session.flush()
     changes = diff(before, _snapshot(conn, contact))
     if changes:
         contact.updated_at = now
         session.add(contact)
-        record(session, entity="contact", entity_id=cid, action="update", actor=actor, at=now, changes=changes)
         session.flush()
+    return changes
+
+
+def _replace_rows(conn: Any, table: Any, contact_id: int, rows: list[dict[str, Any]]) -> None:
+    """Make the contact's rows of `table` these, in this order; rows already so stay untouched (no change)."""
+    names = list(rows[0]) if rows else ["contact_id"]
+    held = conn.execute(
+        select(*(table.c[n] for n in names)).where(table.c.contact_id == contact_id).order_by(table.c.id)
+    ).all()
+    if [tuple(row[n] for n in names) for row in rows] == [tuple(r) for r in held]:
+        return
+    conn.execute(delete(table).where(table.c.contact_id == contact_id))
+    if rows:
+        conn.execute(table.insert(), rows)

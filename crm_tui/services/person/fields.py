@@ -23,6 +23,7 @@ from crm_tui.dates import utcnow
 from crm_tui.errors import Conflict, InvalidInput, NotFound
 from crm_tui.keys import fast_name_key
 from crm_tui.models import tables as t
+from crm_tui.services.history import change, record
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -128,8 +129,6 @@ def add_field(
     now: datetime | None = None,
 ) -> FieldDef:
     """Define a field. Values contacts already hold under that name must fit the type."""
-    from crm_tui.services.history import record
-
     conn = session.connection()
     clean = clean_field_name(name)
     if type_ not in TYPES:
@@ -152,42 +151,48 @@ def add_field(
         except InvalidInput as exc:
             raise InvalidInput(f"contact #{cid} holds a value that does not fit: {exc.message}") from None
     now = now or utcnow()
-    conn.execute(
-        t.custom_fields.insert().values(
-            name=clean,
-            name_key=fast_name_key(clean),
-            type=type_,
-            choices=json.dumps(picks, ensure_ascii=False) if picks else None,
-            created_at=now,
+    with change(session, entity="field", action="create", actor=actor, at=now) as rec:
+        conn.execute(
+            t.custom_fields.insert().values(
+                name=clean,
+                name_key=fast_name_key(clean),
+                type=type_,
+                choices=json.dumps(picks, ensure_ascii=False) if picks else None,
+                created_at=now,
+            )
         )
-    )
-    defined = get_field(conn, clean)
-    record(session, entity="field", entity_id=defined.id, action="create", actor=actor, at=now,
-           note=f"{clean} ({type_})")  # fmt: skip
+        defined = get_field(conn, clean)
+        rec.created(defined.id)
+        rec.note = f"{clean} ({type_})"
     return defined
 
 
 def remove_field(session: Session, name: str, *, actor: str, now: datetime | None = None) -> tuple[FieldDef, int]:
-    """Remove a field's definition and every contact's value for it (each recorded in its history)."""
+    """Remove a field's definition and every contact's value for it (each recorded in its history).
+
+    One change: `crm undo` puts back the definition and every value.
+    """
     from crm_tui.models import Contact
-    from crm_tui.services.history import record
 
     conn = session.connection()
     field = get_field(conn, name)
     now = now or utcnow()
     backend = backend_for(conn)
     ids = list(conn.execute(select(c.id).where(backend.json_text(c.custom, field.name).is_not(None))).scalars())
-    for contact in session.execute(select(Contact).where(Contact.id.in_(ids))).scalars():
-        values = json.loads(contact.custom) if contact.custom else {}
-        old = values.pop(field.name, None)
-        contact.custom = json.dumps(values, ensure_ascii=False, sort_keys=True) if values else None
-        contact.updated_at = now
-        session.add(contact)
-        assert contact.id is not None
-        record(session, entity="contact", entity_id=contact.id, action="update", actor=actor, at=now,
-               changes={f"custom.{field.name}": (old, None)})  # fmt: skip
-    conn.execute(delete(t.custom_fields).where(f.id == field.id))
-    record(session, entity="field", entity_id=field.id, action="delete", actor=actor, at=now, note=field.name)
+    with change(session, entity="field", entity_id=field.id, action="delete", actor=actor, at=now) as rec:
+        for cid in ids:
+            rec.watch("contacts", id=cid)
+        for contact in session.execute(select(Contact).where(Contact.id.in_(ids))).scalars():
+            values = json.loads(contact.custom) if contact.custom else {}
+            old = values.pop(field.name, None)
+            contact.custom = json.dumps(values, ensure_ascii=False, sort_keys=True) if values else None
+            contact.updated_at = now
+            session.add(contact)
+            assert contact.id is not None
+            record(session, entity="contact", entity_id=contact.id, action="update", actor=actor, at=now,
+                   changes={f"custom.{field.name}": (old, None)}, journal=False)  # fmt: skip
+        conn.execute(delete(t.custom_fields).where(f.id == field.id))
+        rec.note = field.name
     session.flush()
     return field, len(ids)
 

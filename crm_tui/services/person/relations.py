@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 from crm_tui.dates import utcnow
 from crm_tui.errors import Conflict, InvalidInput
 from crm_tui.models import tables as t
-from crm_tui.services.history import record
+from crm_tui.services.history import change, record
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -95,14 +95,16 @@ def link(session: Session, contact_id: int, other_id: int, as_: str, *, actor: s
     if exists is not None:
         raise Conflict(f"#{other_id} is already #{contact_id}'s {kind}")
     now = now or utcnow()
-    conn.execute(
-        t.contact_relations.insert().values(
-            contact_id=contact_id, other_id=other_id, kind=kind, inverse=inverse, created_at=now
+    with change(session, entity="contact", entity_id=contact_id, action="link", actor=actor, at=now) as rec:
+        rec.watch("contact_relations", contact_id=contact_id, other_id=other_id)
+        conn.execute(
+            t.contact_relations.insert().values(
+                contact_id=contact_id, other_id=other_id, kind=kind, inverse=inverse, created_at=now
+            )
         )
-    )
-    for me, them, as_kind in ((contact_id, other_id, kind), (other_id, contact_id, inverse)):
-        record(session, entity="contact", entity_id=me, action="link", actor=actor, at=now,
-               changes={f"relationship.{as_kind}": (None, f"#{them}")})  # fmt: skip
+        rec.changes = {f"relationship.{kind}": (None, f"#{other_id}")}
+    record(session, entity="contact", entity_id=other_id, action="link", actor=actor, at=now, journal=False,
+           changes={f"relationship.{inverse}": (None, f"#{contact_id}")})  # fmt: skip
     return kind
 
 
@@ -116,13 +118,18 @@ def unlink(session: Session, contact_id: int, other_id: int, *, actor: str, now:
     rows = conn.execute(select(r.contact_id, r.other_id, r.kind, r.inverse).where(between)).all()
     if not rows:
         raise InvalidInput(f"#{contact_id} and #{other_id} are not related")
-    conn.execute(delete(t.contact_relations).where(between))
     now = now or utcnow()
-    for me, them, kind, inverse in rows:
-        record(session, entity="contact", entity_id=me, action="unlink", actor=actor, at=now,
-               changes={f"relationship.{kind}": (f"#{them}", None)})  # fmt: skip
-        record(session, entity="contact", entity_id=them, action="unlink", actor=actor, at=now,
-               changes={f"relationship.{inverse}": (f"#{me}", None)})  # fmt: skip
+    mine = {f"relationship.{kind if me == contact_id else inverse}": (f"#{other_id}", None)
+            for me, _, kind, inverse in rows}  # fmt: skip
+    theirs = {f"relationship.{inverse if me == contact_id else kind}": (f"#{contact_id}", None)
+              for me, _, kind, inverse in rows}  # fmt: skip
+    with change(session, entity="contact", entity_id=contact_id, action="unlink", actor=actor, at=now) as rec:
+        rec.watch("contact_relations", contact_id=contact_id, other_id=other_id)
+        rec.watch("contact_relations", contact_id=other_id, other_id=contact_id)
+        conn.execute(delete(t.contact_relations).where(between))
+        rec.changes = mine
+    record(session, entity="contact", entity_id=other_id, action="unlink", actor=actor, at=now, journal=False,
+           changes=theirs)  # fmt: skip
     return len(rows)
 
 

@@ -20,12 +20,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from crm_tui.dates import utcnow
 from crm_tui.models import tables as t
 from crm_tui.records import ContactRecord
-from crm_tui.services.history import record
+from crm_tui.services.history import change, record
+from crm_tui.services.journal import CONTACT_PARTS
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -58,11 +59,12 @@ class SyncPlan:
     updated: int = 0
     trashed: int = 0
     conflicts: list[str] = field(default_factory=list)
+    same: int = 0  # files of `write` the command found saying what it would write: left untouched
 
     def line(self) -> str:
         parts = [
             f"{self.created} contacts added", f"{self.updated} updated", f"{self.trashed} trashed",
-            f"{len(self.write)} files written", f"{len(self.delete)} deleted",
+            f"{len(self.write) - self.same} files written", f"{len(self.delete)} deleted",
         ]  # fmt: skip
         if self.conflicts:
             parts.append(f"{len(self.conflicts)} conflicts (the newer side won)")
@@ -243,8 +245,30 @@ def apply_record(session: Session, contact: Contact, rec: ContactRecord, *, acto
         cadence_days=rec.cadence_days,
         clear_cadence=rec.cadence_days is None and contact.cadence_days is not None,
     )
-    edit_contact(session, contact, update, actor=actor, now=now)
-    custom: dict[str, Any] = dict(rec.custom)
-    contact.custom = json.dumps(custom, ensure_ascii=False, sort_keys=True) if custom else None
-    contact.uid = rec.uid or contact.uid
-    replace_parts(session, contact, rec, actor=actor, now=now)
+    with change(session, entity="contact", entity_id=_id(contact), action="update", actor=actor, at=now,
+                parts=CONTACT_PARTS):  # fmt: skip
+        edit_contact(session, contact, update, actor=actor, now=now)
+        _set_labels(session, _id(contact), rec)
+        custom: dict[str, Any] = dict(rec.custom)
+        contact.custom = json.dumps(custom, ensure_ascii=False, sort_keys=True) if custom else None
+        contact.uid = rec.uid or contact.uid
+        replace_parts(session, contact, rec, actor=actor, now=now)
+
+
+def _set_labels(session: Session, contact_id: int, rec: ContactRecord) -> None:
+    """The card's labels (home, mobile...) on the contact's emails and phones, as an import keeps them."""
+    from crm_tui.keys import email_key, phone_key
+
+    session.flush()
+    conn = session.connection()
+    for table, key_column, values, key_of in (
+        (t.contact_emails, "email_key", rec.emails, email_key),
+        (t.contact_phones, "phone_key", rec.phones, phone_key),
+    ):
+        labels = {key_of(x.value): x.label for x in values}
+        held = conn.execute(
+            select(table.c.id, table.c[key_column], table.c.label).where(table.c.contact_id == contact_id)
+        )
+        for row_id, key, label in held:
+            if key in labels and labels[key] != label:
+                conn.execute(update(table).where(table.c.id == row_id).values(label=labels[key]))

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy.engine import Engine
 from textual.pilot import Pilot
+from textual.worker import WorkerCancelled
 
 from crm_tui.app import CrmApp, StartScreen, make_app
 from crm_tui.config import Settings
@@ -62,7 +63,10 @@ async def settle(pilot: Pilot[Any]) -> None:
             if getattr(app, "typing_settled", True):
                 break
             await pilot.pause(0.01)
-        await pilot.app.workers.wait_for_complete()
+        try:
+            await pilot.app.workers.wait_for_complete()
+        except WorkerCancelled:  # an exclusive worker replaced it (a newer load): wait for that one
+            continue
         await pilot.pause()
         if not any(w.is_running for w in pilot.app.workers) and getattr(app, "typing_settled", True):
             await pilot.pause()

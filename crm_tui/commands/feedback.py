@@ -14,7 +14,7 @@ def nps(
     ctx: typer.Context,
     start: str | None = typer.Option(None, "--from", help="First month (a date in it; default: 11 months ago)."),
     end: str | None = typer.Option(None, "--to", help="Last month (a date in it; default: this month)."),
-    by: str | None = typer.Option(None, "--by", help="tag or owner (tier once values exist)."),
+    by: str | None = typer.Option(None, "--by", help="tag, owner or tier (the contact's best value tier today)."),
     fmt: str | None = FormatOption,
 ) -> None:
     """NPS per month: promoters (9-10) minus detractors (0-6) over 0-10 responses, with 1-5 ratings beside.

@@ -29,8 +29,19 @@ if TYPE_CHECKING:
 i, c = t.interactions.c, t.contacts.c
 PROMOTER, DETRACTOR = 9, 6  # 9-10 promote, 0-6 detract
 
-#: Groupings of `nps_by_month` beyond tag and owner: the money feature adds "tier" here.
-GROUPINGS: dict[str, Callable[[], Any] | None] = {"tier": None}
+
+def _tier_group(conn: Connection, today: date) -> Any:
+    """The contact's best value tier today (A, B, C), `none` for a contact who has not paid."""
+    from crm_tui.services.money.value_cache import ranking
+
+    ranked = ranking(conn, "contact", today)
+    best = select(func.min(ranked.c.tier)).where(ranked.c.client_id == c.id).scalar_subquery()
+    return func.coalesce(best, literal("none"))
+
+
+#: Groupings of `nps_by_month` beyond tag and owner: an expression over `contacts`, given the
+#: connection and the last day of the span.
+GROUPINGS: dict[str, Callable[[Connection, date], Any] | None] = {"tier": _tier_group}
 
 
 @dataclass(frozen=True)
@@ -129,7 +140,7 @@ def nps_by_month(conn: Connection, *, start: date, end: date, tz: tzinfo, by: st
         make = GROUPINGS[by]
         if make is None:
             raise InvalidInput(f"grouping by {by} is not available yet")
-        group = make()
+        group = make(conn, end)
     else:
         raise InvalidInput(f"unknown grouping '{by}' (use tag, owner or tier)")
     on_ten = i.scale == 10

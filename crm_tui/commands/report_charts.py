@@ -10,36 +10,14 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-BLOCKS = " ▏▎▍▌▋▊▉█"
-SPARKS = "▁▂▃▄▅▆▇█"
+from crm_tui.charts import bar, sparkline
+
 BAR_WIDTH = 30
 
 
 def wants_chart(fmt: str) -> bool:
     """A chart goes under the table on a terminal; never on a pipe or in a machine format."""
     return fmt == "table" and sys.stdout.isatty()
-
-
-def bar(value: float, most: float, width: int = BAR_WIDTH) -> str:
-    """A horizontal bar of `value` out of `most`, `width` cells at most, in eighths of a cell."""
-    if most <= 0 or value <= 0:
-        return ""
-    eighths = max(1, round(8 * width * min(value, most) / most))
-    full, part = divmod(eighths, 8)
-    return "█" * full + (BLOCKS[part] if part else "")
-
-
-def sparkline(values: Sequence[float]) -> str:
-    """One character per value, from ▁ (the least) to █ (the most); a blank for none."""
-    if not values:
-        return ""
-    low, high = min(values), max(values)
-    span = high - low
-    out = []
-    for value in values:
-        level = 0 if span == 0 else round((value - low) / span * (len(SPARKS) - 1))
-        out.append(SPARKS[level] if (value or high == 0) else " ")
-    return "".join(out)
 
 
 def bars(title: str, rows: Sequence[tuple[str, float, str]], *, width: int = BAR_WIDTH) -> Any:

@@ -9,7 +9,13 @@ from textual.widget import Widget
 
 from crm_tui.widgets.cells import safe
 
-TABS = (("1", "today", "Today"), ("2", "contacts", "Contacts"), ("3", "trash", "Trash"), ("4", "pipeline", "Pipeline"))
+TABS = (
+    ("1", "today", "Today"),
+    ("2", "contacts", "Contacts"),
+    ("3", "trash", "Trash"),
+    ("4", "pipeline", "Pipeline"),
+    ("5", "dashboard", "Dashboard"),
+)
 
 
 class NavBar(Widget):

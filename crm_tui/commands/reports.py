@@ -108,7 +108,9 @@ def activity(
 ) -> None:
     """Interactions logged per week or month, by kind and by author; contacts touched; follow-ups on time or late.
 
-    Default: the last 12 weeks (or 12 months) through today. Example: crm report activity --by month --owner sam
+    Default: the last 12 weeks (or 12 months) through today.
+
+    Example: crm report activity --by month --owner sam
     """
     from crm_tui.commands import report_charts as charts
     from crm_tui.services.interactions import check_kind
@@ -183,7 +185,9 @@ def relationships(
     """Contacts by standing (ok, due, stale, at risk, lapsed, never contacted), by tier and by owner;
     the clients at risk who are worth the most.
 
-    Each standing is a query: crm contact list '+ATRISK' lists them. Example: crm report relationships --owner sam
+    Each standing is a query: crm contact list '+ATRISK' lists them.
+
+    Example: crm report relationships --owner sam
     """
     from datetime import timedelta
 
@@ -267,7 +271,9 @@ def pipeline(
     """Per stage in pipeline order: deals, total and weighted per currency, conversion to won, days in stage;
     deals won and lost by month, with the reasons.
 
-    Default range: the last 12 months. Example: crm report pipeline --from 2026-01-01 --format json
+    Default range: the last 12 months.
+
+    Example: crm report pipeline --from 2026-01-01 --format json
     """
     from crm_tui.commands import report_charts as charts
     from crm_tui.services.money.pipelines import find_pipeline
@@ -368,7 +374,9 @@ def revenue(
     """Payments received per month or quarter and currency, with the forecast (commit, weighted, best) for the
     coming months, and for past ones the forecast made at their start beside what came in.
 
-    Default range: the last 12 months. Example: crm report revenue --by quarter --by org --from 2026-01-01
+    Default range: the last 12 months.
+
+    Example: crm report revenue --by quarter --by org --from 2026-01-01
     """
     from crm_tui.commands import report_charts as charts
     from crm_tui.services.reports.revenue import GROUPS, revenue_report
@@ -444,7 +452,9 @@ def feedback(
 ) -> None:
     """NPS (0-10 answers: promoters 9-10 minus detractors 0-6) and the average 1-5 rating, by month and tier.
 
-    Default: the last 12 months, grouped by tier. Example: crm report feedback --by tag --from 2026-01-01
+    Default: the last 12 months, grouped by tier.
+
+    Example: crm report feedback --by tag --from 2026-01-01
     """
     from crm_tui.commands import report_charts as charts
     from crm_tui.services.feedback import nps_by_month

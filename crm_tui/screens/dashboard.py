@@ -204,7 +204,8 @@ class DashboardScreen(CrmScreen):
 
     def _overdue(self, count: int) -> None:
         self.query_one("#digits-overdue", Digits).update(str(count))
-        self.query_one("#sub-overdue", Static).update(Text("follow-ups, on Today" if count else "no follow-up overdue", style="dim"))
+        line = "follow-ups, on Today" if count else "no follow-up overdue"
+        self.query_one("#sub-overdue", Static).update(Text(line, style="dim"))
 
     def _weighted(self, figure: MoneyFigure) -> None:
         digits, line = figure_line(figure)

@@ -174,6 +174,17 @@ class DashboardScreen(CrmScreen):
                 )  # fmt: skip
         yield Footer()
 
+    PANELS = frozenset({"overdue", "weighted", "revenue", "stages", "activity", "months", "at-risk"})
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waiting: set[str] = set(self.PANELS)  # the panels whose query has not returned since the last load
+
+    @property
+    def is_filled(self) -> bool:
+        """Whether every panel shows what its latest query returned."""
+        return not self.waiting
+
     def on_mount(self) -> None:
         super().on_mount()
         self.query_one("#fig-pipeline", Panel).focus()
@@ -185,6 +196,7 @@ class DashboardScreen(CrmScreen):
         from crm_tui.services.reports import dashboard as dash
 
         now, tz = self.crm.now(), self.crm.tz
+        self.waiting = set(self.PANELS)
         self.db(lambda conn: dash.count_overdue(conn, now=now), self._overdue, group="dash-overdue", exclusive=True)
         self.db(lambda conn: dash.open_weighted(conn, now=now), self._weighted, group="dash-weighted", exclusive=True)
         self.db(lambda conn: dash.revenue_figure(conn, now=now, tz=tz), self._revenue, group="dash-rev", exclusive=True)
@@ -203,25 +215,30 @@ class DashboardScreen(CrmScreen):
         )
 
     def _overdue(self, count: int) -> None:
+        self.waiting.discard("overdue")
         self.query_one("#digits-overdue", Digits).update(str(count))
         line = "follow-ups, on Today" if count else "no follow-up overdue"
         self.query_one("#sub-overdue", Static).update(Text(line, style="dim"))
 
     def _weighted(self, figure: MoneyFigure) -> None:
+        self.waiting.discard("weighted")
         digits, line = figure_line(figure)
         self.query_one("#digits-pipeline", Digits).update(digits)
         self.query_one("#sub-pipeline", Static).update(line)
 
     def _revenue(self, figure: MoneyFigure) -> None:
+        self.waiting.discard("revenue")
         digits, line = figure_line(figure, versus="last month")
         self.query_one("#digits-revenue", Digits).update(digits)
         self.query_one("#sub-revenue", Static).update(line)
 
     def _stages(self, board: Board) -> None:
+        self.waiting.discard("stages")
         body: Any = stage_bars(board) if board.columns else Text("No pipeline yet.", style="dim")
         self.query_one("#dash-stages", Static).update(body)
 
     def _activity(self, result: tuple[list[str], list[int]]) -> None:
+        self.waiting.discard("activity")
         _, counts = result
         self.query_one("#dash-sparkline", Sparkline).data = [float(n) for n in counts]
         total = sum(counts)
@@ -231,9 +248,11 @@ class DashboardScreen(CrmScreen):
         self.query_one("#dash-activity-line", Static).update(line)
 
     def _months(self, months: list[MonthBar]) -> None:
+        self.waiting.discard("months")
         self.query_one("#dash-months", Static).update(month_bars(months))
 
     def _at_risk(self, result: tuple[int, list[ClientAtRisk]]) -> None:
+        self.waiting.discard("at-risk")
         count, clients = result
         self.query_one("#digits-atrisk", Digits).update(str(count))
         line = Text("contacts: +ATRISK", style="dim") if count else Text("nobody is going quiet", style="dim")

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from datetime import date, tzinfo
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select, union_all
 from sqlalchemy.engine import Connection
 
+from crm_tui.backend import backend_for
 from crm_tui.models import tables as t
 from crm_tui.services.reports.periods import Period, day_start, period_of_time, time_bounds
 
@@ -66,13 +67,25 @@ def activity_report(
 ) -> Activity:
     """Interactions per period, kind and author (the filters apply to all), contacts touched, follow-ups."""
     start, end = time_bounds(spans, tz)
-    label = period_of_time(i.occurred_at, spans, tz).label("period")
-    where = [i.occurred_at >= start, i.occurred_at < end, i.deleted_at.is_(None), *_filters(kind, owner)]
+    filters = [i.deleted_at.is_(None), *_filters(kind, owner)]
+    where = [i.occurred_at >= start, i.occurred_at < end, *filters]
     rows = {p.label: ActivityPeriod(p) for p in spans}
     kinds: dict[str, int] = defaultdict(int)
     authors: dict[str, int] = defaultdict(int)
-    query = select(label, i.kind, i.author, func.count()).where(*where).group_by(label, i.kind, i.author)
-    for period, kind_, author, count in conn.execute(query):
+
+    def each_period(*columns: Any, group: list[Any]) -> Any:
+        """One statement, a range of the time index per period (cheaper than a CASE over every row)."""
+        parts = []
+        for p in spans:
+            part = select(literal(p.label).label("period"), *columns).where(
+                i.occurred_at >= day_start(p.start, tz), i.occurred_at < day_start(p.end, tz), *filters
+            )
+            parts.append(part.group_by(*group) if group else part)
+        return union_all(*parts)
+
+    for period, kind_, author, count in conn.execute(
+        each_period(i.kind, i.author, func.count(), group=[i.kind, i.author])
+    ):
         row = rows.get(period)
         if row is None:
             continue
@@ -83,8 +96,7 @@ def activity_report(
         row.by_author[name] = row.by_author.get(name, 0) + n
         kinds[kind_] += n
         authors[name] += n
-    touched = select(label, func.count(i.contact_id.distinct())).where(*where).group_by(label)
-    for period, count in conn.execute(touched):
+    for period, count in conn.execute(each_period(func.count(i.contact_id.distinct()), group=[])):
         if period in rows:
             rows[period].contacts = int(count)
     total = int(conn.execute(select(func.count(i.contact_id.distinct())).where(*where)).scalar_one())
@@ -119,10 +131,23 @@ def _follow_ups(
 
 
 def weekly_counts(conn: Connection, spans: list[Period], *, tz: tzinfo) -> list[int]:
-    """Interactions per period, nothing else: the Dashboard's sparkline."""
+    """Interactions per period, nothing else: the Dashboard's sparkline.
+
+    Each period is a range of the time index, counted without reading a row of the table (one
+    statement, a count per period: cheaper than a CASE over every row); then the removed ones
+    (a few, by their own index) are taken away.
+    """
     start, end = time_bounds(spans, tz)
+    ranges = [
+        select(literal(p.label).label("period"), func.count().label("n")).where(
+            i.occurred_at >= day_start(p.start, tz), i.occurred_at < day_start(p.end, tz)
+        )
+        for p in spans
+    ]
+    counts = {period: int(n) for period, n in conn.execute(union_all(*ranges))}
     label = period_of_time(i.occurred_at, spans, tz).label("period")
-    where = [i.occurred_at >= start, i.occurred_at < end, i.deleted_at.is_(None)]
-    query = select(label, func.count()).where(*where).group_by(label)
-    counts = {period: int(n) for period, n in conn.execute(query)}
+    at = backend_for(conn).unindexed(i.occurred_at, "interactions.occurred_at")
+    removed = select(label, func.count()).where(i.deleted_at.is_not(None), at >= start, at < end).group_by(label)
+    for period, n in conn.execute(removed):
+        counts[period] = counts.get(period, 0) - int(n)
     return [counts.get(p.label, 0) for p in spans]

@@ -79,14 +79,14 @@ def _condition(conn: Connection, query: str, *, now: datetime, tz: tzinfo) -> An
     return parse_segment(query, now=now, tz=tz, user=None).condition(conn, now=now)
 
 
-def standings_of(conn: Connection, where: list[Any], *, now: datetime, tz: tzinfo) -> dict[int, str]:
-    """The standing of each contact `where` keeps that is not ok: one query per standing, each the
-    segments language's own (a CASE over all of them costs a scan of the rhythms per contact)."""
-    out: dict[int, str] = {}
+def standings_of(conn: Connection, where: list[Any], *, now: datetime, tz: tzinfo) -> dict[int, tuple[str, str | None]]:
+    """(standing, owner) of each contact `where` keeps that is not ok: one query per standing, each
+    the segments language's own (a CASE over all of them costs a scan of the rhythms per contact)."""
+    out: dict[int, tuple[str, str | None]] = {}
     for key, _, query in STANDINGS[:-1]:
-        found = select(c.id).where(*where, _condition(conn, query, now=now, tz=tz))
-        for (cid,) in conn.execute(found):
-            out.setdefault(int(cid), key)
+        found = select(c.id, c.owner).where(*where, _condition(conn, query, now=now, tz=tz))
+        for cid, owner in conn.execute(found):
+            out.setdefault(int(cid), (key, owner))
     return out
 
 
@@ -123,18 +123,33 @@ def relationships_report(
         where.append(c.created_at < added_before)
     if owner is not None:
         where.append(c.owner == owner)
-    standing = standings_of(conn, where, now=now, tz=tz)
-    tiers = {int(cid): str(tier) for cid, tier in conn.execute(select(best_tiers(conn, today)))}
+    tiers = best_tiers(conn, today)
     overall = StandingRow("all", None)
     by_tier: dict[str, StandingRow] = {}
     by_owner: dict[str, StandingRow] = {}
-    for cid, owner_ in conn.execute(select(c.id, c.owner).where(*where)):
-        key = standing.get(cid, "ok")
-        tier_ = tiers.get(cid, NO_TIER)
-        overall.counts[key] += 1
-        by_tier.setdefault(tier_, StandingRow("tier", tier_)).counts[key] += 1
+
+    def add(key: str, owner_: str | None, tier_: str, n: int) -> None:
+        overall.counts[key] += n
+        by_tier.setdefault(tier_, StandingRow("tier", tier_)).counts[key] += n
         name = owner_ or "(nobody)"
-        by_owner.setdefault(name, StandingRow("owner", name)).counts[key] += 1
+        by_owner.setdefault(name, StandingRow("owner", name)).counts[key] += n
+
+    # Every contact counts as ok by owner and tier (one grouped query), then each one in another
+    # standing moves there: only those are read one by one.
+    tier_col = func.coalesce(tiers.c.tier, literal(NO_TIER))
+    grouped = (
+        select(c.owner, tier_col, func.count())
+        .select_from(t.contacts.outerjoin(tiers, tiers.c.client_id == c.id))
+        .where(*where)
+        .group_by(c.owner, tier_col)
+    )
+    for owner_, tier_, n in conn.execute(grouped):
+        add("ok", owner_, tier_, int(n))
+    tier_of = {int(cid): str(tier) for cid, tier in conn.execute(select(tiers))}
+    for cid, (key, owner_) in standings_of(conn, where, now=now, tz=tz).items():
+        tier_ = tier_of.get(cid, NO_TIER)
+        add("ok", owner_, tier_, -1)
+        add(key, owner_, tier_, 1)
     rows = [overall, *(by_tier[k] for k in sorted(by_tier, key=lambda x: (x == NO_TIER, x)))]
     rows += sorted(by_owner.values(), key=lambda row: (-row.total, row.group or ""))
     at_risk = clients_at_risk(conn, now=now, tz=tz, today=today, where=where, limit=limit) if limit else []
@@ -189,7 +204,7 @@ def count_standings(conn: Connection, *, now: datetime, tz: tzinfo) -> dict[str,
 
     where = [live_condition(conn)]
     counts: dict[str, int] = defaultdict(int)
-    for key in standings_of(conn, where, now=now, tz=tz).values():
+    for key, _ in standings_of(conn, where, now=now, tz=tz).values():
         counts[key] += 1
     live = int(conn.execute(select(func.count()).select_from(t.contacts).where(*where)).scalar_one())
     counts["ok"] = live - sum(counts.values())

@@ -38,6 +38,7 @@ REPORTS = (
     ("relationships",),
     ("pipeline",),
     ("revenue",),
+    ("revenue", "--past", "0"),
     ("revenue", "--by", "quarter", "--by", "tier"),
     ("feedback",),
 )

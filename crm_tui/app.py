@@ -1,6 +1,6 @@
 """The Textual app: `CrmApp(engine, settings)` over the services; `make_app()` is shared by the CLI and tests.
 
-The main screens are app modes (1 Today, 2 Contacts, 3 Trash, 4 Pipeline), each with its own
+The main screens are app modes (1 Today, 2 Contacts, 3 Trash, 4 Pipeline, 5 Dashboard), each with its own
 stack, so a contact opened from the queue returns to the queue. The app opens on
 Today when something is due, else on Contacts.
 """
@@ -28,6 +28,7 @@ from crm_tui.dates import local_zone
 from crm_tui.db import Canceller, connection_scope, session_scope
 from crm_tui.errors import CrmError
 from crm_tui.screens.contacts import ContactsScreen
+from crm_tui.screens.dashboard import DashboardScreen
 from crm_tui.screens.palette import CrmCommands
 from crm_tui.screens.pipeline import PipelineScreen
 from crm_tui.screens.today import TodayScreen
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 VALUE_CACHE_DELAY = 2.0  # seconds after start before the client value ranking is checked
-StartScreen = Literal["auto", "today", "contacts", "trash", "pipeline"]
+StartScreen = Literal["auto", "today", "contacts", "trash", "pipeline", "dashboard"]
 
 
 def default_theme() -> str:
@@ -70,6 +71,7 @@ class CrmApp(TypeaheadMixin, App[None]):
         "contacts": ContactsScreen,
         "trash": TrashScreen,
         "pipeline": PipelineScreen,
+        "dashboard": DashboardScreen,
     }
     # Only crm's own commands: Textual's (Maximize, Screenshot, Keys) do nothing for a CRM user;
     # its Theme and Quit are among crm's, ranked below the CRM's actions.
@@ -79,6 +81,9 @@ class CrmApp(TypeaheadMixin, App[None]):
         Binding("2", "show_mode('contacts')", "Contacts", show=False, tooltip="All contacts"),
         Binding("3", "show_mode('trash')", "Trash", show=False, tooltip="Trashed contacts"),
         Binding("4", "show_mode('pipeline')", "Pipeline", show=False, tooltip="Deals by stage"),
+        Binding(
+            "5", "show_mode('dashboard')", "Dashboard", show=False, tooltip="Key figures, activity, pipeline, revenue"
+        ),
         Binding("question_mark,f1", "help", "Help", tooltip="This help"),
         Binding("c", "capture", "Capture", show=False, tooltip="Log an interaction in one sentence (quick capture)"),
         Binding("r,ctrl+r,f5", "refresh", "Refresh", show=False, tooltip="Reload from the database"),
@@ -298,6 +303,26 @@ class CrmApp(TypeaheadMixin, App[None]):
         def apply() -> None:
             if isinstance(self.screen, ContactsScreen):
                 self.screen.apply_filter(f"@{name}")
+
+        self.call_later(apply)
+
+    def show_query(self, query: str) -> None:
+        """Contacts, filtered by a query of the segments language (`+ATRISK`)."""
+        self.action_show_mode("contacts")
+
+        def apply() -> None:
+            if isinstance(self.screen, ContactsScreen):
+                self.screen.apply_filter(query)
+
+        self.call_later(apply)
+
+    def show_tier(self, tier: str) -> None:
+        """Contacts, only the clients of a value tier."""
+        self.action_show_mode("contacts")
+
+        def apply() -> None:
+            if isinstance(self.screen, ContactsScreen):
+                self.screen.apply_tier(tier)
 
         self.call_later(apply)
 

@@ -86,6 +86,7 @@ GROUPS: dict[str, tuple[str, str]] = {
     "pipeline": ("crm_tui.commands.pipeline", "pipeline_app"),
     "forecast": ("crm_tui.commands.money", "forecast_app"),
     "value": ("crm_tui.commands.money", "value_app"),
+    "report": ("crm_tui.commands.reports", "report_app"),
 }
 
 

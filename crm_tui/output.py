@@ -35,6 +35,8 @@ NO_WRAP = frozenset(
         "revenue_12m",
         "month",
         "bar",
+        "period",
+        "received",
     }
 )
 

@@ -116,6 +116,20 @@ def test_month_of_contract(engine: Engine) -> None:
         assert conn.execute(select(backend.month_of(t.deals.c.expected_close))).all() == []
 
 
+def test_unindexed_compares_as_the_column(engine: Engine) -> None:
+    """A column kept off its index still compares with bound times as the column does."""
+    backend = backend_for(engine)
+    i = t.interactions.c
+    with session_scope(engine) as session:
+        add_contact(session, ContactCreate(name="Ada"), actor="t", now=NOW)
+        log_interaction(session.connection(), 1, kind="call", summary="x", author="t", at=NOW - timedelta(days=1))
+    at = backend.unindexed(i.occurred_at, "interactions.occurred_at")
+    with connection_scope(engine) as conn:
+        count = select(func.count()).select_from(t.interactions)
+        assert conn.execute(count.where(at >= NOW - timedelta(days=2), at < NOW)).scalar_one() == 1
+        assert conn.execute(count.where(at >= NOW)).scalar_one() == 0
+
+
 def test_insert_ignore_and_explicit_ids_contract(engine: Engine) -> None:
     backend = backend_for(engine)
     with connection_scope(engine, write=True) as conn:

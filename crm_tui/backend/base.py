@@ -126,6 +126,11 @@ class Backend(ABC):
     def month_of(self, column: Any) -> ColumnElement[str]:
         """The `YYYY-MM` of a date column (NULL stays NULL), to group amounts by month."""
 
+    def unindexed(self, column: Any, qualified: str) -> ColumnElement[Any]:
+        """`column` for a comparison the planner must not answer from the column's own index (a partial
+        index on another condition is the better path); `qualified` is the column as the query names it."""
+        return column
+
     def unindexed_null(self, column: Any, qualified: str) -> ColumnElement[bool]:
         """`column IS NULL`, kept off the column's index where the planner would misuse it."""
         return column.is_(None)

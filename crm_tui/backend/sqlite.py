@@ -198,6 +198,12 @@ class SqliteBackend(Backend):
         # Dates are stored as ISO text: the month is its first seven characters.
         return func.substr(column, 1, 7, type_=String)
 
+    def unindexed(self, column: Any, qualified: str) -> ColumnElement[Any]:
+        # Without statistics on a partial index (an empty one has none), the planner takes a
+        # range of interactions.occurred_at over ix_interactions_feedback: 1.2 s for no feedback
+        # among a million interactions, 0.03 ms with the unary plus.
+        return literal_column(f"+{qualified}", type_=column.type)
+
     def unindexed_null(self, column: Any, qualified: str) -> ColumnElement[bool]:
         # Nearly every contacts.deleted_at and reminders.done_at is NULL, but SQLite's planner
         # takes their indexes as selective and then sorts the whole table in a temporary

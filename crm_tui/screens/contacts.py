@@ -310,6 +310,10 @@ class ContactsScreen(CrmScreen):
         """Show the contacts a query (or a saved view, `@name`) keeps."""
         self.query_one("#contacts-filter", Input).value = query  # posts Changed, which reloads
 
+    def apply_tier(self, tier: str | None) -> None:
+        """Show only the clients of a value tier (A, B, C; None: everyone)."""
+        self._set_filters(tier=tier)
+
     def action_filter(self) -> None:
         self.query_one("#contacts-filter", Input).focus()
 

@@ -33,6 +33,7 @@ PALETTE_SCREENS = [
     "crm_tui.screens.trash:TrashScreen",
     "crm_tui.screens.duplicates:DuplicatesScreen",
     "crm_tui.screens.pipeline:PipelineScreen",
+    "crm_tui.screens.dashboard:DashboardScreen",
     "crm_tui.screens.deal:DealScreen",
     "crm_tui.screens.organization:OrganizationScreen",
 ]
@@ -49,6 +50,7 @@ NAVIGATION = (
     ("Go to Contacts", "Every contact, searchable (key 2)", "show_mode('contacts')"),
     ("Go to Trash", "Trashed contacts, to restore (key 3)", "show_mode('trash')"),
     ("Go to Pipeline", "Deals by stage, with totals (key 4)", "show_mode('pipeline')"),
+    ("Go to Dashboard", "Key figures, activity, pipeline, revenue, clients at risk (key 5)", "show_mode('dashboard')"),
     ("Help: all keys", "Every key of this screen, and those that work everywhere (key ?)", "help"),
     ("Refresh", "Reload from the database (key r)", "refresh"),
     ("Quick capture", "Log an interaction in one sentence: lunch with Ana yesterday... (key c)", "capture"),

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import case, func, literal, select
 from sqlalchemy.engine import Connection
 
+from crm_tui.backend import backend_for
 from crm_tui.dates import utcnow
 from crm_tui.errors import InvalidInput
 from crm_tui.models import tables as t
@@ -137,6 +138,8 @@ def nps_by_month(conn: Connection, *, start: date, end: date, tz: tzinfo, by: st
     else:
         raise InvalidInput(f"unknown grouping '{by}' (use tag, owner or tier)")
     on_ten = i.scale == 10
+    # The feedback index holds every scored interaction: it, not the time index, is the way in.
+    at = backend_for(conn).unindexed(i.occurred_at, "interactions.occurred_at")
     query = (
         select(
             *columns,
@@ -148,7 +151,7 @@ def nps_by_month(conn: Connection, *, start: date, end: date, tz: tzinfo, by: st
             func.avg(case((i.scale == 5, scored))),
         )
         .select_from(query_from)
-        .where(scored.is_not(None), i.occurred_at >= bounds[0], i.occurred_at < bounds[-1], c.deleted_at.is_(None))
+        .where(scored.is_not(None), at >= bounds[0], at < bounds[-1], c.deleted_at.is_(None))
         .group_by(month, group)
         .order_by(month, group)
     )

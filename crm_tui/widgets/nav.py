@@ -9,7 +9,13 @@ from textual.widget import Widget
 
 from crm_tui.widgets.cells import safe
 
-TABS = (("1", "today", "Today"), ("2", "contacts", "Contacts"), ("3", "trash", "Trash"), ("4", "pipeline", "Pipeline"))
+TABS = (
+    ("1", "today", "Today"),
+    ("2", "contacts", "Contacts"),
+    ("3", "trash", "Trash"),
+    ("4", "pipeline", "Pipeline"),
+    ("5", "dashboard", "Dashboard"),
+)
 
 
 class NavBar(Widget):
@@ -39,18 +45,33 @@ class NavBar(Widget):
     def _due_changed(self, count: int) -> None:
         self.due = count
 
-    def render(self) -> Text:
+    def _tabs(self, *, bare: int = 0) -> Text:
+        """The tabs; the last `bare` tabs not shown go by their key alone (Today keeps its count)."""
+        keyed = {mode for _, mode, _ in TABS[len(TABS) - bare :]} if bare else set()
         line = Text(" crm ", style="bold")
         for key, mode, title in TABS:
             active = mode == self.current
             line.append(" ")
             start = len(line)
             line.append(f" {key} ", style="bold reverse" if active else "dim")
-            line.append(f"{title} ", style="bold reverse" if active else "")
+            if active or mode not in keyed:
+                line.append(f"{title} ", style="bold reverse" if active else "")
             if mode == "today" and self.due:
                 # What Today has due now: overdue, today and going cold (its summary line says which).
                 line.append(f"{self.due} due ", style="bold red reverse" if active else "bold red")
             line.stylize(Style.from_meta({"@click": f"app.show_mode({mode!r})"}), start, len(line))
+        return line
+
+    def render(self) -> Text:
+        # Too narrow for every title, a trail's first letters and the database's short name: the
+        # titles of the tabs not shown give way first, from the right.
+        trail_room = 5 + min(len(self.trail), 8) if self.trail else 0
+        wanted = trail_room + (len(short_label(self.label)) + 3 if self.label else 0)
+        line = self._tabs()
+        for bare in range(1, len(TABS) + 1):
+            if line.cell_len + wanted <= self.size.width:
+                break
+            line = self._tabs(bare=bare)
         if self.trail:
             line.append("  ›  ", style="dim")
             trail = safe(self.trail, style="bold")

@@ -179,6 +179,7 @@ def test_feedback_summary_and_nps_by_month(dataset: Engine) -> None:
         by_tag = nps_by_month(conn, start=date(2026, 9, 1), end=date(2026, 9, 30), tz=UTC, by="tag")
         with pytest.raises(InvalidInput, match="unknown grouping 'city' "):
             nps_by_month(conn, start=date(2026, 9, 1), end=date(2026, 9, 30), tz=UTC, by="city")
+        by_tier = nps_by_month(conn, start=date(2026, 9, 1), end=date(2026, 9, 30), tz=UTC, by="tier")
     assert ada is not None and (ada.score, ada.previous, ada.trend, ada.text) == (7, 9, "down", "7/10, down from 9")
     shown = [(m.month, m.responses, m.promoters, m.detractors, m.nps, m.ratings, m.rating_average) for m in months]
     assert shown == [
@@ -187,6 +188,7 @@ def test_feedback_summary_and_nps_by_month(dataset: Engine) -> None:
         ("2026-11", 1, 0, 0, 0, 1, 4.0),  # Ada's 7 (passive), Carla's rating 4
     ]
     assert [(m.group, m.promoters) for m in by_tag] == [("client", 1), ("vip", 1)]
+    assert [(m.group, m.promoters) for m in by_tier] == [("none", 1)]  # nobody has paid
 
 
 def test_deleted_interactions_leave_the_rhythm(engine: Engine) -> None:

@@ -1,0 +1,118 @@
+"""The Dashboard's figures, one function per panel so that each fills as soon as its query returns.
+
+Every figure names the query or screen that lists what it counts (`ATRISK_QUERY` for the at-risk
+count), so the app can open the list behind it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
+
+from crm_tui.models import tables as t
+from crm_tui.services.money.board import Board
+from crm_tui.services.reports.relationships import ClientAtRisk
+
+ATRISK_QUERY = "+ATRISK"
+ACTIVE_QUERY = "last:<26w"  # the contacts behind the activity sparkline
+ACTIVITY_WEEKS = 26
+REVENUE_MONTHS = 6  # received, this month included
+FORECAST_MONTHS = 3  # after this one
+
+
+@dataclass(frozen=True)
+class MoneyFigure:
+    """Amounts per currency, largest first (never summed across currencies)."""
+
+    amounts: list[tuple[str, int]]
+    previous: dict[str, int]  # the same figure a period before (revenue: last month)
+
+
+@dataclass(frozen=True)
+class MonthBar:
+    month: str
+    currency: str
+    received: int
+    weighted: int | None  # the forecast (this month and after)
+    forecast: bool
+
+
+def open_weighted(conn: Connection, *, now: datetime) -> MoneyFigure:
+    """The weighted total of every open deal of every pipeline, per currency."""
+    from crm_tui.services.money.board import pipeline_by_stage
+    from crm_tui.services.money.pipelines import all_pipelines
+
+    totals: dict[str, int] = {}
+    for pipeline in all_pipelines(conn):
+        board = pipeline_by_stage(conn, pipeline, closed_since=now)  # open deals only
+        for column in board.columns:
+            if column.stage.kind != "open":
+                continue
+            for total in column.totals:
+                totals[total.currency] = totals.get(total.currency, 0) + total.weighted
+    return MoneyFigure(sorted(totals.items(), key=lambda kv: -kv[1]), {})
+
+
+def revenue_figure(conn: Connection, *, now: datetime, tz: tzinfo) -> MoneyFigure:
+    """Received this month so far, per currency, with last month's beside."""
+    from crm_tui.services.reports.revenue import revenue_this_and_last_month
+
+    both = revenue_this_and_last_month(conn, now=now, tz=tz)
+    this = sorted(((cur, pair[0]) for cur, pair in both.items()), key=lambda kv: (-kv[1], -both[kv[0]][1]))
+    return MoneyFigure(this, {cur: pair[1] for cur, pair in both.items()})
+
+
+def count_at_risk_contacts(conn: Connection, *, now: datetime, tz: tzinfo) -> int:
+    """How many live contacts `+ATRISK` holds: what the contact list shows for that query."""
+    from crm_tui.services.contacts.rows import live_condition
+    from crm_tui.services.segments.compiler import parse_segment
+
+    condition = parse_segment(ATRISK_QUERY, now=now, tz=tz, user=None).condition(conn, now=now)
+    query = select(func.count()).select_from(t.contacts).where(live_condition(conn), condition)
+    return int(conn.execute(query).scalar_one())
+
+
+def count_overdue(conn: Connection, *, now: datetime) -> int:
+    """Follow-ups past their due time (or the end of their snooze), as Today counts them."""
+    from crm_tui.services.queue import count_due_reminders
+
+    return count_due_reminders(conn, until=now)
+
+
+def weekly_activity(conn: Connection, *, now: datetime, tz: tzinfo) -> tuple[list[str], list[int]]:
+    """Interactions per week over the last 26 weeks (this one included): labels and counts."""
+    from crm_tui.services.reports.activity import weekly_counts
+    from crm_tui.services.reports.periods import default_range, periods
+
+    today = now.astimezone(tz).date()
+    spans = periods(*default_range(today, "week", ACTIVITY_WEEKS), "week")
+    return [p.label for p in spans], weekly_counts(conn, spans, tz=tz)
+
+
+def pipeline_board(conn: Connection, *, now: datetime) -> Board:
+    """The first pipeline by stage (won and lost: closed in the last 30 days)."""
+    from crm_tui.services.money.board import pipeline_by_stage
+    from crm_tui.services.money.pipelines import find_pipeline
+
+    return pipeline_by_stage(conn, find_pipeline(conn, None), closed_since=now - timedelta(days=30))
+
+
+def revenue_months(conn: Connection, *, now: datetime, tz: tzinfo) -> list[MonthBar]:
+    """Received per month over the last 6 months, and the weighted forecast for this month and the next 3."""
+    from crm_tui.services.reports.periods import default_range, periods
+    from crm_tui.services.reports.revenue import revenue_report
+
+    today = now.astimezone(tz).date()
+    spans = periods(*default_range(today, "month", REVENUE_MONTHS), "month")
+    report = revenue_report(conn, spans, by="month", now=now, tz=tz, ahead=FORECAST_MONTHS, past=0)
+    return [MonthBar(r.period, r.currency, r.received, r.weighted, r.forecast) for r in report.rows]
+
+
+def top_at_risk(conn: Connection, *, now: datetime, tz: tzinfo, limit: int = 8) -> list[ClientAtRisk]:
+    """The most valuable clients at risk."""
+    from crm_tui.services.reports.relationships import clients_at_risk
+
+    return clients_at_risk(conn, now=now, tz=tz, today=now.astimezone(tz).date(), limit=limit)

@@ -167,6 +167,21 @@ class CrmScreen(DbMixin, Screen[None]):
         """The contact the screen's highlighted row is about, for commands on a contact (None: none)."""
         return None
 
+    @classmethod
+    def reach_by_focus(cls, app: CrmApp, then: Callable[[Any], None], focus: str, hint: str) -> None:
+        """For a screen about one record (`cls(id, when_shown=...)`): `then` on it when it is on top;
+        else open it on the record the current screen is about (its method `focus` names the id);
+        else `hint` says where to find one."""
+        screen = app.screen
+        if isinstance(screen, cls):
+            then(screen)
+            return
+        found = getattr(screen, focus)() if isinstance(screen, CrmScreen) else None
+        if found is None:
+            app.notify(hint, severity="warning")
+            return
+        app.push_screen(cls(found, when_shown=then))  # type: ignore[call-arg]
+
     def deal_in_focus(self) -> int | None:
         """The deal the screen shows or highlights, for commands on a deal (None: none)."""
         return None

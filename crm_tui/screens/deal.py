@@ -118,15 +118,7 @@ class DealScreen(CrmScreen):
     @classmethod
     def palette_reach(cls, app: CrmApp, then: Callable[[Screen[Any]], None]) -> None:
         """The deal on screen; else the one the screen is about; else say where to find one."""
-        screen = app.screen
-        if isinstance(screen, cls):
-            then(screen)
-            return
-        found = screen.deal_in_focus() if isinstance(screen, CrmScreen) else None
-        if found is None:
-            app.notify("Open a deal first: the Pipeline (key 4) lists them.", severity="warning")
-            return
-        app.push_screen(cls(found, when_shown=then))
+        cls.reach_by_focus(app, then, "deal_in_focus", "Open a deal first: the Pipeline (key 4) lists them.")
 
     def deal_in_focus(self) -> int | None:
         return self.deal_id

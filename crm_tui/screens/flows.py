@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, time
 from typing import TYPE_CHECKING
 
 from crm_tui.screens.dialogs import ConfirmModal, SnoozeModal
@@ -77,6 +77,35 @@ def complete_reminder(screen: DbMixin, reminder_id: int, then: Callable[[], None
     screen.db_write(lambda s: complete(s, get_reminder(s, reminder_id), actor=app.user, now=now), done)
 
 
+def _snooze(
+    screen: DbMixin,
+    title: str,
+    said: str,
+    job: Callable[[Session, datetime, datetime], object],
+    then: Callable[[], None],
+    *,
+    default_time: time | None = None,
+) -> None:
+    """Ask until when, run `job(session, until, now)` in a write, then say `said` with the time."""
+    from crm_tui.widgets.cells import short_when
+
+    app = screen.crm
+
+    def chosen(until: datetime | None) -> None:
+        if until is None:
+            return
+        now = app.now()
+
+        def done(_: object) -> None:
+            app.notify(f"{said} until {short_when(until, now=now, tz=app.tz)}.")
+            app.count_due()
+            then()
+
+        screen.db_write(lambda s: job(s, until, now), done)
+
+    app.push_screen(SnoozeModal(title, default_time=default_time), chosen)
+
+
 def snooze_reminder(
     screen: DbMixin, reminder_id: int, title: str, then: Callable[[], None], *, due_at: datetime | None = None
 ) -> None:
@@ -84,47 +113,32 @@ def snooze_reminder(
     from crm_tui.dates import to_local
     from crm_tui.services.reminders import get_reminder
     from crm_tui.services.reminders import snooze_reminder as snooze
-    from crm_tui.widgets.cells import short_when
 
-    app = screen.crm
-
-    def chosen(until: datetime | None) -> None:
-        if until is None:
-            return
-        now = app.now()
-
-        def done(_: object) -> None:
-            app.notify(f"Snoozed “{title}” until {short_when(until, now=now, tz=app.tz)}.")
-            app.count_due()
-            then()
-
-        screen.db_write(lambda s: snooze(s, get_reminder(s, reminder_id), until, actor=app.user, now=now), done)
-
-    keep = to_local(due_at, app.tz).time().replace(second=0, microsecond=0) if due_at else None
-    app.push_screen(SnoozeModal(title, default_time=keep), chosen)
+    actor = screen.crm.user
+    keep = to_local(due_at, screen.crm.tz).time().replace(second=0, microsecond=0) if due_at else None
+    _snooze(
+        screen,
+        title,
+        f"Snoozed “{title}”",
+        lambda s, until, now: snooze(s, get_reminder(s, reminder_id), until, actor=actor, now=now),
+        then,
+        default_time=keep,
+    )
 
 
 def snooze_touch(screen: DbMixin, contact_id: int, name: str, then: Callable[[], None]) -> None:
     """Ask until when, then keep a contact going cold off the queue until then (its cadence stays)."""
     from crm_tui.services.contacts.finding import get_contact
     from crm_tui.services.contacts.writing import snooze_touch as snooze
-    from crm_tui.widgets.cells import short_when
 
-    app = screen.crm
-
-    def chosen(until: datetime | None) -> None:
-        if until is None:
-            return
-        now = app.now()
-
-        def done(_: object) -> None:
-            app.notify(f"Staying in touch with {name} snoozed until {short_when(until, now=now, tz=app.tz)}.")
-            app.count_due()
-            then()
-
-        screen.db_write(lambda s: snooze(s, get_contact(s, contact_id), until, actor=app.user, now=now), done)
-
-    app.push_screen(SnoozeModal(f"stay in touch with {name}"), chosen)
+    actor = screen.crm.user
+    _snooze(
+        screen,
+        f"stay in touch with {name}",
+        f"Staying in touch with {name} snoozed",
+        lambda s, until, now: snooze(s, get_contact(s, contact_id), until, actor=actor, now=now),
+        then,
+    )
 
 
 def merge_into(screen: DbMixin, keep_id: int, keep_name: str, then: Callable[[], None]) -> None:

@@ -99,17 +99,9 @@ class OrganizationScreen(CrmScreen):
     @classmethod
     def palette_reach(cls, app: CrmApp, then: Callable[[Screen[Any]], None]) -> None:
         """The organization on screen; else the one the screen is about; else say where to find one."""
-        screen = app.screen
-        if isinstance(screen, cls):
-            then(screen)
-            return
-        found = screen.org_in_focus() if isinstance(screen, CrmScreen) else None
-        if found is None:
-            app.notify(
-                "Open an organization first: type its name in the palette, or O on a contact.", severity="warning"
-            )
-            return
-        app.push_screen(cls(found, when_shown=then))
+        cls.reach_by_focus(
+            app, then, "org_in_focus", "Open an organization first: type its name in the palette, or O on a contact."
+        )
 
     def org_in_focus(self) -> int | None:
         return self.org_id

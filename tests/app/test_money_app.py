@@ -202,3 +202,25 @@ def test_the_pipeline_key_and_palette(money_engine: Engine, app_factory: AppFact
             assert wanted <= set(titles)
 
     run(flow())
+
+
+def test_the_palette_reaches_a_deal_from_the_pipeline_s_highlighted_row(
+    money_engine: Engine, app_factory: AppFactory
+) -> None:
+    from crm_tui.screens.palette import palette_entries
+
+    async def flow() -> None:
+        app = app_factory(money_engine, start="pipeline")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            assert isinstance(app.screen, PipelineScreen)
+            deal_id = app.screen.deal_in_focus()
+            assert deal_id is not None
+            # The Pipeline edits its own deals; a payment is the deal screen's.
+            entry = next(e for e in palette_entries(app, app.screen) if e.title == "Deal: Payment")
+            entry.run()
+            await settle(pilot)
+            deal_screens = [s for s in app.screen_stack if isinstance(s, DealScreen)]
+            assert [s.deal_id for s in deal_screens] == [deal_id]
+
+    run(flow())

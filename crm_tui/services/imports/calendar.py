@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 from crm_tui.backend.bulk import BulkWriter
 from crm_tui.dates import utcnow
 from crm_tui.records import EventRecord
+from crm_tui.services.imports.interactions import write_in_batches
 from crm_tui.services.imports.summary import ImportSummary, finish_batch, start_batch
 
 FLUSH_EVENTS = 1000
@@ -91,18 +92,7 @@ class CalendarImporter:
             w, kind="calendar", source=self.source, preset=None, options=self.options, actor=self.actor, now=self.now
         )
         self.summary.batch_id = self._batch_id
-        row = w.first("SELECT coalesce(max(id), 0) FROM interactions")
-        first_id = int(row[0] if row else 0) + 1
-        w.suspend_insert_triggers("interactions")
-        pending: list[EventRecord] = []
-        for record in records:
-            pending.append(record)
-            if len(pending) >= FLUSH_EVENTS:
-                self._flush(pending)
-                pending = []
-        self._flush(pending)
-        w.after_inserts("interactions", first_id)
-        w.resume_triggers()
+        write_in_batches(w, records, self._flush, size=FLUSH_EVENTS)
         s = self.summary
         finish_batch(
             w,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.engine import Connection
 
@@ -15,6 +15,7 @@ from crm_tui.records import InteractionRecord, Skipped
 from crm_tui.services.imports.summary import ImportSummary, RowOutcome, finish_batch, start_batch
 
 BATCH_ROWS = 2000
+T = TypeVar("T")
 
 
 def import_interactions(
@@ -36,20 +37,31 @@ def import_interactions(
         w, kind="interactions", source=source, preset=None, options=options or {}, actor=actor, now=now
     )
     summary = ImportSummary(batch_id=batch_id)
+    write_in_batches(
+        w,
+        items,
+        lambda batch: _flush(w, batch, summary, source, actor, now, batch_id, on_outcome, on_reject, skip_invalid),
+        size=BATCH_ROWS,
+    )
+    finish_batch(w, batch_id, summary)
+    return summary
+
+
+def write_in_batches(w: BulkWriter, items: Iterable[T], flush: Callable[[list[T]], None], *, size: int) -> None:
+    """Hand `items` to `flush` `size` at a time with the interactions' insert triggers suspended, then
+    do the triggers' work for every new row at once (the CSV, mail and calendar imports share it)."""
     row = w.first("SELECT coalesce(max(id), 0) FROM interactions")
     first_id = int(row[0] if row else 0) + 1  # the write lock is held: the new rows get ids from here
     w.suspend_insert_triggers("interactions")
-    pending: list[InteractionRecord | Skipped] = []
+    pending: list[T] = []
     for item in items:
         pending.append(item)
-        if len(pending) >= BATCH_ROWS:
-            _flush(w, pending, summary, source, actor, now, batch_id, on_outcome, on_reject, skip_invalid)
+        if len(pending) >= size:
+            flush(pending)
             pending = []
-    _flush(w, pending, summary, source, actor, now, batch_id, on_outcome, on_reject, skip_invalid)
+    flush(pending)
     w.after_inserts("interactions", first_id)
     w.resume_triggers()
-    finish_batch(w, batch_id, summary)
-    return summary
 
 
 def _stored(

@@ -25,6 +25,7 @@ from crm_tui.dates import utcnow
 from crm_tui.errors import InvalidInput
 from crm_tui.keys import MAX_NAME_LENGTH, clean_email, name_key, split_name
 from crm_tui.records import MailRecord
+from crm_tui.services.imports.interactions import write_in_batches
 from crm_tui.services.imports.summary import ImportSummary, finish_batch, start_batch
 
 FLUSH_MESSAGES = 500
@@ -146,18 +147,7 @@ class MailImporter:
             w, kind="mail", source=self.source, preset=None, options=self.options, actor=self.actor, now=self.now
         )
         self.summary.batch_id = self._batch_id
-        row = w.first("SELECT coalesce(max(id), 0) FROM interactions")
-        first_id = int(row[0] if row else 0) + 1  # the write lock is held: the new rows get ids from here
-        w.suspend_insert_triggers("interactions")
-        pending: list[MailRecord] = []
-        for record in records:
-            pending.append(record)
-            if len(pending) >= FLUSH_MESSAGES:
-                self._flush(pending)
-                pending = []
-        self._flush(pending)
-        w.after_inserts("interactions", first_id)
-        w.resume_triggers()
+        write_in_batches(w, records, self._flush, size=FLUSH_MESSAGES)
         s = self.summary
         counts = ImportSummary(
             batch_id=s.batch_id, rows=s.messages, created=s.added, unchanged=s.already, invalid=s.no_date

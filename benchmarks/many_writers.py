@@ -137,9 +137,17 @@ def seed(db: Path, contacts: int = 20) -> None:
 
 
 def run_scenario(
-    db: Path, *, csv_path: Path | None, logs: int, app_contacts: int, due_loop: bool, contacts: int = 20
+    db: Path,
+    *,
+    csv_path: Path | None,
+    logs: int,
+    app_contacts: int,
+    due_loop: bool,
+    contacts: int = 20,
+    due_pause: float = 0.0,
 ) -> Outcome:
-    """Start every process together, wait for all, and count what landed."""
+    """Start every process together, wait for all, and count what landed. `crm due` runs in a
+    loop while the writers do, `due_pause` seconds apart (0: back to back)."""
     env = {**os.environ, "CRM_DB": str(db), "NO_COLOR": "1"}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     outcome = Outcome()
@@ -176,6 +184,8 @@ def run_scenario(
         if due.returncode != 0:
             outcome.due_failures += 1
             outcome.locked_messages.append(due.stderr.strip())
+        if due_pause:
+            time.sleep(due_pause)
     for name, proc in procs.items():
         out, err = proc.communicate(timeout=1800)
         if "locked" in err:

@@ -111,6 +111,26 @@ Fill = Callable[[Engine], None]
 FILLED_BY: dict[str, Fill] = {}
 
 
+def _load_money_sample(engine: Engine) -> None:
+    from crm_tui.dates import UTC
+    from crm_tui.sample import load_sample
+    from crm_tui.sample.money import load_money_sample
+
+    with session_scope(engine) as session:
+        load_sample(session, now=NOW, tz=UTC, actor="tester")
+        load_money_sample(session, now=NOW, tz=UTC, actor="tester")
+
+
+FILLED_BY["money_engine"] = _load_money_sample
+
+
+@pytest.fixture
+def money_engine(engine: Engine) -> Engine:
+    """The scratch database holding the demo sample with its deals and payments, dated relative to
+    NOW: a copy of a template filled once per process."""
+    return engine
+
+
 def write_sqlite_copy(template: bytes, path: Path) -> Path:
     """Write `template` to a new file at `path`, 0600 like a database `crm` creates."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

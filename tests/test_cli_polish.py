@@ -1,19 +1,19 @@
 """What a newcomer meets on the command line, as real processes: hints, empty results, snoozes, ids.
 
+Each command is its own process, forked from one that imported crm once (tests/forkrun.py).
+
 Some run under a pseudo-terminal, where `crm` chooses its table format as it does for a person.
 """
 
 from __future__ import annotations
 
-import os
-import pty
 import re
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.test_cli_process import CRM, run
+from tests.forkrun import crm
 
 
 @pytest.fixture
@@ -21,31 +21,15 @@ def env(db_url: str) -> dict[str, str]:
     return {"CRM_DB": db_url, "CRM_USER": "tester", "TZ": "UTC", "NO_COLOR": "1"}
 
 
+def run(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """`crm ARGS` as its own process, stdout and stderr on pipes."""
+    return crm(env, *args, stdin=stdin)
+
+
 def run_tty(env: dict[str, str], *args: str) -> tuple[int, str]:
     """`crm ARGS` with stdout and stderr on a terminal (80 columns); returns the status and all it printed."""
-    leader, follower = pty.openpty()
-    os.set_blocking(leader, True)
-    proc = subprocess.Popen(
-        [*CRM, *args],
-        stdout=follower,
-        stderr=follower,
-        stdin=subprocess.DEVNULL,
-        env={**os.environ, **env, "COLUMNS": "80"},
-    )
-    os.close(follower)
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:  # the other end closed
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(leader)
-    status = proc.wait(timeout=60)
-    text = b"".join(chunks).decode("utf-8", "replace").replace("\r\n", "\n")
-    return status, re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", text)
+    done = crm({**env, "COLUMNS": "80"}, *args, columns=80)
+    return done.returncode, re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", done.stdout)
 
 
 def test_an_unknown_option_suggests_only_a_close_one(env: dict[str, str]) -> None:

@@ -8,25 +8,23 @@ row of every table as text.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
-CRM = [sys.executable, "-m", "crm_tui"]
+from tests.forkrun import crm
+
 NAME, EMAIL, PHONE = "Augusta Zyxwvut", "augusta.zyxwvut@analytical.example", "+44 20 7946 0813"
 # The words the proof looks for: as typed, lowercased, and the phone's digits as stored in its key.
 SECRETS = (NAME, "Zyxwvut", "zyxwvut", EMAIL, PHONE, "442079460813")
 
 
 def run(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*CRM, *args], capture_output=True, text=True, input=stdin, env={**os.environ, **env}, timeout=120
-    )
+    """`crm ARGS` as its own process, forked from one that imported crm once (tests/forkrun.py)."""
+    return crm(env, *args, stdin=stdin)
 
 
 def ok(env: dict[str, str], *args: str, stdin: str | None = None) -> str:

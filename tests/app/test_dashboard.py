@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import pytest
 from sqlalchemy.engine import Engine
 from textual.widgets import Digits, Input
 
 from crm_tui.app import CrmApp
-from crm_tui.dates import UTC
 from crm_tui.db import session_scope
-from crm_tui.sample.money import load_money_sample
 from crm_tui.screens.contact import ContactScreen
 from crm_tui.screens.contacts import ContactsScreen
 from crm_tui.screens.dashboard import DashboardScreen, Panel
@@ -24,13 +21,6 @@ from tests.conftest import NOW
 
 AppFactory = Callable[..., CrmApp]
 Snap = Callable[..., bool]
-
-
-@pytest.fixture
-def money_engine(sample_engine: Engine) -> Engine:
-    with session_scope(sample_engine) as session:
-        load_money_sample(session, now=NOW, tz=UTC, actor="tester")
-    return sample_engine
 
 
 def test_dashboard(snap_compare: Snap, money_engine: Engine, app_factory: AppFactory) -> None:

@@ -5,13 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import pytest
 from sqlalchemy.engine import Engine
 
 from crm_tui.app import CrmApp
-from crm_tui.dates import UTC
-from crm_tui.db import connection_scope, session_scope
-from crm_tui.sample.money import load_money_sample
+from crm_tui.db import connection_scope
 from crm_tui.screens.contact import ContactScreen
 from crm_tui.screens.contacts import ContactsScreen
 from crm_tui.screens.deal import DealScreen
@@ -28,14 +25,6 @@ from tests.conftest import NOW
 
 AppFactory = Callable[..., CrmApp]
 Snap = Callable[..., bool]
-
-
-@pytest.fixture
-def money_engine(sample_engine: Engine) -> Engine:
-    """The sample with the demo's deals and payments."""
-    with session_scope(sample_engine) as session:
-        load_money_sample(session, now=NOW, tz=UTC, actor="tester")
-    return sample_engine
 
 
 def _deal(engine: Engine, title: str) -> Any:

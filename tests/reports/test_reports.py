@@ -10,23 +10,17 @@ from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
 from crm_tui.cli import app
-from crm_tui.dates import UTC
 from crm_tui.db import session_scope
-from crm_tui.sample import load_sample
-from crm_tui.sample.money import load_money_sample
 from tests.conftest import NOW
 
 runner = CliRunner()
 
 
 @pytest.fixture(autouse=True)
-def dataset(engine: Engine, cli_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Engine:
+def dataset(money_engine: Engine, cli_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Engine:
     """The demo sample, its deals and payments, dated relative to NOW, and the CLI's clock at NOW."""
-    with session_scope(engine) as session:
-        load_sample(session, now=NOW, tz=UTC, actor="tester")
-        load_money_sample(session, now=NOW, tz=UTC, actor="tester")
     monkeypatch.setattr("crm_tui.dates.utcnow", lambda: NOW)
-    return engine
+    return money_engine
 
 
 def crm(*args: str) -> tuple[int, str, str]:

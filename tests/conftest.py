@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
 from crm_tui.config import Settings
@@ -161,6 +162,73 @@ def checkpointed_bytes(path: Path) -> bytes:
     return data
 
 
+# Run in each new copy of a migrated PostgreSQL template: keep its rows and sequences in a
+# schema of their own, and a function that puts them back and refuses (raises) when the test
+# changed the schema. Creating a database costs a checkpoint; putting a few hundred rows back
+# costs a few milliseconds.
+SNAPSHOT = """
+DO $snapshot$
+DECLARE r record;
+BEGIN
+    FOR r IN SELECT tablename FROM pg_tables WHERE schemaname = 'public' LOOP
+        EXECUTE format('CREATE TABLE crm_test.%I AS TABLE public.%I', r.tablename, r.tablename);
+    END LOOP;
+    CREATE TABLE crm_test.sequences AS
+        SELECT sequencename AS name, last_value, start_value FROM pg_sequences WHERE schemaname = 'public';
+    CREATE TABLE crm_test.shape AS SELECT crm_test.shape() AS shape;
+END
+$snapshot$;
+CREATE FUNCTION crm_test.restore() RETURNS void LANGUAGE plpgsql AS $restore$
+DECLARE r record;
+BEGIN
+    IF crm_test.shape() IS DISTINCT FROM (SELECT shape FROM crm_test.shape) THEN
+        RAISE EXCEPTION 'the schema changed';
+    END IF;
+    FOR r IN
+        SELECT t.tablename, string_agg(format('%I', a.attname), ', ' ORDER BY a.attnum) AS columns
+        FROM pg_tables t
+        JOIN pg_attribute a ON a.attrelid = format('public.%I', t.tablename)::regclass
+        WHERE t.schemaname = 'public' AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+        GROUP BY t.tablename
+    LOOP
+        EXECUTE format('DELETE FROM public.%I', r.tablename);
+        EXECUTE format('INSERT INTO public.%I (%s) OVERRIDING SYSTEM VALUE SELECT %s FROM crm_test.%I',
+                       r.tablename, r.columns, r.columns, r.tablename);
+    END LOOP;
+    FOR r IN SELECT * FROM crm_test.sequences LOOP
+        IF r.last_value IS NULL THEN
+            PERFORM setval(format('public.%I', r.name), r.start_value, false);
+        ELSE
+            PERFORM setval(format('public.%I', r.name), r.last_value, true);
+        END IF;
+    END LOOP;
+END
+$restore$;
+"""
+
+# The schema's shape, as the restore compares it: every object, column, trigger and function
+# of the public schema by name and definition.
+SHAPE = """
+CREATE SCHEMA crm_test;
+CREATE FUNCTION crm_test.shape() RETURNS text LANGUAGE sql STABLE AS $shape$
+    SELECT md5(concat_ws('|',
+        (SELECT string_agg(c.relname || ':' || c.relkind::text, ',' ORDER BY c.relname)
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'),
+        (SELECT string_agg(c.relname || '.' || a.attname || ':' || format_type(a.atttypid, a.atttypmod),
+                           ',' ORDER BY c.relname, a.attnum)
+         FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = 'public' AND a.attnum > 0 AND NOT a.attisdropped),
+        (SELECT string_agg(pg_get_triggerdef(t.oid) || t.tgenabled::text, ',' ORDER BY t.tgname)
+         FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = 'public' AND NOT t.tgisinternal),
+        (SELECT string_agg(md5(pg_get_functiondef(p.oid)), ',' ORDER BY p.proname)
+         FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+         WHERE n.nspname = 'public' AND p.prokind = 'f')
+    ))
+$shape$;
+"""
+
+
 class Templates:
     """The databases tests start from: built once per process (per xdist worker) through
     `open_engine`, so by the real migrations, then copied: bytes on SQLite, `CREATE
@@ -172,7 +240,8 @@ class Templates:
         self.admin = create_engine(server, isolation_level="AUTOCOMMIT", pool_size=1) if server else None
         self._sqlite: dict[str, bytes] = {}
         self._postgres: dict[str, str] = {}
-        self._finished: list[str] = []
+        self._free: dict[str, list[str]] = {}  # template -> databases put back as it made them
+        self._origin: dict[str, str] = {}  # each database of a test -> its template
         self._strategy = ""
         if self.admin is not None:
             with self.admin.connect() as conn:
@@ -217,20 +286,61 @@ class Templates:
         return self._postgres[fill]
 
     def new_postgres(self, template: str) -> str:
-        """A new database copied from `template`; dropped after the next test (see `finished`)."""
+        """A database holding what `template` holds, for one test: a used one put back as it was
+        (see `finished`) when one is free, else a new copy. A migrated template's copies can be
+        put back; template0's (a database not migrated) are dropped after use."""
+        free = self._free.get(template)
+        if free:
+            return free.pop()
         name = f"crm_test_{worker_id()}_{uuid.uuid4().hex[:12]}"
         self._execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"{self._strategy}')
+        if template != "template0":
+            self._with(name, SHAPE + SNAPSHOT)
+        self._origin[name] = template
         return name
 
     def finished(self, databases: list[str]) -> None:
-        """Drop the databases of the test before, and keep these for the next call: by then
-        their server processes have exited, which a drop right away waits for in 100 ms steps."""
-        self._execute(*(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in self._finished))
-        self._finished = list(databases)
+        """Put the test's databases back as their template made them, for the next test:
+        its sessions ended, every table's rows and every sequence as the snapshot taken at
+        creation (crm_test.restore, below, with triggers and foreign keys off while it runs). A
+        database whose schema the test changed, or one not migrated, is dropped instead."""
+        for name in databases:
+            template = self._origin[name]
+            if template != "template0" and self._restored(name):
+                self._free.setdefault(template, []).append(name)
+            else:
+                self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                del self._origin[name]
+
+    def _restored(self, name: str) -> bool:
+        self._execute(
+            "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity "
+            f"WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+        )
+        try:
+            self._with(name, "SET session_replication_role = replica", "SELECT crm_test.restore()")
+        except Exception:  # the schema differs: the caller drops the database
+            return False
+        return True
+
+    def _with(self, database: str, *statements: str) -> None:
+        """Run SQL in `database` as the driver takes it (several statements each, no parameters)."""
+        engine = create_engine(self.url(database), isolation_level="AUTOCOMMIT", poolclass=NullPool)
+        try:
+            conn = engine.raw_connection()
+            try:
+                cursor = conn.cursor()
+                for statement in statements:
+                    cursor.execute(statement)
+                conn.commit()
+            finally:
+                conn.close()
+        finally:
+            engine.dispose()
 
     def close(self) -> None:
-        self.finished([])
-        self._execute(*(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in self._postgres.values()))
+        names = [*self._origin, *self._postgres.values()]
+        self._execute(*(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in names))
         if self.admin is not None:
             self.admin.dispose()
 

@@ -6,13 +6,14 @@ import stat
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from crm_tui.config import Settings
 from crm_tui.db import HEAD_REVISION, check, current_revision, make_engine, open_engine, session_scope
 from crm_tui.models.schemas import ContactCreate
 from crm_tui.services.contacts.writing import add_contact
-from tests.conftest import MakeDbUrl
+from tests.conftest import MakeDbUrl, Templates, dump_database
 
 
 def test_a_tests_database_is_at_head_intact_and_empty(settings: Settings, engine: Engine) -> None:
@@ -50,3 +51,35 @@ def test_an_unmigrated_database_is_empty(make_db_url: MakeDbUrl, tmp_path: Path)
         assert current_revision(engine, url) is None
     finally:
         engine.dispose()
+
+
+def test_a_postgres_database_goes_back_to_its_template_for_the_next_test(
+    templates: Templates, postgres_server: str | None
+) -> None:
+    if postgres_server is None:
+        pytest.skip("PostgreSQL only: SQLite tests get a new file each")
+    template = templates.postgres()
+    name = templates.new_postgres(template)
+    engine = open_engine(Settings(db_url=templates.url(name), user="t"))
+    try:
+        with session_scope(engine) as session:
+            first = add_contact(session, ContactCreate(name="Left Behind", emails=["left@x.io"]), actor="t").id
+        before = dump_database(engine)
+    finally:
+        engine.dispose()
+    templates.finished([name])
+    assert templates.new_postgres(template) == name  # put back, not dropped
+    engine = open_engine(Settings(db_url=templates.url(name), user="t"))
+    try:
+        assert set(check(engine, "again").counts.values()) == {0}
+        with session_scope(engine) as session:  # the same id again: the sequences went back too
+            assert add_contact(session, ContactCreate(name="Left Behind", emails=["left@x.io"]), actor="t").id == first
+        assert {t: len(rows) for t, rows in dump_database(engine).items()} == {
+            t: len(rows) for t, rows in before.items()
+        }
+        with engine.begin() as conn:  # a test that changes the schema...
+            conn.execute(text("CREATE INDEX changed ON contacts (title)"))
+    finally:
+        engine.dispose()
+    templates.finished([name])
+    assert templates.new_postgres(template) != name  # ...leaves its database dropped, not reused

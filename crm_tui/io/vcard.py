@@ -1,4 +1,4 @@
-"""vCard in (2.1, 3.0 and 4.0, read by `vcard_lines`); out is io/vcard_out.py (3.0, written by vobject).
+"""vCard in (2.1, 3.0 and 4.0, read by `vcard_lines`); out is io/vcard_out.py (3.0, or 4.0 for a 4.0 card).
 
 Apple's item1.X-ABLabel groups and year-less birthdays are understood both ways. What crm-tui
 keeps that vCard has no property for (cadence, owner, source, creation time, custom fields)
@@ -18,7 +18,18 @@ from typing import BinaryIO
 
 from crm_tui.io.fields import APPLE_NO_YEAR, parse_birthday, parse_email, parse_instant, parse_phone
 from crm_tui.io.vcard_lines import RawCard, components, read_cards, text_list, unescape
-from crm_tui.io.vcard_shadow import ANNIVERSARIES, SHADOW, date_line, plain_n, plain_org
+from crm_tui.io.vcard_shadow import (
+    ANNIVERSARIES,
+    SHADOW,
+    V3,
+    V4,
+    VERSION_4,
+    date_line,
+    is_text,
+    plain_n,
+    plain_org,
+    text_birthday_line,
+)
 from crm_tui.records import Address, ContactRecord, Labeled, RowError, Skipped, SourceProperty
 from crm_tui.safewrite import PendingFile
 
@@ -99,6 +110,7 @@ class _CardReading:
         self.ab_labels = ab_labels
         self.tz = tz
         self.version = version
+        self.out = V4 if version == "4.0" else V3  # the version the card goes out in: crm's forms are its
         self.names: list[SourceProperty] = []  # every N, and every NOTE: shadows when crm writes them otherwise
         self.note_props: list[SourceProperty] = []
         self.shadows: list[SourceProperty] = []  # see io/vcard_shadow.py
@@ -200,13 +212,16 @@ class _CardReading:
             if prop.params.get("X-APPLE-OMIT-YEAR") and raw[:4].isdigit():
                 raw = APPLE_NO_YEAR + raw[4:]
             label = ANNIVERSARY if name in _ANNIVERSARIES else label
+            if is_text(prop):  # vCard 4.0's anniversary in words: no date, kept as written
+                return False
             if not raw or not label or any(d[0] == label for d in rec.dates) or label.casefold() == "birthday":
                 return False
             value = parse_birthday(raw, prop.line, name)
             if value is None:
                 return False
             rec.dates.append((label, value))
-            if name in _ANNIVERSARIES and property_line(prop) != date_line("X-ANNIVERSARY", value):
+            ours = date_line("ANNIVERSARY" if self.out == V4 else "X-ANNIVERSARY", value, self.out)
+            if name in _ANNIVERSARIES and property_line(prop) != ours:
                 self.shadows.append(prop)
         if prop.group:
             self.labelled.add(prop.group)
@@ -216,16 +231,19 @@ class _CardReading:
         raw = unescape(prop.value).strip()
         if not raw or "BDAY" in self.seen:
             return False
-        if any(v.lower() == "text" for v in prop.params.get("VALUE", [])):
-            # vCard 4.0 allows a birthday in words ("circa 1800"): kept as it is, not as a date.
+        if is_text(prop):
+            # vCard 4.0 allows a birthday in words ("circa 1800"): the custom field BDAY, not a date;
+            # a 4.0 card writes it back as BDAY;VALUE=text (as it came, parameters and all).
             self.rec.custom["BDAY"] = raw
             self.seen.add("BDAY")
+            if property_line(prop) != text_birthday_line(raw):
+                self.shadows.append(prop)
             return True
         if prop.params.get("X-APPLE-OMIT-YEAR") and raw[:4].isdigit():
             raw = APPLE_NO_YEAR + raw[4:]
         self.rec.birthday = parse_birthday(raw, prop.line, "BDAY")
         self.seen.add("BDAY")
-        if self.rec.birthday and property_line(prop) != date_line("BDAY", self.rec.birthday):
+        if self.rec.birthday and property_line(prop) != date_line("BDAY", self.rec.birthday, self.out):
             self.shadows.append(prop)
         return True
 
@@ -247,7 +265,8 @@ class _CardReading:
         groups = {p.group for p in [*self.kept, *self.shadows] if p.group and p.name != "X-ABLABEL"}
         self.kept = [p for p in self.kept if p.name != "X-ABLABEL" or p.group in groups]
         shadows = sorted(self.shadows, key=lambda p: p.line)
-        rec.card_lines = [SHADOW + property_line(_keepable(p, self.version)) for p in shadows]
+        rec.card_lines = [VERSION_4] if self.out == V4 else []
+        rec.card_lines += [SHADOW + property_line(_keepable(p, self.version)) for p in shadows]
         rec.card_lines += [property_line(p) for p in self.kept]
 
 

@@ -50,18 +50,20 @@ REJECTED = "X-CRM-REJECTED"  # why a card is in a rejects file; ignored when the
 
 
 def _types(prop: SourceProperty) -> list[str]:
-    return [t.strip().lower() for t in prop.params.get("TYPE", []) if t.strip()]
+    """The TYPE values, a quoted list (RFC 6350's `TYPE="work,voice"`) split as an unquoted one."""
+    return [t.strip().lower() for v in prop.params.get("TYPE", []) for t in v.split(",") if t.strip()]
 
 
 def _label(prop: SourceProperty, ab_labels: dict[str, str]) -> tuple[str | None, bool]:
+    """The label (Apple's, else every type but the generic ones: `home,fax`; `cell` alone is mobile)."""
     types = _types(prop)
     primary = "pref" in types or "1" in prop.params.get("PREF", [])
     if prop.group and prop.group in ab_labels:
         return ab_labels[prop.group], primary
-    for t in types:
-        if t not in _GENERIC_TYPES:
-            return ("mobile" if t == "cell" else t), primary
-    return None, primary
+    named = list(dict.fromkeys(t for t in types if t not in _GENERIC_TYPES))
+    if len(named) == 1:
+        return ("mobile" if named[0] == "cell" else named[0]), primary
+    return ",".join(named) or None, primary
 
 
 def _is_uri(prop: SourceProperty) -> bool:

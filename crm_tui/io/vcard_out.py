@@ -54,6 +54,12 @@ def file_name(c: ExportedContact) -> str:
     return f"{uid}.vcf"
 
 
+def _as_types(label: str, known: frozenset[str]) -> bool:
+    """True when a label is TYPE values the version knows (`home,fax`: a card's types, as the reader
+    joins them). Any other (an x-name too: strict 3.0 readers refuse those) is an Apple label."""
+    return all(t in known for t in label.split(","))
+
+
 def _group(counter: list[int], taken: set[str]) -> str:
     """The next free `itemN` group: numbers the card's kept properties use are skipped."""
     while True:
@@ -71,8 +77,8 @@ def _add_labeled(
         ab_label = None
         if label:
             std = "cell" if kind == "tel" and label.lower() == "mobile" else label.lower()
-            if std in known:
-                types.append(std)
+            if _as_types(std, known):
+                types.extend(std.split(","))
             else:
                 ab_label = _APPLE_LABELS.get(std, label)
         # A lone value is primary anyway (abook drops TYPE=pref phones); 4.0 says it with PREF=1 (5.3).
@@ -181,25 +187,26 @@ def _add_person(card: Any, c: ExportedContact, counter: list[int], taken: set[st
             card.add("x-ablabel", group=group).value = label
     for a in c.addresses:
         std = (a.label or "").lower()
-        group = _group(counter, taken) if a.label and std not in _ADR_TYPES else None
+        typed = bool(std) and _as_types(std, _ADR_TYPES)
+        group = _group(counter, taken) if a.label and not typed else None
         adr = card.add("adr", group=group)
         adr.value = vobject.vcard.Address(
             box=a.po_box or "", extended=a.extended or "", street=a.street or "", city=a.locality or "",
             region=a.region or "", code=a.postcode or "", country=a.country or "",
         )  # fmt: skip
-        if std in _ADR_TYPES:
-            adr.params["TYPE"] = [std]
+        if typed:
+            adr.params["TYPE"] = std.split(",")
         if group is not None:
             card.add("x-ablabel", group=group).value = _APPLE_LABELS.get(std, a.label or "")
     for url, url_label in c.urls:
         # RFC 2426 gives URL no TYPE: a label is Apple's; RFC 6350 has home and work.
-        typed = v4 and bool(url_label) and (url_label or "").lower() in _URL_TYPES_4
+        typed = v4 and bool(url_label) and _as_types((url_label or "").lower(), _URL_TYPES_4)
         group = _group(counter, taken) if url_label and not typed else None
         # A web address typed without its scheme (www.example.com) is no URI: it goes out as http://.
         prop = card.add("url", group=group)
         prop.value = url if _HAS_SCHEME.match(url) else f"http://{url}"
         if typed:
-            prop.params["TYPE"] = [(url_label or "").lower()]
+            prop.params["TYPE"] = (url_label or "").lower().split(",")
         if group is not None:
             shown = _APPLE_LABELS.get(url_label.lower(), url_label) if url_label else ""
             card.add("x-ablabel", group=group).value = shown

@@ -153,3 +153,28 @@ def test_an_anniversary_in_words_is_kept_as_written(crm: Crm, tmp_path: Path) ->
     code, _, err = crm("import", "vcard", str(source))
     assert code == 0 and "crm:" not in err, err  # not a date, and not left out
     assert "ANNIVERSARY;VALUE=text:the summer of 1969" in export(crm, tmp_path / "out.vcf")
+
+
+def test_every_type_of_a_phone_or_address_goes_out(crm: Crm, tmp_path: Path) -> None:
+    # A home fax stays a fax (a phone's label was its first type), a quoted 4.0 list stays TYPE values.
+    card = (
+        "BEGIN:VCARD\r\nVERSION:{}\r\nUID:t-1\r\nFN:Tia Types\r\nN:Types;Tia;;;\r\nTEL;TYPE=cell;PREF=1:1\r\n"
+        'TEL;type=HOME;type=FAX:2\r\nTEL;TYPE="work,cell,voice,video,text":3\r\n'
+        "ADR;TYPE=work,postal:;;1 Main St;Town;;;\r\nEND:VCARD\r\n"
+    )
+    source = tmp_path / "t.vcf"
+    source.write_text(card.format("4.0"), encoding="utf-8")
+    assert crm("import", "vcard", str(source))[0] == 0
+    [shown] = json.loads(crm("export", "contacts", "-f", "json")[1])
+    assert [p["label"] for p in shown["phones"]] == ["mobile", "home,fax", "work,cell,video,text"]
+    lines = export(crm, tmp_path / "four.vcf")
+    for line in ("TEL;PREF=1;TYPE=cell:1", "TEL;TYPE=home,fax:2", "TEL;TYPE=work,cell,video,text:3",
+                 "ADR;TYPE=work,postal:;;1 Main St;Town;;;"):  # fmt: skip
+        assert line in lines, (line, lines)
+    # In 3.0, `text` is no TEL type (RFC 2426 3.3.1): that label is Apple's.
+    assert crm("contact", "rm", "tia")[0] == 0 and crm("trash", "purge")[0] == 0
+    source.write_text(card.format("3.0"), encoding="utf-8")
+    assert crm("import", "vcard", str(source))[0] == 0
+    lines = export(crm, tmp_path / "three.vcf")
+    for line in ("TEL;TYPE=cell,pref:1", "TEL;TYPE=home,fax:2", "X-ABLABEL:work\\,cell\\,video\\,text"):
+        assert any(x.endswith(line) for x in lines), (line, lines)

@@ -26,14 +26,15 @@ from crm_tui.io.vcard_shadow import (
     VERSION_4,
     date_line,
     is_text,
+    label_of,
     plain_n,
     plain_org,
+    richer,
     text_birthday_line,
 )
 from crm_tui.records import Address, ContactRecord, Labeled, RowError, Skipped, SourceProperty
 from crm_tui.safewrite import PendingFile
 
-_GENERIC_TYPES = {"internet", "pref", "x400", "voice", "msg", "x-internet"}
 _STANDARD_LABELS = {"home", "work", "other", "cell", "fax", "pager", "main", "iphone", "text", "video"}
 _AB_LABEL = re.compile(r"^_\$!<(.*)>!\$_$")
 # Properties about the file or the card, not the person (PROFILE:VCard is vCard 3.0's BEGIN line's twin):
@@ -47,23 +48,6 @@ REJECTED = "X-CRM-REJECTED"  # why a card is in a rejects file; ignored when the
 
 
 # ---------------------------------------------------------------- reading
-
-
-def _types(prop: SourceProperty) -> list[str]:
-    """The TYPE values, a quoted list (RFC 6350's `TYPE="work,voice"`) split as an unquoted one."""
-    return [t.strip().lower() for v in prop.params.get("TYPE", []) for t in v.split(",") if t.strip()]
-
-
-def _label(prop: SourceProperty, ab_labels: dict[str, str]) -> tuple[str | None, bool]:
-    """The label (Apple's, else every type but the generic ones: `home,fax`; `cell` alone is mobile)."""
-    types = _types(prop)
-    primary = "pref" in types or "1" in prop.params.get("PREF", [])
-    if prop.group and prop.group in ab_labels:
-        return ab_labels[prop.group], primary
-    named = list(dict.fromkeys(t for t in types if t not in _GENERIC_TYPES))
-    if len(named) == 1:
-        return ("mobile" if named[0] == "cell" else named[0]), primary
-    return ",".join(named) or None, primary
 
 
 def _is_uri(prop: SourceProperty) -> bool:
@@ -150,13 +134,17 @@ class _CardReading:
         elif name == "EMAIL":
             value = unescape(prop.value).strip()
             if value:
-                label, primary = _label(prop, self.ab_labels)
+                label, primary = label_of(prop, self.ab_labels)
                 self.emails.append((primary, Labeled(parse_email(value, line, name), label)))
+                if richer(prop):  # a parameter crm has no field for: the card's own line is kept too
+                    self.shadows.append(prop)
         elif name == "TEL":
             value = prop.value.strip() if _is_uri(prop) else unescape(prop.value).strip()
             if value:
-                label, primary = _label(prop, self.ab_labels)
+                label, primary = label_of(prop, self.ab_labels)
                 self.phones.append((primary, Labeled(parse_phone(value, line, name), label)))
+                if richer(prop):
+                    self.shadows.append(prop)
         elif name == "ORG":
             parts = [p for p in components(prop.value) if p]
             if not parts or not self.first(name):
@@ -198,17 +186,21 @@ class _CardReading:
             names = text_list(prop.value)
             self.nicknames.extend(names)
             return bool(names)
-        label = _label(prop, self.ab_labels)[0]
+        label = label_of(prop, self.ab_labels)[0]
         if name == "ADR":
             parts = (components(prop.value) + [""] * 7)[:7]
             if not any(parts):
                 return False
             rec.addresses.append(Address(label, *(p or None for p in parts)))
+            if richer(prop):  # 4.0's LABEL, GEO or TZ, a vendor's X- parameter
+                self.shadows.append(prop)
         elif name == "URL":
             url = unescape(prop.value).strip()
             if not url:
                 return False
             rec.urls.append(Labeled(url, label))
+            if richer(prop):
+                self.shadows.append(prop)
         else:  # ANNIVERSARY, X-ANNIVERSARY..., Apple's X-ABDATE with its label
             raw = unescape(prop.value).strip()
             if prop.params.get("X-APPLE-OMIT-YEAR") and raw[:4].isdigit():
@@ -303,11 +295,19 @@ def property_line(prop: SourceProperty) -> str:
             values = ["b" if v.upper() in ("BASE64", "B") else v for v in values]
         elif name == "TYPE":  # case-insensitive; RFC 2426's grammar (and strict readers) want lower case
             values = [v.lower() if v.isascii() else v for v in values]
+        values = [caret(v) for v in values]
         shown = [f'"{v}"' if any(ch in v for ch in ",;:") else v for v in values]
         out.append(f"{name}={','.join(shown)}")
     # A quoted-printable value came in with its line ends decoded: written back as the escape.
     value = prop.value.replace("\r\n", "\n").replace("\n", "\\n") if "\n" in prop.value else prop.value
     return ";".join(out) + ":" + value
+
+
+def caret(value: str) -> str:
+    """A parameter value with RFC 6868's escapes (the reader undid them): ^ ^^, newline ^n, DQUOTE ^'."""
+    if not any(ch in value for ch in '^\n"'):
+        return value
+    return value.replace("^", "^^").replace("\r\n", "\n").replace("\n", "^n").replace('"', "^'")
 
 
 def _crm_property(rec: ContactRecord, name: str, value: str, line: int, tz: tzinfo) -> None:

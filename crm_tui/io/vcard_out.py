@@ -16,10 +16,10 @@ from datetime import tzinfo
 from typing import Any
 
 from crm_tui.io.fields import APPLE_NO_YEAR
-from crm_tui.io.vcard import ANNIVERSARY, folded
+from crm_tui.io.vcard import ANNIVERSARY, caret, folded
 from crm_tui.io.vcard_shadow import V4, Shadows, date_value, group_of, resolve
 from crm_tui.keys import clean_text
-from crm_tui.records import ExportedContact
+from crm_tui.records import ExportedContact, SourceProperty
 
 _UID_NAMESPACE = uuid.UUID("5b0c9a7e-8f5e-4c43-9d84-2f0c6f1d3a10")
 # The labels written as TYPE values: RFC 2426's for TEL (3.3.1), home and work for EMAIL (as RFC 6350
@@ -60,6 +60,14 @@ def _as_types(label: str, known: frozenset[str]) -> bool:
     return all(t in known for t in label.split(","))
 
 
+def _add_kept(card: Any, prop: SourceProperty) -> None:
+    """A card's own line, in its place among the properties of its name, as it was read (value escaped)."""
+    line = card.add(prop.name.lower())
+    line.value = prop.value
+    line.params = {name: [caret(v) for v in values] for name, values in prop.params.items()}
+    line.encoded, line.isNative = True, False
+
+
 def _group(counter: list[int], taken: set[str]) -> str:
     """The next free `itemN` group: numbers the card's kept properties use are skipped."""
     while True:
@@ -69,10 +77,19 @@ def _group(counter: list[int], taken: set[str]) -> str:
 
 
 def _add_labeled(
-    card: Any, kind: str, values: list[tuple[str, str | None]], group_counter: list[int], taken: set[str], v4: bool
+    card: Any,
+    kind: str,
+    values: list[tuple[str, str | None]],
+    group_counter: list[int],
+    taken: set[str],
+    v4: bool,
+    covered: dict[tuple[str, int], SourceProperty],
 ) -> None:
     known = (_TYPES_4 if v4 else _TYPES)[kind]
     for i, (value, label) in enumerate(values):
+        if (kind.upper(), i) in covered:  # the card's own line, kept (io/vcard_shadow.py)
+            _add_kept(card, covered[(kind.upper(), i)])
+            continue
         types = []
         ab_label = None
         if label:
@@ -110,8 +127,8 @@ def contact_vcard(c: ExportedContact, tz: tzinfo) -> str:
         card.add("n").value = vobject.vcard.Name(family=c.family_name or "", given=c.given_name or "")
     counter = [0]
     taken = {g for g in map(group_of, shadows.lines) if g}
-    _add_labeled(card, "email", c.emails, counter, taken, v4)
-    _add_labeled(card, "tel", c.phones, counter, taken, v4)
+    _add_labeled(card, "email", c.emails, counter, taken, v4, shadows.covered)
+    _add_labeled(card, "tel", c.phones, counter, taken, v4, shadows.covered)
     if c.nickname:
         card.add("nickname").value = c.nickname
     if c.organization and "ORG" not in shadows.written:
@@ -185,7 +202,10 @@ def _add_person(card: Any, c: ExportedContact, counter: list[int], taken: set[st
             prop.value = value
         if group is not None:
             card.add("x-ablabel", group=group).value = label
-    for a in c.addresses:
+    for i, a in enumerate(c.addresses):
+        if ("ADR", i) in shadows.covered:
+            _add_kept(card, shadows.covered[("ADR", i)])
+            continue
         std = (a.label or "").lower()
         typed = bool(std) and _as_types(std, _ADR_TYPES)
         group = _group(counter, taken) if a.label and not typed else None
@@ -198,7 +218,10 @@ def _add_person(card: Any, c: ExportedContact, counter: list[int], taken: set[st
             adr.params["TYPE"] = std.split(",")
         if group is not None:
             card.add("x-ablabel", group=group).value = _APPLE_LABELS.get(std, a.label or "")
-    for url, url_label in c.urls:
+    for i, (url, url_label) in enumerate(c.urls):
+        if ("URL", i) in shadows.covered:
+            _add_kept(card, shadows.covered[("URL", i)])
+            continue
         # RFC 2426 gives URL no TYPE: a label is Apple's; RFC 6350 has home and work.
         typed = v4 and bool(url_label) and _as_types((url_label or "").lower(), _URL_TYPES_4)
         group = _group(counter, taken) if url_label and not typed else None

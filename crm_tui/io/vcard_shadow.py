@@ -18,9 +18,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from crm_tui.io.fields import APPLE_NO_YEAR, parse_birthday
+from crm_tui.io.fields import APPLE_NO_YEAR, parse_birthday, parse_email, parse_phone
 from crm_tui.io.vcard_lines import components, parse_property, split_escaped, unescape
-from crm_tui.records import ExportedContact, RowError, SourceProperty
+from crm_tui.records import Address, ExportedContact, RowError, SourceProperty
 
 SHADOW = ">"  # no content line starts so: a vCard name is letters, digits and dashes
 VERSION_4 = SHADOW + "VERSION:4.0"  # the card came in as vCard 4.0: it goes out as 4.0
@@ -32,6 +32,55 @@ _DATE = re.compile(r"^\d{4}-?\d{2}-?\d{2}$")  # a vCard 3.0 date (RFC 2425 5.8.4
 _DATE_4 = re.compile(
     r"^(?:\d{8}|\d{4}-\d{2}-\d{2}|--\d{2}-?\d{2})(?:T\d{2}(?:\d{2}(?:\d{2})?)?(?:Z|[+-]\d{2}(?:\d{2})?)?)?$"
 )
+
+
+_GENERIC_TYPES = {"internet", "pref", "x400", "voice", "msg", "x-internet"}
+_FIELD_PARAMS = frozenset({"TYPE", "PREF", "CHARSET"})  # what a TEL, EMAIL, ADR or URL field keeps
+
+
+def types_of(prop: SourceProperty) -> list[str]:
+    """The TYPE values, a quoted list (RFC 6350's `TYPE="work,voice"`) split as an unquoted one."""
+    return [t.strip().lower() for v in prop.params.get("TYPE", []) for t in v.split(",") if t.strip()]
+
+
+def label_of(prop: SourceProperty, ab_labels: dict[str, str]) -> tuple[str | None, bool]:
+    """The label (Apple's, else every type but the generic ones: `home,fax`; `cell` alone is mobile),
+    and whether the property is the primary one."""
+    types = types_of(prop)
+    primary = "pref" in types or "1" in prop.params.get("PREF", [])
+    if prop.group and prop.group in ab_labels:
+        return ab_labels[prop.group], primary
+    named = list(dict.fromkeys(t for t in types if t not in _GENERIC_TYPES))
+    if len(named) == 1:
+        return ("mobile" if named[0] == "cell" else named[0]), primary
+    return ",".join(named) or None, primary
+
+
+def richer(prop: SourceProperty) -> bool:
+    """True when a TEL, EMAIL, ADR or URL says more than its field keeps: a parameter but TYPE and PREF
+    (4.0's VALUE=uri, ADR's LABEL, GEO or TZ, a vendor's X-COUCHDB-UUID). Apple-labelled ones are not."""
+    return not prop.group and bool(set(prop.params) - _FIELD_PARAMS)
+
+
+def _field_of(prop: SourceProperty) -> object:
+    """What the reader makes of a TEL, EMAIL, ADR or URL: (value, label), or the Address."""
+    label = label_of(prop, {})[0]
+    try:
+        if prop.name == "TEL":
+            uri = any(v.lower() == "uri" for v in prop.params.get("VALUE", []))
+            return parse_phone(prop.value.strip() if uri else unescape(prop.value).strip(), 0, ""), label
+        if prop.name == "EMAIL":
+            return parse_email(unescape(prop.value).strip(), 0, ""), label
+    except RowError:
+        return None
+    if prop.name == "ADR":
+        return Address(label, *(p or None for p in (components(prop.value) + [""] * 7)[:7]))
+    return unescape(prop.value).strip(), label
+
+
+def _listed_valid(prop: SourceProperty) -> bool:
+    """A kept TEL, EMAIL, ADR or URL in a form 4.0 has: no ENCODING or CHARSET, no TYPE=pref (PREF says it)."""
+    return not {"ENCODING", "CHARSET"} & set(prop.params) and "pref" not in types_of(prop)
 
 
 def _plain(prop: SourceProperty) -> bool:
@@ -142,6 +191,8 @@ class Shadows:
     written: set[str] = field(default_factory=set)  # N, ORG, NOTE, BDAY, ANNIVERSARY: not written from fields
     version: str = V3
     text_birthday: bool = False  # the custom field BDAY goes out as BDAY;VALUE=text, not in X-CRM-CUSTOM
+    # (TEL, 2): the third phone goes out as this card line, in its place (4.0 only)
+    covered: dict[tuple[str, int], SourceProperty] = field(default_factory=dict)
 
 
 def resolve(c: ExportedContact) -> Shadows:
@@ -201,6 +252,8 @@ def resolve(c: ExportedContact) -> Shadows:
             same = _valid(dates[0][1], version) and date_of(dates[0][1]) == wanted
             used.append(dates[0][0] if same else date_line(dates[0][1].name, wanted, version))
             out.written.add("ANNIVERSARY")
+    if version == V4:  # RFC 2426 has none of these parameters (strict 3.0 readers refuse an X- one)
+        _listed(c, found, out)
     groups = {g for g in map(group_of, [*used, *(x for x in kept if not _is_label(x))]) if g}
     out.lines = used + [x for x in kept if not _is_label(x) or group_of(x) in groups]
     return out
@@ -209,3 +262,21 @@ def resolve(c: ExportedContact) -> Shadows:
 def _is_label(line: str) -> bool:
     head = line.split(":", 1)[0].split(";", 1)[0]
     return head.rsplit(".", 1)[-1].upper() == "X-ABLABEL"
+
+
+def _listed(c: ExportedContact, found: dict[str, list[tuple[str, SourceProperty]]], out: Shadows) -> None:
+    """Emails, phones, addresses and web addresses whose 4.0 card line said more than the field keeps:
+    that line, while the value and label are the field's and it is the primary one exactly when crm's is."""
+    wanted: dict[str, list[object]] = {
+        "EMAIL": list(c.emails), "TEL": list(c.phones), "ADR": list(c.addresses), "URL": list(c.urls),
+    }  # fmt: skip
+    for kind, values in wanted.items():
+        lines = [(text, p) for text, p in found.get(kind, []) if _listed_valid(p)]
+        for i, value in enumerate(values):
+            primary = i == 0 and len(values) > 1  # as the writer marks it (pref, PREF=1)
+            for text, p in lines:
+                same = kind in ("ADR", "URL") or len(values) == 1 or label_of(p, {})[1] == primary
+                if same and _field_of(p) == value:
+                    out.covered[(kind, i)] = p
+                    lines.remove((text, p))
+                    break

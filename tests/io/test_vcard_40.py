@@ -178,3 +178,30 @@ def test_every_type_of_a_phone_or_address_goes_out(crm: Crm, tmp_path: Path) -> 
     lines = export(crm, tmp_path / "three.vcf")
     for line in ("TEL;TYPE=cell,pref:1", "TEL;TYPE=home,fax:2", "X-ABLABEL:work\\,cell\\,video\\,text"):
         assert any(x.endswith(line) for x in lines), (line, lines)
+
+
+def test_a_40_phone_or_address_keeps_the_parameters_crm_has_no_field_for(
+    crm: Crm, fresh_db: FreshDb, tmp_path: Path
+) -> None:
+    # RFC 6350's tel: URI (VALUE=uri) and an address's delivery LABEL, in their places among the others.
+    source = tmp_path / "h.vcf"
+    source.write_text(
+        "BEGIN:VCARD\r\nVERSION:4.0\r\nUID:h-1\r\nFN:Hans Muller\r\n"
+        'TEL;VALUE=uri;TYPE="voice,cell";PREF=1:tel:+49-30-1234567\r\nTEL;TYPE=home:+49 30 111111\r\n'
+        'ADR;TYPE=home;LABEL="Beispielstr. 1\\n10115 Berlin":;;Beispielstr. 1;Berlin;;10115;Deutschland\r\n'
+        "END:VCARD\r\n",
+        encoding="utf-8",
+    )
+    assert crm("import", "vcard", str(source))[0] == 0
+    export(crm, tmp_path / "first.vcf")
+    text = (tmp_path / "first.vcf").read_bytes().decode("utf-8")
+    lines = text.replace("\r\n ", "").split("\r\n")
+    tel = 'TEL;PREF=1;TYPE="voice,cell";VALUE=uri:tel:+49-30-1234567'
+    assert lines.index(tel) + 1 == lines.index("TEL;TYPE=home:+49 30 111111"), lines
+    assert "ADR;LABEL=Beispielstr. 1\\n10115 Berlin;TYPE=home:;;Beispielstr. 1;Berlin;;10115;Deutschland" in lines
+    [before] = json.loads(crm("export", "contacts", "-f", "json")[1])
+    fresh_db("second")
+    assert crm("import", "vcard", str(tmp_path / "first.vcf"))[0] == 0
+    [after] = json.loads(crm("export", "contacts", "-f", "json")[1])
+    assert (after["phones"], after["addresses"]) == (before["phones"], before["addresses"])
+    assert export(crm, tmp_path / "second.vcf") == text.split("\r\n")

@@ -38,6 +38,7 @@ def vdir(
     from crm_tui.io.vcard import VcardReader, vcf_files
     from crm_tui.io.vcard_lines import same_content
     from crm_tui.io.vcard_out import contact_vcard, file_name
+    from crm_tui.io.vcard_shadow import VERSION_4
     from crm_tui.records import ContactRecord
     from crm_tui.services.exporting import exported_contacts
     from crm_tui.services.person.syncing import VdirFile, plan_sync, remember
@@ -68,8 +69,11 @@ def vdir(
                 continue
             if name.startswith("\0"):
                 name = file_name(found)
-            text = contact_vcard(found, rt.tz)
             held = on_disk.get(name)
+            if held is not None and held.record is not None and VERSION_4 in held.record.card_lines:
+                # A 4.0 file stays 4.0, even for a contact imported before crm remembered a card's version.
+                found.card_lines = list(dict.fromkeys([VERSION_4, *found.card_lines]))
+            text = contact_vcard(found, rt.tz)
             if held is not None and held.record is not None and same_content(held.text, text):
                 plan.same += 1  # the file says what crm would write: left as the user's tools wrote it
                 synced[name] = (cid, held.hash)

@@ -1,4 +1,4 @@
-"""vCard in (2.1, 3.0 and 4.0, read by `vcard_lines`); out is io/vcard_out.py (3.0, written by vobject).
+"""vCard in (2.1, 3.0 and 4.0, read by `vcard_lines`); out is io/vcard_out.py (3.0, or 4.0 for a 4.0 card).
 
 Apple's item1.X-ABLabel groups and year-less birthdays are understood both ways. What crm-tui
 keeps that vCard has no property for (cadence, owner, source, creation time, custom fields)
@@ -18,11 +18,23 @@ from typing import BinaryIO
 
 from crm_tui.io.fields import APPLE_NO_YEAR, parse_birthday, parse_email, parse_instant, parse_phone
 from crm_tui.io.vcard_lines import RawCard, components, read_cards, text_list, unescape
-from crm_tui.io.vcard_shadow import ANNIVERSARIES, SHADOW, date_line, plain_n, plain_org
+from crm_tui.io.vcard_shadow import (
+    ANNIVERSARIES,
+    SHADOW,
+    V3,
+    V4,
+    VERSION_4,
+    date_line,
+    is_text,
+    label_of,
+    plain_n,
+    plain_org,
+    richer,
+    text_birthday_line,
+)
 from crm_tui.records import Address, ContactRecord, Labeled, RowError, Skipped, SourceProperty
 from crm_tui.safewrite import PendingFile
 
-_GENERIC_TYPES = {"internet", "pref", "x400", "voice", "msg", "x-internet"}
 _STANDARD_LABELS = {"home", "work", "other", "cell", "fax", "pager", "main", "iphone", "text", "video"}
 _AB_LABEL = re.compile(r"^_\$!<(.*)>!\$_$")
 # Properties about the file or the card, not the person (PROFILE:VCard is vCard 3.0's BEGIN line's twin):
@@ -36,21 +48,6 @@ REJECTED = "X-CRM-REJECTED"  # why a card is in a rejects file; ignored when the
 
 
 # ---------------------------------------------------------------- reading
-
-
-def _types(prop: SourceProperty) -> list[str]:
-    return [t.strip().lower() for t in prop.params.get("TYPE", []) if t.strip()]
-
-
-def _label(prop: SourceProperty, ab_labels: dict[str, str]) -> tuple[str | None, bool]:
-    types = _types(prop)
-    primary = "pref" in types or "1" in prop.params.get("PREF", [])
-    if prop.group and prop.group in ab_labels:
-        return ab_labels[prop.group], primary
-    for t in types:
-        if t not in _GENERIC_TYPES:
-            return ("mobile" if t == "cell" else t), primary
-    return None, primary
 
 
 def _is_uri(prop: SourceProperty) -> bool:
@@ -99,6 +96,7 @@ class _CardReading:
         self.ab_labels = ab_labels
         self.tz = tz
         self.version = version
+        self.out = V4 if version == "4.0" else V3  # the version the card goes out in: crm's forms are its
         self.names: list[SourceProperty] = []  # every N, and every NOTE: shadows when crm writes them otherwise
         self.note_props: list[SourceProperty] = []
         self.shadows: list[SourceProperty] = []  # see io/vcard_shadow.py
@@ -136,13 +134,17 @@ class _CardReading:
         elif name == "EMAIL":
             value = unescape(prop.value).strip()
             if value:
-                label, primary = _label(prop, self.ab_labels)
+                label, primary = label_of(prop, self.ab_labels)
                 self.emails.append((primary, Labeled(parse_email(value, line, name), label)))
+                if richer(prop):  # a parameter crm has no field for: the card's own line is kept too
+                    self.shadows.append(prop)
         elif name == "TEL":
             value = prop.value.strip() if _is_uri(prop) else unescape(prop.value).strip()
             if value:
-                label, primary = _label(prop, self.ab_labels)
+                label, primary = label_of(prop, self.ab_labels)
                 self.phones.append((primary, Labeled(parse_phone(value, line, name), label)))
+                if richer(prop):
+                    self.shadows.append(prop)
         elif name == "ORG":
             parts = [p for p in components(prop.value) if p]
             if not parts or not self.first(name):
@@ -184,29 +186,36 @@ class _CardReading:
             names = text_list(prop.value)
             self.nicknames.extend(names)
             return bool(names)
-        label = _label(prop, self.ab_labels)[0]
+        label = label_of(prop, self.ab_labels)[0]
         if name == "ADR":
             parts = (components(prop.value) + [""] * 7)[:7]
             if not any(parts):
                 return False
             rec.addresses.append(Address(label, *(p or None for p in parts)))
+            if richer(prop):  # 4.0's LABEL, GEO or TZ, a vendor's X- parameter
+                self.shadows.append(prop)
         elif name == "URL":
             url = unescape(prop.value).strip()
             if not url:
                 return False
             rec.urls.append(Labeled(url, label))
+            if richer(prop):
+                self.shadows.append(prop)
         else:  # ANNIVERSARY, X-ANNIVERSARY..., Apple's X-ABDATE with its label
             raw = unescape(prop.value).strip()
             if prop.params.get("X-APPLE-OMIT-YEAR") and raw[:4].isdigit():
                 raw = APPLE_NO_YEAR + raw[4:]
             label = ANNIVERSARY if name in _ANNIVERSARIES else label
+            if is_text(prop):  # vCard 4.0's anniversary in words: no date, kept as written
+                return False
             if not raw or not label or any(d[0] == label for d in rec.dates) or label.casefold() == "birthday":
                 return False
             value = parse_birthday(raw, prop.line, name)
             if value is None:
                 return False
             rec.dates.append((label, value))
-            if name in _ANNIVERSARIES and property_line(prop) != date_line("X-ANNIVERSARY", value):
+            ours = date_line("ANNIVERSARY" if self.out == V4 else "X-ANNIVERSARY", value, self.out)
+            if name in _ANNIVERSARIES and property_line(prop) != ours:
                 self.shadows.append(prop)
         if prop.group:
             self.labelled.add(prop.group)
@@ -216,16 +225,19 @@ class _CardReading:
         raw = unescape(prop.value).strip()
         if not raw or "BDAY" in self.seen:
             return False
-        if any(v.lower() == "text" for v in prop.params.get("VALUE", [])):
-            # vCard 4.0 allows a birthday in words ("circa 1800"): kept as it is, not as a date.
+        if is_text(prop):
+            # vCard 4.0 allows a birthday in words ("circa 1800"): the custom field BDAY, not a date;
+            # a 4.0 card writes it back as BDAY;VALUE=text (as it came, parameters and all).
             self.rec.custom["BDAY"] = raw
             self.seen.add("BDAY")
+            if property_line(prop) != text_birthday_line(raw):
+                self.shadows.append(prop)
             return True
         if prop.params.get("X-APPLE-OMIT-YEAR") and raw[:4].isdigit():
             raw = APPLE_NO_YEAR + raw[4:]
         self.rec.birthday = parse_birthday(raw, prop.line, "BDAY")
         self.seen.add("BDAY")
-        if self.rec.birthday and property_line(prop) != date_line("BDAY", self.rec.birthday):
+        if self.rec.birthday and property_line(prop) != date_line("BDAY", self.rec.birthday, self.out):
             self.shadows.append(prop)
         return True
 
@@ -247,7 +259,8 @@ class _CardReading:
         groups = {p.group for p in [*self.kept, *self.shadows] if p.group and p.name != "X-ABLABEL"}
         self.kept = [p for p in self.kept if p.name != "X-ABLABEL" or p.group in groups]
         shadows = sorted(self.shadows, key=lambda p: p.line)
-        rec.card_lines = [SHADOW + property_line(_keepable(p, self.version)) for p in shadows]
+        rec.card_lines = [VERSION_4] if self.out == V4 else []
+        rec.card_lines += [SHADOW + property_line(_keepable(p, self.version)) for p in shadows]
         rec.card_lines += [property_line(p) for p in self.kept]
 
 
@@ -282,11 +295,19 @@ def property_line(prop: SourceProperty) -> str:
             values = ["b" if v.upper() in ("BASE64", "B") else v for v in values]
         elif name == "TYPE":  # case-insensitive; RFC 2426's grammar (and strict readers) want lower case
             values = [v.lower() if v.isascii() else v for v in values]
+        values = [caret(v) for v in values]
         shown = [f'"{v}"' if any(ch in v for ch in ",;:") else v for v in values]
         out.append(f"{name}={','.join(shown)}")
     # A quoted-printable value came in with its line ends decoded: written back as the escape.
     value = prop.value.replace("\r\n", "\n").replace("\n", "\\n") if "\n" in prop.value else prop.value
     return ";".join(out) + ":" + value
+
+
+def caret(value: str) -> str:
+    """A parameter value with RFC 6868's escapes (the reader undid them): ^ ^^, newline ^n, DQUOTE ^'."""
+    if not any(ch in value for ch in '^\n"'):
+        return value
+    return value.replace("^", "^^").replace("\r\n", "\n").replace("\n", "^n").replace('"', "^'")
 
 
 def _crm_property(rec: ContactRecord, name: str, value: str, line: int, tz: tzinfo) -> None:

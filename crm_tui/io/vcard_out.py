@@ -1,5 +1,7 @@
-"""vCard out: 3.0, written by vobject, with every property a card came in with kept as it was.
+"""vCard out, written by vobject, with every property a card came in with kept as it was.
 
+3.0 (RFC 2426), or 4.0 (RFC 6350) for a card that came in as 4.0 (see io/vcard_shadow.py), so what
+only 4.0 says (an ALTID alternate N, a birthday in words, ANNIVERSARY) goes out as the same property.
 Apple's item1.X-ABLabel groups and year-less birthdays are written as Apple reads them; what
 crm-tui keeps that vCard has no property for travels in X-CRM-* properties (see io/vcard.py,
 which reads them back).
@@ -14,10 +16,10 @@ from datetime import tzinfo
 from typing import Any
 
 from crm_tui.io.fields import APPLE_NO_YEAR
-from crm_tui.io.vcard import ANNIVERSARY, folded
-from crm_tui.io.vcard_shadow import Shadows, group_of, resolve
+from crm_tui.io.vcard import ANNIVERSARY, caret, folded
+from crm_tui.io.vcard_shadow import V4, Shadows, date_value, group_of, resolve
 from crm_tui.keys import clean_text
-from crm_tui.records import ExportedContact
+from crm_tui.records import ExportedContact, SourceProperty
 
 _UID_NAMESPACE = uuid.UUID("5b0c9a7e-8f5e-4c43-9d84-2f0c6f1d3a10")
 # The labels written as TYPE values: RFC 2426's for TEL (3.3.1), home and work for EMAIL (as RFC 6350
@@ -27,6 +29,9 @@ _TYPES = {
     "tel": frozenset({"home", "work", "cell", "fax", "pager", "video", "car", "isdn", "pcs", "msg", "bbs", "modem"}),
     "email": frozenset({"home", "work"}),
 }
+# RFC 6350 (6.4.1) adds `text` and `textphone` for TEL; a 3.0 type it dropped is still a TYPE token there.
+_TYPES_4 = {"tel": _TYPES["tel"] | {"text", "textphone"}, "email": _TYPES["email"]}
+_URL_TYPES_4 = frozenset({"home", "work"})  # RFC 6350 gives URL a TYPE (RFC 2426 did not)
 _APPLE_LABELS = {"other": "_$!<Other>!$_", "main": "_$!<Main>!$_"}
 _HAS_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _SAFE_FILE = re.compile(r"^[A-Za-z0-9._@-]{1,120}$")
@@ -49,6 +54,20 @@ def file_name(c: ExportedContact) -> str:
     return f"{uid}.vcf"
 
 
+def _as_types(label: str, known: frozenset[str]) -> bool:
+    """True when a label is TYPE values the version knows (`home,fax`: a card's types, as the reader
+    joins them). Any other (an x-name too: strict 3.0 readers refuse those) is an Apple label."""
+    return all(t in known for t in label.split(","))
+
+
+def _add_kept(card: Any, prop: SourceProperty) -> None:
+    """A card's own line, in its place among the properties of its name, as it was read (value escaped)."""
+    line = card.add(prop.name.lower())
+    line.value = prop.value
+    line.params = {name: [caret(v) for v in values] for name, values in prop.params.items()}
+    line.encoded, line.isNative = True, False
+
+
 def _group(counter: list[int], taken: set[str]) -> str:
     """The next free `itemN` group: numbers the card's kept properties use are skipped."""
     while True:
@@ -58,43 +77,58 @@ def _group(counter: list[int], taken: set[str]) -> str:
 
 
 def _add_labeled(
-    card: Any, kind: str, values: list[tuple[str, str | None]], group_counter: list[int], taken: set[str]
+    card: Any,
+    kind: str,
+    values: list[tuple[str, str | None]],
+    group_counter: list[int],
+    taken: set[str],
+    v4: bool,
+    covered: dict[tuple[str, int], SourceProperty],
 ) -> None:
+    known = (_TYPES_4 if v4 else _TYPES)[kind]
     for i, (value, label) in enumerate(values):
+        if (kind.upper(), i) in covered:  # the card's own line, kept (io/vcard_shadow.py)
+            _add_kept(card, covered[(kind.upper(), i)])
+            continue
         types = []
         ab_label = None
         if label:
             std = "cell" if kind == "tel" and label.lower() == "mobile" else label.lower()
-            if std in _TYPES[kind]:
-                types.append(std)
+            if _as_types(std, known):
+                types.extend(std.split(","))
             else:
                 ab_label = _APPLE_LABELS.get(std, label)
-        if i == 0 and len(values) > 1:  # a lone value is primary anyway; abook drops TYPE=pref phones
+        # A lone value is primary anyway (abook drops TYPE=pref phones); 4.0 says it with PREF=1 (5.3).
+        primary = i == 0 and len(values) > 1
+        if primary and not v4:
             types.append("pref")
         group = _group(group_counter, taken) if ab_label is not None else None
         prop = card.add(kind, group=group)
         prop.value = value
         if types:
             prop.params["TYPE"] = types
+        if primary and v4:
+            prop.params["PREF"] = ["1"]
         if ab_label is not None:
             card.add("x-ablabel", group=group).value = ab_label
 
 
 def contact_vcard(c: ExportedContact, tz: tzinfo) -> str:
-    """One vCard 3.0 for the contact (CRLF lines, folded at 75 octets)."""
+    """One vCard for the contact (CRLF lines, folded at 75 octets): 4.0 when its card came in as 4.0, else 3.0."""
     import vobject
 
     from crm_tui.dates import format_duration_days
 
     shadows = resolve(c)
+    v4 = shadows.version == V4
     card = vobject.vCard()
     card.add("fn").value = c.display_name
     if "N" not in shadows.written:
         card.add("n").value = vobject.vcard.Name(family=c.family_name or "", given=c.given_name or "")
     counter = [0]
     taken = {g for g in map(group_of, shadows.lines) if g}
-    _add_labeled(card, "email", c.emails, counter, taken)
-    _add_labeled(card, "tel", c.phones, counter, taken)
+    _add_labeled(card, "email", c.emails, counter, taken, v4, shadows.covered)
+    _add_labeled(card, "tel", c.phones, counter, taken, v4, shadows.covered)
     if c.nickname:
         card.add("nickname").value = c.nickname
     if c.organization and "ORG" not in shadows.written:
@@ -108,7 +142,9 @@ def contact_vcard(c: ExportedContact, tz: tzinfo) -> str:
         card.add("note").value = c.notes
     if c.birthday and "BDAY" not in shadows.written:
         bday = card.add("bday")
-        if c.birthday.startswith("--"):
+        if v4:  # RFC 6350 4.3.1: ISO 8601 basic format, `--MMDD` without a year
+            bday.value = date_value(c.birthday)
+        elif c.birthday.startswith("--"):
             bday.value = APPLE_NO_YEAR + c.birthday[1:]
             bday.params["X-APPLE-OMIT-YEAR"] = [APPLE_NO_YEAR]
         else:
@@ -121,9 +157,14 @@ def contact_vcard(c: ExportedContact, tz: tzinfo) -> str:
         card.add("x-crm-every").value = format_duration_days(c.cadence_days)
     if c.created_at:
         card.add("x-crm-created").value = c.created_at.astimezone(tz).isoformat()
-    if c.custom:
-        card.add("x-crm-custom").value = json.dumps(c.custom, ensure_ascii=False, sort_keys=True)
+    custom = {k: v for k, v in c.custom.items() if k != "BDAY"} if shadows.text_birthday else c.custom
+    if custom:
+        card.add("x-crm-custom").value = json.dumps(custom, ensure_ascii=False, sort_keys=True)
     text = str(card.serialize())
+    if v4:  # vobject writes 3.0; the properties above are 4.0's too. VERSION follows BEGIN (RFC 6350 6.7.9).
+        head = "BEGIN:VCARD\r\nVERSION:3.0\r\n"
+        assert text.startswith(head), text[:40]
+        text = "BEGIN:VCARD\r\nVERSION:4.0\r\n" + text[len(head) :]
     lines = shadows.lines
     if lines:  # the properties crm has no field for, and those it writes as the card did, before END:VCARD
         end = text.rindex("END:VCARD")
@@ -133,20 +174,24 @@ def contact_vcard(c: ExportedContact, tz: tzinfo) -> str:
 
 
 def _add_person(card: Any, c: ExportedContact, counter: list[int], taken: set[str], shadows: Shadows) -> None:
-    """Dates, addresses and web addresses as vCard 3.0 has them (and Apple's labels where it has none).
+    """Dates, addresses and web addresses as the card's version has them (and Apple's labels where it has none).
 
-    An anniversary is X-ANNIVERSARY (khard, Evolution, Thunderbird: vCard 3.0 has no ANNIVERSARY), or
-    the card's own name for it when it came with one (ANNIVERSARY from a vCard 4.0 card stays
-    ANNIVERSARY); another date is Apple's X-ABDATE with its label; a year-less date carries
-    X-APPLE-OMIT-YEAR as the birthday does.
+    An anniversary is 4.0's ANNIVERSARY, in 3.0 X-ANNIVERSARY (khard, Evolution, Thunderbird), or
+    the card's own name for it when it came with one; another date is Apple's X-ABDATE with its
+    label; a year-less date in 3.0 carries X-APPLE-OMIT-YEAR as the birthday does. A web address
+    labelled home or work is 4.0's URL;TYPE=.
     """
     import vobject
 
+    v4 = shadows.version == V4
     for label, value in c.dates:
         if label.casefold() == ANNIVERSARY:
             if "ANNIVERSARY" in shadows.written:
                 continue
-            prop, group = card.add("x-anniversary"), None
+            prop, group = card.add("anniversary" if v4 else "x-anniversary"), None
+            if v4:
+                prop.value = date_value(value)
+                continue
         else:
             group = _group(counter, taken)
             prop = card.add("x-abdate", group=group)
@@ -157,23 +202,34 @@ def _add_person(card: Any, c: ExportedContact, counter: list[int], taken: set[st
             prop.value = value
         if group is not None:
             card.add("x-ablabel", group=group).value = label
-    for a in c.addresses:
+    for i, a in enumerate(c.addresses):
+        if ("ADR", i) in shadows.covered:
+            _add_kept(card, shadows.covered[("ADR", i)])
+            continue
         std = (a.label or "").lower()
-        group = _group(counter, taken) if a.label and std not in _ADR_TYPES else None
+        typed = bool(std) and _as_types(std, _ADR_TYPES)
+        group = _group(counter, taken) if a.label and not typed else None
         adr = card.add("adr", group=group)
         adr.value = vobject.vcard.Address(
             box=a.po_box or "", extended=a.extended or "", street=a.street or "", city=a.locality or "",
             region=a.region or "", code=a.postcode or "", country=a.country or "",
         )  # fmt: skip
-        if std in _ADR_TYPES:
-            adr.params["TYPE"] = [std]
+        if typed:
+            adr.params["TYPE"] = std.split(",")
         if group is not None:
             card.add("x-ablabel", group=group).value = _APPLE_LABELS.get(std, a.label or "")
-    for url, url_label in c.urls:
-        # RFC 2426 gives URL no TYPE: a label is Apple's.
-        group = _group(counter, taken) if url_label else None
+    for i, (url, url_label) in enumerate(c.urls):
+        if ("URL", i) in shadows.covered:
+            _add_kept(card, shadows.covered[("URL", i)])
+            continue
+        # RFC 2426 gives URL no TYPE: a label is Apple's; RFC 6350 has home and work.
+        typed = v4 and bool(url_label) and _as_types((url_label or "").lower(), _URL_TYPES_4)
+        group = _group(counter, taken) if url_label and not typed else None
         # A web address typed without its scheme (www.example.com) is no URI: it goes out as http://.
-        card.add("url", group=group).value = url if _HAS_SCHEME.match(url) else f"http://{url}"
+        prop = card.add("url", group=group)
+        prop.value = url if _HAS_SCHEME.match(url) else f"http://{url}"
+        if typed:
+            prop.params["TYPE"] = (url_label or "").lower().split(",")
         if group is not None:
             shown = _APPLE_LABELS.get(url_label.lower(), url_label) if url_label else ""
             card.add("x-ablabel", group=group).value = shown

@@ -4,9 +4,13 @@ crm writes N, ORG, NOTE, BDAY and the anniversary from its fields, in one form. 
 one of them otherwise (N's additional names, a grouped ORG with its Apple label, two NOTEs, `BDAY:20180120`,
 `ANNIVERSARY` rather than `X-ANNIVERSARY`) has those properties kept too, as card lines marked
 with SHADOW. The writer gives them back verbatim while the field still says what they say and the
-form is vCard 3.0 too (the export is 3.0: no ALTID alternate N, no `BDAY;VALUE=text`); after an
-edit they are dropped and the field is written in crm's form (an anniversary keeps the card's
-property name: ANNIVERSARY stays ANNIVERSARY).
+form is one the card's version has; after an edit they are dropped and the field is written in
+crm's form (an anniversary keeps the card's property name: ANNIVERSARY stays ANNIVERSARY).
+
+A card that came in as vCard 4.0 carries the line VERSION_4 and goes out as 4.0 (RFC 6350), so
+what only 4.0 can say goes out as the same property: an ALTID alternate N, `BDAY;VALUE=text`.
+Every other card goes out as 3.0 (RFC 2426), where those have no form: the alternate N is not
+written, and a birthday in words travels in X-CRM-CUSTOM.
 """
 
 from __future__ import annotations
@@ -14,14 +18,69 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from crm_tui.io.fields import APPLE_NO_YEAR, parse_birthday
+from crm_tui.io.fields import APPLE_NO_YEAR, parse_birthday, parse_email, parse_phone
 from crm_tui.io.vcard_lines import components, parse_property, split_escaped, unescape
-from crm_tui.records import ExportedContact, RowError, SourceProperty
+from crm_tui.records import Address, ExportedContact, RowError, SourceProperty
 
 SHADOW = ">"  # no content line starts so: a vCard name is letters, digits and dashes
+VERSION_4 = SHADOW + "VERSION:4.0"  # the card came in as vCard 4.0: it goes out as 4.0
+V3, V4 = "3.0", "4.0"
 ANNIVERSARIES = frozenset({"ANNIVERSARY", "X-ANNIVERSARY", "X-EVOLUTION-ANNIVERSARY", "X-MS-ANNIVERSARY"})
 _TEXT_PARAMS = frozenset({"CHARSET"})
 _DATE = re.compile(r"^\d{4}-?\d{2}-?\d{2}$")  # a vCard 3.0 date (RFC 2425 5.8.4), full or basic form
+# A vCard 4.0 date-and-or-time (RFC 6350 4.3.4, basic format), and a card's own extended `1815-12-10`.
+_DATE_4 = re.compile(
+    r"^(?:\d{8}|\d{4}-\d{2}-\d{2}|--\d{2}-?\d{2})(?:T\d{2}(?:\d{2}(?:\d{2})?)?(?:Z|[+-]\d{2}(?:\d{2})?)?)?$"
+)
+
+
+_GENERIC_TYPES = {"internet", "pref", "x400", "voice", "msg", "x-internet"}
+_FIELD_PARAMS = frozenset({"TYPE", "PREF", "CHARSET"})  # what a TEL, EMAIL, ADR or URL field keeps
+
+
+def types_of(prop: SourceProperty) -> list[str]:
+    """The TYPE values, a quoted list (RFC 6350's `TYPE="work,voice"`) split as an unquoted one."""
+    return [t.strip().lower() for v in prop.params.get("TYPE", []) for t in v.split(",") if t.strip()]
+
+
+def label_of(prop: SourceProperty, ab_labels: dict[str, str]) -> tuple[str | None, bool]:
+    """The label (Apple's, else every type but the generic ones: `home,fax`; `cell` alone is mobile),
+    and whether the property is the primary one."""
+    types = types_of(prop)
+    primary = "pref" in types or "1" in prop.params.get("PREF", [])
+    if prop.group and prop.group in ab_labels:
+        return ab_labels[prop.group], primary
+    named = list(dict.fromkeys(t for t in types if t not in _GENERIC_TYPES))
+    if len(named) == 1:
+        return ("mobile" if named[0] == "cell" else named[0]), primary
+    return ",".join(named) or None, primary
+
+
+def richer(prop: SourceProperty) -> bool:
+    """True when a TEL, EMAIL, ADR or URL says more than its field keeps: a parameter but TYPE and PREF
+    (4.0's VALUE=uri, ADR's LABEL, GEO or TZ, a vendor's X-COUCHDB-UUID). Apple-labelled ones are not."""
+    return not prop.group and bool(set(prop.params) - _FIELD_PARAMS)
+
+
+def _field_of(prop: SourceProperty) -> object:
+    """What the reader makes of a TEL, EMAIL, ADR or URL: (value, label), or the Address."""
+    label = label_of(prop, {})[0]
+    try:
+        if prop.name == "TEL":
+            uri = any(v.lower() == "uri" for v in prop.params.get("VALUE", []))
+            return parse_phone(prop.value.strip() if uri else unescape(prop.value).strip(), 0, ""), label
+        if prop.name == "EMAIL":
+            return parse_email(unescape(prop.value).strip(), 0, ""), label
+    except RowError:
+        return None
+    if prop.name == "ADR":
+        return Address(label, *(p or None for p in (components(prop.value) + [""] * 7)[:7]))
+    return unescape(prop.value).strip(), label
+
+
+def _listed_valid(prop: SourceProperty) -> bool:
+    """A kept TEL, EMAIL, ADR or URL in a form 4.0 has: no ENCODING or CHARSET, no TYPE=pref (PREF says it)."""
+    return not {"ENCODING", "CHARSET"} & set(prop.params) and "pref" not in types_of(prop)
 
 
 def _plain(prop: SourceProperty) -> bool:
@@ -44,11 +103,33 @@ def plain_org(prop: SourceProperty) -> bool:
     return _plain(prop) and all(p.strip() and p == p.strip() for p in split_escaped(prop.value, ";"))
 
 
-def date_line(name: str, value: str) -> str:
-    """How crm writes a yearly date (`--MM-DD` as Apple's year-less form)."""
+def date_value(value: str) -> str:
+    """A stored date (`YYYY-MM-DD` or `--MM-DD`) as vCard 4.0 writes it: ISO 8601 basic (`18151210`, `--1210`)."""
+    return value.replace("-", "") if not value.startswith("--") else "--" + value[2:].replace("-", "")
+
+
+def date_line(name: str, value: str, version: str = V3) -> str:
+    """How crm writes a yearly date: in 3.0 `--MM-DD` as Apple's year-less form, in 4.0 RFC 6350's."""
+    if version == V4:
+        return f"{name}:{date_value(value)}"
     if value.startswith("--"):
         return f"{name};X-APPLE-OMIT-YEAR={APPLE_NO_YEAR}:{APPLE_NO_YEAR}{value[1:]}"
     return f"{name}:{value}"
+
+
+def escape_text(text: str) -> str:
+    """A text value with RFC 6350's escapes (3.4): backslash, comma, semicolon, newline."""
+    return text.replace("\\", "\\\\").replace(",", "\\,").replace(";", "\\;").replace("\n", "\\n")
+
+
+def text_birthday_line(text: str) -> str:
+    """How crm writes a birthday in words (vCard 4.0 only)."""
+    return f"BDAY;VALUE=text:{escape_text(text)}"
+
+
+def is_text(prop: SourceProperty) -> bool:
+    """True for `VALUE=text` (a vCard 4.0 BDAY or ANNIVERSARY in words)."""
+    return any(v.lower() == "text" for v in prop.params.get("VALUE", []))
 
 
 def date_of(prop: SourceProperty) -> str | None:
@@ -72,16 +153,29 @@ def _org_fields(prop: SourceProperty) -> tuple[str | None, str | None]:
     return (parts[0] if parts else None), "; ".join(parts[1:]) or None
 
 
-def _valid(prop: SourceProperty) -> bool:
-    """True when the card's own form of the property is vCard 3.0 too (the export is 3.0): no vCard 4.0
-    parameter (ALTID, VALUE=text...), N with its five components, a date as RFC 2425 writes one."""
-    if set(prop.params) - _TEXT_PARAMS:
+def _valid(prop: SourceProperty, version: str) -> bool:
+    """True when the card's own form of the property is one the export's version has. In 3.0: no
+    parameter (ALTID, VALUE=text, LANGUAGE... are 4.0's), a date as RFC 2425 writes one. In 4.0: no
+    ENCODING (3.0's), a date-and-or-time. N with its five components in both."""
+    if version == V4:
+        if "ENCODING" in prop.params:
+            return False
+    elif set(prop.params) - _TEXT_PARAMS:
         return False
     if prop.name == "N":
         return len(split_escaped(prop.value, ";")) == 5
     if prop.name == "BDAY" or prop.name in ANNIVERSARIES:
-        return bool(_DATE.match(prop.value.strip()))
+        return bool((_DATE_4 if version == V4 else _DATE).match(prop.value.strip())) and not is_text(prop)
     return True
+
+
+def _altid(prop: SourceProperty) -> str:
+    return next(iter(prop.params.get("ALTID", [])), "")
+
+
+def card_version(lines: list[str]) -> str:
+    """The version a contact's card goes out in: 4.0 when its card came in as 4.0, else 3.0."""
+    return V4 if VERSION_4 in lines else V3
 
 
 def group_of(line: str) -> str | None:
@@ -95,6 +189,10 @@ class Shadows:
 
     lines: list[str] = field(default_factory=list)  # kept properties and the shadows still true, verbatim
     written: set[str] = field(default_factory=set)  # N, ORG, NOTE, BDAY, ANNIVERSARY: not written from fields
+    version: str = V3
+    text_birthday: bool = False  # the custom field BDAY goes out as BDAY;VALUE=text, not in X-CRM-CUSTOM
+    # (TEL, 2): the third phone goes out as this card line, in its place (4.0 only)
+    covered: dict[tuple[str, int], SourceProperty] = field(default_factory=dict)
 
 
 def resolve(c: ExportedContact) -> Shadows:
@@ -102,10 +200,13 @@ def resolve(c: ExportedContact) -> Shadows:
 
     An Apple label (X-ABLabel) whose group's property is no longer written goes too.
     """
-    out = Shadows()
+    out = Shadows(version=card_version(c.card_lines))
+    version = out.version
     kept: list[str] = []
     found: dict[str, list[tuple[str, SourceProperty]]] = {}
     for line in c.card_lines:
+        if line == VERSION_4:
+            continue
         if not line.startswith(SHADOW):
             kept.append(line)
             continue
@@ -117,29 +218,42 @@ def resolve(c: ExportedContact) -> Shadows:
         found.setdefault(kind, []).append((line[1:], prop))
     used: list[str] = []
     names = found.get("N", [])
-    if names and _valid(names[0][1]) and _n_fields(names[0][1]) == (c.family_name or None, c.given_name or None):
-        used.append(names[0][0])  # an ALTID alternate has no vCard 3.0 form: it is not written
+    first_n = names[0][1] if names else None
+    if first_n and _valid(first_n, version) and _n_fields(first_n) == (c.family_name or None, c.given_name or None):
+        used.append(names[0][0])
+        if version == V4 and _altid(first_n):  # its ALTID alternates (RFC 6350 5.4); 3.0 has no form for them
+            used += [text for text, p in names[1:] if _altid(p) == _altid(first_n) and _valid(p, version)]
         out.written.add("N")
     orgs = found.get("ORG", [])
-    if orgs and _valid(orgs[0][1]) and _org_fields(orgs[0][1]) == (c.organization or None, c.department or None):
+    org = (c.organization or None, c.department or None)
+    if orgs and _valid(orgs[0][1], version) and _org_fields(orgs[0][1]) == org:
         used.append(orgs[0][0])
         out.written.add("ORG")
     notes = found.get("NOTE", [])
-    said = [unescape(p.value) for _, p in notes]
-    if notes and all(_valid(p) for _, p in notes) and "\n".join(n for n in said if n.strip()) == (c.notes or ""):
+    said = "\n".join(n for n in (unescape(p.value) for _, p in notes) if n.strip())
+    if notes and all(_valid(p, version) for _, p in notes) and said == (c.notes or ""):
         used += [text for text, _ in notes]
         out.written.add("NOTE")
     births = found.get("BDAY", [])
-    if births and c.birthday and _valid(births[0][1]) and date_of(births[0][1]) == c.birthday:
+    if births and c.birthday and _valid(births[0][1], version) and date_of(births[0][1]) == c.birthday:
         used.append(births[0][0])
         out.written.add("BDAY")
+    words = c.custom.get("BDAY")
+    if version == V4 and not c.birthday and isinstance(words, str) and words.strip():
+        # A birthday in words is 4.0's BDAY;VALUE=text: as the card wrote it while it says the same.
+        said_as = next((text for text, p in births if is_text(p) and unescape(p.value).strip() == words), None)
+        used.append(said_as or text_birthday_line(words))
+        out.written.add("BDAY")
+        out.text_birthday = True
     dates = found.get("ANNIVERSARY", [])
     if dates:
         wanted = next((v for label, v in c.dates if label.casefold() == "anniversary"), None)
         if wanted is not None:  # ANNIVERSARY stays ANNIVERSARY: as written, or with crm's date
-            same = _valid(dates[0][1]) and date_of(dates[0][1]) == wanted
-            used.append(dates[0][0] if same else date_line(dates[0][1].name, wanted))
+            same = _valid(dates[0][1], version) and date_of(dates[0][1]) == wanted
+            used.append(dates[0][0] if same else date_line(dates[0][1].name, wanted, version))
             out.written.add("ANNIVERSARY")
+    if version == V4:  # RFC 2426 has none of these parameters (strict 3.0 readers refuse an X- one)
+        _listed(c, found, out)
     groups = {g for g in map(group_of, [*used, *(x for x in kept if not _is_label(x))]) if g}
     out.lines = used + [x for x in kept if not _is_label(x) or group_of(x) in groups]
     return out
@@ -148,3 +262,21 @@ def resolve(c: ExportedContact) -> Shadows:
 def _is_label(line: str) -> bool:
     head = line.split(":", 1)[0].split(";", 1)[0]
     return head.rsplit(".", 1)[-1].upper() == "X-ABLABEL"
+
+
+def _listed(c: ExportedContact, found: dict[str, list[tuple[str, SourceProperty]]], out: Shadows) -> None:
+    """Emails, phones, addresses and web addresses whose 4.0 card line said more than the field keeps:
+    that line, while the value and label are the field's and it is the primary one exactly when crm's is."""
+    wanted: dict[str, list[object]] = {
+        "EMAIL": list(c.emails), "TEL": list(c.phones), "ADR": list(c.addresses), "URL": list(c.urls),
+    }  # fmt: skip
+    for kind, values in wanted.items():
+        lines = [(text, p) for text, p in found.get(kind, []) if _listed_valid(p)]
+        for i, value in enumerate(values):
+            primary = i == 0 and len(values) > 1  # as the writer marks it (pref, PREF=1)
+            for text, p in lines:
+                same = kind in ("ADR", "URL") or len(values) == 1 or label_of(p, {})[1] == primary
+                if same and _field_of(p) == value:
+                    out.covered[(kind, i)] = p
+                    lines.remove((text, p))
+                    break

@@ -1,6 +1,7 @@
 """Every file crm writes, read back by two independent parsers each.
 
-vCards: vobject (what khard and Radicale use) and `vcard` (a validator of the RFC 2426 grammar).
+vCards: vobject (what khard and Radicale use), and for a 3.0 card `vcard` (a validator of the RFC 2426
+grammar), for a 4.0 card (the `vcard` package knows only 3.0) a check of RFC 6350's grammar here.
 iCalendar: icalendar and `ical` (strict: it refuses a recurring VTODO without DTSTART).
 """
 
@@ -46,13 +47,22 @@ def vcards(data: bytes) -> list[Any]:
     from vcard.vcard_validator import VCard
 
     text = data.decode("utf-8")
-    cards = list(vobject.readComponents(text, validate=True))
+    cards = list(vobject.readComponents(text))
     # RFC 2426's grammar is over octets (NON-ASCII is %x80-FF): each octet of a UTF-8 character
     # becomes one such octet for the validator (not \x85 as latin-1 would, which it takes for a line end).
     octets = _NON_ASCII.sub(lambda m: "\xe9" * len(m[0].encode("utf-8")), text)
     blocks = [b + "END:VCARD\r\n" for b in octets.split("END:VCARD\r\n") if b.strip()]
     assert len(blocks) == len(cards), (len(blocks), len(cards))
-    for block in blocks:
+    for card, block in zip(cards, blocks, strict=True):
+        if card.version.value == "4.0":
+            rfc6350(block)
+            # vobject validates by 3.0's counts; RFC 6350 counts ALTID alternates as one (5.4).
+            names = card.contents.get("n", [])
+            card.contents["n"] = names[:1]
+            card.validate(raiseException=True)
+            card.contents["n"] = names
+            continue
+        card.validate(raiseException=True)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)  # advice ("possible split name"), not errors
@@ -79,3 +89,68 @@ def todos(data: bytes) -> list[Any]:
             # `ical` would move a DTSTART that is not earlier a day back: it must be as written.
             assert theirs.dtstart == ours.decoded("dtstart") < theirs.due
     return found
+
+
+# RFC 6350 3.3: contentline = [group "."] name *(";" param) ":" value, a param-value plain
+# (SAFE-CHAR: no DQUOTE, ";", ":" or control) or quoted (QSAFE-CHAR: no DQUOTE or control).
+_PARAM_VALUE = r'(?:"[^"\x00-\x08\x0a-\x1f\x7f]*"|[^";:,\x00-\x08\x0a-\x1f\x7f]*)'
+_CONTENT_LINE = re.compile(
+    rf"^(?:[A-Za-z0-9-]+\.)?(?P<name>[A-Za-z0-9-]+)"
+    rf"(?P<params>(?:;[A-Za-z0-9-]+={_PARAM_VALUE}(?:,{_PARAM_VALUE})*)*)"
+    r":(?P<value>[^\x00-\x08\x0a-\x1f\x7f]*)$"
+)
+_PARAM = re.compile(rf";([A-Za-z0-9-]+)=({_PARAM_VALUE}(?:,{_PARAM_VALUE})*)")
+# 4.3.4 date-and-or-time in the basic format (RFC 6351's patterns); a card's own extended form
+# (`1815-12-10`, as many 4.0 writers put it) is written back as it came, so it is let through here.
+_DATE_AND_OR_TIME = re.compile(
+    r"^(?:\d{8}|\d{4}-\d\d|--\d\d(?:\d\d)?|---\d\d|\d{4}-\d\d-\d\d)"
+    r"(?:T\d\d(?:\d\d(?:\d\d)?)?(?:Z|[+-]\d\d(?:\d\d)?)?)?$"
+    r"|^T\d\d(?:\d\d(?:\d\d)?)?(?:Z|[+-]\d\d(?:\d\d)?)?$"
+)
+_AT_MOST_ONE = ("N", "BDAY", "ANNIVERSARY", "GENDER", "KIND", "PRODID", "REV", "UID")  # section 6, "*1"
+_COMPONENTS = {"N": 5, "ADR": 7}
+
+
+def _unescaped(value: str, separator: str) -> int:
+    """How many `separator`s of the value no backslash escapes."""
+    return len(re.findall(rf"(?<!\\)(?:\\\\)*{re.escape(separator)}", value))
+
+
+def rfc6350(block: str) -> None:
+    """AssertionError unless the card is vCard 4.0 as RFC 6350 writes it.
+
+    Lines of at most 75 octets ending CRLF (3.2), VERSION right after BEGIN (6.7.9), content lines of
+    the grammar (3.3), none of 3.0's ENCODING or CHARSET or TYPE=pref (PREF=1..100 says it, 5.3),
+    FN at least once and N, BDAY, ANNIVERSARY, UID... at most once, ALTID alternates counted once
+    (5.4), N of 5 and ADR of 7 components, BDAY and ANNIVERSARY a date-and-or-time or VALUE=text.
+    """
+    assert block.endswith("\r\n") and "\n" not in block.replace("\r\n", ""), repr(block)
+    physical = block[:-2].split("\r\n")
+    for line in physical:
+        assert len(line.encode("latin-1")) <= 75, line  # the validator's octets: one per UTF-8 octet
+    lines: list[str] = []
+    for line in physical:
+        if line[:1] in (" ", "\t"):
+            lines[-1] += line[1:]
+        else:
+            lines.append(line)
+    assert lines[:2] == ["BEGIN:VCARD", "VERSION:4.0"] and lines[-1] == "END:VCARD", lines[:2]
+    counts: dict[str, set[str]] = {}
+    for line in lines[2:-1]:
+        m = _CONTENT_LINE.match(line)
+        assert m, f"not an RFC 6350 content line: {line!r}"
+        name, value = m["name"].upper(), m["value"]
+        params = {k.upper(): v for k, v in _PARAM.findall(m["params"])}
+        assert not {"ENCODING", "CHARSET"} & set(params), line
+        assert "pref" not in params.get("TYPE", "").lower().replace('"', "").split(","), line
+        if "PREF" in params:
+            assert params["PREF"].isdigit() and 1 <= int(params["PREF"]) <= 100, line
+        assert name not in ("VERSION", "BEGIN", "END"), line
+        counts.setdefault(name, set()).add(params.get("ALTID") or f"#{len(counts.get(name, ()))}")
+        if name in _COMPONENTS:
+            assert _unescaped(value, ";") == _COMPONENTS[name] - 1, line
+        if name in ("BDAY", "ANNIVERSARY") and params.get("VALUE", "").lower() != "text":
+            assert _DATE_AND_OR_TIME.match(value), line
+    assert "FN" in counts, lines
+    for name in _AT_MOST_ONE:
+        assert len(counts.get(name, ())) <= 1, (name, lines)

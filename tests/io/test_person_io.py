@@ -47,13 +47,16 @@ def test_a_card_goes_out_with_every_property_it_had(crm: Crm, tmp_path: Path, mo
     first = tmp_path / "first.vcf"
     assert crm("export", "contacts", "-f", "vcard", "-o", str(first))[0] == 0
     written = first.read_bytes().decode()
-    [card] = vcards(first.read_bytes())  # vobject and the RFC 2426 reader accept it
+    [card] = vcards(first.read_bytes())  # vobject and RFC 6350's grammar accept it
     assert card.nickname.value == "Amazing Grace" and card.org.value == ["US Navy", "Computing", "Compilers"]
+    # It came in as vCard 4.0, so it goes out as 4.0: its year-less BDAY and URL's TYPE as it wrote them.
+    assert written.startswith("BEGIN:VCARD\r\nVERSION:4.0\r\n")
     for line in ("ADR;TYPE=home:;;1 Main St;Arlington;VA;22201;USA", "ADR;TYPE=work:PO 7;;2 Navy Way;Washington;DC;",
-                 "BDAY;X-APPLE-OMIT-YEAR=1604:1604-12-09", "ANNIVERSARY:19300617", "IMPP:xmpp:grace@example.org",
+                 "BDAY:--1209", "ANNIVERSARY:19300617", "IMPP:xmpp:grace@example.org",
                  "ROLE:Rear admiral", "GEO:geo:38.9,-77.0", "X-SOCIALPROFILE;TYPE=twitter:https://twitter.com/grace",
-                 "URL:https://example.org/grace", "X-ABLABEL:home"):  # fmt: skip
+                 "URL;TYPE=home:https://example.org/grace"):  # fmt: skip
         assert line in written, line
+    assert "X-APPLE-OMIT-YEAR" not in written and "X-ABLABEL" not in written
     # Into a new database and out again: byte for byte.
     os.environ["CRM_DB"] = str(tmp_path / "second.db")
     assert crm("import", "vcard", str(first))[0] == 0

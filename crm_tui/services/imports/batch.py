@@ -34,6 +34,10 @@ class Owners:
         return {*self.email.values(), *self.phone.values(), *self.uid.values(), *self.name.values(), *self.url.values()}
 
 
+# A new contact from one row, kept as the row: (record, organization id, addresses it took, tag ids).
+Fresh = tuple[ContactRecord, "int | None", list[Labeled], list[int]]
+
+
 class Batch:
     """One batch's contacts: the stored ones read for it, those built as states, the new rows kept as rows."""
 
@@ -41,9 +45,8 @@ class Batch:
         self.owners = owners
         self.stored = stored
         self.states: dict[int, ContactState] = {}
-        self.touched: dict[int, ContactState] = {}  # the states to write, in the order rows reached them
-        # A new contact from one row: (record, organization id, addresses it took, tag ids).
-        self.fresh: dict[int, tuple[ContactRecord, int | None, list[Labeled], list[int]]] = {}
+        # What to write, in the order rows reached each contact: a state, or a new contact's row.
+        self.touched: dict[int, ContactState | Fresh] = {}
 
     def has_email(self, cid: int) -> bool | None:
         """Whether the contact has an address (None for a contact the batch does not know)."""
@@ -53,8 +56,8 @@ class Batch:
         row = self.stored.rows.get(cid)
         if row is not None:
             return bool(row[HAS_EMAIL])
-        fresh = self.fresh.get(cid)
-        return bool(fresh[2]) if fresh is not None else None
+        fresh = self.touched.get(cid)
+        return bool(fresh[2]) if isinstance(fresh, tuple) else None
 
 
 def write_batch(
@@ -69,33 +72,34 @@ def write_batch(
     phones: list[tuple[Any, ...]] = []
     tags: list[tuple[int, int]] = []
     gained_email: list[int] = []
-    for sid, (rec, org_id, added, tag_ids) in batch.fresh.items():
-        # What `_new_state` and ContactState's add_* would make of the row, without the state.
-        name = rec.display_name()
-        given, family = rec.given_name, rec.family_name
-        if given is None and family is None and rec.name and rec.split_name:
-            given, family = split_name(name)
-        custom = json.dumps(rec.custom, ensure_ascii=False, sort_keys=True) if rec.custom else None
-        created = now if rec.created_at is None else when(rec.created_at)
-        contacts.append((
-            sid, name, fast_name_key(name), given, family, org_id, rec.title, rec.notes, rec.source,
-            rec.owner or actor, rec.cadence_days, custom, rec.nickname, rec.department, rec.uid, batch_id,
-            created, now,
-        ))  # fmt: skip
-        if added:
-            emails.append((sid, added[0].value, added[0].key, added[0].label, True))
-            if len(added) > 1:
-                emails.extend([(sid, e.value, e.key, e.label, False) for e in added[1:]])
-        if rec.phones:
-            seen: set[str] = set()
-            for p in rec.phones:
-                if p.key not in seen:
-                    phones.append((sid, p.value, p.key, p.label, not seen))
-                    seen.add(p.key)
-        if tag_ids:
-            tags.extend([(sid, t) for t in dict.fromkeys(tag_ids)])
-    for s in batch.touched.values():
-        sid = s.id
+    for sid, s in batch.touched.items():
+        if isinstance(s, tuple):
+            rec, org_id, added, tag_ids = s
+            # What `_new_state` and ContactState's add_* would make of the row, without the state.
+            name = rec.display_name()
+            given, family = rec.given_name, rec.family_name
+            if given is None and family is None and rec.name and rec.split_name:
+                given, family = split_name(name)
+            custom = json.dumps(rec.custom, ensure_ascii=False, sort_keys=True) if rec.custom else None
+            created = now if rec.created_at is None else when(rec.created_at)
+            contacts.append((
+                sid, name, fast_name_key(name), given, family, org_id, rec.title, rec.notes, rec.source,
+                rec.owner or actor, rec.cadence_days, custom, rec.nickname, rec.department, rec.uid, batch_id,
+                created, now,
+            ))  # fmt: skip
+            if added:
+                emails.append((sid, added[0].value, added[0].key, added[0].label, True))
+                if len(added) > 1:
+                    emails.extend([(sid, e.value, e.key, e.label, False) for e in added[1:]])
+            if rec.phones:
+                seen: set[str] = set()
+                for p in rec.phones:
+                    if p.key not in seen:
+                        phones.append((sid, p.value, p.key, p.label, not seen))
+                        seen.add(p.key)
+            if tag_ids:
+                tags.extend([(sid, t) for t in dict.fromkeys(tag_ids)])
+            continue
         if s.is_new:
             contacts.append((
                 sid, s.display_name, fast_name_key(s.display_name), s.given_name, s.family_name,
@@ -113,7 +117,6 @@ def write_batch(
             phones.extend([(sid, p.value, key, p.label, primary) for p, key, primary in s.new_phones])
         if s.new_tags:
             tags.extend([(sid, t) for t in s.new_tags])
-    contacts.sort()  # ids in order: the table's b-tree is appended to
     w.insert("contacts", _CONTACT_COLUMNS, contacts)
     w.insert("contact_emails", ("contact_id", "email", "email_key", "label", "is_primary"), emails)
     # Stored contacts that gained an address: the first one is primary if they had none.

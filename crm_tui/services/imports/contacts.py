@@ -40,6 +40,10 @@ INDEX_REBUILD_SHARE = 0.5
 class ContactImporter:
     """Writes ContactRecords into the connection's transaction, batch by batch."""
 
+    # A row with no parts outside --dry-run: a new contact is kept as the row until it is written,
+    # and a row about a stored contact is first compared with the stored values (False: tests only).
+    quick_paths = True
+
     def __init__(
         self,
         conn: Connection,
@@ -127,6 +131,8 @@ class ContactImporter:
             if not r.emails and not r.phones:
                 names.add(fast_name_key(self._display_name(r)))
         w = self.w
+        if names and w.indexes_deferred:
+            w.restore_contact_indexes()
         phone_pairs = w.select_in(
             "SELECT phone_key, contact_id FROM contact_phones WHERE phone_key IN ({}) ORDER BY contact_id DESC", pkeys
         )
@@ -222,8 +228,10 @@ class ContactImporter:
     def _row(self, rec: ContactRecord, batch: Batch) -> None:
         owners = batch.owners
         cid = self._match(rec, owners, batch)
-        quick = self.on_outcome is None and not (
-            rec.urls or rec.addresses or rec.birthday or rec.dates or rec.card_lines
+        quick = (
+            self.quick_paths
+            and self.on_outcome is None
+            and not (rec.urls or rec.addresses or rec.birthday or rec.dates or rec.card_lines)
         )
         if cid is not None and quick and self.on_duplicate == "update":
             row = batch.stored.rows.get(cid)  # a stored contact no row of this batch has changed yet
@@ -338,19 +346,19 @@ class ContactImporter:
             for tag in rec.tags:
                 tag_id = tags.get(tag)
                 tag_ids.append(self.names.tag_id(tag) if tag_id is None else tag_id)
-        batch.fresh[sid] = (rec, org_id, added, tag_ids)
+        batch.touched[sid] = (rec, org_id, added, tag_ids)
         self._created.add(sid)
         self.summary.created += 1
 
     def _state(self, batch: Batch, cid: int) -> ContactState | None:
-        """The ContactState of a contact the batch knows: built from the stored row, or from a fresh row."""
+        """The ContactState of a contact the batch knows: built from the stored row, or from a new contact's row."""
         state = batch.states.get(cid)
         if state is not None:
             return state
         state = batch.stored.state(cid)
         if state is None:
-            fresh = batch.fresh.pop(cid, None)
-            if fresh is None:
+            fresh = batch.touched.get(cid)
+            if not isinstance(fresh, tuple):
                 return None
             rec, _, added, tag_ids = fresh
             state = self._new_state(rec, cid)
@@ -360,7 +368,7 @@ class ContactImporter:
                 state.add_phone(p, p.key)
             for tag, tag_id in zip(rec.tags, tag_ids, strict=True):
                 state.add_tag(tag_id, tag)
-            batch.touched[cid] = state
+            batch.touched[cid] = state  # in the row's place: rows are written in the order they came
         batch.states[cid] = state
         return state
 

@@ -104,15 +104,23 @@ def unchanged(
         return False
     if rec.custom:
         stored = json.loads(row[10]) if row[10] else {}
-        if any(stored.get(key) != value for key, value in rec.custom.items()):
-            return False
+        for key, value in rec.custom.items():
+            if stored.get(key) != value:
+                return False
     for e in rec.emails:
         if email_owners.get(e.key) != cid:
             return False
-    if rec.phones and (phone_keys is None or any(p.key not in phone_keys for p in rec.phones)):
-        return False
-    if rec.tags:
-        tags = names.tags
-        if tag_ids is None or any(tags.get(tag, -1) not in tag_ids for tag in rec.tags):
+    if rec.phones:
+        if phone_keys is None:
             return False
+        for p in rec.phones:
+            if p.key not in phone_keys:
+                return False
+    if rec.tags:
+        if tag_ids is None:
+            return False
+        tags = names.tags
+        for tag in rec.tags:
+            if tags.get(tag, -1) not in tag_ids:
+                return False
     return True

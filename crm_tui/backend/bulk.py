@@ -41,6 +41,7 @@ class BulkWriter:
         self._contact_doc: str | None = None  # set while the contact search triggers are dropped
         self._after_insert: dict[str, Sequence[str]] = {}  # table -> its insert triggers' work, set-based
         self._dropped_indexes: list[str] = []  # CREATE statements of the indexes dropped until resume
+        self._indexes_restored = False  # built again mid-import: not dropped a second time
 
     # ------------------------------------------------------------ statements
 
@@ -126,11 +127,18 @@ class BulkWriter:
         Worth it when the import adds a large share of the table: an index built in one pass
         over the whole table costs about half of what the same rows cost added one at a time.
         """
-        if self._triggers is None or self._dropped_indexes or not self._triggers.contact_indexes:
+        if self._triggers is None or self._indexes_restored or self._dropped_indexes:
             return
         for name, sql in self.select_in(self._triggers.stored_indexes, self._triggers.contact_indexes):
             self.execute(f'DROP INDEX "{name}"')
             self._dropped_indexes.append(sql)
+
+    def restore_contact_indexes(self) -> None:
+        """Build the deferred indexes now, for good: the import is about to look contacts up by name."""
+        for sql in self._dropped_indexes:
+            self.execute(sql)
+        self._dropped_indexes = []
+        self._indexes_restored = True
 
     @property
     def indexes_deferred(self) -> bool:
@@ -138,9 +146,7 @@ class BulkWriter:
 
     def resume_triggers(self) -> None:
         """Create again every trigger and index this writer dropped (in the import's own transaction)."""
-        for sql in self._dropped_indexes:
-            self.execute(sql)
-        self._dropped_indexes = []
+        self.restore_contact_indexes()
         for trigger in self._dropped:
             self.execute(trigger.sql)
         self._dropped = []

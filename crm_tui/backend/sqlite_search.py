@@ -219,12 +219,16 @@ _FTS_DEFAULT_HASHSIZE = 1024 * 1024
 _FTS_IMPORT_HASHSIZE = 16 * 1024 * 1024
 _HASHSIZE = "INSERT INTO search_index(search_index, rank) VALUES ('hashsize', {})"
 
-# Indexes of the contact tables that an import never reads while it runs (it matches by
-# email, phone, uid and name, and reads stored contacts by id): a large import drops them and
-# builds each again in one pass before it commits, from the statement the database holds.
+# Indexes of the contact tables that an import does not read while it runs (it matches by
+# email, phone and uid, and reads stored contacts by id): a large import drops them and builds
+# each again in one pass before it commits, from the statement the database holds. The name index
+# is read only for a row with neither email nor phone: the import builds them all again before
+# the first such lookup (BulkWriter.restore_contact_indexes).
 CONTACT_INDEXES = (
+    "ix_contacts_sort_name",
     "ix_contacts_created",
     "ix_contacts_org",
+    "ix_contacts_org_last",
     "ix_contacts_cadence",
     "ix_contacts_last_contact",
     "ix_contact_tags_tag",

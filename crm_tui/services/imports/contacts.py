@@ -8,10 +8,8 @@ Every change to a contact that existed before is logged so `revert` can undo it.
 from __future__ import annotations
 
 import gc
-import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
 from typing import Any
@@ -22,10 +20,12 @@ from crm_tui.backend.bulk import BulkWriter
 from crm_tui.dates import utcnow
 from crm_tui.errors import InvalidInput
 from crm_tui.keys import MIN_PHONE_DIGITS, fast_name_key, phone_key, split_name
-from crm_tui.records import ContactRecord, Skipped
+from crm_tui.records import ContactRecord, Labeled, Skipped
+from crm_tui.services.imports.batch import Batch, Owners, write_batch
 from crm_tui.services.imports.lookups import NameLookups
 from crm_tui.services.imports.person import PersonParts
-from crm_tui.services.imports.state import ContactState, load_states
+from crm_tui.services.imports.rowmerge import merge_row, unchanged
+from crm_tui.services.imports.state import ContactState, StoredContacts
 from crm_tui.services.imports.summary import ImportSummary, RowOutcome, finish_batch, start_batch
 
 ON_DUPLICATE = ("update", "skip", "create")
@@ -36,29 +36,13 @@ BATCH_ROWS = 2000
 # about 0.5 s; dropping pays once the new rows are about half the table.
 INDEX_REBUILD_SHARE = 0.5
 
-_CONTACT_COLUMNS = (
-    "id", "display_name", "sort_name", "given_name", "family_name", "organization_id", "title", "notes",
-    "source", "owner", "cadence_days", "custom", "nickname", "department", "uid", "import_batch_id", "created_at",
-    "updated_at",
-)  # fmt: skip
-
-
-@dataclass
-class _Owners:
-    """Which contact holds each key, for the rows of one batch (stored ones and new ones)."""
-
-    email: dict[str, int]
-    phone: dict[str, int]
-    uid: dict[str, int]
-    name: dict[str, int]  # for rows with neither email nor phone
-    url: dict[str, int]
-
-    def ids(self) -> set[int]:
-        return {*self.email.values(), *self.phone.values(), *self.uid.values(), *self.name.values(), *self.url.values()}
-
 
 class ContactImporter:
     """Writes ContactRecords into the connection's transaction, batch by batch."""
+
+    # A row with no parts outside --dry-run: a new contact is kept as the row until it is written,
+    # and a row about a stored contact is first compared with the stored values (False: tests only).
+    quick_paths = True
 
     def __init__(
         self,
@@ -147,10 +131,12 @@ class ContactImporter:
             if not r.emails and not r.phones:
                 names.add(fast_name_key(self._display_name(r)))
         w = self.w
+        if names and w.indexes_deferred:
+            w.restore_contact_indexes()
         phone_pairs = w.select_in(
             "SELECT phone_key, contact_id FROM contact_phones WHERE phone_key IN ({}) ORDER BY contact_id DESC", pkeys
         )
-        owners = _Owners(
+        owners = Owners(
             email=dict(w.select_in("SELECT email_key, contact_id FROM contact_emails WHERE email_key IN ({})", ekeys)),
             # Descending ids: the lowest id holding a number is the one the dict keeps.
             phone={key: cid for key, cid in phone_pairs if len(key) >= MIN_PHONE_DIGITS},
@@ -162,23 +148,22 @@ class ContactImporter:
             )),
             url=self.parts.url_owners(self.parts.url_keys(records)),
         )  # fmt: skip
-        states: dict[int, ContactState] = {}
-        if self.on_duplicate != "create":
-            states = load_states(w, owners.ids(), self.batch_id)
-            self.parts.load(states, records)
+        stored = StoredContacts(w, owners.ids() if self.on_duplicate != "create" else (), self.batch_id)
+        if stored.rows:
+            self.parts.load(stored.rows, records)
+            phones = stored.phones
             for key, cid in phone_pairs:
-                state = states.get(cid)
-                if state is not None:
-                    state.phone_keys.add(key)
-        touched: dict[int, ContactState] = {}
+                if cid in stored.rows:
+                    phones.setdefault(cid, set()).add(key)
+        batch = Batch(owners, stored)
         for item in items:
             self.summary.rows += 1
             if isinstance(item, Skipped):
                 self._skip(item)
                 continue
-            self._row(item, states, touched, owners)
+            self._row(item, batch)
         self._settle()
-        self._write(touched)
+        self._write(batch)
         self._created.clear()
 
     def _settle(self) -> None:
@@ -210,7 +195,7 @@ class ContactImporter:
         if self.on_outcome is not None:
             self._pending.append((RowOutcome(item.line, "skipped", reason=item.reason), None))
 
-    def _match(self, rec: ContactRecord, owners: _Owners, states: dict[int, ContactState]) -> int | None:
+    def _match(self, rec: ContactRecord, owners: Owners, batch: Batch) -> int | None:
         """The contact a row is about: same UID, else any email, else a phone, else (with neither) the name.
 
         A phone never joins two people who both have (different) addresses: colleagues share
@@ -226,13 +211,13 @@ class ContactImporter:
                 return found
         for u in rec.urls:  # a web address (a LinkedIn profile) is one person's, but not across two emails
             found = owners.url.get(u.key)
-            holder = states.get(found) if found is not None else None
-            if holder is not None and (not rec.emails or not holder.has_email):
+            holder = batch.has_email(found) if found is not None else None
+            if holder is not None and (not rec.emails or not holder):
                 return found
         for p in rec.phones:
             found = owners.phone.get(p.key)
-            holder = states.get(found) if found is not None else None
-            if holder is not None and (not rec.emails or not holder.has_email):
+            holder = batch.has_email(found) if found is not None else None
+            if holder is not None and (not rec.emails or not holder):
                 return found
         if not rec.emails and not rec.phones:
             found = owners.name.get(fast_name_key(self._display_name(rec)))
@@ -240,11 +225,27 @@ class ContactImporter:
             return None if found is not None and self.parts.differs(found, rec) else found
         return None
 
-    def _row(
-        self, rec: ContactRecord, states: dict[int, ContactState], touched: dict[int, ContactState], owners: _Owners
-    ) -> None:
-        cid = self._match(rec, owners, states)
-        state = states.get(cid) if cid is not None else None
+    def _row(self, rec: ContactRecord, batch: Batch) -> None:
+        owners = batch.owners
+        cid = self._match(rec, owners, batch)
+        quick = (
+            self.quick_paths
+            and self.on_outcome is None
+            and not (rec.urls or rec.addresses or rec.birthday or rec.dates or rec.card_lines)
+        )
+        if cid is not None and quick and self.on_duplicate == "update":
+            row = batch.stored.rows.get(cid)  # a stored contact no row of this batch has changed yet
+            if row is not None and unchanged(
+                rec, row, cid, email_owners=owners.email, phone_keys=batch.stored.phones.get(cid),
+                tag_ids=batch.stored.tags.get(cid), names=self.names,
+            ):  # fmt: skip
+                if rec.uid:
+                    owners.uid.setdefault(rec.uid, cid)
+                if not rec.emails and not rec.phones:
+                    owners.name.setdefault(fast_name_key(row[1]), cid)
+                self.summary.unchanged += 1
+                return
+        state = self._state(batch, cid) if cid is not None else None
         if state is not None and state.deleted:
             self.summary.trashed += 1
             self._outcome(rec.line, "skipped", state, reason=f"matches #{state.id} {state.display_name} in the trash")
@@ -253,16 +254,19 @@ class ContactImporter:
             self.summary.duplicates += 1
             self._outcome(rec.line, "skipped", state, reason=f"duplicate of #{state.id} {state.display_name}")
             return
+        if state is None and quick:
+            self._fresh_row(rec, batch)
+            return
         before = 0
         if state is None:
-            state = self._new_state(rec)
+            state = self._new_state(rec, self._take_id())
             sid = state.id
-            states[sid] = state
+            batch.states[sid] = state
         else:
             sid = state.id
             before = len(state.events)
-            self._merge(state, rec)
-        touched[sid] = state
+            merge_row(state, rec, self.names)
+        batch.touched[sid] = state
         if rec.uid:
             owners.uid.setdefault(rec.uid, sid)
         emails, phones = rec.emails, rec.phones
@@ -305,6 +309,69 @@ class ContactImporter:
         if self.on_outcome is not None:
             self._outcome(rec.line, action, state)
 
+    def _fresh_row(self, rec: ContactRecord, batch: Batch) -> None:
+        """A row about nobody known yet, with no parts: a new contact kept as the row until it is written.
+
+        It takes the steps `_row` takes for a new contact, in the same order (so organizations
+        and tags are created in the same order); a later row of the batch about the same
+        person turns it into a ContactState (`_state`), which replays them.
+        """
+        sid = self._take_id()
+        owners = batch.owners
+        org_id = self.names.org_id(rec.organization) if rec.organization else None
+        if rec.uid:
+            owners.uid.setdefault(rec.uid, sid)
+        emails, phones = rec.emails, rec.phones
+        added: list[Labeled] = []
+        if emails:
+            email_owners = owners.email
+            for e in emails:
+                key = e.key
+                owner = email_owners.get(key)
+                if owner is None:
+                    email_owners[key] = sid
+                    added.append(e)
+                elif owner != sid:
+                    self.summary.emails_elsewhere += 1
+        elif not phones:
+            owners.name.setdefault(fast_name_key(rec.display_name()), sid)
+        if phones:
+            phone_owners = owners.phone
+            for p in phones:
+                if len(p.key) >= MIN_PHONE_DIGITS:
+                    phone_owners.setdefault(p.key, sid)
+        tag_ids: list[int] = []
+        if rec.tags:
+            tags = self.names.tags
+            for tag in rec.tags:
+                tag_id = tags.get(tag)
+                tag_ids.append(self.names.tag_id(tag) if tag_id is None else tag_id)
+        batch.touched[sid] = (rec, org_id, added, tag_ids)
+        self._created.add(sid)
+        self.summary.created += 1
+
+    def _state(self, batch: Batch, cid: int) -> ContactState | None:
+        """The ContactState of a contact the batch knows: built from the stored row, or from a new contact's row."""
+        state = batch.states.get(cid)
+        if state is not None:
+            return state
+        state = batch.stored.state(cid)
+        if state is None:
+            fresh = batch.touched.get(cid)
+            if not isinstance(fresh, tuple):
+                return None
+            rec, _, added, tag_ids = fresh
+            state = self._new_state(rec, cid)
+            for e in added:
+                state.add_email(e, e.key)
+            for p in rec.phones:
+                state.add_phone(p, p.key)
+            for tag, tag_id in zip(rec.tags, tag_ids, strict=True):
+                state.add_tag(tag_id, tag)
+            batch.touched[cid] = state  # in the row's place: rows are written in the order they came
+        batch.states[cid] = state
+        return state
+
     def _outcome(self, line: int, action: str, state: ContactState, reason: str | None = None) -> None:
         """The row's outcome for --dry-run; the changes described are those since the state's last row."""
         if self.on_outcome is not None:
@@ -317,13 +384,16 @@ class ContactImporter:
     def _display_name(self, rec: ContactRecord) -> str:
         return rec.display_name()  # the reader checked it (ContactRecord.check)
 
-    def _new_state(self, rec: ContactRecord) -> ContactState:
+    def _take_id(self) -> int:
+        cid = self.next_id
+        self.next_id += 1
+        return cid
+
+    def _new_state(self, rec: ContactRecord, cid: int) -> ContactState:
         name = self._display_name(rec)
         given, family = rec.given_name, rec.family_name
         if given is None and family is None and rec.name and rec.split_name:
             given, family = split_name(name)
-        cid = self.next_id
-        self.next_id += 1
         return ContactState(
             cid, True, False, name, given, family, self.names.org_id(rec.organization), rec.title, rec.notes,
             rec.source,
@@ -331,100 +401,13 @@ class ContactImporter:
             rec.created_at,
         )  # fmt: skip
 
-    def _merge(self, state: ContactState, rec: ContactRecord) -> None:
-        # Each field the row gives is compared here first: on a re-import nearly every one is stored already.
-        if rec.name or rec.given_name or rec.family_name:
-            name = self._display_name(rec)
-            if name != state.display_name:
-                state.set("display_name", name)
-        if rec.given_name is not None and rec.given_name != state.given_name:
-            state.set("given_name", rec.given_name)
-        if rec.family_name is not None and rec.family_name != state.family_name:
-            state.set("family_name", rec.family_name)
-        if rec.title is not None and rec.title != state.title:
-            state.set("title", rec.title)
-        if rec.notes is not None and rec.notes != state.notes:
-            state.set("notes", rec.notes)
-        if rec.owner is not None and rec.owner != state.owner:
-            state.set("owner", rec.owner)
-        if rec.source is not None and rec.source != state.source:
-            state.set("source", rec.source)
-        if rec.nickname is not None and rec.nickname != state.nickname:
-            state.set("nickname", rec.nickname)
-        if rec.department is not None and rec.department != state.department:
-            state.set("department", rec.department)
-        if rec.uid is not None and rec.uid != state.uid:
-            state.set("uid", rec.uid)
-        if rec.given_name is None and rec.family_name is None and rec.name and rec.split_name:
-            given, family = split_name(state.display_name)
-            if given != state.given_name:
-                state.set("given_name", given)
-            if family != state.family_name:
-                state.set("family_name", family)
-        if rec.cadence_days is not None and rec.cadence_days != state.cadence_days:
-            state.set("cadence_days", rec.cadence_days)
-        if rec.organization:
-            org_id = self.names.orgs.get(rec.organization)
-            if org_id is None:
-                org_id = self.names.org_id(rec.organization)
-            if org_id != state.organization_id:
-                state.set("organization_id", org_id)
-        for key, value in rec.custom.items():
-            state.set_custom(key, value)
-
     # ------------------------------------------------------------ writing
 
-    def _write(self, touched: dict[int, ContactState]) -> None:
-        w = self.w
-        now, batch_id, when = self.now_db, self.batch_id, w.time
-        contacts: list[tuple[Any, ...]] = []
-        old: list[ContactState] = []
-        emails: list[tuple[Any, ...]] = []
-        phones: list[tuple[Any, ...]] = []
-        tags: list[tuple[int, int]] = []
-        gained_email: list[int] = []
-        for s in touched.values():
-            sid = s.id
-            if s.is_new:
-                contacts.append((
-                    sid, s.display_name, fast_name_key(s.display_name), s.given_name, s.family_name,
-                    s.organization_id, s.title, s.notes, s.source, s.owner, s.cadence_days,
-                    s.custom_json() if s.custom else None, s.nickname, s.department, s.uid, batch_id,
-                    now if s.created_at is None else when(s.created_at), now,
-                ))  # fmt: skip
-            elif s.changed:
-                old.append(s)
-            if s.new_emails:
-                emails.extend([(sid, e.value, key, e.label, primary) for e, key, primary in s.new_emails])
-                if not s.is_new:
-                    gained_email.append(sid)
-            if s.new_phones:
-                phones.extend([(sid, p.value, key, p.label, primary) for p, key, primary in s.new_phones])
-            if s.new_tags:
-                tags.extend([(sid, t) for t in s.new_tags])
-        w.insert("contacts", _CONTACT_COLUMNS, contacts)
-        w.insert("contact_emails", ("contact_id", "email", "email_key", "label", "is_primary"), emails)
-        # Stored contacts that gained an address: the first one is primary if they had none.
-        w.ensure_primary_email(gained_email)
-        w.insert("contact_phones", ("contact_id", "phone", "phone_key", "label", "is_primary"), phones)
-        w.insert("contact_tags", ("contact_id", "tag_id"), tags)
-        self.parts.write()
-        reindex: list[int] = []
-        for s in old:
-            columns = s.changed_columns()
-            if columns:
-                values = [s.column_value(c) for c in columns]
-                sets = ", ".join(f"{c} = ?" for c in columns)
-                w.execute(f"UPDATE contacts SET {sets}, updated_at = ? WHERE id = ?", (*values, self.now_db, s.id))
-            if s.logged:
-                w.insert(
-                    "import_changes",
-                    ("batch_id", "contact_id", "fields"),
-                    [(self.batch_id, s.id, json.dumps(s.change_log(), ensure_ascii=False))],
-                )
-            if s.id < self.first_new_id:
-                reindex.append(s.id)
-        w.reindex_contacts(reindex)
+    def _write(self, batch: Batch) -> None:
+        write_batch(
+            self.w, batch, now=self.now_db, batch_id=self.batch_id, actor=self.actor, first_new_id=self.first_new_id,
+            parts=self.parts,
+        )  # fmt: skip
 
 
 def import_contacts(

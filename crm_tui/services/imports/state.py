@@ -190,28 +190,47 @@ def _shown(value: Any) -> str:
     return repr(text if len(text) <= 40 else text[:39] + "…")
 
 
-def load_states(w: BulkWriter, ids: Iterable[int], batch_id: int) -> dict[int, ContactState]:
-    """The stored state of these contacts, with their tag ids.
+# Where `load_stored` puts what it read in each row, after the id and FIELDS.
+HAS_EMAIL, DELETED, BATCH = len(FIELDS) + 1, len(FIELDS) + 2, len(FIELDS) + 3
 
-    Their emails and phones are not read here: the caller knows, from its lookups by key,
-    which of a batch's addresses and numbers each contact already has.
+
+class StoredContacts:
+    """The stored contacts a batch's rows are about, as read (one query for them, one for their tags).
+
+    A ContactState is built only for a contact a row may change: a row that changes nothing
+    is told apart by comparing it with the stored values (services.imports.rowmerge).
     """
-    ids = list(ids)
-    states: dict[int, ContactState] = {}
-    if not ids:
-        return states
-    rows = w.select_in(
-        f"SELECT id, {', '.join(FIELDS)}, EXISTS (SELECT 1 FROM contact_emails e WHERE e.contact_id = contacts.id),"
-        f" deleted_at, import_batch_id FROM contacts WHERE id IN ({{}})",
-        ids,
-    )
-    for row in rows:
-        cid = int(row[0])
-        state = ContactState(cid, False, row[-1] != batch_id, *row[1:-3])
+
+    def __init__(self, w: BulkWriter, ids: Iterable[int], batch_id: int) -> None:
+        self.batch_id = batch_id
+        self.rows: dict[int, tuple[Any, ...]] = {}
+        self.tags: dict[int, set[int]] = {}
+        self.phones: dict[int, set[str]] = {}  # the batch's phone keys each contact holds (filled by the caller)
+        ids = list(ids)
+        if not ids:
+            return
+        for row in w.select_in(
+            f"SELECT id, {', '.join(FIELDS)}, EXISTS (SELECT 1 FROM contact_emails e WHERE e.contact_id = contacts.id),"
+            f" deleted_at, import_batch_id FROM contacts WHERE id IN ({{}})",
+            ids,
+        ):
+            self.rows[int(row[0])] = row
+        for cid, tag_id in w.select_in("SELECT contact_id, tag_id FROM contact_tags WHERE contact_id IN ({})", ids):
+            found = self.tags.get(cid)
+            if found is None:
+                self.tags[cid] = {tag_id}
+            else:
+                found.add(tag_id)
+
+    def state(self, cid: int) -> ContactState | None:
+        """The contact as a ContactState (built once: the caller keeps it), None if it was not read."""
+        row = self.rows.pop(cid, None)
+        if row is None:
+            return None
+        state = ContactState(cid, False, row[BATCH] != self.batch_id, *row[1:HAS_EMAIL])
         state.custom = json.loads(row[10]) if row[10] else {}
-        state.has_email = bool(row[-3])
-        state.deleted = row[-2] is not None
-        states[cid] = state
-    for cid, tag_id in w.select_in("SELECT contact_id, tag_id FROM contact_tags WHERE contact_id IN ({})", ids):
-        states[cid].tag_ids.add(tag_id)
-    return states
+        state.has_email = bool(row[HAS_EMAIL])
+        state.deleted = row[DELETED] is not None
+        state.tag_ids = self.tags.pop(cid, set())
+        state.phone_keys = self.phones.pop(cid, set())
+        return state

@@ -1,0 +1,142 @@
+"""One batch of a contact import: who holds each key, the contacts its rows are about, and the
+statements that write what the rows made (services.imports.contacts drives it)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from crm_tui.backend.bulk import BulkWriter
+from crm_tui.keys import fast_name_key, split_name
+from crm_tui.records import ContactRecord, Labeled
+from crm_tui.services.imports.person import PersonParts
+from crm_tui.services.imports.state import HAS_EMAIL, ContactState, StoredContacts
+
+_CONTACT_COLUMNS = (
+    "id", "display_name", "sort_name", "given_name", "family_name", "organization_id", "title", "notes",
+    "source", "owner", "cadence_days", "custom", "nickname", "department", "uid", "import_batch_id", "created_at",
+    "updated_at",
+)  # fmt: skip
+
+
+@dataclass
+class Owners:
+    """Which contact holds each key, for the rows of one batch (stored ones and new ones)."""
+
+    email: dict[str, int]
+    phone: dict[str, int]
+    uid: dict[str, int]
+    name: dict[str, int]  # for rows with neither email nor phone
+    url: dict[str, int]
+
+    def ids(self) -> set[int]:
+        return {*self.email.values(), *self.phone.values(), *self.uid.values(), *self.name.values(), *self.url.values()}
+
+
+# A new contact from one row, kept as the row: (record, organization id, addresses it took, tag ids).
+Fresh = tuple[ContactRecord, "int | None", list[Labeled], list[int]]
+
+
+class Batch:
+    """One batch's contacts: the stored ones read for it, those built as states, the new rows kept as rows."""
+
+    def __init__(self, owners: Owners, stored: StoredContacts) -> None:
+        self.owners = owners
+        self.stored = stored
+        self.states: dict[int, ContactState] = {}
+        # What to write, in the order rows reached each contact: a state, or a new contact's row.
+        self.touched: dict[int, ContactState | Fresh] = {}
+
+    def has_email(self, cid: int) -> bool | None:
+        """Whether the contact has an address (None for a contact the batch does not know)."""
+        state = self.states.get(cid)
+        if state is not None:
+            return state.has_email
+        row = self.stored.rows.get(cid)
+        if row is not None:
+            return bool(row[HAS_EMAIL])
+        fresh = self.touched.get(cid)
+        return bool(fresh[2]) if isinstance(fresh, tuple) else None
+
+
+def write_batch(
+    w: BulkWriter, batch: Batch, *, now: Any, batch_id: int, actor: str, first_new_id: int, parts: PersonParts
+) -> None:
+    """Write what a batch's rows made: new contacts and their emails, phones and tags, one executemany per
+    table; changes to stored contacts, logged for revert, with their search rows rewritten."""
+    when = w.time
+    contacts: list[tuple[Any, ...]] = []
+    old: list[ContactState] = []
+    emails: list[tuple[Any, ...]] = []
+    phones: list[tuple[Any, ...]] = []
+    tags: list[tuple[int, int]] = []
+    gained_email: list[int] = []
+    for sid, s in batch.touched.items():
+        if isinstance(s, tuple):
+            rec, org_id, added, tag_ids = s
+            # What `_new_state` and ContactState's add_* would make of the row, without the state.
+            name = rec.display_name()
+            given, family = rec.given_name, rec.family_name
+            if given is None and family is None and rec.name and rec.split_name:
+                given, family = split_name(name)
+            custom = json.dumps(rec.custom, ensure_ascii=False, sort_keys=True) if rec.custom else None
+            created = now if rec.created_at is None else when(rec.created_at)
+            contacts.append((
+                sid, name, fast_name_key(name), given, family, org_id, rec.title, rec.notes, rec.source,
+                rec.owner or actor, rec.cadence_days, custom, rec.nickname, rec.department, rec.uid, batch_id,
+                created, now,
+            ))  # fmt: skip
+            if added:
+                emails.append((sid, added[0].value, added[0].key, added[0].label, True))
+                if len(added) > 1:
+                    emails.extend([(sid, e.value, e.key, e.label, False) for e in added[1:]])
+            if rec.phones:
+                seen: set[str] = set()
+                for p in rec.phones:
+                    if p.key not in seen:
+                        phones.append((sid, p.value, p.key, p.label, not seen))
+                        seen.add(p.key)
+            if tag_ids:
+                tags.extend([(sid, t) for t in dict.fromkeys(tag_ids)])
+            continue
+        if s.is_new:
+            contacts.append((
+                sid, s.display_name, fast_name_key(s.display_name), s.given_name, s.family_name,
+                s.organization_id, s.title, s.notes, s.source, s.owner, s.cadence_days,
+                s.custom_json() if s.custom else None, s.nickname, s.department, s.uid, batch_id,
+                now if s.created_at is None else when(s.created_at), now,
+            ))  # fmt: skip
+        elif s.changed:
+            old.append(s)
+        if s.new_emails:
+            emails.extend([(sid, e.value, key, e.label, primary) for e, key, primary in s.new_emails])
+            if not s.is_new:
+                gained_email.append(sid)
+        if s.new_phones:
+            phones.extend([(sid, p.value, key, p.label, primary) for p, key, primary in s.new_phones])
+        if s.new_tags:
+            tags.extend([(sid, t) for t in s.new_tags])
+    w.insert("contacts", _CONTACT_COLUMNS, contacts)
+    w.insert("contact_emails", ("contact_id", "email", "email_key", "label", "is_primary"), emails)
+    # Stored contacts that gained an address: the first one is primary if they had none.
+    w.ensure_primary_email(gained_email)
+    w.insert("contact_phones", ("contact_id", "phone", "phone_key", "label", "is_primary"), phones)
+    w.insert("contact_tags", ("contact_id", "tag_id"), tags)
+    parts.write()
+    reindex: list[int] = []
+    for s in old:
+        columns = s.changed_columns()
+        if columns:
+            values = [s.column_value(c) for c in columns]
+            sets = ", ".join(f"{c} = ?" for c in columns)
+            w.execute(f"UPDATE contacts SET {sets}, updated_at = ? WHERE id = ?", (*values, now, s.id))
+        if s.logged:
+            w.insert(
+                "import_changes",
+                ("batch_id", "contact_id", "fields"),
+                [(batch_id, s.id, json.dumps(s.change_log(), ensure_ascii=False))],
+            )
+        if s.id < first_new_id:
+            reindex.append(s.id)
+    w.reindex_contacts(reindex)

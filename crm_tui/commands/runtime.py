@@ -47,9 +47,12 @@ class Runtime:
     @property
     def engine(self) -> Engine:
         if self._engine is None:
+            import gc
+
             from crm_tui.db import open_engine
 
             self._engine = open_engine(self.settings)
+            gc.freeze()  # the database modules just loaded live as long as the process (see cli.main)
         return self._engine
 
     @cached_property

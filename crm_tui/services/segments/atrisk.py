@@ -19,9 +19,10 @@ from crm_tui.services.segments.rhythm import ATRISK_MEDIANS, LAPSED_MEDIANS, cur
 c = t.contacts.c
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
-#: A contact's value for ranking (an expression over `contacts`), once the money feature
-#: provides one; None ranks by lapse ratio alone.
-VALUE_EXPRESSION: Callable[[Connection, datetime], Any | None] | None = None
+#: A contact's value for ranking, once the money feature provides one: (conn, now) -> a function
+#: from a column of contact ids to the value of each (correlated to that column), or None to rank
+#: by lapse ratio alone.
+VALUE_EXPRESSION: Callable[[Connection, datetime], Callable[[Any], Any] | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -139,10 +140,10 @@ def at_risk_contacts(
         query = select(risky.c.contact_id, risky.c.basis, risky.c.expected, risky.c.last_day, risky.c.crossed,
                        risky.c.lapse_at, risky.c.ratio)  # fmt: skip
         order = [risky.c.ratio.desc(), risky.c.contact_id]
-        if value is not None or filtered:
+        if filtered:
             query = query.join(t.contacts, c.id == risky.c.contact_id)
-        if value is not None:
-            order.insert(0, value.desc().nulls_last())
+        if value is not None:  # correlated to the candidate's id: no contact row read for it
+            order.insert(0, value(risky.c.contact_id).desc().nulls_last())
         if filtered:
             query = query.add_columns(c.display_name, c.owner).where(*where)
         return query.order_by(*order)

@@ -7,17 +7,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from crm_tui.db import connection_scope, session_scope
 from crm_tui.errors import Conflict, InvalidInput
 from crm_tui.models import tables as t
+from crm_tui.services.contacts.finding import get_contact
+from crm_tui.services.contacts.lifecycle import trash_contact
 from crm_tui.services.feedback import feedback_summary, nps_by_month
 from crm_tui.services.history import history
 from crm_tui.services.interactions import log_interaction
 from crm_tui.services.queue import due_items
-from crm_tui.services.contacts.finding import get_contact
-from crm_tui.services.contacts.lifecycle import trash_contact
 from crm_tui.services.reminders import complete_reminder, get_reminder
 from crm_tui.services.segments.atrisk import at_risk_contacts, count_at_risk
 from crm_tui.services.segments.rhythm import current_rhythms, refresh_rhythms, rhythm_info, rhythm_stats
@@ -111,10 +111,10 @@ def test_at_risk_ranks_on_the_cache_then_falls_back_when_the_filters_reject_the_
 def test_the_at_risk_count_is_the_whole_list_s_length(dataset: Engine) -> None:
     """count_at_risk counts the cache less the trashed and the going cold: the same contacts as the list."""
 
-    def both(conn: object, later: int, owner: str | None = None) -> tuple[int, list[int]]:
+    def both(conn: Connection, later: int, owner: str | None = None) -> tuple[int, list[int]]:
         now = NOW + timedelta(days=later)
-        listed = at_risk_contacts(conn, now=now, owner=owner, limit=None)  # type: ignore[arg-type]
-        return count_at_risk(conn, now=now, owner=owner), [r.contact_id for r in listed]  # type: ignore[arg-type]
+        listed = at_risk_contacts(conn, now=now, owner=owner, limit=None)
+        return count_at_risk(conn, now=now, owner=owner), [r.contact_id for r in listed]
 
     seen = set()
     for refreshed in (False, True):  # rhythms computed live while marked, then from the cache

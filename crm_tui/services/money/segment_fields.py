@@ -9,7 +9,6 @@ imports nothing heavy: each builder imports the money services when a query uses
 from __future__ import annotations
 
 from collections.abc import Callable
-
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from types import ModuleType

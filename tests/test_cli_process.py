@@ -55,6 +55,19 @@ def test_due_path_stays_light(env: dict[str, str]) -> None:
     assert out.stderr.strip() == "[]", out.stderr
 
 
+def test_a_crm_process_freezes_what_start_up_made_and_an_embedding_program_does_not(env: dict[str, str]) -> None:
+    # `crm` (cli.main) moves its start-up objects out of the collector's way, twice: after
+    # typer and the CLI, and after the database modules. The same commands run through `app`
+    # inside another program (the tests' CliRunner) leave that program's collector alone.
+    run(env, "db", "upgrade")
+    report = "import atexit, gc, sys; atexit.register(lambda: print(gc.get_freeze_count() > 0, file=sys.stderr))\n"
+    main = report + "import sys; from crm_tui.cli import main\nsys.argv = ['crm', 'due']\nmain()\n"
+    embedded = report + "from crm_tui.cli import app\napp(['due'], prog_name='crm')\n"
+    for code, frozen in ((main, "True"), (embedded, "False")):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, **env})
+        assert out.stderr.splitlines()[-1] == frozen, out.stderr
+
+
 @pytest.mark.parametrize(
     ("name", "text"),
     [

@@ -29,6 +29,12 @@ FormatOption = typer.Option(
 )
 
 
+#: Set by `cli.main`, the entry point of a `crm` process: what start-up imports lives until the
+#: process exits, so it is moved out of the collector's way (`gc.freeze`). Never set when the
+#: commands run inside another program (the tests' CliRunner), whose objects must stay collectable.
+FREEZE_START_UP = False
+
+
 @dataclass
 class Runtime:
     """Per-invocation state built by the root callback and found on the Typer context."""
@@ -50,6 +56,10 @@ class Runtime:
             from crm_tui.db import open_engine
 
             self._engine = open_engine(self.settings)
+            if FREEZE_START_UP:  # the database modules just loaded live as long as the process
+                import gc
+
+                gc.freeze()
         return self._engine
 
     @cached_property

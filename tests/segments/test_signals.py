@@ -7,11 +7,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from crm_tui.db import connection_scope, session_scope
 from crm_tui.errors import Conflict, InvalidInput
 from crm_tui.models import tables as t
+from crm_tui.services.contacts.finding import get_contact
+from crm_tui.services.contacts.lifecycle import trash_contact
 from crm_tui.services.feedback import feedback_summary, nps_by_month
 from crm_tui.services.history import history
 from crm_tui.services.interactions import log_interaction
@@ -104,6 +106,34 @@ def test_at_risk_ranks_on_the_cache_then_falls_back_when_the_filters_reject_the_
         mine = at_risk_contacts(conn, now=NOW, skip_cold=False, limit=1, owner=dan_owner)
         assert [(r.contact_id, r.basis, r.lapse_ratio) for r in mine] == [(4, "cadence", round(50 / 30, 2))]
         assert at_risk_contacts(conn, now=NOW, skip_cold=False, limit=0) == []
+
+
+def test_the_at_risk_count_is_the_whole_list_s_length(dataset: Engine) -> None:
+    """count_at_risk counts the cache less the trashed and the going cold: the same contacts as the list."""
+
+    def both(conn: Connection, later: int, owner: str | None = None) -> tuple[int, list[int]]:
+        now = NOW + timedelta(days=later)
+        listed = at_risk_contacts(conn, now=now, owner=owner, limit=None)
+        return count_at_risk(conn, now=now, owner=owner), [r.contact_id for r in listed]
+
+    seen = set()
+    for refreshed in (False, True):  # rhythms computed live while marked, then from the cache
+        if refreshed:
+            with connection_scope(dataset, write=True) as conn:
+                refresh_rhythms(conn)
+        with connection_scope(dataset) as conn:
+            for later in (0, 5, 12, 40, 200):
+                for owner in (None, "tester", "sam"):
+                    count, listed = both(conn, later, owner)
+                    assert count == len(listed), (refreshed, later, owner)
+                    seen.update(listed)
+    assert 3 in seen  # Carla: at risk by her weekly rhythm before her tag's 21 days make her go cold
+    with connection_scope(dataset) as conn:
+        assert both(conn, 5) == (1, [3])
+    with session_scope(dataset) as s:
+        trash_contact(s, get_contact(s, 3), actor="tester")
+    with connection_scope(dataset) as conn:
+        assert both(conn, 5) == (0, [])
 
 
 def test_tag_cadence_is_inherited_by_the_shortest(dataset: Engine) -> None:

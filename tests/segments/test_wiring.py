@@ -133,6 +133,32 @@ def test_at_risk_ranks_by_value_then_lapse_ratio(dataset: Engine) -> None:
     assert [r.contact_id for r in ranked] == [4, 1] and ranked[0].lapse_ratio < ranked[1].lapse_ratio
 
 
+def test_at_risk_reads_the_value_from_the_fresh_value_cache_and_live_when_stale(dataset: Engine) -> None:
+    from sqlalchemy import literal, select
+
+    from crm_tui.services.money.value_cache import refresh
+
+    def ranking() -> tuple[str, list[int]]:
+        with connection_scope(dataset) as conn:
+            assert atrisk.VALUE_EXPRESSION is not None
+            value = atrisk.VALUE_EXPRESSION(conn, NOW)
+            assert value is not None
+            source = "cache" if "client_values" in str(select(value(literal(1)))) else "payments"
+            return source, [r.contact_id for r in atrisk.at_risk_contacts(conn, now=NOW, skip_cold=False)]
+
+    assert ranking() == ("payments", [1, 4])
+    with connection_scope(dataset, write=True) as conn:
+        assert refresh(conn, NOW.date())
+    assert ranking() == ("cache", [1, 4])
+    with session_scope(dataset) as s:  # a payment makes the cache stale: the live sums decide
+        add_payment(s, parse_money("EUR 20000", default_currency="EUR"), paid_on=NOW.date() - timedelta(days=200),
+                    actor="t", now=NOW, contact_id=4)  # fmt: skip
+    assert ranking() == ("payments", [4, 1])
+    with connection_scope(dataset, write=True) as conn:
+        assert refresh(conn, NOW.date())
+    assert ranking() == ("cache", [4, 1])
+
+
 def test_at_risk_puts_contacts_of_unknown_value_after_the_paying_ones(dataset: Engine) -> None:
     with session_scope(dataset) as s:
         from crm_tui.services.config import set_config

@@ -8,6 +8,7 @@ imports nothing heavy: each builder imports the money services when a query uses
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from types import ModuleType
@@ -148,22 +149,34 @@ for _entry in (
 # ---------------------------------------------------------------- hooks
 
 
-def value_rank(conn: Connection, now: datetime) -> Any:
-    """A contact's 12-month revenue in the default currency (NULL when it paid nothing in it): the at-risk
-    order. None when no payment is recorded at all: then the order is the lapse ratio's alone."""
+def value_rank(conn: Connection, now: datetime) -> Callable[[Any], Any] | None:
+    """The at-risk order: for a column of contact ids, each contact's 12-month revenue in the default
+    currency (NULL when it paid nothing in it). None when no payment is recorded at all: then the
+    order is the lapse ratio's alone."""
     from sqlalchemy import case, func, select
 
     from crm_tui.models import tables as t
     from crm_tui.services.config import default_currency
     from crm_tui.services.money.months import window_start
 
-    pay, c = t.payments.c, t.contacts.c
+    pay = t.payments.c
     if conn.execute(select(pay.id).limit(1)).first() is None:
         return None
-    since = window_start(now.date())
-    return (
+    today, currency = now.date(), default_currency(conn)
+    cv, ms = t.client_values.c, t.money_state.c
+    state = conn.execute(select(ms.version, ms.cache_version, ms.cache_day).where(ms.id == 1)).first()
+    if state is not None and state.version == state.cache_version and state.cache_day == today.isoformat():
+        # The cached ranking holds every contact's 12-month revenue per currency, summed from these
+        # very payments (the version) over this day's window: the same figure, one key lookup each.
+        return lambda contact_id: (
+            select(cv.rev12)
+            .where(cv.kind == "contact", cv.client_id == contact_id, cv.currency == currency)
+            .scalar_subquery()
+        )
+    since = window_start(today)
+    return lambda contact_id: (
         select(func.sum(case((pay.paid_on >= since, pay.amount), else_=0)))
-        .where(pay.contact_id == c.id, pay.currency == default_currency(conn))
+        .where(pay.contact_id == contact_id, pay.currency == currency)
         .scalar_subquery()
     )
 

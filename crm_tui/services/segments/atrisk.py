@@ -19,9 +19,10 @@ from crm_tui.services.segments.rhythm import ATRISK_MEDIANS, LAPSED_MEDIANS, cur
 c = t.contacts.c
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
-#: A contact's value for ranking (an expression over `contacts`), once the money feature
-#: provides one; None ranks by lapse ratio alone.
-VALUE_EXPRESSION: Callable[[Connection, datetime], Any | None] | None = None
+#: A contact's value for ranking, once the money feature provides one: (conn, now) -> a function
+#: from a column of contact ids to the value of each (correlated to that column), or None to rank
+#: by lapse ratio alone.
+VALUE_EXPRESSION: Callable[[Connection, datetime], Callable[[Any], Any] | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -49,9 +50,6 @@ def _candidates(conn: Connection, now: datetime, *, ranking: bool = False, top: 
     `ranking`: most rows will be read. `top`: only the `top` highest ratios of each kind
     (enough for the `top` highest of all, when nothing else orders them).
     """
-    from crm_tui.services.segments.cadence import cadence_condition, effective_cadence
-
-    backend = backend_for(conn)
     today = day_number(now)
     rhythms = current_rhythms(conn)
     # A ranking reads most rows at risk (a third of a large book): one pass over the narrow
@@ -66,13 +64,27 @@ def _candidates(conn: Connection, now: datetime, *, ranking: bool = False, top: 
         rhythms.c.lapsed_after.label("lapse_at"),
         ((literal(today) - rhythms.c.last_day) * 1.0 / rhythms.c.median_gap).label("ratio"),
     ).where(crossed < today)
+    fallback = _fallback_arm(conn, now, rhythms)
+    arms = [established, fallback]
+    if top is not None:  # a bounded sort in each arm, then a sort of at most 2 x top rows
+        arms = [select(arm.order_by(arm.selected_columns.ratio.desc(), arm.selected_columns.contact_id)
+                       .limit(top).subquery()) for arm in arms]  # fmt: skip
+    return union_all(*arms).subquery("at_risk")
+
+
+def _fallback_arm(conn: Connection, now: datetime, rhythms: Any) -> Any:
+    """The contacts with no established rhythm at risk by their cadence, with _candidates' columns."""
+    from crm_tui.services.segments.cadence import cadence_condition, effective_cadence
+
+    backend = backend_for(conn)
+    today = day_number(now)
     last_day = backend.day_number(c.last_contact_at)
     cadence = effective_cadence(conn)
 
     def past(last: Any, days: Any) -> Any:
         return and_(last.is_not(None), literal(today) - backend.day_number(last) > ATRISK_MEDIANS * days)
 
-    fallback = select(
+    return select(
         c.id.label("contact_id"),
         literal("cadence").label("basis"),
         (cadence * 1.0).label("expected"),
@@ -81,11 +93,6 @@ def _candidates(conn: Connection, now: datetime, *, ranking: bool = False, top: 
         (last_day + LAPSED_MEDIANS * cadence).label("lapse_at"),
         ((literal(today) - last_day) * 1.0 / cadence).label("ratio"),
     ).where(c.id.not_in(select(rhythms.c.contact_id)), cadence_condition(conn, past))
-    arms = [established, fallback]
-    if top is not None:  # a bounded sort in each arm, then a sort of at most 2 x top rows
-        arms = [select(arm.order_by(arm.selected_columns.ratio.desc(), arm.selected_columns.contact_id)
-                       .limit(top).subquery()) for arm in arms]  # fmt: skip
-    return union_all(*arms).subquery("at_risk")
 
 
 def _where(conn: Connection, *, until: datetime, owner: str | None, skip_cold: bool) -> list[Any]:
@@ -133,10 +140,10 @@ def at_risk_contacts(
         query = select(risky.c.contact_id, risky.c.basis, risky.c.expected, risky.c.last_day, risky.c.crossed,
                        risky.c.lapse_at, risky.c.ratio)  # fmt: skip
         order = [risky.c.ratio.desc(), risky.c.contact_id]
-        if value is not None or filtered:
+        if filtered:
             query = query.join(t.contacts, c.id == risky.c.contact_id)
-        if value is not None:
-            order.insert(0, value.desc().nulls_last())
+        if value is not None:  # correlated to the candidate's id: no contact row read for it
+            order.insert(0, value(risky.c.contact_id).desc().nulls_last())
         if filtered:
             query = query.add_columns(c.display_name, c.owner).where(*where)
         return query.order_by(*order)
@@ -172,13 +179,40 @@ def _at_risk(row: Sequence[Any], name: str, owner: str | None, today: int) -> At
 
 
 def count_at_risk(conn: Connection, *, now: datetime, until: datetime | None = None, owner: str | None = None) -> int:
-    risky = _candidates(conn, now)
-    query = (
+    """How many contacts `at_risk_contacts` gives without a limit.
+
+    Without an owner, the established rhythms at risk are counted on the cache's own index,
+    less those whose contact is in the trash or going cold (found from the contacts' small
+    indexes: the trashed, the few with a cadence), plus the contacts at risk by cadence: no
+    contact row is read for the tens of thousands of rhythms at risk.
+    """
+    until = until or now
+    if owner is not None:  # the owner is no index's: read the contact of every candidate
+        risky = _candidates(conn, now)
+        query = (
+            select(func.count())
+            .select_from(t.contacts.join(risky, risky.c.contact_id == c.id))
+            .where(*_where(conn, until=until, owner=owner, skip_cold=True))
+        )
+        return int(conn.execute(query).scalar_one())
+    from crm_tui.services.queue import lapsed_condition
+
+    rhythms = current_rhythms(conn)
+    crossed = rhythms.c.atrisk_after < day_number(now)
+    established = int(conn.execute(select(func.count()).select_from(rhythms).where(crossed)).scalar_one())
+    if established:
+        excluded = union_all(
+            select(c.id).where(c.deleted_at.is_not(None)), select(c.id).where(lapsed_condition(conn, until))
+        )
+        left_out = select(func.count()).select_from(rhythms).where(crossed, rhythms.c.contact_id.in_(excluded))
+        established -= int(conn.execute(left_out).scalar_one())
+    fallback = _fallback_arm(conn, now, rhythms).subquery("by_cadence")
+    by_cadence = (
         select(func.count())
-        .select_from(t.contacts.join(risky, risky.c.contact_id == c.id))
-        .where(*_where(conn, until=until or now, owner=owner, skip_cold=True))
+        .select_from(t.contacts.join(fallback, fallback.c.contact_id == c.id))
+        .where(*_where(conn, until=until, owner=None, skip_cold=True))
     )
-    return int(conn.execute(query).scalar_one())
+    return established + int(conn.execute(by_cadence).scalar_one())
 
 
 plugged(__name__)  # the money feature sets VALUE_EXPRESSION

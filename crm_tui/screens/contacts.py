@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
@@ -11,7 +11,7 @@ from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from crm_tui.db import Canceller
@@ -34,12 +34,14 @@ from crm_tui.screens.contact_rows import (
     page_values,
 )
 from crm_tui.widgets.cells import safe
+from crm_tui.widgets.footer import KeyFooter
 from crm_tui.widgets.nav import NavBar
 from crm_tui.widgets.record_table import Record, RecordTable
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
+    from crm_tui.app import CrmApp
     from crm_tui.services.contacts.rows import ContactRow
 
 
@@ -88,7 +90,7 @@ class ContactsScreen(CrmScreen):
         yield Static(id="contacts-status")
         yield RecordTable(COLUMNS, empty="No contacts match.", page_size=PAGE_SIZE, id="contacts-table")
         yield Static(WELCOME, id="contacts-welcome")
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     # With no contact yet, only adding one (and help, the palette) makes sense.
     EMPTY_BOOK_ACTIONS = frozenset(
@@ -127,7 +129,14 @@ class ContactsScreen(CrmScreen):
                 exclusive=True,
                 on_error=self._load_failed,
                 description="load contacts",
+                started=self.crm.take_read(("contacts", filters)),
             )
+
+    @classmethod
+    def first_read(cls, app: CrmApp) -> tuple[Hashable, Callable[[Connection], Loaded]]:
+        """The first page of everyone, by name, keyed by those filters."""
+        filters, now = Filters(), app.now()
+        return ("contacts", filters), lambda conn: cls._load(conn, filters, now)
 
     def _search(self, token: int, filters: Filters, now: datetime, keep: int | None) -> None:
         """Worker: names and emails first (fast), then notes and interactions too (ranked)."""

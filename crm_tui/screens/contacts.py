@@ -255,7 +255,8 @@ class ContactsScreen(CrmScreen):
         record = table.record
         if record is not None and record.data[1]:
             status.append(f"  matched: “{record.data[1]}”", style="italic")
-        self.query_one("#contacts-status", Static).update(safe(status))
+        # One line whatever it says (contacts.tcss): no layout of the whole screen at each keystroke.
+        self.query_one("#contacts-status", Static).update(safe(status), layout=False)
 
     @on(RecordTable.Highlighted, "#contacts-table")
     def _highlighted(self) -> None:

@@ -256,7 +256,8 @@ class TodayScreen(CrmScreen):
             summary.append(f"{count:,} {label}", style=style if count else "dim")
         summary.append(" │ ", style="dim")
         summary.append(f"{queue.upcoming.total:,} this week", style="" if queue.upcoming.total else "dim")
-        self.query_one("#today-summary", Static).update(safe(summary))
+        # Both lines are one line tall (today.tcss): no layout of the whole screen as the cursor moves.
+        self.query_one("#today-summary", Static).update(safe(summary), layout=False)
         self._update_detail()
 
     @on(RecordTable.Highlighted, "#queue")
@@ -274,7 +275,7 @@ class TodayScreen(CrmScreen):
                 detail.append(" · l logs a touch and resets the clock", style="dim")
             if item.kind == "date":
                 detail.append(" · l logs the call or message that marks it", style="dim")
-        self.query_one("#today-detail", Static).update(safe(detail))
+        self.query_one("#today-detail", Static).update(safe(detail), layout=False)
 
     @on(RecordTable.Selected, "#queue")
     def action_open(self) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from collections.abc import Callable, Hashable
 from concurrent.futures import Future
 from dataclasses import replace
@@ -131,6 +132,8 @@ class CrmApp(TypeaheadMixin, App[None]):
         # Reads started before the screen that makes them was built (see `start_read`).
         self._started_reads: list[tuple[Hashable, Future[Any]]] = []
         self._count_due_after_first_page = False
+        self._first_mode: str = "contacts"
+        self._unread_queue: str | None = None  # why the queue could not be read at start
 
     def notify(
         self,
@@ -179,10 +182,13 @@ class CrmApp(TypeaheadMixin, App[None]):
             return fn(conn)
 
     def start_read(self, key: Hashable, fn: Callable[[Connection], T]) -> None:
-        """Start the read `fn` in a worker now, for the screen that will make it to `take_read(key)`.
+        """Start the read `fn` on a thread now, for the screen that will make it to `take_read(key)`.
 
-        The first screen's first page: its query runs while Textual builds, styles and lays
-        out that screen (the database works outside the GIL), instead of after.
+        The first screen's first page: its query runs while Textual starts the terminal and
+        builds, styles and lays out that screen (the database works outside the GIL), instead
+        of after. A thread of its own, not a worker: a worker's thread would only start once
+        the event loop next runs, after most of that work. The screen's worker that takes the
+        read waits for it, so waiting for the app's workers waits for it too.
         """
         future: Future[T] = Future()
         self._started_reads.append((key, future))
@@ -193,7 +199,7 @@ class CrmApp(TypeaheadMixin, App[None]):
             except BaseException as exc:  # a CrmError, or a bug: the screen that takes it sees it
                 future.set_exception(exc)
 
-        self.run_worker(job, thread=True, group="first-read", description="the first screen's first read")
+        threading.Thread(target=job, name="first read", daemon=True).start()
 
     def take_read(self, key: Hashable) -> Future[Any] | None:
         """The read started for `key` (None: none was, or it was for other filters); the others are dropped."""
@@ -207,13 +213,21 @@ class CrmApp(TypeaheadMixin, App[None]):
 
     # ------------------------------------------------------------ start
 
-    def on_mount(self) -> None:
+    def on_load(self) -> None:
+        # Before Textual starts the terminal and builds the first screen: which screen that is,
+        # and its first read started, so that its query runs while Textual does the rest.
         mode = self.start
         if mode == "auto":
             mode = "today" if self._anything_due() else "contacts"
+        self._first_mode = mode
         first_read = getattr(self.MODES[mode], "first_read", None)
         if first_read is not None and (read := first_read(self)) is not None:
             self.start_read(*read)
+
+    def on_mount(self) -> None:
+        mode = self._first_mode
+        if self._unread_queue is not None:
+            self.notify(self._unread_queue, title="Could not read the queue", severity="error", timeout=10)
         # The Today tab's badge (Today counts its own), once the first screen has shown its rows:
         # its query would compete with that screen's first page for the CPU.
         self._count_due_after_first_page = mode != "today"
@@ -234,7 +248,7 @@ class CrmApp(TypeaheadMixin, App[None]):
         try:
             return self.read(lambda conn: anything_due(conn, until=until))
         except CrmError as exc:
-            self.notify(exc.message, title="Could not read the queue", severity="error", timeout=10)
+            self._unread_queue = exc.message  # said once the app is mounted
             return False
 
     def count_due(self) -> None:

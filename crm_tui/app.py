@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Hashable
+from concurrent.futures import Future
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -28,11 +30,8 @@ from crm_tui.dates import local_zone
 from crm_tui.db import Canceller, connection_scope, session_scope
 from crm_tui.errors import CrmError
 from crm_tui.screens.contacts import ContactsScreen
-from crm_tui.screens.dashboard import DashboardScreen
 from crm_tui.screens.palette import CrmCommands
-from crm_tui.screens.pipeline import PipelineScreen
 from crm_tui.screens.today import TodayScreen
-from crm_tui.screens.trash import TrashScreen
 from crm_tui.screens.typeahead import TypeaheadMixin
 
 if TYPE_CHECKING:
@@ -53,6 +52,15 @@ def default_theme() -> str:
     return "ansi-light" if background in ("7", "15") else "ansi-dark"
 
 
+def later_screen(path: str) -> Screen[None]:
+    """A new screen of the class at `path` ("module:Class"), its module imported now."""
+    from importlib import import_module
+
+    module, name = path.split(":")
+    screen: Screen[None] = getattr(import_module(module), name)()
+    return screen
+
+
 class DueCounted(Message):
     """How many things are due today, counted in a worker."""
 
@@ -69,9 +77,10 @@ class CrmApp(TypeaheadMixin, App[None]):
     MODES: ClassVar[dict[str, str | Callable[[], Screen[None]]]] = {
         "today": TodayScreen,
         "contacts": ContactsScreen,
-        "trash": TrashScreen,
-        "pipeline": PipelineScreen,
-        "dashboard": DashboardScreen,
+        # Imported when first shown: the first screen is painted without waiting for their modules.
+        "trash": lambda: later_screen("crm_tui.screens.trash:TrashScreen"),
+        "pipeline": lambda: later_screen("crm_tui.screens.pipeline:PipelineScreen"),
+        "dashboard": lambda: later_screen("crm_tui.screens.dashboard:DashboardScreen"),
     }
     # Only crm's own commands: Textual's (Maximize, Screenshot, Keys) do nothing for a CRM user;
     # its Theme and Quit are among crm's, ranked below the CRM's actions.
@@ -120,6 +129,11 @@ class CrmApp(TypeaheadMixin, App[None]):
         self.theme = theme
         # Whose queue Today shows (None: everyone's); the Today tab's count follows it.
         self.queue_owner: str | None = None
+        # Reads started before the screen that makes them was built (see `start_read`).
+        self._started_reads: list[tuple[Hashable, Future[Any]]] = []
+        self._count_due_after_first_page = False
+        self._first_mode: str = "contacts"
+        self._unread_queue: str | None = None  # why the queue could not be read at start
 
     def notify(
         self,
@@ -167,6 +181,31 @@ class CrmApp(TypeaheadMixin, App[None]):
         with connection_scope(self.engine, where=self.settings.db_label, canceller=canceller) as conn:
             return fn(conn)
 
+    def start_read(self, key: Hashable, fn: Callable[[Connection], T]) -> None:
+        """Start the read `fn` on a thread now, for the screen that will make it to `take_read(key)`.
+
+        The first screen's first page: its query runs while Textual starts the terminal and
+        builds, styles and lays out that screen (the database works outside the GIL), instead
+        of after. A thread of its own, not a worker: a worker's thread would only start once
+        the event loop next runs, after most of that work. The screen's worker that takes the
+        read waits for it, so waiting for the app's workers waits for it too.
+        """
+        future: Future[T] = Future()
+        self._started_reads.append((key, future))
+
+        def job() -> None:
+            try:
+                future.set_result(self.read(fn))
+            except BaseException as exc:  # a CrmError, or a bug: the screen that takes it sees it
+                future.set_exception(exc)
+
+        threading.Thread(target=job, name="first read", daemon=True).start()
+
+    def take_read(self, key: Hashable) -> Future[Any] | None:
+        """The read started for `key` (None: none was, or it was for other filters); the others are dropped."""
+        started, self._started_reads = self._started_reads, []
+        return next((future for k, future in started if k == key), None)
+
     def write(self, fn: Callable[[Session], T]) -> T:
         """Run `fn` in a write transaction, committed when it returns (call from a worker thread)."""
         with session_scope(self.engine, write=True, where=self.settings.db_label) as session:
@@ -174,17 +213,33 @@ class CrmApp(TypeaheadMixin, App[None]):
 
     # ------------------------------------------------------------ start
 
-    def on_mount(self) -> None:
+    def on_load(self) -> None:
+        # Before Textual starts the terminal and builds the first screen: which screen that is,
+        # and its first read started, so that its query runs while Textual does the rest.
         mode = self.start
         if mode == "auto":
             mode = "today" if self._anything_due() else "contacts"
+        self._first_mode = mode
+        first_read = getattr(self.MODES[mode], "first_read", None)
+        if first_read is not None and (read := first_read(self)) is not None:
+            self.start_read(*read)
+
+    def on_mount(self) -> None:
+        mode = self._first_mode
+        if self._unread_queue is not None:
+            self.notify(self._unread_queue, title="Could not read the queue", severity="error", timeout=10)
+        # The Today tab's badge (Today counts its own), once the first screen has shown its rows:
+        # its query would compete with that screen's first page for the CPU.
+        self._count_due_after_first_page = mode != "today"
         self.switch_mode(mode)
-        if mode != "today":
-            # The Today tab's badge (Today counts its own), once the first screen has been drawn:
-            # its query would compete with that screen's first page for the CPU.
-            self.call_after_refresh(lambda: self.set_timer(0.1, self.count_due))
         # Not before the first screen is painted: it would compete with its query for the CPU.
         self.set_timer(VALUE_CACHE_DELAY, self.refresh_value_cache)
+
+    def first_page_shown(self) -> None:
+        """A main screen has applied its first rows: what waited for that may start, after the paint."""
+        if self._count_due_after_first_page:
+            self._count_due_after_first_page = False
+            self.call_after_refresh(lambda: self.set_timer(0.05, self.count_due))
 
     def _anything_due(self) -> bool:
         from crm_tui.services.queue import anything_due
@@ -193,7 +248,7 @@ class CrmApp(TypeaheadMixin, App[None]):
         try:
             return self.read(lambda conn: anything_due(conn, until=until))
         except CrmError as exc:
-            self.notify(exc.message, title="Could not read the queue", severity="error", timeout=10)
+            self._unread_queue = exc.message  # said once the app is mounted
             return False
 
     def count_due(self) -> None:

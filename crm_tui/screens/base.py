@@ -8,7 +8,8 @@ into a `CrmError`, the only kind a screen catches.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
+from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from textual.message import Message
@@ -85,9 +86,15 @@ class DbMixin:
         exclusive: bool = False,
         on_error: Callable[[str], None] | None = None,
         description: str = "",
+        started: Future[T] | None = None,
     ) -> Worker[None]:
-        """Run the read `fn(connection)` in a worker, then `then(result)` on the UI thread."""
-        return self._work(lambda: self.crm.read(fn), then, group, exclusive, on_error, description)
+        """Run the read `fn(connection)` in a worker, then `then(result)` on the UI thread.
+
+        `started`: the same read, already started (the app starts the first screen's first
+        read while Textual builds it, see `CrmApp.start_read`); its result is used instead.
+        """
+        job: Callable[[], T] = started.result if started is not None else lambda: self.crm.read(fn)
+        return self._work(job, then, group, exclusive, on_error, description)
 
     def db_write(
         self,
@@ -128,6 +135,10 @@ class DbMixin:
         message.stop()
         message.apply(message.value)
         self.release_keys(data=True)
+        self.db_answered()
+
+    def db_answered(self) -> None:
+        """A worker's result or error has just been handled (a hook: two `on_db_done` would both run)."""
 
     def on_db_failed(self, message: DbFailed) -> None:
         message.stop()
@@ -136,6 +147,7 @@ class DbMixin:
             message.on_error(message.error)
         else:
             cast(Screen[Any], self).notify(message.error, title="Could not do that", severity="error", timeout=8)
+        self.db_answered()
 
 
 class CrmScreen(DbMixin, Screen[None]):
@@ -162,6 +174,12 @@ class CrmScreen(DbMixin, Screen[None]):
 
         app.action_show_mode(mode)
         app.call_after_refresh(lambda: then(app.screen))
+
+    @classmethod
+    def first_read(cls, app: CrmApp) -> tuple[Hashable, Callable[[Connection], Any]] | None:
+        """The read the screen's first `refresh_data` makes, keyed by what it depends on, for the
+        app to start while it builds the screen (`CrmApp.start_read`); None: none worth starting early."""
+        return None
 
     def contact_in_focus(self) -> int | None:
         """The contact the screen's highlighted row is about, for commands on a contact (None: none)."""
@@ -198,9 +216,22 @@ class CrmScreen(DbMixin, Screen[None]):
     def refresh_data(self) -> None:
         """Reload what the screen shows from the database."""
 
+    def db_answered(self) -> None:
+        self.crm.first_page_shown()
+
+    _in_view = False  # resumed, and not suspended since
+
     def on_screen_resume(self) -> None:
+        # Textual resumes a mode's screen twice as it first shows it: one load is enough (two
+        # would run the same query twice while the screen waits for its first rows).
+        if self._in_view:
+            return
+        self._in_view = True
         # Another process (cron import, `crm log` elsewhere) may have changed the file.
         self.refresh_data()
+
+    def on_screen_suspend(self) -> None:
+        self._in_view = False
 
 
 class CrmModal(DbMixin, ModalScreen[R]):

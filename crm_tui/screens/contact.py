@@ -12,10 +12,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from crm_tui.screens.base import CrmScreen
 from crm_tui.widgets.cells import kind_cell, markup_safe, relative_cell, safe, short_when
+from crm_tui.widgets.footer import KeyFooter
 from crm_tui.widgets.nav import NavBar
 from crm_tui.widgets.profile import profile_text
 from crm_tui.widgets.record_table import Column, Record, RecordTable
@@ -122,7 +123,7 @@ class ContactScreen(CrmScreen):
         with VerticalScroll(id="contact-preview-box"):
             yield Static(id="contact-preview")
         # Every key of the contact in 80 columns: compact, and ctrl+p left to help and the other screens.
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyFooter(compact=True, show_command_palette=False)
 
     def refresh_data(self) -> None:
         from crm_tui.services.contacts.rows import contact_detail

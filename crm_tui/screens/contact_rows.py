@@ -12,8 +12,6 @@ from crm_tui.widgets.cells import relative_cell, tags_cell
 from crm_tui.widgets.record_table import Column, Record
 
 if TYPE_CHECKING:
-    import threading
-
     from sqlalchemy.engine import Connection
 
     from crm_tui.services.contacts.rows import ContactFilter, ContactRow
@@ -99,7 +97,6 @@ class Loaded:
     anyone: bool  # whether the database holds any live contact at all
     searched: bool
     final: bool = True  # False while a fuller search is still running
-    painted: threading.Event | None = None  # set once these rows reached the screen
     money: bool | None = None  # whether any payment is recorded (None: not read this time)
 
 

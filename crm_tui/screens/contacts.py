@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
@@ -11,7 +10,7 @@ from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from crm_tui.db import Canceller
@@ -34,13 +33,16 @@ from crm_tui.screens.contact_rows import (
     page_values,
 )
 from crm_tui.widgets.cells import safe
+from crm_tui.widgets.footer import KeyFooter
 from crm_tui.widgets.nav import NavBar
 from crm_tui.widgets.record_table import Record, RecordTable
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
+    from crm_tui.app import CrmApp
     from crm_tui.services.contacts.rows import ContactRow
+    from crm_tui.services.money.value import ListValue
 
 
 class ContactsScreen(CrmScreen):
@@ -78,7 +80,9 @@ class ContactsScreen(CrmScreen):
         self._sort_before_cold = "name"
         self._open_when_single = False  # Enter in the search box: open the match once the search is done
         self._in_flight = False  # a load or search whose final rows have not been shown yet
-        self._canceller = Canceller()  # stops the full search of a keystroke the next one made useless
+        # Stop the searches of a keystroke the next one made useless (names, full).
+        self._cancellers: tuple[Canceller, ...] = ()
+        self._final_shown = 0  # the last token whose final rows were shown
 
     def compose(self) -> ComposeResult:
         yield NavBar("contacts", label=self.crm.label)
@@ -88,7 +92,7 @@ class ContactsScreen(CrmScreen):
         yield Static(id="contacts-status")
         yield RecordTable(COLUMNS, empty="No contacts match.", page_size=PAGE_SIZE, id="contacts-table")
         yield Static(WELCOME, id="contacts-welcome")
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     # With no contact yet, only adding one (and help, the palette) makes sense.
     EMPTY_BOOK_ACTIONS = frozenset(
@@ -114,11 +118,29 @@ class ContactsScreen(CrmScreen):
         self._in_flight = True
         token, filters, now = self._token, self.filters, self.crm.now()
         self.workers.cancel_group(self, "contacts")
-        self._canceller.cancel()  # the query of the previous keystroke is useless now
+        self.workers.cancel_group(self, "contacts-full")
+        for canceller in self._cancellers:
+            canceller.cancel()  # the queries of the previous keystroke are useless now
         if filters.query.strip():
+            from crm_tui.services.search import MIN_TEXT_SEARCH
+
+            # The names, and beside them (not after them) the full search: the keystroke's final
+            # rows come as soon as the slower of the two has answered, the names meanwhile.
+            self._cancellers = quick, full = Canceller(), Canceller()
+            final = len(filters.query.strip()) < MIN_TEXT_SEARCH
             self.run_worker(
-                lambda: self._search(token, filters, now, keep), thread=True, group="contacts", exclusive=True
+                lambda: self._search(token, filters, now, keep, quick, final=final),
+                thread=True,
+                group="contacts",
+                exclusive=True,
             )
+            if not final:
+                self.run_worker(
+                    lambda: self._search(token, filters, now, keep, full, final=True, full=True),
+                    thread=True,
+                    group="contacts-full",
+                    exclusive=True,
+                )
         else:
             self.db(
                 lambda conn: self._load(conn, filters, now),
@@ -127,48 +149,61 @@ class ContactsScreen(CrmScreen):
                 exclusive=True,
                 on_error=self._load_failed,
                 description="load contacts",
+                started=self.crm.take_read(("contacts", filters)),
             )
 
-    def _search(self, token: int, filters: Filters, now: datetime, keep: int | None) -> None:
-        """Worker: names and emails first (fast), then notes and interactions too (ranked)."""
-        from crm_tui.services.search import MIN_TEXT_SEARCH, quick_search, search_contacts
+    @classmethod
+    def first_read(cls, app: CrmApp) -> tuple[Hashable, Callable[[Connection], Loaded]]:
+        """The first page of everyone, by name, keyed by those filters."""
+        filters, now = Filters(), app.now()
+        return ("contacts", filters), lambda conn: cls._load(conn, filters, now)
+
+    def _search(
+        self,
+        token: int,
+        filters: Filters,
+        now: datetime,
+        keep: int | None,
+        canceller: Canceller,
+        *,
+        final: bool,
+        full: bool = False,
+    ) -> None:
+        """Worker: names and emails (fast), or with `full` notes and interactions too (ranked)."""
+        from crm_tui.services.search import quick_search, search_contacts
 
         worker = get_current_worker()
         query, where = filters.query, filters.where()
-        full = len(query.strip()) >= MIN_TEXT_SEARCH
+        found: list[tuple[ContactRow, str | None]]
         try:
-            quick = self.crm.read(lambda conn: quick_search(conn, query, where, limit=PAGE_SIZE, now=now))
-            if worker.is_cancelled:
-                return
-            records = [contact_record(row, now=now) for row in quick]
-            painted = threading.Event()
-            first = Loaded(records, len(records), True, True, final=not full, painted=painted)
-            self.post_message(DbDone(lambda done: self._show(token, done, keep), first))
             if not full:
-                return
-            # Let the UI paint the names before the heavier search competes for the CPU.
-            painted.wait(0.25)
-            if worker.is_cancelled:
-                return
-            hits = self.crm.read(
-                lambda conn: search_contacts(conn, query, where, limit=SEARCH_LIMIT, now=now),
-                canceller=self._canceller,
-            )
+                rows = self.crm.read(
+                    lambda conn: quick_search(conn, query, where, limit=PAGE_SIZE, now=now), canceller=canceller
+                )
+                found = [(row, None) for row in rows]
+            else:
+                hits = self.crm.read(
+                    lambda conn: search_contacts(conn, query, where, limit=SEARCH_LIMIT, now=now), canceller=canceller
+                )
+                found = [(hit.row, hit.matched) for hit in hits]
         except QueryCancelled:
             return
         except CrmError as exc:
-            if not worker.is_cancelled and token == self._token:
+            if final and not worker.is_cancelled and token == self._token:  # one notice, not one per search
                 self.post_message(DbFailed(exc.message, self._load_failed))
             return
-        if not worker.is_cancelled:
+        if worker.is_cancelled:
+            return
+        values: dict[int, ListValue] = {}
+        if full:
             try:
-                values = self.crm.read(lambda conn: page_values(conn, [h.row for h in hits], now))
+                values = self.crm.read(lambda conn: page_values(conn, [row for row, _ in found], now))
             except CrmError:
-                values = {}
-            records = [contact_record(h.row, now=now, matched=h.matched, value=values.get(h.row.id)) for h in hits]
-            self.post_message(
-                DbDone(lambda done: self._show(token, done, keep), Loaded(records, len(records), True, True))
-            )
+                pass  # the value column stays empty
+        records = [contact_record(row, now=now, matched=matched, value=values.get(row.id)) for row, matched in found]
+        loaded = Loaded(records, len(records), True, True, final=final)
+        if not worker.is_cancelled:
+            self.post_message(DbDone(lambda done: self._show(token, done, keep), loaded))
 
     @staticmethod
     def _load(conn: Connection, filters: Filters, now: datetime) -> Loaded:
@@ -185,6 +220,10 @@ class ContactsScreen(CrmScreen):
     def _show(self, token: int, loaded: Loaded, keep: int | None) -> None:
         if token != self._token:
             return  # an older query answered late
+        if not loaded.final and self._final_shown == token:
+            return  # the full search of this keystroke answered before its names
+        if loaded.final:
+            self._final_shown = token
         if self.has_class("-empty") == loaded.anyone:
             self.set_class(not loaded.anyone, "-empty")
             self.refresh_bindings()  # the footer offers only what an empty book can do
@@ -198,8 +237,6 @@ class ContactsScreen(CrmScreen):
         else:
             self.table.show_paged(loaded.total, loaded.records, keep=keep)
         self._update_status()
-        if loaded.painted is not None:
-            self.call_after_refresh(loaded.painted.set)
         if self._open_when_single and loaded.final:
             self._open_single()
 
@@ -246,7 +283,8 @@ class ContactsScreen(CrmScreen):
         record = table.record
         if record is not None and record.data[1]:
             status.append(f"  matched: “{record.data[1]}”", style="italic")
-        self.query_one("#contacts-status", Static).update(safe(status))
+        # One line whatever it says (contacts.tcss): no layout of the whole screen at each keystroke.
+        self.query_one("#contacts-status", Static).update(safe(status), layout=False)
 
     @on(RecordTable.Highlighted, "#contacts-table")
     def _highlighted(self) -> None:

@@ -16,9 +16,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Horizontal, Vertical, VerticalScroll
-from textual.widgets import Digits, Footer, Sparkline, Static
+from textual.widgets import Digits, Sparkline, Static
 
 from crm_tui.screens.base import CrmScreen
+from crm_tui.widgets.footer import KeyFooter
 from crm_tui.widgets.nav import NavBar
 from crm_tui.widgets.record_table import Column, Record, RecordTable
 
@@ -172,7 +173,7 @@ class DashboardScreen(CrmScreen):
                     RecordTable(AT_RISK_COLUMNS, empty="No paying client is at risk.", id="dash-atrisk"),
                     id="panel-atrisk",
                 )  # fmt: skip
-        yield Footer()
+        yield KeyFooter()
 
     PANELS = frozenset({"overdue", "weighted", "revenue", "stages", "activity", "months", "at-risk"})
 

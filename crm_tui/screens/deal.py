@@ -10,10 +10,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from crm_tui.screens.base import CrmScreen
 from crm_tui.widgets.cells import markup_safe
+from crm_tui.widgets.footer import KeyFooter
 from crm_tui.widgets.nav import NavBar
 from crm_tui.widgets.record_table import Column, Record, RecordTable
 
@@ -137,7 +138,7 @@ class DealScreen(CrmScreen):
             with VerticalScroll(id="deal-why-box"):
                 yield Static(id="deal-why")
         yield RecordTable(HISTORY_COLUMNS, empty="No changes recorded.", id="deal-history")
-        yield Footer()
+        yield KeyFooter()
 
     def refresh_data(self) -> None:
         from crm_tui.services.history import history

@@ -9,10 +9,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from crm_tui.screens.base import CrmScreen
 from crm_tui.screens.dialogs import ConfirmModal
+from crm_tui.widgets.footer import KeyFooter
 from crm_tui.widgets.nav import NavBar
 from crm_tui.widgets.record_table import Column, Record, RecordTable
 
@@ -94,7 +95,7 @@ class DuplicatesScreen(CrmScreen):
                 yield Static("", id="duplicates-left")
             with VerticalScroll(classes="duplicates-side"):
                 yield Static("", id="duplicates-right")
-        yield Footer()
+        yield KeyFooter()
 
     @classmethod
     def palette_reach(cls, app: CrmApp, then: Callable[[Screen[Any]], None]) -> None:

@@ -10,10 +10,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from crm_tui.screens.base import CrmScreen
 from crm_tui.widgets.cells import kind_cell, markup_safe, relative_cell, short_when
+from crm_tui.widgets.footer import KeyFooter
 from crm_tui.widgets.nav import NavBar
 from crm_tui.widgets.profile import money_lines
 from crm_tui.widgets.record_table import Column, Record, RecordTable
@@ -114,7 +115,7 @@ class OrganizationScreen(CrmScreen):
             yield RecordTable(PEOPLE_COLUMNS, empty="Nobody here yet.", id="org-people")
         yield RecordTable(DEAL_COLUMNS, empty="No deals: n adds one.", id="org-deals")
         yield RecordTable(TIMELINE_COLUMNS, empty="No interactions with its people yet.", id="org-timeline")
-        yield Footer()
+        yield KeyFooter()
 
     def refresh_data(self) -> None:
         from crm_tui.services.money.months import local_today

@@ -14,9 +14,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from crm_tui.screens.base import CrmScreen
+from crm_tui.widgets.footer import KeyFooter
 from crm_tui.widgets.nav import NavBar
 from crm_tui.widgets.record_table import Column, Record, RecordTable
 
@@ -104,7 +105,7 @@ class PipelineScreen(CrmScreen):
         yield Static(id="pipeline-status")
         yield Horizontal(id="pipeline-board")
         yield Static("No pipeline yet.", id="pipeline-empty")
-        yield Footer()
+        yield KeyFooter()
 
     # ------------------------------------------------------------ loading
 

@@ -12,17 +12,21 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from crm_tui.screens.base import CrmScreen
 from crm_tui.widgets.cells import safe, short_when
+from crm_tui.widgets.footer import KeyFooter
 from crm_tui.widgets.nav import NavBar
 from crm_tui.widgets.record_table import Column, Record, RecordTable
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
+    from crm_tui.app import CrmApp
     from crm_tui.services.queue import DueItem, QueueSection, TodayQueue
+
+    Loaded = tuple[TodayQueue, list[Record]]  # the queue and its table rows
 
 SECTION_LIMIT = 100
 COLUMNS = [
@@ -170,34 +174,44 @@ class TodayScreen(CrmScreen):
         yield Static(id="today-summary")
         yield RecordTable(COLUMNS, empty=NOTHING_DUE, id="queue")
         yield Static(id="today-detail")
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     @property
     def table(self) -> RecordTable:
         return self.query_one("#queue", RecordTable)
 
-    def refresh_data(self, keep: Hashable | None = None) -> None:
-        from crm_tui.services.queue import queue_owners, today_queue
+    @classmethod
+    def first_read(cls, app: CrmApp) -> tuple[Hashable, Callable[[Connection], Loaded]]:
+        """The queue of whoever the app shows (`queue_owner`), with its rows, keyed by that owner."""
+        from crm_tui.services.queue import today_queue
 
-        app = self.crm
         now, tz, owner = app.now(), app.tz, app.queue_owner
         today_end, upcoming_end = app.day_bounds()
         command = due_command(owner, user=app.user)
 
-        def load(conn: Connection) -> tuple[TodayQueue, list[Record]]:
+        def load(conn: Connection) -> Loaded:
             queue = today_queue(
                 conn, now=now, today_end=today_end, upcoming_end=upcoming_end, limit=SECTION_LIMIT, owner=owner, tz=tz
             )
             return queue, queue_records(queue, now=now, tz=tz, command=command)
 
-        def show(loaded: tuple[TodayQueue, list[Record]]) -> None:
+        return ("today", owner), load
+
+    def refresh_data(self, keep: Hashable | None = None) -> None:
+        from crm_tui.services.queue import queue_owners
+
+        app = self.crm
+        owner = app.queue_owner
+        key, load = self.first_read(app)
+
+        def show(loaded: Loaded) -> None:
             queue, records = loaded
             if owner == app.queue_owner:  # else a newer filter's load is on its way
                 self._show(queue, records, keep=keep)
             # Whose queues w cycles through: after the queue is drawn, not in the way of it.
-            self.db(queue_owners, self._owners_loaded, group="queue-owners", exclusive=True)
+            self.call_after_refresh(self.db, queue_owners, self._owners_loaded, group="queue-owners", exclusive=True)
 
-        self.db(load, show, group="queue", exclusive=True)
+        self.db(load, show, group="queue", exclusive=True, started=app.take_read(key))
 
     def _owners_loaded(self, owners: list[str]) -> None:
         self.owners = owners
@@ -242,7 +256,8 @@ class TodayScreen(CrmScreen):
             summary.append(f"{count:,} {label}", style=style if count else "dim")
         summary.append(" │ ", style="dim")
         summary.append(f"{queue.upcoming.total:,} this week", style="" if queue.upcoming.total else "dim")
-        self.query_one("#today-summary", Static).update(safe(summary))
+        # Both lines are one line tall (today.tcss): no layout of the whole screen as the cursor moves.
+        self.query_one("#today-summary", Static).update(safe(summary), layout=False)
         self._update_detail()
 
     @on(RecordTable.Highlighted, "#queue")
@@ -260,7 +275,7 @@ class TodayScreen(CrmScreen):
                 detail.append(" · l logs a touch and resets the clock", style="dim")
             if item.kind == "date":
                 detail.append(" · l logs the call or message that marks it", style="dim")
-        self.query_one("#today-detail", Static).update(safe(detail))
+        self.query_one("#today-detail", Static).update(safe(detail), layout=False)
 
     @on(RecordTable.Selected, "#queue")
     def action_open(self) -> None:

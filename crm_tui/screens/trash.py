@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from crm_tui.screens.base import CrmScreen
 from crm_tui.widgets.cells import relative_cell
+from crm_tui.widgets.footer import KeyFooter
 from crm_tui.widgets.nav import NavBar
 from crm_tui.widgets.record_table import Column, Record, RecordTable
 
@@ -42,7 +43,7 @@ class TrashScreen(CrmScreen):
         yield NavBar("trash", label=self.crm.label)
         yield Static(" Trashed contacts keep their history: u restores one, P empties the trash.", id="trash-intro")
         yield RecordTable(COLUMNS, empty="The trash is empty.", id="trash-table")
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     @property
     def table(self) -> RecordTable:

@@ -248,7 +248,13 @@ class RecordTable(ScrollView, can_focus=True):
 
     def _set_total(self, total: int) -> None:
         self._total = total
-        self.virtual_size = Size(self.scrollable_content_region.width, total + 1)
+        size = Size(self.scrollable_content_region.width, total + 1)
+        if size != self.virtual_size:
+            # Without the layout of the whole screen that setting `virtual_size` asks for: the
+            # table's own size never follows its rows, and a scrollbar that comes or goes asks
+            # for that layout itself (as Textual's `_size_updated` does it).
+            self.set_reactive(RecordTable.virtual_size, size)
+            self._scroll_update(size)
         self.refresh()
 
     def set_columns(self, columns: Sequence[Column]) -> None:

@@ -1,4 +1,6 @@
-"""The activity report's summary: interactions per UTC day, kind and author, and contacts touched per day.
+"""The activity report's summary: interactions per UTC day, kind and author, and contacts touched per day;
+and the payments' day index names who paid (a revenue report by client, organization or tier reads
+only the index).
 
 `activity_days` counts the live (not removed) interactions per UTC day number (days since
 1970-01-01), kind and author ('' for none). `touch_days` counts, per UTC day, the contacts with
@@ -166,10 +168,16 @@ def upgrade() -> None:
     )
     for statement in SQLITE_TRIGGERS if dialect == "sqlite" else POSTGRES_TRIGGERS if dialect == "postgresql" else []:
         op.execute(statement)
+    op.drop_index("ix_payments_paid_on", "payments")
+    op.create_index(
+        "ix_payments_paid_on", "payments", ["paid_on", "currency", "amount", "contact_id", "organization_id"]
+    )
 
 
 def downgrade() -> None:
     dialect = op.get_bind().dialect.name
+    op.drop_index("ix_payments_paid_on", "payments")
+    op.create_index("ix_payments_paid_on", "payments", ["paid_on", "currency", "amount"])
     if dialect == "sqlite":
         for name in ("interactions_activity_ai", "interactions_activity_au", "interactions_activity_ad"):
             op.execute(f"DROP TRIGGER {name}")

@@ -208,7 +208,7 @@ class DashboardScreen(CrmScreen):
             lambda conn: dash.revenue_months(conn, now=now, tz=tz), self._months, group="dash-months", exclusive=True
         )
         self.db(
-            lambda conn: (dash.count_at_risk_contacts(conn, now=now, tz=tz), dash.top_at_risk(conn, now=now, tz=tz)),
+            lambda conn: dash.at_risk_panel(conn, now=now, tz=tz),
             self._at_risk,
             group="dash-risk",
             exclusive=True,

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 VALUE_CACHE_DELAY = 2.0  # seconds after start before the client value ranking is checked
+DUE_COUNT_FALLBACK = 5.0  # seconds after a Dashboard start: the Today badge even if a panel never fills
 StartScreen = Literal["auto", "today", "contacts", "trash", "pipeline", "dashboard"]
 
 
@@ -115,6 +116,7 @@ class CrmApp(TypeaheadMixin, App[None]):
         self.frozen_now = now
         self.tz = local_zone(settings.tz_name)
         self.start = start
+        self._due_counted_at_start = False
         self.demo = demo
         self.label = "demo (a throwaway copy)" if demo else settings.db_label
         self.theme = theme
@@ -179,7 +181,11 @@ class CrmApp(TypeaheadMixin, App[None]):
         if mode == "auto":
             mode = "today" if self._anything_due() else "contacts"
         self.switch_mode(mode)
-        if mode != "today":
+        if mode == "dashboard":
+            # The Dashboard's panels are its first page: it asks for the badge once they are all
+            # filled (`count_due_once`), or after DUE_COUNT_FALLBACK if one of them never is.
+            self.set_timer(DUE_COUNT_FALLBACK, self.count_due_once)
+        elif mode != "today":
             # The Today tab's badge (Today counts its own), once the first screen has been drawn:
             # its query would compete with that screen's first page for the CPU.
             self.call_after_refresh(lambda: self.set_timer(0.1, self.count_due))
@@ -195,6 +201,12 @@ class CrmApp(TypeaheadMixin, App[None]):
         except CrmError as exc:
             self.notify(exc.message, title="Could not read the queue", severity="error", timeout=10)
             return False
+
+    def count_due_once(self) -> None:
+        """The first `count_due` of a Dashboard start; later calls do nothing."""
+        if not self._due_counted_at_start:
+            self._due_counted_at_start = True
+            self.count_due()
 
     def count_due(self) -> None:
         """Recount what is due today in the queue Today shows (see `queue_owner`), in a worker."""

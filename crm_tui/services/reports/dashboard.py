@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from crm_tui.models import tables as t
@@ -102,12 +102,12 @@ def revenue_months(conn: Connection, *, now: datetime, tz: tzinfo) -> list[Month
 
 
 def at_risk_panel(conn: Connection, *, now: datetime, tz: tzinfo, limit: int = 8) -> tuple[int, list[ClientAtRisk]]:
-    """How many live contacts `+ATRISK` holds, and the most valuable of them: one query finds them."""
+    """How many live contacts `+ATRISK` holds (what the contact list shows for it), and the most valuable."""
     from crm_tui.services.contacts.rows import live_condition
     from crm_tui.services.reports.relationships import clients_at_risk, virtual_condition
 
     where = [live_condition(conn)]
     condition = virtual_condition(conn, ("ATRISK",), now=now, tz=tz)  # what ATRISK_QUERY keeps
-    risky = set(conn.scalars(select(t.contacts.c.id).where(*where, condition)))
+    count = int(conn.execute(select(func.count()).select_from(t.contacts).where(*where, condition)).scalar_one())
     today = now.astimezone(tz).date()
-    return len(risky), clients_at_risk(conn, now=now, tz=tz, today=today, where=where, limit=limit, risky=risky)
+    return count, clients_at_risk(conn, now=now, tz=tz, today=today, where=where, limit=limit) if count else []

@@ -220,41 +220,47 @@ def clients_at_risk(
     """`+ATRISK` contacts who have paid, most valuable first (best tier, then share of their currency).
 
     `risky` and `lapsed`, when given, are the contacts `where` keeps that `+ATRISK` and `+LAPSED`
-    keep (the standings read them already). The paying clients are a few rows per contact paid in
-    the last 12 months: they are ranked here, and only the first `limit` at risk are read further.
+    keep (the standings read them already); else the paying clients, best first, are checked a
+    batch at a time. Only the first `limit` at risk are read further.
     """
     from crm_tui.services.contacts.rows import live_condition
     from crm_tui.services.money.value_cache import ranking
 
     where = where or [live_condition(conn)]
-    if risky is None:
-        risky = set(conn.scalars(select(c.id).where(*where, _condition(conn, "at_risk", now=now, tz=tz))))
     ranked = ranking(conn, "contact", today)
+    share = (ranked.c.rev12 * 1.0 / func.nullif(ranked.c.total, 0)).label("share")
     paying = conn.execute(
-        select(ranked.c.client_id, ranked.c.tier, ranked.c.currency, ranked.c.rev12, ranked.c.total).where(
-            ranked.c.rev12 > 0
-        )
+        select(ranked.c.client_id, ranked.c.tier, ranked.c.currency, ranked.c.rev12, share)
+        .where(ranked.c.rev12 > 0)
+        .order_by(ranked.c.tier, share.desc(), ranked.c.client_id)
     )
-    candidates = [
-        (str(tier), -(rev12 * 1.0 / total) if total else 0.0, int(cid), currency, int(rev12))
-        for cid, tier, currency, rev12, total in paying
-        if int(cid) in risky
-    ]
     chosen: dict[int, tuple[str, float, str, int]] = {}
-    for tier, minus_share, cid, currency, rev12 in sorted(candidates):
-        if cid not in chosen:  # a client paying in several currencies is listed once, at its best
-            chosen[cid] = (tier, -minus_share, currency, rev12)
-            if len(chosen) >= limit:
-                break
+    while len(chosen) < limit:
+        # The paying clients best first, a batch at a time, until `limit` of them are at risk.
+        batch = paying.fetchmany(500)
+        if not batch:
+            break
+        if risky is None:
+            ids = {int(row[0]) for row in batch}
+            condition = _condition(conn, "at_risk", now=now, tz=tz)
+            at_risk = set(conn.scalars(select(c.id).where(c.id.in_(ids), *where, condition)))
+        else:
+            at_risk = risky
+        for cid, tier, currency, rev12, share_ in batch:
+            if int(cid) in at_risk and int(cid) not in chosen:  # a client paying in several currencies: once
+                chosen[int(cid)] = (str(tier), float(share_ or 0), currency, int(rev12))
+                if len(chosen) >= limit:
+                    break
+    paying.close()
     if not chosen:
         return []
-    ids = list(chosen)
+    chosen_ids = list(chosen)
     if lapsed is None:
-        lapsed = set(conn.scalars(select(c.id).where(c.id.in_(ids), _condition(conn, "lapsed", now=now, tz=tz))))
+        lapsed = set(conn.scalars(select(c.id).where(c.id.in_(chosen_ids), _condition(conn, "lapsed", now=now, tz=tz))))
     details = {
         int(cid): (name, owner, last)
         for cid, name, owner, last in conn.execute(
-            select(c.id, c.display_name, c.owner, c.last_contact_at).where(c.id.in_(ids))
+            select(c.id, c.display_name, c.owner, c.last_contact_at).where(c.id.in_(chosen_ids))
         )
     }
     out = []

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 VALUE_CACHE_DELAY = 2.0  # seconds after start before the client value ranking is checked
+DUE_COUNT_FALLBACK = 5.0  # seconds after a Dashboard start: the Today badge even if a panel never fills
 StartScreen = Literal["auto", "today", "contacts", "trash", "pipeline", "dashboard"]
 
 
@@ -124,6 +125,7 @@ class CrmApp(TypeaheadMixin, App[None]):
         self.frozen_now = now
         self.tz = local_zone(settings.tz_name)
         self.start = start
+        self._due_counted_at_start = False
         self.demo = demo
         self.label = "demo (a throwaway copy)" if demo else settings.db_label
         self.theme = theme
@@ -230,8 +232,12 @@ class CrmApp(TypeaheadMixin, App[None]):
             self.notify(self._unread_queue, title="Could not read the queue", severity="error", timeout=10)
         # The Today tab's badge (Today counts its own), once the first screen has shown its rows:
         # its query would compete with that screen's first page for the CPU.
-        self._count_due_after_first_page = mode != "today"
+        self._count_due_after_first_page = mode not in ("today", "dashboard")
         self.switch_mode(mode)
+        if mode == "dashboard":
+            # The Dashboard's panels are its first page: it asks for the badge once they are all
+            # filled (`count_due_once`), or after DUE_COUNT_FALLBACK if one of them never is.
+            self.set_timer(DUE_COUNT_FALLBACK, self.count_due_once)
         # Not before the first screen is painted: it would compete with its query for the CPU.
         self.set_timer(VALUE_CACHE_DELAY, self.refresh_value_cache)
 
@@ -250,6 +256,12 @@ class CrmApp(TypeaheadMixin, App[None]):
         except CrmError as exc:
             self._unread_queue = exc.message  # said once the app is mounted
             return False
+
+    def count_due_once(self) -> None:
+        """The first `count_due` of a Dashboard start; later calls do nothing."""
+        if not self._due_counted_at_start:
+            self._due_counted_at_start = True
+            self.count_due()
 
     def count_due(self) -> None:
         """Recount what is due today in the queue Today shows (see `queue_owner`), in a worker."""

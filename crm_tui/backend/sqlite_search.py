@@ -199,6 +199,98 @@ MONEY_TRIGGERS: tuple[TriggerDef, ...] = tuple(
 )
 TRIGGERS = TRIGGERS + MONEY_TRIGGERS
 
+# The activity report's summary (migration 0014): live interactions per UTC day number, kind and
+# author in `activity_days`; contacts touched per day by the day of their previous touch in
+# `touch_days` (services/reports/activity.py says why that answers "contacts touched" exactly).
+NO_PREV = -1000000  # the `prev` of a contact's first touch
+_DAY = "CAST(julianday(substr({t}, 1, 10)) - 2440587.5 AS INTEGER)"
+_SAME = "i.contact_id = {r}.contact_id AND i.deleted_at IS NULL AND i.id <> {r}.id AND i.occurred_at {op} {bound}"
+
+
+def _activity_body(r: str, sign: int) -> str:
+    """Statements adding (`sign` 1) or taking away (-1) the live row `r` (NEW or OLD) from both tables.
+
+    Every look at the contact's other interactions leaves out the row itself: an update takes the
+    old values away and adds the new ones, and the row holds the new ones all along.
+    """
+    day = _DAY.format(t=f"{r}.occurred_at")
+    start, end = f"substr({r}.occurred_at, 1, 10)", f"date(substr({r}.occurred_at, 1, 10), '+1 day')"
+    other = (
+        f"EXISTS (SELECT 1 FROM interactions i WHERE {_SAME.format(r=r, op='>=', bound=start)}"
+        f" AND i.occurred_at < {end})"
+    )
+    prev = (
+        f"coalesce((SELECT {_DAY.format(t='max(i.occurred_at)')} FROM interactions i"
+        f" WHERE {_SAME.format(r=r, op='<', bound=start)}), {NO_PREV})"
+    )
+    nxt = (
+        f"(SELECT {_DAY.format(t='min(i.occurred_at)')} FROM interactions i"
+        f" WHERE {_SAME.format(r=r, op='>=', bound=end)})"
+    )
+    live = f"{r}.deleted_at IS NULL"
+    new_day = f"{live} AND NOT {other}"
+    bump = " ON CONFLICT (day, prev) DO UPDATE SET n = n + excluded.n;"
+    return (
+        f"INSERT INTO activity_days (day, kind, author, n) SELECT {day}, {r}.kind, coalesce({r}.author, ''), {sign}"
+        f" WHERE {live} ON CONFLICT (day, kind, author) DO UPDATE SET n = n + excluded.n; "
+        f"DELETE FROM activity_days WHERE n = 0 AND day = {day}; "
+        f"INSERT INTO touch_days (day, prev, n) SELECT {day}, {prev}, {sign} WHERE {new_day}{bump} "
+        f"INSERT INTO touch_days (day, prev, n) SELECT nx, {prev}, {-sign} FROM (SELECT {nxt} AS nx)"
+        f" WHERE nx IS NOT NULL AND {new_day}{bump} "
+        f"INSERT INTO touch_days (day, prev, n) SELECT nx, {day}, {sign} FROM (SELECT {nxt} AS nx)"
+        f" WHERE nx IS NOT NULL AND {new_day}{bump} "
+        f"DELETE FROM touch_days WHERE n = 0 AND (day = {day} OR day = {nxt});"
+    )
+
+
+_ACTIVITY_CHANGED = " OR ".join(
+    f"OLD.{name} IS NOT NEW.{name}" for name in ("contact_id", "kind", "author", "occurred_at", "deleted_at")
+)
+ACTIVITY_TRIGGERS: tuple[TriggerDef, ...] = (
+    TriggerDef(
+        "interactions_activity_ai",
+        "interactions",
+        f"CREATE TRIGGER interactions_activity_ai AFTER INSERT ON interactions BEGIN {_activity_body('NEW', 1)} END",
+    ),
+    TriggerDef(
+        "interactions_activity_au",
+        "interactions",
+        "CREATE TRIGGER interactions_activity_au AFTER UPDATE OF contact_id, kind, author, occurred_at, deleted_at"
+        f" ON interactions WHEN {_ACTIVITY_CHANGED} BEGIN {_activity_body('OLD', -1)} {_activity_body('NEW', 1)} END",
+    ),
+    TriggerDef(
+        "interactions_activity_ad",
+        "interactions",
+        f"CREATE TRIGGER interactions_activity_ad AFTER DELETE ON interactions BEGIN {_activity_body('OLD', -1)} END",
+    ),
+)
+TRIGGERS = TRIGGERS + ACTIVITY_TRIGGERS
+
+
+def _touch_pairs(where: str) -> str:
+    """(day, prev) of every live touch day of the interactions `where` keeps (a condition on `i`)."""
+    return (
+        f"SELECT d AS day, coalesce(lag(d) OVER (PARTITION BY contact_id ORDER BY d), {NO_PREV}) AS prev"
+        f" FROM (SELECT DISTINCT i.contact_id, {_DAY.format(t='i.occurred_at')} AS d FROM interactions i"
+        f" WHERE i.deleted_at IS NULL AND {where})"
+    )
+
+
+# interactions_activity_ai's work for every row from an id on: the new rows counted per day, kind
+# and author; the touch days of every contact they belong to taken away as they were without them
+# (ids before the first) and added as they are now. (WHERE true: an upsert's SELECT needs a WHERE.)
+_TOUCHED = "i.contact_id IN (SELECT contact_id FROM interactions WHERE id >= ?)"
+_ACTIVITY_AFTER_INSERT = (
+    f"INSERT INTO activity_days (day, kind, author, n) SELECT * FROM (SELECT {_DAY.format(t='occurred_at')},"
+    " kind, coalesce(author, ''), count(*) FROM interactions WHERE id >= ? AND deleted_at IS NULL"
+    " GROUP BY 1, 2, 3) WHERE true ON CONFLICT (day, kind, author) DO UPDATE SET n = n + excluded.n",
+    "INSERT INTO touch_days (day, prev, n) SELECT * FROM (SELECT day, prev, sum(n) AS n FROM ("
+    f"SELECT day, prev, 1 AS n FROM ({_touch_pairs(_TOUCHED)}) UNION ALL "
+    f"SELECT day, prev, -1 FROM ({_touch_pairs(_TOUCHED + ' AND i.id < ?')})"
+    ") GROUP BY day, prev HAVING sum(n) <> 0) WHERE true ON CONFLICT (day, prev) DO UPDATE SET n = n + excluded.n",
+    "DELETE FROM touch_days WHERE n = 0",
+)
+
 _BY_NAME = {t.name: t for t in TRIGGERS}
 
 # interactions_ai's work for every row from an id on: its search row, then each touched
@@ -250,7 +342,10 @@ BULK = BulkTriggers(
     ),
     contact_doc=CONTACT_DOC,
     after_insert={
-        "interactions": ((_BY_NAME["interactions_ai"], _BY_NAME["interactions_rhythm_ai"]), _INTERACTIONS_AFTER_INSERT)
+        "interactions": (
+            (_BY_NAME["interactions_ai"], _BY_NAME["interactions_rhythm_ai"], _BY_NAME["interactions_activity_ai"]),
+            _INTERACTIONS_AFTER_INSERT + _ACTIVITY_AFTER_INSERT,
+        )
     },
     contact_indexes=CONTACT_INDEXES,
     stored_indexes="SELECT name, sql FROM sqlite_master WHERE type = 'index' AND name IN ({})",

@@ -10,7 +10,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from crm_tui.models.activity import Interaction, Reminder
+    from crm_tui.models.activity import ActivityDay, Interaction, Reminder, TouchDay
     from crm_tui.models.batch import ImportBatch, ImportChange
     from crm_tui.models.config import ConfigEntry
     from crm_tui.models.contact import (
@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 _WHERE = {
     "Interaction": "activity",
     "Reminder": "activity",
+    "ActivityDay": "activity",
+    "TouchDay": "activity",
     "Contact": "contact",
     "ContactEmail": "contact",
     "ContactPhone": "contact",
@@ -76,6 +78,7 @@ _WHERE = {
 }
 
 __all__ = [
+    "ActivityDay",
     "Change",
     "ClientValueRow",
     "ConfigEntry",
@@ -110,6 +113,7 @@ __all__ = [
     "SavedView",
     "Stage",
     "Tag",
+    "TouchDay",
     "VdirEntry",
     "ViewMember",
 ]

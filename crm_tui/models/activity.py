@@ -77,3 +77,25 @@ class Reminder(SQLModel, table=True):
     updated_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     external_id: str | None = None  # the calendar event (`ics:UID/...`) a reminder was made from
     import_batch_id: int | None = None  # the import that created this reminder
+
+
+class ActivityDay(SQLModel, table=True):
+    """Live interactions per UTC day number, kind and author ('' for none): kept by triggers (migration 0014)."""
+
+    __tablename__ = "activity_days"
+
+    day: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    kind: str = Field(primary_key=True)
+    author: str = Field(primary_key=True)
+    n: int
+
+
+class TouchDay(SQLModel, table=True):
+    """Contacts touched on a UTC day by the day they were touched before (`prev`): kept by triggers."""
+
+    __tablename__ = "touch_days"
+    __table_args__ = (Index("ix_touch_days_prev", "prev", "day", "n"),)
+
+    day: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    prev: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    n: int

@@ -180,6 +180,10 @@ rhythms = table(
 )
 
 rhythm_dirty = table("rhythm_dirty", column("contact_id", Integer))
+activity_days = table(
+    "activity_days", column("day", Integer), column("kind", Text), column("author", Text), column("n", Integer)
+)
+touch_days = table("touch_days", column("day", Integer), column("prev", Integer), column("n", Integer))
 
 contact_dates = table(
     "contact_dates",

@@ -209,37 +209,44 @@ class DashboardScreen(CrmScreen):
             lambda conn: dash.revenue_months(conn, now=now, tz=tz), self._months, group="dash-months", exclusive=True
         )
         self.db(
-            lambda conn: (dash.count_at_risk_contacts(conn, now=now, tz=tz), dash.top_at_risk(conn, now=now, tz=tz)),
+            lambda conn: dash.at_risk_panel(conn, now=now, tz=tz),
             self._at_risk,
             group="dash-risk",
             exclusive=True,
         )
 
+    def _filled(self, panel: str) -> None:
+        self.waiting.discard(panel)
+        if not self.waiting:
+            # The Today badge's count waited for the panels (it would compete with them: app.on_mount),
+            # and waits for them to be drawn, as it does for another first screen.
+            self.call_after_refresh(lambda: self.set_timer(0.1, self.crm.count_due_once))
+
     def _overdue(self, count: int) -> None:
-        self.waiting.discard("overdue")
+        self._filled("overdue")
         self.query_one("#digits-overdue", Digits).update(str(count))
         line = "follow-ups, on Today" if count else "no follow-up overdue"
         self.query_one("#sub-overdue", Static).update(Text(line, style="dim"))
 
     def _weighted(self, figure: MoneyFigure) -> None:
-        self.waiting.discard("weighted")
+        self._filled("weighted")
         digits, line = figure_line(figure)
         self.query_one("#digits-pipeline", Digits).update(digits)
         self.query_one("#sub-pipeline", Static).update(line)
 
     def _revenue(self, figure: MoneyFigure) -> None:
-        self.waiting.discard("revenue")
+        self._filled("revenue")
         digits, line = figure_line(figure, versus="last month")
         self.query_one("#digits-revenue", Digits).update(digits)
         self.query_one("#sub-revenue", Static).update(line)
 
     def _stages(self, board: Board) -> None:
-        self.waiting.discard("stages")
+        self._filled("stages")
         body: Any = stage_bars(board) if board.columns else Text("No pipeline yet.", style="dim")
         self.query_one("#dash-stages", Static).update(body)
 
     def _activity(self, result: tuple[list[str], list[int]]) -> None:
-        self.waiting.discard("activity")
+        self._filled("activity")
         _, counts = result
         self.query_one("#dash-sparkline", Sparkline).data = [float(n) for n in counts]
         total = sum(counts)
@@ -249,11 +256,11 @@ class DashboardScreen(CrmScreen):
         self.query_one("#dash-activity-line", Static).update(line)
 
     def _months(self, months: list[MonthBar]) -> None:
-        self.waiting.discard("months")
+        self._filled("months")
         self.query_one("#dash-months", Static).update(month_bars(months))
 
     def _at_risk(self, result: tuple[int, list[ClientAtRisk]]) -> None:
-        self.waiting.discard("at-risk")
+        self._filled("at-risk")
         count, clients = result
         self.query_one("#digits-atrisk", Digits).update(str(count))
         line = Text("contacts: +ATRISK", style="dim") if count else Text("nobody is going quiet", style="dim")

@@ -125,3 +125,51 @@ def test_a_deal_created_since_was_not_in_a_past_forecast(book: Book) -> None:
     book.deal("Later", "100", stage="proposal", expected_close=date(2026, 10, 20))
     [october] = [r for r in _run(book, past=1).rows if r.month == "2026-10"]
     assert (october.best, october.deals, october.actual) == (0, 0, 0)
+
+
+def test_a_past_month_counts_unchanged_deals_in_sql_as_the_full_rebuild_does(engine: Engine, book: Book) -> None:
+    """Deals with no change since the month's start are grouped in SQL; the sums equal a rebuild of every deal."""
+    from crm_tui.services.money import forecast as fc
+    from crm_tui.services.money.months import month_start
+    from crm_tui.services.money.reconstruct import deal_states_at
+
+    oct_start = datetime(2026, 10, 1, tzinfo=UTC)
+    for i in range(6):  # unchanged since before October: grouped in SQL
+        book.deal(f"Still {i}", f"{100 * (i + 1)}", stage=("lead", "proposal")[i % 2], probability=(None, 95)[i % 2],
+                  expected_close=date(2026, 10, 1 + i) if i < 5 else None, at=oct_start - (20 + i) * DAY)  # fmt: skip
+    book.deal("Retainer", "EUR 50", stage="proposal", expected_close=date(2026, 9, 10),
+              recurring=(Money(7000, "EUR"), "month"), at=oct_start - 40 * DAY)  # fmt: skip
+    won = book.deal("Won retainer", "EUR 0", recurring=(Money(9000, "EUR"), "month"), at=oct_start - 60 * DAY)
+    book.close(won, "won", at=oct_start - 30 * DAY)
+    moved = book.deal("Moved", "700", stage="lead", expected_close=date(2026, 10, 9), at=oct_start - 9 * DAY)
+    book.move(moved, "negotiation", at=oct_start + 3 * DAY)  # rebuilt from the history
+    book.deal("After", "900", stage="lead", expected_close=date(2026, 10, 28), at=oct_start + 4 * DAY)
+
+    def both(conn: object) -> tuple[object, object]:
+        stages = stages_by_id(conn)  # type: ignore[arg-type]
+        at = month_start("2026-10", UTC)
+        states = deal_states_at(conn, at)  # type: ignore[arg-type]
+        one_time = [
+            fc._OneTime(s.currency, fc.month_key(s.expected_close) if s.expected_close else None, s.stage_id,
+                        s.probability, s.amount, 1)
+            for s in states
+            if s.status == "open"
+        ]  # fmt: skip
+        retainers = [
+            fc._Retainer(s.currency, s.recurring_amount, s.recurring_interval or "month", s.status,
+                         fc._start(s.status, s.won_at, s.expected_close, UTC), s.stage_id, s.probability)
+            for s in states
+            if s.recurring_amount is not None and s.status in ("open", "won")
+        ]  # fmt: skip
+        rates = win_rates(conn, stages, before=at)  # type: ignore[arg-type]
+        full, _ = fc._compute(one_time, retainers, ["2026-10"], "2026-10", stages, rates)
+        fast = fc._past_month(conn, "2026-10", UTC, stages, None)  # type: ignore[arg-type]
+
+        def figures(rows: dict) -> dict:  # type: ignore[type-arg]
+            return {k: (r.commit, r.weighted_x100, r.best, r.deals, r.retainers, r.sources) for k, r in rows.items()}
+
+        return figures(full), figures(fast)
+
+    full, fast = book.read(both)
+    assert fast == full
+    assert full[("2026-10", "EUR")][3] == 7  # five dated, Retainer late into October, Moved as it was; not After

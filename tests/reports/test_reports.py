@@ -178,3 +178,54 @@ def test_charts() -> None:
 
     assert bar(5, 10, 4) == "██" and bar(1, 8, 1) == "▏" and bar(0, 10, 4) == "" and bar(10, 10, 3) == "███"
     assert sparkline([0, 1, 2, 7]) == " ▂▃█" and sparkline([3, 3]) == "▁▁"
+
+
+def test_each_standing_is_its_query(engine: Engine) -> None:
+    """The report builds each standing from its virtual tags: the contacts its query lists, no more."""
+    from sqlalchemy import func, select
+
+    from crm_tui.models import tables as t
+    from crm_tui.services.reports.relationships import STANDING_TAGS, STANDINGS, virtual_condition
+    from crm_tui.services.segments.compiler import parse_segment
+
+    c = t.contacts.c
+    with engine.connect() as conn:
+        for key, _, query in STANDINGS[:-1]:
+            parsed = parse_segment(query, now=NOW, tz=UTC, user=None).condition(conn, now=NOW)
+            built = virtual_condition(conn, STANDING_TAGS[key], now=NOW, tz=UTC)
+            listed = set(conn.scalars(select(c.id).where(parsed)))
+            assert set(conn.scalars(select(c.id).where(built))) == listed, key
+        assert conn.scalar(select(func.count()).select_from(t.contacts).where(built)) == len(listed)
+
+
+def test_clients_at_risk_are_ranked_as_sql_orders_them(engine: Engine) -> None:
+    """Best tier first, then the larger share of the currency, then the id; one line per client."""
+    from sqlalchemy import func, select
+
+    from crm_tui.models import tables as t
+    from crm_tui.services.contacts.rows import live_condition
+    from crm_tui.services.money.value_cache import ranking
+    from crm_tui.services.reports.relationships import clients_at_risk, virtual_condition
+
+    c = t.contacts.c
+    with engine.connect() as conn:
+        ranked = ranking(conn, "contact", NOW.date())
+        share = (ranked.c.rev12 * 1.0 / func.nullif(ranked.c.total, 0)).label("share")
+        risky = select(c.id).where(live_condition(conn), virtual_condition(conn, ("ATRISK",), now=NOW, tz=UTC))
+        query = (
+            select(c.id, ranked.c.tier, ranked.c.currency, ranked.c.rev12)
+            .join(ranked, ranked.c.client_id == c.id)
+            .where(ranked.c.rev12 > 0)
+            .order_by(ranked.c.tier, share.desc(), c.id)
+        )
+        everyone = select(c.id).where(live_condition(conn))
+        for among, given in ((risky, None), (everyone, set(conn.scalars(everyone)))):  # the ordering over many too
+            expected: list[tuple[int, str, str, int]] = []
+            for row in conn.execute(query.where(c.id.in_(among))):
+                if row[0] not in {e[0] for e in expected}:
+                    expected.append((int(row[0]), str(row[1]), str(row[2]), int(row[3])))
+            for limit in (1, 3, 1000):
+                got = clients_at_risk(conn, now=NOW, tz=UTC, today=NOW.date(), limit=limit, risky=given)
+                assert [(a.contact_id, a.tier, a.currency, a.revenue_12m) for a in got] == expected[:limit]
+            assert expected
+    assert len(expected) > 3

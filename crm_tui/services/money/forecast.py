@@ -96,11 +96,11 @@ class _Retainer:
     probability: int | None
 
 
-def _live_one_time(conn: Connection, pipeline_id: int | None) -> list[_OneTime]:
+def _live_one_time(conn: Connection, pipeline_id: int | None, where: Iterable[Any] = ()) -> list[_OneTime]:
     month = backend_for(conn).month_of(d.expected_close)
     query = (
         select(d.currency, month, d.stage_id, d.probability, func.sum(d.amount), func.count())
-        .where(d.status == "open")
+        .where(d.status == "open", *where)
         .group_by(d.currency, month, d.stage_id, d.probability)
     )
     if pipeline_id is not None:
@@ -108,7 +108,9 @@ def _live_one_time(conn: Connection, pipeline_id: int | None) -> list[_OneTime]:
     return [_OneTime(cur, m, sid, prob, int(total), int(n)) for cur, m, sid, prob, total, n in conn.execute(query)]
 
 
-def _live_retainers(conn: Connection, pipeline_id: int | None, tz: tzinfo) -> list[_Retainer]:
+def _live_retainers(
+    conn: Connection, pipeline_id: int | None, tz: tzinfo, where: Iterable[Any] = ()
+) -> list[_Retainer]:
     query = select(
         d.currency,
         d.recurring_amount,
@@ -118,7 +120,7 @@ def _live_retainers(conn: Connection, pipeline_id: int | None, tz: tzinfo) -> li
         d.expected_close,
         d.stage_id,
         d.probability,
-    ).where(d.recurring_amount.is_not(None), d.status.in_(("open", "won")))
+    ).where(d.recurring_amount.is_not(None), d.status.in_(("open", "won")), *where)
     if pipeline_id is not None:
         query = query.where(d.pipeline_id == pipeline_id)
     out = []
@@ -216,12 +218,17 @@ def actual_by_month(conn: Connection, first: str, last: str) -> dict[tuple[str, 
 def _past_month(
     conn: Connection, month: str, tz: tzinfo, stages: dict[int, StageInfo], pipeline_id: int | None
 ) -> dict[tuple[str, str], ForecastRow]:
-    from crm_tui.services.money.reconstruct import deal_states_at
+    from crm_tui.services.money.reconstruct import changed_deal_states_at, changed_since
 
     at = month_start(month, tz)
     rates = win_rates(conn, stages, before=at)
-    states = [s for s in deal_states_at(conn, at) if pipeline_id is None or s.pipeline_id == pipeline_id]
-    one_time = [
+    # A deal with no change recorded since `at` was then what it is now: those are grouped in SQL,
+    # and only the others are rebuilt from the history (the forecast sums amounts: same result).
+    unchanged = [d.created_at <= at, d.id.not_in(changed_since(at))]
+    one_time = _live_one_time(conn, pipeline_id, unchanged)
+    retainers = _live_retainers(conn, pipeline_id, tz, unchanged)
+    states = [s for s in changed_deal_states_at(conn, at) if pipeline_id is None or s.pipeline_id == pipeline_id]
+    one_time += [
         _OneTime(
             s.currency,
             month_key(s.expected_close) if s.expected_close else None,
@@ -233,7 +240,7 @@ def _past_month(
         for s in states
         if s.status == "open"
     ]
-    retainers = [
+    retainers += [
         _Retainer(
             s.currency,
             s.recurring_amount,

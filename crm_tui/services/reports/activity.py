@@ -22,6 +22,8 @@ from crm_tui.models import tables as t
 from crm_tui.services.reports.periods import Period, day_start, period_of_time, time_bounds
 
 i, r = t.interactions.c, t.reminders.c
+ad, td = t.activity_days.c, t.touch_days.c
+_EPOCH = date(1970, 1, 1).toordinal()
 
 
 @dataclass
@@ -83,9 +85,12 @@ def activity_report(
             parts.append(part.group_by(*group) if group else part)
         return union_all(*parts)
 
-    for period, kind_, author, count in conn.execute(
-        each_period(i.kind, i.author, func.count(), group=[i.kind, i.author])
-    ):
+    days = day_numbers(spans, tz)
+    if days is None or owner == "":
+        counted = conn.execute(each_period(i.kind, i.author, func.count(), group=[i.kind, i.author]))
+    else:
+        counted = conn.execute(_summed_counts(spans, days, kind, owner))
+    for period, kind_, author, count in counted:
         row = rows.get(period)
         if row is None:
             continue
@@ -96,10 +101,17 @@ def activity_report(
         row.by_author[name] = row.by_author.get(name, 0) + n
         kinds[kind_] += n
         authors[name] += n
-    for period, count in conn.execute(each_period(func.count(i.contact_id.distinct()), group=[])):
-        if period in rows:
-            rows[period].contacts = int(count)
-    total = int(conn.execute(select(func.count(i.contact_id.distinct())).where(*where)).scalar_one())
+    if days is not None and kind is None and owner is None:
+        touched = _touched(conn, spans, days)
+        for period, count in touched.items():
+            if period in rows:
+                rows[period].contacts = count
+        total = touched[""]
+    else:
+        for period, count in conn.execute(each_period(func.count(i.contact_id.distinct()), group=[])):
+            if period in rows:
+                rows[period].contacts = int(count)
+        total = int(conn.execute(select(func.count(i.contact_id.distinct())).where(*where)).scalar_one())
     if follow_ups:
         _follow_ups(conn, spans, rows, tz=tz, owner=owner)
     for row in rows.values():
@@ -108,6 +120,52 @@ def activity_report(
     return Activity(
         list(rows.values()), total, dict(sorted(kinds.items())), dict(sorted(authors.items(), key=lambda a: -a[1]))
     )
+
+
+def day_numbers(spans: list[Period], tz: tzinfo) -> list[int] | None:
+    """Each period's first UTC day number (days since 1970-01-01), then the last one's end: when every
+    period starts at a UTC midnight in `tz`, as the summary tables count; else None."""
+    out = []
+    for instant in [day_start(p.start, tz) for p in spans] + [day_start(spans[-1].end, tz)]:
+        if (instant.hour, instant.minute, instant.second, instant.microsecond) != (0, 0, 0, 0):
+            return None
+        out.append(instant.date().toordinal() - _EPOCH)
+    return out
+
+
+def _summed_counts(spans: list[Period], days: list[int], kind: str | None, owner: str | None) -> Any:
+    """(period, kind, author, count) from `activity_days`: a range of days per period, one statement."""
+    where = []
+    if kind is not None:
+        where.append(ad.kind == kind)
+    if owner is not None:
+        where.append(ad.author == owner)
+    author = func.nullif(ad.author, literal(""))
+    parts = [
+        select(literal(p.label).label("period"), ad.kind, author, func.sum(ad.n))
+        .where(ad.day >= days[k], ad.day < days[k + 1], *where)
+        .group_by(ad.kind, ad.author)
+        for k, p in enumerate(spans)
+    ]
+    return union_all(*parts)
+
+
+def _touched(conn: Connection, spans: list[Period], days: list[int]) -> dict[str, int]:
+    """Contacts touched per period (and over them all, under ""), from `touch_days`.
+
+    A contact touched in days [a, b) has exactly one touch day there whose previous touch day is
+    before a (or none): so the contacts are the touch days in [a, b) less those whose previous
+    touch day is in [a, b) as well. Two ranges of an index each, whatever the length.
+    """
+    ranges = [(p.label, days[k], days[k + 1]) for k, p in enumerate(spans)] + [("", days[0], days[-1])]
+    parts = []
+    for label, a, b in ranges:
+        parts.append(select(literal(label).label("period"), func.sum(td.n)).where(td.day >= a, td.day < b))
+        parts.append(select(literal(label), -func.sum(td.n)).where(td.prev >= a, td.prev < b, td.day < b))
+    out: dict[str, int] = defaultdict(int)
+    for label, n in conn.execute(union_all(*parts)):
+        out[label] += int(n or 0)
+    return out
 
 
 def _follow_ups(
@@ -133,10 +191,19 @@ def _follow_ups(
 def weekly_counts(conn: Connection, spans: list[Period], *, tz: tzinfo) -> list[int]:
     """Interactions per period, nothing else: the Dashboard's sparkline.
 
-    Each period is a range of the time index, counted without reading a row of the table (one
-    statement, a count per period: cheaper than a CASE over every row); then the removed ones
-    (a few, by their own index) are taken away.
+    From `activity_days` when the periods are whole UTC days. Else each period is a range of the
+    time index, counted without reading a row of the table (one statement, a count per period:
+    cheaper than a CASE over every row); then the removed ones (a few, by their own index) are
+    taken away.
     """
+    days = day_numbers(spans, tz)
+    if days is not None:  # whole UTC days: the summary, a few rows a day
+        summed = [
+            select(literal(p.label).label("period"), func.sum(ad.n)).where(ad.day >= days[k], ad.day < days[k + 1])
+            for k, p in enumerate(spans)
+        ]
+        by_period = {period: int(n or 0) for period, n in conn.execute(union_all(*summed))}
+        return [by_period.get(p.label, 0) for p in spans]
     start, end = time_bounds(spans, tz)
     ranges = [
         select(literal(p.label).label("period"), func.count().label("n")).where(

@@ -65,16 +65,6 @@ def revenue_figure(conn: Connection, *, now: datetime, tz: tzinfo) -> MoneyFigur
     return MoneyFigure(this, {cur: pair[1] for cur, pair in both.items()})
 
 
-def count_at_risk_contacts(conn: Connection, *, now: datetime, tz: tzinfo) -> int:
-    """How many live contacts `+ATRISK` holds: what the contact list shows for that query."""
-    from crm_tui.services.contacts.rows import live_condition
-    from crm_tui.services.segments.compiler import parse_segment
-
-    condition = parse_segment(ATRISK_QUERY, now=now, tz=tz, user=None).condition(conn, now=now)
-    query = select(func.count()).select_from(t.contacts).where(live_condition(conn), condition)
-    return int(conn.execute(query).scalar_one())
-
-
 def count_overdue(conn: Connection, *, now: datetime) -> int:
     """Follow-ups past their due time (or the end of their snooze), as Today counts them."""
     from crm_tui.services.queue import count_due_reminders
@@ -111,8 +101,13 @@ def revenue_months(conn: Connection, *, now: datetime, tz: tzinfo) -> list[Month
     return [MonthBar(r.period, r.currency, r.received, r.weighted, r.forecast) for r in report.rows]
 
 
-def top_at_risk(conn: Connection, *, now: datetime, tz: tzinfo, limit: int = 8) -> list[ClientAtRisk]:
-    """The most valuable clients at risk."""
-    from crm_tui.services.reports.relationships import clients_at_risk
+def at_risk_panel(conn: Connection, *, now: datetime, tz: tzinfo, limit: int = 8) -> tuple[int, list[ClientAtRisk]]:
+    """How many live contacts `+ATRISK` holds (what the contact list shows for it), and the most valuable."""
+    from crm_tui.services.contacts.rows import live_condition
+    from crm_tui.services.reports.relationships import clients_at_risk, virtual_condition
 
-    return clients_at_risk(conn, now=now, tz=tz, today=now.astimezone(tz).date(), limit=limit)
+    where = [live_condition(conn)]
+    condition = virtual_condition(conn, ("ATRISK",), now=now, tz=tz)  # what ATRISK_QUERY keeps
+    count = int(conn.execute(select(func.count()).select_from(t.contacts).where(*where, condition)).scalar_one())
+    today = now.astimezone(tz).date()
+    return count, clients_at_risk(conn, now=now, tz=tz, today=today, where=where, limit=limit) if count else []

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from typing import Any
 
-from sqlalchemy import func, literal, select
+from sqlalchemy import func, literal, select, union_all
 from sqlalchemy.engine import Connection
 
 from crm_tui.models import tables as t
 from crm_tui.services.money.months import add_months, current_month, first_day
-from crm_tui.services.reports.periods import Period, label_of, period_of_day
+from crm_tui.services.reports.periods import Period, label_of
 
 pay, c, o = t.payments.c, t.contacts.c, t.organizations.c
 GROUPS = ("client", "org", "tier")
@@ -77,16 +77,19 @@ def revenue_report(
     """Payments per period (and group), with the forecast `ahead` months on and `past` months back."""
     today = now.astimezone(tz).date()
     gid, gname, source = _grouping(conn, group, today)
-    label = period_of_day(pay.paid_on, spans).label("period")
-    query = (
-        select(label, pay.currency, gid.label("gid"), gname.label("gname"), func.sum(pay.amount), func.count())
+    # One statement, a range of the payments' day index per period (it holds who paid too): cheaper
+    # than a CASE over every payment of the range.
+    parts = [
+        select(literal(p.label).label("period"), pay.currency, gid.label("gid"), gname.label("gname"),
+               func.sum(pay.amount), func.count())
         .select_from(source)
-        .where(pay.paid_on >= spans[0].start, pay.paid_on < spans[-1].end)
-        .group_by(label, pay.currency, gid, gname)
-    )
+        .where(pay.paid_on >= p.start, pay.paid_on < p.end)
+        .group_by(pay.currency, gid, gname)
+        for p in spans
+    ]  # fmt: skip
     starts = {p.label: p.start for p in spans}
     rows: dict[tuple[str, str, Any, Any], RevenueRow] = {}
-    for period, currency, group_id, name, total, count in conn.execute(query):
+    for period, currency, group_id, name, total, count in conn.execute(union_all(*parts)):
         key = (period, currency, group_id, name)
         rows[key] = RevenueRow(period, starts[period], currency, group_id, name, int(total), int(count))
     if group is None and (ahead or past):

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
 from crm_tui.cli import app
+from crm_tui.dates import UTC
 from crm_tui.db import session_scope
 from tests.conftest import NOW
 

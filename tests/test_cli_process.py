@@ -183,3 +183,12 @@ def test_backup_while_another_process_writes(env: dict[str, str], tmp_path: Path
     assert oct(target.stat().st_mode & 0o777) == "0o600"
     check = run({**env, "CRM_DB": str(target)}, "db", "check", "-f", "json")
     assert check.returncode == 0 and '"contacts": 1' in check.stdout
+
+
+@pytest.mark.sqlite_only("SQLite's write-ahead log beside the file")
+def test_a_command_leaves_the_file_alone_when_it_exits(env: dict[str, str], db_path: Path) -> None:
+    """The last connection's close folds the WAL into the file: a `crm` process (which freezes what
+    start-up made, its engine included) still closes it at exit, so nothing is left beside the file."""
+    assert run(env, "contact", "add", "Ada").returncode == 0
+    assert run(env, "log", "ada", "call", "hi").returncode == 0
+    assert sorted(p.name for p in db_path.parent.iterdir()) == [db_path.name]

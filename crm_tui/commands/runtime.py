@@ -57,9 +57,13 @@ class Runtime:
 
             self._engine = open_engine(self.settings)
             if FREEZE_START_UP:  # the database modules just loaded live as long as the process
+                import atexit
                 import gc
 
                 gc.freeze()
+                # Frozen, the engine's connections are never finalized: close them at exit, so
+                # SQLite's last connection still folds the WAL into the file and removes it.
+                atexit.register(self._engine.dispose)
         return self._engine
 
     @cached_property

@@ -107,7 +107,7 @@ def _where(conn: Connection, *, until: datetime, owner: str | None, skip_cold: b
     return where
 
 
-#: How many of the best-ranked candidates the first look reads (a bounded sort on the cache).
+#: How many of the best-ranked candidates the first look reads at least (a bounded sort on the cache).
 FIRST_LOOK = 50
 
 
@@ -149,13 +149,16 @@ def at_risk_contacts(
         return query.order_by(*order)
 
     if limit is not None:
-        best = conn.execute(ranked(FIRST_LOOK if value is None else None).limit(FIRST_LOOK)).all()
+        # Twice the page: most of the best candidates pass the filters (the rest are trashed or
+        # listed as going cold), so one look fills a page of Today's 100 as it does `crm due`'s 20.
+        look = max(FIRST_LOOK, 2 * limit)
+        best = conn.execute(ranked(look if value is None else None).limit(look)).all()
         ids = [int(row[0]) for row in best]
         kept = {
             int(cid): (name, owner_)
             for cid, name, owner_ in conn.execute(select(c.id, c.display_name, c.owner).where(c.id.in_(ids), *where))
         }
-        if len(kept) >= limit or len(best) < FIRST_LOOK:
+        if len(kept) >= limit or len(best) < look:
             return [_at_risk(row, *kept[int(row[0])], today) for row in best if int(row[0]) in kept][:limit]
     query = ranked(filtered=True)
     if limit is not None:

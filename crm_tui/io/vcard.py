@@ -25,6 +25,7 @@ from crm_tui.io.vcard_shadow import (
     V4,
     VERSION_4,
     date_line,
+    escape_text,
     is_text,
     label_of,
     plain_n,
@@ -105,6 +106,7 @@ class _CardReading:
         self.phones: list[tuple[bool, Labeled]] = []
         self.notes: list[str] = []
         self.nicknames: list[str] = []
+        self.nickname_props: list[SourceProperty] = []
         self.kept: list[SourceProperty] = []  # properties with no field: kept as written
         self.labelled: set[str] = set()  # groups whose property became a field (ADR, URL, a date)
 
@@ -185,6 +187,8 @@ class _CardReading:
         if name == "NICKNAME":
             names = text_list(prop.value)
             self.nicknames.extend(names)
+            if names:
+                self.nickname_props.append(prop)
             return bool(names)
         label = label_of(prop, self.ab_labels)[0]
         if name == "ADR":
@@ -249,6 +253,10 @@ class _CardReading:
             rec.notes = "\n".join(self.notes)
         if self.nicknames:
             rec.nickname = ", ".join(self.nicknames)
+            # crm writes one text value (`NICKNAME:Nick1\, Nick2`); a list (RFC 2426 3.1.3) or two NICKNAMEs
+            # go out as the card wrote them while the nickname is the same.
+            if [property_line(p) for p in self.nickname_props] != [f"NICKNAME:{escape_text(rec.nickname)}"]:
+                self.shadows.extend(self.nickname_props)
         if not (rec.name or rec.given_name or rec.family_name) and self.nicknames:
             rec.name = self.nicknames[0]  # a card known only by a nickname is named by it
         if len(self.names) > 1 or (self.names and not plain_n(self.names[0])):

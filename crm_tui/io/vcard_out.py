@@ -129,7 +129,7 @@ def contact_vcard(c: ExportedContact, tz: tzinfo) -> str:
     taken = {g for g in map(group_of, shadows.lines) if g}
     _add_labeled(card, "email", c.emails, counter, taken, v4, shadows.covered)
     _add_labeled(card, "tel", c.phones, counter, taken, v4, shadows.covered)
-    if c.nickname:
+    if c.nickname and "NICKNAME" not in shadows.written:
         card.add("nickname").value = c.nickname
     if c.organization and "ORG" not in shadows.written:
         units = c.department.split("; ") if c.department else []

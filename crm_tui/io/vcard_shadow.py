@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 
 from crm_tui.io.fields import APPLE_NO_YEAR, parse_birthday, parse_email, parse_phone
-from crm_tui.io.vcard_lines import components, parse_property, split_escaped, unescape
+from crm_tui.io.vcard_lines import components, parse_property, split_escaped, text_list, unescape
 from crm_tui.records import Address, ExportedContact, RowError, SourceProperty
 
 SHADOW = ">"  # no content line starts so: a vCard name is letters, digits and dashes
@@ -188,7 +188,7 @@ class Shadows:
     """What the writer does with a contact's card lines: the lines to write, and which fields they stand for."""
 
     lines: list[str] = field(default_factory=list)  # kept properties and the shadows still true, verbatim
-    written: set[str] = field(default_factory=set)  # N, ORG, NOTE, BDAY, ANNIVERSARY: not written from fields
+    written: set[str] = field(default_factory=set)  # N, ORG, NOTE, NICKNAME, BDAY, ANNIVERSARY: not from fields
     version: str = V3
     text_birthday: bool = False  # the custom field BDAY goes out as BDAY;VALUE=text, not in X-CRM-CUSTOM
     # (TEL, 2): the third phone goes out as this card line, in its place (4.0 only)
@@ -234,6 +234,11 @@ def resolve(c: ExportedContact) -> Shadows:
     if notes and all(_valid(p, version) for _, p in notes) and said == (c.notes or ""):
         used += [text for text, _ in notes]
         out.written.add("NOTE")
+    nicks = found.get("NICKNAME", [])
+    said = ", ".join(n for _, p in nicks for n in text_list(p.value))
+    if nicks and all(_valid(p, version) for _, p in nicks) and said == (c.nickname or ""):
+        used += [text for text, _ in nicks]
+        out.written.add("NICKNAME")
     births = found.get("BDAY", [])
     if births and c.birthday and _valid(births[0][1], version) and date_of(births[0][1]) == c.birthday:
         used.append(births[0][0])

@@ -109,6 +109,7 @@ class _CardReading:
         self.nickname_props: list[SourceProperty] = []
         self.kept: list[SourceProperty] = []  # properties with no field: kept as written
         self.labelled: set[str] = set()  # groups whose property became a field (ADR, URL, a date)
+        self.shadow_groups: set[str] = set()  # ... and whose property is a shadow too: the label is kept
 
     def first(self, name: str) -> bool:
         """True the first time a property of this name is read."""
@@ -182,8 +183,8 @@ class _CardReading:
     def read_more(self, prop: SourceProperty) -> bool:
         """NICKNAME, ADR, URL and yearly dates; an Apple label belongs to the property of its group."""
         rec, name = self.rec, prop.name
-        if name == "X-ABLABEL":
-            return bool(prop.group and prop.group in self.labelled)
+        if name == "X-ABLABEL":  # kept with its group's property when that is kept (see finish)
+            return bool(prop.group and prop.group in self.labelled and prop.group not in self.shadow_groups)
         if name == "NICKNAME":
             names = text_list(prop.value)
             self.nicknames.extend(names)
@@ -219,8 +220,12 @@ class _CardReading:
                 return False
             rec.dates.append((label, value))
             ours = date_line("ANNIVERSARY" if self.out == V4 else "X-ANNIVERSARY", value, self.out)
-            if name in _ANNIVERSARIES and property_line(prop) != ours:
+            # Apple's anniversary (X-ABDATE labelled Anniversary) stays Apple's, with its label.
+            apple = name == "X-ABDATE" and label.casefold() == ANNIVERSARY
+            if apple or (name in _ANNIVERSARIES and property_line(prop) != ours):
                 self.shadows.append(prop)
+                if apple and prop.group:
+                    self.shadow_groups.add(prop.group)
         if prop.group:
             self.labelled.add(prop.group)
         return True

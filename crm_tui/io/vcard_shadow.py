@@ -164,7 +164,7 @@ def _valid(prop: SourceProperty, version: str) -> bool:
         return False
     if prop.name == "N":
         return len(split_escaped(prop.value, ";")) == 5
-    if prop.name == "BDAY" or prop.name in ANNIVERSARIES:
+    if prop.name in ("BDAY", "X-ABDATE") or prop.name in ANNIVERSARIES:
         return bool((_DATE_4 if version == V4 else _DATE).match(prop.value.strip())) and not is_text(prop)
     return True
 
@@ -214,7 +214,7 @@ def resolve(c: ExportedContact) -> Shadows:
             prop = parse_property(0, line[1:])
         except RowError:
             continue
-        kind = "ANNIVERSARY" if prop.name in ANNIVERSARIES else prop.name
+        kind = "ANNIVERSARY" if prop.name in ANNIVERSARIES or prop.name == "X-ABDATE" else prop.name
         found.setdefault(kind, []).append((line[1:], prop))
     used: list[str] = []
     names = found.get("N", [])
@@ -254,8 +254,10 @@ def resolve(c: ExportedContact) -> Shadows:
     if dates:
         wanted = next((v for label, v in c.dates if label.casefold() == "anniversary"), None)
         if wanted is not None:  # ANNIVERSARY stays ANNIVERSARY: as written, or with crm's date
-            same = _valid(dates[0][1], version) and date_of(dates[0][1]) == wanted
-            used.append(dates[0][0] if same else date_line(dates[0][1].name, wanted, version))
+            p = dates[0][1]
+            same = _valid(p, version) and date_of(p) == wanted
+            name = f"{p.group}.{p.name}" if p.group else p.name  # Apple's item1.X-ABDATE keeps its label
+            used.append(dates[0][0] if same else date_line(name, wanted, version))
             out.written.add("ANNIVERSARY")
     if version == V4:  # RFC 2426 has none of these parameters (strict 3.0 readers refuse an X- one)
         _listed(c, found, out)

@@ -48,8 +48,13 @@ def test_a_nickname_list_stays_a_list(crm: Crm, tmp_path: Path) -> None:
 
 def test_an_apple_anniversary_goes_out_as_apple_wrote_it(crm: Crm, tmp_path: Path) -> None:
     lines = trip(crm, tmp_path, "item1.X-ABDATE:2010-06-05", "item1.X-ABLabel:_$!<Anniversary>!$_")
-    assert "item1.X-ABDATE:2010-06-05" in lines and "item1.X-ABLabel:_$!<Anniversary>!$_" in lines, lines
+    assert "item1.X-ABDATE:2010-06-05" in lines and "item1.X-ABLABEL:_$!<Anniversary>!$_" in lines, "\n".join(lines)
     assert not any(x.startswith("X-ANNIVERSARY") for x in lines), lines
+    # A new date goes out in the card's property, with its label.
+    assert crm("contact", "edit", "kim", "--date", "anniversary=2011-07-01")[0] == 0
+    lines = export(crm, tmp_path / "edited.vcf")
+    assert "item1.X-ABDATE:2011-07-01" in lines and "item1.X-ABLABEL:_$!<Anniversary>!$_" in lines, lines
+    assert not any(x.startswith("X-ANNIVERSARY") or "2010-06-05" in x for x in lines), lines
 
 
 def test_two_urls_with_the_same_address_stay_two(crm: Crm, tmp_path: Path) -> None:

@@ -33,6 +33,7 @@ from crm_tui.io.vcard_shadow import (
     richer,
     text_birthday_line,
 )
+from crm_tui.keys import url_key
 from crm_tui.records import Address, ContactRecord, Labeled, RowError, Skipped, SourceProperty
 from crm_tui.safewrite import PendingFile
 
@@ -201,7 +202,9 @@ class _CardReading:
                 self.shadows.append(prop)
         elif name == "URL":
             url = unescape(prop.value).strip()
-            if not url:
+            # A web address is one field (and a matching key) per address: a second URL of the same one
+            # is no second field, so it is kept as the card wrote it and goes out as a second URL.
+            if not url or any(url_key(u.value) == url_key(url) for u in rec.urls):
                 return False
             rec.urls.append(Labeled(url, label))
             if richer(prop):

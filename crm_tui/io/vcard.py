@@ -203,9 +203,12 @@ class _CardReading:
         elif name == "URL":
             url = unescape(prop.value).strip()
             # A web address is one field (and a matching key) per address: a second URL of the same one
-            # is no second field, so it is kept as the card wrote it and goes out as a second URL.
-            if not url or any(url_key(u.value) == url_key(url) for u in rec.urls):
+            # is no second field, so it is kept as the card wrote it and goes out as a second URL (in
+            # 3.0 only without a TYPE, which RFC 2426 does not give URL: Outlook's then joins the first).
+            if not url:
                 return False
+            if any(url_key(u.value) == url_key(url) for u in rec.urls):
+                return self.version != "4.0" and "TYPE" in prop.params
             rec.urls.append(Labeled(url, label))
             if richer(prop):
                 self.shadows.append(prop)
@@ -249,6 +252,10 @@ class _CardReading:
             raw = APPLE_NO_YEAR + raw[4:]
         self.rec.birthday = parse_birthday(raw, prop.line, "BDAY")
         self.seen.add("BDAY")
+        if self.out == V3 and "T" in raw and not prop.params.get("VALUE"):
+            # A date-time (DAVx5's `BDAY:1996-04-15T201243+04:00`) is kept as written while the date is
+            # the same; RFC 2426 3.1.5 wants VALUE=date-time on one (a date is the default), so it is said.
+            prop = SourceProperty(prop.line, prop.name, prop.value, prop.group, {"VALUE": ["date-time"], **prop.params})
         if self.rec.birthday and property_line(prop) != date_line("BDAY", self.rec.birthday, self.out):
             self.shadows.append(prop)
         return True

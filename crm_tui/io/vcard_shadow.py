@@ -290,7 +290,7 @@ def _is_label(line: str) -> bool:
 
 def _listed(c: ExportedContact, found: dict[str, list[tuple[str, SourceProperty]]], out: Shadows, version: str) -> None:
     """Emails, phones, addresses and web addresses whose card line said more than the field keeps:
-    that line, while the value and label are the field's and it is the primary one exactly when crm's is."""
+    that line, while the value and label are the field's and it says primary only of crm's primary."""
     wanted: dict[str, list[object]] = {
         "EMAIL": list(c.emails), "TEL": list(c.phones), "ADR": list(c.addresses), "URL": list(c.urls),
     }  # fmt: skip
@@ -299,7 +299,9 @@ def _listed(c: ExportedContact, found: dict[str, list[tuple[str, SourceProperty]
         for i, value in enumerate(values):
             primary = i == 0 and len(values) > 1  # as the writer marks it (pref, PREF=1)
             for text, p in lines:
-                same = kind in ("ADR", "URL") or len(values) == 1 or label_of(p, {})[1] == primary
+                # The first goes out as the card wrote it with or without a pref (read again, it is still the
+                # first: the primary); another only without one (with one, it would be read as the primary).
+                same = kind in ("ADR", "URL") or primary or not label_of(p, {})[1]
                 if same and _field_of(p) == value:
                     out.covered[(kind, i)] = p
                     lines.remove((text, p))

@@ -65,9 +65,10 @@ def test_two_urls_with_the_same_address_stay_two(crm: Crm, tmp_path: Path) -> No
 def test_a_vendor_x_param_stays_while_the_value_does(crm: Crm, tmp_path: Path) -> None:
     # (a quoted parameter value goes out unquoted when it has no comma, semicolon or colon: the same value)
     email = "EMAIL;TYPE=work;X-COUCHDB-UUID=83a75a5d-2777:kim@x.io"
-    tel = "TEL;X-COUCHDB-UUID=c2fa1caa;TYPE=cell:905-666-1234"
-    lines = trip(crm, tmp_path, email.replace("=83a75a5d-2777", '="83a75a5d-2777"'), tel)
-    assert email in lines and tel in lines, lines
+    tel = "TEL;X-COUCHDB-UUID=c2fa1caa;TYPE=cell:905-666-1234"  # the first of two, the primary, says no pref
+    work = "TEL;X-COUCHDB-UUID=fbfb2722;TYPE=work,voice:905-555-1234"
+    lines = trip(crm, tmp_path, email.replace("=83a75a5d-2777", '="83a75a5d-2777"'), tel, work)
+    assert email in lines and lines.index(tel) + 1 == lines.index(work), lines
     assert crm("contact", "edit", "kim", "--remove-email", "kim@x.io", "--add-email", "kim@y.io")[0] == 0
     lines = export(crm, tmp_path / "edited.vcf")
     assert "EMAIL:kim@y.io" in lines and not any('COUCHDB-UUID="83' in x for x in lines) and tel in lines, lines

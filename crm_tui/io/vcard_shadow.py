@@ -1,8 +1,10 @@
 """A card's own form of the properties crm reads into fields ("shadows"), so they go out as they came.
 
-crm writes N, ORG, NOTE, BDAY and the anniversary from its fields, in one form. A card that wrote
-one of them otherwise (N's additional names, a grouped ORG with its Apple label, two NOTEs, `BDAY:20180120`,
-`ANNIVERSARY` rather than `X-ANNIVERSARY`) has those properties kept too, as card lines marked
+crm writes N, ORG, NOTE, NICKNAME, BDAY and the anniversary from its fields, in one form. A card that
+wrote one of them otherwise (N's additional names, a grouped ORG with its Apple label, two NOTEs,
+`NICKNAME:Nick1,Nick2`, `BDAY:20180120` or a date-time, `ANNIVERSARY` or Apple's `item1.X-ABDATE`
+rather than `X-ANNIVERSARY`), or a TEL, EMAIL, ADR or URL with a parameter crm has no field for
+(an x-param in 3.0, also VALUE=uri, LABEL... in 4.0), has those properties kept too, as card lines marked
 with SHADOW. The writer gives them back verbatim while the field still says what they say and the
 form is one the card's version has; after an edit they are dropped and the field is written in
 crm's form (an anniversary keeps the card's property name: ANNIVERSARY stays ANNIVERSARY).

@@ -25,6 +25,7 @@ from crm_tui.io.vcard_shadow import (
     V4,
     VERSION_4,
     date_line,
+    escape_text,
     is_text,
     label_of,
     plain_n,
@@ -32,6 +33,7 @@ from crm_tui.io.vcard_shadow import (
     richer,
     text_birthday_line,
 )
+from crm_tui.keys import url_key
 from crm_tui.records import Address, ContactRecord, Labeled, RowError, Skipped, SourceProperty
 from crm_tui.safewrite import PendingFile
 
@@ -105,8 +107,10 @@ class _CardReading:
         self.phones: list[tuple[bool, Labeled]] = []
         self.notes: list[str] = []
         self.nicknames: list[str] = []
+        self.nickname_props: list[SourceProperty] = []
         self.kept: list[SourceProperty] = []  # properties with no field: kept as written
         self.labelled: set[str] = set()  # groups whose property became a field (ADR, URL, a date)
+        self.shadow_groups: set[str] = set()  # ... and whose property is a shadow too: the label is kept
 
     def first(self, name: str) -> bool:
         """True the first time a property of this name is read."""
@@ -180,11 +184,13 @@ class _CardReading:
     def read_more(self, prop: SourceProperty) -> bool:
         """NICKNAME, ADR, URL and yearly dates; an Apple label belongs to the property of its group."""
         rec, name = self.rec, prop.name
-        if name == "X-ABLABEL":
-            return bool(prop.group and prop.group in self.labelled)
+        if name == "X-ABLABEL":  # kept with its group's property when that is kept (see finish)
+            return bool(prop.group and prop.group in self.labelled and prop.group not in self.shadow_groups)
         if name == "NICKNAME":
             names = text_list(prop.value)
             self.nicknames.extend(names)
+            if names:
+                self.nickname_props.append(prop)
             return bool(names)
         label = label_of(prop, self.ab_labels)[0]
         if name == "ADR":
@@ -196,8 +202,13 @@ class _CardReading:
                 self.shadows.append(prop)
         elif name == "URL":
             url = unescape(prop.value).strip()
+            # A web address is one field (and a matching key) per address: a second URL of the same one
+            # is no second field, so it is kept as the card wrote it and goes out as a second URL (in
+            # 3.0 only without a TYPE, which RFC 2426 does not give URL: Outlook's then joins the first).
             if not url:
                 return False
+            if any(url_key(u.value) == url_key(url) for u in rec.urls):
+                return self.version != "4.0" and "TYPE" in prop.params
             rec.urls.append(Labeled(url, label))
             if richer(prop):
                 self.shadows.append(prop)
@@ -215,8 +226,12 @@ class _CardReading:
                 return False
             rec.dates.append((label, value))
             ours = date_line("ANNIVERSARY" if self.out == V4 else "X-ANNIVERSARY", value, self.out)
-            if name in _ANNIVERSARIES and property_line(prop) != ours:
+            # Apple's anniversary (X-ABDATE labelled Anniversary) stays Apple's, with its label.
+            apple = name == "X-ABDATE" and label.casefold() == ANNIVERSARY
+            if apple or (name in _ANNIVERSARIES and property_line(prop) != ours):
                 self.shadows.append(prop)
+                if apple and prop.group:
+                    self.shadow_groups.add(prop.group)
         if prop.group:
             self.labelled.add(prop.group)
         return True
@@ -237,6 +252,10 @@ class _CardReading:
             raw = APPLE_NO_YEAR + raw[4:]
         self.rec.birthday = parse_birthday(raw, prop.line, "BDAY")
         self.seen.add("BDAY")
+        if self.out == V3 and "T" in raw and not prop.params.get("VALUE"):
+            # A date-time (DAVx5's `BDAY:1996-04-15T201243+04:00`) is kept as written while the date is
+            # the same; RFC 2426 3.1.5 wants VALUE=date-time on one (a date is the default), so it is said.
+            prop = SourceProperty(prop.line, prop.name, prop.value, prop.group, {"VALUE": ["date-time"], **prop.params})
         if self.rec.birthday and property_line(prop) != date_line("BDAY", self.rec.birthday, self.out):
             self.shadows.append(prop)
         return True
@@ -249,6 +268,10 @@ class _CardReading:
             rec.notes = "\n".join(self.notes)
         if self.nicknames:
             rec.nickname = ", ".join(self.nicknames)
+            # crm writes one text value (`NICKNAME:Nick1\, Nick2`); a list (RFC 2426 3.1.3) or two NICKNAMEs
+            # go out as the card wrote them while the nickname is the same.
+            if [property_line(p) for p in self.nickname_props] != [f"NICKNAME:{escape_text(rec.nickname)}"]:
+                self.shadows.extend(self.nickname_props)
         if not (rec.name or rec.given_name or rec.family_name) and self.nicknames:
             rec.name = self.nicknames[0]  # a card known only by a nickname is named by it
         if len(self.names) > 1 or (self.names and not plain_n(self.names[0])):

@@ -16,7 +16,7 @@ from datetime import tzinfo
 from typing import Any
 
 from crm_tui.io.fields import APPLE_NO_YEAR
-from crm_tui.io.vcard import ANNIVERSARY, caret, folded
+from crm_tui.io.vcard import ANNIVERSARY, folded, property_line
 from crm_tui.io.vcard_shadow import V4, Shadows, date_value, group_of, resolve
 from crm_tui.keys import clean_text
 from crm_tui.records import ExportedContact, SourceProperty
@@ -35,6 +35,7 @@ _URL_TYPES_4 = frozenset({"home", "work"})  # RFC 6350 gives URL a TYPE (RFC 242
 _APPLE_LABELS = {"other": "_$!<Other>!$_", "main": "_$!<Main>!$_"}
 _HAS_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _SAFE_FILE = re.compile(r"^[A-Za-z0-9._@-]{1,120}$")
+_KEPT = f"crm-kept-{uuid.uuid4().hex}-"  # stands for a kept line's value until the card is serialized
 _ADR_TYPES = frozenset({"home", "work", "postal", "parcel", "dom", "intl"})
 
 
@@ -60,12 +61,21 @@ def _as_types(label: str, known: frozenset[str]) -> bool:
     return all(t in known for t in label.split(","))
 
 
-def _add_kept(card: Any, prop: SourceProperty) -> None:
-    """A card's own line, in its place among the properties of its name, as it was read (value escaped)."""
-    line = card.add(prop.name.lower())
-    line.value = prop.value
-    line.params = {name: [caret(v) for v in values] for name, values in prop.params.items()}
+def _add_kept(card: Any, prop: SourceProperty, placed: list[str]) -> None:
+    """A card's own line, in its place among the properties of its name, as it was read (value escaped,
+    parameters in the card's order: vobject would sort them, so a placeholder stands in until `_put_kept`)."""
+    line = card.add(prop.name.lower(), group=prop.group)
+    line.value = f"{_KEPT}{len(placed)}."
+    placed.append(property_line(prop))
     line.encoded, line.isNative = True, False
+
+
+def _put_kept(text: str, kept: list[str]) -> str:
+    for i, line in enumerate(kept):
+        at = text.index(f":{_KEPT}{i}.\r\n")
+        start = text.rindex("\r\n", 0, at) + 2
+        text = text[:start] + folded(line) + text[at + len(f":{_KEPT}{i}.") :]
+    return text
 
 
 def _group(counter: list[int], taken: set[str]) -> str:
@@ -84,11 +94,12 @@ def _add_labeled(
     taken: set[str],
     v4: bool,
     covered: dict[tuple[str, int], SourceProperty],
+    placed: list[str],
 ) -> None:
     known = (_TYPES_4 if v4 else _TYPES)[kind]
     for i, (value, label) in enumerate(values):
         if (kind.upper(), i) in covered:  # the card's own line, kept (io/vcard_shadow.py)
-            _add_kept(card, covered[(kind.upper(), i)])
+            _add_kept(card, covered[(kind.upper(), i)], placed)
             continue
         types = []
         ab_label = None
@@ -127,9 +138,9 @@ def contact_vcard(c: ExportedContact, tz: tzinfo) -> str:
         card.add("n").value = vobject.vcard.Name(family=c.family_name or "", given=c.given_name or "")
     counter = [0]
     taken = {g for g in map(group_of, shadows.lines) if g}
-    _add_labeled(card, "email", c.emails, counter, taken, v4, shadows.covered)
-    _add_labeled(card, "tel", c.phones, counter, taken, v4, shadows.covered)
-    if c.nickname:
+    _add_labeled(card, "email", c.emails, counter, taken, v4, shadows.covered, shadows.placed)
+    _add_labeled(card, "tel", c.phones, counter, taken, v4, shadows.covered, shadows.placed)
+    if c.nickname and "NICKNAME" not in shadows.written:
         card.add("nickname").value = c.nickname
     if c.organization and "ORG" not in shadows.written:
         units = c.department.split("; ") if c.department else []
@@ -160,7 +171,7 @@ def contact_vcard(c: ExportedContact, tz: tzinfo) -> str:
     custom = {k: v for k, v in c.custom.items() if k != "BDAY"} if shadows.text_birthday else c.custom
     if custom:
         card.add("x-crm-custom").value = json.dumps(custom, ensure_ascii=False, sort_keys=True)
-    text = str(card.serialize())
+    text = _put_kept(str(card.serialize()), shadows.placed)
     if v4:  # vobject writes 3.0; the properties above are 4.0's too. VERSION follows BEGIN (RFC 6350 6.7.9).
         head = "BEGIN:VCARD\r\nVERSION:3.0\r\n"
         assert text.startswith(head), text[:40]
@@ -204,7 +215,7 @@ def _add_person(card: Any, c: ExportedContact, counter: list[int], taken: set[st
             card.add("x-ablabel", group=group).value = label
     for i, a in enumerate(c.addresses):
         if ("ADR", i) in shadows.covered:
-            _add_kept(card, shadows.covered[("ADR", i)])
+            _add_kept(card, shadows.covered[("ADR", i)], shadows.placed)
             continue
         std = (a.label or "").lower()
         typed = bool(std) and _as_types(std, _ADR_TYPES)
@@ -220,7 +231,7 @@ def _add_person(card: Any, c: ExportedContact, counter: list[int], taken: set[st
             card.add("x-ablabel", group=group).value = _APPLE_LABELS.get(std, a.label or "")
     for i, (url, url_label) in enumerate(c.urls):
         if ("URL", i) in shadows.covered:
-            _add_kept(card, shadows.covered[("URL", i)])
+            _add_kept(card, shadows.covered[("URL", i)], shadows.placed)
             continue
         # RFC 2426 gives URL no TYPE: a label is Apple's; RFC 6350 has home and work.
         typed = v4 and bool(url_label) and _as_types((url_label or "").lower(), _URL_TYPES_4)

@@ -1,8 +1,10 @@
 """A card's own form of the properties crm reads into fields ("shadows"), so they go out as they came.
 
-crm writes N, ORG, NOTE, BDAY and the anniversary from its fields, in one form. A card that wrote
-one of them otherwise (N's additional names, a grouped ORG with its Apple label, two NOTEs, `BDAY:20180120`,
-`ANNIVERSARY` rather than `X-ANNIVERSARY`) has those properties kept too, as card lines marked
+crm writes N, ORG, NOTE, NICKNAME, BDAY and the anniversary from its fields, in one form. A card that
+wrote one of them otherwise (N's additional names, a grouped ORG with its Apple label, two NOTEs,
+`NICKNAME:Nick1,Nick2`, `BDAY:20180120` or a date-time, `ANNIVERSARY` or Apple's `item1.X-ABDATE`
+rather than `X-ANNIVERSARY`), or a TEL, EMAIL, ADR or URL with a parameter crm has no field for
+(an x-param in 3.0, also VALUE=uri, LABEL... in 4.0), has those properties kept too, as card lines marked
 with SHADOW. The writer gives them back verbatim while the field still says what they say and the
 form is one the card's version has; after an edit they are dropped and the field is written in
 crm's form (an anniversary keeps the card's property name: ANNIVERSARY stays ANNIVERSARY).
@@ -19,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 
 from crm_tui.io.fields import APPLE_NO_YEAR, parse_birthday, parse_email, parse_phone
-from crm_tui.io.vcard_lines import components, parse_property, split_escaped, unescape
+from crm_tui.io.vcard_lines import components, parse_property, split_escaped, text_list, unescape
 from crm_tui.records import Address, ExportedContact, RowError, SourceProperty
 
 SHADOW = ">"  # no content line starts so: a vCard name is letters, digits and dashes
@@ -27,7 +29,10 @@ VERSION_4 = SHADOW + "VERSION:4.0"  # the card came in as vCard 4.0: it goes out
 V3, V4 = "3.0", "4.0"
 ANNIVERSARIES = frozenset({"ANNIVERSARY", "X-ANNIVERSARY", "X-EVOLUTION-ANNIVERSARY", "X-MS-ANNIVERSARY"})
 _TEXT_PARAMS = frozenset({"CHARSET"})
-_DATE = re.compile(r"^\d{4}-?\d{2}-?\d{2}$")  # a vCard 3.0 date (RFC 2425 5.8.4), full or basic form
+# A vCard 3.0 date or date-time (RFC 2425 5.8.4; RFC 2426 3.1.5 allows BDAY;VALUE=date-time, as DAVx5
+# writes `1996-04-15T201243+04:00`), full or basic form.
+_DATE = re.compile(r"^\d{4}-?\d{2}-?\d{2}(?:T\d{2}:?\d{2}:?\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$")
+_DATE_VALUES = frozenset({"date", "date-time"})
 # A vCard 4.0 date-and-or-time (RFC 6350 4.3.4, basic format), and a card's own extended `1815-12-10`.
 _DATE_4 = re.compile(
     r"^(?:\d{8}|\d{4}-\d{2}-\d{2}|--\d{2}-?\d{2})(?:T\d{2}(?:\d{2}(?:\d{2})?)?(?:Z|[+-]\d{2}(?:\d{2})?)?)?$"
@@ -78,8 +83,12 @@ def _field_of(prop: SourceProperty) -> object:
     return unescape(prop.value).strip(), label
 
 
-def _listed_valid(prop: SourceProperty) -> bool:
-    """A kept TEL, EMAIL, ADR or URL in a form 4.0 has: no ENCODING or CHARSET, no TYPE=pref (PREF says it)."""
+def _listed_valid(prop: SourceProperty, version: str) -> bool:
+    """A kept TEL, EMAIL, ADR or URL in a form the version has. In 4.0: no ENCODING or CHARSET, no
+    TYPE=pref (PREF says it). In 3.0: TYPE and x-params only (RFC 2426 4 allows an x-param on any
+    property: Evolution's X-COUCHDB-UUID), no 4.0 VALUE=uri, PREF, LABEL, GEO or TZ."""
+    if version == V3:
+        return all(name in _TEXT_PARAMS or name == "TYPE" or name.startswith("X-") for name in prop.params)
     return not {"ENCODING", "CHARSET"} & set(prop.params) and "pref" not in types_of(prop)
 
 
@@ -155,18 +164,28 @@ def _org_fields(prop: SourceProperty) -> tuple[str | None, str | None]:
 
 def _valid(prop: SourceProperty, version: str) -> bool:
     """True when the card's own form of the property is one the export's version has. In 3.0: no
-    parameter (ALTID, VALUE=text, LANGUAGE... are 4.0's), a date as RFC 2425 writes one. In 4.0: no
+    parameter but x-params and a date's VALUE (ALTID, VALUE=text, LANGUAGE... are 4.0's), a date or
+    date-time as RFC 2425 writes one (kept while its date is crm's). In 4.0: no
     ENCODING (3.0's), a date-and-or-time. N with its five components in both."""
     if version == V4:
         if "ENCODING" in prop.params:
             return False
-    elif set(prop.params) - _TEXT_PARAMS:
+    elif not all(_param_3(prop, name) for name in prop.params):
         return False
     if prop.name == "N":
         return len(split_escaped(prop.value, ";")) == 5
-    if prop.name == "BDAY" or prop.name in ANNIVERSARIES:
+    if prop.name in ("BDAY", "X-ABDATE") or prop.name in ANNIVERSARIES:
         return bool((_DATE_4 if version == V4 else _DATE).match(prop.value.strip())) and not is_text(prop)
     return True
+
+
+def _param_3(prop: SourceProperty, name: str) -> bool:
+    """True when vCard 3.0 has this parameter on the property: an x-param on any (RFC 2426 4), a BDAY's
+    VALUE=date or date-time (3.1.5)."""
+    if name in _TEXT_PARAMS or name.startswith("X-"):
+        return True
+    dated = prop.name in ("BDAY", "X-ABDATE") or prop.name in ANNIVERSARIES
+    return dated and name == "VALUE" and all(v.lower() in _DATE_VALUES for v in prop.params[name])
 
 
 def _altid(prop: SourceProperty) -> str:
@@ -188,11 +207,12 @@ class Shadows:
     """What the writer does with a contact's card lines: the lines to write, and which fields they stand for."""
 
     lines: list[str] = field(default_factory=list)  # kept properties and the shadows still true, verbatim
-    written: set[str] = field(default_factory=set)  # N, ORG, NOTE, BDAY, ANNIVERSARY: not written from fields
+    written: set[str] = field(default_factory=set)  # N, ORG, NOTE, NICKNAME, BDAY, ANNIVERSARY: not from fields
     version: str = V3
     text_birthday: bool = False  # the custom field BDAY goes out as BDAY;VALUE=text, not in X-CRM-CUSTOM
     # (TEL, 2): the third phone goes out as this card line, in its place (4.0 only)
     covered: dict[tuple[str, int], SourceProperty] = field(default_factory=dict)
+    placed: list[str] = field(default_factory=list)  # the covered lines as written (io/vcard_out.py)
 
 
 def resolve(c: ExportedContact) -> Shadows:
@@ -214,7 +234,7 @@ def resolve(c: ExportedContact) -> Shadows:
             prop = parse_property(0, line[1:])
         except RowError:
             continue
-        kind = "ANNIVERSARY" if prop.name in ANNIVERSARIES else prop.name
+        kind = "ANNIVERSARY" if prop.name in ANNIVERSARIES or prop.name == "X-ABDATE" else prop.name
         found.setdefault(kind, []).append((line[1:], prop))
     used: list[str] = []
     names = found.get("N", [])
@@ -234,6 +254,11 @@ def resolve(c: ExportedContact) -> Shadows:
     if notes and all(_valid(p, version) for _, p in notes) and said == (c.notes or ""):
         used += [text for text, _ in notes]
         out.written.add("NOTE")
+    nicks = found.get("NICKNAME", [])
+    said = ", ".join(n for _, p in nicks for n in text_list(p.value))
+    if nicks and all(_valid(p, version) for _, p in nicks) and said == (c.nickname or ""):
+        used += [text for text, _ in nicks]
+        out.written.add("NICKNAME")
     births = found.get("BDAY", [])
     if births and c.birthday and _valid(births[0][1], version) and date_of(births[0][1]) == c.birthday:
         used.append(births[0][0])
@@ -249,11 +274,12 @@ def resolve(c: ExportedContact) -> Shadows:
     if dates:
         wanted = next((v for label, v in c.dates if label.casefold() == "anniversary"), None)
         if wanted is not None:  # ANNIVERSARY stays ANNIVERSARY: as written, or with crm's date
-            same = _valid(dates[0][1], version) and date_of(dates[0][1]) == wanted
-            used.append(dates[0][0] if same else date_line(dates[0][1].name, wanted, version))
+            p = dates[0][1]
+            same = _valid(p, version) and date_of(p) == wanted
+            name = f"{p.group}.{p.name}" if p.group else p.name  # Apple's item1.X-ABDATE keeps its label
+            used.append(dates[0][0] if same else date_line(name, wanted, version))
             out.written.add("ANNIVERSARY")
-    if version == V4:  # RFC 2426 has none of these parameters (strict 3.0 readers refuse an X- one)
-        _listed(c, found, out)
+    _listed(c, found, out, version)
     groups = {g for g in map(group_of, [*used, *(x for x in kept if not _is_label(x))]) if g}
     out.lines = used + [x for x in kept if not _is_label(x) or group_of(x) in groups]
     return out
@@ -264,18 +290,20 @@ def _is_label(line: str) -> bool:
     return head.rsplit(".", 1)[-1].upper() == "X-ABLABEL"
 
 
-def _listed(c: ExportedContact, found: dict[str, list[tuple[str, SourceProperty]]], out: Shadows) -> None:
-    """Emails, phones, addresses and web addresses whose 4.0 card line said more than the field keeps:
-    that line, while the value and label are the field's and it is the primary one exactly when crm's is."""
+def _listed(c: ExportedContact, found: dict[str, list[tuple[str, SourceProperty]]], out: Shadows, version: str) -> None:
+    """Emails, phones, addresses and web addresses whose card line said more than the field keeps:
+    that line, while the value and label are the field's and it says primary only of crm's primary."""
     wanted: dict[str, list[object]] = {
         "EMAIL": list(c.emails), "TEL": list(c.phones), "ADR": list(c.addresses), "URL": list(c.urls),
     }  # fmt: skip
     for kind, values in wanted.items():
-        lines = [(text, p) for text, p in found.get(kind, []) if _listed_valid(p)]
+        lines = [(text, p) for text, p in found.get(kind, []) if _listed_valid(p, version)]
         for i, value in enumerate(values):
             primary = i == 0 and len(values) > 1  # as the writer marks it (pref, PREF=1)
             for text, p in lines:
-                same = kind in ("ADR", "URL") or len(values) == 1 or label_of(p, {})[1] == primary
+                # The first goes out as the card wrote it with or without a pref (read again, it is still the
+                # first: the primary); another only without one (with one, it would be read as the primary).
+                same = kind in ("ADR", "URL") or primary or not label_of(p, {})[1]
                 if same and _field_of(p) == value:
                     out.covered[(kind, i)] = p
                     lines.remove((text, p))

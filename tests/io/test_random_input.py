@@ -44,7 +44,10 @@ def check_import_contract(crm: Crm, engine: Engine, args: list[str], data: bytes
             assert dump_database(engine) == before
         return code
     assert code == 1, f"exit {code}: {err}"
-    assert len(lines) == 1 and lines[0].startswith("crm: "), err
+    # A vCard import that stops names the properties it had left out of the card first (as
+    # test_vcard_interop's test_a_bad_property_is_left_out_never_the_card wants), then why it stops.
+    notes = [line for line in lines[:-1] if line.startswith("crm: ") and "left out" in line]
+    assert len(lines) == len(notes) + 1 and lines[-1].startswith("crm: "), err
     assert out == "", out
     assert dump_database(engine) == before, f"{args} failed ({err.strip()}) but wrote to the database"
     return code

@@ -1,0 +1,83 @@
+"""A vCard 3.0 card goes out with the properties it had, in its own form (issue 12 item 4).
+
+What crm reads into a field but writes otherwise goes out as the card wrote it while the field still
+says the same: a NICKNAME list (RFC 2426 3.1.3), Apple's X-ABDATE anniversary with its label, a TEL,
+EMAIL, ADR or URL with a vendor's x-param (RFC 2426 4: any property may have one), a BDAY that is a
+date-time (3.1.5). A second URL with the same address is kept as a second URL.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.io.conftest import Crm
+from tests.io.readers import vcards
+
+CARD = "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:kim-1\r\nFN:Kim Lee\r\nN:Lee;Kim;;;\r\n{lines}END:VCARD\r\n"
+
+
+def trip(crm: Crm, tmp_path: Path, *lines: str) -> list[str]:
+    """The card's lines after an import and an export, checked by both readers; a second trip gives the same."""
+    source = tmp_path / "kim.vcf"
+    source.write_text(CARD.format(lines="".join(x + "\r\n" for x in lines)), encoding="utf-8")
+    code, _, err = crm("import", "vcard", str(source))
+    assert code == 0, err
+    first = export(crm, tmp_path / "first.vcf")
+    code, _, err = crm("import", "vcard", str(tmp_path / "first.vcf"))
+    assert code == 0 and "1 unchanged" in err, err
+    assert export(crm, tmp_path / "second.vcf") == first
+    return first
+
+
+def export(crm: Crm, path: Path) -> list[str]:
+    code, _, err = crm("export", "contacts", "-f", "vcard", "-o", str(path))
+    assert code == 0, err
+    vcards(path.read_bytes())
+    # unfolded
+    return path.read_bytes().decode("utf-8").replace("\r\n ", "").split("\r\n")
+
+
+def test_a_nickname_list_stays_a_list(crm: Crm, tmp_path: Path) -> None:
+    lines = trip(crm, tmp_path, "NICKNAME:Nick1,Nick2")
+    assert [x for x in lines if x.startswith("NICKNAME")] == ["NICKNAME:Nick1,Nick2"], lines
+    # After an edit the nickname is crm's: one text value.
+    assert crm("contact", "edit", "kim", "--nickname", "Kimmy")[0] == 0
+    lines = export(crm, tmp_path / "edited.vcf")
+    assert [x for x in lines if x.startswith("NICKNAME")] == ["NICKNAME:Kimmy"]
+
+
+def test_an_apple_anniversary_goes_out_as_apple_wrote_it(crm: Crm, tmp_path: Path) -> None:
+    lines = trip(crm, tmp_path, "item1.X-ABDATE:2010-06-05", "item1.X-ABLabel:_$!<Anniversary>!$_")
+    assert "item1.X-ABDATE:2010-06-05" in lines and "item1.X-ABLABEL:_$!<Anniversary>!$_" in lines, "\n".join(lines)
+    assert not any(x.startswith("X-ANNIVERSARY") for x in lines), lines
+    # A new date goes out in the card's property, with its label.
+    assert crm("contact", "edit", "kim", "--date", "anniversary=2011-07-01")[0] == 0
+    lines = export(crm, tmp_path / "edited.vcf")
+    assert "item1.X-ABDATE:2011-07-01" in lines and "item1.X-ABLABEL:_$!<Anniversary>!$_" in lines, lines
+    assert not any(x.startswith("X-ANNIVERSARY") or "2010-06-05" in x for x in lines), lines
+
+
+def test_two_urls_with_the_same_address_stay_two(crm: Crm, tmp_path: Path) -> None:
+    lines = trip(crm, tmp_path, "URL:https://kim.example/", "URL:https://kim.example/")
+    assert [x for x in lines if x.startswith("URL")] == ["URL:https://kim.example/"] * 2, lines
+
+
+def test_a_vendor_x_param_stays_while_the_value_does(crm: Crm, tmp_path: Path) -> None:
+    # (a quoted parameter value goes out unquoted when it has no comma, semicolon or colon: the same value)
+    email = "EMAIL;TYPE=work;X-COUCHDB-UUID=83a75a5d-2777:kim@x.io"
+    tel = "TEL;X-COUCHDB-UUID=c2fa1caa;TYPE=cell:905-666-1234"  # the first of two, the primary, says no pref
+    work = "TEL;X-COUCHDB-UUID=fbfb2722;TYPE=work,voice:905-555-1234"
+    lines = trip(crm, tmp_path, email.replace("=83a75a5d-2777", '="83a75a5d-2777"'), tel, work)
+    assert email in lines and lines.index(tel) + 1 == lines.index(work), lines
+    assert crm("contact", "edit", "kim", "--remove-email", "kim@x.io", "--add-email", "kim@y.io")[0] == 0
+    lines = export(crm, tmp_path / "edited.vcf")
+    assert "EMAIL:kim@y.io" in lines and not any('COUCHDB-UUID="83' in x for x in lines) and tel in lines, lines
+
+
+def test_a_birthday_date_time_stays_while_the_date_does(crm: Crm, tmp_path: Path) -> None:
+    lines = trip(crm, tmp_path, "BDAY:1996-04-15T201243+04:00")
+    # RFC 2426 3.1.5: a date-time says VALUE=date-time (a date is the default); the value is as written.
+    assert [x for x in lines if x.startswith("BDAY")] == ["BDAY;VALUE=date-time:1996-04-15T201243+04:00"], lines
+    assert crm("contact", "edit", "kim", "--birthday", "1996-04-16")[0] == 0
+    lines = export(crm, tmp_path / "edited.vcf")
+    assert [x for x in lines if x.startswith("BDAY")] == ["BDAY:1996-04-16"], lines

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import binascii
 import json
-import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
@@ -24,10 +23,12 @@ from crm_tui.io.vcard_shadow import (
     V3,
     V4,
     VERSION_4,
+    apple_label,
     date_line,
     escape_text,
     is_text,
     label_of,
+    own_form,
     plain_n,
     plain_org,
     richer,
@@ -37,8 +38,6 @@ from crm_tui.keys import url_key
 from crm_tui.records import Address, ContactRecord, Labeled, RowError, Skipped, SourceProperty
 from crm_tui.safewrite import PendingFile
 
-_STANDARD_LABELS = {"home", "work", "other", "cell", "fax", "pager", "main", "iphone", "text", "video"}
-_AB_LABEL = re.compile(r"^_\$!<(.*)>!\$_$")
 # Properties about the file or the card, not the person (PROFILE:VCard is vCard 3.0's BEGIN line's twin):
 # written anew on export. Every other property crm has no field for is kept as written (`card_lines`).
 _SKIP = {"VERSION", "PRODID", "REV", "PROFILE", "X-CRM-REJECTED"}
@@ -68,10 +67,7 @@ def card_record(card: RawCard, tz: tzinfo) -> ContactRecord:
     ab_labels = {}
     for prop in card.properties:
         if prop.name == "X-ABLABEL" and prop.group:
-            raw = unescape(prop.value).strip()
-            m = _AB_LABEL.match(raw)
-            label = m[1] if m else raw
-            ab_labels[prop.group] = label.lower() if label.lower() in _STANDARD_LABELS else label
+            ab_labels[prop.group] = apple_label(prop.value)
     version = next((p.value.strip() for p in card.properties if p.name == "VERSION"), "3.0")
     reading = _CardReading(rec, ab_labels, tz, version)
     for prop in card.properties:
@@ -140,14 +136,14 @@ class _CardReading:
             if value:
                 label, primary = label_of(prop, self.ab_labels)
                 self.emails.append((primary, Labeled(parse_email(value, line, name), label)))
-                if richer(prop):  # a parameter crm has no field for: the card's own line is kept too
+                if richer(prop) or own_form(prop, self.out):  # the card's own line is kept too
                     self.shadows.append(prop)
         elif name == "TEL":
             value = prop.value.strip() if _is_uri(prop) else unescape(prop.value).strip()
             if value:
                 label, primary = label_of(prop, self.ab_labels)
                 self.phones.append((primary, Labeled(parse_phone(value, line, name), label)))
-                if richer(prop):
+                if richer(prop) or own_form(prop, self.out):
                     self.shadows.append(prop)
         elif name == "ORG":
             parts = [p for p in components(prop.value) if p]

@@ -17,7 +17,7 @@ from typing import Any
 
 from crm_tui.io.fields import APPLE_NO_YEAR
 from crm_tui.io.vcard import ANNIVERSARY, folded, property_line
-from crm_tui.io.vcard_shadow import V4, Shadows, date_value, group_of, resolve
+from crm_tui.io.vcard_shadow import TEL_TYPES, TEL_TYPES_4, V4, Shadows, date_value, group_of, resolve
 from crm_tui.keys import clean_text
 from crm_tui.records import ExportedContact, SourceProperty
 
@@ -26,11 +26,11 @@ _UID_NAMESPACE = uuid.UUID("5b0c9a7e-8f5e-4c43-9d84-2f0c6f1d3a10")
 # and every address book write them). Any other label travels in Apple's item1.X-ABLabel, in its
 # marked form for Apple's own (Other, Main).
 _TYPES = {
-    "tel": frozenset({"home", "work", "cell", "fax", "pager", "video", "car", "isdn", "pcs", "msg", "bbs", "modem"}),
+    "tel": TEL_TYPES,
     "email": frozenset({"home", "work"}),
 }
 # RFC 6350 (6.4.1) adds `text` and `textphone` for TEL; a 3.0 type it dropped is still a TYPE token there.
-_TYPES_4 = {"tel": _TYPES["tel"] | {"text", "textphone"}, "email": _TYPES["email"]}
+_TYPES_4 = {"tel": TEL_TYPES_4, "email": _TYPES["email"]}
 _URL_TYPES_4 = frozenset({"home", "work"})  # RFC 6350 gives URL a TYPE (RFC 2426 did not)
 _APPLE_LABELS = {"other": "_$!<Other>!$_", "main": "_$!<Main>!$_"}
 _HAS_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
@@ -57,7 +57,8 @@ def file_name(c: ExportedContact) -> str:
 
 def _as_types(label: str, known: frozenset[str]) -> bool:
     """True when a label is TYPE values the version knows (`home,fax`: a card's types, as the reader
-    joins them). Any other (an x-name too: strict 3.0 readers refuse those) is an Apple label."""
+    joins them). Any other (an x-name too: strict 3.0 readers refuse those) is an Apple label; a card's
+    own `TEL;TYPE=fax,x-aunt` goes out as it wrote it while unchanged (io/vcard_shadow.py own_form)."""
     return all(t in known for t in label.split(","))
 
 

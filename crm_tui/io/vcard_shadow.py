@@ -4,9 +4,10 @@ crm writes N, ORG, NOTE, NICKNAME, BDAY and the anniversary from its fields, in 
 wrote one of them otherwise (N's additional names, a grouped ORG with its Apple label, two NOTEs,
 `NICKNAME:Nick1,Nick2`, `BDAY:20180120` or a date-time, `ANNIVERSARY` or Apple's `item1.X-ABDATE`
 rather than `X-ANNIVERSARY`), or a TEL, EMAIL, ADR or URL with a parameter crm has no field for
-(an x-param in 3.0, also VALUE=uri, LABEL... in 4.0), has those properties kept too, as card lines marked
-with SHADOW. The writer gives them back verbatim while the field still says what they say and the
-form is one the card's version has; after an edit they are dropped and the field is written in
+(an x-param in 3.0, also VALUE=uri, LABEL... in 4.0), or a TEL or EMAIL crm would write otherwise
+(TYPE values beside an Apple label, a group not named itemN, an x-name TYPE), has those properties kept
+too, as card lines marked with SHADOW. The writer gives them back verbatim while the field still says
+what they say and the form is one the card's version has; after an edit they are dropped and the field is written in
 crm's form (an anniversary keeps the card's property name: ANNIVERSARY stays ANNIVERSARY).
 
 A card that came in as vCard 4.0 carries the line VERSION_4 and goes out as 4.0 (RFC 6350), so
@@ -67,9 +68,40 @@ def richer(prop: SourceProperty) -> bool:
     return not prop.group and bool(set(prop.params) - _FIELD_PARAMS)
 
 
-def _field_of(prop: SourceProperty) -> object:
+_STANDARD_LABELS = {"home", "work", "other", "cell", "fax", "pager", "main", "iphone", "text", "video"}
+_AB_LABEL = re.compile(r"^_\$!<(.*)>!\$_$")
+_ITEM = re.compile(r"^item\d+$", re.IGNORECASE)
+# The TEL TYPE values crm writes (io/vcard_out.py): RFC 2426's (3.3.1), and RFC 6350's (6.4.1) in 4.0
+TEL_TYPES = frozenset({"home", "work", "cell", "fax", "pager", "video", "car", "isdn", "pcs", "msg", "bbs", "modem"})
+TEL_TYPES_4 = TEL_TYPES | {"text", "textphone"}
+
+
+def apple_label(value: str) -> str:
+    """An X-ABLabel's label: Apple's own (`_$!<Other>!$_`) and the standard ones in lower case."""
+    raw = unescape(value).strip()
+    m = _AB_LABEL.match(raw)
+    label = m[1] if m else raw
+    return label.lower() if label.lower() in _STANDARD_LABELS else label
+
+
+def own_form(prop: SourceProperty, version: str) -> bool:
+    """True when crm would write a TEL or EMAIL otherwise than the card did: an Apple-labelled one with
+    TYPE values (`item1.TEL;TYPE=home,x-useless` with its X-ABLabel) or a group not named `itemN`
+    (`workEmail.`), or an x-name TYPE value the writer would make an Apple label (`TEL;TYPE=fax,x-aunt`)."""
+    named = [t for t in types_of(prop) if t not in _GENERIC_TYPES]
+    known = (TEL_TYPES_4 if version == V4 else TEL_TYPES) if prop.name == "TEL" else frozenset({"home", "work"})
+    # Only a form the version's grammar has: known values and x-names (RFC 2426 4's tel-type, email-type;
+    # an unregistered iana-token, Apple's `iphone`, stays an Apple label as before).
+    if not all(t in known or t.startswith("x-") for t in named):
+        return False
+    if prop.group:
+        return bool(named) or not _ITEM.match(prop.group)
+    return any(t not in known for t in named)
+
+
+def _field_of(prop: SourceProperty, ab_labels: dict[str, str] | None = None) -> object:
     """What the reader makes of a TEL, EMAIL, ADR or URL: (value, label), or the Address."""
-    label = label_of(prop, {})[0]
+    label = label_of(prop, ab_labels or {})[0]
     try:
         if prop.name == "TEL":
             uri = any(v.lower() == "uri" for v in prop.params.get("VALUE", []))
@@ -279,8 +311,10 @@ def resolve(c: ExportedContact) -> Shadows:
             name = f"{p.group}.{p.name}" if p.group else p.name  # Apple's item1.X-ABDATE keeps its label
             used.append(dates[0][0] if same else date_line(name, wanted, version))
             out.written.add("ANNIVERSARY")
-    _listed(c, found, out, version)
+    labels = {g: apple_label(x.split(":", 1)[1]) for x in kept if _is_label(x) and (g := group_of(x))}
+    _listed(c, found, out, version, labels)
     groups = {g for g in map(group_of, [*used, *(x for x in kept if not _is_label(x))]) if g}
+    groups |= {p.group.lower() for p in out.covered.values() if p.group}  # their labels go with them
     out.lines = used + [x for x in kept if not _is_label(x) or group_of(x) in groups]
     return out
 
@@ -290,7 +324,13 @@ def _is_label(line: str) -> bool:
     return head.rsplit(".", 1)[-1].upper() == "X-ABLABEL"
 
 
-def _listed(c: ExportedContact, found: dict[str, list[tuple[str, SourceProperty]]], out: Shadows, version: str) -> None:
+def _listed(
+    c: ExportedContact,
+    found: dict[str, list[tuple[str, SourceProperty]]],
+    out: Shadows,
+    version: str,
+    labels: dict[str, str],
+) -> None:
     """Emails, phones, addresses and web addresses whose card line said more than the field keeps:
     that line, while the value and label are the field's and it says primary only of crm's primary."""
     wanted: dict[str, list[object]] = {
@@ -299,12 +339,12 @@ def _listed(c: ExportedContact, found: dict[str, list[tuple[str, SourceProperty]
     for kind, values in wanted.items():
         lines = [(text, p) for text, p in found.get(kind, []) if _listed_valid(p, version)]
         for i, value in enumerate(values):
-            primary = i == 0 and len(values) > 1  # as the writer marks it (pref, PREF=1)
             for text, p in lines:
-                # The first goes out as the card wrote it with or without a pref (read again, it is still the
-                # first: the primary); another only without one (with one, it would be read as the primary).
-                same = kind in ("ADR", "URL") or primary or not label_of(p, {})[1]
-                if same and _field_of(p) == value:
+                # The first (a lone one too) goes out as the card wrote it with or without a pref (read again, it
+                # is still the first: the primary); another only without one (with one, it would be the primary).
+                same = kind in ("ADR", "URL") or i == 0 or not label_of(p, {})[1]
+                own = {p.group: labels[p.group.lower()]} if p.group and p.group.lower() in labels else {}
+                if same and _field_of(p, own) == value:
                     out.covered[(kind, i)] = p
                     lines.remove((text, p))
                     break

@@ -53,7 +53,26 @@ _X_PARAM = re.compile(rf";X-[A-Za-z0-9-]+={_PV}(?:,{_PV})*", re.IGNORECASE)
 
 
 def _without_x_params(block: str) -> str:
-    return _HEAD.sub(lambda m: m[1] + _X_PARAM.sub("", m[2]), block)
+    return _HEAD.sub(lambda m: m[1] + _x_types(m[1], _X_PARAM.sub("", m[2])), block)
+
+
+# RFC 2426 4's grammar has `tel-type = "HOME" / ... / iana-token / x-name` and `email-type = "INTERNET" /
+# "X400" / iana-token / "X-" word`; the `vcard` validator refuses any TYPE value it does not list. crm
+# writes a card's own `TEL;TYPE=fax,x-aunt` back (DAVx5), so the x-name TYPE values of a TEL or EMAIL
+# are taken out for that reader (vobject checks them); no other value is let through.
+_TYPE_PARAM = re.compile(r";TYPE=([^;:]*)", re.IGNORECASE)
+_X_NAME = re.compile(r"^X-[A-Za-z0-9-]+$", re.IGNORECASE)
+
+
+def _x_types(name: str, params: str) -> str:
+    if name.rsplit(".", 1)[-1].upper() not in ("TEL", "EMAIL"):
+        return params
+
+    def strip(m: re.Match[str]) -> str:
+        values = [v for v in m[1].split(",") if not _X_NAME.match(v)]
+        return f";TYPE={','.join(values)}" if values else ""
+
+    return _TYPE_PARAM.sub(strip, params)
 
 
 # RFC 2426 3.1.5 (and its section 4 grammar) gives BDAY `VALUE=date` or `VALUE=date-time`; the `vcard`

@@ -81,3 +81,21 @@ def test_a_birthday_date_time_stays_while_the_date_does(crm: Crm, tmp_path: Path
     assert crm("contact", "edit", "kim", "--birthday", "1996-04-16")[0] == 0
     lines = export(crm, tmp_path / "edited.vcf")
     assert [x for x in lines if x.startswith("BDAY")] == ["BDAY:1996-04-16"], lines
+
+
+def test_an_apple_labelled_phone_keeps_its_types_and_group(crm: Crm, tmp_path: Path) -> None:
+    # DAVx5: TYPE values beside the Apple label, and a group not named itemN; both go out as the card had them.
+    tel, email = "item1.TEL;TYPE=voice,home,pref,x-useless:+49 1234 56788", "workEmail.EMAIL;TYPE=work:kim@x.io"
+    lines = trip(crm, tmp_path, tel, "item1.X-ABLabel:Useless", email, "workEmail.X-ABLabel:@work")
+    assert tel in lines and "item1.X-ABLABEL:Useless" in lines, lines
+    assert email in lines and "workEmail.X-ABLABEL:@work" in lines, lines
+    # After an edit the phone is crm's: its label is Apple's in a group of crm's, the card's label goes.
+    assert crm("contact", "edit", "kim", "--remove-phone", "+49 1234 56788", "--add-phone", "+49 1234 56789")[0] == 0
+    lines = export(crm, tmp_path / "edited.vcf")
+    assert not any("x-useless" in x or x.endswith("X-ABLABEL:Useless") for x in lines), lines
+    assert email in lines and "workEmail.X-ABLABEL:@work" in lines, lines
+
+
+def test_a_phone_typed_with_an_x_name_keeps_its_types(crm: Crm, tmp_path: Path) -> None:
+    lines = trip(crm, tmp_path, "TEL;TYPE=fax,x-aunt:+1-800-MYFAX")
+    assert "TEL;TYPE=fax,x-aunt:+1-800-MYFAX" in lines and not any("X-ABLABEL" in x for x in lines), lines

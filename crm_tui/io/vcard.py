@@ -194,8 +194,10 @@ class _CardReading:
             if not any(parts):
                 return False
             rec.addresses.append(Address(label, *(p or None for p in parts)))
-            if richer(prop):  # 4.0's LABEL, GEO or TZ, a vendor's X- parameter
+            if richer(prop) or own_form(prop, self.out):  # 4.0's LABEL, GEO or TZ, a vendor's X- parameter
                 self.shadows.append(prop)
+                if prop.group:  # its Apple label goes with it
+                    self.shadow_groups.add(prop.group)
         elif name == "URL":
             url = unescape(prop.value).strip()
             # A web address is one field (and a matching key) per address: a second URL of the same one

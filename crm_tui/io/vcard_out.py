@@ -17,7 +17,7 @@ from typing import Any
 
 from crm_tui.io.fields import APPLE_NO_YEAR
 from crm_tui.io.vcard import ANNIVERSARY, folded, property_line
-from crm_tui.io.vcard_shadow import TEL_TYPES, TEL_TYPES_4, V4, Shadows, date_value, group_of, resolve
+from crm_tui.io.vcard_shadow import ADR_TYPES, TEL_TYPES, TEL_TYPES_4, V4, Shadows, date_value, group_of, resolve
 from crm_tui.keys import clean_text
 from crm_tui.records import ExportedContact, SourceProperty
 
@@ -36,7 +36,6 @@ _APPLE_LABELS = {"other": "_$!<Other>!$_", "main": "_$!<Main>!$_"}
 _HAS_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _SAFE_FILE = re.compile(r"^[A-Za-z0-9._@-]{1,120}$")
 _KEPT = f"crm-kept-{uuid.uuid4().hex}-"  # stands for a kept line's value until the card is serialized
-_ADR_TYPES = frozenset({"home", "work", "postal", "parcel", "dom", "intl"})
 
 
 def contact_uid(c: ExportedContact) -> str:
@@ -138,7 +137,9 @@ def contact_vcard(c: ExportedContact, tz: tzinfo) -> str:
     if "N" not in shadows.written:
         card.add("n").value = vobject.vcard.Name(family=c.family_name or "", given=c.given_name or "")
     counter = [0]
-    taken = {g for g in map(group_of, shadows.lines) if g}
+    taken = {g for g in map(group_of, shadows.lines) if g} | {
+        p.group.lower() for p in shadows.covered.values() if p.group
+    }
     _add_labeled(card, "email", c.emails, counter, taken, v4, shadows.covered, shadows.placed)
     _add_labeled(card, "tel", c.phones, counter, taken, v4, shadows.covered, shadows.placed)
     if c.nickname and "NICKNAME" not in shadows.written:
@@ -219,7 +220,7 @@ def _add_person(card: Any, c: ExportedContact, counter: list[int], taken: set[st
             _add_kept(card, shadows.covered[("ADR", i)], shadows.placed)
             continue
         std = (a.label or "").lower()
-        typed = bool(std) and _as_types(std, _ADR_TYPES)
+        typed = bool(std) and _as_types(std, ADR_TYPES)
         group = _group(counter, taken) if a.label and not typed else None
         adr = card.add("adr", group=group)
         adr.value = vobject.vcard.Address(

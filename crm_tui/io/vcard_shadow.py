@@ -74,6 +74,8 @@ _ITEM = re.compile(r"^item\d+$", re.IGNORECASE)
 # The TEL TYPE values crm writes (io/vcard_out.py): RFC 2426's (3.3.1), and RFC 6350's (6.4.1) in 4.0
 TEL_TYPES = frozenset({"home", "work", "cell", "fax", "pager", "video", "car", "isdn", "pcs", "msg", "bbs", "modem"})
 TEL_TYPES_4 = TEL_TYPES | {"text", "textphone"}
+ADR_TYPES = frozenset({"home", "work", "postal", "parcel", "dom", "intl"})
+_OTHER_TYPES = {"EMAIL": frozenset({"home", "work"}), "ADR": ADR_TYPES}
 
 
 def apple_label(value: str) -> str:
@@ -85,11 +87,11 @@ def apple_label(value: str) -> str:
 
 
 def own_form(prop: SourceProperty, version: str) -> bool:
-    """True when crm would write a TEL or EMAIL otherwise than the card did: an Apple-labelled one with
+    """True when crm would write a TEL, EMAIL or ADR otherwise than the card did: an Apple-labelled one with
     TYPE values (`item1.TEL;TYPE=home,x-useless` with its X-ABLabel) or a group not named `itemN`
     (`workEmail.`), or an x-name TYPE value the writer would make an Apple label (`TEL;TYPE=fax,x-aunt`)."""
     named = [t for t in types_of(prop) if t not in _GENERIC_TYPES]
-    known = (TEL_TYPES_4 if version == V4 else TEL_TYPES) if prop.name == "TEL" else frozenset({"home", "work"})
+    known = (TEL_TYPES_4 if version == V4 else TEL_TYPES) if prop.name == "TEL" else _OTHER_TYPES[prop.name]
     # Only a form the version's grammar has: known values and x-names (RFC 2426 4's tel-type, email-type;
     # an unregistered iana-token, Apple's `iphone`, stays an Apple label as before).
     if not all(t in known or t.startswith("x-") for t in named):

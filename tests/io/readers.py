@@ -56,16 +56,17 @@ def _without_x_params(block: str) -> str:
     return _HEAD.sub(lambda m: m[1] + _x_types(m[1], _X_PARAM.sub("", m[2])), block)
 
 
-# RFC 2426 4's grammar has `tel-type = "HOME" / ... / iana-token / x-name` and `email-type = "INTERNET" /
-# "X400" / iana-token / "X-" word`; the `vcard` validator refuses any TYPE value it does not list. crm
-# writes a card's own `TEL;TYPE=fax,x-aunt` back (DAVx5), so the x-name TYPE values of a TEL or EMAIL
-# are taken out for that reader (vobject checks them); no other value is let through.
+# RFC 2426 4's grammar has `tel-type = "HOME" / ... / iana-token / x-name`, `email-type = "INTERNET" /
+# "X400" / iana-token / "X-" word` and `adr-type = "dom" / ... / iana-type / x-name`; the `vcard`
+# validator refuses any TYPE value it does not list. crm writes a card's own `TEL;TYPE=fax,x-aunt`
+# back (DAVx5), so the x-name TYPE values of a TEL, EMAIL or ADR are taken out for that reader
+# (vobject checks them); no other value is let through.
 _TYPE_PARAM = re.compile(r";TYPE=([^;:]*)", re.IGNORECASE)
 _X_NAME = re.compile(r"^X-[A-Za-z0-9-]+$", re.IGNORECASE)
 
 
 def _x_types(name: str, params: str) -> str:
-    if name.rsplit(".", 1)[-1].upper() not in ("TEL", "EMAIL"):
+    if name.rsplit(".", 1)[-1].upper() not in ("TEL", "EMAIL", "ADR"):
         return params
 
     def strip(m: re.Match[str]) -> str:

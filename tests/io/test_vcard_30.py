@@ -99,3 +99,9 @@ def test_an_apple_labelled_phone_keeps_its_types_and_group(crm: Crm, tmp_path: P
 def test_a_phone_typed_with_an_x_name_keeps_its_types(crm: Crm, tmp_path: Path) -> None:
     lines = trip(crm, tmp_path, "TEL;TYPE=fax,x-aunt:+1-800-MYFAX")
     assert "TEL;TYPE=fax,x-aunt:+1-800-MYFAX" in lines and not any("X-ABLABEL" in x for x in lines), lines
+
+
+def test_an_apple_labelled_address_keeps_its_types_and_group(crm: Crm, tmp_path: Path) -> None:
+    adr = "monkey.ADR;TYPE=work:;;Teststraße 22;Mönchspfaffingen;;4043;Klöster-Reich"
+    lines = trip(crm, tmp_path, adr, "monkey.X-ABLabel:Monkey Tree")
+    assert adr in lines and "monkey.X-ABLABEL:Monkey Tree" in lines, lines

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 
 import pytest
 from sqlmodel import Session
@@ -25,6 +24,7 @@ from crm_tui.services.dedup import (
     undismiss_pair,
 )
 from crm_tui.services.undo import undo_change
+from tests import forkrun
 from tests.conftest import NOW
 
 
@@ -86,7 +86,7 @@ def test_dedup_command(db_url: str) -> None:
     env = {**os.environ, "CRM_DB": db_url, "CRM_USER": "tester", "TZ": "UTC", "NO_COLOR": "1"}
 
     def crm(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "crm_tui", *args], capture_output=True, text=True, env=env)
+        return forkrun.crm(env, *args)  # each its own process (tests/forkrun.py)
 
     people = (("Jane Doe", "+1 555 010 0000"), ("Jane  Doe", "555 010 0000"), ("John Roe", "+1 555 999 0000"))
     for name, phone in people:

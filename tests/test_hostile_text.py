@@ -34,11 +34,10 @@ from crm_tui.services.contacts.writing import add_contact
 from crm_tui.services.interactions import log_interaction
 from crm_tui.services.reminders import add_reminder
 from tests.conftest import NOW
-from tests.forkrun import run_forked
+from tests.forkrun import crm, run_forked
 
 ESC_NAME = "Mal\x1b]0;pwned\x07ory\x1b[2J"
 MARKUP = "[red]Bob[/red] [link=http://evil.example]click[/link] [/foo] evil"
-CRM = [sys.executable, "-m", "crm_tui"]
 
 # ---------------------------------------------------------------- the rules themselves
 
@@ -145,12 +144,9 @@ def test_every_human_listing_shows_stored_escapes_visibly(stored: Engine, cli_en
 
 def test_the_command_line_and_stdin_are_cleaned(cli_env: dict[str, str], engine: Engine) -> None:
     env = {**os.environ, **cli_env}
-    added = subprocess.run([*CRM, "contact", "add", ESC_NAME, "--note", "l1\nl2\x9b\x7f"], env=env, capture_output=True)
+    added = crm(env, "contact", "add", ESC_NAME, "--note", "l1\nl2\x9b\x7f")
     assert added.returncode == 0, added.stderr
-    logged = subprocess.run(
-        [*CRM, "log", "1", "call", "hi\x1b[2J", "--body", "-"], input=b"a\x00b\x1b]0;x\x07c\r\nd", env=env,
-        capture_output=True,
-    )  # fmt: skip
+    logged = crm(env, "log", "1", "call", "hi\x1b[2J", "--body", "-", stdin="a\x00b\x1b]0;x\x07c\r\nd")
     assert logged.returncode == 0, logged.stderr
     with engine.connect() as conn:
         assert conn.execute(text("SELECT display_name, notes FROM contacts")).one() == ("Mal]0;pwnedory[2J", "l1\nl2")
@@ -166,13 +162,11 @@ def test_csv_nul_anywhere_is_dropped_the_same_on_both_databases(crm_env: dict[st
     path = tmp_path / "nul.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     assert path.stat().st_size > 64 * 1024  # past the part read to detect the encoding
-    done = subprocess.run([*CRM, "import", "contacts", str(path)], env=crm_env, capture_output=True)
+    done = crm(crm_env, "import", "contacts", str(path))
     assert done.returncode == 0, done.stderr
-    shown = subprocess.run([*CRM, "contact", "show", "ann@x.io", "-f", "json"], env=crm_env, capture_output=True)
-    item = json.loads(shown.stdout)
+    item = json.loads(crm(crm_env, "contact", "show", "ann@x.io", "-f", "json").stdout)
     assert (item["name"], item["notes"]) == ("Ann", "x[2Jy")
-    zoe = json.loads(subprocess.run([*CRM, "contact", "show", "zoe@x.io", "-f", "json"], env=crm_env,
-                                    capture_output=True).stdout)  # fmt: skip
+    zoe = json.loads(crm(crm_env, "contact", "show", "zoe@x.io", "-f", "json").stdout)
     assert zoe["name"] == "Zoe"
 
 
@@ -192,11 +186,8 @@ def test_json_escapes_are_cleaned_and_a_surrogate_never_crashes_the_rejects(
     path = tmp_path / "x.json"
     path.write_text(json.dumps(items), encoding="utf-8")  # ensure_ascii: the escapes are \\u escapes
     rejects = tmp_path / "rejects.csv"
-    done = subprocess.run(
-        [*CRM, "import", "contacts", str(path), "--skip-invalid", "--rejects", str(rejects)], env=crm_env,
-        capture_output=True,
-    )  # fmt: skip
-    assert done.returncode == 0 and b"1 created" in done.stderr and b"1 skipped" in done.stderr, done.stderr
+    done = crm(crm_env, "import", "contacts", str(path), "--skip-invalid", "--rejects", str(rejects))
+    assert done.returncode == 0 and "1 created" in done.stderr and "1 skipped" in done.stderr, done.stderr
     with engine.connect() as conn:
         assert conn.execute(text("SELECT display_name, notes FROM contacts")).one() == ("J]0;xson", "a\r\nb")
         assert conn.execute(text("SELECT name FROM tags")).scalars().all() == ["t1"]
@@ -204,8 +195,7 @@ def test_json_escapes_are_cleaned_and_a_surrogate_never_crashes_the_rejects(
     assert row["name"] == "Bad \ufffd" and row["title"] == "' =title"  # readable, and neutralized
     # Interactions from JSON: NUL and a lone surrogate are cleaned like everything else.
     interaction = '{"email": "j@x.io", "occurred_at": "2026-11-01", "summary": "a\\u0000b", "body": "\\ud800"}'
-    done = subprocess.run([*CRM, "import", "interactions", "-"], input=interaction.encode(), env=crm_env,
-                          capture_output=True)  # fmt: skip
+    done = crm(crm_env, "import", "interactions", "-", stdin=interaction)
     assert done.returncode == 0, done.stderr
     with engine.connect() as conn:
         assert conn.execute(text("SELECT summary, body FROM interactions")).one() == ("ab", "\ufffd")
@@ -276,9 +266,8 @@ def test_only_text_encodings() -> None:
 def test_utf16_without_a_bom(crm_env: dict[str, str], tmp_path: Path, order: str) -> None:
     path = tmp_path / "u16.csv"
     path.write_bytes("name,email\nZoë,zoe@x.io\n".encode(order))
-    done = subprocess.run([*CRM, "import", "contacts", str(path), "--encoding", "utf-16", "--dry-run"], env=crm_env,
-                          capture_output=True)  # fmt: skip
-    assert done.returncode == 0 and b"1 created" in done.stderr, done.stderr
+    done = crm(crm_env, "import", "contacts", str(path), "--encoding", "utf-16", "--dry-run")
+    assert done.returncode == 0 and "1 created" in done.stderr, done.stderr
 
 
 def test_vcard_properties_are_capped_and_named() -> None:
@@ -338,13 +327,15 @@ def test_no_stored_control_byte_reaches_csv_or_vcard(engine: Engine, cli_env: di
             {"id": mal.id, "line": "X-EVIL:a\x1bb\x85c"},
         )
     env = {**os.environ, **cli_env}
-    for args in (["contact", "list", "-f", "csv"], ["contact", "show", "1", "-f", "csv"],
-                 ["export", "contacts", "-f", "csv"], ["export", "contacts", "-f", "vcard"],
-                 ["contact", "list", "-f", "json"], ["export", "contacts", "-f", "json"]):  # fmt: skip
-        done = subprocess.run([*CRM, *args], capture_output=True, env=env, timeout=120)
-        assert done.returncode == 0, (args, done.stderr)
-        out = done.stdout.decode("utf-8")
+    commands: list[list[bytes | str]] = [
+        ["contact", "list", "-f", "csv"], ["contact", "show", "1", "-f", "csv"], ["export", "contacts", "-f", "csv"],
+        ["export", "contacts", "-f", "vcard"], ["contact", "list", "-f", "json"], ["export", "contacts", "-f", "json"],
+    ]  # fmt: skip
+    results = run_forked(commands, env, ".")  # each its own process (tests/forkrun.py)
+    for args, (code, stdout, stderr) in zip(commands, results, strict=True):
+        assert code == 0, (args, stderr)
+        out = stdout.decode("utf-8")
         assert not [c for c in _CONTROLS if c in out], (args, out)
         assert "pwnedory2J" in out or "Mal\\u001b]0;pwned" in out, (args, out)  # the text stays, less its controls
-    card = subprocess.run([*CRM, "export", "contacts", "-f", "vcard"], capture_output=True, env=env, timeout=120)
-    assert b"X-EVIL:abc" in card.stdout and b"NOTE:line[2J\\nnext\tcol" in card.stdout
+    card = results[3][1]
+    assert b"X-EVIL:abc" in card and b"NOTE:line[2J\\nnext\tcol" in card

@@ -201,15 +201,15 @@ class _CardReading:
         elif name == "URL":
             url = unescape(prop.value).strip()
             # A web address is one field (and a matching key) per address: a second URL of the same one
-            # is no second field, so it is kept as the card wrote it and goes out as a second URL (in
-            # 3.0 only without a TYPE, which RFC 2426 does not give URL: Outlook's then joins the first).
-            if not url:
+            # is no second field, so it is kept as the card wrote it and goes out as a second URL
+            # (Outlook 2007's `URL;HOME:` and `URL;WORK:` of one address, though RFC 2426 gives URL no TYPE).
+            if not url or any(url_key(u.value) == url_key(url) for u in rec.urls):
                 return False
-            if any(url_key(u.value) == url_key(url) for u in rec.urls):
-                return self.version != "4.0" and "TYPE" in prop.params
             rec.urls.append(Labeled(url, label))
-            if richer(prop):
+            if richer(prop) or own_form(prop, self.out):  # a TYPE, PREF or group crm would not write
                 self.shadows.append(prop)
+                if prop.group:  # its Apple label goes with it
+                    self.shadow_groups.add(prop.group)
         else:  # ANNIVERSARY, X-ANNIVERSARY..., Apple's X-ABDATE with its label
             raw = unescape(prop.value).strip()
             if prop.params.get("X-APPLE-OMIT-YEAR") and raw[:4].isdigit():

@@ -392,6 +392,14 @@ def _stable(contacts: list[dict[str, Any]]) -> list[str]:
     return sorted(json.dumps({k: c[k] for k in _STABLE}, ensure_ascii=False, sort_keys=True) for c in contacts)
 
 
+def _source(name: str) -> bytes | None:
+    """The vCards the sample wrote (the strict reader is not shown the URL parameters a card wrote itself)."""
+    if name.endswith(".csv"):
+        return None
+    path = SAMPLES / name
+    return b"\r\n".join(p.read_bytes() for p in sorted(path.glob("*.vcf"))) if path.is_dir() else path.read_bytes()
+
+
 @pytest.mark.parametrize("name", CASES)
 def test_sample_imports_as_its_readme_says(
     crm: Crm, name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -404,7 +412,7 @@ def test_sample_imports_as_its_readme_says(
     first = tmp_path / "first"
     assert crm("export", "contacts", "--format", "vcard", "-o", f"{first}/")[0] == 0
     for path in first.iterdir():
-        vcards(path.read_bytes())
+        vcards(path.read_bytes(), _source(name))
     monkeypatch.setenv("CRM_DB", str(tmp_path / "second.db"))
     code, _, err = crm("import", "vcard", str(first))
     assert code == 0 and err.startswith("import 1:"), err  # no property left out on the way back

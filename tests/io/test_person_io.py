@@ -172,3 +172,21 @@ def test_sync_vdir_both_ways(crm: Crm, tmp_path: Path) -> None:
     assert "crm's is newer" in err and "Archer-Jones" not in ann.read_text()
     notes = [h["new"] for h in _json(crm, "contact", "history", "ann") if h["action"] == "sync-conflict"]  # type: ignore[union-attr,index]
     assert notes and "Archer-Jones" in notes[0]
+
+
+def test_sync_vdir_takes_what_an_import_takes_and_names_what_it_leaves_out(crm: Crm, tmp_path: Path) -> None:
+    # DAVx5's letters in a number and RFC 6350's `;ext=` are phones to `crm import vcard`: to the sync too.
+    book = tmp_path / "book"
+    book.mkdir()
+    phones = "TEL;TYPE=fax,x-aunt:+1-800-MYFAX\r\nTEL;VALUE=uri:tel:+1-418-656-9254;ext=102\r\nEMAIL:not-an-address\r\n"
+    (book / "fax-1.vcf").write_text(_card("fax-1", "Fay Fax", "fay@x.io", phones))
+    (book / "open.vcf").write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Never Closed\r\n")
+    code, _, err = crm("sync", "vdir", str(book))
+    assert code == 0 and "1 contacts added" in err, err
+    assert "crm: open.vcf line 1: the card is never closed (no END:VCARD) (the card is left out)" in err, err
+    assert "crm: fax-1.vcf line 9: 'not-an-address' is not an email address (EMAIL left out)" in err, err
+    shown = _json(crm, "contact", "show", "fay")
+    assert isinstance(shown, dict)
+    assert shown["phones"] == ["+1-800-MYFAX", "+1-418-656-9254;ext=102"]
+    assert shown["emails"] == ["fay@x.io"]
+    assert crm("sync", "vdir", str(book))[2].endswith("0 files written, 0 deleted\n")  # a second run: nothing

@@ -235,8 +235,7 @@ def apply_record(session: Session, contact: Contact, rec: ContactRecord, *, acto
         add_emails=[e for k, e in new_emails.items() if k not in old_emails],
         remove_emails=[e for k, e in old_emails.items() if k not in new_emails],
         primary_email=rec.emails[0].value if rec.emails else None,
-        add_phones=[p for p in new_phones if p not in old_phones],
-        remove_phones=[p for p in old_phones if p not in new_phones],
+        remove_phones=[p for p in old_phones if p not in new_phones],  # added below: a card's phones are wider
         organization=rec.organization or "",
         title=rec.title or "",
         notes=rec.notes or "",
@@ -248,11 +247,38 @@ def apply_record(session: Session, contact: Contact, rec: ContactRecord, *, acto
     with change(session, entity="contact", entity_id=_id(contact), action="update", actor=actor, at=now,
                 parts=CONTACT_PARTS):  # fmt: skip
         edit_contact(session, contact, update, actor=actor, now=now)
+        if _add_phones(session, _id(contact), [p for p in new_phones if p not in old_phones]):
+            contact.updated_at = now
         _set_labels(session, _id(contact), rec)
         custom: dict[str, Any] = dict(rec.custom)
         contact.custom = json.dumps(custom, ensure_ascii=False, sort_keys=True) if custom else None
         contact.uid = rec.uid or contact.uid
         replace_parts(session, contact, rec, actor=actor, now=now)
+
+
+def _add_phones(session: Session, contact_id: int, numbers: list[str]) -> bool:
+    """Add the card's new phones as `crm import vcard` does: any text with a digit is a phone there (DAVx5's
+    `+1-800-MYFAX`, RFC 6350's `;ext=102`), where `--add-phone` takes digits and punctuation only."""
+    from crm_tui.keys import phone_key
+    from crm_tui.models import ContactPhone
+    from crm_tui.services.contacts.writing import ensure_primaries
+
+    held = set(
+        session.execute(
+            select(t.contact_phones.c.phone_key).where(t.contact_phones.c.contact_id == contact_id)
+        ).scalars()
+    )
+    added = False
+    for number in numbers:
+        if phone_key(number) not in held:
+            held.add(phone_key(number))
+            session.add(
+                ContactPhone(contact_id=contact_id, phone=number, phone_key=phone_key(number), is_primary=False)
+            )
+            added = True
+    session.flush()
+    ensure_primaries(session, contact_id)
+    return added
 
 
 def _set_labels(session: Session, contact_id: int, rec: ContactRecord) -> None:

@@ -96,6 +96,8 @@ def vdir(
         typer.echo(
             f"crm: {len(lost) - _SHOWN:,} more left out (crm import vcard FILE --rejects R.vcf lists them)", err=True
         )
+    for line in plan.left_out:
+        typer.echo(f"crm: {line}", err=True)
     for line in plan.conflicts:
         typer.echo(f"crm: conflict: {line}", err=True)
     rt.note(f"sync {target}: {plan.line()}")

@@ -385,11 +385,18 @@ def _check(found: list[dict[str, Any]], count: int | tuple[int, ...], wants: lis
 
 
 _STABLE = ("name", "given_name", "family_name", "emails", "phones", "organization", "title", "tags", "notes",
-           "every", "owner", "birthday", "source", "custom", "created_at")  # fmt: skip
+           "every", "owner", "birthday", "source", "custom", "created_at", "nickname", "department", "dates",
+           "addresses", "urls")  # fmt: skip
 
 
 def _stable(contacts: list[dict[str, Any]]) -> list[str]:
-    return sorted(json.dumps({k: c[k] for k in _STABLE}, ensure_ascii=False, sort_keys=True) for c in contacts)
+    """What a vCard carries of each contact; a web address with no scheme as it goes out (a URI has one)."""
+    out = []
+    for c in contacts:
+        kept = {k: c[k] for k in _STABLE}
+        kept["urls"] = [{**u, "url": u["url"] if "://" in u["url"] else f"http://{u['url']}"} for u in c["urls"]]
+        out.append(json.dumps(kept, ensure_ascii=False, sort_keys=True))
+    return sorted(out)
 
 
 def _source(name: str) -> bytes | None:

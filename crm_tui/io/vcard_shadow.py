@@ -244,9 +244,12 @@ def _valid(prop: SourceProperty, version: str) -> bool:
 
 def _param_3(prop: SourceProperty, name: str) -> bool:
     """True when vCard 3.0 has this parameter on the property: an x-param on any (RFC 2426 4), a BDAY's
-    VALUE=date or date-time (3.1.5)."""
+    VALUE=date or date-time (3.1.5), a LANGUAGE on the text properties (4's text-param: N, NICKNAME, ORG,
+    NOTE; Outlook's `N;LANGUAGE=en-us:`)."""
     if name in _TEXT_PARAMS or name.startswith("X-"):
         return True
+    if name == "LANGUAGE":
+        return prop.name in ("N", "NICKNAME", "ORG", "NOTE")
     dated = prop.name in ("BDAY", "X-ABDATE") or prop.name in ANNIVERSARIES
     return dated and name == "VALUE" and all(v.lower() in _DATE_VALUES for v in prop.params[name])
 

@@ -155,3 +155,17 @@ def test_an_unlabelled_phone_keeps_its_voice_type(crm: Crm, tmp_path: Path) -> N
     assert crm("contact", "edit", "kim", "--remove-phone", "+1 555 0100")[0] == 0
     lines = export(crm, tmp_path / "lone.vcf")
     assert [x for x in lines if x.startswith("TEL")] == ["TEL:+1 555 0102"], lines
+
+
+def test_a_name_with_its_language_keeps_its_prefix_and_suffix(crm: Crm, tmp_path: Path) -> None:
+    # Outlook (vCard 2.1): RFC 2426 4 gives N, NOTE, NICKNAME and ORG a LANGUAGE (text-param); the card's
+    # N, with its additional names, prefix and suffix, goes out as written, not crm's family and given.
+    source = tmp_path / "doe.vcf"
+    n = "N;LANGUAGE=en-us:Doe;John;Richter,James;Mr.;Sr."
+    note = "NOTE;LANGUAGE=en-us:Met in Albany"
+    source.write_text(CARD.replace("UID:kim-1", "UID:doe-1").replace("N:Lee;Kim;;;", n).format(lines=note + "\r\n"))
+    assert crm("import", "vcard", str(source))[0] == 0
+    lines = export(crm, tmp_path / "first.vcf", source)
+    assert n in lines and note in lines, lines
+    assert crm("import", "vcard", str(tmp_path / "first.vcf"))[2].endswith("1 unchanged, 0 skipped; nothing changed\n")
+    assert export(crm, tmp_path / "second.vcf") == lines

@@ -28,6 +28,7 @@ from crm_tui.io.vcard_shadow import (
     escape_text,
     is_text,
     label_of,
+    lone_pref,
     own_form,
     plain_n,
     plain_org,
@@ -136,14 +137,14 @@ class _CardReading:
             if value:
                 label, primary = label_of(prop, self.ab_labels)
                 self.emails.append((primary, Labeled(parse_email(value, line, name), label)))
-                if richer(prop) or own_form(prop, self.out):  # the card's own line is kept too
+                if richer(prop) or own_form(prop, self.out) or lone_pref(prop, self.out):  # kept too (see finish)
                     self.shadows.append(prop)
         elif name == "TEL":
             value = prop.value.strip() if _is_uri(prop) else unescape(prop.value).strip()
             if value:
                 label, primary = label_of(prop, self.ab_labels)
                 self.phones.append((primary, Labeled(parse_phone(value, line, name), label)))
-                if richer(prop) or own_form(prop, self.out):
+                if richer(prop) or own_form(prop, self.out) or lone_pref(prop, self.out):
                     self.shadows.append(prop)
         elif name == "ORG":
             parts = [p for p in components(prop.value) if p]
@@ -260,6 +261,9 @@ class _CardReading:
 
     def finish(self) -> None:
         rec = self.rec
+        # A pref is the card's own only on its only phone or email: among several crm writes it the same.
+        many = {n for n, found in (("EMAIL", self.emails), ("TEL", self.phones)) if len(found) > 1}
+        self.shadows = [p for p in self.shadows if p.name not in many or richer(p) or own_form(p, self.out)]
         rec.emails = [e for p, e in self.emails if p] + [e for p, e in self.emails if not p]
         rec.phones = [t for p, t in self.phones if p] + [t for p, t in self.phones if not p]
         if self.notes:

@@ -102,13 +102,21 @@ def own_form(prop: SourceProperty, version: str) -> bool:
     # an unregistered iana-token, Apple's `iphone`, stays an Apple label as before).
     if not all(t in known or t.startswith("x-") for t in named):
         return False
+    if prop.name == "ADR" and _pref(prop):  # crm writes none on an address
+        return True
     if prop.group:
         return bool(named) or not _ITEM.match(prop.group)
-    if prop.name == "ADR" and _pref(prop):
-        return True
     if prop.name == "TEL" and not named and set(types) - {"pref"}:  # `voice` (the default, RFC 2426 3.3.1), `msg`
         return True
     return any(t not in known for t in named)
+
+
+def lone_pref(prop: SourceProperty, version: str) -> bool:
+    """True for a card's only phone or email with a pref (khard's `EMAIL;TYPE=pref:`, Thunderbird's
+    `EMAIL;PREF=1:`): crm writes a lone one plain (abook, issue 12 item 5), the card's own keeps it."""
+    known = (TEL_TYPES_4 if version == V4 else TEL_TYPES) if prop.name == "TEL" else _OTHER_TYPES[prop.name]
+    named = [t for t in types_of(prop) if t not in _GENERIC_TYPES]
+    return _pref(prop) and all(t in known or t.startswith("x-") for t in named)
 
 
 def _pref(prop: SourceProperty) -> bool:

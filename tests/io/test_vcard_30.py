@@ -169,3 +169,13 @@ def test_a_name_with_its_language_keeps_its_prefix_and_suffix(crm: Crm, tmp_path
     assert n in lines and note in lines, lines
     assert crm("import", "vcard", str(tmp_path / "first.vcf"))[2].endswith("1 unchanged, 0 skipped; nothing changed\n")
     assert export(crm, tmp_path / "second.vcf") == lines
+
+
+def test_a_lone_email_or_phone_keeps_the_pref_its_card_gave_it(crm: Crm, tmp_path: Path) -> None:
+    # khard's `EMAIL;TYPE=pref:` and Android's `TEL;TYPE=CELL,PREF:`, each the card's only one: crm writes a
+    # lone one of its own plain (abook, issue 12 item 5), but this is the card's own line.
+    lines = trip(crm, tmp_path, "EMAIL;TYPE=pref:kim@x.io", "TEL;TYPE=CELL,PREF:123456789")
+    assert "EMAIL;TYPE=pref:kim@x.io" in lines and "TEL;TYPE=cell,pref:123456789" in lines, lines
+    assert crm("contact", "edit", "kim", "--remove-phone", "123456789", "--add-phone", "123456780")[0] == 0
+    lines = export(crm, tmp_path / "edited.vcf")
+    assert "TEL:123456780" in lines and "EMAIL;TYPE=pref:kim@x.io" in lines, lines

@@ -227,3 +227,11 @@ def test_a_40_card_keeps_an_address_pref_a_phone_voice_and_a_web_address_type(
     assert code == 0 and err.startswith("import 1:") and "crm:" not in err, err
     export(crm, tmp_path / "second.vcf")
     assert (tmp_path / "second.vcf").read_bytes() == (tmp_path / "first.vcf").read_bytes()
+
+
+def test_a_lone_40_email_keeps_its_pref(crm: Crm, tmp_path: Path) -> None:
+    # Thunderbird's export.vcf: `EMAIL;PREF=1:` on a card's only email (RFC 6350 5.3) goes out as written.
+    source = tmp_path / "one.vcf"
+    source.write_text(GOOD.format("UID:one-1\r\nEMAIL;PREF=1:contact1@invalid\r\n"), encoding="utf-8")
+    assert crm("import", "vcard", str(source))[0] == 0
+    assert "EMAIL;PREF=1:contact1@invalid" in export(crm, tmp_path / "out.vcf")

@@ -291,7 +291,7 @@ class _CardReading:
 
 def _keepable(prop: SourceProperty, version: str) -> SourceProperty:
     """The property as it can be written back in vCard 3.0: binary data checked (its folding spaces gone,
-    its padding restored), vCard 2.1's unescaped commas escaped."""
+    its padding restored), vCard 2.1's unescaped commas escaped (but N's)."""
     encoding = [v.upper() for v in prop.params.get("ENCODING", [])]
     if "BASE64" in encoding or "B" in encoding:
         data = "".join(prop.value.split())
@@ -302,7 +302,8 @@ def _keepable(prop: SourceProperty, version: str) -> SourceProperty:
             raise RowError(prop.line, f"the {prop.name} data is not base64", prop.name) from None
         return SourceProperty(prop.line, prop.name, data, prop.group, prop.params)
     if version == "2.1" and ("," in prop.value or "\\" in prop.value):
-        value = prop.value.replace("\\", "\\\\").replace(",", "\\,")
+        value = prop.value.replace("\\", "\\\\")  # N's commas stay: its lists of names, as the reader takes them
+        value = value if prop.name == "N" else value.replace(",", "\\,")
         return SourceProperty(prop.line, prop.name, value, prop.group, prop.params)
     return prop
 

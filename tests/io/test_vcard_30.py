@@ -179,3 +179,15 @@ def test_a_lone_email_or_phone_keeps_the_pref_its_card_gave_it(crm: Crm, tmp_pat
     assert crm("contact", "edit", "kim", "--remove-phone", "123456789", "--add-phone", "123456780")[0] == 0
     lines = export(crm, tmp_path / "edited.vcf")
     assert "TEL:123456780" in lines and "EMAIL;TYPE=pref:kim@x.io" in lines, lines
+
+
+def test_a_21_name_keeps_its_lists_of_names(crm: Crm, tmp_path: Path) -> None:
+    # Outlook's vCard 2.1 (ez-vcard's John_Doe_MS_OUTLOOK): `Richter,James` are two additional names, as
+    # the reader takes them (and FN says), so the card's N goes out with them as a list, not `Richter\,James`.
+    source = tmp_path / "doe.vcf"
+    n = "N;LANGUAGE=en-us:Doe;John;Richter,James;Mr.;Sr."
+    source.write_text(f"BEGIN:VCARD\r\nVERSION:2.1\r\nUID:doe-21\r\n{n}\r\nFN:Mr. John Richter James Doe Sr.\r\nEND:VCARD\r\n")
+    assert crm("import", "vcard", str(source))[0] == 0
+    lines = export(crm, tmp_path / "first.vcf")
+    assert n in lines, lines
+    assert crm("import", "vcard", str(tmp_path / "first.vcf"))[2].endswith("1 unchanged, 0 skipped; nothing changed\n")

@@ -186,7 +186,8 @@ def test_a_21_name_keeps_its_lists_of_names(crm: Crm, tmp_path: Path) -> None:
     # the reader takes them (and FN says), so the card's N goes out with them as a list, not `Richter\,James`.
     source = tmp_path / "doe.vcf"
     n = "N;LANGUAGE=en-us:Doe;John;Richter,James;Mr.;Sr."
-    source.write_text(f"BEGIN:VCARD\r\nVERSION:2.1\r\nUID:doe-21\r\n{n}\r\nFN:Mr. John Richter James Doe Sr.\r\nEND:VCARD\r\n")
+    fn = "FN:Mr. John Richter James Doe Sr."
+    source.write_text(f"BEGIN:VCARD\r\nVERSION:2.1\r\nUID:doe-21\r\n{n}\r\n{fn}\r\nEND:VCARD\r\n")
     assert crm("import", "vcard", str(source))[0] == 0
     lines = export(crm, tmp_path / "first.vcf")
     assert n in lines, lines

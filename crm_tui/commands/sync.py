@@ -49,10 +49,14 @@ def vdir(
         raise InvalidInput(f"{directory}: not a directory")
     target.mkdir(parents=True, exist_ok=True, mode=0o700)
     files: list[VdirFile] = []
+    problems: dict[str, list[str]] = {}  # what each file's card lost, or that it cannot be read
     for path in vcf_files(target):
         data = path.read_bytes()
         with open(path, "rb") as stream:
-            reader = VcardReader([(path.name, stream)], tz=rt.tz, skip_invalid=True)
+            reader = VcardReader(
+                [(path.name, stream)], tz=rt.tz, skip_invalid=True,
+                on_problem=lambda p: problems.setdefault(p.source, []).extend(p.messages()),
+            )  # fmt: skip
             records = [r for r in reader if isinstance(r, ContactRecord)]
         modified = datetime.fromtimestamp(path.stat().st_mtime, UTC)
         text = data.decode("utf-8", errors="replace")
@@ -84,9 +88,22 @@ def vdir(
         for name in plan.delete:
             (target / name).unlink(missing_ok=True)
         remember(session, key, synced, plan.delete)
+    # Named when the file is read into crm (new or changed) or cannot be read at all, not on every run.
+    lost = [m for f in files if f.record is None or f.name not in plan.kept for m in problems.get(f.name, [])]
+    for message in lost[:_SHOWN]:
+        typer.echo(f"crm: {message}", err=True)
+    if len(lost) > _SHOWN:
+        typer.echo(
+            f"crm: {len(lost) - _SHOWN:,} more left out (crm import vcard FILE --rejects R.vcf lists them)", err=True
+        )
+    for line in plan.left_out:
+        typer.echo(f"crm: {line}", err=True)
     for line in plan.conflicts:
         typer.echo(f"crm: conflict: {line}", err=True)
     rt.note(f"sync {target}: {plan.line()}")
+
+
+_SHOWN = 20  # problem lines shown, as `crm import vcard` shows them
 
 
 def _digest(data: bytes) -> str:

@@ -28,6 +28,7 @@ from crm_tui.io.vcard_shadow import (
     escape_text,
     is_text,
     label_of,
+    lone_pref,
     own_form,
     plain_n,
     plain_org,
@@ -136,14 +137,14 @@ class _CardReading:
             if value:
                 label, primary = label_of(prop, self.ab_labels)
                 self.emails.append((primary, Labeled(parse_email(value, line, name), label)))
-                if richer(prop) or own_form(prop, self.out):  # the card's own line is kept too
+                if richer(prop) or own_form(prop, self.out) or lone_pref(prop, self.out):  # kept too (see finish)
                     self.shadows.append(prop)
         elif name == "TEL":
             value = prop.value.strip() if _is_uri(prop) else unescape(prop.value).strip()
             if value:
                 label, primary = label_of(prop, self.ab_labels)
                 self.phones.append((primary, Labeled(parse_phone(value, line, name), label)))
-                if richer(prop) or own_form(prop, self.out):
+                if richer(prop) or own_form(prop, self.out) or lone_pref(prop, self.out):
                     self.shadows.append(prop)
         elif name == "ORG":
             parts = [p for p in components(prop.value) if p]
@@ -201,15 +202,15 @@ class _CardReading:
         elif name == "URL":
             url = unescape(prop.value).strip()
             # A web address is one field (and a matching key) per address: a second URL of the same one
-            # is no second field, so it is kept as the card wrote it and goes out as a second URL (in
-            # 3.0 only without a TYPE, which RFC 2426 does not give URL: Outlook's then joins the first).
-            if not url:
+            # is no second field, so it is kept as the card wrote it and goes out as a second URL
+            # (Outlook 2007's `URL;HOME:` and `URL;WORK:` of one address, though RFC 2426 gives URL no TYPE).
+            if not url or any(url_key(u.value) == url_key(url) for u in rec.urls):
                 return False
-            if any(url_key(u.value) == url_key(url) for u in rec.urls):
-                return self.version != "4.0" and "TYPE" in prop.params
             rec.urls.append(Labeled(url, label))
-            if richer(prop):
+            if richer(prop) or own_form(prop, self.out):  # a TYPE, PREF or group crm would not write
                 self.shadows.append(prop)
+                if prop.group:  # its Apple label goes with it
+                    self.shadow_groups.add(prop.group)
         else:  # ANNIVERSARY, X-ANNIVERSARY..., Apple's X-ABDATE with its label
             raw = unescape(prop.value).strip()
             if prop.params.get("X-APPLE-OMIT-YEAR") and raw[:4].isdigit():
@@ -260,6 +261,9 @@ class _CardReading:
 
     def finish(self) -> None:
         rec = self.rec
+        # A pref is the card's own only on its only phone or email: among several crm writes it the same.
+        many = {n for n, found in (("EMAIL", self.emails), ("TEL", self.phones)) if len(found) > 1}
+        self.shadows = [p for p in self.shadows if p.name not in many or richer(p) or own_form(p, self.out)]
         rec.emails = [e for p, e in self.emails if p] + [e for p, e in self.emails if not p]
         rec.phones = [t for p, t in self.phones if p] + [t for p, t in self.phones if not p]
         if self.notes:
@@ -287,7 +291,7 @@ class _CardReading:
 
 def _keepable(prop: SourceProperty, version: str) -> SourceProperty:
     """The property as it can be written back in vCard 3.0: binary data checked (its folding spaces gone,
-    its padding restored), vCard 2.1's unescaped commas escaped."""
+    its padding restored), vCard 2.1's unescaped commas escaped (but N's)."""
     encoding = [v.upper() for v in prop.params.get("ENCODING", [])]
     if "BASE64" in encoding or "B" in encoding:
         data = "".join(prop.value.split())
@@ -298,7 +302,8 @@ def _keepable(prop: SourceProperty, version: str) -> SourceProperty:
             raise RowError(prop.line, f"the {prop.name} data is not base64", prop.name) from None
         return SourceProperty(prop.line, prop.name, data, prop.group, prop.params)
     if version == "2.1" and ("," in prop.value or "\\" in prop.value):
-        value = prop.value.replace("\\", "\\\\").replace(",", "\\,")
+        value = prop.value.replace("\\", "\\\\")  # N's commas stay: its lists of names, as the reader takes them
+        value = value if prop.name == "N" else value.replace(",", "\\,")
         return SourceProperty(prop.line, prop.name, value, prop.group, prop.params)
     return prop
 

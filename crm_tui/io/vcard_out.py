@@ -17,7 +17,17 @@ from typing import Any
 
 from crm_tui.io.fields import APPLE_NO_YEAR
 from crm_tui.io.vcard import ANNIVERSARY, folded, property_line
-from crm_tui.io.vcard_shadow import ADR_TYPES, TEL_TYPES, TEL_TYPES_4, V4, Shadows, date_value, group_of, resolve
+from crm_tui.io.vcard_shadow import (
+    ADR_TYPES,
+    TEL_TYPES,
+    TEL_TYPES_4,
+    URL_TYPES_4,
+    V4,
+    Shadows,
+    date_value,
+    group_of,
+    resolve,
+)
 from crm_tui.keys import clean_text
 from crm_tui.records import ExportedContact, SourceProperty
 
@@ -31,7 +41,6 @@ _TYPES = {
 }
 # RFC 6350 (6.4.1) adds `text` and `textphone` for TEL; a 3.0 type it dropped is still a TYPE token there.
 _TYPES_4 = {"tel": TEL_TYPES_4, "email": _TYPES["email"]}
-_URL_TYPES_4 = frozenset({"home", "work"})  # RFC 6350 gives URL a TYPE (RFC 2426 did not)
 _APPLE_LABELS = {"other": "_$!<Other>!$_", "main": "_$!<Main>!$_"}
 _HAS_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _SAFE_FILE = re.compile(r"^[A-Za-z0-9._@-]{1,120}$")
@@ -236,7 +245,7 @@ def _add_person(card: Any, c: ExportedContact, counter: list[int], taken: set[st
             _add_kept(card, shadows.covered[("URL", i)], shadows.placed)
             continue
         # RFC 2426 gives URL no TYPE: a label is Apple's; RFC 6350 has home and work.
-        typed = v4 and bool(url_label) and _as_types((url_label or "").lower(), _URL_TYPES_4)
+        typed = v4 and bool(url_label) and _as_types((url_label or "").lower(), URL_TYPES_4)
         group = _group(counter, taken) if url_label and not typed else None
         # A web address typed without its scheme (www.example.com) is no URI: it goes out as http://.
         prop = card.add("url", group=group)

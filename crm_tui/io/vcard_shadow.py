@@ -76,6 +76,7 @@ TEL_TYPES = frozenset({"home", "work", "cell", "fax", "pager", "video", "car", "
 TEL_TYPES_4 = TEL_TYPES | {"text", "textphone"}
 ADR_TYPES = frozenset({"home", "work", "postal", "parcel", "dom", "intl"})
 _OTHER_TYPES = {"EMAIL": frozenset({"home", "work"}), "ADR": ADR_TYPES}
+URL_TYPES_4 = frozenset({"home", "work"})  # RFC 6350 gives URL a TYPE (RFC 2426 did not): crm writes these
 
 
 def apple_label(value: str) -> str:
@@ -87,18 +88,54 @@ def apple_label(value: str) -> str:
 
 
 def own_form(prop: SourceProperty, version: str) -> bool:
-    """True when crm would write a TEL, EMAIL or ADR otherwise than the card did: an Apple-labelled one with
-    TYPE values (`item1.TEL;TYPE=home,x-useless` with its X-ABLabel) or a group not named `itemN`
-    (`workEmail.`), or an x-name TYPE value the writer would make an Apple label (`TEL;TYPE=fax,x-aunt`)."""
-    named = [t for t in types_of(prop) if t not in _GENERIC_TYPES]
+    """True when crm would write a TEL, EMAIL, ADR or URL otherwise than the card did: an Apple-labelled one
+    with TYPE values (`item1.TEL;TYPE=home,x-useless` with its X-ABLabel) or a group not named `itemN`
+    (`workEmail.`), an x-name TYPE value the writer would make an Apple label (`TEL;TYPE=fax,x-aunt`), an
+    address's pref (`ADR;TYPE=work,pref`, 4.0's PREF=1: an address has no primary in crm), a phone's
+    `voice` with no other type (crm writes a plain `TEL:`), or a URL's TYPE or group (see _own_url)."""
+    types = types_of(prop)
+    named = [t for t in types if t not in _GENERIC_TYPES]
+    if prop.name == "URL":
+        return _own_url(prop, version, named)
     known = (TEL_TYPES_4 if version == V4 else TEL_TYPES) if prop.name == "TEL" else _OTHER_TYPES[prop.name]
     # Only a form the version's grammar has: known values and x-names (RFC 2426 4's tel-type, email-type;
     # an unregistered iana-token, Apple's `iphone`, stays an Apple label as before).
     if not all(t in known or t.startswith("x-") for t in named):
         return False
+    if prop.name == "ADR" and _pref(prop):  # crm writes none on an address
+        return True
     if prop.group:
         return bool(named) or not _ITEM.match(prop.group)
+    if prop.name == "TEL" and not named and set(types) - {"pref"}:  # `voice` (the default, RFC 2426 3.3.1), `msg`
+        return True
     return any(t not in known for t in named)
+
+
+def lone_pref(prop: SourceProperty, version: str) -> bool:
+    """True for a card's only phone or email with a pref (khard's `EMAIL;TYPE=pref:`, Thunderbird's
+    `EMAIL;PREF=1:`): crm writes a lone one plain (abook, issue 12 item 5), the card's own keeps it."""
+    known = (TEL_TYPES_4 if version == V4 else TEL_TYPES) if prop.name == "TEL" else _OTHER_TYPES[prop.name]
+    named = [t for t in types_of(prop) if t not in _GENERIC_TYPES]
+    return _pref(prop) and all(t in known or t.startswith("x-") for t in named)
+
+
+def _pref(prop: SourceProperty) -> bool:
+    return "pref" in types_of(prop) or bool(prop.params.get("PREF"))
+
+
+def _own_url(prop: SourceProperty, version: str, named: list[str]) -> bool:
+    """True when crm would write a URL otherwise than the card did. crm writes a labelled one as Apple's
+    `itemN.URL` with its X-ABLabel, in 4.0 `URL;TYPE=home` or `work` (RFC 2426 gives URL no TYPE, RFC
+    6350 6.7.8 does): a TYPE in 3.0 (DAVx5's `blog.URL;TYPE=x-blog`, Outlook's `URL;WORK:`), another TYPE
+    in 4.0, a pref, a group not named `itemN` or one beside a TYPE is the card's own. A value with a
+    backslash (`http\\://`, no URI) goes out as crm writes it, unescaped."""
+    if "\\" in prop.value:
+        return False
+    if _pref(prop):
+        return True
+    if prop.group:
+        return bool(named) or not _ITEM.match(prop.group)
+    return any(t not in URL_TYPES_4 for t in named) if version == V4 else bool(named)
 
 
 def _field_of(prop: SourceProperty, ab_labels: dict[str, str] | None = None) -> object:
@@ -215,9 +252,12 @@ def _valid(prop: SourceProperty, version: str) -> bool:
 
 def _param_3(prop: SourceProperty, name: str) -> bool:
     """True when vCard 3.0 has this parameter on the property: an x-param on any (RFC 2426 4), a BDAY's
-    VALUE=date or date-time (3.1.5)."""
+    VALUE=date or date-time (3.1.5), a LANGUAGE on the text properties (4's text-param: N, NICKNAME, ORG,
+    NOTE; Outlook's `N;LANGUAGE=en-us:`)."""
     if name in _TEXT_PARAMS or name.startswith("X-"):
         return True
+    if name == "LANGUAGE":
+        return prop.name in ("N", "NICKNAME", "ORG", "NOTE")
     dated = prop.name in ("BDAY", "X-ABDATE") or prop.name in ANNIVERSARIES
     return dated and name == "VALUE" and all(v.lower() in _DATE_VALUES for v in prop.params[name])
 

@@ -90,8 +90,42 @@ def _bday_as_date(m: re.Match[str]) -> str:
     return f"BDAY:{day}"
 
 
-def vcards(data: bytes) -> list[Any]:
-    """The cards of a .vcf written by crm, as vobject reads them; AssertionError unless both parsers accept it."""
+# RFC 2426 4 gives URL no parameter (`;For name="URL" param = "" ; No parameters allowed`); RFC 6350 6.7.8
+# gives it TYPE and PREF, and cards write them in 3.0 too (DAVx5's `blog.URL;TYPE=x-blog`, Outlook's
+# `URL;WORK:`). crm puts none on a 3.0 URL of its own, and writes a card's own back as the card wrote it
+# (issue 12 item 4). So only when the card crm read is given (`source`), a URL whose value that card wrote
+# with parameters has them taken out for the validator, which checks the rest of the line; vobject checks
+# all of it. Without a source, nothing is let through.
+_URL_WITH_PARAMS = re.compile(
+    r"^((?:[A-Za-z0-9-]+\.)?URL);(?:[^:\r\n]|\r\n[ \t])*:((?:[^\r\n]|\r\n[ \t])*)", re.MULTILINE | re.IGNORECASE
+)
+
+
+def _unfolded(text: str) -> str:
+    text = text.replace("\r\r\n", "\n").replace("\r\n", "\n").replace("\r", "\n")
+    return re.sub(r"\n[ \t]", "", text)
+
+
+def _source_urls(source: bytes) -> set[str]:
+    """The values of the URL lines the source card wrote with parameters, as the validator sees them."""
+    text = _unfolded(source.decode("utf-8"))
+    found = re.findall(r"^(?:[A-Za-z0-9-]+\.)?URL;[^:\n]*:(.*)$", text, re.MULTILINE | re.IGNORECASE)
+    return {_NON_ASCII.sub(lambda m: "\xe9" * len(m[0].encode("utf-8")), v.strip()) for v in found}
+
+
+def _card_urls(block: str, urls: set[str]) -> str:
+    def plain(m: re.Match[str]) -> str:
+        value = _unfolded(m[2])
+        return f"{m[1]}:{value}" if value.strip() in urls else m[0]
+
+    return _URL_WITH_PARAMS.sub(plain, block)
+
+
+def vcards(data: bytes, source: bytes | None = None) -> list[Any]:
+    """The cards of a .vcf written by crm, as vobject reads them; AssertionError unless both parsers accept it.
+
+    `source`: the file crm imported the cards from, whose own URL parameters the strict reader is not shown.
+    """
     import vobject
     from vcard.vcard_errors import VCardError
     from vcard.vcard_validator import VCard
@@ -116,10 +150,13 @@ def vcards(data: bytes) -> list[Any]:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)  # advice ("possible split name"), not errors
+                urls = _source_urls(source) if source is not None else set()
                 VCard(
                     _known_only(
                         _without_x_params(
-                            _BDAY_VALUE.sub(_bday_as_date, _OMIT_YEAR.sub("BDAY:", _GROUP.sub("", block)))
+                            _BDAY_VALUE.sub(
+                                _bday_as_date, _OMIT_YEAR.sub("BDAY:", _GROUP.sub("", _card_urls(block, urls)))
+                            )
                         )
                     )
                 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from crm_tui.io.presets import detect
 from tests.io import layouts
 from tests.io.conftest import Crm
+from tests.io.readers import vcards
 
 # Thunderbird's "Export > CSV" layout (comm-central's address book exporter), one row per card.
 THUNDERBIRD_HEADER = [
@@ -43,6 +45,33 @@ def thunderbird(directory: Path) -> Path:
     return path
 
 
+def outlook_like(directory: Path) -> Path:
+    path = directory / "outlook.csv"
+    path.write_text(
+        layouts.rows_text(OUTLOOK_LIKE_HEADER, [
+            {"Action": "add", "Name": "Adam Glacius", "E-mail Address": "adam@anycom.example", "Company": "Acme Inc.",
+             "Job Title": "Sales Planner", "Mobile Phone": "+1 555 3227 8544", "Pager": "+1 555 3227 8543"},
+            {"Action": "update", "ID": "527f", "Name": "Duncan Amey", "E-mail Address": "duncan@dreamt.example",
+             "Mobile Phone": "+1 555 3227 8543", "Job Title": "Supervisor"},
+        ]),
+        encoding="utf-8",
+    )  # fmt: skip
+    return path
+
+
+def linkedin_namesakes(directory: Path) -> Path:
+    """Two "Priya Sharma" rows with no email or phone and different profile URLs: two people (item 11)."""
+    path = directory / "Connections.csv"
+    body = layouts.rows_text(layouts.LINKEDIN_HEADER, [
+        {"First Name": "Priya", "Last Name": "Sharma", "URL": "https://www.linkedin.com/in/priya-sharma-1",
+         "Company": "Acme", "Position": "CTO", "Connected On": "02 Feb 2025"},
+        {"First Name": "Priya", "Last Name": "Sharma", "URL": "https://www.linkedin.com/in/priya-sharma-2",
+         "Company": "Globex", "Position": "Designer", "Connected On": "03 Mar 2025"},
+    ])  # fmt: skip
+    path.write_text(layouts.LINKEDIN_PREAMBLE + body, encoding="utf-8")
+    return path
+
+
 def contacts(crm: Crm) -> dict[str, dict]:
     return {c["name"]: c for c in json.loads(crm("export", "contacts", "-f", "json")[1])}
 
@@ -73,16 +102,28 @@ def test_thunderbird_csv(crm: Crm, tmp_path: Path) -> None:
     assert crm("contact", "show", "ada@home.example")[0] == 0
 
 
-def test_thunderbird_csv_round_trips(crm: Crm, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert crm("import", "contacts", str(thunderbird(tmp_path)))[0] == 0
+@pytest.mark.parametrize("fixture", [thunderbird, outlook_like, linkedin_namesakes])
+def test_csv_fixtures_round_trip(
+    crm: Crm, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fixture: Callable[[Path], Path]
+) -> None:
+    # Export, import into a new database, export again: the same bytes, as CSV and as vCard (both readers).
+    assert crm("import", "contacts", str(fixture(tmp_path)))[0] == 0
+    count = len(contacts_list(crm))
     for fmt, command in (("csv", "contacts"), ("vcard", "vcard")):
         first = tmp_path / f"first.{fmt}"
         assert crm("export", "contacts", "--format", fmt, "-o", str(first))[0] == 0
+        if fmt == "vcard":
+            assert len(vcards(first.read_bytes())) == count
         monkeypatch.setenv("CRM_DB", str(tmp_path / f"{fmt}.db"))
-        assert crm("import", command, str(first))[0] == 0
+        code, _, err = crm("import", command, str(first))
+        assert code == 0 and f"{count} created" in err, err
         second = tmp_path / f"second.{fmt}"
         assert crm("export", "contacts", "--format", fmt, "-o", str(second))[0] == 0
         assert second.read_bytes() == first.read_bytes()
+
+
+def contacts_list(crm: Crm) -> list[dict]:
+    return json.loads(crm("export", "contacts", "-f", "json")[1])
 
 
 def test_thunderbird_semicolons_and_the_preset_by_name(crm: Crm, tmp_path: Path) -> None:
@@ -93,17 +134,7 @@ def test_thunderbird_semicolons_and_the_preset_by_name(crm: Crm, tmp_path: Path)
 
 
 def test_an_outlook_like_file_names_contacts_by_its_name_column(crm: Crm, tmp_path: Path) -> None:
-    path = tmp_path / "outlook.csv"
-    path.write_text(
-        layouts.rows_text(OUTLOOK_LIKE_HEADER, [
-            {"Action": "add", "Name": "Adam Glacius", "E-mail Address": "adam@anycom.example", "Company": "Acme Inc.",
-             "Job Title": "Sales Planner", "Mobile Phone": "+1 555 3227 8544", "Pager": "+1 555 3227 8543"},
-            {"Action": "update", "ID": "527f", "Name": "Duncan Amey", "E-mail Address": "duncan@dreamt.example",
-             "Mobile Phone": "+1 555 3227 8543", "Job Title": "Supervisor"},
-        ]),
-        encoding="utf-8",
-    )  # fmt: skip
-    assert crm("import", "contacts", str(path))[0] == 0
+    assert crm("import", "contacts", str(outlook_like(tmp_path)))[0] == 0
     found = contacts(crm)
     assert set(found) == {"Adam Glacius", "Duncan Amey"}  # not "adam@anycom.example"
     assert found["Adam Glacius"]["organization"] == "Acme Inc." and found["Adam Glacius"]["title"] == "Sales Planner"

@@ -385,11 +385,26 @@ def _check(found: list[dict[str, Any]], count: int | tuple[int, ...], wants: lis
 
 
 _STABLE = ("name", "given_name", "family_name", "emails", "phones", "organization", "title", "tags", "notes",
-           "every", "owner", "birthday", "source", "custom", "created_at")  # fmt: skip
+           "every", "owner", "birthday", "source", "custom", "created_at", "nickname", "department", "dates",
+           "addresses", "urls")  # fmt: skip
 
 
 def _stable(contacts: list[dict[str, Any]]) -> list[str]:
-    return sorted(json.dumps({k: c[k] for k in _STABLE}, ensure_ascii=False, sort_keys=True) for c in contacts)
+    """What a vCard carries of each contact; a web address with no scheme as it goes out (a URI has one)."""
+    out = []
+    for c in contacts:
+        kept = {k: c[k] for k in _STABLE}
+        kept["urls"] = [{**u, "url": u["url"] if "://" in u["url"] else f"http://{u['url']}"} for u in c["urls"]]
+        out.append(json.dumps(kept, ensure_ascii=False, sort_keys=True))
+    return sorted(out)
+
+
+def _source(name: str) -> bytes | None:
+    """The vCards the sample wrote (the strict reader is not shown the URL parameters a card wrote itself)."""
+    if name.endswith(".csv"):
+        return None
+    path = SAMPLES / name
+    return b"\r\n".join(p.read_bytes() for p in sorted(path.glob("*.vcf"))) if path.is_dir() else path.read_bytes()
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -404,7 +419,7 @@ def test_sample_imports_as_its_readme_says(
     first = tmp_path / "first"
     assert crm("export", "contacts", "--format", "vcard", "-o", f"{first}/")[0] == 0
     for path in first.iterdir():
-        vcards(path.read_bytes())
+        vcards(path.read_bytes(), _source(name))
     monkeypatch.setenv("CRM_DB", str(tmp_path / "second.db"))
     code, _, err = crm("import", "vcard", str(first))
     assert code == 0 and err.startswith("import 1:"), err  # no property left out on the way back

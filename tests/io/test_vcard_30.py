@@ -3,12 +3,15 @@
 What crm reads into a field but writes otherwise goes out as the card wrote it while the field still
 says the same: a NICKNAME list (RFC 2426 3.1.3), Apple's X-ABDATE anniversary with its label, a TEL,
 EMAIL, ADR or URL with a vendor's x-param (RFC 2426 4: any property may have one), a BDAY that is a
-date-time (3.1.5). A second URL with the same address is kept as a second URL.
+date-time (3.1.5), an address's pref, an unlabelled phone's voice, a URL's TYPE and group. A second URL
+with the same address is kept as a second URL.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+
+import pytest
 
 from tests.io.conftest import Crm
 from tests.io.readers import vcards
@@ -22,17 +25,18 @@ def trip(crm: Crm, tmp_path: Path, *lines: str) -> list[str]:
     source.write_text(CARD.format(lines="".join(x + "\r\n" for x in lines)), encoding="utf-8")
     code, _, err = crm("import", "vcard", str(source))
     assert code == 0, err
-    first = export(crm, tmp_path / "first.vcf")
+    first = export(crm, tmp_path / "first.vcf", source)
     code, _, err = crm("import", "vcard", str(tmp_path / "first.vcf"))
     assert code == 0 and "1 unchanged" in err, err
-    assert export(crm, tmp_path / "second.vcf") == first
+    assert export(crm, tmp_path / "second.vcf", source) == first
     return first
 
 
-def export(crm: Crm, path: Path) -> list[str]:
+def export(crm: Crm, path: Path, source: Path | None = None) -> list[str]:
+    """The export, unfolded; checked by both readers (the strict one lets through what the source card wrote)."""
     code, _, err = crm("export", "contacts", "-f", "vcard", "-o", str(path))
     assert code == 0, err
-    vcards(path.read_bytes())
+    vcards(path.read_bytes(), source.read_bytes() if source else None)
     # unfolded
     return path.read_bytes().decode("utf-8").replace("\r\n ", "").split("\r\n")
 
@@ -60,6 +64,12 @@ def test_an_apple_anniversary_goes_out_as_apple_wrote_it(crm: Crm, tmp_path: Pat
 def test_two_urls_with_the_same_address_stay_two(crm: Crm, tmp_path: Path) -> None:
     lines = trip(crm, tmp_path, "URL:https://kim.example/", "URL:https://kim.example/")
     assert [x for x in lines if x.startswith("URL")] == ["URL:https://kim.example/"] * 2, lines
+
+
+def test_two_typed_urls_with_the_same_address_stay_two(crm: Crm, tmp_path: Path) -> None:
+    # Outlook 2007 (vCard 2.1): its home and work page, one address; RFC 2426 has no TYPE on URL.
+    lines = trip(crm, tmp_path, "URL;TYPE=HOME:http://kim.example/", "URL;TYPE=WORK:http://kim.example/")
+    assert [x for x in lines if x.startswith("URL")] == [f"URL;TYPE={t}:http://kim.example/" for t in ("home", "work")]
 
 
 def test_a_vendor_x_param_stays_while_the_value_does(crm: Crm, tmp_path: Path) -> None:
@@ -105,3 +115,80 @@ def test_an_apple_labelled_address_keeps_its_types_and_group(crm: Crm, tmp_path:
     adr = "monkey.ADR;TYPE=work:;;Teststraße 22;Mönchspfaffingen;;4043;Klöster-Reich"
     lines = trip(crm, tmp_path, adr, "monkey.X-ABLabel:Monkey Tree")
     assert adr in lines and "monkey.X-ABLABEL:Monkey Tree" in lines, lines
+
+
+def test_a_web_address_keeps_its_type_and_group(crm: Crm, tmp_path: Path) -> None:
+    # DAVx5: RFC 2426 gives URL no TYPE, but the card wrote one: it goes out as written while unchanged.
+    url = "blog.URL;TYPE=x-blog:http://www.swbyps.restaurant.french/~chezchic.html"
+    lines = trip(crm, tmp_path, "URL:https://www.davx5.com/", url, "blog.X-ABLabel:blog")
+    assert url in lines and "blog.X-ABLABEL:blog" in lines and "URL:https://www.davx5.com/" in lines, lines
+    names = [x.split(":", 1)[0].split(";")[0] for x in lines]
+    assert sum(n.endswith("URL") for n in names) == 2 and not any(n.startswith("item") for n in names), lines
+    # The strict reader refuses it unless the card itself wrote it.
+    with pytest.raises(AssertionError, match="should not have parameters"):
+        vcards((tmp_path / "first.vcf").read_bytes())
+    # After an edit the web address is crm's: no TYPE in 3.0, its label Apple's.
+    assert crm("contact", "edit", "kim", "--remove-url", "http://www.swbyps.restaurant.french/~chezchic.html")[0] == 0
+    assert crm("contact", "edit", "kim", "--url", "blog=https://kim.example/blog")[0] == 0
+    lines = export(crm, tmp_path / "edited.vcf")
+    assert "item1.URL:https://kim.example/blog" in lines and "item1.X-ABLABEL:blog" in lines, lines
+    assert not any("x-blog" in x or x.startswith("blog.") for x in lines), lines
+
+
+def test_an_address_keeps_its_pref(crm: Crm, tmp_path: Path) -> None:
+    adr = "ADR;TYPE=work,postal,parcel,pref:;;6544 Battleford Drive;Raleigh;NC;27613-3502;U.S.A."
+    lines = trip(crm, tmp_path, adr.replace("work,postal,parcel,pref", "WORK,POSTAL,PARCEL,PREF"))
+    assert adr in lines, lines
+    assert crm("contact", "edit", "kim", "--remove-address", "1")[0] == 0
+    assert crm("contact", "edit", "kim", "--add-address", "work: 1 Main St, Raleigh")[0] == 0
+    lines = export(crm, tmp_path / "edited.vcf")
+    assert "ADR;TYPE=work:;;1 Main St;Raleigh;;;" in lines and not any("pref" in x for x in lines), lines
+
+
+def test_an_unlabelled_phone_keeps_its_voice_type(crm: Crm, tmp_path: Path) -> None:
+    lines = trip(crm, tmp_path, "TEL;TYPE=VOICE,PREF:+1 555 0100", "TEL;TYPE=voice:+1 555 0101")
+    assert "TEL;TYPE=voice,pref:+1 555 0100" in lines and "TEL;TYPE=voice:+1 555 0101" in lines, lines
+    # A phone crm writes itself is plain `TEL:` (abook, issue 12 item 5), the primary of several TYPE=pref.
+    assert crm("contact", "edit", "kim", "--remove-phone", "+1 555 0101", "--add-phone", "+1 555 0102")[0] == 0
+    lines = export(crm, tmp_path / "edited.vcf")
+    assert "TEL;TYPE=voice,pref:+1 555 0100" in lines and "TEL:+1 555 0102" in lines, lines
+    assert crm("contact", "edit", "kim", "--remove-phone", "+1 555 0100")[0] == 0
+    lines = export(crm, tmp_path / "lone.vcf")
+    assert [x for x in lines if x.startswith("TEL")] == ["TEL:+1 555 0102"], lines
+
+
+def test_a_name_with_its_language_keeps_its_prefix_and_suffix(crm: Crm, tmp_path: Path) -> None:
+    # Outlook (vCard 2.1): RFC 2426 4 gives N, NOTE, NICKNAME and ORG a LANGUAGE (text-param); the card's
+    # N, with its additional names, prefix and suffix, goes out as written, not crm's family and given.
+    source = tmp_path / "doe.vcf"
+    n = "N;LANGUAGE=en-us:Doe;John;Richter,James;Mr.;Sr."
+    note = "NOTE;LANGUAGE=en-us:Met in Albany"
+    source.write_text(CARD.replace("UID:kim-1", "UID:doe-1").replace("N:Lee;Kim;;;", n).format(lines=note + "\r\n"))
+    assert crm("import", "vcard", str(source))[0] == 0
+    lines = export(crm, tmp_path / "first.vcf", source)
+    assert n in lines and note in lines, lines
+    assert crm("import", "vcard", str(tmp_path / "first.vcf"))[2].endswith("1 unchanged, 0 skipped; nothing changed\n")
+    assert export(crm, tmp_path / "second.vcf") == lines
+
+
+def test_a_lone_email_or_phone_keeps_the_pref_its_card_gave_it(crm: Crm, tmp_path: Path) -> None:
+    # khard's `EMAIL;TYPE=pref:` and Android's `TEL;TYPE=CELL,PREF:`, each the card's only one: crm writes a
+    # lone one of its own plain (abook, issue 12 item 5), but this is the card's own line.
+    lines = trip(crm, tmp_path, "EMAIL;TYPE=pref:kim@x.io", "TEL;TYPE=CELL,PREF:123456789")
+    assert "EMAIL;TYPE=pref:kim@x.io" in lines and "TEL;TYPE=cell,pref:123456789" in lines, lines
+    assert crm("contact", "edit", "kim", "--remove-phone", "123456789", "--add-phone", "123456780")[0] == 0
+    lines = export(crm, tmp_path / "edited.vcf")
+    assert "TEL:123456780" in lines and "EMAIL;TYPE=pref:kim@x.io" in lines, lines
+
+
+def test_a_21_name_keeps_its_lists_of_names(crm: Crm, tmp_path: Path) -> None:
+    # Outlook's vCard 2.1 (ez-vcard's John_Doe_MS_OUTLOOK): `Richter,James` are two additional names, as
+    # the reader takes them (and FN says), so the card's N goes out with them as a list, not `Richter\,James`.
+    source = tmp_path / "doe.vcf"
+    n = "N;LANGUAGE=en-us:Doe;John;Richter,James;Mr.;Sr."
+    fn = "FN:Mr. John Richter James Doe Sr."
+    source.write_text(f"BEGIN:VCARD\r\nVERSION:2.1\r\nUID:doe-21\r\n{n}\r\n{fn}\r\nEND:VCARD\r\n")
+    assert crm("import", "vcard", str(source))[0] == 0
+    lines = export(crm, tmp_path / "first.vcf")
+    assert n in lines, lines
+    assert crm("import", "vcard", str(tmp_path / "first.vcf"))[2].endswith("1 unchanged, 0 skipped; nothing changed\n")

@@ -205,3 +205,33 @@ def test_a_40_phone_or_address_keeps_the_parameters_crm_has_no_field_for(
     [after] = json.loads(crm("export", "contacts", "-f", "json")[1])
     assert (after["phones"], after["addresses"]) == (before["phones"], before["addresses"])
     assert export(crm, tmp_path / "second.vcf") == text.split("\r\n")
+
+
+def test_a_40_card_keeps_an_address_pref_a_phone_voice_and_a_web_address_type(
+    crm: Crm, fresh_db: FreshDb, tmp_path: Path
+) -> None:
+    # What crm writes otherwise goes out as the card wrote it while unchanged: RFC 6350's PREF on an address
+    # or web address (crm's fields have no primary for them), TYPE=voice on a phone with no other type, a
+    # web address with a TYPE crm writes as an Apple label, in its own group.
+    own = ["TEL;TYPE=voice:+1 555 0100", "ADR;TYPE=work;PREF=1:;;1 Main St;Town;;;", "URL;PREF=1;TYPE=work:https://vic.example/",
+           "blog.URL;TYPE=x-blog:https://vic.example/blog", "blog.X-ABLABEL:blog"]  # fmt: skip
+    source = tmp_path / "vic.vcf"
+    source.write_text(GOOD.format("UID:v-1\r\n" + "".join(x + "\r\n" for x in own)), encoding="utf-8")
+    assert crm("import", "vcard", str(source))[0] == 0
+    lines = [x for x in export(crm, tmp_path / "first.vcf") if x != "FN:A"]
+    for line in own:
+        assert line in lines, (line, lines)
+    assert not any(x.startswith("item") for x in lines), lines
+    fresh_db("second")
+    code, _, err = crm("import", "vcard", str(tmp_path / "first.vcf"))
+    assert code == 0 and err.startswith("import 1:") and "crm:" not in err, err
+    export(crm, tmp_path / "second.vcf")
+    assert (tmp_path / "second.vcf").read_bytes() == (tmp_path / "first.vcf").read_bytes()
+
+
+def test_a_lone_40_email_keeps_its_pref(crm: Crm, tmp_path: Path) -> None:
+    # Thunderbird's export.vcf: `EMAIL;PREF=1:` on a card's only email (RFC 6350 5.3) goes out as written.
+    source = tmp_path / "one.vcf"
+    source.write_text(GOOD.format("UID:one-1\r\nEMAIL;PREF=1:contact1@invalid\r\n"), encoding="utf-8")
+    assert crm("import", "vcard", str(source))[0] == 0
+    assert "EMAIL;PREF=1:contact1@invalid" in export(crm, tmp_path / "out.vcf")

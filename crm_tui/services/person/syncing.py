@@ -59,6 +59,7 @@ class SyncPlan:
     updated: int = 0
     trashed: int = 0
     conflicts: list[str] = field(default_factory=list)
+    left_out: list[str] = field(default_factory=list)  # files whose card crm cannot take, and why
     same: int = 0  # files of `write` the command found saying what it would write: left untouched
 
     def line(self) -> str:
@@ -93,9 +94,10 @@ def plan_sync(
         if contact is None:  # purged from crm: the file goes too, unless it changed
             f = on_disk.get(name)
             if f is not None and f.hash != entry.file_hash and f.record is not None:
-                contact = _create(session, f.record, actor=actor, now=now)
-                plan.created += 1
-                plan.write[name] = _id(contact)
+                made = _take(session, plan, name, f.record, actor=actor, now=now)
+                if made is not None:
+                    plan.created += 1
+                    plan.write[name] = _id(made)
             elif f is not None:
                 plan.delete.append(name)
             continue
@@ -113,18 +115,18 @@ def plan_sync(
             continue
         if contact.deleted_at is not None:  # trashed in crm
             if file_changed and f.record is not None:
-                plan.conflicts.append(f"{name}: trashed in crm, edited there: restored")
-                contact.deleted_at = None
-                apply_record(session, contact, f.record, actor=actor, now=now)
-                plan.updated += 1
-                plan.write[name] = _id(contact)
+                if _take(session, plan, name, f.record, contact=contact, restore=True, actor=actor, now=now):
+                    plan.conflicts.append(f"{name}: trashed in crm, edited there: restored")
+                    plan.updated += 1
+                    plan.write[name] = _id(contact)
             else:
                 plan.delete.append(name)
             continue
         if file_changed and crm_changed:
             if f.modified > contact.updated_at and f.record is not None:
-                plan.conflicts.append(f"{name}: changed on both sides: the file's is newer")
-                apply_record(session, contact, f.record, actor=actor, now=now)  # the old values: in the history
+                if _take(session, plan, name, f.record, contact=contact, actor=actor, now=now) is None:
+                    continue
+                plan.conflicts.append(f"{name}: changed on both sides: the file's is newer")  # crm's: in the history
                 plan.updated += 1
             else:
                 plan.conflicts.append(f"{name}: changed on both sides: crm's is newer")
@@ -132,7 +134,8 @@ def plan_sync(
                        at=now, note=f.text)  # fmt: skip
             plan.write[name] = _id(contact)
         elif file_changed and f.record is not None:
-            apply_record(session, contact, f.record, actor=actor, now=now)
+            if _take(session, plan, name, f.record, contact=contact, actor=actor, now=now) is None:
+                continue  # remembered as it was: read again on the next run
             plan.updated += 1
             plan.write[name] = _id(contact)  # written back as crm writes it, so the next run sees no change
         elif crm_changed:
@@ -152,10 +155,15 @@ def plan_sync(
             contact = session.get(Contact, cid)
             assert contact is not None
             if f.modified > contact.updated_at:
-                apply_record(session, contact, f.record, actor=actor, now=now)
+                if _take(session, plan, name, f.record, contact=contact, actor=actor, now=now) is None:
+                    seen.add(cid)  # no new file for it either: this one is read again on the next run
+                    continue
                 plan.updated += 1
         else:
-            contact = _create(session, f.record, actor=actor, now=now)
+            made = _take(session, plan, name, f.record, actor=actor, now=now)
+            if made is None:
+                continue  # not remembered: read again, and named again, on the next run
+            contact = made
             plan.created += 1
         seen.add(_id(contact))
         plan.write[name] = _id(contact)
@@ -181,6 +189,34 @@ def remember(session: Session, directory: str, files: dict[str, tuple[int, str]]
     ]  # fmt: skip
     if rows:
         conn.execute(t.vdir_entries.insert(), rows)
+
+
+def _take(
+    session: Session,
+    plan: SyncPlan,
+    name: str,
+    rec: ContactRecord,
+    *,
+    contact: Contact | None = None,
+    restore: bool = False,
+    actor: str,
+    now: datetime,
+) -> Contact | None:
+    """The file's card into crm (a new contact, or `contact` made what it says) in a savepoint: a card crm
+    cannot take (its email is another contact's) is left out and named, and the rest is synced."""
+    from crm_tui.errors import Conflict, InvalidInput
+
+    try:
+        with session.begin_nested():
+            if contact is None:
+                return _create(session, rec, actor=actor, now=now)
+            if restore:
+                contact.deleted_at = None
+            apply_record(session, contact, rec, actor=actor, now=now)
+            return contact
+    except (Conflict, InvalidInput) as exc:
+        plan.left_out.append(f"{name}: {exc} (the card is left out)")
+        return None
 
 
 def _id(contact: Contact) -> int:
@@ -235,8 +271,7 @@ def apply_record(session: Session, contact: Contact, rec: ContactRecord, *, acto
         add_emails=[e for k, e in new_emails.items() if k not in old_emails],
         remove_emails=[e for k, e in old_emails.items() if k not in new_emails],
         primary_email=rec.emails[0].value if rec.emails else None,
-        add_phones=[p for p in new_phones if p not in old_phones],
-        remove_phones=[p for p in old_phones if p not in new_phones],
+        remove_phones=[p for p in old_phones if p not in new_phones],  # added below: a card's phones are wider
         organization=rec.organization or "",
         title=rec.title or "",
         notes=rec.notes or "",
@@ -248,11 +283,38 @@ def apply_record(session: Session, contact: Contact, rec: ContactRecord, *, acto
     with change(session, entity="contact", entity_id=_id(contact), action="update", actor=actor, at=now,
                 parts=CONTACT_PARTS):  # fmt: skip
         edit_contact(session, contact, update, actor=actor, now=now)
+        if _add_phones(session, _id(contact), [p for p in new_phones if p not in old_phones]):
+            contact.updated_at = now
         _set_labels(session, _id(contact), rec)
         custom: dict[str, Any] = dict(rec.custom)
         contact.custom = json.dumps(custom, ensure_ascii=False, sort_keys=True) if custom else None
         contact.uid = rec.uid or contact.uid
         replace_parts(session, contact, rec, actor=actor, now=now)
+
+
+def _add_phones(session: Session, contact_id: int, numbers: list[str]) -> bool:
+    """Add the card's new phones as `crm import vcard` does: any text with a digit is a phone there (DAVx5's
+    `+1-800-MYFAX`, RFC 6350's `;ext=102`), where `--add-phone` takes digits and punctuation only."""
+    from crm_tui.keys import phone_key
+    from crm_tui.models import ContactPhone
+    from crm_tui.services.contacts.writing import ensure_primaries
+
+    held = set(
+        session.execute(
+            select(t.contact_phones.c.phone_key).where(t.contact_phones.c.contact_id == contact_id)
+        ).scalars()
+    )
+    added = False
+    for number in numbers:
+        if phone_key(number) not in held:
+            held.add(phone_key(number))
+            session.add(
+                ContactPhone(contact_id=contact_id, phone=number, phone_key=phone_key(number), is_primary=False)
+            )
+            added = True
+    session.flush()
+    ensure_primaries(session, contact_id)
+    return added
 
 
 def _set_labels(session: Session, contact_id: int, rec: ContactRecord) -> None:

@@ -25,7 +25,7 @@ from crm_tui.widgets.record_table import Column, Record, RecordTable
 
 if TYPE_CHECKING:
     from crm_tui.services.money.board import Board
-    from crm_tui.services.reports.dashboard import MoneyFigure, MonthBar
+    from crm_tui.services.reports.dashboard import MoneyFigure, MonthBar, StagesFigure
     from crm_tui.services.reports.relationships import ClientAtRisk
 
 BAR_WIDTH = 18
@@ -201,7 +201,7 @@ class DashboardScreen(CrmScreen):
         self.db(lambda conn: dash.count_overdue(conn, now=now), self._overdue, group="dash-overdue", exclusive=True)
         self.db(lambda conn: dash.open_weighted(conn, now=now), self._weighted, group="dash-weighted", exclusive=True)
         self.db(lambda conn: dash.revenue_figure(conn, now=now, tz=tz), self._revenue, group="dash-rev", exclusive=True)
-        self.db(lambda conn: dash.pipeline_board(conn, now=now), self._stages, group="dash-board", exclusive=True)
+        self.db(lambda conn: dash.pipeline_board(conn, now=now, tz=tz), self._stages, group="dash-board", exclusive=True)
         self.db(
             lambda conn: dash.weekly_activity(conn, now=now, tz=tz), self._activity, group="dash-act", exclusive=True
         )
@@ -240,10 +240,13 @@ class DashboardScreen(CrmScreen):
         self.query_one("#digits-revenue", Digits).update(digits)
         self.query_one("#sub-revenue", Static).update(line)
 
-    def _stages(self, board: Board) -> None:
+    def _stages(self, stages: StagesFigure) -> None:
         self._filled("stages")
+        board = stages.board
         body: Any = stage_bars(board) if board.columns else Text("No pipeline yet.", style="dim")
         self.query_one("#dash-stages", Static).update(body)
+        # what the won and lost lines count, as `crm report pipeline` does by default
+        self.query_one("#panel-pipeline", Panel).border_subtitle = f"won, lost: since {stages.since.isoformat()}"
 
     def _activity(self, result: tuple[list[str], list[int]]) -> None:
         self._filled("activity")

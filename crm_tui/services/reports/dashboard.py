@@ -40,14 +40,16 @@ class MonthBar:
     forecast: bool
 
 
-def open_weighted(conn: Connection, *, now: datetime) -> MoneyFigure:
-    """The weighted total of every open deal of every pipeline, per currency."""
+def open_weighted(conn: Connection, *, now: datetime, boards: dict[int, Board] | None = None) -> MoneyFigure:
+    """The weighted total of every open deal of every pipeline, per currency. `boards`: pipelines
+    by stage already read (by pipeline id; their open stages are the same whatever they count closed)."""
     from crm_tui.services.money.board import pipeline_by_stage
     from crm_tui.services.money.pipelines import all_pipelines
 
+    boards = boards or {}
     totals: dict[str, int] = {}
     for pipeline in all_pipelines(conn):
-        board = pipeline_by_stage(conn, pipeline, closed_since=now)  # open deals only
+        board = boards.get(pipeline.id) or pipeline_by_stage(conn, pipeline, closed_since=now)  # open deals only
         for column in board.columns:
             if column.stage.kind != "open":
                 continue
@@ -102,6 +104,12 @@ def pipeline_board(conn: Connection, *, now: datetime, tz: tzinfo) -> StagesFigu
     spans = periods(*default_range(today, "month", DEFAULT_MONTHS), "month")
     start, _ = time_bounds(spans, tz)
     return StagesFigure(pipeline_by_stage(conn, find_pipeline(conn, None), closed_since=start), spans[0].start)
+
+
+def pipeline_panels(conn: Connection, *, now: datetime, tz: tzinfo) -> tuple[MoneyFigure, StagesFigure]:
+    """The open weighted total and the first pipeline by stage: that pipeline's deals read once."""
+    stages = pipeline_board(conn, now=now, tz=tz)
+    return open_weighted(conn, now=now, boards={stages.board.pipeline.id: stages.board}), stages
 
 
 def revenue_months(conn: Connection, *, now: datetime, tz: tzinfo) -> list[MonthBar]:

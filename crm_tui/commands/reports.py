@@ -277,11 +277,11 @@ def pipeline(
     """
     from crm_tui.commands import report_charts as charts
     from crm_tui.services.money.pipelines import find_pipeline
-    from crm_tui.services.reports.pipeline import lost_reasons, pipeline_report
+    from crm_tui.services.reports.pipeline import DEFAULT_MONTHS, lost_reasons, pipeline_report
 
     rt = runtime(ctx)
     fmt = rt.fmt(fmt)
-    spans = _range(rt, start, end, "month", 12)
+    spans = _range(rt, start, end, "month", DEFAULT_MONTHS)
     with rt.connection() as conn:
         report = pipeline_report(conn, find_pipeline(conn, name), spans, tz=rt.tz, owner=owner)
     board = report.board

@@ -24,8 +24,13 @@ from crm_tui.widgets.nav import NavBar
 from crm_tui.widgets.record_table import Column, Record, RecordTable
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Hashable
+
+    from sqlalchemy.engine import Connection
+
+    from crm_tui.app import CrmApp
     from crm_tui.services.money.board import Board
-    from crm_tui.services.reports.dashboard import MoneyFigure, MonthBar
+    from crm_tui.services.reports.dashboard import MoneyFigure, MonthBar, StagesFigure
     from crm_tui.services.reports.relationships import ClientAtRisk
 
 BAR_WIDTH = 18
@@ -192,27 +197,34 @@ class DashboardScreen(CrmScreen):
 
     # ------------------------------------------------------------ loading
 
+    @classmethod
+    def first_read(cls, app: CrmApp) -> tuple[Hashable, Callable[[Connection], Any]]:
+        """The at-risk panel, the slowest: the app starts it while it builds the screen."""
+        from crm_tui.services.reports import dashboard as dash
+
+        now, tz = app.now(), app.tz
+        return ("dashboard", "at-risk"), lambda conn: dash.at_risk_panel(conn, now=now, tz=tz)
+
     def refresh_data(self) -> None:
-        """Each panel's query in its own worker: the quick ones paint first."""
+        """Each panel's query in its own worker: the quick ones paint first. The slowest, at risk, was
+        started by the app with the screen when the Dashboard is the first (`first_read`); the open
+        weighted figure and the stages come from one read of the first pipeline."""
         from crm_tui.services.reports import dashboard as dash
 
         now, tz = self.crm.now(), self.crm.tz
         self.waiting = set(self.PANELS)
+        key, at_risk = self.first_read(self.crm)
+        self.db(at_risk, self._at_risk, group="dash-risk", exclusive=True, started=self.crm.take_read(key))
         self.db(lambda conn: dash.count_overdue(conn, now=now), self._overdue, group="dash-overdue", exclusive=True)
-        self.db(lambda conn: dash.open_weighted(conn, now=now), self._weighted, group="dash-weighted", exclusive=True)
         self.db(lambda conn: dash.revenue_figure(conn, now=now, tz=tz), self._revenue, group="dash-rev", exclusive=True)
-        self.db(lambda conn: dash.pipeline_board(conn, now=now), self._stages, group="dash-board", exclusive=True)
+        self.db(
+            lambda conn: dash.pipeline_panels(conn, now=now, tz=tz), self._pipeline, group="dash-board", exclusive=True
+        )
         self.db(
             lambda conn: dash.weekly_activity(conn, now=now, tz=tz), self._activity, group="dash-act", exclusive=True
         )
         self.db(
             lambda conn: dash.revenue_months(conn, now=now, tz=tz), self._months, group="dash-months", exclusive=True
-        )
-        self.db(
-            lambda conn: dash.at_risk_panel(conn, now=now, tz=tz),
-            self._at_risk,
-            group="dash-risk",
-            exclusive=True,
         )
 
     def _filled(self, panel: str) -> None:
@@ -228,6 +240,11 @@ class DashboardScreen(CrmScreen):
         line = "follow-ups, on Today" if count else "no follow-up overdue"
         self.query_one("#sub-overdue", Static).update(Text(line, style="dim"))
 
+    def _pipeline(self, result: tuple[MoneyFigure, StagesFigure]) -> None:
+        figure, stages = result
+        self._weighted(figure)
+        self._stages(stages)
+
     def _weighted(self, figure: MoneyFigure) -> None:
         self._filled("weighted")
         digits, line = figure_line(figure)
@@ -240,10 +257,13 @@ class DashboardScreen(CrmScreen):
         self.query_one("#digits-revenue", Digits).update(digits)
         self.query_one("#sub-revenue", Static).update(line)
 
-    def _stages(self, board: Board) -> None:
+    def _stages(self, stages: StagesFigure) -> None:
         self._filled("stages")
+        board = stages.board
         body: Any = stage_bars(board) if board.columns else Text("No pipeline yet.", style="dim")
         self.query_one("#dash-stages", Static).update(body)
+        # what the won and lost lines count, as `crm report pipeline` does by default
+        self.query_one("#panel-pipeline", Panel).border_subtitle = f"won, lost: since {stages.since.isoformat()}"
 
     def _activity(self, result: tuple[list[str], list[int]]) -> None:
         self._filled("activity")

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import io
+import json
+from collections import Counter
 from collections.abc import Callable
 
+import pytest
 from sqlalchemy.engine import Engine
-from textual.widgets import Digits, Input
+from textual.widgets import Digits, Input, Static
 
 from crm_tui.app import CrmApp
 from crm_tui.db import session_scope
@@ -88,5 +92,48 @@ def test_r_refreshes_every_panel(money_engine: Engine, app_factory: AppFactory) 
             await pilot.press("r")
             await settle(pilot)
             assert int(str(digits.value)) == before + 1
+
+    run(flow())
+
+
+def test_the_stages_panel_counts_won_and_lost_as_the_pipeline_report_does(
+    money_engine: Engine, app_factory: AppFactory, cli_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Won and lost deals closed 47 to 60 days before NOW: the panel counts them as the Pipeline screen
+    (every closed deal) and `crm report pipeline` (the last 12 months) do, and says since when."""
+    from rich.console import Console
+    from typer.testing import CliRunner
+
+    from crm_tui.cli import app as cli
+    from crm_tui.services.money.board import pipeline_by_stage
+    from crm_tui.services.money.pipelines import find_pipeline
+
+    monkeypatch.setattr("crm_tui.dates.utcnow", lambda: NOW)
+    result = CliRunner().invoke(cli, ["report", "pipeline", "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    reported: Counter[str] = Counter()
+    for row in json.loads(result.stdout):
+        if row["section"] == "stage" and row["kind"] != "open":
+            reported[row["stage"]] += row["count"]
+    with money_engine.connect() as conn:
+        board = pipeline_by_stage(conn, find_pipeline(conn, None))  # the Pipeline screen's counts
+    on_screen = {c.stage.name: c.count for c in board.columns if c.stage.kind != "open"}
+    assert on_screen == {"Won": 2, "Lost": 1} == dict(reported)
+
+    async def flow() -> None:
+        app = app_factory(money_engine, start="dashboard")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, DashboardScreen)
+            console = Console(width=80, record=True, file=io.StringIO())
+            console.print(screen.query_one("#dash-stages", Static).content)
+            shown = {}
+            for line in console.export_text().splitlines():
+                stage, *rest = line.split()
+                shown[stage] = int(next(word for word in rest if word.isdigit()))
+            assert {stage: shown[stage] for stage in ("Won", "Lost")} == on_screen
+            panel = screen.query_one("#panel-pipeline", Panel)
+            assert panel.border_subtitle == "won, lost: since 2025-12-01"
 
     run(flow())

@@ -7,7 +7,7 @@ count), so the app can open the list behind it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import date, datetime, tzinfo
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
@@ -40,14 +40,16 @@ class MonthBar:
     forecast: bool
 
 
-def open_weighted(conn: Connection, *, now: datetime) -> MoneyFigure:
-    """The weighted total of every open deal of every pipeline, per currency."""
+def open_weighted(conn: Connection, *, now: datetime, boards: dict[int, Board] | None = None) -> MoneyFigure:
+    """The weighted total of every open deal of every pipeline, per currency. `boards`: pipelines
+    by stage already read (by pipeline id; their open stages are the same whatever they count closed)."""
     from crm_tui.services.money.board import pipeline_by_stage
     from crm_tui.services.money.pipelines import all_pipelines
 
+    boards = boards or {}
     totals: dict[str, int] = {}
     for pipeline in all_pipelines(conn):
-        board = pipeline_by_stage(conn, pipeline, closed_since=now)  # open deals only
+        board = boards.get(pipeline.id) or pipeline_by_stage(conn, pipeline, closed_since=now)  # open deals only
         for column in board.columns:
             if column.stage.kind != "open":
                 continue
@@ -82,12 +84,32 @@ def weekly_activity(conn: Connection, *, now: datetime, tz: tzinfo) -> tuple[lis
     return [p.label for p in spans], weekly_counts(conn, spans, tz=tz)
 
 
-def pipeline_board(conn: Connection, *, now: datetime) -> Board:
-    """The first pipeline by stage (won and lost: closed in the last 30 days)."""
+@dataclass(frozen=True)
+class StagesFigure:
+    """The first pipeline by stage: open deals as they are now, won and lost ones closed since `since`
+    (the first day of the 12 months `crm report pipeline` covers by default: the same counts)."""
+
+    board: Board
+    since: date
+
+
+def pipeline_board(conn: Connection, *, now: datetime, tz: tzinfo) -> StagesFigure:
+    """The first pipeline by stage, as `crm report pipeline` counts it without --from and --to."""
     from crm_tui.services.money.board import pipeline_by_stage
     from crm_tui.services.money.pipelines import find_pipeline
+    from crm_tui.services.reports.periods import default_range, periods, time_bounds
+    from crm_tui.services.reports.pipeline import DEFAULT_MONTHS
 
-    return pipeline_by_stage(conn, find_pipeline(conn, None), closed_since=now - timedelta(days=30))
+    today = now.astimezone(tz).date()
+    spans = periods(*default_range(today, "month", DEFAULT_MONTHS), "month")
+    start, _ = time_bounds(spans, tz)
+    return StagesFigure(pipeline_by_stage(conn, find_pipeline(conn, None), closed_since=start), spans[0].start)
+
+
+def pipeline_panels(conn: Connection, *, now: datetime, tz: tzinfo) -> tuple[MoneyFigure, StagesFigure]:
+    """The open weighted total and the first pipeline by stage: that pipeline's deals read once."""
+    stages = pipeline_board(conn, now=now, tz=tz)
+    return open_weighted(conn, now=now, boards={stages.board.pipeline.id: stages.board}), stages
 
 
 def revenue_months(conn: Connection, *, now: datetime, tz: tzinfo) -> list[MonthBar]:

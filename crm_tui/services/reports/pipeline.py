@@ -25,6 +25,8 @@ from crm_tui.services.reports.periods import Period, period_of_time, time_bounds
 
 d, ch = t.deals.c, t.changes.c
 
+DEFAULT_MONTHS = 12  # the range of `crm report pipeline` without --from, and of the Dashboard's stages
+
 
 @dataclass
 class StageFlow:

@@ -13,6 +13,7 @@ the larger share of their currency's 12-month revenue (amounts in two currencies
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from typing import Any
@@ -100,26 +101,23 @@ def _condition(conn: Connection, key: str, *, now: datetime, tz: tzinfo) -> Any:
     return virtual_condition(conn, STANDING_TAGS[key], now=now, tz=tz)
 
 
-def standings_of(
-    conn: Connection,
-    where: list[Any],
-    *,
-    now: datetime,
-    tz: tzinfo,
-    matched: dict[str, set[int]] | None = None,
-) -> dict[int, tuple[str, str | None]]:
-    """(standing, owner) of each contact `where` keeps that is not ok: one query per standing, each
-    the segments language's own (a CASE over all of them costs a scan of the rhythms per contact).
-    `matched` receives every contact each standing's query keeps, earlier standings or not."""
-    out: dict[int, tuple[str, str | None]] = {}
+def standing_groups(
+    conn: Connection, where: list[Any], *, now: datetime, tz: tzinfo
+) -> Iterator[tuple[str, dict[int, str | None], set[int]]]:
+    """For each standing but ok, in order: the owner of every contact `where` keeps that its query
+    keeps, and those of them in no earlier standing (a contact's standing is the first that holds).
+
+    One query per standing, each the segments language's own (a CASE over all of them costs a
+    scan of the rhythms per contact); the contacts are sorted out with set operations.
+    """
+    taken: set[int] = set()
     for key, _, _ in STANDINGS[:-1]:
-        found = select(c.id, c.owner).where(*where, _condition(conn, key, now=now, tz=tz))
-        ids = matched.setdefault(key, set()) if matched is not None else None
-        for cid, owner in conn.execute(found):
-            out.setdefault(int(cid), (key, owner))
-            if ids is not None:
-                ids.add(int(cid))
-    return out
+        found: dict[int, str | None] = dict(
+            conn.execute(select(c.id, c.owner).where(*where, _condition(conn, key, now=now, tz=tz))).all()
+        )
+        fresh = found.keys() - taken
+        taken |= fresh
+        yield key, found, fresh
 
 
 def best_tiers(conn: Connection, today: date) -> Any:
@@ -132,6 +130,20 @@ def best_tiers(conn: Connection, today: date) -> Any:
         .group_by(ranked.c.client_id)
         .subquery("best_tier")
     )
+
+
+def _all_ok(n: int) -> dict[str, int]:
+    return {**dict.fromkeys(STANDING_KEYS, 0), "ok": n}
+
+
+def best_tier_of(conn: Connection, today: date) -> dict[int, str]:
+    """Each paying contact's best tier (`best_tiers` as a dict, without grouping in SQL)."""
+    from crm_tui.services.money.value_cache import ranking
+
+    ranked = ranking(conn, "contact", today)
+    # Worst tier first: a client in several currencies keeps the last, its best.
+    rows = conn.execute(select(ranked.c.client_id, ranked.c.tier).order_by(ranked.c.tier.desc())).all()
+    return {int(cid): str(tier) for cid, tier in rows}
 
 
 def relationships_report(
@@ -155,50 +167,49 @@ def relationships_report(
         where.append(c.created_at < added_before)
     if owner is not None:
         where.append(c.owner == owner)
-    tiers = best_tiers(conn, today)
-    overall = StandingRow("all", None)
-    by_tier: dict[str, StandingRow] = {}
-    by_owner: dict[str, StandingRow] = {}
-
-    def add(key: str, owner_: str | None, tier_: str, n: int) -> None:
-        overall.counts[key] += n
-        by_tier.setdefault(tier_, StandingRow("tier", tier_)).counts[key] += n
-        name = owner_ or "(nobody)"
-        by_owner.setdefault(name, StandingRow("owner", name)).counts[key] += n
-
-    # Every contact counts as ok by owner and tier, then each one in another standing moves there:
-    # only those are read one by one, and counted by (standing, owner, tier) before they are added.
-    # The tiers are few rows (the paying contacts): the live contacts are counted by owner, the
-    # tiered ones by owner and tier, and the rest are in no tier.
+    # Each contact counts as ok, then each one in another standing moves there. By owner: the live
+    # contacts counted by owner; by tier: each paying contact's best tier (a few rows, read whole),
+    # the rest in no tier. Only the contacts in another standing are read one by one.
     by_owner_all = conn.execute(select(c.owner, func.count()).where(*where).group_by(c.owner)).all()
-    tiered = (
-        select(c.owner, tiers.c.tier, func.count())
-        .select_from(tiers.join(t.contacts, c.id == tiers.c.client_id))
-        .where(*where)
-        .group_by(c.owner, tiers.c.tier)
-    )
-    untiered: dict[str | None, int] = {owner_: int(n) for owner_, n in by_owner_all}
-    for owner_, tier_, n in conn.execute(tiered):
-        add("ok", owner_, str(tier_), int(n))
-        untiered[owner_] -= int(n)
-    for owner_, n in untiered.items():
-        if n:
-            add("ok", owner_, NO_TIER, n)
-    tier_of = {int(cid): str(tier) for cid, tier in conn.execute(select(tiers))}
-    matched: dict[str, set[int]] = {}
-    moved = Counter(
-        (key, owner_, tier_of.get(cid, NO_TIER))
-        for cid, (key, owner_) in standings_of(conn, where, now=now, tz=tz, matched=matched).items()
-    )
-    for (key, owner_, tier_), n in moved.items():
-        add("ok", owner_, tier_, -n)
-        add(key, owner_, tier_, n)
-    rows = [overall, *(by_tier[k] for k in sorted(by_tier, key=lambda x: (x == NO_TIER, x)))]
-    rows += sorted(by_owner.values(), key=lambda row: (-row.total, row.group or ""))
+    tier_of = best_tier_of(conn, today)
+    if len(where) > 1:  # the ranking holds live contacts only (tests check it): the filters' are read
+        from crm_tui.services.money.value_cache import ranking
+
+        paying = select(ranking(conn, "contact", today).c.client_id)
+        kept = set(conn.scalars(select(c.id).where(*where, c.id.in_(paying))))
+        tier_of = {cid: tier for cid, tier in tier_of.items() if cid in kept}
+    owner_counts: dict[str, dict[str, int]] = {}
+    for owner_, n in by_owner_all:
+        owner_counts[owner_ or "(nobody)"] = _all_ok(int(n))
+    tier_counts = {tier_: _all_ok(n) for tier_, n in Counter(tier_of.values()).items()}
+    untiered = sum(int(n) for _, n in by_owner_all) - len(tier_of)
+    if untiered:
+        tier_counts[NO_TIER] = _all_ok(untiered)
+    matched: dict[str, dict[int, str | None]] = {}
+    for key, found, fresh in standing_groups(conn, where, now=now, tz=tz):
+        matched[key] = found
+        owners = Counter(map(found.__getitem__, fresh))
+        tiers_ = Counter(tier_of.get(cid, NO_TIER) for cid in fresh)
+        for group, n in owners.items():
+            counts = owner_counts[group or "(nobody)"]
+            counts["ok"] -= n
+            counts[key] += n
+        for group, n in tiers_.items():
+            counts = tier_counts[group]
+            counts["ok"] -= n
+            counts[key] += n
+    overall = StandingRow("all", None)
+    for counts in owner_counts.values():
+        for key, n in counts.items():
+            overall.counts[key] += n
+    rows = [overall]
+    rows += [StandingRow("tier", k, tier_counts[k]) for k in sorted(tier_counts, key=lambda x: (x == NO_TIER, x))]
+    by_owner = [StandingRow("owner", k, counts) for k, counts in owner_counts.items()]
+    rows += sorted(by_owner, key=lambda row: (-row.total, row.group or ""))
     at_risk = (
         clients_at_risk(
             conn, now=now, tz=tz, today=today, where=where, limit=limit,
-            risky=matched["at_risk"], lapsed=matched["lapsed"],
+            risky=matched["at_risk"].keys(), lapsed=matched["lapsed"].keys(),
         )
         if limit
         else []
@@ -214,8 +225,8 @@ def clients_at_risk(
     today: date,
     where: list[Any] | None = None,
     limit: int = 10,
-    risky: set[int] | None = None,
-    lapsed: set[int] | None = None,
+    risky: Collection[int] | None = None,
+    lapsed: Collection[int] | None = None,
 ) -> list[ClientAtRisk]:
     """`+ATRISK` contacts who have paid, most valuable first (best tier, then share of their currency).
 
@@ -240,6 +251,7 @@ def clients_at_risk(
         batch = paying.fetchmany(500)
         if not batch:
             break
+        at_risk: Collection[int]
         if risky is None:
             ids = {int(row[0]) for row in batch}
             condition = _condition(conn, "at_risk", now=now, tz=tz)
@@ -276,8 +288,8 @@ def count_standings(conn: Connection, *, now: datetime, tz: tzinfo) -> dict[str,
 
     where = [live_condition(conn)]
     counts: dict[str, int] = defaultdict(int)
-    for key, _ in standings_of(conn, where, now=now, tz=tz).values():
-        counts[key] += 1
+    for key, _, fresh in standing_groups(conn, where, now=now, tz=tz):
+        counts[key] = len(fresh)
     live = int(conn.execute(select(func.count()).select_from(t.contacts).where(*where)).scalar_one())
     counts["ok"] = live - sum(counts.values())
     return {key: counts[key] for key in STANDING_KEYS}

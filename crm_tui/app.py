@@ -132,7 +132,7 @@ class CrmApp(TypeaheadMixin, App[None]):
         # Whose queue Today shows (None: everyone's); the Today tab's count follows it.
         self.queue_owner: str | None = None
         # Reads started before the screen that makes them was built (see `start_read`).
-        self._started_reads: list[tuple[Hashable, Future[Any]]] = []
+        self._started_reads: list[tuple[Hashable, Future[Any], Callable[[Connection], Any]]] = []
         self._count_due_after_first_page = False
         self._first_mode: str = "contacts"
         self._unread_queue: str | None = None  # why the queue could not be read at start
@@ -193,7 +193,7 @@ class CrmApp(TypeaheadMixin, App[None]):
         read waits for it, so waiting for the app's workers waits for it too.
         """
         future: Future[T] = Future()
-        self._started_reads.append((key, future))
+        self._started_reads.append((key, future, fn))
 
         def job() -> None:
             try:
@@ -205,8 +205,13 @@ class CrmApp(TypeaheadMixin, App[None]):
 
     def take_read(self, key: Hashable) -> Future[Any] | None:
         """The read started for `key` (None: none was, or it was for other filters); the others are dropped."""
+        started = self.take_started(key)
+        return started[0] if started is not None else None
+
+    def take_started(self, key: Hashable) -> tuple[Future[Any], Callable[[Connection], Any]] | None:
+        """As `take_read`, with the function the read runs (what it may hand over before its result)."""
         started, self._started_reads = self._started_reads, []
-        return next((future for k, future in started if k == key), None)
+        return next(((future, fn) for k, future, fn in started if k == key), None)
 
     def write(self, fn: Callable[[Session], T]) -> T:
         """Run `fn` in a write transaction, committed when it returns (call from a worker thread)."""

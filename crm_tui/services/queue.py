@@ -8,7 +8,7 @@ on a Core connection over the light tables, so a cold `crm due` never builds the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from operator import attrgetter
@@ -258,8 +258,10 @@ def _lapsed(
         return [], count_lapsed(conn, until=until, owner=owner)
     items = []
     total = 0
-    for cid, name, owner_, cadence, last, created, snoozed, *over in conn.execute(query).all():
-        total = over[0] if over else 0
+    for row in conn.execute(query).all():
+        values: tuple[Any, ...] = tuple(row)
+        cid, name, owner_, cadence, last, created, snoozed = values[:7]
+        total = values[7] if counted else 0
         if last is None:
             due_at, title = aware_utc(created), "stay in touch: never contacted"
         else:
@@ -356,6 +358,7 @@ def today_queue(
     limit: int = 100,
     owner: str | None = None,
     tz: tzinfo | None = None,
+    head: Callable[[TodayQueue], None] | None = None,
 ) -> TodayQueue:
     """The queue at `now` cut into sections of at most `limit` items, most urgent first.
 
@@ -363,10 +366,18 @@ def today_queue(
     lists contacts whose cadence lapses by `today_end`, as `crm due` does; at risk, those
     past their usual rhythm and not going cold, ranked as `crm due` ranks them. `owner` keeps
     that person's follow-ups and contacts, as `crm due --owner` does.
+
+    `head` is called with the follow-ups alone (the queue's first three sections, the rest
+    empty) as soon as they are read, before the slower sections after them: a screen can
+    draw its first rows meanwhile, as they will stay.
     """
     from crm_tui.services.person.upcoming import count_dates, date_items
     from crm_tui.services.segments.atrisk import at_risk_contacts, count_at_risk
 
+    overdue, today, upcoming = _reminder_sections(conn, (now, today_end, upcoming_end), limit=limit, owner=owner)
+    if head is not None:
+        empty = QueueSection()
+        head(TodayQueue(overdue=overdue, today=today, upcoming=upcoming, cold=empty))
     cold = lapsed_page(conn, until=today_end, owner=owner, limit=limit)
     risky_total = count_at_risk(conn, now=now, until=today_end, owner=owner)
     risky = at_risk_contacts(conn, now=now, until=today_end, owner=owner, limit=limit) if limit and risky_total else []
@@ -375,7 +386,6 @@ def today_queue(
     from crm_tui.services.money.due import deal_queue_sections
 
     deals = deal_queue_sections(conn, now=now, today_end=today_end, tz=tz or UTC, limit=limit, owner=owner)
-    overdue, today, upcoming = _reminder_sections(conn, (now, today_end, upcoming_end), limit=limit, owner=owner)
     return TodayQueue(
         overdue=overdue,
         today=today,

@@ -40,7 +40,8 @@ def busy_book(session: Session, *, overdue: int) -> None:
     """`overdue` late follow-ups (two owners), some due today and this week, a snoozed one, two going cold."""
     ada = add_contact(session, ContactCreate(name="Ada Lovelace"), actor="tester", now=NOW - 90 * DAY)
     for name, days in (("Bo Cold", 7), ("Cy Colder", 14)):
-        add_contact(session, ContactCreate(name=name, cadence_days=days, owner="sam"), actor="tester", now=NOW - 90 * DAY)
+        cold = ContactCreate(name=name, cadence_days=days, owner="sam")
+        add_contact(session, cold, actor="tester", now=NOW - 90 * DAY)
     for i in range(overdue):
         add_reminder(
             session,

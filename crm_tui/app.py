@@ -29,9 +29,7 @@ from crm_tui.config import Settings, db_url_from
 from crm_tui.dates import local_zone
 from crm_tui.db import Canceller, connection_scope, session_scope
 from crm_tui.errors import CrmError
-from crm_tui.screens.contacts import ContactsScreen
 from crm_tui.screens.palette import CrmCommands
-from crm_tui.screens.today import TodayScreen
 from crm_tui.screens.typeahead import TypeaheadMixin
 
 if TYPE_CHECKING:
@@ -53,13 +51,23 @@ def default_theme() -> str:
     return "ansi-light" if background in ("7", "15") else "ansi-dark"
 
 
-def later_screen(path: str) -> Screen[None]:
-    """A new screen of the class at `path` ("module:Class"), its module imported now."""
+def screen_class(path: str) -> type[Screen[None]]:
+    """The screen class at `path` ("module:Class"), its module imported now."""
     from importlib import import_module
 
     module, name = path.split(":")
-    screen: Screen[None] = getattr(import_module(module), name)()
-    return screen
+    found: type[Screen[None]] = getattr(import_module(module), name)
+    return found
+
+
+def later_screen(path: str) -> Screen[None]:
+    """A new screen of the class at `path`, its module imported now."""
+    return screen_class(path)()
+
+
+# The screens the app may open on: the first one's module is imported as the app loads (its
+# first read starts then), the other's when it is first shown.
+FIRST_SCREENS = {"today": "crm_tui.screens.today:TodayScreen", "contacts": "crm_tui.screens.contacts:ContactsScreen"}
 
 
 class DueCounted(Message):
@@ -76,9 +84,9 @@ class CrmApp(TypeaheadMixin, App[None]):
     TITLE = "crm"
     CSS_PATH = "app.tcss"
     MODES: ClassVar[dict[str, str | Callable[[], Screen[None]]]] = {
-        "today": TodayScreen,
-        "contacts": ContactsScreen,
-        # Imported when first shown: the first screen is painted without waiting for their modules.
+        # Imported when first shown: the first screen is painted without waiting for the others' modules.
+        "today": lambda: later_screen(FIRST_SCREENS["today"]),
+        "contacts": lambda: later_screen(FIRST_SCREENS["contacts"]),
         "trash": lambda: later_screen("crm_tui.screens.trash:TrashScreen"),
         "pipeline": lambda: later_screen("crm_tui.screens.pipeline:PipelineScreen"),
         "dashboard": lambda: later_screen("crm_tui.screens.dashboard:DashboardScreen"),
@@ -132,7 +140,7 @@ class CrmApp(TypeaheadMixin, App[None]):
         # Whose queue Today shows (None: everyone's); the Today tab's count follows it.
         self.queue_owner: str | None = None
         # Reads started before the screen that makes them was built (see `start_read`).
-        self._started_reads: list[tuple[Hashable, Future[Any]]] = []
+        self._started_reads: list[tuple[Hashable, Future[Any], Callable[[Connection], Any]]] = []
         self._count_due_after_first_page = False
         self._first_mode: str = "contacts"
         self._unread_queue: str | None = None  # why the queue could not be read at start
@@ -193,7 +201,7 @@ class CrmApp(TypeaheadMixin, App[None]):
         read waits for it, so waiting for the app's workers waits for it too.
         """
         future: Future[T] = Future()
-        self._started_reads.append((key, future))
+        self._started_reads.append((key, future, fn))
 
         def job() -> None:
             try:
@@ -205,8 +213,13 @@ class CrmApp(TypeaheadMixin, App[None]):
 
     def take_read(self, key: Hashable) -> Future[Any] | None:
         """The read started for `key` (None: none was, or it was for other filters); the others are dropped."""
+        started = self.take_started(key)
+        return started[0] if started is not None else None
+
+    def take_started(self, key: Hashable) -> tuple[Future[Any], Callable[[Connection], Any]] | None:
+        """As `take_read`, with the function the read runs (what it may hand over before its result)."""
         started, self._started_reads = self._started_reads, []
-        return next((future for k, future in started if k == key), None)
+        return next(((future, fn) for k, future, fn in started if k == key), None)
 
     def write(self, fn: Callable[[Session], T]) -> T:
         """Run `fn` in a write transaction, committed when it returns (call from a worker thread)."""
@@ -222,7 +235,7 @@ class CrmApp(TypeaheadMixin, App[None]):
         if mode == "auto":
             mode = "today" if self._anything_due() else "contacts"
         self._first_mode = mode
-        first_read = getattr(self.MODES[mode], "first_read", None)
+        first_read = getattr(screen_class(FIRST_SCREENS[mode]), "first_read", None) if mode in FIRST_SCREENS else None
         if first_read is not None and (read := first_read(self)) is not None:
             self.start_read(*read)
 
@@ -375,6 +388,8 @@ class CrmApp(TypeaheadMixin, App[None]):
 
     def show_query(self, query: str) -> None:
         """Contacts, filtered by a query of the segments language (`+ATRISK`)."""
+        from crm_tui.screens.contacts import ContactsScreen
+
         self.action_show_mode("contacts")
 
         def apply() -> None:
@@ -385,6 +400,8 @@ class CrmApp(TypeaheadMixin, App[None]):
 
     def show_tier(self, tier: str) -> None:
         """Contacts, only the clients of a value tier."""
+        from crm_tui.screens.contacts import ContactsScreen
+
         self.action_show_mode("contacts")
 
         def apply() -> None:

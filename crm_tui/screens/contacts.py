@@ -83,6 +83,7 @@ class ContactsScreen(CrmScreen):
         # Stop the searches of a keystroke the next one made useless (names, full).
         self._cancellers: tuple[Canceller, ...] = ()
         self._final_shown = 0  # the last token whose final rows were shown
+        self._known_rows: dict[int, ContactRow] = {}  # rows read while the search is typed, by id
 
     def compose(self) -> ComposeResult:
         yield NavBar("contacts", label=self.crm.label)
@@ -112,9 +113,12 @@ class ContactsScreen(CrmScreen):
     def refresh_data(self) -> None:
         self.reload()
 
-    def reload(self, *, keep: int | None = None) -> None:
-        """Fetch the first page (or the search hits) for the current filters."""
+    def reload(self, *, keep: int | None = None, typed: bool = False) -> None:
+        """Fetch the first page (or the search hits) for the current filters (`typed`: only the search text changed)."""
         self._token += 1
+        if not typed or not self.filters.query.strip():  # keys typed reuse rows; anything else may change them
+            self._known_rows = {}
+        known = self._known_rows
         self._in_flight = True
         token, filters, now = self._token, self.filters, self.crm.now()
         self.workers.cancel_group(self, "contacts")
@@ -129,14 +133,14 @@ class ContactsScreen(CrmScreen):
             self._cancellers = quick, full = Canceller(), Canceller()
             final = len(filters.query.strip()) < MIN_TEXT_SEARCH
             self.run_worker(
-                lambda: self._search(token, filters, now, keep, quick, final=final),
+                lambda: self._search(token, filters, now, keep, quick, known, final=final),
                 thread=True,
                 group="contacts",
                 exclusive=True,
             )
             if not final:
                 self.run_worker(
-                    lambda: self._search(token, filters, now, keep, full, final=True, full=True),
+                    lambda: self._search(token, filters, now, keep, full, known, final=True, full=True),
                     thread=True,
                     group="contacts-full",
                     exclusive=True,
@@ -165,6 +169,7 @@ class ContactsScreen(CrmScreen):
         now: datetime,
         keep: int | None,
         canceller: Canceller,
+        known: dict[int, ContactRow],
         *,
         final: bool,
         full: bool = False,
@@ -178,12 +183,14 @@ class ContactsScreen(CrmScreen):
         try:
             if not full:
                 rows = self.crm.read(
-                    lambda conn: quick_search(conn, query, where, limit=PAGE_SIZE, now=now), canceller=canceller
+                    lambda conn: quick_search(conn, query, where, limit=PAGE_SIZE, now=now, known=known),
+                    canceller=canceller,
                 )
                 found = [(row, None) for row in rows]
             else:
                 hits = self.crm.read(
-                    lambda conn: search_contacts(conn, query, where, limit=SEARCH_LIMIT, now=now), canceller=canceller
+                    lambda conn: search_contacts(conn, query, where, limit=SEARCH_LIMIT, now=now, known=known),
+                    canceller=canceller,
                 )
                 found = [(hit.row, hit.matched) for hit in hits]
         except QueryCancelled:
@@ -299,7 +306,7 @@ class ContactsScreen(CrmScreen):
     @on(Input.Changed, "#contacts-search")
     def _search_changed(self, event: Input.Changed) -> None:
         self._open_when_single = False
-        self._set_filters(query=event.value)
+        self._set_filters(query=event.value, typed=True)
 
     @on(Input.Submitted, "#contacts-search")
     def _search_submitted(self) -> None:
@@ -371,9 +378,9 @@ class ContactsScreen(CrmScreen):
         if box.has_focus:
             self.table.focus()
 
-    def _set_filters(self, **changes: object) -> None:
+    def _set_filters(self, *, typed: bool = False, **changes: object) -> None:
         self.filters = Filters(**{**self.filters.__dict__, **changes})
-        self.reload()
+        self.reload(typed=typed)
 
     # ------------------------------------------------------------ actions
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Callable, Hashable, Sequence
+from concurrent.futures import Future
 from datetime import datetime, tzinfo
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar
@@ -12,6 +13,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.widgets import Static
 
 from crm_tui.screens.base import CrmScreen
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
     Loaded = tuple[TodayQueue, list[Record]]  # the queue and its table rows
 
 SECTION_LIMIT = 100
+HEAD_TRIES = 5  # refreshes to wait for the table's size before drawing the queue's head
 COLUMNS = [
     Column("when", "When", 15, flex=0),
     Column("contact", "Contact", 18, flex=0),
@@ -140,6 +143,46 @@ def queue_records(queue: TodayQueue, *, now: datetime, tz: tzinfo, command: str 
     return records
 
 
+class QueueRead:
+    """Today's read of whoever's queue the app shows: the whole queue and its rows, and
+    meanwhile (`head`) the rows of its follow-ups as soon as those are read."""
+
+    def __init__(self, app: CrmApp) -> None:
+        self.now, self.tz, self.owner = app.now(), app.tz, app.queue_owner
+        self.today_end, self.upcoming_end = app.day_bounds()
+        self.command = due_command(self.owner, user=app.user)
+        self.head: Future[list[Record] | None] = Future()
+
+    def __call__(self, conn: Connection) -> Loaded:
+        from crm_tui.services.queue import today_queue
+
+        now, tz = self.now, self.tz
+
+        def head(queue: TodayQueue) -> None:
+            if not self.head.done():
+                self.head.set_result(queue_records(queue, now=now, tz=tz, command=self.command))
+
+        try:
+            queue = today_queue(
+                conn, now=now, today_end=self.today_end, upcoming_end=self.upcoming_end,
+                limit=SECTION_LIMIT, owner=self.owner, tz=tz, head=head,
+            )  # fmt: skip
+        finally:
+            if not self.head.done():  # it failed first: nobody waits for a head that never comes
+                self.head.set_result(None)
+        return queue, queue_records(queue, now=now, tz=tz, command=self.command)
+
+
+class QueueHead(Message):
+    """The rows of the queue's follow-ups, read before the rest of it."""
+
+    def __init__(self, records: list[Record], owner: str | None) -> None:
+        super().__init__()
+        self.records = records
+        self.owner = owner
+        self.tries = 0
+
+
 class TodayScreen(CrmScreen):
     """The queue: what to do today, most urgent first."""
 
@@ -168,6 +211,7 @@ class TodayScreen(CrmScreen):
         super().__init__()
         self.owners: list[str] = []  # who owns something that can be in the queue, from the last load
         self._nothing_due = False
+        self._shown = False  # a whole queue has been shown (its head is shown only before that)
 
     def compose(self) -> ComposeResult:
         yield NavBar("today", label=self.crm.label)
@@ -181,21 +225,9 @@ class TodayScreen(CrmScreen):
         return self.query_one("#queue", RecordTable)
 
     @classmethod
-    def first_read(cls, app: CrmApp) -> tuple[Hashable, Callable[[Connection], Loaded]]:
+    def first_read(cls, app: CrmApp) -> tuple[Hashable, QueueRead]:
         """The queue of whoever the app shows (`queue_owner`), with its rows, keyed by that owner."""
-        from crm_tui.services.queue import today_queue
-
-        now, tz, owner = app.now(), app.tz, app.queue_owner
-        today_end, upcoming_end = app.day_bounds()
-        command = due_command(owner, user=app.user)
-
-        def load(conn: Connection) -> Loaded:
-            queue = today_queue(
-                conn, now=now, today_end=today_end, upcoming_end=upcoming_end, limit=SECTION_LIMIT, owner=owner, tz=tz
-            )
-            return queue, queue_records(queue, now=now, tz=tz, command=command)
-
-        return ("today", owner), load
+        return ("today", app.queue_owner), QueueRead(app)
 
     def refresh_data(self, keep: Hashable | None = None) -> None:
         from crm_tui.services.queue import queue_owners
@@ -203,6 +235,9 @@ class TodayScreen(CrmScreen):
         app = self.crm
         owner = app.queue_owner
         key, load = self.first_read(app)
+        started = app.take_started(key)
+        if started is not None and isinstance(started[1], QueueRead):
+            load = started[1]  # the read the app started: its follow-ups come from it
 
         def show(loaded: Loaded) -> None:
             queue, records = loaded
@@ -211,7 +246,44 @@ class TodayScreen(CrmScreen):
             # Whose queues w cycles through: after the queue is drawn, not in the way of it.
             self.call_after_refresh(self.db, queue_owners, self._owners_loaded, group="queue-owners", exclusive=True)
 
-        self.db(load, show, group="queue", exclusive=True, started=app.take_read(key))
+        self.db(load, show, group="queue", exclusive=True, started=started[0] if started is not None else None)
+        if not self._shown:
+            # The first rows (the follow-ups) as soon as they are read, while the rest of the queue is.
+            head = load.head
+            self.run_worker(lambda: self._wait_head(head, owner), thread=True, group="queue-head", exclusive=True)
+
+    def _wait_head(self, head: Future[list[Record] | None], owner: str | None) -> None:
+        """Worker: post the follow-ups' rows once they are read (nothing when there are none)."""
+        records = head.result()
+        if records:
+            self.post_message(QueueHead(records, owner))
+
+    @on(QueueHead)
+    def _show_head(self, message: QueueHead) -> None:
+        """The follow-ups before the rest, when they fill the table's page: those rows stay as they are.
+
+        They are the first rows of the whole queue, in its order; a shorter head would draw rows
+        that the sections after it then push around, so it waits for them. Keys typed meanwhile
+        still wait for the whole queue (the hold of `CrmScreen.on_mount`).
+        """
+        if self._shown or message.owner != self.crm.queue_owner:
+            return
+        table = self.table
+        if not table.size.height:  # not laid out yet: once it is
+            if message.tries < HEAD_TRIES:
+                message.tries += 1
+                self.call_after_refresh(self._show_head, message)
+            return
+        if len(message.records) < table.size.height - 1:  # the header line, then the page of rows
+            return
+        self._set_columns(message.records)
+        table.show_records(message.records)
+
+    def _set_columns(self, records: list[Record]) -> None:
+        # An Owner column only says something when the queue is shared and not one person's.
+        app = self.crm
+        owners = {r.data.owner for r in records if r.data is not None} - {None, app.user}
+        self.table.set_columns(COLUMNS if owners and app.queue_owner is None else COLUMNS[:-1])
 
     def _owners_loaded(self, owners: list[str]) -> None:
         self.owners = owners
@@ -219,11 +291,10 @@ class TodayScreen(CrmScreen):
     def _show(self, queue: TodayQueue, records: list[Record], *, keep: Hashable | None) -> None:
         app = self.crm
         owner = app.queue_owner
+        self._shown = True
         # The badge counts the queue shown here, so it agrees with this screen.
         app.due_count = queue.due_count
-        # An Owner column only says something when the queue is shared and not one person's.
-        owners = {r.data.owner for r in records if r.data is not None} - {None, app.user}
-        self.table.set_columns(COLUMNS if owners and owner is None else COLUMNS[:-1])
+        self._set_columns(records)
         self.table.empty_text = (
             NOTHING_DUE
             if owner is None

@@ -8,7 +8,7 @@ on a Core connection over the light tables, so a cold `crm due` never builds the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from operator import attrgetter
@@ -229,6 +229,18 @@ def lapsed_contacts(
 
     With a `limit`, those that lapsed longest ago come first.
     """
+    return _lapsed(conn, until=until, owner=owner, limit=limit)[0]
+
+
+def lapsed_page(conn: Connection, *, until: datetime, owner: str | None = None, limit: int) -> QueueSection:
+    """The first `limit` of `lapsed_contacts` and how many there are in all, from one scan of the candidates."""
+    items, total = _lapsed(conn, until=until, owner=owner, limit=limit, counted=True)
+    return QueueSection(items=items, total=total)
+
+
+def _lapsed(
+    conn: Connection, *, until: datetime, owner: str | None, limit: int | None, counted: bool = False
+) -> tuple[list[DueItem], int]:
     from crm_tui.services.segments.cadence import effective_cadence
 
     cadence_days = effective_cadence(conn)
@@ -236,11 +248,20 @@ def lapsed_contacts(
         c.id, c.display_name, c.owner, cadence_days, _raw(c.last_contact_at), _raw(c.created_at),
         _raw(c.touch_snoozed_until),
     ).where(*_lapsed_where(conn, until=until, owner=owner))  # fmt: skip
+    if counted:
+        # The total beside each row: counted over every match before the LIMIT cuts the page.
+        query = query.add_columns(func.count().over())
     if limit is not None:
         lapsed_since = func.coalesce(backend_for(conn).plus_days(c.last_contact_at, cadence_days), c.created_at)
         query = query.order_by(lapsed_since, c.id).limit(limit)
+    if counted and limit == 0:
+        return [], count_lapsed(conn, until=until, owner=owner)
     items = []
-    for cid, name, owner_, cadence, last, created, snoozed in conn.execute(query).all():
+    total = 0
+    for row in conn.execute(query).all():
+        values: tuple[Any, ...] = tuple(row)
+        cid, name, owner_, cadence, last, created, snoozed = values[:7]
+        total = values[7] if counted else 0
         if last is None:
             due_at, title = aware_utc(created), "stay in touch: never contacted"
         else:
@@ -250,7 +271,7 @@ def lapsed_contacts(
         if snoozed is not None:  # back after a snooze: due from when it ended
             due_at = max(due_at, aware_utc(snoozed))
         items.append(DueItem("touch", cid, cid, name, title, due_at, owner_))
-    return items
+    return items, int(total)
 
 
 def count_lapsed(conn: Connection, *, until: datetime, owner: str | None = None) -> int:
@@ -277,11 +298,42 @@ def due_items(
     return items
 
 
-def _section(
-    conn: Connection, *, after: datetime | None, until: datetime, limit: int, owner: str | None, total: int
-) -> QueueSection:
-    items = due_reminders(conn, until=until, after=after, owner=owner, limit=limit) if limit and total else []
-    return QueueSection(items=items, total=total)
+def _reminder_sections(
+    conn: Connection, bounds: Sequence[datetime], *, limit: int, owner: str | None
+) -> list[QueueSection]:
+    """The reminders of each span (after the previous bound, by this one): its first `limit`, earliest
+    first as `due_reminders` orders them, and how many there are, from one range scan for all spans."""
+    if not limit:
+        return [QueueSection(total=n) for n in _count_sections(conn, bounds, owner=owner)]
+    due = effective_due()
+    span = case(*((due <= until, i) for i, until in enumerate(bounds[:-1])), else_=len(bounds) - 1)
+    columns = [r.id, r.contact_id, r.title, _raw(r.due_at).label("due_at"), _raw(r.snoozed_until).label("snoozed"),
+               r.owner, c.display_name, span.label("span")]  # fmt: skip
+    ranked = (
+        select(
+            *columns,
+            func.row_number().over(partition_by=span, order_by=(due, r.id)).label("n"),
+            func.count().over(partition_by=span).label("total"),
+        )
+        .select_from(_REMINDERS)
+        .where(*_reminder_where(conn, until=bounds[-1], after=None, owner=owner))
+        .subquery("ranked")
+    )
+    x = ranked.c
+    rows = conn.execute(
+        select(x.id, x.contact_id, x.title, x.due_at, x.snoozed, x.owner, x.display_name, x.span, x.total)
+        .where(x.n <= limit)
+        .order_by(x.span, x.n)
+    ).all()
+    items: list[list[DueItem]] = [[] for _ in bounds]
+    totals = [0] * len(bounds)
+    for rid, contact_id, title, due_at, snoozed_until, owner_, name, i, total in rows:
+        when = aware_utc(due_at)
+        if snoozed_until is not None:
+            when = max(when, aware_utc(snoozed_until))
+        items[i].append(DueItem("reminder", rid, contact_id, name, title, when, owner_))
+        totals[i] = int(total)
+    return [QueueSection(items=found, total=n) for found, n in zip(items, totals, strict=True)]
 
 
 def _count_sections(conn: Connection, bounds: Sequence[datetime], *, owner: str | None) -> list[int]:
@@ -306,6 +358,7 @@ def today_queue(
     limit: int = 100,
     owner: str | None = None,
     tz: tzinfo | None = None,
+    head: Callable[[TodayQueue], None] | None = None,
 ) -> TodayQueue:
     """The queue at `now` cut into sections of at most `limit` items, most urgent first.
 
@@ -313,12 +366,19 @@ def today_queue(
     lists contacts whose cadence lapses by `today_end`, as `crm due` does; at risk, those
     past their usual rhythm and not going cold, ranked as `crm due` ranks them. `owner` keeps
     that person's follow-ups and contacts, as `crm due --owner` does.
+
+    `head` is called with the follow-ups alone (the queue's first three sections, the rest
+    empty) as soon as they are read, before the slower sections after them: a screen can
+    draw its first rows meanwhile, as they will stay.
     """
     from crm_tui.services.person.upcoming import count_dates, date_items
     from crm_tui.services.segments.atrisk import at_risk_contacts, count_at_risk
 
-    cold_total = count_lapsed(conn, until=today_end, owner=owner)
-    cold = lapsed_contacts(conn, until=today_end, owner=owner, limit=limit) if limit and cold_total else []
+    overdue, today, upcoming = _reminder_sections(conn, (now, today_end, upcoming_end), limit=limit, owner=owner)
+    if head is not None:
+        empty = QueueSection()
+        head(TodayQueue(overdue=overdue, today=today, upcoming=upcoming, cold=empty))
+    cold = lapsed_page(conn, until=today_end, owner=owner, limit=limit)
     risky_total = count_at_risk(conn, now=now, until=today_end, owner=owner)
     risky = at_risk_contacts(conn, now=now, until=today_end, owner=owner, limit=limit) if limit and risky_total else []
     dates_total = count_dates(conn, now=now, until=today_end, tz=tz, owner=owner)
@@ -326,12 +386,11 @@ def today_queue(
     from crm_tui.services.money.due import deal_queue_sections
 
     deals = deal_queue_sections(conn, now=now, today_end=today_end, tz=tz or UTC, limit=limit, owner=owner)
-    overdue, today, upcoming = _count_sections(conn, (now, today_end, upcoming_end), owner=owner)
     return TodayQueue(
-        overdue=_section(conn, after=None, until=now, limit=limit, owner=owner, total=overdue),
-        today=_section(conn, after=now, until=today_end, limit=limit, owner=owner, total=today),
-        upcoming=_section(conn, after=today_end, until=upcoming_end, limit=limit, owner=owner, total=upcoming),
-        cold=QueueSection(items=cold, total=cold_total),
+        overdue=overdue,
+        today=today,
+        upcoming=upcoming,
+        cold=cold,
         at_risk=QueueSection(
             items=[DueItem("at-risk", a.contact_id, a.contact_id, a.name, a.title, a.since, a.owner) for a in risky],
             total=risky_total,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import MutableMapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -112,6 +113,22 @@ def _phone_hits(conn: Connection, phone: PhoneQuery, limit: int) -> list[tuple[i
     return [(int(cid), str(number)) for cid, number in rows]
 
 
+def rows_reusing(
+    conn: Connection, ids: Sequence[int], known: MutableMapping[int, ContactRow] | None
+) -> list[ContactRow]:
+    """`rows_for(ids)`, taking the rows already in `known` from it and adding those it reads.
+
+    A search typed key by key finds mostly the contacts the previous keys found: the caller
+    keeps `known` while the user types and drops it when the data may have changed.
+    """
+    if known is None:
+        return rows_for(conn, ids)
+    missing = [cid for cid in ids if cid not in known]
+    for row in rows_for(conn, missing):
+        known[row.id] = row
+    return [known[cid] for cid in ids if cid in known]
+
+
 def search_contacts(
     conn: Connection,
     query: str,
@@ -119,6 +136,7 @@ def search_contacts(
     *,
     limit: int = 50,
     now: datetime,
+    known: MutableMapping[int, ContactRow] | None = None,
 ) -> list[SearchHit]:
     """Live contacts matching `query` and kept by `filters`, best first.
 
@@ -126,7 +144,7 @@ def search_contacts(
     of its interactions holds every word, ranked in that order; failing those, when the
     words are spread over its record and its interactions. A phone-like query (see
     `phone_query`) also finds contacts by number; those rank first, with `matched` naming
-    the number as stored, and an interaction match names the interaction.
+    the number as stored, and an interaction match names the interaction. `known`: see `rows_reusing`.
     """
     if limit <= 0:
         return []
@@ -156,7 +174,7 @@ def search_contacts(
         return []
     ranked = sorted(best, key=lambda cid: (best[cid][0], cid))
     kept = keep_matching(conn, ranked, filters or ContactFilter(), now=now)[:limit]
-    rows = {row.id: row for row in rows_for(conn, kept)}
+    rows = {row.id: row for row in rows_reusing(conn, kept, known)}
     return [SearchHit(row=rows[cid], score=best[cid][0], matched=best[cid][1]) for cid in kept if cid in rows]
 
 
@@ -166,13 +184,20 @@ def _prefix_range(column: Any, prefix: str) -> Any:
 
 
 def quick_search(
-    conn: Connection, query: str, filters: ContactFilter | None = None, *, limit: int = 200, now: datetime
+    conn: Connection,
+    query: str,
+    filters: ContactFilter | None = None,
+    *,
+    limit: int = 200,
+    now: datetime,
+    known: MutableMapping[int, ContactRow] | None = None,
 ) -> list[ContactRow]:
     """Live contacts for a search being typed, fast on 100,000 contacts, kept by `filters`.
 
     One letter matches names and emails that start with it, by the name index; two
     letters any word of a name; longer text is ranked over names, emails, organizations
     and tags. The full search (`search_contacts`: notes and interactions too) refines it.
+    `known`: see `rows_reusing`.
     """
     text = name_key(query)
     if not text:
@@ -192,4 +217,4 @@ def quick_search(
     else:
         fields = SearchFields.NAME if len(text) < MIN_TEXT_SEARCH else SearchFields.IDENTITY
         ids = [cid for cid, _ in backend_for(conn).match_contacts(conn, query, limit=limit, fields=fields)]
-    return rows_for(conn, keep_matching(conn, ids, filters or ContactFilter(), now=now)[:limit])
+    return rows_reusing(conn, keep_matching(conn, ids, filters or ContactFilter(), now=now)[:limit], known)

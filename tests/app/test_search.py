@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
-from sqlalchemy.engine import Engine
+import pytest
+from sqlalchemy import update
+from sqlalchemy.engine import Connection, Engine
 
 from crm_tui.db import session_scope
+from crm_tui.models import tables as t
 from crm_tui.models.schemas import ContactCreate
 from crm_tui.screens.contacts import ContactsScreen
+from crm_tui.services import search
+from crm_tui.services.contacts.rows import ContactRow
 from crm_tui.services.contacts.writing import add_contact
 from crm_tui.services.interactions import log_interaction
 from crm_tui.widgets.record_table import RecordTable
@@ -54,3 +60,58 @@ def test_search_with_a_tag_filter_and_fast_typing(engine: Engine, app_factory: A
             assert sorted(_names(table)) == ["Tess Brien", "Tom O'Brien"]
 
     run(flow())
+
+
+def test_rows_read_for_a_keystroke_serve_the_next_until_anything_else_reloads(
+    engine: Engine, app_factory: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _people(engine)
+    read: list[list[int]] = []
+    rows_for = search.rows_for
+
+    def counted(conn: Connection, ids: Sequence[int]) -> list[ContactRow]:
+        read.append(list(ids))
+        return rows_for(conn, ids)
+
+    monkeypatch.setattr(search, "rows_for", counted)
+
+    async def flow() -> None:
+        app = app_factory(engine, start="contacts")
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, ContactsScreen)
+            table = screen.query_one("#contacts-table", RecordTable)
+            await pilot.press("slash")
+            await type_text(pilot, "brien")
+            await settle(pilot)
+            assert sorted(_names(table)) == ["Tess Brien", "Tom O'Brien"]
+            read.clear()
+            await type_text(pilot, " ")  # the same two contacts: nothing read again
+            await settle(pilot)
+            assert sorted(_names(table)) == ["Tess Brien", "Tom O'Brien"] and not any(read)
+            # Changed elsewhere (another process): a refresh reads the rows again, as any reload but a key does.
+            with session_scope(engine) as session:
+                session.connection().execute(
+                    update(t.contacts)
+                    .where(t.contacts.c.display_name == "Tess Brien")
+                    .values(display_name="Tess Brienne")
+                )
+            screen.refresh_data()
+            await settle(pilot)
+            assert sorted(_names(table)) == ["Tess Brienne", "Tom O'Brien"] and any(read)
+
+    run(flow())
+
+
+def test_rows_reusing_reads_only_the_rows_it_does_not_know(engine: Engine) -> None:
+    _people(engine)
+    with session_scope(engine) as session:
+        conn = session.connection()
+        ids = [hit.row.id for hit in search.search_contacts(conn, "brien", now=NOW)]
+        known: dict[int, ContactRow] = {}
+        first = search.rows_reusing(conn, ids, known)
+        assert [row.id for row in first] == ids and set(known) == set(ids)
+        again = search.rows_reusing(conn, ids[::-1], known)
+        assert [row.id for row in again] == ids[::-1] and all(a is known[a.id] for a in again)
+        assert search.rows_reusing(conn, ids, None) == first

@@ -293,8 +293,10 @@ _ACTIVITY_AFTER_INSERT = (
 
 # Each contact's event days (migration 0015): a live interaction or a payment counts on its UTC day;
 # `gap` is the days since the contact's previous event day, `gap_rank` the gap's place among the
-# contact's gaps from the smallest (the first day, with no gap, is 0). An event adds to its day's
-# count; a day that appears or goes re-numbers that contact's days (services/segments/rhythm.py).
+# contact's gaps from the smallest (the first day, with no gap, is 0). The triggers keep the days,
+# counts and gaps exact in a few index lookups; the ranks of a contact they change are exact again
+# once `refresh_rhythms` has run, and until then the contact is marked in rhythm_dirty (by the
+# rhythm triggers), which the readers compute from its gaps instead (services/segments/rhythm.py).
 _EVENT_DAY = "CAST(julianday({t}) + 0.5 AS INTEGER) - 2440588"  # as SqliteBackend.day_number
 
 
@@ -314,35 +316,34 @@ def event_days_sql(day_i: str, day_p: str, contacts: str) -> str:
     )
 
 
-def _renumber(contact: str, only_if: str) -> str:
-    """Sets every gap and rank of the contact again (those that changed), when `only_if` holds."""
+def _next_gap(contact: str, day: str, live: str) -> str:
+    """Sets the gap of the contact's first event day after `day` to the days since its previous one."""
     return (
-        "UPDATE event_days SET gap = r.gap, gap_rank = r.k FROM (SELECT day, gap,"
-        " row_number() OVER (ORDER BY gap IS NOT NULL, gap, day) - 1 AS k FROM (SELECT day,"
-        f" day - lag(day) OVER (ORDER BY day) AS gap FROM event_days WHERE contact_id = {contact} AND {only_if}))"
-        f" AS r WHERE event_days.contact_id = {contact} AND event_days.day = r.day"
-        " AND (event_days.gap IS NOT r.gap OR event_days.gap_rank <> r.k);"
+        f"UPDATE event_days SET gap = day - (SELECT max(e.day) FROM event_days e WHERE e.contact_id = {contact}"
+        f" AND e.day <= {day}) WHERE contact_id = {contact} AND day = (SELECT min(e.day) FROM event_days e"
+        f" WHERE e.contact_id = {contact} AND e.day > {day}) AND {live};"
     )
 
 
 def _event_add(r: str, live: str, day: str) -> str:
-    """Trigger statements counting the event `r` (NEW) on its day, when `live`; a new day re-numbers."""
+    """Trigger statements counting the event `r` (NEW) on its day, when `live`: a new day gets its gap,
+    and the next day's gap shrinks to it. The ranks are left for `refresh_rhythms`: the contact is marked."""
     contact = f"{r}.contact_id"
-    new_day = f"{live} AND (SELECT n FROM event_days WHERE contact_id = {contact} AND day = {day}) = 1"
+    prev = f"(SELECT max(e.day) FROM event_days e WHERE e.contact_id = {contact} AND e.day < {day})"
     return (
-        f"INSERT INTO event_days (contact_id, day, n, gap, gap_rank) SELECT {contact}, {day}, 1, NULL, -1"
-        f" WHERE {live} ON CONFLICT (contact_id, day) DO UPDATE SET n = n + 1; {_renumber(contact, new_day)}"
+        f"INSERT INTO event_days (contact_id, day, n, gap, gap_rank) SELECT {contact}, {day}, 1, {day} - {prev}, -1"
+        f" WHERE {live} ON CONFLICT (contact_id, day) DO UPDATE SET n = n + 1; {_next_gap(contact, day, live)}"
     )
 
 
 def _event_remove(r: str, live: str, day: str) -> str:
-    """Trigger statements taking the event `r` (OLD) away, when `live`; a day left empty goes."""
+    """Trigger statements taking the event `r` (OLD) away, when `live`: a day left empty goes, and
+    the next day's gap reaches back to the day before it."""
     contact = f"{r}.contact_id"
     this_day = f"contact_id = {contact} AND day = {day}"
-    gone = f"{live} AND NOT EXISTS (SELECT 1 FROM event_days WHERE {this_day})"
     return (
         f"UPDATE event_days SET n = n - 1 WHERE {this_day} AND {live}; "
-        f"DELETE FROM event_days WHERE {this_day} AND n = 0; {_renumber(contact, gone)}"
+        f"DELETE FROM event_days WHERE {this_day} AND n = 0; {_next_gap(contact, day, live)}"
     )
 
 

@@ -94,6 +94,8 @@ class EventDay(SQLModel, table=True):
 
     `gap_rank` numbers the contact's gaps from the smallest (1) up, ties by day; the first day (no
     gap) is 0. So the k-th smallest gap is one index lookup, and the largest rank is the count.
+    The SQLite triggers leave the ranks of a contact they change to `refresh_rhythms` (the contact
+    is marked in rhythm_dirty until then).
     """
 
     __tablename__ = "event_days"

@@ -13,10 +13,15 @@ Definitions (the README repeats them):
   stands for the median: at risk past 1.5 x the cadence, lapsed past 3 x, the ratio is days
   since the last event over the cadence. With neither, a contact is never at risk.
 
-Everything is computed in SQL with window functions (both databases have them; SQLite has
-no percentile function, so ranks come from row_number and count). Established rhythms are
-cached in `rhythms`; triggers mark a contact in `rhythm_dirty` when its interactions or payments change,
-reads compute the marked ones live, and `refresh_rhythms` (run by `crm due`) stores them.
+Everything is computed in SQL. Each contact's event days, with the gap to the previous one and
+the gap's rank among the contact's gaps, are kept in `event_days` by triggers (migration 0015), so
+a contact's figures are index lookups: its largest rank is its number of gaps and the k-th smallest
+gap is the row ranked k. The SQLite triggers keep days and gaps exact but leave the ranks of the
+contact they change; such a contact is marked in `rhythm_dirty` (by the rhythm triggers) and read
+from its gaps with a window until `refresh_rhythms` (run by `crm due`) renumbers its ranks and
+stores its figures in the `rhythms` cache. Reads of the cache compute the marked contacts live.
+An organization's rhythm pools its contacts' events with window functions (SQLite has no
+percentile function, so ranks come from cume_dist).
 """
 
 from __future__ import annotations
@@ -73,13 +78,20 @@ def rhythm_stats(conn: Connection, *, contacts: Any = None, key: str = "contact_
     events of an organization's contacts instead.
     """
     if key == "organization_id":
-        return _pooled_stats(conn, contacts=contacts, key=key, min_gaps=min_gaps)
-    return _with_thresholds(_contact_figures(contacts, min_gaps), key)
+        return _with_thresholds(_pooled_figures(conn, contacts, min_gaps), key)
+    if not any_dirty(conn):
+        return _with_thresholds(_ranked_figures(contacts, min_gaps), key)
+    # A marked contact's gap ranks may be stale until refresh_rhythms: its figures come from its gaps.
+    marked = select(rd.contact_id)
+    clean = _ranked_figures(contacts, min_gaps, ed.contact_id.not_in(marked))
+    fresh = _gap_figures(contacts, min_gaps, ed.contact_id.in_(marked))
+    both = union_all(select(clean), select(fresh)).subquery("stats")
+    return _with_thresholds(both, key)
 
 
-def _contact_figures(contacts: Any, min_gaps: int) -> Any:
-    """The figures of each contact from `event_days`, kept by triggers: a contact's largest gap rank
-    is its number of gaps, and the k-th smallest gap is the row ranked k, one index lookup away.
+def _ranked_figures(contacts: Any, min_gaps: int, *where: Any) -> Any:
+    """The figures of each contact from `event_days` and its gap ranks: a contact's largest rank is
+    its number of gaps, and the k-th smallest gap is the row ranked k, one index lookup away.
 
     One pass over the index (contact_id, gap_rank, gap) in its order, with no sort and no window.
     """
@@ -88,7 +100,7 @@ def _contact_figures(contacts: Any, min_gaps: int) -> Any:
         func.max(ed.gap_rank).label("gaps"),
         func.max(ed.gap).label("max_gap"),
         func.max(ed.day).label("last_day"),
-    )
+    ).where(*where)
     if contacts is not None:
         counted = counted.where(ed.contact_id.in_(contacts))
     figures = counted.group_by(ed.contact_id).having(func.max(ed.gap_rank) >= min_gaps).subquery("figures")
@@ -110,12 +122,20 @@ def _contact_figures(contacts: Any, min_gaps: int) -> Any:
             figures.c.last_day,
         )
         .select_from(joined)
-        .subquery("stats")
+        .subquery("ranked_figures")
     )
 
 
-def _pooled_stats(conn: Connection, *, contacts: Any, key: str, min_gaps: int) -> Any:
-    """rhythm_stats for an organization: its contacts' events pooled, gaps from a window over them."""
+def _gap_figures(contacts: Any, min_gaps: int, *where: Any) -> Any:
+    """The figures of each contact from the gaps in `event_days`, ranked by a window (no stored rank)."""
+    steps = select(ed.contact_id.label("owner_id"), ed.day, ed.gap).where(*where)
+    if contacts is not None:
+        steps = steps.where(ed.contact_id.in_(contacts))
+    return _aggregate(steps.subquery("steps"), min_gaps)
+
+
+def _pooled_figures(conn: Connection, contacts: Any, min_gaps: int) -> Any:
+    """The figures of each organization: its contacts' events pooled, gaps from a window over them."""
     backend = backend_for(conn)
     ev = events(conn).subquery("ev")
     source = select(c.organization_id.label("owner_id"), ev.c.at).join(t.contacts, c.id == ev.c.contact_id)
@@ -131,6 +151,11 @@ def _pooled_stats(conn: Connection, *, contacts: Any, key: str, min_gaps: int) -
         src.c.day,
         (src.c.day - func.lag(src.c.day).over(partition_by=src.c.owner_id, order_by=src.c.at)).label("gap"),
     ).subquery("steps")
+    return _aggregate(steps, min_gaps)
+
+
+def _aggregate(steps: Any, min_gaps: int) -> Any:
+    """Figures per owner from (owner_id, day, gap) rows; a gap of zero or none is no gap."""
     # One sort by (owner, gap): cume_dist is the share of the owner's gaps at most this one,
     # so the k-th smallest gap is the smallest whose share reaches k/n. With k = ceil(n/2),
     # n//2 + 1 and ceil(0.8 n) (nearest rank), that is: share >= 0.5, > 0.5 and >= 0.8.
@@ -146,7 +171,7 @@ def _pooled_stats(conn: Connection, *, contacts: Any, key: str, min_gaps: int) -
     )
     share, gap = ranked.c.share, ranked.c.gap
     lower, upper = func.min(case((share >= 0.5, gap))), func.min(case((share > 0.5, gap)))
-    stats = (
+    return (
         select(
             ranked.c.owner_id.label("owner_id"),
             func.count().label("gaps"),
@@ -159,7 +184,6 @@ def _pooled_stats(conn: Connection, *, contacts: Any, key: str, min_gaps: int) -
         .having(func.count() >= min_gaps)
         .subquery("stats")
     )
-    return _with_thresholds(stats, key)
 
 
 def _with_thresholds(stats: Any, key: str) -> Any:
@@ -196,11 +220,22 @@ def refresh_rhythms(conn: Connection) -> int:
     if not count:
         return 0
     conn.execute(delete(t.rhythms).where(rh.contact_id.in_(marked)))
-    stats = rhythm_stats(conn, contacts=marked).subquery("fresh")
+    renumber_gaps(conn, marked)
+    stats = _with_thresholds(_ranked_figures(marked, MIN_GAPS), "contact_id").subquery("fresh")
     live = select(*(stats.c[name] for name in STAT_COLUMNS)).where(stats.c.contact_id.in_(select(c.id)))
     conn.execute(insert(t.rhythms).from_select(list(STAT_COLUMNS), live))
     conn.execute(delete(t.rhythm_dirty))
     return count
+
+
+def renumber_gaps(conn: Connection, contacts: Any) -> None:
+    """Set the gap ranks of these contacts' event days again (those that changed): the triggers leave them."""
+    k = func.row_number().over(partition_by=ed.contact_id, order_by=(ed.gap.is_not(None), ed.gap, ed.day)) - 1
+    fresh = select(ed.contact_id, ed.day, k.label("k")).where(ed.contact_id.in_(contacts)).subquery("fresh")
+    stale = t.event_days.update().where(
+        ed.contact_id == fresh.c.contact_id, ed.day == fresh.c.day, ed.gap_rank != fresh.c.k
+    )
+    conn.execute(stale.values(gap_rank=fresh.c.k))
 
 
 def current_rhythms(conn: Connection, *, dirty: bool | None = None) -> Any:

@@ -291,6 +291,102 @@ _ACTIVITY_AFTER_INSERT = (
     "DELETE FROM touch_days WHERE n = 0",
 )
 
+# Each contact's event days (migration 0015): a live interaction or a payment counts on its UTC day;
+# `gap` is the days since the contact's previous event day, `gap_rank` the gap's place among the
+# contact's gaps from the smallest (the first day, with no gap, is 0). The triggers keep the days,
+# counts and gaps exact in a few index lookups; the ranks of a contact they change are exact again
+# once `refresh_rhythms` has run, and until then the contact is marked in rhythm_dirty (by the
+# rhythm triggers), which the readers compute from its gaps instead (services/segments/rhythm.py).
+_EVENT_DAY = "CAST(julianday({t}) + 0.5 AS INTEGER) - 2440588"  # as SqliteBackend.day_number
+
+
+def event_days_sql(day_i: str, day_p: str, contacts: str) -> str:
+    """The event days of the contacts `contacts` keeps (a condition on `contact_id`), computed afresh.
+
+    `day_i` and `day_p` turn `{t}` (an interaction's time, a payment's date) into a day number.
+    """
+    interactions = f"SELECT contact_id, {day_i.format(t='occurred_at')} AS day FROM interactions"
+    paid = f"SELECT contact_id, {day_p.format(t='paid_on')} AS day FROM payments"
+    return (
+        "SELECT contact_id, day, n, gap,"
+        " row_number() OVER (PARTITION BY contact_id ORDER BY gap IS NOT NULL, gap, day) - 1 AS gap_rank"
+        " FROM (SELECT contact_id, day, n, day - lag(day) OVER (PARTITION BY contact_id ORDER BY day) AS gap"
+        f" FROM (SELECT contact_id, day, count(*) AS n FROM ({interactions} WHERE deleted_at IS NULL AND {contacts}"
+        f" UNION ALL {paid} WHERE contact_id IS NOT NULL AND {contacts}) AS ev GROUP BY contact_id, day) AS d) AS g"
+    )
+
+
+def _next_gap(contact: str, day: str, live: str) -> str:
+    """Sets the gap of the contact's first event day after `day` to the days since its previous one."""
+    return (
+        f"UPDATE event_days SET gap = day - (SELECT max(e.day) FROM event_days e WHERE e.contact_id = {contact}"
+        f" AND e.day <= {day}) WHERE contact_id = {contact} AND day = (SELECT min(e.day) FROM event_days e"
+        f" WHERE e.contact_id = {contact} AND e.day > {day}) AND {live};"
+    )
+
+
+def _event_add(r: str, live: str, day: str) -> str:
+    """Trigger statements counting the event `r` (NEW) on its day, when `live`: a new day gets its gap,
+    and the next day's gap shrinks to it. The ranks are left for `refresh_rhythms`: the contact is marked."""
+    contact = f"{r}.contact_id"
+    prev = f"(SELECT max(e.day) FROM event_days e WHERE e.contact_id = {contact} AND e.day < {day})"
+    return (
+        f"INSERT INTO event_days (contact_id, day, n, gap, gap_rank) SELECT {contact}, {day}, 1, {day} - {prev}, -1"
+        f" WHERE {live} ON CONFLICT (contact_id, day) DO UPDATE SET n = n + 1; {_next_gap(contact, day, live)}"
+    )
+
+
+def _event_remove(r: str, live: str, day: str) -> str:
+    """Trigger statements taking the event `r` (OLD) away, when `live`: a day left empty goes, and
+    the next day's gap reaches back to the day before it."""
+    contact = f"{r}.contact_id"
+    this_day = f"contact_id = {contact} AND day = {day}"
+    return (
+        f"UPDATE event_days SET n = n - 1 WHERE {this_day} AND {live}; "
+        f"DELETE FROM event_days WHERE {this_day} AND n = 0; {_next_gap(contact, day, live)}"
+    )
+
+
+def _event_triggers(table: str, live: str, at: str, changed: tuple[str, ...]) -> tuple[TriggerDef, ...]:
+    def body(r: str, add: bool) -> str:
+        day = _EVENT_DAY.format(t=f"{r}.{at}")
+        return (_event_add if add else _event_remove)(r, live.format(r=r), day)
+
+    when = " OR ".join(f"OLD.{name} IS NOT NEW.{name}" for name in changed)
+    return (
+        TriggerDef(
+            f"{table}_days_ai",
+            table,
+            f"CREATE TRIGGER {table}_days_ai AFTER INSERT ON {table} BEGIN {body('NEW', True)} END",
+        ),
+        TriggerDef(
+            f"{table}_days_au",
+            table,
+            f"CREATE TRIGGER {table}_days_au AFTER UPDATE OF {', '.join(changed)} ON {table} WHEN {when}"
+            f" BEGIN {body('OLD', False)} {body('NEW', True)} END",
+        ),
+        TriggerDef(
+            f"{table}_days_ad",
+            table,
+            f"CREATE TRIGGER {table}_days_ad AFTER DELETE ON {table} BEGIN {body('OLD', False)} END",
+        ),
+    )
+
+
+EVENT_DAY_TRIGGERS = _event_triggers(
+    "interactions", "{r}.deleted_at IS NULL", "occurred_at", ("contact_id", "occurred_at", "deleted_at")
+) + _event_triggers("payments", "{r}.contact_id IS NOT NULL", "paid_on", ("contact_id", "paid_on"))
+TRIGGERS = TRIGGERS + EVENT_DAY_TRIGGERS
+
+# interactions_days_ai's work for every row from an id on: the event days of every contact they
+# belong to, computed afresh.
+_DAYS_TOUCHED = "contact_id IN (SELECT contact_id FROM interactions WHERE id >= ?)"
+_EVENT_DAYS_AFTER_INSERT = (
+    f"DELETE FROM event_days WHERE {_DAYS_TOUCHED}",
+    "INSERT INTO event_days (contact_id, day, n, gap, gap_rank) "
+    + event_days_sql(_EVENT_DAY, _EVENT_DAY, _DAYS_TOUCHED),
+)
+
 _BY_NAME = {t.name: t for t in TRIGGERS}
 
 # interactions_ai's work for every row from an id on: its search row, then each touched
@@ -343,8 +439,13 @@ BULK = BulkTriggers(
     contact_doc=CONTACT_DOC,
     after_insert={
         "interactions": (
-            (_BY_NAME["interactions_ai"], _BY_NAME["interactions_rhythm_ai"], _BY_NAME["interactions_activity_ai"]),
-            _INTERACTIONS_AFTER_INSERT + _ACTIVITY_AFTER_INSERT,
+            (
+                _BY_NAME["interactions_ai"],
+                _BY_NAME["interactions_rhythm_ai"],
+                _BY_NAME["interactions_activity_ai"],
+                _BY_NAME["interactions_days_ai"],
+            ),
+            _INTERACTIONS_AFTER_INSERT + _ACTIVITY_AFTER_INSERT + _EVENT_DAYS_AFTER_INSERT,
         )
     },
     contact_indexes=CONTACT_INDEXES,

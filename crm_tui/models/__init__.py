@@ -34,7 +34,7 @@ if TYPE_CHECKING:
         DateNotice,
         VdirEntry,
     )
-    from crm_tui.models.segments import Rhythm, RhythmDirty, Rule, RuleFiring, SavedView, ViewMember
+    from crm_tui.models.segments import EventDay, Rhythm, RhythmDirty, Rule, RuleFiring, SavedView, ViewMember
 
 _WHERE = {
     "Interaction": "activity",
@@ -56,6 +56,7 @@ _WHERE = {
     "RuleFiring": "segments",
     "Rhythm": "segments",
     "RhythmDirty": "segments",
+    "EventDay": "segments",
     "ContactAddress": "person",
     "ContactCardLine": "person",
     "ContactDate": "person",
@@ -95,6 +96,7 @@ __all__ = [
     "DateNotice",
     "Deal",
     "DedupDismissal",
+    "EventDay",
     "ForgottenPerson",
     "ImportBatch",
     "ImportChange",

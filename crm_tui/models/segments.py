@@ -86,3 +86,23 @@ class RhythmDirty(SQLModel, table=True):
     __tablename__ = "rhythm_dirty"
 
     contact_id: int = Field(primary_key=True)  # no foreign key: a purged contact is marked on its way out
+
+
+class EventDay(SQLModel, table=True):
+    """Each day a contact has an event (a live interaction or a payment), and the gap in days to its
+    previous one: kept by triggers (migration 0015), read by services/segments/rhythm.py.
+
+    `gap_rank` numbers the contact's gaps from the smallest (1) up, ties by day; the first day (no
+    gap) is 0. So the k-th smallest gap is one index lookup, and the largest rank is the count.
+    The SQLite triggers leave the ranks of a contact they change to `refresh_rhythms` (the contact
+    is marked in rhythm_dirty until then).
+    """
+
+    __tablename__ = "event_days"
+    __table_args__ = (Index("ix_event_days_rank", "contact_id", "gap_rank", "gap"), {"sqlite_with_rowid": False})
+
+    contact_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})  # no foreign key, as above
+    day: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})  # UTC days since 1970-01-01
+    n: int  # events on that day
+    gap: int | None = None  # days since the previous event day; None on the first
+    gap_rank: int

@@ -180,6 +180,14 @@ rhythms = table(
 )
 
 rhythm_dirty = table("rhythm_dirty", column("contact_id", Integer))
+event_days = table(
+    "event_days",
+    column("contact_id", Integer),
+    column("day", Integer),
+    column("n", Integer),
+    column("gap", Integer),
+    column("gap_rank", Integer),
+)
 activity_days = table(
     "activity_days", column("day", Integer), column("kind", Text), column("author", Text), column("n", Integer)
 )

@@ -13,10 +13,15 @@ Definitions (the README repeats them):
   stands for the median: at risk past 1.5 x the cadence, lapsed past 3 x, the ratio is days
   since the last event over the cadence. With neither, a contact is never at risk.
 
-Everything is computed in SQL with window functions (both databases have them; SQLite has
-no percentile function, so ranks come from row_number and count). Established rhythms are
-cached in `rhythms`; triggers mark a contact in `rhythm_dirty` when its interactions or payments change,
-reads compute the marked ones live, and `refresh_rhythms` (run by `crm due`) stores them.
+Everything is computed in SQL. Each contact's event days, with the gap to the previous one and
+the gap's rank among the contact's gaps, are kept in `event_days` by triggers (migration 0015), so
+a contact's figures are index lookups: its largest rank is its number of gaps and the k-th smallest
+gap is the row ranked k. The SQLite triggers keep days and gaps exact but leave the ranks of the
+contact they change; such a contact is marked in `rhythm_dirty` (by the rhythm triggers) and read
+from its gaps with a window until `refresh_rhythms` (run by `crm due`) renumbers its ranks and
+stores its figures in the `rhythms` cache. Reads of the cache compute the marked contacts live.
+An organization's rhythm pools its contacts' events with window functions (SQLite has no
+percentile function, so ranks come from cume_dist).
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ ATRISK_MEDIANS = 1.5
 LAPSED_MEDIANS = 3.0
 _EPOCH = date(1970, 1, 1)
 
-c, i, rh, rd = t.contacts.c, t.interactions.c, t.rhythms.c, t.rhythm_dirty.c
+c, i, rh, rd, ed = t.contacts.c, t.interactions.c, t.rhythms.c, t.rhythm_dirty.c, t.event_days.c
 STAT_COLUMNS = ("contact_id", "gaps", "median_gap", "p80_gap", "max_gap", "last_day", "atrisk_after", "lapsed_after")
 
 
@@ -72,17 +77,71 @@ def rhythm_stats(conn: Connection, *, contacts: Any = None, key: str = "contact_
     `contacts` (a SELECT of ids, or a list) restricts it. `key` "organization_id" pools the
     events of an organization's contacts instead.
     """
+    if key == "organization_id":
+        return _with_thresholds(_pooled_figures(conn, contacts, min_gaps), key)
+    if not any_dirty(conn):
+        return _with_thresholds(_ranked_figures(contacts, min_gaps), key)
+    # A marked contact's gap ranks may be stale until refresh_rhythms: its figures come from its gaps.
+    marked = select(rd.contact_id)
+    clean = _ranked_figures(contacts, min_gaps, ed.contact_id.not_in(marked))
+    fresh = _gap_figures(contacts, min_gaps, ed.contact_id.in_(marked))
+    both = union_all(select(clean), select(fresh)).subquery("stats")
+    return _with_thresholds(both, key)
+
+
+def _ranked_figures(contacts: Any, min_gaps: int, *where: Any) -> Any:
+    """The figures of each contact from `event_days` and its gap ranks: a contact's largest rank is
+    its number of gaps, and the k-th smallest gap is the row ranked k, one index lookup away.
+
+    One pass over the index (contact_id, gap_rank, gap) in its order, with no sort and no window.
+    """
+    counted = select(
+        ed.contact_id.label("owner_id"),
+        func.max(ed.gap_rank).label("gaps"),
+        func.max(ed.gap).label("max_gap"),
+        func.max(ed.day).label("last_day"),
+    ).where(*where)
+    if contacts is not None:
+        counted = counted.where(ed.contact_id.in_(contacts))
+    figures = counted.group_by(ed.contact_id).having(func.max(ed.gap_rank) >= min_gaps).subquery("figures")
+    n = figures.c.gaps
+    # The median: the mean of the ceil(n/2)-th and the (n//2 + 1)-th smallest gaps (one and the
+    # same when n is odd); the 80th percentile, nearest rank: the ceil(0.8 n)-th = ((4n + 4) // 5)-th.
+    # Joins rather than scalar subqueries: each figure is then computed once, however often it is used.
+    lower, upper, p80 = (t.event_days.alias(name) for name in ("lo", "hi", "p80"))
+    joined: Any = figures
+    for ranked, k in ((lower, (n + 1) // 2), (upper, n // 2 + 1), (p80, (4 * n + 4) // 5)):
+        joined = joined.join(ranked, and_(ranked.c.contact_id == figures.c.owner_id, ranked.c.gap_rank == k))
+    return (
+        select(
+            figures.c.owner_id,
+            n.label("gaps"),
+            ((lower.c.gap + upper.c.gap) / 2.0).label("median_gap"),
+            p80.c.gap.label("p80_gap"),
+            figures.c.max_gap,
+            figures.c.last_day,
+        )
+        .select_from(joined)
+        .subquery("ranked_figures")
+    )
+
+
+def _gap_figures(contacts: Any, min_gaps: int, *where: Any) -> Any:
+    """The figures of each contact from the gaps in `event_days`, ranked by a window (no stored rank)."""
+    steps = select(ed.contact_id.label("owner_id"), ed.day, ed.gap).where(*where)
+    if contacts is not None:
+        steps = steps.where(ed.contact_id.in_(contacts))
+    return _aggregate(steps.subquery("steps"), min_gaps)
+
+
+def _pooled_figures(conn: Connection, contacts: Any, min_gaps: int) -> Any:
+    """The figures of each organization: its contacts' events pooled, gaps from a window over them."""
     backend = backend_for(conn)
     ev = events(conn).subquery("ev")
-    if key == "organization_id":
-        source = select(c.organization_id.label("owner_id"), ev.c.at).join(t.contacts, c.id == ev.c.contact_id)
-        source = source.where(c.organization_id.is_not(None), c.deleted_at.is_(None))
-        if contacts is not None:
-            source = source.where(c.organization_id.in_(contacts))
-    else:
-        source = select(ev.c.contact_id.label("owner_id"), ev.c.at)
-        if contacts is not None:
-            source = source.where(ev.c.contact_id.in_(contacts))
+    source = select(c.organization_id.label("owner_id"), ev.c.at).join(t.contacts, c.id == ev.c.contact_id)
+    source = source.where(c.organization_id.is_not(None), c.deleted_at.is_(None))
+    if contacts is not None:
+        source = source.where(c.organization_id.in_(contacts))
     # The day is computed once per event, in the innermost select: SQLite keeps a subquery
     # under a window function as it is, where an inline expression is evaluated per use.
     src = source.add_columns(backend.day_number(source.selected_columns.at).label("day")).subquery("src")
@@ -92,6 +151,11 @@ def rhythm_stats(conn: Connection, *, contacts: Any = None, key: str = "contact_
         src.c.day,
         (src.c.day - func.lag(src.c.day).over(partition_by=src.c.owner_id, order_by=src.c.at)).label("gap"),
     ).subquery("steps")
+    return _aggregate(steps, min_gaps)
+
+
+def _aggregate(steps: Any, min_gaps: int) -> Any:
+    """Figures per owner from (owner_id, day, gap) rows; a gap of zero or none is no gap."""
     # One sort by (owner, gap): cume_dist is the share of the owner's gaps at most this one,
     # so the k-th smallest gap is the smallest whose share reaches k/n. With k = ceil(n/2),
     # n//2 + 1 and ceil(0.8 n) (nearest rank), that is: share >= 0.5, > 0.5 and >= 0.8.
@@ -107,7 +171,7 @@ def rhythm_stats(conn: Connection, *, contacts: Any = None, key: str = "contact_
     )
     share, gap = ranked.c.share, ranked.c.gap
     lower, upper = func.min(case((share >= 0.5, gap))), func.min(case((share > 0.5, gap)))
-    stats = (
+    return (
         select(
             ranked.c.owner_id.label("owner_id"),
             func.count().label("gaps"),
@@ -120,6 +184,10 @@ def rhythm_stats(conn: Connection, *, contacts: Any = None, key: str = "contact_
         .having(func.count() >= min_gaps)
         .subquery("stats")
     )
+
+
+def _with_thresholds(stats: Any, key: str) -> Any:
+    """STAT_COLUMNS from a subquery of (owner_id, gaps, median_gap, p80_gap, max_gap, last_day)."""
     median, p80, longest = stats.c.median_gap, stats.c.p80_gap, stats.c.max_gap
     atrisk = case((p80 < ATRISK_MEDIANS * median, p80), else_=ATRISK_MEDIANS * median)
     lapsed = case((longest < LAPSED_MEDIANS * median, longest), else_=LAPSED_MEDIANS * median)
@@ -152,11 +220,22 @@ def refresh_rhythms(conn: Connection) -> int:
     if not count:
         return 0
     conn.execute(delete(t.rhythms).where(rh.contact_id.in_(marked)))
-    stats = rhythm_stats(conn, contacts=marked).subquery("fresh")
+    renumber_gaps(conn, marked)
+    stats = _with_thresholds(_ranked_figures(marked, MIN_GAPS), "contact_id").subquery("fresh")
     live = select(*(stats.c[name] for name in STAT_COLUMNS)).where(stats.c.contact_id.in_(select(c.id)))
     conn.execute(insert(t.rhythms).from_select(list(STAT_COLUMNS), live))
     conn.execute(delete(t.rhythm_dirty))
     return count
+
+
+def renumber_gaps(conn: Connection, contacts: Any) -> None:
+    """Set the gap ranks of these contacts' event days again (those that changed): the triggers leave them."""
+    k = func.row_number().over(partition_by=ed.contact_id, order_by=(ed.gap.is_not(None), ed.gap, ed.day)) - 1
+    fresh = select(ed.contact_id, ed.day, k.label("k")).where(ed.contact_id.in_(contacts)).subquery("fresh")
+    stale = t.event_days.update().where(
+        ed.contact_id == fresh.c.contact_id, ed.day == fresh.c.day, ed.gap_rank != fresh.c.k
+    )
+    conn.execute(stale.values(gap_rank=fresh.c.k))
 
 
 def current_rhythms(conn: Connection, *, dirty: bool | None = None) -> Any:

@@ -417,6 +417,7 @@ CONTACT_INDEXES = (
     "ix_contacts_created",
     "ix_contacts_org",
     "ix_contacts_org_last",
+    "ix_contacts_owner",
     "ix_contacts_cadence",
     "ix_contacts_last_contact",
     "ix_contact_tags_tag",

@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/import_bench.py              # 100,000 rows, 3 rounds
     .venv/bin/python benchmarks/import_bench.py --rows 20000 --rounds 1
     .venv/bin/python benchmarks/import_bench.py --million    # also peak RSS importing 1,000,000 rows
+    .venv/bin/python benchmarks/import_bench.py --compare /tmp/main-checkout   # also that code, same rounds
 
 Each round times, on fresh database files: the baseline (csv.reader + one executemany of
 the same rows into a table, one transaction, WAL like crm), the schema floor (the same rows
@@ -207,8 +208,12 @@ def schema_floor(source: Path, template: Path, db: Path) -> tuple[float, float]:
     return time.perf_counter() - start, time.process_time() - cpu
 
 
-def crm_env(db: Path) -> dict[str, str]:
-    return {**os.environ, "CRM_DB": str(db), "CRM_USER": "bench", "TZ": "UTC", "NO_COLOR": "1"}
+def crm_env(db: Path, code: Path | None = None) -> dict[str, str]:
+    """The environment of a `crm` process; `code`: a checkout whose crm_tui it runs instead (--compare)."""
+    env = {**os.environ, "CRM_DB": str(db), "CRM_USER": "bench", "TZ": "UTC", "NO_COLOR": "1"}
+    if code is not None:
+        env["PYTHONPATH"] = str(code)
+    return env
 
 
 def _children_cpu() -> float:
@@ -216,10 +221,11 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def crm(db: Path, *args: str) -> tuple[float, float]:
+def crm(db: Path, *args: str, code: Path | None = None) -> tuple[float, float]:
     """(wall, CPU) seconds of a whole `crm` process."""
     start, cpu = time.perf_counter(), _children_cpu()
-    done = subprocess.run([sys.executable, "-m", "crm_tui", *args], env=crm_env(db), capture_output=True, text=True)
+    env = crm_env(db, code)
+    done = subprocess.run([sys.executable, "-m", "crm_tui", *args], env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"crm {' '.join(args)} failed: {done.stderr}")
@@ -303,6 +309,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--million", action="store_true", help="also measure peak RSS on 1,000,000 rows")
+    parser.add_argument(
+        "--compare", type=Path, metavar="CHECKOUT", help="also time the import and re-import of another checkout's code"
+    )
     args = parser.parse_args()
     DATA.mkdir(exist_ok=True)
     source = DATA / f"contacts-{args.rows}.csv"
@@ -316,9 +325,11 @@ def main() -> None:
     work = DATA / "work"
     work.mkdir(exist_ok=True)
     times: dict[str, list[tuple[float, float]]] = {
-        "executemany": [], "schema floor": [], "crm import": [], "crm re-import": [], "sqlite-utils": [],
-        "interactions em": [], "interactions": [], "inter. again": [],
+        "executemany": [], "schema floor": [], "crm import": [], "crm re-import": [], "other import": [],
+        "other re-import": [], "sqlite-utils": [], "interactions em": [], "interactions": [], "inter. again": [],
     }  # fmt: skip
+    if args.compare is None:
+        del times["other import"], times["other re-import"]
     template = empty_crm_db(work / "empty.db")
     for _ in range(args.rounds):
         times["executemany"].append(baseline(source, work / "baseline.db"))
@@ -326,6 +337,10 @@ def main() -> None:
         db = empty_crm_db(work / "crm.db")
         times["crm import"].append(crm(db, "import", "contacts", str(source)))
         times["crm re-import"].append(crm(db, "import", "contacts", str(source)))
+        if args.compare is not None:
+            other_db = empty_crm_db(work / "compare.db")
+            times["other import"].append(crm(other_db, "import", "contacts", str(source), code=args.compare))
+            times["other re-import"].append(crm(other_db, "import", "contacts", str(source), code=args.compare))
         other = sqlite_utils(source, work / "sqlite-utils.db")
         if other is not None:
             times["sqlite-utils"].append(other)
@@ -333,6 +348,8 @@ def main() -> None:
         times["interactions"].append(crm(db, "import", "interactions", str(timeline)))
         times["inter. again"].append(crm(db, "import", "interactions", str(timeline)))
     print(f"medians of {args.rounds} interleaved rounds; ratios against the executemany of the same file")
+    if args.compare is not None:
+        print(f"'other': the code of {args.compare}")
     print(f"{'measure':<16}{'wall':>8}{'ratio':>7}{'cpu':>8}{'ratio':>7}  cpu of each round")
     for name, values in times.items():
         if not values:
@@ -354,6 +371,11 @@ def main() -> None:
         su_wall, su_cpu = _median(times["sqlite-utils"])
         checks.insert(0, ("crm import / sqlite-utils", crm_cpu / su_cpu, crm_wall / su_wall, 1.0))
         checks.append(("crm re-import / sqlite-utils", again_cpu / su_cpu, again_wall / su_wall, 0.5))
+    if times["sqlite-utils"] and args.compare is not None:
+        checks.append(("other import / sqlite-utils", _median(times["other import"])[1] / su_cpu,
+                       _median(times["other import"])[0] / su_wall, 1.0))  # fmt: skip
+        checks.append(("other re-import / sqlite-utils", _median(times["other re-import"])[1] / su_cpu,
+                       _median(times["other re-import"])[0] / su_wall, 0.5))  # fmt: skip
     for label, cpu_ratio, wall_ratio, target in checks:
         verdict = "met" if cpu_ratio <= target else "NOT met"
         print(f"  {label:<30}{cpu_ratio:>6.2f}x cpu (target <= {target}x: {verdict}){wall_ratio:>8.2f}x wall")

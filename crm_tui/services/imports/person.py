@@ -68,7 +68,13 @@ class PersonParts:
         )
 
     def load(self, ids: Iterable[int], records: list[ContactRecord]) -> None:
-        """What these stored contacts hold of the kinds the batch's rows bring (a query per kind)."""
+        """What these stored contacts hold of the kinds the batch's rows bring (a query per kind).
+
+        Nothing when no row brings any: only `add` (a row with parts) and `differs` (a row with web
+        addresses) read it, and `write` forgets it after each batch.
+        """
+        if not any(r.urls or r.addresses or r.birthday or r.dates or r.card_lines for r in records):
+            return
         ids = [i for i in ids if i not in self.urls]
         if not ids:
             return

@@ -1,0 +1,67 @@
+"""The compiled contact mapper: a cell it reads by its shortcut holds what the general rule reads."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from datetime import UTC
+
+import pytest
+
+from crm_tui.errors import InvalidInput
+from crm_tui.io.contacts_csv import ContactCsvReader
+from crm_tui.io.fields import parse_email, parse_phone, split_labeled, unneutralize
+from crm_tui.records import ContactRecord, RowError
+
+EMAILS = [
+    "ada@x.io",
+    "  ada@x.io  ",
+    "ada@x.io;ada@home.io",
+    "work:ada@x.io;ada@home.io",
+    "mailto:ada@x.io",
+    "a@x.io; ;b@y.io",
+    "'ada@x.io",
+    "'=ada@x.io",
+    "ada@x.io:",
+]
+PHONES = ["+44 20 7946 0000", "tel:+44 20 7946 0001", "+1 555 0100;home:+1 555 0101", "mobile: 07700 900123"]
+
+
+def _read(text: str) -> list[ContactRecord]:
+    reader = ContactCsvReader(io.BytesIO(text.encode()), name="t.csv", tz=UTC)
+    return [r for r in reader if isinstance(r, ContactRecord)]
+
+
+def _csv_cell(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"'
+
+
+def _expected(cell: str, parse: Callable[[str, int, str], str], column: str) -> list[tuple[str, str | None]] | str:
+    """What the general rule reads from a cell (split_labeled, then each part parsed), or the error."""
+    try:
+        return [(parse(x, 2, column), own) for own, x in split_labeled(unneutralize(cell.strip()), ";")]
+    except RowError as exc:
+        return exc.describe("t.csv")
+
+
+@pytest.mark.parametrize("email", EMAILS)
+@pytest.mark.parametrize("phone", PHONES)
+def test_an_email_or_phone_cell_reads_as_split_labeled_reads_it(email: str, phone: str) -> None:
+    want_emails = _expected(email, parse_email, "email")
+    want_phones = _expected(phone, parse_phone, "phone")
+    text = f"name,email,phone\nAda,{_csv_cell(email)},{_csv_cell(phone)}\n"
+    if isinstance(want_emails, str) or isinstance(want_phones, str):
+        error = want_emails if isinstance(want_emails, str) else want_phones
+        with pytest.raises(InvalidInput) as caught:
+            _read(text)
+        assert caught.value.message == error
+        return
+    (rec,) = _read(text)
+    assert [(e.value, e.label) for e in rec.emails] == want_emails
+    assert [(p.value, p.label) for p in rec.phones] == want_phones
+
+
+def test_a_bad_address_in_a_single_cell_names_its_column() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        _read("name,email\nAda,not-an-address\n")
+    assert caught.value.message == "t.csv line 2: 'not-an-address' is not an email address (column email)"

@@ -67,15 +67,19 @@ def later_screen(path: str) -> Screen[None]:
 
 # The screens the app may open on: the first one's module is imported as the app loads (its
 # first read starts then), the other's when it is first shown.
-FIRST_SCREENS = {"today": "crm_tui.screens.today:TodayScreen", "contacts": "crm_tui.screens.contacts:ContactsScreen"}
+FIRST_SCREENS = {
+    "today": "crm_tui.screens.today:TodayScreen",
+    "contacts": "crm_tui.screens.contacts:ContactsScreen",
+    "dashboard": "crm_tui.screens.dashboard:DashboardScreen",  # `crm --start dashboard`: its at-risk panel
+}
 
 
 class DueCounted(Message):
     """How many things are due today, counted in a worker."""
 
-    def __init__(self, count: int) -> None:
+    def __init__(self, count: int | None) -> None:
         super().__init__()
-        self.count = count
+        self.count = count  # None: it could not be counted
 
 
 class CrmApp(TypeaheadMixin, App[None]):
@@ -89,7 +93,7 @@ class CrmApp(TypeaheadMixin, App[None]):
         "contacts": lambda: later_screen(FIRST_SCREENS["contacts"]),
         "trash": lambda: later_screen("crm_tui.screens.trash:TrashScreen"),
         "pipeline": lambda: later_screen("crm_tui.screens.pipeline:PipelineScreen"),
-        "dashboard": lambda: later_screen("crm_tui.screens.dashboard:DashboardScreen"),
+        "dashboard": lambda: later_screen(FIRST_SCREENS["dashboard"]),
     }
     # Only crm's own commands: Textual's (Maximize, Screenshot, Keys) do nothing for a CRM user;
     # its Theme and Quit are among crm's, ranked below the CRM's actions.
@@ -134,6 +138,7 @@ class CrmApp(TypeaheadMixin, App[None]):
         self.tz = local_zone(settings.tz_name)
         self.start = start
         self._due_counted_at_start = False
+        self.badge_pending = False  # a badge count is scheduled or running (tests wait for it)
         self.demo = demo
         self.label = "demo (a throwaway copy)" if demo else settings.db_label
         self.theme = theme
@@ -258,7 +263,14 @@ class CrmApp(TypeaheadMixin, App[None]):
         """A main screen has applied its first rows: what waited for that may start, after the paint."""
         if self._count_due_after_first_page:
             self._count_due_after_first_page = False
-            self.call_after_refresh(lambda: self.set_timer(0.05, self.count_due))
+            self.count_due_after_paint(0.05)
+
+    def count_due_after_paint(self, delay: float, *, once: bool = False) -> None:
+        """`count_due` `delay` seconds after the next paint (`once`: as `count_due_once`)."""
+        if once and self._due_counted_at_start:
+            return
+        self.badge_pending = True
+        self.call_after_refresh(lambda: self.set_timer(delay, self.count_due_once if once else self.count_due))
 
     def _anything_due(self) -> bool:
         from crm_tui.services.queue import anything_due
@@ -275,6 +287,8 @@ class CrmApp(TypeaheadMixin, App[None]):
         if not self._due_counted_at_start:
             self._due_counted_at_start = True
             self.count_due()
+        elif not any(w.group == "due-count" and w.is_running for w in self.workers):
+            self.badge_pending = False  # counted already (the fallback came first): nothing scheduled is left
 
     def count_due(self) -> None:
         """Recount what is due today in the queue Today shows (see `queue_owner`), in a worker."""
@@ -291,9 +305,11 @@ class CrmApp(TypeaheadMixin, App[None]):
                     )
                 )
             except CrmError:
-                return  # the screens report database errors; the badge just keeps its number
+                self.post_message(DueCounted(None))  # the screens report database errors; the badge keeps its number
+                return
             self.post_message(DueCounted(queue.due_count))
 
+        self.badge_pending = True
         self.run_worker(job, thread=True, group="due-count", exclusive=True)
 
     def refresh_value_cache(self) -> None:
@@ -314,7 +330,9 @@ class CrmApp(TypeaheadMixin, App[None]):
         self.run_worker(job, thread=True, group="value-cache", exclusive=True)
 
     def on_due_counted(self, message: DueCounted) -> None:
-        self.due_count = message.count
+        if message.count is not None:
+            self.due_count = message.count
+        self.badge_pending = False
 
     # ------------------------------------------------------------ actions
 

@@ -232,7 +232,7 @@ class DashboardScreen(CrmScreen):
         if not self.waiting:
             # The Today badge's count waited for the panels (it would compete with them: app.on_mount),
             # and waits for them to be drawn, as it does for another first screen.
-            self.call_after_refresh(lambda: self.set_timer(0.1, self.crm.count_due_once))
+            self.crm.count_due_after_paint(0.1, once=True)
 
     def _overdue(self, count: int) -> None:
         self._filled("overdue")

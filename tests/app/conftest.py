@@ -80,7 +80,9 @@ async def settle(pilot: Pilot[Any]) -> None:
         if not any(w.is_running for w in pilot.app.workers) and getattr(app, "typing_settled", True):
             await pilot.pause()
             if not any(w.is_running for w in pilot.app.workers) and getattr(app, "typing_settled", True):
-                return
+                if not getattr(app, "badge_pending", False):
+                    return
+                await pilot.pause(0.02)  # the Today badge is counted just after a paint (app.count_due_after_paint)
 
 
 def run(coroutine: Coroutine[Any, Any, None]) -> None:

@@ -28,7 +28,7 @@ from crm_tui.io.vcard_shadow import (
     escape_text,
     is_text,
     label_of,
-    lone_pref,
+    listed_shadows,
     own_form,
     plain_n,
     plain_org,
@@ -99,6 +99,7 @@ class _CardReading:
         self.names: list[SourceProperty] = []  # every N, and every NOTE: shadows when crm writes them otherwise
         self.note_props: list[SourceProperty] = []
         self.shadows: list[SourceProperty] = []  # see io/vcard_shadow.py
+        self.listed: list[SourceProperty] = []  # every EMAIL and TEL read into a field
         self.seen: set[str] = set()
         self.emails: list[tuple[bool, Labeled]] = []
         self.phones: list[tuple[bool, Labeled]] = []
@@ -137,15 +138,13 @@ class _CardReading:
             if value:
                 label, primary = label_of(prop, self.ab_labels)
                 self.emails.append((primary, Labeled(parse_email(value, line, name), label)))
-                if richer(prop) or own_form(prop, self.out) or lone_pref(prop, self.out):  # kept too (see finish)
-                    self.shadows.append(prop)
+                self.listed.append(prop)  # some kept too (see finish)
         elif name == "TEL":
             value = prop.value.strip() if _is_uri(prop) else unescape(prop.value).strip()
             if value:
                 label, primary = label_of(prop, self.ab_labels)
                 self.phones.append((primary, Labeled(parse_phone(value, line, name), label)))
-                if richer(prop) or own_form(prop, self.out) or lone_pref(prop, self.out):
-                    self.shadows.append(prop)
+                self.listed.append(prop)
         elif name == "ORG":
             parts = [p for p in components(prop.value) if p]
             if not parts or not self.first(name):
@@ -225,8 +224,8 @@ class _CardReading:
                 return False
             rec.dates.append((label, value))
             ours = date_line("ANNIVERSARY" if self.out == V4 else "X-ANNIVERSARY", value, self.out)
-            # Apple's anniversary (X-ABDATE labelled Anniversary) stays Apple's, with its label.
-            apple = name == "X-ABDATE" and label.casefold() == ANNIVERSARY
+            # Apple's dates (X-ABDATE) stay Apple's, with their labels and groups, in the card's date form.
+            apple = name == "X-ABDATE"
             if apple or (name in _ANNIVERSARIES and property_line(prop) != ours):
                 self.shadows.append(prop)
                 if apple and prop.group:
@@ -261,9 +260,7 @@ class _CardReading:
 
     def finish(self) -> None:
         rec = self.rec
-        # A pref is the card's own only on its only phone or email: among several crm writes it the same.
-        many = {n for n, found in (("EMAIL", self.emails), ("TEL", self.phones)) if len(found) > 1}
-        self.shadows = [p for p in self.shadows if p.name not in many or richer(p) or own_form(p, self.out)]
+        self.shadows += listed_shadows(self.listed, self.out)
         rec.emails = [e for p, e in self.emails if p] + [e for p, e in self.emails if not p]
         rec.phones = [t for p, t in self.phones if p] + [t for p, t in self.phones if not p]
         if self.notes:

@@ -70,13 +70,16 @@ def _as_types(label: str, known: frozenset[str]) -> bool:
     return all(t in known for t in label.split(","))
 
 
-def _add_kept(card: Any, prop: SourceProperty, placed: list[str]) -> None:
+def _add_kept(card: Any, prop: SourceProperty, shadows: Shadows) -> None:
     """A card's own line, in its place among the properties of its name, as it was read (value escaped,
-    parameters in the card's order: vobject would sort them, so a placeholder stands in until `_put_kept`)."""
-    line = card.add(prop.name.lower(), group=prop.group)
-    line.value = f"{_KEPT}{len(placed)}."
-    placed.append(property_line(prop))
-    line.encoded, line.isNative = True, False
+    parameters in the card's order: vobject would sort them, so a placeholder stands in until `_put_kept`),
+    and its group's Apple label in the place of crm's own."""
+    label = shadows.labels.get(prop.group.lower()) if prop.group else None
+    for name, text in [(prop.name, property_line(prop)), *([("X-ABLABEL", label)] if label else [])]:
+        line = card.add(name.lower(), group=prop.group)
+        line.value = f"{_KEPT}{len(shadows.placed)}."
+        shadows.placed.append(text)
+        line.encoded, line.isNative = True, False
 
 
 def _put_kept(text: str, kept: list[str]) -> str:
@@ -101,14 +104,13 @@ def _add_labeled(
     values: list[tuple[str, str | None]],
     group_counter: list[int],
     taken: set[str],
-    v4: bool,
-    covered: dict[tuple[str, int], SourceProperty],
-    placed: list[str],
+    shadows: Shadows,
 ) -> None:
+    v4 = shadows.version == V4
     known = (_TYPES_4 if v4 else _TYPES)[kind]
     for i, (value, label) in enumerate(values):
-        if (kind.upper(), i) in covered:  # the card's own line, kept (io/vcard_shadow.py)
-            _add_kept(card, covered[(kind.upper(), i)], placed)
+        if (kind.upper(), i) in shadows.covered:  # the card's own line, kept (io/vcard_shadow.py)
+            _add_kept(card, shadows.covered[(kind.upper(), i)], shadows)
             continue
         types = []
         ab_label = None
@@ -149,8 +151,8 @@ def contact_vcard(c: ExportedContact, tz: tzinfo) -> str:
     taken = {g for g in map(group_of, shadows.lines) if g} | {
         p.group.lower() for p in shadows.covered.values() if p.group
     }
-    _add_labeled(card, "email", c.emails, counter, taken, v4, shadows.covered, shadows.placed)
-    _add_labeled(card, "tel", c.phones, counter, taken, v4, shadows.covered, shadows.placed)
+    _add_labeled(card, "email", c.emails, counter, taken, shadows)
+    _add_labeled(card, "tel", c.phones, counter, taken, shadows)
     if c.nickname and "NICKNAME" not in shadows.written:
         card.add("nickname").value = c.nickname
     if c.organization and "ORG" not in shadows.written:
@@ -206,7 +208,10 @@ def _add_person(card: Any, c: ExportedContact, counter: list[int], taken: set[st
     import vobject
 
     v4 = shadows.version == V4
-    for label, value in c.dates:
+    for i, (label, value) in enumerate(c.dates):
+        if ("X-ABDATE", i) in shadows.covered:  # Apple's own, as the card wrote it
+            _add_kept(card, shadows.covered[("X-ABDATE", i)], shadows)
+            continue
         if label.casefold() == ANNIVERSARY:
             if "ANNIVERSARY" in shadows.written:
                 continue
@@ -226,7 +231,7 @@ def _add_person(card: Any, c: ExportedContact, counter: list[int], taken: set[st
             card.add("x-ablabel", group=group).value = label
     for i, a in enumerate(c.addresses):
         if ("ADR", i) in shadows.covered:
-            _add_kept(card, shadows.covered[("ADR", i)], shadows.placed)
+            _add_kept(card, shadows.covered[("ADR", i)], shadows)
             continue
         std = (a.label or "").lower()
         typed = bool(std) and _as_types(std, ADR_TYPES)
@@ -242,7 +247,7 @@ def _add_person(card: Any, c: ExportedContact, counter: list[int], taken: set[st
             card.add("x-ablabel", group=group).value = _APPLE_LABELS.get(std, a.label or "")
     for i, (url, url_label) in enumerate(c.urls):
         if ("URL", i) in shadows.covered:
-            _add_kept(card, shadows.covered[("URL", i)], shadows.placed)
+            _add_kept(card, shadows.covered[("URL", i)], shadows)
             continue
         # RFC 2426 gives URL no TYPE: a label is Apple's; RFC 6350 has home and work.
         typed = v4 and bool(url_label) and _as_types((url_label or "").lower(), URL_TYPES_4)

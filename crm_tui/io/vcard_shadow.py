@@ -3,10 +3,11 @@
 crm writes N, ORG, NOTE, NICKNAME, BDAY and the anniversary from its fields, in one form. A card that
 wrote one of them otherwise (N's additional names, a grouped ORG with its Apple label, two NOTEs,
 `NICKNAME:Nick1,Nick2`, `BDAY:20180120` or a date-time, `ANNIVERSARY` or Apple's `item1.X-ABDATE`
-rather than `X-ANNIVERSARY`), or a TEL, EMAIL, ADR or URL with a parameter crm has no field for
-(an x-param in 3.0, also VALUE=uri, LABEL... in 4.0), or a TEL or EMAIL crm would write otherwise
-(TYPE values beside an Apple label, a group not named itemN, an x-name TYPE), has those properties kept
-too, as card lines marked with SHADOW. The writer gives them back verbatim while the field still says
+rather than `X-ANNIVERSARY`), Apple's other dates (`item2.X-ABDate:20210729`), or a TEL, EMAIL, ADR or
+URL with a parameter crm has no field for (an x-param in 3.0, also VALUE=uri, LABEL... in 4.0), or one crm
+would write otherwise (a group, kept with its number; a TYPE crm makes an Apple label, an x-name or
+`main`; a default type, `voice` or `internet`; the first of several without a pref; `http\\://`), has
+those properties kept too, as card lines marked with SHADOW. The writer gives them back verbatim while the field still says
 what they say and the form is one the card's version has; after an edit they are dropped and the field is written in
 crm's form (an anniversary keeps the card's property name: ANNIVERSARY stays ANNIVERSARY).
 
@@ -28,6 +29,7 @@ from crm_tui.records import Address, ExportedContact, RowError, SourceProperty
 SHADOW = ">"  # no content line starts so: a vCard name is letters, digits and dashes
 VERSION_4 = SHADOW + "VERSION:4.0"  # the card came in as vCard 4.0: it goes out as 4.0
 V3, V4 = "3.0", "4.0"
+ANNIVERSARY = "anniversary"  # the label of a contact's anniversary among its dates
 ANNIVERSARIES = frozenset({"ANNIVERSARY", "X-ANNIVERSARY", "X-EVOLUTION-ANNIVERSARY", "X-MS-ANNIVERSARY"})
 _TEXT_PARAMS = frozenset({"CHARSET"})
 # A vCard 3.0 date or date-time (RFC 2425 5.8.4; RFC 2426 3.1.5 allows BDAY;VALUE=date-time, as DAVx5
@@ -70,7 +72,7 @@ def richer(prop: SourceProperty) -> bool:
 
 _STANDARD_LABELS = {"home", "work", "other", "cell", "fax", "pager", "main", "iphone", "text", "video"}
 _AB_LABEL = re.compile(r"^_\$!<(.*)>!\$_$")
-_ITEM = re.compile(r"^item\d+$", re.IGNORECASE)
+_TOKEN = re.compile(r"^[a-z0-9-]+$")  # an iana-token or x-name (RFC 2425 5.8.2), as types_of gives it
 # The TEL TYPE values crm writes (io/vcard_out.py): RFC 2426's (3.3.1), and RFC 6350's (6.4.1) in 4.0
 TEL_TYPES = frozenset({"home", "work", "cell", "fax", "pager", "video", "car", "isdn", "pcs", "msg", "bbs", "modem"})
 TEL_TYPES_4 = TEL_TYPES | {"text", "textphone"}
@@ -88,27 +90,43 @@ def apple_label(value: str) -> str:
 
 
 def own_form(prop: SourceProperty, version: str) -> bool:
-    """True when crm would write a TEL, EMAIL, ADR or URL otherwise than the card did: an Apple-labelled one
-    with TYPE values (`item1.TEL;TYPE=home,x-useless` with its X-ABLabel) or a group not named `itemN`
-    (`workEmail.`), an x-name TYPE value the writer would make an Apple label (`TEL;TYPE=fax,x-aunt`), an
-    address's pref (`ADR;TYPE=work,pref`, 4.0's PREF=1: an address has no primary in crm), a phone's
-    `voice` with no other type (crm writes a plain `TEL:`), or a URL's TYPE or group (see _own_url)."""
+    """True when crm would write a TEL, EMAIL, ADR or URL otherwise than the card did: a grouped one (Apple's
+    `item4.ADR` with its X-ABLabel keeps its number, `workEmail.` its name), a TYPE value the writer would
+    make an Apple label (an x-name, `TEL;TYPE=fax,x-aunt`, or another iana-token, Gmail's `TEL;TYPE=MAIN`),
+    an address's pref (`ADR;TYPE=work,pref`, 4.0's PREF=1: an address has no primary in crm), a default
+    type crm leaves out (a phone's `voice` or `msg`, RFC 2426 3.3.1; an email's `internet`, 3.3.2), or a
+    URL's TYPE, group or escaped colon (see _own_url)."""
     types = types_of(prop)
     named = [t for t in types if t not in _GENERIC_TYPES]
     if prop.name == "URL":
         return _own_url(prop, version, named)
     known = (TEL_TYPES_4 if version == V4 else TEL_TYPES) if prop.name == "TEL" else _OTHER_TYPES[prop.name]
-    # Only a form the version's grammar has: known values and x-names (RFC 2426 4's tel-type, email-type;
-    # an unregistered iana-token, Apple's `iphone`, stays an Apple label as before).
-    if not all(t in known or t.startswith("x-") for t in named):
+    # Only a form the version's grammar has: known values, x-names and iana-tokens (RFC 2426 4's tel-type,
+    # email-type, adr-type; RFC 6350 3.3's iana-token), in 3.0 unquoted (a quoted `"work,cell"` is one value
+    # there); any other stays an Apple label as before.
+    quoted = version == V3 and any("," in v for v in prop.params.get("TYPE", []))
+    if quoted or not all(_TOKEN.match(t) for t in types):
         return False
-    if prop.name == "ADR" and _pref(prop):  # crm writes none on an address
+    if prop.group or (prop.name == "ADR" and _pref(prop)):  # crm writes no pref on an address
         return True
-    if prop.group:
-        return bool(named) or not _ITEM.match(prop.group)
-    if prop.name == "TEL" and not named and set(types) - {"pref"}:  # `voice` (the default, RFC 2426 3.3.1), `msg`
+    if set(types) - set(named) - {"pref"}:  # `voice`, `msg`, `internet`, `x400`
         return True
     return any(t not in known for t in named)
+
+
+def listed_shadows(props: list[SourceProperty], version: str) -> list[SourceProperty]:
+    """The emails and phones (read into fields) that go out as the card wrote them: those crm would write
+    otherwise (richer, own_form), a lone one's pref (lone_pref; among several crm writes the first's the
+    same), and the first of several when none has a pref (crm would give it one)."""
+    out = []
+    for name in ("EMAIL", "TEL"):
+        found = [p for p in props if p.name == name]
+        many = len(found) > 1
+        first = found[:1] if many and not any(map(_pref, found)) else []
+        out += [
+            p for p in found if richer(p) or own_form(p, version) or (not many and lone_pref(p, version)) or p in first
+        ]
+    return out
 
 
 def lone_pref(prop: SourceProperty, version: str) -> bool:
@@ -127,14 +145,10 @@ def _own_url(prop: SourceProperty, version: str, named: list[str]) -> bool:
     """True when crm would write a URL otherwise than the card did. crm writes a labelled one as Apple's
     `itemN.URL` with its X-ABLabel, in 4.0 `URL;TYPE=home` or `work` (RFC 2426 gives URL no TYPE, RFC
     6350 6.7.8 does): a TYPE in 3.0 (DAVx5's `blog.URL;TYPE=x-blog`, Outlook's `URL;WORK:`), another TYPE
-    in 4.0, a pref, a group not named `itemN` or one beside a TYPE is the card's own. A value with a
-    backslash (`http\\://`, no URI) goes out as crm writes it, unescaped."""
-    if "\\" in prop.value:
-        return False
-    if _pref(prop):
+    in 4.0, a pref, a group (Apple's `itemN` keeps its number) is the card's own, and so is a value with
+    a backslash (Gmail's `http\\://`: a text escape where RFC 2426 has a URI)."""
+    if "\\" in prop.value or _pref(prop) or prop.group:
         return True
-    if prop.group:
-        return bool(named) or not _ITEM.match(prop.group)
     return any(t not in URL_TYPES_4 for t in named) if version == V4 else bool(named)
 
 
@@ -287,6 +301,7 @@ class Shadows:
     # (TEL, 2): the third phone goes out as this card line, in its place (4.0 only)
     covered: dict[tuple[str, int], SourceProperty] = field(default_factory=dict)
     placed: list[str] = field(default_factory=list)  # the covered lines as written (io/vcard_out.py)
+    labels: dict[str, str] = field(default_factory=dict)  # the X-ABLabel line of a covered one's group
 
 
 def resolve(c: ExportedContact) -> Shadows:
@@ -344,7 +359,9 @@ def resolve(c: ExportedContact) -> Shadows:
         used.append(said_as or text_birthday_line(words))
         out.written.add("BDAY")
         out.text_birthday = True
-    dates = found.get("ANNIVERSARY", [])
+    labels = {g: apple_label(x.split(":", 1)[1]) for x in kept if _is_label(x) and (g := group_of(x))}
+    dates = [(text, p) for text, p in found.get("ANNIVERSARY", []) if _date_label(p, labels) == ANNIVERSARY]
+    _other_dates(c, [d for d in found.get("ANNIVERSARY", []) if d not in dates], out, labels)
     if dates:
         wanted = next((v for label, v in c.dates if label.casefold() == "anniversary"), None)
         if wanted is not None:  # ANNIVERSARY stays ANNIVERSARY: as written, or with crm's date
@@ -353,10 +370,11 @@ def resolve(c: ExportedContact) -> Shadows:
             name = f"{p.group}.{p.name}" if p.group else p.name  # Apple's item1.X-ABDATE keeps its label
             used.append(dates[0][0] if same else date_line(name, wanted, version))
             out.written.add("ANNIVERSARY")
-    labels = {g: apple_label(x.split(":", 1)[1]) for x in kept if _is_label(x) and (g := group_of(x))}
     _listed(c, found, out, version, labels)
     groups = {g for g in map(group_of, [*used, *(x for x in kept if not _is_label(x))]) if g}
-    groups |= {p.group.lower() for p in out.covered.values() if p.group}  # their labels go with them
+    # A covered property's label goes with it, in its place (io/vcard_out.py)
+    placed = {p.group.lower() for p in out.covered.values() if p.group} - groups
+    out.labels = {g: x for x in kept if _is_label(x) and (g := group_of(x)) in placed}
     out.lines = used + [x for x in kept if not _is_label(x) or group_of(x) in groups]
     return out
 
@@ -364,6 +382,29 @@ def resolve(c: ExportedContact) -> Shadows:
 def _is_label(line: str) -> bool:
     head = line.split(":", 1)[0].split(";", 1)[0]
     return head.rsplit(".", 1)[-1].upper() == "X-ABLABEL"
+
+
+def _date_label(prop: SourceProperty, labels: dict[str, str]) -> str | None:
+    """An anniversary property's label (`anniversary`), or an X-ABDATE's Apple label as the reader takes it."""
+    if prop.name != "X-ABDATE":
+        return ANNIVERSARY
+    own = {prop.group: labels[prop.group.lower()]} if prop.group and prop.group.lower() in labels else {}
+    label = label_of(prop, own)[0]
+    return ANNIVERSARY if label and label.casefold() == ANNIVERSARY else label
+
+
+def _other_dates(
+    c: ExportedContact, found: list[tuple[str, SourceProperty]], out: Shadows, labels: dict[str, str]
+) -> None:
+    """Apple's other dates (`item2.X-ABDate:20210729` with its X-ABLabel), as the card wrote them while the
+    label and date are the field's."""
+    for i, (label, value) in enumerate(c.dates):
+        for text, p in found:
+            same = _valid(p, out.version) and _date_label(p, labels) == label and date_of(p) == value
+            if same and label.casefold() != ANNIVERSARY:
+                out.covered[("X-ABDATE", i)] = p
+                found.remove((text, p))
+                break
 
 
 def _listed(

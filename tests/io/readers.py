@@ -52,8 +52,8 @@ _HEAD = re.compile(
 _X_PARAM = re.compile(rf";X-[A-Za-z0-9-]+={_PV}(?:,{_PV})*", re.IGNORECASE)
 
 
-def _without_x_params(block: str) -> str:
-    return _HEAD.sub(lambda m: m[1] + _x_types(m[1], _X_PARAM.sub("", m[2])), block)
+def _without_x_params(block: str, types: set[str] = frozenset()) -> str:  # type: ignore[assignment]
+    return _HEAD.sub(lambda m: m[1] + _x_types(m[1], _X_PARAM.sub("", m[2]), types), block)
 
 
 # RFC 2426 4's grammar has `tel-type = "HOME" / ... / iana-token / x-name`, `email-type = "INTERNET" /
@@ -65,12 +65,32 @@ _TYPE_PARAM = re.compile(r";TYPE=([^;:]*)", re.IGNORECASE)
 _X_NAME = re.compile(r"^X-[A-Za-z0-9-]+$", re.IGNORECASE)
 
 
-def _x_types(name: str, params: str) -> str:
+# The same grammar ends each list with `iana-token` (RFC 2426 4's tel-type, email-type; adr-type's iana-type), so a
+# TYPE value no RFC registered is legal there (Gmail's `TEL;TYPE=MAIN`): crm writes a card's own back, so only
+# when the card crm read is given (`source`), a value that card wrote and the validator does not list is taken
+# out too. Without a source, nothing is let through.
+_LISTED_TYPES = frozenset({
+    "home", "work", "pref", "voice", "fax", "msg", "cell", "pager", "bbs", "modem", "car", "isdn", "video", "pcs",
+    "internet", "x400", "dom", "intl", "postal", "parcel",
+})  # fmt: skip
+_IANA_TOKEN = re.compile(r"^[A-Za-z0-9-]+$")
+
+
+def _source_types(source: bytes) -> set[str]:
+    """The TYPE values (lower case) the source card wrote that RFC 2426 lists nowhere: iana-tokens."""
+    text = _unfolded(source.decode("utf-8"))
+    found = re.findall(r"^(?:[A-Za-z0-9-]+\.)?(?:TEL|EMAIL|ADR)((?:;[^:\n]*)?):", text, re.MULTILINE | re.IGNORECASE)
+    values = {v.strip('"').lower() for params in found for m in _TYPE_PARAM.finditer(params) for v in m[1].split(",")}
+    values |= {p.lower() for params in found for p in params.split(";") if p and "=" not in p}  # 2.1's bare types
+    return {v for v in values if _IANA_TOKEN.match(v) and v not in _LISTED_TYPES}
+
+
+def _x_types(name: str, params: str, types: set[str] = frozenset()) -> str:  # type: ignore[assignment]
     if name.rsplit(".", 1)[-1].upper() not in ("TEL", "EMAIL", "ADR"):
         return params
 
     def strip(m: re.Match[str]) -> str:
-        values = [v for v in m[1].split(",") if not _X_NAME.match(v)]
+        values = [v for v in m[1].split(",") if not _X_NAME.match(v) and v.lower() not in types]
         return f";TYPE={','.join(values)}" if values else ""
 
     return _TYPE_PARAM.sub(strip, params)
@@ -95,9 +115,11 @@ def _bday_as_date(m: re.Match[str]) -> str:
 # `URL;WORK:`). crm puts none on a 3.0 URL of its own, and writes a card's own back as the card wrote it
 # (issue 12 item 4). So only when the card crm read is given (`source`), a URL whose value that card wrote
 # with parameters has them taken out for the validator, which checks the rest of the line; vobject checks
-# all of it. Without a source, nothing is let through.
+# all of it. Without a source, nothing is let through. The same holds for a URL the card wrote with a text escape
+# (Gmail's `URL:http\://`, a backslash no URI has, RFC 3986 2): crm writes it back as the card did, and the
+# validator is given the URI the card meant, the backslashes taken out.
 _URL_WITH_PARAMS = re.compile(
-    r"^((?:[A-Za-z0-9-]+\.)?URL);(?:[^:\r\n]|\r\n[ \t])*:((?:[^\r\n]|\r\n[ \t])*)", re.MULTILINE | re.IGNORECASE
+    r"^((?:[A-Za-z0-9-]+\.)?URL)(?:;(?:[^:\r\n]|\r\n[ \t])*)?:((?:[^\r\n]|\r\n[ \t])*)", re.MULTILINE | re.IGNORECASE
 )
 
 
@@ -107,16 +129,19 @@ def _unfolded(text: str) -> str:
 
 
 def _source_urls(source: bytes) -> set[str]:
-    """The values of the URL lines the source card wrote with parameters, as the validator sees them."""
+    """The values of the URL lines the source card wrote with parameters or a backslash, as the validator sees them."""
     text = _unfolded(source.decode("utf-8"))
-    found = re.findall(r"^(?:[A-Za-z0-9-]+\.)?URL;[^:\n]*:(.*)$", text, re.MULTILINE | re.IGNORECASE)
+    found = re.findall(r"^(?:[A-Za-z0-9-]+\.)?URL(?:;[^:\n]*)?:(.*)$", text, re.MULTILINE | re.IGNORECASE)
+    found = [v for v in found if "\\" in v] + re.findall(
+        r"^(?:[A-Za-z0-9-]+\.)?URL;[^:\n]*:(.*)$", text, re.MULTILINE | re.IGNORECASE
+    )
     return {_NON_ASCII.sub(lambda m: "\xe9" * len(m[0].encode("utf-8")), v.strip()) for v in found}
 
 
 def _card_urls(block: str, urls: set[str]) -> str:
     def plain(m: re.Match[str]) -> str:
         value = _unfolded(m[2])
-        return f"{m[1]}:{value}" if value.strip() in urls else m[0]
+        return f"{m[1]}:{value.replace(chr(92), '')}" if value.strip() in urls else m[0]
 
     return _URL_WITH_PARAMS.sub(plain, block)
 
@@ -151,12 +176,14 @@ def vcards(data: bytes, source: bytes | None = None) -> list[Any]:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)  # advice ("possible split name"), not errors
                 urls = _source_urls(source) if source is not None else set()
+                types = _source_types(source) if source is not None else set()
                 VCard(
                     _known_only(
                         _without_x_params(
                             _BDAY_VALUE.sub(
                                 _bday_as_date, _OMIT_YEAR.sub("BDAY:", _GROUP.sub("", _card_urls(block, urls)))
-                            )
+                            ),
+                            types,
                         )
                     )
                 )

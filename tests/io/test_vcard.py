@@ -63,10 +63,18 @@ def test_apple_30_and_40(crm: Crm, query: Query, tmp_path: Path) -> None:
     )
     assert query("SELECT url, label FROM contact_urls")[0] == ("https://example.org/grace", None)
     # What crm has no field for is kept as written, to be written back; so is an N crm would write otherwise
-    # (its additional name), marked as the card's own form of a field (io/vcard_shadow.py).
+    # (its additional name), an email or phone with its default type (internet, voice) or Apple group, with
+    # the group's label, marked as the card's own form of a field (io/vcard_shadow.py).
     assert [r[0] for r in query("SELECT line FROM contact_card_lines WHERE contact_id = 1 ORDER BY id")] == [
         ">N:Lovelace;Ada;Augusta;;",
         ">ORG:Analytical Engines;",
+        ">item1.EMAIL;TYPE=internet,pref:ada@analytical.io",
+        ">item2.EMAIL;TYPE=internet:ada@conference.example",
+        ">TEL;TYPE=cell,voice,pref:+44 20 7946 0000",
+        ">item3.TEL:+44 20 7946 0001",
+        "item1.X-ABLABEL:_$!<Other>!$_",
+        "item2.X-ABLABEL:Conference",
+        "item3.X-ABLABEL:Lab",
         "PHOTO;ENCODING=b;TYPE=jpeg:AAAA",
         "X-ABUID:1234:ABPerson",
     ]

@@ -9,6 +9,7 @@ with the same address is kept as a second URL.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -192,3 +193,59 @@ def test_a_21_name_keeps_its_lists_of_names(crm: Crm, tmp_path: Path) -> None:
     lines = export(crm, tmp_path / "first.vcf")
     assert n in lines, lines
     assert crm("import", "vcard", str(tmp_path / "first.vcf"))[2].endswith("1 unchanged, 0 skipped; nothing changed\n")
+
+
+def test_a_labelled_phone_or_email_keeps_its_default_types(crm: Crm, tmp_path: Path) -> None:
+    # Evolution's `TEL;TYPE=WORK,VOICE`, Lotus Notes' `EMAIL;TYPE=INTERNET,WORK`, Gmail's `EMAIL;TYPE=INTERNET`:
+    # the default types (RFC 2426 3.3.1, 3.3.2) crm leaves out of its own lines stay on the card's.
+    lines = trip(crm, tmp_path, "TEL;TYPE=WORK,VOICE:+1 555 0100", "EMAIL;TYPE=INTERNET,WORK:kim@x.io",
+                 "EMAIL;TYPE=INTERNET:kim@home.example")  # fmt: skip
+    for line in ("TEL;TYPE=work,voice:+1 555 0100", "EMAIL;TYPE=internet,work:kim@x.io",
+                 "EMAIL;TYPE=internet:kim@home.example"):  # fmt: skip
+        assert line in lines, (line, lines)
+    # After an edit the phone is crm's, with no `voice`.
+    assert crm("contact", "edit", "kim", "--remove-phone", "+1 555 0100", "--add-phone", "+1 555 0101")[0] == 0
+    lines = export(crm, tmp_path / "edited.vcf")
+    assert "TEL:+1 555 0101" in lines, lines
+    assert not any("voice" in x for x in lines) and "EMAIL;TYPE=internet,work:kim@x.io" in lines, lines
+
+
+def test_the_first_of_several_phones_or_emails_gets_no_pref_it_had_not(crm: Crm, tmp_path: Path) -> None:
+    # Mudita's `TEL;TYPE=CELL` before two more, Thunderbird's plain emails: crm gives the first of its own a
+    # pref (the primary), the card's own first goes out without one; read again it is still the first.
+    lines = trip(crm, tmp_path, "TEL;TYPE=CELL:+48 602 345 678", "TEL;TYPE=WORK:+48 22 222 22 22",
+                 "EMAIL:kim@x.io", "EMAIL:kim@home.example")  # fmt: skip
+    for line in ("TEL;TYPE=cell:+48 602 345 678", "TEL;TYPE=work:+48 22 222 22 22", "EMAIL:kim@x.io",
+                 "EMAIL:kim@home.example"):  # fmt: skip
+        assert line in lines, (line, lines)
+    assert not any("pref" in x.lower() for x in lines), lines
+
+
+def test_a_main_phone_and_apple_groups_keep_their_form(crm: Crm, tmp_path: Path) -> None:
+    # Gmail: `TEL;TYPE=MAIN` (an iana-token, RFC 2426 4's tel-type) stays a TYPE, not an Apple label, and
+    # Apple's groups keep their numbers (crm would number its own from item1).
+    adr, url = "item4.ADR:;;115 Main St;NY;New York;10011;", "item7.URL:http://www.example4.com"
+    lines = trip(crm, tmp_path, "TEL;TYPE=MAIN:5555551116", "item2.TEL:5555551119", "item2.X-ABLabel:GRAND_CENTRAL",
+                 adr, "item4.X-ABLabel:CustomAddressCategory", url, "item7.X-ABLabel:_$!<HomePage>!$_")  # fmt: skip
+    for line in ("TEL;TYPE=main:5555551116", "item2.TEL:5555551119", "item2.X-ABLABEL:GRAND_CENTRAL", adr,
+                 "item4.X-ABLABEL:CustomAddressCategory", url, "item7.X-ABLABEL:_$!<HomePage>!$_"):  # fmt: skip
+        assert line in lines, (line, lines)
+    # The strict reader refuses `main` unless the card itself wrote it.
+    with pytest.raises(AssertionError, match="main"):
+        vcards((tmp_path / "first.vcf").read_bytes())
+
+
+def test_an_apple_date_keeps_its_form_and_group(crm: Crm, tmp_path: Path) -> None:
+    # DAVx5's `item2.X-ABDate:20210729` (RFC 2425 5.8.4's basic form) goes out as written, not `2021-07-29`.
+    lines = trip(crm, tmp_path, "item2.X-ABDate:20210729", "item2.X-ABLabel:Custom Date")
+    assert "item2.X-ABDATE:20210729" in lines and "item2.X-ABLABEL:Custom Date" in lines, lines
+    assert not any(x.startswith("item1.") for x in lines), lines
+
+
+def test_a_web_address_with_an_escaped_colon_stays_so(crm: Crm, tmp_path: Path) -> None:
+    # Gmail escapes a URL's colon as text (`http\://`); the field is the address, the card's line goes out as written.
+    lines = trip(crm, tmp_path, "URL:http\\://www.example1.com", "item5.URL:http\\://www.example2.com",
+                 "item5.X-ABLabel:PROFILE")  # fmt: skip
+    assert "URL:http\\://www.example1.com" in lines and "item5.URL:http\\://www.example2.com" in lines, lines
+    [shown] = json.loads(crm("export", "contacts", "-f", "json")[1])
+    assert [u["url"] for u in shown["urls"]] == ["http://www.example1.com", "http://www.example2.com"], shown

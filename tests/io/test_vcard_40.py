@@ -156,7 +156,8 @@ def test_an_anniversary_in_words_is_kept_as_written(crm: Crm, tmp_path: Path) ->
 
 
 def test_every_type_of_a_phone_or_address_goes_out(crm: Crm, tmp_path: Path) -> None:
-    # A home fax stays a fax (a phone's label was its first type), a quoted 4.0 list stays TYPE values.
+    # A home fax stays a fax (a phone's label was its first type), a quoted 4.0 list stays TYPE values; the card's
+    # own line goes out as it came, with the default `voice` crm leaves out of its own (issue 12 item 4).
     card = (
         "BEGIN:VCARD\r\nVERSION:{}\r\nUID:t-1\r\nFN:Tia Types\r\nN:Types;Tia;;;\r\nTEL;TYPE=cell;PREF=1:1\r\n"
         'TEL;type=HOME;type=FAX:2\r\nTEL;TYPE="work,cell,voice,video,text":3\r\n'
@@ -168,16 +169,30 @@ def test_every_type_of_a_phone_or_address_goes_out(crm: Crm, tmp_path: Path) -> 
     [shown] = json.loads(crm("export", "contacts", "-f", "json")[1])
     assert [p["label"] for p in shown["phones"]] == ["mobile", "home,fax", "work,cell,video,text"]
     lines = export(crm, tmp_path / "four.vcf")
-    for line in ("TEL;PREF=1;TYPE=cell:1", "TEL;TYPE=home,fax:2", "TEL;TYPE=work,cell,video,text:3",
+    for line in ("TEL;PREF=1;TYPE=cell:1", "TEL;TYPE=home,fax:2", 'TEL;TYPE="work,cell,voice,video,text":3',
                  "ADR;TYPE=work,postal:;;1 Main St;Town;;;"):  # fmt: skip
         assert line in lines, (line, lines)
-    # In 3.0, `text` is no TEL type (RFC 2426 3.3.1): that label is Apple's.
+    assert crm("contact", "rm", "tia")[0] == 0 and crm("trash", "purge")[0] == 0
+    # The same phones in a contact crm made (from JSON: no card behind it) go out in crm's own form. In 3.0,
+    # `text` is no TEL type (RFC 2426 3.3.1): that label is Apple's.
+    shown.pop("uid")
+    (tmp_path / "tia.json").write_text(json.dumps([shown]), encoding="utf-8")
+    assert crm("import", "contacts", str(tmp_path / "tia.json"))[0] == 0
+    lines = export(crm, tmp_path / "own.vcf")
+    for line in ("TEL;TYPE=cell,pref:1", "TEL;TYPE=home,fax:2", "X-ABLABEL:work\\,cell\\,video\\,text"):
+        assert any(x.endswith(line) for x in lines), (line, lines)
+    assert not any("voice" in x for x in lines), lines
+    assert crm("contact", "rm", "tia")[0] == 0 and crm("trash", "purge")[0] == 0
+    # A 3.0 card's own line goes out as it came too, but a quoted list, one value in 3.0 (RFC 2425 5.8.2).
+    source.write_text(card.format("3.0").replace('"work,cell,voice,video,text"', "work,voice"), encoding="utf-8")
+    assert crm("import", "vcard", str(source))[0] == 0
+    lines = export(crm, tmp_path / "three.vcf")
+    for line in ("TEL;TYPE=cell,pref:1", "TEL;TYPE=home,fax:2", "TEL;TYPE=work,voice:3"):
+        assert line in lines, (line, lines)
     assert crm("contact", "rm", "tia")[0] == 0 and crm("trash", "purge")[0] == 0
     source.write_text(card.format("3.0"), encoding="utf-8")
     assert crm("import", "vcard", str(source))[0] == 0
-    lines = export(crm, tmp_path / "three.vcf")
-    for line in ("TEL;TYPE=cell,pref:1", "TEL;TYPE=home,fax:2", "X-ABLABEL:work\\,cell\\,video\\,text"):
-        assert any(x.endswith(line) for x in lines), (line, lines)
+    assert any(x.endswith("X-ABLABEL:work\\,cell\\,video\\,text") for x in export(crm, tmp_path / "quoted.vcf"))
 
 
 def test_a_40_phone_or_address_keeps_the_parameters_crm_has_no_field_for(

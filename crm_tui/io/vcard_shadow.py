@@ -7,9 +7,10 @@ rather than `X-ANNIVERSARY`), Apple's other dates (`item2.X-ABDate:20210729`), o
 URL with a parameter crm has no field for (an x-param in 3.0, also VALUE=uri, LABEL... in 4.0), or one crm
 would write otherwise (a group, kept with its number; a TYPE crm makes an Apple label, an x-name or
 `main`; a default type, `voice` or `internet`; the first of several without a pref; `http\\://`), has
-those properties kept too, as card lines marked with SHADOW. The writer gives them back verbatim while the field still says
-what they say and the form is one the card's version has; after an edit they are dropped and the field is written in
-crm's form (an anniversary keeps the card's property name: ANNIVERSARY stays ANNIVERSARY).
+those properties kept too, as card lines marked with SHADOW. The writer gives them back verbatim
+while the field still says what they say and the form is one the card's version has; after an edit
+they are dropped and the field is written in crm's form (an anniversary keeps the card's property
+name: ANNIVERSARY stays ANNIVERSARY).
 
 A card that came in as vCard 4.0 carries the line VERSION_4 and goes out as 4.0 (RFC 6350), so
 what only 4.0 can say goes out as the same property: an ALTID alternate N, `BDAY;VALUE=text`.

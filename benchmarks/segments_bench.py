@@ -127,6 +127,7 @@ def filter_keystrokes(db: Any, text: str, search: str) -> None:
         )
         print(f"{key} keystroke to redrawn table: median {median:.1f} ms over {len(values)} keys, "
               f"max {max(values):.0f} ms  {target}")  # fmt: skip
+        print(f"  each key, ms: {' '.join(f'{v:.0f}' for v in values)}")
 
 
 def main(argv: list[str] | None = None) -> int:

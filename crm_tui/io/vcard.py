@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from crm_tui.io.fields import APPLE_NO_YEAR, parse_birthday, parse_email, parse_instant, parse_phone
-from crm_tui.io.vcard_lines import RawCard, components, read_cards, text_list, unescape
+from crm_tui.io.vcard_lines import RawCard, components, read_cards, text_list, unescape, uri_value
 from crm_tui.io.vcard_shadow import (
     ANNIVERSARIES,
     SHADOW,
@@ -50,10 +50,6 @@ REJECTED = "X-CRM-REJECTED"  # why a card is in a rejects file; ignored when the
 
 
 # ---------------------------------------------------------------- reading
-
-
-def _is_uri(prop: SourceProperty) -> bool:
-    return any(v.lower() == "uri" for v in prop.params.get("VALUE", []))
 
 
 def card_record(card: RawCard, tz: tzinfo) -> ContactRecord:
@@ -140,7 +136,7 @@ class _CardReading:
                 self.emails.append((primary, Labeled(parse_email(value, line, name), label)))
                 self.listed.append(prop)  # some kept too (see finish)
         elif name == "TEL":
-            value = prop.value.strip() if _is_uri(prop) else unescape(prop.value).strip()
+            value = uri_value(prop)
             if value:
                 label, primary = label_of(prop, self.ab_labels)
                 self.phones.append((primary, Labeled(parse_phone(value, line, name), label)))

@@ -249,6 +249,18 @@ def _quoted_printable(value: str, charset: str) -> str:
 # ---------------------------------------------------------------- values
 
 
+def uri_value(prop: SourceProperty) -> str:
+    """A TEL's value: a URI as written (`VALUE=uri`, `tel:+1-418-656-9254;ext=102`), else text unescaped.
+
+    A backslash is never part of a URI (RFC 3986), so one in a URI value is a text escape a
+    writer added (vobject, and so khard, writes `tel:+1-418-656-9254\\;ext=102`): undone too.
+    """
+    value = prop.value.strip()
+    if any(v.lower() == "uri" for v in prop.params.get("VALUE", [])) and "\\" not in value:
+        return value
+    return unescape(value).strip()
+
+
 def unescape(value: str) -> str:
     """A text value with its backslash escapes undone: `\\,` `\\;` `\\n` `\\\\`, and `\\'` as Gmail writes it.
 

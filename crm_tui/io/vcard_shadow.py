@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass, field
 
 from crm_tui.io.fields import APPLE_NO_YEAR, parse_birthday, parse_email, parse_phone
-from crm_tui.io.vcard_lines import components, parse_property, split_escaped, text_list, unescape
+from crm_tui.io.vcard_lines import components, parse_property, split_escaped, text_list, unescape, uri_value
 from crm_tui.records import Address, ExportedContact, RowError, SourceProperty
 
 SHADOW = ">"  # no content line starts so: a vCard name is letters, digits and dashes
@@ -158,8 +158,7 @@ def _field_of(prop: SourceProperty, ab_labels: dict[str, str] | None = None) -> 
     label = label_of(prop, ab_labels or {})[0]
     try:
         if prop.name == "TEL":
-            uri = any(v.lower() == "uri" for v in prop.params.get("VALUE", []))
-            return parse_phone(prop.value.strip() if uri else unescape(prop.value).strip(), 0, ""), label
+            return parse_phone(uri_value(prop), 0, ""), label
         if prop.name == "EMAIL":
             return parse_email(unescape(prop.value).strip(), 0, ""), label
     except RowError:

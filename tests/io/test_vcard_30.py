@@ -249,3 +249,10 @@ def test_a_web_address_with_an_escaped_colon_stays_so(crm: Crm, tmp_path: Path) 
     assert "URL:http\\://www.example1.com" in lines and "item5.URL:http\\://www.example2.com" in lines, lines
     [shown] = json.loads(crm("export", "contacts", "-f", "json")[1])
     assert [u["url"] for u in shown["urls"]] == ["http://www.example1.com", "http://www.example2.com"], shown
+
+
+def test_a_phone_uri_escaped_as_text_is_read_as_the_uri(crm: Crm, tmp_path: Path) -> None:
+    # khard (vobject) writes a 4.0 card's `VALUE=uri:tel:...;ext=102` back with its semicolon escaped as text.
+    trip(crm, tmp_path, "TEL;VALUE=uri;TYPE=work:tel:+1-418-656-9254\\;ext=102")
+    [shown] = json.loads(crm("export", "contacts", "-f", "json")[1])
+    assert [p["phone"] for p in shown["phones"]] == ["+1-418-656-9254;ext=102"], shown

@@ -24,7 +24,7 @@ THEME = "ansi-dark"
 
 # Pilot waits for the process to go idle twice after every key it presses (and on every
 # `pause()`), by sleeping SLEEP_GRANULARITY at a time until less than a twentieth of that
-# sleep went to the CPU. Textual's 20 ms steps cost these tests more than half their time
+# sleep went to the CPU. Textual's 20 ms steps cost these tests about 40% of their time
 # waiting on an idle process; 4 ms steps ask the same question (the same 5% share) sooner.
 # What the tests wait for that matters (workers, typed keys, screens) `settle` waits for.
 textual._wait.SLEEP_GRANULARITY = 1 / 250

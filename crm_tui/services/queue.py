@@ -132,13 +132,17 @@ def due_reminders(
     )
     if limit is not None:
         query = query.order_by(effective_due(), r.id).limit(limit)
-    items = []
-    for rid, contact_id, title, due_at, snoozed_until, owner_, name in conn.execute(query).all():
-        due = aware_utc(due_at)
-        if snoozed_until is not None:
-            due = max(due, aware_utc(snoozed_until))
-        items.append(DueItem("reminder", rid, contact_id, name, title, due, owner_))
-    return items
+    return [_reminder_item(*row) for row in conn.execute(query).all()]
+
+
+def _reminder_item(
+    rid: int, contact_id: int | None, title: str, due_at: Any, snoozed_until: Any, owner: str | None, name: str | None
+) -> DueItem:
+    """A reminder's queue item: it shows when its snooze ends, if that is later than its due time."""
+    due = aware_utc(due_at)
+    if snoozed_until is not None:
+        due = max(due, aware_utc(snoozed_until))
+    return DueItem("reminder", rid, contact_id, name, title, due, owner)
 
 
 def count_due_reminders(
@@ -327,11 +331,8 @@ def _reminder_sections(
     ).all()
     items: list[list[DueItem]] = [[] for _ in bounds]
     totals = [0] * len(bounds)
-    for rid, contact_id, title, due_at, snoozed_until, owner_, name, i, total in rows:
-        when = aware_utc(due_at)
-        if snoozed_until is not None:
-            when = max(when, aware_utc(snoozed_until))
-        items[i].append(DueItem("reminder", rid, contact_id, name, title, when, owner_))
+    for *reminder, i, total in rows:
+        items[i].append(_reminder_item(*reminder))
         totals[i] = int(total)
     return [QueueSection(items=found, total=n) for found, n in zip(items, totals, strict=True)]
 

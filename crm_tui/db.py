@@ -41,7 +41,7 @@ from crm_tui.errors import (
 # fmt: off
 KNOWN_REVISIONS: tuple[str, ...] = (
     "0001", "0002", "0003", "0004", "0010", "0006", "0007", "0009", "0008", "0005", "0012", "0013", "0014", "0015",
-    "0016",
+    "0016", "0017",
 )
 # fmt: on
 HEAD_REVISION = KNOWN_REVISIONS[-1]

@@ -17,6 +17,7 @@ from crm_tui.db import Canceller, connection_scope, session_scope
 from crm_tui.errors import QueryCancelled
 from crm_tui.models import tables as t
 from crm_tui.models.schemas import ContactCreate
+from crm_tui.records import InteractionRecord
 from crm_tui.services.contacts.writing import add_contact
 from crm_tui.services.interactions import log_interaction
 from tests.conftest import NOW
@@ -242,3 +243,46 @@ def test_interactions_matching_contract(engine: Engine) -> None:
     assert backend.interactions_matching("!!", interaction_id=i.id, contact_id=i.contact_id) is None
     for hostile in ('"', "AND", "NEAR(", "-ada", "a:b", "*", "ada OR"):
         ids(hostile)
+
+
+def test_a_bulk_insert_runs_each_statement_trigger_once_and_moves_a_contact_once(engine: Engine) -> None:
+    """An import of many interactions of one contact: the statement triggers (event days, activity,
+    rhythm marks) run once per batch, not once per row, and the contact's row is updated once
+    (on PostgreSQL each UPDATE of a row writes a new version of it, and a transaction that
+    updates one row n times walks its earlier versions each time: 5,000 rows took 26 s)."""
+    from crm_tui.services.imports.interactions import import_interactions
+
+    _contacts(engine)
+    records = [
+        InteractionRecord(line=n + 1, contact_email="ada@engines.example", contact_id=None, kind="call",
+                          occurred_at=NOW - timedelta(hours=n), summary=f"call {n}")
+        for n in range(300)
+    ]  # fmt: skip
+    postgres = engine.dialect.name == "postgresql"
+    updates = "SELECT n_tup_upd FROM pg_stat_xact_user_tables WHERE schemaname = 'public' AND relname = 'contacts'"
+    with connection_scope(engine, write=True) as conn:
+        if postgres:  # the counts of this session not yet sent to the statistics, this transaction's among them
+            conn.exec_driver_sql("SET LOCAL track_functions = 'pl'")
+            before = conn.exec_driver_sql(updates).scalar_one()
+        summary = import_interactions(conn, records, source="t", actor="t", now=NOW)
+        if postgres:
+            calls = dict(conn.exec_driver_sql(
+                "SELECT funcname, calls FROM pg_stat_xact_user_functions"
+                " WHERE funcname IN ('crm_event_days_interactions_insert', 'crm_interactions_last_contact')"
+            ).all())  # fmt: skip
+            assert calls == {"crm_event_days_interactions_insert": 1, "crm_interactions_last_contact": 1}
+            assert conn.exec_driver_sql(updates).scalar_one() - before == 1
+    assert summary.created == 300
+    with connection_scope(engine) as conn:
+        last = conn.execute(select(t.contacts.c.last_contact_at).where(t.contacts.c.display_name == "Ada Lovelace"))
+        assert last.scalar_one() == NOW
+    # Moving, trashing and deleting interactions move both contacts' last contact (once per statement).
+    with connection_scope(engine, write=True) as conn:
+        conn.execute(t.interactions.update().where(t.interactions.c.summary == "call 0").values(deleted_at=NOW))
+        conn.execute(t.interactions.update().where(t.interactions.c.summary == "call 1")
+                     .values(contact_id=select(t.contacts.c.id).where(t.contacts.c.display_name == "Bob Byron")
+                             .scalar_subquery()))  # fmt: skip
+        conn.execute(t.interactions.delete().where(t.interactions.c.summary == "call 2"))
+    with connection_scope(engine) as conn:
+        got = dict(conn.execute(select(t.contacts.c.display_name, t.contacts.c.last_contact_at)).all())
+    assert got == {"Ada Lovelace": NOW - timedelta(hours=3), "Bob Byron": NOW - timedelta(hours=1)}

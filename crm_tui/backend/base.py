@@ -157,6 +157,11 @@ class Backend(ABC):
         """How the bulk writer may suspend row triggers and do their work set-based; None keeps them."""
         return None
 
+    def bulk_insert(self, cursor: Any, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
+        """Insert `rows` through a DB-API cursor: the driver's executemany, one statement per row."""
+        marks = ", ".join([self.param_mark] * len(columns))
+        cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+
     # ------------------------------------------------------------ erasing (forget, purge)
 
     def secure_delete(self, conn: Connection, on: bool) -> None:

@@ -50,10 +50,8 @@ class BulkWriter:
         return None if value is None else self.backend.bulk_time(value)
 
     def insert(self, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
-        if not rows:
-            return
-        marks = ", ".join([self.mark] * len(columns))
-        self.cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+        if rows:
+            self.backend.bulk_insert(self.cursor, table, columns, rows)
 
     def execute(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
         """Run `sql` written with `?` marks (turned into the driver's own); returns the cursor."""

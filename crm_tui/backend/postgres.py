@@ -170,6 +170,15 @@ class PostgresBackend(Backend):
             f" FROM {table}"
         )
 
+    def bulk_insert(self, cursor: Any, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
+        # One COPY, not a statement per row: the statement-level triggers (a contact's event
+        # days, activity and touch days, rhythm marks) then run once over all the rows instead
+        # of once per row, each time over the whole history of the contacts it touches; 5,000
+        # interactions for one contact took 26 s as single INSERTs.
+        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
     # ------------------------------------------------------------ search
 
     def match_contacts(

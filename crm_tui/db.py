@@ -107,17 +107,18 @@ def current_revision(engine: Engine, where: str) -> str | None:
     backend = backend_for(engine)
     try:
         with engine.connect().execution_options(sqlite_begin="DEFERRED") as conn:
-            if not backend.has_table(conn, "alembic_version"):
-                if backend.table_names(conn):
+            names = backend.table_names(conn)  # one catalog read (a new PostgreSQL session pays for each)
+            if "alembic_version" not in names:
+                if names:
                     raise DatabaseUnreadable(f"{where}: not a crm-tui database (no schema revision)")
                 return None
             row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
             if row is None or not row[0]:
-                if backend.table_names(conn) - {"alembic_version"}:
+                if names - {"alembic_version"}:
                     raise DatabaseDamaged(f"{where}: the database is damaged (its schema revision is missing)")
                 return None
             if row[0] == HEAD_REVISION:
-                missing = HEAD_TABLES - backend.table_names(conn)
+                missing = HEAD_TABLES - names
                 if missing:
                     raise DatabaseDamaged(
                         f"{where}: the database is damaged (no table {', '.join(sorted(missing))}); restore a backup"

@@ -16,11 +16,11 @@ import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
 from crm_tui.config import Settings
@@ -255,6 +255,7 @@ class Templates:
         self._postgres: dict[str, str] = {}
         self._free: dict[str, list[str]] = {}  # template -> databases put back as it made them
         self._origin: dict[str, str] = {}  # each database of a test -> its template
+        self._keepers: dict[str, Any] = {}  # each database put back -> the connection that restores it
         self._strategy = ""
         if self.admin is not None:
             with self.admin.connect() as conn:
@@ -308,7 +309,11 @@ class Templates:
         name = f"crm_test_{worker_id()}_{uuid.uuid4().hex[:12]}"
         self._execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"{self._strategy}')
         if template != "template0":
-            self._with(name, SHAPE + SNAPSHOT)
+            # The connection that takes the snapshot stays open to put it back after each test
+            # (a new connection costs the server a process and its catalog caches).
+            keeper = self._keepers[name] = self._connect(name)
+            keeper.execute(SHAPE + SNAPSHOT)
+            keeper.execute("SET session_replication_role = replica")  # restoring: no triggers, no foreign keys
         self._origin[name] = template
         return name
 
@@ -322,36 +327,37 @@ class Templates:
             if template != "template0" and self._restored(name):
                 self._free.setdefault(template, []).append(name)
             else:
+                if name in self._keepers:
+                    self._keepers.pop(name).close()
                 self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
                 del self._origin[name]
 
     def _restored(self, name: str) -> bool:
+        keeper = self._keepers[name]
+        # Not waited for (with a timeout, pg_terminate_backend polls each session's end in
+        # 100 ms steps): the restore's TRUNCATE waits for any lock a session still holds.
         self._execute(
-            "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity "
-            f"WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+            f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+            f" AND pid NOT IN (pg_backend_pid(), {keeper.info.backend_pid})"
         )
         try:
-            self._with(name, "SET session_replication_role = replica", "SELECT crm_test.restore()")
+            keeper.execute("SELECT crm_test.restore()")
         except Exception:  # the schema differs: the caller drops the database
             return False
         return True
 
-    def _with(self, database: str, *statements: str) -> None:
-        """Run SQL in `database` as the driver takes it (several statements each, no parameters)."""
-        engine = create_engine(self.url(database), isolation_level="AUTOCOMMIT", poolclass=NullPool)
-        try:
-            conn = engine.raw_connection()
-            try:
-                cursor = conn.cursor()
-                for statement in statements:
-                    cursor.execute(statement)
-                conn.commit()
-            finally:
-                conn.close()
-        finally:
-            engine.dispose()
+    def _connect(self, database: str) -> Any:
+        """A psycopg connection to `database` in autocommit mode."""
+        import psycopg
+
+        url = make_url(self.url(database))
+        return psycopg.connect(
+            host=url.host, port=url.port, user=url.username, password=url.password, dbname=database, autocommit=True
+        )
 
     def close(self) -> None:
+        for keeper in self._keepers.values():
+            keeper.close()
         names = [*self._origin, *self._postgres.values()]
         self._execute(*(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in names))
         if self.admin is not None:

@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from many_writers import write_contacts_csv
 
 CRM = [sys.executable, "-m", "crm_tui"]
+HISTORY = 5_000
 
 
 def timed(env: dict[str, str], *args: str) -> float:
@@ -52,6 +53,11 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             csv_path = Path(tmp) / "contacts.csv"
             write_contacts_csv(csv_path, args.rows)
+            # A mailbox's worth of one client's history: each row a statement of its own would run
+            # the statement triggers over the contact's whole history again (quadratic).
+            history = Path(tmp) / "history.ndjson"
+            item = '{"contact_id": 1, "occurred_at": "2026-%02d-%02dT10:00:00+00:00", "summary": "mail %d"}\n'
+            history.write_text("".join(item % (1 + n % 12, 1 + n % 28, n) for n in range(HISTORY)), encoding="utf-8")
             targets = {"sqlite": str(Path(tmp) / "bench.db"), "postgresql": pg_url}
             results: dict[str, dict[str, float]] = {}
             for backend, url in targets.items():
@@ -59,6 +65,7 @@ def main() -> None:
                 subprocess.run([*CRM, "db", "upgrade"], env=env, check=True, capture_output=True)
                 imported = timed(env, "import", "contacts", str(csv_path))
                 reimported = timed(env, "import", "contacts", str(csv_path))
+                one_history = timed(env, "import", "interactions", str(history))
                 for i in range(20):  # something for crm due to print
                     subprocess.run(
                         [*CRM, "remind", "add", str(1 + i), f"follow up {i}", "--due", "today"],
@@ -68,7 +75,13 @@ def main() -> None:
                     )
                 due = statistics.median(timed(env, "due") for _ in range(args.runs))
                 search = statistics.median(timed(env, "search", "person") for _ in range(args.runs))
-                results[backend] = {"import": imported, "reimport": reimported, "due": due, "search": search}
+                results[backend] = {
+                    "import": imported,
+                    "reimport": reimported,
+                    "history": one_history,
+                    "due": due,
+                    "search": search,
+                }
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -78,6 +91,7 @@ def main() -> None:
     for key, label in [
         ("import", f"import {args.rows:,} contacts"),
         ("reimport", "re-import (all duplicates)"),
+        ("history", f"{HISTORY:,} mails of one contact"),
         ("due", "crm due (median)"),
         ("search", "crm search person (median)"),
     ]:

@@ -246,6 +246,10 @@ class DashboardScreen(CrmScreen):
     def __init__(self) -> None:
         super().__init__()
         self.waiting: set[str] = set(self.PANELS)  # the panels whose query has not returned since the last load
+        # The width's class before the first styling, so that setting it on mount (apply_breakpoints)
+        # changes nothing: else the whole screen is styled again.
+        wide = self._get_breakpoint_classes(self.app.size.width, self.HORIZONTAL_BREAKPOINTS)
+        self.update_classes({name: name in wide for _, name in self.HORIZONTAL_BREAKPOINTS}, update=False)
 
     @property
     def is_filled(self) -> bool:

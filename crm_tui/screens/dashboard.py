@@ -256,7 +256,6 @@ class DashboardScreen(CrmScreen):
         """Whether every panel shows what its latest query returned."""
         return not self.waiting
 
-
     # ------------------------------------------------------------ loading
 
     @classmethod

@@ -8,6 +8,9 @@ The frame is painted at once; each panel runs its own query in a worker and fill
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import Future
+from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.table import Table
@@ -134,10 +137,68 @@ def at_risk_record(client: ClientAtRisk) -> Record:
     return Record(key=client.contact_id, cells=cells, data=client)
 
 
+class DashboardRead:
+    """Every panel's read at one instant. Called (on the thread the app starts the first screen's read
+    on: `CrmApp.start_read`), it reads the at-risk panel, the slowest, and starts the others' reads on
+    one more thread, so that they all run while Textual builds the screen. `result(panel)` waits for
+    one of those (a screen's worker: it reads the panel itself if that thread has not started it)."""
+
+    ORDER = ("overdue", "revenue", "activity", "pipeline", "months")  # the quickest first
+
+    def __init__(self, app: CrmApp) -> None:
+        from crm_tui.services.reports import dashboard as dash
+
+        now, tz = app.now(), app.tz
+        self.read = app.read
+        self.now, self.tz = now, tz
+        self.panels: dict[str, Callable[[Connection], Any]] = {
+            "overdue": lambda conn: dash.count_overdue(conn, now=now),
+            "revenue": lambda conn: dash.revenue_figure(conn, now=now, tz=tz),
+            "activity": lambda conn: dash.weekly_activity(conn, now=now, tz=tz),
+            "pipeline": lambda conn: dash.pipeline_panels(conn, now=now, tz=tz),
+            "months": lambda conn: dash.revenue_months(conn, now=now, tz=tz),
+        }
+        self._lock = threading.Lock()
+        self._futures: dict[str, Future[Any]] = {}
+
+    def __call__(self, conn: Connection) -> tuple[int, list[ClientAtRisk]]:
+        from crm_tui.services.reports.dashboard import at_risk_panel
+
+        with self._lock:
+            mine: dict[str, Future[Any]] = {p: Future() for p in self.ORDER if p not in self._futures}
+            self._futures.update(mine)
+        if mine:
+            threading.Thread(target=self._run, args=(mine,), name="dashboard reads", daemon=True).start()
+        return at_risk_panel(conn, now=self.now, tz=self.tz)
+
+    def _run(self, futures: dict[str, Future[Any]]) -> None:
+        for panel, future in futures.items():
+            self._fill(panel, future)
+
+    def _fill(self, panel: str, future: Future[Any]) -> None:
+        try:
+            future.set_result(self.read(self.panels[panel]))
+        except BaseException as exc:  # a CrmError, or a bug: the worker that waits for it sees it
+            future.set_exception(exc)
+
+    def result(self, panel: str) -> Any:
+        with self._lock:
+            future = self._futures.get(panel)
+            mine = future is None
+            if future is None:
+                self._futures[panel] = future = Future()
+        if mine:
+            self._fill(panel, future)
+        return future.result()
+
+
 class DashboardScreen(CrmScreen):
     """How the business is doing, at a glance; every panel opens the list behind it."""
 
     CSS_PATH = "dashboard.tcss"
+    # The first figure has the focus from the start: focusing it once mounted moved the focus from
+    # the first focusable (the body, restyled with all it holds) at a second restyle's cost.
+    AUTO_FOCUS = "#fig-pipeline"
     PALETTE_NAME = "Dashboard"
     PALETTE_MODE = "dashboard"
     PALETTE_HERE_ONLY = frozenset({"open"})
@@ -185,47 +246,50 @@ class DashboardScreen(CrmScreen):
     def __init__(self) -> None:
         super().__init__()
         self.waiting: set[str] = set(self.PANELS)  # the panels whose query has not returned since the last load
+        # The width's class before the first styling, so that setting it on mount (apply_breakpoints)
+        # changes nothing: else the whole screen is styled again.
+        wide = self._get_breakpoint_classes(self.app.size.width, self.HORIZONTAL_BREAKPOINTS)
+        self.update_classes({name: name in wide for _, name in self.HORIZONTAL_BREAKPOINTS}, update=False)
 
     @property
     def is_filled(self) -> bool:
         """Whether every panel shows what its latest query returned."""
         return not self.waiting
 
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.query_one("#fig-pipeline", Panel).focus()
-
     # ------------------------------------------------------------ loading
 
     @classmethod
-    def first_read(cls, app: CrmApp) -> tuple[Hashable, Callable[[Connection], Any]]:
-        """The at-risk panel, the slowest: the app starts it while it builds the screen."""
-        from crm_tui.services.reports import dashboard as dash
-
-        now, tz = app.now(), app.tz
-        return ("dashboard", "at-risk"), lambda conn: dash.at_risk_panel(conn, now=now, tz=tz)
+    def first_read(cls, app: CrmApp) -> tuple[Hashable, DashboardRead]:
+        """Every panel's read: the app starts it while it builds the screen (the at-risk panel's query
+        on its thread, the others' on one more), when the Dashboard is the first screen."""
+        return ("dashboard",), DashboardRead(app)
 
     def refresh_data(self) -> None:
-        """Each panel's query in its own worker: the quick ones paint first. The slowest, at risk, was
-        started by the app with the screen when the Dashboard is the first (`first_read`); the open
-        weighted figure and the stages come from one read of the first pipeline."""
+        """Each panel's query in a worker of its own, each panel filled when its query returns. On the
+        first load of a Dashboard the app starts with, the reads the app started (`first_read`) instead."""
         from crm_tui.services.reports import dashboard as dash
 
-        now, tz = self.crm.now(), self.crm.tz
         self.waiting = set(self.PANELS)
-        key, at_risk = self.first_read(self.crm)
-        self.db(at_risk, self._at_risk, group="dash-risk", exclusive=True, started=self.crm.take_read(key))
-        self.db(lambda conn: dash.count_overdue(conn, now=now), self._overdue, group="dash-overdue", exclusive=True)
-        self.db(lambda conn: dash.revenue_figure(conn, now=now, tz=tz), self._revenue, group="dash-rev", exclusive=True)
-        self.db(
-            lambda conn: dash.pipeline_panels(conn, now=now, tz=tz), self._pipeline, group="dash-board", exclusive=True
-        )
-        self.db(
-            lambda conn: dash.weekly_activity(conn, now=now, tz=tz), self._activity, group="dash-act", exclusive=True
-        )
-        self.db(
-            lambda conn: dash.revenue_months(conn, now=now, tz=tz), self._months, group="dash-months", exclusive=True
-        )
+        key, read = self.first_read(self.crm)
+        started = self.crm.take_started(key)
+        if started is not None and isinstance(started[1], DashboardRead):
+            early = started[1]
+            self.db(early, self._at_risk, group="dash-at-risk", exclusive=True, started=started[0])
+            for panel, then in self._fillers().items():
+                self._work(partial(early.result, panel), then, f"dash-{panel}", True, None, "")
+            return
+        now, tz = self.crm.now(), self.crm.tz
+        at_risk = partial(dash.at_risk_panel, now=now, tz=tz)
+        self.db(at_risk, self._at_risk, group="dash-at-risk", exclusive=True)  # the slowest first
+        for panel, then in self._fillers().items():
+            self.db(read.panels[panel], then, group=f"dash-{panel}", exclusive=True)
+
+    def _fillers(self) -> dict[str, Callable[[Any], None]]:
+        """What fills each panel but at risk from its read's result (by DashboardRead.panels' keys)."""
+        return {
+            "overdue": self._overdue, "revenue": self._revenue, "activity": self._activity,
+            "pipeline": self._pipeline, "months": self._months,
+        }  # fmt: skip
 
     def _filled(self, panel: str) -> None:
         self.waiting.discard(panel)

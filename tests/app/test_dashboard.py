@@ -137,3 +137,22 @@ def test_the_stages_panel_counts_won_and_lost_as_the_pipeline_report_does(
             assert panel.border_subtitle == "won, lost: since 2025-12-01"
 
     run(flow())
+
+
+def test_the_reads_started_with_the_app_give_what_each_panel_s_own_read_gives(
+    money_engine: Engine, app_factory: AppFactory
+) -> None:
+    """DashboardRead: called, it reads the at-risk panel and starts the other panels' reads on a thread;
+    a panel asked for before that (the call has not run yet) is read by whoever asks."""
+    from crm_tui.screens.dashboard import DashboardRead
+    from crm_tui.services.reports import dashboard as dash
+
+    app = app_factory(money_engine, start="dashboard")
+    now, tz = app.now(), app.tz
+    own = {panel: app.read(fn) for panel, fn in DashboardRead(app).panels.items()}
+    assert set(own) == set(DashboardRead.ORDER) and own["overdue"] == app.read(lambda c: dash.count_overdue(c, now=now))
+    early = DashboardRead(app)
+    first = early.result("months")  # nothing started yet: read here
+    at_risk = app.read(early)  # the rest on the thread this starts
+    assert at_risk == app.read(lambda c: dash.at_risk_panel(c, now=now, tz=tz)) and at_risk[0] > 0
+    assert first == own["months"] and {p: early.result(p) for p in DashboardRead.ORDER} == own

@@ -136,6 +136,42 @@ def test_the_at_risk_count_is_the_whole_list_s_length(dataset: Engine) -> None:
         assert both(conn, 5) == (0, [])
 
 
+def test_the_dashboard_s_at_risk_count_and_the_test_among_a_few_are_the_tag_s(dataset: Engine) -> None:
+    """count_at_risk(skip_cold=False) counts the live contacts +ATRISK keeps; among() keeps, of the ids
+    it is given, those +ATRISK (or +LAPSED) keeps: the segments language's own conditions, by rhythm
+    (live while marked, then from the cache) and by cadence, the trashed left out by the caller."""
+    from crm_tui.services.segments.atrisk import among
+    from crm_tui.services.segments.rhythm import atrisk_condition, lapsed_condition
+
+    c = t.contacts.c
+    live = c.deleted_at.is_(None)
+
+    def check(conn: Connection) -> set[int]:
+        everyone = list(conn.scalars(select(c.id)))
+        kept = set()
+        for later in (-30, 0, 5, 12, 40, 200):
+            now = NOW + timedelta(days=later)
+            risky = set(conn.scalars(select(c.id).where(live, atrisk_condition(conn, now))))
+            lapsed = set(conn.scalars(select(c.id).where(lapsed_condition(conn, now))))
+            assert count_at_risk(conn, now=now, skip_cold=False) == len(risky), later
+            assert set(conn.scalars(select(c.id).where(live, among(conn, everyone, now=now)))) == risky, later
+            assert set(conn.scalars(select(c.id).where(among(conn, everyone, now=now, lapsed=True)))) == lapsed
+            assert set(conn.scalars(select(c.id).where(among(conn, everyone[:2], now=now)))) <= set(everyone[:2])
+            kept |= risky
+        return kept
+
+    with connection_scope(dataset) as conn:
+        seen = check(conn)  # the rhythms marked: computed live
+    with connection_scope(dataset, write=True) as conn:
+        refresh_rhythms(conn)
+    with connection_scope(dataset) as conn:
+        assert check(conn) == seen and {1, 3, 4} <= seen  # by rhythm (Ada, Carla) and by cadence (Dan)
+    with session_scope(dataset) as s:
+        trash_contact(s, get_contact(s, 1), actor="tester")
+    with connection_scope(dataset) as conn:
+        assert 1 not in check(conn)
+
+
 def test_tag_cadence_is_inherited_by_the_shortest(dataset: Engine) -> None:
     with session_scope(dataset) as s:
         set_tag_cadence(s, "vip", 7, actor="tester")

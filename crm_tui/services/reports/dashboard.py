@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
+from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
-from sqlalchemy.engine import Connection
+if TYPE_CHECKING:  # the screen imports this module before it reads: the rest is imported by the reads
+    from sqlalchemy.engine import Connection
 
-from crm_tui.models import tables as t
-from crm_tui.services.money.board import Board
-from crm_tui.services.reports.relationships import ClientAtRisk
+    from crm_tui.services.money.board import Board
+    from crm_tui.services.reports.relationships import ClientAtRisk
 
 ATRISK_QUERY = "+ATRISK"
 ACTIVE_QUERY = "last:<26w"  # the contacts behind the activity sparkline
@@ -126,10 +126,10 @@ def revenue_months(conn: Connection, *, now: datetime, tz: tzinfo) -> list[Month
 def at_risk_panel(conn: Connection, *, now: datetime, tz: tzinfo, limit: int = 8) -> tuple[int, list[ClientAtRisk]]:
     """How many live contacts `+ATRISK` holds (what the contact list shows for it), and the most valuable."""
     from crm_tui.services.contacts.rows import live_condition
-    from crm_tui.services.reports.relationships import clients_at_risk, virtual_condition
+    from crm_tui.services.reports.relationships import clients_at_risk
+    from crm_tui.services.segments.atrisk import count_at_risk
 
     where = [live_condition(conn)]
-    condition = virtual_condition(conn, ("ATRISK",), now=now, tz=tz)  # what ATRISK_QUERY keeps
-    count = int(conn.execute(select(func.count()).select_from(t.contacts).where(*where, condition)).scalar_one())
+    count = count_at_risk(conn, now=now, skip_cold=False)  # what ATRISK_QUERY keeps, from the rhythms' index
     today = now.astimezone(tz).date()
     return count, clients_at_risk(conn, now=now, tz=tz, today=today, where=where, limit=limit) if count else []

@@ -236,6 +236,7 @@ def clients_at_risk(
     """
     from crm_tui.services.contacts.rows import live_condition
     from crm_tui.services.money.value_cache import ranking
+    from crm_tui.services.segments.atrisk import among
 
     where = where or [live_condition(conn)]
     ranked = ranking(conn, "contact", today)
@@ -254,8 +255,7 @@ def clients_at_risk(
         at_risk: Collection[int]
         if risky is None:
             ids = {int(row[0]) for row in batch}
-            condition = _condition(conn, "at_risk", now=now, tz=tz)
-            at_risk = set(conn.scalars(select(c.id).where(c.id.in_(ids), *where, condition)))
+            at_risk = set(conn.scalars(select(c.id).where(*where, among(conn, ids, now=now))))
         else:
             at_risk = risky
         for cid, tier, currency, rev12, share_ in batch:
@@ -268,7 +268,7 @@ def clients_at_risk(
         return []
     chosen_ids = list(chosen)
     if lapsed is None:
-        lapsed = set(conn.scalars(select(c.id).where(c.id.in_(chosen_ids), _condition(conn, "lapsed", now=now, tz=tz))))
+        lapsed = set(conn.scalars(select(c.id).where(among(conn, chosen_ids, now=now, lapsed=True))))
     details = {
         int(cid): (name, owner, last)
         for cid, name, owner, last in conn.execute(

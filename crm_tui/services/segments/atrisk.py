@@ -3,12 +3,12 @@ then by lapse ratio (days since the last event over the median gap, or the caden
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, literal, not_, select, union_all
+from sqlalchemy import and_, func, literal, not_, or_, select, union_all
 from sqlalchemy.engine import Connection
 
 from crm_tui.backend import backend_for
@@ -181,8 +181,16 @@ def _at_risk(row: Sequence[Any], name: str, owner: str | None, today: int) -> At
     )
 
 
-def count_at_risk(conn: Connection, *, now: datetime, until: datetime | None = None, owner: str | None = None) -> int:
-    """How many contacts `at_risk_contacts` gives without a limit.
+def count_at_risk(
+    conn: Connection,
+    *,
+    now: datetime,
+    until: datetime | None = None,
+    owner: str | None = None,
+    skip_cold: bool = True,
+) -> int:
+    """How many contacts `at_risk_contacts` gives without a limit (`skip_cold=False`: every live
+    contact `+ATRISK` keeps, those going cold too).
 
     Without an owner, the established rhythms at risk are counted on the cache's own index,
     less those whose contact is in the trash or going cold (found from the contacts' small
@@ -195,7 +203,7 @@ def count_at_risk(conn: Connection, *, now: datetime, until: datetime | None = N
         query = (
             select(func.count())
             .select_from(t.contacts.join(risky, risky.c.contact_id == c.id))
-            .where(*_where(conn, until=until, owner=owner, skip_cold=True))
+            .where(*_where(conn, until=until, owner=owner, skip_cold=skip_cold))
         )
         return int(conn.execute(query).scalar_one())
     from crm_tui.services.queue import lapsed_condition
@@ -204,18 +212,46 @@ def count_at_risk(conn: Connection, *, now: datetime, until: datetime | None = N
     crossed = rhythms.c.atrisk_after < day_number(now)
     established = int(conn.execute(select(func.count()).select_from(rhythms).where(crossed)).scalar_one())
     if established:
-        excluded = union_all(
-            select(c.id).where(c.deleted_at.is_not(None)), select(c.id).where(lapsed_condition(conn, until))
-        )
+        excluded: Any = select(c.id).where(c.deleted_at.is_not(None))
+        if skip_cold:
+            excluded = union_all(excluded, select(c.id).where(lapsed_condition(conn, until)))
         left_out = select(func.count()).select_from(rhythms).where(crossed, rhythms.c.contact_id.in_(excluded))
         established -= int(conn.execute(left_out).scalar_one())
     fallback = _fallback_arm(conn, now, rhythms).subquery("by_cadence")
     by_cadence = (
         select(func.count())
         .select_from(t.contacts.join(fallback, fallback.c.contact_id == c.id))
-        .where(*_where(conn, until=until, owner=None, skip_cold=True))
+        .where(*_where(conn, until=until, owner=None, skip_cold=skip_cold))
     )
     return established + int(conn.execute(by_cadence).scalar_one())
+
+
+def among(conn: Connection, ids: Collection[int], *, now: datetime, lapsed: bool = False) -> Any:
+    """A condition on contacts: among `ids`, those `+ATRISK` (`lapsed`: `+LAPSED`) keeps at `now`.
+
+    The same test as the segments language's, on a few contacts: their rhythms are looked up by
+    contact, where the tag's own condition lists every rhythm at risk first.
+    """
+    rhythms = current_rhythms(conn)
+    today = day_number(now)
+    after = rhythms.c.lapsed_after if lapsed else rhythms.c.atrisk_after
+    medians = LAPSED_MEDIANS if lapsed else ATRISK_MEDIANS
+    wanted = list(ids)
+    established = select(rhythms.c.contact_id).where(rhythms.c.contact_id.in_(wanted), after < today)
+    return and_(c.id.in_(wanted), or_(c.id.in_(established), _by_cadence(conn, now, rhythms, medians)))
+
+
+def _by_cadence(conn: Connection, now: datetime, rhythms: Any, medians: float) -> Any:
+    """The contacts with no established rhythm past `medians` times their cadence since the last event."""
+    from crm_tui.services.segments.cadence import cadence_condition
+
+    backend = backend_for(conn)
+    today = day_number(now)
+
+    def past(last: Any, days: Any) -> Any:
+        return and_(last.is_not(None), literal(today) - backend.day_number(last) > medians * days)
+
+    return and_(c.id.not_in(select(rhythms.c.contact_id)), cadence_condition(conn, past))
 
 
 plugged(__name__)  # the money feature sets VALUE_EXPRESSION

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -254,3 +254,15 @@ def next_page(
         rows = list_contacts(conn, filters.where(), sort=filters.sort, limit=size, offset=page * size, now=now)
     values = page_values(conn, rows, now)
     return [contact_record(r, now=now, value=values.get(r.id)) for r in rows]
+
+
+def warm_filter_bar(now: datetime, tz: tzinfo, user: str | None) -> None:
+    """Load the query language (its modules and parser) on a thread, as the filter bar opens, so
+    the first key typed there does not wait for it (tens of milliseconds)."""
+
+    def parse() -> None:
+        from crm_tui.services.segments.compiler import parse_segment
+
+        parse_segment("tag:a", now=now, tz=tz, user=user)
+
+    threading.Thread(target=parse, name="filter bar warm-up", daemon=True).start()

@@ -34,6 +34,7 @@ from crm_tui.screens.contact_rows import (
     page_values,
     start_filtered,
     status_text,
+    warm_filter_bar,
 )
 from crm_tui.widgets.cells import safe
 from crm_tui.widgets.footer import KeyFooter
@@ -363,6 +364,7 @@ class ContactsScreen(CrmScreen):
 
     def action_filter(self) -> None:
         self.query_one("#contacts-filter", Input).focus()
+        warm_filter_bar(self.crm.now(), self.crm.tz, self.crm.user)
 
     def on_key(self, event: events.Key) -> None:
         boxes = (self.query_one("#contacts-search"), self.query_one("#contacts-filter"))

@@ -194,8 +194,9 @@ def start_filtered(
 
     def checked(fn: Callable[[Connection], Any]) -> Any:
         def unless_stale(conn: Connection) -> Any:
-            if stale():  # changed before this read could be interrupted
-                raise QueryCancelled("contacts")
+            from crm_tui.services.search import stop_when
+
+            stop_when(conn, stale)  # changed between two statements, where no interrupt could stop it
             return fn(conn)
 
         return read(unless_stale)

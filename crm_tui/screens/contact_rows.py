@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
-from typing import TYPE_CHECKING
+from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
+from crm_tui.errors import CrmError, QueryCancelled
 from crm_tui.widgets.cells import relative_cell, tags_cell
-from crm_tui.widgets.record_table import Column, Record
+from crm_tui.widgets.record_table import Column, Record, RecordTable
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -98,6 +101,7 @@ class Loaded:
     searched: bool
     final: bool = True  # False while a fuller search is still running
     money: bool | None = None  # whether any payment is recorded (None: not read this time)
+    counting: bool = False  # a full first page: how many rows in all is still being counted
 
 
 def cold_cell(row: ContactRow, *, now: datetime) -> Text:
@@ -157,3 +161,109 @@ def contact_record(
         },
         data=(row, matched),
     )
+
+
+def first_page(conn: Connection, filters: Filters, now: datetime) -> Loaded:
+    """The first page of a filtered list; its row count too unless the page is full (`counting`)."""
+    from crm_tui.services.contacts.rows import count_contacts, list_contacts
+
+    rows = list_contacts(conn, filters.where(), sort=filters.sort, limit=PAGE_SIZE, now=now)
+    anyone = bool(rows) or count_contacts(conn, now=now) > 0
+    values = page_values(conn, rows, now)
+    records = [contact_record(r, now=now, value=values.get(r.id)) for r in rows]
+    full = len(rows) == PAGE_SIZE
+    return Loaded(records, len(rows), anyone=anyone, searched=False, money=bool(values) or None, counting=full)
+
+
+def start_filtered(
+    read: Callable[[Callable[[Connection], Any]], Any],
+    stale: Callable[[], bool],
+    filters: Filters,
+    now: datetime,
+    *,
+    shown: Callable[[Loaded], object],
+    counted: Callable[[int], object],
+    failed: Callable[[str], object],
+) -> threading.Thread:
+    """A filtered list's first page, to `shown` as soon as it is read; then, if the page is full, how
+    many rows the filter keeps, to `counted` (a count can cost far more than a page in name order:
+    two letters typed match tens of thousands of interactions). On a thread started now, not a
+    worker's, which would start only once the event loop has drawn the key typed. `read` runs a
+    read that can be cancelled; once `stale`, nothing more is read and nothing is handed on."""
+    from crm_tui.services.contacts.rows import count_contacts
+
+    def checked(fn: Callable[[Connection], Any]) -> Any:
+        def unless_stale(conn: Connection) -> Any:
+            from crm_tui.services.search import stop_when
+
+            stop_when(conn, stale)  # changed between two statements, where no interrupt could stop it
+            return fn(conn)
+
+        return read(unless_stale)
+
+    def job() -> None:
+        try:
+            loaded: Loaded = checked(lambda conn: first_page(conn, filters, now))
+            shown(loaded)
+            if loaded.counting:
+                counted(checked(lambda conn: count_contacts(conn, filters.where(), now=now)))
+        except QueryCancelled:
+            pass
+        except CrmError as exc:
+            if not stale():
+                failed(exc.message)
+
+    thread = threading.Thread(target=job, name="contacts filter", daemon=True)
+    thread.start()
+    return thread
+
+
+def status_text(filters: Filters, table: RecordTable, *, counting: bool, searching: bool) -> Text:
+    """The list's status line: how many rows (`counting`: at least), what filters them, which row."""
+    total, record = table.row_count, table.record
+    query = filters.query.strip()
+    if query:
+        count = f"{total:,} match" + ("" if total == 1 else "es") + f" for “{query}”"
+    elif counting:
+        count = f"{total:,}+ contacts"
+    else:
+        count = f"{total:,} contact" + ("" if total == 1 else "s")
+    # The count first; where the cursor is reads as a row number, not as a second count.
+    status = Text(f" {count} · {filters.describe()}", style="dim")
+    if total > 1:
+        status.append(f" · row {table.cursor + 1:,}", style="dim")
+    if searching:
+        status.append("  searching notes and interactions…", style="italic")
+    elif counting:
+        status.append("  counting…", style="italic")
+    if record is not None and record.data[1]:
+        status.append(f"  matched: “{record.data[1]}”", style="italic")
+    return status
+
+
+def next_page(
+    conn: Connection, filters: Filters, page: int, size: int, previous: Record | None, now: datetime
+) -> list[Record]:
+    """Page `page` of the list, as it is scrolled to; `previous`: the row before it, if loaded."""
+    from crm_tui.services.contacts.rows import contacts_after, list_contacts
+
+    if filters.sort == "name" and previous is not None:
+        # Scrolling on: a keyset page after the last row seen costs the same at any depth.
+        row: ContactRow = previous.data[0]
+        rows = contacts_after(conn, (row.name, row.id), filters.where(), limit=size, now=now)
+    else:
+        rows = list_contacts(conn, filters.where(), sort=filters.sort, limit=size, offset=page * size, now=now)
+    values = page_values(conn, rows, now)
+    return [contact_record(r, now=now, value=values.get(r.id)) for r in rows]
+
+
+def warm_filter_bar(now: datetime, tz: tzinfo, user: str | None) -> None:
+    """Load the query language (its modules and parser) on a thread, as the filter bar opens, so
+    the first key typed there does not wait for it (tens of milliseconds)."""
+
+    def parse() -> None:
+        from crm_tui.services.segments.compiler import parse_segment
+
+        parse_segment("tag:a", now=now, tz=tz, user=user)
+
+    threading.Thread(target=parse, name="filter bar warm-up", daemon=True).start()

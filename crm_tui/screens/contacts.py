@@ -30,12 +30,16 @@ from crm_tui.screens.contact_rows import (
     Filters,
     Loaded,
     contact_record,
+    next_page,
     page_values,
+    start_filtered,
+    status_text,
+    warm_filter_bar,
 )
 from crm_tui.widgets.cells import safe
 from crm_tui.widgets.footer import KeyFooter
 from crm_tui.widgets.nav import NavBar
-from crm_tui.widgets.record_table import Record, RecordTable
+from crm_tui.widgets.record_table import RecordTable
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -84,6 +88,7 @@ class ContactsScreen(CrmScreen):
         self._cancellers: tuple[Canceller, ...] = ()
         self._final_shown = 0  # the last token whose final rows were shown
         self._known_rows: dict[int, ContactRow] = {}  # rows read while the search is typed, by id
+        self._counting = 0  # the table's generation whose count is still running (a filter's first page)
 
     def compose(self) -> ComposeResult:
         yield NavBar("contacts", label=self.crm.label)
@@ -145,6 +150,8 @@ class ContactsScreen(CrmScreen):
                     group="contacts-full",
                     exclusive=True,
                 )
+        elif (started := self.crm.take_read(("contacts", filters))) is None and filters.where().narrows:
+            self._load_filtered(token, filters, now, keep)
         else:
             self.db(
                 lambda conn: self._load(conn, filters, now),
@@ -153,7 +160,7 @@ class ContactsScreen(CrmScreen):
                 exclusive=True,
                 on_error=self._load_failed,
                 description="load contacts",
-                started=self.crm.take_read(("contacts", filters)),
+                started=started,
             )
 
     @classmethod
@@ -212,6 +219,29 @@ class ContactsScreen(CrmScreen):
         if not worker.is_cancelled:
             self.post_message(DbDone(lambda done: self._show(token, done, keep), loaded))
 
+    def _load_filtered(self, token: int, filters: Filters, now: datetime, keep: int | None) -> None:
+        """A filter: its first page as soon as it is read, then the count behind it; the next change
+        stops both. A worker waits for their thread, so waiting for the workers waits for them."""
+        self._cancellers = (canceller := Canceller(),)
+        post = self.post_message
+        thread = start_filtered(
+            lambda fn: self.crm.read(fn, canceller=canceller),
+            lambda: token != self._token,
+            filters,
+            now,
+            shown=lambda loaded: post(DbDone(lambda done: self._show(token, done, keep), loaded)),
+            counted=lambda total: post(DbDone(lambda n: self._counted(token, n), total)),
+            failed=lambda error: post(DbFailed(error, self._load_failed)),
+        )
+        self.run_worker(thread.join, thread=True, group="contacts", exclusive=True, description="load contacts")
+
+    def _counted(self, token: int, total: int) -> None:
+        """The count behind a first page already shown (the rows past it load as they are scrolled to)."""
+        if token == self._token and self._counting:
+            self.table.set_total(self._counting, total)
+            self._counting = 0
+            self._update_status()
+
     @staticmethod
     def _load(conn: Connection, filters: Filters, now: datetime) -> Loaded:
         from crm_tui.services.contacts.rows import count_contacts, list_contacts
@@ -239,10 +269,12 @@ class ContactsScreen(CrmScreen):
         self._searching = not loaded.final
         self._in_flight = not loaded.final
         self.table.empty_text = "No contacts match." if loaded.final else "Searching notes and interactions…"
+        self._counting = 0
         if loaded.searched:
             self.table.show_records(loaded.records, keep=keep)
         else:
-            self.table.show_paged(loaded.total, loaded.records, keep=keep)
+            generation = self.table.show_paged(loaded.total, loaded.records, keep=keep)
+            self._counting = generation if loaded.counting else 0
         self._update_status()
         if self._open_when_single and loaded.final:
             self._open_single()
@@ -253,43 +285,14 @@ class ContactsScreen(CrmScreen):
         generation, page, size = message.generation, message.page, message.page_size
         previous = table.record_at(page * size - 1) if page else None
 
-        def fetch(conn: Connection) -> list[Record]:
-            from crm_tui.services.contacts.rows import contacts_after, list_contacts
-
-            if filters.sort == "name" and previous is not None:
-                # Scrolling on: a keyset page after the last row seen costs the same at any depth.
-                row: ContactRow = previous.data[0]
-                rows = contacts_after(conn, (row.name, row.id), filters.where(), limit=size, now=now)
-            else:
-                rows = list_contacts(
-                    conn,
-                    filters.where(),
-                    sort=filters.sort,
-                    limit=size,
-                    offset=page * size,
-                    now=now,
-                )
-            values = page_values(conn, rows, now)
-            return [contact_record(r, now=now, value=values.get(r.id)) for r in rows]
-
-        self.db(fetch, lambda records: table.fill_page(generation, page, records), group=f"page-{page}")
+        self.db(
+            lambda conn: next_page(conn, filters, page, size, previous, now),
+            lambda records: table.fill_page(generation, page, records),
+            group=f"page-{page}",
+        )
 
     def _update_status(self) -> None:
-        table = self.table
-        total = table.row_count
-        if self.filters.query.strip():
-            count = f"{total:,} match" + ("" if total == 1 else "es") + f" for “{self.filters.query.strip()}”"
-        else:
-            count = f"{total:,} contact" + ("" if total == 1 else "s")
-        # The count first; where the cursor is reads as a row number, not as a second count.
-        status = Text(f" {count} · {self.filters.describe()}", style="dim")
-        if total > 1:
-            status.append(f" · row {table.cursor + 1:,}", style="dim")
-        if self._searching:
-            status.append("  searching notes and interactions…", style="italic")
-        record = table.record
-        if record is not None and record.data[1]:
-            status.append(f"  matched: “{record.data[1]}”", style="italic")
+        status = status_text(self.filters, self.table, counting=bool(self._counting), searching=self._searching)
         # One line whatever it says (contacts.tcss): no layout of the whole screen at each keystroke.
         self.query_one("#contacts-status", Static).update(safe(status), layout=False)
 
@@ -361,6 +364,7 @@ class ContactsScreen(CrmScreen):
 
     def action_filter(self) -> None:
         self.query_one("#contacts-filter", Input).focus()
+        warm_filter_bar(self.crm.now(), self.crm.tz, self.crm.user)
 
     def on_key(self, event: events.Key) -> None:
         boxes = (self.query_one("#contacts-search"), self.query_one("#contacts-filter"))
@@ -482,14 +486,8 @@ class ContactsScreen(CrmScreen):
         """A command per value tier, for the command palette."""
         from functools import partial
 
-        return [
-            (
-                f"Contacts: tier {tier} clients",
-                "Only clients of this value tier (key v cycles)",
-                partial(self._set_filters, tier=tier),
-            )
-            for tier in ("A", "B", "C")
-        ]
+        what = "Only clients of this value tier (key v cycles)"
+        return [(f"Contacts: tier {t} clients", what, partial(self._set_filters, tier=t)) for t in ("A", "B", "C")]
 
     def action_trash(self) -> None:
         from crm_tui.screens.flows import trash_contact

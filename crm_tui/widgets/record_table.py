@@ -234,6 +234,14 @@ class RecordTable(ScrollView, can_focus=True):
         if start <= self._cursor < start + self.page_size:
             self.post_message(self.Highlighted(self, self._cursor, self.record))
 
+    def set_total(self, generation: int, total: int) -> None:
+        """The row count of paged rows shown before it was known (dropped if other rows are shown since)."""
+        if generation != self.generation or not self._paged or total == self._total:
+            return
+        self._set_total(total)
+        if self._cursor >= total:  # rows went since the first page was read
+            self._place_cursor(total - 1)
+
     def show_loading(self, text: str = "Loading…") -> None:
         """Empty the table and say it is loading."""
         self.generation += 1

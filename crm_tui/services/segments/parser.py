@@ -9,6 +9,7 @@ registry's (`fields.py`); this module only knows their shape.
 from __future__ import annotations
 
 import difflib
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,6 +120,7 @@ def unquote(text: str) -> str:
 # ---------------------------------------------------------------- parsing
 
 _PARSER: Any = None
+_BUILDING = threading.Lock()  # a parser built on a thread ahead of time is waited for, not built twice
 
 
 def _cache_file() -> str | None:
@@ -136,16 +138,18 @@ def _cache_file() -> str | None:
 def _parser() -> Any:
     global _PARSER
     if _PARSER is None:
-        from lark import Lark
+        with _BUILDING:
+            if _PARSER is None:
+                from lark import Lark
 
-        cache = _cache_file()
-        _PARSER = Lark(
-            GRAMMAR.read_text(encoding="utf-8"),
-            parser="lalr",
-            maybe_placeholders=False,
-            propagate_positions=False,
-            **({"cache": cache} if cache else {}),
-        )
+                cache = _cache_file()
+                _PARSER = Lark(
+                    GRAMMAR.read_text(encoding="utf-8"),
+                    parser="lalr",
+                    maybe_placeholders=False,
+                    propagate_positions=False,
+                    **({"cache": cache} if cache else {}),
+                )
     return _PARSER
 
 

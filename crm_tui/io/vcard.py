@@ -34,6 +34,7 @@ from crm_tui.io.vcard_shadow import (
     plain_org,
     richer,
     text_birthday_line,
+    web_address,
 )
 from crm_tui.keys import url_key
 from crm_tui.records import Address, ContactRecord, Labeled, RowError, Skipped, SourceProperty
@@ -198,6 +199,7 @@ class _CardReading:
                     self.shadow_groups.add(prop.group)
         elif name == "URL":
             url = unescape(prop.value).strip()
+            url = web_address(url) if url else url
             # A web address is one field (and a matching key) per address: a second URL of the same one
             # is no second field, so it is kept as the card wrote it and goes out as a second URL
             # (Outlook 2007's `URL;HOME:` and `URL;WORK:` of one address, though RFC 2426 gives URL no TYPE).

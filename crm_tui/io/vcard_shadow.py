@@ -82,6 +82,17 @@ _OTHER_TYPES = {"EMAIL": frozenset({"home", "work"}), "ADR": ADR_TYPES}
 URL_TYPES_4 = frozenset({"home", "work"})  # RFC 6350 gives URL a TYPE (RFC 2426 did not): crm writes these
 
 
+_HAS_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def web_address(url: str) -> str:
+    """A URL as a vCard writes it: a URI, so `www.company.com` (Android's) is `http://www.company.com`.
+
+    The reader stores it so too: crm's own export read back (after `crm sync vdir` or khard) says the same.
+    """
+    return url if _HAS_SCHEME.match(url) else f"http://{url}"
+
+
 def apple_label(value: str) -> str:
     """An X-ABLabel's label: Apple's own (`_$!<Other>!$_`) and the standard ones in lower case."""
     raw = unescape(value).strip()
@@ -166,7 +177,7 @@ def _field_of(prop: SourceProperty, ab_labels: dict[str, str] | None = None) -> 
         return None
     if prop.name == "ADR":
         return Address(label, *(p or None for p in (components(prop.value) + [""] * 7)[:7]))
-    return unescape(prop.value).strip(), label
+    return web_address(unescape(prop.value).strip()), label
 
 
 def _listed_valid(prop: SourceProperty, version: str) -> bool:

@@ -267,6 +267,15 @@ def test_a_web_address_with_an_escaped_colon_goes_out_as_every_reader_reads_it(c
     assert "X-ABUID:6B29A774:ABPerson" in export(crm, tmp_path / "third.vcf", tmp_path / "kim.vcf")
 
 
+def test_a_web_address_without_a_scheme_is_read_as_crm_writes_it(crm: Crm, tmp_path: Path) -> None:
+    # Android's `URL:www.company.com`: crm writes a URI (`http://...`), so it reads one: the field is the same
+    # after its own export is read back (crm sync vdir reads a file khard saved).
+    lines = trip(crm, tmp_path, "URL:www.company.com")
+    assert "URL:http://www.company.com" in lines, lines
+    [shown] = json.loads(crm("export", "contacts", "-f", "json")[1])
+    assert [u["url"] for u in shown["urls"]] == ["http://www.company.com"], shown
+
+
 def test_a_phone_uri_escaped_as_text_is_read_as_the_uri(crm: Crm, tmp_path: Path) -> None:
     # khard (vobject) writes a 4.0 card's `VALUE=uri:tel:...;ext=102` back with its semicolon escaped as text.
     trip(crm, tmp_path, "TEL;VALUE=uri;TYPE=work:tel:+1-418-656-9254\\;ext=102")

@@ -85,7 +85,27 @@ def _calendar(todos: Iterable[Any], *, name: str = "crm-tui follow-ups") -> byte
         cal.add_component(todo)
     if hasattr(cal, "add_missing_timezones"):
         cal.add_missing_timezones()
+        _one_rdate_a_line(cal)
     return bytes(cal.to_ical())
+
+
+def _one_rdate_a_line(cal: Any) -> None:
+    """A VTIMEZONE's daylight-saving changes as one RDATE property each, not one RDATE listing them all.
+
+    Both are RFC 5545 (3.8.5.2), but ical.js (Thunderbird's, Nextcloud's parser) reads only the first value
+    of an RDATE (`rdate.getFirstValue()` in Timezone._expandComponent), so every change after 1977 was
+    missed and a weekly reminder in Europe/Paris came an hour early after the end of March.
+    """
+    for zone in cal.walk("VTIMEZONE"):
+        for change in zone.subcomponents:
+            found = change.get("RDATE")
+            if found is None:
+                continue
+            days = [d.dt for v in (found if isinstance(found, list) else [found]) for d in v.dts]
+            if len(days) > 1:
+                del change["RDATE"]
+                for day in days:
+                    change.add("rdate", day)
 
 
 def _reminder_todo(r: ExportedReminder) -> Any:

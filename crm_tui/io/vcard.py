@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from crm_tui.io.fields import APPLE_NO_YEAR, parse_birthday, parse_email, parse_instant, parse_phone
-from crm_tui.io.vcard_lines import RawCard, components, read_cards, text_list, unescape, uri_value
+from crm_tui.io.vcard_lines import RawCard, components, plain_escapes, read_cards, text_list, unescape, uri_value
 from crm_tui.io.vcard_shadow import (
     ANNIVERSARIES,
     SHADOW,
@@ -34,6 +34,7 @@ from crm_tui.io.vcard_shadow import (
     plain_org,
     richer,
     text_birthday_line,
+    web_address,
 )
 from crm_tui.keys import url_key
 from crm_tui.records import Address, ContactRecord, Labeled, RowError, Skipped, SourceProperty
@@ -68,6 +69,8 @@ def card_record(card: RawCard, tz: tzinfo) -> ContactRecord:
     version = next((p.value.strip() for p in card.properties if p.name == "VERSION"), "3.0")
     reading = _CardReading(rec, ab_labels, tz, version)
     for prop in card.properties:
+        if version != "2.1" and "\\" in prop.value:  # in 2.1 a backslash is text (see _keepable)
+            prop = SourceProperty(prop.line, prop.name, plain_escapes(prop.value), prop.group, prop.params)
         try:
             kept = not reading.read(prop)
         except RowError as exc:
@@ -196,6 +199,7 @@ class _CardReading:
                     self.shadow_groups.add(prop.group)
         elif name == "URL":
             url = unescape(prop.value).strip()
+            url = web_address(url) if url else url
             # A web address is one field (and a matching key) per address: a second URL of the same one
             # is no second field, so it is kept as the card wrote it and goes out as a second URL
             # (Outlook 2007's `URL;HOME:` and `URL;WORK:` of one address, though RFC 2426 gives URL no TYPE).

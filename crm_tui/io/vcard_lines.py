@@ -27,6 +27,7 @@ MAX_CARD = 4 * MAX_VCARD_PROPERTY
 _NAME = re.compile(r"(?:([A-Za-z0-9_-]+)\.)?([A-Za-z0-9_-]+)")  # [group.]NAME
 _ENCODINGS = frozenset({"QUOTED-PRINTABLE", "BASE64", "B", "8BIT", "7BIT"})
 _ESCAPES = {"n": "\n", "N": "\n", "\\": "\\", ",": ",", ";": ";", ":": ":"}
+_KEPT_ESCAPES = frozenset("\\,;")  # the escapes RFC 2426 and 6350 have that are no letter
 _CARET = re.compile(r"\^(['n^])")  # RFC 6868 parameter escapes
 _CARET_VALUES = {"'": '"', "n": "\n", "^": "^"}
 
@@ -282,6 +283,33 @@ def unescape(value: str) -> str:
                 out.append(nxt)
                 i += 2
                 continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def plain_escapes(value: str) -> str:
+    """A vCard 3.0 or 4.0 value with the backslash dropped before a character that needs none (`http\\://`,
+    Gmail's `\\'`, Apple's `X-ABUID:...\\:ABPerson`): what `unescape` reads, in the form every reader reads so.
+
+    RFC 2426 and 6350 escape only `\\\\` `\\,` `\\;` and `\\n`; vobject (and so khard) keeps any other
+    backslash as text and writes it doubled, so `http\\://` came back `http\\\\://`. A backslash before a letter or
+    digit stays, as `unescape` keeps it.
+    """
+    if "\\" not in value:
+        return value
+    out: list[str] = []
+    i = 0
+    while i < len(value):
+        ch = value[i]
+        if ch == "\\" and i + 1 < len(value):
+            nxt = value[i + 1]
+            if nxt not in _KEPT_ESCAPES and not nxt.isalnum():
+                out.append(nxt)
+            else:
+                out.append(value[i : i + 2])
+            i += 2
+            continue
         out.append(ch)
         i += 1
     return "".join(out)

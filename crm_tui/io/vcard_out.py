@@ -27,6 +27,7 @@ from crm_tui.io.vcard_shadow import (
     date_value,
     group_of,
     resolve,
+    web_address,
 )
 from crm_tui.keys import clean_text
 from crm_tui.records import ExportedContact, SourceProperty
@@ -42,7 +43,6 @@ _TYPES = {
 # RFC 6350 (6.4.1) adds `text` and `textphone` for TEL; a 3.0 type it dropped is still a TYPE token there.
 _TYPES_4 = {"tel": TEL_TYPES_4, "email": _TYPES["email"]}
 _APPLE_LABELS = {"other": "_$!<Other>!$_", "main": "_$!<Main>!$_"}
-_HAS_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _SAFE_FILE = re.compile(r"^[A-Za-z0-9._@-]{1,120}$")
 _KEPT = f"crm-kept-{uuid.uuid4().hex}-"  # stands for a kept line's value until the card is serialized
 
@@ -254,7 +254,7 @@ def _add_person(card: Any, c: ExportedContact, counter: list[int], taken: set[st
         group = _group(counter, taken) if url_label and not typed else None
         # A web address typed without its scheme (www.example.com) is no URI: it goes out as http://.
         prop = card.add("url", group=group)
-        prop.value = url if _HAS_SCHEME.match(url) else f"http://{url}"
+        prop.value = web_address(url)
         if typed:
             prop.params["TYPE"] = (url_label or "").lower().split(",")
         if group is not None:

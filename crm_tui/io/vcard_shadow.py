@@ -6,7 +6,7 @@ wrote one of them otherwise (N's additional names, a grouped ORG with its Apple 
 rather than `X-ANNIVERSARY`), Apple's other dates (`item2.X-ABDate:20210729`), or a TEL, EMAIL, ADR or
 URL with a parameter crm has no field for (an x-param in 3.0, also VALUE=uri, LABEL... in 4.0), or one crm
 would write otherwise (a group, kept with its number; a TYPE crm makes an Apple label, an x-name or
-`main`; a default type, `voice` or `internet`; the first of several without a pref; `http\\://`), has
+`main`; a default type, `voice` or `internet`; the first of several without a pref; a `\\,`), has
 those properties kept too, as card lines marked with SHADOW. The writer gives them back verbatim
 while the field still says what they say and the form is one the card's version has; after an edit
 they are dropped and the field is written in crm's form (an anniversary keeps the card's property
@@ -82,6 +82,17 @@ _OTHER_TYPES = {"EMAIL": frozenset({"home", "work"}), "ADR": ADR_TYPES}
 URL_TYPES_4 = frozenset({"home", "work"})  # RFC 6350 gives URL a TYPE (RFC 2426 did not): crm writes these
 
 
+_HAS_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def web_address(url: str) -> str:
+    """A URL as a vCard writes it: a URI, so `www.company.com` (Android's) is `http://www.company.com`.
+
+    The reader stores it so too: crm's own export read back (after `crm sync vdir` or khard) says the same.
+    """
+    return url if _HAS_SCHEME.match(url) else f"http://{url}"
+
+
 def apple_label(value: str) -> str:
     """An X-ABLabel's label: Apple's own (`_$!<Other>!$_`) and the standard ones in lower case."""
     raw = unescape(value).strip()
@@ -147,7 +158,8 @@ def _own_url(prop: SourceProperty, version: str, named: list[str]) -> bool:
     `itemN.URL` with its X-ABLabel, in 4.0 `URL;TYPE=home` or `work` (RFC 2426 gives URL no TYPE, RFC
     6350 6.7.8 does): a TYPE in 3.0 (DAVx5's `blog.URL;TYPE=x-blog`, Outlook's `URL;WORK:`), another TYPE
     in 4.0, a pref, a group (Apple's `itemN` keeps its number) is the card's own, and so is a value with
-    a backslash (Gmail's `http\\://`: a text escape where RFC 2426 has a URI)."""
+    a backslash (a `\\,` or `\\;`: a text escape where RFC 2426 has a URI; Gmail's `http\\://` is read as
+    `http://`, see vcard_lines.plain_escapes)."""
     if "\\" in prop.value or _pref(prop) or prop.group:
         return True
     return any(t not in URL_TYPES_4 for t in named) if version == V4 else bool(named)
@@ -165,7 +177,7 @@ def _field_of(prop: SourceProperty, ab_labels: dict[str, str] | None = None) -> 
         return None
     if prop.name == "ADR":
         return Address(label, *(p or None for p in (components(prop.value) + [""] * 7)[:7]))
-    return unescape(prop.value).strip(), label
+    return web_address(unescape(prop.value).strip()), label
 
 
 def _listed_valid(prop: SourceProperty, version: str) -> bool:

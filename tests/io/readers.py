@@ -115,9 +115,9 @@ def _bday_as_date(m: re.Match[str]) -> str:
 # `URL;WORK:`). crm puts none on a 3.0 URL of its own, and writes a card's own back as the card wrote it
 # (issue 12 item 4). So only when the card crm read is given (`source`), a URL whose value that card wrote
 # with parameters has them taken out for the validator, which checks the rest of the line; vobject checks
-# all of it. Without a source, nothing is let through. The same holds for a URL the card wrote with a text escape
-# (Gmail's `URL:http\://`, a backslash no URI has, RFC 3986 2): crm writes it back as the card did, and the
-# validator is given the URI the card meant, the backslashes taken out.
+# all of it. Without a source, nothing is let through. A URL the card wrote with a text escape RFC 2426 has no
+# use for (Gmail's `URL:http\://`, a backslash no URI has, RFC 3986 2) crm writes without that backslash (as
+# vobject reads it the same), and one with `\,` or `\;` as the card did: the validator is given the URI meant.
 _URL_WITH_PARAMS = re.compile(
     r"^((?:[A-Za-z0-9-]+\.)?URL)(?:;(?:[^:\r\n]|\r\n[ \t])*)?:((?:[^\r\n]|\r\n[ \t])*)", re.MULTILINE | re.IGNORECASE
 )
@@ -135,6 +135,7 @@ def _source_urls(source: bytes) -> set[str]:
     found = [v for v in found if "\\" in v] + re.findall(
         r"^(?:[A-Za-z0-9-]+\.)?URL;[^:\n]*:(.*)$", text, re.MULTILINE | re.IGNORECASE
     )
+    found = [re.sub(r"\\(.)", lambda m: m[0] if m[1].isalnum() or m[1] in "\\,;" else m[1], v) for v in found]
     return {_NON_ASCII.sub(lambda m: "\xe9" * len(m[0].encode("utf-8")), v.strip()) for v in found}
 
 

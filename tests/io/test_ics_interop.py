@@ -6,10 +6,12 @@ Every calendar written here is read by icalendar and by the strict `ical` librar
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -119,3 +121,55 @@ def test_only_the_ics_due_list_loads_icalendar(db_url: str) -> None:
     for fmt, loaded in (("plain", "False"), ("ics", "True")):
         out = subprocess.run([sys.executable, "-c", code, fmt], capture_output=True, text=True, env=env)
         assert out.stderr.strip() == loaded and "Call" in out.stdout
+
+
+def _rdates(change: Any) -> list[Any]:
+    found = change.get("RDATE")
+    return [] if found is None else found if isinstance(found, list) else [found]
+
+
+def test_each_time_zone_change_is_an_rdate_of_its_own(crm: Crm, reminders: None, tmp_path: Path) -> None:
+    # ical.js (Thunderbird's and Nextcloud's parser) reads only the first value of an RDATE: the VTIMEZONE's one
+    # RDATE listing every change since 1977 made the weekly review an hour early from the end of March 2026.
+    from icalendar import Calendar
+
+    target = tmp_path / "follow-ups.ics"
+    assert crm("export", "reminders", "--format", "ics", "-o", str(target))[0] == 0
+    [zone] = Calendar.from_ical(target.read_bytes()).walk("VTIMEZONE")
+    assert str(zone["tzid"]) == "Europe/Paris"
+    for change in zone.subcomponents:
+        assert all(len(r.dts) == 1 for r in _rdates(change)), change.to_ical()
+    # As ical.js reads it, the first value of each: 2026's changes are there.
+    firsts = {(c.name, r.dts[0].dt) for c in zone.subcomponents for r in _rdates(c)}
+    assert {("DAYLIGHT", datetime(2026, 3, 29, 3, 0)), ("STANDARD", datetime(2026, 10, 25, 3, 0))} <= firsts
+    weekly = by_summary(target.read_bytes())["Weekly review"]
+    assert weekly.decoded("due").hour == 17
+
+
+_ICAL_JS = """
+const ICAL = require('ical.js');
+const comp = new ICAL.Component(ICAL.parse(require('fs').readFileSync(process.argv[1], 'utf8')));
+for (const tz of comp.getAllSubcomponents('vtimezone')) ICAL.TimezoneService.register(tz);
+for (const t of comp.getAllSubcomponents('vtodo')) {
+  const start = t.getFirstPropertyValue('dtstart'), rule = t.getFirstPropertyValue('rrule');
+  if (!rule) continue;
+  const it = rule.iterator(start); const out = [];
+  for (let i = 0; i < 3; i++) out.push(it.next().toJSDate().toISOString());
+  console.log(t.getFirstPropertyValue('summary') + '|' + out.join(','));
+}
+"""
+
+
+def test_ical_js_repeats_at_the_same_wall_clock_time(crm: Crm, reminders: None, tmp_path: Path) -> None:
+    """Thunderbird's parser over the export, where node and ical.js are installed (NODE_PATH)."""
+    found = shutil.which("node") and subprocess.run(["node", "-e", "require.resolve('ical.js')"], capture_output=True)
+    if not found or found.returncode:
+        pytest.skip("no node with ical.js (npm install ical.js; NODE_PATH=.../node_modules)")
+    target = tmp_path / "follow-ups.ics"
+    assert crm("export", "reminders", "--format", "ics", "-o", str(target))[0] == 0
+    out = subprocess.run(["node", "-e", _ICAL_JS, str(target)], capture_output=True, text=True, check=True).stdout
+    starts = dict(line.split("|") for line in out.splitlines())
+    # 16:59 in Paris, a minute before DUE: CET (+01:00) on the 27th, CEST (+02:00) from the 29th
+    assert starts["Weekly review"] == "2026-03-27T15:59:00.000Z,2026-04-03T14:59:00.000Z,2026-04-10T14:59:00.000Z"
+    notes = starts["Send the notes (Ada Lovelace)"].split(",")
+    assert notes[:2] == ["2026-12-01T07:59:00.000Z", "2027-03-01T07:59:00.000Z"]

@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 import pytest
+import vobject
 
 from tests.io.conftest import Crm
 from tests.io.readers import vcards
@@ -242,13 +243,37 @@ def test_an_apple_date_keeps_its_form_and_group(crm: Crm, tmp_path: Path) -> Non
     assert not any(x.startswith("item1.") for x in lines), lines
 
 
-def test_a_web_address_with_an_escaped_colon_stays_so(crm: Crm, tmp_path: Path) -> None:
-    # Gmail escapes a URL's colon as text (`http\://`); the field is the address, the card's line goes out as written.
-    lines = trip(crm, tmp_path, "URL:http\\://www.example1.com", "item5.URL:http\\://www.example2.com",
-                 "item5.X-ABLabel:PROFILE")  # fmt: skip
-    assert "URL:http\\://www.example1.com" in lines and "item5.URL:http\\://www.example2.com" in lines, lines
+def test_a_web_address_with_an_escaped_colon_goes_out_as_every_reader_reads_it(crm: Crm, tmp_path: Path) -> None:
+    # Gmail and Apple escape a colon as text (`http\\://`, `X-ABUID:...\\:ABPerson`); RFC 2426 and 6350 escape
+    # no colon, so vobject (and khard) keeps that backslash as text and writes it back doubled (`http\\\\://`).
+    # crm reads the URI, and writes it without the backslash: the group, TYPE and label as the card had them.
+    lines = trip(crm, tmp_path, "URL:http\\://www.example1.com", "item5.URL;type=pref:http\\://www.example2.com",
+                 "item5.X-ABLabel:PROFILE", "X-ABUID:6B29A774\\:ABPerson")  # fmt: skip
+    for line in ("URL:http://www.example1.com", "item5.URL;TYPE=pref:http://www.example2.com",
+                 "item5.X-ABLABEL:PROFILE", "X-ABUID:6B29A774:ABPerson"):  # fmt: skip
+        assert line in lines, (line, lines)
     [shown] = json.loads(crm("export", "contacts", "-f", "json")[1])
     assert [u["url"] for u in shown["urls"]] == ["http://www.example1.com", "http://www.example2.com"], shown
+    # The card itself imported again changes nothing: it is read in the form crm writes.
+    assert "1 unchanged" in crm("import", "vcard", str(tmp_path / "kim.vcf"))[2]
+    # vobject reads the export as the same URLs and writes them back so (what `khard copy` and `move` write).
+    card = vobject.readOne((tmp_path / "first.vcf").read_text(encoding="utf-8"))
+    assert [u.value for u in card.contents["url"]] == ["http://www.example1.com", "http://www.example2.com"]
+    assert card.contents["x-abuid"][0].value == "6B29A774:ABPerson"
+    again = tmp_path / "vobject.vcf"
+    again.write_text(card.serialize(), encoding="utf-8")
+    assert crm("import", "vcard", str(again))[0] == 0
+    assert json.loads(crm("export", "contacts", "-f", "json")[1]) == [shown]
+    assert "X-ABUID:6B29A774:ABPerson" in export(crm, tmp_path / "third.vcf", tmp_path / "kim.vcf")
+
+
+def test_a_web_address_without_a_scheme_is_read_as_crm_writes_it(crm: Crm, tmp_path: Path) -> None:
+    # Android's `URL:www.company.com`: crm writes a URI (`http://...`), so it reads one: the field is the same
+    # after its own export is read back (crm sync vdir reads a file khard saved).
+    lines = trip(crm, tmp_path, "URL:www.company.com")
+    assert "URL:http://www.company.com" in lines, lines
+    [shown] = json.loads(crm("export", "contacts", "-f", "json")[1])
+    assert [u["url"] for u in shown["urls"]] == ["http://www.company.com"], shown
 
 
 def test_a_phone_uri_escaped_as_text_is_read_as_the_uri(crm: Crm, tmp_path: Path) -> None:

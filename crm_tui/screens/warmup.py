@@ -21,8 +21,6 @@ if TYPE_CHECKING:
 
     from crm_tui.app import CrmApp
 
-WARM_UP_DELAY = 0.1  # seconds after the first paint: the first screen's own follow-up work goes first
-
 
 def after_first_paint(app: CrmApp) -> None:
     """Run once, after the first screen has painted its first rows."""
@@ -30,10 +28,7 @@ def after_first_paint(app: CrmApp) -> None:
         # Only in a process that runs this app alone (`crm`, `crm demo`): frozen objects are never
         # collected, which a test process building app after app must not pay for.
         gc.freeze()
-    app.set_timer(
-        WARM_UP_DELAY,
-        lambda: app.run_worker(lambda: warm_up(app), thread=True, group="warm-up", description="warm up the search"),
-    )
+    app.run_worker(lambda: warm_up(app), thread=True, group="warm-up", description="warm up the search")
 
 
 def warm_up(app: CrmApp) -> None:

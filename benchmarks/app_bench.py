@@ -4,10 +4,13 @@
 
 Process level: a fresh `python` runs the app headless and reports when the first page
 of contacts was painted (wall clock from before the process was spawned), and its peak
-RSS; the same for a one-widget Textual app, interleaved run by run. In process: a
-headless run_test() harness types a search key by key and records, per keystroke,
-the time until the table drew that keystroke's results. Prints medians and targets;
-a report, not a test: it exits 0 unless something crashes.
+RSS; the same for a one-widget Textual app, interleaved run by run. Keystrokes: in each
+of N fresh processes (interleaved with the others), a headless run_test() harness types
+a search key by key as soon as the list is painted, and records, per keystroke, the time
+until the table drew that keystroke's results: a fresh process pays what the first keys
+of a session pay (first use of everything the search touches), so the p90s are quoted
+per process as well as over every keystroke. Prints medians and targets; a report, not
+a test: it exits 0 unless something crashes.
 """
 
 from __future__ import annotations
@@ -97,6 +100,7 @@ def child_app(db: str, start: str) -> None:
 
     settings = Settings(db_url=f"sqlite:///{db}", user="bench", tz_name="UTC")
     app = make_app(settings, start=start)  # type: ignore[arg-type]
+    app.freeze_start_up = True  # as `crm` (run_app): the only app of its process
 
     async def pilot(p: Any) -> None:
         deadline = time.time() + 30
@@ -147,6 +151,27 @@ def child_hello() -> None:
 # ---------------------------------------------------------------- parent
 
 
+def child_keys(db: str, words: list[str]) -> None:
+    """Type the search words in this fresh process; print the keystroke timings as JSON."""
+    print(json.dumps({**keystrokes(db, words), "rss_mb": [peak_rss_mb()]}))
+
+
+def spawn_keys(db: str, words: list[str]) -> dict[str, list[float]]:
+    """Keystroke timings from a fresh process (`keystrokes` there)."""
+    env = {**os.environ, "PYTHONPATH": str(HERE.parent)}
+    env.pop("NO_COLOR", None)
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", "keys", db, *words],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=True,
+    )
+    timings: dict[str, list[float]] = json.loads(out.stdout.strip().splitlines()[-1])
+    return timings
+
+
 def spawn(*args: str) -> dict[str, Any]:
     """Seconds from spawning a child to its first paint, and its peak RSS."""
     env = {**os.environ, "PYTHONPATH": str(HERE.parent)}
@@ -178,6 +203,7 @@ def keystrokes(db: str, words: list[str]) -> dict[str, list[float]]:
 
     async def run() -> None:
         app = make_app(settings, start="contacts")
+        app.freeze_start_up = True  # as `crm` (run_app): the only app of its process
         async with app.run_test(size=SIZE) as pilot:
             while seen["first_row"] is None:
                 await asyncio.sleep(0.005)
@@ -248,6 +274,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         if args.child[0] == "hello":
             child_hello()
+        elif args.child[0] == "keys":
+            child_keys(args.child[1], args.child[2:])
         else:
             child_app(args.child[1], args.child[2])
         return 0
@@ -270,9 +298,12 @@ def main(argv: list[str] | None = None) -> int:
     compile_app()
     kinds = {"hello": ("hello",), "contacts": ("app", db, "contacts"), "auto": ("app", db, "auto")}
     runs: dict[str, list[dict[str, float]]] = {kind: [] for kind in kinds}
+    words = [meta.get("known_contact", {}).get("name", "amara hopper").lower(), meta.get("common_word", "proposal")]
+    typed: list[dict[str, list[float]]] = []
     for _ in range(args.runs):
         for kind, child in kinds.items():  # interleaved, so load swings hit every kind alike
             runs[kind].append(spawn(*child))
+        typed.append(spawn_keys(db, words))
     print("\nprocess start -> first paint, headless, 120x40")
     print("(median of interleaved runs: wall seconds, the process's CPU seconds, each as a ratio to the baseline)")
     hello = statistics.median(r["seconds"] for r in runs["hello"])
@@ -299,16 +330,24 @@ def main(argv: list[str] | None = None) -> int:
     first_page = statistics.median(r["seconds"] for r in runs["contacts"])
     peak = max(r["rss_mb"] for kind in ("contacts", "auto") for r in runs[kind])
 
-    words = [meta.get("known_contact", {}).get("name", "amara hopper").lower(), meta.get("common_word", "proposal")]
-    timings = keystrokes(db, words)
+    timings = {kind: [ms for run in typed for ms in run[kind]] for kind in ("first", "full", "page")}
     print(f"\nsearch keystroke -> results drawn, ms ({', '.join(repr(w) for w in words)}, key by key)")
+    print(f"in {len(typed)} fresh processes, each typing as soon as the list is painted")
+    for number, run in enumerate(typed, start=1):
+        print(
+            f"  run {number}: names median {statistics.median(run['first']):6.1f} p90 {p90(run['first']):6.1f}"
+            f"   full median {statistics.median(run['full']):6.1f} p90 {p90(run['full']):6.1f}"
+        )
+    print("every keystroke of every run:")
     print(f"  names first:        {summary(timings['first'])}")
     print(f"  full search drawn:  {summary(timings['full'])}")
     print(f"  page down:          {summary(timings['page'])}")
-    print(f"  in-process peak RSS {peak_rss_mb():.1f} MB")
+    print(f"  peak RSS of a typing process {max(run['rss_mb'][0] for run in typed):.1f} MB")
 
     print("\ntargets")
     names_p90, full_p90 = p90(timings["first"]), p90(timings["full"])
+    names_met = sum(p90(run["first"]) <= NAMES_P90_MS for run in typed)
+    full_met = sum(p90(run["full"]) <= FULL_P90_MS for run in typed)
     checks = [
         (f"first page painted <= {FIRST_PAGE_TARGET_S} s", first_page <= FIRST_PAGE_TARGET_S, f"{first_page:.3f} s"),
         (
@@ -326,8 +365,16 @@ def main(argv: list[str] | None = None) -> int:
             statistics.median(timings["first"]) <= KEYSTROKE_TARGET_MS,
             f"{statistics.median(timings['first']):.1f} ms",
         ),
-        (f"names p90 <= {NAMES_P90_MS:.0f} ms", names_p90 <= NAMES_P90_MS, f"{names_p90:.1f} ms"),
-        (f"full search p90 <= {FULL_P90_MS:.0f} ms", full_p90 <= FULL_P90_MS, f"{full_p90:.1f} ms"),
+        (
+            f"names p90 <= {NAMES_P90_MS:.0f} ms (all keys)",
+            names_p90 <= NAMES_P90_MS,
+            f"{names_p90:.1f} ms; met in {names_met}/{len(typed)} processes",
+        ),
+        (
+            f"full search p90 <= {FULL_P90_MS:.0f} ms (all keys)",
+            full_p90 <= FULL_P90_MS,
+            f"{full_p90:.1f} ms; met in {full_met}/{len(typed)} processes",
+        ),
         (f"peak RSS <= {RSS_TARGET_MB:.0f} MB", peak <= RSS_TARGET_MB, f"{peak:.1f} MB"),
     ]
     for label, ok, value in checks:

@@ -31,6 +31,7 @@ from crm_tui.db import Canceller, connection_scope, session_scope
 from crm_tui.errors import CrmError
 from crm_tui.screens.palette import CrmCommands
 from crm_tui.screens.typeahead import TypeaheadMixin
+from crm_tui.screens.warmup import after_first_paint
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
@@ -114,6 +115,8 @@ class CrmApp(TypeaheadMixin, App[None]):
     ]
 
     due_count: reactive[int] = reactive(0)
+    freeze_start_up = False  # set by run_app, run_demo: the process runs this app alone (screens/warmup.py)
+    _warmed = False
 
     def __init__(
         self,
@@ -261,6 +264,9 @@ class CrmApp(TypeaheadMixin, App[None]):
 
     def first_page_shown(self) -> None:
         """A main screen has applied its first rows: what waited for that may start, after the paint."""
+        if not self._warmed:
+            self._warmed = True
+            self.call_after_refresh(lambda: after_first_paint(self))
         if self._count_due_after_first_page:
             self._count_due_after_first_page = False
             self.count_due_after_paint(0.05)
@@ -461,6 +467,7 @@ def make_app(
 def run_app(settings: Settings) -> None:
     """`crm`: the app on the configured database, in this terminal."""
     app = make_app(settings)
+    app.freeze_start_up = True
     try:
         app.run()
     finally:
@@ -481,6 +488,8 @@ def run_demo(settings: Settings) -> None:
             with session_scope(engine, where="demo") as session:
                 load_sample(session, now=utcnow(), tz=local_zone(settings.tz_name), actor=settings.user)
                 load_money_sample(session, now=utcnow(), tz=local_zone(settings.tz_name), actor=settings.user)
-            make_app(demo_settings, engine=engine, demo=True).run()
+            app = make_app(demo_settings, engine=engine, demo=True)
+            app.freeze_start_up = True
+            app.run()
         finally:
             engine.dispose()

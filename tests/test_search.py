@@ -212,3 +212,18 @@ def test_words_spread_over_a_record_need_two_letters_of_the_last_one(session: Se
     assert found("amara ha") == ["Amara Quist"]
     assert found("amara harbour") == ["Amara Quist"]
     assert found("amara h") == []
+
+
+def test_warm_search_reads_one_contact_at_most_and_changes_nothing(session: Session) -> None:
+    from crm_tui.services.search import warm_search
+
+    conn = session.connection()
+    assert warm_search(conn, now=NOW) == []  # an empty book: nothing found, nothing fails
+    add(session, "Bob Stone", emails=["bob@x.io"])
+    add(session, "Zoe Ek", emails=["erin@x.io"], notes="qxzjv")  # an e-mail starting with e
+    add(session, "Emil Ort")  # a name starting with e
+    session.flush()
+    before = conn.execute(text("SELECT count(*) FROM contacts")).scalar()
+    rows = warm_search(conn, now=NOW)
+    assert len(rows) == 1 and rows[0].name in ("Zoe Ek", "Emil Ort")
+    assert conn.execute(text("SELECT count(*) FROM contacts")).scalar() == before

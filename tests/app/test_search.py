@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import update
@@ -115,3 +115,46 @@ def test_rows_reusing_reads_only_the_rows_it_does_not_know(engine: Engine) -> No
         again = search.rows_reusing(conn, ids[::-1], known)
         assert [row.id for row in again] == ids[::-1] and all(a is known[a.id] for a in again)
         assert search.rows_reusing(conn, ids, None) == first
+
+
+def test_the_first_paint_warms_the_search_once_and_freezes_only_a_lone_app(
+    engine: Engine, app_factory: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    _people(engine)
+    warmed: list[int] = []
+    warm_search = search.warm_search
+
+    def counted(conn: Connection, *, now: datetime) -> list[ContactRow]:
+        rows = warm_search(conn, now=now)
+        warmed.append(len(rows))
+        return rows
+
+    monkeypatch.setattr(search, "warm_search", counted)
+
+    async def flow(lone: bool) -> None:
+        app = app_factory(engine, start="today")
+        app.freeze_start_up = lone
+        frozen = gc.get_freeze_count()
+        try:
+            async with app.run_test(size=(100, 30)) as pilot:
+                await settle(pilot)
+                assert warmed == [0]  # nobody's name or e-mail starts with e
+                assert (gc.get_freeze_count() > frozen) is lone
+                await pilot.press("2")  # a second screen's first rows: no second warm-up
+                await settle(pilot)
+                await pilot.press("slash")
+                await type_text(pilot, "brien")
+                await settle(pilot)
+                assert sorted(_names(app.screen.query_one("#contacts-table", RecordTable))) == [
+                    "Tess Brien",
+                    "Tom O'Brien",
+                ]
+                assert warmed == [0]
+        finally:
+            gc.unfreeze()  # a test process builds app after app: let this one's objects be collected
+
+    run(flow(False))
+    warmed.clear()
+    run(flow(True))

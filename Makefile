@@ -7,6 +7,10 @@ BIN := $(VENV)/bin
 # takes half of what the other still has queued, so neither sits idle while the other has a
 # minute of work left (plain `load` fixes a quarter of the suite to each worker up front).
 WORKERS ?= 2
+# The suite writes bytecode even where PYTHONDONTWRITEBYTECODE is set: each worker otherwise
+# rewrites the asserts of every test module again (about 7 s of a worker's CPU per run), and
+# every `crm` process a test starts compiles the modules it imports.
+KEEP_BYTECODE := env PYTHONDONTWRITEBYTECODE=
 
 .PHONY: run demo test test-postgres bench clean
 
@@ -36,7 +40,7 @@ demo: $(VENV)/.installed-run
 	$(BIN)/crm demo
 
 test: $(VENV)/.installed
-	$(BIN)/python -m pytest -n $(WORKERS) --dist worksteal
+	$(KEEP_BYTECODE) $(BIN)/python -m pytest -n $(WORKERS) --dist worksteal
 	$(BIN)/ruff check crm_tui tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/lint-imports
@@ -44,7 +48,7 @@ test: $(VENV)/.installed
 # The whole suite again on a throwaway PostgreSQL server (scripts/with-postgres exports
 # CRM_TEST_POSTGRES); the tests marked sqlite_only are skipped, each with its reason.
 test-postgres: $(VENV)/.installed
-	scripts/with-postgres $(BIN)/python -m pytest -n $(WORKERS) --dist worksteal -rfEs
+	$(KEEP_BYTECODE) scripts/with-postgres $(BIN)/python -m pytest -n $(WORKERS) --dist worksteal -rfEs
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/run.py

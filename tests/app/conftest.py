@@ -77,9 +77,11 @@ async def settle(pilot: Pilot[Any]) -> None:
         except WorkerCancelled:  # an exclusive worker replaced it (a newer load): wait for that one
             continue
         await pilot.pause()
-        if not any(w.is_running for w in pilot.app.workers) and getattr(app, "typing_settled", True):
+        # Not finished, not merely not running: a worker made but not yet started (its thread
+        # slow to start on a loaded machine) is still PENDING, and its screen still waits for it.
+        if not any(not w.is_finished for w in pilot.app.workers) and getattr(app, "typing_settled", True):
             await pilot.pause()
-            if not any(w.is_running for w in pilot.app.workers) and getattr(app, "typing_settled", True):
+            if not any(not w.is_finished for w in pilot.app.workers) and getattr(app, "typing_settled", True):
                 if not getattr(app, "badge_pending", False):
                     return
                 await pilot.pause(0.02)  # the Today badge is counted just after a paint (app.count_due_after_paint)

@@ -7,9 +7,10 @@ BIN := $(VENV)/bin
 # takes half of what the other still has queued, so neither sits idle while the other has a
 # minute of work left (plain `load` fixes a quarter of the suite to each worker up front).
 WORKERS ?= 2
-# On PostgreSQL a worker spends part of each test waiting for the server: a third keeps both
-# cores busy (2 workers: about 1.6 cores used, 282 s; 3 workers: 1.84 cores, 255 s).
-PG_WORKERS ?= 3
+# On PostgreSQL a worker waits on the server for part of each test: PG_WORKERS=3 keeps both cores
+# busier (1.84 cores against about 1.6, 255-268 s against 282 s here) but loads the machine more
+# than the app tests' timing likes; 2 stays the default.
+PG_WORKERS ?= 2
 # The suite writes bytecode even where PYTHONDONTWRITEBYTECODE is set: each worker otherwise
 # rewrites the asserts of every test module again (about 7 s of a worker's CPU per run), and
 # every `crm` process a test starts compiles the modules it imports.

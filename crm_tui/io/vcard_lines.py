@@ -28,6 +28,7 @@ _NAME = re.compile(r"(?:([A-Za-z0-9_-]+)\.)?([A-Za-z0-9_-]+)")  # [group.]NAME
 _ENCODINGS = frozenset({"QUOTED-PRINTABLE", "BASE64", "B", "8BIT", "7BIT"})
 _ESCAPES = {"n": "\n", "N": "\n", "\\": "\\", ",": ",", ";": ";", ":": ":"}
 _KEPT_ESCAPES = frozenset("\\,;")  # the escapes RFC 2426 and 6350 have that are no letter
+_BACKSLASHED = re.compile(r"\\(.)", re.DOTALL)  # a backslash and the character after it, left to right
 _CARET = re.compile(r"\^(['n^])")  # RFC 6868 parameter escapes
 _CARET_VALUES = {"'": '"', "n": "\n", "^": "^"}
 
@@ -269,23 +270,7 @@ def unescape(value: str) -> str:
     """
     if "\\" not in value:
         return value
-    out: list[str] = []
-    i = 0
-    while i < len(value):
-        ch = value[i]
-        if ch == "\\" and i + 1 < len(value):
-            nxt = value[i + 1]
-            if nxt in _ESCAPES:
-                out.append(_ESCAPES[nxt])
-                i += 2
-                continue
-            if not nxt.isalnum():
-                out.append(nxt)
-                i += 2
-                continue
-        out.append(ch)
-        i += 1
-    return "".join(out)
+    return _BACKSLASHED.sub(lambda m: _ESCAPES.get(m[1]) or (m[0] if m[1].isalnum() else m[1]), value)
 
 
 def plain_escapes(value: str) -> str:
@@ -298,21 +283,7 @@ def plain_escapes(value: str) -> str:
     """
     if "\\" not in value:
         return value
-    out: list[str] = []
-    i = 0
-    while i < len(value):
-        ch = value[i]
-        if ch == "\\" and i + 1 < len(value):
-            nxt = value[i + 1]
-            if nxt not in _KEPT_ESCAPES and not nxt.isalnum():
-                out.append(nxt)
-            else:
-                out.append(value[i : i + 2])
-            i += 2
-            continue
-        out.append(ch)
-        i += 1
-    return "".join(out)
+    return _BACKSLASHED.sub(lambda m: m[0] if m[1] in _KEPT_ESCAPES or m[1].isalnum() else m[1], value)
 
 
 def split_escaped(value: str, separator: str) -> list[str]:

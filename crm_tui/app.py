@@ -71,7 +71,7 @@ def later_screen(path: str) -> Screen[None]:
 FIRST_SCREENS = {
     "today": "crm_tui.screens.today:TodayScreen",
     "contacts": "crm_tui.screens.contacts:ContactsScreen",
-    "dashboard": "crm_tui.screens.dashboard:DashboardScreen",  # `crm --start dashboard`: its at-risk panel
+    "dashboard": "crm_tui.screens.dashboard:DashboardScreen",  # make_app(start="dashboard"): its panels
 }
 
 

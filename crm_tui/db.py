@@ -248,27 +248,39 @@ def session_scope(engine: Engine, *, write: bool = True, where: str = "database"
 
 
 class Canceller:
-    """Cancels, from any thread, the statement running in the scope it is attached to.
+    """Cancels, from any thread, the statement running in the scope it is attached to, and
+    refuses every later statement of that scope.
 
-    The app's search-as-you-type hands one to `connection_scope` and cancels the query of a
-    keystroke the next keystroke made useless; the scope then raises QueryCancelled.
+    The app's search-as-you-type hands one to `connection_scope` and cancels the reads of a
+    keystroke the next keystroke made useless; the scope then raises QueryCancelled. A read of
+    several statements cancelled between two of them stops too: an interrupt sent then would be
+    lost (SQLite clears it as the next statement starts).
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._running: tuple[Backend, Any] | None = None
+        self._cancelled = False
 
     def attach(self, conn: Connection) -> None:
+        from sqlalchemy import event
+
         with self._lock:
             self._running = (backend_for(conn), conn.connection.driver_connection)
+        event.listen(conn, "before_cursor_execute", self._refuse_if_cancelled)
+
+    def _refuse_if_cancelled(self, *_: Any) -> None:
+        if self._cancelled:
+            raise QueryCancelled("database")
 
     def detach(self) -> None:
         with self._lock:
             self._running = None
 
     def cancel(self) -> None:
-        """Stop the attached scope's running statement, if any (it stays attached until it ends)."""
+        """Stop the attached scope's running statement, if any, and any it would run after it."""
         with self._lock:
+            self._cancelled = True
             if self._running is not None:
                 backend, dbapi_connection = self._running
                 backend.interrupt(dbapi_connection)

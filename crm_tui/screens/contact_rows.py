@@ -163,16 +163,21 @@ def contact_record(
     )
 
 
+def page_records(conn: Connection, rows: list[ContactRow], now: datetime) -> tuple[list[Record], bool | None]:
+    """A page's rows as the table shows them, and whether any payment is recorded (None: none read)."""
+    values = page_values(conn, rows, now)
+    return [contact_record(r, now=now, value=values.get(r.id)) for r in rows], bool(values) or None
+
+
 def first_page(conn: Connection, filters: Filters, now: datetime) -> Loaded:
     """The first page of a filtered list; its row count too unless the page is full (`counting`)."""
     from crm_tui.services.contacts.rows import count_contacts, list_contacts
 
     rows = list_contacts(conn, filters.where(), sort=filters.sort, limit=PAGE_SIZE, now=now)
     anyone = bool(rows) or count_contacts(conn, now=now) > 0
-    values = page_values(conn, rows, now)
-    records = [contact_record(r, now=now, value=values.get(r.id)) for r in rows]
+    records, money = page_records(conn, rows, now)
     full = len(rows) == PAGE_SIZE
-    return Loaded(records, len(rows), anyone=anyone, searched=False, money=bool(values) or None, counting=full)
+    return Loaded(records, len(rows), anyone=anyone, searched=False, money=money, counting=full)
 
 
 def start_filtered(
@@ -189,24 +194,15 @@ def start_filtered(
     many rows the filter keeps, to `counted` (a count can cost far more than a page in name order:
     two letters typed match tens of thousands of interactions). On a thread started now, not a
     worker's, which would start only once the event loop has drawn the key typed. `read` runs a
-    read that can be cancelled; once `stale`, nothing more is read and nothing is handed on."""
+    read its canceller stops (the next key cancels it); an error of a `stale` read is not shown."""
     from crm_tui.services.contacts.rows import count_contacts
-
-    def checked(fn: Callable[[Connection], Any]) -> Any:
-        def unless_stale(conn: Connection) -> Any:
-            from crm_tui.services.search import stop_when
-
-            stop_when(conn, stale)  # changed between two statements, where no interrupt could stop it
-            return fn(conn)
-
-        return read(unless_stale)
 
     def job() -> None:
         try:
-            loaded: Loaded = checked(lambda conn: first_page(conn, filters, now))
+            loaded: Loaded = read(lambda conn: first_page(conn, filters, now))
             shown(loaded)
             if loaded.counting:
-                counted(checked(lambda conn: count_contacts(conn, filters.where(), now=now)))
+                counted(read(lambda conn: count_contacts(conn, filters.where(), now=now)))
         except QueryCancelled:
             pass
         except CrmError as exc:
@@ -253,8 +249,7 @@ def next_page(
         rows = contacts_after(conn, (row.name, row.id), filters.where(), limit=size, now=now)
     else:
         rows = list_contacts(conn, filters.where(), sort=filters.sort, limit=size, offset=page * size, now=now)
-    values = page_values(conn, rows, now)
-    return [contact_record(r, now=now, value=values.get(r.id)) for r in rows]
+    return page_records(conn, rows, now)[0]
 
 
 def warm_filter_bar(now: datetime, tz: tzinfo, user: str | None) -> None:

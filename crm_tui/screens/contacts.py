@@ -31,6 +31,7 @@ from crm_tui.screens.contact_rows import (
     Loaded,
     contact_record,
     next_page,
+    page_records,
     page_values,
     start_filtered,
     status_text,
@@ -250,9 +251,8 @@ class ContactsScreen(CrmScreen):
         total = count_contacts(conn, where, now=now)
         rows = list_contacts(conn, where, sort=filters.sort, limit=PAGE_SIZE, now=now)
         anyone = total > 0 or (where.narrows and count_contacts(conn, now=now) > 0)
-        values = page_values(conn, rows, now)
-        records = [contact_record(r, now=now, value=values.get(r.id)) for r in rows]
-        return Loaded(records, total, anyone=anyone, searched=False, money=bool(values) or None)
+        records, money = page_records(conn, rows, now)
+        return Loaded(records, total, anyone=anyone, searched=False, money=money)
 
     def _show(self, token: int, loaded: Loaded, keep: int | None) -> None:
         if token != self._token:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, MutableMapping, Sequence
+from collections.abc import MutableMapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -218,21 +218,6 @@ def quick_search(
         fields = SearchFields.NAME if len(text) < MIN_TEXT_SEARCH else SearchFields.IDENTITY
         ids = [cid for cid, _ in backend_for(conn).match_contacts(conn, query, limit=limit, fields=fields)]
     return rows_reusing(conn, keep_matching(conn, ids, filters or ContactFilter(), now=now)[:limit], known)
-
-
-def stop_when(conn: Connection, stale: Callable[[], bool]) -> None:
-    """Refuse every later statement on `conn` once `stale()` (QueryCancelled): a keystroke's reads
-    stop between their statements too, where an interrupt sent then would be lost (SQLite clears
-    it when the next statement starts)."""
-    from sqlalchemy import event
-
-    from crm_tui.errors import QueryCancelled
-
-    def check(*_: Any) -> None:
-        if stale():
-            raise QueryCancelled("search")
-
-    event.listen(conn, "before_cursor_execute", check)
 
 
 # Text no name, email or interaction holds: a full search for it runs every statement and finds nothing.

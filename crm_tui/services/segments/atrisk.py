@@ -14,7 +14,13 @@ from sqlalchemy.engine import Connection
 from crm_tui.backend import backend_for
 from crm_tui.models import tables as t
 from crm_tui.services.segments.fields import plugged
-from crm_tui.services.segments.rhythm import ATRISK_MEDIANS, LAPSED_MEDIANS, current_rhythms, day_number
+from crm_tui.services.segments.rhythm import (
+    ATRISK_MEDIANS,
+    LAPSED_MEDIANS,
+    cadence_fallback,
+    current_rhythms,
+    day_number,
+)
 
 c = t.contacts.c
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -74,15 +80,12 @@ def _candidates(conn: Connection, now: datetime, *, ranking: bool = False, top: 
 
 def _fallback_arm(conn: Connection, now: datetime, rhythms: Any) -> Any:
     """The contacts with no established rhythm at risk by their cadence, with _candidates' columns."""
-    from crm_tui.services.segments.cadence import cadence_condition, effective_cadence
+    from crm_tui.services.segments.cadence import effective_cadence
 
     backend = backend_for(conn)
     today = day_number(now)
     last_day = backend.day_number(c.last_contact_at)
     cadence = effective_cadence(conn)
-
-    def past(last: Any, days: Any) -> Any:
-        return and_(last.is_not(None), literal(today) - backend.day_number(last) > ATRISK_MEDIANS * days)
 
     return select(
         c.id.label("contact_id"),
@@ -92,7 +95,7 @@ def _fallback_arm(conn: Connection, now: datetime, rhythms: Any) -> Any:
         (last_day + ATRISK_MEDIANS * cadence).label("crossed"),
         (last_day + LAPSED_MEDIANS * cadence).label("lapse_at"),
         ((literal(today) - last_day) * 1.0 / cadence).label("ratio"),
-    ).where(c.id.not_in(select(rhythms.c.contact_id)), cadence_condition(conn, past))
+    ).where(cadence_fallback(conn, today, ATRISK_MEDIANS, rhythms))
 
 
 def _where(conn: Connection, *, until: datetime, owner: str | None, skip_cold: bool) -> list[Any]:
@@ -238,20 +241,7 @@ def among(conn: Connection, ids: Collection[int], *, now: datetime, lapsed: bool
     medians = LAPSED_MEDIANS if lapsed else ATRISK_MEDIANS
     wanted = list(ids)
     established = select(rhythms.c.contact_id).where(rhythms.c.contact_id.in_(wanted), after < today)
-    return and_(c.id.in_(wanted), or_(c.id.in_(established), _by_cadence(conn, now, rhythms, medians)))
-
-
-def _by_cadence(conn: Connection, now: datetime, rhythms: Any, medians: float) -> Any:
-    """The contacts with no established rhythm past `medians` times their cadence since the last event."""
-    from crm_tui.services.segments.cadence import cadence_condition
-
-    backend = backend_for(conn)
-    today = day_number(now)
-
-    def past(last: Any, days: Any) -> Any:
-        return and_(last.is_not(None), literal(today) - backend.day_number(last) > medians * days)
-
-    return and_(c.id.not_in(select(rhythms.c.contact_id)), cadence_condition(conn, past))
+    return and_(c.id.in_(wanted), or_(c.id.in_(established), cadence_fallback(conn, today, medians, rhythms)))
 
 
 plugged(__name__)  # the money feature sets VALUE_EXPRESSION

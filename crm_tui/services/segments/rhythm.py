@@ -252,7 +252,8 @@ def current_rhythms(conn: Connection, *, dirty: bool | None = None) -> Any:
 # ---------------------------------------------------------------- conditions
 
 
-def _fallback(conn: Connection, today: int, medians: float, rhythms: Any) -> Any:
+def cadence_fallback(conn: Connection, today: int, medians: float, rhythms: Any) -> Any:
+    """The contacts with no established rhythm, past `medians` times their cadence since the last event."""
     from crm_tui.services.segments.cadence import cadence_condition
 
     backend = backend_for(conn)
@@ -268,7 +269,7 @@ def atrisk_condition(conn: Connection, now: datetime, *, rhythms: Any = None) ->
     rhythms = current_rhythms(conn) if rhythms is None else rhythms
     today = day_number(now)
     established = c.id.in_(select(rhythms.c.contact_id).where(rhythms.c.atrisk_after < today))
-    return or_(established, _fallback(conn, today, ATRISK_MEDIANS, rhythms))
+    return or_(established, cadence_fallback(conn, today, ATRISK_MEDIANS, rhythms))
 
 
 def lapsed_condition(conn: Connection, now: datetime, *, rhythms: Any = None) -> Any:
@@ -276,7 +277,7 @@ def lapsed_condition(conn: Connection, now: datetime, *, rhythms: Any = None) ->
     rhythms = current_rhythms(conn) if rhythms is None else rhythms
     today = day_number(now)
     established = c.id.in_(select(rhythms.c.contact_id).where(rhythms.c.lapsed_after < today))
-    return or_(established, _fallback(conn, today, LAPSED_MEDIANS, rhythms))
+    return or_(established, cadence_fallback(conn, today, LAPSED_MEDIANS, rhythms))
 
 
 # ---------------------------------------------------------------- one contact

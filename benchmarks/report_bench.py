@@ -45,13 +45,14 @@ REPORTS = (
 
 
 def child_dashboard(db: str) -> None:
-    """The app headless on the Dashboard until every panel is filled; print the instant as JSON."""
+    """`crm --open dashboard` headless until every panel is filled; print the instant as JSON."""
     from crm_tui.app import make_app
     from crm_tui.config import Settings
     from crm_tui.screens.dashboard import DashboardScreen
 
     settings = Settings(db_url=f"sqlite:///{db}", user="bench", tz_name="UTC")
-    app = make_app(settings, start="dashboard")
+    app = make_app(settings, start="dashboard")  # as `crm --open dashboard` (run_app) opens it
+    app.freeze_start_up = True
     done: dict[str, float] = {}
 
     async def pilot(p: Any) -> None:

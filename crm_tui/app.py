@@ -71,7 +71,7 @@ def later_screen(path: str) -> Screen[None]:
 FIRST_SCREENS = {
     "today": "crm_tui.screens.today:TodayScreen",
     "contacts": "crm_tui.screens.contacts:ContactsScreen",
-    "dashboard": "crm_tui.screens.dashboard:DashboardScreen",  # make_app(start="dashboard"): its panels
+    "dashboard": "crm_tui.screens.dashboard:DashboardScreen",  # `crm --open dashboard`: its panels
 }
 
 
@@ -464,9 +464,9 @@ def make_app(
     return CrmApp(engine, settings, now=now, start=start, theme=theme, demo=demo)
 
 
-def run_app(settings: Settings) -> None:
-    """`crm`: the app on the configured database, in this terminal."""
-    app = make_app(settings)
+def run_app(settings: Settings, start: StartScreen = "auto") -> None:
+    """`crm [--open SCREEN]`: the app on the configured database, in this terminal."""
+    app = make_app(settings, start=start)
     app.freeze_start_up = True
     try:
         app.run()

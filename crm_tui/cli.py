@@ -155,6 +155,7 @@ ROOT_EXAMPLES = """\
 Examples:
 
   crm                               open the app on your database
+  crm --open dashboard              the app, on the Dashboard (or CRM_OPEN=dashboard)
   crm demo                          the app on a throwaway copy of a sample
   crm contact add "Ada Lovelace" --email ada@analytical.io --every 2w
   crm log ada call "Sent the proposal" --follow-up "next fri"
@@ -179,24 +180,40 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+# `crm --open SCREEN`: the app's screens by the names its keys 1-5 and the palette use.
+OPEN_SCREENS = ("today", "contacts", "trash", "pipeline", "dashboard")
+
+
 @app.callback(invoke_without_command=True)
 def root(
     ctx: typer.Context,
     db: str | None = typer.Option(None, "--db", help="Database path or SQLAlchemy URL (env CRM_DB)."),
     user: str | None = typer.Option(None, "--user", help="Who you are, for owners and authors (env CRM_USER)."),
     tz: str | None = typer.Option(None, "--tz", help="Time zone to show times in, e.g. Europe/Paris (env TZ)."),
+    open_on: str | None = typer.Option(
+        None,
+        "--open",
+        envvar="CRM_OPEN",
+        show_envvar=False,
+        metavar="SCREEN",
+        help="The screen the app opens on: " + ", ".join(OPEN_SCREENS) + " (env CRM_OPEN; "
+        "default: Today when something is due, else Contacts).",
+    ),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
 ) -> None:
     """A terminal CRM: contacts, interactions, follow-ups."""
     ctx.obj = Runtime(resolve_settings(db, user, tz))
     if ctx.invoked_subcommand is None:
-        _open_app(ctx.obj.settings, demo=False)
+        _open_app(ctx.obj.settings, demo=False, screen=open_on)
 
 
-def _open_app(settings: Settings, *, demo: bool) -> None:
+def _open_app(settings: Settings, *, demo: bool, screen: str | None = None) -> None:
     """Run the Textual app; Textual is imported here and nowhere else on the CLI's paths."""
     from crm_tui.errors import InvalidInput
 
+    start = (screen or "").strip().lower() or "auto"
+    if start != "auto" and start not in OPEN_SCREENS:
+        raise InvalidInput(f"--open: no screen called {screen!r}; one of {', '.join(OPEN_SCREENS)}")
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise InvalidInput("the app needs a terminal; for a plain list of what is due, run `crm due`")
     from crm_tui.app import run_app, run_demo
@@ -204,7 +221,7 @@ def _open_app(settings: Settings, *, demo: bool) -> None:
     if demo:
         run_demo(settings)
     else:
-        run_app(settings)
+        run_app(settings, start=start)  # type: ignore[arg-type]
 
 
 @app.command("demo")

@@ -60,3 +60,42 @@ def test_demo_runs_on_a_throwaway_copy_of_the_sample(tmp_path: object, monkeypat
     assert seen["contacts"] == 37 and seen["label"] == "demo (a throwaway copy)"
     assert not mine.exists()  # the user's database is never opened
     assert not demo_path.exists()  # and the copy is gone on exit
+
+
+def test_open_names_the_first_screen_and_a_wrong_name_is_one_line(db_url: str) -> None:
+    env = {"CRM_DB": db_url, "CRM_USER": "tester", "TZ": "UTC"}
+    for args, extra in ((("--open", "reports"), {}), ((), {"CRM_OPEN": "reports"})):
+        result = run(*args, env={**env, **extra})
+        assert result.returncode == 1, args
+        assert result.stdout == ""
+        assert result.stderr == (
+            "crm: --open: no screen called 'reports'; one of today, contacts, trash, pipeline, dashboard\n"
+        )
+
+
+def test_open_starts_the_app_on_that_screen(db_url: str, monkeypatch: object) -> None:
+    from types import SimpleNamespace
+
+    import pytest
+    from typer.testing import CliRunner
+
+    import crm_tui.cli as cli
+    from crm_tui.app import CrmApp
+
+    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+    started: list[str] = []
+    monkeypatch.setattr(CrmApp, "run", lambda app: started.append(app.start))
+    terminal = SimpleNamespace(isatty=lambda: True)
+    monkeypatch.setattr(cli, "sys", SimpleNamespace(stdin=terminal, stdout=terminal, stderr=sys.stderr))
+    runner = CliRunner()
+    env = {"CRM_DB": db_url, "CRM_USER": "tester", "TZ": "UTC"}
+    for args, open_env, expected in (
+        (["--open", "Dashboard"], "", "dashboard"),
+        ([], "pipeline", "pipeline"),
+        (["--open", "trash"], "pipeline", "trash"),
+        ([], "", "auto"),
+    ):
+        result = runner.invoke(cli.app, args, env={**env, "CRM_OPEN": open_env})
+        assert result.exit_code == 0, result.output
+        assert started == [expected]
+        started.clear()

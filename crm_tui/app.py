@@ -30,6 +30,7 @@ from crm_tui.dates import local_zone
 from crm_tui.db import Canceller, connection_scope, session_scope
 from crm_tui.errors import CrmError
 from crm_tui.screens.palette import CrmCommands
+from crm_tui.screens.styles import new_screen, read_early
 from crm_tui.screens.typeahead import TypeaheadMixin
 from crm_tui.screens.warmup import after_first_paint
 
@@ -62,8 +63,8 @@ def screen_class(path: str) -> type[Screen[None]]:
 
 
 def later_screen(path: str) -> Screen[None]:
-    """A new screen of the class at `path`, its module imported now."""
-    return screen_class(path)()
+    """A new screen of the class at `path`, its module imported now (styled once: screens/styles.py)."""
+    return new_screen(screen_class(path))
 
 
 # The screens the app may open on: the first one's module is imported as the app loads (its
@@ -243,7 +244,10 @@ class CrmApp(TypeaheadMixin, App[None]):
         if mode == "auto":
             mode = "today" if self._anything_due() else "contacts"
         self._first_mode = mode
-        first_read = getattr(screen_class(FIRST_SCREENS[mode]), "first_read", None) if mode in FIRST_SCREENS else None
+        first = screen_class(FIRST_SCREENS[mode]) if mode in FIRST_SCREENS else None
+        if first is not None:
+            read_early(self, first)  # its CSS parsed with the app's (screens/styles.py)
+        first_read = getattr(first, "first_read", None)
         if first_read is not None and (read := first_read(self)) is not None:
             self.start_read(*read)
 

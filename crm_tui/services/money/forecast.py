@@ -179,27 +179,34 @@ def _compute(
         if prob.percent >= COMMIT_FROM:
             target.commit += group.amount
         target.sources.add(prob.source)
-    for retainer in retainers:
-        stage = stages.get(retainer.stage_id)
+    # Retainers alike but for their amount bill alike: each kind summed once (a forecast is a sum).
+    kinds: dict[tuple[str, str, str, str | None, int, int | None], list[int]] = {}
+    for r in retainers:
+        kind = kinds.setdefault((r.currency, r.interval, r.status, r.start, r.stage_id, r.probability), [0, 0])
+        kind[0] += r.amount
+        kind[1] += 1
+    for (currency, interval, status, start, stage_id, probability), (amount, count) in kinds.items():
+        stage = stages.get(stage_id)
         if stage is None:
             continue
-        if retainer.status == "won":
+        if status == "won":
             percent, source = 100, "won"
         else:
-            prob = deal_probability(retainer.probability, "open", stage, rates)
+            prob = deal_probability(probability, "open", stage, rates)
             percent, source = prob.percent, prob.source
-        if retainer.start is None and retainer.status == "open":
-            undated.setdefault(retainer.currency, ForecastRow("", retainer.currency)).retainers += 1
+        if start is None and status == "open":
+            undated.setdefault(currency, ForecastRow("", currency)).retainers += count
             continue
+        billing = _Retainer(currency, amount, interval, status, start, stage_id, probability)
         for month in months:
-            if not _bills(retainer, month, now_month):
+            if not _bills(billing, month, now_month):
                 continue
-            target = row(month, retainer.currency)
-            target.retainers += 1
-            target.best += retainer.amount
-            target.weighted_x100 += retainer.amount * percent
+            target = row(month, currency)
+            target.retainers += count
+            target.best += amount
+            target.weighted_x100 += amount * percent
             if percent >= COMMIT_FROM:
-                target.commit += retainer.amount
+                target.commit += amount
             target.sources.add(source)
     return rows, undated
 

@@ -61,6 +61,20 @@ def test_retainers_bill_from_the_month_after_the_close(book: Book) -> None:
     assert _row(result, "2027-04") == (50000, 110000, 170000)  # the next quarter
 
 
+def test_retainers_alike_but_for_their_amount_count_each(book: Book) -> None:
+    # Summed by kind before the months are walked: each still counts, at its own amount.
+    for title, amount in (("Hosting A", 30000), ("Hosting B", 45000)):
+        book.deal(title, "EUR 0", stage="proposal", expected_close=date(2026, 11, 5),
+                  recurring=(Money(amount, "EUR"), "month"))  # fmt: skip
+    book.deal("Hosting C", "EUR 0", stage="proposal", expected_close=date(2026, 12, 5),
+              recurring=(Money(10000, "EUR"), "month"))  # fmt: skip
+    result = _run(book, months=3)
+    dec = next(r for r in result.rows if (r.month, r.currency) == ("2026-12", "EUR"))
+    jan = next(r for r in result.rows if (r.month, r.currency) == ("2027-01", "EUR"))
+    assert (dec.retainers, dec.best, dec.weighted) == (2, 75000, 37500)  # A and B from December, at 50%
+    assert (jan.retainers, jan.best, jan.weighted) == (3, 85000, 42500)  # and C from January
+
+
 def test_probabilities_are_learned_once_a_stage_has_ten_closed_deals(book: Book) -> None:
     for i in range(MIN_CLOSED - 1):
         deal_id = book.deal(f"Past {i}", "100", stage="proposal", at=NOW - 100 * DAY)

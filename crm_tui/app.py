@@ -478,7 +478,7 @@ def run_app(settings: Settings, start: StartScreen = "auto") -> None:
         app.engine.dispose()
 
 
-def run_demo(settings: Settings) -> None:
+def run_demo(settings: Settings, start: StartScreen = "auto") -> None:
     """`crm demo`: the app on a fresh temporary database holding the sample, deleted on exit."""
     from crm_tui.dates import utcnow
     from crm_tui.db import open_engine
@@ -492,7 +492,7 @@ def run_demo(settings: Settings) -> None:
             with session_scope(engine, where="demo") as session:
                 load_sample(session, now=utcnow(), tz=local_zone(settings.tz_name), actor=settings.user)
                 load_money_sample(session, now=utcnow(), tz=local_zone(settings.tz_name), actor=settings.user)
-            app = make_app(demo_settings, engine=engine, demo=True)
+            app = make_app(demo_settings, engine=engine, start=start, demo=True)
             app.freeze_start_up = True
             app.run()
         finally:

@@ -219,7 +219,7 @@ def _open_app(settings: Settings, *, demo: bool, screen: str | None = None) -> N
     from crm_tui.app import run_app, run_demo
 
     if demo:
-        run_demo(settings)
+        run_demo(settings, start=start)  # type: ignore[arg-type]
     else:
         run_app(settings, start=start)  # type: ignore[arg-type]
 
@@ -230,9 +230,10 @@ def demo(ctx: typer.Context) -> None:
 
     The copy lives in a temporary directory and is deleted when you quit.
 
-    Example: crm demo
+    Example: crm demo   or   crm --open dashboard demo
     """
-    _open_app(runtime(ctx).settings, demo=True)
+    root = ctx.find_root().params
+    _open_app(runtime(ctx).settings, demo=True, screen=root.get("open_on"))
 
 
 @app.command("log")

@@ -84,7 +84,7 @@ def test_open_starts_the_app_on_that_screen(db_url: str, monkeypatch: object) ->
 
     assert isinstance(monkeypatch, pytest.MonkeyPatch)
     started: list[str] = []
-    monkeypatch.setattr(CrmApp, "run", lambda app: started.append(app.start))
+    monkeypatch.setattr(CrmApp, "run", lambda app: started.append(app.start + (" (demo)" if app.demo else "")))
     terminal = SimpleNamespace(isatty=lambda: True)
     monkeypatch.setattr(cli, "sys", SimpleNamespace(stdin=terminal, stdout=terminal, stderr=sys.stderr))
     runner = CliRunner()
@@ -94,6 +94,8 @@ def test_open_starts_the_app_on_that_screen(db_url: str, monkeypatch: object) ->
         ([], "pipeline", "pipeline"),
         (["--open", "trash"], "pipeline", "trash"),
         ([], "", "auto"),
+        (["--open", "dashboard", "demo"], "", "dashboard (demo)"),
+        (["demo"], "pipeline", "pipeline (demo)"),
     ):
         result = runner.invoke(cli.app, args, env={**env, "CRM_OPEN": open_env})
         assert result.exit_code == 0, result.output

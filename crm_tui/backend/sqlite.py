@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -46,6 +47,9 @@ _TIME_LAYOUT = "%Y-%m-%d %H:%M:%f"
 _WORD = re.compile(r"\w", re.UNICODE)
 IMPORT_CACHE_KIB = 32 * 1024  # page cache of a connection that imports (filled only as needed)
 _SEARCH_INDEX = table("search_index", column("contact_id"))
+# read_ahead: the file is asked for in steps of this size, up to a size that fits a cache.
+READ_AHEAD_STEP = 4 << 20
+READ_AHEAD_MAX = 2 << 30
 
 
 def _tokens(query: str) -> list[str]:
@@ -252,6 +256,34 @@ class SqliteBackend(Backend):
         if busy:
             return "another process is reading the database: its write-ahead log is cleared at the next checkpoint"
         return None
+
+    def read_ahead(self, engine: Engine) -> None:
+        # The kernel drops the pages of a file left idle a while: the first keys typed in the
+        # morning read the search index (most of a large file) from disk, 0.5 s for one key on
+        # 100,000 contacts. Read it ahead in steps, each asked for at once (WILLNEED: no copy into
+        # the process) and waited for (a read of its last page) before the next: a key's own reads
+        # then queue behind one step, not behind the whole file.
+        from crm_tui.config import sqlite_path
+
+        path = sqlite_path(str(engine.url))
+        advise = getattr(os, "posix_fadvise", None)  # POSIX only: elsewhere the OS reads as searched
+        if path is None or advise is None:
+            return
+        for name in (path, path.with_name(path.name + "-wal")):
+            try:
+                fd = os.open(name, os.O_RDONLY)
+            except OSError:
+                continue  # no write-ahead log, or gone: nothing to read
+            try:
+                size = min(os.fstat(fd).st_size, READ_AHEAD_MAX)
+                for offset in range(0, size, READ_AHEAD_STEP):
+                    step = min(READ_AHEAD_STEP, size - offset)
+                    advise(fd, offset, step, os.POSIX_FADV_WILLNEED)
+                    os.pread(fd, 1, offset + step - 1)
+            except OSError:
+                pass  # advice only: a file system that refuses it is read as searched
+            finally:
+                os.close(fd)
 
     # ------------------------------------------------------------ search
 

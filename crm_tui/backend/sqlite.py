@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import unicodedata
@@ -50,6 +51,9 @@ _SEARCH_INDEX = table("search_index", column("contact_id"))
 # read_ahead: the file is asked for in steps of this size, up to a size that fits a cache.
 READ_AHEAD_STEP = 4 << 20
 READ_AHEAD_MAX = 2 << 30
+# match_across: up to this many contacts hold the finished words, the last word is matched among
+# their documents only; beyond, over the whole index.
+ACROSS_CANDIDATES = 2000
 
 
 def _tokens(query: str) -> list[str]:
@@ -343,7 +347,29 @@ class SqliteBackend(Backend):
             unfinished = i == len(tokens) - 1 and len(token) >= MIN_SPREAD_PREFIX
             params[f"t{i}"] = f"({phrase} OR {phrase}*)" if unfinished else phrase
             parts.append(f"SELECT contact_id FROM search_index WHERE search_index MATCH :t{i}")
-        rows = conn.execute(text(" INTERSECT ".join(parts) + " LIMIT :n"), params).scalars()
+        # The finished words' contacts first. The last word, a prefix being typed, matches far more
+        # documents ("amara ho": 18,000 for "ho"), and naming the contact of each one is a lookup
+        # in the index's content: 100 ms, 0.6 s when the file is not cached. Among a few contacts,
+        # their documents are matched by rowid alone: -id for the contact, the interactions' ids.
+        head = f"SELECT DISTINCT contact_id FROM ({' INTERSECT '.join(parts[:-1])}) LIMIT :cap"
+        found = conn.execute(text(head), {**params, "cap": ACROSS_CANDIDATES + 1}).scalars().all()
+        if len(found) > ACROSS_CANDIDATES:
+            rows = conn.execute(text(" INTERSECT ".join(parts) + " LIMIT :n"), params).scalars()
+            return [int(cid) for cid in rows]
+        if not found:
+            return []
+        last = f"t{len(tokens) - 1}"
+        rows = conn.execute(
+            text(
+                "WITH candidate(id) AS (SELECT value FROM json_each(:ids)), "
+                "doc(rid, cid) AS (SELECT -id, id FROM candidate UNION ALL "
+                "SELECT i.id, i.contact_id FROM interactions AS i JOIN candidate ON i.contact_id = candidate.id) "
+                "SELECT DISTINCT cid FROM doc WHERE rid IN "
+                f"(SELECT rowid FROM search_index WHERE search_index MATCH :{last}) "
+                "ORDER BY cid LIMIT :n"  # as INTERSECT returns them: by id
+            ),
+            {"ids": json.dumps([int(cid) for cid in found]), last: params[last], "n": limit},
+        ).scalars()
         return [int(cid) for cid in rows]
 
     def interactions_matching(self, query: str, *, interaction_id: Any, contact_id: Any) -> ColumnElement[bool] | None:

@@ -1,6 +1,6 @@
 """Time the app on the benchmark database, next to a bare Textual hello-world in the same run.
 
-    app_bench.py [--quick] [--runs N] [--db PATH]
+    app_bench.py [--quick] [--runs N] [--db PATH] [--cold] [--baseline CHECKOUT]
 
 Process level: a fresh `python` runs the app headless and reports when the first page
 of contacts was painted (wall clock from before the process was spawned), and its peak
@@ -11,6 +11,11 @@ until the table drew that keystroke's results: a fresh process pays what the fir
 of a session pay (first use of everything the search touches), so the p90s are quoted
 per process as well as over every keystroke. Prints medians and targets; a report, not
 a test: it exits 0 unless something crashes.
+
+--cold drops the database file from the OS page cache before each crm process, as a file
+left idle a while is (the kernel evicts idle file pages): the morning's first start.
+--baseline runs every child a second time with another checkout's crm_tui (main's, say),
+interleaved with this one's, and reports both.
 """
 
 from __future__ import annotations
@@ -156,9 +161,22 @@ def child_keys(db: str, words: list[str]) -> None:
     print(json.dumps({**keystrokes(db, words), "rss_mb": [peak_rss_mb()]}))
 
 
-def spawn_keys(db: str, words: list[str]) -> dict[str, list[float]]:
-    """Keystroke timings from a fresh process (`keystrokes` there)."""
-    env = {**os.environ, "PYTHONPATH": str(HERE.parent)}
+def evict(db: str) -> None:
+    """Drop the database's files from the OS page cache (clean pages only; no root needed)."""
+    for path in (db, db + "-wal"):
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally:
+            os.close(fd)
+
+
+def spawn_keys(db: str, words: list[str], code: Path = HERE.parent) -> dict[str, list[float]]:
+    """Keystroke timings from a fresh process (`keystrokes` there), importing crm_tui from `code`."""
+    env = {**os.environ, "PYTHONPATH": str(code)}
     env.pop("NO_COLOR", None)
     out = subprocess.run(
         [sys.executable, __file__, "--child", "keys", db, *words],
@@ -172,9 +190,9 @@ def spawn_keys(db: str, words: list[str]) -> dict[str, list[float]]:
     return timings
 
 
-def spawn(*args: str) -> dict[str, Any]:
-    """Seconds from spawning a child to its first paint, and its peak RSS."""
-    env = {**os.environ, "PYTHONPATH": str(HERE.parent)}
+def spawn(*args: str, code: Path = HERE.parent) -> dict[str, Any]:
+    """Seconds from spawning a child to its first paint, and its peak RSS (crm_tui from `code`)."""
+    env = {**os.environ, "PYTHONPATH": str(code)}
     env.pop("NO_COLOR", None)
     started = time.time()
     out = subprocess.run(
@@ -252,7 +270,7 @@ def summary(values: list[float]) -> str:
     return f"median {statistics.median(values):7.1f}  p90 {p90(values):7.1f}  max {max(values):7.1f}"
 
 
-def compile_app() -> None:
+def compile_app(code: Path) -> None:
     """Byte-compile crm_tui, as pip does at install and a first run does unless PYTHONDONTWRITEBYTECODE.
 
     Without it every child under that variable compiles each crm module it imports (about 75 ms
@@ -261,7 +279,7 @@ def compile_app() -> None:
     """
     import compileall
 
-    compileall.compile_dir(str(HERE.parent / "crm_tui"), quiet=1)
+    compileall.compile_dir(str(code / "crm_tui"), quiet=1)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -269,6 +287,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="the 10,000-contact database")
     parser.add_argument("--runs", type=int, default=5, help="process runs of each kind (default 5)")
     parser.add_argument("--db", help="use this database instead of building one")
+    parser.add_argument("--cold", action="store_true", help="drop the database from the OS cache before each process")
+    parser.add_argument("--baseline", help="another checkout whose crm_tui runs the same children, interleaved")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -295,15 +315,35 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {counts.get('contacts', 0):,} contacts, {counts.get('interactions', 0):,} interactions")
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}")
 
-    compile_app()
+    codes = {"this checkout": HERE.parent}
+    if args.baseline:
+        codes = {"baseline " + args.baseline: Path(args.baseline).absolute(), **codes}
+    for code in codes.values():
+        compile_app(code)
+    if args.cold:
+        print("cold: the database is dropped from the OS page cache before each crm process")
     kinds = {"hello": ("hello",), "contacts": ("app", db, "contacts"), "auto": ("app", db, "auto")}
-    runs: dict[str, list[dict[str, float]]] = {kind: [] for kind in kinds}
+    runs: dict[str, dict[str, list[dict[str, Any]]]] = {name: {kind: [] for kind in kinds} for name in codes}
     words = [meta.get("known_contact", {}).get("name", "amara hopper").lower(), meta.get("common_word", "proposal")]
-    typed: list[dict[str, list[float]]] = []
+    typed: dict[str, list[dict[str, list[float]]]] = {name: [] for name in codes}
     for _ in range(args.runs):
-        for kind, child in kinds.items():  # interleaved, so load swings hit every kind alike
-            runs[kind].append(spawn(*child))
-        typed.append(spawn_keys(db, words))
+        for name, code in codes.items():  # interleaved, so load swings hit every kind and checkout alike
+            for kind, child in kinds.items():
+                if args.cold and kind != "hello":
+                    evict(db)
+                runs[name][kind].append(spawn(*child, code=code))
+            if args.cold:
+                evict(db)
+            typed[name].append(spawn_keys(db, words, code))
+    for name in codes:
+        if len(codes) > 1:
+            print(f"\n======== {name}")
+        report(runs[name], typed[name], words)
+    return 0
+
+
+def report(runs: dict[str, list[dict[str, Any]]], typed: list[dict[str, list[float]]], words: list[str]) -> None:
+    """Print one checkout's figures and targets."""
     print("\nprocess start -> first paint, headless, 120x40")
     print("(median of interleaved runs: wall seconds, the process's CPU seconds, each as a ratio to the baseline)")
     hello = statistics.median(r["seconds"] for r in runs["hello"])
@@ -379,7 +419,6 @@ def main(argv: list[str] | None = None) -> int:
     ]
     for label, ok, value in checks:
         print(f"  {'pass' if ok else 'FAIL'}  {label:44} {value}")
-    return 0
 
 
 if __name__ == "__main__":

@@ -86,6 +86,22 @@ def test_full_text_contract(engine: Engine) -> None:
             backend.match_interactions(conn, hostile, limit=5)
 
 
+def test_words_across_find_the_same_contacts_by_either_route(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQLite matches the last word among the few contacts that hold the others (by rowid): the same
+    contacts, in the same order, as over the whole index (PostgreSQL has one route: both runs agree)."""
+    from crm_tui.backend import sqlite
+
+    _contacts(engine)
+    backend = backend_for(engine)
+    queries = ["ada proposal", "ada pro", "ada ren", "lovelace ren", "bob lovelace", "byron renewal lov", "ada h"]
+    with connection_scope(engine) as conn:
+        few = [backend.match_across(conn, query, limit=10) for query in queries]
+        monkeypatch.setattr(sqlite, "ACROSS_CANDIDATES", 0)
+        whole = [backend.match_across(conn, query, limit=10) for query in queries]
+    assert few == whole
+    assert few == [[1], [1], [], [2], [2], [2], []]
+
+
 def test_date_arithmetic_contract(engine: Engine) -> None:
     backend = backend_for(engine)
     c = t.contacts.c

@@ -177,6 +177,12 @@ class Backend(ABC):
         (SQLite's write-ahead log, PostgreSQL's dead row versions); a warning if it could not."""
         return None
 
+    def read_ahead(self, engine: Engine) -> None:
+        """Ask the OS to bring the database's files into its cache and return without waiting for
+        them: the first searches of a session, after the file sat idle, then find its pages there.
+        A no-op where a server keeps the data (PostgreSQL's own cache)."""
+        return None
+
     def clean_text(self, value: str) -> str:
         """Text as the database can store it (PostgreSQL refuses NUL; the rule is the same on both)."""
         return value.replace("\x00", "") if "\x00" in value else value

@@ -87,14 +87,16 @@ class DbMixin:
         on_error: Callable[[str], None] | None = None,
         description: str = "",
         started: Future[T] | None = None,
+        hold: bool = False,
     ) -> Worker[None]:
         """Run the read `fn(connection)` in a worker, then `then(result)` on the UI thread.
 
         `started`: the same read, already started (the app starts the first screen's first
         read while Textual builds it, see `CrmApp.start_read`); its result is used instead.
+        `hold`: keys typed until `then` has run wait for it (see `_work`).
         """
         job: Callable[[], T] = started.result if started is not None else lambda: self.crm.read(fn)
-        return self._work(job, then, group, exclusive, on_error, description)
+        return self._work(job, then, group, exclusive, on_error, description, hold)
 
     def db_write(
         self,
@@ -104,9 +106,10 @@ class DbMixin:
         group: str = "db",
         on_error: Callable[[str], None] | None = None,
         description: str = "",
+        hold: bool = False,
     ) -> Worker[None]:
         """Run the change `fn(session)` in a worker's transaction, then `then(result)` on the UI thread."""
-        return self._work(lambda: self.crm.write(fn), then, group, False, on_error, description)
+        return self._work(lambda: self.crm.write(fn), then, group, False, on_error, description, hold)
 
     def _work(
         self,
@@ -116,8 +119,24 @@ class DbMixin:
         exclusive: bool,
         on_error: Callable[[str], None] | None,
         description: str,
+        hold: bool = False,
     ) -> Worker[None]:
+        """Run `job_fn` in a thread worker; its result goes to `then` on the UI thread.
+
+        `hold`: for a key whose answer comes in two steps, a read and then a dialog (merge: the
+        plan, then its preview): the keys typed after it wait until `then` has run (and opened
+        the dialog), instead of reaching this screen meanwhile and being lost or taken for its own.
+        """
         screen = cast(Screen[Any], self)
+        if hold:
+            self.hold_keys()
+            apply = then
+
+            def then(value: Any) -> None:
+                try:
+                    apply(value)
+                finally:
+                    self.release_keys()
 
         def job() -> None:
             worker = get_current_worker()

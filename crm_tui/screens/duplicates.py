@@ -198,7 +198,7 @@ class DuplicatesScreen(CrmScreen):
             self.notify("No pair to merge.", severity="warning")
             return
         keep, other = pair
-        self.db(lambda conn: merge_plan(conn, keep, other), self._confirm_merge)
+        self.db(lambda conn: merge_plan(conn, keep, other), self._confirm_merge, hold=True)  # y goes to the preview
 
     def _confirm_merge(self, plan: MergePlan) -> None:
         from crm_tui.services.contacts.finding import get_contact

@@ -175,7 +175,7 @@ def merge_into(screen: DbMixin, keep_id: int, keep_name: str, then: Callable[[],
         if choice is None:
             return
         other_id, _ = choice
-        screen.db(lambda conn: merge_plan(conn, keep_id, other_id), ask)
+        screen.db(lambda conn: merge_plan(conn, keep_id, other_id), ask, hold=True)  # y goes to the preview
 
     app.push_screen(
         ContactPickerModal(f"Merge which contact into {keep_name}?", exclude=keep_id, duplicates_of=keep_id), picked
@@ -199,6 +199,7 @@ def ask_or_thank(screen: DbMixin, contact_id: int, name: str, action: str, then:
         lambda s: log(s, contact_id, action=action, actor=app.user, contact_name=name, now=now),
         logged,
         description="log the interaction",
+        hold=True,  # what is typed next goes to the follow-up form
     )
 
 

@@ -10,9 +10,12 @@ which drops them or reads them as its own keys.
 So the app takes keys one at a time. A key is handed on only when the one before it has finished
 its whole route (a marker posted behind it to the same widget bubbles up the same queues and
 comes back), and when the screen on top has composed, mounted and taken focus (a marker posted
-to it comes back after its Compose, Mount and ScreenResume) and is not holding keys (a dialog
-filling itself from the database, a form saving: `hold_keys()` / `release_keys()`). A hold
-lasts `MAX_HOLD` seconds at most, so a stuck query never swallows the keyboard.
+to it comes back after its Compose, Mount and ScreenResume), has no message left under it (a key's
+consequences travel on as messages of their own: enter in a picker's field is Submitted, then the
+table's Selected, then the dismissal; the next key waits for all of them, `SETTLE_ROUNDS` at most)
+and is not holding keys (a dialog filling itself from the database, a form saving, a flow reading
+what its dialog shows: `hold_keys()` / `release_keys()`). A hold lasts `MAX_HOLD` seconds at
+most, so a stuck query never swallows the keyboard.
 """
 
 from __future__ import annotations
@@ -38,6 +41,9 @@ MAX_HOLD = 5.0
 ROUTE_TIMEOUT = 10.0
 # How often a wait is checked for a route that broke (a widget removed with the key's marker).
 WATCH_EVERY = 0.25
+# Most markers sent to a screen that still has messages to handle under it before the next key
+# goes anyway (a widget's timer, a cursor blinking, may always have one).
+SETTLE_ROUNDS = 4
 
 State = Literal["idle", "screen", "key", "held"]
 
@@ -67,6 +73,12 @@ def holds_keys(screen: object) -> bool:
     return bool(getattr(screen, "holding_keys", False))
 
 
+def messages_under(screen: Screen[Any]) -> bool:
+    """Whether a widget of `screen` (or the screen) has a message waiting to be handled."""
+    nodes = screen.walk_children(with_self=True)
+    return any(node.message_queue_size or node._pending_message is not None for node in nodes)
+
+
 class TypeaheadMixin:
     """Mixed into the App before `App`: keys and pastes from the terminal are delivered one at a time."""
 
@@ -80,6 +92,7 @@ class TypeaheadMixin:
         self._typeahead_lost = False  # the awaited marker could not be posted
         self._typeahead_ready: MessagePump | None = None  # the top screen, settled, when idle
         self._typeahead_hold: tuple[object, float] | None = None  # the screen holding keys, since when
+        self._typeahead_rounds = 0  # markers sent to the top screen since the last key was delivered
 
     @property
     def _app(self) -> App[Any]:
@@ -168,6 +181,9 @@ class TypeaheadMixin:
             self._typeahead_idle()
         elif self._holding(top):
             self._typeahead_state = "held"
+        elif top is not None and self._typeahead_rounds < SETTLE_ROUNDS and messages_under(top):
+            self._typeahead_rounds += 1
+            self._typeahead_wait("screen", top, ScreenSettled)  # behind what is still on its way
         else:
             await self._typeahead_deliver()
 
@@ -184,6 +200,7 @@ class TypeaheadMixin:
         """Hand the oldest key to the app as Textual would, and follow it with a marker."""
         app = self._app
         event = self._typeahead.popleft()
+        self._typeahead_rounds = 0
         await super().on_event(event)  # type: ignore[misc]
         target = app.focused or self._top
         if target is None:

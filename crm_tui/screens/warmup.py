@@ -6,7 +6,9 @@ built (Textual's widgets and styles, SQLAlchemy's tables, the first rows): about
 and in the search workers alike. Start-up's objects live as long as the process, so they
 are frozen out of the collector's way once the first screen is painted. Then, in a thread
 worker, the search's modules are imported (a Today start has not needed them yet) and its
-statements run once on next to no data (`warm_search`), while the user reads the screen.
+statements run once on next to no data (`warm_search`), while the user reads the screen; and in
+another, the OS is asked to bring the database file into its cache (`Backend.read_ahead`): after a
+night idle, the kernel has dropped its pages, and the first keys read the search index from disk.
 """
 
 from __future__ import annotations
@@ -29,6 +31,14 @@ def after_first_paint(app: CrmApp) -> None:
         # collected, which a test process building app after app must not pay for.
         gc.freeze()
     app.run_worker(lambda: warm_up(app), thread=True, group="warm-up", description="warm up the search")
+    app.run_worker(lambda: read_ahead(app), thread=True, group="warm-up", description="read the database ahead")
+
+
+def read_ahead(app: CrmApp) -> None:
+    """Worker: ask the OS to cache the database's files (a no-op on PostgreSQL)."""
+    from crm_tui.backend import backend_for
+
+    backend_for(app.engine).read_ahead(app.engine)
 
 
 def warm_up(app: CrmApp) -> None:

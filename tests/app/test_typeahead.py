@@ -7,20 +7,26 @@ for the app to catch up: the app itself must deliver them in order (screens/type
 from __future__ import annotations
 
 from collections.abc import Callable
+from time import sleep
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from textual.app import ComposeResult
 from textual.widgets import Input
 
 from crm_tui.app import CrmApp
-from crm_tui.db import connection_scope
+from crm_tui.db import connection_scope, session_scope
+from crm_tui.models import tables as t
+from crm_tui.models.schemas import ContactCreate
 from crm_tui.screens import typeahead
 from crm_tui.screens.base import CrmModal
 from crm_tui.screens.contact import ContactScreen
 from crm_tui.screens.contacts import ContactsScreen
+from crm_tui.services.contacts import merging
 from crm_tui.services.contacts.finding import find_contact
 from crm_tui.services.contacts.rows import contact_detail
+from crm_tui.services.contacts.writing import add_contact
 from tests.app.conftest import burst, run, settle
 
 AppFactory = Callable[..., CrmApp]
@@ -136,3 +142,47 @@ def test_a_hold_never_swallows_the_keyboard(
             assert app.screen.query_one("#stuck", Input).value == "slow"
 
     run(flow())
+
+
+def test_a_key_typed_while_a_flow_reads_before_its_dialog_reaches_the_dialog(
+    engine: Engine, app_factory: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Merge (enter picks the duplicate, y confirms the preview), then trash (d, y), in one burst.
+
+    Two ways `y` was lost, and the preview then took the trash's `d` `y` as its own (merged,
+    nothing trashed, no dialog: test_team saw it under load): enter's choice reaches the picker
+    as messages after the key itself (Submitted, then Selected), and `y` was handed over before
+    them, into the picker's field; and the plan is read in a worker after the picker closes (slow
+    here, as on a loaded machine), while the contact screen, on top meanwhile, dropped `y`.
+    """
+
+    with session_scope(engine) as session:
+        keep = add_contact(session, ContactCreate(name="Grace Hopper"), actor="t")
+        add_contact(session, ContactCreate(name="Amazing Grace"), actor="t")
+        keep_id = keep.id
+    plan = merging.merge_plan
+
+    def slow_plan(*args: object, **kwargs: object) -> merging.MergePlan:
+        sleep(0.3)
+        return plan(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(merging, "merge_plan", slow_plan)
+
+    async def flow() -> None:
+        app = app_factory(engine, start="contacts")
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            assert keep_id is not None
+            app.open_contact(keep_id)
+            await settle(pilot)
+            burst(app, "m", "amazing")
+            await settle(pilot)
+            burst(app, "<enter>", "y", "d", "y")
+            await settle(pilot)
+            assert not isinstance(app.screen, CrmModal), app.screen
+
+    run(flow())
+    with connection_scope(engine) as conn:
+        deleted = dict(conn.execute(select(t.contacts.c.display_name, t.contacts.c.deleted_at)).all())
+    assert deleted["Amazing Grace"] is not None  # merged
+    assert deleted["Grace Hopper"] is not None  # then trashed

@@ -86,7 +86,7 @@ def time_screen(db: Path, runs: int) -> tuple[list[float], list[float], list[flo
 
     # The children inherit this environment: under PYTHONDONTWRITEBYTECODE each would compile every
     # crm module it imports (the bare app's come compiled from site-packages), as no installed crm does.
-    app_bench.compile_app()
+    app_bench.compile_app(HERE.parent)
     spawn_dashboard(db)  # unmeasured: page cache
     app_bench.spawn("hello")
     dash, dash_cpu, hello, hello_cpu = [], [], [], []

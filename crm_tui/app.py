@@ -260,9 +260,9 @@ class CrmApp(TypeaheadMixin, App[None]):
         self._count_due_after_first_page = mode not in ("today", "dashboard")
         self.switch_mode(mode)
         if mode == "dashboard":
-            # The Dashboard's panels are its first page: it asks for the badge once they are all
-            # filled (`count_due_once`), or after DUE_COUNT_FALLBACK if one of them never is.
-            self.set_timer(DUE_COUNT_FALLBACK, self.count_due_once)
+            # The Dashboard's panels are its first page: it asks for the badge and the warm-up once
+            # they are all filled, or after DUE_COUNT_FALLBACK if one of them never is.
+            self.set_timer(DUE_COUNT_FALLBACK, lambda: (self.first_page_shown(), self.count_due_once()))
         # Not before the first screen is painted: it would compete with its query for the CPU.
         self.set_timer(VALUE_CACHE_DELAY, self.refresh_value_cache)
 

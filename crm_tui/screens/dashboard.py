@@ -291,6 +291,12 @@ class DashboardScreen(CrmScreen):
             "pipeline": self._pipeline, "months": self._months,
         }  # fmt: skip
 
+    def db_answered(self) -> None:
+        # The panels are its first page: what waits for a first page (the app's warm-up, which would
+        # take the CPU from the last panels) waits for them all (or for the app's fallback timer).
+        if self.is_filled:
+            super().db_answered()
+
     def _filled(self, panel: str) -> None:
         self.waiting.discard(panel)
         if not self.waiting:

@@ -156,3 +156,27 @@ def test_the_reads_started_with_the_app_give_what_each_panel_s_own_read_gives(
     at_risk = app.read(early)  # the rest on the thread this starts
     assert at_risk == app.read(lambda c: dash.at_risk_panel(c, now=now, tz=tz)) and at_risk[0] > 0
     assert first == own["months"] and {p: early.result(p) for p in DashboardRead.ORDER} == own
+
+
+def test_the_warm_up_waits_for_every_panel(
+    money_engine: Engine, app_factory: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The app's warm-up after a first page (screens/warmup.py) would take the CPU from the last panels."""
+    import crm_tui.app as app_module
+
+    seen: list[bool] = []
+
+    def after_first_paint(app: CrmApp) -> None:
+        screen = app.screen
+        seen.append(isinstance(screen, DashboardScreen) and screen.is_filled)
+
+    monkeypatch.setattr(app_module, "after_first_paint", after_first_paint)
+
+    async def flow() -> None:
+        app = app_factory(money_engine, start="dashboard")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await pilot.pause(0.1)
+            assert seen == [True]
+
+    run(flow())

@@ -40,7 +40,6 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 VALUE_CACHE_DELAY = 2.0  # seconds after start before the client value ranking is checked
-DUE_COUNT_FALLBACK = 5.0  # seconds after a Dashboard start: the Today badge even if a panel never fills
 StartScreen = Literal["auto", "today", "contacts", "trash", "pipeline", "dashboard"]
 
 
@@ -259,10 +258,6 @@ class CrmApp(TypeaheadMixin, App[None]):
         # its query would compete with that screen's first page for the CPU.
         self._count_due_after_first_page = mode not in ("today", "dashboard")
         self.switch_mode(mode)
-        if mode == "dashboard":
-            # The Dashboard's panels are its first page: it asks for the badge and the warm-up once
-            # they are all filled, or after DUE_COUNT_FALLBACK if one of them never is.
-            self.set_timer(DUE_COUNT_FALLBACK, lambda: (self.first_page_shown(), self.count_due_once()))
         # Not before the first screen is painted: it would compete with its query for the CPU.
         self.set_timer(VALUE_CACHE_DELAY, self.refresh_value_cache)
 

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from crm_tui.services.reports.dashboard import MoneyFigure, MonthBar, StagesFigure
     from crm_tui.services.reports.relationships import ClientAtRisk
 
+FIRST_PAGE_FALLBACK = 5.0  # seconds: the badge and the warm-up of a Dashboard start even if a panel never fills
 BAR_WIDTH = 18
 AT_RISK_COLUMNS = [
     Column("name", "Client", 8, flex=1),
@@ -274,6 +275,9 @@ class DashboardScreen(CrmScreen):
         started = self.crm.take_started(key)
         if started is not None and isinstance(started[1], DashboardRead):
             early = started[1]
+            # The app's first screen: its panels are the first page the badge and the warm-up wait
+            # for (db_answered, _filled), unless one of them never fills.
+            self.set_timer(FIRST_PAGE_FALLBACK, self._first_page_fallback)
             self.db(early, self._at_risk, group="dash-at-risk", exclusive=True, started=started[0])
             for panel, then in self._fillers().items():
                 self._work(partial(early.result, panel), then, f"dash-{panel}", True, None, "")
@@ -290,6 +294,10 @@ class DashboardScreen(CrmScreen):
             "overdue": self._overdue, "revenue": self._revenue, "activity": self._activity,
             "pipeline": self._pipeline, "months": self._months,
         }  # fmt: skip
+
+    def _first_page_fallback(self) -> None:
+        self.crm.first_page_shown()
+        self.crm.count_due_once()
 
     def db_answered(self) -> None:
         # The panels are its first page: what waits for a first page (the app's warm-up, which would

@@ -180,3 +180,36 @@ def test_the_warm_up_waits_for_every_panel(
             assert seen == [True]
 
     run(flow())
+
+
+def test_a_panel_that_fails_leaves_the_badge_and_the_warm_up_to_the_fallback(
+    money_engine: Engine, app_factory: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import crm_tui.app as app_module
+    import crm_tui.screens.dashboard as dashboard_module
+    from crm_tui.errors import DatabaseError
+    from crm_tui.services.reports import dashboard as dash
+
+    warmed: list[bool] = []
+    counted: list[bool] = []
+    monkeypatch.setattr(app_module, "after_first_paint", lambda app: warmed.append(True))
+    monkeypatch.setattr(CrmApp, "count_due", lambda app: counted.append(True))
+    monkeypatch.setattr(dashboard_module, "FIRST_PAGE_FALLBACK", 0.3)
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise DatabaseError("the revenue could not be read")
+
+    monkeypatch.setattr(dash, "revenue_months", broken)
+
+    async def flow() -> None:
+        app = app_factory(money_engine, start="dashboard")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, DashboardScreen) and screen.waiting == {"months"}
+            assert not warmed and not counted  # waiting for the last panel
+            await pilot.pause(0.5)
+            await settle(pilot)
+            assert warmed == [True] and counted == [True]  # the fallback: both, once
+
+    run(flow())

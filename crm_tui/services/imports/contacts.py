@@ -21,7 +21,7 @@ from crm_tui.dates import utcnow
 from crm_tui.errors import InvalidInput
 from crm_tui.keys import MIN_PHONE_DIGITS, fast_name_key, phone_key, split_name
 from crm_tui.records import ContactRecord, Labeled, Skipped
-from crm_tui.services.imports.batch import Batch, Owners, write_batch
+from crm_tui.services.imports.batch import Batch, NewIds, Owners, write_batch
 from crm_tui.services.imports.lookups import NameLookups
 from crm_tui.services.imports.person import PersonParts
 from crm_tui.services.imports.rowmerge import merge_row, unchanged
@@ -76,6 +76,7 @@ class ContactImporter:
         self.summary.batch_id = self.batch_id
         self.first_new_id = self.w.lock_for_new_ids("contacts")
         self.next_id = self.first_new_id
+        self.ids = NewIds(self.w)
         self.names = NameLookups(self.w, self.now_db)
         self._created: set[int] = set()  # ids created in the current batch
         # The current batch's "updated" rows and outcomes, settled once all its rows are in.
@@ -105,10 +106,12 @@ class ContactImporter:
 
     def finish(self) -> ImportSummary:
         """Index the new contacts, restore the triggers and record the batch's counts."""
+        self.w.drop_stages()
         self.w.index_contacts_from(self.first_new_id)
         self.w.resume_triggers()
         if self.next_id > self.first_new_id:
             self.w.after_explicit_ids("contacts")
+        self.ids.finish(self.w)
         finish_batch(self.w, self.batch_id, self.summary)
         return self.summary
 
@@ -406,7 +409,7 @@ class ContactImporter:
     def _write(self, batch: Batch) -> None:
         write_batch(
             self.w, batch, now=self.now_db, batch_id=self.batch_id, actor=self.actor, first_new_id=self.first_new_id,
-            parts=self.parts,
+            parts=self.parts, ids=self.ids,
         )  # fmt: skip
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from crm_tui.backend.bulk import BulkWriter, Fixed, Target
-from crm_tui.keys import fast_name_key, split_name
+from crm_tui.keys import fast_name_key
 from crm_tui.records import ContactRecord, Labeled
 from crm_tui.services.imports.person import PersonParts
 from crm_tui.services.imports.state import HAS_EMAIL, ContactState, StoredContacts
@@ -128,10 +128,13 @@ def write_batch(
         if isinstance(s, tuple):
             rec, org_id, added, tag_ids = s
             # What `_new_state` and ContactState's add_* would make of the row, without the state.
-            name = rec.display_name()
+            name = rec.display_name()  # its spaces squeezed: split_name and fast_name_key need not do it again
             given, family = rec.given_name, rec.family_name
             if given is None and family is None and rec.name and rec.split_name:
-                given, family = split_name(name)
+                given, _, family = name.rpartition(" ")
+                if not given:
+                    given, family = family or None, None
+            key = name.lower() if name.isascii() else fast_name_key(name)
             custom = json.dumps(rec.custom, ensure_ascii=False, sort_keys=True) if rec.custom else None
             created = now if rec.created_at is None else when(rec.created_at)
             first_email: tuple[Any, ...] = (None, None, None, None)
@@ -160,7 +163,7 @@ def write_batch(
                 if more:
                     tags.extend([(sid, t) for t in more])
             staged.append((
-                sid, name, fast_name_key(name), given, family, org_id, rec.title, rec.notes, rec.source,
+                sid, name, key, given, family, org_id, rec.title, rec.notes, rec.source,
                 rec.owner or actor, rec.cadence_days, custom, rec.nickname, rec.department, rec.uid, created,
                 *first_email, *first_phone, first_tag,
             ))  # fmt: skip

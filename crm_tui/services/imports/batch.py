@@ -7,8 +7,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from crm_tui.backend.bulk import BulkWriter
-from crm_tui.keys import fast_name_key, split_name
+from crm_tui.backend.bulk import BulkWriter, Fixed, Target
+from crm_tui.keys import fast_name_key
 from crm_tui.records import ContactRecord, Labeled
 from crm_tui.services.imports.person import PersonParts
 from crm_tui.services.imports.state import HAS_EMAIL, ContactState, StoredContacts
@@ -60,45 +60,113 @@ class Batch:
         return bool(fresh[2]) if isinstance(fresh, tuple) else None
 
 
+class NewIds:
+    """The ids the import gives new emails and phones: from max(id) + 1, in the order rows reach them
+    (the ids the database would give them written one by one), so rows staged together and rows
+    written apart keep that order."""
+
+    def __init__(self, w: BulkWriter) -> None:
+        self.email = self.first_email = w.lock_for_new_ids("contact_emails")
+        self.phone = self.first_phone = w.lock_for_new_ids("contact_phones")
+
+    def finish(self, w: BulkWriter) -> None:
+        """Move the id generators past the ids given."""
+        if self.email > self.first_email:
+            w.after_explicit_ids("contact_emails")
+        if self.phone > self.first_phone:
+            w.after_explicit_ids("contact_phones")
+
+
+# A new contact from a row, staged: its columns, then its first email, phone and tag (each may be NULL).
+_STAGED_CONTACT = tuple(c for c in _CONTACT_COLUMNS if c not in ("import_batch_id", "updated_at"))
+_STAGED = (*_STAGED_CONTACT, "email_id", "email", "email_key", "email_label", "phone_id", "phone", "phone_key",
+           "phone_label", "tag_id")  # fmt: skip
+_EMAIL_COLUMNS = ("id", "contact_id", "email", "email_key", "label", "is_primary")
+_PHONE_COLUMNS = ("id", "contact_id", "phone", "phone_key", "label", "is_primary")
+
+
+def _targets(now: Any, batch_id: int) -> list[Target]:
+    """Where a staged row goes: the contact, then its first email, phone and tag."""
+    contact: list[tuple[str, str | Fixed]] = [
+        (c, Fixed(batch_id) if c == "import_batch_id" else Fixed(now) if c == "updated_at" else c)
+        for c in _CONTACT_COLUMNS
+    ]
+    return [
+        ("contacts", contact, None),
+        ("contact_emails", list(zip(_EMAIL_COLUMNS, ("email_id", "id", "email", "email_key", "email_label",
+                                                     Fixed(True)), strict=True)), "email_id"),
+        ("contact_phones", list(zip(_PHONE_COLUMNS, ("phone_id", "id", "phone", "phone_key", "phone_label",
+                                                     Fixed(True)), strict=True)), "phone_id"),
+        ("contact_tags", [("contact_id", "id"), ("tag_id", "tag_id")], "tag_id"),
+    ]  # fmt: skip
+
+
 def write_batch(
-    w: BulkWriter, batch: Batch, *, now: Any, batch_id: int, actor: str, first_new_id: int, parts: PersonParts
+    w: BulkWriter,
+    batch: Batch,
+    *,
+    now: Any,
+    batch_id: int,
+    actor: str,
+    first_new_id: int,
+    parts: PersonParts,
+    ids: NewIds,
 ) -> None:
-    """Write what a batch's rows made: new contacts and their emails, phones and tags, one executemany per
-    table; changes to stored contacts, logged for revert, with their search rows rewritten."""
+    """Write what a batch's rows made: new contacts from rows staged with their first email, phone and tag
+    (`BulkWriter.insert_staged`), other new rows one executemany per table; changes to stored contacts,
+    logged for revert, with their search rows rewritten."""
     when = w.time
+    staged: list[tuple[Any, ...]] = []
     contacts: list[tuple[Any, ...]] = []
     old: list[ContactState] = []
     emails: list[tuple[Any, ...]] = []
     phones: list[tuple[Any, ...]] = []
     tags: list[tuple[int, int]] = []
     gained_email: list[int] = []
+    email_id, phone_id = ids.email, ids.phone
     for sid, s in batch.touched.items():
         if isinstance(s, tuple):
             rec, org_id, added, tag_ids = s
             # What `_new_state` and ContactState's add_* would make of the row, without the state.
-            name = rec.display_name()
+            name = rec.display_name()  # its spaces squeezed: split_name and fast_name_key need not do it again
             given, family = rec.given_name, rec.family_name
             if given is None and family is None and rec.name and rec.split_name:
-                given, family = split_name(name)
+                given, _, family = name.rpartition(" ")
+                if not given:
+                    given, family = family or None, None
+            key = name.lower() if name.isascii() else fast_name_key(name)
             custom = json.dumps(rec.custom, ensure_ascii=False, sort_keys=True) if rec.custom else None
             created = now if rec.created_at is None else when(rec.created_at)
-            contacts.append((
-                sid, name, fast_name_key(name), given, family, org_id, rec.title, rec.notes, rec.source,
-                rec.owner or actor, rec.cadence_days, custom, rec.nickname, rec.department, rec.uid, batch_id,
-                created, now,
-            ))  # fmt: skip
+            first_email: tuple[Any, ...] = (None, None, None, None)
             if added:
-                emails.append((sid, added[0].value, added[0].key, added[0].label, True))
-                if len(added) > 1:
-                    emails.extend([(sid, e.value, e.key, e.label, False) for e in added[1:]])
+                e = added[0]
+                first_email = (email_id, e.value, e.key, e.label)
+                email_id += 1
+                for e in added[1:]:
+                    emails.append((email_id, sid, e.value, e.key, e.label, False))
+                    email_id += 1
+            first_phone: tuple[Any, ...] = (None, None, None, None)
             if rec.phones:
-                seen: set[str] = set()
-                for p in rec.phones:
-                    if p.key not in seen:
-                        phones.append((sid, p.value, p.key, p.label, not seen))
-                        seen.add(p.key)
+                p = rec.phones[0]
+                first_phone = (phone_id, p.value, p.key, p.label)
+                phone_id += 1
+                if len(rec.phones) > 1:
+                    seen = {p.key}
+                    for p in rec.phones[1:]:
+                        if p.key not in seen:
+                            phones.append((phone_id, sid, p.value, p.key, p.label, False))
+                            phone_id += 1
+                            seen.add(p.key)
+            first_tag = None
             if tag_ids:
-                tags.extend([(sid, t) for t in dict.fromkeys(tag_ids)])
+                first_tag, *more = dict.fromkeys(tag_ids)
+                if more:
+                    tags.extend([(sid, t) for t in more])
+            staged.append((
+                sid, name, key, given, family, org_id, rec.title, rec.notes, rec.source,
+                rec.owner or actor, rec.cadence_days, custom, rec.nickname, rec.department, rec.uid, created,
+                *first_email, *first_phone, first_tag,
+            ))  # fmt: skip
             continue
         if s.is_new:
             contacts.append((
@@ -110,18 +178,24 @@ def write_batch(
         elif s.changed:
             old.append(s)
         if s.new_emails:
-            emails.extend([(sid, e.value, key, e.label, primary) for e, key, primary in s.new_emails])
+            for e, key, primary in s.new_emails:
+                emails.append((email_id, sid, e.value, key, e.label, primary))
+                email_id += 1
             if not s.is_new:
                 gained_email.append(sid)
         if s.new_phones:
-            phones.extend([(sid, p.value, key, p.label, primary) for p, key, primary in s.new_phones])
+            for p, key, primary in s.new_phones:
+                phones.append((phone_id, sid, p.value, key, p.label, primary))
+                phone_id += 1
         if s.new_tags:
             tags.extend([(sid, t) for t in s.new_tags])
+    ids.email, ids.phone = email_id, phone_id
     w.insert("contacts", _CONTACT_COLUMNS, contacts)
-    w.insert("contact_emails", ("contact_id", "email", "email_key", "label", "is_primary"), emails)
+    w.insert_staged(_STAGED, staged, _targets(now, batch_id))
+    w.insert("contact_emails", _EMAIL_COLUMNS, emails)
     # Stored contacts that gained an address: the first one is primary if they had none.
     w.ensure_primary_email(gained_email)
-    w.insert("contact_phones", ("contact_id", "phone", "phone_key", "label", "is_primary"), phones)
+    w.insert("contact_phones", _PHONE_COLUMNS, phones)
     w.insert("contact_tags", ("contact_id", "tag_id"), tags)
     parts.write()
     reindex: list[int] = []

@@ -21,8 +21,8 @@ from crm_tui.dates import utcnow
 from crm_tui.errors import InvalidInput
 from crm_tui.keys import MIN_PHONE_DIGITS, fast_name_key, phone_key, split_name
 from crm_tui.records import ContactRecord, Labeled, Skipped
-from crm_tui.services.imports.batch import Batch, Owners, write_batch
-from crm_tui.services.imports.lookups import NameLookups
+from crm_tui.services.imports.batch import Batch, NewIds, Owners, write_batch
+from crm_tui.services.imports.lookups import NameLookups, WrittenKeys
 from crm_tui.services.imports.person import PersonParts
 from crm_tui.services.imports.rowmerge import merge_row, unchanged
 from crm_tui.services.imports.state import ContactState, StoredContacts
@@ -76,6 +76,9 @@ class ContactImporter:
         self.summary.batch_id = self.batch_id
         self.first_new_id = self.w.lock_for_new_ids("contacts")
         self.next_id = self.first_new_id
+        self.ids = NewIds(self.w)
+        # Into a database without contacts, a key this import has not written is nobody's: not looked up.
+        self.written = WrittenKeys() if self.first_new_id == 1 and not self.w.first(WrittenKeys.ANY_STORED)[0] else None
         self.names = NameLookups(self.w, self.now_db)
         self._created: set[int] = set()  # ids created in the current batch
         # The current batch's "updated" rows and outcomes, settled once all its rows are in.
@@ -105,10 +108,12 @@ class ContactImporter:
 
     def finish(self) -> ImportSummary:
         """Index the new contacts, restore the triggers and record the batch's counts."""
+        self.w.drop_stages()
         self.w.index_contacts_from(self.first_new_id)
         self.w.resume_triggers()
         if self.next_id > self.first_new_id:
             self.w.after_explicit_ids("contacts")
+        self.ids.finish(self.w)
         finish_batch(self.w, self.batch_id, self.summary)
         return self.summary
 
@@ -133,11 +138,16 @@ class ContactImporter:
         w = self.w
         if names and w.indexes_deferred:
             w.restore_contact_indexes()
+        written = self.written
         phone_pairs = w.select_in(
-            "SELECT phone_key, contact_id FROM contact_phones WHERE phone_key IN ({}) ORDER BY contact_id DESC", pkeys
+            "SELECT phone_key, contact_id FROM contact_phones WHERE phone_key IN ({}) ORDER BY contact_id DESC",
+            pkeys if written is None else written.phones.among(pkeys),
         )
         owners = Owners(
-            email=dict(w.select_in("SELECT email_key, contact_id FROM contact_emails WHERE email_key IN ({})", ekeys)),
+            email=dict(w.select_in(
+                "SELECT email_key, contact_id FROM contact_emails WHERE email_key IN ({})",
+                ekeys if written is None else written.emails.among(ekeys),
+            )),
             # Descending ids: the lowest id holding a number is the one the dict keeps.
             phone={key: cid for key, cid in phone_pairs if len(key) >= MIN_PHONE_DIGITS},
             uid=dict(w.select_in(
@@ -165,6 +175,9 @@ class ContactImporter:
         self._settle()
         self._write(batch)
         self._created.clear()
+        if written is not None:
+            written.emails.add(ekeys)
+            written.phones.add(pkeys)
 
     def _settle(self) -> None:
         """Count and report the batch's rows, now that every row of it is in.
@@ -406,7 +419,7 @@ class ContactImporter:
     def _write(self, batch: Batch) -> None:
         write_batch(
             self.w, batch, now=self.now_db, batch_id=self.batch_id, actor=self.actor, first_new_id=self.first_new_id,
-            parts=self.parts,
+            parts=self.parts, ids=self.ids,
         )  # fmt: skip
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from crm_tui.keys import fast_name_key
@@ -69,3 +70,38 @@ class NameLookups:
             self.tags[key] = found
         self.tags[name] = found
         return found
+
+
+class KeyBits:
+    """A bit per key hash (a Bloom filter of one hash): "never added" is certain, "added" may be wrong."""
+
+    SIZE = 1 << 24  # bits (2 MiB): 100,000 keys take 0.6% of them, a million 6%
+
+    def __init__(self) -> None:
+        self._bits = bytearray(self.SIZE >> 3)
+
+    def add(self, keys: Iterable[str]) -> None:
+        bits, mask = self._bits, self.SIZE - 1
+        for key in keys:
+            h = hash(key) & mask
+            bits[h >> 3] |= 1 << (h & 7)
+
+    def among(self, keys: Iterable[str]) -> list[str]:
+        """The keys that may have been added: every one that was, and a few that were not."""
+        bits, mask = self._bits, self.SIZE - 1
+        return [key for key in keys if bits[(h := hash(key) & mask) >> 3] >> (h & 7) & 1]
+
+
+class WrittenKeys:
+    """The email and phone keys an import into a database without contacts may have written so far.
+
+    Such an import can only match contacts it created itself: a key it has not written is nobody's,
+    and needs no lookup. On 100,000 new contacts the lookups cost about 0.25 s CPU, these bits 0.05 s;
+    a key taken for written by mistake is looked up and found nowhere.
+    """
+
+    ANY_STORED = "SELECT EXISTS (SELECT 1 FROM contact_emails) OR EXISTS (SELECT 1 FROM contact_phones)"
+
+    def __init__(self) -> None:
+        self.emails = KeyBits()
+        self.phones = KeyBits()

@@ -15,7 +15,7 @@ from concurrent.futures import Future
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
@@ -25,7 +25,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.theme import BUILTIN_THEMES
 
-from crm_tui.config import Settings, db_url_from
+from crm_tui.config import Settings, StartScreen, db_url_from
 from crm_tui.dates import local_zone
 from crm_tui.db import Canceller, connection_scope, session_scope
 from crm_tui.errors import CrmError
@@ -40,7 +40,6 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 VALUE_CACHE_DELAY = 2.0  # seconds after start before the client value ranking is checked
-StartScreen = Literal["auto", "today", "contacts", "trash", "pipeline", "dashboard"]
 
 
 def default_theme() -> str:

@@ -23,7 +23,7 @@ from crm_tui.commands.runtime import (
     runtime,
     say_error,
 )
-from crm_tui.config import Settings, resolve_settings
+from crm_tui.config import OPEN_SCREENS, Settings, resolve_settings, start_screen
 from crm_tui.errors import CrmError
 
 
@@ -155,7 +155,7 @@ ROOT_EXAMPLES = """\
 Examples:
 
   crm                               open the app on your database
-  crm --open dashboard              the app, on the Dashboard (or CRM_OPEN=dashboard)
+  crm --open dashboard              the app, opened on the Dashboard
   crm demo                          the app on a throwaway copy of a sample
   crm contact add "Ada Lovelace" --email ada@analytical.io --every 2w
   crm log ada call "Sent the proposal" --follow-up "next fri"
@@ -178,10 +178,6 @@ def _version(value: bool) -> None:
     if value:
         typer.echo(f"crm-tui {__version__}")
         raise typer.Exit()
-
-
-# `crm --open SCREEN`: the app's screens by the names its keys 1-5 and the palette use.
-OPEN_SCREENS = ("today", "contacts", "trash", "pipeline", "dashboard")
 
 
 @app.callback(invoke_without_command=True)
@@ -211,17 +207,17 @@ def _open_app(settings: Settings, *, demo: bool, screen: str | None = None) -> N
     """Run the Textual app; Textual is imported here and nowhere else on the CLI's paths."""
     from crm_tui.errors import InvalidInput
 
-    start = (screen or "").strip().lower() or "auto"
-    if start != "auto" and start not in OPEN_SCREENS:
+    start = start_screen(screen)
+    if start is None:
         raise InvalidInput(f"--open: no screen called {screen!r}; one of {', '.join(OPEN_SCREENS)}")
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise InvalidInput("the app needs a terminal; for a plain list of what is due, run `crm due`")
     from crm_tui.app import run_app, run_demo
 
     if demo:
-        run_demo(settings, start=start)  # type: ignore[arg-type]
+        run_demo(settings, start=start)
     else:
-        run_app(settings, start=start)  # type: ignore[arg-type]
+        run_app(settings, start=start)
 
 
 @app.command("demo")

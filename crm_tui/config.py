@@ -10,8 +10,12 @@ import getpass
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal, cast, get_args
 
 APP_NAME = "crm-tui"
+# The screen the app opens on (`crm --open SCREEN`): "auto" is Today when something is due, else Contacts.
+StartScreen = Literal["auto", "today", "contacts", "trash", "pipeline", "dashboard"]
+OPEN_SCREENS: tuple[str, ...] = tuple(name for name in get_args(StartScreen) if name != "auto")
 DEFAULT_BUSY_TIMEOUT_MS = 60_000  # a 100k-row import holds the write lock for several seconds
 
 
@@ -122,3 +126,9 @@ def resolve_settings(db: str | None = None, user: str | None = None, tz: str | N
         tz_name=tz or None,
         busy_timeout_ms=int(timeout) if timeout and timeout.isdigit() else DEFAULT_BUSY_TIMEOUT_MS,
     )
+
+
+def start_screen(name: str | None) -> StartScreen | None:
+    """The screen `name` (any case, blank: "auto") names, None if it names none."""
+    start = (name or "").strip().lower() or "auto"
+    return cast(StartScreen, start) if start in get_args(StartScreen) else None

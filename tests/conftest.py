@@ -6,6 +6,10 @@ test starts from a copy of a database migrated once per pytest process (per xdis
 worker): a byte copy of a template file on SQLite, `CREATE DATABASE ... TEMPLATE` on
 PostgreSQL. Tests that need SQLite itself carry `@pytest.mark.sqlite_only("why")` and
 are skipped with --postgres, the reason shown in the skip.
+
+The PostgreSQL pass repeats only what the database can change: a test that opens no
+database of the suite's, or one marked `@pytest.mark.backend_free("why")`, runs in the
+SQLite pass alone and is deselected with --postgres (runs_once).
 """
 
 from __future__ import annotations
@@ -49,6 +53,20 @@ def pytest_configure(config: pytest.Config) -> None:
         "sqlite_only(reason): needs SQLite itself (file modes, pragmas, WAL, the backup API); "
         "skipped with --postgres, the reason shown",
     )
+    config.addinivalue_line(
+        "markers",
+        "backend_free(reason): opens a database but checks nothing it decides (key handling, "
+        "stylesheets); left out with --postgres, as are tests that open no database",
+    )
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    if config.getoption("--postgres"):
+        return (
+            "PostgreSQL pass: tests that open no database, or are marked backend_free, are left to the "
+            "SQLite pass (deselected here)"
+        )
+    return None
 
 
 def _build_each_typer_command_once() -> None:
@@ -74,12 +92,36 @@ def sqlite_only_reason(item: pytest.Item) -> str | None:
     return reason
 
 
+def backend_free_reason(item: pytest.Item) -> str | None:
+    """Why an item that opens a database checks nothing the database decides, None if unmarked."""
+    marker = item.get_closest_marker("backend_free")
+    if marker is None:
+        return None
+    reason = marker.args[0] if marker.args else marker.kwargs.get("reason")
+    if not isinstance(reason, str) or not reason.strip():
+        raise pytest.UsageError(f'{item.nodeid}: give backend_free a reason: @pytest.mark.backend_free("why")')
+    return reason
+
+
+def runs_once(item: pytest.Item) -> bool:
+    """Whether the SQLite pass alone runs this item: it opens no database of the suite's (no
+    `templates` among its fixtures, so it runs the same whatever --postgres says), or it is
+    marked backend_free."""
+    return "templates" not in getattr(item, "fixturenames", ()) or backend_free_reason(item) is not None
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     postgres = config.getoption("--postgres")
     for item in items:
         reason = sqlite_only_reason(item)
         if reason is not None and postgres:
             item.add_marker(pytest.mark.skip(reason=f"SQLite only: {reason}"))
+    if postgres:
+        # The PostgreSQL pass repeats only what the database can change (see runs_once).
+        once = [item for item in items if runs_once(item)]
+        if once:
+            config.hook.pytest_deselected(items=once)
+            items[:] = [item for item in items if not runs_once(item)]
     # The slow tests first: with xdist (-n 2) one worker runs the minute-long many-writers
     # test while the other runs the rest, instead of it starting last with the other idle.
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
@@ -100,6 +142,22 @@ def dump_database(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
             name: sorted((tuple(row) for row in conn.execute(text(f'SELECT * FROM "{name}"'))), key=repr)
             for name in names
         }
+
+
+def database_state(engine: Engine) -> dict[str, Any]:
+    """What a test compares to see that nothing was written: dump_database's rows on SQLite; on
+    PostgreSQL, in one statement instead of one per table, each table's row count and a digest
+    of its rows sorted (two equal states mean nothing was written; a change names its table)."""
+    if engine.dialect.name != "postgresql":
+        return dump_database(engine)
+    with engine.connect() as conn:
+        names = conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars().all()
+        per_table = " UNION ALL ".join(
+            f"SELECT '{name}', count(*), md5(coalesce(array_agg(t::text ORDER BY t::text)::text, '')) "
+            f'FROM "{name}" AS t'
+            for name in sorted(names)
+        )
+        return {name: (rows, digest) for name, rows, digest in conn.execute(text(per_table))}
 
 
 # --- templates: migrated (and maybe filled) once per process, copied for every test -----
@@ -191,18 +249,29 @@ BEGIN
 END
 $snapshot$;
 CREATE FUNCTION crm_test.restore() RETURNS void LANGUAGE plpgsql AS $restore$
-DECLARE r record; written text;
+DECLARE r record; written text; large boolean;
 BEGIN
     IF crm_test.shape() IS DISTINCT FROM (SELECT shape FROM crm_test.shape) THEN
         RAISE EXCEPTION 'the schema changed';
     END IF;
-    -- TRUNCATE, not DELETE, of every table written since (its file is not empty) or to be
-    -- filled: the rows go back into empty files in the snapshot's order, as in a new copy
-    -- (PostgreSQL's string_agg and others follow the physical order).
-    SELECT string_agg(format('public.%I', name), ', ') INTO written FROM crm_test.tables
+    -- Every table written since (its file is not empty) or to be filled is emptied, and the
+    -- snapshot's rows go back in its order. DELETE, with the triggers and foreign keys off
+    -- (session_replication_role = replica), costs about 2 ms where TRUNCATE ... CASCADE costs
+    -- 150 (new files for every table and index that refers to contacts). The rows put back come
+    -- after the dead ones, in the snapshot's order, and so do a later test's (PostgreSQL's
+    -- string_agg and others follow the physical order): nothing vacuums these tables
+    -- (autovacuum_enabled = false, set on the template), so no earlier slot is reused. A test
+    -- that wrote over a megabyte leaves new empty files instead (TRUNCATE), so the next test
+    -- does not scan its dead rows.
+    SELECT string_agg(format('public.%I', name), ', '), bool_or(pg_relation_size(format('public.%I', name)) > 1048576)
+    INTO written, large FROM crm_test.tables
     WHERE filled OR pg_relation_size(format('public.%I', name)) > 0;
-    IF written IS NOT NULL THEN
+    IF large THEN
         EXECUTE 'TRUNCATE ' || written || ' CASCADE';  -- and the empty tables referring to them
+    ELSIF written IS NOT NULL THEN
+        FOR r IN SELECT name FROM crm_test.tables WHERE filled OR pg_relation_size(format('public.%I', name)) > 0 LOOP
+            EXECUTE format('DELETE FROM public.%I', r.name);
+        END LOOP;
     END IF;
     FOR r IN SELECT * FROM crm_test.tables WHERE filled LOOP
         EXECUTE format('INSERT INTO public.%I (%s) OVERRIDING SYSTEM VALUE SELECT %s FROM crm_test.%I',
@@ -217,6 +286,18 @@ BEGIN
     END LOOP;
 END
 $restore$;
+"""
+
+# Run in each template: no autovacuum (nor auto-analyze) on its tables, or their copies'.
+NO_VACUUM = """
+DO $novacuum$
+DECLARE r record;
+BEGIN
+    FOR r IN SELECT tablename FROM pg_tables WHERE schemaname = 'public' LOOP
+        EXECUTE format('ALTER TABLE public.%I SET (autovacuum_enabled = false)', r.tablename);
+    END LOOP;
+END
+$novacuum$;
 """
 
 # The schema's shape, as the restore compares it: every object, column, trigger and function
@@ -293,6 +374,9 @@ class Templates:
             source = f' TEMPLATE "{self.postgres()}"' if fill else ""
             self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"{source}')
             self._fill(self.url(name), fill)
+            # Its copies are emptied by DELETE (crm_test.restore): vacuum would free the dead
+            # rows' slots for the next rows, out of the order they were written in.
+            self._execute_in(name, NO_VACUUM)
             # CREATE DATABASE waits, in 100 ms steps, for every session on its template to
             # leave: keep autovacuum's out.
             self._execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false')
@@ -358,10 +442,20 @@ class Templates:
     def close(self) -> None:
         for keeper in self._keepers.values():
             keeper.close()
-        names = [*self._origin, *self._postgres.values()]
-        self._execute(*(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in names))
+        # On a server scripts/with-postgres deletes after the run, dropping a worker's databases
+        # one by one (0.5-2 s each as the run ends, about 20 s a worker) would be time for nothing.
+        if os.environ.get("CRM_TEST_POSTGRES_THROWAWAY") != "1":
+            names = [*self._origin, *self._postgres.values()]
+            self._execute(*(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in names))
         if self.admin is not None:
             self.admin.dispose()
+
+    def _execute_in(self, database: str, statement: str) -> None:
+        connection = self._connect(database)
+        try:
+            connection.execute(statement)
+        finally:
+            connection.close()
 
     def _execute(self, *statements: str) -> None:
         if self.admin is None or not statements:

@@ -13,7 +13,7 @@ from crm_tui.config import Settings
 from crm_tui.db import HEAD_REVISION, check, current_revision, make_engine, open_engine, session_scope
 from crm_tui.models.schemas import ContactCreate
 from crm_tui.services.contacts.writing import add_contact
-from tests.conftest import MakeDbUrl, Templates, dump_database
+from tests.conftest import MakeDbUrl, Templates, database_state, dump_database
 
 
 def test_a_tests_database_is_at_head_intact_and_empty(settings: Settings, engine: Engine) -> None:
@@ -83,3 +83,19 @@ def test_a_postgres_database_goes_back_to_its_template_for_the_next_test(
         engine.dispose()
     templates.finished([name])
     assert templates.new_postgres(template) != name  # ...leaves its database dropped, not reused
+
+
+def test_the_state_a_test_compares_is_stable_and_changes_with_a_row(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        add_contact(session, ContactCreate(name="Ada Lovelace", emails=["ada@x.io"]), actor="t")
+    before = database_state(engine)
+    assert database_state(engine) == before
+    for change, table in (
+        ("UPDATE contacts SET notes = 'a note' WHERE id = 1", "contacts"),  # a value, the count unchanged
+        ("DELETE FROM contact_emails", "contact_emails"),
+    ):
+        with engine.begin() as conn:
+            conn.execute(text(change))
+        changed = {name for name, state in database_state(engine).items() if state != before[name]}
+        assert table in changed, (change, changed)  # with what its triggers keep
+        before = database_state(engine)

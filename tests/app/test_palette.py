@@ -12,6 +12,7 @@ import pkgutil
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from sqlalchemy.engine import Engine
 from textual.command import CommandList, CommandPalette
 
@@ -24,6 +25,8 @@ from crm_tui.screens.contacts import ContactsScreen
 from crm_tui.screens.pickers import ContactPickerModal
 from crm_tui.screens.today import TodayScreen
 from tests.app.conftest import run, settle, type_text
+
+pytestmark = pytest.mark.backend_free("the palette's commands and how it matches words; the database fills the screens")
 
 AppFactory = Callable[..., CrmApp]
 

@@ -15,6 +15,8 @@ from crm_tui.screens.pipeline import PipelineScreen
 from crm_tui.screens.today import TodayScreen
 from tests.app.conftest import run, settle
 
+pytestmark = pytest.mark.backend_free("how often Textual parses the stylesheets; the database only fills the screens")
+
 AppFactory = Callable[..., CrmApp]
 
 

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
-from tests.conftest import dump_database
+from tests.conftest import database_state
 from tests.io.conftest import Crm
 
 # The fixtures (a database, the CLI runner) are made once per test, not per example: the
@@ -26,7 +26,7 @@ EXAMPLES = settings(deadline=None, suppress_health_check=[HealthCheck.function_s
 
 def check_import_contract(crm: Crm, engine: Engine, args: list[str], data: bytes) -> int:
     """Run `crm ARGS` with `data` on stdin and assert the contract; returns the exit status."""
-    before = dump_database(engine)
+    before = database_state(engine)
     code, out, err = crm(*args, input=data)  # an exception other than SystemExit fails the test
     assert "Traceback" not in err and err.endswith("\n"), err
     event(f"exit {code}")  # pytest --hypothesis-show-statistics: how often each outcome was reached
@@ -41,7 +41,7 @@ def check_import_contract(crm: Crm, engine: Engine, args: list[str], data: bytes
         notes = [line for line in lines[:-1] if line.startswith("crm: ") and "left out" in line]
         assert len(lines) == len(notes) + 1 and lines[-1].startswith(summary), err
         if "--dry-run" in args:
-            assert dump_database(engine) == before
+            assert database_state(engine) == before
         return code
     assert code == 1, f"exit {code}: {err}"
     # A vCard import that stops names the properties it had left out of the card first (as
@@ -49,7 +49,7 @@ def check_import_contract(crm: Crm, engine: Engine, args: list[str], data: bytes
     notes = [line for line in lines[:-1] if line.startswith("crm: ") and "left out" in line]
     assert len(lines) == len(notes) + 1 and lines[-1].startswith("crm: "), err
     assert out == "", out
-    assert dump_database(engine) == before, f"{args} failed ({err.strip()}) but wrote to the database"
+    assert database_state(engine) == before, f"{args} failed ({err.strip()}) but wrote to the database"
     return code
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import stat
 from pathlib import Path
 
@@ -99,3 +100,24 @@ def test_the_state_a_test_compares_is_stable_and_changes_with_a_row(engine: Engi
         changed = {name for name, state in database_state(engine).items() if state != before[name]}
         assert table in changed, (change, changed)  # with what its triggers keep
         before = database_state(engine)
+
+
+def test_the_postgres_pass_leaves_what_no_database_decides_to_the_sqlite_pass() -> None:
+    import subprocess
+    import sys
+
+    files = ["tests/test_dates.py", "tests/app/test_styles.py", "tests/test_fixtures.py"]
+    listed = {}
+    for server in (None, "postgresql+psycopg://nobody@127.0.0.1:9/none"):  # collecting connects nowhere
+        done = subprocess.run(
+            [sys.executable, "-m", "pytest", "--collect-only", "-qq", *files]  # a line per file: its count
+            + (["--postgres", server] if server else []),
+            capture_output=True,
+            text=True,
+            cwd=Path(__file__).resolve().parent.parent,
+            env={**os.environ, "CRM_TEST_POSTGRES": ""},
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        listed[server is not None] = {line.split(": ")[0] for line in done.stdout.splitlines() if ": " in line}
+    assert listed[False] == set(files)
+    assert listed[True] == {"tests/test_fixtures.py"}  # no database in test_dates; test_styles is backend_free

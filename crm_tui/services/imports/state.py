@@ -211,10 +211,10 @@ class StoredContacts:
         ids = list(ids)
         if not ids:
             return
-        for row in w.select_in(
-            f"SELECT id, {', '.join(FIELDS)}, deleted_at, import_batch_id FROM contacts WHERE id IN ({{}})", ids
-        ):
-            self.rows[int(row[0])] = row
+        rows = w.select_ids(
+            f"SELECT id, {', '.join(FIELDS)}, deleted_at, import_batch_id FROM contacts WHERE {{}}", "id", ids
+        )
+        self.rows = {row[0]: row for row in rows}
         known = set(emailed)
         self.emailed = {cid for cid in self.rows if cid in known}
         self.emailed.update(
@@ -224,7 +224,7 @@ class StoredContacts:
                 [cid for cid in self.rows if cid not in known],
             )
         )
-        for cid, tag_id in w.select_in("SELECT contact_id, tag_id FROM contact_tags WHERE contact_id IN ({})", ids):
+        for cid, tag_id in w.select_ids("SELECT contact_id, tag_id FROM contact_tags WHERE {}", "contact_id", ids):
             found = self.tags.get(cid)
             if found is None:
                 self.tags[cid] = {tag_id}

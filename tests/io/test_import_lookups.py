@@ -1,16 +1,39 @@
-"""The contact import's lookups of stored contacts: rows read by id ranges are the rows asked for, and a
-contact found by a phone alone is still known to have an address (which a phone never joins across)."""
+"""The contact import's fast paths: records made without the dataclass constructor equal those it
+makes, rows read by id ranges are the rows asked for, and a contact found by a phone alone is still
+known to have an address (which a phone never joins across)."""
 
 from __future__ import annotations
 
+import io
 import random
+from datetime import UTC
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
 from crm_tui.backend.bulk import BulkWriter
+from crm_tui.io.contacts_csv import ContactCsvReader
+from crm_tui.records import ContactRecord, Labeled
 from tests.io.conftest import Crm, Query
 from tests.io.test_duplicates import write
+
+
+def test_the_mapper_makes_the_records_the_constructor_makes() -> None:
+    def read(data: bytes) -> list[object]:
+        return list(ContactCsvReader(io.BytesIO(data), name="x.csv", tz=UTC))
+
+    email = [Labeled("ada@example.org")]
+    assert read(b"name,email\nAda Lovelace,ada@example.org\n") == [
+        ContactRecord(2, name="Ada Lovelace", emails=email, clean_source=True)
+    ]
+    # Given and family columns: the name is not split (split_name False); a control character: cleaned.
+    assert read(b"First Name,Last Name,E-mail Address\nAda,Love\x07lace,ada@example.org\n") == [
+        ContactRecord(2, given_name="Ada", family_name="Lovelace", emails=email, split_name=False)
+    ]
+    first, second = read(b"name,tags\nAda,x;y\nGrace,\n")
+    assert isinstance(first, ContactRecord) and isinstance(second, ContactRecord)
+    assert first.tags == ["x", "y"] and second.tags == []  # each record its own lists
+    assert first.custom is not second.custom and first.dates is not second.dates
 
 
 def test_rows_read_by_id_ranges_are_the_rows_asked_for(engine: Engine) -> None:

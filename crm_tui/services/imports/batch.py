@@ -143,9 +143,8 @@ def write_batch(
             if name.isascii():
                 key = name.lower()
             else:  # names with accents repeat (every Zoë): their key, a Unicode decomposition, is kept
-                key = accented.get(name)
-                if key is None:
-                    key = accented[name] = fast_name_key(name)
+                known = accented.get(name)
+                key = accented[name] = fast_name_key(name) if known is None else known
             custom = json.dumps(rec.custom, ensure_ascii=False, sort_keys=True) if rec.custom else None
             created = now if rec.created_at is None else when(rec.created_at)
             first_email: tuple[Any, ...] = (None, None, None, None)

@@ -251,10 +251,13 @@ def schema_floor(source: Path, template: Path, db: Path) -> tuple[float, float]:
 
 
 def crm_env(db: Path, code: Path | None = None) -> dict[str, str]:
-    """The environment of a `crm` process; `code`: a checkout whose crm_tui it runs instead (--compare)."""
+    """The environment of a `crm` process: it runs the crm_tui of `code`, a checkout (--compare), else this one's.
+
+    Run it from a directory without a crm_tui (`python -m` puts the working directory first on the
+    path): until 2026-12-02 `--compare` run from a checkout timed that checkout's code twice.
+    """
     env = {**os.environ, "CRM_DB": str(db), "CRM_USER": "bench", "TZ": "UTC", "NO_COLOR": "1"}
-    if code is not None:
-        env["PYTHONPATH"] = str(code)
+    env["PYTHONPATH"] = str(code if code is not None else ROOT)
     return env
 
 
@@ -267,7 +270,9 @@ def crm(db: Path, *args: str, code: Path | None = None) -> tuple[float, float]:
     """(wall, CPU) seconds of a whole `crm` process."""
     start, cpu = time.perf_counter(), _children_cpu()
     env = crm_env(db, code)
-    done = subprocess.run([sys.executable, "-m", "crm_tui", *args], env=env, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "crm_tui", *args], env=env, cwd=db.parent, capture_output=True, text=True
+    )
     elapsed = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"crm {' '.join(args)} failed: {done.stderr}")
@@ -289,21 +294,23 @@ def sqlite_utils(source: Path, db: Path) -> tuple[float, float] | None:
     return time.perf_counter() - start, _children_cpu() - cpu
 
 
-def rss_million(work: Path) -> int:
-    """Peak RSS (KiB) of `crm import contacts` on a 1,000,000-row file, in a child of its own."""
+def rss_million(work: Path, code: Path | None = None) -> int:
+    """Peak RSS (KiB) of `crm import contacts` (of `code`, see crm_env) on 1,000,000 rows, in a child of its own."""
     source = DATA / "contacts-1000000.csv"
     if not source.exists():
         print("generating 1,000,000 rows...", flush=True)
         generate(source, 1_000_000)
     db = empty_crm_db(work / "million.db")
-    code = (
+    child = (
         "import resource, subprocess, sys\n"
         "subprocess.run([sys.executable, '-m', 'crm_tui', 'import', 'contacts', sys.argv[1]], check=True,"
         " capture_output=True)\n"
         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
     )
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", code, str(source)], env=crm_env(db), capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-c", child, str(source)], env=crm_env(db, code), cwd=work, capture_output=True, text=True
+    )
     if done.returncode != 0:
         raise SystemExit(done.stderr)
     print(f"1,000,000 rows imported in {time.perf_counter() - start:.1f}s")
@@ -342,6 +349,17 @@ def typeahead(db: Path, repeat: int = 5) -> dict[tuple[str, str], float]:
     return out
 
 
+def compile_code(code: Path) -> None:
+    """Write the bytecode of the checkout `code`, whose crm_tui a `crm` process runs.
+
+    An installed crm has its bytecode, as sqlite-utils has; a checkout run with PYTHONDONTWRITEBYTECODE
+    set (as in some sandboxes) would compile every module it imports on every run (about 0.1 s of CPU).
+    """
+    import compileall
+
+    compileall.compile_dir(code / "crm_tui", quiet=1)
+
+
 def _median(values: list[tuple[float, float]]) -> tuple[float, float]:
     return statistics.median(w for w, _ in values), statistics.median(c for _, c in values)
 
@@ -372,6 +390,10 @@ def main() -> None:
     }  # fmt: skip
     if args.compare is None:
         del times["other import"], times["other re-import"]
+    sys.path.insert(0, str(ROOT))  # the floor and the search timing use this checkout's code too
+    compile_code(ROOT)
+    if args.compare is not None:
+        compile_code(args.compare)
     template = empty_crm_db(work / "empty.db")
     for _ in range(args.rounds):
         times["executemany"].append(baseline(source, work / "baseline.db"))
@@ -432,6 +454,8 @@ def main() -> None:
     if args.million:
         peak = rss_million(work)
         print(f"peak RSS importing 1,000,000 rows: {peak / 1024:.0f} MB (target < 150 MB)")
+        if args.compare is not None:
+            print(f"  the code of {args.compare}: {rss_million(work, args.compare) / 1024:.0f} MB")
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from crm_tui.errors import InvalidInput, NotFound
 from crm_tui.keys import one_line
 
 if TYPE_CHECKING:
+    from crm_tui.io.contacts_json import ContactJsonReader
     from crm_tui.io.vcard import CardProblem
     from crm_tui.services.imports.summary import ImportSummary, RowOutcome
 
@@ -124,7 +125,6 @@ def import_contacts_command(
     Example: crm import contacts google.csv --dry-run
     """
     from crm_tui.io.contacts_csv import ContactCsvReader
-    from crm_tui.io.contacts_json import ContactJsonReader
     from crm_tui.io.jsonread import sniff_format
     from crm_tui.io.presets import PRESETS
     from crm_tui.services.imports.contacts import ON_DUPLICATE, import_contacts
@@ -152,6 +152,8 @@ def import_contacts_command(
         elif delimiter is not None or preset not in ("auto", "generic"):
             raise InvalidInput(f"{name} is JSON: {'--delimiter' if delimiter else '--preset'} is for CSV files")
         else:
+            from crm_tui.io.contacts_json import ContactJsonReader  # a CSV import need not load it
+
             reader = ContactJsonReader(
                 stream, name=name, tz=rt.tz, mapping=mapping, encoding=encoding, size=size, skip_invalid=skip_invalid
             )

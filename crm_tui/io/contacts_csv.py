@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import MISSING, fields
 from datetime import tzinfo
 from typing import Any, BinaryIO
 
@@ -114,7 +115,7 @@ class ContactMapper:
         if self.identity:
             add(f"    if not ({' or '.join(f'cells[{i}].strip()' for i in self.identity)}):")
         add("        return None")
-        add(f"    rec = ContactRecord(line, split_name={self.split_name})")
+        _blank_record(add, split_name=self.split_name)
         if not needs_cleaning("".join(self.header)):
             # One look at the row's cells spares the record's field-by-field cleaning (the input rule);
             # printable text holds no control character or lone surrogate, and str.isprintable is
@@ -207,7 +208,8 @@ class ContactMapper:
         add("    rec.check()")
         add("    return rec")
         namespace: dict[str, Any] = {
-            "ContactRecord": ContactRecord, "Labeled": Labeled, "RowError": RowError,
+            "ContactRecord": ContactRecord, "NEW": object.__new__, "DEFAULTS": _DEFAULTS, "Labeled": Labeled,
+            "RowError": RowError,
             "unneutralize": unneutralize if self.neutralized else _as_is,
             "clean_label": clean_label, "split_labeled": split_labeled, "parse_email": parse_email,
             "parse_phone": parse_phone, "parse_cadence": parse_cadence, "parse_birthday": parse_birthday,
@@ -219,6 +221,33 @@ class ContactMapper:
         }  # fmt: skip
         exec(compile("\n".join(code), "<contact mapper>", "exec"), namespace)  # our own template, built above
         return namespace["map_row"]
+
+
+# ContactRecord's fields after `line`, with their defaults: (name, a default value or its factory, is a factory).
+_DEFAULTS = [
+    (f.name, f.default_factory, True) if f.default_factory is not MISSING else (f.name, f.default, False)
+    for f in fields(ContactRecord)[1:]
+]
+
+
+def _blank_record(add: Callable[[str], None], *, split_name: bool) -> None:
+    """The lines that make `rec`, a ContactRecord of `line` with every other field at its default, as
+    `ContactRecord(line)` does but a third cheaper (empty lists and dicts as literals, no call with
+    28 parameters): it runs for every row. Made from the record's own fields, so none is missed."""
+    add("    rec = NEW(ContactRecord)")
+    add("    rec.line = line")
+    literals = {list: "[]", dict: "{}"}
+    for n, (name, default, factory) in enumerate(_DEFAULTS):
+        if name == "split_name":
+            add(f"    rec.split_name = {split_name}")
+        elif factory and default in literals:
+            add(f"    rec.{name} = {literals[default]}")
+        elif factory:
+            add(f"    rec.{name} = DEFAULTS[{n}][1]()")
+        elif default is None or isinstance(default, bool):
+            add(f"    rec.{name} = {default}")
+        else:
+            add(f"    rec.{name} = DEFAULTS[{n}][1]")
 
 
 def _birth_text(year: str, month: str, day: str) -> str:

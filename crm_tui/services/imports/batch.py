@@ -11,7 +11,7 @@ from crm_tui.backend.bulk import BulkWriter, Fixed, Target
 from crm_tui.keys import fast_name_key
 from crm_tui.records import ContactRecord, Labeled
 from crm_tui.services.imports.person import PersonParts
-from crm_tui.services.imports.state import HAS_EMAIL, ContactState, StoredContacts
+from crm_tui.services.imports.state import ContactState, StoredContacts
 
 _CONTACT_COLUMNS = (
     "id", "display_name", "sort_name", "given_name", "family_name", "organization_id", "title", "notes",
@@ -53,9 +53,8 @@ class Batch:
         state = self.states.get(cid)
         if state is not None:
             return state.has_email
-        row = self.stored.rows.get(cid)
-        if row is not None:
-            return bool(row[HAS_EMAIL])
+        if cid in self.stored.rows:
+            return cid in self.stored.emailed
         fresh = self.touched.get(cid)
         return bool(fresh[2]) if isinstance(fresh, tuple) else None
 
@@ -101,6 +100,10 @@ def _targets(now: Any, batch_id: int) -> list[Target]:
     ]  # fmt: skip
 
 
+# The sort keys of accented names, kept across batches (a bounded cache of a pure function).
+_ACCENTED_KEYS: dict[str, str] = {}
+
+
 def write_batch(
     w: BulkWriter,
     batch: Batch,
@@ -124,6 +127,9 @@ def write_batch(
     tags: list[tuple[int, int]] = []
     gained_email: list[int] = []
     email_id, phone_id = ids.email, ids.phone
+    accented = _ACCENTED_KEYS
+    if len(accented) > 10_000:  # a bound on memory (about 2 MB) for a file of a million distinct names
+        accented.clear()
     for sid, s in batch.touched.items():
         if isinstance(s, tuple):
             rec, org_id, added, tag_ids = s
@@ -134,7 +140,11 @@ def write_batch(
                 given, _, family = name.rpartition(" ")
                 if not given:
                     given, family = family or None, None
-            key = name.lower() if name.isascii() else fast_name_key(name)
+            if name.isascii():
+                key = name.lower()
+            else:  # names with accents repeat (every Zoë): their key, a Unicode decomposition, is kept
+                known = accented.get(name)
+                key = accented[name] = fast_name_key(name) if known is None else known
             custom = json.dumps(rec.custom, ensure_ascii=False, sort_keys=True) if rec.custom else None
             created = now if rec.created_at is None else when(rec.created_at)
             first_email: tuple[Any, ...] = (None, None, None, None)

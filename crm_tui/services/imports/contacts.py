@@ -140,16 +140,21 @@ class ContactImporter:
             w.restore_contact_indexes()
         written = self.written
         phone_pairs = w.select_in(
-            "SELECT phone_key, contact_id FROM contact_phones WHERE phone_key IN ({}) ORDER BY contact_id DESC",
+            "SELECT phone_key, contact_id FROM contact_phones WHERE phone_key IN ({})",
             pkeys if written is None else written.phones.among(pkeys),
         )
+        phone_owners: dict[str, int] = {}  # the lowest id holding each number (no sort in SQL: a dict is cheaper)
+        for key, cid in phone_pairs:
+            if len(key) >= MIN_PHONE_DIGITS:
+                held = phone_owners.get(key)
+                if held is None or cid < held:
+                    phone_owners[key] = cid
         owners = Owners(
             email=dict(w.select_in(
                 "SELECT email_key, contact_id FROM contact_emails WHERE email_key IN ({})",
                 ekeys if written is None else written.emails.among(ekeys),
             )),
-            # Descending ids: the lowest id holding a number is the one the dict keeps.
-            phone={key: cid for key, cid in phone_pairs if len(key) >= MIN_PHONE_DIGITS},
+            phone=phone_owners,
             uid=dict(w.select_in(
                 "SELECT uid, min(id) FROM contacts WHERE uid IN ({}) GROUP BY uid", {r.uid for r in records if r.uid}
             )),
@@ -158,7 +163,9 @@ class ContactImporter:
             )),
             url=self.parts.url_owners(self.parts.url_keys(records)),
         )  # fmt: skip
-        stored = StoredContacts(w, owners.ids() if self.on_duplicate != "create" else (), self.batch_id)
+        stored = StoredContacts(
+            w, owners.ids() if self.on_duplicate != "create" else (), self.batch_id, owners.email.values()
+        )
         if stored.rows:
             self.parts.load(stored.rows, records)
             phones = stored.phones

@@ -97,9 +97,12 @@ def unchanged(
         or (rec.uid is not None and rec.uid != row[13])
     ):
         return False
-    split = rec.given_name is None and rec.family_name is None and rec.name and rec.split_name
-    if split and split_name(row[1]) != (row[2], row[3]):
-        return False
+    if rec.given_name is None and rec.family_name is None and rec.name and rec.split_name:
+        # split_name of the stored name, inlined: it equals the row's display name (checked above),
+        # whose spaces are squeezed already.
+        given, _, family = row[1].rpartition(" ")
+        if ((given, family) if given else (family or None, None)) != (row[2], row[3]):
+            return False
     if rec.organization and names.orgs.get(rec.organization, -1) != row[4]:
         return False
     if rec.custom:

@@ -190,8 +190,8 @@ def _shown(value: Any) -> str:
     return repr(text if len(text) <= 40 else text[:39] + "…")
 
 
-# Where `load_stored` puts what it read in each row, after the id and FIELDS.
-HAS_EMAIL, DELETED, BATCH = len(FIELDS) + 1, len(FIELDS) + 2, len(FIELDS) + 3
+# Where `StoredContacts` puts what it read in each row, after the id and FIELDS.
+DELETED, BATCH = len(FIELDS) + 1, len(FIELDS) + 2
 
 
 class StoredContacts:
@@ -201,21 +201,30 @@ class StoredContacts:
     is told apart by comparing it with the stored values (services.imports.rowmerge).
     """
 
-    def __init__(self, w: BulkWriter, ids: Iterable[int], batch_id: int) -> None:
+    def __init__(self, w: BulkWriter, ids: Iterable[int], batch_id: int, emailed: Iterable[int] = ()) -> None:
+        """`emailed`: contacts known to hold an address (found by one): not looked up again."""
         self.batch_id = batch_id
         self.rows: dict[int, tuple[Any, ...]] = {}
         self.tags: dict[int, set[int]] = {}
         self.phones: dict[int, set[str]] = {}  # the batch's phone keys each contact holds (filled by the caller)
+        self.emailed: set[int] = set()  # those of the contacts read that have an address
         ids = list(ids)
         if not ids:
             return
-        for row in w.select_in(
-            f"SELECT id, {', '.join(FIELDS)}, EXISTS (SELECT 1 FROM contact_emails e WHERE e.contact_id = contacts.id),"
-            f" deleted_at, import_batch_id FROM contacts WHERE id IN ({{}})",
-            ids,
-        ):
-            self.rows[int(row[0])] = row
-        for cid, tag_id in w.select_in("SELECT contact_id, tag_id FROM contact_tags WHERE contact_id IN ({})", ids):
+        rows = w.select_ids(
+            f"SELECT id, {', '.join(FIELDS)}, deleted_at, import_batch_id FROM contacts WHERE {{}}", "id", ids
+        )
+        self.rows = {row[0]: row for row in rows}
+        known = set(emailed)
+        self.emailed = {cid for cid in self.rows if cid in known}
+        self.emailed.update(
+            cid
+            for (cid,) in w.select_in(
+                "SELECT DISTINCT contact_id FROM contact_emails WHERE contact_id IN ({})",
+                [cid for cid in self.rows if cid not in known],
+            )
+        )
+        for cid, tag_id in w.select_ids("SELECT contact_id, tag_id FROM contact_tags WHERE {}", "contact_id", ids):
             found = self.tags.get(cid)
             if found is None:
                 self.tags[cid] = {tag_id}
@@ -227,9 +236,9 @@ class StoredContacts:
         row = self.rows.pop(cid, None)
         if row is None:
             return None
-        state = ContactState(cid, False, row[BATCH] != self.batch_id, *row[1:HAS_EMAIL])
+        state = ContactState(cid, False, row[BATCH] != self.batch_id, *row[1:DELETED])
         state.custom = json.loads(row[10]) if row[10] else {}
-        state.has_email = bool(row[HAS_EMAIL])
+        state.has_email = cid in self.emailed
         state.deleted = row[DELETED] is not None
         state.tag_ids = self.tags.pop(cid, set())
         state.phone_keys = self.phones.pop(cid, set())

@@ -1,0 +1,86 @@
+"""The contact import's fast paths: records made without the dataclass constructor equal those it
+makes, rows read by id ranges are the rows asked for, and a contact found by a phone alone is still
+known to have an address (which a phone never joins across)."""
+
+from __future__ import annotations
+
+import io
+import random
+from datetime import UTC
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+from crm_tui.backend.bulk import BulkWriter
+from crm_tui.io.contacts_csv import ContactCsvReader
+from crm_tui.records import ContactRecord, Labeled
+from tests.io.conftest import Crm, Query
+from tests.io.test_duplicates import write
+
+
+def test_the_mapper_makes_the_records_the_constructor_makes() -> None:
+    def read(data: bytes) -> list[object]:
+        return list(ContactCsvReader(io.BytesIO(data), name="x.csv", tz=UTC))
+
+    email = [Labeled("ada@example.org")]
+    assert read(b"name,email\nAda Lovelace,ada@example.org\n") == [
+        ContactRecord(2, name="Ada Lovelace", emails=email, clean_source=True)
+    ]
+    # Given and family columns: the name is not split (split_name False); a control character: cleaned.
+    assert read(b"First Name,Last Name,E-mail Address\nAda,Love\x07lace,ada@example.org\n") == [
+        ContactRecord(2, given_name="Ada", family_name="Lovelace", emails=email, split_name=False)
+    ]
+    first, second = read(b"name,tags\nAda,x;y\nGrace,\n")
+    assert isinstance(first, ContactRecord) and isinstance(second, ContactRecord)
+    assert first.tags == ["x", "y"] and second.tags == []  # each record its own lists
+    assert first.custom is not second.custom and first.dates is not second.dates
+
+
+def test_rows_read_by_id_ranges_are_the_rows_asked_for(engine: Engine) -> None:
+    present = [i for i in range(1, 6001) if i % 7 != 3]  # gaps: ids asked for that hold no row
+    rnd = random.Random(13)
+    asked = [
+        [],
+        [5],
+        list(range(1, 2001)),  # one dense run, longer than a chunk
+        list(range(100, 4000, 3)),  # every third id: dense enough for a range, two of three rows dropped
+        rnd.sample(range(1, 6500), 700),  # sparse: by IN
+        [*range(10, 40), 5000, 5001, 5999, 6400, 12, 12],  # a run, strays, an id past the end, a repeat
+        [*range(3000, 3900), *rnd.sample(range(1, 3000), 50)],
+    ]
+    with engine.begin() as conn:
+        w = BulkWriter(conn)
+        w.execute("CREATE TEMPORARY TABLE picked (id INTEGER PRIMARY KEY, label TEXT)")
+        w.insert("picked", ("id", "label"), [(i, f"row {i}") for i in present])
+        for ids in asked:
+            expected = sorted(w.select_in("SELECT id, label FROM picked WHERE id IN ({})", set(ids)))
+            got = w.select_ids("SELECT id, label FROM picked WHERE {}", "id", ids)
+            assert sorted(got) == expected
+            assert [i for i, _ in expected] == sorted({i for i in ids if i in set(present)})
+        w.execute("DROP TABLE picked")
+
+
+def test_a_phone_does_not_join_a_contact_found_by_it_that_has_another_address(
+    crm: Crm, query: Query, tmp_path: Path
+) -> None:
+    assert crm("contact", "add", "Ada Lovelace", "--email", "ada@a.example", "--phone", "+44 20 7946 0000")[0] == 0
+    assert crm("contact", "add", "Bob Nomail", "--phone", "+44 20 7946 1111")[0] == 0
+    rows = (
+        "name,email,phone\n"
+        # Ada's number, another address: a colleague on her switchboard, not Ada.
+        "Charles Babbage,charles@b.example,+44 20 7946 0000\n"
+        # Bob's number and Bob has no address: Bob, who gains one.
+        "Bob Nomail,bob@b.example,+44 20 7946 1111\n"
+    )
+    code, _, err = crm("import", "contacts", write(tmp_path, "p.csv", rows))
+    assert code == 0, err
+    assert "1 created, 1 updated, 0 unchanged" in err, err
+    emails = query(
+        "SELECT c.display_name, e.email FROM contact_emails e JOIN contacts c ON c.id = e.contact_id ORDER BY e.id"
+    )
+    assert [tuple(r) for r in emails] == [
+        ("Ada Lovelace", "ada@a.example"), ("Charles Babbage", "charles@b.example"), ("Bob Nomail", "bob@b.example"),
+    ]  # fmt: skip
+    # The same file again changes nothing: Charles and Bob are found by their addresses now.
+    code, _, err = crm("import", "contacts", write(tmp_path, "p.csv", rows))
+    assert code == 0 and "0 created, 0 updated, 2 unchanged" in err, err

@@ -35,6 +35,8 @@ def test_make_run_installs_only_what_running_needs_and_shows_progress(tmp_path: 
 def test_make_test_adds_the_test_and_postgres_extras(tmp_path: Path) -> None:
     plan = planned("test", tmp_path)
     assert "-e '.[test,postgres]'" in plan and "pytest" in plan
+    # One pip run on a fresh clone, the app with the test tools: not the app's alone first.
+    assert len([line for line in plan.splitlines() if "pip install" in line]) == 1
 
 
 def test_the_editable_install_needs_no_import_hook() -> None:

@@ -80,33 +80,28 @@ def _build_each_typer_command_once() -> None:
         typer.testing._get_command = functools.cache(build)  # type: ignore[attr-defined]
 
 
+def marker_reason(item: pytest.Item, name: str) -> str | None:
+    """The reason given to the item's `name` marker (sqlite_only, backend_free), None if it has none;
+    a marker without a reason is an error."""
+    marker = item.get_closest_marker(name)
+    if marker is None:
+        return None
+    reason = marker.args[0] if marker.args else marker.kwargs.get("reason")
+    if not isinstance(reason, str) or not reason.strip():
+        raise pytest.UsageError(f'{item.nodeid}: give {name} a reason: @pytest.mark.{name}("why")')
+    return reason
+
+
 def sqlite_only_reason(item: pytest.Item) -> str | None:
-    """The reason an item is SQLite only, None if it is not; a marker without a reason is an error."""
-    marker = item.get_closest_marker("sqlite_only")
-    if marker is None:
-        return None
-    reason = marker.args[0] if marker.args else marker.kwargs.get("reason")
-    if not isinstance(reason, str) or not reason.strip():
-        raise pytest.UsageError(f'{item.nodeid}: give sqlite_only a reason: @pytest.mark.sqlite_only("why")')
-    return reason
-
-
-def backend_free_reason(item: pytest.Item) -> str | None:
-    """Why an item that opens a database checks nothing the database decides, None if unmarked."""
-    marker = item.get_closest_marker("backend_free")
-    if marker is None:
-        return None
-    reason = marker.args[0] if marker.args else marker.kwargs.get("reason")
-    if not isinstance(reason, str) or not reason.strip():
-        raise pytest.UsageError(f'{item.nodeid}: give backend_free a reason: @pytest.mark.backend_free("why")')
-    return reason
+    """Why an item is SQLite only, None if it is not."""
+    return marker_reason(item, "sqlite_only")
 
 
 def runs_once(item: pytest.Item) -> bool:
     """Whether the SQLite pass alone runs this item: it opens no database of the suite's (no
     `templates` among its fixtures, so it runs the same whatever --postgres says), or it is
     marked backend_free."""
-    return "templates" not in getattr(item, "fixturenames", ()) or backend_free_reason(item) is not None
+    return "templates" not in getattr(item, "fixturenames", ()) or marker_reason(item, "backend_free") is not None
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

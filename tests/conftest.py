@@ -112,10 +112,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason=f"SQLite only: {reason}"))
     if postgres:
         # The PostgreSQL pass repeats only what the database can change (see runs_once).
-        once = [item for item in items if runs_once(item)]
+        once = {item for item in items if runs_once(item)}
         if once:
-            config.hook.pytest_deselected(items=once)
-            items[:] = [item for item in items if not runs_once(item)]
+            config.hook.pytest_deselected(items=[item for item in items if item in once])
+            items[:] = [item for item in items if item not in once]
     # The slow tests first: with xdist (-n 2) one worker runs the minute-long many-writers
     # test while the other runs the rest, instead of it starting last with the other idle.
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
@@ -243,7 +243,7 @@ BEGIN
 END
 $snapshot$;
 CREATE FUNCTION crm_test.restore() RETURNS void LANGUAGE plpgsql AS $restore$
-DECLARE r record; written text; large boolean;
+DECLARE r record; written text[]; target text; large boolean;
 BEGIN
     IF crm_test.shape() IS DISTINCT FROM (SELECT shape FROM crm_test.shape) THEN
         RAISE EXCEPTION 'the schema changed';
@@ -257,14 +257,14 @@ BEGIN
     -- (autovacuum_enabled = false, set on the template), so no earlier slot is reused. A test
     -- that wrote over a megabyte leaves new empty files instead (TRUNCATE), so the next test
     -- does not scan its dead rows.
-    SELECT string_agg(format('public.%I', name), ', '), bool_or(pg_relation_size(format('public.%I', name)) > 1048576)
+    SELECT array_agg(format('public.%I', name)), bool_or(pg_relation_size(format('public.%I', name)) > 1048576)
     INTO written, large FROM crm_test.tables
     WHERE filled OR pg_relation_size(format('public.%I', name)) > 0;
     IF large THEN
-        EXECUTE 'TRUNCATE ' || written || ' CASCADE';  -- and the empty tables referring to them
+        EXECUTE 'TRUNCATE ' || array_to_string(written, ', ') || ' CASCADE';  -- and the empty tables referring to them
     ELSIF written IS NOT NULL THEN
-        FOR r IN SELECT name FROM crm_test.tables WHERE filled OR pg_relation_size(format('public.%I', name)) > 0 LOOP
-            EXECUTE format('DELETE FROM public.%I', r.name);
+        FOREACH target IN ARRAY written LOOP
+            EXECUTE 'DELETE FROM ' || target;
         END LOOP;
     END IF;
     FOR r IN SELECT * FROM crm_test.tables WHERE filled LOOP

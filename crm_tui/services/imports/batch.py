@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from crm_tui.backend.bulk import BulkWriter, Fixed, Target
-from crm_tui.keys import fast_name_key
+from crm_tui.keys import fast_name_key, name_key
 from crm_tui.records import ContactRecord, Labeled
 from crm_tui.services.imports.person import PersonParts
 from crm_tui.services.imports.state import ContactState, StoredContacts
@@ -100,8 +101,9 @@ def _targets(now: Any, batch_id: int) -> list[Target]:
     ]  # fmt: skip
 
 
-# The sort keys of accented names, kept across batches (a bounded cache of a pure function).
-_ACCENTED_KEYS: dict[str, str] = {}
+# The sort keys of accented names, kept across batches: names with accents repeat (every Zoë) and
+# their key is a Unicode decomposition. Bounded (about 2 MB) for a file of a million distinct names.
+_accented_key = lru_cache(maxsize=10_000)(name_key)
 
 
 def write_batch(
@@ -127,9 +129,6 @@ def write_batch(
     tags: list[tuple[int, int]] = []
     gained_email: list[int] = []
     email_id, phone_id = ids.email, ids.phone
-    accented = _ACCENTED_KEYS
-    if len(accented) > 10_000:  # a bound on memory (about 2 MB) for a file of a million distinct names
-        accented.clear()
     for sid, s in batch.touched.items():
         if isinstance(s, tuple):
             rec, org_id, added, tag_ids = s
@@ -140,11 +139,7 @@ def write_batch(
                 given, _, family = name.rpartition(" ")
                 if not given:
                     given, family = family or None, None
-            if name.isascii():
-                key = name.lower()
-            else:  # names with accents repeat (every Zoë): their key, a Unicode decomposition, is kept
-                known = accented.get(name)
-                key = accented[name] = fast_name_key(name) if known is None else known
+            key = name.lower() if name.isascii() else _accented_key(name)
             custom = json.dumps(rec.custom, ensure_ascii=False, sort_keys=True) if rec.custom else None
             created = now if rec.created_at is None else when(rec.created_at)
             first_email: tuple[Any, ...] = (None, None, None, None)

@@ -10,10 +10,12 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from crm_tui.backend.bulk import BulkWriter
 from crm_tui.config import Settings
 from crm_tui.db import open_engine
+from crm_tui.keys import phone_key
 from crm_tui.services.imports import contacts
-from crm_tui.services.imports.lookups import KeyBits, WrittenKeys
+from crm_tui.services.imports.lookups import KeyBits, KeyOwners
 from tests.io.conftest import Crm, FreshDb, Query
 from tests.io.test_duplicates import snapshot, write
 
@@ -41,10 +43,12 @@ FIRST = (
     "Barbara Liskov,barbara@mit.example,+1 617 555 0199,MIT,Professor,clu,,3m,,8\n"
     "Ken Thompson,ken@bell.example;KEN@bell.example,+1 908 555 0101;+1 908 555 0102,,,,,,ken-1,\n"
 )
-# The same people again, some changed: a title, a new address and phone, a tag, a custom value, a name.
+# The same people again, some changed: a title, a new address and phone, a tag, a custom value, a name;
+# and someone new whose address and number come back batches later.
 SECOND = (
     "name,email,phone,organization,title,tags,notes,every,uid,Shoe size\n"
     "Edsger Dijkstra,edsger@tue.example,+31 40 247 0000;+31 40 247 9999,,,,,,,\n"
+    "Margaret Hamilton,margaret@mit.example,+1 617 555 0300,,,,,,,\n"  # new: her keys are met again below
     "G. Hopper,grace@navy.mil,+1 202 555 0100,Navy,Admiral,navy,found her,2w,,9\n"
     "Amazing Grace,grace@home.example,+1 202 555 0100,,,,,,,\n"
     "Ada King,ada@engines.example,+44 20 7946 0000,Analytical Engines,,vip;poets,,1m,ada-1,\n"
@@ -62,6 +66,8 @@ SECOND = (
     "Ken Thompson,ken@bell.example,+1 908 555 0101,Bell Labs,,,,,ken-1,\n"
     "Ken Thompson,ken@bell.example,+1 908 555 0102,,,,,,ken-1,9\n"
     "Dennis Ritchie,dmr@bell.example,,Bell Labs,,,,,,\n"
+    "M. Hamilton,MARGARET@MIT.EXAMPLE,,MIT,,,,,,\n"
+    "Joan Clarke,,+1 617 555 0300,,,,,,,\n"
 )
 
 
@@ -165,11 +171,12 @@ def test_new_rows_staged_together_keep_the_order_of_their_emails_and_phones(
     assert crm("search", "countess")[0] == 0 and "Ada Lovelace" in crm("search", "countess")[1]
 
 
-def test_an_import_into_an_empty_database_looks_up_only_the_keys_it_wrote(
+def test_an_import_searches_only_the_keys_it_wrote_once_it_holds_the_key_tables(
     crm: Crm, query: Query, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(contacts, "BATCH_ROWS", 2)  # rows meet again across batches
-    asked: list[tuple[int, int]] = []  # (keys, keys that may have been written) per lookup
+    asked: list[tuple[int, int]] = []  # (keys, keys that may have been written) per question to the bits
+    searched: list[str] = []  # the SQL searches for keys
     among = KeyBits.among
 
     def spy(self: KeyBits, keys: Any) -> list[str]:
@@ -178,6 +185,14 @@ def test_an_import_into_an_empty_database_looks_up_only_the_keys_it_wrote(
         return found
 
     monkeypatch.setattr(KeyBits, "among", spy)
+    select_in = BulkWriter.select_in
+
+    def spy_sql(self: BulkWriter, sql: str, values: Any, chunk: int = 900) -> list[Any]:
+        if "_key IN" in sql:
+            searched.extend(values)
+        return select_in(self, sql, values, chunk)
+
+    monkeypatch.setattr(BulkWriter, "select_in", spy_sql)
     rows = (
         "name,email,phone\n"
         "Ada Lovelace,ada@a.example,+44 20 7946 1001\n"
@@ -195,21 +210,37 @@ def test_an_import_into_an_empty_database_looks_up_only_the_keys_it_wrote(
     assert query("SELECT phone FROM contact_phones WHERE contact_id = 1 ORDER BY id") == [
         ("+44 20 7946 1001",), ("+44 20 7946 1009",),
     ]  # fmt: skip
-    # The first batch looked nothing up; the later ones only the keys written before them (and
-    # perhaps a rare key mistaken for one).
-    assert asked[:2] == [(2, 0), (2, 0)], asked
+    # Into empty tables: no search until a key was written, then only keys written before (and perhaps
+    # a rare key mistaken for one): the first row's address and the second row's number.
+    written = {"ada@a.example", "charles@b.example", "alan@c.example", *map(phone_key, ("+44 20 7946 1001",
+               "+44 20 7946 1002", "+44 20 7946 1009"))}  # fmt: skip
+    assert {"ada@a.example", phone_key("+44 20 7946 1002")} <= set(searched) <= written, searched
     assert sum(found for _, found in asked) < sum(keys for keys, _ in asked)
-    # Into a database that holds a contact, every key is looked up.
+    # Into tables that hold keys: small ones are read whole at the first batch, and nothing written
+    # since is searched for, since nothing is written (every row is known).
     asked.clear()
-    assert crm("import", "contacts", write(tmp_path, "e2.csv", rows))[0] == 0
-    assert asked == []
+    searched.clear()
+    unread: list[bool] = []  # per call: the table was not read yet
+    holders = KeyOwners.holders
+
+    def spy_holders(self: KeyOwners, table: Any, keys: set[str]) -> list[tuple[str, int]]:
+        unread.append(table.snapshot is None)
+        return holders(self, table, keys)
+
+    monkeypatch.setattr(KeyOwners, "holders", spy_holders)
+    code, _, err = crm("import", "contacts", write(tmp_path, "e2.csv", rows))
+    assert code == 0 and "0 created, 0 updated, 5 unchanged" in err, err
+    assert searched == [] and asked == [], (searched, asked)
+    assert unread[:2] == [True, True] and not any(unread[2:]), unread  # the first batch read both tables
 
 
-def test_the_keys_left_unlooked_up_change_nothing(
+def test_the_keys_left_unsearched_change_nothing(
     crm: Crm, fresh_db: FreshDb, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Keys answered from the bits and the snapshots leave what searching for every key leaves."""
     monkeypatch.setattr(contacts, "BATCH_ROWS", 3)
     skipped = _run(crm, fresh_db("skipped"), tmp_path)
-    monkeypatch.setattr(WrittenKeys, "ANY_STORED", "SELECT 1")  # as if the database held contacts already
-    looked_up = _run(crm, fresh_db("looked-up"), tmp_path)
-    assert skipped == looked_up
+    # Every key searched for in SQL: no bits, no snapshot.
+    monkeypatch.setattr(KeyOwners, "holders", lambda self, table, keys: list(self.w.select_in(table.search, keys)))
+    searched = _run(crm, fresh_db("searched"), tmp_path)
+    assert skipped == searched

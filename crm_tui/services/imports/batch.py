@@ -11,6 +11,7 @@ from typing import Any
 from crm_tui.backend.bulk import BulkWriter, Fixed, Target
 from crm_tui.keys import fast_name_key, name_key
 from crm_tui.records import ContactRecord, Labeled
+from crm_tui.services.imports.lookups import KeyOwners
 from crm_tui.services.imports.person import PersonParts
 from crm_tui.services.imports.state import ContactState, StoredContacts
 
@@ -81,6 +82,7 @@ class NewIds:
 _STAGED_CONTACT = tuple(c for c in _CONTACT_COLUMNS if c not in ("import_batch_id", "updated_at"))
 _STAGED = (*_STAGED_CONTACT, "email_id", "email", "email_key", "email_label", "phone_id", "phone", "phone_key",
            "phone_label", "tag_id")  # fmt: skip
+_STAGED_EMAIL_KEY, _STAGED_PHONE_KEY = _STAGED.index("email_key"), _STAGED.index("phone_key")
 _EMAIL_COLUMNS = ("id", "contact_id", "email", "email_key", "label", "is_primary")
 _PHONE_COLUMNS = ("id", "contact_id", "phone", "phone_key", "label", "is_primary")
 
@@ -116,6 +118,7 @@ def write_batch(
     first_new_id: int,
     parts: PersonParts,
     ids: NewIds,
+    keys: KeyOwners,
 ) -> None:
     """Write what a batch's rows made: new contacts from rows staged with their first email, phone and tag
     (`BulkWriter.insert_staged`), other new rows one executemany per table; changes to stored contacts,
@@ -128,7 +131,7 @@ def write_batch(
     phones: list[tuple[Any, ...]] = []
     tags: list[tuple[int, int]] = []
     gained_email: list[int] = []
-    email_id, phone_id = ids.email, ids.phone
+    email_id, phone_id = ids_before = ids.email, ids.phone
     for sid, s in batch.touched.items():
         if isinstance(s, tuple):
             rec, org_id, added, tag_ids = s
@@ -195,6 +198,11 @@ def write_batch(
         if s.new_tags:
             tags.extend([(sid, t) for t in s.new_tags])
     ids.email, ids.phone = email_id, phone_id
+    if email_id > ids_before[0] or phone_id > ids_before[1]:
+        keys.wrote(
+            [row[_STAGED_EMAIL_KEY] for row in staged if row[_STAGED_EMAIL_KEY] is not None] + [e[3] for e in emails],
+            [row[_STAGED_PHONE_KEY] for row in staged if row[_STAGED_PHONE_KEY] is not None] + [p[3] for p in phones],
+        )
     w.insert("contacts", _CONTACT_COLUMNS, contacts)
     w.insert_staged(_STAGED, staged, _targets(now, batch_id))
     w.insert("contact_emails", _EMAIL_COLUMNS, emails)

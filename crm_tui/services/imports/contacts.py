@@ -22,7 +22,7 @@ from crm_tui.errors import InvalidInput
 from crm_tui.keys import MIN_PHONE_DIGITS, fast_name_key, phone_key, split_name
 from crm_tui.records import ContactRecord, Labeled, Skipped
 from crm_tui.services.imports.batch import Batch, NewIds, Owners, write_batch
-from crm_tui.services.imports.lookups import NameLookups, WrittenKeys
+from crm_tui.services.imports.lookups import KeyOwners, NameLookups
 from crm_tui.services.imports.person import PersonParts
 from crm_tui.services.imports.rowmerge import merge_row, unchanged
 from crm_tui.services.imports.state import ContactState, StoredContacts
@@ -77,8 +77,7 @@ class ContactImporter:
         self.first_new_id = self.w.lock_for_new_ids("contacts")
         self.next_id = self.first_new_id
         self.ids = NewIds(self.w)
-        # Into a database without contacts, a key this import has not written is nobody's: not looked up.
-        self.written = WrittenKeys() if self.first_new_id == 1 and not self.w.first(WrittenKeys.ANY_STORED)[0] else None
+        self.keys = KeyOwners(self.w, emails_stored=self.ids.email - 1, phones_stored=self.ids.phone - 1)
         self.names = NameLookups(self.w, self.now_db)
         self._created: set[int] = set()  # ids created in the current batch
         # The current batch's "updated" rows and outcomes, settled once all its rows are in.
@@ -138,11 +137,8 @@ class ContactImporter:
         w = self.w
         if names and w.indexes_deferred:
             w.restore_contact_indexes()
-        written = self.written
-        phone_pairs = w.select_in(
-            "SELECT phone_key, contact_id FROM contact_phones WHERE phone_key IN ({})",
-            pkeys if written is None else written.phones.among(pkeys),
-        )
+        keys = self.keys
+        phone_pairs = keys.holders(keys.phones, pkeys)
         phone_owners: dict[str, int] = {}  # the lowest id holding each number (no sort in SQL: a dict is cheaper)
         for key, cid in phone_pairs:
             if len(key) >= MIN_PHONE_DIGITS:
@@ -150,10 +146,7 @@ class ContactImporter:
                 if held is None or cid < held:
                     phone_owners[key] = cid
         owners = Owners(
-            email=dict(w.select_in(
-                "SELECT email_key, contact_id FROM contact_emails WHERE email_key IN ({})",
-                ekeys if written is None else written.emails.among(ekeys),
-            )),
+            email=dict(keys.holders(keys.emails, ekeys)),
             phone=phone_owners,
             uid=dict(w.select_in(
                 "SELECT uid, min(id) FROM contacts WHERE uid IN ({}) GROUP BY uid", {r.uid for r in records if r.uid}
@@ -182,9 +175,6 @@ class ContactImporter:
         self._settle()
         self._write(batch)
         self._created.clear()
-        if written is not None:
-            written.emails.add(ekeys)
-            written.phones.add(pkeys)
 
     def _settle(self) -> None:
         """Count and report the batch's rows, now that every row of it is in.
@@ -426,7 +416,7 @@ class ContactImporter:
     def _write(self, batch: Batch) -> None:
         write_batch(
             self.w, batch, now=self.now_db, batch_id=self.batch_id, actor=self.actor, first_new_id=self.first_new_id,
-            parts=self.parts, ids=self.ids,
+            parts=self.parts, ids=self.ids, keys=self.keys,
         )  # fmt: skip
 
 

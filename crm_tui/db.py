@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -288,15 +288,26 @@ class Canceller:
 
 @contextmanager
 def connection_scope(
-    engine: Engine, *, write: bool = False, where: str = "database", canceller: Canceller | None = None
+    engine: Engine,
+    *,
+    write: bool = False,
+    where: str = "database",
+    canceller: Canceller | None = None,
+    bulk: bool = False,
 ) -> Iterator[Connection]:
     """A Core connection in one transaction: every read, and the writes that need no ORM.
 
     Committed on success, rolled back on any error; reads begin DEFERRED like `session_scope`.
+    `bulk`: a transaction only a bulk writer (`crm_tui.backend.bulk`) writes, with the checks the
+    backend lets it skip off until it ends (`Backend.bulk_checks`).
     """
     bind = engine if write else engine.execution_options(sqlite_begin="DEFERRED")
     try:
-        with bind.begin() as conn:
+        with (
+            bind.connect() as conn,
+            backend_for(engine).bulk_checks(conn) if bulk else nullcontext(),
+            conn.begin(),
+        ):
             if canceller is not None:
                 canceller.attach(conn)
             try:

@@ -17,6 +17,7 @@ from crm_tui.db import (
     MIGRATIONS_DIR,
     backup,
     check,
+    connection_scope,
     make_engine,
     open_engine,
     session_scope,
@@ -70,6 +71,30 @@ def test_writes_begin_immediate(engine: Engine) -> None:
     with session_scope(engine, write=False) as session:
         session.execute(text("SELECT 1"))
     assert "BEGIN IMMEDIATE" in statements and "BEGIN DEFERRED" in statements
+
+
+def test_a_bulk_transaction_leaves_its_connection_checking_foreign_keys(engine: Engine) -> None:
+    """A bulk writer's transaction may skip checks (SQLite: foreign keys, see Backend.bulk_checks);
+    whether it commits or fails, the pooled connection after it checks them again, and a failure
+    leaves nothing."""
+    orphan = text(
+        "INSERT INTO contact_emails (contact_id, email, email_key, is_primary) VALUES (999, 'x@y.z', 'x@y.z', true)"
+    )
+    sqlite = engine.dialect.name == "sqlite"
+    with connection_scope(engine, write=True, bulk=True) as conn:
+        if sqlite:
+            assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 0
+        conn.execute(text("INSERT INTO tags (name, name_key) VALUES ('kept', 'kept')"))
+    with pytest.raises(ZeroDivisionError), connection_scope(engine, write=True, bulk=True) as conn:
+        conn.execute(text("INSERT INTO tags (name, name_key) VALUES ('undone', 'undone')"))
+        raise ZeroDivisionError
+    for _ in range(3):  # whichever pooled connection comes next
+        with pytest.raises(Conflict), connection_scope(engine, write=True) as conn:
+            if sqlite:
+                assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+            conn.execute(orphan)
+    with engine.connect() as conn:
+        assert [r[0] for r in conn.execute(text("SELECT name FROM tags ORDER BY name"))] == ["kept"]
 
 
 def test_revision_list_matches_the_migration_scripts() -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -148,6 +149,12 @@ class Backend(ABC):
     def after_explicit_ids(self, conn: Connection, table: str) -> None:
         """Move `table`'s id generator past ids that were inserted explicitly."""
         return None  # SQLite: a new rowid is always max(rowid) + 1
+
+    @contextmanager
+    def bulk_checks(self, conn: Connection) -> Iterator[None]:
+        """Around a transaction that only a bulk writer writes (before it begins, after it ends):
+        checks the writer's statements need not repeat may be off. Here nothing changes."""
+        yield
 
     def prepare_bulk(self, cursor: Any) -> None:
         """Tune a DB-API cursor's connection for a large write in this transaction."""

@@ -119,8 +119,11 @@ class BulkWriter:
             sources = ", ".join("?" if isinstance(p, Fixed) else "NULL" if p in empty else p for _, p in pairs)
             fixed = tuple(p.value for _, p in pairs if isinstance(p, Fixed))
             condition = "" if where is None else f" WHERE {where} IS NOT NULL"
+            # OR FAIL: a failed import is undone by its transaction, not statement by statement (see
+            # Backend.bulk_checks): SQLite then keeps no statement journal of the pages it changes.
             self.execute(
-                f"INSERT INTO {table} ({', '.join(c for c, _ in pairs)}) SELECT {sources} FROM temp.{stage}{condition}",
+                f"INSERT OR FAIL INTO {table} ({', '.join(c for c, _ in pairs)})"
+                f" SELECT {sources} FROM temp.{stage}{condition}",
                 fixed,
             )
         self.execute(f"DELETE FROM temp.{stage}")

@@ -6,7 +6,8 @@ import json
 import os
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -227,6 +228,23 @@ class SqliteBackend(Backend):
         from sqlalchemy.dialects.sqlite import insert
 
         conn.execute(insert(table).on_conflict_do_nothing(), rows)
+
+    @contextmanager
+    def bulk_checks(self, conn: Connection) -> Iterator[None]:
+        # Foreign keys unchecked: an import writes only ids it read or gave in the same transaction.
+        # A multi-row INSERT ... SELECT that may abort on its own (a foreign key checked at once, a
+        # constraint's default ABORT) makes SQLite journal every page it changes first, to undo just
+        # that statement; with neither (foreign keys off, INSERT OR FAIL in `insert_staged`) the
+        # transaction alone undoes a failed import. 100,000 new contacts: 88,000 fewer page writes
+        # and about 3% fewer instructions (measured 2026-12-02). The PRAGMA is a no-op inside a
+        # transaction, so it is set on the driver's connection before BEGIN and reset after the end.
+        dbapi = conn.connection.dbapi_connection
+        assert dbapi is not None
+        dbapi.execute("PRAGMA foreign_keys = OFF")
+        try:
+            yield
+        finally:
+            dbapi.execute("PRAGMA foreign_keys = ON")
 
     def prepare_bulk(self, cursor: Any) -> None:
         # An import writes into every index of the contact tables at once: with SQLite's

@@ -84,11 +84,11 @@ class Runtime:
             yield session
 
     @contextmanager
-    def connection(self, *, write: bool = False) -> Iterator[Connection]:
-        """A Core connection in one transaction, for commands that need no ORM."""
+    def connection(self, *, write: bool = False, bulk: bool = False) -> Iterator[Connection]:
+        """A Core connection in one transaction, for commands that need no ORM (`bulk`: see connection_scope)."""
         from crm_tui.db import connection_scope
 
-        with connection_scope(self.engine, write=write, where=self.settings.db_label) as conn:
+        with connection_scope(self.engine, write=write, where=self.settings.db_label, bulk=bulk) as conn:
             yield conn
 
     def now(self) -> datetime:

@@ -90,6 +90,14 @@ GROUPS: dict[str, tuple[str, str]] = {
 }
 
 
+def _prepared(command: Any) -> Any:
+    """A built command tree with plain help (helptext.tidy_help) and lazy coercion (coercion.lazy_coercion)."""
+    from crm_tui.commands.coercion import lazy_coercion
+    from crm_tui.commands.helptext import tidy_help
+
+    return lazy_coercion(tidy_help(command))
+
+
 class CrmGroup(TyperGroup):
     """The root group: builds a command group when it is named, and turns every error a user
     can cause into one line and an exit status."""
@@ -98,24 +106,20 @@ class CrmGroup(TyperGroup):
         return sorted({*super().list_commands(ctx), *GROUPS})
 
     def get_params(self, ctx: Any) -> list[Any]:
-        from crm_tui.commands.helptext import tidy_help
-
-        tidy_help(self)  # the root's own options; its commands are tidied as they are built
+        _prepared(self)  # the root's own options; its commands are prepared as they are built
         return super().get_params(ctx)
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
-        from crm_tui.commands.helptext import tidy_help
-
         found = GROUPS.get(cmd_name)
         if found is None:
             command = super().get_command(ctx, cmd_name)
-            return None if command is None else tidy_help(command)
+            return None if command is None else _prepared(command)
         from importlib import import_module
 
         module, attribute = found
         group = typer.main.get_command(getattr(import_module(module), attribute))
         group.name = cmd_name
-        return tidy_help(group)
+        return _prepared(group)
 
     def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
         try:

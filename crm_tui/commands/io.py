@@ -177,6 +177,7 @@ def import_contacts_command(
                 on_outcome=print_outcome if dry_run else None,
                 on_reject=on_reject,
                 progress=advance,
+                share_read=(lambda: reader.bytes_read / size) if size else None,
             )
             if dry_run:
                 conn.rollback()

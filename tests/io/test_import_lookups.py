@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import io
 import random
-from datetime import UTC
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import Engine
 
 from crm_tui.backend.bulk import BulkWriter
 from crm_tui.io.contacts_csv import ContactCsvReader
 from crm_tui.records import ContactRecord, Labeled
+from crm_tui.services.imports.lookups import KeyOwners
 from tests.io.conftest import Crm, Query
 from tests.io.test_duplicates import write
 
@@ -84,3 +86,49 @@ def test_a_phone_does_not_join_a_contact_found_by_it_that_has_another_address(
     # The same file again changes nothing: Charles and Bob are found by their addresses now.
     code, _, err = crm("import", "contacts", write(tmp_path, "p.csv", rows))
     assert code == 0 and "0 created, 0 updated, 2 unchanged" in err, err
+
+
+def test_key_holders_come_from_a_search_or_from_the_table_read_once(engine: Engine) -> None:
+    """KeyOwners: with no estimate, keys are searched for until that has cost about one read of the
+    table, then it is read; told the import will search a third of it, it is read at once. Either
+    way the holders are the table's, a key written since is searched for, and a number several
+    contacts hold names them all."""
+    with engine.begin() as conn:
+        w = BulkWriter(conn)
+        now = w.time(datetime(2026, 12, 2, tzinfo=UTC))
+        w.insert("contacts", ("id", "display_name", "sort_name", "created_at", "updated_at"),
+                 [(i, f"P{i}", f"p{i}", now, now) for i in range(1, 101)])  # fmt: skip
+        w.insert("contact_emails", ("id", "contact_id", "email", "email_key", "is_primary"),
+                 [(i, i, f"p{i}@x.example", f"p{i}@x.example", True) for i in range(1, 101)])  # fmt: skip
+        w.insert("contact_phones", ("id", "contact_id", "phone", "phone_key", "is_primary"),
+                 [(i, i, "+1 555 0100", "+15550100", True) for i in (7, 8)])  # fmt: skip
+        searched: list[int] = []
+        select_in = w.select_in
+
+        def spy(sql: str, values: Any, chunk: int = 900) -> list[Any]:
+            searched.append(len(list(values)))
+            return select_in(sql, values, chunk)
+
+        w.select_in = spy  # type: ignore[method-assign]
+        keys = KeyOwners(w, emails_stored=100, phones_stored=2)
+        batches = [{f"p{i}@x.example" for i in range(n, n + 10)} | {"nobody@x.example"} for n in (1, 11, 21, 31)]
+        for batch in batches:
+            got = sorted(keys.holders(keys.emails, batch))
+            assert got == sorted((k, int(k[1:].split("@")[0])) for k in batch if k != "nobody@x.example")
+        assert searched == [11, 11] and keys.emails.snapshot is not None  # read at the third batch
+        # A key written after the read is searched for (and found).
+        w.insert("contact_emails", ("id", "contact_id", "email", "email_key", "is_primary"),
+                 [(101, 3, "new@x.example", "new@x.example", False)])  # fmt: skip
+        keys.wrote(["new@x.example"], [])
+        assert sorted(keys.holders(keys.emails, {"new@x.example", "p5@x.example"})) == [
+            ("new@x.example", 3), ("p5@x.example", 5),
+        ]  # fmt: skip
+        assert searched[-1] == 1
+        # Expected to search a third of the table: read at the first batch, never searched.
+        searched.clear()
+        keys = KeyOwners(w, emails_stored=101, phones_stored=2)
+        keys.expect(40)
+        assert sorted(keys.holders(keys.emails, batches[0])) == sorted((f"p{i}@x.example", i) for i in range(1, 11))
+        assert sorted(keys.holders(keys.phones, {"+15550100"})) == [("+15550100", 7), ("+15550100", 8)]
+        assert searched == [] and keys.emails.snapshot is not None
+        conn.rollback()

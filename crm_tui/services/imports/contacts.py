@@ -87,10 +87,21 @@ class ContactImporter:
 
     # ------------------------------------------------------------ driving
 
-    def feed(self, items: Iterable[ContactRecord | Skipped], progress: Callable[[], None] | None = None) -> None:
-        """Import every item, writing a batch whenever BATCH_ROWS have gathered."""
+    def feed(
+        self,
+        items: Iterable[ContactRecord | Skipped],
+        progress: Callable[[], None] | None = None,
+        share_read: Callable[[], float | None] | None = None,
+    ) -> None:
+        """Import every item, writing a batch whenever BATCH_ROWS have gathered. `share_read`: how much
+        of the source the items have been read from so far (0 to 1), for an estimate of its rows."""
         rows = iter(items)
         while batch := list(islice(rows, BATCH_ROWS)):
+            if share_read is not None and self.summary.rows == 0 and len(batch) == BATCH_ROWS:
+                share = share_read()
+                if share:
+                    self.keys.expect(round(BATCH_ROWS / min(share, 1.0)))
+                share_read = None
             self._flush(batch)
             if len(batch) == BATCH_ROWS:
                 self._maybe_defer_indexes()
@@ -434,12 +445,15 @@ def import_contacts(
     on_outcome: Callable[[RowOutcome], None] | None = None,
     on_reject: Callable[[Skipped], None] | None = None,
     progress: Callable[[], None] | None = None,
+    share_read: Callable[[], float | None] | None = None,
 ) -> ImportSummary:
-    """Import contact records in the connection's transaction and record the batch."""
+    """Import contact records in the connection's transaction and record the batch (`share_read`: see
+    ContactImporter.feed)."""
     with fewer_collections():
         return _import(
             conn, items, kind=kind, source=source, actor=actor, preset=preset, on_duplicate=on_duplicate,
             options=options, now=now, on_outcome=on_outcome, on_reject=on_reject, progress=progress,
+            share_read=share_read,
         )  # fmt: skip
 
 
@@ -468,6 +482,7 @@ def _import(
     on_outcome: Callable[[RowOutcome], None] | None,
     on_reject: Callable[[Skipped], None] | None,
     progress: Callable[[], None] | None,
+    share_read: Callable[[], float | None] | None,
 ) -> ImportSummary:
     importer = ContactImporter(
         conn,
@@ -481,5 +496,5 @@ def _import(
         on_outcome=on_outcome,
         on_reject=on_reject,
     )
-    importer.feed(items, progress)
+    importer.feed(items, progress, share_read)
     return importer.finish()

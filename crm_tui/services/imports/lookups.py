@@ -95,18 +95,20 @@ class KeyBits:
 class KeyOwners:
     """Who holds each email and phone key a batch names, with as few searches of the key indexes as pays.
 
-    Searching an index costs about 2.5 µs a key on SQLite, reading a whole key table about 0.4 µs a
-    row. So keys are searched for in lists until the searches have cost about what one read of the
-    table costs; then the table is read once into a snapshot (unless it is too large to keep) and
-    later keys are answered from it. The import removes no key, and every key it writes goes into
-    bits (`wrote`): such a key is still searched for in the table. Into a database without emails
-    or phones the snapshot is empty from the start, so only the keys the import wrote are searched.
+    Searching an index costs about 3 µs a key on SQLite, reading a whole key table about 1 µs a
+    row. A table the import is expected to search a third of (`expect`: an estimate from the
+    share of the file read) is read once into a snapshot at its first batch; without an estimate,
+    keys are searched for until the searches have cost about one read of the table, and then it is
+    read (unless it is too large to keep). Later keys are answered from the snapshot. The import
+    removes no key, and every key it writes goes into bits (`wrote`): such a key is still searched
+    for in the table. Into empty key tables the snapshot is empty from the start, so only the keys
+    the import wrote are searched for.
     """
 
     # Keys searched for in one table, as a share of its rows, from which it is read whole instead.
     # Measured on SQLite 3.40 (2026-12-02), 100,000 addresses and 100,000 numbers: searching every
-    # key of both cost 0.50-0.59 s CPU, reading both into dicts about 0.08 s.
-    SNAPSHOT_SHARE = 0.15
+    # key of both cost 0.56-0.83 s CPU, reading both tables into dicts 0.14-0.21 s.
+    SNAPSHOT_SHARE = 0.3
     # A snapshot takes about 150 bytes a row (16 MB for 100,000 addresses): a larger table is
     # searched key by key to the end.
     SNAPSHOT_MAX_ROWS = 250_000
@@ -138,6 +140,10 @@ class KeyOwners:
             out.extend(self.w.select_in(table.search, searched))
         return out
 
+    def expect(self, rows: int) -> None:
+        """About how many rows the import holds: a table it will search that much of is read at once."""
+        self.emails.expected = self.phones.expected = rows
+
     def wrote(self, emails: Iterable[str], phones: Iterable[str]) -> None:
         """The keys of the rows a batch wrote into contact_emails and contact_phones."""
         self.emails.add_written(emails)
@@ -155,6 +161,7 @@ class _KeyTable:
         self.search = f"SELECT {column}, contact_id FROM {name} WHERE {column} IN ({{}})"
         self.stored = stored
         self.searched = 0  # keys searched for so far
+        self.expected = 0  # keys the import is expected to search for in all (KeyOwners.expect)
         self.written = KeyBits()
         self.wrote_any = False
         # Nothing stored: the snapshot, empty, is there from the start.
@@ -163,7 +170,10 @@ class _KeyTable:
 
     def pays_to_read(self, keys: int) -> bool:
         self.searched += keys
-        return self.stored <= KeyOwners.SNAPSHOT_MAX_ROWS and self.searched >= self.stored * KeyOwners.SNAPSHOT_SHARE
+        return (
+            self.stored <= KeyOwners.SNAPSHOT_MAX_ROWS
+            and max(self.searched, self.expected) >= self.stored * KeyOwners.SNAPSHOT_SHARE
+        )
 
     def read(self, w: Any) -> None:
         """Take the table as it is now, the import's own rows so far included."""

@@ -86,6 +86,23 @@ def test_full_text_contract(engine: Engine) -> None:
             backend.match_interactions(conn, hostile, limit=5)
 
 
+def test_a_search_being_typed_ranks_only_the_newest_matches(engine: Engine) -> None:
+    """`among`: the newest contacts' matches are ranked, however well an older one would rank."""
+    with session_scope(engine) as session:
+        add_contact(session, ContactCreate(name="Quinn"), actor="t", now=NOW)  # the shortest document: the best
+        for n in range(5):
+            name = f"Quinn Marlowe Fairweather-Longbottom the {n}th of that name"
+            add_contact(session, ContactCreate(name=name), actor="t", now=NOW)
+    backend = backend_for(engine)
+    with connection_scope(engine) as conn:
+        every = [cid for cid, _ in backend.match_contacts(conn, "quin", limit=10)]
+        assert every[0] == 1 and sorted(every) == [1, 2, 3, 4, 5, 6]
+        newest = [cid for cid, _ in backend.match_contacts(conn, "quin", limit=10, among=3)]
+        assert sorted(newest) == [4, 5, 6]
+        # More room than matches: the same best as ranking every match.
+        assert [cid for cid, _ in backend.match_contacts(conn, "quin", limit=1, among=10)] == [1]
+
+
 def test_words_across_find_the_same_contacts_by_either_route(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     """SQLite matches the last word among the few contacts that hold the others (by rowid): the same
     contacts, in the same order, as over the whole index (PostgreSQL has one route: both runs agree)."""

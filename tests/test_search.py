@@ -227,3 +227,19 @@ def test_warm_search_reads_one_contact_at_most_and_changes_nothing(session: Sess
     rows = warm_search(conn, now=NOW)
     assert len(rows) == 1 and rows[0].name in ("Zoe Ek", "Emil Ort")
     assert conn.execute(text("SELECT count(*) FROM contacts")).scalar() == before
+
+
+def test_a_search_being_typed_ranks_only_the_newest_matches(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    """While the last word has a few letters, the full and the quick search rank only the newest
+    QUICK_RANKED matches; a longer word ranks every match (the best, an old contact, first)."""
+    from crm_tui.services import search
+
+    monkeypatch.setattr(search, "QUICK_RANKED", 3)
+    add(session, "Quinn")  # the shortest document: the best match of all
+    for n in range(5):
+        add(session, f"Quinn Marlowe Fairweather-Longbottom the {n}th of that name")
+    conn = session.connection()
+    assert sorted(h.row.id for h in search_contacts(conn, "qui", now=NOW)) == [4, 5, 6]
+    assert sorted(r.id for r in search.quick_search(conn, "qui", now=NOW)) == [4, 5, 6]
+    typed = [h.row.id for h in search_contacts(conn, "quinn", now=NOW)]
+    assert typed[0] == 1 and sorted(typed) == [1, 2, 3, 4, 5, 6]

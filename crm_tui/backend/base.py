@@ -198,12 +198,21 @@ class Backend(ABC):
 
     @abstractmethod
     def match_contacts(
-        self, conn: Connection, query: str, *, limit: int, fields: SearchFields = SearchFields.ALL
+        self,
+        conn: Connection,
+        query: str,
+        *,
+        limit: int,
+        fields: SearchFields = SearchFields.ALL,
+        among: int | None = None,
     ) -> list[tuple[int, float]]:
         """(contact id, score) of contact documents holding every word of `query`, best first.
 
         The last word may be unfinished (a prefix). Lower scores rank first. Trashed
         contacts have no document. Operators typed by the user are searched as words.
+        `among`: only the first that many matches are ranked, the newest contacts first (a
+        search being typed, where a prefix a hundred thousand contacts share must not cost
+        ranking them all); None ranks every match.
         """
 
     @abstractmethod

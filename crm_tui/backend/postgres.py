@@ -190,20 +190,33 @@ class PostgresBackend(Backend):
     # ------------------------------------------------------------ search
 
     def match_contacts(
-        self, conn: Connection, query: str, *, limit: int, fields: SearchFields = SearchFields.ALL
+        self,
+        conn: Connection,
+        query: str,
+        *,
+        limit: int,
+        fields: SearchFields = SearchFields.ALL,
+        among: int | None = None,
     ) -> list[tuple[int, float]]:
         words = _words(query)
         if not words:
             return []
+        # Equal matches order as bm25 orders them on SQLite: the shorter document first
+        # (normalization 1 divides by 1 + log(length)), a thousandth of a rank at most.
+        score = "-(ts_rank(document, q) + ts_rank(document, q, 1) / 1000)"
+        source = "search_index"
+        if among is not None:  # the first matches by id (-contact id), the newest contacts, as on SQLite
+            source = (
+                "(SELECT contact_id, document FROM search_index, terms AS t0 WHERE document @@ t0.q AND id < 0"
+                " ORDER BY id LIMIT :among) AS first_matches"
+            )
         rows = conn.execute(
             text(
-                # Equal matches order as bm25 orders them on SQLite: the shorter document first
-                # (normalization 1 divides by 1 + log(length)), a thousandth of a rank at most.
-                "SELECT contact_id, -(ts_rank(document, q) + ts_rank(document, q, 1) / 1000) AS score"
-                " FROM search_index, (SELECT to_tsquery('simple', unaccent(:expr)) AS q) AS terms"
-                " WHERE document @@ q AND id < 0 ORDER BY score LIMIT :n"
+                "WITH terms AS (SELECT to_tsquery('simple', unaccent(:expr)) AS q)"
+                f" SELECT contact_id, {score} AS score FROM {source}, terms"
+                f" WHERE document @@ q{'' if among is not None else ' AND id < 0'} ORDER BY score LIMIT :n"
             ),
-            {"expr": ts_expression(words, _WEIGHT_LABELS[fields]), "n": limit},
+            {"expr": ts_expression(words, _WEIGHT_LABELS[fields]), "n": limit, "among": among},
         ).all()
         return [(int(cid), float(score)) for cid, score in rows]
 

@@ -310,17 +310,28 @@ class SqliteBackend(Backend):
     # ------------------------------------------------------------ search
 
     def match_contacts(
-        self, conn: Connection, query: str, *, limit: int, fields: SearchFields = SearchFields.ALL
+        self,
+        conn: Connection,
+        query: str,
+        *,
+        limit: int,
+        fields: SearchFields = SearchFields.ALL,
+        among: int | None = None,
     ) -> list[tuple[int, float]]:
         expression = fts_query(query)
         if expression is None:
             return []
+        matches = (
+            f"SELECT contact_id, bm25(search_index, {_WEIGHTS}) AS score FROM search_index "
+            "WHERE search_index MATCH :q AND rowid < 0"
+        )
+        if among is not None:
+            # bm25 is computed only for the rows the inner query returns: the first by rowid (-id),
+            # the newest contacts. 'exa' on 100,000 contacts: 115 ms ranking every match, 15 ms 5,000.
+            matches = f"SELECT contact_id, score FROM ({matches} ORDER BY rowid LIMIT :among)"
         rows = conn.execute(
-            text(
-                f"SELECT contact_id, bm25(search_index, {_WEIGHTS}) AS score FROM search_index "
-                "WHERE search_index MATCH :q AND rowid < 0 ORDER BY score LIMIT :n"
-            ),
-            {"q": _FIELDS[fields] + "(" + expression + ")", "n": limit},
+            text(f"{matches} ORDER BY score LIMIT :n"),
+            {"q": _FIELDS[fields] + "(" + expression + ")", "n": limit, "among": among},
         ).all()
         return [(int(cid), float(score)) for cid, score in rows]
 

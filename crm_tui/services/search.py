@@ -25,6 +25,10 @@ from crm_tui.services.contacts.rows import ContactFilter, ContactRow, keep_match
 # Shorter text searches names only: one or two letters match too much of a large
 # full-text index to rank it all while the user is still typing.
 MIN_TEXT_SEARCH = 3
+# A search being typed (a quick search, or a full one whose last word has at most MIN_TEXT_SEARCH
+# letters) ranks at most this many contact matches, the newest contacts' (Backend.match_contacts): a
+# prefix most contacts share ('exa' of example.com) would cost ranking them all on every key.
+QUICK_RANKED = 5000
 # What people type or paste between the digits of a number: spaces, dots, slashes,
 # parentheses, and hyphens or dashes of any kind.
 _PHONE_SEPARATORS = re.compile(r"[\s./()\-\u2010-\u2015\u2212]")
@@ -144,13 +148,18 @@ def search_contacts(
     of its interactions holds every word, ranked in that order; failing those, when the
     words are spread over its record and its interactions. A phone-like query (see
     `phone_query`) also finds contacts by number; those rank first, with `matched` naming
-    the number as stored, and an interaction match names the interaction. `known`: see `rows_reusing`.
+    the number as stored, and an interaction match names the interaction. While the last word
+    has at most MIN_TEXT_SEARCH letters, only the newest QUICK_RANKED record matches are ranked.
+    `known`: see `rows_reusing`.
     """
     if limit <= 0:
         return []
     backend = backend_for(conn)
     best: dict[int, tuple[float, str | None]] = {}
-    for cid, score in backend.match_contacts(conn, query, limit=limit + 10):
+    words = query.split()
+    # A last word of a few letters is being typed: rank only the newest matches, as quick_search.
+    among = QUICK_RANKED if words and len(words[-1]) <= MIN_TEXT_SEARCH else None
+    for cid, score in backend.match_contacts(conn, query, limit=limit + 10, among=among):
         best.setdefault(cid, (score, None))
     # A contact that matched by itself ranks ahead of one only mentioned in an interaction.
     floor = max((score for score, _ in best.values()), default=0.0)
@@ -196,7 +205,8 @@ def quick_search(
 
     One letter matches names and emails that start with it, by the name index; two
     letters any word of a name; longer text is ranked over names, emails, organizations
-    and tags. The full search (`search_contacts`: notes and interactions too) refines it.
+    and tags (the newest QUICK_RANKED matches: a prefix most contacts share ranks in
+    milliseconds). The full search (`search_contacts`: notes and interactions too) refines it.
     `known`: see `rows_reusing`.
     """
     text = name_key(query)
@@ -216,7 +226,8 @@ def quick_search(
         ids = sorted(found, key=lambda cid: (found[cid], cid))
     else:
         fields = SearchFields.NAME if len(text) < MIN_TEXT_SEARCH else SearchFields.IDENTITY
-        ids = [cid for cid, _ in backend_for(conn).match_contacts(conn, query, limit=limit, fields=fields)]
+        ranked = backend_for(conn).match_contacts(conn, query, limit=limit, fields=fields, among=QUICK_RANKED)
+        ids = [cid for cid, _ in ranked]
     return rows_reusing(conn, keep_matching(conn, ids, filters or ContactFilter(), now=now)[:limit], known)
 
 

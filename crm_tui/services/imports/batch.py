@@ -131,7 +131,7 @@ def write_batch(
     phones: list[tuple[Any, ...]] = []
     tags: list[tuple[int, int]] = []
     gained_email: list[int] = []
-    email_id, phone_id = ids_before = ids.email, ids.phone
+    email_id, phone_id = ids.email, ids.phone
     for sid, s in batch.touched.items():
         if isinstance(s, tuple):
             rec, org_id, added, tag_ids = s
@@ -198,11 +198,10 @@ def write_batch(
         if s.new_tags:
             tags.extend([(sid, t) for t in s.new_tags])
     ids.email, ids.phone = email_id, phone_id
-    if email_id > ids_before[0] or phone_id > ids_before[1]:
-        keys.wrote(
-            [row[_STAGED_EMAIL_KEY] for row in staged if row[_STAGED_EMAIL_KEY] is not None] + [e[3] for e in emails],
-            [row[_STAGED_PHONE_KEY] for row in staged if row[_STAGED_PHONE_KEY] is not None] + [p[3] for p in phones],
-        )
+    keys.wrote(
+        [row[_STAGED_EMAIL_KEY] for row in staged if row[_STAGED_EMAIL_KEY] is not None] + [e[3] for e in emails],
+        [row[_STAGED_PHONE_KEY] for row in staged if row[_STAGED_PHONE_KEY] is not None] + [p[3] for p in phones],
+    )
     w.insert("contacts", _CONTACT_COLUMNS, contacts)
     w.insert_staged(_STAGED, staged, _targets(now, batch_id))
     w.insert("contact_emails", _EMAIL_COLUMNS, emails)

@@ -124,8 +124,10 @@ class KeyOwners:
         a number may be several contacts')."""
         if not keys:
             return []
-        if table.snapshot is None and table.pays_to_read(len(keys)):
-            table.read(self.w)
+        if table.snapshot is None:
+            table.searched += len(keys)
+            if table.pays_to_read():
+                table.read(self.w)
         snapshot = table.snapshot
         if snapshot is None:
             return list(self.w.select_in(table.search, keys))
@@ -168,8 +170,8 @@ class _KeyTable:
         self.snapshot: dict[str, int] | None = {} if stored == 0 else None
         self.shared: dict[str, list[int]] = {}  # a key more contacts hold: the others than the snapshot's
 
-    def pays_to_read(self, keys: int) -> bool:
-        self.searched += keys
+    def pays_to_read(self) -> bool:
+        """Whether reading the whole table costs less than the searches made and expected."""
         return (
             self.stored <= KeyOwners.SNAPSHOT_MAX_ROWS
             and max(self.searched, self.expected) >= self.stored * KeyOwners.SNAPSHOT_SHARE

@@ -60,6 +60,30 @@ def test_pragmas_are_set_on_every_connection(engine: Engine) -> None:
         assert conn.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL
 
 
+@pytest.mark.sqlite_only(PRAGMAS)
+def test_a_new_file_has_8_kib_pages_and_an_older_file_keeps_its_own(tmp_path: Path) -> None:
+    def page_size(engine: Engine) -> int:
+        with engine.connect() as conn:
+            return int(conn.execute(text("PRAGMA page_size")).scalar_one())
+
+    new = open_engine(Settings(db_url=f"sqlite:///{tmp_path / 'new.db'}", user="t"))
+    assert page_size(new) == 8192
+    new.dispose()
+    older = tmp_path / "older.db"  # a file created with SQLite's default pages, as crm did before
+    with sqlite3.connect(older) as raw:
+        raw.execute("PRAGMA page_size = 4096")
+        raw.execute("PRAGMA journal_mode = WAL")
+    raw.close()
+    engine = open_engine(Settings(db_url=f"sqlite:///{older}", user="t"))
+    with session_scope(engine) as session:
+        add_contact(session, ContactCreate(name="Ada"), actor="t")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT display_name FROM contacts")).scalars().all() == ["Ada"]
+        assert conn.execute(text("PRAGMA integrity_check")).scalar() == "ok"
+    assert page_size(engine) == 4096
+    engine.dispose()
+
+
 @pytest.mark.sqlite_only("BEGIN IMMEDIATE is how SQLite writers take the lock up front")
 def test_writes_begin_immediate(engine: Engine) -> None:
     statements: list[str] = []

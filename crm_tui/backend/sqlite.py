@@ -47,6 +47,7 @@ _FIELDS = {
 }
 _TIME_LAYOUT = "%Y-%m-%d %H:%M:%f"
 _WORD = re.compile(r"\w", re.UNICODE)
+PAGE_SIZE = 8192  # bytes, for a database file crm creates
 IMPORT_CACHE_KIB = 32 * 1024  # page cache of a connection that imports (filled only as needed)
 _SEARCH_INDEX = table("search_index", column("contact_id"))
 # read_ahead: the file is asked for in steps of this size, up to a size that fits a cache.
@@ -108,6 +109,10 @@ class SqliteBackend(Backend):
             cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
             cursor.execute("PRAGMA foreign_keys = ON")
             if on_file:
+                # Before the file's first page is written (a no-op for a file that exists): 8 KiB
+                # pages halve the reads and writes of a large import (0.18 s less system time for
+                # 100,000 contacts), and searches and lookups time the same as with 4 KiB.
+                cursor.execute(f"PRAGMA page_size = {PAGE_SIZE}")
                 cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA synchronous = NORMAL")
             cursor.close()

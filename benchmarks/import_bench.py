@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/import_bench.py              # 100,000 rows, 3 rounds
     .venv/bin/python benchmarks/import_bench.py --rows 20000 --rounds 1
     .venv/bin/python benchmarks/import_bench.py --million    # also peak RSS importing 1,000,000 rows
-    .venv/bin/python benchmarks/import_bench.py --compare /tmp/main-checkout   # also that code, same rounds
+    .venv/bin/python benchmarks/import_bench.py --compare /tmp/main-checkout   # also that code, on a file it creates
 
 Each round times, on fresh database files: the baseline (csv.reader + one executemany of
 the same rows into a table, one transaction, WAL like crm), the schema floor (the rows an
@@ -279,9 +279,11 @@ def crm(db: Path, *args: str, code: Path | None = None) -> tuple[float, float]:
     return elapsed, _children_cpu() - cpu
 
 
-def empty_crm_db(db: Path) -> Path:
+def empty_crm_db(db: Path, code: Path | None = None) -> Path:
+    """A new crm database, created by the crm of `code` (see crm_env): the file as that code makes it
+    (since 2026-12-02, with 8 KiB pages)."""
     fresh(db)
-    crm(db, "db", "upgrade")
+    crm(db, "db", "upgrade", code=code)
     return db
 
 
@@ -300,7 +302,7 @@ def rss_million(work: Path, code: Path | None = None) -> int:
     if not source.exists():
         print("generating 1,000,000 rows...", flush=True)
         generate(source, 1_000_000)
-    db = empty_crm_db(work / "million.db")
+    db = empty_crm_db(work / "million.db", code)
     child = (
         "import resource, subprocess, sys\n"
         "subprocess.run([sys.executable, '-m', 'crm_tui', 'import', 'contacts', sys.argv[1]], check=True,"
@@ -402,7 +404,7 @@ def main() -> None:
         times["crm import"].append(crm(db, "import", "contacts", str(source)))
         times["crm re-import"].append(crm(db, "import", "contacts", str(source)))
         if args.compare is not None:
-            other_db = empty_crm_db(work / "compare.db")
+            other_db = empty_crm_db(work / "compare.db", args.compare)
             times["other import"].append(crm(other_db, "import", "contacts", str(source), code=args.compare))
             times["other re-import"].append(crm(other_db, "import", "contacts", str(source), code=args.compare))
         other = sqlite_utils(source, work / "sqlite-utils.db")

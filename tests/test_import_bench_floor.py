@@ -31,6 +31,7 @@ TABLES = {
     " ORDER BY rowid",
     "batches": "SELECT id, kind, source, created_by FROM import_batches",
     "triggers and indexes": "SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'index') ORDER BY name",
+    "page size": "PRAGMA page_size",  # the same file layout (crm creates 8 KiB pages)
 }
 
 

@@ -132,3 +132,35 @@ def test_key_holders_come_from_a_search_or_from_the_table_read_once(engine: Engi
         assert sorted(keys.holders(keys.phones, {"+15550100"})) == [("+15550100", 7), ("+15550100", 8)]
         assert searched == [] and keys.emails.snapshot is not None
         conn.rollback()
+
+
+def test_a_read_of_numbers_each_held_once_looks_for_no_shared_ones(engine: Engine) -> None:
+    """Reading the phone table whole: the numbers several contacts hold are looked for only when
+    the table holds one twice, and then every holder is named."""
+    with engine.begin() as conn:
+        w = BulkWriter(conn)
+        now = w.time(datetime(2026, 12, 2, tzinfo=UTC))
+        w.insert("contacts", ("id", "display_name", "sort_name", "created_at", "updated_at"),
+                 [(i, f"P{i}", f"p{i}", now, now) for i in range(1, 5)])  # fmt: skip
+        w.insert("contact_phones", ("id", "contact_id", "phone", "phone_key", "is_primary"),
+                 [(i, i, f"+1 555 010{i}", f"+155501{i:02}", True) for i in range(1, 4)])  # fmt: skip
+        statements: list[str] = []
+        execute = w.execute
+
+        def spy(sql: str, params: tuple[Any, ...] = ()) -> Any:
+            statements.append(sql)
+            return execute(sql, params)
+
+        w.execute = spy  # type: ignore[method-assign]
+        keys = KeyOwners(w, emails_stored=0, phones_stored=3)
+        keys.expect(3)
+        assert keys.holders(keys.phones, {"+15550102", "+15550199"}) == [("+15550102", 2)]
+        assert not any("GROUP BY" in sql for sql in statements)
+        # The same number on a second contact: both are its holders.
+        w.insert("contact_phones", ("id", "contact_id", "phone", "phone_key", "is_primary"),
+                 [(4, 4, "+1 555 0102", "+15550102", True)])  # fmt: skip
+        keys = KeyOwners(w, emails_stored=0, phones_stored=4)
+        keys.expect(4)
+        assert sorted(keys.holders(keys.phones, {"+15550102"})) == [("+15550102", 2), ("+15550102", 4)]
+        assert any("GROUP BY" in sql for sql in statements)
+        conn.rollback()

@@ -95,9 +95,7 @@ def test_key_holders_come_from_a_search_or_from_the_table_read_once(engine: Engi
     contacts hold names them all."""
     with engine.begin() as conn:
         w = BulkWriter(conn)
-        now = w.time(datetime(2026, 12, 2, tzinfo=UTC))
-        w.insert("contacts", ("id", "display_name", "sort_name", "created_at", "updated_at"),
-                 [(i, f"P{i}", f"p{i}", now, now) for i in range(1, 101)])  # fmt: skip
+        _people(w, 100)
         w.insert("contact_emails", ("id", "contact_id", "email", "email_key", "is_primary"),
                  [(i, i, f"p{i}@x.example", f"p{i}@x.example", True) for i in range(1, 101)])  # fmt: skip
         w.insert("contact_phones", ("id", "contact_id", "phone", "phone_key", "is_primary"),
@@ -139,9 +137,7 @@ def test_a_read_of_numbers_each_held_once_looks_for_no_shared_ones(engine: Engin
     the table holds one twice, and then every holder is named."""
     with engine.begin() as conn:
         w = BulkWriter(conn)
-        now = w.time(datetime(2026, 12, 2, tzinfo=UTC))
-        w.insert("contacts", ("id", "display_name", "sort_name", "created_at", "updated_at"),
-                 [(i, f"P{i}", f"p{i}", now, now) for i in range(1, 5)])  # fmt: skip
+        _people(w, 4)
         w.insert("contact_phones", ("id", "contact_id", "phone", "phone_key", "is_primary"),
                  [(i, i, f"+1 555 010{i}", f"+155501{i:02}", True) for i in range(1, 4)])  # fmt: skip
         statements: list[str] = []
@@ -164,3 +160,10 @@ def test_a_read_of_numbers_each_held_once_looks_for_no_shared_ones(engine: Engin
         assert sorted(keys.holders(keys.phones, {"+15550102"})) == [("+15550102", 2), ("+15550102", 4)]
         assert any("GROUP BY" in sql for sql in statements)
         conn.rollback()
+
+
+def _people(w: BulkWriter, count: int) -> None:
+    """Contacts P1..P{count}, written straight into the table."""
+    now = w.time(datetime(2026, 12, 2, tzinfo=UTC))
+    w.insert("contacts", ("id", "display_name", "sort_name", "created_at", "updated_at"),
+             [(i, f"P{i}", f"p{i}", now, now) for i in range(1, count + 1)])  # fmt: skip

@@ -85,7 +85,7 @@ def open_engine(settings: Settings, *, migrate: bool = True) -> Engine:
 
     check_url(settings.db_url, settings.db_label)
     if path is not None:
-        from crm_tui.backend.sqlite import check_file
+        from crm_tui.backend.sqlite_files import check_file
 
         check_file(path)
         try:
@@ -360,7 +360,7 @@ def backup(settings: Settings, target: Path, *, force: bool = False) -> int:
     if os.path.lexists(target) and not force:
         raise Conflict(f"{target}: file exists (use --force to overwrite)")
     tmp, _ = temp_beside(target)
-    from crm_tui.backend.sqlite import backup_file
+    from crm_tui.backend.sqlite_files import backup_file
 
     pages = backup_file(source, tmp, target, timeout_s=settings.busy_timeout_ms / 1000)
     finish_temp(tmp, target)

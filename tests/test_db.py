@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -356,3 +358,27 @@ def test_the_person_migration_moves_birthdays_and_imported_address_url_and_name_
     assert [tuple(a) for a in addresses] == [("work", "1 Main St", "London", "N1 9GU")]
     assert [tuple(u) for u in urls] == [("https://ada.example", "work")]
     assert (nickname, department, json.loads(left)) == ("Ada", "Maths", {"industry": "tech"})
+
+
+@pytest.mark.sqlite_only("SQLite's file locks and the write-ahead log beside the file")
+def test_reading_the_file_ahead_keeps_the_lock_that_keeps_the_log(engine: Engine, db_path: Path) -> None:
+    """Another process closing its connection must not delete the log from under ours. The app's
+    read-ahead once opened and closed the database file, and a close drops every POSIX lock the
+    process holds on the file: a `crm due` run meanwhile deleted the -wal and -shm files, and the
+    app's next writes went to a deleted log (lost to every other process) or failed."""
+    from crm_tui.backend import backend_for
+
+    def count_elsewhere() -> int:
+        read = f"sqlite3.connect({str(db_path)!r}).execute('SELECT count(*) FROM contacts').fetchone()[0]"
+        script = f"import sqlite3; print({read})"
+        return int(subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout)
+
+    with session_scope(engine) as session:
+        add_contact(session, ContactCreate(name="Ada"), actor="t")  # the engine's pool keeps its connection
+    for _ in range(2):  # the app reads ahead once; a second time uses the same descriptor
+        backend_for(engine).read_ahead(engine)
+        assert count_elsewhere() == 1  # another process opens and closes a connection
+        assert db_path.with_name(db_path.name + "-wal").exists()
+    with session_scope(engine) as session:
+        add_contact(session, ContactCreate(name="Grace"), actor="t")
+    assert count_elsewhere() == 2

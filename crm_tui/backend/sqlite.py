@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
@@ -50,9 +48,6 @@ _WORD = re.compile(r"\w", re.UNICODE)
 PAGE_SIZE = 8192  # bytes, for a database file crm creates
 IMPORT_CACHE_KIB = 32 * 1024  # page cache of a connection that imports (filled only as needed)
 _SEARCH_INDEX = table("search_index", column("contact_id"))
-# read_ahead: the file is asked for in steps of this size, up to a size that fits a cache.
-READ_AHEAD_STEP = 4 << 20
-READ_AHEAD_MAX = 2 << 30
 # match_across: up to this many contacts hold the finished words, the last word is matched among
 # their documents only; beyond, over the whole index.
 ACROSS_CANDIDATES = 2000
@@ -286,32 +281,12 @@ class SqliteBackend(Backend):
         return None
 
     def read_ahead(self, engine: Engine) -> None:
-        # The kernel drops the pages of a file left idle a while: the first keys typed in the
-        # morning read the search index (most of a large file) from disk, 0.5 s for one key on
-        # 100,000 contacts. Read it ahead in steps, each asked for at once (WILLNEED: no copy into
-        # the process) and waited for (a read of its last page) before the next: a key's own reads
-        # then queue behind one step, not behind the whole file.
+        from crm_tui.backend.sqlite_files import read_ahead_file
         from crm_tui.config import sqlite_path
 
         path = sqlite_path(str(engine.url))
-        advise = getattr(os, "posix_fadvise", None)  # POSIX only: elsewhere the OS reads as searched
-        if path is None or advise is None:
-            return
-        for name in (path, path.with_name(path.name + "-wal")):
-            try:
-                fd = os.open(name, os.O_RDONLY)
-            except OSError:
-                continue  # no write-ahead log, or gone: nothing to read
-            try:
-                size = min(os.fstat(fd).st_size, READ_AHEAD_MAX)
-                for offset in range(0, size, READ_AHEAD_STEP):
-                    step = min(READ_AHEAD_STEP, size - offset)
-                    advise(fd, offset, step, os.POSIX_FADV_WILLNEED)
-                    os.pread(fd, 1, offset + step - 1)
-            except OSError:
-                pass  # advice only: a file system that refuses it is read as searched
-            finally:
-                os.close(fd)
+        if path is not None:
+            read_ahead_file(path)
 
     # ------------------------------------------------------------ search
 
@@ -429,66 +404,3 @@ class SqliteBackend(Backend):
                 )
             )
         return and_(*conditions)
-
-
-# ---------------------------------------------------------------- the file (a SQLite database is one)
-
-
-def check_file(path: Path) -> None:
-    """DatabaseUnreadable unless `path` is missing or a regular file outside /proc and /sys.
-
-    Only stat() is used: opening and closing the file would drop every POSIX lock this process
-    holds on it (a long-lived process may have SQLite connections open on it), and SQLite
-    itself says when a regular file is not a database.
-    """
-    import stat
-
-    from crm_tui.errors import DatabaseUnreadable
-
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        return
-    except OSError as exc:
-        raise DatabaseUnreadable(f"{path}: cannot open the database: {exc.strerror}") from None
-    if stat.S_ISDIR(info.st_mode):
-        raise DatabaseUnreadable(f"{path}: is a directory, not a database file")
-    if not stat.S_ISREG(info.st_mode):
-        raise DatabaseUnreadable(f"{path}: is not a regular file (a device or a pipe), so not a database")
-    if str(path.resolve()).startswith(("/proc/", "/sys/")):
-        # The kernel's files look regular but cannot be locked, read as a database or written.
-        raise DatabaseUnreadable(f"{path}: is a file of the kernel's, not a database")
-
-
-def backup_file(source: Path, tmp: Path, target: Path, *, timeout_s: float) -> int:
-    """Copy the live database `source` into the new file `tmp` (online backup API); returns pages."""
-    import sqlite3
-
-    from crm_tui.errors import CrmError, DatabaseLocked, DatabaseUnreadable, InvalidInput
-
-    src = sqlite3.connect(str(source), timeout=timeout_s)
-    try:
-        dst = sqlite3.connect(str(tmp))
-    except sqlite3.Error as exc:
-        src.close()
-        tmp.unlink(missing_ok=True)
-        raise InvalidInput(f"{target}: cannot write it: {exc}") from None
-    try:
-        src.backup(dst)
-        pages = dst.execute("PRAGMA page_count").fetchone()[0]
-        dst.execute("PRAGMA journal_mode = DELETE")  # a self-contained single file
-    except sqlite3.Error as exc:
-        dst.close()
-        for leftover in (tmp, *(tmp.with_name(tmp.name + s) for s in ("-journal", "-wal", "-shm"))):
-            leftover.unlink(missing_ok=True)
-        message = str(exc)
-        if "locked" in message or "busy" in message:
-            raise DatabaseLocked(str(source)) from exc
-        if "full" in message or "disk I/O" in message or "readonly" in message:
-            # The source is only read: a full or failing disk is the copy's.
-            raise CrmError(f"{target}: cannot write the copy: {message}; nothing was written") from None
-        raise DatabaseUnreadable(f"{source}: {message}") from exc
-    finally:
-        src.close()
-    dst.close()
-    return int(pages)

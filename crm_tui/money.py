@@ -12,6 +12,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from crm_tui.errors import InvalidInput
@@ -323,3 +324,17 @@ def deal_key(deal_id: int | None, external_id: str | None) -> str | None:
     if external_id:
         return external_id
     return f"crm-deal-{deal_id}" if deal_id is not None else None
+
+
+def not_yet_received(paid_on: date, today: date) -> str | None:
+    """Why a payment dated `paid_on` cannot be recorded on `today` (in the user's zone), or None.
+
+    A payment is money received: one dated after today would count in the 12-month value, the
+    tiers and the month's revenue before it came in. Money still to come is a deal's (`--close`).
+    """
+    if paid_on <= today:
+        return None
+    return (
+        f"{paid_on.isoformat()} is after today ({today.isoformat()}): a payment is money received;"
+        " a deal with a close date tracks money to come"
+    )

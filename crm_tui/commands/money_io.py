@@ -38,6 +38,7 @@ def _import(
     preset: str,
 ) -> None:
     from crm_tui.commands.io import _rejects, open_input, print_outcome, report
+    from crm_tui.dates import in_zone
     from crm_tui.io.jsonread import sniff_format
     from crm_tui.io.money_in import PRESETS, MoneyCsvReader, MoneyJsonReader
     from crm_tui.services.config import default_currency
@@ -51,6 +52,7 @@ def _import(
         raise InvalidInput(f"unknown preset '{preset}' (use {', '.join(allowed)}) (--preset)")
     with rt.connection() as conn:
         currency = default_currency(conn)
+    today = in_zone(rt.now(), rt.tz).date()  # a payment dated after it is refused (not yet received)
     with open_input(file) as (raw, name, size):
         fmt, stream = sniff_format(raw, encoding=encoding, name=name)
         reader: MoneyCsvReader | MoneyJsonReader
@@ -66,6 +68,7 @@ def _import(
                 delimiter=delimiter,
                 size=size,
                 skip_invalid=skip_invalid,
+                today=today,
             )
             used = reader.preset
         elif delimiter is not None:
@@ -80,6 +83,7 @@ def _import(
                 encoding=encoding,
                 size=size,
                 skip_invalid=skip_invalid,
+                today=today,
             )
             used = "generic"
         if used != "generic":

@@ -38,6 +38,7 @@ def add(
 
     Example: crm pay add ada "EUR 2,500" --at 2026-11-03 --deal 7   or   crm pay add --org Analytical 1200
     """
+    from crm_tui.money import not_yet_received
     from crm_tui.services.contacts.finding import find_contact
     from crm_tui.services.money.deals import parse_deal_id
     from crm_tui.services.money.payments import add_payment
@@ -49,6 +50,8 @@ def add(
     if len(args) == 1 and org is None and deal is None:
         raise InvalidInput("say who paid: a contact before the amount, --org ORG or --deal ID")
     paid_on = read_day(rt, at, option="--at") if at else read_day(rt, "today", option="--at")
+    if later := not_yet_received(paid_on, read_day(rt, "today", option="--at")):
+        raise InvalidInput(f"{later} (--at)")
     with rt.session() as session:
         conn = session.connection()
         money = read_money(conn, args[-1], option="MONEY", allow_negative=True)

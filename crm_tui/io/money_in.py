@@ -18,7 +18,7 @@ from crm_tui.io.csvread import open_csv
 from crm_tui.io.fields import parse_email, parse_instant, shorten, unneutralize
 from crm_tui.io.jsonread import JsonReader, as_cell, given, kind_of, text_of
 from crm_tui.io.presets import normalize
-from crm_tui.money import INTERVALS, check_currency, parse_money, parse_recurring
+from crm_tui.money import INTERVALS, check_currency, not_yet_received, parse_money, parse_recurring
 from crm_tui.records import DealRecord, PaymentRecord, RowError, Skipped, contact_id_cell
 
 Kind = Literal["deals", "payments"]
@@ -100,8 +100,12 @@ def columns_of(kind: Kind, preset: str) -> dict[str, str]:
 class RowRules:
     """How a row's text fields become a record: the zone, the default currency, the preset."""
 
-    def __init__(self, kind: Kind, *, tz: tzinfo, default_currency: str, preset: str) -> None:
+    def __init__(
+        self, kind: Kind, *, tz: tzinfo, default_currency: str, preset: str, today: date | None = None
+    ) -> None:
+        """`today`, in `tz`: a payment dated after it is refused (not_yet_received); None checks no date."""
         self.kind, self.tz, self.default_currency, self.preset = kind, tz, default_currency, preset
+        self.today = today
 
     def _money(self, line: int, text: str, currency: str, column: str, *, negative: bool) -> tuple[int, str]:
         try:
@@ -224,6 +228,8 @@ class RowRules:
         if not day:
             raise RowError(line, "no date", column("paid_on"))
         paid_on = self._day(line, day, column("paid_on"), UTC if stripe else None)
+        if self.today is not None and (later := not_yet_received(paid_on, self.today)):
+            raise RowError(line, later, column("paid_on"))
         currency = self._currency(line, texts, column)
         amount_text = texts.get("amount", "").strip()
         if not amount_text:
@@ -276,6 +282,7 @@ class MoneyCsvReader:
         delimiter: str | None = None,
         size: int | None = None,
         skip_invalid: bool = False,
+        today: date | None = None,
     ) -> None:
         self.name, self.kind, self.skip_invalid = name, kind, skip_invalid
         known = {**DEAL_COLUMNS} if kind == "deals" else {**PAYMENT_COLUMNS, **STRIPE_COLUMNS}
@@ -302,7 +309,7 @@ class MoneyCsvReader:
             raise InvalidInput(f"{name}: no title column (what each deal is)")
         if kind == "payments" and "paid_on" not in self.index:
             raise InvalidInput(f"{name}: no paid_on column (when each payment came in)")
-        self.rules = RowRules(kind, tz=tz, default_currency=default_currency, preset=self.preset)
+        self.rules = RowRules(kind, tz=tz, default_currency=default_currency, preset=self.preset, today=today)
 
     @property
     def bytes_read(self) -> int:
@@ -355,12 +362,13 @@ class MoneyJsonReader(JsonReader):
         encoding: str | None = None,
         size: int | None = None,
         skip_invalid: bool = False,
+        today: date | None = None,
     ) -> None:
         super().__init__(stream, name=name, encoding=encoding, size=size, skip_invalid=skip_invalid)
         self.kind = kind
         self.columns = DEAL_COLUMNS if kind == "deals" else PAYMENT_COLUMNS
         self.header = sorted(set(self.columns.values()))  # the rejects file's columns
-        self.rules = RowRules(kind, tz=tz, default_currency=default_currency, preset="generic")
+        self.rules = RowRules(kind, tz=tz, default_currency=default_currency, preset="generic", today=today)
 
     def __iter__(self) -> Iterator[DealRecord | PaymentRecord | Skipped]:
         for line, index, value in self.items:

@@ -116,7 +116,7 @@ class PaymentFormModal(FormModal[PaymentValues, "Payment"]):
 
     def collect(self) -> PaymentValues:
         from crm_tui.dates import in_zone
-        from crm_tui.money import parse_money
+        from crm_tui.money import not_yet_received, parse_money
 
         text = self.text("amount")
         money = None
@@ -128,6 +128,9 @@ class PaymentFormModal(FormModal[PaymentValues, "Payment"]):
         if when is None and not self.text("paid"):
             self.error("paid", "when was it paid? (today, 2026-11-03)")
         day = in_zone(when, self.crm.tz).date() if when is not None else None
+        if day is not None and (later := not_yet_received(day, in_zone(self.crm.now(), self.crm.tz).date())):
+            self.error("paid", later)
+            day = None
         return PaymentValues(money, day, self.text("note") or None)
 
     def persist(self, session: Session, values: PaymentValues) -> Payment:

@@ -304,3 +304,39 @@ def test_deal_list_takes_a_query_or_plain_words() -> None:
         code == 1
         and err == "crm: query: 'XYZ' is not an ISO 4217 currency code (e.g. EUR, USD, GBP, JPY) at column 8\n"
     )
+
+
+def test_a_payment_dated_after_today_is_refused_in_pay_add_and_import(tmp_path: Path) -> None:
+    """A payment is money received: dated tomorrow it would count in the 12-month value and the
+    month's revenue before it came in (found by a review: `crm value why` then showed a window
+    ending today holding a payment of the day after)."""
+    from datetime import UTC, datetime, timedelta
+
+    code, _, err = crm("pay", "add", "ada", "100", "--at", "tomorrow")
+    today = datetime.now(UTC).date()  # the commands run in UTC (cli_env)
+    tomorrow = today + timedelta(days=1)
+    assert code == 1
+    assert err == (
+        f"crm: {tomorrow.isoformat()} is after today ({today.isoformat()}): a payment is money"
+        " received; a deal with a close date tracks money to come (--at)\n"
+    )
+    source = tmp_path / "payments.csv"
+    source.write_text(
+        f"paid_on,amount,contact_email\n2026-11-01,100,ada@analytical.io\n{tomorrow},5,bob@byte.example\n"
+    )
+    code, _, err = crm("import", "payments", str(source))
+    assert code == 1 and err.startswith(f"crm: payments.csv line 3: {tomorrow.isoformat()} is after today")
+    assert err.rstrip().endswith("(column paid_on)") and err.count("\n") == 1
+    assert json.loads(crm("pay", "list", "-f", "json")[1]) == []  # neither command wrote anything
+    assert crm("pay", "add", "ada", "100", "--at", "today")[0] == 0
+
+
+def test_not_yet_received_compares_days_in_the_user_s_zone() -> None:
+    from datetime import date
+
+    from crm_tui.money import not_yet_received
+
+    today = date(2026, 12, 2)
+    assert not_yet_received(date(2026, 12, 2), today) is None
+    assert not_yet_received(date(2025, 1, 1), today) is None
+    assert (found := not_yet_received(date(2026, 12, 3), today)) and found.startswith("2026-12-03 is after today")

@@ -134,6 +134,25 @@ def test_user_mistakes_never_print_a_traceback(env: dict[str, str], args: list[s
     assert "Traceback" not in result.stderr
 
 
+def test_an_email_option_holding_a_control_character_is_refused_not_cleaned(env: dict[str, str]) -> None:
+    """The input rule: other text drops a control character, an address is refused (an import
+    refuses it too); `bea\x1b@x.io` cleaned to `bea@x.io` would be someone else's address."""
+    assert run(env, "contact", "add", "Ada", "--email", "ada@x.io").returncode == 0
+    for args, option in [
+        (["contact", "add", "Bea", "--email", "bea\x1b@x.io"], "--email"),
+        (["contact", "add", "Bea", "-e", "bea\x07@x.io"], "-e"),
+        (["contact", "add", "Bea", "--email=bea\x07@x.io"], "--email"),
+        (["contact", "edit", "ada", "--add-email", "x\x07@y.com"], "--add-email"),
+    ]:
+        result = run(env, *args)
+        assert result.returncode == 1 and result.stdout == ""
+        assert result.stderr.endswith(f"is not an email address: it holds a control character ({option})\n")
+        assert result.stderr.count("\n") == 1 and "\x1b" not in result.stderr and "\x07" not in result.stderr
+    listed = run(env, "contact", "list", "--format", "csv").stdout
+    assert "Bea" not in listed and "y.com" not in listed
+    assert run(env, "contact", "add", "Bea\x07 Byte", "--email", "bea@x.io").returncode == 0  # a name is cleaned
+
+
 def test_usage_error_exits_2(env: dict[str, str]) -> None:
     result = run(env, "due", "--within")
     assert result.returncode == 2 and result.stderr.startswith("crm: ") and "Traceback" not in result.stderr

@@ -210,10 +210,16 @@ def read_stdin(option: str) -> str:
     return clean_text(text, multiline=True)
 
 
+# The options whose value is an email address: one holding a control character is refused, not
+# cleaned (the input rule, as an import does), as `a\x07@b.io` cleaned is another address.
+EMAIL_OPTIONS = ("--email", "-e", "--add-email", "--remove-email", "--primary-email")
+
+
 def clean_argv(argv: list[str]) -> list[str]:
     """The command line by the input rule: control characters dropped, bytes that are not UTF-8 refused.
 
-    An argument that names an existing file is left as it is, whatever its name holds.
+    An argument that names an existing file is left as it is, whatever its name holds. An email
+    option's value holding a control character is refused (EMAIL_OPTIONS).
     """
     import os
 
@@ -227,9 +233,21 @@ def clean_argv(argv: list[str]) -> list[str]:
         elif "\ufffd" in cleaned and "\ufffd" not in arg:
             shown = repr(os.fsencode(arg))[2:-1]
             raise InvalidInput(f"argument {position} ('{shown}') is not UTF-8 text")
+        elif (option := _email_option(argv[position - 2] if position > 1 else "", arg)) is not None:
+            value = arg.split("=", 1)[1] if arg.startswith("--") else arg
+            shown = repr(value)[1:-1]
+            raise InvalidInput(f"'{shown}' is not an email address: it holds a control character ({option})")
         else:
             out.append(cleaned)
     return out
+
+
+def _email_option(before: str, arg: str) -> str | None:
+    """The email option `arg` is the value of (`--email X` or `--email=X`), or None."""
+    if before in EMAIL_OPTIONS:
+        return before
+    name = arg.split("=", 1)[0]
+    return name if arg.startswith("--") and "=" in arg and name in EMAIL_OPTIONS else None
 
 
 def runtime(ctx: typer.Context) -> Runtime:

@@ -107,11 +107,18 @@ class RowRules:
         self.kind, self.tz, self.default_currency, self.preset = kind, tz, default_currency, preset
         self.today = today
 
-    def _money(self, line: int, text: str, currency: str, column: str, *, negative: bool) -> tuple[int, str]:
+    def _money(
+        self, line: int, text: str, currency: str, column: str, *, negative: bool, stated: bool = False
+    ) -> tuple[int, str]:
+        """The amount in minor units and its currency; `stated`: `currency` is the row's own currency
+        column, which an amount naming another currency contradicts (an error, not a pick)."""
         try:
             money = parse_money(text, default_currency=currency, allow_negative=negative)
         except InvalidInput as exc:
             raise RowError(line, exc.message, column) from None
+        if stated and money.currency != currency:
+            said = f"'{shorten(text)}' is in {money.currency}, the currency column says {currency}"
+            raise RowError(line, said, column)
         return money.minor, money.currency
 
     def _currency(self, line: int, texts: dict[str, str], column: Callable[[str], str]) -> str:
@@ -156,7 +163,8 @@ class RowRules:
         amount_text = texts.get("amount", "").strip()
         if not amount_text:
             raise RowError(line, "no amount", column("amount"))
-        amount, currency = self._money(line, amount_text, currency, column("amount"), negative=False)
+        stated = bool(texts.get("currency", "").strip())
+        amount, currency = self._money(line, amount_text, currency, column("amount"), negative=False, stated=stated)
         email, contact_id = self._who(line, texts, column)
         record = DealRecord(
             line=line,
@@ -234,9 +242,10 @@ class RowRules:
         amount_text = texts.get("amount", "").strip()
         if not amount_text:
             raise RowError(line, "no amount", column("amount"))
-        amount, currency = self._money(line, amount_text, currency, column("amount"), negative=True)
+        stated = bool(texts.get("currency", "").strip())
+        amount, currency = self._money(line, amount_text, currency, column("amount"), negative=True, stated=stated)
         if stripe and texts.get("refunded", "").strip():
-            refunded, _ = self._money(line, texts["refunded"], currency, "Amount Refunded", negative=False)
+            refunded, _ = self._money(line, texts["refunded"], currency, "Amount Refunded", negative=False, stated=True)
             amount -= refunded
         email, contact_id = self._who(line, texts, column)
         deal = texts.get("deal_id", "").strip()

@@ -340,3 +340,29 @@ def test_not_yet_received_compares_days_in_the_user_s_zone() -> None:
     assert not_yet_received(date(2026, 12, 2), today) is None
     assert not_yet_received(date(2025, 1, 1), today) is None
     assert (found := not_yet_received(date(2026, 12, 3), today)) and found.startswith("2026-12-03 is after today")
+
+
+def test_an_amount_naming_another_currency_than_its_row_s_currency_column_is_refused(tmp_path: Path) -> None:
+    """`EUR 100` under a currency column saying USD was stored as EUR without a word: one or the
+    other is a mistake, and a guess would book money in the wrong currency."""
+    payments = tmp_path / "payments.csv"
+    payments.write_text("paid_on,amount,currency,contact_email\n2026-11-01,EUR 100,USD,ada@analytical.io\n")
+    code, _, err = crm("import", "payments", str(payments))
+    assert (code, err) == (
+        1,
+        "crm: payments.csv line 2: 'EUR 100' is in EUR, the currency column says USD (column amount)\n",
+    )
+    deals = tmp_path / "deals.csv"
+    deals.write_text("title,amount,currency,email\nSite,USD 500,EUR,ada@analytical.io\n")
+    code, _, err = crm("import", "deals", str(deals))
+    assert (code, err) == (
+        1,
+        "crm: deals.csv line 2: 'USD 500' is in USD, the currency column says EUR (column amount)\n",
+    )
+    assert json.loads(crm("pay", "list", "-f", "json")[1]) == []
+    payments.write_text(
+        "paid_on,amount,currency,contact_email\n2026-11-01,100,USD,ada@analytical.io\n"
+        "2026-11-02,USD 5,usd,ada@analytical.io\n"
+    )
+    assert crm("import", "payments", str(payments))[0] == 0  # a bare number, or the same currency: agreed
+    assert [p["currency"] for p in json.loads(crm("pay", "list", "-f", "json")[1])] == ["USD", "USD"]

@@ -24,6 +24,7 @@ from crm_tui.models import tables as t
 from crm_tui.money import human_money
 from crm_tui.records import DealRecord, PaymentRecord, Skipped
 from crm_tui.services.imports.summary import ImportSummary, RowOutcome, finish_batch, start_batch
+from crm_tui.services.money.payments import deal_currency_differs
 from crm_tui.services.money.pipelines import PipelineInfo, StageInfo, all_pipelines
 from crm_tui.services.organizations import organization_id
 
@@ -308,8 +309,8 @@ def import_deals(
 # ---------------------------------------------------------------- payments
 
 
-def _deal_ids(conn: Connection, records: list[PaymentRecord]) -> tuple[dict[str, int], set[int]]:
-    """(external id -> deal id, the deal ids that exist) for these records."""
+def _deal_ids(conn: Connection, records: list[PaymentRecord]) -> tuple[dict[str, int], dict[int, str]]:
+    """(external id -> deal id, each deal id that exists -> its currency) for these records."""
     externals = sorted({r.deal_external_id for r in records if r.deal_external_id})
     by_external: dict[str, int] = {}
     for chunk in _chunks(externals):
@@ -320,9 +321,9 @@ def _deal_ids(conn: Connection, records: list[PaymentRecord]) -> tuple[dict[str,
         if x not in by_external and x.startswith("crm-deal-") and x[9:].isdigit() and len(x) < 28
     }
     wanted = sorted(own | {r.deal_id for r in records if r.deal_id is not None})
-    existing: set[int] = set()
+    existing: dict[int, str] = {}
     for chunk in _chunks(wanted):
-        existing.update(conn.execute(select(d.id).where(d.id.in_(chunk))).scalars())
+        existing.update((row[0], row[1]) for row in conn.execute(select(d.id, d.currency).where(d.id.in_(chunk))))
     for external in externals:
         if external not in by_external and external.startswith("crm-deal-") and external[9:].isdigit():
             number = int(external[9:])
@@ -391,6 +392,8 @@ def import_payments(
                         raise _RowProblem(f"no deal with the id {item.deal_external_id}")
                 elif deal_id is not None and deal_id not in deals:
                     raise _RowProblem(f"no deal #{deal_id}")
+                if deal_id is not None and deal_id in deals and deals[deal_id] != item.currency:
+                    raise _RowProblem(deal_currency_differs(deal_id, deals[deal_id], item.currency))
             except _RowProblem as problem:
                 run.bad(item, problem.message)
                 continue

@@ -165,6 +165,12 @@ def _record(session: Session, payment: Payment, action: str, actor: str, now: da
     )
 
 
+def deal_currency_differs(deal_id: int, deal_currency: str, currency: str) -> str:
+    """Why a payment in `currency` cannot be booked to a deal in another: a deal has one currency,
+    and its payments count toward its amount (no sum across currencies)."""
+    return f"deal #{deal_id} is in {deal_currency}: a payment for it is in {deal_currency} too, not {currency}"
+
+
 def add_payment(
     session: Session,
     money: Money,
@@ -186,6 +192,8 @@ def add_payment(
         deal = session.get(Deal, deal_id)
         if deal is None:
             raise NotFound(f"no deal with id {deal_id} (--deal)")
+        if deal.currency != money.currency:
+            raise InvalidInput(deal_currency_differs(deal_id, deal.currency, money.currency))
         if contact_id is None and organization_id is None:
             contact_id, organization_id = deal.contact_id, deal.organization_id
     if contact_id is None and organization_id is None:

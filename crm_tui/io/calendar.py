@@ -83,6 +83,7 @@ class CalendarReader:
             raise InvalidInput(f"{file.label}: not an iCalendar file (no VCALENDAR)")
         for calendar in calendars:
             events = list(calendar.walk("VEVENT"))
+            _check_times(file.label, events)
             self.events += len({str(e.get("UID", "")) for e in events})
             repeating = {
                 str(e.get("UID")) for e in events if e.get("RRULE") or e.get("RDATE") or e.get("RECURRENCE-ID")
@@ -143,6 +144,19 @@ class CalendarReader:
         if isinstance(value, datetime):
             return to_utc(value, self.tz), False
         return to_utc(datetime.combine(value, ALL_DAY_TIME), self.tz), True
+
+
+def _check_times(label: str, events: list[Any]) -> None:
+    """InvalidInput naming the first event whose times cannot be read: a broken DTSTART, DTEND or
+    rule would otherwise drop it (or its whole series) without a word, and one without a DTSTART
+    cannot be placed in time (RFC 5545 lets an invitation leave it out; none of crm's sources do)."""
+    for n, event in enumerate(events, start=1):
+        name = f"{label}: event {n} ('{_text(event.get('SUMMARY'), 60)}', UID {_text(event.get('UID'), 60) or 'none'})"
+        for prop, problem in getattr(event, "errors", ()):
+            if prop in ("DTSTART", "DTEND", "DUE", "RRULE", "RDATE", "EXDATE", "RECURRENCE-ID", "DURATION"):
+                raise InvalidInput(f"{name}: {prop} cannot be read ({_text(problem, 80)})")
+        if event.get("DTSTART") is None:
+            raise InvalidInput(f"{name} has no start (DTSTART)")
 
 
 def _list(value: Any) -> list[Any]:

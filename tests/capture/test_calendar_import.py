@@ -77,6 +77,21 @@ def test_a_khal_directory_and_bad_files(tmp_path: Path) -> None:
             list(CalendarReader([CalendarFile("bad.ics", stream=io.BytesIO(data))], now=NOW, tz=PARIS))
 
 
+def test_an_event_whose_times_cannot_be_read_is_named_not_dropped() -> None:
+    """A broken DTSTART dropped its event (its whole series) without a word, and an event with
+    none failed with the library's KeyError, `cannot read its events ('DTSTART')`."""
+    good = "BEGIN:VEVENT\r\nUID:a\r\nSUMMARY:Good\r\nDTSTART:20261101T100000Z\r\nEND:VEVENT\r\n"
+    broken = "BEGIN:VEVENT\r\nUID:b\r\nSUMMARY:Bad\r\nDTSTART:20261131T250000Z\r\nEND:VEVENT\r\n"
+    bare = "BEGIN:VEVENT\r\nUID:c\r\nSUMMARY:No start\r\nEND:VEVENT\r\n"
+    calendar = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\n{}END:VCALENDAR\r\n"
+    with pytest.raises(InvalidInput) as found:
+        events(calendar.format(good + broken))
+    assert found.value.message.startswith("cal.ics: event 2 ('Bad', UID b): DTSTART cannot be read (")
+    with pytest.raises(InvalidInput) as found:
+        events(calendar.format(good + bare))
+    assert found.value.message == "cal.ics: event 2 ('No start', UID c) has no start (DTSTART)"
+
+
 def _contacts(engine: Engine) -> None:
     with session_scope(engine) as session:
         add_contact(session, ContactCreate(name="Ana Souza", emails=[c.ANA]), actor="t", now=NOW)

@@ -139,6 +139,27 @@ def test_a_merge_without_later_changes_is_undone_like_any_change(session: Sessio
         undo_change(session, actor="tester", entry_id=merge_id, now=NOW)
 
 
+@pytest.mark.parametrize("kind", ["emails", "phones"])
+def test_a_merge_that_gives_keep_its_first_primary_is_undone_and_unmerged(session: Session, kind: str) -> None:
+    """KEEP had no address of a kind; OTHER's moved over and became KEEP's primary after the moves.
+    The journal held it as moved non-primary, so undo refused: "the email #1 changed since
+    (is_primary)" (found by a review of the app's ctrl+z after a merge)."""
+    given = {"emails": ["ada@x.io"]} if kind == "emails" else {"phones": ["+44 20 1111 2222"]}
+    own = {"phones": ["+44 20 3333 4444"]} if kind == "emails" else {"emails": ["al@x.io"]}
+    other = add(session, "Ada Lovelace", **given)
+    keep = add(session, "A. Lovelace", **own)
+    table = t.contact_emails if kind == "emails" else t.contact_phones
+    original = rows(session, table)
+    merge_contacts(session, keep, other, actor="tester", now=NOW)
+    moved = getattr(contact_detail(session.connection(), keep.id), kind)
+    assert [(m.email if kind == "emails" else m.phone, m.is_primary) for m in moved] == [(given[kind][0], True)]
+    undo_change(session, actor="tester", now=NOW)
+    assert rows(session, table) == original
+    merge_contacts(session, keep, session.get(Contact, other.id), actor="tester", now=NOW)  # type: ignore[arg-type]
+    unmerge_contact(session, other.id, actor="tester", now=NOW)
+    assert rows(session, table) == original
+
+
 def test_export_person_holds_everything_about_them(feature_tables: tuple[Table, Table], session: Session) -> None:
     deals, _ = feature_tables
     ada = add(session, "Ada Lovelace", emails=["ada@x.io"], phones=["+44 20 7946 0000"], tags=["vip"],

@@ -300,6 +300,36 @@ def _move_one_by_one(
     return moved
 
 
+def _primaries(conn: Connection, contact_id: int) -> dict[tuple[str, int], bool]:
+    """Whether each of the contact's emails and phones is its primary: (table, id) -> is_primary."""
+    found: dict[tuple[str, int], bool] = {}
+    for name in ("contact_emails", "contact_phones"):
+        table = full_table(name)
+        rows = conn.execute(select(table.c.id, table.c.is_primary).where(table.c.contact_id == contact_id))
+        found.update(((name, row_id), bool(primary)) for row_id, primary in rows)
+    return found
+
+
+def _record_primaries(
+    images: list[Image], before: dict[tuple[str, int], bool], after: dict[tuple[str, int], bool], keep: int
+) -> None:
+    """Put in the merge's images what ensure_primaries changed after the moves: a moved address
+    that became KEEP's primary (KEEP had none) was journaled as moved non-primary, so undo found it
+    "changed since" and refused."""
+    moved = {(i.table, i.key): i for i in images if i.before is not None and i.after is not None}
+    for (name, row_id), primary in after.items():
+        was = before.get((name, row_id))
+        if was is None or was == primary:
+            continue
+        image = moved.get((name, (row_id,)))
+        if image is None:
+            images.append(Image(name, (row_id,), keep, {"is_primary": was}, {"is_primary": primary}))
+        else:
+            assert image.before is not None and image.after is not None
+            image.before.setdefault("is_primary", was)
+            image.after["is_primary"] = primary
+
+
 def merge_contacts(
     session: Session, keep: Contact, other: Contact, *, actor: str, now: datetime | None = None
 ) -> Contact:
@@ -341,7 +371,9 @@ def merge_contacts(
     contacts = full_table("contacts")
     conn.execute(update(contacts).where(contacts.c.id == keep_id).values(**values, updated_at=now))
     conn.execute(update(contacts).where(contacts.c.id == other_id).values(deleted_at=now, updated_at=now))
+    settled = _primaries(conn, keep_id)
     ensure_primaries(session, keep_id)
+    _record_primaries(images, settled, _primaries(conn, keep_id), keep_id)
     images.extend(diff_rows("contacts", before, fetch(conn, "contacts", keys=before.keys())))
     detail = {"keep": keep_id, "other": other_id, **{"moves": plan.moves, "drops": plan.drops}}
     record(

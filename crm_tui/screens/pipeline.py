@@ -286,13 +286,20 @@ class PipelineScreen(CrmScreen):
         from crm_tui.screens.deal_form import DealFormModal
 
         pipeline, current = self._pipeline(), self._current_column()
-        stage = next((s.name for s in pipeline.stages if s.id == current), None) if pipeline else None
+        stage = next((s for s in pipeline.stages if s.id == current), None) if pipeline else None
+        hint = ""
+        if pipeline and stage and stage.kind != "open" and pipeline.open_stages:
+            # A deal is won or lost on its way through the open stages (w, x): a new one starts in the first.
+            first = pipeline.open_stages[0]
+            hint = f"{stage.name} is a closed stage: a new deal starts in {first.name}"
+            stage = first
 
         def added(deal: object) -> None:
             if deal is not None:
                 self._moved(deal.stage_id, deal.id)  # type: ignore[attr-defined]
 
-        self.app.push_screen(DealFormModal(stage=stage, pipeline_id=self.pipeline_id), added)
+        form = DealFormModal(stage=stage.name if stage else None, stage_hint=hint, pipeline_id=self.pipeline_id)
+        self.app.push_screen(form, added)
 
     def action_edit(self) -> None:
         from crm_tui.screens.deal_form import DealFormModal

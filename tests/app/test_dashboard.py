@@ -223,3 +223,37 @@ def test_a_panel_that_fails_leaves_the_badge_and_the_warm_up_to_the_fallback(
             assert warmed == [True] and counted == [True]  # the fallback: both, once
 
     run(flow())
+
+
+def test_the_revenue_panel_lists_all_six_months_a_month_without_payment_at_0(
+    engine: Engine, app_factory: AppFactory
+) -> None:
+    """Payments in 2026-07, 2026-09 and 2026-11 (NOW's month): 2026-06, 2026-08 and 2026-10 are listed too,
+    each with 0 and an empty bar."""
+    from datetime import date
+
+    from rich.console import Console
+
+    from tests.money.conftest import Book
+
+    book = Book(engine)
+    ada = book.contact("Ada Lovelace")
+    for day in (date(2026, 7, 3), date(2026, 9, 3), date(2026, 11, 3)):
+        book.pay("EUR 100", on=day, contact_id=ada)
+
+    async def flow() -> None:
+        app = app_factory(engine, start="dashboard")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, DashboardScreen)
+            console = Console(width=80, record=True, file=io.StringIO())
+            console.print(screen.query_one("#dash-months", Static).content)
+            rows = {words[0]: words[1:] for words in map(str.split, console.export_text().splitlines())}
+            assert list(rows) == ["2026-06", "2026-07", "2026-08", "2026-09", "2026-10", "2026-11"]
+            for month in ("2026-06", "2026-08", "2026-10"):
+                assert rows[month] == ["0", "EUR"], month  # no bar
+            for month in ("2026-07", "2026-09", "2026-11"):
+                assert rows[month][0].startswith("█") and rows[month][1:] == ["100", "EUR"], month
+
+    run(flow())

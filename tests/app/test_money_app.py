@@ -213,3 +213,93 @@ def test_the_palette_reaches_a_deal_from_the_pipeline_s_highlighted_row(
             assert [s.deal_id for s in deal_screens] == [deal_id]
 
     run(flow())
+
+
+def test_a_deal_added_from_the_lost_or_won_column_starts_in_the_first_open_stage(
+    money_engine: Engine, app_factory: AppFactory
+) -> None:
+    from textual.widgets import Input, Static
+
+    from crm_tui.screens.deal_form import DealFormModal
+
+    def message(form: DealFormModal) -> str:
+        return str(form.query_one("#field-stage .form-field--message", Static).render())
+
+    async def add(pilot: Any, title: str) -> None:
+        await type_text(pilot, title)
+        await pilot.press("tab")
+        await type_text(pilot, "EUR 3,000")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+
+    async def flow() -> None:
+        app = app_factory(money_engine, start="pipeline")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, PipelineScreen)
+            await pilot.press(*["right"] * len(screen.stage_ids))  # the last column: Lost
+            await pilot.press("a")
+            await settle(pilot)
+            form = app.screen
+            assert isinstance(form, DealFormModal)
+            assert form.query_one("#stage", Input).value == "Lead"
+            assert message(form) == "Lost is a closed stage: a new deal starts in Lead"
+            await add(pilot, "From the lost column")
+            assert app.screen is screen
+            deal = _deal(money_engine, "From the lost column")
+            assert (deal.stage, deal.status, deal.amount) == ("Lead", "open", 300000)
+
+            screen._focus_column(screen.stage_ids[-2], None)  # Won
+            await pilot.press("a")
+            await settle(pilot)
+            form = app.screen
+            assert isinstance(form, DealFormModal)
+            assert form.query_one("#stage", Input).value == "Lead"
+            assert message(form) == "Won is a closed stage: a new deal starts in Lead"
+            await add(pilot, "From the won column")
+            assert (_deal(money_engine, "From the won column").stage, app.screen) == ("Lead", screen)
+
+    run(flow())
+
+
+def test_the_deal_form_refuses_a_lost_stage_and_a_bad_chance_in_the_app_s_words(
+    money_engine: Engine, app_factory: AppFactory
+) -> None:
+    """Neither refusal names a CLI flag (the services' messages say --reason, --probability)."""
+    from textual.widgets import Input, Static
+
+    from crm_tui.screens.deal_form import DealFormModal
+    from crm_tui.widgets.form import FormField
+
+    def refusal(form: DealFormModal, field_id: str) -> str:
+        assert form.query_one(f"#field-{field_id}", FormField).has_error, field_id
+        return str(form.query_one(f"#field-{field_id} .form-field--message", Static).render())
+
+    async def flow() -> None:
+        app = app_factory(money_engine, start="pipeline")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await pilot.press("a")
+            await settle(pilot)
+            form = app.screen
+            assert isinstance(form, DealFormModal)
+            await type_text(pilot, "Lost on arrival")
+            await pilot.press("tab")
+            await type_text(pilot, "EUR 3,000")
+            form.query_one("#stage", Input).value = "Lost"
+            form.query_one("#probability", Input).value = "150"
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert app.screen is form
+            assert refusal(form, "probability") == "a percentage from 0 to 100, or empty to follow the stage"
+            form.query_one("#probability", Input).value = "60"
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert app.screen is form
+            shown = refusal(form, "stage")
+            assert shown == "a new deal starts in an open stage (Lead); x then marks it lost, with the reason"
+            with connection_scope(money_engine) as conn:
+                assert "Lost on arrival" not in [d.title for d in list_deals(conn, DealFilter(status=None))]
+
+    run(flow())

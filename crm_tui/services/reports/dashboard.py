@@ -113,14 +113,21 @@ def pipeline_panels(conn: Connection, *, now: datetime, tz: tzinfo) -> tuple[Mon
 
 
 def revenue_months(conn: Connection, *, now: datetime, tz: tzinfo) -> list[MonthBar]:
-    """Received per month over the last 6 months, and the weighted forecast for this month and the next 3."""
+    """Received per month over the last 6 months, and the weighted forecast for this month and the next 3.
+    Each currency there is has all 6 months: one with no payment received 0 (the report leaves it out)."""
     from crm_tui.services.reports.periods import default_range, periods
     from crm_tui.services.reports.revenue import revenue_report
 
     today = now.astimezone(tz).date()
     spans = periods(*default_range(today, "month", REVENUE_MONTHS), "month")
     report = revenue_report(conn, spans, by="month", now=now, tz=tz, ahead=FORECAST_MONTHS, past=0)
-    return [MonthBar(r.period, r.currency, r.received, r.weighted, r.forecast) for r in report.rows]
+    bars = {
+        (r.period, r.currency): MonthBar(r.period, r.currency, r.received, r.weighted, r.forecast) for r in report.rows
+    }
+    for currency in {r.currency for r in report.rows}:
+        for span in spans:
+            bars.setdefault((span.label, currency), MonthBar(span.label, currency, 0, None, forecast=False))
+    return sorted(bars.values(), key=lambda bar: (bar.month, bar.currency))
 
 
 def at_risk_panel(conn: Connection, *, now: datetime, tz: tzinfo, limit: int = 8) -> tuple[int, list[ClientAtRisk]]:

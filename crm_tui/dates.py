@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC as UTC  # re-exported: callers use crm_tui.dates.UTC
 from datetime import date, datetime, time, timedelta, tzinfo
@@ -78,6 +79,14 @@ _MONTH_NAME: Final = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _MONTH_DAY: Final = re.compile(
     rf"(?:(?P<d1>\d{{1,2}})(?:st|nd|rd|th)? (?:of )?(?P<m1>{_MONTH_NAME})\.?"
     rf"|(?P<m2>{_MONTH_NAME})\.? (?P<d2>\d{{1,2}})(?:st|nd|rd|th)?)(?:,? (?P<year>\d{{4}}))?",
+    re.ASCII,
+)
+
+# Numbers only, a whole word (or before a T and a time): 2026/11/03, 03/11/2026, 3.11.26, 3-11-2026, 3/11.
+_NUMERIC_DATE: Final = re.compile(
+    r"(?<![^\s,(])(?:(?P<year>\d{4})(?P<ysep>[/.])(?P<ym>\d{1,2})(?P=ysep)(?P<yd>\d{1,2})"
+    r"|(?P<a>\d{1,2})(?P<sep>[/.-])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{1,2})|(?P<c>\d{1,2})/(?P<d>\d{1,2}))"
+    r"(?=$|[\s,;)]|[Tt]\d)",
     re.ASCII,
 )
 
@@ -248,12 +257,12 @@ def _part_of_day(s: str, today: date) -> tuple[date, time | None] | None:
     return None
 
 
-def _dateutil_fallback(text: str, today: date, clock: time) -> datetime:
+def _dateutil_fallback(text: str, today: date, clock: time, *, shown: str) -> datetime:
     """Read free text ("dec 1", "1 dec 2026 3pm") with dateutil; date-only text gets `clock`."""
     s = " ".join(text.split())  # original case: dateutil only knows zone names in capitals
     if re.fullmatch(r"\d{1,5}", s):
         # dateutil reads "3" as the 3rd of this month, which is never what was meant.
-        raise _not_a_date(text)
+        raise _not_a_date(shown)
     from dateutil import parser  # type: ignore[import-untyped, unused-ignore]
 
     midnight = datetime.combine(today, time(0))
@@ -271,7 +280,7 @@ def _dateutil_fallback(text: str, today: date, clock: time) -> datetime:
             # A second parse with another default hour tells whether the text named a time.
             first, second = read(midnight), read(midnight.replace(hour=1))
     except Exception as exc:  # dateutil raises ParserError, OverflowError and worse on junk
-        raise _not_a_date(text) from exc
+        raise _not_a_date(shown) from exc
     if first.hour != second.hour:
         first = datetime.combine(first.date(), clock, tzinfo=first.tzinfo)
     return first
@@ -283,6 +292,9 @@ def _parse_when(text: str, now: datetime, tz: tzinfo, default_time: time | None,
     if not s or len(s) > _MAX_TEXT:
         raise _not_a_date(text)
     local_now = to_local(now, tz)
+    # A sentence's own (strict) forms include no numeric dates; elsewhere they are read in one order.
+    readable = text if strict else numeric_dates_as_iso(text, today=local_now.date())
+    s = " ".join(readable.lower().split())
     if s == "now":
         return local_now.astimezone(UTC)
     rel = _relative(s)
@@ -303,8 +315,51 @@ def _parse_when(text: str, now: datetime, tz: tzinfo, default_time: time | None,
         elif strict:
             raise _not_a_date(text)
         else:
-            wall = _dateutil_fallback(text, local_now.date(), clock)
+            wall = _dateutil_fallback(readable, local_now.date(), clock, shown=text)
     return to_utc(wall, tz)
+
+
+def _nearest_century(year: int, this_year: int) -> int:
+    """A two-digit year as the year within 50 years of `this_year` (dateutil's rule)."""
+    full = this_year - this_year % 100 + year
+    return full - 100 if full >= this_year + 50 else full + 100 if full < this_year - 50 else full
+
+
+def _numeric_date(m: re.Match[str], text: str, dayfirst: bool, year_of: Callable[[str], int]) -> date:
+    """The date of one _NUMERIC_DATE match in `text`, read in one order; InvalidDate when impossible in it."""
+    sep, digits, shape = m["ysep"] or m["sep"] or "/", m["y"] or "", ["YYYY", "MM", "DD"]
+    if m["year"]:
+        year, month, day = int(m["year"]), int(m["ym"]), int(m["yd"])
+    else:
+        first, second, year = int(m["a"] or m["c"]), int(m["b"] or m["d"]), year_of(digits)
+        month, day = (second, first) if dayfirst else (first, second)
+        shape = (["DD", "MM"] if dayfirst else ["MM", "DD"]) + (["Y" * max(len(digits), 2)] if digits else [])
+    try:
+        return date(year, month, day)
+    except ValueError:
+        pass
+    try:  # never read the other way round, only suggested
+        hint = text[: m.start()] + date(year, day, month).isoformat() + text[m.end() :]
+    except ValueError:
+        hint = "YYYY-MM-DD"
+    order = "year" if m["year"] else "day" if dayfirst else "month"
+    raise InvalidDate(f"'{_shown(text)}' is not a date read {order} first ({sep.join(shape)}); write {_shown(hint)}")
+
+
+def numeric_dates_as_iso(
+    text: str, *, today: date, dayfirst: bool = False, two_digit_year: Callable[[int], int] | None = None
+) -> str:
+    """`text` with each numeric date ("03/11/2026", "3.11.26", "2026/11/03", "3/11") written as ISO.
+
+    Every one is read in the same order, month first or (`dayfirst`) day first; one impossible in
+    that order raises InvalidDate naming the order and suggesting ISO, never read the other way.
+    """
+    century = two_digit_year or (lambda year: _nearest_century(year, today.year))
+
+    def year_of(digits: str) -> int:
+        return int(digits) if len(digits) == 4 else century(int(digits)) if digits else today.year
+
+    return _NUMERIC_DATE.sub(lambda m: _numeric_date(m, text, dayfirst, year_of).isoformat(), text)
 
 
 _LATEST = datetime(9999, 12, 31, tzinfo=UTC)
@@ -433,6 +488,7 @@ __all__ = [
     "in_zone",
     "local_zone",
     "next_occurrence",
+    "numeric_dates_as_iso",
     "parse_date",
     "parse_duration",
     "parse_rule",

@@ -18,6 +18,7 @@ from crm_tui.dates import (
     format_local,
     format_relative,
     local_zone,
+    numeric_dates_as_iso,
     parse_date,
     parse_duration,
     parse_when,
@@ -312,6 +313,71 @@ def test_duration_text_round_trips(duration: Duration) -> None:
 
 
 # --- repeat rules -------------------------------------------------------------------------
+
+
+# --- numeric dates: one order, never swapped ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("05/06/1990", datetime(1990, 5, 6, 10, 30)),
+        ("12/31/2026", datetime(2026, 12, 31, 10, 30)),
+        ("03/11/2026 14:30", datetime(2026, 3, 11, 14, 30)),
+        ("3/11/2026 2pm", datetime(2026, 3, 11, 14, 0)),
+        ("03/11/2026T14:30", datetime(2026, 3, 11, 14, 30)),
+        ("3.11.2026", datetime(2026, 3, 11, 10, 30)),
+        ("3-11-2026", datetime(2026, 3, 11, 10, 30)),
+        ("3/11/26", datetime(2026, 3, 11, 10, 30)),  # dateutil's year-first reading made this 2003-11-26
+        ("3/11", datetime(2026, 3, 11, 10, 30)),
+        ("2026/11/03", datetime(2026, 11, 3, 10, 30)),
+        ("03/11/2026 10:00 UTC", datetime(2026, 3, 11, 11, 0)),
+    ],
+)
+def test_numeric_dates_are_read_month_first(text: str, expected: datetime) -> None:
+    assert wall(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("25/06/1990", "'25/06/1990' is not a date read month first (MM/DD/YYYY); write 1990-06-25"),
+        ("13/11/2026 9am", "'13/11/2026 9am' is not a date read month first (MM/DD/YYYY); write 2026-11-13 9am"),
+        ("25.6.26", "'25.6.26' is not a date read month first (MM.DD.YY); write 2026-06-25"),
+        ("25/6", "'25/6' is not a date read month first (MM/DD); write 2026-06-25"),
+        ("02/30/2026", "'02/30/2026' is not a date read month first (MM/DD/YYYY); write YYYY-MM-DD"),
+        ("2026/25/06", "'2026/25/06' is not a date read year first (YYYY/MM/DD); write 2026-06-25"),
+    ],
+)
+def test_numeric_dates_impossible_month_first_are_refused(text: str, message: str) -> None:
+    with pytest.raises(InvalidDate) as caught:
+        parse_when(text, now=NOW, tz=PARIS)
+    assert caught.value.message == message
+
+
+def test_numeric_dates_as_iso_reads_one_order_for_the_whole_text() -> None:
+    today = date(2026, 11, 22)
+    assert numeric_dates_as_iso("05/06/1990", today=today) == "1990-05-06"
+    assert numeric_dates_as_iso("05/06/1990", today=today, dayfirst=True) == "1990-06-05"
+    assert numeric_dates_as_iso("25.06.1990 14:30", today=today, dayfirst=True) == "1990-06-25 14:30"
+    assert numeric_dates_as_iso("1990/05/06", today=today, dayfirst=True) == "1990-05-06"  # year first stays
+    assert numeric_dates_as_iso("5/6/30", today=today, two_digit_year=lambda y: 1900 + y) == "1930-05-06"
+    with pytest.raises(InvalidDate, match=r"'05/25/1990' is not a date read day first \(DD/MM/YYYY\); write 1990"):
+        numeric_dates_as_iso("05/25/1990", today=today, dayfirst=True)
+    # Everything that is not a numeric date is left as it was.
+    for text in ("2026-12-01", "2026-12-01T14:30", "3 nov 2026", "nov 3", "in 3 days", "3d", "14.30", "1/2/345"):
+        assert numeric_dates_as_iso(text, today=today) == text
+
+
+def test_other_forms_are_unchanged_by_the_numeric_rule() -> None:
+    assert wall("3 nov 2026") == datetime(2026, 11, 3, 10, 30)
+    assert wall("Nov 3") == datetime(2026, 11, 3, 10, 30)
+    assert wall("2026-11-03") == datetime(2026, 11, 3, 10, 30)
+    assert wall("eom") == datetime(2026, 11, 30, 17, 0)
+    with pytest.raises(InvalidDate, match="not a real date"):
+        parse_when("2026-13-01", now=NOW, tz=PARIS)  # ISO keeps its own message
+    with pytest.raises(InvalidDate, match="is not a date \\(try"):
+        parse_when("03/11/2026", now=NOW, tz=PARIS, strict=True)  # a sentence never reads numeric dates
 
 
 # --- properties ---------------------------------------------------------------------------

@@ -198,7 +198,8 @@ class ContactMapper:
         if self.created >= 0:
             add(f"    v = cells[{self.created}].strip()")
             add("    if v:")
-            add(f"        rec.created_at = parse_instant(unneutralize(v), line, H[{self.created}], TZ)")
+            created = f"parse_instant(unneutralize(v), line, H[{self.created}], TZ, dayfirst=DAYFIRST)"
+            add(f"        rec.created_at = {created}")
         for n, (i, _) in enumerate(self.custom):
             add(f"    v = cells[{i}].strip()")
             add("    if v:")

@@ -78,12 +78,18 @@ def parse_phone(value: str, line: int, column: str) -> str:
 
 
 def parse_birthday(value: str, line: int, column: str, *, dayfirst: bool = False) -> str | None:
-    """ISO `YYYY-MM-DD`, or `--MM-DD` without a year; None for Outlook's empty 0/0/00."""
+    """ISO `YYYY-MM-DD`, or `--MM-DD` without a year; None for Outlook's empty 0/0/00.
+
+    Numeric dates are read month first, or day first when `dayfirst` (one order for a whole file);
+    one impossible in that order is refused, never read the other way round.
+    """
     text = value.strip()
     if not text or text in _EMPTY_DATES:
         return None
     try:
         return _birthday(text, dayfirst)
+    except InvalidDate as exc:
+        raise RowError(line, exc.message, column) from None
     except (ValueError, OverflowError):
         raise RowError(line, f"'{shorten(value)}' is not a date", column) from None
 
@@ -99,20 +105,20 @@ def _birthday(text: str, dayfirst: bool) -> str:
             date(2000, int(m[2]), int(m[3]))
             return f"--{m[2]}-{m[3]}"
         return date(int(m[1]), int(m[2]), int(m[3])).isoformat()
-    m = _SLASHED.match(text)
-    if m:
-        a, b, c = m[1], m[2], m[3]
-        if len(a) == 4:  # 1985/04/15
-            return date(int(a), int(b), int(c)).isoformat()
-        year = int(c) if len(c) == 4 else _two_digit_year(int(c))
-        first, second = int(a), int(b)
-        if first > 12 or (dayfirst and second <= 12):
-            first, second = second, first
-        return date(year, first, second).isoformat()
+    from crm_tui.dates import numeric_dates_as_iso
+
+    today = datetime.now(UTC).date()
+    if _SLASHED.match(text):  # 1985/04/15, 04/15/1985 (15/04/1985 when dayfirst), 4.15.85
+        # fromisoformat refuses what is left unread, such as a three-digit year.
+        return date.fromisoformat(
+            numeric_dates_as_iso(text, today=today, two_digit_year=_two_digit_year, dayfirst=dayfirst)
+        ).isoformat()
     if len(text) > 40 or not re.search(r"[A-Za-z]", text):
         raise ValueError(text)
     from dateutil import parser
 
+    # dateutil reads a numeric part in the order asked when it can, and swaps it when not: refuse that.
+    numeric_dates_as_iso(text, today=today, dayfirst=dayfirst)
     parsed = parser.parse(text, dayfirst=dayfirst, default=datetime(1, 1, 1))
     if parsed.year == 1 and not re.search(r"\b\d{4}\b", text):
         return f"--{parsed.month:02d}-{parsed.day:02d}"
@@ -147,10 +153,13 @@ _EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
 _LATEST = datetime(9999, 12, 31, tzinfo=UTC)
 
 
-def parse_instant(value: str, line: int, column: str, tz: tzinfo) -> datetime:
-    """An ISO 8601 time (with offset, or read in `tz`), or a date at midnight in `tz`, as UTC."""
+def parse_instant(value: str, line: int, column: str, tz: tzinfo, *, dayfirst: bool = False) -> datetime:
+    """An ISO 8601 time (with offset, or read in `tz`), or a date at midnight in `tz`, as UTC.
+
+    Other forms are read as `parse_when` reads them; numeric dates month first, or day first when `dayfirst`.
+    """
     try:
-        instant = _parse_instant(value, line, column, tz)
+        instant = _parse_instant(value, line, column, tz, dayfirst)
     except OverflowError:  # an offset or a zone that moves the time out of the calendar
         raise RowError(line, f"'{shorten(value)}' is not a date", column) from None
     if not _EARLIEST <= instant <= _LATEST:
@@ -158,24 +167,36 @@ def parse_instant(value: str, line: int, column: str, tz: tzinfo) -> datetime:
     return instant
 
 
-def _parse_instant(value: str, line: int, column: str, tz: tzinfo) -> datetime:
+def _parse_instant(value: str, line: int, column: str, tz: tzinfo, dayfirst: bool) -> datetime:
     text = value.strip()
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
-    except ValueError:
-        parsed = None
+    parsed = _iso(text)
     if parsed is None:
-        try:
-            from crm_tui.dates import parse_when
+        from crm_tui.dates import numeric_dates_as_iso, parse_when
 
-            return parse_when(text, now=datetime.now(UTC), tz=tz)
-        except InvalidDate:
-            raise RowError(line, f"'{shorten(value)}' is not a date", column) from None
+        now = datetime.now(UTC)
+        try:
+            # A numeric date in the file's one order, written as ISO: alone, it is then midnight as ISO's is.
+            text = numeric_dates_as_iso(text, today=now.astimezone(tz).date(), dayfirst=dayfirst)
+        except InvalidDate as exc:  # impossible in the file's order: say which order, suggest ISO
+            raise RowError(line, exc.message, column) from None
+        parsed = _iso(text)
+        if parsed is None:
+            try:
+                return parse_when(text, now=now, tz=tz)
+            except InvalidDate:
+                raise RowError(line, f"'{shorten(value)}' is not a date", column) from None
     if parsed.tzinfo is None:
         from crm_tui.dates import to_utc
 
         return to_utc(parsed, tz)
     return parsed.astimezone(UTC)
+
+
+def _iso(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
+    except ValueError:
+        return None
 
 
 def split_labeled(value: str, separator: str) -> list[tuple[str | None, str]]:

@@ -118,7 +118,7 @@ def test_a_removed_deal_keeps_its_fields_in_the_history(engine: Engine, book: Bo
         for c in book.read(lambda conn: history(conn, entity="deal", entity_id=deal_id))
         if c.action == "delete"
     }
-    assert deleted["title"] == "Gone" and deleted["amount"] == "30000" and deleted["next_step"] == "call"
+    assert deleted["title"] == "Gone" and deleted["amount"] == "300.00 EUR" and deleted["next_step"] == "call"
 
 
 def test_lists_filter_in_sql(book: Book) -> None:

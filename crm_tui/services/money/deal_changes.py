@@ -2,19 +2,22 @@
 
 A stage move is recorded as action `move` with the fields it changed (`stage_id`, `status`,
 `won_at`/`lost_at`, `lost_reason`, `furthest_stage_id`), by whom and when, so the history
-shows every move and the forecast of a past month can be rebuilt from it.
+shows every move and the forecast of a past month can be rebuilt from it. An amount is
+recorded with its own currency (`1000.00 EUR`), so an edit that changes the currency keeps the
+old amount in the old one; rows recorded before hold minor units alone (`100000`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
 from crm_tui.errors import InvalidInput, NotFound
-from crm_tui.money import INTERVALS, Money
+from crm_tui.money import DECIMALS, INTERVALS, Money, minor_text
 from crm_tui.services.money.deals import parse_deal_id
 from crm_tui.services.money.pipelines import PipelineInfo, StageInfo
 
@@ -50,15 +53,47 @@ TRACKED = (
 )
 
 
+# The money-valued fields: the history records each value with its own currency.
+AMOUNT_FIELDS = ("amount", "recurring_amount")
+
+
 def snapshot(deal: Deal) -> dict[str, Any]:
     """The tracked fields of a deal, for the history's before and after."""
     return {name: getattr(deal, name) for name in TRACKED}
+
+
+def amount_entry(minor: int | None, currency: str) -> str | None:
+    """An amount as the history records it: `1000.00 EUR` (major units and its currency)."""
+    return None if minor is None else f"{minor_text(minor, currency)} {currency}"
+
+
+def read_amount_entry(text: str) -> tuple[int, str | None]:
+    """(minor units, currency) of a recorded amount; `100000` (minor units, no currency) as recorded before."""
+    number, _, currency = text.strip().rpartition(" ")
+    if not number:
+        return int(text), None
+    return int(Decimal(number).scaleb(DECIMALS.get(currency, 2))), currency
+
+
+def _with_currencies(deal: Deal, changes: dict[str, tuple[Any, Any]]) -> dict[str, tuple[Any, Any]]:
+    """The changes with each amount in the currency it was in: the old one in the old currency."""
+    old_currency, new_currency = changes.get("currency", (deal.currency, deal.currency))
+    return {
+        name: (
+            (amount_entry(old, old_currency or deal.currency), amount_entry(new, new_currency or deal.currency))
+            if name in AMOUNT_FIELDS
+            else (old, new)
+        )
+        for name, (old, new) in changes.items()
+    }
 
 
 def _record(session: Session, deal: Deal, action: str, actor: str, now: datetime, **details: Any) -> None:
     from crm_tui.services.history import record
 
     assert deal.id is not None
+    if details.get("changes"):
+        details["changes"] = _with_currencies(deal, details["changes"])
     record(
         session,
         entity="deal",

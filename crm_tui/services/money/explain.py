@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from crm_tui.money import INTERVALS, human_money, minor_text
+from crm_tui.services.money.deal_changes import AMOUNT_FIELDS, read_amount_entry
 from crm_tui.services.money.deals import DealInfo, deal_info
 from crm_tui.services.money.months import add_months, current_month, month_key
 from crm_tui.services.money.pipelines import stages_by_id
@@ -202,16 +204,25 @@ def explain_record(why: DealWhy) -> dict[str, Any]:
     }
 
 
+# A recorded amount: `1000.00 EUR`, or minor units alone as recorded before amounts carried their currency.
+_RECORDED_AMOUNT = re.compile(r"-?[0-9]+(\.[0-9]+)? [A-Z]{3}|-?[0-9]+")
+
+
 def deal_change_text(change: Any, stage_names: dict[int, str], currency: str) -> str:
-    """A recorded deal change as people read it: "moved stage: Proposal → Negotiation"."""
+    """A recorded deal change as people read it: "moved stage: Proposal → Negotiation".
+
+    An amount shows in the currency recorded with it; one recorded without (before amounts
+    carried theirs) shows in `currency`, the deal's currency now.
+    """
 
     def shown(value: str | None) -> str:
         if value is None:
             return "—"
         if change.field in ("stage_id", "furthest_stage_id") and value.isdigit():
             return stage_names.get(int(value), f"stage #{value}")
-        if change.field in ("amount", "recurring_amount") and value.lstrip("-").isdigit():
-            return human_money(int(value), currency)
+        if change.field in AMOUNT_FIELDS and _RECORDED_AMOUNT.fullmatch(value):
+            minor, recorded = read_amount_entry(value)
+            return human_money(minor, recorded or currency)
         return value
 
     if change.field is None:

@@ -7,6 +7,7 @@ creates it as Sales: Lead, Qualified, Proposal, Negotiation, Won, Lost.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from crm_tui.errors import Conflict, InvalidInput, NotFound
+from crm_tui.errors import Conflict, InvalidInput, NotFound, shown
 from crm_tui.keys import clean_name, name_key
 from crm_tui.models import tables as t
 
@@ -146,6 +147,35 @@ def _check_rotten_days(days: int) -> int:
     return days
 
 
+# A new pipeline's stages when none are given: those of the Sales pipeline the migration creates.
+DEFAULT_STAGES = (
+    ("Lead", "open", 10),
+    ("Qualified", "open", 20),
+    ("Proposal", "open", 50),
+    ("Negotiation", "open", 80),
+    ("Won", "won", 100),
+    ("Lost", "lost", 0),
+)
+
+
+def _checked_stages(stages: Sequence[tuple[str, str, int]]) -> list[tuple[str, str, int]]:
+    """The stages of a new pipeline, cleaned and checked before anything is written.
+
+    Stage names are unique in a pipeline as their keys are (case and spacing aside): a name
+    given twice is refused here, by name, rather than by the database's constraint.
+    """
+    out: list[tuple[str, str, int]] = []
+    seen: set[str] = set()
+    for stage_name, kind, probability in stages:
+        stage_clean = clean_name(stage_name, field="the stage name")
+        key = name_key(stage_clean)
+        if key in seen:
+            raise InvalidInput(f"stage '{shown(stage_clean)}' is given twice (--stages)")
+        seen.add(key)
+        out.append((stage_clean, _check_kind(kind), _check_probability(probability)))
+    return out
+
+
 def add_pipeline(
     session: Session,
     name: str,
@@ -163,6 +193,7 @@ def add_pipeline(
     key = name_key(clean)
     if session.execute(select(Pipeline.id).where(Pipeline.name_key == key)).first() is not None:
         raise Conflict(f"a pipeline called '{clean}' exists already")
+    chosen = _checked_stages(stages or DEFAULT_STAGES)
     position = session.execute(select(func.coalesce(func.max(Pipeline.position), -1))).scalar_one() + 1
     pipeline = Pipeline(
         name=clean, name_key=key, position=position, rotten_days=_check_rotten_days(rotten_days), created_at=now
@@ -170,24 +201,15 @@ def add_pipeline(
     session.add(pipeline)
     session.flush()
     assert pipeline.id is not None
-    chosen = stages or [
-        ("Lead", "open", 10),
-        ("Qualified", "open", 20),
-        ("Proposal", "open", 50),
-        ("Negotiation", "open", 80),
-        ("Won", "won", 100),
-        ("Lost", "lost", 0),
-    ]
     for index, (stage_name, kind, probability) in enumerate(chosen):
-        stage_clean = clean_name(stage_name, field="the stage name")
         session.add(
             Stage(
                 pipeline_id=pipeline.id,
-                name=stage_clean,
-                name_key=name_key(stage_clean),
+                name=stage_name,
+                name_key=name_key(stage_name),
                 position=index,
-                kind=_check_kind(kind),
-                probability=_check_probability(probability),
+                kind=kind,
+                probability=probability,
             )
         )
     session.flush()
@@ -213,12 +235,13 @@ def edit_pipeline(
         raise NotFound(f"no pipeline with id {pipeline_id}")
     before = {"name": pipeline.name, "rotten_days": pipeline.rotten_days}
     if name is not None:
-        pipeline.name = clean_name(name, field="the pipeline name")
-        key = name_key(pipeline.name)
+        clean = clean_name(name, field="the pipeline name")
+        key = name_key(clean)
+        # Checked before the pipeline changes: a refused rename leaves nothing for a flush to write.
         clash = session.execute(select(Pipeline.id).where(Pipeline.name_key == key, Pipeline.id != pipeline_id))
         if clash.first() is not None:
-            raise Conflict(f"a pipeline called '{pipeline.name}' exists already")
-        pipeline.name_key = key
+            raise Conflict(f"a pipeline called '{clean}' exists already")
+        pipeline.name, pipeline.name_key = clean, key
     if rotten_days is not None:
         pipeline.rotten_days = _check_rotten_days(rotten_days)
     changes = diff(before, {"name": pipeline.name, "rotten_days": pipeline.rotten_days})
@@ -297,14 +320,15 @@ def edit_stage(
         raise NotFound(f"no stage with id {stage_id}")
     before = {"name": stage.name, "probability": stage.probability, "position": stage.position}
     if name is not None:
-        stage.name = clean_name(name, field="the stage name")
-        key = name_key(stage.name)
+        clean = clean_name(name, field="the stage name")
+        key = name_key(clean)
+        # Checked before the stage changes: a refused rename leaves nothing for a flush to write.
         clash = session.execute(
             select(Stage.id).where(Stage.pipeline_id == stage.pipeline_id, Stage.name_key == key, Stage.id != stage_id)
         )
         if clash.first() is not None:
-            raise Conflict(f"the pipeline has a stage called '{stage.name}' already")
-        stage.name_key = key
+            raise Conflict(f"the pipeline has a stage called '{clean}' already")
+        stage.name, stage.name_key = clean, key
     if probability is not None:
         stage.probability = _check_probability(probability)
     if position is not None:

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 
 from crm_tui.models import tables as t
 from crm_tui.models.types import aware_utc
+from crm_tui.services.money.deal_changes import AMOUNT_FIELDS, read_amount_entry
 
 d, ch = t.deals.c, t.changes.c
 
@@ -26,9 +27,7 @@ _INTS = {
     "organization_id",
     "pipeline_id",
     "stage_id",
-    "amount",
     "probability",
-    "recurring_amount",
     "furthest_stage_id",
 }
 _TIMES = {"won_at", "lost_at", "next_step_due", "created_at", "stage_changed_at"}
@@ -71,6 +70,8 @@ def _value(field: str, text: str | None) -> Any:
         return None
     if field in _INTS:
         return int(text)
+    if field in AMOUNT_FIELDS:
+        return read_amount_entry(text)[0]
     if field == "expected_close":
         return date.fromisoformat(text[:10])
     if field in _TIMES:

@@ -154,10 +154,13 @@ def list_(
         if search is not None:
             from crm_tui.services.search import search_contacts
 
-            # The search's own filters: its ranking, cut to the page, in SQL.
-            hits = search_contacts(conn, search, filters, limit=limit or 1000, now=rt.now())
-            filters = ContactFilter(ids=[hit.row.id for hit in hits])
-        rows = list_contacts(conn, filters, sort=sort, limit=limit or None, now=rt.now())
+            # The search's own filters: its ranking, cut to the page (the best `limit`), in SQL.
+            hits = search_contacts(conn, search, filters, limit=limit + 1 if limit else 1000, now=rt.now())
+            filters = ContactFilter(ids=[hit.row.id for hit in rt.first(hits, limit, "matches")])
+            rows = list_contacts(conn, filters, sort=sort, limit=None, now=rt.now())
+        else:
+            rows = list_contacts(conn, filters, sort=sort, limit=limit + 1 if limit else None, now=rt.now())
+            rows = rt.first(rows, limit, "contacts")
     records = [row_record(r) for r in rows]
     if fmt == "csv" and shown is not LIST_COLUMNS:
         records = [{key: record[key] for key, _ in shown} for record in records]

@@ -142,6 +142,14 @@ class Runtime:
         """A message for people, on stderr, on one line whatever the values in it hold."""
         typer.echo(one_line(message), err=True)
 
+    def first(self, rows: list[Any], limit: int | None, what: str) -> list[Any]:
+        """`rows`, asked for with one more than `limit`, cut to it; the cut said on stderr (stdout
+        stays the data): a list cut at its default length without a word looks complete."""
+        if limit and len(rows) > limit:
+            self.note(f"the first {limit:,} {what} shown: --limit N shows more, --limit 0 all")
+            return rows[:limit]
+        return rows
+
 
 # Passwords of the database URLs in use: no message ever shows them.
 _SECRETS: set[str] = set()

@@ -98,7 +98,7 @@ class InteractionFormModal(FormModal[EditValues, dict[str, Any]]):
 
 
 def remove_interaction(screen: DbMixin, interaction: InteractionInfo, then: Callable[[], None]) -> None:
-    """Ask, then remove the interaction from the timeline (softly: `crm interaction restore` brings it back)."""
+    """Ask, then remove the interaction from the timeline (softly: undo or `crm interaction restore` brings it back)."""
     from crm_tui.services.interaction_edits import delete_interaction, get_interaction
 
     app = screen.crm
@@ -110,7 +110,7 @@ def remove_interaction(screen: DbMixin, interaction: InteractionInfo, then: Call
 
         def done(_: object) -> None:
             app.notify(
-                f"Removed #{interaction.id}. `crm interaction restore {interaction.id}` brings it back.",
+                f"Removed #{interaction.id}. ctrl+z brings it back (or `crm interaction restore {interaction.id}`).",
                 title="Removed",
             )
             then()
@@ -122,8 +122,8 @@ def remove_interaction(screen: DbMixin, interaction: InteractionInfo, then: Call
     app.push_screen(
         ConfirmModal(
             "Remove this interaction?",
-            f"“{interaction.summary}” leaves the timeline, search and the stay-in-touch clock. It is kept in the"
-            f" trash: `crm interaction restore {interaction.id}` brings it back.",
+            f"“{interaction.summary}” leaves the timeline, search and the stay-in-touch clock. It is kept:"
+            f" ctrl+z brings it back, and so does `crm interaction restore {interaction.id}`.",
             confirm="Remove",
         ),
         confirmed,

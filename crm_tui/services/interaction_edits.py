@@ -16,7 +16,7 @@ from sqlalchemy import delete, select
 
 from crm_tui.dates import utcnow
 from crm_tui.errors import InteractionNotFound, InvalidInput
-from crm_tui.services.history import diff, record
+from crm_tui.services.history import change, diff, record
 from crm_tui.services.interactions import check_direction, check_kind, clean_summary, parse_interaction_id
 
 if TYPE_CHECKING:
@@ -131,10 +131,13 @@ def delete_interaction(
     now = now or utcnow()
     if interaction.deleted_at is not None:
         raise InvalidInput(f"interaction #{interaction.id} is already deleted")
-    interaction.deleted_at = now
-    session.add(interaction)
-    session.flush()
-    _record(session, interaction, "delete", actor, now, changes={"deleted_at": (None, now)})
+    # With the row it wrote in the journal: undo (ctrl+z in the app) brings it back.
+    with change(session, entity="interaction", entity_id=interaction.id, contact_id=interaction.contact_id,
+                action="delete", actor=actor, at=now) as rec:  # fmt: skip
+        interaction.deleted_at = now
+        session.add(interaction)
+        session.flush()
+        rec.changes = {"deleted_at": (None, now)}
     return interaction
 
 
@@ -146,10 +149,12 @@ def restore_interaction(
     if interaction.deleted_at is None:
         raise InvalidInput(f"interaction #{interaction.id} is not deleted")
     deleted_at = interaction.deleted_at
-    interaction.deleted_at = None
-    session.add(interaction)
-    session.flush()
-    _record(session, interaction, "restore", actor, now, changes={"deleted_at": (deleted_at, None)})
+    with change(session, entity="interaction", entity_id=interaction.id, contact_id=interaction.contact_id,
+                action="restore", actor=actor, at=now) as rec:  # fmt: skip
+        interaction.deleted_at = None
+        session.add(interaction)
+        session.flush()
+        rec.changes = {"deleted_at": (deleted_at, None)}
     return interaction
 
 

@@ -182,7 +182,8 @@ def why_not(conn: Connection, entry: JournalInfo, *, actor: str) -> str | None:
     if entry.undone_at is not None:
         return f"#{entry.id} was undone already"
     if not entry.undoable:
-        return f"#{entry.id} was recorded without the rows it wrote"
+        # Deals, payments, organizations and settings keep a history but no journal of their rows.
+        return f"undo does not cover {entry.entity} changes ({entry.action}): #{entry.id} is kept in the history only"
     later = _later_writer(conn, entry.id)
     if later is not None:
         return later

@@ -108,7 +108,8 @@ def list_(
         totals = payment_totals(conn, filters) if fmt == "table" else []
     render([payment_record(p, fmt) for p in payments], money_columns(LIST_COLUMNS, fmt), fmt, tz=rt.tz)
     for total in totals:
-        typer.echo(f"total {amount(total.amount, total.currency, fmt)} in {total.payments:,} payments")
+        count = f"{total.payments:,} payment" + ("" if total.payments == 1 else "s")
+        typer.echo(f"total {amount(total.amount, total.currency, fmt)} in {count}")
 
 
 @pay_app.command("rm")

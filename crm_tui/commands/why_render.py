@@ -10,7 +10,7 @@ if TYPE_CHECKING:
 
 
 def _days(value: float | None) -> str:
-    return "" if value is None else f"{value:g} days"
+    return "" if value is None else f"{value:g} day" if value == 1 else f"{value:g} days"
 
 
 def why_pairs(why: Why, *, machine: bool, tz: tzinfo) -> list[tuple[str, Any]]:

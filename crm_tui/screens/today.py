@@ -320,7 +320,7 @@ class TodayScreen(CrmScreen):
         ]
         added = sum(section.total for _, _, section in queue.more)
         if added:
-            parts.append((added, "deals", "bold"))
+            parts.append((added, "deal" if added == 1 else "deals", "bold"))
         for i, (count, label, style) in enumerate(parts):
             if i:
                 summary.append(" · ", style="dim")

@@ -366,3 +366,11 @@ def test_an_amount_naming_another_currency_than_its_row_s_currency_column_is_ref
     )
     assert crm("import", "payments", str(payments))[0] == 0  # a bare number, or the same currency: agreed
     assert [p["currency"] for p in json.loads(crm("pay", "list", "-f", "json")[1])] == ["USD", "USD"]
+
+
+def test_one_payment_is_counted_in_the_singular() -> None:
+    assert crm("pay", "add", "ada", "100", "--at", "2026-11-01")[0] == 0
+    assert crm("pay", "list", "-f", "table")[1].rstrip().endswith("in 1 payment")
+    assert "in 1 payment, last 2026-11-01" in crm("value", "why", "ada")[1]
+    assert crm("pay", "add", "ada", "50", "--at", "2026-11-02")[0] == 0
+    assert crm("pay", "list", "-f", "table")[1].rstrip().endswith("in 2 payments")

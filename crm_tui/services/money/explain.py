@@ -153,7 +153,10 @@ def value_why(conn: Connection, kind: ClientKind, client_id: int, name: str, *, 
                 + (f" from {listed}" if listed else "")
                 + (" (newest 12 shown)" if len(in_window) == 12 else ""),
             ),
-            (f"{cur} lifetime", f"{human_money(row.lifetime, cur)} in {count} payments, last {row.last_paid}"),
+            (
+                f"{cur} lifetime",
+                f"{human_money(row.lifetime, cur)} in {count} payment{'' if count == 1 else 's'}, last {row.last_paid}",
+            ),
             (
                 f"{cur} tier",
                 f"{row.tier}: ranked {row.rank} of the clients paying in {cur}; the clients above made "

@@ -99,6 +99,8 @@ def _plain_text(records: Sequence[dict[str, Any]], keys: Sequence[str], tz: tzin
 
 
 def _csv_cell(value: Any, tz: tzinfo) -> str:
+    if isinstance(value, bool):  # as JSON writes it (Python's str would say True)
+        return "true" if value else "false"
     if isinstance(value, datetime):
         return in_zone(value, tz).isoformat()
     if isinstance(value, (list, tuple)):

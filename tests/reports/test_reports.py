@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from typing import Any
 
@@ -172,6 +174,10 @@ def test_plain_and_csv_carry_data_only() -> None:
     code, out, _ = crm("report", "relationships", "--format", "csv")
     header = out.splitlines()[0].split(",")
     assert header[:3] == ["section", "by", "group"] and "contact_id" in header
+    # A boolean is written as JSON writes it, not as Python's True/False.
+    code, out, _ = crm("report", "revenue", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert code == 0 and rows and {row["forecast"] for row in rows} <= {"true", "false"}
 
 
 def test_charts() -> None:

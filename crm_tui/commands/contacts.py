@@ -238,12 +238,18 @@ def edit(
     Example: crm contact edit ada --birthday 12-10 --date "renewal=2027-03-01" --set industry=retail
     """
     from crm_tui.commands.person import person_edit
+    from crm_tui.errors import InvalidInput
     from crm_tui.keys import check_tag_count
     from crm_tui.models.schemas import ContactUpdate
     from crm_tui.services.contacts.finding import resolve_contact
     from crm_tui.services.person.editing import edit_contact_and_person
 
     rt = runtime(ctx)
+    given = (name, primary_email, org, title, note, every, owner, birthday, nickname, department)
+    lists = (add_email, remove_email, add_phone, remove_phone, tag, untag, date, remove_date, set_, unset,
+             add_address, remove_address, url, remove_url)  # fmt: skip
+    if all(value is None for value in given) and not any(lists):
+        raise InvalidInput("nothing to change: give at least one option (see `crm contact edit --help`)")
     check_tag_count(tag)
     title, owner = one_line_field(title), one_line_field(owner)
     clear = every is not None and every.strip().lower() in ("off", "none", "never")

@@ -323,6 +323,8 @@ class ContactsScreen(CrmScreen):
         self._open_when_single = False
         table = self.table
         if table.row_count == 1 and self.filters.query.strip() and table.record is not None:
+            # Back from the contact, the list has the keys (the search text stays, as a filter).
+            self.set_focus(table, scroll_visible=False)
             self.crm.open_contact(int(table.record.key))  # type: ignore[call-overload]
         else:
             table.focus()

@@ -15,6 +15,7 @@ from textual.widgets import Button, Input, Static
 
 from crm_tui.screens.base import CrmModal
 from crm_tui.screens.form_base import FormModal
+from crm_tui.widgets.cells import markup_safe
 from crm_tui.widgets.form import FormField
 
 if TYPE_CHECKING:
@@ -38,16 +39,17 @@ class LostReasonModal(CrmModal[str]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog") as dialog:
-            dialog.border_title = f"Lost “{self.deal_title}”"
+            dialog.border_title = markup_safe(f"Lost: {self.deal_title}")
             yield FormField(
                 "Why",
-                Input(id="reason", placeholder="went with a cheaper agency", compact=True),
+                Input(id="reason", placeholder="e.g. went with a cheaper agency", compact=True),
                 required=True,
                 hint="kept with the deal, for the funnel and the lost reasons report",
             )
             with Horizontal(classes="dialog-buttons"):
                 yield Static("enter save · esc cancel", classes="dialog-keys")
                 yield Button("Mark lost", variant="error", id="lost-go", compact=True)
+                yield Button("Cancel", id="lost-cancel", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#reason", Input).focus()
@@ -60,6 +62,10 @@ class LostReasonModal(CrmModal[str]):
             self.query_one(FormField).show_error("say why it was lost")
             return
         self.dismiss(reason)
+
+    @on(Button.Pressed, "#lost-cancel")
+    def _cancel_pressed(self) -> None:
+        self.dismiss(None)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

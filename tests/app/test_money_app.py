@@ -54,6 +54,11 @@ def test_lost_reason(snap_compare: Snap, money_engine: Engine, app_factory: AppF
     assert snap_compare(app, run_before=steps("x", text="chose another agency"))
 
 
+def test_lost_reason_large(snap_compare: Snap, money_engine: Engine, app_factory: AppFactory) -> None:
+    app = app_factory(money_engine, start="pipeline")
+    assert snap_compare(app, run_before=steps("x", "enter"), terminal_size=(120, 40))  # refused: no reason
+
+
 def test_deal_form(snap_compare: Snap, money_engine: Engine, app_factory: AppFactory) -> None:
     app = app_factory(money_engine, start="pipeline")
     assert snap_compare(app, run_before=steps("a", text="Brand book"), terminal_size=(100, 30))
@@ -138,6 +143,45 @@ def test_move_win_and_lose_deals_on_the_pipeline(money_engine: Engine, app_facto
             assert isinstance(app.screen, PipelineScreen)
 
     run(flow())
+
+
+def test_the_lost_reason_is_asked_in_a_box_titled_with_the_deal_over_the_screen(
+    money_engine: Engine, app_factory: AppFactory
+) -> None:
+    from textual.widgets import Input
+
+    async def flow(size: tuple[int, int]) -> None:
+        app = app_factory(money_engine, start="pipeline")
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            pipeline = app.screen
+            focused = pipeline.focused
+            assert isinstance(focused, RecordTable) and focused.record is not None
+            deal_id, title = focused.record.data.id, focused.record.data.title
+            await pilot.press("enter")  # the Deal view asks the same way
+            await settle(pilot)
+            assert isinstance(app.screen, DealScreen)
+            await pilot.press("x")
+            await settle(pilot)
+            modal = app.screen
+            assert isinstance(modal, LostReasonModal)
+            dialog = modal.query_one(".dialog")
+            assert dialog.border_title == f"Lost: {title}"
+            assert dialog.styles.border_top[0] == "round"
+            # A box in the middle, the Deal view showing around it (not a bare screen filling it).
+            box, width, height = dialog.region, *size
+            assert box.width < width
+            assert box.y > 0 and box.bottom < height - 1 and box.height < 12
+            assert abs(box.x - (width - box.right)) <= 1
+            assert modal.query_one("#reason", Input).has_focus
+            await pilot.press("escape")  # cancels: the deal stays open
+            await settle(pilot)
+            assert isinstance(app.screen, DealScreen)
+            with connection_scope(money_engine) as conn:
+                assert deal_info(conn, deal_id).status == "open"
+
+    run(flow((80, 24)))
+    run(flow((120, 40)))
 
 
 def test_a_deal_and_a_payment_from_the_contact_view(money_engine: Engine, app_factory: AppFactory) -> None:

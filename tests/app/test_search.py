@@ -158,3 +158,36 @@ def test_the_first_paint_warms_the_search_once_and_freezes_only_a_lone_app(
     run(flow(False))
     warmed.clear()
     run(flow(True))
+
+
+def test_back_from_the_only_match_opened_by_enter_the_list_has_the_keys(
+    engine: Engine, app_factory: AppFactory
+) -> None:
+    from crm_tui.screens.contact import ContactScreen
+
+    _people(engine)
+
+    async def flow() -> None:
+        app = app_factory(engine, start="contacts")
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, ContactsScreen)
+            table = screen.query_one("#contacts-table", RecordTable)
+            await pilot.press("slash")
+            await type_text(pilot, "tess")
+            await pilot.press("enter")  # the one match opens
+            await settle(pilot)
+            assert isinstance(app.screen, ContactScreen)
+            await pilot.press("escape")
+            await settle(pilot)
+            assert app.screen is screen
+            assert screen.focused is table  # not the search box: `s` is the list's key again
+            await pilot.press("s")
+            await settle(pilot)
+            assert screen.filters.query == "tess" and screen.filters.stale  # the search stays, as a filter
+            await pilot.press("4", "2")  # and coming back by the tabs, the same
+            await settle(pilot)
+            assert app.screen is screen and screen.focused is table
+
+    run(flow())

@@ -44,7 +44,7 @@ class LostReasonModal(CrmModal[str]):
                 "Why",
                 Input(id="reason", placeholder="e.g. went with a cheaper agency", compact=True),
                 required=True,
-                hint="kept with the deal, for the funnel and the lost reasons report",
+                hint="kept with the deal, for the funnel and the lost reasons",
             )
             with Horizontal(classes="dialog-buttons"):
                 yield Static("enter save · esc cancel", classes="dialog-keys")

@@ -310,6 +310,11 @@ def log(
     check_kind(kind)
     when = rt.when(at, option="--at") if at else None
     due = rt.when(follow_up, option="--follow-up", default_time=REMINDER_DEFAULT_TIME) if follow_up else None
+    if due is not None:
+        from crm_tui.services.interactions import check_follow_up
+
+        with rt.about("--follow-up"):
+            check_follow_up(due, now=rt.now(), tz=rt.tz, text=follow_up)
     if due is None:
         # The everyday path: a Core insert, no ORM to build.
         with rt.connection(write=True) as conn:

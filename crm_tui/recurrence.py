@@ -200,3 +200,42 @@ def next_occurrence(rec: Recurrence, *, anchor_local: datetime, after: datetime,
     except (ValueError, OverflowError):
         # The next occurrence would fall past year 9999: the series is over.
         return None
+
+
+def _until_local(until: str, tz: tzinfo) -> datetime | None:
+    """An UNTIL value as naive local wall time (a `Z` one converted from UTC); None if unreadable."""
+    for pattern in ("%Y%m%dT%H%M%SZ", "%Y%m%dT%H%M%S", "%Y%m%d"):
+        try:
+            parsed = datetime.strptime(until, pattern)
+        except ValueError:
+            continue
+        return to_local(parsed.replace(tzinfo=UTC), tz).replace(tzinfo=None) if until.endswith("Z") else parsed
+    return None
+
+
+def _day(moment: datetime, *, with_time: bool) -> str:
+    text = f"{moment.year:04d}-{moment:%m-%d}"
+    return f"{text} {moment:%H:%M}" if with_time else text
+
+
+def check_repeats(rec: Recurrence, *, anchor_local: datetime, first_due: datetime, tz: tzinfo) -> None:
+    """Raise InvalidDate when the rule's UNTIL or COUNT leaves no occurrence after `first_due`.
+
+    Such a repeat would end at its first `done` without a word. Only a rule with an end is
+    walked (dateutil stops at that end); one without repeats once `_check_rrule` passed it.
+    """
+    parts = _rule_parts(rec.rrule)
+    if "UNTIL" not in parts and "COUNT" not in parts:
+        return
+    # Counted from completion or not, the rule as written says where the series ends.
+    if next_occurrence(Recurrence(rec.rrule), anchor_local=anchor_local, after=first_due, tz=tz) is not None:
+        return
+    due = to_local(first_due, tz).replace(tzinfo=None)
+    until = _until_local(parts.get("UNTIL", ""), tz)
+    if until is not None and until < due:
+        same_day = until.date() == due.date()
+        raise InvalidDate(
+            f"the repeat ends {_day(until, with_time=same_day)}, before the first due"
+            f" {_day(due, with_time=same_day)}: it would never repeat"
+        )
+    raise InvalidDate(f"the repeat ends with the first due {_day(due, with_time=True)}: it would never repeat")

@@ -195,7 +195,8 @@ def edit(
     due_at = rt.when(due, option="--due", default_time=REMINDER_DEFAULT_TIME) if due is not None else None
     with rt.session() as session:
         reminder = get_reminder(session, reminder_id)
-        with rt.about("--every"):
+        # A new due time alone can leave the kept rule ending before it: that is --due's doing.
+        with rt.about("--every" if every is not None else "--due"):
             edit_reminder(
                 session, reminder, title=title, due_at=due_at, every=every, tz=rt.tz, owner=owner, actor=rt.user
             )

@@ -9,14 +9,14 @@ changes to one interaction (edit, delete, restore) are in `interaction_edits`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Connection
 
 from crm_tui.dates import utcnow
-from crm_tui.errors import InteractionNotFound, InvalidInput
+from crm_tui.errors import InteractionNotFound, InvalidDate, InvalidInput
 from crm_tui.models import tables as t
 from crm_tui.models.kinds import DIRECTIONS, INTERACTION_KINDS, SCALES
 from crm_tui.records import MAX_ID
@@ -104,6 +104,22 @@ def check_score(kind: str, score: int | None, scale: int | None) -> None:
     if not low <= score <= high:
         option = "--score" if scale == 10 else "--rating"
         raise InvalidInput(f"{option} must be from {low} to {high}, not {score}")
+
+
+def check_follow_up(due: datetime, *, now: datetime, tz: tzinfo, text: str | None = None) -> None:
+    """A follow-up is something to do later: InvalidDate when `due` falls on a day before today.
+
+    `today` stays a follow-up all day (due at 09:00, so overdue after it, as a reminder due today is);
+    `yesterday` would be overdue at once, the mistake of a date typed wrong.
+    """
+    from crm_tui.dates import to_local
+
+    local = to_local(due, tz)
+    if local.date() >= to_local(now, tz).date():
+        return
+    shown = f"{local:%a} {local.day} {local:%b} {local.year:04d} {local:%H:%M}"
+    said = f" '{' '.join(text.split())[:40]}'" if text else ""
+    raise InvalidDate(f"the follow-up{said} ({shown}) is before today: a follow-up is something to do later")
 
 
 def log_interaction(

@@ -83,12 +83,15 @@ def read_repeat(every: str, *, due_at: datetime, tz: tzinfo) -> Repeat:
     """The rule `every` for a series starting at `due_at`, kept in local wall time of `tz`.
 
     The anchor makes "every month" from the 31st keep to month ends and 09:00 stay 09:00
-    across daylight-saving changes. InvalidDate for words that are not a rule.
+    across daylight-saving changes. InvalidDate for words that are not a rule, or for a rule
+    whose UNTIL or COUNT ends it by `due_at` (it would never repeat).
     """
     from crm_tui.dates import parse_rule, to_local
+    from crm_tui.recurrence import check_repeats
 
     anchor = to_local(due_at, tz).replace(tzinfo=None)
     rule = parse_rule(every, anchor=anchor)
+    check_repeats(rule, anchor_local=anchor, first_due=due_at, tz=tz)
     return Repeat(rule.rrule, rule.after_completion, anchor.isoformat(), getattr(tz, "key", None))
 
 
@@ -345,6 +348,13 @@ def _edit(
     from crm_tui.dates import local_zone
 
     before = {"title": reminder.title, "due_at": reminder.due_at, "rule": reminder.rule, "owner": reminder.owner}
+    zone = tz or local_zone()
+    stop = every is not None and every.strip().lower() in NO_REPEAT
+    # Read (and refuse) the rule before anything changes.
+    repeat = read_repeat(every, due_at=due_at or reminder.due_at, tz=zone) if every is not None and not stop else None
+    if repeat is None and not stop and due_at is not None and reminder.rule:
+        # Same rule, a new due time: the series now counts from it, so it must still repeat from there.
+        repeat = _moved_repeat(reminder.rule, reminder.rule_after_completion, due_at=due_at, tz=zone)
     if owner is not None:
         reminder.owner = _one_line(owner)
     if title is not None:
@@ -352,25 +362,27 @@ def _edit(
     if due_at is not None:
         reminder.due_at = due_at
         reminder.snoozed_until = None
-    zone = tz or local_zone()
-    if every is not None and every.strip().lower() in NO_REPEAT:
+    if stop:
         reminder.rule, reminder.rule_after_completion, reminder.rule_anchor, reminder.tz = None, False, None, None
-    elif every is not None:
-        repeat = read_repeat(every, due_at=reminder.due_at, tz=zone)
+    elif repeat is not None:
         reminder.rule, reminder.rule_after_completion = repeat.rrule, repeat.after_completion
         reminder.rule_anchor, reminder.tz = repeat.anchor, repeat.tz_name
-    elif due_at is not None and reminder.rule:
-        from crm_tui.dates import to_local
-
-        # Same rule, a new due time: the series now counts from it.
-        reminder.rule_anchor = to_local(due_at, zone).replace(tzinfo=None).isoformat()
-        reminder.tz = getattr(zone, "key", None)
     changes = _diff(
         before, {"title": reminder.title, "due_at": reminder.due_at, "rule": reminder.rule, "owner": reminder.owner}
     )
     if changes:
         reminder.updated_at = now
     return changes
+
+
+def _moved_repeat(rrule: str, after_completion: bool, *, due_at: datetime, tz: tzinfo) -> Repeat:
+    """The reminder's own rule anchored at a new due time; InvalidDate if it would end there."""
+    from crm_tui.dates import Recurrence, to_local
+    from crm_tui.recurrence import check_repeats
+
+    anchor = to_local(due_at, tz).replace(tzinfo=None)
+    check_repeats(Recurrence(rrule, after_completion), anchor_local=anchor, first_due=due_at, tz=tz)
+    return Repeat(rrule, after_completion, anchor.isoformat(), getattr(tz, "key", None))
 
 
 def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, tuple[Any, Any]]:

@@ -177,6 +177,8 @@ def _check_field(node: FieldTerm, text: str, language: Language, *, now: datetim
         return number
     if field.kind == "cadence":
         return _duration_days(raw, text, where)
+    if not field.ages:
+        return _day_value(node, raw, text, where, now=now, tz=tz)
     return _time_value(node, raw, text, where, now=now, tz=tz)
 
 
@@ -187,6 +189,27 @@ def _duration_days(raw: str, text: str, column: int) -> int:
         return parse_duration(raw).total_days()
     except InvalidDate as exc:
         raise QueryError(exc.message, query=text, column=column) from None
+
+
+def _day_value(node: FieldTerm, raw: str, text: str, column: int, *, now: datetime, tz: tzinfo) -> Day:
+    """A field that takes a day only (`close`): a duration is refused with the day it may mean."""
+    from crm_tui.dates import parse_date
+
+    if _DURATION.match(raw) and not raw.isdigit():
+        op = ">" if node.op in (">", ">=") else "<"  # `close:30d` most likely means closing within them
+        raise QueryError(
+            f'{node.name} takes a day (2026-12-01, eom, next fri), not a duration: try {node.name}:{op}"in {raw}"',
+            query=text,
+            column=column,
+        )
+    try:
+        return Day(parse_date(raw, now=now, tz=tz))
+    except InvalidDate:
+        raise QueryError(
+            f"'{raw[:30]}' is not a day (try 2026-12-01, eom, next fri, \"in 30d\")", query=text, column=column
+        ) from None
+    except (OverflowError, ValueError):
+        raise QueryError(f"'{raw[:30]}' is out of range", query=text, column=column) from None
 
 
 def _time_value(node: FieldTerm, raw: str, text: str, column: int, *, now: datetime, tz: tzinfo) -> Any:

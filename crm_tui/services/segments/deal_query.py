@@ -137,7 +137,7 @@ DEAL_FIELDS: dict[str, Field] = {
             example="amount>5000",
             read=read_amount,
         ),
-        Field("close", "time", "its expected close day", _close, example="close:<2026-12-01"),
+        Field("close", "time", "its expected close day", _close, example="close:<2026-12-01", ages=False),
         Field("won", "time", "when it was won", _won, example="won:>30d"),
         Field("created", "time", "when it was added", _created, example="created:<30d"),
     )

@@ -49,6 +49,7 @@ class Field:
     example: str = ""
     read: ValueReader | None = None  # reads the value instead of the kind's rules (`value>"EUR 5000"`)
     operators: frozenset[str] | None = None  # instead of the kind's (`custom.seats>10` compares text fields)
+    ages: bool = True  # a time field that also takes a duration ago (`last:>30d`); False: days only (`close`)
 
     @property
     def ops(self) -> frozenset[str]:

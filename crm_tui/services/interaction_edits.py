@@ -131,13 +131,7 @@ def delete_interaction(
     now = now or utcnow()
     if interaction.deleted_at is not None:
         raise InvalidInput(f"interaction #{interaction.id} is already deleted")
-    # With the row it wrote in the journal: undo (ctrl+z in the app) brings it back.
-    with change(session, entity="interaction", entity_id=interaction.id, contact_id=interaction.contact_id,
-                action="delete", actor=actor, at=now) as rec:  # fmt: skip
-        interaction.deleted_at = now
-        session.add(interaction)
-        session.flush()
-        rec.changes = {"deleted_at": (None, now)}
+    _set_deleted(session, interaction, now, action="delete", actor=actor, now=now)
     return interaction
 
 
@@ -148,14 +142,20 @@ def restore_interaction(
     now = now or utcnow()
     if interaction.deleted_at is None:
         raise InvalidInput(f"interaction #{interaction.id} is not deleted")
-    deleted_at = interaction.deleted_at
+    _set_deleted(session, interaction, None, action="restore", actor=actor, now=now)
+    return interaction
+
+
+def _set_deleted(
+    session: Session, interaction: Interaction, value: datetime | None, *, action: str, actor: str | None, now: datetime
+) -> None:
+    """Delete or restore, with the row in the journal: undo (ctrl+z in the app) takes it back."""
     with change(session, entity="interaction", entity_id=interaction.id, contact_id=interaction.contact_id,
-                action="restore", actor=actor, at=now) as rec:  # fmt: skip
-        interaction.deleted_at = None
+                action=action, actor=actor, at=now) as rec:  # fmt: skip
+        rec.changes = {"deleted_at": (interaction.deleted_at, value)}
+        interaction.deleted_at = value
         session.add(interaction)
         session.flush()
-        rec.changes = {"deleted_at": (deleted_at, None)}
-    return interaction
 
 
 def purge_deleted_interactions(

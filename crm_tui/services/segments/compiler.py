@@ -193,7 +193,6 @@ def _duration_days(raw: str, text: str, column: int) -> int:
 
 def _day_value(node: FieldTerm, raw: str, text: str, column: int, *, now: datetime, tz: tzinfo) -> Day:
     """A field that takes a day only (`close`): a duration is refused with the day it may mean."""
-    from crm_tui.dates import parse_date
 
     if _DURATION.match(raw) and not raw.isdigit():
         op = ">" if node.op in (">", ">=") else "<"  # `close:30d` most likely means closing within them
@@ -202,18 +201,22 @@ def _day_value(node: FieldTerm, raw: str, text: str, column: int, *, now: dateti
             query=text,
             column=column,
         )
+    return _day(raw, text, column, now=now, tz=tz, hint='is not a day (try 2026-12-01, eom, next fri, "in 30d")')
+
+
+def _day(raw: str, text: str, column: int, *, now: datetime, tz: tzinfo, hint: str) -> Day:
+    """The day `raw` names; QueryError `'raw' hint` when it names none."""
+    from crm_tui.dates import parse_date
+
     try:
         return Day(parse_date(raw, now=now, tz=tz))
     except InvalidDate:
-        raise QueryError(
-            f"'{raw[:30]}' is not a day (try 2026-12-01, eom, next fri, \"in 30d\")", query=text, column=column
-        ) from None
+        raise QueryError(f"'{raw[:30]}' {hint}", query=text, column=column) from None
     except (OverflowError, ValueError):
         raise QueryError(f"'{raw[:30]}' is out of range", query=text, column=column) from None
 
 
 def _time_value(node: FieldTerm, raw: str, text: str, column: int, *, now: datetime, tz: tzinfo) -> Any:
-    from crm_tui.dates import parse_date
 
     if _DURATION.match(raw) and not raw.isdigit():
         if node.op in (":", "!="):
@@ -223,14 +226,8 @@ def _time_value(node: FieldTerm, raw: str, text: str, column: int, *, now: datet
                 column=node.column,
             )
         return Age(_duration_days(raw, text, column))
-    try:
-        return Day(parse_date(raw, now=now, tz=tz))
-    except InvalidDate:
-        raise QueryError(
-            f"'{raw[:30]}' is not a date or a duration (try 30d, 2w, 2026-01-01, yesterday)", query=text, column=column
-        ) from None
-    except (OverflowError, ValueError):
-        raise QueryError(f"'{raw[:30]}' is out of range", query=text, column=column) from None
+    hint = "is not a date or a duration (try 30d, 2w, 2026-01-01, yesterday)"
+    return _day(raw, text, column, now=now, tz=tz, hint=hint)
 
 
 # ---------------------------------------------------------------- compiling

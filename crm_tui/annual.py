@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from crm_tui.errors import InvalidInput
 
@@ -18,21 +18,59 @@ DEFAULT_NOTICE_DAYS = 7
 BIRTHDAY = "birthday"
 
 
-def parse_annual(text: str, *, option: str = "--birthday") -> str:
-    """`04-12`, `--04-12` or `1990-04-12` as the stored form; InvalidInput for anything else."""
+# Labels of a date that says when something happened (a birth, a wedding): never after today. Other
+# yearly dates may start in a later year (`renewal=2027-03-01` comes back from 2027 on).
+_PAST_EVENTS = frozenset({"birthday", "birth date", "birthdate", "date of birth", "dob", "bday", "born", "anniversary"})
+
+
+def parse_annual(text: str, *, option: str = "--birthday", label: str | None = None, today: date | None = None) -> str:
+    """`04-12`, `--04-12` or `1990-04-12` as the stored form; InvalidInput for anything else.
+
+    The date of `label` (the birthday's for `--birthday` when none is given) is refused after
+    `today` (default: `today_anywhere()`) when it says when something happened (`is_past_event`).
+    """
     raw = text.strip()
+    stored = None
     m = _FULL.match(raw)
     try:
         if m:
-            return date(int(m[1]), int(m[2]), int(m[3])).isoformat()
-        m = _NO_YEAR.match(raw)
-        if m:
+            stored = date(int(m[1]), int(m[2]), int(m[3])).isoformat()
+        elif m := _NO_YEAR.match(raw):
             month, day = (int(m[1]), int(m[2])) if m[1] else (int(m[3]), int(m[4]))
             date(2000, month, day)  # a leap year: --02-29 is a date
-            return f"--{month:02d}-{day:02d}"
+            stored = f"--{month:02d}-{day:02d}"
     except ValueError:
         pass
-    raise InvalidInput(f"'{raw}' is not a date (use MM-DD or YYYY-MM-DD) ({option})")
+    if stored is None:
+        raise InvalidInput(f"'{raw}' is not a date (use MM-DD or YYYY-MM-DD) ({option})")
+    label = label if label is not None else BIRTHDAY if option == "--birthday" else None
+    problem = future_event(stored, label, today or today_anywhere()) if label else None
+    if problem:
+        raise InvalidInput(f"'{raw}' {problem} ({option})")
+    return stored
+
+
+def is_past_event(label: str) -> bool:
+    """Whether a date of this label says when something happened: a birthday, an anniversary
+    (`wedding anniversary` too), a date of birth under another name."""
+    key = " ".join(label.casefold().split())
+    return key in _PAST_EVENTS or key.endswith(" anniversary")
+
+
+def future_event(value: str, label: str, today: date) -> str | None:
+    """What is wrong with a stored date of `label` that says when something happened but falls after
+    `today` (`is after today: a birthday cannot be in the future`); None when it is fine (no year too)."""
+    year, month, day = parts(value)
+    if year is None or not is_past_event(label) or date(year, month, day) <= today:
+        return None
+    said = " ".join(label.lower().split())
+    return f"is after today: {'an' if said[:1] in 'aeiou' else 'a'} {said} cannot be in the future"
+
+
+def today_anywhere(now: datetime | None = None) -> date:
+    """The latest date it is anywhere on Earth at `now` (UTC+14): a check with no time zone to go by
+    refuses no date that is today somewhere."""
+    return ((now or datetime.now(UTC)).astimezone(UTC) + timedelta(hours=14)).date()
 
 
 def parts(value: str) -> tuple[int | None, int, int]:

@@ -73,7 +73,7 @@ class Recurrence:
         else:
             text = _FREQ_WORDS[freq] if n == 1 else f"every {n} {_UNIT_OF_FREQ[freq]}"
         if "COUNT" in parts:
-            text += f", {parts['COUNT']} times"
+            text += f", {parts['COUNT']} time{'' if parts['COUNT'] == '1' else 's'}"
         if len(until := parts.get("UNTIL", "")) >= 8:
             text += f", until {until[:4]}-{until[4:6]}-{until[6:8]}"
         return text + (" after completion" if self.after_completion else "")
@@ -187,7 +187,10 @@ def next_occurrence(rec: Recurrence, *, anchor_local: datetime, after: datetime,
     try:
         if rec.after_completion:
             day = to_local(after_utc, tz).date() + _calendar_step(_UNIT_OF_FREQ[parts["FREQ"]], interval)
-            return to_utc(datetime.combine(day, anchor_local.time()), tz)
+            wall = datetime.combine(day, anchor_local.time())
+            # Counted from completion, the series still ends where its UNTIL says (its COUNT: `count_down`).
+            until = _until_local(parts.get("UNTIL", ""), tz) if "UNTIL" in parts else None
+            return None if until is not None and wall > until else to_utc(wall, tz)
         rule = _build_rrule(rec.rrule, _local_until(rec.rrule, tz), anchor_local)
         # The series runs in wall time; start a few hours early because around a DST change
         # wall-clock order and UTC order can disagree by the size of the shift.
@@ -200,6 +203,22 @@ def next_occurrence(rec: Recurrence, *, anchor_local: datetime, after: datetime,
     except (ValueError, OverflowError):
         # The next occurrence would fall past year 9999: the series is over.
         return None
+
+
+def count_down(rrule: str) -> str | None:
+    """A rule counted from completion once an occurrence of it is done: its COUNT (the occurrences
+    left, the one just done among them) one lower, or None when that one was its last. A rule
+    without COUNT comes back as it is."""
+    count = _rule_parts(rrule).get("COUNT", "")
+    if not (count.isascii() and count.isdigit()):
+        return rrule
+    left = int(count) - 1
+    return re.sub(r"(?<=[:;])COUNT=\d+", f"COUNT={left}", rrule, count=1) if left > 0 else None
+
+
+def without_count(rrule: str) -> str:
+    """The rule with no COUNT part."""
+    return "RRULE:" + ";".join(f"{k}={v}" for k, v in _rule_parts(rrule).items() if k != "COUNT")
 
 
 def _until_local(until: str, tz: tzinfo) -> datetime | None:

@@ -276,7 +276,9 @@ def edit(
         nickname=nickname, department=department,
     )  # fmt: skip
     with rt.session() as session:
-        contact = edit_contact_and_person(session, resolve_contact(session, ref), data, more, actor=rt.user)
+        contact = edit_contact_and_person(
+            session, resolve_contact(session, ref), data, more, actor=rt.user, now=rt.now(), tz=rt.tz
+        )
     rt.done(f"Updated #{contact.id} {contact.display_name}", contact.id)
 
 
@@ -314,7 +316,7 @@ def restore(ctx: typer.Context, ref: str = typer.Argument(..., help="A contact i
 def history(
     ctx: typer.Context,
     ref: str = typer.Argument(..., help="12, #12, an email, or part of a name (trashed contacts too)."),
-    limit: int = typer.Option(200, "--limit", "-n", min=1, max=MAX_LIMIT, help="At most this many changes."),
+    limit: int = typer.Option(200, "--limit", "-n", min=0, max=MAX_LIMIT, help="At most this many changes (0: all)."),
     fmt: str | None = FormatOption,
 ) -> None:
     """Who changed what on a contact and its reminders, newest first.
@@ -328,7 +330,8 @@ def history(
     rt = runtime(ctx)
     fmt = rt.fmt(fmt)
     with rt.connection() as conn:
-        changes = contact_history(conn, find_contact(conn, ref, deleted=None).id, limit=limit)
+        changes = contact_history(conn, find_contact(conn, ref, deleted=None).id, limit=limit + 1 if limit else None)
+    changes = rt.first(changes, limit, "changes")
     records = [
         {
             "at": c.at,

@@ -52,10 +52,13 @@ def nps(
 def _act(rt: Runtime, ref: str, *, action: str, via: str, note: str | None, follow_up: str | None) -> None:
     from crm_tui.services.contacts.finding import find_contact
     from crm_tui.services.feedback import ask_or_thank
-    from crm_tui.services.interactions import check_kind
+    from crm_tui.services.interactions import check_follow_up, check_kind
 
     kind = check_kind(via)
     due = rt.when(follow_up, option="--follow-up", default_time=REMINDER_DEFAULT_TIME) if follow_up else None
+    if due is not None:  # as `crm log --follow-up`: today is fine, a day before it a mistake
+        with rt.about("--follow-up"):
+            check_follow_up(due, now=rt.now(), tz=rt.tz, text=follow_up)
     with rt.session() as session:
         contact = find_contact(session.connection(), ref)
         interaction, reminder = ask_or_thank(session, contact.id, action=action, actor=rt.user, kind=kind, note=note,

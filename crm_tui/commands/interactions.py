@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from crm_tui.commands.runtime import FormatOption, runtime
+from crm_tui.commands.runtime import MAX_LIMIT, FormatOption, runtime
 
 if TYPE_CHECKING:
     from crm_tui.services.interactions import InteractionRow
@@ -56,7 +56,7 @@ def list_(
     since: str | None = typer.Option(None, "--from", help="Only from this time on: 2026-11-01, 2 weeks ago."),
     until: str | None = typer.Option(None, "--to", help="Only before this time."),
     deleted: bool = typer.Option(False, "--deleted", help="The deleted ones (the trash), most recently deleted first."),
-    limit: int = typer.Option(50, "--limit", "-n", min=1, help="At most this many."),
+    limit: int = typer.Option(50, "--limit", "-n", min=0, max=MAX_LIMIT, help="At most this many rows (0: all)."),
     fmt: str | None = FormatOption,
 ) -> None:
     """List interactions, newest first.
@@ -74,8 +74,10 @@ def list_(
     with rt.connection() as conn:
         contact_id = find_contact(conn, contact).id if contact else None
         rows = list_interactions(
-            conn, query=query, contact_id=contact_id, kind=kind, since=start, until=end, deleted=deleted, limit=limit
-        )
+            conn, query=query, contact_id=contact_id, kind=kind, since=start, until=end, deleted=deleted,
+            limit=limit + 1 if limit else None,
+        )  # fmt: skip
+    rows = rt.first(rows, limit, "interactions")
     columns = [*COLUMNS, ("deleted_at", "Deleted")] if deleted else COLUMNS
     render([interaction_record(r) for r in rows], columns, fmt, tz=rt.tz)
 

@@ -250,7 +250,7 @@ def import_revert(
 
     rt = runtime(ctx)
     with rt.session() as session:
-        summary = revert_batch(session, batch, actor=rt.user)
+        summary = revert_batch(session, batch, actor=rt.user, tz=rt.tz)
     rt.done(f"Reverted import {summary.batch_id}: {summary.line()}", summary.batch_id)
 
 

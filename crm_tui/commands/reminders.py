@@ -133,6 +133,8 @@ def done(ctx: typer.Context, reminder_id: str = typer.Argument(..., metavar="ID"
         reminder = complete_reminder(session, get_reminder(session, reminder_id), actor=rt.user)
     if reminder.done_at is None:
         rt.done(f"Reminder #{reminder.id} done; next due {human_value(reminder.due_at, rt.tz)}", reminder.id)
+    elif reminder.rule:
+        rt.done(f"Reminder #{reminder.id} done; its repeat has ended: no next one", reminder.id)
     else:
         rt.done(f"Reminder #{reminder.id} done", reminder.id)
 

@@ -10,7 +10,6 @@ from typing import Any, BinaryIO
 from crm_tui.errors import InvalidInput
 from crm_tui.io.csvread import CsvSource, open_csv
 from crm_tui.io.fields import (
-    parse_birthday,
     parse_cadence,
     parse_email,
     parse_instant,
@@ -208,12 +207,15 @@ class ContactMapper:
             add("    PERSON(rec, line, cells)")
         add("    rec.check()")
         add("    return rec")
+        birthday = (
+            _birth_date_reader() if self.birthday >= 0 or any(i >= 0 for i in self.birth_parts.values()) else None
+        )
         namespace: dict[str, Any] = {
             "ContactRecord": ContactRecord, "NEW": object.__new__, "DEFAULTS": _DEFAULTS, "Labeled": Labeled,
             "RowError": RowError,
             "unneutralize": unneutralize if self.neutralized else _as_is,
             "clean_label": clean_label, "split_labeled": split_labeled, "parse_email": parse_email,
-            "parse_phone": parse_phone, "parse_cadence": parse_cadence, "parse_birthday": parse_birthday,
+            "parse_phone": parse_phone, "parse_cadence": parse_cadence, "parse_birthday": birthday,
             "parse_instant": parse_instant, "add_tags": _add_tags if self.neutralized else _add_raw_tags,
             "birth_text": _birth_text, "H": self.header, "TZ": self.tz, "NEEDS_CLEANING": needs_cleaning,
             "DAYFIRST": self.dayfirst, "CADENCES": self._cadences, "CUSTOM": [key for _, key in self.custom],
@@ -329,3 +331,11 @@ class ContactCsvReader:
     def __iter__(self) -> Iterator[ContactRecord | Skipped]:
         # The compiled function itself, not the `map` method around it: one call less per row.
         return mapped_rows(self.source.rows(), self.mapper.map_row, source=self.name, skip_invalid=self.skip_invalid)
+
+
+def _birth_date_reader() -> Callable[..., str | None]:
+    """The birthday cells' reader: a date of birth after today is refused (imported here, as
+    PersonColumns is, so a file without person columns does not load the person readers)."""
+    from crm_tui.io.contacts_person import parse_birth_date
+
+    return parse_birth_date

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
+from crm_tui.annual import BIRTHDAY, future_event, today_anywhere
 from crm_tui.io.fields import parse_birthday, shorten, unneutralize
 from crm_tui.io.presets import GOOGLE_SEPARATOR, PERSON_TARGETS, Col
 from crm_tui.records import Address, ContactRecord, Labeled, RowError
@@ -96,6 +98,24 @@ def read_urls(cell: str) -> list[tuple[str | None, str]]:
     return out
 
 
+def parse_yearly(
+    value: str, line: int, column: str, label: str, *, dayfirst: bool = False, today: date | None = None
+) -> str | None:
+    """A yearly date of `label` as `parse_birthday` reads it; RowError when it says when something
+    happened (a birthday, an anniversary) yet falls after `today` (default: the latest date anywhere)."""
+    parsed = parse_birthday(value, line, column, dayfirst=dayfirst)
+    if parsed is not None:
+        problem = future_event(parsed, label, today or today_anywhere())
+        if problem:
+            raise RowError(line, f"'{shorten(value.strip())}' {problem}", column)
+    return parsed
+
+
+def parse_birth_date(value: str, line: int, column: str, *, dayfirst: bool = False) -> str | None:
+    """A birthday cell (`parse_birthday`'s arguments): a date of birth after today is refused."""
+    return parse_yearly(value, line, column, BIRTHDAY, dayfirst=dayfirst)
+
+
 def read_dates(cell: str, line: int, column: str, *, dayfirst: bool) -> list[tuple[str, str]]:
     """`anniversary:2010-06-12;renewal:2027-03-01` as [(label, date)]."""
     out = []
@@ -105,7 +125,7 @@ def read_dates(cell: str, line: int, column: str, *, dayfirst: bool) -> list[tup
         label, rest = _label_and_rest(part)
         if not label:
             raise RowError(line, f"'{shorten(part)}' is not LABEL:DATE", column)
-        value = parse_birthday(rest, line, column, dayfirst=dayfirst)
+        value = parse_yearly(rest, line, column, label, dayfirst=dayfirst)
         if value is not None:
             out.append((label, value))
     return out
@@ -175,7 +195,7 @@ class PersonColumns:
             for i in group.parts.get("value", []):
                 value = self._cell(cells, i)
                 if value and label:
-                    parsed = parse_birthday(value, line, self.header[i], dayfirst=self.dayfirst)
+                    parsed = parse_yearly(value, line, self.header[i], label, dayfirst=self.dayfirst)
                     if parsed is not None:
                         rec.dates.append((label, parsed))
         for i, kind, label in self.whole:
@@ -193,6 +213,7 @@ class PersonColumns:
             elif kind == "dates":
                 rec.dates.extend(read_dates(value, line, self.header[i], dayfirst=self.dayfirst))
             else:  # anniversary, or a date:LABEL mapping
-                parsed = parse_birthday(value, line, self.header[i], dayfirst=self.dayfirst)
+                label = label or "anniversary"
+                parsed = parse_yearly(value, line, self.header[i], label, dayfirst=self.dayfirst)
                 if parsed is not None:
-                    rec.dates.append((label or "anniversary", parsed))
+                    rec.dates.append((label, parsed))

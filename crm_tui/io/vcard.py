@@ -11,11 +11,12 @@ import binascii
 import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import BinaryIO
 
-from crm_tui.io.fields import APPLE_NO_YEAR, parse_birthday, parse_email, parse_instant, parse_phone
+from crm_tui.io.contacts_person import parse_yearly
+from crm_tui.io.fields import APPLE_NO_YEAR, parse_email, parse_instant, parse_phone
 from crm_tui.io.vcard_lines import RawCard, components, plain_escapes, read_cards, text_list, unescape, uri_value
 from crm_tui.io.vcard_shadow import (
     ANNIVERSARIES,
@@ -93,6 +94,7 @@ class _CardReading:
         self.rec = rec
         self.ab_labels = ab_labels
         self.tz = tz
+        self.today = datetime.now(tz).date()  # a birthday or an anniversary after it is left out
         self.version = version
         self.out = V4 if version == "4.0" else V3  # the version the card goes out in: crm's forms are its
         self.names: list[SourceProperty] = []  # every N, and every NOTE: shadows when crm writes them otherwise
@@ -219,7 +221,7 @@ class _CardReading:
                 return False
             if not raw or not label or any(d[0] == label for d in rec.dates) or label.casefold() == "birthday":
                 return False
-            value = parse_birthday(raw, prop.line, name)
+            value = parse_yearly(raw, prop.line, name, label, today=self.today)
             if value is None:
                 return False
             rec.dates.append((label, value))
@@ -248,7 +250,7 @@ class _CardReading:
             return True
         if prop.params.get("X-APPLE-OMIT-YEAR") and raw[:4].isdigit():
             raw = APPLE_NO_YEAR + raw[4:]
-        self.rec.birthday = parse_birthday(raw, prop.line, "BDAY")
+        self.rec.birthday = parse_yearly(raw, prop.line, "BDAY", "birthday", today=self.today)
         self.seen.add("BDAY")
         if self.out == V3 and "T" in raw and not prop.params.get("VALUE"):
             # A date-time (DAVx5's `BDAY:1996-04-15T201243+04:00`) is kept as written while the date is

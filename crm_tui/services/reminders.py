@@ -251,15 +251,25 @@ def _new_reminder(
 def complete_reminder(
     session: Session, reminder: Reminder, *, actor: str | None = None, now: datetime | None = None
 ) -> Reminder:
-    """Mark done; a recurring reminder moves to its next occurrence instead."""
+    """Mark done; a recurring reminder moves to its next occurrence instead, unless its rule has ended
+    (past its UNTIL, or its COUNT done: counted from completion, the rule keeps the occurrences left)."""
+    from crm_tui.recurrence import count_down
+
     now = now or utcnow()
     if reminder.done_at is not None:
         raise InvalidInput(f"reminder #{reminder.id} is already done")
     next_due = next_due_at(reminder, now=now) if reminder.rule else None
+    rule = reminder.rule
+    if next_due is not None and rule is not None and reminder.rule_after_completion:
+        rule = count_down(rule)
+        next_due = next_due if rule is not None else None
     with _change(session, reminder, "done", actor, now) as rec:
         if next_due is not None:
-            rec.changes = {"due_at": (reminder.due_at, next_due)}
-            reminder.due_at = next_due
+            moved: dict[str, tuple[Any, Any]] = {"due_at": (reminder.due_at, next_due)}
+            if rule != reminder.rule:
+                moved["rule"] = (reminder.rule, rule)
+            rec.changes = moved
+            reminder.due_at, reminder.rule = next_due, rule
             reminder.snoozed_until = None
         else:
             rec.changes = {"done_at": (None, now)}
@@ -378,10 +388,12 @@ def _edit(
 def _moved_repeat(rrule: str, after_completion: bool, *, due_at: datetime, tz: tzinfo) -> Repeat:
     """The reminder's own rule anchored at a new due time; InvalidDate if it would end there."""
     from crm_tui.dates import Recurrence, to_local
-    from crm_tui.recurrence import check_repeats
+    from crm_tui.recurrence import check_repeats, without_count
 
     anchor = to_local(due_at, tz).replace(tzinfo=None)
-    check_repeats(Recurrence(rrule, after_completion), anchor_local=anchor, first_due=due_at, tz=tz)
+    # Counted from completion, COUNT is what is left of the series (the due moved among it), not a new start.
+    checked = without_count(rrule) if after_completion else rrule
+    check_repeats(Recurrence(checked, after_completion), anchor_local=anchor, first_due=due_at, tz=tz)
     return Repeat(rrule, after_completion, anchor.isoformat(), getattr(tz, "key", None))
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.orm import Session
 
-from crm_tui.dates import utcnow
+from crm_tui.dates import format_local, utcnow
 from crm_tui.errors import Conflict, NotFound, shown
 from crm_tui.keys import parse_id
 from crm_tui.models import (
@@ -82,13 +82,16 @@ class RevertSummary:
         return ", ".join(parts)
 
 
-def revert_batch(session: Session, ref: str | int, *, actor: str, now: datetime | None = None) -> RevertSummary:
-    """Undo an import: remove what it created, put back the fields it changed."""
+def revert_batch(
+    session: Session, ref: str | int, *, actor: str, now: datetime | None = None, tz: tzinfo | None = None
+) -> RevertSummary:
+    """Undo an import: remove what it created, put back the fields it changed (times in messages: in `tz`)."""
     now = now or utcnow()
     batch = get_batch(session, ref)
     assert batch.id is not None
     if batch.reverted_at is not None:
-        raise Conflict(f"import {batch.id} was already reverted on {batch.reverted_at:%Y-%m-%d %H:%M} UTC")
+        when = format_local(batch.reverted_at, tz) if tz is not None else format_local(batch.reverted_at, UTC) + " UTC"
+        raise Conflict(f"import {batch.id} was already reverted on {when}")
     summary = RevertSummary(batch.id)
     if batch.kind in ("deals", "payments"):
         from crm_tui.services.money.imports import revert_money_batch

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, select
 
-from crm_tui.annual import BIRTHDAY, month_day, parse_annual, parts
+from crm_tui.annual import BIRTHDAY, month_day, parse_annual, parts, today_anywhere
 from crm_tui.dates import utcnow
 from crm_tui.errors import InvalidInput
 from crm_tui.keys import clean_url, fast_name_key, url_key
@@ -97,20 +97,25 @@ def _snapshot(conn: Any, contact: Contact) -> dict[str, Any]:
 
 
 def apply_person_edit(
-    session: Session, contact: Contact, edit: PersonEdit, *, actor: str, now: datetime | None = None
-) -> dict[str, tuple[Any, Any]]:
-    """Apply `edit` to the contact; returns (and records, so `crm undo` reverses it) the changes, field by field."""
+    session: Session, contact: Contact, edit: PersonEdit, *, actor: str, now: datetime | None = None,
+    tz: tzinfo | None = None,
+) -> dict[str, tuple[Any, Any]]:  # fmt: skip
+    """Apply `edit` to the contact; returns (and records, so `crm undo` reverses it) the changes, field by field.
+
+    A birthday or an anniversary after today (in `tz`; without one, the latest date anywhere) is refused.
+    """
     now = now or utcnow()
     assert contact.id is not None
+    today = today_local(now, tz) if tz is not None else today_anywhere(now)
     with change(session, entity="contact", entity_id=contact.id, action="update", actor=actor, at=now,
                 parts=CONTACT_PARTS) as rec:  # fmt: skip
-        rec.changes = _apply(session, contact, edit, now=now)
+        rec.changes = _apply(session, contact, edit, now=now, today=today)
     return dict(rec.changes)
 
 
 def edit_contact_and_person(
     session: Session, contact: Contact, data: ContactUpdate, edit: PersonEdit | None, *, actor: str,
-    now: datetime | None = None,
+    now: datetime | None = None, tz: tzinfo | None = None,
 ) -> Contact:  # fmt: skip
     """Apply a contact's fields (`edit_contact`) and its person's parts as one change: one entry, one undo."""
     from crm_tui.services.contacts.writing import edit_contact
@@ -121,11 +126,13 @@ def edit_contact_and_person(
                 parts=CONTACT_PARTS):  # fmt: skip
         edit_contact(session, contact, data, actor=actor, now=now)
         if edit:
-            apply_person_edit(session, contact, edit, actor=actor, now=now)
+            apply_person_edit(session, contact, edit, actor=actor, now=now, tz=tz)
     return contact
 
 
-def _apply(session: Session, contact: Contact, edit: PersonEdit, *, now: datetime) -> dict[str, tuple[Any, Any]]:
+def _apply(
+    session: Session, contact: Contact, edit: PersonEdit, *, now: datetime, today: date
+) -> dict[str, tuple[Any, Any]]:
     assert contact.id is not None
     cid = contact.id
     conn = session.connection()
@@ -138,7 +145,7 @@ def _apply(session: Session, contact: Contact, edit: PersonEdit, *, now: datetim
     if edit.birthday is not None:
         dates[BIRTHDAY] = edit.birthday
     for label, value in dates.items():
-        _set_date(conn, cid, label, value)
+        _set_date(conn, cid, label, value, today=today)
     _edit_fields(session, contact, edit)
     _edit_addresses(conn, cid, edit)
     _edit_urls(conn, cid, edit)
@@ -152,7 +159,7 @@ def _apply(session: Session, contact: Contact, edit: PersonEdit, *, now: datetim
     return changes
 
 
-def _set_date(conn: Any, contact_id: int, label: str, value: str) -> None:
+def _set_date(conn: Any, contact_id: int, label: str, value: str, *, today: date) -> None:
     label = " ".join(label.split())
     key = " ".join(label.casefold().split())
     d = t.contact_dates.c
@@ -162,7 +169,7 @@ def _set_date(conn: Any, contact_id: int, label: str, value: str) -> None:
         if removed.rowcount == 0:
             raise InvalidInput(f"#{contact_id} has no {label} to remove ({option})")
         return
-    stored = parse_annual(value, option=option)
+    stored = parse_annual(value, option=option, label=label, today=today)
     conn.execute(delete(t.contact_dates).where(d.contact_id == contact_id, d.label_key == key))
     conn.execute(
         t.contact_dates.insert().values(

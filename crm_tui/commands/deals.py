@@ -39,15 +39,21 @@ LIST_COLUMNS = [
 NONE_WORDS = ("none", "off", "")
 
 
-def _org_id(session: Session, rt: Runtime, ref: str) -> int:
-    """The organization named `ref`, created when there is none by that name."""
-    from crm_tui.errors import NotFound
-    from crm_tui.services.organizations import add_org, find_org
+def _org_id(session: Session, rt: Runtime, ref: str, created: list[str]) -> int:
+    """The organization named `ref`, created when there is none by that name (its name added to
+    `created`, said on stderr once the change is committed); a name close to an existing one is
+    refused (services.organizations.org_for_record)."""
+    from crm_tui.services.organizations import org_for_record
 
-    try:
-        return find_org(session.connection(), ref).id
-    except NotFound:
-        return add_org(session, ref, actor=rt.user, now=rt.now())
+    org_id, new = org_for_record(session, ref, actor=rt.user, now=rt.now())
+    if new is not None:
+        created.append(new)
+    return org_id
+
+
+def _say_created(rt: Runtime, created: list[str]) -> None:
+    for name in created:
+        rt.note(f"crm: new organization '{name}'")
 
 
 def _contact_id(conn: Connection, ref: str) -> int:
@@ -62,7 +68,9 @@ def add(
     title: str = typer.Argument(..., help='What is being sold, e.g. "Website redesign".'),
     amount_text: str = typer.Option(..., "--amount", "-a", metavar="MONEY", help="5000, EUR 5000, €5,000.50."),
     contact: str | None = typer.Option(None, "--contact", "-c", help="The contact: 12, an email, part of a name."),
-    org: str | None = typer.Option(None, "--org", help="The organization (default: the contact's); created if new."),
+    org: str | None = typer.Option(
+        None, "--org", help="The organization (default: the contact's); created if new, unless close to one."
+    ),
     stage: str | None = typer.Option(None, "--stage", "-s", help="The stage (default: the first), e.g. proposal."),
     pipeline: str | None = typer.Option(None, "--pipeline", help="The pipeline (default: the first one)."),
     probability: str | None = typer.Option(None, "--probability", help="Its own chance in %, instead of the stage's."),
@@ -85,13 +93,14 @@ def add(
     close_day = read_day(rt, close, option="--close") if close else None
     due = rt.when(next_due, option="--next-due", default_time=_nine()) if next_due else None
     percent = read_percent(probability, option="--probability") if probability is not None else None
+    created: list[str] = []
     with rt.session() as session:
         conn = session.connection()
         fields = DealFields(
             title=title,
             amount=read_money(conn, amount_text, option="--amount"),
             contact_id=_contact_id(conn, contact) if contact else None,
-            organization_id=_org_id(session, rt, org) if org else None,
+            organization_id=_org_id(session, rt, org, created) if org else None,
             owner=owner,
             probability=percent,
             expected_close=close_day,
@@ -110,6 +119,7 @@ def add(
             actor=rt.user,
             now=rt.now(),
         )
+    _say_created(rt, created)
     rt.done(f"Added deal #{deal.id}: {deal.title} ({amount(deal.amount, deal.currency, 'table')})", deal.id)
 
 
@@ -211,9 +221,11 @@ def show(ctx: typer.Context, deal_id: str = typer.Argument(..., metavar="ID"), f
             for p in payments
         ]
         record["history"] = [
-            {"at": c.at, "actor": c.actor, "action": c.action, "field": c.field, "old": c.old_value, "new": c.new_value}
+            {"at": c.at, "actor": c.actor, "action": c.action, "field": c.field,
+             "old": _history_value(c.field, c.old_value, stage_names),
+             "new": _history_value(c.field, c.new_value, stage_names)}
             for c in changes
-        ]
+        ]  # fmt: skip
     fields(list(record.items()), fmt, tz=rt.tz)
     if fmt in ("json", "ndjson", "csv"):
         return
@@ -229,6 +241,13 @@ def show(ctx: typer.Context, deal_id: str = typer.Argument(..., metavar="ID"), f
             )
 
 
+def _history_value(field: str | None, value: str | None, stage_names: dict[int, str]) -> str | None:
+    """A recorded value for the machine formats: a stage by its name (`stage #7 (removed)` once deleted)."""
+    from crm_tui.services.money.explain import STAGE_FIELDS, stage_text
+
+    return stage_text(value, stage_names) if field in STAGE_FIELDS else value
+
+
 def _change_text(change: Any, stage_names: dict[int, str], currency: str) -> str:
     from crm_tui.services.money.explain import deal_change_text
 
@@ -242,7 +261,9 @@ def edit(
     title: str | None = typer.Option(None, "--title", help="New title."),
     amount_text: str | None = typer.Option(None, "--amount", "-a", metavar="MONEY", help="New amount."),
     contact: str | None = typer.Option(None, "--contact", "-c", help="New contact ('none' removes it)."),
-    org: str | None = typer.Option(None, "--org", help="New organization ('none' removes it)."),
+    org: str | None = typer.Option(
+        None, "--org", help="New organization ('none' removes it); created if new, unless close to one."
+    ),
     probability: str | None = typer.Option(
         None, "--probability", help="Its own chance in %; 'auto' follows the stage."
     ),
@@ -263,6 +284,7 @@ def edit(
     from crm_tui.services.money.deal_changes import edit_deal, get_deal
 
     rt = runtime(ctx)
+    created: list[str] = []
     with rt.session() as session:
         conn = session.connection()
         deal = get_deal(session, deal_id)
@@ -274,7 +296,7 @@ def edit(
         if contact is not None:
             values["contact_id"] = None if contact.lower() in NONE_WORDS else _contact_id(conn, contact)
         if org is not None:
-            values["organization_id"] = None if org.lower() in NONE_WORDS else _org_id(session, rt, org)
+            values["organization_id"] = None if org.lower() in NONE_WORDS else _org_id(session, rt, org, created)
         if probability is not None:
             values["probability"] = read_percent(probability, option="--probability")
         if close is not None:
@@ -293,6 +315,7 @@ def edit(
         if not values:
             raise InvalidInput("nothing to change: give at least one option (see `crm deal edit --help`)")
         changes = edit_deal(session, deal, values, actor=rt.user, now=rt.now())
+    _say_created(rt, created)
     rt.done(f"Updated deal #{deal.id}" if changes else f"Nothing changed on deal #{deal.id}", deal.id)
 
 

@@ -57,7 +57,9 @@ def forecast(
         raise InvalidInput(f"unknown scenario '{scenario}' (use {', '.join(SCENARIOS)}) (--scenario)")
     with rt.connection() as conn:
         pipeline_id = find_pipeline(conn, pipeline).id if pipeline else None
-        result = compute(conn, now=rt.now(), tz=rt.tz, months=months, past=past, pipeline_id=pipeline_id)
+        result = compute(
+            conn, now=rt.now(), tz=rt.tz, months=months, past=past, pipeline_id=pipeline_id, every_month=True
+        )
     if stages:
         columns = [
             ("stage", "Stage"),

@@ -28,7 +28,9 @@ def add(
     args: list[str] = typer.Argument(
         ..., metavar="[REF] MONEY", help="Who paid (unless --org or --deal), and how much."
     ),
-    org: str | None = typer.Option(None, "--org", help="The organization that paid (default: the contact's)."),
+    org: str | None = typer.Option(
+        None, "--org", help="The organization that paid (default: the contact's); created if new, unless close to one."
+    ),
     at: str | None = typer.Option(None, "--at", help="When it was paid (default: today): yesterday, 2026-11-03."),
     deal: str | None = typer.Option(None, "--deal", help="The deal it pays for."),
     note: str | None = typer.Option(None, "--note", help="A note, e.g. the invoice it settles."),
@@ -42,7 +44,7 @@ def add(
     from crm_tui.services.contacts.finding import find_contact
     from crm_tui.services.money.deals import parse_deal_id
     from crm_tui.services.money.payments import add_payment
-    from crm_tui.services.organizations import find_org
+    from crm_tui.services.organizations import org_for_record
 
     rt = runtime(ctx)
     if len(args) > 2:
@@ -52,21 +54,28 @@ def add(
     paid_on = read_day(rt, at, option="--at") if at else read_day(rt, "today", option="--at")
     if later := not_yet_received(paid_on, read_day(rt, "today", option="--at")):
         raise InvalidInput(f"{later} (--at)")
+    created = None
     with rt.session() as session:
         conn = session.connection()
         money = read_money(conn, args[-1], option="MONEY", allow_negative=True)
+        contact_id = find_contact(conn, args[0]).id if len(args) == 2 else None
+        org_id = None
+        if org:
+            org_id, created = org_for_record(session, org, actor=rt.user, now=rt.now())
         payment = add_payment(
             session,
             money,
             paid_on=paid_on,
             actor=rt.user,
             now=rt.now(),
-            contact_id=find_contact(conn, args[0]).id if len(args) == 2 else None,
-            organization_id=find_org(conn, org).id if org else None,
+            contact_id=contact_id,
+            organization_id=org_id,
             deal_id=parse_deal_id(deal) if deal else None,
             note=note,
             reference=reference,
         )
+    if created is not None:
+        rt.note(f"crm: new organization '{created}'")
     rt.done(f"Added payment #{payment.id}: {money.human()} on {paid_on.isoformat()}", payment.id)
 
 

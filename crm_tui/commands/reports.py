@@ -392,7 +392,9 @@ def revenue(
     group = groups[0] if groups else None
     spans = _range(rt, start, end, period, 12 if period == "month" else 4)
     with rt.connection() as conn:
-        result = revenue_report(conn, spans, by=period, now=rt.now(), tz=rt.tz, group=group, ahead=ahead, past=past)
+        result = revenue_report(
+            conn, spans, by=period, now=rt.now(), tz=rt.tz, group=group, ahead=ahead, past=past, every_period=True
+        )
     if result.is_empty:
         _empty(rt, fmt, f"no payment received {_span_text(spans)} and nothing forecast: crm pay add records one")
         return

@@ -115,6 +115,46 @@ def find_org(conn: Connection, ref: str) -> OrgInfo:
     raise InvalidInput(f"'{text[:60]}' matches {many} organizations: {listed}")
 
 
+# rapidfuzz token-sort similarity (0-100) of name keys from which a name is taken for a typo of another.
+CLOSE_NAME = 85
+
+
+def close_org_name(conn: Connection, name: str) -> str | None:
+    """The organization whose name is closest to `name`, when it is close enough to be a typo of it."""
+    from rapidfuzz import fuzz, process
+
+    key = name_key(label_name(name))
+    if not key:
+        return None
+    names = {str(row.name_key): str(row.name) for row in conn.execute(select(o.name_key, o.name))}
+    found = process.extractOne(key, list(names), scorer=fuzz.token_sort_ratio, score_cutoff=CLOSE_NAME)
+    return names[found[0]] if found else None
+
+
+def org_for_record(session: Session, ref: str, *, actor: str, now: datetime) -> tuple[int, str | None]:
+    """The organization `--org REF` names on a deal or payment: (its id, its name when it was created here).
+
+    Found as `find_org` finds it (id, name, domain or a part of one name); a name that matches none
+    is created, unless it is close to one there is (a typo would leave a stray organization): then
+    NotFound names the close one. An id that matches none creates nothing.
+    """
+    text = ref.strip()
+    try:
+        return find_org(session.connection(), text).id, None
+    except NotFound:
+        raw = text.lstrip("#")
+        if raw.isascii() and raw.isdigit():
+            raise NotFound(f"no organization with id {raw[:20]}") from None
+        near = close_org_name(session.connection(), text)
+        if near is not None:
+            raise NotFound(
+                f"no organization matches '{text[:60]}'; did you mean '{near}'? (`crm org add` creates it)"
+            ) from None
+    org_id = add_org(session, text, actor=actor, now=now)
+    name = session.connection().execute(select(o.name).where(o.id == org_id)).scalar_one()
+    return org_id, str(name)
+
+
 def _clean_domain(domain: str | None) -> str | None:
     if domain is None:
         return None

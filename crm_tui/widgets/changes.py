@@ -94,15 +94,38 @@ def field_change(change: Change, tz: tzinfo, *, of: str = "") -> str:
     return f"edited {name}: {old} → {new}"
 
 
+# (entity, id) -> currency of the deals and payments a history names (services.money.history_amounts).
+Currencies = Mapping[tuple[str, int], str]
+MONEY_ENTITIES = ("deal", "payment")
+
+
+def _money_value(change: Change, value: str | None, currencies: Currencies | None) -> str | None:
+    """A deal's or payment's recorded amount with its currency: the one recorded with it, else the record's."""
+    from crm_tui.services.money.deal_changes import AMOUNT_FIELDS
+    from crm_tui.services.money.explain import amount_text
+
+    if value is None or change.entity not in MONEY_ENTITIES or change.field not in AMOUNT_FIELDS:
+        return value
+    return amount_text(value, (currencies or {}).get((change.entity, change.entity_id), ""))
+
+
 def change_summary(
-    change: Change, tz: tzinfo, titles: Mapping[int, str] | None = None, stage_names: Mapping[int, str] | None = None
+    change: Change,
+    tz: tzinfo,
+    titles: Mapping[int, str] | None = None,
+    stage_names: Mapping[int, str] | None = None,
+    currencies: Currencies | None = None,
 ) -> Text:
-    """One line for a change, without when and who: "edited title: CTO → VP", "trashed"."""
-    if change.entity in ("deal", "payment"):
+    """One line for a change, without when and who: "edited title: CTO → VP", "trashed".
+
+    A deal's or payment's amount shows with the currency recorded with it; one recorded before
+    amounts carried theirs shows in the record's currency from `currencies`, when given.
+    """
+    if change.entity in MONEY_ENTITIES:
         from crm_tui.services.money.explain import deal_change_text
 
-        # Amounts show in minor units' major form without a currency: the deal view names it.
-        line = deal_change_text(change, dict(stage_names or {}), "").strip()
+        currency = (currencies or {}).get((change.entity, change.entity_id), "")
+        line = deal_change_text(change, dict(stage_names or {}), currency).strip()
         return Text(f"{change.entity} #{change.entity_id}: {line}")
     if change.entity == "reminder":
         return _reminder_summary(change, tz, (titles or {}).get(change.entity_id))
@@ -157,18 +180,21 @@ def _interaction_summary(change: Change, tz: tzinfo) -> Text:
     return Text(f"{change.action} {label}")
 
 
-def change_detail(change: Change, tz: tzinfo, titles: Mapping[int, str] | None = None) -> Text:
+def change_detail(
+    change: Change, tz: tzinfo, titles: Mapping[int, str] | None = None, currencies: Currencies | None = None
+) -> Text:
     """A change in full, for the preview: when, who, what, and both values untruncated."""
     from crm_tui.dates import format_local
 
     text = Text(f"{format_local(change.at, tz)} · by {change.actor or 'someone unknown'}\n", style="dim")
-    summary = change_summary(change, tz, titles)
+    summary = change_summary(change, tz, titles, currencies=currencies)
     summary.stylize("bold", 0, len(summary))
     text.append_text(summary)
     if change.field and (change.old_value is not None or change.new_value is not None):
         field = change.field
+        old, new = (_money_value(change, v, currencies) for v in (change.old_value, change.new_value))
         text.append("\nbefore: ", style="dim")
-        text.append(value_text(field, change.old_value, tz))
+        text.append(value_text(field, old, tz))
         text.append("\nafter:  ", style="dim")
-        text.append(value_text(field, change.new_value, tz))
+        text.append(value_text(field, new, tz))
     return text

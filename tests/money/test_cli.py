@@ -87,7 +87,7 @@ def test_deal_lifecycle_in_machine_formats() -> None:
     shown = json.loads(crm("deal", "show", "1", "-f", "json")[1])
     assert (shown["status"], shown["lost_reason"], shown["furthest_stage"]) == ("lost", "budget cut", "Negotiation")
     moves = [(h["action"], h["old"], h["new"]) for h in shown["history"] if h["field"] == "stage_id"]
-    assert moves == [("lost", "4", "6"), ("move", "3", "4")]
+    assert moves == [("lost", "Negotiation", "Lost"), ("move", "Proposal", "Negotiation")]  # stages by name
     assert crm("deal", "list")[1] == ""
     assert "Website" in crm("deal", "list", "--status", "lost")[1]
     why = json.loads(crm("deal", "why", "1", "-f", "json")[1])

@@ -41,6 +41,11 @@ def test_scenarios_by_expected_close_month(book: Book) -> None:
     [undated] = result.undated
     assert (undated.currency, undated.best, undated.deals) == ("EUR", 900000, 1)
     assert not any(r.currency == "EUR" and r.month == "2027-01" for r in result.rows)  # nothing then, in EUR
+    every = book.read(lambda conn: forecast(conn, now=NOW, tz=UTC, months=3, every_month=True))
+    assert [(r.month, r.currency, r.best) for r in every.rows if r.month == "2027-01"] == [
+        ("2027-01", "EUR", 0),  # `crm forecast` shows every month, at zero in EUR then
+        ("2027-01", "USD", 50000),
+    ]
 
 
 def test_retainers_bill_from_the_month_after_the_close(book: Book) -> None:

@@ -96,7 +96,7 @@ def test_feedback_log_nps_ask_and_thank() -> None:
     assert [(r["month"], r["promoters"], r["nps"]) for r in json.loads(out)] == [("2026-03", 1, 100)]
     code, out, _ = crm("contact", "show", "ada")
     assert "9/10" in out
-    code, _, err = crm("feedback", "ask", "ada", "--note", "the launch", "--follow-up", "2026-12-01")
+    code, _, err = crm("feedback", "ask", "ada", "--note", "the launch", "--follow-up", "2030-12-01")
     assert code == 0, err
     assert crm("feedback", "thank", "bob", "--via", "message")[0] == 0
     code, out, _ = crm("contact", "show", "ada", "-f", "json")

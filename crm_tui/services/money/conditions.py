@@ -50,7 +50,8 @@ def contact_tier_condition(conn: Connection, tier: str, *, today: date) -> Any:
 
 
 def contact_value_condition(conn: Connection, op: str, amount: Money, *, today: date, lifetime: bool = False) -> Any:
-    """`value>5000`: contacts whose revenue in `amount`'s currency (last 12 months, or lifetime) compares so.
+    """`value>5000`: contacts whose revenue in `amount`'s currency (last 12 months, or lifetime, to `today`)
+    compares so.
 
     A contact with no payment in that currency has a value of 0 there (so `value<100` keeps it).
     """
@@ -62,7 +63,7 @@ def contact_value_condition(conn: Connection, op: str, amount: Money, *, today: 
     )
     paid = (
         select(pay.contact_id)
-        .where(pay.contact_id.is_not(None), pay.currency == amount.currency)
+        .where(pay.contact_id.is_not(None), pay.currency == amount.currency, pay.paid_on <= today)
         .group_by(pay.contact_id)
     )
     if compare(0, amount.minor):  # zero passes: contacts without a payment pass too, unless theirs fail

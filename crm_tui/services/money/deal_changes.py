@@ -245,34 +245,16 @@ def add_deal(
 
 
 def edit_deal(session: Session, deal: Deal, values: dict[str, Any], *, actor: str, now: datetime) -> dict[str, Any]:
-    """Change the given fields (a None value clears one); returns the recorded changes."""
+    """Change the given fields (a None value clears one); returns the recorded changes.
+
+    Every value is checked before any is set: a refused edit leaves the deal as it was, in the
+    database and on the object (the app keeps its session and its deal across a refusal).
+    """
     from crm_tui.services.history import diff
 
     before = snapshot(deal)
-    for name, value in values.items():
-        if name == "title":
-            deal.title = clean_title(value)
-        elif name == "amount":
-            money: Money = value
-            if deal.recurring_amount is not None and money.currency != deal.currency and "recurring" not in values:
-                raise InvalidInput(f"the deal's recurring amount is in {deal.currency}: change both (--recurring)")
-            deal.amount, deal.currency = money.minor, money.currency
-        elif name == "recurring":
-            deal.recurring_amount, deal.recurring_interval = check_recurring(value, deal.currency)
-        elif name == "probability":
-            deal.probability = check_probability(value)
-        elif name == "lost_reason":
-            if deal.status != "lost":
-                raise InvalidInput("only a lost deal has a lost reason (`crm deal lost ID --reason TEXT`)")
-            if not (value or "").strip():
-                raise InvalidInput("a lost deal needs a reason (--reason)")
-            deal.lost_reason = value.strip()
-        elif name in ("next_step", "source", "owner"):
-            setattr(deal, name, (value or "").strip() or None)
-        elif name in ("contact_id", "organization_id", "expected_close", "next_step_due", "external_id"):
-            setattr(deal, name, value)
-        else:
-            raise InvalidInput(f"a deal has no field '{name}'")
+    for name, value in _checked_edit(deal, values).items():
+        setattr(deal, name, value)
     if "contact_id" in values and values["contact_id"] is not None and "organization_id" not in values:
         deal.organization_id = deal.organization_id or contact_organization(session, values["contact_id"])
     changes = diff(before, snapshot(deal))
@@ -282,6 +264,37 @@ def edit_deal(session: Session, deal: Deal, values: dict[str, Any], *, actor: st
         session.flush()
         _record(session, deal, "update", actor, now, changes=changes)
     return changes
+
+
+def _checked_edit(deal: Deal, values: dict[str, Any]) -> dict[str, Any]:
+    """The deal's attributes an edit sets, every value checked; InvalidInput for the first refused."""
+    out: dict[str, Any] = {}
+    currency = values["amount"].currency if isinstance(values.get("amount"), Money) else deal.currency
+    for name, value in values.items():
+        if name == "title":
+            out["title"] = clean_title(value)
+        elif name == "amount":
+            money: Money = value
+            if deal.recurring_amount is not None and money.currency != deal.currency and "recurring" not in values:
+                raise InvalidInput(f"the deal's recurring amount is in {deal.currency}: change both (--recurring)")
+            out["amount"], out["currency"] = money.minor, money.currency
+        elif name == "recurring":
+            out["recurring_amount"], out["recurring_interval"] = check_recurring(value, currency)
+        elif name == "probability":
+            out["probability"] = check_probability(value)
+        elif name == "lost_reason":
+            if deal.status != "lost":
+                raise InvalidInput("only a lost deal has a lost reason (`crm deal lost ID --reason TEXT`)")
+            if not (value or "").strip():
+                raise InvalidInput("a lost deal needs a reason (--reason)")
+            out["lost_reason"] = value.strip()
+        elif name in ("next_step", "source", "owner"):
+            out[name] = (value or "").strip() or None
+        elif name in ("contact_id", "organization_id", "expected_close", "next_step_due", "external_id"):
+            out[name] = value
+        else:
+            raise InvalidInput(f"a deal has no field '{name}'")
+    return out
 
 
 def move_deal(

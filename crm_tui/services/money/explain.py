@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -134,16 +134,13 @@ def value_why(conn: Connection, kind: ClientKind, client_id: int, name: str, *, 
     filters = PaymentFilter(contact_id=client_id) if kind == "contact" else PaymentFilter(organization_id=client_id)
     factors: list[tuple[str, str]] = [("window", f"the last 12 months: {since.isoformat()} to {today.isoformat()}")]
     if not listing.rows:
-        factors.append(("payments", "none recorded: not a client yet, so no value, tier or segment"))
+        factors.append(("payments", "none recorded up to today: not a client yet, so no value, tier or segment"))
     for row in listing.rows:
         cur = row.currency
-        in_window = [
-            p
-            for p in list_payments(
-                conn, PaymentFilter(**{**filters.__dict__, "currency": cur, "since": since}), limit=12
-            )
-        ]
-        lifetime = payment_totals(conn, PaymentFilter(**{**filters.__dict__, "currency": cur}))
+        in_window = list_payments(
+            conn, PaymentFilter(**{**filters.__dict__, "currency": cur, "since": since, "until": today}), limit=12
+        )
+        lifetime = payment_totals(conn, PaymentFilter(**{**filters.__dict__, "currency": cur, "until": today}))
         count = lifetime[0].payments if lifetime else 0
         listed = ", ".join(f"{p.paid_on.isoformat()} {minor_text(p.amount, cur)}" for p in in_window)
         factors += [
@@ -174,11 +171,29 @@ def value_why(conn: Connection, kind: ClientKind, client_id: int, name: str, *, 
                     f"M {row.m} (lifetime in {cur}); quintiles among all paying clients",
                 )
             )
+    factors += _after_today(conn, filters, today)
     if listing.rows and len({r.tier for r in listing.rows}) > 1:
         factors.append(("tier", f"{min(r.tier for r in listing.rows)}: the best of its tiers in each currency"))
     if listing.rfm:
         factors.append(("segments", "; ".join(RFM_RULES)))
     return ValueWhy(kind, client_id, name, listing.rows, since, factors, listing.rfm_note)
+
+
+def _after_today(conn: Connection, filters: Any, today: date) -> list[tuple[str, str]]:
+    """The client's payments dated after `today` (recorded before such payments were refused), per currency:
+    none of its figures holds them yet, each counts from its own day."""
+    from crm_tui.services.money.payments import PaymentFilter, list_payments, payment_totals
+
+    later = PaymentFilter(**{**filters.__dict__, "since": today + timedelta(days=1)})
+    out = []
+    for total in payment_totals(conn, later):
+        shown = list_payments(conn, PaymentFilter(**{**later.__dict__, "currency": total.currency}), limit=12,
+                              newest_first=False)  # fmt: skip
+        days = ", ".join(p.paid_on.isoformat() for p in shown) + (", ..." if total.payments > len(shown) else "")
+        each = "it counts from that day" if total.payments == 1 else "each counts from its day"
+        out.append((f"{total.currency} after today",
+                    f"{human_money(total.amount, total.currency)} dated {days}: {each}"))  # fmt: skip
+    return out
 
 
 def _pct(part: int, total: int) -> str:
@@ -211,21 +226,39 @@ def explain_record(why: DealWhy) -> dict[str, Any]:
 _RECORDED_AMOUNT = re.compile(r"-?[0-9]+(\.[0-9]+)? [A-Z]{3}|-?[0-9]+")
 
 
+STAGE_FIELDS = ("stage_id", "furthest_stage_id")
+
+
+def stage_text(value: str | None, stage_names: dict[int, str]) -> str | None:
+    """A recorded stage id as the stage's name; one deleted since as `stage #7 (removed)`."""
+    if value is None or not value.isdigit():
+        return value
+    return stage_names.get(int(value), f"stage #{value} (removed)")
+
+
+def amount_text(value: str, currency: str) -> str:
+    """A recorded amount for people: `1,000.00 EUR` in the currency recorded with it, else in `currency`
+    (the record's own, for rows recorded before amounts carried theirs; "" when unknown)."""
+    if not _RECORDED_AMOUNT.fullmatch(value):
+        return value
+    minor, recorded = read_amount_entry(value)
+    return human_money(minor, recorded or currency).rstrip()
+
+
 def deal_change_text(change: Any, stage_names: dict[int, str], currency: str) -> str:
-    """A recorded deal change as people read it: "moved stage: Proposal → Negotiation".
+    """A recorded deal (or payment) change as people read it: "moved stage: Proposal → Negotiation".
 
     An amount shows in the currency recorded with it; one recorded without (before amounts
-    carried theirs) shows in `currency`, the deal's currency now.
+    carried theirs) shows in `currency`, the record's currency now.
     """
 
     def shown(value: str | None) -> str:
         if value is None:
             return "—"
-        if change.field in ("stage_id", "furthest_stage_id") and value.isdigit():
-            return stage_names.get(int(value), f"stage #{value}")
-        if change.field in AMOUNT_FIELDS and _RECORDED_AMOUNT.fullmatch(value):
-            minor, recorded = read_amount_entry(value)
-            return human_money(minor, recorded or currency)
+        if change.field in STAGE_FIELDS:
+            return stage_text(value, stage_names) or "—"
+        if change.field in AMOUNT_FIELDS:
+            return amount_text(value, currency)
         return value
 
     if change.field is None:

@@ -26,7 +26,15 @@ from sqlalchemy.engine import Connection
 from crm_tui.backend import backend_for
 from crm_tui.models import tables as t
 from crm_tui.money import INTERVALS
-from crm_tui.services.money.months import add_months, current_month, first_day, month_key, month_start, months_between
+from crm_tui.services.money.months import (
+    add_months,
+    current_month,
+    first_day,
+    local_today,
+    month_key,
+    month_start,
+    months_between,
+)
 from crm_tui.services.money.pipelines import StageInfo, stages_by_id
 from crm_tui.services.money.probability import (
     COMMIT_FROM,
@@ -211,12 +219,13 @@ def _compute(
     return rows, undated
 
 
-def actual_by_month(conn: Connection, first: str, last: str) -> dict[tuple[str, str], int]:
-    """Payments received per (month, currency), from the month `first` to `last` included."""
+def actual_by_month(conn: Connection, first: str, last: str, *, today: date) -> dict[tuple[str, str], int]:
+    """Payments received per (month, currency), from the month `first` to `last` included, up to `today`
+    (a payment dated after it is not received yet)."""
     month = backend_for(conn).month_of(pay.paid_on)
     query = (
         select(month, pay.currency, func.sum(pay.amount))
-        .where(pay.paid_on >= first_day(first), pay.paid_on < first_day(add_months(last, 1)))
+        .where(pay.paid_on >= first_day(first), pay.paid_on < first_day(add_months(last, 1)), pay.paid_on <= today)
         .group_by(month, pay.currency)
     )
     return {(m, cur): int(total) for m, cur, total in conn.execute(query)}
@@ -267,9 +276,21 @@ def _past_month(
 
 
 def forecast(
-    conn: Connection, *, now: datetime, tz: tzinfo, months: int = 3, past: int = 0, pipeline_id: int | None = None
+    conn: Connection,
+    *,
+    now: datetime,
+    tz: tzinfo,
+    months: int = 3,
+    past: int = 0,
+    pipeline_id: int | None = None,
+    every_month: bool = False,
 ) -> Forecast:
-    """The next `months` months from this one, and the `past` months before it against what came in."""
+    """The next `months` months from this one, and the `past` months before it against what came in.
+
+    Every past month asked for has a row in every currency there is, even at zero; `every_month`
+    (`crm forecast`, `crm report revenue`) gives the months to come one too, else only a month with a
+    deal closing, a retainer billing or a payment received has one.
+    """
     months = max(1, min(months, MAX_MONTHS))
     past = max(0, min(past, MAX_MONTHS))
     this_month = current_month(now, tz)
@@ -282,17 +303,20 @@ def forecast(
     for i in range(past, 0, -1):
         rows.update(_past_month(conn, add_months(this_month, -i), tz, stages, pipeline_id))
     first = add_months(this_month, -past)
-    actual = actual_by_month(conn, first, this_month)
+    actual = actual_by_month(conn, first, this_month, today=local_today(now, tz))
     for (month, currency), total in actual.items():
         if month <= this_month and (month, currency) not in rows:
             rows[(month, currency)] = ForecastRow(month, currency, past=month < this_month)
         if (month, currency) in rows:
             rows[(month, currency)].actual = total
-    currencies = {currency for _, currency in rows} | {currency for _, currency in actual}
+    currencies = {currency for _, currency in rows} | {currency for _, currency in actual} | set(undated)
     for i in range(past, 0, -1):  # every past month asked for, in every currency there is, even at zero
         month = add_months(this_month, -i)
         for currency in currencies:
             rows.setdefault((month, currency), ForecastRow(month, currency, past=True))
+    for month in ahead if every_month else ():  # every month to come: one with no deal closing is at zero
+        for currency in currencies:
+            rows.setdefault((month, currency), ForecastRow(month, currency))
     for (month, _currency), row in rows.items():
         if month <= this_month and row.actual is None:
             row.actual = 0

@@ -2,7 +2,9 @@
 
 A payment that names only a contact is booked to the organization the contact belongs to
 when it is recorded, so an organization's revenue keeps its people's payments even after
-they move on. One that names only a deal takes the deal's contact and organization.
+they move on. One that names only a deal takes the deal's contact and organization. The
+history records an amount with its currency (`1000.00 EUR`); rows recorded before hold minor
+units alone (`100000`), in the payment's currency.
 """
 
 from __future__ import annotations
@@ -150,9 +152,14 @@ def revenue_by_month(conn: Connection, *, first: date, last: date) -> list[Month
 
 
 def _record(session: Session, payment: Payment, action: str, actor: str, now: datetime, **details: Any) -> None:
+    """Record a change to a payment; its amount is recorded with its currency (`1000.00 EUR`), as a deal's is."""
     from crm_tui.services.history import record
+    from crm_tui.services.money.deal_changes import amount_entry
 
     assert payment.id is not None
+    if "amount" in details.get("changes", {}):
+        old, new = details["changes"]["amount"]
+        details["changes"]["amount"] = (amount_entry(old, payment.currency), amount_entry(new, payment.currency))
     record(
         session,
         entity="payment",

@@ -176,7 +176,7 @@ def value_rank(conn: Connection, now: datetime) -> Callable[[Any], Any] | None:
     since = window_start(today)
     return lambda contact_id: (
         select(func.sum(case((pay.paid_on >= since, pay.amount), else_=0)))
-        .where(pay.contact_id == contact_id, pay.currency == currency)
+        .where(pay.contact_id == contact_id, pay.currency == currency, pay.paid_on <= today)
         .scalar_subquery()
     )
 

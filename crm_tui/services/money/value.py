@@ -75,8 +75,12 @@ def _client(kind: ClientKind) -> Any:
     return pay.contact_id if kind == "contact" else pay.organization_id
 
 
-def _revenue(kind: ClientKind, since: date) -> Any:
-    """Per (client, currency): 12-month revenue, lifetime, number of payments, last payment."""
+def _revenue(kind: ClientKind, since: date, today: date) -> Any:
+    """Per (client, currency): 12-month revenue, lifetime, number of payments, last payment, as of `today`.
+
+    A payment dated after `today` (recorded before such payments were refused, or by a script)
+    counts from its day on: none of these figures holds it before.
+    """
     client = _client(kind)
     query = select(
         client.label("client_id"),
@@ -85,18 +89,19 @@ def _revenue(kind: ClientKind, since: date) -> Any:
         func.sum(pay.amount).label("lifetime"),
         func.count().label("payments"),
         func.max(pay.paid_on).label("last_paid"),
-    ).where(client.is_not(None))
+    ).where(client.is_not(None), pay.paid_on <= today)
     # Grouped in the order of the (client, currency, paid_on, amount) index: a scan of the index alone.
     return query.group_by(client, pay.currency).subquery("revenue")
 
 
-def tiered(kind: ClientKind, rule: TierRule, since: date) -> Any:
-    """Per (client, currency): revenue, rank, the revenue ranked before it, the total, the tier, R, F and M.
+def tiered(kind: ClientKind, rule: TierRule, today: date) -> Any:
+    """Per (client, currency): revenue, rank, the revenue ranked before it, the total, the tier, R, F and M,
+    as of `today` (the 12 months to it, nothing dated after it).
 
     One pass of window functions over the grouped payments, no join: every figure is within the
     client's currency, RFM quintiles included (`clients` counts that currency's paying clients).
     """
-    rev = _revenue(kind, since)
+    rev = _revenue(kind, window_start(today), today)
     if kind == "contact":  # trashed contacts are no clients (they would still take a rank)
         live = select(c.id).where(c.deleted_at.is_not(None))
         rev = select(rev).where(rev.c.client_id.not_in(live)).subquery("live_revenue")
@@ -297,14 +302,14 @@ def tiers_of(conn: Connection, ids: list[int], *, today: date, kind: ClientKind 
 def revenue_of(
     conn: Connection, ids: list[int], *, today: date, kind: ClientKind = "contact"
 ) -> dict[int, list[tuple[str, int, int]]]:
-    """(currency, 12-month revenue, lifetime) of each of these clients, cheaply by the client index."""
+    """(currency, 12-month revenue, lifetime) of each of these clients as of `today`, cheaply by the client index."""
     if not ids:
         return {}
     client = _client(kind)
     since = window_start(today)
     query = (
         select(client, pay.currency, func.sum(case((pay.paid_on >= since, pay.amount), else_=0)), func.sum(pay.amount))
-        .where(client.in_(ids))
+        .where(client.in_(ids), pay.paid_on <= today)
         .group_by(client, pay.currency)
         .order_by(client, pay.currency)
     )

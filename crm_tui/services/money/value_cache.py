@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 
 from crm_tui.models import tables as t
 from crm_tui.services.money.tiers import TierRule
-from crm_tui.services.money.value import KINDS, ClientKind, tier_rule, tiered, window_start
+from crm_tui.services.money.value import KINDS, ClientKind, tier_rule, tiered
 
 cv, ms = t.client_values.c, t.money_state.c
 
@@ -36,7 +36,7 @@ def ranking(conn: Connection, kind: ClientKind, today: date, rule: TierRule | No
     """The ranking as a selectable with `tiered`'s columns: the cache when fresh, else computed live."""
     rule = rule or tier_rule(conn)
     if not is_fresh(conn, today, rule):
-        return tiered(kind, rule, window_start(today))
+        return tiered(kind, rule, today)
     return (
         select(
             cv.client_id, cv.currency, cv.rev12, cv.lifetime, cv.payments, cv.last_paid,
@@ -56,9 +56,8 @@ def refresh(conn: Connection, today: date) -> bool:
     if version is None:
         return False
     conn.execute(delete(t.client_values))
-    since = window_start(today)
     for kind in KINDS:
-        ranked = tiered(kind, rule, since)
+        ranked = tiered(kind, rule, today)
         columns = ["client_id", "currency", "rev12", "lifetime", "payments", "last_paid", "before", "total", "rank",
                    "clients", "r", "f", "m", "tier"]  # fmt: skip
         source = select(literal(kind), *(ranked.c[name] for name in columns))

@@ -20,9 +20,9 @@ ROWS = 100_000
 LOGS = 500
 APP_CONTACTS = 10
 SEEDED = 20
-# `crm due` in a loop a second apart, dozens of runs while the others write: far more often
-# than any cron, without one of the 2 cores spent on nothing but starting `crm due`.
-DUE_PAUSE = 1.0
+# `crm due` in a loop two seconds apart, a dozen runs or more while the others write: far more
+# often than any cron (once a minute at most), without a core spent on starting `crm due`.
+DUE_PAUSE = 2.0
 
 
 def seed(db: Path) -> None:

@@ -17,6 +17,7 @@ from crm_tui.widgets.record_table import Column, Record, RecordTable
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
+    from crm_tui.db import Canceller
     from crm_tui.services.contacts.rows import ContactFilter, ContactRow
     from crm_tui.services.money.value import ListValue
     from crm_tui.services.segments.compiler import Segment
@@ -70,6 +71,8 @@ class Filters:
     sort: str = "name"
     segment: Segment | None = None  # the filter bar's query (the segments language)
     tier: str | None = None
+    # Going cold by when: the end of today, as Today and `crm due` count it (set as the list loads).
+    stale_by: datetime | None = None
 
     def describe(self) -> str:
         parts = []
@@ -88,7 +91,9 @@ class Filters:
         """The filters as the services take them (the search text aside)."""
         from crm_tui.services.contacts.rows import ContactFilter
 
-        return ContactFilter(tag=self.tag, stale=self.stale, segment=self.segment, tier=self.tier)
+        return ContactFilter(
+            tag=self.tag, stale=self.stale, stale_by=self.stale_by, segment=self.segment, tier=self.tier
+        )
 
 
 @dataclass(frozen=True)
@@ -178,6 +183,44 @@ def first_page(conn: Connection, filters: Filters, now: datetime) -> Loaded:
     records, money = page_records(conn, rows, now)
     full = len(rows) == PAGE_SIZE
     return Loaded(records, len(rows), anyone=anyone, searched=False, money=money, counting=full)
+
+
+def search_hits(
+    read: Callable[..., Any],
+    filters: Filters,
+    now: datetime,
+    known: dict[int, ContactRow],
+    canceller: Canceller,
+    *,
+    full: bool,
+) -> list[tuple[ContactRow, str | None]]:
+    """What a search finds, each with the words that matched: names and emails (fast), or with
+    `full` notes and interactions too (ranked). `read` runs a read its canceller stops."""
+    from crm_tui.services.search import quick_search, search_contacts
+
+    query, where = filters.query, filters.where()
+    if not full:
+        rows = read(
+            lambda conn: quick_search(conn, query, where, limit=PAGE_SIZE, now=now, known=known), canceller=canceller
+        )
+        return [(row, None) for row in rows]
+    hits = read(
+        lambda conn: search_contacts(conn, query, where, limit=SEARCH_LIMIT, now=now, known=known), canceller=canceller
+    )
+    return [(hit.row, hit.matched) for hit in hits]
+
+
+def hit_records(
+    read: Callable[..., Any], found: list[tuple[ContactRow, str | None]], now: datetime, *, full: bool
+) -> list[Record]:
+    """A search's hits as the table shows them; after the `full` search, with their value column."""
+    values: dict[int, ListValue] = {}
+    if full:
+        try:
+            values = read(lambda conn: page_values(conn, [row for row, _ in found], now))
+        except CrmError:
+            pass  # the value column stays empty
+    return [contact_record(row, now=now, matched=matched, value=values.get(row.id)) for row, matched in found]
 
 
 def start_filtered(

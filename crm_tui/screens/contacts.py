@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
@@ -21,7 +22,6 @@ from crm_tui.screens.contact_rows import (
     COLD_SORTS,
     COLUMNS,
     PAGE_SIZE,
-    SEARCH_LIMIT,
     SORT_LABELS,
     SORTS,
     TIERS,
@@ -29,10 +29,10 @@ from crm_tui.screens.contact_rows import (
     WELCOME,
     Filters,
     Loaded,
-    contact_record,
+    hit_records,
     next_page,
     page_records,
-    page_values,
+    search_hits,
     start_filtered,
     status_text,
     warm_filter_bar,
@@ -47,7 +47,6 @@ if TYPE_CHECKING:
 
     from crm_tui.app import CrmApp
     from crm_tui.services.contacts.rows import ContactRow
-    from crm_tui.services.money.value import ListValue
 
 
 class ContactsScreen(CrmScreen):
@@ -126,6 +125,8 @@ class ContactsScreen(CrmScreen):
             self._known_rows = {}
         known = self._known_rows
         self._in_flight = True
+        if self.filters.stale:  # going cold by the end of today, as Today counts it; past midnight, the next day's
+            self.filters = replace(self.filters, stale_by=self.crm.day_bounds()[0])
         token, filters, now = self._token, self.filters, self.crm.now()
         self.workers.cancel_group(self, "contacts")
         self.workers.cancel_group(self, "contacts-full")
@@ -183,24 +184,9 @@ class ContactsScreen(CrmScreen):
         full: bool = False,
     ) -> None:
         """Worker: names and emails (fast), or with `full` notes and interactions too (ranked)."""
-        from crm_tui.services.search import quick_search, search_contacts
-
         worker = get_current_worker()
-        query, where = filters.query, filters.where()
-        found: list[tuple[ContactRow, str | None]]
         try:
-            if not full:
-                rows = self.crm.read(
-                    lambda conn: quick_search(conn, query, where, limit=PAGE_SIZE, now=now, known=known),
-                    canceller=canceller,
-                )
-                found = [(row, None) for row in rows]
-            else:
-                hits = self.crm.read(
-                    lambda conn: search_contacts(conn, query, where, limit=SEARCH_LIMIT, now=now, known=known),
-                    canceller=canceller,
-                )
-                found = [(hit.row, hit.matched) for hit in hits]
+            found = search_hits(self.crm.read, filters, now, known, canceller, full=full)
         except QueryCancelled:
             return
         except CrmError as exc:
@@ -209,13 +195,7 @@ class ContactsScreen(CrmScreen):
             return
         if worker.is_cancelled:
             return
-        values: dict[int, ListValue] = {}
-        if full:
-            try:
-                values = self.crm.read(lambda conn: page_values(conn, [row for row, _ in found], now))
-            except CrmError:
-                pass  # the value column stays empty
-        records = [contact_record(row, now=now, matched=matched, value=values.get(row.id)) for row, matched in found]
+        records = hit_records(self.crm.read, found, now, full=full)
         loaded = Loaded(records, len(records), True, True, final=final)
         if not worker.is_cancelled:
             self.post_message(DbDone(lambda done: self._show(token, done, keep), loaded))

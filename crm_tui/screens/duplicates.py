@@ -15,7 +15,7 @@ from crm_tui.screens.base import CrmScreen
 from crm_tui.screens.dialogs import ConfirmModal
 from crm_tui.widgets.footer import KeyFooter
 from crm_tui.widgets.nav import NavBar
-from crm_tui.widgets.record_table import Column, Record, RecordTable
+from crm_tui.widgets.record_table import Cell, Column, Record, RecordTable
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -125,23 +125,22 @@ class DuplicatesScreen(CrmScreen):
             f" {len(report.pairs):,} likely pair{'s' if len(report.pairs) != 1 else ''} among "
             f"{report.contacts:,} contacts{dismissed}: m merges the right into the left, s swaps, x says they differ."
         )
-        records = [
-            Record(
-                key=key,
-                cells={
-                    "score": Text(str(p.score), style="bold"),
-                    "name": p.name,
-                    "other": p.other_name,
-                    "why": "; ".join(r.detail for r in p.reasons),
-                },
-            )
-            for key, p in self.pairs.items()
-        ]
-        self.table.show_records(records, keep=self.table.record.key if self.table.record else None)
+        self.swapped &= set(self.pairs)  # a pair merged or dismissed meanwhile is gone
+        self._show_rows()
         self._show_sides()
         if self._when_shown is not None:
             when_shown, self._when_shown = self._when_shown, None
             when_shown(self)
+
+    def _show_rows(self) -> None:
+        """A row per pair: the contact kept first (after a swap, the other one), then the one merged into it."""
+        records = []
+        for key, p in self.pairs.items():
+            names = (p.other_name, p.name) if key in self.swapped else (p.name, p.other_name)
+            why = "; ".join(r.detail for r in p.reasons)
+            cells: dict[str, Cell] = {"score": Text(str(p.score), style="bold"), "name": names[0], "other": names[1]}
+            records.append(Record(key=key, cells={**cells, "why": why}))
+        self.table.show_records(records, keep=self.table.record.key if self.table.record else None)
 
     def _current(self) -> tuple[int, int] | None:
         """(keep, other) of the highlighted pair, swapped if asked."""
@@ -183,6 +182,7 @@ class DuplicatesScreen(CrmScreen):
         record = self.table.record
         if record is not None:
             self.swapped ^= {record.key}  # type: ignore[arg-type]
+            self._show_rows()
             self._show_sides()
 
     def action_open(self) -> None:

@@ -57,6 +57,15 @@ def org_text(detail: OrgDetail) -> Text:
     return text
 
 
+def person_cell(name: str, title: str | None) -> Text:
+    """A person of the organization: the name, then the title apart from it ("Ada Lovelace · CTO")."""
+    cell = Text(name, style="bold")
+    if title:
+        cell.append(" · ", style="dim")
+        cell.append(title, style="dim")
+    return cell
+
+
 def deal_records(money: MoneyView, *, now: datetime) -> list[Record]:
     from crm_tui.money import human_money
 
@@ -148,7 +157,7 @@ class OrganizationScreen(CrmScreen):
                 Record(
                     key=p.id,
                     cells={
-                        "name": Text(p.name, style="bold") + Text(f" {p.title}" if p.title else "", style="dim"),
+                        "name": person_cell(p.name, p.title),
                         "last": relative_cell(p.last_contact_at, now=now),
                     },
                     data=p,

@@ -7,8 +7,10 @@ w wins it, x loses it (with the reason); a adds a deal to the column's stage; p 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -17,6 +19,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 
 from crm_tui.screens.base import CrmScreen
+from crm_tui.widgets.fitted import FittedText
 from crm_tui.widgets.footer import KeyFooter
 from crm_tui.widgets.nav import NavBar
 from crm_tui.widgets.record_table import Column, Record, RecordTable
@@ -41,20 +44,34 @@ class Loaded:
     pipelines: list[PipelineInfo]
 
 
-def column_heading(column: StageColumn) -> Text:
-    """A stage's head: its name and probability, how many deals, the total and weighted total per currency."""
+def column_heading(column: StageColumn, width: int = 80) -> Text:
+    """A stage's head for `width` cells: its name and chance, how many deals, the total and weighted total per
+    currency. What does not fit beside another part goes under it; a name longer than the column is cut with an
+    ellipsis (pipeline.tcss), never broken mid-word."""
     from crm_tui.money import short_money
 
     stage = column.stage
+    chance = f"{column.probability.percent}%" if stage.kind == "open" else ""
     text = Text()
     text.append(stage.name, style="bold")
-    if stage.kind == "open":
-        text.append(f" {column.probability.percent}%", style="dim")
-    text.append(f"\n{column.count:,} deal{'' if column.count == 1 else 's'}", style="dim")
+    if chance and cell_len(f"{stage.name} {chance}") <= width:
+        text.append(f" {chance}", style="dim")
+        chance = ""
+    deals = f"{column.count:,} deal{'' if column.count == 1 else 's'}"
+    text.append("\n")
+    if not chance:
+        text.append(deals, style="dim")
+    else:  # beside the count; first when neither way fits, so the ellipsis cuts the count's word
+        said = (f"{deals} · {chance}", f"{deals} {chance}", f"{chance} {deals}")
+        text.append(next((line for line in said if cell_len(line) <= width), said[-1]), style="dim")
     for total in column.totals[:2]:
-        text.append(f"\n{short_money(total.total, total.currency)}")
-        if stage.kind == "open":
-            text.append(f" ~{short_money(total.weighted, total.currency).split()[0]}", style="dim")
+        amount = short_money(total.total, total.currency)
+        weighted = f"~{short_money(total.weighted, total.currency).split()[0]}" if stage.kind == "open" else ""
+        text.append(f"\n{amount}")
+        if weighted and cell_len(f"{amount} {weighted}") <= width:
+            text.append(f" {weighted}", style="dim")
+        elif weighted and len(column.totals) == 1:  # a line of its own, while there is room for it
+            text.append(f"\n{weighted}", style="dim")
     if len(column.totals) > 2:
         text.append(f"\n+{len(column.totals) - 2} currencies", style="dim")
     return text
@@ -142,7 +159,7 @@ class PipelineScreen(CrmScreen):
 
     def _column(self, stage_id: int) -> Vertical:
         column = Vertical(
-            Static(classes="stage-head", id=f"head-{stage_id}"),
+            FittedText(classes="stage-head", id=f"head-{stage_id}"),
             RecordTable(DEAL_COLUMNS, empty="—", id=f"stage-{stage_id}"),
             classes="stage-column",
         )
@@ -153,7 +170,7 @@ class PipelineScreen(CrmScreen):
 
         for column in board.columns:
             stage_id = column.stage.id
-            self.query_one(f"#head-{stage_id}", Static).update(column_heading(column))
+            self.query_one(f"#head-{stage_id}", FittedText).fit(partial(column_heading, column))
             table = self.query_one(f"#stage-{stage_id}", RecordTable)
             records = [deal_record(d) for d in column.deals]
             if column.count > len(column.deals):

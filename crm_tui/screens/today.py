@@ -17,7 +17,9 @@ from textual.message import Message
 from textual.widgets import Static
 
 from crm_tui.screens.base import CrmScreen
+from crm_tui.screens.today_summary import fit_summary
 from crm_tui.widgets.cells import safe, short_when
+from crm_tui.widgets.fitted import FittedText
 from crm_tui.widgets.footer import KeyFooter
 from crm_tui.widgets.nav import NavBar
 from crm_tui.widgets.record_table import Column, Record, RecordTable
@@ -215,7 +217,7 @@ class TodayScreen(CrmScreen):
 
     def compose(self) -> ComposeResult:
         yield NavBar("today", label=self.crm.label)
-        yield Static(id="today-summary")
+        yield FittedText(id="today-summary")
         yield RecordTable(COLUMNS, empty=NOTHING_DUE, id="queue")
         yield Static(id="today-detail")
         yield KeyFooter(compact=True)
@@ -305,30 +307,11 @@ class TodayScreen(CrmScreen):
         if self._nothing_due != (not records):
             self._nothing_due = not records
             self.refresh_bindings()  # nothing to tick off, snooze or open: the footer says so
-        summary = Text(" ")
-        # A filtered queue stands out: it is easy to forget that half the team's work is hidden.
+        # Said in full when the width allows, else shorter or over two lines (today_summary.py); the
+        # detail line under the queue stays one line tall: no layout of the whole screen as the cursor moves.
         whose = whose_label(owner, user=app.user)
-        summary.append("Whose: ", style="dim")
-        summary.append(f" {whose} " if owner else whose, style="bold reverse" if owner else "bold")
-        summary.append(" │ ", style="dim")
-        # "N due", as the Today tab's badge counts: overdue, today and going cold; then the week.
-        summary.append(f"{queue.due_count:,} due: ", style="bold" if queue.due_count else "dim")
-        parts = [
-            (queue.overdue.total, "overdue", "bold red"),
-            (queue.today.total, "today", "bold"),
-            (queue.cold.total, "going cold", "yellow"),
-        ]
-        added = sum(section.total for _, _, section in queue.more)
-        if added:
-            parts.append((added, "deal" if added == 1 else "deals", "bold"))
-        for i, (count, label, style) in enumerate(parts):
-            if i:
-                summary.append(" · ", style="dim")
-            summary.append(f"{count:,} {label}", style=style if count else "dim")
-        summary.append(" │ ", style="dim")
-        summary.append(f"{queue.upcoming.total:,} this week", style="" if queue.upcoming.total else "dim")
-        # Both lines are one line tall (today.tcss): no layout of the whole screen as the cursor moves.
-        self.query_one("#today-summary", Static).update(safe(summary), layout=False)
+        fit = partial(fit_summary, queue, whose, filtered=owner is not None)
+        self.query_one("#today-summary", FittedText).fit(lambda width: fit(width=width))
         self._update_detail()
 
     @on(RecordTable.Highlighted, "#queue")

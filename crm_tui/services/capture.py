@@ -118,12 +118,13 @@ def log_parsed(session: Session, parsed: ParsedLog, *, actor: str, now: datetime
         direction=parsed.direction,
         now=now,
     )
-    from crm_tui.services.history import record
+    from crm_tui.services.history import connection_of, record
+    from crm_tui.services.undo import entry_of, one_step
 
-    # In the history, so it can be shown and undone like an edit (the interaction's own fields as after).
+    # In the contact's history; the journal has the log's own entry, which undo takes back.
     record(
         session, entity="interaction", entity_id=interaction.id, contact_id=parsed.contact.id, action="create",
-        actor=actor, at=now, note=interaction.summary,
+        actor=actor, at=now, note=interaction.summary, journal=False,
     )  # fmt: skip
     reminder_id = None
     if parsed.follow_up is not None:
@@ -136,4 +137,10 @@ def log_parsed(session: Session, parsed: ParsedLog, *, actor: str, now: datetime
             now=now,
         )
         reminder_id = reminder.id
+        # One sentence, one undo: the follow-up's entry joins the interaction's.
+        conn = connection_of(session)
+        logged = entry_of(conn, entity="interaction", entity_id=interaction.id, action="log")
+        created = entry_of(conn, entity="reminder", entity_id=reminder.id or 0, action="create")
+        if logged is not None and created is not None:
+            one_step(conn, logged, created, said=f", with follow-up reminder #{reminder.id}")
     return Captured(interaction, parsed.contact.name, reminder_id)

@@ -9,6 +9,7 @@ SQLModel metadata, so another feature's table is covered without code here.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -37,6 +38,18 @@ CONTACT_PARTS: list[str] = [
 ]  # fmt: skip
 #: Entities whose table is not simply the plural (`deal` -> `deals` needs no entry).
 ENTITY_TABLES: dict[str, str] = {"field": "custom_fields"}
+#: What people call a table's columns where the column's name says it badly (undo's messages, `crm undo`).
+COLUMN_WORDS: dict[str, dict[str, str]] = {
+    "contacts": {
+        "cadence_days": "stay-in-touch cadence", "touch_snoozed_until": "stay-in-touch snooze",
+        "display_name": "name", "sort_name": "name", "organization_id": "organization", "deleted_at": "trash",
+    },
+    "reminders": {"done_at": "done time", "due_at": "due time", "snoozed_until": "snooze", "rule": "repeat"},
+    "interactions": {"occurred_at": "time", "deleted_at": "removal"},
+    "contact_emails": {"is_primary": "primary email", "email_key": "email"},
+    "contact_phones": {"is_primary": "primary phone", "phone_key": "phone"},
+    "tags": {"cadence_days": "stay-in-touch cadence"},
+}  # fmt: skip
 _COMPOSITE_KEYS = {"contact_tags": ("contact_id", "tag_id"), "dedup_dismissals": ("contact_id", "other_id")}
 _CHUNK = 500
 
@@ -44,6 +57,39 @@ _CHUNK = 500
 def table_for_entity(entity: str) -> str:
     """The table holding an entity's rows: `reminder` -> `reminders`."""
     return ENTITY_TABLES.get(entity, entity + "s")
+
+
+def column_words(table: str, column: str) -> str:
+    """A column (or a field of the history) as a person says it: `done_at` of reminders is "done time",
+    `is_primary` of emails "primary email"; else its name in words (`next_step`: "next step")."""
+    words = COLUMN_WORDS.get(table, {}).get(column)
+    if words is not None:
+        return words
+    head, dot, rest = column.partition(".")
+    if dot:  # a custom field, a relationship: `custom.linkedin`, `relationship.spouse`
+        return f"{rest} ({head.replace('_', ' ')})"
+    for suffix, said in (("_at", " time"), ("_until", ""), ("_id", ""), ("_days", "")):
+        if column.endswith(suffix) and column != suffix:
+            column = column.removesuffix(suffix) + said
+            break
+    return column.removeprefix("is_").replace("_", " ")
+
+
+_FIELDS = re.compile(r"(?P<head>\S+ (?P<entity>[a-z_]+) #\d+): (?P<fields>[a-z][\w.-]*(?:, [a-z][\w.-]*)*)")
+_UNDO = re.compile(r"(?P<head>undo #\d+) \((?P<inner>.*)\)")
+
+
+def said_summary(summary: str) -> str:
+    """An entry's summary as people read it: the fields it names in words (`done reminder #3: done_at` is
+    "done reminder #3: done time"). Summaries are stored as written; they are said when read."""
+    undo = _UNDO.fullmatch(summary)
+    if undo is not None:
+        return f"{undo['head']} ({said_summary(undo['inner'])})"
+    named = _FIELDS.fullmatch(summary)
+    if named is None or not any(c in named["fields"] for c in "_."):  # a note, or nothing to say otherwise
+        return summary
+    table = table_for_entity(named["entity"])
+    return f"{named['head']}: " + ", ".join(column_words(table, f) for f in named["fields"].split(", "))
 
 
 def table_of(name: str) -> TableClause:

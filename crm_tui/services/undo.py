@@ -10,7 +10,7 @@ entry, with the inverse images.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +20,19 @@ from crm_tui.dates import utcnow
 from crm_tui.errors import Conflict, NotFound
 from crm_tui.models import tables as t
 from crm_tui.services.history import connection_of, record
-from crm_tui.services.journal import DERIVED, Image, Key, decode, fetch, full_table, key_columns, loads, parse_row_key
+from crm_tui.services.journal import (
+    DERIVED,
+    Image,
+    Key,
+    column_words,
+    decode,
+    fetch,
+    full_table,
+    key_columns,
+    loads,
+    parse_row_key,
+    said_summary,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -51,19 +63,25 @@ class JournalInfo:
 _COLUMNS = tuple(j[name] for name in JournalInfo.__dataclass_fields__)
 
 
+def _info(row: Any) -> JournalInfo:
+    """An entry as people read it: the fields its summary names said in words (`journal.said_summary`)."""
+    info = JournalInfo(*row)
+    return replace(info, summary=said_summary(info.summary))
+
+
 def journal_entries(conn: Connection, *, actor: str | None = None, limit: int = 20) -> list[JournalInfo]:
     """The latest entries (of `actor` if given), newest first."""
     query = select(*_COLUMNS).order_by(j.id.desc()).limit(limit)
     if actor is not None:
         query = query.where(j.actor == actor)
-    return [JournalInfo(*row) for row in conn.execute(query)]
+    return [_info(row) for row in conn.execute(query)]
 
 
 def journal_entry(conn: Connection, entry_id: int) -> JournalInfo:
     row = conn.execute(select(*_COLUMNS).where(j.id == entry_id)).first()
     if row is None:
         raise NotFound(f"no change #{entry_id} (see `crm undo --list`)")
-    return JournalInfo(*row)
+    return _info(row)
 
 
 def last_entry(conn: Connection, actor: str) -> JournalInfo:
@@ -76,7 +94,32 @@ def last_entry(conn: Connection, actor: str) -> JournalInfo:
     ).first()
     if row is None:
         raise NotFound(f"nothing to undo: {actor} has made no change that is not undone")
-    return JournalInfo(*row)
+    return _info(row)
+
+
+def entry_of(conn: Connection, *, entity: str, entity_id: int, action: str) -> int | None:
+    """The latest entry of `action` on that record (`log` of interaction 12), None if there is none."""
+    found = conn.execute(
+        select(j.id)
+        .where(j.entity == entity, j.entity_id == entity_id, j.action == action)
+        .order_by(j.id.desc())
+        .limit(1)
+    ).scalar()
+    return None if found is None else int(found)
+
+
+def one_step(conn: Connection, first: int, *later: int, said: str = "") -> None:
+    """Make entries that one action wrote through several services (a capture: its interaction, then its
+    follow-up) one entry, so one undo takes them all back: the later entries' rows join the first, in the
+    order they were written, and the later entries go; `said` is added to the first's summary. Call it in
+    the transaction that wrote them."""
+    if not later:
+        return
+    conn.execute(update(t.journal_rows).where(jr.journal_id.in_(later)).values(journal_id=first))
+    conn.execute(delete(t.journal).where(j.id.in_(later)))
+    rows = conn.execute(select(func.count()).select_from(t.journal_rows).where(jr.journal_id == first)).scalar_one()
+    summary = conn.execute(select(j.summary).where(j.id == first)).scalar_one()
+    conn.execute(update(t.journal).where(j.id == first).values(undoable=rows > 0, summary=f"{summary}{said}"[:300]))
 
 
 def images_of(conn: Connection, entry_id: int) -> list[Image]:
@@ -136,7 +179,7 @@ def _changed_since(conn: Connection, images: list[Image]) -> str | None:
                 return f"the {_label(table, image.key)} was deleted since"
             for column, value in image.after.items():
                 if column not in derived and now.get(column) != value:
-                    return f"the {_label(table, image.key)} changed since ({column})"
+                    return f"the {_label(table, image.key)} changed since ({column_words(table, column)})"
     return None
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from textual import events
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widget import Widget
-from textual.widgets import Label, Static
+from textual.widgets import Checkbox, Input, Label, Select, Static, TextArea
 
 
 class FormField(Widget):
@@ -47,6 +47,15 @@ class FormField(Widget):
 
     def on_descendant_blur(self, event: events.DescendantBlur) -> None:
         self.remove_class("-focused")
+
+    # Corrected, or at least edited: the error said about the old value goes (a save checks again).
+    @on(Input.Changed)
+    @on(TextArea.Changed)
+    @on(Select.Changed)
+    @on(Checkbox.Changed)
+    def _edited(self) -> None:
+        if self.has_error:
+            self.clear()
 
     @property
     def has_error(self) -> bool:

@@ -110,13 +110,17 @@ class ContactFilter:
     """Which live contacts a list, a count or a search keeps.
 
     `tag` and `organization` match by name (the organization as a part of its name),
-    `stale` keeps contacts whose stay-in-touch cadence has lapsed, `ids` a given set.
+    `stale` keeps contacts whose stay-in-touch cadence has lapsed (by `stale_by` when given,
+    else by now), `ids` a given set.
     """
 
     tag: str | None = None
     organization: str | None = None
     owner: str | None = None
     stale: bool = False
+    # Lapsed by when: None is now (`--stale`); the app's going cold filter gives the end of today,
+    # as `crm due` and Today count going cold, so its list and Today's count agree.
+    stale_by: datetime | None = None
     ids: Sequence[int] | None = None
     segment: Segment | None = None  # a query of the segments language
     tier: str | None = None  # A, B or C: clients of that value tier (services/money/value.py)
@@ -165,7 +169,7 @@ def contact_conditions(conn: Connection, filters: ContactFilter, *, now: datetim
     if filters.owner:
         where.append(c.owner == filters.owner)
     if filters.stale:
-        where.append(stale_condition(conn, now or utcnow()))
+        where.append(stale_condition(conn, filters.stale_by or now or utcnow()))
     if filters.ids is not None:
         where.append(c.id.in_(list(filters.ids)))
     if filters.segment is not None and not filters.segment.is_empty:

@@ -8,8 +8,9 @@ PostgreSQL. Tests that need SQLite itself carry `@pytest.mark.sqlite_only("why")
 are skipped with --postgres, the reason shown in the skip.
 
 The PostgreSQL pass repeats only what the database can change: a test that opens no
-database of the suite's, or one marked `@pytest.mark.backend_free("why")`, runs in the
-SQLite pass alone and is deselected with --postgres (runs_once).
+database of the suite's, one marked `@pytest.mark.backend_free("why")`, or a snapshot of
+the app (`snap_compare`) runs in the SQLite pass alone and is deselected with --postgres
+(runs_once).
 """
 
 from __future__ import annotations
@@ -99,9 +100,12 @@ def sqlite_only_reason(item: pytest.Item) -> str | None:
 
 def runs_once(item: pytest.Item) -> bool:
     """Whether the SQLite pass alone runs this item: it opens no database of the suite's (no
-    `templates` among its fixtures, so it runs the same whatever --postgres says), or it is
-    marked backend_free."""
-    return "templates" not in getattr(item, "fixturenames", ()) or marker_reason(item, "backend_free") is not None
+    `templates` among its fixtures, so it runs the same whatever --postgres says), it is marked
+    backend_free, or its check is a picture of the app (`snap_compare`): the rows a screen shows
+    come from services whose tests run on both databases, and the Pilot tests that drive the
+    screens run on both too, while a picture costs a third of the app tests' time."""
+    names = getattr(item, "fixturenames", ())
+    return "templates" not in names or "snap_compare" in names or marker_reason(item, "backend_free") is not None
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

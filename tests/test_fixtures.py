@@ -122,3 +122,27 @@ def test_the_postgres_pass_leaves_what_no_database_decides_to_the_sqlite_pass() 
         listed[server is not None] = {line.split(": ")[0] for line in counts}
     assert listed[False] == set(files)
     assert listed[True] == {"tests/test_fixtures.py"}  # no database in test_dates; test_styles is backend_free
+
+
+def test_the_postgres_pass_leaves_the_app_s_pictures_to_the_sqlite_pass() -> None:
+    """A snapshot (`snap_compare`) runs once; the Pilot tests beside it run on both databases."""
+    import subprocess
+    import sys
+
+    module = "tests/app/test_app_fixes_s14.py"
+    ids = {}
+    for server in (None, "postgresql+psycopg://nobody@127.0.0.1:9/none"):  # collecting connects nowhere
+        done = subprocess.run(
+            [sys.executable, "-m", "pytest", "--collect-only", module]  # addopts -q: a line per test
+            + (["--postgres", server] if server else []),
+            capture_output=True,
+            text=True,
+            cwd=Path(__file__).resolve().parent.parent,
+            env={**os.environ, "CRM_TEST_POSTGRES": ""},
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        ids[server is not None] = {line.split("::")[1] for line in done.stdout.splitlines() if "::" in line}
+    pictures = {"test_today_at_80x24", "test_pipeline_at_80x24", "test_organization_at_80x24"}
+    assert pictures <= ids[False]
+    assert ids[True] == ids[False] - pictures
+    assert "test_one_quick_capture_is_one_undo" in ids[True]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -94,7 +94,27 @@ def without_ranks(rows: set[tuple[int, int, int, int | None, int]]) -> set[tuple
     return {row[:4] for row in rows}
 
 
+def up_to(days: dict[int, Counter[int]], today: int) -> dict[int, Counter[int]]:
+    """The event days of each contact up to `today` (a later event counts from its day on)."""
+    kept = {cid: Counter({day: n for day, n in counts.items() if day <= today}) for cid, counts in days.items()}
+    return {cid: counts for cid, counts in kept.items() if counts}
+
+
+def assert_figures_up_to(conn: Connection, days: dict[int, Counter[int]]) -> None:
+    """The figures read for a day amid the events count only the days up to it, as the cache's reader does."""
+    for today in (day_number(START) + 12, day_number(START) + 25):
+        bounded = up_to(days, today)
+        assert figures_of(conn.execute(rhythm_stats(conn, today=today))) == expected_figures(bounded)
+        now = current_rhythms(conn, today=today)
+        assert figures_of(conn.execute(select(*(now.c[name] for name in STAT_COLUMNS)))) == expected_figures(bounded)
+        for contact_id in sorted(days)[:2]:
+            info = rhythm_info(conn, contact_id, now=datetime.combine(EPOCH + timedelta(days=today), time(23), UTC))
+            mine = bounded.get(contact_id, Counter())
+            assert (info.days_with_events, info.last_day) == (len(mine), max(mine, default=None))
+
+
 def assert_figures(conn: Connection, days: dict[int, Counter[int]]) -> None:
+    assert_figures_up_to(conn, days)
     assert figures_of(conn.execute(rhythm_stats(conn))) == expected_figures(days)
     assert figures_of(conn.execute(rhythm_stats(conn, min_gaps=1))) == expected_figures(days, 1)
     some = sorted(days)[:2]
@@ -113,12 +133,12 @@ def assert_exact(engine: Engine) -> None:
         days = event_days_of(conn)
         assert without_ranks(stored_rows(conn)) == without_ranks(expected_rows(days))
         assert_figures(conn, days)
-        now = current_rhythms(conn)
+        now = current_rhythms(conn, today=day_number(NOW))
         assert figures_of(conn.execute(select(*(now.c[name] for name in STAT_COLUMNS)))) == expected_figures(days)
     with connection_scope(engine, write=True) as conn:  # the cache, refreshed from the same figures
         refresh_rhythms(conn)
         assert stored_rows(conn) == expected_rows(days)
-        cached = current_rhythms(conn)
+        cached = current_rhythms(conn, today=day_number(NOW))
         assert figures_of(conn.execute(select(*(cached.c[name] for name in STAT_COLUMNS)))) == expected_figures(days)
         assert_figures(conn, days)
         conn.execute(delete(t.rhythm_dirty))

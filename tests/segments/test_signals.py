@@ -20,7 +20,7 @@ from crm_tui.services.interactions import log_interaction
 from crm_tui.services.queue import due_items
 from crm_tui.services.reminders import complete_reminder, get_reminder
 from crm_tui.services.segments.atrisk import at_risk_contacts, count_at_risk
-from crm_tui.services.segments.rhythm import current_rhythms, refresh_rhythms, rhythm_info, rhythm_stats
+from crm_tui.services.segments.rhythm import current_rhythms, day_number, refresh_rhythms, rhythm_info, rhythm_stats
 from crm_tui.services.segments.rules import add_rule, run_rules
 from crm_tui.services.segments.signals import run_signals, signals_pending
 from crm_tui.services.segments.views import save_view
@@ -69,14 +69,14 @@ def test_the_cache_matches_the_live_figures_and_triggers_mark_changes(dataset: E
     with connection_scope(dataset, write=True) as conn:
         assert refresh_rhythms(conn) > 0
     with connection_scope(dataset) as conn:
-        cached = sorted(tuple(r) for r in conn.execute(select(current_rhythms(conn))))
+        cached = sorted(tuple(r) for r in conn.execute(select(current_rhythms(conn, today=day_number(NOW)))))
         assert [row[:6] for row in cached] == [row[:6] for row in live]
         assert cached[0][0] == 1 and len(cached) == 2  # Ada and Carla (Finn's one call makes no rhythm)
     with session_scope(dataset) as s:
         log_interaction(s.connection(), 1, kind="call", summary="back in touch", author="t", at=days(1), now=NOW)
     with connection_scope(dataset) as conn:
         assert list(conn.execute(select(t.rhythm_dirty.c.contact_id)).scalars()) == [1]
-        fresh = {r.contact_id: r for r in conn.execute(select(current_rhythms(conn)))}
+        fresh = {r.contact_id: r for r in conn.execute(select(current_rhythms(conn, today=day_number(NOW))))}
         assert fresh[1].gaps == 4 and fresh[1].last_day == fresh[3].last_day + 6  # computed live while marked
 
 
@@ -270,7 +270,7 @@ def test_deleted_interactions_leave_the_rhythm(engine: Engine) -> None:
         delete_interaction(s, list(last)[-1], actor="t", now=NOW)  # the call 100 days ago
     with connection_scope(engine) as conn:
         gus = rhythm_info(conn, 7, now=NOW)
-        cached = {r.contact_id: r for r in conn.execute(select(current_rhythms(conn)))}
+        cached = {r.contact_id: r for r in conn.execute(select(current_rhythms(conn, today=day_number(NOW))))}
     # Gaps 10, 3, 2: the deleted call's day (and its 1-day gap) no longer counts.
     assert (gus.gaps, gus.median_gap, gus.max_gap, gus.days_since) == (3, 3, 10, 101)
     assert cached[7].gaps == 3

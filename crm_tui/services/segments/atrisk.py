@@ -57,7 +57,7 @@ def _candidates(conn: Connection, now: datetime, *, ranking: bool = False, top: 
     (enough for the `top` highest of all, when nothing else orders them).
     """
     today = day_number(now)
-    rhythms = current_rhythms(conn)
+    rhythms = current_rhythms(conn, today=today)
     # A ranking reads most rows at risk (a third of a large book): one pass over the narrow
     # cache beats an index walk that fetches each of them. `+ 0` keeps the index out.
     crossed = rhythms.c.atrisk_after + 0 if ranking else rhythms.c.atrisk_after
@@ -211,8 +211,9 @@ def count_at_risk(
         return int(conn.execute(query).scalar_one())
     from crm_tui.services.queue import lapsed_condition
 
-    rhythms = current_rhythms(conn)
-    crossed = rhythms.c.atrisk_after < day_number(now)
+    today = day_number(now)
+    rhythms = current_rhythms(conn, today=today)
+    crossed = rhythms.c.atrisk_after < today
     established = int(conn.execute(select(func.count()).select_from(rhythms).where(crossed)).scalar_one())
     if established:
         excluded: Any = select(c.id).where(c.deleted_at.is_not(None))
@@ -235,8 +236,8 @@ def among(conn: Connection, ids: Collection[int], *, now: datetime, lapsed: bool
     The same test as the segments language's, on a few contacts: their rhythms are looked up by
     contact, where the tag's own condition lists every rhythm at risk first.
     """
-    rhythms = current_rhythms(conn)
     today = day_number(now)
+    rhythms = current_rhythms(conn, today=today)
     after = rhythms.c.lapsed_after if lapsed else rhythms.c.atrisk_after
     medians = LAPSED_MEDIANS if lapsed else ATRISK_MEDIANS
     wanted = list(ids)

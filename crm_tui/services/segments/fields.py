@@ -252,9 +252,10 @@ def _stale(ctx: CompileContext) -> Any:
 
 
 def _rhythms(ctx: CompileContext) -> Any:
-    from crm_tui.services.segments.rhythm import current_rhythms
+    from crm_tui.services.segments.rhythm import current_rhythms, day_number
 
-    return ctx.once("rhythms", lambda: current_rhythms(ctx.conn))
+    # Only the events up to the query's day count: a later one counts from its day on.
+    return ctx.once("rhythms", lambda: current_rhythms(ctx.conn, today=day_number(ctx.now)))
 
 
 def _atrisk(ctx: CompileContext) -> Any:

@@ -4,6 +4,9 @@ Definitions (the README repeats them):
 - Events are a contact's live interactions and its payments, each payment on its day (`events`).
   Gaps are counted in whole UTC days between the days that have an event, so a call and
   its follow-up email on one day make one day.
+- Only the events up to today (the UTC day of the moment asked about) count: an event dated
+  after today (a payment recorded before such payments were refused, an interaction written by a
+  script) counts from its day on. Until then every figure is what it would be without it.
 - A contact with at least `MIN_GAPS` gaps has a rhythm: the median gap, the 80th
   percentile gap (nearest rank: the ceil(0.8 n)-th smallest) and the longest gap.
 - The lapse ratio is the days since the last event divided by the median gap.
@@ -20,6 +23,11 @@ gap is the row ranked k. The SQLite triggers keep days and gaps exact but leave 
 contact they change; such a contact is marked in `rhythm_dirty` (by the rhythm triggers) and read
 from its gaps with a window until `refresh_rhythms` (run by `crm due`) renumbers its ranks and
 stores its figures in the `rhythms` cache. Reads of the cache compute the marked contacts live.
+The ranks and the cache count every event day, so they hold a contact's figures for any day from
+its last event on: a read for a day before a contact's last event day (it has an event after
+today: `later`, found from the indexes on the interactions' times and the payments' days) computes
+that contact live too, from its gaps up to that day (a day's gap is to the day before it, so the
+gaps up to today are the same whatever comes after).
 An organization's rhythm pools its contacts' events with window functions (SQLite has no
 percentile function, so ranks come from cume_dist).
 """
@@ -27,10 +35,10 @@ percentile function, so ranks come from cume_dist).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, insert, literal, or_, select, union_all
+from sqlalchemy import and_, case, delete, func, insert, literal, or_, select, union, union_all
 from sqlalchemy.engine import Connection
 
 from crm_tui.backend import backend_for
@@ -48,6 +56,11 @@ STAT_COLUMNS = ("contact_id", "gaps", "median_gap", "p80_gap", "max_gap", "last_
 def day_number(when: datetime) -> int:
     """The UTC day of `when` as days since 1970-01-01, as `Backend.day_number` computes it in SQL."""
     return (when.astimezone(UTC).date() - _EPOCH).days
+
+
+def day_start(day: int) -> datetime:
+    """The start of UTC day number `day`, aware."""
+    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(days=day)
 
 
 def live_interactions() -> Any:
@@ -71,20 +84,62 @@ def events(conn: Connection) -> Any:
     return union_all(interactions, paid.where(p.contact_id.is_not(None)))
 
 
-def rhythm_stats(conn: Connection, *, contacts: Any = None, key: str = "contact_id", min_gaps: int = MIN_GAPS) -> Any:
+def later(conn: Connection, today: int) -> list[Any]:
+    """SELECTs of the contacts with an event after day number `today` (an interaction, a payment): next
+    to none, found by range on the indexes of the interactions' times and the payments' days.
+
+    The time range starts at today's start, a little wider than the day: a time another tool wrote
+    (with a `T`, an offset) sorts after its day's start on SQLite; the day number is exact, as
+    event_days counts it.
+    """
+    p = t.payments.c
+    day = backend_for(conn).day_number(i.occurred_at)
+    logged = select(i.contact_id).where(i.occurred_at >= day_start(today), day > today, i.deleted_at.is_(None))
+    paid = select(p.contact_id).where(p.paid_on > _EPOCH + timedelta(days=today), p.contact_id.is_not(None))
+    return [logged, paid]
+
+
+def read_live(conn: Connection, today: int | None, *, dirty: bool | None = None) -> Any:
+    """A SELECT of the contacts whose figures for `today` come from their gaps, not from the gap ranks
+    nor the cache: those marked (their ranks may be stale until refresh_rhythms) and those with an
+    event after `today` (the ranks and the cache count it). None when there are none.
+    """
+    if dirty is None:
+        dirty = any_dirty(conn)
+    parts = [select(rd.contact_id)] if dirty else []
+    if today is not None:
+        parts += [part for part in later(conn, today) if conn.execute(part.limit(1)).first() is not None]
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else union(*parts)
+
+
+def up_to(today: int | None) -> list[Any]:
+    """The condition on event_days that keeps the days up to `today` (None: every day)."""
+    return [] if today is None else [ed.day <= today]
+
+
+def rhythm_stats(
+    conn: Connection,
+    *,
+    contacts: Any = None,
+    key: str = "contact_id",
+    min_gaps: int = MIN_GAPS,
+    today: int | None = None,
+) -> Any:
     """A SELECT of STAT_COLUMNS (the first named `key`) for every contact with `min_gaps` gaps or more.
 
     `contacts` (a SELECT of ids, or a list) restricts it. `key` "organization_id" pools the
-    events of an organization's contacts instead.
+    events of an organization's contacts instead. `today` (a day number): only the events up
+    to that day count; None: every event, as the cache holds them.
     """
     if key == "organization_id":
-        return _with_thresholds(_pooled_figures(conn, contacts, min_gaps), key)
-    if not any_dirty(conn):
+        return _with_thresholds(_pooled_figures(conn, contacts, min_gaps, today), key)
+    live = read_live(conn, today)
+    if live is None:
         return _with_thresholds(_ranked_figures(contacts, min_gaps), key)
-    # A marked contact's gap ranks may be stale until refresh_rhythms: its figures come from its gaps.
-    marked = select(rd.contact_id)
-    clean = _ranked_figures(contacts, min_gaps, ed.contact_id.not_in(marked))
-    fresh = _gap_figures(contacts, min_gaps, ed.contact_id.in_(marked))
+    clean = _ranked_figures(contacts, min_gaps, ed.contact_id.not_in(live))
+    fresh = _gap_figures(contacts, min_gaps, ed.contact_id.in_(live), *up_to(today))
     both = union_all(select(clean), select(fresh)).subquery("stats")
     return _with_thresholds(both, key)
 
@@ -134,8 +189,8 @@ def _gap_figures(contacts: Any, min_gaps: int, *where: Any) -> Any:
     return _aggregate(steps.subquery("steps"), min_gaps)
 
 
-def _pooled_figures(conn: Connection, contacts: Any, min_gaps: int) -> Any:
-    """The figures of each organization: its contacts' events pooled, gaps from a window over them."""
+def _pooled_figures(conn: Connection, contacts: Any, min_gaps: int, today: int | None) -> Any:
+    """The figures of each organization: its contacts' events (up to `today`) pooled, gaps from a window over them."""
     backend = backend_for(conn)
     ev = events(conn).subquery("ev")
     source = select(c.organization_id.label("owner_id"), ev.c.at).join(t.contacts, c.id == ev.c.contact_id)
@@ -145,13 +200,16 @@ def _pooled_figures(conn: Connection, contacts: Any, min_gaps: int) -> Any:
     # The day is computed once per event, in the innermost select: SQLite keeps a subquery
     # under a window function as it is, where an inline expression is evaluated per use.
     src = source.add_columns(backend.day_number(source.selected_columns.at).label("day")).subquery("src")
-    # Consecutive events: a zero-day step is a second event on one day, not a gap.
-    steps = select(
+    # Consecutive events: a zero-day step is a second event on one day, not a gap. The window sees
+    # only the rows the WHERE keeps.
+    stepping = select(
         src.c.owner_id,
         src.c.day,
         (src.c.day - func.lag(src.c.day).over(partition_by=src.c.owner_id, order_by=src.c.at)).label("gap"),
-    ).subquery("steps")
-    return _aggregate(steps, min_gaps)
+    )
+    if today is not None:
+        stepping = stepping.where(src.c.day <= today)
+    return _aggregate(stepping.subquery("steps"), min_gaps)
 
 
 def _aggregate(steps: Any, min_gaps: int) -> Any:
@@ -238,15 +296,15 @@ def renumber_gaps(conn: Connection, contacts: Any) -> None:
     conn.execute(stale.values(gap_rank=fresh.c.k))
 
 
-def current_rhythms(conn: Connection, *, dirty: bool | None = None) -> Any:
-    """The established rhythms as they are now: the cache, with marked contacts computed live."""
-    if dirty is None:
-        dirty = any_dirty(conn)
-    if not dirty:
+def current_rhythms(conn: Connection, *, today: int, dirty: bool | None = None) -> Any:
+    """The established rhythms on day number `today`: the cache, with the contacts marked or with an
+    event after `today` computed live from their gaps up to it."""
+    live = read_live(conn, today, dirty=dirty)
+    if live is None:
         return t.rhythms
-    marked = select(rd.contact_id)
-    clean = select(*(rh[name] for name in STAT_COLUMNS)).where(rh.contact_id.not_in(marked))
-    return union_all(clean, rhythm_stats(conn, contacts=marked)).subquery("rhythms_now")
+    clean = select(*(rh[name] for name in STAT_COLUMNS)).where(rh.contact_id.not_in(live))
+    fresh = _with_thresholds(_gap_figures(live, MIN_GAPS, *up_to(today)), "contact_id")
+    return union_all(clean, fresh).subquery("rhythms_now")
 
 
 # ---------------------------------------------------------------- conditions
@@ -266,16 +324,16 @@ def cadence_fallback(conn: Connection, today: int, medians: float, rhythms: Any)
 
 def atrisk_condition(conn: Connection, now: datetime, *, rhythms: Any = None) -> Any:
     """+ATRISK at `now` (see the module's definitions)."""
-    rhythms = current_rhythms(conn) if rhythms is None else rhythms
     today = day_number(now)
+    rhythms = current_rhythms(conn, today=today) if rhythms is None else rhythms
     established = c.id.in_(select(rhythms.c.contact_id).where(rhythms.c.atrisk_after < today))
     return or_(established, cadence_fallback(conn, today, ATRISK_MEDIANS, rhythms))
 
 
 def lapsed_condition(conn: Connection, now: datetime, *, rhythms: Any = None) -> Any:
     """+LAPSED at `now` (see the module's definitions)."""
-    rhythms = current_rhythms(conn) if rhythms is None else rhythms
     today = day_number(now)
+    rhythms = current_rhythms(conn, today=today) if rhythms is None else rhythms
     established = c.id.in_(select(rhythms.c.contact_id).where(rhythms.c.lapsed_after < today))
     return or_(established, cadence_fallback(conn, today, LAPSED_MEDIANS, rhythms))
 
@@ -301,14 +359,18 @@ class RhythmInfo:
     lapse_ratio: float | None
     at_risk: bool
     lapsed: bool
+    later_days: int = 0  # days with events after today: none of the figures counts them yet
+    next_day: int | None = None  # the first of them
 
 
 def rhythm_info(
     conn: Connection, owner_id: int, *, now: datetime, cadence: int | None = None, organization: bool = False
 ) -> RhythmInfo:
-    """The figures for one contact (or organization), computed live with the same SQL as the cache."""
+    """The figures for one contact (or organization) at `now`, computed live with the same SQL as the cache,
+    from the events up to `now`'s day (and how many days with events come after it)."""
     key = "organization_id" if organization else "contact_id"
-    stats = rhythm_stats(conn, contacts=[owner_id], key=key, min_gaps=1).subquery("one")
+    today = day_number(now)
+    stats = rhythm_stats(conn, contacts=[owner_id], key=key, min_gaps=1, today=today).subquery("one")
     row = conn.execute(select(stats)).mappings().first()
     ev = events(conn).subquery("ev")
     if organization:
@@ -317,8 +379,8 @@ def rhythm_info(
         days_query = select(ev.c.at).where(ev.c.contact_id == owner_id)
     inner = days_query.subquery("d")
     day = backend_for(conn).day_number(inner.c.at)
-    days, last_day = conn.execute(select(func.count(func.distinct(day)), func.max(day))).one()
-    today = day_number(now)
+    days, last_day = conn.execute(select(func.count(func.distinct(day)), func.max(day)).where(day <= today)).one()
+    later_days, next_day = conn.execute(select(func.count(func.distinct(day)), func.min(day)).where(day > today)).one()
     gaps = int(row["gaps"]) if row else 0
     since = today - int(last_day) if last_day is not None else None
     median: float | None
@@ -353,4 +415,6 @@ def rhythm_info(
         lapse_ratio=round(since / expected, 2) if since is not None and expected else None,
         at_risk=bool(since is not None and atrisk is not None and since > atrisk),
         lapsed=bool(since is not None and lapsed is not None and since > lapsed),
+        later_days=int(later_days or 0),
+        next_day=int(next_day) if next_day is not None else None,
     )

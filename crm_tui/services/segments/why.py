@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import select
@@ -63,14 +63,15 @@ def explain_contact(conn: Connection, contact_id: int, *, now: datetime, tz: tzi
             .order_by(ru.name)
         ).scalars()
     )
-    extras = [line for extra in WHY_EXTRAS for line in extra(conn, contact_id, now, tz)]
+    rhythm = rhythm_info(conn, contact_id, now=now, cadence=cadence.days)
+    extras = [*_later_events(rhythm), *(line for extra in WHY_EXTRAS for line in extra(conn, contact_id, now, tz))]
     return Why(
         contact_id=contact_id,
         name=info.display_name,
         cadence=cadence,
         stale=stale_since is not None and (info.last_contact_at is None or stale_since <= now),
         stale_since=stale_since,
-        rhythm=rhythm_info(conn, contact_id, now=now, cadence=cadence.days),
+        rhythm=rhythm,
         last=latest[0] if latest else None,
         follow_ups=reminder_infos(conn, contact_id=contact_id),
         feedback=feedback_summary(conn, contact_id),
@@ -78,6 +79,16 @@ def explain_contact(conn: Connection, contact_id: int, *, now: datetime, tz: tzi
         rules=rules,
         extras=extras,
     )
+
+
+def _later_events(rhythm: RhythmInfo) -> list[tuple[str, Any]]:
+    """The days with events after today, which none of the rhythm's figures counts yet (UTC days, as they count)."""
+    if not rhythm.later_days or rhythm.next_day is None:
+        return []
+    first = (date(1970, 1, 1) + timedelta(days=rhythm.next_day)).isoformat()
+    if rhythm.later_days == 1:
+        return [("later events", f"{first}: counts from that day")]
+    return [("later events", f"{rhythm.later_days} days, the first {first}: each counts from its day")]
 
 
 plugged(__name__)  # the money feature adds its lines to WHY_EXTRAS

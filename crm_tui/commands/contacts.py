@@ -55,7 +55,9 @@ def add(
     name: str = typer.Argument(..., help='Display name, e.g. "Ada Lovelace".'),
     email: list[str] = typer.Option([], "--email", "-e", help="Email address (repeat for more; the first is primary)."),
     phone: list[str] = typer.Option([], "--phone", "-p", help="Phone number, kept as text (repeatable)."),
-    org: str | None = typer.Option(None, "--org", help="Organization; created if new."),
+    org: str | None = typer.Option(
+        None, "--org", help="Organization: 3, a name or part of one; created if new, unless close to one."
+    ),
     title: str | None = typer.Option(None, "--title", help="Job title."),
     tag: list[str] = typer.Option([], "--tag", "-t", help="Tag (repeatable)."),
     note: str | None = typer.Option(None, "--note", help="Free-text notes."),
@@ -68,32 +70,40 @@ def add(
     """
     from crm_tui.keys import check_tag_count
     from crm_tui.models.schemas import ContactCreate
-    from crm_tui.services.contacts.writing import add_contact
+    from crm_tui.services.contacts.writing import add_contact, typed_organization
 
     rt = runtime(ctx)
     check_tag_count(tag)
     title, owner = one_line_field(title), one_line_field(owner)
     cadence = rt.duration_days(every, option="--every") if every is not None else None
-    data = ContactCreate(
-        name=name,
-        emails=email,
-        phones=phone,
-        organization=org,
-        title=title,
-        tags=tag,
-        notes=note,
-        cadence_days=cadence,
-        owner=owner,
-    )
     with rt.session() as session:
+        organization, created = typed_organization(session, org, actor=rt.user, now=rt.now())
+        data = ContactCreate(
+            name=name,
+            emails=email,
+            phones=phone,
+            organization=organization,
+            title=title,
+            tags=tag,
+            notes=note,
+            cadence_days=cadence,
+            owner=owner,
+        )
         contact = add_contact(session, data, actor=rt.user)
         holders = same_phone_holders(session.connection(), phone, contact.id)
+    say_new_org(rt, created)
     rt.done(f"Added #{contact.id} {contact.display_name}", contact.id)
     for holder in holders:
         rt.note(
             f"crm: #{holder.id} {holder.name} has this number too ({holder.phone}); "
             f"if they are one person: crm contact merge {holder.id} {contact.id}"
         )
+
+
+def say_new_org(rt: Any, created: str | None) -> None:
+    """Say on stderr, once the change is saved, that `--org` created an organization (stdout stays the id)."""
+    if created is not None:
+        rt.note(f"crm: new organization '{created}'")
 
 
 def same_phone_holders(conn: Any, phones: list[str], contact_id: int | None) -> list[Any]:
@@ -209,7 +219,9 @@ def edit(
     primary_email: str | None = typer.Option(None, "--primary-email", help="Make this email the primary one."),
     add_phone: list[str] = typer.Option([], "--add-phone", help="Add a phone (repeatable)."),
     remove_phone: list[str] = typer.Option([], "--remove-phone", help="Remove a phone (repeatable)."),
-    org: str | None = typer.Option(None, "--org", help='Organization ("" clears it).'),
+    org: str | None = typer.Option(
+        None, "--org", help='Organization, as for add ("" clears it); created if new, unless close to one.'
+    ),
     title: str | None = typer.Option(None, "--title", help='Job title ("" clears it).'),
     note: str | None = typer.Option(None, "--note", help='Replace the notes ("" clears them).'),
     tag: list[str] = typer.Option([], "--tag", "-t", help="Add a tag (repeatable)."),
@@ -242,6 +254,7 @@ def edit(
     from crm_tui.keys import check_tag_count
     from crm_tui.models.schemas import ContactUpdate
     from crm_tui.services.contacts.finding import resolve_contact
+    from crm_tui.services.contacts.writing import typed_organization
     from crm_tui.services.person.editing import edit_contact_and_person
 
     rt = runtime(ctx)
@@ -261,7 +274,6 @@ def edit(
         primary_email=primary_email,
         add_phones=add_phone,
         remove_phones=remove_phone,
-        organization=org,
         title=title,
         notes=note,
         add_tags=tag,
@@ -276,9 +288,10 @@ def edit(
         nickname=nickname, department=department,
     )  # fmt: skip
     with rt.session() as session:
-        contact = edit_contact_and_person(
-            session, resolve_contact(session, ref), data, more, actor=rt.user, now=rt.now(), tz=rt.tz
-        )
+        contact = resolve_contact(session, ref)
+        data.organization, created = typed_organization(session, org, actor=rt.user, now=rt.now())  # "" clears it
+        contact = edit_contact_and_person(session, contact, data, more, actor=rt.user, now=rt.now(), tz=rt.tz)
+    say_new_org(rt, created)
     rt.done(f"Updated #{contact.id} {contact.display_name}", contact.id)
 
 

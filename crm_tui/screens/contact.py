@@ -63,11 +63,13 @@ class Loaded:
 
 @dataclass(frozen=True)
 class History:
-    """The newest changes to the contact and its follow-ups, with the follow-ups' titles."""
+    """The newest changes to the contact and its follow-ups, with the follow-ups' titles, the stages'
+    names and the currency of each deal and payment named (for amounts recorded without theirs)."""
 
     changes: list[ChangeInfo]
     titles: dict[int, str]
     stage_names: dict[int, str] | None = None
+    currencies: dict[tuple[str, int], str] | None = None
 
 
 class ContactScreen(CrmScreen):
@@ -109,6 +111,7 @@ class ContactScreen(CrmScreen):
         self._has_follow_ups = True  # until the first load says otherwise
         self.name_text = f"#{contact_id}"
         self.history_titles: dict[int, str] = {}
+        self.history_currencies: dict[tuple[str, int], str] = {}
         self.organization_id: int | None = None
         self._history_from_top = True  # opening the history starts at the newest change
 
@@ -160,12 +163,13 @@ class ContactScreen(CrmScreen):
         contact_id = self.contact_id
 
         def load(conn: Connection) -> History:
+            from crm_tui.services.money.history_amounts import recorded_currencies
             from crm_tui.services.money.pipelines import stages_by_id
 
             changes = contact_history(conn, contact_id, limit=HISTORY_LIMIT)
             ids = [c.entity_id for c in changes if c.entity == "reminder"]
             stages = {s.id: s.name for s in stages_by_id(conn).values()}
-            return History(changes, reminder_titles(conn, ids), stages)
+            return History(changes, reminder_titles(conn, ids), stages, recorded_currencies(conn, changes))
 
         self.db(load, self._show_history, group="contact-history", exclusive=True)
 
@@ -276,6 +280,7 @@ class ContactScreen(CrmScreen):
 
         tz = self.crm.tz
         self.history_titles = history.titles
+        self.history_currencies = history.currencies or {}
         table = self.query_one("#contact-history", RecordTable)
         shown = len(history.changes)
         table.border_title = f"History {shown:,}" + (" (newest shown)" if shown >= HISTORY_LIMIT else "")
@@ -286,7 +291,7 @@ class ContactScreen(CrmScreen):
                 cells={
                     "when": Text(format_local(c.at, tz), style="dim"),
                     "who": Text(c.actor or NOTHING, style="bold" if c.actor else "dim"),
-                    "what": change_summary(c, tz, history.titles, history.stage_names),
+                    "what": change_summary(c, tz, history.titles, history.stage_names, history.currencies),
                 },
                 data=c,
             )
@@ -317,7 +322,10 @@ class ContactScreen(CrmScreen):
             return
         if self.showing_history:
             change = self.query_one("#contact-history", RecordTable).record
-            detail = Text() if change is None else change_detail(change.data, self.crm.tz, self.history_titles)
+            currencies = self.history_currencies
+            detail = (
+                Text() if change is None else change_detail(change.data, self.crm.tz, self.history_titles, currencies)
+            )
             self.query_one("#contact-preview", Static).update(safe(detail))
             return
         record = self.query_one("#contact-timeline", RecordTable).record

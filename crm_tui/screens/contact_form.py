@@ -54,6 +54,16 @@ class ContactValues:
     cadence_days: int | None
     notes: str
     person: PersonEdit | None = None  # what the person fields change (dates, addresses, web, fields)
+    new_org_ok: bool = False  # the organization was refused as close to another, and saved again as it is
+
+
+# A new organization's name close to an existing one is refused (a typo would make a stray
+# organization), as `--org` is on the command line; the same text saved again is meant.
+ORG_REFUSED = "no organization is called"
+
+
+def org_refusal(typed: str, near: str) -> str:
+    return f"{ORG_REFUSED} '{typed[:60]}': did you mean '{near}'? Save again to add it"
 
 
 class ContactFormModal(FormModal[ContactValues, "Contact"]):
@@ -62,6 +72,8 @@ class ContactFormModal(FormModal[ContactValues, "Contact"]):
     def __init__(self, contact_id: int | None = None) -> None:
         super().__init__()
         self.contact_id = contact_id
+        self._org_saved = ""  # the organization text of the latest save
+        self._org_refused: str | None = None  # the organization text refused as a typo, if any
 
     def dialog_title(self) -> str:
         return "Edit contact" if self.contact_id else "New contact"
@@ -170,12 +182,14 @@ class ContactFormModal(FormModal[ContactValues, "Contact"]):
         every = self.text("every").removeprefix("every ").strip()
         cadence = self.check("every", lambda: parse_duration(every).total_days()) if every else None
         person = collect_person(self, getattr(self, "person", None))
+        organization = self._org_saved = self.text("organization")
         return ContactValues(
+            new_org_ok=bool(organization) and organization == self._org_refused,
             person=person,
             name=name,
             emails=[e for e in emails if e],
             phones=[p for p in phones if p],
-            organization=self.text("organization"),
+            organization=organization,
             title=self.text("title"),
             tags=self.check("tags", partial(check_tag_count, split_tags(self.text("tags")), field="tags")) or [],
             cadence_days=cadence,
@@ -201,6 +215,7 @@ class ContactFormModal(FormModal[ContactValues, "Contact"]):
                 notes=values.notes or None,
                 cadence_days=values.cadence_days,
             )
+            _check_new_org(session, values, values.organization)
             added = add_contact(session, data, actor=app.user, now=app.now())
             if values.person:
                 apply_person_edit(session, added, values.person, actor=app.user, now=app.now())
@@ -208,9 +223,13 @@ class ContactFormModal(FormModal[ContactValues, "Contact"]):
         contact = get_contact(session, self.contact_id)
         detail = contact_detail(session.connection(), self.contact_id, timeline_limit=0)
         update = contact_update(detail, values)
+        _check_new_org(session, values, update.organization)
         return edit_contact_and_person(session, contact, update, values.person, actor=app.user, now=app.now())
 
     def error_field(self, message: str) -> str | None:
+        if message.startswith(ORG_REFUSED):
+            self._org_refused = self._org_saved
+            return "organization"
         for word, field_id in (
             ("--birthday", "birthday"), ("--date", "dates"), ("address", "addresses"), ("web address", "urls"),
             ("field", "fields"), ("email", "emails"), ("phone", "phones"), ("cadence", "every"), ("name", "name"),
@@ -218,6 +237,15 @@ class ContactFormModal(FormModal[ContactValues, "Contact"]):
             if word in message:
                 return field_id
         return None
+
+
+def _check_new_org(session: Session, values: ContactValues, name: str | None) -> None:
+    """Refuse an organization the form would create when its name is close to an existing one's."""
+    from crm_tui.errors import InvalidInput
+    from crm_tui.services.organizations import close_to_new_name
+
+    if name and not values.new_org_ok and (near := close_to_new_name(session.connection(), name)):
+        raise InvalidInput(org_refusal(name, near))
 
 
 def contact_update(detail: ContactDetail, values: ContactValues) -> ContactUpdate:

@@ -247,3 +247,16 @@ def remove_org(session: Session, org_id: int, *, actor: str, now: datetime) -> i
     session.delete(org)
     session.flush()
     return len(people)
+
+
+def close_to_new_name(conn: Connection, name: str) -> str | None:
+    """For a name no organization is called (case, accents and spaces aside), the existing one it is
+    close enough to be a typo of (`close_org_name`); None when one is called that or none is close.
+
+    The app's contact form asks this of the name typed in it, which it otherwise creates: the same
+    refusal as `org_for_record`'s, in the form's own words.
+    """
+    key = fast_name_key(label_name(name))
+    if not key or conn.execute(select(o.id).where(o.name_key == key)).first() is not None:
+        return None
+    return close_org_name(conn, name)

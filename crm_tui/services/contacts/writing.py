@@ -2,7 +2,8 @@
 
 Names, emails and phones are cleaned and keyed by `crm_tui.keys`, organizations and tags
 found or created by `services.organizations` and `services.tags`: the same rules as
-the importers.
+the importers. An organization typed as an option (`crm contact add/edit --org`) is found
+first, as on a deal or a payment (`typed_organization`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from crm_tui.models import Contact, ContactEmail, ContactPhone, Organization
 from crm_tui.models.schemas import ContactCreate, ContactUpdate
 from crm_tui.services.history import Diff, change, diff
 from crm_tui.services.journal import CONTACT_PARTS
-from crm_tui.services.organizations import organization_id
+from crm_tui.services.organizations import org_for_record, organization_id
 from crm_tui.services.tags import link_tags, unlink_tags
 
 if TYPE_CHECKING:
@@ -47,6 +48,42 @@ def _unique(values: Iterable[str], key: Any) -> list[str]:
             seen.add(k)
             out.append(value)
     return out
+
+
+class FoundOrg(str):
+    """An organization's name already found or created (`typed_organization`), carrying its id: the
+    contact joins that organization, whatever its name would key to."""
+
+    org_id: int
+
+    def __new__(cls, name: str, org_id: int) -> FoundOrg:
+        found = super().__new__(cls, name)
+        found.org_id = org_id
+        return found
+
+
+def typed_organization(
+    session: Session, ref: str | None, *, actor: str, now: datetime
+) -> tuple[str | None, str | None]:
+    """`--org REF` on `crm contact add/edit`, as on a deal or a payment (`org_for_record`): (the value
+    for ContactCreate/ContactUpdate.organization, the organization's name when it was created here).
+
+    An organization is found as `crm org show` finds it; a name close to an existing one is refused
+    (NotFound names it); any other name is created. None and a blank `ref` are returned as they are
+    (no organization; on an edit, "" clears it).
+    """
+    if ref is None or not ref.strip():
+        return ref, None
+    org_id, created = org_for_record(session, ref, actor=actor, now=now)
+    org = session.get(Organization, org_id)
+    assert org is not None
+    return FoundOrg(org.name, org_id), created
+
+
+def _organization_id(session: Session, name: str | None, now: datetime) -> int | None:
+    if isinstance(name, FoundOrg):
+        return name.org_id
+    return organization_id(session.connection(), name, now=now)
 
 
 def _check_cadence(days: int | None) -> None:
@@ -82,7 +119,7 @@ def _new_contact(
         sort_name=name_key(name),
         given_name=given,
         family_name=family,
-        organization_id=organization_id(session.connection(), data.organization, now=now),
+        organization_id=_organization_id(session, data.organization, now),
         title=(data.title or None),
         notes=(data.notes or None),
         source=data.source,
@@ -157,7 +194,7 @@ def _edit(session: Session, contact: Contact, data: ContactUpdate, *, actor: str
     if data.family_name is not None:
         contact.family_name = data.family_name or None
     if data.organization is not None:
-        contact.organization_id = organization_id(session.connection(), data.organization, now=now)
+        contact.organization_id = _organization_id(session, data.organization, now)
     if data.title is not None:
         contact.title = data.title or None
     if data.notes is not None:

@@ -51,6 +51,7 @@ LOG_SCRIPT = textwrap.dedent(
 APP_SCRIPT = textwrap.dedent(
     """
     import asyncio, json, sys
+    from textual.worker import WorkerCancelled
     from crm_tui.app import make_app
     from crm_tui.config import resolve_settings
     from crm_tui.screens.contacts import ContactsScreen
@@ -58,10 +59,15 @@ APP_SCRIPT = textwrap.dedent(
     count = int(sys.argv[1])
 
     async def settle(pilot):
+        # As tests/app/conftest.py's settle: a worker cancelled by a newer exclusive one (a reload
+        # replacing another) is waited for through its successor; PENDING workers count as running.
         for _ in range(50):
-            await pilot.app.workers.wait_for_complete()
+            try:
+                await pilot.app.workers.wait_for_complete()
+            except WorkerCancelled:
+                continue
             await pilot.pause()
-            if not any(w.is_running for w in pilot.app.workers):
+            if all(w.is_finished for w in pilot.app.workers):
                 return
 
     async def main():

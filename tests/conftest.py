@@ -8,9 +8,9 @@ PostgreSQL. Tests that need SQLite itself carry `@pytest.mark.sqlite_only("why")
 are skipped with --postgres, the reason shown in the skip.
 
 The PostgreSQL pass repeats only what the database can change: a test that opens no
-database of the suite's, one marked `@pytest.mark.backend_free("why")`, or a snapshot of
-the app (`snap_compare`) runs in the SQLite pass alone and is deselected with --postgres
-(runs_once).
+database of the suite's, one marked `@pytest.mark.backend_free("why")`, a snapshot of the
+app (`snap_compare`), or an app test outside APP_TESTS_ON_BOTH runs in the SQLite pass
+alone and is deselected with --postgres (runs_once).
 """
 
 from __future__ import annotations
@@ -98,14 +98,30 @@ def sqlite_only_reason(item: pytest.Item) -> str | None:
     return marker_reason(item, "sqlite_only")
 
 
+# The app's tests that the PostgreSQL pass repeats: those where the app itself meets the database
+# in its own way (queries cancelled and replaced as you type, keys typed while a slower server
+# answers, the whole flow from adding to logging and following up, owners and authors). The other
+# screens read and write through services whose own tests, and the CLI's, run on both databases;
+# repeating their Pilot tests cost the PostgreSQL pass a quarter of its time.
+APP_TESTS_ON_BOTH = frozenset({"test_search.py", "test_typeahead.py", "test_flows.py", "test_team.py"})
+
+
 def runs_once(item: pytest.Item) -> bool:
     """Whether the SQLite pass alone runs this item: it opens no database of the suite's (no
     `templates` among its fixtures, so it runs the same whatever --postgres says), it is marked
-    backend_free, or its check is a picture of the app (`snap_compare`): the rows a screen shows
-    come from services whose tests run on both databases, and the Pilot tests that drive the
-    screens run on both too, while a picture costs a third of the app tests' time."""
+    backend_free, its check is a picture of the app (`snap_compare`: the rows a screen shows come
+    from services tested on both databases), or it is an app test outside APP_TESTS_ON_BOTH."""
     names = getattr(item, "fixturenames", ())
-    return "templates" not in names or "snap_compare" in names or marker_reason(item, "backend_free") is not None
+    path = Path(str(item.fspath))
+    app_elsewhere = (
+        path.parent.name == "app" and path.parent.parent.name == "tests" and path.name not in APP_TESTS_ON_BOTH
+    )
+    return (
+        "templates" not in names
+        or "snap_compare" in names
+        or app_elsewhere
+        or marker_reason(item, "backend_free") is not None
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -124,16 +124,18 @@ def test_the_postgres_pass_leaves_what_no_database_decides_to_the_sqlite_pass() 
     assert listed[True] == {"tests/test_fixtures.py"}  # no database in test_dates; test_styles is backend_free
 
 
-def test_the_postgres_pass_leaves_the_app_s_pictures_to_the_sqlite_pass() -> None:
-    """A snapshot (`snap_compare`) runs once; the Pilot tests beside it run on both databases."""
+def test_the_postgres_pass_repeats_the_app_tests_where_the_app_meets_the_database() -> None:
+    """Pictures (`snap_compare`) and app tests outside APP_TESTS_ON_BOTH run once; the others on both."""
     import subprocess
     import sys
 
-    module = "tests/app/test_app_fixes_s14.py"
+    from tests.conftest import APP_TESTS_ON_BOTH
+
+    modules = ["tests/app/test_app_fixes_s14.py", "tests/app/test_flows.py", "tests/app/test_dashboard.py"]
     ids = {}
     for server in (None, "postgresql+psycopg://nobody@127.0.0.1:9/none"):  # collecting connects nowhere
         done = subprocess.run(
-            [sys.executable, "-m", "pytest", "--collect-only", module]  # addopts -q: a line per test
+            [sys.executable, "-m", "pytest", "--collect-only", *modules]  # addopts -q: a line per test
             + (["--postgres", server] if server else []),
             capture_output=True,
             text=True,
@@ -141,8 +143,9 @@ def test_the_postgres_pass_leaves_the_app_s_pictures_to_the_sqlite_pass() -> Non
             env={**os.environ, "CRM_TEST_POSTGRES": ""},
         )
         assert done.returncode == 0, done.stdout + done.stderr
-        ids[server is not None] = {line.split("::")[1] for line in done.stdout.splitlines() if "::" in line}
-    pictures = {"test_today_at_80x24", "test_pipeline_at_80x24", "test_organization_at_80x24"}
-    assert pictures <= ids[False]
-    assert ids[True] == ids[False] - pictures
-    assert "test_one_quick_capture_is_one_undo" in ids[True]
+        ids[server is not None] = {line for line in done.stdout.splitlines() if "::" in line}
+    assert "test_flows.py" in APP_TESTS_ON_BOTH and "test_dashboard.py" not in APP_TESTS_ON_BOTH
+    assert "tests/app/test_app_fixes_s14.py::test_today_at_80x24" in ids[False]  # a picture
+    assert {i for i in ids[False] if "test_dashboard.py" in i}  # a picture and a Pilot test
+    assert ids[True] == {i for i in ids[False] if i.startswith("tests/app/test_flows.py::")}
+    assert len(ids[True]) > 10

@@ -47,7 +47,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+# Whether this run is the PostgreSQL pass (set by pytest_configure, before any test module is imported).
+ON_POSTGRES = False
+
+
+def examples(n: int) -> int:
+    """How many examples a random-input test of the import contract draws: `n` in the SQLite pass;
+    two fifths of it in the PostgreSQL pass, where each example costs three to four times as much
+    (two digests of every table) and what it adds is the write path's all-or-nothing, not new input."""
+    return n if not ON_POSTGRES else max(20, n * 2 // 5)
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    global ON_POSTGRES
+    ON_POSTGRES = bool(config.getoption("--postgres"))
     _build_each_typer_command_once()
     config.addinivalue_line(
         "markers",

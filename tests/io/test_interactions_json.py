@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 
 from crm_tui.io import jsonread
 from crm_tui.io.interactions_json import JsonItems, sniff_format
+from tests.conftest import examples
 from tests.io.conftest import Crm, FreshDb, Query
 from tests.io.test_random_input import EXAMPLES, check_import_contract, flags
 
@@ -322,7 +323,7 @@ def known_contacts(crm: Crm) -> None:
     add_contacts(crm)
 
 
-@settings(EXAMPLES, max_examples=120)
+@settings(EXAMPLES, max_examples=examples(120))
 @given(data=json_texts(), chunk=st.sampled_from([1, 3, 1000]), options=st.data())
 def test_random_json_keeps_the_contract(
     crm: Crm, engine: Engine, known_contacts: None, data: bytes, chunk: int, options: st.DataObject

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
-from tests.conftest import database_state
+from tests.conftest import database_state, examples
 from tests.io.conftest import Crm
 
 # The fixtures (a database, the CLI runner) are made once per test, not per example: the
@@ -86,7 +86,7 @@ def csv_texts(draw: st.DrawFn) -> bytes:
     return text.encode(encoding, errors="replace")
 
 
-@settings(EXAMPLES, max_examples=150)
+@settings(EXAMPLES, max_examples=examples(150))
 @given(data=csv_texts(), options=st.data())
 def test_random_csv_keeps_the_contract(crm: Crm, engine: Engine, data: bytes, options: st.DataObject) -> None:
     check_import_contract(crm, engine, ["import", "contacts", "-", *flags(options.draw)], data)
@@ -98,7 +98,7 @@ def ada(crm: Crm) -> None:
     assert crm("contact", "add", "Ada", "--email", "ada@x.io")[0] == 0
 
 
-@settings(EXAMPLES, max_examples=60)
+@settings(EXAMPLES, max_examples=examples(60))
 @given(data=csv_texts(), options=st.data())
 def test_random_interactions_csv_keeps_the_contract(
     crm: Crm, engine: Engine, ada: None, data: bytes, options: st.DataObject
@@ -106,7 +106,7 @@ def test_random_interactions_csv_keeps_the_contract(
     check_import_contract(crm, engine, ["import", "interactions", "-", *flags(options.draw)], data)
 
 
-@settings(EXAMPLES, max_examples=60)
+@settings(EXAMPLES, max_examples=examples(60))
 @given(data=st.binary(max_size=300), options=st.data())
 def test_random_bytes_keep_the_contract(crm: Crm, engine: Engine, data: bytes, options: st.DataObject) -> None:
     check_import_contract(crm, engine, ["import", "contacts", "-", *flags(options.draw)], b"name,email\n" + data)
@@ -120,7 +120,7 @@ VCARD_LINES = st.sampled_from([
 ])  # fmt: skip
 
 
-@settings(EXAMPLES, max_examples=100)
+@settings(EXAMPLES, max_examples=examples(100))
 @given(lines=st.lists(VCARD_LINES, max_size=14), options=st.data())
 def test_random_vcards_keep_the_contract(crm: Crm, engine: Engine, lines: list[str], options: st.DataObject) -> None:
     data = "\r\n".join(lines).encode()
@@ -144,7 +144,7 @@ JSON_VALUES = st.recursive(
 )
 
 
-@settings(EXAMPLES, max_examples=120)
+@settings(EXAMPLES, max_examples=examples(120))
 @given(
     items=st.lists(st.one_of(st.dictionaries(JSON_KEYS, JSON_VALUES, max_size=6), JSON_VALUES), max_size=4),
     ndjson=st.booleans(),

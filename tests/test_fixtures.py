@@ -102,48 +102,43 @@ def test_the_state_a_test_compares_is_stable_and_changes_with_a_row(engine: Engi
         before = database_state(engine)
 
 
-def test_the_postgres_pass_leaves_what_no_database_decides_to_the_sqlite_pass() -> None:
+def _collected(*args: str, postgres: bool) -> list[str]:
+    """The lines `pytest --collect-only ARGS` prints, as the SQLite pass or the PostgreSQL pass
+    would collect (collecting connects nowhere)."""
     import subprocess
     import sys
 
+    server = ["--postgres", "postgresql+psycopg://nobody@127.0.0.1:9/none"] if postgres else []
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", *args, *server],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
+        env={**os.environ, "CRM_TEST_POSTGRES": ""},
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout.splitlines()
+
+
+def test_the_postgres_pass_leaves_what_no_database_decides_to_the_sqlite_pass() -> None:
     files = ["tests/test_dates.py", "tests/app/test_styles.py", "tests/test_fixtures.py"]
     listed = {}
-    for server in (None, "postgresql+psycopg://nobody@127.0.0.1:9/none"):  # collecting connects nowhere
-        done = subprocess.run(
-            [sys.executable, "-m", "pytest", "--collect-only", "-qq", *files]  # a line per file: its count
-            + (["--postgres", server] if server else []),
-            capture_output=True,
-            text=True,
-            cwd=Path(__file__).resolve().parent.parent,
-            env={**os.environ, "CRM_TEST_POSTGRES": ""},
-        )
-        assert done.returncode == 0, done.stdout + done.stderr
-        counts = [line for line in done.stdout.splitlines() if line.startswith("tests/")]
-        listed[server is not None] = {line.split(": ")[0] for line in counts}
+    for postgres in (False, True):
+        lines = _collected("-qq", *files, postgres=postgres)  # a line per file: its count
+        listed[postgres] = {line.split(": ")[0] for line in lines if line.startswith("tests/")}
     assert listed[False] == set(files)
     assert listed[True] == {"tests/test_fixtures.py"}  # no database in test_dates; test_styles is backend_free
 
 
 def test_the_postgres_pass_repeats_the_app_tests_where_the_app_meets_the_database() -> None:
     """Pictures (`snap_compare`) and app tests outside APP_TESTS_ON_BOTH run once; the others on both."""
-    import subprocess
-    import sys
-
     from tests.conftest import APP_TESTS_ON_BOTH
 
     modules = ["tests/app/test_app_fixes_s14.py", "tests/app/test_flows.py", "tests/app/test_dashboard.py"]
-    ids = {}
-    for server in (None, "postgresql+psycopg://nobody@127.0.0.1:9/none"):  # collecting connects nowhere
-        done = subprocess.run(
-            [sys.executable, "-m", "pytest", "--collect-only", *modules]  # addopts -q: a line per test
-            + (["--postgres", server] if server else []),
-            capture_output=True,
-            text=True,
-            cwd=Path(__file__).resolve().parent.parent,
-            env={**os.environ, "CRM_TEST_POSTGRES": ""},
-        )
-        assert done.returncode == 0, done.stdout + done.stderr
-        ids[server is not None] = {line for line in done.stdout.splitlines() if "::" in line}
+    ids = {
+        postgres: {line for line in _collected(*modules, postgres=postgres) if "::" in line}
+        for postgres in (False, True)
+    }  # addopts -q: a line per test
     assert "test_flows.py" in APP_TESTS_ON_BOTH and "test_dashboard.py" not in APP_TESTS_ON_BOTH
     assert "tests/app/test_app_fixes_s14.py::test_today_at_80x24" in ids[False]  # a picture
     assert {i for i in ids[False] if "test_dashboard.py" in i}  # a picture and a Pilot test

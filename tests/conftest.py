@@ -94,6 +94,19 @@ def _build_each_typer_command_once() -> None:
         typer.testing._get_command = functools.cache(build)  # type: ignore[attr-defined]
 
 
+def crm_cli(*args: str, input: str | None = None) -> tuple[int, str, str]:
+    """`crm ARGS` through Typer's CliRunner in this process, in the environment a fixture set
+    (cli_env): (exit code, stdout, stderr). An exception other than SystemExit is raised."""
+    from typer.testing import CliRunner
+
+    from crm_tui.cli import app
+
+    result = CliRunner().invoke(app, list(args), input=input)
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
 def marker_reason(item: pytest.Item, name: str) -> str | None:
     """The reason given to the item's `name` marker (sqlite_only, backend_free), None if it has none;
     a marker without a reason is an error."""

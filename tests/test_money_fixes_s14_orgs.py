@@ -7,18 +7,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from typer.testing import CliRunner
 
-from crm_tui.cli import app
+from tests.conftest import crm_cli
 
-runner = CliRunner()
-
-
-def crm(*args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args))
-    if result.exception and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.stdout, result.stderr
+crm = crm_cli
 
 
 @pytest.fixture(autouse=True)

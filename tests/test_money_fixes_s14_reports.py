@@ -9,19 +9,10 @@ import json
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from crm_tui.cli import app
-from tests.conftest import NOW
+from tests.conftest import NOW, crm_cli
 
-runner = CliRunner()
-
-
-def crm(*args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args))
-    if result.exception and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.stdout, result.stderr
+crm = crm_cli
 
 
 def ok(*args: str) -> str:

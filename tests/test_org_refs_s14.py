@@ -13,10 +13,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from textual.widgets import Input
-from typer.testing import CliRunner
 
 from crm_tui.app import make_app
-from crm_tui.cli import app as cli_app
 from crm_tui.config import Settings
 from crm_tui.db import connection_scope, session_scope
 from crm_tui.models import tables as t
@@ -25,16 +23,9 @@ from crm_tui.services.contacts.rows import contact_detail
 from crm_tui.services.contacts.writing import add_contact
 from crm_tui.services.organizations import list_orgs
 from tests.app.conftest import THEME, burst, run, settle
-from tests.conftest import NOW
+from tests.conftest import NOW, crm_cli
 
-runner = CliRunner()
-
-
-def crm(*args: str) -> tuple[int, str, str]:
-    result = runner.invoke(cli_app, list(args))
-    if result.exception and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.stdout, result.stderr
+crm = crm_cli
 
 
 def _orgs() -> list[str]:

@@ -50,18 +50,6 @@ def _unique(values: Iterable[str], key: Any) -> list[str]:
     return out
 
 
-class FoundOrg(str):
-    """An organization's name already found or created (`typed_organization`), carrying its id: the
-    contact joins that organization, whatever its name would key to."""
-
-    org_id: int
-
-    def __new__(cls, name: str, org_id: int) -> FoundOrg:
-        found = super().__new__(cls, name)
-        found.org_id = org_id
-        return found
-
-
 def typed_organization(
     session: Session, ref: str | None, *, actor: str, now: datetime
 ) -> tuple[str | None, str | None]:
@@ -77,13 +65,7 @@ def typed_organization(
     org_id, created = org_for_record(session, ref, actor=actor, now=now)
     org = session.get(Organization, org_id)
     assert org is not None
-    return FoundOrg(org.name, org_id), created
-
-
-def _organization_id(session: Session, name: str | None, now: datetime) -> int | None:
-    if isinstance(name, FoundOrg):
-        return name.org_id
-    return organization_id(session.connection(), name, now=now)
+    return org.name, created  # its name keys to it alone (organizations.name_key is unique)
 
 
 def _check_cadence(days: int | None) -> None:
@@ -119,7 +101,7 @@ def _new_contact(
         sort_name=name_key(name),
         given_name=given,
         family_name=family,
-        organization_id=_organization_id(session, data.organization, now),
+        organization_id=organization_id(session.connection(), data.organization, now=now),
         title=(data.title or None),
         notes=(data.notes or None),
         source=data.source,
@@ -194,7 +176,7 @@ def _edit(session: Session, contact: Contact, data: ContactUpdate, *, actor: str
     if data.family_name is not None:
         contact.family_name = data.family_name or None
     if data.organization is not None:
-        contact.organization_id = _organization_id(session, data.organization, now)
+        contact.organization_id = organization_id(session.connection(), data.organization, now=now)
     if data.title is not None:
         contact.title = data.title or None
     if data.notes is not None:

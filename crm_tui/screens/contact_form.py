@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -15,6 +15,7 @@ from crm_tui.keys import clean_text
 from crm_tui.screens.form_base import FormModal
 from crm_tui.screens.person_fields import collect_person, fill_person, person_fields
 from crm_tui.widgets.form import FormField
+from crm_tui.widgets.suggest import NameSuggester
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from crm_tui.services.person.profile import PersonInfo
 
 _LIST = re.compile(r"[,;\s]+")
+TAG_SEPARATORS = ",; \t"  # what split_list splits tags on (NameSuggester completes the last one)
 
 
 def split_list(text: str) -> list[str]:
@@ -74,6 +76,9 @@ class ContactFormModal(FormModal[ContactValues, "Contact"]):
         self.contact_id = contact_id
         self._org_saved = ""  # the organization text of the latest save
         self._org_refused: str | None = None  # the organization text refused as a typo, if any
+        # Existing organizations and tags, offered as they are typed (→ takes one).
+        self.org_names = NameSuggester()
+        self.tag_names = NameSuggester(separators=TAG_SEPARATORS, marks="#")
 
     def dialog_title(self) -> str:
         return "Edit contact" if self.contact_id else "New contact"
@@ -84,9 +89,10 @@ class ContactFormModal(FormModal[ContactValues, "Contact"]):
             "Emails", Input(id="emails", placeholder="e.g. ada@example.com (the first is primary)", compact=True)
         )
         yield FormField("Phones", Input(id="phones", placeholder="e.g. +44 20 7946 0000", compact=True))
-        yield FormField("Organization", Input(id="organization", compact=True))
+        yield FormField("Organization", Input(id="organization", compact=True, suggester=self.org_names))
         yield FormField("Title", Input(id="title", compact=True))
-        yield FormField("Tags", Input(id="tags", placeholder="e.g. client, vip", compact=True))
+        tags = Input(id="tags", placeholder="e.g. client, vip", compact=True, suggester=self.tag_names)
+        yield FormField("Tags", tags)
         yield FormField(
             "Keep in touch",
             Input(id="every", placeholder="e.g. 2w, 1m, 90 days (empty: no reminder)", compact=True),
@@ -99,6 +105,7 @@ class ContactFormModal(FormModal[ContactValues, "Contact"]):
 
         self.person: PersonInfo | None = None
         self.db(list_fields, self._field_names)
+        load_names(self, self.org_names, self.tag_names)
         if self.contact_id is not None:
             from crm_tui.services.contacts.rows import contact_detail
             from crm_tui.services.person.profile import person_info
@@ -290,11 +297,16 @@ class TagsModal(FormModal[list[str], "Contact"]):
         return f"Tags of {self.contact_name}"
 
     def fields(self) -> ComposeResult:
-        yield FormField("Tags", Input(id="tags", placeholder="e.g. client, vip (empty: no tags)", compact=True))
+        self.tag_names = NameSuggester(separators=TAG_SEPARATORS, marks="#")
+        yield FormField(
+            "Tags",
+            Input(id="tags", placeholder="e.g. client, vip (empty: no tags)", compact=True, suggester=self.tag_names),
+        )
 
     def on_mount(self) -> None:
         from crm_tui.services.contacts.rows import tags_of
 
+        load_names(self, None, self.tag_names)
         contact_id = self.contact_id
         self.hold_keys()
         self.db(lambda conn: tags_of(conn, [contact_id]).get(contact_id, []), self._fill)
@@ -322,3 +334,20 @@ class TagsModal(FormModal[list[str], "Contact"]):
             remove_tags=[t for k, t in old.items() if k not in new],
         )
         return edit_contact(session, contact, update, actor=self.crm.user, now=self.crm.now())
+
+
+def load_names(form: FormModal[Any, Any], orgs: NameSuggester | None, tags: NameSuggester | None) -> None:
+    """Read the organization and tag names a form offers as they are typed (one read, in a worker;
+    a database that cannot be read leaves the fields without suggestions, and the save reports it)."""
+    from crm_tui.services.organizations import org_names_by_use
+    from crm_tui.services.tags import tag_names_by_use
+
+    def read(conn: Connection) -> tuple[list[str], list[str]]:
+        return (org_names_by_use(conn) if orgs else []), (tag_names_by_use(conn) if tags else [])
+
+    def loaded(names: tuple[list[str], list[str]]) -> None:
+        for suggester, found in zip((orgs, tags), names, strict=True):
+            if suggester is not None:
+                suggester.load(found)
+
+    form.db(read, loaded, group="names", on_error=lambda _: None)

@@ -87,6 +87,29 @@ def list_orgs(conn: Connection, query: str | None = None, *, limit: int | None =
     return [OrgInfo(*row) for row in conn.execute(select_)]
 
 
+# How many names a form offers as you type (crm_tui.widgets.suggest): the most used ones when
+# there are more (a database of 100,000 companies offers its 5,000 with the most people).
+SUGGESTED_NAMES = 5000
+
+
+def org_names_by_use(conn: Connection, *, limit: int = SUGGESTED_NAMES) -> list[str]:
+    """Organization names to complete as the user types: those with the most live people first, then by name."""
+    c = t.contacts.c
+    people = (
+        select(c.organization_id, func.count().label("n"))
+        .where(c.organization_id.is_not(None), c.deleted_at.is_(None))
+        .group_by(c.organization_id)
+        .subquery("people")
+    )
+    query = (
+        select(o.name)
+        .outerjoin(people, people.c.organization_id == o.id)
+        .order_by(func.coalesce(people.c.n, 0).desc(), o.name_key, o.id)
+        .limit(limit)
+    )
+    return list(conn.execute(query).scalars())
+
+
 def find_org(conn: Connection, ref: str) -> OrgInfo:
     """The organization `ref` names: `#3`/`3`, its name or domain, or a part of one name."""
     text = ref.strip()

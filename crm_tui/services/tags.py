@@ -105,6 +105,26 @@ def tag_counts(conn: Connection) -> list[TagCount]:
     return [TagCount(name, int(count)) for name, count in rows]
 
 
+def tag_names_by_use(conn: Connection, *, limit: int = 5000) -> list[str]:
+    """Tag names to complete as the user types: those on the most live contacts first, then by name
+    (tags on none last: a tag is kept when its last contact goes)."""
+    c = t.contacts.c
+    live = (
+        select(ct.tag_id, func.count().label("n"))
+        .join(t.contacts, c.id == ct.contact_id)
+        .where(c.deleted_at.is_(None))
+        .group_by(ct.tag_id)
+        .subquery("live")
+    )
+    query = (
+        select(tg.name)
+        .outerjoin(live, live.c.tag_id == tg.id)
+        .order_by(func.coalesce(live.c.n, 0).desc(), tg.name_key, tg.id)
+        .limit(limit)
+    )
+    return list(conn.execute(query).scalars())
+
+
 def tag_names(conn: Connection, ids: Sequence[int]) -> list[str]:
     """The names of these tags, by name."""
     return list(conn.execute(select(tg.name).where(tg.id.in_(list(ids))).order_by(tg.name_key)).scalars())

@@ -1,0 +1,108 @@
+"""The contact form and the tags dialog complete organizations and tags the database holds."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+from textual.widgets import Input, TextArea
+
+from crm_tui.app import CrmApp
+from crm_tui.db import connection_scope
+from crm_tui.models import tables as t
+from crm_tui.screens.contact_form import ContactFormModal, TagsModal
+from crm_tui.services.contacts.finding import find_contact
+from crm_tui.services.contacts.rows import contact_detail
+from tests.app.conftest import burst, run, settle
+
+AppFactory = Callable[..., CrmApp]
+Snap = Callable[..., bool]
+
+
+def shown(app: CrmApp, field: str) -> tuple[str, str]:
+    """(the value, the suggestion after it) of a form's Input, as the user sees them."""
+    widget = app.screen.query_one(f"#{field}", Input)
+    return widget.value, widget._suggestion
+
+
+def test_the_contact_form_completes_an_organization_and_tags(sample_engine: Engine, app_factory: AppFactory) -> None:
+    with connection_scope(sample_engine) as conn:
+        orgs_before = conn.execute(select(func.count()).select_from(t.organizations)).scalar_one()
+
+    async def flow() -> None:
+        app = app_factory(sample_engine, start="contacts")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            burst(app, "a", "Nia Okafor", "<tab>", "<tab>", "<tab>", "lark")
+            await settle(pilot)
+            assert isinstance(app.screen, ContactFormModal)
+            assert shown(app, "organization") == ("lark", "Larkspur Studio")
+            await pilot.press("right")  # takes it, in the organization's own spelling
+            assert shown(app, "organization")[0] == "Larkspur Studio"
+            burst(app, "<tab>", "<tab>", "client v")
+            await settle(pilot)
+            assert shown(app, "tags") == ("client v", "client vip")
+            await pilot.press("right")
+            burst(app, ", c")  # a tag the list holds already is not offered again
+            await settle(pilot)
+            assert shown(app, "tags") == ("client vip, c", "")
+            burst(app, "<backspace>", "<backspace>", "<backspace>", "<ctrl+s>")
+            await settle(pilot)
+            assert not isinstance(app.screen, ContactFormModal)
+
+    run(flow())
+    with connection_scope(sample_engine) as conn:
+        detail = contact_detail(conn, find_contact(conn, "Nia Okafor").id, timeline_limit=0)
+        assert (detail.organization, sorted(detail.tags)) == ("Larkspur Studio", ["client", "vip"])
+        # The organization taken is the one there was: none was added.
+        assert conn.execute(select(func.count()).select_from(t.organizations)).scalar_one() == orgs_before
+
+
+def test_a_name_no_organization_starts_with_gets_no_suggestion(sample_engine: Engine, app_factory: AppFactory) -> None:
+    async def flow() -> None:
+        app = app_factory(sample_engine, start="contacts")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            burst(app, "a", "Nia Okafor", "<tab>", "<tab>", "<tab>", "Zebra")
+            await settle(pilot)
+            assert shown(app, "organization") == ("Zebra", "")
+            await pilot.press("right")
+            assert shown(app, "organization")[0] == "Zebra"
+
+    run(flow())
+
+
+def test_the_tags_dialog_completes_the_tag_being_typed(sample_engine: Engine, app_factory: AppFactory) -> None:
+    async def flow() -> None:
+        app = app_factory(sample_engine, start="contacts")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await pilot.press("enter")
+            await settle(pilot)
+            await pilot.press("t")
+            await settle(pilot)
+            assert isinstance(app.screen, TagsModal)  # Ada Fonseca's: client
+            assert app.screen.query_one("#tags", Input).value == "client"
+            burst(app, "<end>", " #v")
+            await settle(pilot)
+            assert shown(app, "tags") == ("client #v", "client #vip")
+            burst(app, "<backspace>", "c")  # client she has: not offered again
+            await settle(pilot)
+            assert shown(app, "tags") == ("client #c", "")
+
+    run(flow())
+
+
+def test_snapshot_contact_form_suggesting(snap_compare: Snap, sample_engine: Engine, app_factory: AppFactory) -> None:
+    async def before(pilot: Any) -> None:
+        await settle(pilot)
+        burst(pilot.app, "a", "Nia Okafor", "<tab>", "<tab>", "<tab>", "Ju")
+        await settle(pilot)
+        for widget in pilot.app.screen.query("Input, TextArea"):
+            assert isinstance(widget, (Input, TextArea))
+            widget.cursor_blink = False
+        await pilot.pause()
+
+    assert snap_compare(app_factory(sample_engine, start="contacts"), run_before=before, terminal_size=(100, 30))

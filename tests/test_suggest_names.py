@@ -1,0 +1,64 @@
+"""The names the app's forms complete as they are typed: organizations and tags, the most used first."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine
+
+from crm_tui.db import connection_scope, session_scope
+from crm_tui.models.schemas import ContactCreate
+from crm_tui.services.contacts.finding import get_contact
+from crm_tui.services.contacts.lifecycle import trash_contact
+from crm_tui.services.contacts.writing import add_contact
+from crm_tui.services.organizations import add_org, org_names_by_use
+from crm_tui.services.tags import tag_names_by_use
+from crm_tui.widgets.suggest import NameSuggester
+from tests.conftest import NOW
+
+
+def _add(engine: Engine, name: str, organization: str | None = None, tags: list[str] | None = None) -> int:
+    with session_scope(engine) as session:
+        contact = add_contact(
+            session, ContactCreate(name=name, organization=organization, tags=tags or []), actor="tester", now=NOW
+        )
+        assert contact.id is not None
+        return contact.id
+
+
+def test_names_come_most_used_first_then_by_name(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        add_org(session, "Zeta Nobody", actor="tester", now=NOW)  # no people: last
+    _add(engine, "Ada", "beta Works", ["vip", "client"])
+    _add(engine, "Bea", "Acme", ["client"])
+    _add(engine, "Cy", "Acme", ["client", "press"])
+    gone = _add(engine, "Dee", "beta Works", ["vip"])
+    _add(engine, "Eve", "Ångström AB", ["vip"])
+    with session_scope(engine) as session:  # a trashed contact counts for nothing
+        trash_contact(session, get_contact(session, gone), actor="tester", now=NOW)
+    with connection_scope(engine) as conn:
+        # Acme has two people; beta Works and Ångström one each (by name, case and accents aside); Zeta none.
+        assert org_names_by_use(conn) == ["Acme", "Ångström AB", "beta Works", "Zeta Nobody"]
+        assert org_names_by_use(conn, limit=2) == ["Acme", "Ångström AB"]
+        assert tag_names_by_use(conn) == ["client", "vip", "press"]
+
+
+def test_a_suggestion_completes_what_is_typed_in_the_names_own_spelling() -> None:
+    orgs = NameSuggester()
+    assert orgs.suggest("an") is None  # nothing loaded yet: nothing suggested, nothing waits
+    orgs.load(["Analytical Engines", "Acme Ltd", "analysts", "Straße AG"])
+    assert orgs.suggest("an") == "Analytical Engines"  # the first loaded that fits: the most used
+    assert orgs.suggest("ANALYS") == "analysts"
+    assert orgs.suggest("  ac") == "  Acme Ltd"  # what was typed before the name stays
+    assert orgs.suggest("Analytical Engines") is None  # nothing left to complete
+    assert orgs.suggest("Strass") is None  # ß casefolds to ss: the rest would not line up
+    assert orgs.suggest("x") is None and orgs.suggest("") is None
+
+
+def test_a_list_field_completes_its_last_part_and_never_repeats_one() -> None:
+    tags = NameSuggester(separators=",; \t", marks="#")
+    tags.load(["client", "vip", "Clever", "press"])
+    assert tags.suggest("c") == "client"
+    assert tags.suggest("VIP, c") == "VIP, client"  # the parts before are kept as typed
+    assert tags.suggest("client; c") == "client; Clever"
+    assert tags.suggest("vip #cl") == "vip #client"
+    assert tags.suggest("client clever c") is None
+    assert tags.suggest("vip, ") is None

@@ -62,3 +62,29 @@ def test_a_list_field_completes_its_last_part_and_never_repeats_one() -> None:
     assert tags.suggest("vip #cl") == "vip #client"
     assert tags.suggest("client clever c") is None
     assert tags.suggest("vip, ") is None
+
+
+def test_contact_names_start_with_what_is_typed_those_in_touch_last_first(engine: Engine) -> None:
+    from datetime import timedelta
+
+    from crm_tui.services.contacts.finding import contact_names_starting
+    from crm_tui.services.interactions import log_interaction
+
+    old, recent, _never = _add(engine, "Zoë Quill"), _add(engine, "zoe Quimby"), _add(engine, "Zoran Quist")
+    gone = _add(engine, "Zora Q")
+    _add(engine, "Ada Zoeller")  # the name does not start with it
+    with session_scope(engine) as session:
+        for cid, days in ((old, 90), (recent, 2)):
+            log_interaction(session.connection(), cid, kind="call", summary="hello", author="tester",
+                            at=NOW - timedelta(days=days), now=NOW)  # fmt: skip
+        trash_contact(session, get_contact(session, gone), actor="tester", now=NOW)
+    with connection_scope(engine) as conn:
+        # Accents and case aside; the trashed one left out; never contacted last.
+        assert contact_names_starting(conn, "ZO") == ["zoe Quimby", "Zoë Quill", "Zoran Quist"]
+        assert contact_names_starting(conn, "zoe q") == ["zoe Quimby", "Zoë Quill"]
+        assert contact_names_starting(conn, "zo", limit=1) == ["zoe Quimby"]
+        assert contact_names_starting(conn, "%") == [] and contact_names_starting(conn, "  ") == []
+    # The form then offers the first whose own spelling starts with what was typed.
+    suggester = NameSuggester()
+    names = [(n.casefold(), n) for n in ["zoe Quimby", "Zoë Quill"]]
+    assert suggester.suggest("Zoë", names) == "Zoë Quill"

@@ -64,7 +64,10 @@ class DealFormModal(FormModal[DealValues, "Deal"]):
             required=True,
         )
         if self.contact_id is None and self.organization_id is None and self.deal_id is None:
-            yield FormField("Contact", Input(id="contact", placeholder="optional: name or email", compact=True))
+            contact = Input(
+                id="contact", placeholder="optional: name or email", compact=True, suggester=self.contact_names()
+            )
+            yield FormField("Contact", contact)
         if self.deal_id is None:
             stage = Input(value=self.stage_name or "", id="stage", placeholder="Lead", compact=True)
             yield FormField("Stage", stage, hint=self.stage_hint)

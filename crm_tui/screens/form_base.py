@@ -26,6 +26,8 @@ from crm_tui.widgets.form import FormField
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from crm_tui.widgets.suggest import NameSuggester
+
 P = TypeVar("P")  # what collect() parsed
 R = TypeVar("R")  # what the dialog returns
 
@@ -73,6 +75,14 @@ class FormModal(CrmModal[R], Generic[P, R]):
         raise NotImplementedError
 
     # ------------------------------------------------------------ helpers
+
+    def contact_names(self) -> NameSuggester:
+        """A suggester of contacts' names for a field that names one (looked up as it is typed)."""
+        from crm_tui.services.contacts.finding import contact_names_starting
+        from crm_tui.widgets.suggest import NameSuggester
+
+        crm = self.crm
+        return NameSuggester(lookup=lambda typed: crm.read(lambda conn: contact_names_starting(conn, typed)))
 
     def text(self, field_id: str) -> str:
         """The text of an Input, stripped, by the input rule (no control character: crm_tui.keys.clean_text)."""

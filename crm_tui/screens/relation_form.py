@@ -28,11 +28,18 @@ class RelationModal(FormModal[tuple[str, str], str]):
         return f"Relate {self.contact_name} to…"
 
     def fields(self) -> ComposeResult:
-        yield FormField("Who", Input(id="who", placeholder="a name, an email or #12", compact=True), required=True)
+        from crm_tui.services.person.relations import VOCABULARY
+        from crm_tui.widgets.suggest import NameSuggester
+
+        who = Input(id="who", placeholder="a name, an email or #12", compact=True, suggester=self.contact_names())
+        yield FormField("Who", who, required=True)
+        kinds = NameSuggester()
+        kinds.load(VOCABULARY)
         yield FormField(
-            "Is their", Input(id="kind", placeholder="manager, spouse, colleague, introduced-by…", compact=True),
+            "Is their",
+            Input(id="kind", placeholder="manager, spouse, colleague, introduced-by…", compact=True, suggester=kinds),
             required=True,
-        )  # fmt: skip
+        )
 
     def collect(self) -> tuple[str, str]:
         from crm_tui.services.person.relations import relation_kinds

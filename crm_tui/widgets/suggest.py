@@ -3,14 +3,19 @@
 Textual's Input shows a suggestion dimmed after the cursor, and → (or End) takes it. The
 names come from one read when the form opens, the most used first
 (services.organizations.org_names_by_use, services.tags.tag_names_by_use); until that read
-lands nothing is suggested, and typing is never held for it.
+lands nothing is suggested, and typing is never held for it. Contacts, too many to read at
+once, are looked up as each key is typed (`lookup`, on a thread: services.contacts.finding.
+contact_names_starting).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import asyncio
+from collections.abc import Callable, Iterable
 
 from textual.suggester import Suggester
+
+from crm_tui.errors import CrmError
 
 
 class NameSuggester(Suggester):
@@ -22,12 +27,17 @@ class NameSuggester(Suggester):
     characters that may lead a part and are kept before the name (a tag typed as `#cl`).
     """
 
-    def __init__(self, *, separators: str = "", marks: str = "") -> None:
+    def __init__(
+        self, *, separators: str = "", marks: str = "", lookup: Callable[[str], list[str]] | None = None
+    ) -> None:
+        """`lookup(typed)`: the names to choose from for what is typed, read for each value on a thread
+        (a lookup that fails suggests nothing: a suggestion is only a hint)."""
         # Uncached: the names arrive after the first keys, and a "nothing" cached then would stick.
         # Case-sensitive as Textual counts it: the value arrives as typed and is compared casefolded here.
         super().__init__(use_cache=False, case_sensitive=True)
         self.separators = separators
         self.marks = marks
+        self.lookup = lookup
         self._names: list[tuple[str, str]] = []  # (casefolded, as spelled)
 
     @property
@@ -38,10 +48,20 @@ class NameSuggester(Suggester):
         self._names = [(name.casefold(), name) for name in names if name.strip()]
 
     async def get_suggestion(self, value: str) -> str | None:
-        return self.suggest(value)
+        if self.lookup is None:
+            return self.suggest(value)
+        typed = value.strip()
+        if not typed or self.separators:
+            return None
+        try:
+            names = await asyncio.to_thread(self.lookup, typed)
+        except CrmError:  # a locked or unreadable database: the field just offers nothing
+            return None
+        return self.suggest(value, [(name.casefold(), name) for name in names])
 
-    def suggest(self, value: str) -> str | None:
-        """The whole value with its last part completed, or None when no name fits."""
+    def suggest(self, value: str, names: list[tuple[str, str]] | None = None) -> str | None:
+        """The whole value with its last part completed from `names` ((casefolded, as spelled), the
+        names loaded when not given), or None when no name fits."""
         cut = max((value.rfind(s) for s in self.separators), default=-1) + 1
         head, part = value[:cut], value[cut:]
         typed = part.lstrip().lstrip(self.marks) if self.marks else part.lstrip()
@@ -49,7 +69,7 @@ class NameSuggester(Suggester):
             return None
         folded = typed.casefold()
         taken = {p.strip().lstrip(self.marks).casefold() for p in self._parts(head)} if head else set()
-        for key, name in self._names:
+        for key, name in self._names if names is None else names:
             # The name's first len(typed) characters, casefolded, are what was typed: the suggestion
             # then shows just the rest after the cursor (casefolding that changes a length, ß to ss, is
             # not offered).

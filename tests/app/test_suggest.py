@@ -106,3 +106,51 @@ def test_snapshot_contact_form_suggesting(snap_compare: Snap, sample_engine: Eng
         await pilot.pause()
 
     assert snap_compare(app_factory(sample_engine, start="contacts"), run_before=before, terminal_size=(100, 30))
+
+
+def test_the_relation_dialog_completes_a_contact_and_a_type(sample_engine: Engine, app_factory: AppFactory) -> None:
+    from crm_tui.screens.relation_form import RelationModal
+    from crm_tui.services.person.relations import relations_of
+
+    async def flow() -> None:
+        app = app_factory(sample_engine, start="contacts")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await pilot.press("enter")  # Ada Fonseca
+            await settle(pilot)
+            await pilot.press("p")
+            await settle(pilot)
+            assert isinstance(app.screen, RelationModal)
+            burst(app, "jude j")
+            await settle(pilot)
+            assert shown(app, "who") == ("jude j", "Jude Jaramillo")  # looked up as it is typed
+            await pilot.press("right")
+            burst(app, "<tab>", "man")
+            await settle(pilot)
+            assert shown(app, "kind") == ("man", "manager")
+            await pilot.press("right")
+            burst(app, "<ctrl+s>")
+            await settle(pilot)
+            assert not isinstance(app.screen, RelationModal)
+
+    run(flow())
+    with connection_scope(sample_engine) as conn:
+        ada = find_contact(conn, "Ada Fonseca").id
+        assert [(r.kind, r.other_name) for r in relations_of(conn, ada)] == [("manager", "Jude Jaramillo")]
+
+
+def test_the_deal_form_completes_its_contact(money_engine: Engine, app_factory: AppFactory) -> None:
+    async def flow() -> None:
+        app = app_factory(money_engine, start="pipeline")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await pilot.press("a")
+            await settle(pilot)
+            burst(app, "Audit", "<tab>", "EUR 900", "<tab>", "lars i")
+            await settle(pilot)
+            assert shown(app, "contact") == ("lars i", "Lars Ibarra")
+            burst(app, "<backspace>", "<backspace>", "q")  # no contact's name starts "larsq"
+            await settle(pilot)
+            assert shown(app, "contact") == ("larsq", "")
+
+    run(flow())

@@ -85,6 +85,21 @@ def _by_name(conn: Connection, ref: str, where_deleted: list[Any]) -> ContactRef
     raise AmbiguousContact(ref, [(m.id, m.display_name, emails.get(m.id, "")) for m in matches[:MAX_CANDIDATES]])
 
 
+def contact_names_starting(conn: Connection, typed: str, *, limit: int = 20) -> list[str]:
+    """Names of live contacts that start with `typed` (case and accents aside), those in touch most
+    recently first: what a form offers as a contact's name is typed."""
+    key = name_key(typed)
+    if not key:
+        return []
+    query = (
+        select(c.display_name)
+        .where(c.sort_name.startswith(key, autoescape=True), c.deleted_at.is_(None))
+        .order_by(c.last_contact_at.desc().nulls_last(), c.sort_name, c.id)
+        .limit(limit)
+    )
+    return list(conn.execute(query).scalars())
+
+
 def get_contact(session: Session, contact_id: int, *, deleted: bool | None = False) -> Contact:
     """The ORM contact with this id, to change it; `deleted` as for `find_contact`."""
     from crm_tui.models import Contact

@@ -88,3 +88,25 @@ def test_contact_names_start_with_what_is_typed_those_in_touch_last_first(engine
     suggester = NameSuggester()
     names = [(n.casefold(), n) for n in ["zoe Quimby", "Zoë Quill"]]
     assert suggester.suggest("Zoë", names) == "Zoë Quill"
+
+
+def test_the_filter_bar_words_name_the_language_and_what_the_database_holds(engine: Engine) -> None:
+    from crm_tui.dates import UTC
+    from crm_tui.services.segments.completion import query_words
+    from crm_tui.services.segments.views import save_view
+
+    with session_scope(engine) as session:
+        for name, owner, org, tags in (
+            ("Ada", "sam", "Acme", ["vip"]), ("Bea", "sam", None, []), ("Cy", "ana", None, []),
+        ):  # fmt: skip
+            add_contact(
+                session, ContactCreate(name=name, owner=owner, organization=org, tags=tags), actor="tester", now=NOW
+            )
+        save_view(session, name="hot-leads", query="tag:vip", actor="tester", tz=UTC, now=NOW)
+    with connection_scope(engine) as conn:
+        words = query_words(conn)
+    assert {"tag:", "org:", "last:", "value:", "custom."} <= set(words.fields)
+    assert {"+STALE", "+LAPSED", "+BIRTHDAY"} <= set(words.flags)
+    assert words.views == ["@hot-leads"]
+    assert (words.values["tag"], words.values["org"], words.values["owner"]) == (["vip"], ["Acme"], ["sam", "ana"])
+    assert words.values["stage"][:2] == ["Lead", "Qualified"]  # the default pipeline's, in its order

@@ -41,6 +41,7 @@ from crm_tui.widgets.cells import safe
 from crm_tui.widgets.footer import KeyFooter
 from crm_tui.widgets.nav import NavBar
 from crm_tui.widgets.record_table import RecordTable
+from crm_tui.widgets.suggest import QuerySuggester
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -93,7 +94,13 @@ class ContactsScreen(CrmScreen):
     def compose(self) -> ComposeResult:
         yield NavBar("contacts", label=self.crm.label)
         yield Input(placeholder="/ search names, emails, notes, interactions…", id="contacts-search", compact=True)
-        yield Input(placeholder="\\ filter: tag:vip +STALE last:>30d", id="contacts-filter", compact=True)
+        self.query_words = QuerySuggester()  # filled as the filter bar takes the focus (_load_query_words)
+        yield Input(
+            placeholder="\\ filter: tag:vip +STALE last:>30d",
+            id="contacts-filter",
+            compact=True,
+            suggester=self.query_words,
+        )
         yield Static(id="contacts-filter-error")
         yield Static(id="contacts-status")
         yield RecordTable(COLUMNS, empty="No contacts match.", page_size=PAGE_SIZE, id="contacts-table")
@@ -347,6 +354,20 @@ class ContactsScreen(CrmScreen):
     def action_filter(self) -> None:
         self.query_one("#contacts-filter", Input).focus()
         warm_filter_bar(self.crm.now(), self.crm.tz, self.crm.user)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        if event.widget.id == "contacts-filter":
+            self._load_query_words()
+
+    def _load_query_words(self) -> None:
+        """Read the words the filter bar completes (fields, +tags, @views, tags, organizations...),
+        each time it takes the focus: a tag added since is offered too."""
+        from crm_tui.services.segments.completion import QueryWords, query_words
+
+        def loaded(words: QueryWords) -> None:
+            self.query_words.load(fields=words.fields, flags=words.flags, views=words.views, values=words.values)
+
+        self.db(query_words, loaded, group="query-words", exclusive=True, on_error=lambda _: None)
 
     def on_key(self, event: events.Key) -> None:
         boxes = (self.query_one("#contacts-search"), self.query_one("#contacts-filter"))

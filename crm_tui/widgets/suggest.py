@@ -11,6 +11,7 @@ contact_names_starting).
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable, Iterable
 
 from textual.suggester import Suggester
@@ -86,3 +87,95 @@ class NameSuggester(Suggester):
         for separator in self.separators[1:]:
             text = text.replace(separator, self.separators[0])
         return text.split(self.separators[0]) if self.separators else [text]
+
+
+_FIELD_OP = re.compile(r"([A-Za-z_][\w-]*)(:|!=)")
+_PLAIN_END = re.compile(r'[\s(),"\\]')  # what ends a value typed without quotes
+
+
+class QuerySuggester(Suggester):
+    """Completes the term being typed in a query (services.segments.completion.query_words):
+    a field name (`ta` → `tag:`), a virtual tag (`+st` → `+STALE`), a view (`@ho` → `@hot-leads`),
+    or a value of a field that names things (`tag:v` → `tag:vip`, `org:"lark` → `org:"Larkspur Studio"`).
+
+    A value typed without quotes completes to its first word (`org:lark` → `org:Larkspur`): a
+    text field matches a part of a name, and a space would end the term.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(use_cache=False, case_sensitive=True)  # as NameSuggester
+        self.fields: list[str] = []
+        self.flags: list[str] = []
+        self.views: list[str] = []
+        self.values: dict[str, list[str]] = {}
+
+    def load(self, *, fields: list[str], flags: list[str], views: list[str], values: dict[str, list[str]]) -> None:
+        self.fields, self.flags, self.views, self.values = fields, flags, views, values
+
+    async def get_suggestion(self, value: str) -> str | None:
+        return self.suggest(value)
+
+    def suggest(self, value: str) -> str | None:
+        """The whole query with its last term completed, or None."""
+        start = _last_start(value, " \t()")
+        head, term = value[:start], value[start:]
+        body = term.removeprefix("-")
+        if not body:
+            return None
+        lead = term[: len(term) - len(body)]
+        if body[0] in "+@":
+            found = _first(body, self.flags if body[0] == "+" else self.views)
+        elif (field := _FIELD_OP.match(body)) is not None:
+            found = self._value(body, field)
+        else:
+            found = _first(body, self.fields)
+        return None if found is None else head + lead + found
+
+    def _value(self, body: str, field: re.Match[str]) -> str | None:
+        names = self.values.get(field[1].lower())
+        rest = body[field.end() :]
+        if not names or not rest:
+            return None
+        cut = _last_start(rest, ",")
+        before, item = rest[:cut], rest[cut:]
+        taken = {part.strip().strip('"').casefold() for part in before.split(",")}
+        quoted = item.startswith('"')
+        typed = item[1:] if quoted else item
+        if not typed or '"' in typed:
+            return None
+        folded = typed.casefold()
+        for name in names:
+            text = name if quoted else _PLAIN_END.split(name, maxsplit=1)[0]
+            if (
+                len(text) > len(typed)
+                and text[: len(typed)].casefold() == folded
+                and name.casefold() not in taken
+                and not (quoted and ('"' in name or "\\" in name))
+            ):
+                completed = f'"{text}"' if quoted else text
+                return body[: field.end()] + before + completed
+        return None
+
+
+def _first(typed: str, words: list[str]) -> str | None:
+    """The first word that `typed` starts, case aside, and is longer."""
+    folded = typed.casefold()
+    for word in words:
+        if len(word) > len(typed) and word[: len(typed)].casefold() == folded:
+            return word
+    return None
+
+
+def _last_start(text: str, breaks: str) -> int:
+    """Where the last part of `text` starts: after the last of `breaks` outside double quotes."""
+    start, quoted, escaped = 0, False, False
+    for i, ch in enumerate(text):
+        if escaped:
+            escaped = False
+        elif quoted and ch == "\\":
+            escaped = True
+        elif ch == '"':
+            quoted = not quoted
+        elif not quoted and ch in breaks:
+            start = i + 1
+    return start

@@ -154,3 +154,36 @@ def test_the_deal_form_completes_its_contact(money_engine: Engine, app_factory: 
             assert shown(app, "contact") == ("larsq", "")
 
     run(flow())
+
+
+def test_the_filter_bar_completes_fields_flags_and_values(sample_engine: Engine, app_factory: AppFactory) -> None:
+    from crm_tui.screens.contacts import ContactsScreen
+
+    async def flow() -> None:
+        app = app_factory(sample_engine, start="contacts")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            assert isinstance(app.screen, ContactsScreen)
+            burst(app, "\\", "ta")
+            await settle(pilot)
+            assert shown(app, "contacts-filter") == ("ta", "tag:")
+            await pilot.press("right")
+            burst(app, "pro")
+            await settle(pilot)
+            assert shown(app, "contacts-filter") == ("tag:pro", "tag:prospect")
+            await pilot.press("right")
+            burst(app, ' org:"mar')
+            await settle(pilot)
+            assert shown(app, "contacts-filter") == ('tag:prospect org:"mar', 'tag:prospect org:"Marigold Events"')
+            await pilot.press("right")
+            burst(app, " -+st")
+            await settle(pilot)
+            await pilot.press("right")
+            assert shown(app, "contacts-filter")[0] == 'tag:prospect org:"Marigold Events" -+STALE'
+            await settle(pilot)
+            # What was completed is a query the screen reads and runs: no error under the bar.
+            assert not app.screen.has_class("-filter-error")
+            assert app.screen.filters.segment is not None
+            assert app.screen.filters.segment.text == 'tag:prospect org:"Marigold Events" -+STALE'
+
+    run(flow())

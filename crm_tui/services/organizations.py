@@ -94,20 +94,13 @@ SUGGESTED_NAMES = 5000
 
 def org_names_by_use(conn: Connection, *, limit: int = SUGGESTED_NAMES) -> list[str]:
     """Organization names to complete as the user types: those with the most live people first, then by name."""
+    from crm_tui.services.tags import names_by_use
+
     c = t.contacts.c
-    people = (
-        select(c.organization_id, func.count().label("n"))
-        .where(c.organization_id.is_not(None), c.deleted_at.is_(None))
-        .group_by(c.organization_id)
-        .subquery("people")
+    people = select(c.organization_id, func.count().label("n")).where(
+        c.organization_id.is_not(None), c.deleted_at.is_(None)
     )
-    query = (
-        select(o.name)
-        .outerjoin(people, people.c.organization_id == o.id)
-        .order_by(func.coalesce(people.c.n, 0).desc(), o.name_key, o.id)
-        .limit(limit)
-    )
-    return list(conn.execute(query).scalars())
+    return names_by_use(conn, t.organizations, people.group_by(c.organization_id), "organization_id", limit=limit)
 
 
 def find_org(conn: Connection, ref: str) -> OrgInfo:

@@ -105,24 +105,25 @@ def tag_counts(conn: Connection) -> list[TagCount]:
     return [TagCount(name, int(count)) for name, count in rows]
 
 
+def names_by_use(conn: Connection, table: Any, uses: Any, key: Any, *, limit: int) -> list[str]:
+    """The `name` of each row of `table` (organizations, tags), the most used first, then by name:
+    `uses` selects (`key`: a row's id, `n`: its uses) for the rows in use."""
+    counts = uses.subquery("uses")
+    query = (
+        select(table.c.name)
+        .outerjoin(counts, counts.c[key] == table.c.id)
+        .order_by(func.coalesce(counts.c.n, 0).desc(), table.c.name_key, table.c.id)
+        .limit(limit)
+    )
+    return list(conn.execute(query).scalars())
+
+
 def tag_names_by_use(conn: Connection, *, limit: int = 5000) -> list[str]:
     """Tag names to complete as the user types: those on the most live contacts first, then by name
     (tags on none last: a tag is kept when its last contact goes)."""
     c = t.contacts.c
-    live = (
-        select(ct.tag_id, func.count().label("n"))
-        .join(t.contacts, c.id == ct.contact_id)
-        .where(c.deleted_at.is_(None))
-        .group_by(ct.tag_id)
-        .subquery("live")
-    )
-    query = (
-        select(tg.name)
-        .outerjoin(live, live.c.tag_id == tg.id)
-        .order_by(func.coalesce(live.c.n, 0).desc(), tg.name_key, tg.id)
-        .limit(limit)
-    )
-    return list(conn.execute(query).scalars())
+    live = select(ct.tag_id, func.count().label("n")).join(t.contacts, c.id == ct.contact_id)
+    return names_by_use(conn, t.tags, live.where(c.deleted_at.is_(None)).group_by(ct.tag_id), "tag_id", limit=limit)
 
 
 def tag_names(conn: Connection, ids: Sequence[int]) -> list[str]:

@@ -6,6 +6,7 @@ starts, so `crm due` from cron costs little more than Python, typer and sqlmodel
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -15,6 +16,7 @@ from typer.core import TyperGroup
 
 from crm_tui import __version__
 from crm_tui.commands.runtime import (
+    COMPLETE_VAR,
     MAX_LIMIT,
     REMINDER_DEFAULT_TIME,
     FormatOption,
@@ -87,6 +89,7 @@ GROUPS: dict[str, tuple[str, str]] = {
     "forecast": ("crm_tui.commands.money", "forecast_app"),
     "value": ("crm_tui.commands.money", "value_app"),
     "report": ("crm_tui.commands.reports", "report_app"),
+    "completion": ("crm_tui.commands.completion", "completion_app"),
 }
 
 
@@ -113,13 +116,17 @@ class CrmGroup(TyperGroup):
         found = GROUPS.get(cmd_name)
         if found is None:
             command = super().get_command(ctx, cmd_name)
-            return None if command is None else _prepared(command)
-        from importlib import import_module
+        else:
+            from importlib import import_module
 
-        module, attribute = found
-        group = typer.main.get_command(getattr(import_module(module), attribute))
-        group.name = cmd_name
-        return _prepared(group)
+            module, attribute = found
+            command = typer.main.get_command(getattr(import_module(module), attribute))
+            command.name = cmd_name
+        if command is not None and os.environ.get(COMPLETE_VAR):  # a shell's tab (commands/completion.py)
+            from crm_tui.commands.completion import attach
+
+            attach(command, cmd_name)
+        return None if command is None else _prepared(command)
 
     def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
         try:
@@ -465,6 +472,10 @@ def main() -> None:
     # database modules follow when the engine opens.
     gc.freeze()
     runtime_module.FREEZE_START_UP = True
+    if os.environ.get(COMPLETE_VAR):  # a shell's tab: commands/completion.py answers it and exits
+        from crm_tui.commands.completion import complete
+
+        complete(app, [])
     try:
         argv = clean_argv(sys.argv[1:])
     except CrmError as exc:

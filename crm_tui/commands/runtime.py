@@ -34,6 +34,9 @@ FormatOption = typer.Option(
 #: commands run inside another program (the tests' CliRunner), whose objects must stay collectable.
 FREEZE_START_UP = False
 
+#: Set in the environment of a `crm` the shell runs to complete a tab (commands/completion.py).
+COMPLETE_VAR = "_CRM_COMPLETE"
+
 
 @dataclass
 class Runtime:

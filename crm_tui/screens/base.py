@@ -143,7 +143,8 @@ class DbMixin:
             try:
                 value = job_fn()
             except CrmError as exc:
-                screen.post_message(DbFailed(exc.message, on_error))
+                if not worker.is_cancelled:  # a newer read replaced it: its refusal is as stale as its rows
+                    screen.post_message(DbFailed(exc.message, on_error))
                 return
             if not worker.is_cancelled:
                 screen.post_message(DbDone(then, value))

@@ -21,7 +21,7 @@ from crm_tui.services.contacts.writing import add_contact
 from crm_tui.services.interactions import interaction_infos, list_interactions, log_interaction
 from crm_tui.services.reminders import reminder_infos
 from crm_tui.widgets.record_table import RecordTable
-from tests.app.conftest import run, settle, type_text
+from tests.app.conftest import run, settle, type_burst, type_text
 from tests.conftest import NOW
 
 AppFactory = Callable[..., CrmApp]
@@ -131,8 +131,7 @@ def _steps(*keys: str, text: str = "") -> Callable[[Pilot[Any]], Any]:
             await pilot.press(key)
             await settle(pilot)
         if text:
-            await type_text(pilot, text)
-            await settle(pilot)
+            await type_burst(pilot, text)  # each key reads the sentence again; the last read answers
         for widget in pilot.app.screen.query("Input, TextArea"):
             assert isinstance(widget, (Input, TextArea))
             widget.cursor_blink = False
@@ -160,3 +159,46 @@ def test_snapshot_edit_interaction(snap_compare: Snap, sample_engine: Engine, ap
 def test_snapshot_remove_interaction(snap_compare: Snap, sample_engine: Engine, app_factory: AppFactory) -> None:
     app = app_factory(sample_engine, start="contacts")
     assert snap_compare(app, run_before=_steps("down", "enter", "D"))
+
+
+def test_an_older_keystroke_s_refusal_never_replaces_the_read_back(
+    engine: Engine, app_factory: AppFactory, monkeypatch: Any
+) -> None:
+    import threading
+    import time
+
+    from crm_tui.errors import InvalidInput
+    from crm_tui.services import capture
+
+    _ana(engine)
+    later_done = threading.Event()
+    real = capture.read_sentence
+
+    def read_sentence(conn: Any, sentence: str, **kwargs: Any) -> Any:
+        if sentence == "lunch with An":  # the older read answers last, with a refusal
+            later_done.wait(10)
+            time.sleep(0.3)  # the newer read's answer is in by then
+            raise InvalidInput("no contact matches 'An'")
+        try:
+            return real(conn, sentence, **kwargs)
+        finally:
+            later_done.set()
+
+    monkeypatch.setattr(capture, "read_sentence", read_sentence)
+
+    async def flow() -> None:
+        app = app_factory(engine, start="contacts")
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            await pilot.press("c")
+            box = app.screen.query_one("#capture-input", Input)
+            box.value = "lunch with An"
+            await pilot.pause()
+            box.value = "lunch with Ana"
+            await settle(pilot)
+            await pilot.pause(0.8)  # the replaced read's thread runs on (a cancelled worker is not waited for)
+            await settle(pilot)
+            readback = str(app.screen.query_one("#capture-readback", Static).render())
+            assert "Ana Souza (#1)" in readback and "no contact" not in readback, readback
+
+    run(flow())

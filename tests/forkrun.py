@@ -1,10 +1,11 @@
 """Run `crm` command lines as real processes, each forked from one that imported crm once.
 
-`python tests/forkrun.py` reads a pickled list of (argv bytes, stdin bytes, env) from
-standard input and writes back a pickled list of (exit status, stdout, stderr). Each case
-is its own process, with its own argv (decoded as Python decodes a command line), standard
-streams on pipes and exit status, exactly as `crm` run from a shell, but without paying
-Python's and the libraries' start-up a hundred times. An exception that escapes `main()`
+`python tests/forkrun.py [--parallel=N]` reads a pickled list of (argv bytes, stdin bytes, env)
+from standard input and writes back a pickled list of (exit status, stdout, stderr), running N
+cases at a time (PARALLEL by default; 1 runs them in order). Each case is its own process,
+with its own argv (decoded as Python decodes a command line), standard streams on pipes and
+exit status, exactly as `crm` run from a shell, but without paying Python's and the libraries'
+start-up a hundred times. An exception that escapes `main()`
 prints its traceback as the interpreter would, so a test sees it.
 
 `python tests/forkrun.py --serve` does the same one command at a time, for tests whose
@@ -82,7 +83,7 @@ def _start(case: Case) -> tuple[int, int, int]:
     return pid, out_r, err_r
 
 
-def run_all(cases: list[Case]) -> list[Result]:
+def run_all(cases: list[Case], parallel: int = PARALLEL) -> list[Result]:
     import selectors
 
     # Everything a command may import, loaded once before the first fork.
@@ -99,7 +100,7 @@ def run_all(cases: list[Case]) -> list[Result]:
     open_pipes: dict[int, int] = {}  # case index -> pipes still open
     pending = list(range(len(cases)))
     while pending or running:
-        while pending and len(running) < PARALLEL:
+        while pending and len(running) < parallel:
             index = pending.pop(0)
             pid, out_r, err_r = _start(cases[index])
             running[pid] = index
@@ -125,18 +126,36 @@ def run_all(cases: list[Case]) -> list[Result]:
 
 
 def run_forked(
-    argvs: list[list[bytes | str]], env: dict[str, str], cwd: str | os.PathLike[str], stdins: list[bytes] | None = None
+    argvs: list[list[bytes | str]],
+    env: dict[str, str],
+    cwd: str | os.PathLike[str],
+    stdins: list[bytes] | None = None,
+    *,
+    envs: list[dict[str, str]] | None = None,
+    prefix: tuple[str, ...] = (),
+    parallel: int = PARALLEL,
 ) -> list[Result]:
-    """(exit status, stdout, stderr) of each command line, run by this module in a subprocess."""
+    """(exit status, stdout, stderr) of each command line, run by this module in a subprocess,
+    `parallel` at a time (1: one after the other, in order).
+
+    Each command runs in `env`, or in its own of `envs` (one per command line) when given. `prefix`
+    is what the subprocess is started under (`setpriv` dropping root's privileges), and so every
+    command forked from it.
+    """
     import subprocess
 
+    assert envs is None or len(envs) == len(argvs)
     cases = [
-        ([a if isinstance(a, bytes) else os.fsencode(a) for a in argv], (stdins or [])[i] if stdins else b"", env)
+        (
+            [a if isinstance(a, bytes) else os.fsencode(a) for a in argv],
+            (stdins or [])[i] if stdins else b"",
+            envs[i] if envs is not None else env,
+        )
         for i, argv in enumerate(argvs)
     ]
     done = subprocess.run(
-        [sys.executable, __file__], input=pickle.dumps(cases), capture_output=True, env=env, cwd=cwd, timeout=600,
-        check=True,
+        [*prefix, sys.executable, __file__, f"--parallel={parallel}"], input=pickle.dumps(cases),
+        capture_output=True, env=env, cwd=cwd, timeout=600, check=True,
     )  # fmt: skip
     return pickle.loads(done.stdout)  # type: ignore[no-any-return]
 
@@ -312,4 +331,5 @@ if __name__ == "__main__":
     if sys.argv[1:] == ["--serve"]:
         serve()
     else:
-        sys.stdout.buffer.write(pickle.dumps(run_all(pickle.loads(sys.stdin.buffer.read()))))
+        at_once = int(sys.argv[1].removeprefix("--parallel=")) if sys.argv[1:] else PARALLEL
+        sys.stdout.buffer.write(pickle.dumps(run_all(pickle.loads(sys.stdin.buffer.read()), at_once)))

@@ -182,25 +182,39 @@ def test_permissions_give_one_line_and_the_right_status(workdir: Path, env: dict
     (work / "unreadable.db").chmod(0)
     before = {name: dump(work / name) for name in ("locked/in-locked.db", "open/read-only.db")}
     at = {name: {**base, "CRM_DB": str(work / name)} for name in ("locked/in-locked.db", "open/read-only.db")}
-    for name, db_env in at.items():
-        code, out, err = crm(db_env, "log", "ada", "call", "hi", prefix=prefix)
+    ro = at["open/read-only.db"]
+    # Outputs that cannot be written: one line, exit 1.
+    outputs: list[list[bytes | str]] = [
+        ["export", "contacts", "-o", str(work / "locked" / "out.csv")],
+        ["export", "contacts", "-f", "vcard", "-o", str(work / "locked" / "cards") + "/"],
+        ["import", "contacts", str(csv), "--skip-invalid", "--rejects", str(work / "locked" / "r.csv")],
+        ["db", "backup", str(work / "locked" / "bk.db")],
+        ["db", "backup", "/proc/version", "--force"],
+    ]
+    writes: list[list[bytes | str]] = [["log", "ada", "call", "hi"], ["due", "--within", "1w"]]
+    due: list[bytes | str] = ["due"]
+    unusable = [{**base, "CRM_DB": str(work / db)} for db in ("locked/new.db", "unreadable.db")]
+    # Each command its own process, one after the other, forked from one started unprivileged
+    # (tests/forkrun.py): fourteen cold starts under setpriv cost this test ten seconds.
+    cases: list[tuple[list[bytes | str], dict[str, str]]] = [
+        *((args, db_env) for db_env in at.values() for args in writes),
+        *((due, db_env) for db_env in unusable),
+        *((args, ro) for args in outputs),
+    ]
+    results = run_forked([a for a, _ in cases], base, work, envs=[e for _, e in cases], prefix=prefix, parallel=1)
+    answers = [(code, out.decode(), err.decode()) for code, out, err in results]
+    for n, name in enumerate(at):
+        (code, out, err), (due_code, _, due_err) = answers[2 * n : 2 * n + 2]
         one_line_error(code, out, err, 3)
         assert "read-only" in err, err
-        code, out, err = crm(db_env, "due", "--within", "1w", prefix=prefix)
-        assert code == 0 or (code == 3 and err.count("\n") == 1 and "Traceback" not in err), (name, err)
+        assert due_code == 0 or (due_code == 3 and due_err.count("\n") == 1 and "Traceback" not in due_err), (
+            name,
+            due_err,
+        )
         assert dump(work / name) == before[name]
-    ro = at["open/read-only.db"]
-    for db in ("locked/new.db", "unreadable.db"):
-        one_line_error(*crm({**base, "CRM_DB": str(work / db)}, "due", prefix=prefix), 3)
-    # Outputs that cannot be written: one line, exit 1.
-    for args in (
-        ("export", "contacts", "-o", str(work / "locked" / "out.csv")),
-        ("export", "contacts", "-f", "vcard", "-o", str(work / "locked" / "cards") + "/"),
-        ("import", "contacts", str(csv), "--skip-invalid", "--rejects", str(work / "locked" / "r.csv")),
-        ("db", "backup", str(work / "locked" / "bk.db")),
-        ("db", "backup", "/proc/version", "--force"),
-    ):
-        code, out, err = crm(ro, *args, prefix=prefix)
+    for code, out, err in answers[4:6]:  # a database that cannot be opened or made: exit 3
+        one_line_error(code, out, err, 3)
+    for code, out, err in answers[6:]:
         one_line_error(code, out, err, 1)
     assert sorted(p.name for p in (work / "locked").iterdir()) == ["in-locked.db"]
 

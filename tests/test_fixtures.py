@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import stat
 from pathlib import Path
@@ -102,30 +103,46 @@ def test_the_state_a_test_compares_is_stable_and_changes_with_a_row(engine: Engi
         before = database_state(engine)
 
 
-def _collected(*args: str, postgres: bool) -> list[str]:
-    """The lines `pytest --collect-only ARGS` prints, as the SQLite pass or the PostgreSQL pass
-    would collect (collecting connects nowhere)."""
+# What the two tests below ask the collection about, in one run per pass: a collection costs
+# a new pytest process that imports the app (three seconds on a loaded machine).
+COLLECTED = [
+    "tests/test_dates.py",
+    "tests/app/test_styles.py",
+    "tests/test_fixtures.py",
+    "tests/app/test_app_fixes_s14.py",
+    "tests/app/test_flows.py",
+    "tests/app/test_dashboard.py",
+]
+
+
+def _collected(files: list[str], *, postgres: bool) -> set[str]:
+    """The ids of the tests in `files` (some of COLLECTED) that `pytest --collect-only` lists."""
+    assert set(files) <= set(COLLECTED)
+    return {i for i in _collect(postgres=postgres) if i.split("::")[0] in files}
+
+
+@functools.cache
+def _collect(*, postgres: bool) -> frozenset[str]:
+    """The ids of the tests in COLLECTED that `pytest --collect-only` lists, as the SQLite pass or the
+    PostgreSQL pass would collect (collecting connects nowhere)."""
     import subprocess
     import sys
 
     server = ["--postgres", "postgresql+psycopg://nobody@127.0.0.1:9/none"] if postgres else []
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "--collect-only", *args, *server],
+        [sys.executable, "-m", "pytest", "--collect-only", *COLLECTED, *server],
         capture_output=True,
         text=True,
         cwd=Path(__file__).resolve().parent.parent,
         env={**os.environ, "CRM_TEST_POSTGRES": ""},
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout.splitlines()
+    return frozenset(line for line in done.stdout.splitlines() if "::" in line)  # addopts -q: a line per test
 
 
 def test_the_postgres_pass_leaves_what_no_database_decides_to_the_sqlite_pass() -> None:
     files = ["tests/test_dates.py", "tests/app/test_styles.py", "tests/test_fixtures.py"]
-    listed = {}
-    for postgres in (False, True):
-        lines = _collected("-qq", *files, postgres=postgres)  # a line per file: its count
-        listed[postgres] = {line.split(": ")[0] for line in lines if line.startswith("tests/")}
+    listed = {postgres: {i.split("::")[0] for i in _collected(files, postgres=postgres)} for postgres in (False, True)}
     assert listed[False] == set(files)
     assert listed[True] == {"tests/test_fixtures.py"}  # no database in test_dates; test_styles is backend_free
 
@@ -135,10 +152,7 @@ def test_the_postgres_pass_repeats_the_app_tests_where_the_app_meets_the_databas
     from tests.conftest import APP_TESTS_ON_BOTH
 
     modules = ["tests/app/test_app_fixes_s14.py", "tests/app/test_flows.py", "tests/app/test_dashboard.py"]
-    ids = {
-        postgres: {line for line in _collected(*modules, postgres=postgres) if "::" in line}
-        for postgres in (False, True)
-    }  # addopts -q: a line per test
+    ids = {postgres: _collected(modules, postgres=postgres) for postgres in (False, True)}
     assert "test_flows.py" in APP_TESTS_ON_BOTH and "test_dashboard.py" not in APP_TESTS_ON_BOTH
     assert "tests/app/test_app_fixes_s14.py::test_today_at_80x24" in ids[False]  # a picture
     assert {i for i in ids[False] if "test_dashboard.py" in i}  # a picture and a Pilot test

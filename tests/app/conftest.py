@@ -93,8 +93,22 @@ def run(coroutine: Coroutine[Any, Any, None]) -> None:
 
 
 async def type_text(pilot: Pilot[Any], text: str) -> None:
-    """Type `text` key by key."""
+    """Type `text` key by key, Pilot waiting for the app to go idle after each key."""
     await pilot.press(*[{" ": "space"}.get(ch, ch) for ch in text])
+
+
+async def type_burst(pilot: Pilot[Any], text: str) -> None:
+    """Type `text` as one burst (`burst`), then `settle`: for text whose effect the test checks
+    once it is all in, not key by key.
+
+    Each key still goes to the focused widget and its handlers one at a time, as the app takes any
+    burst (screens/typeahead.py); what goes is Pilot's wait for an idle process after every key
+    (two `wait_for_idle`s, 30-200 ms a key in a form, more on a loaded machine).
+    """
+    app = pilot.app
+    assert isinstance(app, CrmApp)
+    burst(app, text)
+    await settle(pilot)
 
 
 def burst(app: CrmApp, *parts: str) -> None:

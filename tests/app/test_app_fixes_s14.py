@@ -34,7 +34,7 @@ from crm_tui.services.interactions import interaction_infos, log_interaction
 from crm_tui.services.reminders import add_reminder, reminder_infos
 from crm_tui.widgets.form import FormField
 from crm_tui.widgets.record_table import RecordTable
-from tests.app.conftest import run, settle, type_text
+from tests.app.conftest import run, settle, type_burst, type_text
 from tests.app.test_duplicates import open_duplicates, twins
 from tests.app.test_snapshots import steps
 from tests.conftest import NOW
@@ -157,8 +157,7 @@ def test_one_quick_capture_is_one_undo(engine: Engine, app_factory: AppFactory) 
             await settle(pilot)
             await pilot.press("c")
             assert isinstance(app.screen, QuickCaptureModal)
-            await type_text(pilot, "lunch with Ana yesterday 1pm about the renewal, follow up next fri")
-            await settle(pilot)
+            await type_burst(pilot, "lunch with Ana yesterday 1pm about the renewal, follow up next fri")
             await pilot.press("enter")
             await settle(pilot)
             with connection_scope(engine) as conn:

@@ -25,7 +25,7 @@ from crm_tui.services.interactions import interaction_infos, log_interaction
 from crm_tui.services.reminders import add_reminder, reminder_infos
 from crm_tui.widgets.form import FormField
 from crm_tui.widgets.record_table import RecordTable
-from tests.app.conftest import run, settle, type_text
+from tests.app.conftest import run, settle, type_burst, type_text
 from tests.conftest import NOW
 
 AppFactory = Callable[..., CrmApp]
@@ -70,7 +70,7 @@ def test_add_find_log_follow_up_done_and_timeline(engine: Engine, app_factory: A
             await settle(pilot)
             await pilot.press("a")
             assert isinstance(app.screen, ContactFormModal)
-            await type_text(pilot, "Ada Lovelace")
+            await type_burst(pilot, "Ada Lovelace")
             app.screen.query_one("#emails").value = "ada@analytical.example"  # type: ignore[attr-defined]
             await pilot.press("ctrl+s")
             await settle(pilot)
@@ -90,7 +90,7 @@ def test_add_find_log_follow_up_done_and_timeline(engine: Engine, app_factory: A
 
             await pilot.press("l")
             assert isinstance(app.screen, LogInteractionModal)
-            await type_text(pilot, "Discussed")
+            await type_burst(pilot, "Discussed")
             app.screen.query_one("#summary").value = "Discussed the analytical engine"  # type: ignore[attr-defined]
             app.screen.query_one("#follow_up").value = "tomorrow 10am"  # type: ignore[attr-defined]
             await pilot.press("ctrl+s")
@@ -187,7 +187,7 @@ def test_a_failed_save_is_a_notification_and_keeps_the_text(
         async with app.run_test(size=(100, 30)) as pilot:
             await settle(pilot)
             await pilot.press("a")
-            await type_text(pilot, "Hedy Lamarr")
+            await type_burst(pilot, "Hedy Lamarr")
             assert settings.db_path is not None
             blocker = sqlite3.connect(settings.db_path, isolation_level=None)
             blocker.execute("BEGIN IMMEDIATE")  # another process holds the write lock

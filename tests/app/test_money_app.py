@@ -20,7 +20,7 @@ from crm_tui.services.history import history
 from crm_tui.services.money.deals import DealFilter, deal_info, list_deals
 from crm_tui.services.money.payments import list_payments
 from crm_tui.widgets.record_table import RecordTable
-from tests.app.conftest import run, settle, type_text
+from tests.app.conftest import run, settle, type_burst
 from tests.app.test_snapshots import steps
 from tests.conftest import NOW
 
@@ -150,7 +150,7 @@ def test_move_win_and_lose_deals_on_the_pipeline(money_engine: Engine, app_facto
             await pilot.press("enter")  # no reason: refused
             await settle(pilot)
             assert isinstance(app.screen, LostReasonModal)
-            await type_text(pilot, "went in house")
+            await type_burst(pilot, "went in house")
             await pilot.press("enter")
             await settle(pilot)
             with connection_scope(money_engine) as conn:
@@ -226,16 +226,16 @@ def test_a_deal_and_a_payment_from_the_contact_view(money_engine: Engine, app_fa
             assert isinstance(contact, ContactScreen)
             await pilot.press("n")
             await settle(pilot)
-            await type_text(pilot, "Brand book")
+            await type_burst(pilot, "Brand book")
             await pilot.press("tab")
-            await type_text(pilot, "EUR 3,000")
+            await type_burst(pilot, "EUR 3,000")
             await pilot.press("ctrl+s")
             await settle(pilot)
             deal = _deal(money_engine, "Brand book")
             assert (deal.contact_id, deal.amount, deal.stage) == (contact.contact_id, 300000, "Lead")
             await pilot.press("dollar_sign")
             await settle(pilot)
-            await type_text(pilot, "450")
+            await type_burst(pilot, "450")
             await pilot.press("ctrl+s")
             await settle(pilot)
             with connection_scope(money_engine) as conn:
@@ -300,9 +300,9 @@ def test_a_deal_added_from_the_lost_or_won_column_starts_in_the_first_open_stage
         return str(form.query_one("#field-stage .form-field--message", Static).render())
 
     async def add(pilot: Any, title: str) -> None:
-        await type_text(pilot, title)
+        await type_burst(pilot, title)
         await pilot.press("tab")
-        await type_text(pilot, "EUR 3,000")
+        await type_burst(pilot, "EUR 3,000")
         await pilot.press("ctrl+s")
         await settle(pilot)
 
@@ -358,9 +358,9 @@ def test_the_deal_form_refuses_a_lost_stage_and_a_bad_chance_in_the_app_s_words(
             await settle(pilot)
             form = app.screen
             assert isinstance(form, DealFormModal)
-            await type_text(pilot, "Lost on arrival")
+            await type_burst(pilot, "Lost on arrival")
             await pilot.press("tab")
-            await type_text(pilot, "EUR 3,000")
+            await type_burst(pilot, "EUR 3,000")
             form.query_one("#stage", Input).value = "Lost"
             form.query_one("#probability", Input).value = "150"
             await pilot.press("ctrl+s")

@@ -20,7 +20,7 @@ from crm_tui.models.schemas import ContactUpdate
 from crm_tui.services.contacts.finding import resolve_contact
 from crm_tui.services.contacts.writing import edit_contact
 from crm_tui.services.reminders import edit_reminder, get_reminder, reminder_infos, snooze_reminder
-from tests.app.conftest import settle, type_text
+from tests.app.conftest import settle, type_burst
 from tests.conftest import NOW
 
 AppFactory = Callable[..., CrmApp]
@@ -28,7 +28,7 @@ Snap = Callable[..., bool]
 
 
 def steps(*keys: str, text: str = "") -> Callable[[Pilot[Any]], Awaitable[None]]:
-    """Wait for the data, press `keys`, type `text`, wait again; cursors stop blinking."""
+    """Wait for the data, press `keys`, type `text` (a burst), wait again; cursors stop blinking."""
 
     async def before(pilot: Pilot[Any]) -> None:
         await settle(pilot)
@@ -36,8 +36,7 @@ def steps(*keys: str, text: str = "") -> Callable[[Pilot[Any]], Awaitable[None]]
             await pilot.press(key)
             await settle(pilot)
         if text:
-            await type_text(pilot, text)
-            await settle(pilot)
+            await type_burst(pilot, text)
         for widget in pilot.app.screen.query("Input, TextArea"):
             assert isinstance(widget, (Input, TextArea))
             widget.cursor_blink = False

@@ -78,6 +78,14 @@ def make_engine(url: str, *, busy_timeout_ms: int = 10_000) -> Engine:
     return backend_named(make_url(url).get_backend_name()).make_engine(url, busy_timeout_ms=busy_timeout_ms)
 
 
+def peek_engine(url: str) -> Engine | None:
+    """An engine that only reads the database at `url` and changes nothing there (Backend.peek_engine);
+    None when there is none to read."""
+    from sqlalchemy.engine import make_url
+
+    return backend_named(make_url(url).get_backend_name()).peek_engine(url)
+
+
 def open_engine(settings: Settings, *, migrate: bool = True) -> Engine:
     """The engine for `settings`, with the schema brought to head (or refused if newer)."""
     path = settings.db_path

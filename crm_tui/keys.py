@@ -37,6 +37,22 @@ def name_key(name: str) -> str:
     return " ".join(stripped.split())
 
 
+def starts_as_typed(name: str, typed: str) -> bool:
+    """Whether `name` starts with `typed`, case and accents aside (`zoe` → Zoë), character for
+    character: a completion shows the rest of the name after what was typed, so a letter that
+    folds into two (ß, a decomposed accent) is never matched across."""
+    if len(name) < len(typed):
+        return False
+    want = _folded(typed)
+    return want is not None and _folded(name[: len(typed)]) == want
+
+
+def _folded(text: str) -> str | None:
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    out = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return out if len(out) == len(text) else None
+
+
 def fast_name_key(text: str) -> str:
     """`name_key`, with a shortcut for ASCII text (casefold is lower, nothing to strip)."""
     if text.isascii():

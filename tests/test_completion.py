@@ -72,6 +72,31 @@ def test_a_tab_completes_commands_options_and_what_the_database_holds(filled: di
     assert tab(filled, "crm log grace ca") == []  # its later words do not
 
 
+def test_names_come_back_as_bash_reads_them_whole_and_match_without_accents(
+    engine: Engine, cli_env: dict[str, str]
+) -> None:
+    with session_scope(engine) as session:
+        for name, org, tags in (
+            ("Zoë Ärger", "Smith & Sons", ["2024-leads", "star*"]),
+            ("Adam O'Neil", "Café (Paris)", []),
+            ("Bob $HOME", "3M", []),
+        ):
+            add_contact(session, ContactCreate(name=name, organization=org, tags=tags), actor="tester", now=NOW)
+    assert tab(cli_env, "crm contact show zoe") == ["Zoë\\ Ärger"]  # accents aside
+    assert tab(cli_env, "crm contact show adam") == ["Adam\\ O\\'Neil"]
+    assert tab(cli_env, "crm contact show bob") == ["Bob\\ \\$HOME"]
+    assert tab(cli_env, "crm contact add x --org s") == ["Smith\\ \\&\\ Sons"]
+    assert tab(cli_env, "crm contact add x --org caf") == ["Café\\ \\(Paris\\)"]
+    assert tab(cli_env, "crm contact add x --org 3m") == ["3M"]  # a name, not an id
+    assert tab(cli_env, "crm org show 3") == []  # an organization's id, maybe
+    assert tab(cli_env, "crm contact list --tag 20") == ["2024-leads"]  # tags have no ids
+    assert tab(cli_env, "crm contact list --tag st") == ["star\\*"]  # never a glob of file names
+    assert tab(cli_env, "crm contact list --tag 2024-leads") == ["2024-leads"]  # whole: bash adds its space
+    assert tab(cli_env, "crm value why --org sm") == ["Smith\\ \\&\\ Sons"]  # --org: REF is an organization
+    assert tab(cli_env, "crm why ad") == ["Adam\\ O\\'Neil"]
+    assert tab(cli_env, "crm pipeline --pipeline sa") == ["Sales"]
+
+
 def test_zsh_and_fish_get_the_names_whole(filled: dict[str, str]) -> None:
     from typer.completion import completion_init
 
@@ -84,11 +109,20 @@ def test_zsh_and_fish_get_the_names_whole(filled: dict[str, str]) -> None:
         assert "Ada Lovelace" in out and "Adam Smith" in out and "Ada\\ Lovelace" not in out, (shell, out)
 
 
-def test_a_tab_never_creates_a_database(tmp_path: Path, cli_env: dict[str, str]) -> None:
+def test_a_tab_never_creates_or_changes_a_database(tmp_path: Path, cli_env: dict[str, str]) -> None:
+    import sqlite3
+
     missing = tmp_path / "none.db"
     assert tab({**cli_env, "CRM_DB": str(missing)}, "crm contact show a") == []
     assert tab(cli_env, f"crm --db {missing} contact show a") == []
     assert not missing.exists()
+    other = tmp_path / "other.db"  # a SQLite file of another program's, in its own journal mode
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE notes (body)")
+    assert tab({**cli_env, "CRM_DB": str(other)}, "crm contact show a") == []
+    with sqlite3.connect(other) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("delete",)
+    assert not (tmp_path / "other.db-wal").exists() and not missing.exists()
 
 
 def test_the_completion_command_prints_each_shell_s_script_and_refuses_another(cli_env: dict[str, str]) -> None:

@@ -48,6 +48,12 @@ class Backend(ABC):
         """An engine for `url` with this database's connection settings (pragmas, time zone)."""
 
     @abstractmethod
+    def peek_engine(self, url: str) -> Engine | None:
+        """An engine that only reads `url`, gives up within a second or two when the database is
+        locked or silent, and changes nothing about it (no pragma, no file created): for a shell's
+        tab (commands/completion.py). None when there is no database there to read."""
+
+    @abstractmethod
     def interrupt(self, dbapi_connection: Any) -> None:
         """Cancel the statement running on this DB-API connection, from any thread."""
 

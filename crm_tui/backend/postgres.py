@@ -71,6 +71,11 @@ class PostgresBackend(Backend):
         options = f"-c timezone=UTC -c lock_timeout={int(busy_timeout_ms)}"
         return create_engine(url, pool_pre_ping=True, connect_args={"options": options})
 
+    def peek_engine(self, url: str) -> Engine | None:
+        # A read-only session that waits at most 2 s for the server and a statement, 0.2 s for a lock.
+        options = "-c default_transaction_read_only=on -c statement_timeout=2000 -c lock_timeout=200"
+        return create_engine(url, connect_args={"options": options, "connect_timeout": 2})
+
     def interrupt(self, dbapi_connection: Any) -> None:
         cancel = getattr(dbapi_connection, "cancel_safe", None) or dbapi_connection.cancel
         cancel()

@@ -122,6 +122,22 @@ class SqliteBackend(Backend):
 
         return engine
 
+    def peek_engine(self, url: str) -> Engine | None:
+        import sqlite3
+        from urllib.parse import quote
+
+        from crm_tui.config import sqlite_path
+
+        path = sqlite_path(url)
+        if path is None or not path.is_file():
+            return None
+        # Read-only and as it is: no journal mode set (a file in another mode stays in it), no BEGIN
+        # IMMEDIATE, a busy timeout of 0.2 s.
+        uri = f"file:{quote(str(path))}?mode=ro"
+        return create_engine(
+            "sqlite://", creator=lambda: sqlite3.connect(uri, uri=True, timeout=0.2, check_same_thread=False)
+        )
+
     def interrupt(self, dbapi_connection: Any) -> None:
         dbapi_connection.interrupt()
 

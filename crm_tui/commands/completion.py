@@ -12,6 +12,7 @@ database that cannot be read completes nothing.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -82,13 +83,16 @@ def _tags(conn: Connection, typed: str) -> Iterable[str]:
     return tag_names_by_use(conn)
 
 
-def _words(kind: str) -> Reader:
-    def read(conn: Connection, typed: str) -> Iterable[str]:
-        from crm_tui.services.segments.completion import query_words
+def _owners(conn: Connection, typed: str) -> Iterable[str]:
+    from crm_tui.services.segments.completion import owner_names
 
-        return query_words(conn).values[kind]
+    return owner_names(conn)
 
-    return read
+
+def _stages(conn: Connection, typed: str) -> Iterable[str]:
+    from crm_tui.services.segments.completion import stage_names
+
+    return stage_names(conn)
 
 
 def _pipelines(conn: Connection, typed: str) -> Iterable[str]:
@@ -109,10 +113,13 @@ def _rules(conn: Connection, typed: str) -> Iterable[str]:
     return [r.name for r in rule_infos(conn)]
 
 
-# Options that name the same kind of thing wherever they appear.
+# What an id can stand for (`12`, `#12`): a word of digits there is not completed.
+_BY_ID = (_contacts, _orgs, _pipelines)
+
+# Options that name the same kind of thing wherever they appear, by their long flag.
 _OPTIONS: dict[str, Reader] = {
-    "contact": _contacts, "org": _orgs, "tag": _tags, "untag": _tags, "owner": _words("owner"),
-    "stage": _words("stage"), "pipeline": _pipelines,
+    "--contact": _contacts, "--org": _orgs, "--tag": _tags, "--untag": _tags, "--owner": _owners,
+    "--stage": _stages, "--pipeline": _pipelines,
 }  # fmt: skip
 # Arguments, by the command they belong to (its words after `crm`) and their name.
 _ARGUMENTS: dict[tuple[str, str], Reader] = {
@@ -121,62 +128,80 @@ _ARGUMENTS: dict[tuple[str, str], Reader] = {
     **{(f"contact {c}", p): _contacts for c in ("link", "unlink") for p in ("a", "b")},
     ("contact merge", "keep"): _contacts, ("contact merge", "other"): _contacts,
     **{(f"dedup {c}", p): _contacts for c in ("dismiss", "undismiss") for p in ("first", "second")},
-    ("feedback ask", "ref"): _contacts, ("feedback thank", "ref"): _contacts, ("value why", "ref"): _contacts,
+    ("feedback ask", "ref"): _contacts, ("feedback thank", "ref"): _contacts, ("why", "ref"): _contacts,
     ("org edit", "ref"): _orgs, ("org rm", "ref"): _orgs, ("org show", "ref"): _orgs,
-    ("tag set", "tag"): _tags, ("deal move", "stage"): _words("stage"),
+    ("tag set", "tag"): _tags, ("deal move", "stage"): _stages,
+    ("pipeline edit", "ref"): _pipelines,
+    **{(f"pipeline stage {c}", "ref"): _pipelines for c in ("add", "edit", "rm")},
+    **{(f"pipeline stage {c}", "stage"): _stages for c in ("edit", "rm")},
     ("view rm", "name"): _views, ("view show", "name"): _views,
     ("rule rm", "name"): _rules, ("rule run", "name"): _rules, ("rule show", "name"): _rules,
 }  # fmt: skip
 # Commands whose words start with a contact: `crm log ada call ...`, `crm pay add ada 500`.
 _FIRST_WORD: dict[str, Reader] = {"log": _contacts, "pay add": _contacts, "remind add": _contacts}
+# An argument whose kind a flag of its command decides: `crm value why --org REF` names an organization.
+_FLAGGED: dict[tuple[str, str], tuple[str, Reader, Reader]] = {("value why", "ref"): ("org", _orgs, _contacts)}
 
 
 def attach(command: Any, path: str = "") -> Any:
     """Give the parameters of `command` (and of the commands under it) their completions; returns it."""
     for param in command.params:
+        reader: Reader | None = None
+        flagged = None
         if param.param_type_name == "argument":
             reader = _ARGUMENTS.get((path, param.name)) or (_FIRST_WORD.get(path) if param.nargs == -1 else None)
-        else:
-            reader = _OPTIONS.get(param.name)
-        if reader is not None:
-            param._custom_shell_complete = _completer(reader, first_only=param.nargs == -1)
+            flagged = _FLAGGED.get((path, param.name))
+        elif not getattr(param, "is_flag", False):
+            reader = next((_OPTIONS[o] for o in param.opts if o in _OPTIONS), None)
+        if reader is not None or flagged is not None:
+            param._custom_shell_complete = _completer(reader, flagged, first_only=param.nargs == -1)
     for name, sub in getattr(command, "commands", {}).items():
         attach(sub, f"{path} {name}".strip())
     return command
 
 
-def _completer(reader: Reader, *, first_only: bool) -> Callable[[Any, Any, str], list[str]]:
+def _completer(
+    reader: Reader | None, flagged: tuple[str, Reader, Reader] | None, *, first_only: bool
+) -> Callable[[Any, Any, str], list[str]]:
+    from crm_tui.keys import starts_as_typed
+
     def complete(ctx: Any, param: Any, incomplete: str) -> list[str]:
         if first_only and ctx.params.get(param.name):
             return []  # a later word of `crm log ada call ...`: not a contact
-        if incomplete.startswith("#") or incomplete[:1].isdigit():
+        chosen = reader
+        if flagged is not None:
+            flag, when_set, otherwise = flagged
+            chosen = when_set if ctx.params.get(flag) else otherwise
+        if chosen is None or (chosen in _BY_ID and incomplete.removeprefix("#").isdigit()):
             return []  # an id
-        folded = incomplete.casefold()
-        names = [n for n in _read(ctx, reader, incomplete) if n.casefold().startswith(folded) and n != incomplete]
+        names = [n for n in _read(ctx, chosen, incomplete) if starts_as_typed(n, incomplete)]
         if os.environ.get(COMPLETE_VAR, "").endswith("bash"):
-            names = [n.replace("\\", "\\\\").replace(" ", "\\ ") for n in names]  # bash splits on the rest
+            names = [_SHELL_SPECIAL.sub(r"\\\g<0>", n) for n in names]  # as `printf %q`: bash reads it back
         return list(dict.fromkeys(names))[:MAX_ITEMS]
 
     return complete
 
 
+# What bash would read as anything but the character itself (spaces, quotes, & ( ) $ * ? ...).
+_SHELL_SPECIAL = re.compile(r"[^\w@%+=:,./-]")
+
+
 def _read(ctx: Any, reader: Reader, typed: str) -> list[str]:
-    """What `reader` finds in the database the command line names, or nothing if it cannot be read."""
+    """What `reader` finds in the database the command line names, or nothing if it cannot be read
+    (Backend.peek_engine: read-only, never created, quick to give up on a lock or a silent server)."""
     from crm_tui.config import resolve_settings
-    from crm_tui.db import connection_scope, open_engine
+    from crm_tui.db import connection_scope, peek_engine
     from crm_tui.errors import CrmError
 
     root = ctx.find_root().params
     try:
-        settings = resolve_settings(root.get("db"), root.get("user"))
-        path = settings.db_path
-        if path is not None and not path.is_file():
+        engine = peek_engine(resolve_settings(root.get("db"), root.get("user")).db_url)
+        if engine is None:
             return []
-        engine = open_engine(settings, migrate=False)
         try:
             with connection_scope(engine) as conn:
                 return list(reader(conn, typed))
         finally:
             engine.dispose()
-    except CrmError:
+    except (CrmError, ValueError, ImportError):  # a URL SQLAlchemy cannot read, a driver not installed
         return []

@@ -15,7 +15,7 @@ from crm_tui.keys import clean_text
 from crm_tui.screens.form_base import FormModal
 from crm_tui.screens.person_fields import collect_person, fill_person, person_fields
 from crm_tui.widgets.form import FormField
-from crm_tui.widgets.suggest import NameSuggester
+from crm_tui.widgets.suggest import NameSuggester, offer_again
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -346,8 +346,9 @@ def load_names(form: FormModal[Any, Any], orgs: NameSuggester | None, tags: Name
         return (org_names_by_use(conn) if orgs else []), (tag_names_by_use(conn) if tags else [])
 
     def loaded(names: tuple[list[str], list[str]]) -> None:
-        for suggester, found in zip((orgs, tags), names, strict=True):
+        for suggester, found, field in zip((orgs, tags), names, ("#organization", "#tags"), strict=True):
             if suggester is not None:
                 suggester.load(found)
+                offer_again(form.query_one(field, Input))
 
     form.db(read, loaded, group="names", on_error=lambda _: None)

@@ -16,11 +16,13 @@ from crm_tui.widgets.record_table import Column, Record, RecordTable
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
+    from textual.widgets import Input
 
     from crm_tui.db import Canceller
     from crm_tui.services.contacts.rows import ContactFilter, ContactRow
     from crm_tui.services.money.value import ListValue
     from crm_tui.services.segments.compiler import Segment
+    from crm_tui.widgets.suggest import QuerySuggester
 
 
 PAGE_SIZE = 100
@@ -305,3 +307,18 @@ def warm_filter_bar(now: datetime, tz: tzinfo, user: str | None) -> None:
         parse_segment("tag:a", now=now, tz=tz, user=user)
 
     threading.Thread(target=parse, name="filter bar warm-up", daemon=True).start()
+
+
+def load_query_words(screen: Any, suggester: QuerySuggester, bar: Input) -> None:
+    """Read the words the filter bar completes (fields, +tags, @views, tags, organizations...) into
+    `suggester`, then offer again for what was typed meanwhile (a read that fails offers nothing)."""
+    from crm_tui.services.segments.completion import QueryWords, query_words
+    from crm_tui.widgets.suggest import offer_again
+
+    def loaded(words: QueryWords) -> None:
+        suggester.load(
+            fields=words.fields, flags=words.flags, views=words.views, values=words.values, partial=words.partial
+        )
+        offer_again(bar)
+
+    screen.db(query_words, loaded, group="query-words", exclusive=True, on_error=lambda _: None)

@@ -30,6 +30,7 @@ from crm_tui.screens.contact_rows import (
     Filters,
     Loaded,
     hit_records,
+    load_query_words,
     next_page,
     page_records,
     search_hits,
@@ -94,7 +95,7 @@ class ContactsScreen(CrmScreen):
     def compose(self) -> ComposeResult:
         yield NavBar("contacts", label=self.crm.label)
         yield Input(placeholder="/ search names, emails, notes, interactions…", id="contacts-search", compact=True)
-        self.query_words = QuerySuggester()  # filled as the filter bar takes the focus (_load_query_words)
+        self.query_words = QuerySuggester()  # filled as the filter bar takes the focus
         yield Input(
             placeholder="\\ filter: tag:vip +STALE last:>30d",
             id="contacts-filter",
@@ -356,18 +357,8 @@ class ContactsScreen(CrmScreen):
         warm_filter_bar(self.crm.now(), self.crm.tz, self.crm.user)
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
-        if event.widget.id == "contacts-filter":
-            self._load_query_words()
-
-    def _load_query_words(self) -> None:
-        """Read the words the filter bar completes (fields, +tags, @views, tags, organizations...),
-        each time it takes the focus: a tag added since is offered too."""
-        from crm_tui.services.segments.completion import QueryWords, query_words
-
-        def loaded(words: QueryWords) -> None:
-            self.query_words.load(fields=words.fields, flags=words.flags, views=words.views, values=words.values)
-
-        self.db(query_words, loaded, group="query-words", exclusive=True, on_error=lambda _: None)
+        if event.widget.id == "contacts-filter":  # the words it completes: read as it takes the focus, fresh
+            load_query_words(self, self.query_words, self.query_one("#contacts-filter", Input))
 
     def on_key(self, event: events.Key) -> None:
         boxes = (self.query_one("#contacts-search"), self.query_one("#contacts-filter"))

@@ -156,8 +156,21 @@ def test_the_deal_form_completes_its_contact(money_engine: Engine, app_factory: 
     run(flow())
 
 
-def test_the_filter_bar_completes_fields_flags_and_values(sample_engine: Engine, app_factory: AppFactory) -> None:
+def test_the_filter_bar_completes_fields_flags_and_values(
+    sample_engine: Engine, app_factory: AppFactory, monkeypatch: Any
+) -> None:
+    import time
+
     from crm_tui.screens.contacts import ContactsScreen
+    from crm_tui.services.segments import completion
+
+    read = completion.query_words
+
+    def slow_read(conn: Any, **kwargs: Any) -> Any:
+        time.sleep(0.3)  # the first keys come before the words: they are offered once the words are in
+        return read(conn, **kwargs)
+
+    monkeypatch.setattr(completion, "query_words", slow_read)
 
     async def flow() -> None:
         app = app_factory(sample_engine, start="contacts")

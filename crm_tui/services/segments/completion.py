@@ -25,6 +25,32 @@ class QueryWords:
     flags: list[str]
     views: list[str]
     values: dict[str, list[str]] = field(default_factory=dict)
+    partial: frozenset[str] = frozenset()  # the fields of `values` that match a part of a name
+
+
+# `org:lark` finds Larkspur Studio (fields.py: _org matches a part of the name); tag:, owner: and
+# stage: match a whole value, so a name with a space there completes only inside quotes.
+PARTIAL_FIELDS = frozenset({"org"})
+
+
+def owner_names(conn: Connection, *, limit: int = 5000) -> list[str]:
+    """The owners of live contacts, those with the most first."""
+    c = t.contacts.c
+    owners = (
+        select(c.owner)
+        .where(c.owner.is_not(None), c.deleted_at.is_(None))
+        .group_by(c.owner)
+        .order_by(func.count().desc(), c.owner)
+        .limit(limit)
+    )
+    return [str(o) for o in conn.execute(owners).scalars()]
+
+
+def stage_names(conn: Connection, *, limit: int = 5000) -> list[str]:
+    """The stages' names, in pipeline order (a name several pipelines share, once)."""
+    s = t.stages.c
+    stages = select(s.name).group_by(s.name).order_by(func.min(s.position), s.name).limit(limit)
+    return [str(n) for n in conn.execute(stages).scalars()]
 
 
 def query_words(conn: Connection, *, limit: int = 5000) -> QueryWords:
@@ -34,16 +60,6 @@ def query_words(conn: Connection, *, limit: int = 5000) -> QueryWords:
     from crm_tui.services.segments.views import view_infos
     from crm_tui.services.tags import tag_names_by_use
 
-    c = t.contacts.c
-    owners = (
-        select(c.owner)
-        .where(c.owner.is_not(None), c.deleted_at.is_(None))
-        .group_by(c.owner)
-        .order_by(func.count().desc(), c.owner)
-        .limit(limit)
-    )
-    s = t.stages.c
-    stages = select(s.name).group_by(s.name).order_by(func.min(s.position), s.name).limit(limit)
     return QueryWords(
         fields=[f"{name}." if f.qualifier == "required" else f"{name}:" for name, f in CONTACTS.fields.items()],
         flags=[f"+{name}" for name in CONTACTS.tags],
@@ -51,7 +67,8 @@ def query_words(conn: Connection, *, limit: int = 5000) -> QueryWords:
         values={
             "tag": tag_names_by_use(conn, limit=limit),
             "org": org_names_by_use(conn, limit=limit),
-            "owner": [str(o) for o in conn.execute(owners).scalars()],
-            "stage": [str(n) for n in conn.execute(stages).scalars()],
+            "owner": owner_names(conn, limit=limit),
+            "stage": stage_names(conn, limit=limit),
         },
+        partial=PARTIAL_FIELDS,
     )

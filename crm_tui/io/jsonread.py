@@ -7,6 +7,7 @@ so a 300 MB array costs the memory of a chunk and an item.
 from __future__ import annotations
 
 import codecs
+import gc
 import io
 import json
 import re
@@ -155,6 +156,11 @@ class JsonItems:
         """The next JSON value and the line it starts on, reading on until it is whole."""
         self._next_char()
         while True:
+            # No collection inside the decoder: it recurses once a level, and a collection deep in a
+            # thousand [[[ runs other objects' finalizers with no stack left, which then print
+            # "Exception ignored in ..." on stderr beside the one-line error (seen under CI's load).
+            collecting = gc.isenabled()
+            gc.disable()
             try:
                 value, end = _DECODER.raw_decode(self._buf, self._pos)
             except RecursionError:  # the decoder recurses per level: a thousand [[[ exhaust the stack
@@ -180,6 +186,9 @@ class JsonItems:
                     line = self._line_at(self._pos)
                     self._pos = end
                     return line, value
+            finally:
+                if collecting:
+                    gc.enable()
             if len(self._buf) - self._pos > MAX_ITEM:
                 raise self._error(self._pos, f"an item longer than {MAX_ITEM:,} characters (is the JSON broken?)")
             self._more()

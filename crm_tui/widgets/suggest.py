@@ -193,19 +193,16 @@ def _first(typed: str, words: list[str]) -> str | None:
 
 def _in_quotes(text: str) -> bool:
     """Whether `text` ends inside a double-quoted phrase."""
-    quoted, escaped = False, False
-    for ch in text:
-        if escaped:
-            escaped = False
-        elif quoted and ch == "\\":
-            escaped = True
-        elif ch == '"':
-            quoted = not quoted
-    return quoted
+    return _scan(text, "")[1]
 
 
 def _last_start(text: str, breaks: str) -> int:
     """Where the last part of `text` starts: after the last of `breaks` outside double quotes."""
+    return _scan(text, breaks)[0]
+
+
+def _scan(text: str, breaks: str) -> tuple[int, bool]:
+    """(where the part after the last of `breaks` outside quotes starts, whether `text` ends quoted)."""
     start, quoted, escaped = 0, False, False
     for i, ch in enumerate(text):
         if escaped:
@@ -216,4 +213,4 @@ def _last_start(text: str, breaks: str) -> int:
             quoted = not quoted
         elif not quoted and ch in breaks:
             start = i + 1
-    return start
+    return start, quoted

@@ -39,6 +39,10 @@ def test_names_come_most_used_first_then_by_name(engine: Engine) -> None:
         assert org_names_by_use(conn) == ["Acme", "Ångström AB", "beta Works", "Zeta Nobody"]
         assert org_names_by_use(conn, limit=2) == ["Acme", "Ångström AB"]
         assert tag_names_by_use(conn) == ["client", "vip", "press"]
+        # Only those starting with what is typed, case and accents aside, the most used first.
+        assert org_names_by_use(conn, starting="ang") == ["Ångström AB"]
+        assert org_names_by_use(conn, starting="A") == ["Acme", "Ångström AB"]
+        assert tag_names_by_use(conn, starting="V") == ["vip"] and tag_names_by_use(conn, starting="%") == []
 
 
 def test_a_suggestion_completes_what_is_typed_in_the_names_own_spelling() -> None:

@@ -74,13 +74,13 @@ def _contacts(conn: Connection, typed: str) -> Iterable[str]:
 def _orgs(conn: Connection, typed: str) -> Iterable[str]:
     from crm_tui.services.organizations import org_names_by_use
 
-    return org_names_by_use(conn)
+    return org_names_by_use(conn, limit=MAX_ITEMS, starting=typed)
 
 
 def _tags(conn: Connection, typed: str) -> Iterable[str]:
     from crm_tui.services.tags import tag_names_by_use
 
-    return tag_names_by_use(conn)
+    return tag_names_by_use(conn, limit=MAX_ITEMS, starting=typed)
 
 
 def _owners(conn: Connection, typed: str) -> Iterable[str]:

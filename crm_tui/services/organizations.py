@@ -92,15 +92,17 @@ def list_orgs(conn: Connection, query: str | None = None, *, limit: int | None =
 SUGGESTED_NAMES = 5000
 
 
-def org_names_by_use(conn: Connection, *, limit: int = SUGGESTED_NAMES) -> list[str]:
-    """Organization names to complete as the user types: those with the most live people first, then by name."""
+def org_names_by_use(conn: Connection, *, limit: int = SUGGESTED_NAMES, starting: str | None = None) -> list[str]:
+    """Organization names to complete as the user types: those with the most live people first, then by
+    name; `starting`: only those starting with it (services.tags.names_by_use)."""
     from crm_tui.services.tags import names_by_use
 
     c = t.contacts.c
     people = select(c.organization_id, func.count().label("n")).where(
         c.organization_id.is_not(None), c.deleted_at.is_(None)
     )
-    return names_by_use(conn, t.organizations, people.group_by(c.organization_id), "organization_id", limit=limit)
+    uses = people.group_by(c.organization_id)
+    return names_by_use(conn, t.organizations, uses, "organization_id", limit=limit, starting=starting)
 
 
 def find_org(conn: Connection, ref: str) -> OrgInfo:

@@ -105,9 +105,12 @@ def tag_counts(conn: Connection) -> list[TagCount]:
     return [TagCount(name, int(count)) for name, count in rows]
 
 
-def names_by_use(conn: Connection, table: Any, uses: Any, key: Any, *, limit: int) -> list[str]:
+def names_by_use(
+    conn: Connection, table: Any, uses: Any, key: Any, *, limit: int, starting: str | None = None
+) -> list[str]:
     """The `name` of each row of `table` (organizations, tags), the most used first, then by name:
-    `uses` selects (`key`: a row's id, `n`: its uses) for the rows in use."""
+    `uses` selects (`key`: a row's id, `n`: its uses) for the rows in use. `starting`: only names
+    that start with it, case and accents aside (their key starts with its key)."""
     counts = uses.subquery("uses")
     query = (
         select(table.c.name)
@@ -115,15 +118,18 @@ def names_by_use(conn: Connection, table: Any, uses: Any, key: Any, *, limit: in
         .order_by(func.coalesce(counts.c.n, 0).desc(), table.c.name_key, table.c.id)
         .limit(limit)
     )
+    if starting:
+        query = query.where(table.c.name_key.startswith(fast_name_key(starting), autoescape=True))
     return list(conn.execute(query).scalars())
 
 
-def tag_names_by_use(conn: Connection, *, limit: int = 5000) -> list[str]:
+def tag_names_by_use(conn: Connection, *, limit: int = 5000, starting: str | None = None) -> list[str]:
     """Tag names to complete as the user types: those on the most live contacts first, then by name
-    (tags on none last: a tag is kept when its last contact goes)."""
+    (tags on none last: a tag is kept when its last contact goes); `starting`: see names_by_use."""
     c = t.contacts.c
     live = select(ct.tag_id, func.count().label("n")).join(t.contacts, c.id == ct.contact_id)
-    return names_by_use(conn, t.tags, live.where(c.deleted_at.is_(None)).group_by(ct.tag_id), "tag_id", limit=limit)
+    uses = live.where(c.deleted_at.is_(None)).group_by(ct.tag_id)
+    return names_by_use(conn, t.tags, uses, "tag_id", limit=limit, starting=starting)
 
 
 def tag_names(conn: Connection, ids: Sequence[int]) -> list[str]:

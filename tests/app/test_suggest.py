@@ -27,6 +27,13 @@ def shown(app: CrmApp, field: str) -> tuple[str, str]:
     return widget.value, widget._suggestion
 
 
+async def type_at_organization(pilot: Any, text: str) -> None:
+    """Open the new-contact form, name the contact, go to Organization and type `text` there."""
+    await settle(pilot)
+    burst(pilot.app, "a", "Nia Okafor", "<tab>", "<tab>", "<tab>", text)
+    await settle(pilot)
+
+
 def test_the_contact_form_completes_an_organization_and_tags(sample_engine: Engine, app_factory: AppFactory) -> None:
     with connection_scope(sample_engine) as conn:
         orgs_before = conn.execute(select(func.count()).select_from(t.organizations)).scalar_one()
@@ -34,9 +41,7 @@ def test_the_contact_form_completes_an_organization_and_tags(sample_engine: Engi
     async def flow() -> None:
         app = app_factory(sample_engine, start="contacts")
         async with app.run_test(size=(120, 40)) as pilot:
-            await settle(pilot)
-            burst(app, "a", "Nia Okafor", "<tab>", "<tab>", "<tab>", "lark")
-            await settle(pilot)
+            await type_at_organization(pilot, "lark")
             assert isinstance(app.screen, ContactFormModal)
             assert shown(app, "organization") == ("lark", "Larkspur Studio")
             await pilot.press("right")  # takes it, in the organization's own spelling
@@ -64,9 +69,7 @@ def test_a_name_no_organization_starts_with_gets_no_suggestion(sample_engine: En
     async def flow() -> None:
         app = app_factory(sample_engine, start="contacts")
         async with app.run_test(size=(120, 40)) as pilot:
-            await settle(pilot)
-            burst(app, "a", "Nia Okafor", "<tab>", "<tab>", "<tab>", "Zebra")
-            await settle(pilot)
+            await type_at_organization(pilot, "Zebra")
             assert shown(app, "organization") == ("Zebra", "")
             await pilot.press("right")
             assert shown(app, "organization")[0] == "Zebra"
@@ -97,9 +100,7 @@ def test_the_tags_dialog_completes_the_tag_being_typed(sample_engine: Engine, ap
 
 def test_snapshot_contact_form_suggesting(snap_compare: Snap, sample_engine: Engine, app_factory: AppFactory) -> None:
     async def before(pilot: Any) -> None:
-        await settle(pilot)
-        burst(pilot.app, "a", "Nia Okafor", "<tab>", "<tab>", "<tab>", "Ju")
-        await settle(pilot)
+        await type_at_organization(pilot, "Ju")
         for widget in pilot.app.screen.query("Input, TextArea"):
             assert isinstance(widget, (Input, TextArea))
             widget.cursor_blink = False

@@ -35,25 +35,10 @@ from crm_tui.errors import (
     QueryCancelled,
     SchemaTooNew,
 )
+from crm_tui.revisions import HEAD_REVISION, HEAD_TABLES, KNOWN_REVISIONS
 
-# Every revision this code knows, oldest first; the last is head. A test checks
-# this list against the scripts in crm_tui/migrations/versions.
-# fmt: off
-KNOWN_REVISIONS: tuple[str, ...] = (
-    "0001", "0002", "0003", "0004", "0010", "0006", "0007", "0009", "0008", "0005", "0012", "0013", "0014", "0015",
-    "0016", "0017",
-)
-# fmt: on
-HEAD_REVISION = KNOWN_REVISIONS[-1]
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 COUNTED_TABLES = ("contacts", "organizations", "tags", "interactions", "reminders", "deals", "payments")
-# Every table of the head schema (a test checks it against the models): a database at head
-# without one of them is damaged, and is refused before anything is written.
-HEAD_TABLES = frozenset({
-    "changes", "contact_emails", "contact_phones", "contact_tags", "contacts", "import_batches",
-    "import_changes", "interactions", "organizations", "reminders", "tags",
-    "pipelines", "stages", "deals", "payments", "money_state", "client_values",
-})  # fmt: skip
 
 
 def prepare_sqlite_file(path: Path) -> None:
@@ -313,7 +298,7 @@ def connection_scope(
     try:
         with (
             bind.connect() as conn,
-            backend_for(engine).bulk_checks(conn) if bulk else nullcontext(),
+            backend_for(engine).bulk_checks(conn.connection.dbapi_connection) if bulk else nullcontext(),
             conn.begin(),
         ):
             if canceller is not None:

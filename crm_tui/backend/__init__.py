@@ -14,11 +14,15 @@ loads what it needs when it is first asked.
 
 from __future__ import annotations
 
-from typing import Any
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any
 
 from crm_tui.backend.base import Backend, SearchFields
 
-__all__ = ["Backend", "SearchFields", "backend_for", "backend_named", "check_url"]
+if TYPE_CHECKING:
+    from crm_tui.backend.sqlite_direct import DirectConnection
+
+__all__ = ["Backend", "SearchFields", "backend_for", "backend_named", "check_url", "direct_bulk"]
 
 POSTGRES_EXTRA = "pip install 'crm-tui[postgres]'"
 
@@ -55,6 +59,18 @@ def backend_for(bind: Any) -> Backend:
     if dialect is None:
         raise TypeError(f"no database dialect on {bind!r}")
     return backend_named(dialect.name)
+
+
+def direct_bulk(url: str, *, busy_timeout_ms: int) -> AbstractContextManager[DirectConnection] | None:
+    """One transaction for a write made only by the bulk writer, on a connection opened without
+    SQLAlchemy where the database allows it (a SQLite file at the head revision: backend/sqlite_direct.py);
+    None where it does not, and the engine is to be used."""
+    if not url.startswith("sqlite"):
+        return None
+    from crm_tui.backend.sqlite_direct import direct_transaction, open_at_head
+
+    dbapi = open_at_head(url, busy_timeout_ms=busy_timeout_ms)
+    return None if dbapi is None else direct_transaction(dbapi)
 
 
 def check_url(url: str, where: str) -> None:

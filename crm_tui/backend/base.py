@@ -32,12 +32,51 @@ class TriggerDef:
     sql: str
 
 
-class Backend(ABC):
-    """One database family. Stateless: one instance per dialect, shared by every engine."""
+class BulkOps(ABC):
+    """What the bulk writer (backend/bulk.py) asks of a database. Free of SQLAlchemy when the program
+    runs, so that an import into a SQLite file can write through a connection opened without it
+    (backend/sqlite_direct.py); every Backend is one."""
 
     name: str = ""
     #: The DB-API parameter mark of the driver, for the bulk writer's executemany.
     param_mark: str = "?"
+
+    @abstractmethod
+    def bulk_time(self, value: datetime) -> Any:
+        """An aware UTC datetime as the bulk writer hands it to the DB-API cursor."""
+
+    def lock_for_new_ids(self, conn: Connection, table: str) -> None:
+        """Hold `table` so no other writer adds rows while ids are allocated as max(id) + 1."""
+        return None  # SQLite: BEGIN IMMEDIATE already holds the whole database
+
+    def after_explicit_ids(self, conn: Connection, table: str) -> None:
+        """Move `table`'s id generator past ids that were inserted explicitly."""
+        return None  # SQLite: a new rowid is always max(rowid) + 1
+
+    @contextmanager
+    def bulk_checks(self, dbapi_connection: Any) -> Iterator[None]:
+        """Around a transaction that only a bulk writer writes (entered on the driver's connection
+        before BEGIN, left after the end): checks the writer's statements need not repeat may be
+        off. Here nothing changes."""
+        yield
+
+    def prepare_bulk(self, cursor: Any) -> None:
+        """Tune a DB-API cursor's connection for a large write in this transaction."""
+        return None
+
+    def bulk_triggers(self) -> BulkTriggers | None:
+        """How the bulk writer may suspend row triggers and do their work set-based; None keeps them."""
+        return None
+
+    def bulk_insert(self, cursor: Any, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
+        """Insert `rows` through a DB-API cursor: the driver's executemany, one statement per row."""
+        marks = ", ".join([self.param_mark] * len(columns))
+        cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+
+
+class Backend(BulkOps):
+    """One database family. Stateless: one instance per dialect, shared by every engine."""
+
     #: Whether the driver returns stored times as text (SQLite), for the time column's reader.
     times_are_text: bool = False
 
@@ -98,10 +137,6 @@ class Backend(ABC):
         """An aware UTC datetime as the ORM hands it to the driver."""
 
     @abstractmethod
-    def bulk_time(self, value: datetime) -> Any:
-        """An aware UTC datetime as the bulk writer hands it to the DB-API cursor."""
-
-    @abstractmethod
     def plus_days(self, column: Any, days: Any) -> ColumnElement[Any]:
         """`column + days` days, comparable with bound datetimes."""
 
@@ -147,33 +182,6 @@ class Backend(ABC):
     @abstractmethod
     def insert_ignore(self, conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
         """Insert rows, skipping those that hit a unique key."""
-
-    def lock_for_new_ids(self, conn: Connection, table: str) -> None:
-        """Hold `table` so no other writer adds rows while ids are allocated as max(id) + 1."""
-        return None  # SQLite: BEGIN IMMEDIATE already holds the whole database
-
-    def after_explicit_ids(self, conn: Connection, table: str) -> None:
-        """Move `table`'s id generator past ids that were inserted explicitly."""
-        return None  # SQLite: a new rowid is always max(rowid) + 1
-
-    @contextmanager
-    def bulk_checks(self, conn: Connection) -> Iterator[None]:
-        """Around a transaction that only a bulk writer writes (before it begins, after it ends):
-        checks the writer's statements need not repeat may be off. Here nothing changes."""
-        yield
-
-    def prepare_bulk(self, cursor: Any) -> None:
-        """Tune a DB-API cursor's connection for a large write in this transaction."""
-        return None
-
-    def bulk_triggers(self) -> BulkTriggers | None:
-        """How the bulk writer may suspend row triggers and do their work set-based; None keeps them."""
-        return None
-
-    def bulk_insert(self, cursor: Any, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
-        """Insert `rows` through a DB-API cursor: the driver's executemany, one statement per row."""
-        marks = ", ".join([self.param_mark] * len(columns))
-        cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
 
     # ------------------------------------------------------------ erasing (forget, purge)
 

@@ -22,11 +22,12 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from crm_tui.backend import backend_for
+from crm_tui.backend.sqlite_direct import DirectConnection
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
-    from crm_tui.backend.base import TriggerDef
+    from crm_tui.backend.base import BulkOps, TriggerDef
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,12 +46,17 @@ _STAGES = count(1)
 class BulkWriter:
     """Executemany on a connection's transaction, in the driver's parameter style."""
 
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-        self.backend = backend_for(conn)
+    def __init__(self, conn: Connection | DirectConnection) -> None:
+        self.conn: Connection | None
+        self.backend: BulkOps
+        dbapi: Any
+        if isinstance(conn, DirectConnection):  # a SQLite file opened without SQLAlchemy
+            self.conn, self.backend, dbapi = None, conn.ops, conn.dbapi
+        else:
+            self.conn, self.backend, dbapi = conn, backend_for(conn), conn.connection.dbapi_connection
         self.mark = self.backend.param_mark
         # The driver's own cursor, inside the connection's transaction: no result wrapping per row.
-        self.cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        self.cursor = dbapi.cursor()
         self.backend.prepare_bulk(self.cursor)
         self._triggers = self.backend.bulk_triggers()
         self._dropped: list[TriggerDef] = []
@@ -181,13 +187,15 @@ class BulkWriter:
 
     def lock_for_new_ids(self, table: str) -> int:
         """The first free id of `table` (max + 1), with the table held so it stays free."""
-        self.backend.lock_for_new_ids(self.conn, table)
+        if self.conn is not None:  # (a direct connection is SQLite's: its BEGIN IMMEDIATE holds the whole file)
+            self.backend.lock_for_new_ids(self.conn, table)
         row = self.first(f"SELECT coalesce(max(id), 0) FROM {table}")
         return int(row[0] if row else 0) + 1
 
     def after_explicit_ids(self, table: str) -> None:
         """Move `table`'s id generator past the ids written explicitly."""
-        self.backend.after_explicit_ids(self.conn, table)
+        if self.conn is not None:  # (SQLite's next rowid is max + 1 anyway)
+            self.backend.after_explicit_ids(self.conn, table)
 
     # ------------------------------------------------------------ triggers
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +26,8 @@ from sqlalchemy import (
     text,
 )
 
-from crm_tui.backend.base import MIN_SPREAD_PREFIX, Backend, BulkTriggers, SearchFields, TriggerDef
+from crm_tui.backend.base import MIN_SPREAD_PREFIX, Backend, SearchFields, TriggerDef
+from crm_tui.backend.sqlite_bulk import SqliteBulkOps, configure
 
 if TYPE_CHECKING:
     import sqlite3
@@ -45,8 +45,6 @@ _FIELDS = {
 }
 _TIME_LAYOUT = "%Y-%m-%d %H:%M:%f"
 _WORD = re.compile(r"\w", re.UNICODE)
-PAGE_SIZE = 8192  # bytes, for a database file crm creates
-IMPORT_CACHE_KIB = 32 * 1024  # page cache of a connection that imports (filled only as needed)
 _SEARCH_INDEX = table("search_index", column("contact_id"))
 # match_across: up to this many contacts hold the finished words, the last word is matched among
 # their documents only; beyond, over the whole index.
@@ -80,7 +78,7 @@ def fts_query(query: str, *, min_prefix: int = 1) -> str | None:
     return " AND ".join(quoted)
 
 
-class SqliteBackend(Backend):
+class SqliteBackend(SqliteBulkOps, Backend):
     name = "sqlite"
     param_mark = "?"
     times_are_text = True
@@ -98,20 +96,8 @@ class SqliteBackend(Backend):
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
-            # Let SQLAlchemy's "begin" event issue BEGIN itself (the pysqlite recipe).
-            dbapi_connection.isolation_level = None
-            cursor = dbapi_connection.cursor()
-            cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-            cursor.execute("PRAGMA foreign_keys = ON")
-            if on_file:
-                # Before the file's first page is written (a no-op for a file that exists): 8 KiB
-                # pages halve the reads and writes of a large import (0.18 s less system time for
-                # 100,000 contacts); search as you type, `crm contact list`, `crm due` and `crm search`
-                # on the 1,000,000-interaction benchmark file time the same as with 4 KiB (2026-12-02).
-                cursor.execute(f"PRAGMA page_size = {PAGE_SIZE}")
-                cursor.execute("PRAGMA journal_mode = WAL")
-            cursor.execute("PRAGMA synchronous = NORMAL")
-            cursor.close()
+            # BEGIN comes from the "begin" event below (the pysqlite recipe).
+            configure(dbapi_connection, busy_timeout_ms=busy_timeout_ms, on_file=on_file)
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn: Connection) -> None:
@@ -179,9 +165,6 @@ class SqliteBackend(Backend):
         # SQLite has no time zones: naive UTC text sorts and compares correctly.
         return value.astimezone(UTC).replace(tzinfo=None)
 
-    def bulk_time(self, value: datetime) -> Any:
-        return value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
-
     def plus_days(self, column: Any, days: Any) -> ColumnElement[Any]:
         # Same text layout as the stored values, so comparisons stay lexicographic.
         return func.strftime(_TIME_LAYOUT, column, literal("+").concat(cast(days, String)).concat(" days"))
@@ -245,33 +228,6 @@ class SqliteBackend(Backend):
         from sqlalchemy.dialects.sqlite import insert
 
         conn.execute(insert(table).on_conflict_do_nothing(), rows)
-
-    @contextmanager
-    def bulk_checks(self, conn: Connection) -> Iterator[None]:
-        # Foreign keys unchecked: an import writes only ids it read or gave in the same transaction.
-        # A multi-row INSERT ... SELECT that may abort on its own (a foreign key checked at once, a
-        # constraint's default ABORT) makes SQLite journal every page it changes first, to undo just
-        # that statement; with neither (foreign keys off, INSERT OR FAIL in `insert_staged`) the
-        # transaction alone undoes a failed import. 100,000 new contacts: 88,000 fewer page writes
-        # and about 3% fewer instructions (measured 2026-12-02). The PRAGMA is a no-op inside a
-        # transaction, so it is set on the driver's connection before BEGIN and reset after the end.
-        dbapi = conn.connection.dbapi_connection
-        assert dbapi is not None
-        dbapi.execute("PRAGMA foreign_keys = OFF")
-        try:
-            yield
-        finally:
-            dbapi.execute("PRAGMA foreign_keys = ON")
-
-    def prepare_bulk(self, cursor: Any) -> None:
-        # An import writes into every index of the contact tables at once: with SQLite's
-        # default 2 MB they spill pages mid-transaction (about 5% of a 100k-row import).
-        cursor.execute(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
-
-    def bulk_triggers(self) -> BulkTriggers | None:
-        from crm_tui.backend.sqlite_search import BULK
-
-        return BULK
 
     # ------------------------------------------------------------ erasing
 

@@ -163,7 +163,7 @@ def import_contacts_command(
         with (
             _rejects(rejects, reader.header) as on_reject,
             progress_bar(size, lambda: reader.bytes_read) as advance,
-            rt.connection(write=True, bulk=True) as conn,
+            rt.bulk_connection() as conn,
         ):
             summary = import_contacts(
                 conn,
@@ -295,7 +295,7 @@ def import_vcard_command(
         problems = stack.enter_context(_CardProblems(rt, rejects))
         reader = VcardReader(sources, tz=rt.tz, skip_invalid=skip_invalid, on_problem=problems.report)
         options = {"on_duplicate": on_duplicate, "skip_invalid": skip_invalid}
-        with rt.connection(write=True, bulk=True) as conn:
+        with rt.bulk_connection() as conn:
             summary = import_contacts(
                 conn,
                 reader,

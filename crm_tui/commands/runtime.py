@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
     from sqlmodel import Session
 
+    from crm_tui.backend.sqlite_direct import DirectConnection
+
 # A reminder given only a day ("fri", "2026-12-01") is due at the start of the working day.
 REMINDER_DEFAULT_TIME = time(9, 0)
 MAX_LIMIT = 1_000_000  # --limit: more rows than any list holds, small enough for every database
@@ -93,6 +95,23 @@ class Runtime:
 
         with connection_scope(self.engine, write=write, where=self.settings.db_label, bulk=bulk) as conn:
             yield conn
+
+    @contextmanager
+    def bulk_connection(self) -> Iterator[Connection | DirectConnection]:
+        """The one transaction of an import that writes only through the bulk writer: on a SQLite
+        file at the head revision, a connection opened without SQLAlchemy (backend/sqlite_direct.py);
+        else `connection(write=True, bulk=True)`, whose engine creates, upgrades or refuses the schema."""
+        from crm_tui.backend import direct_bulk
+
+        scope = None
+        if self._engine is None:
+            scope = direct_bulk(self.settings.db_url, busy_timeout_ms=self.settings.busy_timeout_ms)
+        if scope is None:
+            with self.connection(write=True, bulk=True) as conn:
+                yield conn
+            return
+        with scope as direct:
+            yield direct
 
     def now(self) -> datetime:
         from crm_tui.dates import utcnow

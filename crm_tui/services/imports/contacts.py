@@ -12,9 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from itertools import islice
-from typing import Any
-
-from sqlalchemy.engine import Connection
+from typing import TYPE_CHECKING, Any
 
 from crm_tui.backend.bulk import BulkWriter
 from crm_tui.dates import utcnow
@@ -27,6 +25,11 @@ from crm_tui.services.imports.person import PersonParts
 from crm_tui.services.imports.rowmerge import merge_row, unchanged
 from crm_tui.services.imports.state import ContactState, StoredContacts
 from crm_tui.services.imports.summary import ImportSummary, RowOutcome, finish_batch, start_batch
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+    from crm_tui.backend.sqlite_direct import DirectConnection
 
 ON_DUPLICATE = ("update", "skip", "create")
 BATCH_ROWS = 2000
@@ -46,7 +49,7 @@ class ContactImporter:
 
     def __init__(
         self,
-        conn: Connection,
+        conn: Connection | DirectConnection,
         *,
         kind: str,
         source: str,
@@ -432,7 +435,7 @@ class ContactImporter:
 
 
 def import_contacts(
-    conn: Connection,
+    conn: Connection | DirectConnection,
     items: Iterable[ContactRecord | Skipped],
     *,
     kind: str,
@@ -450,11 +453,12 @@ def import_contacts(
     """Import contact records in the connection's transaction and record the batch (`share_read`: see
     ContactImporter.feed)."""
     with fewer_collections():
-        return _import(
-            conn, items, kind=kind, source=source, actor=actor, preset=preset, on_duplicate=on_duplicate,
-            options=options, now=now, on_outcome=on_outcome, on_reject=on_reject, progress=progress,
-            share_read=share_read,
+        importer = ContactImporter(
+            conn, kind=kind, source=source, actor=actor, preset=preset, on_duplicate=on_duplicate, options=options,
+            now=now, on_outcome=on_outcome, on_reject=on_reject,
         )  # fmt: skip
+        importer.feed(items, progress, share_read)
+        return importer.finish()
 
 
 @contextmanager
@@ -466,35 +470,3 @@ def fewer_collections() -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(*threshold)
-
-
-def _import(
-    conn: Connection,
-    items: Iterable[ContactRecord | Skipped],
-    *,
-    kind: str,
-    source: str,
-    actor: str,
-    preset: str | None,
-    on_duplicate: str,
-    options: dict[str, Any] | None,
-    now: datetime | None,
-    on_outcome: Callable[[RowOutcome], None] | None,
-    on_reject: Callable[[Skipped], None] | None,
-    progress: Callable[[], None] | None,
-    share_read: Callable[[], float | None] | None,
-) -> ImportSummary:
-    importer = ContactImporter(
-        conn,
-        kind=kind,
-        source=source,
-        actor=actor,
-        preset=preset,
-        on_duplicate=on_duplicate,
-        options=options,
-        now=now,
-        on_outcome=on_outcome,
-        on_reject=on_reject,
-    )
-    importer.feed(items, progress, share_read)
-    return importer.finish()

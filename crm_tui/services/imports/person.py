@@ -10,15 +10,16 @@ an import twice changes nothing; what is added or replaced is logged for `crm im
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
-
-from sqlalchemy.engine import Connection
+from typing import TYPE_CHECKING, Any
 
 from crm_tui.annual import BIRTHDAY, month_day, parts
 from crm_tui.backend.bulk import BulkWriter
 from crm_tui.keys import address_key, url_key
 from crm_tui.records import Address, ContactRecord
 from crm_tui.services.imports.state import ContactState
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
 
 _ADDRESS_COLUMNS = (
     "contact_id", "label", "po_box", "extended", "street", "locality", "region", "postcode", "country", "city_key",

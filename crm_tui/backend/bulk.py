@@ -1,9 +1,11 @@
 """Bulk writes for imports: the driver's own executemany, and row triggers done set-based.
 
 The ORM costs about thirty times a plain executemany, so imports write rows as tuples
-through the DB-API cursor of their connection (same transaction). This is the only
-place in crm-tui that touches a DB-API cursor; SQL given to it is written with `?`
-marks and translated to the driver's own.
+through the DB-API cursor of their connection (same transaction): an engine's connection, or
+one opened without SQLAlchemy on a SQLite file at head (backend/sqlite_direct.py, which
+reads the schema revision and issues BEGIN and COMMIT itself). Outside the backend package this is
+the only place that touches a DB-API cursor; SQL given to it is written with `?` marks and
+translated to the driver's own.
 
 Where the backend allows it (SQLite), the per-row search triggers are dropped for the
 import's transaction and their work is done once over all the new rows, with the

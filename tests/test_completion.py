@@ -97,6 +97,25 @@ def test_names_come_back_as_bash_reads_them_whole_and_match_without_accents(
     assert tab(cli_env, "crm pipeline --pipeline sa") == ["Sales"]
 
 
+def test_a_tab_reads_the_database_named_after_the_command(filled: dict[str, str], tmp_path: Path) -> None:
+    from typer.completion import completion_init
+
+    from crm_tui.cli import app
+
+    # `crm contact show --db x.db ad<TAB>`: a run moves --db to the front; a tab reads that database too.
+    elsewhere = {**filled, "CRM_DB": str(tmp_path / "none.db")}
+    db = filled["CRM_DB"].removeprefix("sqlite:///") if filled["CRM_DB"].startswith("sqlite") else filled["CRM_DB"]
+    assert tab(elsewhere, "crm contact show ad") == []
+    assert tab(elsewhere, f"crm contact show --db {db} ad") == ["Ada\\ Lovelace", "Adam\\ Smith"]
+    assert tab(elsewhere, f"crm contact show --db={db} ad") == ["Ada\\ Lovelace", "Adam\\ Smith"]
+    assert tab(elsewhere, f"crm contact show -- --db {db} ad") == []  # after --, a word is an argument
+    completion_init()
+    env = {**elsewhere, "_CRM_COMPLETE": "complete_zsh", "_TYPER_COMPLETE_ARGS": f"crm contact show --db '{db}' ad"}
+    out = CliRunner().invoke(app, [], env=env, prog_name="crm").stdout
+    assert "Ada Lovelace" in out and "Adam Smith" in out, out
+    assert not (tmp_path / "none.db").exists()
+
+
 def test_zsh_and_fish_get_the_names_whole(filled: dict[str, str]) -> None:
     from typer.completion import completion_init
 

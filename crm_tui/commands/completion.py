@@ -186,6 +186,31 @@ def _completer(
 _SHELL_SPECIAL = re.compile(r"[^\w@%+=:,./-]")
 
 
+def _typed_option(name: str) -> str | None:
+    """The value of a global option typed after the command (`crm contact show --db x.db ad<TAB>`),
+    which a run hoists to the front (cli.hoist_global_options) but the completion's parse drops:
+    read from the words the shell passed (bash: COMP_WORDS; zsh, fish, PowerShell: _TYPER_COMPLETE_ARGS)."""
+    import shlex
+
+    line = os.environ.get("COMP_WORDS") or os.environ.get("_TYPER_COMPLETE_ARGS") or ""
+    words: list[str] = []
+    for closing in ("", '"', "'"):  # the word being typed may have opened a quote
+        try:
+            words = shlex.split(line + closing)
+            break
+        except ValueError:
+            continue
+    found = None
+    for i, word in enumerate(words):
+        if word == "--":
+            break
+        if word == name and i + 1 < len(words):
+            found = words[i + 1]
+        elif word.startswith(name + "="):
+            found = word.split("=", 1)[1]
+    return found
+
+
 def _read(ctx: Any, reader: Reader, typed: str) -> list[str]:
     """What `reader` finds in the database the command line names, or nothing if it cannot be read
     (Backend.peek_engine: read-only, never created, quick to give up on a lock or a silent server)."""
@@ -194,8 +219,9 @@ def _read(ctx: Any, reader: Reader, typed: str) -> list[str]:
     from crm_tui.errors import CrmError
 
     root = ctx.find_root().params
+    db, user = root.get("db") or _typed_option("--db"), root.get("user") or _typed_option("--user")
     try:
-        engine = peek_engine(resolve_settings(root.get("db"), root.get("user")).db_url)
+        engine = peek_engine(resolve_settings(db, user).db_url)
         if engine is None:
             return []
         try:

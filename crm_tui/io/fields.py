@@ -18,6 +18,7 @@ _NO_YEAR = re.compile(r"^--(\d{2})-?(\d{2})$", re.ASCII)
 _SLASHED = re.compile(r"^(\d{1,4})[/.](\d{1,2})[/.](\d{1,4})$", re.ASCII)
 _EMPTY_DATES = frozenset({"0/0/00", "0/0/0000", "00/00/0000", "0000-00-00", "1/1/1601"})
 _DIGIT = re.compile(r"\d")
+DIGIT = _DIGIT.search  # a decimal digit anywhere in a text
 # A year used by Apple for birthdays without one (vCard 3.0 has no year-less dates).
 APPLE_NO_YEAR = "1604"
 

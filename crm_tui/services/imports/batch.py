@@ -132,6 +132,12 @@ def write_batch(
     tags: list[tuple[int, int]] = []
     gained_email: list[int] = []
     email_id, phone_id = ids.email, ids.phone
+    e_id: int | None
+    e_value: str | None
+    e_key: str | None
+    p_id: int | None
+    p_value: str | None
+    p_key: str | None
     for sid, s in batch.touched.items():
         if isinstance(s, tuple):
             rec, org_id, added, tag_ids = s
@@ -145,18 +151,21 @@ def write_batch(
             key = name.lower() if name.isascii() else _accented_key(name)
             custom = json.dumps(rec.custom, ensure_ascii=False, sort_keys=True) if rec.custom else None
             created = now if rec.created_at is None else when(rec.created_at)
-            first_email: tuple[Any, ...] = (None, None, None, None)
+            # The first email, phone and tag go with the contact's own columns (one flat tuple, built at
+            # once: it is made for every row), the others into their tables.
             if added:
                 e = added[0]
-                first_email = (email_id, e.value, e.key, e.label)
+                e_id, e_value, e_key, e_label = email_id, e.value, e.key, e.label
                 email_id += 1
-                for e in added[1:]:
-                    emails.append((email_id, sid, e.value, e.key, e.label, False))
-                    email_id += 1
-            first_phone: tuple[Any, ...] = (None, None, None, None)
+                if len(added) > 1:
+                    for e in added[1:]:
+                        emails.append((email_id, sid, e.value, e.key, e.label, False))
+                        email_id += 1
+            else:
+                e_id = e_value = e_key = e_label = None
             if rec.phones:
                 p = rec.phones[0]
-                first_phone = (phone_id, p.value, p.key, p.label)
+                p_id, p_value, p_key, p_label = phone_id, p.value, p.key, p.label
                 phone_id += 1
                 if len(rec.phones) > 1:
                     seen = {p.key}
@@ -165,15 +174,17 @@ def write_batch(
                             phones.append((phone_id, sid, p.value, p.key, p.label, False))
                             phone_id += 1
                             seen.add(p.key)
+            else:
+                p_id = p_value = p_key = p_label = None
             first_tag = None
             if tag_ids:
-                first_tag, *more = dict.fromkeys(tag_ids)
-                if more:
-                    tags.extend([(sid, t) for t in more])
+                first_tag = tag_ids[0]
+                if len(tag_ids) > 1:
+                    tags.extend([(sid, t) for t in dict.fromkeys(tag_ids) if t != first_tag])
             staged.append((
                 sid, name, key, given, family, org_id, rec.title, rec.notes, rec.source,
                 rec.owner or actor, rec.cadence_days, custom, rec.nickname, rec.department, rec.uid, created,
-                *first_email, *first_phone, first_tag,
+                e_id, e_value, e_key, e_label, p_id, p_value, p_key, p_label, first_tag,
             ))  # fmt: skip
             continue
         if s.is_new:

@@ -340,7 +340,8 @@ class ContactImporter:
         and tags are created in the same order); a later row of the batch about the same
         person turns it into a ContactState (`_state`), which replays them.
         """
-        sid = self._take_id()
+        sid = self.next_id  # (_take_id, inlined: it runs for every new row)
+        self.next_id = sid + 1
         owners = batch.owners
         org_id = self.names.org_id(rec.organization) if rec.organization else None
         if rec.uid:

@@ -16,7 +16,7 @@ from crm_tui.services.contacts.writing import add_contact
 
 WRITER = textwrap.dedent(
     """
-    import sys, time
+    import sys
     from crm_tui.config import Settings
     from crm_tui.db import open_engine, session_scope
     from crm_tui.services.contacts.finding import get_contact
@@ -24,10 +24,10 @@ WRITER = textwrap.dedent(
     from crm_tui.services.reminders import add_reminder
     from crm_tui.dates import utcnow
 
-    url, what, count, start_at = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
+    url, what, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
     engine = open_engine(Settings(db_url=url, user=what))
-    while time.time() < start_at:  # start both writers at the same moment
-        time.sleep(0.001)
+    print("ready", flush=True)  # start both writers at the same moment: when the test says go
+    sys.stdin.readline()
     errors = 0
     for i in range(count):
         try:
@@ -48,21 +48,25 @@ WRITER = textwrap.dedent(
 
 @pytest.mark.slow
 def test_two_writers_lose_nothing(settings: Settings, engine: Engine) -> None:
-    import time
-
     with session_scope(engine) as session:
         for i in range(5):
             add_contact(session, ContactCreate(name=f"Person {i}"), actor="t")
-    start_at = time.time() + 1.5
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", WRITER, settings.db_url, what, "1000", str(start_at)],
+            [sys.executable, "-c", WRITER, settings.db_url, what, "1000"],
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
         for what in ("log", "remind")
     ]
+    for proc in procs:  # both started and connected (rather than a fixed wait that a slow machine outlasts)
+        assert proc.stdout is not None and proc.stdout.readline() == "ready\n", proc.stderr and proc.stderr.read()
+    for proc in procs:  # go
+        assert proc.stdin is not None
+        proc.stdin.write("go\n")
+        proc.stdin.flush()
     results = [p.communicate(timeout=300) for p in procs]
     for proc, (out, err) in zip(procs, results, strict=True):
         assert proc.returncode == 0, err

@@ -111,6 +111,7 @@ def test_trash_purge_erases_the_history_too(env: dict[str, str], db_path: Path) 
     assert ok(env, "undo", "--list", "-f", "json").strip() == "[]"
 
 
+@pytest.mark.slow
 def test_undo_merge_unmerge_and_export_through_processes(env: dict[str, str], tmp_path: Path) -> None:
     ok(env, "contact", "add", "Ada Lovelace", "--email", "ada@x.io", "--phone", "+44 20 7946 0000")
     ok(env, "contact", "add", "A. Lovelace", "--email", "ada@home.io", "--phone", "+44 20 7946 0000", "--tag", "vip")

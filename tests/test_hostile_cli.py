@@ -238,6 +238,7 @@ def contract_problems(case: Case, status: int, out: bytes, err_bytes: bytes) -> 
     return [f"{case}: {', '.join(problems)}: {err[:300]!r}"] if problems else []
 
 
+@pytest.mark.slow
 def test_every_command_keeps_the_contract_under_hostile_input(
     seeded: Engine, cli_env: dict[str, str], tmp_path: Path
 ) -> None:

@@ -11,6 +11,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, insert, select, update
@@ -245,6 +246,7 @@ def _contacts(engine: Engine) -> None:
 
 # The PostgreSQL pass draws two fifths as many sequences (examples): each costs half again as much there,
 # and its triggers are also walked through by every command below.
+@pytest.mark.slow
 @settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ops=OPS, at_once=st.booleans())
 def test_random_changes_keep_event_days_and_figures_exact(engine: Engine, ops: list[Any], at_once: bool) -> None:
@@ -286,6 +288,7 @@ def interaction_ids(ref: str) -> list[int]:
     return [int(r["id"]) for r in rows]
 
 
+@pytest.mark.slow
 def test_the_commands_keep_event_days_exact(engine: Engine, cli_env: dict[str, str], tmp_path: Path) -> None:
     crm("contact", "add", "Ada Lovelace", "--email", "ada@x.io")
     crm("contact", "add", "Bob Byron", "--email", "bob@x.io")

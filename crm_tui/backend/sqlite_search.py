@@ -415,7 +415,6 @@ _HASHSIZE = "INSERT INTO search_index(search_index, rank) VALUES ('hashsize', {}
 CONTACT_INDEXES = (
     "ix_contacts_sort_name",
     "ix_contacts_created",
-    "ix_contacts_org",
     "ix_contacts_org_last",
     "ix_contacts_owner",
     "ix_contacts_cadence",

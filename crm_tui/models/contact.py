@@ -30,7 +30,7 @@ class Contact(SQLModel, table=True):
         Index("ix_contacts_sort_name", "sort_name", "id"),
         Index("ix_contacts_last_contact", "last_contact_at"),
         Index("ix_contacts_created", "created_at"),
-        Index("ix_contacts_org", "organization_id"),
+        # By organization, and its foreign key (ix_contacts_org, its first column alone, dropped by 0018).
         Index("ix_contacts_org_last", "organization_id", "last_contact_at"),  # rotting deals (migration 0005)
         Index("ix_contacts_owner", "owner", "deleted_at"),  # live contacts by owner (migration 0016)
         Index("ix_contacts_deleted", "deleted_at", sqlite_where=text("deleted_at IS NOT NULL")),

@@ -18,8 +18,10 @@ BULK_FTS5 = "the importer writes SQLite's FTS5 index itself while its triggers a
 def test_bulk_index_matches_the_triggers(crm: Crm, query: Query, tmp_path: Path) -> None:
     assert crm("import", "contacts", str(layouts.google_current(tmp_path)))[0] == 0
     assert crm("import", "contacts", str(layouts.outlook_desktop(tmp_path)))[0] == 0
+    assert crm("import", "contacts", str(layouts.hubspot(tmp_path)))[0] == 0  # custom fields (their words too)
+    assert query("SELECT count(*), count(custom) FROM contacts")[0] == (6, 3)
     imported = [tuple(r) for r in query("SELECT rowid, * FROM search_index ORDER BY rowid")]
-    assert len(imported) == 4
+    assert len(imported) == 6
     # Rewrite every contact's row through the triggers (an update of notes fires them).
     query("DELETE FROM search_index")
     query("UPDATE contacts SET notes = notes")

@@ -238,11 +238,11 @@ def schema_floor(source: Path, template: Path, db: Path) -> tuple[float, float]:
     con.executemany("INSERT INTO contact_emails (contact_id, email, email_key, is_primary) VALUES (?, ?, ?, ?)", emails)
     con.executemany("INSERT INTO contact_phones (contact_id, phone, phone_key, is_primary) VALUES (?, ?, ?, ?)", phones)
     con.executemany("INSERT INTO contact_tags (contact_id, tag_id) VALUES (?, ?)", tagged)
+    for _, sql in indexes:  # before the search rows, as an import builds them
+        con.execute(sql)
     con.execute("INSERT INTO search_index(search_index, rank) VALUES ('hashsize', 16777216)")
     con.execute(CONTACT_DOC.format(where="c.id >= ?"), (1,))
     con.execute("INSERT INTO search_index(search_index, rank) VALUES ('hashsize', 1048576)")
-    for _, sql in indexes:
-        con.execute(sql)
     for _, sql in triggers:
         con.execute(sql)
     con.execute("COMMIT")

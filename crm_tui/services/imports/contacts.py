@@ -122,6 +122,10 @@ class ContactImporter:
     def finish(self) -> ImportSummary:
         """Index the new contacts, restore the triggers and record the batch's counts."""
         self.w.drop_stages()
+        # The deferred indexes first: each is built from a scan of the contacts table, which the last
+        # batches left in the page cache. Built after the search rows (6,000 new pages for 100,000
+        # contacts) every scan would read the table back from the WAL: 9,000 more reads.
+        self.w.restore_contact_indexes()
         self.w.index_contacts_from(self.first_new_id)
         self.w.resume_triggers()
         if self.next_id > self.first_new_id:

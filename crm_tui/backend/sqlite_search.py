@@ -419,13 +419,14 @@ _HASHSIZE = "INSERT INTO search_index(search_index, rank) VALUES ('hashsize', {}
 # each again in one pass before it commits, from the statement the database holds. The name index
 # is read only for a row with neither email nor phone: the import builds them all again before
 # the first such lookup (BulkWriter.restore_contact_indexes).
+# Not among them: the indexes whose key is the same for every contact an import creates unless its
+# file gives one (created now, no last contact yet, the importer as owner). Each new entry goes at
+# their end, which costs less than a rebuild's scan of the whole table and sort: 100,000 new
+# contacts took 1.2% fewer instructions with these three kept than with them rebuilt (2026-12-04).
 CONTACT_INDEXES = (
     "ix_contacts_sort_name",
-    "ix_contacts_created",
     "ix_contacts_org_last",
-    "ix_contacts_owner",
     "ix_contacts_cadence",
-    "ix_contacts_last_contact",
     "ix_contact_tags_tag",
 )
 

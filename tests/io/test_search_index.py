@@ -93,6 +93,9 @@ def test_a_large_import_builds_the_indexes_it_dropped_again(crm: Crm, query: Que
     assert query("SELECT count(*) FROM contacts INDEXED BY ix_contacts_created WHERE created_at > ''") == [
         (BATCH_ROWS * 2 + 10,)
     ]
+    assert query("SELECT count(*) FROM contacts INDEXED BY ix_contacts_sort_name WHERE sort_name > ''") == [
+        (BATCH_ROWS * 2 + 10,)
+    ]
     assert query("SELECT count(*) FROM contact_tags INDEXED BY ix_contact_tags_tag WHERE tag_id > 0") == [
         (BATCH_ROWS * 2 + 10,)
     ]

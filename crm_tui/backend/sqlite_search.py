@@ -12,10 +12,13 @@ from __future__ import annotations
 
 from crm_tui.backend.base import BulkTriggers, TriggerDef
 
-# The words of a contact's custom field values (NULL when it has none).
+# The words of a contact's custom field values ('' when it has none).
 _CUSTOM_WORDS = "coalesce(' ' || (SELECT group_concat(j.value, ' ') FROM json_each(c.custom) j), '')"
-# The columns of a contact's search row, for the contact `c`.
-_CONTACT_DOC_SELECT = f"""SELECT -c.id, c.id,
+
+
+def _doc_select(custom_words: str) -> str:
+    """The columns of a contact's search row, for the contact `c`, its custom words given by `custom_words`."""
+    return f"""SELECT -c.id, c.id,
            c.display_name
              || CASE WHEN instr(c.display_name, coalesce(c.given_name, '')) > 0 THEN '' ELSE ' ' || c.given_name END
              || CASE WHEN instr(c.display_name, coalesce(c.family_name, '')) > 0 THEN '' ELSE ' ' || c.family_name END
@@ -26,8 +29,11 @@ _CONTACT_DOC_SELECT = f"""SELECT -c.id, c.id,
            coalesce((SELECT group_concat(t.name, ' ') FROM contact_tags ct JOIN tags t ON t.id = ct.tag_id
                      WHERE ct.contact_id = c.id), ''),
            coalesce(c.notes, '')
-             || {_CUSTOM_WORDS}, '', ''
+             || {custom_words}, '', ''
     FROM contacts c"""
+
+
+_CONTACT_DOC_SELECT = _doc_select(_CUSTOM_WORDS)
 _INSERT_DOC = "INSERT INTO search_index(rowid, contact_id, name, emails, org, tags, notes, summary, body)"
 
 #: Writes the search rows of the live contacts matched by `{where}`, a condition on `c`.
@@ -36,7 +42,7 @@ _INSERT_DOC = "INSERT INTO search_index(rowid, contact_id, name, emails, org, ta
 #: only for a contact with custom fields (0.02 s less for 100,000 contacts without any).
 CONTACT_DOC = (
     f"{_INSERT_DOC}\n    "
-    + _CONTACT_DOC_SELECT.replace(_CUSTOM_WORDS, f"CASE WHEN c.custom IS NULL THEN '' ELSE {_CUSTOM_WORDS} END")
+    + _doc_select(f"CASE WHEN c.custom IS NULL THEN '' ELSE {_CUSTOM_WORDS} END")
     + " WHERE {where} AND c.deleted_at IS NULL ORDER BY c.id DESC"
 )
 

@@ -171,15 +171,16 @@ def schema_floor(source: Path, template: Path, db: Path) -> tuple[float, float]:
     What `crm import contacts` leaves in the database, written the cheapest way the schema allows
     and nothing else: contacts with their names, keys, organization, cadence, owner and batch;
     their emails, phones and tags; the organizations and tags they name; the batch record; the
-    search rows by the schema's own statement (the triggers' work, set-based, with the import's
-    FTS5 hash size); the contact indexes an import may defer, dropped and built again as a large
-    import does. One transaction. No mapping, validation or matching: the least any import of
-    this file into this schema can cost. (Until 2026-12-01 it left out the organizations, tags,
-    given and family names, cadences, owner and batch, and indexed a shorter document.)
+    search rows by the schema's own statement (the triggers' work, set-based); the contact indexes
+    an import may defer, dropped and built again as a large import does. One transaction. No
+    mapping, validation or matching: the least any import of this file into this schema can cost.
+    (Until 2026-12-01 it left out the organizations, tags, given and family names, cadences, owner
+    and batch, and indexed a shorter document.)
     """
     from crm_tui.backend.sqlite_search import CONTACT_DOC, CONTACT_INDEXES
     from crm_tui.dates import parse_duration
     from crm_tui.keys import fast_name_key
+    from crm_tui.services.imports.contacts import BATCH_ROWS
 
     fresh(db)
     shutil.copyfile(template, db)
@@ -230,21 +231,22 @@ def schema_floor(source: Path, template: Path, db: Path) -> tuple[float, float]:
                     [(n, org, fast_name_key(org), now) for org, n in orgs.items()])  # fmt: skip
     con.executemany("INSERT INTO tags (id, name, name_key) VALUES (?, ?, ?)",
                     [(n, tag, fast_name_key(tag)) for tag, n in tags.items()])  # fmt: skip
-    con.executemany(
-        "INSERT INTO contacts (id, display_name, sort_name, given_name, family_name, organization_id, title, notes,"
-        " owner, cadence_days, import_batch_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        contacts,
-    )
-    con.executemany("INSERT INTO contact_emails (contact_id, email, email_key, is_primary) VALUES (?, ?, ?, ?)", emails)
-    con.executemany("INSERT INTO contact_phones (contact_id, phone, phone_key, is_primary) VALUES (?, ?, ?, ?)", phones)
-    con.executemany("INSERT INTO contact_tags (contact_id, tag_id) VALUES (?, ?)", tagged)
-    for _, sql in indexes:  # before the search rows, as an import builds them
+    for sql, rows in (
+        ("INSERT INTO contacts (id, display_name, sort_name, given_name, family_name, organization_id, title,"
+         " notes, owner, cadence_days, import_batch_id, created_at, updated_at)"
+         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", contacts),
+        ("INSERT INTO contact_emails (contact_id, email, email_key, is_primary) VALUES (?, ?, ?, ?)", emails),
+        ("INSERT INTO contact_phones (contact_id, phone, phone_key, is_primary) VALUES (?, ?, ?, ?)", phones),
+        ("INSERT INTO contact_tags (contact_id, tag_id) VALUES (?, ?)", tagged),
+    ):  # fmt: skip
+        for first in range(0, len(rows), BATCH_ROWS):
+            con.executemany(sql, rows[first : first + BATCH_ROWS])
+            # The schema pages stay in the cache, so the changes below do not rewrite them in the WAL.
+            con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    # As an import ends: the indexes, the triggers, then the search rows (BulkWriter.resume_triggers).
+    for _, sql in indexes + triggers:
         con.execute(sql)
-    con.execute("INSERT INTO search_index(search_index, rank) VALUES ('hashsize', 16777216)")
     con.execute(CONTACT_DOC.format(where="c.id >= ?"), (1,))
-    con.execute("INSERT INTO search_index(search_index, rank) VALUES ('hashsize', 1048576)")
-    for _, sql in triggers:
-        con.execute(sql)
     con.execute("COMMIT")
     con.close()
     return time.perf_counter() - start, time.process_time() - cpu

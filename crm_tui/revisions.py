@@ -11,7 +11,7 @@ from __future__ import annotations
 # fmt: off
 KNOWN_REVISIONS: tuple[str, ...] = (
     "0001", "0002", "0003", "0004", "0010", "0006", "0007", "0009", "0008", "0005", "0012", "0013", "0014", "0015",
-    "0016", "0017", "0018",
+    "0016", "0017", "0018", "0019",
 )
 # fmt: on
 HEAD_REVISION = KNOWN_REVISIONS[-1]

@@ -68,6 +68,11 @@ class BulkOps(ABC):
         """How the bulk writer may suspend row triggers and do their work set-based; None keeps them."""
         return None
 
+    def bulk_keep_cached(self, cursor: Any, batch_id: int) -> None:
+        """Between two batches of an import recorded as `batch_id`: keep what it wrote first and writes
+        again at its end (the schema, the batch row) in the connection's cache. Here nothing."""
+        return None
+
     def bulk_insert(self, cursor: Any, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
         """Insert `rows` through a DB-API cursor: the driver's executemany, one statement per row."""
         marks = ", ".join([self.param_mark] * len(columns))
@@ -276,6 +281,3 @@ class BulkTriggers:
     contact_indexes: Sequence[str] = ()
     #: (name, CREATE statement) of the indexes the database holds among `IN ({})` names.
     stored_indexes: str = ""
-    #: Run before and after the statement that indexes an import's contacts (a larger buffer of
-    #: pending terms for that one statement, then the usual one again).
-    index_settings: tuple[Sequence[str], Sequence[str]] = ((), ())

@@ -256,14 +256,26 @@ class BulkWriter:
     def indexes_deferred(self) -> bool:
         return bool(self._dropped_indexes)
 
-    def resume_triggers(self) -> None:
-        """Create again every trigger and index this writer dropped (in the import's own transaction)."""
+    def resume_triggers(self, *, index_contacts_from: int | None = None) -> None:
+        """Create again every trigger and index this writer dropped (in the import's own transaction),
+        then write the search rows of every contact with an id from `index_contacts_from` (new ones only).
+
+        The search rows come last: the one statement that writes them adds thousands of pages (6,000
+        for 100,000 contacts) and pushes the import's other pages out of the cache into the WAL, so a
+        schema change after it would rewrite a page already there (see SqliteBulkOps.bulk_keep_cached).
+        """
         self.restore_contact_indexes()
         for trigger in self._dropped:
             self.execute(trigger.sql)
         self._dropped = []
-        self._contact_doc = None
+        doc, self._contact_doc = self._contact_doc, None
         self._after_insert = {}
+        if doc is not None and index_contacts_from is not None:
+            self.execute(doc.format(where="c.id >= ?"), (index_contacts_from,))
+
+    def keep_cached(self, batch_id: int) -> None:
+        """Between two batches of the import recorded as `batch_id` (see BulkOps.bulk_keep_cached)."""
+        self.backend.bulk_keep_cached(self.cursor, batch_id)
 
     # ------------------------------------------------------------ the search index
 
@@ -276,17 +288,6 @@ class BulkWriter:
             marks = ", ".join(["?"] * len(part))
             self.execute(f"DELETE FROM search_index WHERE rowid IN ({marks})", tuple(-i for i in part))
             self.execute(self._contact_doc.format(where=f"c.id IN ({marks})"), tuple(part))
-
-    def index_contacts_from(self, first_id: int) -> None:
-        """Write the search rows of every contact with an id from `first_id` (new ones only)."""
-        if self._contact_doc is None or self._triggers is None:
-            return
-        before, after = self._triggers.index_settings
-        for sql in before:
-            self.execute(sql)
-        self.execute(self._contact_doc.format(where="c.id >= ?"), (first_id,))
-        for sql in after:
-            self.execute(sql)
 
     def ensure_primary_email(self, ids: Sequence[int]) -> None:
         """Make the first address primary for those of these contacts that have none primary."""

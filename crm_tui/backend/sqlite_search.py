@@ -413,13 +413,6 @@ _INTERACTIONS_AFTER_INSERT = (
     "INSERT OR IGNORE INTO rhythm_dirty (contact_id) SELECT DISTINCT contact_id FROM interactions WHERE id >= ?",
 )
 
-# FTS5 flushes its pending terms into a new segment whenever they pass `hashsize` (1 MB by
-# default) and merges the segments as they pile up: indexing 100,000 new contacts in one
-# statement costs a quarter less with 16 MB (about 20 MB more memory, whatever the file's size).
-_FTS_DEFAULT_HASHSIZE = 1024 * 1024
-_FTS_IMPORT_HASHSIZE = 16 * 1024 * 1024
-_HASHSIZE = "INSERT INTO search_index(search_index, rank) VALUES ('hashsize', {})"
-
 # Indexes of the contact tables that an import does not read while it runs (it matches by
 # email, phone and uid, and reads stored contacts by id): a large import drops them and builds
 # each again in one pass before it commits, from the statement the database holds. The name index
@@ -464,5 +457,4 @@ BULK = BulkTriggers(
     },
     contact_indexes=CONTACT_INDEXES,
     stored_indexes="SELECT name, sql FROM sqlite_master WHERE type = 'index' AND name IN ({})",
-    index_settings=((_HASHSIZE.format(_FTS_IMPORT_HASHSIZE),), (_HASHSIZE.format(_FTS_DEFAULT_HASHSIZE),)),
 )

@@ -15,7 +15,8 @@ class Interaction(SQLModel, table=True):
     # Partial indexes name only the SQLite condition here: naming the PostgreSQL one would
     # import that dialect on every start-up. The migrations create both.
     __table_args__ = (
-        Index("ix_interactions_contact_time", "contact_id", "occurred_at"),
+        # deleted_at too: a contact's live interactions are read from the index alone (migration 0020).
+        Index("ix_interactions_contact_time", "contact_id", "occurred_at", "deleted_at"),
         Index("ix_interactions_feedback", "contact_id", "occurred_at", sqlite_where=text("score IS NOT NULL")),
         Index("ix_interactions_time", "occurred_at"),
         Index(

@@ -52,6 +52,24 @@ def test_the_triggers_the_code_relies_on_are_the_ones_the_migrations_made(engine
     }
 
 
+@pytest.mark.sqlite_only("SQLite's query plans for its bulk writer's set-based trigger work")
+def test_the_set_based_trigger_work_reads_live_interactions_from_the_index_alone(engine: Engine) -> None:
+    """Touch days, event days and last contact keep only live interactions: with deleted_at in
+    ix_interactions_contact_time (migration 0020) no row is read from the table. Without it, importing
+    100,000 interactions read 176,000 table pages back from the WAL."""
+    bulk = backend_for(engine).bulk_triggers()
+    assert bulk is not None
+    _, statements = bulk.after_insert["interactions"]
+    searched = 0
+    with engine.connect() as conn:
+        for statement in statements:
+            plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, (1,) * statement.count("?")).all()
+            steps = [str(row[3]) for row in plan if "ix_interactions_contact_time" in str(row[3])]
+            assert all("COVERING INDEX" in step for step in steps), (statement, steps)
+            searched += bool(steps)
+    assert searched >= 3  # last contact, touch days, event days
+
+
 def _contacts(engine: Engine) -> None:
     with session_scope(engine) as session:
         ada = add_contact(session, ContactCreate(name="Ada Lovelace", emails=["ada@engines.example"],

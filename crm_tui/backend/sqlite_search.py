@@ -404,13 +404,18 @@ _BY_NAME = {t.name: t for t in TRIGGERS}
 
 # interactions_ai's work for every row from an id on: its search row, then each touched
 # contact's last contact once (the max over all its interactions, as the trigger computes).
+# The touched contacts are read from the new rows alone (NOT INDEXED: their rowids, not a scan of
+# the whole contact-and-time index that SQLite prefers for DISTINCT), so the cost follows the file,
+# not the history: 10 new rows among 100,000 took 22 ms a statement, now 0.06 ms; 100,000 new
+# rows take 41 ms instead of 14.
+_NEW_ROWS_CONTACTS = "SELECT DISTINCT contact_id FROM interactions NOT INDEXED WHERE id >= ?"
 _INTERACTIONS_AFTER_INSERT = (
     f"{_INSERT_DOC} SELECT NEW.id, NEW.contact_id, '', '', '', '', '', NEW.summary, coalesce(NEW.body, '')"
     " FROM interactions AS NEW WHERE NEW.id >= ? AND NEW.deleted_at IS NULL ORDER BY NEW.id",
     "UPDATE contacts SET last_contact_at = (SELECT max(i.occurred_at) FROM interactions i"
-    " WHERE i.contact_id = NEW.contact_id AND i.deleted_at IS NULL)"
-    " FROM (SELECT DISTINCT contact_id FROM interactions WHERE id >= ?) AS NEW WHERE id = NEW.contact_id",
-    "INSERT OR IGNORE INTO rhythm_dirty (contact_id) SELECT DISTINCT contact_id FROM interactions WHERE id >= ?",
+    f" WHERE i.contact_id = NEW.contact_id AND i.deleted_at IS NULL) FROM ({_NEW_ROWS_CONTACTS}) AS NEW"
+    " WHERE id = NEW.contact_id",
+    f"INSERT OR IGNORE INTO rhythm_dirty (contact_id) {_NEW_ROWS_CONTACTS}",
 )
 
 # Indexes of the contact tables that an import does not read while it runs (it matches by

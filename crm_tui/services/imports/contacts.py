@@ -121,7 +121,7 @@ class ContactImporter:
             self.w.defer_contact_indexes()
 
     def finish(self) -> ImportSummary:
-        """Index the new contacts, restore the triggers and record the batch's counts."""
+        """Record the batch's counts, restore the triggers and indexes, then index the new contacts."""
         self.w.drop_stages()
         if self.next_id > self.first_new_id:
             self.w.after_explicit_ids("contacts")

@@ -63,6 +63,32 @@ def test_imported_interactions_get_what_the_triggers_would_write(crm: Crm, query
     assert crm("search", "notes 17")[1].count("\n") == 2
 
 
+@pytest.mark.sqlite_only("SQLite's searches name a contact document's contact by its FTS5 rowid")
+def test_a_contact_document_has_rowid_minus_its_contact_id(crm: Crm, query: Query, tmp_path: Path) -> None:
+    """The searches read a contact document's contact as -rowid (no lookup in the index's content table):
+    true of the rows an import writes itself, of those the triggers write, and of none an interaction has."""
+    assert crm("import", "contacts", str(layouts.generic(tmp_path)))[0] == 0  # the bulk statement
+    assert crm("contact", "add", "Zyx Hand", "--email", "zyx@hand.example")[0] == 0  # the triggers
+    query("UPDATE contacts SET notes = 'moved' WHERE id = 1")  # a trigger's rewrite
+    assert crm("import", "interactions", str(layouts.interactions(tmp_path)))[0] == 0
+    docs = query("SELECT rowid, contact_id FROM search_index ORDER BY rowid")
+    contacts = {row[0] for row in query("SELECT id FROM contacts WHERE deleted_at IS NULL")}
+    assert {cid for rowid, cid in docs if rowid < 0} == contacts
+    assert [(rowid, cid) for rowid, cid in docs if rowid < 0 and cid != -rowid] == []
+    said = dict(query("SELECT id, contact_id FROM interactions"))
+    assert said and {rowid: cid for rowid, cid in docs if rowid > 0} == said
+    # Each search that reads -rowid finds the contact it names: by name, by a word across its
+    # document and its interactions, and in a query of the list.
+    code, out, _ = crm("search", "zyx")
+    assert code == 0 and out.split("\t")[0] == str(max(contacts)), out
+    hand = max(contacts)
+    assert crm("log", str(hand), "call", "Talked about quarterly plans")[0] == 0
+    code, out, _ = crm("search", "zyx quarterly")
+    assert code == 0 and out.split("\t")[0] == str(hand), out
+    code, out, err = crm("contact", "list", "hand", "--columns", "id", "-f", "plain")
+    assert code == 0 and out.split() == [str(hand)], err
+
+
 def _people(path: Path, rows: int, *, bad_line: int | None = None, start: int = 0) -> Path:
     lines = ["name,email,organization,tags,every\n"]
     for i in range(start, start + rows):

@@ -335,8 +335,8 @@ class SqliteBackend(SqliteBulkOps, Backend):
             params[f"t{i}"] = f"({phrase} OR {phrase}*)" if unfinished else phrase
             parts.append(f"SELECT {_DOC_CONTACT} AS contact_id FROM search_index WHERE search_index MATCH :t{i}")
         # The finished words' contacts first. The last word, a prefix being typed, matches far more
-        # documents ("amara ho": 18,000 for "ho"), and naming the contact of each interaction's one is a
-        # lookup in the index's content: 100 ms, 0.6 s when the file is not cached. Among a few contacts,
+        # documents ("amara ho": 18,000 for "ho"), and naming the contact of each interaction document among
+        # them is a lookup in the index's content: 100 ms, 0.6 s when the file is not cached. Among a few contacts,
         # their documents are matched by rowid alone: -id for the contact, the interactions' ids.
         head = f"SELECT DISTINCT contact_id FROM ({' INTERSECT '.join(parts[:-1])}) LIMIT :cap"
         found = conn.execute(text(head), {**params, "cap": ACROSS_CANDIDATES + 1}).scalars().all()

@@ -17,7 +17,17 @@ from typing import BinaryIO
 
 from crm_tui.io.contacts_person import parse_yearly
 from crm_tui.io.fields import APPLE_NO_YEAR, parse_email, parse_instant, parse_phone
-from crm_tui.io.vcard_lines import RawCard, components, plain_escapes, read_cards, text_list, unescape, uri_value
+from crm_tui.io.vcard_lines import (
+    RawCard,
+    components,
+    folded,
+    org_fields,
+    plain_escapes,
+    read_cards,
+    text_list,
+    unescape,
+    uri_value,
+)
 from crm_tui.io.vcard_shadow import (
     ANNIVERSARIES,
     SHADOW,
@@ -147,11 +157,10 @@ class _CardReading:
                 self.phones.append((primary, Labeled(parse_phone(value, line, name), label)))
                 self.listed.append(prop)
         elif name == "ORG":
-            parts = [p for p in components(prop.value) if p]
-            if not parts or not self.first(name):
+            organization, department = org_fields(prop.value)
+            if not (organization or department) or not self.first(name):
                 return False
-            rec.organization = parts[0]
-            rec.department = "; ".join(parts[1:]) or None
+            rec.organization, rec.department = organization, department
             if not plain_org(prop):
                 self.shadows.append(prop)
         elif name == "TITLE":
@@ -413,6 +422,11 @@ class VcardReader:
             found = False
             for card in read_cards(decoded.text):
                 found = True
+                group = _group_card(card)  # an address book's group (CardDAV, iCloud): it lists people, is none
+                if group is not None:
+                    error = RowError(card.line, f"a contact group ({group}:group), not a person")
+                    self._report(name, card, [error], refused=True)
+                    continue
                 rec: ContactRecord | None = None
                 try:
                     rec = card_record(card, self.tz)
@@ -434,6 +448,12 @@ class VcardReader:
     def _report(self, name: str, card: RawCard, errors: list[RowError], *, refused: bool) -> None:
         if errors and self.on_problem is not None:
             self.on_problem(CardProblem(name, card, errors, refused))
+
+
+def _group_card(card: RawCard) -> str | None:
+    """The property that makes the card a group: RFC 6350's KIND, or Apple's X-ADDRESSBOOKSERVER-KIND in 3.0."""
+    kinds = ("KIND", "X-ADDRESSBOOKSERVER-KIND")
+    return next((p.name for p in card.properties if p.name in kinds and p.value.strip().lower() == "group"), None)
 
 
 class VcardRejectsWriter:
@@ -473,21 +493,3 @@ class VcardRejectsWriter:
 
 def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace(",", "\\,").replace(";", "\\;").replace("\n", "\\n")
-
-
-def folded(line: str, limit: int = 75) -> str:
-    """A content line folded at `limit` octets (RFC 6350 3.2), never inside a UTF-8 character."""
-    if len(line.encode("utf-8")) <= limit:
-        return line
-    parts: list[str] = []
-    current = ""
-    size = 0
-    for ch in line:
-        width = len(ch.encode("utf-8"))
-        if size + width > limit:
-            parts.append(current)
-            current, size = " ", 1
-        current += ch
-        size += width
-    parts.append(current)
-    return "\r\n".join(parts)

@@ -325,6 +325,13 @@ def components(value: str, *, lists: bool = False) -> list[str]:
     return [unescape(part).strip() for part in parts]
 
 
+def org_fields(value: str) -> tuple[str | None, str | None]:
+    """ORG's (organization, department): its first component is the organization's name, empty for a
+    unit of none (`ORG:;Cardiology`, RFC 6350 6.6.4); the units after it are the department, by `; `."""
+    parts = components(value)
+    return (parts[0] or None), "; ".join(p for p in parts[1:] if p) or None
+
+
 # What a sync need not write a file for: the file's own properties, and crm's bookkeeping that
 # reading a card into a contact crm has already does not use.
 _NOT_CONTENT = frozenset({"VERSION", "PRODID", "REV", "X-CRM-OWNER", "X-CRM-SOURCE", "X-CRM-CREATED"})
@@ -363,3 +370,27 @@ def same_content(old: str, new: str) -> bool:
     """True when two versions of a card hold the same properties (see `card_content`)."""
     before = card_content(old)
     return before is not None and before == card_content(new)
+
+
+def folded(line: str, limit: int = 75) -> str:
+    """A content line folded at `limit` octets (RFC 6350 3.2), never inside a UTF-8 character."""
+    if len(line.encode("utf-8")) <= limit:
+        return line
+    parts: list[str] = []
+    current = ""
+    size = 0
+    for ch in line:
+        width = len(ch.encode("utf-8"))
+        if size + width > limit:
+            parts.append(current)
+            current, size = " ", 1
+        current += ch
+        size += width
+    parts.append(current)
+    return "\r\n".join(parts)
+
+
+def refolded(text: str) -> str:
+    """Serialized content lines folded again at 75 octets: vobject folds a line only from 75 characters,
+    so a line of accented or CJK text up to three times as long went out whole."""
+    return "".join(folded(line) + "\r\n" for line in text.replace("\r\n ", "").split("\r\n") if line)

@@ -16,7 +16,8 @@ from datetime import tzinfo
 from typing import Any
 
 from crm_tui.io.fields import APPLE_NO_YEAR
-from crm_tui.io.vcard import ANNIVERSARY, folded, property_line
+from crm_tui.io.vcard import ANNIVERSARY, property_line
+from crm_tui.io.vcard_lines import folded, refolded
 from crm_tui.io.vcard_shadow import (
     ADR_TYPES,
     TEL_TYPES,
@@ -155,9 +156,9 @@ def contact_vcard(c: ExportedContact, tz: tzinfo) -> str:
     _add_labeled(card, "tel", c.phones, counter, taken, shadows)
     if c.nickname and "NICKNAME" not in shadows.written:
         card.add("nickname").value = c.nickname
-    if c.organization and "ORG" not in shadows.written:
+    if (c.organization or c.department) and "ORG" not in shadows.written:
         units = c.department.split("; ") if c.department else []
-        card.add("org").value = [c.organization, *units]
+        card.add("org").value = [c.organization or "", *units]  # `ORG:;Cardiology`: a department alone
     if c.title:
         card.add("title").value = c.title
     if c.tags:
@@ -184,7 +185,7 @@ def contact_vcard(c: ExportedContact, tz: tzinfo) -> str:
     custom = {k: v for k, v in c.custom.items() if k != "BDAY"} if shadows.text_birthday else c.custom
     if custom:
         card.add("x-crm-custom").value = json.dumps(custom, ensure_ascii=False, sort_keys=True)
-    text = _put_kept(str(card.serialize()), shadows.placed)
+    text = _put_kept(refolded(str(card.serialize())), shadows.placed)
     if v4:  # vobject writes 3.0; the properties above are 4.0's too. VERSION follows BEGIN (RFC 6350 6.7.9).
         head = "BEGIN:VCARD\r\nVERSION:3.0\r\n"
         assert text.startswith(head), text[:40]

@@ -24,7 +24,15 @@ import re
 from dataclasses import dataclass, field
 
 from crm_tui.io.fields import APPLE_NO_YEAR, parse_birthday, parse_email, parse_phone
-from crm_tui.io.vcard_lines import components, parse_property, split_escaped, text_list, unescape, uri_value
+from crm_tui.io.vcard_lines import (
+    components,
+    org_fields,
+    parse_property,
+    split_escaped,
+    text_list,
+    unescape,
+    uri_value,
+)
 from crm_tui.records import Address, ExportedContact, RowError, SourceProperty
 
 SHADOW = ">"  # no content line starts so: a vCard name is letters, digits and dashes
@@ -254,11 +262,6 @@ def _n_fields(prop: SourceProperty) -> tuple[str | None, str | None]:
     return parts[0] or None, " ".join(p for p in parts[1:3] if p) or None
 
 
-def _org_fields(prop: SourceProperty) -> tuple[str | None, str | None]:
-    parts = [p for p in components(prop.value) if p]
-    return (parts[0] if parts else None), "; ".join(parts[1:]) or None
-
-
 def _valid(prop: SourceProperty, version: str) -> bool:
     """True when the card's own form of the property is one the export's version has. In 3.0: no
     parameter but x-params and a date's VALUE (ALTID, VALUE=text, LANGUAGE... are 4.0's), a date or
@@ -347,7 +350,7 @@ def resolve(c: ExportedContact) -> Shadows:
         out.written.add("N")
     orgs = found.get("ORG", [])
     org = (c.organization or None, c.department or None)
-    if orgs and _valid(orgs[0][1], version) and _org_fields(orgs[0][1]) == org:
+    if orgs and _valid(orgs[0][1], version) and org_fields(orgs[0][1].value) == org:
         used.append(orgs[0][0])
         out.written.add("ORG")
     notes = found.get("NOTE", [])

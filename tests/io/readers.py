@@ -157,6 +157,10 @@ def vcards(data: bytes, source: bytes | None = None) -> list[Any]:
     from vcard.vcard_validator import VCard
 
     text = data.decode("utf-8")
+    # RFC 6350 3.2 and RFC 2425 5.8.1: lines of at most 75 octets, folded, never inside a UTF-8 character
+    # (vobject reads a line of any length, and `decode` above refuses a character split).
+    long = [line for line in data.split(b"\r\n") if len(line) > 75]
+    assert not long, f"lines longer than 75 octets: {long[:3]!r}"
     cards = list(vobject.readComponents(text))
     # RFC 2426's grammar is over octets (NON-ASCII is %x80-FF): each octet of a UTF-8 character
     # becomes one such octet for the validator (not \x85 as latin-1 would, which it takes for a line end).

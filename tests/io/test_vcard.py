@@ -133,3 +133,24 @@ def test_a_card_nested_in_a_card_is_left_out(crm: Crm, query: Query, tmp_path: P
     empty = tmp_path / "empty.vcf"
     empty.write_text("BEGIN:VCARD\nBEGIN:VCARD\nEND:VCARD\nEND:VCARD\n", encoding="utf-8")
     assert crm("import", "vcard", str(empty)) == (1, "", "crm: empty.vcf line 1: no name, email or phone\n")
+
+
+def test_a_group_card_is_left_out_and_said_so(crm: Crm, query: Query, tmp_path: Path) -> None:
+    """CardDAV address books hold group cards (RFC 6350's KIND:group, iCloud's X-ADDRESSBOOKSERVER-KIND in
+    3.0): each was imported as a person named after the group."""
+    book = tmp_path / "book.vcf"
+    book.write_text(
+        "BEGIN:VCARD\r\nVERSION:4.0\r\nKIND:group\r\nFN:Book Club\r\n"
+        "MEMBER:urn:uuid:03a0e51f-d1aa-4385-8a53-e29025acd8af\r\nEND:VCARD\r\n"
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nX-ADDRESSBOOKSERVER-KIND:group\r\nFN:Team\r\nN:Team;;;;\r\nEND:VCARD\r\n"
+        "BEGIN:VCARD\r\nVERSION:4.0\r\nKIND:individual\r\nFN:Ann Lee\r\nEMAIL:ann@x.io\r\nEND:VCARD\r\n",
+        encoding="utf-8",
+    )
+    code, _, err = crm("import", "vcard", str(book))
+    assert code == 0, err
+    assert err.splitlines()[:2] == [
+        "crm: book.vcf line 1: a contact group (KIND:group), not a person (the card is left out)",
+        "crm: book.vcf line 7: a contact group (X-ADDRESSBOOKSERVER-KIND:group), not a person (the card is left out)",
+    ]
+    assert "1 created" in err
+    assert [tuple(r) for r in query("SELECT display_name FROM contacts")] == [("Ann Lee",)]

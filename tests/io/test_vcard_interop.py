@@ -301,3 +301,28 @@ def test_a_lone_phone_is_plain_tel(crm: Crm, tmp_path: Path) -> None:
     assert "\r\nTEL:+44 20 7946 0000\r\n" in text and "\r\nEMAIL:solo@x.io\r\n" in text  # abook keeps these
     assert "\r\nTEL;TYPE=pref:+44 20 7946 0001\r\nTEL:+44 20 7946 0002\r\n" in text
     assert [len(c.contents["tel"]) for c in cards] == [1, 2]
+
+
+def test_a_department_without_an_organization_goes_out_and_comes_back(
+    crm: Crm, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    crm("contact", "add", "Dept Only", "--email", "dept@example.com")
+    assert crm("contact", "edit", "dept@example.com", "--department", "Cardiology; Ward 3")[0] == 0
+    assert crm("export", "contacts", "--format", "vcard", "-o", str(tmp_path / "out.vcf"))[0] == 0
+    data = (tmp_path / "out.vcf").read_bytes()
+    assert b"\r\nORG:;Cardiology;Ward 3\r\n" in data  # RFC 6350 6.6.4: the organization's name left empty
+    [card] = vcards(data)
+    assert card.org.value == ["", "Cardiology", "Ward 3"]
+    monkeypatch.setenv("CRM_DB", str(tmp_path / "second.db"))
+    assert crm("import", "vcard", str(tmp_path / "out.vcf"))[0] == 0
+    [c] = contacts(crm)
+    assert (c["organization"], c["department"]) == (None, "Cardiology; Ward 3")
+
+
+def test_lines_are_folded_at_75_octets_not_characters(crm: Crm, tmp_path: Path) -> None:
+    note = "é" * 60 + "漢" * 40 + " done"
+    title = "Directrice générale " * 3
+    crm("contact", "add", "Zoë Ñúñez", "--email", "z@example.com", "--note", note, "--title", title)
+    assert crm("export", "contacts", "--format", "vcard", "-o", str(tmp_path / "out.vcf"))[0] == 0
+    [card] = vcards((tmp_path / "out.vcf").read_bytes())  # every line at most 75 octets (tests/io/readers.py)
+    assert card.note.value == note

@@ -127,7 +127,7 @@ def import_calendar_command(
         raise typer.BadParameter(f"'{future}' is not a choice (use reminders)", param_hint="--future")
     mine = [address for value in me for address in split_addresses(value, field="--me")]
     files = find_calendars(path, sys.stdin.buffer)
-    reader = CalendarReader(files, now=rt.now(), tz=rt.tz, future=future == "reminders")
+    reader = CalendarReader(files, now=rt.now(), tz=rt.tz, future=future == "reminders", note=rt.note)
     options = {"future": future, "me": mine}
     with rt.connection(write=True) as conn:
         importer = CalendarImporter(

@@ -9,7 +9,7 @@ attendees who declined, are left out. An all-day event counts from 09:00 in the 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
@@ -17,6 +17,7 @@ from typing import Any, BinaryIO
 
 from crm_tui.dates import to_utc
 from crm_tui.errors import InvalidInput, NotFound
+from crm_tui.io.textstream import decode_whole
 from crm_tui.records import EventRecord
 
 ALL_DAY_TIME = time(9, 0)
@@ -50,8 +51,18 @@ def find_calendars(path: str, stdin: BinaryIO) -> list[CalendarFile]:
 class CalendarReader:
     """EventRecords of every occurrence up to `now` (and, with `future`, each event's next one)."""
 
-    def __init__(self, files: list[CalendarFile], *, now: datetime, tz: tzinfo, future: bool = False) -> None:
+    def __init__(
+        self,
+        files: list[CalendarFile],
+        *,
+        now: datetime,
+        tz: tzinfo,
+        future: bool = False,
+        note: Callable[[str], None] | None = None,
+    ) -> None:
+        """`note`: told of a file that is not UTF-8 (RFC 5545 3.1.4), which is read as cp1252 then."""
         self.files = files
+        self.note = note
         self.now = now
         self.tz = tz
         self.future = future
@@ -75,12 +86,16 @@ class CalendarReader:
                 raise InvalidInput(f"{file.label}: cannot read it: {exc.strerror}") from None
         if not data.strip():
             raise InvalidInput(f"{file.label}: is empty")
+        text, encoding, guessed = decode_whole(data)  # (icalendar would put U+FFFD for every other byte)
+        if guessed and self.note is not None:
+            self.note(f"crm: {file.label} is not UTF-8: reading it as {encoding}")
         try:
-            calendars = icalendar.Calendar.from_ical(data, multiple=True)
+            calendars = icalendar.Calendar.from_ical(text, multiple=True)
         except (ValueError, IndexError, KeyError) as exc:
-            raise InvalidInput(f"{file.label}: not an iCalendar file ({_short(exc)})") from None
+            problem = _unclosed(file.label, text) or f"{file.label}: not an iCalendar file ({_short(exc)})"
+            raise InvalidInput(problem) from None
         if not calendars or any(c.name != "VCALENDAR" for c in calendars):
-            raise InvalidInput(f"{file.label}: not an iCalendar file (no VCALENDAR)")
+            raise InvalidInput(_unclosed(file.label, text) or f"{file.label}: not an iCalendar file (no VCALENDAR)")
         for calendar in calendars:
             events = list(calendar.walk("VEVENT"))
             _check_times(file.label, events)
@@ -178,6 +193,23 @@ def _address(value: Any) -> str | None:
 def _text(value: Any, cap: int) -> str:
     text = " ".join(str(value).split()) if value is not None and cap <= 500 else str(value or "").strip()
     return text if len(text) <= cap else text[: cap - 1] + "…"
+
+
+def _unclosed(label: str, text: str) -> str | None:
+    """`FILE line N: BEGIN:VEVENT is never closed` for a file cut short (icalendar reads such a file as
+    nothing at all), or None."""
+    opened: list[tuple[int, str]] = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        name, _, value = line.partition(":")
+        word = name.strip().upper()
+        if word == "BEGIN":
+            opened.append((n, value.strip().upper()))
+        elif word == "END" and opened and opened[-1][1] == value.strip().upper():
+            opened.pop()
+    if not opened:
+        return None
+    n, component = opened[-1]
+    return f"{label} line {n}: BEGIN:{component} is never closed (is the file cut short?)"
 
 
 def _short(exc: BaseException) -> str:

@@ -101,6 +101,13 @@ def _sniff_encoding(head: bytes) -> tuple[str, bool]:
         return "latin-1", True
 
 
+def decode_whole(data: bytes) -> tuple[str, str, bool]:
+    """A whole file's bytes as text: (text, encoding, guessed), by `open_decoded`'s rules over all of them
+    (a BOM; UTF-16 without one; UTF-8; else cp1252 or latin-1, guessed)."""
+    encoding, guessed = _sniff_encoding(data)
+    return data.decode(encoding, errors="replace"), encoding, guessed
+
+
 def _byte_order(head: bytes, family: str) -> str:
     """`utf-16-le` or `-be` (`utf-32-...`) for text without a BOM: ASCII leaves its zero bytes on one side."""
     width = 2 if family == "utf-16" else 4

@@ -72,9 +72,38 @@ def test_a_khal_directory_and_bad_files(tmp_path: Path) -> None:
     with pytest.raises(NotFound, match=r"no \.ics files"):
         find_calendars(str(tmp_path / "empty"), io.BytesIO())
     for data, message in ((b"hello", "not an iCalendar file"), (b"", "is empty"),
-                          (b"BEGIN:VCALENDAR\nBEGIN:VEVENT\n", "not an iCalendar file")):  # fmt: skip
+                          (b"BEGIN:VCALENDAR\nBEGIN:VEVENT\n", "line 2: BEGIN:VEVENT is never closed")):  # fmt: skip
         with pytest.raises(InvalidInput, match=message):
             list(CalendarReader([CalendarFile("bad.ics", stream=io.BytesIO(data))], now=NOW, tz=PARIS))
+
+
+def test_a_calendar_cut_short_names_the_line_that_is_never_closed() -> None:
+    """icalendar reads a file without its END lines as no calendar at all: the error said `not an
+    iCalendar file (no VCALENDAR)` of a file that has one."""
+    whole = c.GOOGLE.replace("\r\n", "\n")
+    lines = whole.splitlines()
+    cut = "\n".join(lines[: lines.index("END:VEVENT")]) + "\n"  # inside the first event
+    first_event = lines.index("BEGIN:VEVENT") + 1
+    for data, message in (
+        (whole[: whole.rindex("END:VCALENDAR")], "cal.ics line 1: BEGIN:VCALENDAR is never closed"),
+        (cut, f"cal.ics line {first_event}: BEGIN:VEVENT is never closed"),
+    ):
+        with pytest.raises(InvalidInput) as found:
+            events(data)
+        assert found.value.message == f"{message} (is the file cut short?)"
+
+
+def test_a_calendar_that_is_not_utf8_is_read_as_cp1252_and_said_so() -> None:
+    """RFC 5545 3.1.4 makes iCalendar UTF-8; Outlook on Windows has written cp1252. icalendar read
+    each such byte as U+FFFD, without a word."""
+    data = c.OUTLOOK.replace("Quarterly business review", "Réunion trimestrielle – café").encode("cp1252")
+    told: list[str] = []
+    reader = CalendarReader([CalendarFile("outlook.ics", stream=io.BytesIO(data))], now=NOW, tz=PARIS,
+                            note=told.append)  # fmt: skip
+    [qbr] = list(reader)
+    assert qbr.summary.startswith("Réunion trimestrielle – café with a title")
+    assert told == ["crm: outlook.ics is not UTF-8: reading it as cp1252"]
+    assert events(c.OUTLOOK.replace("Quarterly", "Café"))[0].summary.startswith("Café")  # UTF-8: no note
 
 
 def test_an_event_whose_times_cannot_be_read_is_named_not_dropped() -> None:

@@ -141,7 +141,8 @@ def _reminder_todo(r: ExportedReminder) -> Any:
         alarm.add("action", "DISPLAY")
         alarm.add("description", r.title)
         if r.snoozed_until is not None and r.snoozed_until > r.due_at:
-            alarm.add("trigger", r.snoozed_until.astimezone(UTC))
+            # An absolute trigger says VALUE=DATE-TIME (RFC 5545 3.8.6.3): without it a TRIGGER is a DURATION.
+            alarm.add("trigger", r.snoozed_until.astimezone(UTC), parameters={"VALUE": "DATE-TIME"})
         else:
             alarm.add("trigger", timedelta(0), parameters={"RELATED": "END"})
         todo.add_component(alarm)

@@ -9,7 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -173,3 +173,15 @@ def test_ical_js_repeats_at_the_same_wall_clock_time(crm: Crm, reminders: None, 
     assert starts["Weekly review"] == "2026-03-27T15:59:00.000Z,2026-04-03T14:59:00.000Z,2026-04-10T14:59:00.000Z"
     notes = starts["Send the notes (Ada Lovelace)"].split(",")
     assert notes[:2] == ["2026-12-01T07:59:00.000Z", "2027-03-01T07:59:00.000Z"]
+
+
+def test_a_snoozed_reminder_alarms_at_a_date_time_said_so(crm: Crm, reminders: None, tmp_path: Path) -> None:
+    """RFC 5545 3.8.6.3: an absolute TRIGGER MUST say VALUE=DATE-TIME (a TRIGGER is a DURATION by default)."""
+    assert crm("remind", "snooze", "3", "2026-12-09 11:00")[0] == 0
+    target = tmp_path / "follow-ups.ics"
+    assert crm("export", "reminders", "--format", "ics", "-o", str(target))[0] == 0
+    text = target.read_bytes().decode("utf-8")
+    assert "\r\nTRIGGER;VALUE=DATE-TIME:20261209T100000Z\r\n" in text
+    [alarm] = by_summary(text.encode("utf-8"))["Call the bank"].walk("VALARM")
+    assert alarm.decoded("trigger") == datetime(2026, 12, 9, 10, 0, tzinfo=UTC)
+    assert "\r\nTRIGGER;RELATED=END:" in text  # the others alarm when they are due

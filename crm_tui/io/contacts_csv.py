@@ -66,7 +66,8 @@ class ContactMapper:
         self.labels: dict[tuple[str, int], int] = {}  # (kind, group) -> label column
         self.tags: list[tuple[int, str | None]] = []
         self.middle: list[int] = []
-        self.custom: list[tuple[int, str]] = []
+        self.custom: list[tuple[int, str, int]] = []  # (column, field name, column naming it in the row or -1)
+        custom_labels = {col.group: i for i, col in enumerate(cols) if col.target == "custom_label" and col.group}
         self.every = self.birthday = self.created = -1
         self.birth_parts = {"birth_year": -1, "birth_month": -1, "birth_day": -1}
         self.identity: list[int] = []
@@ -88,7 +89,7 @@ class ContactMapper:
             elif t == "middle_name":
                 self.middle.append(i)
             elif t == "custom":
-                self.custom.append((i, col.key or self.header[i]))
+                self.custom.append((i, col.key or self.header[i].strip(), custom_labels.get(col.group, -1)))
             elif t == "every":
                 self.every = i
             elif t == "birthday":
@@ -204,10 +205,12 @@ class ContactMapper:
             add("    if v:")
             created = f"parse_instant(unneutralize(v), line, H[{self.created}], TZ, dayfirst=DAYFIRST)"
             add(f"        rec.created_at = {created}")
-        for n, (i, _) in enumerate(self.custom):
+        for n, (i, _, label) in enumerate(self.custom):
             add(f"    v = cells[{i}].strip()")
             add("    if v:")
-            add(f'        rec.custom[CUSTOM[{n}]] = unneutralize(v) if v[0] == "\'" else v')
+            # Named by its pair's label cell (Google's "Custom Field 1 - Label"), else by its column.
+            key = f"(cells[{label}].strip() or CUSTOM[{n}])" if label >= 0 else f"CUSTOM[{n}]"
+            add(f'        rec.custom[{key}] = unneutralize(v) if v[0] == "\'" else v')
         if self.person:
             add("    PERSON(rec, line, cells)")
         add("    rec.check()")
@@ -223,7 +226,7 @@ class ContactMapper:
             "parse_phone": parse_phone, "parse_cadence": parse_cadence, "parse_birthday": birthday,
             "parse_instant": parse_instant, "add_tags": _add_tags if self.neutralized else _add_raw_tags,
             "birth_text": _birth_text, "H": self.header, "TZ": self.tz, "NEEDS_CLEANING": needs_cleaning,
-            "DAYFIRST": self.dayfirst, "CADENCES": self._cadences, "CUSTOM": [key for _, key in self.custom],
+            "DAYFIRST": self.dayfirst, "CADENCES": self._cadences, "CUSTOM": [key for _, key, _ in self.custom],
             "FIXED": [col.label for _, _, col in self.values], "SPLITS": [col.split for _, _, col in self.values],
             "TAG_SPLITS": [split for _, split in self.tags], "PERSON": self.person,
         }  # fmt: skip

@@ -32,7 +32,7 @@ GOOGLE_SEPARATOR = " ::: "
 class Col:
     """How one source column is read."""
 
-    target: str  # one of FIELDS, or email_label / phone_label
+    target: str  # one of FIELDS, or email_label / phone_label / custom_label (names its group's custom value)
     group: int = 0  # ties a Google "E-mail 1 - Value" to its "E-mail 1 - Label"
     label: str | None = None  # a fixed label: Outlook's "Business Phone" is work
     split: str | None = None  # the multi-value separator
@@ -140,6 +140,10 @@ _GOOGLE_PERSON = re.compile(
     r"^(Address|Website|Event) (\d+) - (Type|Label|Value|Formatted|Street|City|PO Box|Region|Postal Code|Country"
     r"|Extended Address)$"
 )
+# Google's free-form pairs: "Custom Field 1 - Label" names the value of "Custom Field 1 - Value" (a custom
+# field), as "Relation 1 - Label" (Spouse) names "Relation 1 - Value" (the person's name).
+_GOOGLE_PAIR = re.compile(r"^(Custom Field|Relation) (\d+) - (Label|Type|Value)$")
+_RELATION_GROUPS = 1_000_000
 _GOOGLE_PARTS = {
     "Street": "street", "City": "locality", "PO Box": "po_box", "Region": "region", "Postal Code": "postcode",
     "Country": "country", "Extended Address": "extended", "Formatted": "formatted",
@@ -257,6 +261,10 @@ def column_for(preset: str, header: str) -> Col | None:
             if m[3] == "Value":
                 return Col(kind, group=int(m[2]), split=GOOGLE_SEPARATOR)
             return Col(f"{kind}_label", group=int(m[2]))
+        m = _GOOGLE_PAIR.match(h)
+        if m:
+            group = int(m[2]) + (0 if m[1] == "Custom Field" else _RELATION_GROUPS)  # Relation 1 is not Custom Field 1
+            return Col("custom", group=group) if m[3] == "Value" else Col("custom_label", group=group)
         m = _GOOGLE_PERSON.match(h)
         if m:
             kind = {"Address": "address", "Website": "url", "Event": "date"}[m[1]]

@@ -17,7 +17,8 @@ GOOGLE_CURRENT_HEADER = [
     "E-mail 2 - Label", "E-mail 2 - Value", "Phone 1 - Label", "Phone 1 - Value", "Phone 2 - Label",
     "Phone 2 - Value", "Address 1 - Label", "Address 1 - Formatted", "Address 1 - Street", "Address 1 - City",
     "Address 1 - PO Box", "Address 1 - Region", "Address 1 - Postal Code", "Address 1 - Country",
-    "Address 1 - Extended Address", "Website 1 - Label", "Website 1 - Value",
+    "Address 1 - Extended Address", "Website 1 - Label", "Website 1 - Value", "Relation 1 - Label",
+    "Relation 1 - Value", "Custom Field 1 - Label", "Custom Field 1 - Value",
 ]  # fmt: skip
 
 GOOGLE_LEGACY_HEADER = [
@@ -105,8 +106,11 @@ def google_current(directory: Path) -> Path:
          "Labels": "* myContacts ::: Clients ::: VIP", "E-mail 1 - Label": "* Work",
          "E-mail 1 - Value": "ada@analytical.io ::: ada.lovelace@analytical.io", "E-mail 2 - Label": "Home",
          "E-mail 2 - Value": "ada@home.example", "Phone 1 - Label": "Mobile", "Phone 1 - Value": "+44 20 7946 0000",
-         "Address 1 - Postal Code": "02134", "Website 1 - Value": "https://ada.example"},
+         "Address 1 - Postal Code": "02134", "Website 1 - Value": "https://ada.example",
+         "Relation 1 - Label": "Spouse", "Relation 1 - Value": "William King", "Custom Field 1 - Label": "Shoe size",
+         "Custom Field 1 - Value": "38"},
         {"First Name": "Grace", "Last Name": "Hopper", "Birthday": "--12-09", "Labels": "* myContacts",
+         "Custom Field 1 - Value": "a value with no label",
          "E-mail 1 - Label": "Other", "E-mail 1 - Value": "grace@navy.mil", "Phone 1 - Value": "0044 20 7946 0001",
          "Notes": "Invented the compiler.\nLoves nanoseconds."},
     ])  # fmt: skip

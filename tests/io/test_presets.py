@@ -70,12 +70,15 @@ def test_google_current(crm: Crm, query: Query, tmp_path: Path) -> None:
     assert tags(query, ada["id"]) == ["Clients", "VIP"]  # `* myContacts` dropped
     custom = json.loads(ada["custom"] or "{}")
     assert "Address 1 - Postal Code" not in custom and "Website 1 - Value" not in custom  # fields of their own
+    # A pair's label cell names its value (each was a field of its own, named by its column).
+    assert custom == {"Shoe size": "38", "Spouse": "William King"}
     assert query("SELECT postcode FROM contact_addresses WHERE contact_id = :c", c=ada["id"])[0][0] == "02134"
     assert query("SELECT url FROM contact_urls WHERE contact_id = :c", c=ada["id"])[0][0] == "https://ada.example"
     grace = contact(query, "grace@navy.mil")
     assert grace["birthday"] == "--12-09"
     assert grace["notes"] == "Invented the compiler.\nLoves nanoseconds."
     assert tags(query, grace["id"]) == []
+    assert json.loads(grace["custom"]) == {"Custom Field 1 - Value": "a value with no label"}
 
 
 def test_google_legacy_utf16(crm: Crm, query: Query, tmp_path: Path) -> None:

@@ -73,12 +73,54 @@ def clean_name(name: str, *, field: str = "name") -> str:
     return value
 
 
+# Words around a name that are neither given nor family name (lower case, with and without their dot).
+_TITLES = ("mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame", "rev", "fr", "hon", "herr", "frau", "mme")
+_SUFFIXES = ("jr", "sr", "ii", "iii", "iv", "phd", "md", "esq", "dds", "mba", "cpa", "ret")
+NAME_PREFIXES = frozenset([*_TITLES, *(f"{t}." for t in _TITLES)])
+NAME_SUFFIXES = frozenset([*_SUFFIXES, *(f"{t}." for t in _SUFFIXES)])
+
+
 def split_name(name: str) -> tuple[str | None, str | None]:
-    """Given and family names from a display name: the last word is the family name."""
-    given, _, family = " ".join(name.split()).rpartition(" ")
+    """Given and family names from a display name (`split_squeezed` of it with its spaces squeezed)."""
+    return split_squeezed(" ".join(name.split()))
+
+
+def split_squeezed(name: str) -> tuple[str | None, str | None]:
+    """Given and family names from a display name whose spaces are squeezed: the last word is the family name.
+
+    `Lovelace, Ada` (Outlook's File As) is family first, unless what follows the comma is a suffix
+    (`Ada Lovelace, PhD`). A title before the given name (`Dr. Ada Lovelace`), a suffix after the family
+    name (`Jr.`) and last words without a letter (an emoji) are neither. Callers on an import's hot path
+    take the plain case inline (`plain_split`) and call this for the rest.
+    """
+    if "," in name:
+        head, _, tail = (part.strip() for part in name.partition(","))
+        if head and tail and "," not in tail and not all(w.lower() in NAME_SUFFIXES for w in tail.split(" ")):
+            given, family = split_squeezed(tail)  # `Smith, Dr. John Q.`: the given names, without the title
+            return " ".join(p for p in (given, family) if p) or None, head
+        name = head if head and tail else name.strip(", ")  # `Ada Lovelace, PhD`
+    words = name.split(" ")
+    while len(words) > 1 and not any(c.isalpha() for c in words[-1]):
+        words.pop()
+    while len(words) > 1 and words[-1].lower() in NAME_SUFFIXES:
+        words.pop()
+    if len(words) > 2 and words[0].lower() in NAME_PREFIXES:
+        words.pop(0)
+    given, family = " ".join(words[:-1]), words[-1]
     if not given:
         return (family or None), None
     return given, family
+
+
+def plain_split(given: str, family: str, name: str) -> bool:
+    """True when `name.rpartition(" ")` gave (`given`, _, `family`) as `split_squeezed` would: the import's
+    shortcut for the common name (no comma, no title, a last word of letters that is no suffix)."""
+    return (
+        family.isalpha()
+        and "," not in name
+        and family.lower() not in NAME_SUFFIXES
+        and given.partition(" ")[0].lower() not in NAME_PREFIXES
+    )
 
 
 def label_name(raw: str) -> str:

@@ -9,7 +9,7 @@ from functools import lru_cache
 from typing import Any
 
 from crm_tui.backend.bulk import BulkWriter, Fixed, Target
-from crm_tui.keys import fast_name_key, name_key
+from crm_tui.keys import fast_name_key, name_key, plain_split, split_squeezed
 from crm_tui.records import ContactRecord, Labeled
 from crm_tui.services.imports.lookups import KeyOwners
 from crm_tui.services.imports.person import PersonParts
@@ -145,9 +145,9 @@ def write_batch(
             name = rec.display_name()  # its spaces squeezed: split_name and fast_name_key need not do it again
             given, family = rec.given_name, rec.family_name
             if given is None and family is None and rec.name and rec.split_name:
-                given, _, family = name.rpartition(" ")
-                if not given:
-                    given, family = family or None, None
+                given, _, family = name.rpartition(" ")  # split_squeezed's common case, inlined
+                if not (given and plain_split(given, family, name)):
+                    given, family = split_squeezed(name)
             key = name.lower() if name.isascii() else _accented_key(name)
             custom = json.dumps(rec.custom, ensure_ascii=False, sort_keys=True) if rec.custom else None
             created = now if rec.created_at is None else when(rec.created_at)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from crm_tui.keys import split_name
+from crm_tui.keys import plain_split, split_name, split_squeezed
 from crm_tui.records import ContactRecord
 from crm_tui.services.imports.lookups import NameLookups
 from crm_tui.services.imports.state import DELETED, ContactState
@@ -98,10 +98,11 @@ def unchanged(
     ):
         return False
     if rec.given_name is None and rec.family_name is None and rec.name and rec.split_name:
-        # split_name of the stored name, inlined: it equals the row's display name (checked above),
-        # whose spaces are squeezed already.
-        given, _, family = row[1].rpartition(" ")
-        if ((given, family) if given else (family or None, None)) != (row[2], row[3]):
+        # split_name of the stored name, its common case inlined: it equals the row's display name
+        # (checked above), whose spaces are squeezed already.
+        name = row[1]
+        given, _, family = name.rpartition(" ")
+        if ((given, family) if given and plain_split(given, family, name) else split_squeezed(name)) != row[2:4]:
             return False
     if rec.organization and names.orgs.get(rec.organization, -1) != row[4]:
         return False

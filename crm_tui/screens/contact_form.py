@@ -30,7 +30,8 @@ if TYPE_CHECKING:
     from crm_tui.services.person.profile import PersonInfo
 
 _LIST = re.compile(r"[,;\s]+")
-TAG_SEPARATORS = ",; \t"  # what split_list splits tags on (NameSuggester completes the last one)
+TAG_SEPARATORS = ",;#"  # what split_tags splits on: NameSuggester completes the tag after the last one
+_TAG_MARKS = re.compile(r"(?:^|\s)#")
 
 
 def split_list(text: str) -> list[str]:
@@ -39,8 +40,12 @@ def split_list(text: str) -> list[str]:
 
 
 def split_tags(text: str) -> list[str]:
-    """Tags typed as "client, vip" or "#client #vip"."""
-    return [t.lstrip("#") for t in split_list(text) if t.lstrip("#")]
+    """Tags typed as "client, vip" (commas or semicolons between them) or "#client #vip". A tag may hold
+    spaces ("big client"), as `crm contact add --tag` keeps it: spaces alone split nothing (they split every
+    such tag when a form was saved, its tags shown as "big client, vip")."""
+    parts = (part for chunk in re.split(r"[,;]", text) for part in _TAG_MARKS.split(chunk))
+    tags = (" ".join(part.strip().lstrip("#").split()) for part in parts)
+    return [tag for tag in tags if tag]
 
 
 @dataclass(frozen=True)

@@ -10,11 +10,14 @@ from sqlalchemy.engine import Engine
 from textual.widgets import Input, TextArea
 
 from crm_tui.app import CrmApp
-from crm_tui.db import connection_scope
+from crm_tui.db import connection_scope, session_scope
+from crm_tui.models import Contact
 from crm_tui.models import tables as t
+from crm_tui.models.schemas import ContactUpdate
 from crm_tui.screens.contact_form import ContactFormModal, TagsModal
 from crm_tui.services.contacts.finding import find_contact
 from crm_tui.services.contacts.rows import contact_detail
+from crm_tui.services.contacts.writing import edit_contact
 from tests.app.conftest import burst, run, settle
 
 AppFactory = Callable[..., CrmApp]
@@ -46,13 +49,13 @@ def test_the_contact_form_completes_an_organization_and_tags(sample_engine: Engi
             assert shown(app, "organization") == ("lark", "Larkspur Studio")
             await pilot.press("right")  # takes it, in the organization's own spelling
             assert shown(app, "organization")[0] == "Larkspur Studio"
-            burst(app, "<tab>", "<tab>", "client v")
+            burst(app, "<tab>", "<tab>", "client, v")
             await settle(pilot)
-            assert shown(app, "tags") == ("client v", "client vip")
+            assert shown(app, "tags") == ("client, v", "client, vip")
             await pilot.press("right")
             burst(app, ", c")  # a tag the list holds already is not offered again
             await settle(pilot)
-            assert shown(app, "tags") == ("client vip, c", "")
+            assert shown(app, "tags") == ("client, vip, c", "")
             burst(app, "<backspace>", "<backspace>", "<backspace>", "<ctrl+s>")
             await settle(pilot)
             assert not isinstance(app.screen, ContactFormModal)
@@ -201,3 +204,36 @@ def test_the_filter_bar_completes_fields_flags_and_values(
             assert app.screen.filters.segment.text == 'tag:prospect org:"Marigold Events" -+STALE'
 
     run(flow())
+
+
+def test_saving_the_form_unchanged_keeps_a_tag_with_a_space(sample_engine: Engine, app_factory: AppFactory) -> None:
+    """The form shows tags as `big client, client`; it split them on spaces too, so saving it unchanged
+    made `big` and `client` of `big client` (the CLI keeps `--tag "big client"` whole)."""
+    with session_scope(sample_engine) as session:
+        ada = session.get(Contact, find_contact(session.connection(), "Ada Fonseca").id)
+        edit_contact(session, ada, ContactUpdate(add_tags=["big client"]), actor="test")
+
+    async def flow() -> None:
+        app = app_factory(sample_engine, start="contacts")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await pilot.press("enter")
+            await settle(pilot)
+            await pilot.press("e")
+            await settle(pilot)
+            assert isinstance(app.screen, ContactFormModal)
+            assert app.screen.query_one("#tags", Input).value == "big client, client"
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert not isinstance(app.screen, ContactFormModal)
+            await pilot.press("t")
+            await settle(pilot)
+            assert isinstance(app.screen, TagsModal)
+            burst(app, "<end>", " #two words", "<ctrl+s>")
+            await settle(pilot)
+            assert not isinstance(app.screen, TagsModal)
+
+    run(flow())
+    with connection_scope(sample_engine) as conn:
+        detail = contact_detail(conn, find_contact(conn, "Ada Fonseca").id, timeline_limit=0)
+        assert sorted(detail.tags) == ["big client", "client", "two words"]

@@ -243,7 +243,7 @@ class ContactFormModal(FormModal[ContactValues, "Contact"]):
             self._org_refused = self._org_saved
             return "organization"
         for word, field_id in (
-            ("--birthday", "birthday"), ("--date", "dates"), ("address", "addresses"), ("web address", "urls"),
+            ("--birthday", "birthday"), ("--date", "dates"), ("web address", "urls"), ("address", "addresses"),
             ("field", "fields"), ("email", "emails"), ("phone", "phones"), ("cadence", "every"), ("name", "name"),
         ):  # fmt: skip
             if word in message:

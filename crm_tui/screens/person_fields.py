@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from crm_tui.services.person.profile import PersonInfo
 
 _ITEMS = re.compile(r"\s*[,;]\s*")
+# Web addresses are shown `a, b`: a comma or semicolon inside one (`https://x.io/a,b`) is not a split, only one
+# before a space or before the next address (`label=` or a scheme) is; no address holds a space.
+_URL_ITEMS = re.compile(r"[,;]?\s+|[,;](?=(?:[\w.-]+=)?(?:https?://|www\.))")
 
 
 def person_fields() -> ComposeResult:
@@ -102,7 +105,8 @@ def collect_person(form: FormModal, person: PersonInfo | None) -> PersonEdit | N
             if address is not None:
                 edit.add_addresses.append(address)
     old_urls = {url_key(u.url): u for u in (person.urls if person else [])}
-    new_urls = [url_option(u) for u in _ITEMS.split(form.text("urls")) if u]
+    typed_urls = (u.strip(",;") for u in _URL_ITEMS.split(form.text("urls")))
+    new_urls = [found for u in typed_urls if u and (found := form.check("urls", partial(url_option, u)))]
     for url, url_label in new_urls:
         had = old_urls.get(url_key(url))
         if had is None or (had.label or None) != url_label:

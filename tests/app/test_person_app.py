@@ -19,6 +19,7 @@ from crm_tui.services.person.editing import PersonEdit, apply_person_edit, parse
 from crm_tui.services.person.fields import add_field
 from crm_tui.services.person.profile import person_info
 from crm_tui.services.person.relations import link, relations_of
+from crm_tui.widgets.form import FormField
 from tests.app.conftest import run, settle, type_text
 from tests.conftest import NOW
 
@@ -127,3 +128,44 @@ def test_the_form_edits_the_person_and_p_relates(engine: Engine, app_factory: Ap
         assert [a.street for a in info.addresses] == ["1 Analytical Way"] and info.urls == []
         assert {(r.kind, r.other_id) for r in relations_of(session.connection(), ada)} >= {("mentor", carol)}
         assert get_contact(session, ada).display_name == "Ada Lovelace"
+
+
+def test_a_web_address_with_a_comma_saves_unchanged_and_a_bad_one_is_named_at_web(
+    engine: Engine, app_factory: AppFactory
+) -> None:
+    """The form split web addresses on every comma: one holding a comma (`/a,b`) made every save of the
+    contact fail, with the error shown under Addresses."""
+    ada = _person(engine)
+    with session_scope(engine) as session:
+        edit = PersonEdit(add_urls=[("https://example.com/a,b", None)])
+        apply_person_edit(session, get_contact(session, ada), edit, actor="tester", now=NOW)
+
+    async def flow() -> None:
+        app = app_factory(engine)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            app.open_contact(ada)
+            await settle(pilot)
+            await pilot.press("e")
+            await settle(pilot)
+            form = app.screen
+            shown = form.query_one("#urls", Input).value
+            assert shown == "wikipedia=https://en.wikipedia.org/wiki/Ada_Lovelace, https://example.com/a,b"
+            form.query_one("#title", Input).value = "Countess of Lovelace"
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert isinstance(app.screen, ContactScreen)  # saved
+            await pilot.press("e")
+            await settle(pilot)
+            form = app.screen
+            form.query_one("#urls", Input).value = shown + ", not a web address"
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert app.screen is form  # refused, the error under Web
+            assert [f.label for f in form.query(FormField) if f.has_class("-error")] == ["Web"]
+
+    run(flow())
+    with session_scope(engine, write=False) as session:
+        info = person_info(session.connection(), ada, today=NOW.date())
+        assert [u.url for u in info.urls] == ["https://en.wikipedia.org/wiki/Ada_Lovelace", "https://example.com/a,b"]
+        assert get_contact(session, ada).title == "Countess of Lovelace"

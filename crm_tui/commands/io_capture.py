@@ -14,6 +14,7 @@ import typer
 
 from crm_tui.commands.io import import_app, progress_bar
 from crm_tui.commands.runtime import runtime
+from crm_tui.safewrite import PendingFile
 
 T = TypeVar("T")
 
@@ -52,20 +53,31 @@ def import_mail_command(
     files = find_mail(path, sys.stdin.buffer)
     size = None if path == "-" else sum(f.path.stat().st_size for f in files if f.path is not None)
     options = {"me": mine, "create_contacts": create_contacts}
-    with rt.connection(write=True) as conn:
-        mine = mine or my_addresses(conn)
-        importer = MailImporter(
-            conn, me=mine, create_contacts=create_contacts, actor=rt.user, source=path, options=options, now=rt.now()
-        )
-        reader = MailReader(files, now=rt.now(), wanted=importer.wants)
-        with progress_bar(size, lambda: reader.bytes_read) as advance:
-            summary = importer.run(_advancing(reader, advance))
-        if dry_run:
-            conn.rollback()
+    # --unknown is written whole before the import commits, and put in place after: a path that cannot be
+    # written fails the import with nothing changed (it failed after the commit, the mail imported).
+    pending = PendingFile(unknown.expanduser(), option="--unknown") if unknown is not None and not dry_run else None
+    try:
+        with rt.connection(write=True) as conn:
+            mine = mine or my_addresses(conn)
+            importer = MailImporter(
+                conn, me=mine, create_contacts=create_contacts, actor=rt.user, source=path, options=options,
+                now=rt.now(),
+            )  # fmt: skip
+            reader = MailReader(files, now=rt.now(), wanted=importer.wants)
+            with progress_bar(size, lambda: reader.bytes_read) as advance:
+                summary = importer.run(_advancing(reader, advance))
+            if dry_run:
+                conn.rollback()
+            if pending is not None:
+                _write_unknown(pending, summary)
+    except BaseException:
+        if pending is not None:
+            pending.discard()
+        raise
+    if pending is not None:
+        pending.commit()
     if not mine:
         rt.note("crm: no address of yours is known (--me or crm config set me): directions are only 'in' or none")
-    if unknown is not None and not dry_run:
-        _write_unknown(unknown, summary)
     if dry_run:
         rt.note(f"dry run, nothing written: would be {summary.line()}")
         return
@@ -82,18 +94,18 @@ def _advancing(records: Iterable[T], advance: Callable[[], None] | None) -> Iter
         yield record
 
 
-def _write_unknown(path: Path, summary: object) -> None:
+def _write_unknown(pending: PendingFile, summary: object) -> None:
+    """The people mail was with who are not contacts, into `pending` (flushed, not yet in place)."""
     from crm_tui.io.csvwrite import SafeCsvWriter
-    from crm_tui.safewrite import safe_write
     from crm_tui.services.imports.mail import MailSummary
 
     assert isinstance(summary, MailSummary)
     people = sorted(summary.unknown.values(), key=lambda c: (-c.messages, c.address))
-    with safe_write(path.expanduser(), option="--unknown") as out:  # whole or not at all, never through a link
-        writer = SafeCsvWriter(out, ["name", "email", "messages", "last_seen", "contact_id"])
-        for c in people:
-            last = c.last.isoformat() if c.last else ""
-            writer.row([c.name or "", c.address, c.messages, last, c.created or ""])
+    writer = SafeCsvWriter(pending.file, ["name", "email", "messages", "last_seen", "contact_id"])
+    for c in people:
+        last = c.last.isoformat() if c.last else ""
+        writer.row([c.name or "", c.address, c.messages, last, c.created or ""])
+    pending.finish()
 
 
 @import_app.command("calendar")

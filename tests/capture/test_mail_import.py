@@ -145,6 +145,23 @@ def test_the_command(cli_env: dict[str, str], tmp_path: Path) -> None:
     assert '"kind": "mail"' in out
 
 
+def test_an_unknown_file_that_cannot_be_written_imports_nothing(cli_env: dict[str, str], tmp_path: Path) -> None:
+    """--unknown was written after the import committed: a bad path exited 1 with the mail imported, and no
+    batch id on stdout to revert it by."""
+    crm("contact", "add", "Ana Souza", "--email", f.ANA)
+    box = f.mbox(tmp_path / "all.mbox", f.everything())
+    (tmp_path / "link.csv").symlink_to(tmp_path / "elsewhere.csv")
+    for target, problem in (
+        (tmp_path / "no" / "such" / "u.csv", f"{tmp_path / 'no' / 'such'}: no such directory (--unknown)"),
+        (tmp_path / "link.csv", f"{tmp_path / 'link.csv'}: is a symbolic link; crm never writes through one"),
+    ):
+        code, out, err = crm("import", "mail", str(box), "--unknown", str(target))
+        assert (code, out) == (1, "") and err.startswith(f"crm: {problem}")
+        assert crm("interaction", "list", "-f", "json")[1].strip() == "[]"
+        assert crm("import", "list", "-f", "json")[1].strip() == "[]"
+    assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")]  # no file left half-written
+
+
 @pytest.mark.parametrize("dry_run", [True, False])
 def test_dry_run_writes_nothing(cli_env: dict[str, str], tmp_path: Path, dry_run: bool) -> None:
     crm("contact", "add", "Ana Souza", "--email", f.ANA)

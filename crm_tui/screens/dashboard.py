@@ -80,7 +80,7 @@ def figure_line(figure: MoneyFigure, *, versus: str = "") -> tuple[str, Text]:
 
 
 def stage_bars(board: Board, width: int = BAR_WIDTH) -> Table:
-    """One line per stage: its name, a bar of its deals, the count and the main currency's total."""
+    """One line per stage: its name, a bar of its deals, the count and its total in each currency (never summed)."""
     from crm_tui.charts import bar
     from crm_tui.money import short_money
 
@@ -91,13 +91,14 @@ def stage_bars(board: Board, width: int = BAR_WIDTH) -> Table:
     table.add_column(no_wrap=True, justify="right")
     table.add_column(no_wrap=True, style="dim")
     for column in board.columns:
-        money = short_money(column.totals[0].total, column.totals[0].currency) if column.totals else ""
+        money = " / ".join(short_money(t.total, t.currency) for t in column.totals)
         table.add_row(column.stage.name, Text(bar(column.count, most, width), style="cyan"), f"{column.count:,}", money)
     return table
 
 
 def month_bars(months: list[MonthBar], width: int = BAR_WIDTH) -> Table | Text:
-    """Per month in the main currency: received (solid) or, for the months to come, the weighted forecast (~)."""
+    """Per month in the main currency: received (solid) or, for the months to come, the weighted forecast (~);
+    beside it what the month holds in other currencies (never converted, never summed into the bar)."""
     from crm_tui.charts import bar
     from crm_tui.money import short_money
 
@@ -108,6 +109,11 @@ def month_bars(months: list[MonthBar], width: int = BAR_WIDTH) -> Table | Text:
         totals[m.currency] = totals.get(m.currency, 0) + m.received + (m.weighted or 0)
     currency = max(totals, key=lambda c: totals[c])
     rows = [m for m in months if m.currency == currency]
+    others: dict[str, list[str]] = {}
+    for m in months:
+        value = (m.weighted or 0) if m.forecast else m.received
+        if m.currency != currency and value:
+            others.setdefault(m.month, []).append(("~" if m.forecast else "") + short_money(value, m.currency))
     most = max((m.weighted or 0 if m.forecast else m.received for m in rows), default=0)
     table = Table.grid(padding=(0, 1))
     for _ in range(3):
@@ -118,7 +124,10 @@ def month_bars(months: list[MonthBar], width: int = BAR_WIDTH) -> Table | Text:
         if not m.forecast and m.weighted is not None and m.received < m.weighted:
             text += f" (~{short_money(m.weighted, currency).removesuffix(' ' + currency)} forecast)"
         style = "dim cyan" if m.forecast else "cyan"
-        table.add_row(f"{m.month}{' ~' if m.forecast else '  '}", Text(bar(value, most, width), style=style), text)
+        cell = Text(text)
+        if m.month in others:
+            cell.append(" + " + " + ".join(others[m.month]), style="dim")
+        table.add_row(f"{m.month}{' ~' if m.forecast else '  '}", Text(bar(value, most, width), style=style), cell)
     return table
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, time
 from typing import TYPE_CHECKING
@@ -10,7 +11,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.widgets import Checkbox, Input, Select, TextArea
 
-from crm_tui.models.kinds import INTERACTION_KINDS
+from crm_tui.models.kinds import INTERACTION_KINDS, SCALES
 from crm_tui.screens.form_base import FormModal
 from crm_tui.widgets.form import FormField
 
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 
 # A follow-up given only a day ("fri") is due at the start of the working day, as in the CLI.
 FOLLOW_UP_TIME = time(9, 0)
+_SCORE = re.compile(r"\s*(\d{1,2})\s*(?:/\s*(10|5))?\s*")  # `9`, `9/10`, `4/5`
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,8 @@ class LogValues:
     body: str
     follow_up: datetime | None
     complete: bool
+    score: int | None = None  # a feedback's, on `scale` (10: 0-10, 5: 1-5)
+    scale: int | None = None
 
 
 class LogInteractionModal(FormModal[LogValues, "InteractionInfo"]):
@@ -68,6 +72,7 @@ class LogInteractionModal(FormModal[LogValues, "InteractionInfo"]):
             "Summary", Input(id="summary", placeholder="e.g. Discussed the Q3 proposal", compact=True), required=True
         )
         yield FormField("Details", TextArea(id="body", compact=True, soft_wrap=True))
+        yield FormField("Score", Input(id="score", placeholder="feedback only: 0-10, or 4/5 a rating", compact=True))
         yield FormField(
             "Follow up", Input(id="follow_up", placeholder="optional, e.g. fri · in 2 weeks · 2026-12-01", compact=True)
         )
@@ -98,8 +103,12 @@ class LogInteractionModal(FormModal[LogValues, "InteractionInfo"]):
             self.error("follow_up", "a follow-up needs a time in the future")
         direction = str(self.query_one("#direction", Select).value)
         complete = self.answers is not None and self.query_one("#complete", Checkbox).value
+        kind = str(self.query_one("#kind", Select).value)
+        score, scale = self._score(kind)
         return LogValues(
-            kind=str(self.query_one("#kind", Select).value),
+            score=score,
+            scale=scale,
+            kind=kind,
             direction=None if direction == "none" else direction,
             at=at,
             summary=summary,
@@ -107,6 +116,23 @@ class LogInteractionModal(FormModal[LogValues, "InteractionInfo"]):
             follow_up=follow_up,
             complete=complete,
         )
+
+    def _score(self, kind: str) -> tuple[int | None, int | None]:
+        """(score, scale) typed as `9` (0-10) or `4/5` (a rating 1-5); a feedback needs one, no other kind takes one."""
+        typed = self.text("score")
+        if kind != "feedback":
+            if typed:
+                self.error("score", "only a feedback carries a score: choose feedback as the kind, or clear it")
+            return None, None
+        found = _SCORE.fullmatch(typed)
+        if found is None:
+            self.error("score", "a feedback needs a score: 0-10 (9), or a rating 1-5 (4/5)")
+            return None, None
+        score, scale = int(found[1]), int(found[2] or 10)
+        low, high = SCALES[scale]
+        if not low <= score <= high:
+            self.error("score", f"a score on {scale} is from {low} to {high}")
+        return score, scale
 
     def persist(self, session: Session, values: LogValues) -> InteractionInfo:
         from crm_tui.services.contacts.finding import get_contact
@@ -126,6 +152,8 @@ class LogInteractionModal(FormModal[LogValues, "InteractionInfo"]):
             author=app.user,
             at=values.at,
             now=now,
+            score=values.score,
+            scale=values.scale,
         )
         if values.follow_up is not None:
             add_reminder(
@@ -137,4 +165,4 @@ class LogInteractionModal(FormModal[LogValues, "InteractionInfo"]):
         return interaction
 
     def error_field(self, message: str) -> str | None:
-        return "summary" if "summary" in message else None
+        return "summary" if "summary" in message else "score" if "score" in message or "rating" in message else None

@@ -226,6 +226,9 @@ def test_records_clean_every_text_field() -> None:
         ("+44 20 7946 0000", True, "+44 20 7946 0000"), ("+44 (0)20 7946 0000 x12", True, "+44 (0)20 7946 0000 x12"),
         ("work:+44 20 7946 0000;+1 555 0100", True, "work:+44 20 7946 0000;+1 555 0100"),
         ("+44 20 7946 0000", False, "'+44 20 7946 0000"), ("  plain", False, "  plain"), ("' =x", False, "'' =x"),
+        # A negative number (a refund, a score) is a number to a spreadsheet, never a formula: kept as it is.
+        ("-50.00", False, "-50.00"), ("-0.0345", False, "-0.0345"), ("-7", False, "-7"),
+        ("-50.00+1", False, "'-50.00+1"), ("-1-2", False, "'-1-2"), ("-.5", False, "'-.5"), ("-", False, "'-"),
     ],
 )  # fmt: skip
 def test_formulas_are_neutralized_and_read_back(value: str, phone: bool, written: str) -> None:

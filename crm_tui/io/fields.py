@@ -45,7 +45,12 @@ def neutralize(value: str, *, phone: bool = False) -> str:
         return value
     if phone and first == "+" and all(is_plain_phone(part.split(":", 1)[-1]) for part in value.split(";")):
         return value
+    if first == "-" and _NEGATIVE.match(value):  # a refund's amount, a score: a number, not a formula
+        return value
     return "'" + value
+
+
+_NEGATIVE = re.compile(r"^-[0-9]+(?:\.[0-9]+)?$")
 
 
 # A number a spreadsheet reads as text or as one number, never as a sum: digits in groups

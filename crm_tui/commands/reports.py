@@ -81,6 +81,11 @@ def _money(minor: int | None, currency: str | None, fmt: str) -> str | None:
     return None if minor is None or currency is None else amount(minor, currency, fmt)
 
 
+def _currency_column(fmt: str) -> list[tuple[str, str]]:
+    """The currency as a column of its own where an amount is a bare decimal (plain): a table says it in the amount."""
+    return [] if fmt == "table" else [("currency", "Currency")]
+
+
 def _by_options(values: list[str] | None, allowed: tuple[str, ...]) -> list[str]:
     out = []
     for value in values or []:
@@ -238,7 +243,7 @@ def relationships(
         ("Standing", standing, [("by", "By"), ("group", "Group"), *STANDING_COLUMNS]),
         ("Clients at risk, most valuable first", clients,
          [("contact_id", "#"), ("name", "Client"), ("owner", "Owner"), ("tier", "Tier"), ("revenue_12m", "12 months"),
-          ("share", "Share"), ("last_contact_at", "Last contact"), ("is_lapsed", "Lapsed")]),
+          *_currency_column(fmt), ("share", "Share"), ("last_contact_at", "Last contact"), ("is_lapsed", "Lapsed")]),
     ]  # fmt: skip
     _output(rt, fmt, standing + clients, tables)
     if charts.wants_chart(fmt):
@@ -327,12 +332,12 @@ def pipeline(
             row["conversion"] = f"{100 * row['conversion']:.0f}%" if row["conversion"] is not None else ""
     tables = [
         (f"{board.pipeline.name}: open deals now, won and lost {_span_text(spans)}", stages,
-         [("stage", "Stage"), ("count", "Deals"), ("total", "Total"), ("weighted", "Weighted"),
+         [("stage", "Stage"), ("count", "Deals"), ("total", "Total"), ("weighted", "Weighted"), *_currency_column(fmt),
           ("probability", "%"), ("conversion", "To won"), ("reached", "Reached"), ("avg_days", "Avg days"),
           ("stays", "Stays")]),
         ("Won and lost by month", closed,
          [("period", "Month"), ("status", "Status"), ("reason", "Lost because"), ("count", "Deals"),
-          ("amount", "Amount")]),
+          ("amount", "Amount"), *_currency_column(fmt)]),
     ]  # fmt: skip
     if fmt == "table" and not closed:
         rt.note(f"no deal was won or lost {_span_text(spans)}; the stages show the open deals as they are now")

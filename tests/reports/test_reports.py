@@ -171,6 +171,15 @@ def test_an_empty_range_says_why() -> None:
 def test_plain_and_csv_carry_data_only() -> None:
     code, out, _ = crm("report", "pipeline", "--format", "plain")
     assert code == 0 and "█" not in out and out.count("\n") >= 6
+    # Every amount beside its currency (CLI.md): plain wrote the bare decimal alone.
+    for line in out.splitlines():
+        cells = line.split("\t")
+        amounts = [i for i, c in enumerate(cells) if c.replace(".", "", 1).lstrip("-").isdigit() and "." in c]
+        assert not amounts or any(c in ("EUR", "USD") for c in cells), line
+    assert any("\tUSD\t" in line for line in out.splitlines())
+    code, out, _ = crm("report", "relationships", "--format", "plain")
+    at_risk = [line.split("\t") for line in out.splitlines() if "." in line.split("\t")[4]]
+    assert at_risk and all(cells[5] in ("EUR", "USD") for cells in at_risk)
     code, out, _ = crm("report", "relationships", "--format", "csv")
     header = out.splitlines()[0].split(",")
     assert header[:3] == ["section", "by", "group"] and "contact_id" in header

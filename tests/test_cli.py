@@ -80,6 +80,8 @@ def test_log_with_follow_up_then_due_then_done() -> None:
     assert crm("remind", "done", str(items[0]["id"]))[0] == 0
     code, out, err = crm("due")
     assert (code, out, err) == (0, "", "")  # nothing due: no output at all
+    assert crm("due", "-f", "json")[:2] == (0, "[]\n")  # but json is one array, empty (it printed nothing)
+    assert crm("due", "-f", "csv")[1].startswith("due_at,kind,id,")
 
 
 def test_due_exit_status_like_grep() -> None:

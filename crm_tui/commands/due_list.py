@@ -62,7 +62,7 @@ def print_due(
 
         # Always a calendar, empty when nothing is due, so a subscribed calendar clears.
         sys.stdout.write(due_calendar(items, now=now).decode("utf-8"))
-    elif items:
+    elif items or shown in ("json", "csv"):  # json is one array and csv a header, `[]` and the header alone
         from crm_tui.output import render
 
         records = [

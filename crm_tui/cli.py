@@ -316,6 +316,10 @@ def log(
         body = read_stdin("--body")
     check_kind(kind)
     when = rt.when(at, option="--at") if at else None
+    if when is not None and when > rt.now():  # as `interaction edit --at` and the sentence form refuse it
+        from crm_tui.errors import InvalidDate
+
+        raise InvalidDate(f"'{at}' is in the future: log what happened, --follow-up for what will (--at)")
     due = rt.when(follow_up, option="--follow-up", default_time=REMINDER_DEFAULT_TIME) if follow_up else None
     if due is not None:
         from crm_tui.services.interactions import check_follow_up

@@ -84,6 +84,18 @@ def test_log_with_follow_up_then_due_then_done() -> None:
     assert crm("due", "-f", "csv")[1].startswith("due_at,kind,id,")
 
 
+def test_log_refuses_a_time_to_come() -> None:
+    """`interaction edit --at` and the sentence form refused a future time; `log REF KIND SUMMARY --at` took
+    it, and the contact's last contact moved into the future (its stay-in-touch went quiet)."""
+    crm("contact", "add", "Ada Lovelace", "--email", "ada@x.io", "--every", "1w")
+    code, out, err = crm("log", "ada", "call", "Planned", "--at", "2099-06-01")
+    assert (code, out) == (1, "") and err == (
+        "crm: '2099-06-01' is in the future: log what happened, --follow-up for what will (--at)\n"
+    )
+    assert crm("interaction", "list", "-f", "json")[1].strip() == "[]"
+    assert crm("log", "ada", "call", "Done", "--at", "yesterday")[0] == 0
+
+
 def test_due_exit_status_like_grep() -> None:
     assert crm("due", "--exit-status")[0] == 1
     crm("remind", "add", "Pay taxes", "--due", "today")

@@ -113,6 +113,24 @@ def test_bad_input_is_one_line_and_exit_1() -> None:
         assert "Traceback" not in err
 
 
+def test_a_close_in_the_future_and_a_currency_under_payments_are_refused() -> None:
+    """`deal won --at` took a date to come (the report then counted the deal outside its range), and
+    `deal edit --amount` moved a deal with EUR payments to USD (the rule `pay add --deal` holds)."""
+    assert crm("deal", "add", "Site", "--contact", "ada", "--amount", "EUR 1000")[0] == 0
+    assert crm("pay", "add", "ada", "EUR 400", "--deal", "1")[0] == 0
+    for args, message in [
+        (("deal", "won", "1", "--at", "2099-06-01"), "a deal is won when it happened: that time is in the future"),
+        (("deal", "lost", "1", "-r", "x", "--at", "2099-06-01"), "a deal is lost when it happened"),
+        (("deal", "edit", "1", "--amount", "USD 1000"), "deal #1 has payments in EUR: its amount stays in EUR"),
+    ]:
+        code, _, err = crm(*args)
+        assert code == 1 and err.startswith("crm: ") and message in err and err.count("\n") == 1, (args, err)
+    deal = json.loads(crm("deal", "show", "1", "-f", "json")[1])
+    assert (deal["status"], deal["currency"], deal["amount"]) == ("open", "EUR", "1000.00")
+    assert crm("deal", "edit", "1", "--amount", "EUR 1200")[0] == 0  # the same currency: fine
+    assert crm("deal", "won", "1", "--at", "yesterday")[0] == 0
+
+
 def test_payments_value_and_forecast() -> None:
     crm("deal", "add", "Website", "--contact", "ada", "--amount", "EUR 2,000", "--close", "2999-01-10")
     assert crm("pay", "add", "ada", "€2,500", "--at", "yesterday", "--deal", "1")[0] == 0

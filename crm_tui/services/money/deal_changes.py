@@ -253,7 +253,21 @@ def edit_deal(session: Session, deal: Deal, values: dict[str, Any], *, actor: st
     from crm_tui.services.history import diff
 
     before = snapshot(deal)
-    for name, value in _checked_edit(deal, values).items():
+    checked = _checked_edit(deal, values)
+    if checked.get("currency", deal.currency) != deal.currency:
+        from crm_tui.models import tables as t
+
+        paid = (
+            session.connection()
+            .execute(select(t.payments.c.currency).where(t.payments.c.deal_id == deal.id).limit(1))
+            .scalar()
+        )
+        if paid is not None:  # a deal's payments are in its currency (`crm pay add --deal` holds it to that)
+            raise InvalidInput(
+                f"deal #{deal.id} has payments in {paid}: its amount stays in {paid} (move them to another deal"
+                " or remove them first)"
+            )
+    for name, value in checked.items():
         setattr(deal, name, value)
     if "contact_id" in values and values["contact_id"] is not None and "organization_id" not in values:
         deal.organization_id = deal.organization_id or contact_organization(session, values["contact_id"])
@@ -321,6 +335,8 @@ def move_deal(
         return {}
     if stage.kind == "lost" and not (reason or "").strip():
         raise InvalidInput("a lost deal needs a reason (--reason)")
+    if at is not None and at > now and stage.kind in ("won", "lost"):  # reports count it by the day it closed
+        raise InvalidInput(f"a deal is {stage.kind} when it happened: that time is in the future (--at)")
     closed_at = at or now
     deal.furthest_stage_id = _furthest(
         pipeline, stage, deal.furthest_stage_id if deal.pipeline_id == pipeline.id else None

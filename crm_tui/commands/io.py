@@ -320,8 +320,11 @@ class _CardProblems:
 
     def __init__(self, rt: Runtime, rejects: Path | None) -> None:
         from crm_tui.io.vcard import VcardRejectsWriter
+        from crm_tui.safewrite import check_target
 
         self.rt = rt
+        if rejects is not None:  # before any card is read: a path it cannot write is the one error said
+            check_target(rejects, option="--rejects")
         self.writer = VcardRejectsWriter(rejects) if rejects is not None else None
         self.lines = 0
 

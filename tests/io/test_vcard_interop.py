@@ -326,3 +326,12 @@ def test_lines_are_folded_at_75_octets_not_characters(crm: Crm, tmp_path: Path) 
     assert crm("export", "contacts", "--format", "vcard", "-o", str(tmp_path / "out.vcf"))[0] == 0
     [card] = vcards((tmp_path / "out.vcf").read_bytes())  # every line at most 75 octets (tests/io/readers.py)
     assert card.note.value == note
+
+
+def test_a_rejects_path_that_cannot_be_written_is_the_one_line_said(crm: Crm, tmp_path: Path) -> None:
+    """The cards' problems were said first, then the --rejects path's: one error, one line."""
+    card = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ann\r\nEMAIL:not-an-email\r\nTEL:+1 555 0100\r\nEND:VCARD\r\n"
+    missing = tmp_path / "no" / "rejects.vcf"
+    code, _, err = crm("import", "vcard", str(write(tmp_path, "one.vcf", card)), "--rejects", str(missing))
+    assert (code, err) == (1, f"crm: {missing.parent}: no such directory (--rejects)\n")
+    assert contacts(crm) == []

@@ -381,7 +381,7 @@ def parse_when(
     `strict` reads only this module's own forms, never dateutil's free guessing: a sentence
     (`crm log "..."`) tries many spans of words, and "may" or "sat" must not become dates.
     """
-    out_of_range = InvalidDate(f"'{_shown(text)}' is out of range (years 1900 to 9999)")
+    out_of_range = InvalidDate(f"'{_shown(text)}' is out of range (1900-01-01 to 9999-12-30)")
     try:
         result = _parse_when(text, now, tz, default_time, strict)
         # Short of the calendar's last day, so the time shows in every zone (offsets reach 14 hours).

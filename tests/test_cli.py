@@ -279,3 +279,12 @@ def test_search_finds_a_contact_by_phone_number() -> None:
     assert code == 0 and out.splitlines() == ["1\tAda Lovelace\t\t\tphone +44 20 7946 0000"]
     _, out, _ = crm("search", "7946 0000", "-f", "json")
     assert [(r["name"], r["matched"]) for r in json.loads(out)] == [("Ada Lovelace", "phone +44 20 7946 0000")]
+
+
+def test_restore_of_a_live_contact_and_a_date_out_of_range_say_what_is_wrong() -> None:
+    crm("contact", "add", "Zed Zimmer", "--email", "zed@x.io")
+    assert crm("contact", "restore", "zed") == (1, "", "crm: #1 Zed Zimmer is not in the trash: nothing to restore\n")
+    assert crm("contact", "restore", "nobody")[2] == "crm: no contact matches 'nobody'\n"
+    # The range said is the one held: 9999-12-31 was refused as out of "years 1900 to 9999".
+    code, _, err = crm("remind", "add", "x", "--due", "9999-12-31")
+    assert (code, err) == (1, "crm: '9999-12-31' is out of range (1900-01-01 to 9999-12-30) (--due)\n")

@@ -319,9 +319,21 @@ def restore(ctx: typer.Context, ref: str = typer.Argument(..., help="A contact i
     from crm_tui.services.contacts.finding import resolve_contact
     from crm_tui.services.contacts.lifecycle import restore_contact
 
+    from crm_tui.errors import InvalidInput, NotFound
+
     rt = runtime(ctx)
     with rt.session() as session:
-        contact = restore_contact(session, resolve_contact(session, ref, deleted=True), actor=rt.user)
+        try:
+            found = resolve_contact(session, ref, deleted=True)
+        except NotFound:
+            try:  # not in the trash: say so of a live contact, rather than that none matches
+                live = resolve_contact(session, ref)
+            except NotFound:
+                live = None
+            if live is not None:
+                raise InvalidInput(f"#{live.id} {live.display_name} is not in the trash: nothing to restore") from None
+            raise
+        contact = restore_contact(session, found, actor=rt.user)
     rt.done(f"Restored #{contact.id} {contact.display_name}", contact.id)
 
 

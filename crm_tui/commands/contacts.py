@@ -316,10 +316,9 @@ def restore(ctx: typer.Context, ref: str = typer.Argument(..., help="A contact i
 
     Example: crm contact restore 31
     """
+    from crm_tui.errors import InvalidInput, NotFound
     from crm_tui.services.contacts.finding import resolve_contact
     from crm_tui.services.contacts.lifecycle import restore_contact
-
-    from crm_tui.errors import InvalidInput, NotFound
 
     rt = runtime(ctx)
     with rt.session() as session:

@@ -64,7 +64,10 @@ def column_heading(column: StageColumn, width: int = 80) -> Text:
     else:  # beside the count; first when neither way fits, so the ellipsis cuts the count's word
         said = (f"{deals} · {chance}", f"{deals} {chance}", f"{chance} {deals}")
         text.append(next((line for line in said if cell_len(line) <= width), said[-1]), style="dim")
-    for total in column.totals[:2]:
+    # The head has four lines: with three currencies or more, the first one's line, then the others' totals
+    # on one line (a "+1 currencies" fifth line was cut off, and the third currency with it).
+    many = len(column.totals) > 2
+    for total in column.totals[: 1 if many else 2]:
         amount = short_money(total.total, total.currency)
         weighted = f"~{short_money(total.weighted, total.currency).split()[0]}" if stage.kind == "open" else ""
         text.append(f"\n{amount}")
@@ -72,8 +75,9 @@ def column_heading(column: StageColumn, width: int = 80) -> Text:
             text.append(f" {weighted}", style="dim")
         elif weighted and len(column.totals) == 1:  # a line of its own, while there is room for it
             text.append(f"\n{weighted}", style="dim")
-    if len(column.totals) > 2:
-        text.append(f"\n+{len(column.totals) - 2} currencies", style="dim")
+    if many:
+        others = " · ".join(short_money(t.total, t.currency) for t in column.totals[1:])
+        text.append(f"\n{others}" if cell_len(others) <= width else f"\n+{len(column.totals) - 1} currencies")
     return text
 
 

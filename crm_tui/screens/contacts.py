@@ -345,11 +345,14 @@ class ContactsScreen(CrmScreen):
         self.table.focus()
 
     def apply_filter(self, query: str) -> None:
-        """Show the contacts a query (or a saved view, `@name`) keeps."""
+        """Show the contacts a query (or a saved view, `@name`) keeps: all of them, whatever was searched before
+        (a dashboard figure opened on `greta` +ATRISK showed no match)."""
+        self.query_one("#contacts-search", Input).value = ""
         self.query_one("#contacts-filter", Input).value = query  # posts Changed, which reloads
 
     def apply_tier(self, tier: str | None) -> None:
-        """Show only the clients of a value tier (A, B, C; None: everyone)."""
+        """Show only the clients of a value tier (A, B, C; None: everyone), whatever was searched before."""
+        self.query_one("#contacts-search", Input).value = ""
         self._set_filters(tier=tier)
 
     def action_filter(self) -> None:

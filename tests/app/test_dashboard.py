@@ -58,6 +58,10 @@ def test_enter_on_a_panel_opens_the_list_behind_it(money_engine: Engine, app_fac
                 await pilot.press("enter")
                 await settle(pilot)
                 assert isinstance(app.screen, kind), panel_id
+            await pilot.press("2")  # a search left in the list before: the figure's list is all it counts
+            await settle(pilot)
+            app.screen.query_one("#contacts-search", Input).value = "nobody-by-this-name"
+            await settle(pilot)
             await pilot.press("5")
             await settle(pilot)
             app.screen.query_one("#fig-atrisk", Panel).focus()
@@ -66,6 +70,8 @@ def test_enter_on_a_panel_opens_the_list_behind_it(money_engine: Engine, app_fac
             contacts = app.screen
             assert isinstance(contacts, ContactsScreen)
             assert contacts.query_one("#contacts-filter", Input).value == "+ATRISK"
+            assert contacts.query_one("#contacts-search", Input).value == ""
+            assert contacts.table.row_count == int(str(screen.query_one("#digits-atrisk", Digits).value))
             await pilot.press("5")
             await settle(pilot)
             table = app.screen.query_one("#dash-atrisk", RecordTable)

@@ -40,6 +40,7 @@ def trash_contact(
 
         def done(_: object) -> None:
             app.notify(f"{name} is in the trash. Press 3 to see it and u to restore.", title="Trashed")
+            app.count_due()  # their follow-ups leave the queue with them: the Today badge says so now
             then()
 
         screen.db_write(lambda s: trash(s, get_contact(s, contact_id), actor=app.user, now=now), done)

@@ -87,7 +87,7 @@ class TrashScreen(CrmScreen):
         contact_id, name, now = int(record.key), str(record.data), self.crm.now()  # type: ignore[call-overload]
         self.db_write(
             lambda s: restore_contact(s, get_contact(s, contact_id, deleted=True), actor=self.crm.user, now=now),
-            lambda _: self._restored(name),
+            lambda _: (self._restored(name), self.crm.count_due()),  # their follow-ups are due again
         )
 
     def action_purge(self) -> None:

@@ -306,3 +306,35 @@ def test_a_dialog_is_laid_out_for_the_terminal_before_it_is_drawn(engine: Engine
             assert form.has_class("-tall") and not form.has_class("-short")
 
     run(flow())
+
+
+def test_the_today_badge_follows_a_trash_and_a_restore(engine: Engine, app_factory: AppFactory) -> None:
+    """A trashed contact's follow-ups leave the queue: the badge kept counting them until 1 was pressed."""
+    from datetime import timedelta
+
+    from crm_tui.services.reminders import add_reminder
+
+    contact_id = add(engine, "Jude Rasmussen")
+    with session_scope(engine) as session:
+        add_reminder(session, title="Call back", due_at=NOW - timedelta(days=4), contact_id=contact_id,
+                     actor="tester", now=NOW - timedelta(days=5))  # fmt: skip
+
+    async def flow() -> None:
+        app = app_factory(engine, start="contacts")
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            app.count_due()
+            await settle(pilot)
+            assert app.due_count == 1
+            app.open_contact(contact_id)
+            await settle(pilot)
+            await pilot.press("d", "y")
+            await settle(pilot)
+            assert app.due_count == 0
+            await pilot.press("3")
+            await settle(pilot)
+            await pilot.press("u")
+            await settle(pilot)
+            assert app.due_count == 1
+
+    run(flow())

@@ -74,6 +74,7 @@ class TrashScreen(CrmScreen):
 
     def _restored(self, name: str) -> None:
         self.notify(f"Restored {name}.", title="Back from the trash")
+        self.crm.count_due()  # their follow-ups are in the queue again: the Today badge says so now
         self.refresh_data()
 
     def action_restore(self) -> None:
@@ -87,7 +88,7 @@ class TrashScreen(CrmScreen):
         contact_id, name, now = int(record.key), str(record.data), self.crm.now()  # type: ignore[call-overload]
         self.db_write(
             lambda s: restore_contact(s, get_contact(s, contact_id, deleted=True), actor=self.crm.user, now=now),
-            lambda _: (self._restored(name), self.crm.count_due()),  # their follow-ups are due again
+            lambda _: self._restored(name),
         )
 
     def action_purge(self) -> None:

@@ -174,6 +174,8 @@ class InteractionRecord:
     body: str | None = None
     author: str | None = None
     cells: list[str] | None = None  # the source row, for the rejects file
+    score: int | None = None  # a feedback's, on `scale` (10: 0-10, 5: 1-5)
+    scale: int | None = None
     where: str | None = None  # how an error names it, when not `line N` (an item of a JSON array)
 
     def __post_init__(self) -> None:
@@ -291,6 +293,8 @@ class ExportedInteraction:
     body: str | None
     author: str | None
     created_at: datetime
+    score: int | None = None  # a feedback's, on `scale` (10: 0-10, 5: 1-5)
+    scale: int | None = None
 
 
 @dataclass

@@ -39,6 +39,8 @@ def interaction_record(row: InteractionRow) -> dict[str, Any]:
         "summary": i.summary,
         "body": i.body,
         "author": i.author,
+        "score": i.score,  # a feedback's, on `scale` (10: 0-10, 5: 1-5)
+        "scale": i.scale,
         "created_at": i.created_at,
         "deleted_at": i.deleted_at,
         "external_id": i.external_id,

@@ -138,7 +138,7 @@ def _write_directory(directory: Path, files: Iterator[tuple[str, str]]) -> int:
 
 INTERACTION_COLUMNS = (
     "id", "contact_id", "contact", "email", "kind", "direction", "occurred_at", "summary", "body", "author",
-    "created_at",
+    "created_at", "score", "scale",
 )  # fmt: skip
 REMINDER_COLUMNS = (
     "id", "contact_id", "contact", "email", "title", "due_at", "every", "rule", "snoozed_until", "done_at",
@@ -178,9 +178,9 @@ def export_interactions(
     from crm_tui.services.exporting import iter_interactions
 
     rt = runtime(ctx)
-    check_choice(fmt, ("csv", "json", "ndjson", "ics"), "--format")
     if fmt == "ics":
         raise InvalidInput("--format ics is for reminders; interactions export as csv, json or ndjson")
+    check_choice(fmt, ("csv", "json", "ndjson"), "--format")
     with rt.session(write=False) as session, open_output(output) as (out, name):
         count = _write_records(out, fmt, INTERACTION_COLUMNS, (asdict(i) for i in iter_interactions(session)), rt.tz)
     if name:

@@ -10,7 +10,7 @@ from crm_tui.errors import InvalidInput
 from crm_tui.io.csvread import open_csv
 from crm_tui.io.fields import parse_email, parse_instant, shorten, unneutralize
 from crm_tui.io.presets import normalize
-from crm_tui.models.kinds import DIRECTIONS, INTERACTION_KINDS
+from crm_tui.models.kinds import DIRECTIONS, INTERACTION_KINDS, SCALES
 from crm_tui.records import InteractionRecord, RowError, Skipped, contact_id_cell, mapped_rows
 
 COLUMN_NAMES = {
@@ -22,13 +22,15 @@ COLUMN_NAMES = {
     **dict.fromkeys(("summary", "subject", "title"), "summary"),
     **dict.fromkeys(("body", "notes", "details", "description", "text"), "body"),
     **dict.fromkeys(("author", "by", "user"), "author"),
+    **dict.fromkeys(("score", "nps"), "score"),
+    "scale": "scale",
 }
 DIRECTION_NAMES = {"in": "in", "inbound": "in", "incoming": "in", "out": "out", "outbound": "out", "outgoing": "out"}
 assert set(DIRECTION_NAMES.values()) <= set(DIRECTIONS)
 
 
 # The text fields an interaction is read from, whatever the source (CSV cells or JSON keys).
-TEXT_FIELDS = ("email", "occurred_at", "kind", "direction", "summary", "body", "author")
+TEXT_FIELDS = ("email", "occurred_at", "kind", "direction", "summary", "body", "author", "score", "scale")
 
 
 def interaction_record(
@@ -61,7 +63,10 @@ def interaction_record(
     summary = " ".join(texts.get("summary", "").split()) or " ".join(body.split())[:200]
     if not summary:
         raise RowError(line, "no summary")
+    score, scale = _score(line, kind, texts.get("score", "").strip(), texts.get("scale", "").strip(), column)
     return InteractionRecord(
+        score=score,
+        scale=scale,
         line=line,
         contact_email=parse_email(email, line, column("email")) if email else None,
         contact_id=contact_id if not email else None,
@@ -73,6 +78,22 @@ def interaction_record(
         author=texts.get("author", "").strip() or None,
         cells=cells,
     )
+
+
+def _score(line: int, kind: str, score: str, scale: str, column: Callable[[str], str]) -> tuple[int | None, int | None]:
+    """A feedback's (score, scale) as `crm export interactions` writes them (9 and 10, 4 and 5); none for a blank
+    score. A score on another kind, or outside its scale, is a RowError."""
+    if not score:
+        return None, None
+    if kind != "feedback":
+        raise RowError(line, f"only a feedback carries a score, not a {kind}", column("score"))
+    scale = scale or "10"
+    if scale not in ("10", "5"):
+        raise RowError(line, f"'{shorten(scale)}' is not a scale (10: a score 0-10, 5: a rating 1-5)", column("scale"))
+    low, high = SCALES[int(scale)]
+    if not (score.isascii() and score.isdigit() and low <= int(score) <= high):
+        raise RowError(line, f"'{shorten(score)}' is not a score from {low} to {high}", column("score"))
+    return int(score), int(scale)
 
 
 def _target(header: str) -> str | None:

@@ -18,7 +18,7 @@ from crm_tui.records import MAX_ID, InteractionRecord, RowError, Skipped, contac
 __all__ = ["InteractionJsonReader", "JsonItems", "sniff_format"]
 
 # The fields read, in the order of the rejects file's columns (a CSV `crm import interactions` reads back).
-COLUMNS = ("contact_id", "email", "kind", "direction", "occurred_at", "summary", "body", "author")
+COLUMNS = ("contact_id", "email", "kind", "direction", "occurred_at", "summary", "body", "author", "score", "scale")
 
 
 _KEYS: dict[str, tuple[str | None, bool]] = {}  # key -> (target field, whether it is the field's own name)

@@ -128,6 +128,8 @@ def iter_interactions(session: Session, *, page: int = PAGE) -> Iterator[Exporte
                 body=i.body,
                 author=i.author,
                 created_at=i.created_at,
+                score=i.score,
+                scale=i.scale,
             )
         last_row = rows[-1][0]
         after = (last_row.occurred_at, last_row.id or 0)

@@ -73,7 +73,8 @@ def test_csv_cells_are_neutralized(crm: Crm, populated: None) -> None:
     assert ada["birthday"] == "1815-12-10"
     assert not any(r["name"] == "Trashed Person" for r in rows)
     lines = crm("export", "interactions")[1].splitlines()
-    assert lines[0] == "id,contact_id,contact,email,kind,direction,occurred_at,summary,body,author,created_at"
+    head = "id,contact_id,contact,email,kind,direction,occurred_at,summary,body,author,created_at,score,scale"
+    assert lines[0] == head
     assert ",'=1+1," in lines[1]
 
 

@@ -162,12 +162,13 @@ def test_skip_invalid_writes_rejects_as_csv(crm: Crm, query: Query, tmp_path: Pa
     assert [r[0] for r in query("SELECT summary FROM interactions")] == ["Good"]
     rows = list(csv.reader(io.StringIO(rejects.read_text(encoding="utf-8"))))
     assert rows == [
-        ["contact_id", "email", "kind", "direction", "occurred_at", "summary", "body", "author", "reason"],
-        ["", "ada@analytical.io", "fax", "", "2026-11-02T10:00:00+00:00", "Bad kind", "", "",
+        ["contact_id", "email", "kind", "direction", "occurred_at", "summary", "body", "author", "score", "scale",
+         "reason"],
+        ["", "ada@analytical.io", "fax", "", "2026-11-02T10:00:00+00:00", "Bad kind", "", "", "", "",
          "unknown kind 'fax' (use call, email, meeting, message, note, feedback) (key kind)"],
-        ["", "nobody@x.io", "", "", "2026-11-03T10:00:00+00:00", "Unknown contact", "", "",
+        ["", "nobody@x.io", "", "", "2026-11-03T10:00:00+00:00", "Unknown contact", "", "", "", "",
          "no contact has the email nobody@x.io"],
-        ["", "", "", "", "", "", "", "", "a number where an object was expected"],
+        ["", "", "", "", "", "", "", "", "", "", "a number where an object was expected"],
     ]  # fmt: skip
     # Without --skip-invalid the unknown contact stops the import, named by its item as the other errors are.
     minified = json.dumps([{"email": "nobody@x.io", "occurred_at": "2026-11-03", "summary": "x"}])
@@ -341,3 +342,44 @@ def test_json_nested_too_deeply_is_one_line(crm: Crm, query: Query, tmp_path: Pa
     code, out, err = crm("import", "interactions", write(tmp_path, "x.json", text))
     assert (code, out, err) == (1, "", "crm: x.json line 1: not valid JSON (nested too deeply)\n")
     assert count(query, "import_batches") == 0
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "ndjson"])
+def test_a_feedback_s_score_goes_out_and_comes_back(crm: Crm, fresh_db: FreshDb, tmp_path: Path, fmt: str) -> None:
+    """No machine format of interactions carried a feedback's score, and the import read none: the NPS
+    figures were lost in a round trip."""
+    add_contacts(crm)
+    for args in (("--score", "9"), ("--rating", "4")):
+        logged = crm("log", "ada@analytical.io", "feedback", f"Survey {args[1]}", "--at", "2026-11-01 10:00", *args)
+        assert logged[0] == 0
+    assert crm("log", "ada@analytical.io", "call", "Plain call", "--at", "2026-11-02 10:00")[0] == 0
+    listed = json.loads(crm("interaction", "list", "-f", "json")[1])
+    assert sorted((i["score"], i["scale"]) for i in listed if i["score"]) == [(4, 5), (9, 10)]
+    out = crm("export", "interactions", "--format", fmt)[1]
+    path = write(tmp_path, f"timeline.{fmt}", out)
+    fresh_db(f"scores-{fmt}.db")
+    add_contacts(crm)
+    assert crm("import", "interactions", path)[0] == 0
+    again = crm("export", "interactions", "--format", fmt)[1]
+    if fmt == "csv":
+        rows = [
+            [{k: v for k, v in r.items() if k != "created_at"} for r in csv.DictReader(io.StringIO(text))]
+            for text in (again, out)
+        ]
+        assert rows[0] == rows[1] and [r["score"] for r in rows[0]] == ["9", "4", ""]
+    else:
+        assert without_created_at(again) == without_created_at(out)
+
+
+def test_a_score_that_cannot_be_one_names_its_row(crm: Crm, query: Query, tmp_path: Path) -> None:
+    add_contacts(crm)
+    head = "email,occurred_at,kind,summary,score,scale\n"
+    for row, message in (
+        ("ada@analytical.io,2026-11-01,call,Hi,9,", "line 2: only a feedback carries a score, not a call"),
+        ("ada@analytical.io,2026-11-01,feedback,Hi,11,", "line 2: '11' is not a score from 0 to 10 (column score)"),
+        ("ada@analytical.io,2026-11-01,feedback,Hi,0,5", "line 2: '0' is not a score from 1 to 5 (column score)"),
+        ("ada@analytical.io,2026-11-01,feedback,Hi,3,7", "line 2: '7' is not a scale (10: a score 0-10, 5: a rating"),
+    ):
+        code, _, err = crm("import", "interactions", write(tmp_path, "bad.csv", head + row + "\n"))
+        assert code == 1 and err.startswith(f"crm: bad.csv {message}"), err
+    assert count(query) == 0

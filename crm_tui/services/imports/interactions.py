@@ -159,6 +159,8 @@ def _flush(
                     item.author or actor,
                     w.time(now),
                     batch_id,
+                    item.score,
+                    item.scale,
                 )
             )
             summary.created += 1
@@ -177,6 +179,8 @@ def _flush(
             "author",
             "created_at",
             "import_batch_id",
+            "score",
+            "scale",
         ),
         rows,
     )

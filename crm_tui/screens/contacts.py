@@ -342,6 +342,9 @@ class ContactsScreen(CrmScreen):
 
     @on(Input.Submitted, "#contacts-filter")
     def _filter_submitted(self) -> None:
+        if self.has_class("-filter-error"):  # stay to mend it: typed on, the list's keys would run (t: tag picker)
+            self.notify("The filter has an error (shown under it): mend it or press esc to clear it.", timeout=4)
+            return
         self.table.focus()
 
     def apply_filter(self, query: str) -> None:

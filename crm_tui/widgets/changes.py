@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING
@@ -41,6 +42,7 @@ REMINDER_ACTIONS = {
     "update": "edited",
 }
 NOTHING = "—"
+_INSTANT = re.compile(r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:[+-]\d\d:\d\d|Z)$")
 
 
 def field_name(field: str) -> str:
@@ -54,7 +56,7 @@ def value_text(field: str | None, value: str | None, tz: tzinfo) -> str:
 
     if value is None:
         return NOTHING
-    if field in TIME_FIELDS:
+    if field in TIME_FIELDS or _INSTANT.match(value):  # a deal's won_at, next step due...: as the other times
         try:
             return format_local(datetime.fromisoformat(value), tz)
         except ValueError:

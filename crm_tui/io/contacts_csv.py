@@ -224,7 +224,7 @@ class ContactMapper:
             "unneutralize": unneutralize if self.neutralized else _as_is,
             "clean_label": clean_label, "split_labeled": split_labeled, "parse_email": parse_email,
             "parse_phone": parse_phone, "parse_cadence": parse_cadence, "parse_birthday": birthday,
-            "parse_instant": parse_instant, "add_tags": _add_tags if self.neutralized else _add_raw_tags,
+            "parse_instant": parse_instant, "add_tags": _add_tags if self.neutralized else add_raw_tags,
             "birth_text": _birth_text, "H": self.header, "TZ": self.tz, "NEEDS_CLEANING": needs_cleaning,
             "DAYFIRST": self.dayfirst, "CADENCES": self._cadences, "CUSTOM": [key for _, key, _ in self.custom],
             "FIXED": [col.label for _, _, col in self.values], "SPLITS": [col.split for _, _, col in self.values],
@@ -291,10 +291,10 @@ def _as_is(value: str) -> str:
 
 
 def _add_tags(rec: ContactRecord, value: str, split: str | None) -> None:
-    _add_raw_tags(rec, unneutralize(value) if value[0] == "'" else value, split)
+    add_raw_tags(rec, unneutralize(value) if value[0] == "'" else value, split)
 
 
-def _add_raw_tags(rec: ContactRecord, value: str, split: str | None) -> None:
+def add_raw_tags(rec: ContactRecord, value: str, split: str | None) -> None:
     for tag in value.split(split) if split else (value,):
         tag = tag.strip()
         if split == GOOGLE_SEPARATOR and tag.startswith("* "):

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from datetime import tzinfo
 from typing import Any, BinaryIO
 
-from crm_tui.io.contacts_csv import ContactMapper, clean_label
+from crm_tui.io.contacts_csv import ContactMapper, add_raw_tags, clean_label
 from crm_tui.io.contacts_out import CSV_COLUMNS, CUSTOM_PREFIX, labeled_cell
 from crm_tui.io.jsonread import JsonReader, as_cell, kind_of, text_of
 from crm_tui.io.presets import IDENTITY_FIELDS, Col, column_for, normalize, parse_map, plan
@@ -62,6 +62,8 @@ class ContactJsonReader(JsonReader):
                 try:
                     header, cells = self._row(line, value)
                     record = self._mapper(header).map(line, cells)
+                    if record is not None:
+                        self._listed_tags(line, value, record)
                 except RowError:
                     self._check_wrapper(line, index, value)
                     raise
@@ -71,6 +73,17 @@ class ContactJsonReader(JsonReader):
                 yield Skipped(line, self.refused(exc, line, index), self._rejected(value), True)
                 continue
             yield record if record is not None else Skipped(line, "blank item")
+
+    def _listed_tags(self, line: int, obj: dict[str, Any], record: ContactRecord) -> None:
+        """Tags given as an array are the array's items, each whole: the cell they were joined into for the
+        mapper splits on `;`, which made two tags of `R&D; Lab`."""
+        listed = [(k, v) for k, v in obj.items() if isinstance(v, list) and self._kind(k) == "tags"]
+        if listed:
+            record.tags = []
+            for key, tags in listed:
+                for tag in tags:
+                    if tag is not None:
+                        add_raw_tags(record, _scalar(line, key, tag), None)
 
     def _check_wrapper(self, line: int, index: int, obj: dict[str, Any]) -> None:
         """Refuse a wrapper such as {"contacts": [...]}: no item of it can be read, whatever --skip-invalid says."""

@@ -194,3 +194,16 @@ def test_numbers_json_does_not_have_are_one_line_errors(crm: Crm, tmp_path: Path
         for what in ("contacts", "interactions"):
             code, _, err = crm("import", what, write(tmp_path, "n.ndjson", text))
             assert code == 1 and message in err and err.count("\n") == 1, err
+
+
+def test_tags_in_an_array_are_kept_whole(crm: Crm, tmp_path: Path) -> None:
+    """Each item of a `tags` array is one tag: `R&D; Lab` was split on its semicolon into two."""
+    path = tmp_path / "tags.json"
+    path.write_text(
+        '[{"name": "Tag Test", "emails": ["tag@example.com"], "tags": ["R&D; Lab", " vip ", "", null]},'
+        ' {"name": "Cell Tags", "emails": ["cell@example.com"], "tags": "a;b"}]',
+        encoding="utf-8",
+    )
+    assert crm("import", "contacts", str(path))[0] == 0
+    found = {c["name"]: c["tags"] for c in json.loads(crm("export", "contacts", "-f", "json")[1])}
+    assert found == {"Tag Test": ["R&D; Lab", "vip"], "Cell Tags": ["a", "b"]}  # a text value splits as a CSV cell

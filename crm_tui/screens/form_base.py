@@ -8,6 +8,7 @@ database, an email owned by someone else) leaves the dialog open with what was t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime, time
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
@@ -30,6 +31,9 @@ if TYPE_CHECKING:
 
 P = TypeVar("P")  # what collect() parsed
 R = TypeVar("R")  # what the dialog returns
+
+
+_CLI_OPTION = re.compile(r" \(--[a-z][a-z-]*\)$")
 
 
 class FormModal(CrmModal[R], Generic[P, R]):
@@ -184,7 +188,8 @@ class FormModal(CrmModal[R], Generic[P, R]):
         first: FormField | None = None
         for field_id, message in self._errors.items():
             form_field = self.field(field_id)
-            form_field.show_error(message)
+            # Under its field, the CLI option a service's message ends with (`(--url)`) says nothing more.
+            form_field.show_error(_CLI_OPTION.sub("", message))
             first = first or form_field
         if first is not None:
             first.control.focus()

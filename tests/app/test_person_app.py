@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 from textual.pilot import Pilot
-from textual.widgets import Input, TextArea
+from textual.widgets import Input, Static, TextArea
 
 from crm_tui.app import CrmApp
 from crm_tui.db import session_scope
@@ -162,7 +162,9 @@ def test_a_web_address_with_a_comma_saves_unchanged_and_a_bad_one_is_named_at_we
             await pilot.press("ctrl+s")
             await settle(pilot)
             assert app.screen is form  # refused, the error under Web
-            assert [f.label for f in form.query(FormField) if f.has_class("-error")] == ["Web"]
+            [web] = [f for f in form.query(FormField) if f.has_class("-error")]
+            said = str(web.query_one(".form-field--message", Static).render())
+            assert web.label == "Web" and "not a web address" in said and "--url" not in said  # no CLI option
 
     run(flow())
     with session_scope(engine, write=False) as session:

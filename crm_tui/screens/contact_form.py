@@ -125,9 +125,14 @@ class ContactFormModal(FormModal[ContactValues, "Contact"]):
             self.db(load, self._fill_all)
 
     def _field_names(self, found: list[FieldDef]) -> None:
+        """The custom fields defined, as the placeholder; with none, how to define one (an example such as
+        `industry=retail` was refused on save: no such field)."""
+        field = self.query_one("#fields", Input)
         if found:
-            names = ", ".join(f"{f.name}=…" for f in found[:4])
-            self.query_one("#fields", Input).placeholder = names + (" …" if len(found) > 4 else "")
+            names = "; ".join(f"{f.name}=…" for f in found[:4])
+            field.placeholder = names + (" …" if len(found) > 4 else "")
+        else:
+            field.placeholder = "none defined yet (crm field add NAME)"
 
     def _fill_all(self, loaded: tuple[ContactDetail, PersonInfo]) -> None:
         self.person = loaded[1]

@@ -34,7 +34,7 @@ def person_fields() -> ComposeResult:
     yield FormField(
         "Web", Input(id="urls", placeholder="linkedin=https://linkedin.com/in/ada, https://…", compact=True)
     )
-    yield FormField("Fields", Input(id="fields", placeholder="industry=retail; shoe size=42", compact=True))
+    yield FormField("Fields", Input(id="fields", compact=True))  # its placeholder: the fields defined (contact_form)
 
 
 def _address_text(a: object) -> str:

@@ -103,6 +103,7 @@ def test_the_form_edits_the_person_and_p_relates(engine: Engine, app_factory: Ap
             await pilot.press("e")
             await settle(pilot)
             form = app.screen
+            assert form.query_one("#fields", Input).placeholder == "industry=…"  # the fields defined
             form.query_one("#birthday", Input).value = "12-10"
             form.query_one("#dates", Input).value = "renewal=2027-03-01"
             form.query_one("#fields", Input).value = "industry=computing"

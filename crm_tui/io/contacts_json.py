@@ -84,6 +84,8 @@ class ContactJsonReader(JsonReader):
                 for tag in tags:
                     if tag is not None:
                         add_raw_tags(record, _scalar(line, key, tag), None)
+            record.clean_source = False
+            record.check()  # the input rule and the tag count, as for the tags the mapper read
 
     def _check_wrapper(self, line: int, index: int, obj: dict[str, Any]) -> None:
         """Refuse a wrapper such as {"contacts": [...]}: no item of it can be read, whatever --skip-invalid says."""

@@ -75,7 +75,8 @@ def clean_name(name: str, *, field: str = "name") -> str:
 
 # Words around a name that are neither given nor family name (lower case, with and without their dot).
 _TITLES = ("mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame", "rev", "fr", "hon", "herr", "frau", "mme")
-_SUFFIXES = ("jr", "sr", "ii", "iii", "iv", "phd", "md", "esq", "dds", "mba", "cpa", "ret")
+# After a comma, a company's form (`Acme, Inc.`) is no given name either.
+_SUFFIXES = ("jr", "sr", "ii", "iii", "iv", "phd", "md", "esq", "dds", "mba", "cpa", "inc", "ltd", "llc", "gmbh", "plc")
 NAME_PREFIXES = frozenset([*_TITLES, *(f"{t}." for t in _TITLES)])
 NAME_SUFFIXES = frozenset([*_SUFFIXES, *(f"{t}." for t in _SUFFIXES)])
 

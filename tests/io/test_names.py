@@ -24,6 +24,7 @@ CASES = [
     ("Dr Who", ("Dr", "Who")),  # a title needs a name after it to be one
     ("José Ñúñez-Été 😀", ("José", "Ñúñez-Été")),  # a last word without a letter is no family name
     ("Smith,", ("Smith", None)),
+    ("Acme, Inc.", ("Acme", None)),  # a company's form after the comma, not a given name
 ]
 
 

@@ -8,13 +8,15 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import typer
 
 from crm_tui.commands.io import import_app, progress_bar
 from crm_tui.commands.runtime import runtime
-from crm_tui.safewrite import PendingFile
+
+if TYPE_CHECKING:
+    from crm_tui.safewrite import PendingFile  # loaded by the mail import alone: every `crm import` registers it
 
 T = TypeVar("T")
 
@@ -55,7 +57,11 @@ def import_mail_command(
     options = {"me": mine, "create_contacts": create_contacts}
     # --unknown is written whole before the import commits, and put in place after: a path that cannot be
     # written fails the import with nothing changed (it failed after the commit, the mail imported).
-    pending = PendingFile(unknown.expanduser(), option="--unknown") if unknown is not None and not dry_run else None
+    pending = None
+    if unknown is not None and not dry_run:
+        from crm_tui.safewrite import PendingFile
+
+        pending = PendingFile(unknown.expanduser(), option="--unknown")
     try:
         with rt.connection(write=True) as conn:
             mine = mine or my_addresses(conn)
